@@ -1,0 +1,31 @@
+import type { AppVersion } from '../../../domain/app-version.js';
+import { parseAppVersion } from '../../../domain/app-version.js';
+import { DomainError } from '../../../domain/domain-error.js';
+
+/**
+ * The single `app_ver` of a raw query string. Percent-escapes are decoded but `+` stays a plus:
+ * ESP32 clients send the version unescaped, so `1.0+build` must reach the comparison as it is.
+ */
+export function appVersionFromQuery(querystring: string): AppVersion {
+  const values: string[] = [];
+  for (const pair of querystring.split('&')) {
+    const equals = pair.indexOf('=');
+    const key = decode(equals < 0 ? pair : pair.slice(0, equals));
+    if (key === 'app_ver') values.push(equals < 0 ? '' : decode(pair.slice(equals + 1)));
+  }
+  if (values.length !== 1) {
+    throw new DomainError(
+      'invalid-app-version',
+      values.length === 0 ? 'the app_ver query parameter is required' : 'app_ver must be given once',
+    );
+  }
+  return parseAppVersion(values[0] ?? '');
+}
+
+function decode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new DomainError('invalid-app-version', 'the query string has a malformed percent-escape');
+  }
+}

@@ -1,0 +1,76 @@
+import { once } from 'node:events';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Server } from 'node:https';
+import { createServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type Koa from 'koa';
+
+export interface HttpsServerOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly cert: string;
+  readonly key: string;
+  /** Uploads declaring more than this are refused before their body is asked for. */
+  readonly maxUploadBytes: number;
+}
+
+// Limits that keep one slow or idle client from holding resources others need.
+const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
+const HEADERS_TIMEOUT_MS = 20_000;
+const REQUEST_TIMEOUT_MS = 300_000; // a whole request, so a 32 MiB upload on a slow link fits
+const KEEP_ALIVE_TIMEOUT_MS = 5_000;
+const SOCKET_IDLE_TIMEOUT_MS = 60_000;
+const STOP_GRACE_MS = 5_000;
+
+/** The Koa application served over HTTPS (HTTP/1.0 and 1.1, keep-alive, 100-continue). */
+export class HttpsServer {
+  private readonly server: Server;
+
+  constructor(app: Koa, private readonly options: HttpsServerOptions) {
+    const handle = app.callback();
+    this.server = createServer(
+      {
+        cert: options.cert,
+        key: options.key,
+        minVersion: 'TLSv1.2',
+        handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS,
+        headersTimeout: HEADERS_TIMEOUT_MS,
+        requestTimeout: REQUEST_TIMEOUT_MS,
+        keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+      },
+      handle,
+    );
+    this.server.setTimeout(SOCKET_IDLE_TIMEOUT_MS);
+    // curl sends `Expect: 100-continue` for uploads over 1 MiB: invite the body only when it
+    // can be accepted, otherwise the handler answers 413 without reading it.
+    this.server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+      const declared = Number(req.headers['content-length'] ?? '0');
+      if (!(declared > options.maxUploadBytes)) res.writeContinue();
+      void handle(req, res);
+    });
+    // A failed handshake (a scanner, a client that does not trust the certificate) concerns
+    // only that client.
+    this.server.on('tlsClientError', () => {});
+  }
+
+  async start(): Promise<AddressInfo> {
+    this.server.listen(this.options.port, this.options.host);
+    await once(this.server, 'listening');
+    return this.address();
+  }
+
+  address(): AddressInfo {
+    return this.server.address() as AddressInfo;
+  }
+
+  /** Stops accepting, lets requests in flight finish for a few seconds, then cuts the rest. */
+  async stop(): Promise<void> {
+    if (!this.server.listening) return;
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeIdleConnections();
+    const grace = setTimeout(() => this.server.closeAllConnections(), STOP_GRACE_MS);
+    grace.unref();
+    await closed;
+    clearTimeout(grace);
+  }
+}

@@ -1,0 +1,38 @@
+import { METHODS } from 'node:http';
+import Router from '@koa/router';
+import Koa from 'koa';
+import type { Authenticator } from '../../../app/auth/authenticator.js';
+import type { Logger } from '../../../ports/logger.port.js';
+import { basicAuth } from './middleware/basic-auth.js';
+import { errorResponder } from './middleware/error-responder.js';
+import { requestLogger } from './middleware/request-logger.js';
+import { unmatchedRoutes } from './middleware/unmatched-routes.js';
+import { deviceRoutes } from './routes/device-routes.js';
+import { fileRoutes } from './routes/file-routes.js';
+import type { HttpUseCases } from './use-cases.js';
+
+export interface KoaAppDependencies {
+  readonly useCases: HttpUseCases;
+  readonly authenticator: Authenticator;
+  readonly logger: Logger;
+}
+
+/** The HTTP API of design.md section 3 as a Koa application (transport-agnostic). */
+export function createKoaApp({ useCases, authenticator, logger }: KoaAppDependencies): Koa {
+  const app = new Koa();
+  // Every method Node parses is "implemented", so a wrong method on a known route is a 405
+  // (with Allow), never the router's 501.
+  const router = new Router({ methods: [...METHODS] });
+  deviceRoutes(router, useCases);
+  fileRoutes(router, useCases);
+
+  app.use(requestLogger(logger));
+  app.use(errorResponder(logger));
+  app.use(basicAuth(authenticator));
+  app.use(unmatchedRoutes());
+  app.use(router.routes());
+  app.use(router.allowedMethods());
+  // Errors are answered by errorResponder; what still reaches Koa is a client that went away.
+  app.on('error', () => {});
+  return app;
+}

@@ -1,0 +1,36 @@
+import type { Middleware } from 'koa';
+import type { Authenticator } from '../../../../app/auth/authenticator.js';
+import { problem, sendProblem } from '../problem.js';
+import { mayHaveUnreadBody } from '../unread-body.js';
+
+/** `user:password` from an `Authorization: Basic ...` header, or undefined when it is not one. */
+export function parseBasicCredentials(header: string | undefined): { username: string; password: string } | undefined {
+  const match = /^basic[ \t]+([A-Za-z0-9+/=_-]+)[ \t]*$/i.exec(header ?? '');
+  if (match?.[1] === undefined) return undefined;
+  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return undefined;
+  return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
+/**
+ * Every route needs the server's credential. Failures answer 403 (with the Basic challenge for
+ * people and generic clients): the esp32-fuota application treats a 401 as fatal and reboots.
+ */
+export function basicAuth(authenticator: Authenticator): Middleware {
+  return async (ctx, next) => {
+    const offered = parseBasicCredentials(ctx.get('Authorization'));
+    if (offered === undefined || !(await authenticator.authenticate(offered.username, offered.password))) {
+      ctx.set('WWW-Authenticate', 'Basic realm="fuota"');
+      sendProblem(
+        ctx,
+        problem(403, 'unauthenticated', offered === undefined ? 'credentials required (HTTP Basic)' : 'wrong credentials'),
+      );
+      // An upload's body is not wanted: close rather than read it to reuse the connection.
+      if (mayHaveUnreadBody(ctx.req)) ctx.set('Connection', 'close');
+      return;
+    }
+    await next();
+  };
+}
+

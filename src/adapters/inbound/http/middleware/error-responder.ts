@@ -1,0 +1,43 @@
+import type { Middleware } from 'koa';
+import { isDomainError } from '../../../../domain/domain-error.js';
+import type { Logger } from '../../../../ports/logger.port.js';
+import { ERROR_STATUS } from '../error-status.js';
+import { problem, sendProblem } from '../problem.js';
+import { mayHaveUnreadBody } from '../unread-body.js';
+
+interface HttpError extends Error {
+  status?: number;
+  expose?: boolean;
+}
+
+/**
+ * Turns every failure into a problem response: domain errors through the status table, HTTP
+ * errors raised by Koa middleware (body too large, bad JSON...) as they are, and anything else as
+ * a 500 that reveals nothing of the server's internals while the log keeps the stack.
+ */
+export function errorResponder(logger: Logger): Middleware {
+  return async (ctx, next) => {
+    try {
+      await next();
+    } catch (caught) {
+      if (ctx.headerSent || !ctx.writable) {
+        // The answer had begun (a streamed body): all that is left is to cut it short.
+        ctx.res.destroy();
+        return;
+      }
+      const error = caught as HttpError;
+      ctx.res.removeHeader('Content-Length');
+      if (isDomainError(error)) {
+        const status = ERROR_STATUS[error.code];
+        sendProblem(ctx, problem(status, error.code, error.message));
+      } else if (error.status !== undefined && error.status >= 400 && error.status < 500) {
+        sendProblem(ctx, problem(error.status, 'bad-request', error.expose ? error.message : 'bad request'));
+      } else {
+        logger.error('unexpected error', { method: ctx.method, path: ctx.path, error });
+        sendProblem(ctx, problem(500, 'internal-error', 'the server failed; the error is in its log'));
+      }
+      // The rest of a refused body may still be on its way: close instead of reading it.
+      if (mayHaveUnreadBody(ctx.req)) ctx.set('Connection', 'close');
+    }
+  };
+}

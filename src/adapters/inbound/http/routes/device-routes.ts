@@ -1,0 +1,70 @@
+import type Router from '@koa/router';
+import { koaBody } from 'koa-body';
+import type { Context } from 'koa';
+import { parseDeviceId } from '../../../../domain/device-id.js';
+import { DomainError } from '../../../../domain/domain-error.js';
+import { appVersionFromQuery } from '../app-version-query.js';
+import { deviceRecordsCsv, parseDeviceRecordCsv } from '../device-record-csv.js';
+import type { HttpUseCases } from '../use-cases.js';
+
+const RECORD_LIMIT = '16kb';
+// The seed's curl sends text/csv; `curl --data` without a header sends the form type.
+const RECORD_TYPES = ['text/*', 'application/x-www-form-urlencoded', 'application/octet-stream'];
+
+/** Bare `text/csv`: Koa's `ctx.type` would add `; charset=utf-8`, which the seed never sent. */
+function setCsv(ctx: Context): void {
+  ctx.set('Content-Type', 'text/csv');
+}
+
+export function deviceRoutes(router: Router, useCases: HttpUseCases): void {
+  router.get('/devices', (ctx) => {
+    setCsv(ctx);
+    ctx.body = deviceRecordsCsv(useCases.listDeviceApps.execute());
+  });
+
+  router.get('/devices/:id', async (ctx) => {
+    const deviceId = parseDeviceId(ctx.params.id ?? '');
+    const decision = await useCases.checkForUpdate.execute(deviceId, appVersionFromQuery(ctx.querystring));
+    switch (decision.kind) {
+      case 'update-available':
+        // The device reads Content-Length bytes into a 256-byte buffer: bare path, exact length.
+        setCsv(ctx);
+        ctx.body = Buffer.from(decision.updateFilePath, 'utf8');
+        return;
+      case 'no-update':
+        ctx.status = 204;
+        return;
+      case 'unknown-device':
+        throw new DomainError('device-not-found', `no row for device ${deviceId}`);
+      case 'update-file-missing':
+        throw new DomainError('update-file-missing', `the update file ${decision.updateFilePath} is not in the store`);
+    }
+  });
+
+  router.put(
+    '/devices/:id',
+    koaBody({
+      text: true,
+      json: false,
+      urlencoded: false,
+      multipart: false,
+      textTypes: RECORD_TYPES,
+      textLimit: RECORD_LIMIT,
+    }),
+    async (ctx) => {
+      const deviceId = parseDeviceId(ctx.params.id ?? '');
+      const body: unknown = ctx.request.body;
+      if (typeof body !== 'string') {
+        throw new DomainError('unsupported-media-type', 'send the record with Content-Type: text/csv');
+      }
+      const record = await useCases.assignUpdate.execute(deviceId, parseDeviceRecordCsv(body));
+      ctx.body = record;
+    },
+  );
+
+  router.delete('/devices/:id', async (ctx) => {
+    const deviceId = parseDeviceId(ctx.params.id ?? '');
+    await useCases.removeDeviceApp.execute(deviceId);
+    ctx.body = { deleted: deviceId };
+  });
+}

@@ -1,0 +1,16 @@
+import type { AssignUpdate } from '../../../app/use-cases/assign-update.js';
+import type { CheckForUpdate } from '../../../app/use-cases/check-for-update.js';
+import type { ListDeviceApps } from '../../../app/use-cases/list-device-apps.js';
+import type { OpenUpdateFile } from '../../../app/use-cases/open-update-file.js';
+import type { RemoveDeviceApp } from '../../../app/use-cases/remove-device-app.js';
+import type { UploadUpdateFile } from '../../../app/use-cases/upload-update-file.js';
+
+/** The use cases the HTTP adapter drives. */
+export interface HttpUseCases {
+  readonly checkForUpdate: CheckForUpdate;
+  readonly openUpdateFile: OpenUpdateFile;
+  readonly uploadUpdateFile: UploadUpdateFile;
+  readonly listDeviceApps: ListDeviceApps;
+  readonly assignUpdate: AssignUpdate;
+  readonly removeDeviceApp: RemoveDeviceApp;
+}

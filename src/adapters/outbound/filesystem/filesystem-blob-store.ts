@@ -1,0 +1,163 @@
+import type { Dirent } from 'node:fs';
+import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { DomainError } from '../../../domain/domain-error.js';
+import type { UpdateFilePath } from '../../../domain/update-file-path.js';
+import { isUpdateFilePath } from '../../../domain/update-file-path.js';
+import type {
+  BlobInfo,
+  BlobStore,
+  ByteRange,
+  OpenedBlob,
+  PutOptions,
+  StoredBlob,
+} from '../../../ports/blob-store.port.js';
+import { createUploadMeter } from '../upload-meter.js';
+import { fsyncDirectory, temporarySibling } from './durable-file.js';
+
+const UPLOAD_TEMPORARY = /^\..*\.upload-[0-9a-f]{12}$/;
+const MISSING = new Set(['ENOENT', 'ENOTDIR', 'EISDIR']);
+
+function errorCode(error: unknown): string | undefined {
+  return (error as NodeJS.ErrnoException | undefined)?.code;
+}
+
+/**
+ * Update files as plain files below one root directory, at their update path. Uploads go to a
+ * hidden temporary file beside the target, are fsynced and renamed into place, so readers see
+ * the old file or the new one and an interrupted upload publishes nothing.
+ */
+export class FileSystemBlobStore implements BlobStore {
+  private constructor(private readonly root: string) {}
+
+  /** Opens (creating) the store and removes temporaries left by uploads that a crash cut off. */
+  static async open(root: string): Promise<FileSystemBlobStore> {
+    await mkdir(root, { recursive: true });
+    const store = new FileSystemBlobStore(root);
+    await store.removeStaleUploads(root);
+    return store;
+  }
+
+  /** Opens an existing directory only to read it (the seed import's source): nothing is written. */
+  static async openExisting(root: string): Promise<FileSystemBlobStore> {
+    if (!(await stat(root)).isDirectory()) throw new Error(`${root} is not a directory`);
+    return new FileSystemBlobStore(root);
+  }
+
+  async put(
+    path: UpdateFilePath,
+    content: AsyncIterable<Uint8Array>,
+    options: PutOptions,
+  ): Promise<StoredBlob> {
+    const target = this.locate(path);
+    await this.createParents(path, target);
+    const temporary = temporarySibling(target, 'upload');
+    const upload = createUploadMeter(options.maxBytes);
+    const handle = await open(temporary, 'wx', 0o644);
+    try {
+      await pipeline(content, upload.meter, handle.createWriteStream({ autoClose: false }));
+      await handle.sync();
+      await handle.close();
+      await rename(temporary, target);
+    } catch (error) {
+      await handle.close().catch(() => {});
+      await rm(temporary, { force: true });
+      if (errorCode(error) === 'EISDIR' || errorCode(error) === 'ENOTDIR') {
+        throw conflict(path);
+      }
+      throw error;
+    }
+    await fsyncDirectory(dirname(target));
+    return { size: upload.size, sha256: upload.sha256() };
+  }
+
+  async stat(path: UpdateFilePath): Promise<BlobInfo | undefined> {
+    try {
+      const found = await stat(this.locate(path));
+      return found.isFile() ? { size: found.size, modifiedAt: found.mtime } : undefined;
+    } catch (error) {
+      if (MISSING.has(errorCode(error) ?? '')) return undefined;
+      throw error;
+    }
+  }
+
+  async open(path: UpdateFilePath): Promise<OpenedBlob | undefined> {
+    let handle;
+    try {
+      handle = await open(this.locate(path), 'r');
+    } catch (error) {
+      if (MISSING.has(errorCode(error) ?? '')) return undefined;
+      throw error;
+    }
+    const found = await handle.stat();
+    if (!found.isFile()) {
+      await handle.close();
+      return undefined;
+    }
+    const opened = handle;
+    return {
+      info: { size: found.size, modifiedAt: found.mtime },
+      // The stream owns the handle from here on and closes it when it ends or is destroyed.
+      content: (range?: ByteRange) =>
+        opened.createReadStream(range === undefined ? {} : { start: range.start, end: range.end }),
+      release: () => opened.close(),
+    };
+  }
+
+  async *list(): AsyncIterable<UpdateFilePath> {
+    yield* this.walk(this.root);
+  }
+
+  async close(): Promise<void> {}
+
+  private async *walk(directory: string): AsyncGenerator<UpdateFilePath> {
+    let entries: Dirent[];
+    try {
+      entries = await readdir(directory, { withFileTypes: true });
+    } catch (error) {
+      if (MISSING.has(errorCode(error) ?? '')) return;
+      throw error;
+    }
+    for (const entry of entries) {
+      if (entry.name.startsWith('.')) continue;
+      const full = join(directory, entry.name);
+      if (entry.isDirectory()) {
+        yield* this.walk(full);
+      } else if (entry.isFile()) {
+        const path = relative(this.root, full).split(sep).join('/');
+        if (isUpdateFilePath(path)) yield path;
+      }
+    }
+  }
+
+  /** The file for `path`; the path is re-checked so that no caller can leave the root. */
+  private locate(path: UpdateFilePath): string {
+    if (!isUpdateFilePath(path)) throw new DomainError('invalid-file-path', 'invalid update file path');
+    return join(this.root, ...path.split('/'));
+  }
+
+  private async createParents(path: UpdateFilePath, target: string): Promise<void> {
+    try {
+      await mkdir(dirname(target), { recursive: true });
+    } catch (error) {
+      if (errorCode(error) === 'EEXIST' || errorCode(error) === 'ENOTDIR') throw conflict(path);
+      throw error;
+    }
+  }
+
+  private async removeStaleUploads(directory: string): Promise<void> {
+    for (const entry of await readdir(directory, { withFileTypes: true })) {
+      const full = join(directory, entry.name);
+      if (entry.isDirectory() && !entry.name.startsWith('.')) await this.removeStaleUploads(full);
+      else if (entry.isFile() && UPLOAD_TEMPORARY.test(entry.name)) await rm(full, { force: true });
+    }
+  }
+}
+
+function conflict(path: string): DomainError {
+  return new DomainError(
+    'file-path-conflict',
+    `${path} clashes with an existing file or directory of the same name`,
+  );
+}

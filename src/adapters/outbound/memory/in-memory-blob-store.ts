@@ -1,0 +1,55 @@
+import type { UpdateFilePath } from '../../../domain/update-file-path.js';
+import type {
+  BlobInfo,
+  BlobStore,
+  ByteRange,
+  OpenedBlob,
+  PutOptions,
+  StoredBlob,
+} from '../../../ports/blob-store.port.js';
+import { createUploadMeter } from '../upload-meter.js';
+
+interface MemoryBlob {
+  readonly bytes: Buffer;
+  readonly info: BlobInfo;
+}
+
+/** A production-quality fake of the file store; it holds every file in memory. */
+export class InMemoryBlobStore implements BlobStore {
+  private readonly blobs = new Map<UpdateFilePath, MemoryBlob>();
+
+  async put(
+    path: UpdateFilePath,
+    content: AsyncIterable<Uint8Array>,
+    options: PutOptions,
+  ): Promise<StoredBlob> {
+    const upload = createUploadMeter(options.maxBytes);
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of upload.meter(content)) chunks.push(chunk);
+    const bytes = Buffer.concat(chunks);
+    this.blobs.set(path, { bytes, info: { size: bytes.length, modifiedAt: new Date() } });
+    return { size: bytes.length, sha256: upload.sha256() };
+  }
+
+  async stat(path: UpdateFilePath): Promise<BlobInfo | undefined> {
+    return this.blobs.get(path)?.info;
+  }
+
+  async open(path: UpdateFilePath): Promise<OpenedBlob | undefined> {
+    const blob = this.blobs.get(path);
+    if (blob === undefined) return undefined;
+    return {
+      info: blob.info,
+      async *content(range?: ByteRange) {
+        yield range === undefined ? blob.bytes : blob.bytes.subarray(range.start, range.end + 1);
+      },
+      release: async () => {},
+    };
+  }
+
+  async *list(): AsyncIterable<UpdateFilePath> {
+    yield* [...this.blobs.keys()];
+  }
+
+  async close(): Promise<void> {}
+}

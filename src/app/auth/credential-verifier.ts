@@ -1,0 +1,50 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Authenticator } from './authenticator.js';
+import { verifyPassword } from './password-hash.js';
+
+/** How the server's one credential is known: in clear from the environment, or as a stored hash. */
+export type CredentialSecret =
+  | { readonly kind: 'plain'; readonly username: string; readonly password: string }
+  | { readonly kind: 'hashed'; readonly username: string; readonly passwordHash: string };
+
+const CACHE_LIMIT = 1024;
+
+function digest(username: string, password: string): Buffer {
+  return createHash('sha256').update(username).update('\0').update(password).digest();
+}
+
+/**
+ * Checks Basic-auth pairs in constant time. A slow hash on every request would cap a fleet's
+ * polling rate, so each distinct pair is hashed with scrypt once and its verdict remembered, keyed
+ * by a SHA-256 of the pair (the pair itself is never kept).
+ */
+export class CredentialVerifier implements Authenticator {
+  private readonly expected: Buffer | undefined;
+  private readonly verdicts = new Map<string, boolean>();
+
+  constructor(private readonly secret: CredentialSecret) {
+    this.expected = secret.kind === 'plain' ? digest(secret.username, secret.password) : undefined;
+  }
+
+  async authenticate(username: string, password: string): Promise<boolean> {
+    const offered = digest(username, password);
+    if (this.expected !== undefined) return timingSafeEqual(offered, this.expected);
+    const key = offered.toString('base64');
+    const known = this.verdicts.get(key);
+    if (known !== undefined) return known;
+    const secret = this.secret as Extract<CredentialSecret, { kind: 'hashed' }>;
+    const verdict =
+      (await verifyPassword(password, secret.passwordHash)) &&
+      timingSafeEqual(digest(username, ''), digest(secret.username, ''));
+    this.remember(key, verdict);
+    return verdict;
+  }
+
+  private remember(key: string, verdict: boolean): void {
+    if (this.verdicts.size >= CACHE_LIMIT) {
+      const oldest = this.verdicts.keys().next().value;
+      if (oldest !== undefined) this.verdicts.delete(oldest);
+    }
+    this.verdicts.set(key, verdict);
+  }
+}

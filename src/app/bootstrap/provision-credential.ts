@@ -1,0 +1,38 @@
+import { randomBytes } from 'node:crypto';
+import { readCredentialFile, writeCredentialFile } from '../../adapters/outbound/credentials/credential-file.js';
+import type { CredentialSecret } from '../auth/credential-verifier.js';
+import { hashPassword } from '../auth/password-hash.js';
+import type { Config } from '../config/config.js';
+
+export interface ProvisionedCredential {
+  readonly secret: CredentialSecret;
+  readonly source: 'environment' | 'stored' | 'generated';
+  /** Set only when a password was generated just now: the one time it can be shown. */
+  readonly generatedPassword?: string;
+}
+
+/**
+ * The credential from the environment when given; otherwise the one generated earlier (only its
+ * hash is on disk); otherwise a new random password, stored hashed and returned to be shown once.
+ */
+export async function provisionCredential(config: Config, credentialFile: string): Promise<ProvisionedCredential> {
+  if (config.password !== undefined) {
+    return { secret: { kind: 'plain', username: config.username, password: config.password }, source: 'environment' };
+  }
+  const stored = await readCredentialFile(credentialFile);
+  if (stored !== undefined && stored.username === config.username) {
+    return { secret: { kind: 'hashed', username: stored.username, passwordHash: stored.passwordHash }, source: 'stored' };
+  }
+  const password = randomBytes(18).toString('base64url');
+  const passwordHash = await hashPassword(password);
+  await writeCredentialFile(credentialFile, {
+    username: config.username,
+    passwordHash,
+    createdAt: new Date().toISOString(),
+  });
+  return {
+    secret: { kind: 'hashed', username: config.username, passwordHash },
+    source: 'generated',
+    generatedPassword: password,
+  };
+}

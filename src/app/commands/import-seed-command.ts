@@ -1,0 +1,44 @@
+import { join, resolve } from 'node:path';
+import { FileSystemBlobStore } from '../../adapters/outbound/filesystem/filesystem-blob-store.js';
+import { SqlJsDeviceAppRepository } from '../../adapters/outbound/sqljs/sqljs-device-app-repository.js';
+import type { Logger } from '../../ports/logger.port.js';
+import { DataDirLock } from '../bootstrap/data-dir-lock.js';
+import { closeStorage, openDiskStorage } from '../bootstrap/storage.js';
+import { dataLayout } from '../config/data-layout.js';
+import { loadConfig } from '../config/load-config.js';
+import { ImportSeedVolume, SeedImportRefused } from '../use-cases/import-seed-volume.js';
+
+/** `fuota-server import-seed <dir>`: exit 0 imported, 1 refused or failed. */
+export async function importSeedCommand(
+  env: NodeJS.ProcessEnv,
+  seedDir: string,
+  options: { skipInvalid: boolean },
+  logger: Logger,
+): Promise<number> {
+  const config = loadConfig(env);
+  const source = resolve(seedDir);
+  const seedDevices = await SqlJsDeviceAppRepository.openReadOnly(join(source, 'devices.db'));
+  const seedFiles = await FileSystemBlobStore.openExisting(source);
+  const lock = await DataDirLock.acquire(config.dataDir);
+  try {
+    const storage = await openDiskStorage(dataLayout(config.dataDir));
+    try {
+      const importer = new ImportSeedVolume(seedDevices, seedFiles, storage.devices, storage.files);
+      const report = await importer.execute(options);
+      for (const line of report.invalid) logger.warn('skipped', { item: line });
+      for (const line of report.missingFiles) logger.warn('row without its update file in the volume', { row: line });
+      logger.info('seed volume imported', { from: source, into: config.dataDir, rows: report.rows, files: report.files });
+      return 0;
+    } catch (error) {
+      if (!(error instanceof SeedImportRefused)) throw error;
+      for (const line of error.report.invalid) logger.error('cannot import', { item: line });
+      logger.error(`${error.message}; fix those rows or rerun with --skip-invalid`);
+      return 1;
+    } finally {
+      await closeStorage(storage);
+    }
+  } finally {
+    await seedDevices.close();
+    await lock.release();
+  }
+}

@@ -1,0 +1,53 @@
+import { once } from 'node:events';
+import { CredentialVerifier } from '../auth/credential-verifier.js';
+import { DataDirLock } from '../bootstrap/data-dir-lock.js';
+import { provisionCredential } from '../bootstrap/provision-credential.js';
+import { provisionTls } from '../bootstrap/provision-tls.js';
+import { openDiskStorage } from '../bootstrap/storage.js';
+import { dataLayout } from '../config/data-layout.js';
+import { loadConfig } from '../config/load-config.js';
+import { FuotaServer } from '../fuota-server.js';
+import type { Logger } from '../../ports/logger.port.js';
+
+/** `fuota-server serve`: runs until SIGINT or SIGTERM, then stops cleanly (exit 0). */
+export async function serveCommand(env: NodeJS.ProcessEnv, logger: Logger): Promise<number> {
+  const config = loadConfig(env);
+  const layout = dataLayout(config.dataDir);
+  const lock = await DataDirLock.acquire(config.dataDir);
+  try {
+    const tls = await provisionTls(config, layout);
+    const credential = await provisionCredential(config, layout.credentialFile);
+    const storage = await openDiskStorage(layout);
+    const server = await FuotaServer.start({
+      config,
+      storage,
+      authenticator: new CredentialVerifier(credential.secret),
+      tls,
+      logger,
+    });
+    logger.info('fuota listening', { url: `https://${config.host.includes(':') ? `[${config.host}]` : config.host}:${server.address.port}`, local: server.url });
+    logger.info('data dir', { path: config.dataDir });
+    logger.info('TLS certificate', { path: tls.certFile, source: tls.source });
+    if (tls.uncovered.length > 0) {
+      logger.warn('the generated certificate does not cover some FUOTA_TLS_HOSTNAMES; move the tls directory away to generate a new one', {
+        names: tls.uncovered.join(','),
+      });
+    }
+    logger.info('credential', { username: config.username, source: credential.source });
+    if (credential.generatedPassword !== undefined) {
+      // Written straight to the terminal, never through the logger: shown this once only.
+      process.stdout.write(
+        `\n  Generated credential (shown only now; only its hash is kept in ${layout.credentialFile}):\n` +
+          `    username: ${config.username}\n    password: ${credential.generatedPassword}\n` +
+          `  Set FUOTA_USERNAME and FUOTA_PASSWORD to choose your own.\n\n`,
+      );
+    }
+    const signal = await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
+    logger.info('stopping', { signal: String(signal[0] ?? '') });
+    await server.stop();
+    logger.info('stopped');
+    return 0;
+  } finally {
+    await lock.release();
+  }
+}

@@ -1,0 +1,17 @@
+/** The validated configuration of one server process (see `load-config.ts` for its sources). */
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  /** Absolute path of the directory holding the database, update files, TLS files, credential. */
+  readonly dataDir: string;
+  /** PEM files the operator brought; when absent a certificate is generated into the data dir. */
+  readonly tlsFiles: { readonly certFile: string; readonly keyFile: string } | undefined;
+  /** Extra names (DNS names or IP addresses) the generated certificate is valid for. */
+  readonly tlsHostnames: readonly string[];
+  readonly username: string;
+  /** When absent, a password is generated on first start and only its hash is kept. */
+  readonly password: string | undefined;
+  readonly maxUploadBytes: number;
+}
+
+export const CONFIG = Symbol.for('fuota.Config');

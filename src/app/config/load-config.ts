@@ -1,0 +1,92 @@
+import { isIP } from 'node:net';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import type { Config } from './config.js';
+import { ConfigError } from './config-error.js';
+
+/** Seed variable names still honoured, so a seed deployment's environment works unchanged. */
+const ALIASES = {
+  FUOTA_PORT: 'US_SERVER_PORT',
+  FUOTA_USERNAME: 'US_AUTH_USERNAME',
+  FUOTA_PASSWORD: 'US_AUTH_PASSWORD',
+} as const;
+
+const HOSTNAME = /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
+const isHostOrIp = (value: string) => HOSTNAME.test(value) || isIP(value) !== 0;
+
+const integer = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, `must be a whole number from ${min} to ${max}`)
+    .transform(Number)
+    .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+
+const schema = z.object({
+  FUOTA_HOST: z.string().refine(isHostOrIp, 'must be an IP address or a host name').default('0.0.0.0'),
+  FUOTA_PORT: integer(0, 65535).default(50000),
+  FUOTA_DATA_DIR: z.string().default('./data'),
+  FUOTA_TLS_CERT: z.string().optional(),
+  FUOTA_TLS_KEY: z.string().optional(),
+  FUOTA_TLS_HOSTNAMES: z
+    .string()
+    .transform((list) => list.split(',').map((name) => name.trim()).filter((name) => name !== ''))
+    .pipe(z.array(z.string().refine(isHostOrIp, 'must list DNS names or IP addresses, comma-separated')))
+    .default([]),
+  FUOTA_USERNAME: z
+    .string()
+    .regex(/^[\x21-\x39\x3B-\x7E]{1,128}$/, 'must be 1-128 printable ASCII characters without ":" or spaces')
+    .default('fuota'),
+  FUOTA_PASSWORD: z
+    .string()
+    .regex(/^[\x20-\x7E]{1,256}$/, 'must be 1-256 printable ASCII characters')
+    .optional(),
+  FUOTA_MAX_UPLOAD_BYTES: integer(1, Number.MAX_SAFE_INTEGER).default(33554432),
+});
+
+type Variable = keyof z.input<typeof schema>;
+
+/** Reads the configuration from the environment; throws a ConfigError naming the variable. */
+export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config {
+  const raw: Partial<Record<Variable, string>> = {};
+  for (const key of Object.keys(schema.shape) as Variable[]) {
+    const value = pick(env, key);
+    // An empty variable means "not set", as in most shells' `VAR= command`.
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const variable = String(issue?.path[0] ?? 'configuration');
+    const shown = raw[variable as Variable];
+    throw new ConfigError(variable, `${issue?.message ?? 'invalid'}${shown === undefined ? '' : ` (got "${variable.endsWith('PASSWORD') ? '…' : shown}")`}`);
+  }
+  const values = parsed.data;
+  if ((values.FUOTA_TLS_CERT === undefined) !== (values.FUOTA_TLS_KEY === undefined)) {
+    const missing = values.FUOTA_TLS_CERT === undefined ? 'FUOTA_TLS_CERT' : 'FUOTA_TLS_KEY';
+    throw new ConfigError(missing, 'FUOTA_TLS_CERT and FUOTA_TLS_KEY must be set together');
+  }
+  return {
+    host: values.FUOTA_HOST,
+    port: values.FUOTA_PORT,
+    dataDir: resolve(cwd, values.FUOTA_DATA_DIR),
+    tlsFiles:
+      values.FUOTA_TLS_CERT !== undefined && values.FUOTA_TLS_KEY !== undefined
+        ? { certFile: resolve(cwd, values.FUOTA_TLS_CERT), keyFile: resolve(cwd, values.FUOTA_TLS_KEY) }
+        : undefined,
+    tlsHostnames: values.FUOTA_TLS_HOSTNAMES,
+    username: values.FUOTA_USERNAME,
+    password: values.FUOTA_PASSWORD,
+    maxUploadBytes: values.FUOTA_MAX_UPLOAD_BYTES,
+  };
+}
+
+/** The variable's value, or its seed alias's; both set to different values is an error. */
+function pick(env: NodeJS.ProcessEnv, key: Variable): string | undefined {
+  const alias = (ALIASES as Record<string, string | undefined>)[key];
+  const own = env[key];
+  const seed = alias === undefined ? undefined : env[alias];
+  if (own !== undefined && own !== '' && seed !== undefined && seed !== '' && own !== seed) {
+    throw new ConfigError(key, `${key} and its seed alias ${alias} are both set, to different values`);
+  }
+  return own !== undefined && own !== '' ? own : seed;
+}

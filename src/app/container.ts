@@ -1,0 +1,64 @@
+import 'reflect-metadata';
+import { Container, type Newable } from 'inversify';
+import type Koa from 'koa';
+import { createKoaApp } from '../adapters/inbound/http/koa-app.js';
+import { BLOB_STORE } from '../ports/blob-store.port.js';
+import { DEVICE_APP_REPOSITORY } from '../ports/device-app-repository.port.js';
+import type { Logger } from '../ports/logger.port.js';
+import { LOGGER } from '../ports/logger.port.js';
+import type { Authenticator } from './auth/authenticator.js';
+import { AUTHENTICATOR } from './auth/authenticator.js';
+import type { Storage } from './bootstrap/storage.js';
+import type { Config } from './config/config.js';
+import { CONFIG } from './config/config.js';
+import { AssignUpdate } from './use-cases/assign-update.js';
+import { CheckForUpdate } from './use-cases/check-for-update.js';
+import { ListDeviceApps } from './use-cases/list-device-apps.js';
+import { OpenUpdateFile } from './use-cases/open-update-file.js';
+import { RemoveDeviceApp } from './use-cases/remove-device-app.js';
+import { UploadUpdateFile } from './use-cases/upload-update-file.js';
+
+export const KOA_APP = Symbol.for('fuota.KoaApp');
+
+const USE_CASES: ReadonlyArray<Newable<object>> = [
+  AssignUpdate,
+  CheckForUpdate,
+  ListDeviceApps,
+  OpenUpdateFile,
+  RemoveDeviceApp,
+  UploadUpdateFile,
+];
+
+/**
+ * The composition root: the only place that knows which adapter serves which port. Storage and
+ * the authenticator are built before (their set-up is asynchronous) and bound as constants.
+ */
+export function createContainer(
+  config: Config,
+  storage: Storage,
+  authenticator: Authenticator,
+  logger: Logger,
+): Container {
+  const container = new Container({ defaultScope: 'Singleton' });
+  container.bind(CONFIG).toConstantValue(config);
+  container.bind(DEVICE_APP_REPOSITORY).toConstantValue(storage.devices);
+  container.bind(BLOB_STORE).toConstantValue(storage.files);
+  container.bind(AUTHENTICATOR).toConstantValue(authenticator);
+  container.bind(LOGGER).toConstantValue(logger);
+  for (const useCase of USE_CASES) container.bind<object>(useCase).toSelf();
+  container.bind<Koa>(KOA_APP).toDynamicValue((context) =>
+    createKoaApp({
+      useCases: {
+        checkForUpdate: context.get(CheckForUpdate),
+        openUpdateFile: context.get(OpenUpdateFile),
+        uploadUpdateFile: context.get(UploadUpdateFile),
+        listDeviceApps: context.get(ListDeviceApps),
+        assignUpdate: context.get(AssignUpdate),
+        removeDeviceApp: context.get(RemoveDeviceApp),
+      },
+      authenticator: context.get<Authenticator>(AUTHENTICATOR),
+      logger: context.get<Logger>(LOGGER),
+    }),
+  );
+  return container;
+}

@@ -1,0 +1,51 @@
+import type { AddressInfo } from 'node:net';
+import type Koa from 'koa';
+import { HttpsServer } from '../adapters/inbound/http/https-server.js';
+import type { Logger } from '../ports/logger.port.js';
+import type { Authenticator } from './auth/authenticator.js';
+import type { Storage } from './bootstrap/storage.js';
+import { closeStorage } from './bootstrap/storage.js';
+import type { Config } from './config/config.js';
+import { createContainer, KOA_APP } from './container.js';
+
+export interface FuotaServerParts {
+  readonly config: Config;
+  readonly storage: Storage;
+  readonly authenticator: Authenticator;
+  readonly tls: { readonly cert: string; readonly key: string };
+  readonly logger: Logger;
+}
+
+/** A running server: the container's Koa app behind HTTPS, and the storage it owns. */
+export class FuotaServer {
+  private constructor(
+    private readonly https: HttpsServer,
+    private readonly storage: Storage,
+    readonly address: AddressInfo,
+  ) {}
+
+  static async start(parts: FuotaServerParts): Promise<FuotaServer> {
+    const container = createContainer(parts.config, parts.storage, parts.authenticator, parts.logger);
+    const https = new HttpsServer(container.get<Koa>(KOA_APP), {
+      host: parts.config.host,
+      port: parts.config.port,
+      cert: parts.tls.cert,
+      key: parts.tls.key,
+      maxUploadBytes: parts.config.maxUploadBytes,
+    });
+    return new FuotaServer(https, parts.storage, await https.start());
+  }
+
+  /** `https://host:port`, with a wildcard listen address shown as the loopback one. */
+  get url(): string {
+    const { address, family, port } = this.address;
+    const host = address === '0.0.0.0' ? '127.0.0.1' : address === '::' ? '[::1]' : family === 'IPv6' ? `[${address}]` : address;
+    return `https://${host}:${port}`;
+  }
+
+  /** Finishes requests in flight, then flushes and closes the storage. */
+  async stop(): Promise<void> {
+    await this.https.stop();
+    await closeStorage(this.storage);
+  }
+}

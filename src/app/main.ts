@@ -1,0 +1,63 @@
+#!/usr/bin/env node
+// Decorator metadata (inversify, and tsyringe inside @peculiar/x509) needs this before anything.
+import 'reflect-metadata';
+import { parseArgs } from 'node:util';
+import { ConsoleLogger } from '../adapters/outbound/logging/console-logger.js';
+import { ConfigError } from './config/config-error.js';
+import { importSeedCommand } from './commands/import-seed-command.js';
+import { serveCommand } from './commands/serve-command.js';
+
+const USAGE = `Usage: fuota-server [command]
+
+Commands:
+  serve                          start the HTTPS server (the default)
+  import-seed <seed-data-dir>    copy a docker-fuota-server volume (devices.db and the update
+                                 files beside it) into FUOTA_DATA_DIR; stop the server first
+      --skip-invalid             import what can be served, listing the rest, instead of refusing
+  help                           show this text
+
+Configuration is read from the environment (FUOTA_DATA_DIR, FUOTA_PORT, ...): see the README.
+`;
+
+/** Exit codes: 0 done, 1 failed, 2 bad usage or configuration. */
+async function main(argv: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { 'skip-invalid': { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
+  });
+  const [command = 'serve', ...rest] = positionals;
+  if (values.help || command === 'help') {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const logger = new ConsoleLogger();
+  switch (command) {
+    case 'serve':
+      if (rest.length > 0) break;
+      return serveCommand(process.env, logger);
+    case 'import-seed':
+      if (rest.length !== 1 || rest[0] === undefined) break;
+      return importSeedCommand(process.env, rest[0], { skipInvalid: values['skip-invalid'] }, logger);
+  }
+  process.stderr.write(USAGE);
+  return 2;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`fuota: configuration error: ${error.message}\n`);
+      process.exitCode = 2;
+    } else if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`fuota: ${error.message}\n\n${USAGE}`);
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(`fuota: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = 1;
+    }
+  },
+);

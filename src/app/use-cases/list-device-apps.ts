@@ -1,0 +1,14 @@
+import { inject, injectable } from 'inversify';
+import type { DeviceAppRecord } from '../../domain/device-app-record.js';
+import type { DeviceAppRepository } from '../../ports/device-app-repository.port.js';
+import { DEVICE_APP_REPOSITORY } from '../../ports/device-app-repository.port.js';
+
+/** An operator lists every device row, in device-id order. */
+@injectable()
+export class ListDeviceApps {
+  constructor(@inject(DEVICE_APP_REPOSITORY) private readonly devices: DeviceAppRepository) {}
+
+  execute(): AsyncIterable<DeviceAppRecord> {
+    return this.devices.list();
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * Stable error codes: the inbound adapter maps each one to an HTTP status in one table, and
+ * clients (people with curl, scripts) may rely on the code string in problem bodies.
+ */
+export type DomainErrorCode =
+  | 'invalid-device-id'
+  | 'invalid-app-version'
+  | 'invalid-file-path'
+  | 'file-path-conflict'
+  | 'invalid-record'
+  | 'record-id-mismatch'
+  | 'device-not-found'
+  | 'file-not-found'
+  | 'update-file-missing'
+  | 'payload-too-large'
+  | 'upload-incomplete'
+  | 'unsupported-media-type'
+  | 'unauthenticated'
+  | 'route-not-found'
+  | 'method-not-allowed';
+
+/** An expected failure of a use case, as opposed to a bug or an I/O fault. */
+export class DomainError extends Error {
+  constructor(
+    readonly code: DomainErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+}
+
+export function isDomainError(value: unknown): value is DomainError {
+  return value instanceof DomainError;
+}

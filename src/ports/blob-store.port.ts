@@ -1,0 +1,56 @@
+import type { UpdateFilePath } from '../domain/update-file-path.js';
+
+/** What is known of a stored file. */
+export interface BlobInfo {
+  readonly size: number;
+  readonly modifiedAt: Date;
+}
+
+/** The result of a completed, durable upload. */
+export interface StoredBlob {
+  readonly size: number;
+  /** SHA-256 of the content, lowercase hex, computed while the bytes streamed in. */
+  readonly sha256: string;
+}
+
+/** Inclusive byte offsets, already checked against the blob's size. */
+export interface ByteRange {
+  readonly start: number;
+  readonly end: number;
+}
+
+/**
+ * A file held open for reading: `info` and the bytes of `content()` belong to the same version
+ * even if the path is replaced meanwhile. Call exactly one of `content()` or `release()`.
+ */
+export interface OpenedBlob {
+  readonly info: BlobInfo;
+  /** The bytes (or the range of them); the handle is released when the iteration ends. */
+  content(range?: ByteRange): AsyncIterable<Uint8Array>;
+  release(): Promise<void>;
+}
+
+export interface PutOptions {
+  /** Uploads longer than this fail with the `payload-too-large` domain error. */
+  readonly maxBytes: number;
+}
+
+/** Update files, addressed by validated path. */
+export interface BlobStore {
+  /**
+   * Streams `content` into the store. Resolves once the new version is durable and visible;
+   * if the source fails or is too large, the previous version (if any) stays untouched.
+   */
+  put(
+    path: UpdateFilePath,
+    content: AsyncIterable<Uint8Array>,
+    options: PutOptions,
+  ): Promise<StoredBlob>;
+  stat(path: UpdateFilePath): Promise<BlobInfo | undefined>;
+  open(path: UpdateFilePath): Promise<OpenedBlob | undefined>;
+  /** Every stored file's path, in no particular order. */
+  list(): AsyncIterable<UpdateFilePath>;
+  close(): Promise<void>;
+}
+
+export const BLOB_STORE = Symbol.for('fuota.BlobStore');

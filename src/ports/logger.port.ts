@@ -1,0 +1,8 @@
+/** Where the program reports what it does. Implementations never receive secrets. */
+export interface Logger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+export const LOGGER = Symbol.for('fuota.Logger');
