@@ -1,7 +1,6 @@
 import type { Dirent } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { DomainError } from '../../../domain/domain-error.js';
 import type { UpdateFilePath } from '../../../domain/update-file-path.js';
 import { isUpdateFilePath } from '../../../domain/update-file-path.js';
@@ -56,7 +55,8 @@ export class FileSystemBlobStore implements BlobStore {
     const upload = createUploadMeter(options.maxBytes);
     const handle = await open(temporary, 'wx', 0o644);
     try {
-      await pipeline(content, upload.meter, handle.createWriteStream({ autoClose: false }));
+      // One write at a time: the source is paused while the disk catches up, so memory stays flat.
+      for await (const chunk of upload.meter(content)) await handle.write(chunk);
       await handle.sync();
       await handle.close();
       await rename(temporary, target);

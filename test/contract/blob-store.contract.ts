@@ -1,0 +1,105 @@
+import { createHash } from 'node:crypto';
+import { expect } from 'chai';
+import type { UpdateFilePath } from '../../src/domain/update-file-path.js';
+import type { BlobStore } from '../../src/ports/blob-store.port.js';
+
+export const p = (value: string) => value as UpdateFilePath;
+
+export async function* chunks(...parts: Array<string | Buffer>): AsyncIterable<Uint8Array> {
+  for (const part of parts) yield Buffer.from(part);
+}
+
+export async function* failingAfter(part: string): AsyncIterable<Uint8Array> {
+  yield Buffer.from(part);
+  throw new Error('connection reset');
+}
+
+export async function readAll(store: BlobStore, path: string, range?: { start: number; end: number }): Promise<Buffer | undefined> {
+  const opened = await store.open(p(path));
+  if (opened === undefined) return undefined;
+  const out: Buffer[] = [];
+  for await (const chunk of opened.content(range)) out.push(Buffer.from(chunk));
+  return Buffer.concat(out);
+}
+
+const LIMIT = { maxBytes: 1 << 20 };
+
+/** What every BlobStore adapter promises. */
+export function blobStoreContract(name: string, hooks: { open: () => Promise<BlobStore>; cleanup?: () => Promise<void> }): void {
+  describe(`BlobStore contract: ${name}`, () => {
+    let store: BlobStore;
+    beforeEach(async () => {
+      store = await hooks.open();
+    });
+    afterEach(async () => {
+      await store.close();
+      await hooks.cleanup?.();
+    });
+
+    it('stores bytes, returns size and SHA-256, and reads them back whole and by range', async () => {
+      const content = Buffer.from(Array.from({ length: 70_000 }, (_, i) => i % 251));
+      const stored = await store.put(p('fw/app.bin'), chunks(content.subarray(0, 1000), content.subarray(1000)), LIMIT);
+      expect(stored).to.deep.equal({ size: 70_000, sha256: createHash('sha256').update(content).digest('hex') });
+      expect((await readAll(store, 'fw/app.bin'))?.equals(content)).to.equal(true);
+      expect((await readAll(store, 'fw/app.bin', { start: 65_530, end: 65_545 }))?.equals(content.subarray(65_530, 65_546))).to.equal(true);
+      expect(await store.stat(p('fw/app.bin'))).to.have.property('size', 70_000);
+    });
+
+    it('stores an empty file', async () => {
+      expect(await store.put(p('empty.bin'), chunks(), LIMIT)).to.have.property('size', 0);
+      expect((await readAll(store, 'empty.bin'))?.length).to.equal(0);
+    });
+
+    it('answers undefined for what is not stored, including a directory', async () => {
+      await store.put(p('dir/file.bin'), chunks('x'), LIMIT);
+      expect(await store.stat(p('missing.bin'))).to.equal(undefined);
+      expect(await store.open(p('missing.bin'))).to.equal(undefined);
+      expect(await store.stat(p('dir'))).to.equal(undefined);
+      expect(await store.open(p('dir'))).to.equal(undefined);
+      expect(await store.stat(p('dir/file.bin/deeper'))).to.equal(undefined);
+    });
+
+    it('replaces a file whole', async () => {
+      await store.put(p('a.bin'), chunks('first version, longer'), LIMIT);
+      await store.put(p('a.bin'), chunks('second'), LIMIT);
+      expect((await readAll(store, 'a.bin'))?.toString()).to.equal('second');
+    });
+
+    it('keeps the previous version when an upload fails midway or grows too large', async () => {
+      await store.put(p('a.bin'), chunks('old'), LIMIT);
+      const broken = await store.put(p('a.bin'), failingAfter('new but cut'), LIMIT).catch((e: Error) => e);
+      expect(broken).to.be.instanceOf(Error);
+      const tooLarge = await store.put(p('a.bin'), chunks('0123456789', 'abc'), { maxBytes: 12 }).catch((e: unknown) => e);
+      expect(tooLarge).to.have.property('code', 'payload-too-large');
+      expect((await readAll(store, 'a.bin'))?.toString()).to.equal('old');
+      const fresh = await store.put(p('b.bin'), failingAfter('x'), LIMIT).catch((e: Error) => e);
+      expect(fresh).to.be.instanceOf(Error);
+      expect(await store.stat(p('b.bin'))).to.equal(undefined);
+    });
+
+    it('reads the version it opened even if the path is replaced meanwhile', async () => {
+      await store.put(p('a.bin'), chunks('version one'), LIMIT);
+      const opened = await store.open(p('a.bin'));
+      await store.put(p('a.bin'), chunks('version two!'), LIMIT);
+      const out: Buffer[] = [];
+      for await (const chunk of opened!.content()) out.push(Buffer.from(chunk));
+      expect(Buffer.concat(out).toString()).to.equal('version one');
+      expect(opened!.info.size).to.equal(11);
+    });
+
+    it('lists every stored path and nothing else', async () => {
+      await store.put(p('a.bin'), chunks('1'), LIMIT);
+      await store.put(p('x/y/z.bin'), chunks('2'), LIMIT);
+      await store.put(p('a.bin'), failingAfter('3'), LIMIT).catch(() => {});
+      const listed: string[] = [];
+      for await (const path of store.list()) listed.push(path);
+      expect(listed.sort()).to.deep.equal(['a.bin', 'x/y/z.bin']);
+    });
+
+    it('can release an opened file without reading it', async () => {
+      await store.put(p('a.bin'), chunks('1'), LIMIT);
+      const opened = await store.open(p('a.bin'));
+      await opened!.release();
+    });
+  });
+}

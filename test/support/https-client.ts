@@ -1,0 +1,67 @@
+import { request } from 'node:https';
+import type { IncomingHttpHeaders } from 'node:http';
+
+export interface HttpResponse {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: Buffer;
+  readonly text: string;
+}
+
+export interface RequestOptions {
+  readonly method?: string;
+  readonly headers?: Record<string, string | number>;
+  readonly body?: Buffer | string;
+  readonly auth?: { username: string; password: string } | null;
+}
+
+/**
+ * A real HTTPS client (node:https, one new TLS connection per request, as ESP32 devices do) that
+ * trusts exactly the test server's certificate.
+ */
+export class HttpsTestClient {
+  constructor(
+    readonly baseUrl: string,
+    private readonly ca: string,
+    private readonly auth: { username: string; password: string },
+  ) {}
+
+  send(path: string, options: RequestOptions = {}): Promise<HttpResponse> {
+    const url = new URL(path, this.baseUrl);
+    const auth = options.auth === undefined ? this.auth : options.auth;
+    const headers: Record<string, string | number> = { ...options.headers };
+    if (auth !== null) {
+      headers.Authorization = `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
+    }
+    if (options.body !== undefined) headers['Content-Length'] ??= Buffer.byteLength(options.body);
+    return new Promise((resolve, reject) => {
+      const req = request(
+        url,
+        { method: options.method ?? 'GET', headers, ca: this.ca, agent: false, servername: 'localhost' },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => {
+            const body = Buffer.concat(chunks);
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, body, text: body.toString('utf8') });
+          });
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end(options.body);
+    });
+  }
+
+  get(path: string, options: Omit<RequestOptions, 'method'> = {}): Promise<HttpResponse> {
+    return this.send(path, { ...options, method: 'GET' });
+  }
+
+  put(path: string, body: Buffer | string, contentType: string, options: Omit<RequestOptions, 'method' | 'body'> = {}): Promise<HttpResponse> {
+    return this.send(path, { ...options, method: 'PUT', body, headers: { 'Content-Type': contentType, ...options.headers } });
+  }
+
+  delete(path: string, options: Omit<RequestOptions, 'method'> = {}): Promise<HttpResponse> {
+    return this.send(path, { ...options, method: 'DELETE' });
+  }
+}

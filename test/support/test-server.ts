@@ -1,0 +1,87 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TlsMaterial } from '../../src/adapters/outbound/tls/dev-certificate.js';
+import { generateSelfSignedCertificate } from '../../src/adapters/outbound/tls/dev-certificate.js';
+import { CredentialVerifier } from '../../src/app/auth/credential-verifier.js';
+import type { Storage } from '../../src/app/bootstrap/storage.js';
+import { memoryStorage, openDiskStorage } from '../../src/app/bootstrap/storage.js';
+import type { Config } from '../../src/app/config/config.js';
+import { dataLayout } from '../../src/app/config/data-layout.js';
+import { FuotaServer } from '../../src/app/fuota-server.js';
+import type { Logger } from '../../src/ports/logger.port.js';
+import { HttpsTestClient } from './https-client.js';
+
+export const TEST_CREDENTIAL = { username: 'operator', password: 'correct horse battery staple' };
+
+let certificate: Promise<TlsMaterial> | undefined;
+
+/** One generated certificate for the whole test run (for localhost and 127.0.0.1). */
+export function testCertificate(): Promise<TlsMaterial> {
+  certificate ??= generateSelfSignedCertificate(['localhost', '127.0.0.1']);
+  return certificate;
+}
+
+/** Collects log lines so that tests can read what the server logged. */
+export class RecordingLogger implements Logger {
+  readonly lines: string[] = [];
+  info(message: string, fields?: Record<string, unknown>): void {
+    this.lines.push(`info ${message} ${JSON.stringify(fields ?? {})}`);
+  }
+  warn(message: string, fields?: Record<string, unknown>): void {
+    this.lines.push(`warn ${message} ${JSON.stringify(fields ?? {})}`);
+  }
+  error(message: string, fields?: Record<string, unknown>): void {
+    this.lines.push(`error ${message} ${JSON.stringify(fields ?? {})}`);
+  }
+}
+
+export interface RunningTestServer {
+  readonly server: FuotaServer;
+  readonly client: HttpsTestClient;
+  readonly storage: Storage;
+  readonly logger: RecordingLogger;
+  readonly config: Config;
+  readonly dataDir: string | undefined;
+  stop(): Promise<void>;
+}
+
+/** A real HTTPS server on an ephemeral loopback port, with in-memory or on-disk storage. */
+export async function startTestServer(
+  options: { storage?: 'memory' | 'disk'; maxUploadBytes?: number } = {},
+): Promise<RunningTestServer> {
+  const dataDir = options.storage === 'disk' ? await mkdtemp(join(tmpdir(), 'fuota-test-')) : undefined;
+  const config: Config = {
+    host: '127.0.0.1',
+    port: 0,
+    dataDir: dataDir ?? '/nonexistent',
+    tlsFiles: undefined,
+    tlsHostnames: [],
+    username: TEST_CREDENTIAL.username,
+    password: TEST_CREDENTIAL.password,
+    maxUploadBytes: options.maxUploadBytes ?? 32 * 1024 * 1024,
+  };
+  const storage = dataDir === undefined ? memoryStorage() : await openDiskStorage(dataLayout(dataDir));
+  const tls = await testCertificate();
+  const logger = new RecordingLogger();
+  const server = await FuotaServer.start({
+    config,
+    storage,
+    authenticator: new CredentialVerifier({ kind: 'plain', ...TEST_CREDENTIAL }),
+    tls,
+    logger,
+  });
+  const client = new HttpsTestClient(`https://localhost:${server.address.port}`, tls.cert, TEST_CREDENTIAL);
+  return {
+    server,
+    client,
+    storage,
+    logger,
+    config,
+    dataDir,
+    async stop() {
+      await server.stop();
+      if (dataDir !== undefined) await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,31 @@
+import { expect } from 'chai';
+import { CredentialVerifier } from '../../../src/app/auth/credential-verifier.js';
+import { hashPassword, verifyPassword } from '../../../src/app/auth/password-hash.js';
+
+describe('credentials', () => {
+  it('hashes with a fresh salt and verifies only the right password', async () => {
+    const first = await hashPassword('pw');
+    const second = await hashPassword('pw');
+    expect(first).to.match(/^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/).and.not.equal(second);
+    expect(await verifyPassword('pw', first)).to.equal(true);
+    expect(await verifyPassword('pW', first)).to.equal(false);
+    expect(await verifyPassword('pw', 'garbage')).to.equal(false);
+  });
+
+  it('checks a plain credential from the environment', async () => {
+    const verifier = new CredentialVerifier({ kind: 'plain', username: 'u', password: 'p' });
+    expect(await verifier.authenticate('u', 'p')).to.equal(true);
+    expect(await verifier.authenticate('u', 'p ')).to.equal(false);
+    expect(await verifier.authenticate('U', 'p')).to.equal(false);
+    expect(await verifier.authenticate('', '')).to.equal(false);
+  });
+
+  it('checks a stored hash, username included, and gives the same verdicts from its cache', async () => {
+    const verifier = new CredentialVerifier({ kind: 'hashed', username: 'u', passwordHash: await hashPassword('p') });
+    for (let round = 0; round < 2; round += 1) {
+      expect(await verifier.authenticate('u', 'p')).to.equal(true);
+      expect(await verifier.authenticate('v', 'p')).to.equal(false);
+      expect(await verifier.authenticate('u', 'q')).to.equal(false);
+    }
+  });
+});

@@ -1,0 +1,83 @@
+import { expect } from 'chai';
+import { ConfigError } from '../../../src/app/config/config-error.js';
+import { loadConfig } from '../../../src/app/config/load-config.js';
+
+describe('loadConfig', () => {
+  it('uses the documented defaults when nothing is set', () => {
+    const config = loadConfig({}, '/srv');
+    expect(config).to.deep.equal({
+      host: '0.0.0.0',
+      port: 50000,
+      dataDir: '/srv/data',
+      tlsFiles: undefined,
+      tlsHostnames: [],
+      username: 'fuota',
+      password: undefined,
+      maxUploadBytes: 33554432,
+    });
+  });
+
+  it('reads every variable, resolving paths against the working directory', () => {
+    const config = loadConfig(
+      {
+        FUOTA_HOST: '127.0.0.1',
+        FUOTA_PORT: '8443',
+        FUOTA_DATA_DIR: 'var/fuota',
+        FUOTA_TLS_CERT: 'c.pem',
+        FUOTA_TLS_KEY: '/k.pem',
+        FUOTA_TLS_HOSTNAMES: 'fuota.example.net, 192.168.1.10',
+        FUOTA_USERNAME: 'ops',
+        FUOTA_PASSWORD: 's3cret pass',
+        FUOTA_MAX_UPLOAD_BYTES: '1048576',
+      },
+      '/srv',
+    );
+    expect(config).to.deep.equal({
+      host: '127.0.0.1',
+      port: 8443,
+      dataDir: '/srv/var/fuota',
+      tlsFiles: { certFile: '/srv/c.pem', keyFile: '/k.pem' },
+      tlsHostnames: ['fuota.example.net', '192.168.1.10'],
+      username: 'ops',
+      password: 's3cret pass',
+      maxUploadBytes: 1048576,
+    });
+  });
+
+  it('honours the seed variable names', () => {
+    const config = loadConfig({ US_SERVER_PORT: '50001', US_AUTH_USERNAME: 'seed', US_AUTH_PASSWORD: 'pw' });
+    expect([config.port, config.username, config.password]).to.deep.equal([50001, 'seed', 'pw']);
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(loadConfig({ FUOTA_PORT: '', FUOTA_PASSWORD: '' })).to.include({ port: 50000, password: undefined });
+  });
+
+  const invalid: Array<[Record<string, string>, string]> = [
+    [{ FUOTA_PORT: 'abc' }, 'FUOTA_PORT'],
+    [{ FUOTA_PORT: '70000' }, 'FUOTA_PORT'],
+    [{ US_SERVER_PORT: '-1' }, 'FUOTA_PORT'],
+    [{ FUOTA_MAX_UPLOAD_BYTES: '0' }, 'FUOTA_MAX_UPLOAD_BYTES'],
+    [{ FUOTA_MAX_UPLOAD_BYTES: '1e6' }, 'FUOTA_MAX_UPLOAD_BYTES'],
+    [{ FUOTA_HOST: 'not a host' }, 'FUOTA_HOST'],
+    [{ FUOTA_TLS_CERT: 'c.pem' }, 'FUOTA_TLS_KEY'],
+    [{ FUOTA_TLS_KEY: 'k.pem' }, 'FUOTA_TLS_CERT'],
+    [{ FUOTA_TLS_HOSTNAMES: 'ok.example,bad name' }, 'FUOTA_TLS_HOSTNAMES'],
+    [{ FUOTA_USERNAME: 'a:b' }, 'FUOTA_USERNAME'],
+    [{ FUOTA_PORT: '1', US_SERVER_PORT: '2' }, 'FUOTA_PORT'],
+  ];
+  for (const [env, variable] of invalid) {
+    it(`names ${variable} for ${JSON.stringify(env)}`, () => {
+      expect(() => loadConfig(env)).to.throw(ConfigError).with.property('variable', variable);
+      try {
+        loadConfig(env);
+      } catch (error) {
+        expect((error as Error).message).to.match(new RegExp(`^${variable}: `)).and.not.include('\n');
+      }
+    });
+  }
+
+  it('never echoes a password in its error', () => {
+    expect(() => loadConfig({ FUOTA_PASSWORD: 'bad\u0001secret' })).to.throw(ConfigError).with.property('message').that.does.not.include('secret');
+  });
+});
