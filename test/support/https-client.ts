@@ -27,17 +27,29 @@ export class HttpsTestClient {
   ) {}
 
   send(path: string, options: RequestOptions = {}): Promise<HttpResponse> {
-    const url = new URL(path, this.baseUrl);
+    // The path is sent exactly as given (no URL normalisation), so tests can send raw
+    // traversal forms such as `a/../b` or `%2e%2e` that a URL parser would resolve away.
+    const base = new URL(this.baseUrl);
     const auth = options.auth === undefined ? this.auth : options.auth;
     const headers: Record<string, string | number> = { ...options.headers };
     if (auth !== null) {
       headers.Authorization = `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
     }
-    if (options.body !== undefined) headers['Content-Length'] ??= Buffer.byteLength(options.body);
+    if (options.body !== undefined && headers['Transfer-Encoding'] === undefined) {
+      headers['Content-Length'] ??= Buffer.byteLength(options.body);
+    }
     return new Promise((resolve, reject) => {
       const req = request(
-        url,
-        { method: options.method ?? 'GET', headers, ca: this.ca, agent: false, servername: 'localhost' },
+        {
+          host: base.hostname,
+          port: base.port,
+          path,
+          method: options.method ?? 'GET',
+          headers,
+          ca: this.ca,
+          agent: false,
+          servername: 'localhost',
+        },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (chunk: Buffer) => chunks.push(chunk));

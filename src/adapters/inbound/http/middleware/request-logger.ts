@@ -11,6 +11,7 @@ export function requestLogger(logger: Logger): Middleware {
   return async (ctx, next) => {
     const started = performance.now();
     let streamed = 0;
+    const remote = ctx.req.socket.remoteAddress; // the socket is detached once the answer is done
     const res = ctx.res;
     const done = (outcome: 'finished' | 'aborted') => {
       res.off('finish', onFinish);
@@ -22,7 +23,7 @@ export function requestLogger(logger: Logger): Middleware {
         status: ctx.status,
         bytes: ctx.method === 'HEAD' ? 0 : streamed > 0 || length === undefined ? streamed : length,
         ms: (performance.now() - started).toFixed(1),
-        remote: ctx.req.socket.remoteAddress,
+        remote,
         ...(outcome === 'aborted' ? { outcome } : {}),
       });
     };

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { DomainError } from '../../../../domain/domain-error.js';
+import { DomainError, isDomainError } from '../../../../domain/domain-error.js';
 import type { UpdateFilePath } from '../../../../domain/update-file-path.js';
 import { parseUpdateFilePath } from '../../../../domain/update-file-path.js';
 import type { HttpUseCases } from '../use-cases.js';
@@ -41,10 +41,13 @@ export function fileRoutes(router: Router, useCases: HttpUseCases): void {
     const path = filePath(ctx);
     checkDeclaredLength(ctx, useCases.uploadUpdateFile.maxBytes);
     try {
-      const stored = await useCases.uploadUpdateFile.execute(path, ctx.req);
+      // destroyOnReturn: false, so that refusing a body midway (413) does not destroy the socket
+      // before the answer is written; the connection is closed after the answer instead.
+      const body = ctx.req.iterator({ destroyOnReturn: false });
+      const stored = await useCases.uploadUpdateFile.execute(path, body);
       ctx.body = { path, size: stored.size, sha256: stored.sha256 };
     } catch (error) {
-      if (ctx.req.readableAborted || ctx.req.destroyed) {
+      if (!isDomainError(error) && (ctx.req.readableAborted || ctx.req.destroyed)) {
         throw new DomainError('upload-incomplete', 'the upload ended before its last byte; nothing was stored');
       }
       throw error;
