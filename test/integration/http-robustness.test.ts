@@ -1,0 +1,145 @@
+import { connect as connectTcp } from 'node:net';
+import { expect } from 'chai';
+import { basicHeader, openRawTls, readResponse } from '../support/raw-tls.js';
+import type { RunningTestServer } from '../support/test-server.js';
+import { startTestServer, TEST_CREDENTIAL, testCertificate } from '../support/test-server.js';
+
+const AUTH = basicHeader(TEST_CREDENTIAL.username, TEST_CREDENTIAL.password);
+
+/** The rules of design.md section 4, shown over raw TLS where a friendly client would hide them. */
+describe('HTTP robustness (design.md section 4)', () => {
+  let t: RunningTestServer;
+  let ca: string;
+  before(async () => {
+    t = await startTestServer({ storage: 'disk', maxUploadBytes: 4 * 1024 * 1024 });
+    ca = (await testCertificate()).cert;
+    await t.client.put('/files/fw.bin', Buffer.alloc(2048, 7), 'application/octet-stream');
+    await t.client.put('/devices/dev1', '"dev1","1.0","fw.bin"', 'text/csv');
+  });
+  after(() => t.stop());
+
+  const port = () => t.server.address.port;
+
+  it('answers the ESP32 client\'s exact check request (HTTP/1.1, Content-Length: 0 on a GET, no keep-alive)', async () => {
+    const socket = await openRawTls(port(), ca);
+    socket.write(
+      'GET /devices/dev1?app_ver=1.0 HTTP/1.1\r\nHost: localhost\r\nUser-Agent: ESP32 HTTP Client/1.0\r\n' +
+        `${AUTH}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`,
+    );
+    const answer = await readResponse(socket);
+    expect(answer).to.match(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(answer).to.match(/\r\nContent-Type: text\/csv\r\n/);
+    expect(answer).to.match(/\r\nContent-Length: 6\r\n/);
+    expect(answer.endsWith('\r\n\r\nfw.bin')).to.equal(true);
+  });
+
+  it('serves HTTP/1.0 clients, closing after the answer, and keeps HTTP/1.0 keep-alive when asked', async () => {
+    const socket = await openRawTls(port(), ca);
+    socket.write(`GET /devices/dev1?app_ver=1.0 HTTP/1.0\r\n${AUTH}\r\n\r\n`);
+    const answer = await readResponse(socket);
+    expect(answer).to.match(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(answer.endsWith('fw.bin')).to.equal(true);
+
+    const kept = await openRawTls(port(), ca);
+    kept.write(`GET /devices/dev1?app_ver=1.0 HTTP/1.0\r\n${AUTH}\r\nConnection: keep-alive\r\n\r\n`);
+    expect(await readResponse(kept, (text) => text.endsWith('fw.bin'))).to.match(/Connection: keep-alive/i);
+    kept.write(`GET /devices/dev1?app_ver=2.0 HTTP/1.0\r\n${AUTH}\r\n\r\n`);
+    expect(await readResponse(kept)).to.match(/^HTTP\/1\.1 204 No Content\r\n/);
+  });
+
+  it('serves several requests on one HTTP/1.1 keep-alive connection', async () => {
+    const socket = await openRawTls(port(), ca);
+    for (const version of ['1.0', '2.0', '1.0']) {
+      socket.write(`GET /devices/dev1?app_ver=${version} HTTP/1.1\r\nHost: x\r\n${AUTH}\r\n\r\n`);
+      const answer = await readResponse(socket, (text) => /\r\n\r\n(fw\.bin)?$/.test(text) && (text.includes(' 204 ') || text.endsWith('fw.bin')));
+      expect(answer).to.match(version === '1.0' ? /^HTTP\/1\.1 200 / : /^HTTP\/1\.1 204 /);
+    }
+    socket.end();
+  });
+
+  it('answers Expect: 100-continue with 100 and then stores the body', async () => {
+    const body = Buffer.alloc(1024 * 1024 + 10, 9);
+    const socket = await openRawTls(port(), ca);
+    socket.write(
+      `PUT /files/continued.bin HTTP/1.1\r\nHost: x\r\n${AUTH}\r\nContent-Type: application/octet-stream\r\n` +
+        `Content-Length: ${body.length}\r\nExpect: 100-continue\r\n\r\n`,
+    );
+    expect(await readResponse(socket, (text) => text.includes('\r\n\r\n'))).to.match(/^HTTP\/1\.1 100 Continue\r\n\r\n$/);
+    socket.write(body);
+    expect(await readResponse(socket, (text) => text.includes('}'))).to.match(/^HTTP\/1\.1 200 OK\r\n/);
+    socket.end();
+    expect((await t.client.get('/files/continued.bin')).body.equals(body)).to.equal(true);
+  });
+
+  it('answers Expect: 100-continue for a too-large upload with 413 straight away, without inviting the body', async () => {
+    const socket = await openRawTls(port(), ca);
+    socket.write(
+      `PUT /files/huge.bin HTTP/1.1\r\nHost: x\r\n${AUTH}\r\nContent-Type: application/octet-stream\r\n` +
+        `Content-Length: ${64 * 1024 * 1024}\r\nExpect: 100-continue\r\n\r\n`,
+    );
+    const answer = await readResponse(socket);
+    expect(answer).to.match(/^HTTP\/1\.1 413 Payload Too Large\r\n/);
+    expect(answer).to.not.include('100 Continue');
+    expect(answer).to.match(/Connection: close/i);
+  });
+
+  it('publishes nothing when an upload is cut off midway, keeping the previous version', async () => {
+    const before = (await t.client.get('/files/fw.bin')).body;
+    const socket = await openRawTls(port(), ca);
+    socket.write(
+      `PUT /files/fw.bin HTTP/1.1\r\nHost: x\r\n${AUTH}\r\nContent-Type: application/octet-stream\r\nContent-Length: 100000\r\n\r\n`,
+    );
+    socket.write(Buffer.alloc(30_000, 1));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    socket.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const after = await t.client.get('/files/fw.bin');
+    expect(after.status).to.equal(200);
+    expect(after.body.equals(before)).to.equal(true);
+    const socket2 = await openRawTls(port(), ca);
+    socket2.write(
+      `PUT /files/new-cut.bin HTTP/1.1\r\nHost: x\r\n${AUTH}\r\nContent-Type: application/octet-stream\r\nContent-Length: 100000\r\n\r\n`,
+    );
+    socket2.write(Buffer.alloc(10, 1));
+    socket2.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect((await t.client.get('/files/new-cut.bin')).status).to.equal(404);
+    expect(t.logger.lines.some((line) => line.includes('"path":"/files/new-cut.bin"'))).to.equal(true);
+  });
+
+  it('keeps answering checks while idle clients hold connections open (raw TCP, stalled TLS, half a request)', async () => {
+    const idleTcp = connectTcp(port(), '127.0.0.1');
+    const stalledHandshake = connectTcp(port(), '127.0.0.1', () => stalledHandshake.write(Buffer.from([0x16, 0x03, 0x01])));
+    const halfRequest = await openRawTls(port(), ca);
+    halfRequest.write('GET /devices/dev1?app_ver=1.0 HTTP/1.1\r\nHost: x\r\n');
+    const idleKeepAlive = await openRawTls(port(), ca);
+    try {
+      for (let i = 0; i < 5; i += 1) {
+        const res = await t.client.get('/devices/dev1?app_ver=1.0');
+        expect(res.status).to.equal(200);
+      }
+    } finally {
+      for (const socket of [idleTcp, stalledHandshake, halfRequest, idleKeepAlive]) socket.destroy();
+    }
+  });
+
+  it('answers a request line it cannot parse with 400, never a dropped connection', async () => {
+    const socket = await openRawTls(port(), ca);
+    socket.write('THIS IS NOT HTTP\r\n\r\n');
+    expect(await readResponse(socket)).to.match(/^HTTP\/1\.1 400 /);
+  });
+
+  it('logs one line per request with method, path without query, status, bytes and ms, and never a credential', async () => {
+    await t.client.get('/devices/dev1?app_ver=1.0');
+    await t.client.get('/devices', { auth: { username: 'intruder', password: 'hunter2-secret' } });
+    const line = t.logger.lines.find((entry) => entry.includes('"method":"GET","path":"/devices/dev1"') && entry.includes('"status":200'));
+    expect(line).to.match(/"method":"GET"/).and.match(/"bytes":6/).and.match(/"ms":"\d+\.\d"/);
+    const all = t.logger.lines.join('\n');
+    expect(all).to.not.include('app_ver');
+    for (const secret of [TEST_CREDENTIAL.password, 'hunter2-secret', AUTH.split(' ')[2] ?? 'x', 'Authorization']) {
+      expect(all).to.not.include(secret);
+    }
+    const listing = t.logger.lines.find((entry) => entry.includes('"path":"/files/fw.bin"') && entry.includes('"method":"GET"'));
+    expect(listing).to.match(/"bytes":2048/);
+  });
+});
