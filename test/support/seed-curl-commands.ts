@@ -1,0 +1,40 @@
+/**
+ * The seed README's curl commands, character for character as ../shared/docs/seed-curl.md and our
+ * README give them (placeholders in angle brackets). The e2e test fills in the placeholders and
+ * runs them with real curl; another test checks the README still shows each one.
+ */
+export const SEED_CURL = {
+  check: `curl -u <username>:<password> --cacert <ca_cert_pem_file_path> \\
+     --verbose --request GET \\
+     'https://<server_fqdn>:<server_port>/devices/<device_id>?app_ver=<app_version>'`,
+  download: `curl -u <username>:<password> --cacert <ca_cert_pem_file_path> \\
+     --verbose --request GET \\
+     --output <local_update_file_path> \\
+     'https://<server_fqdn>:<server_port>/files/<update_file_path>'`,
+  list: `curl -u <username>:<password> --cacert <ca_cert_pem_file_path> \\
+     --verbose --request GET \\
+     'https://<server_fqdn>:<server_port>/devices'`,
+  upload: `curl -u <username>:<password> --cacert <ca_cert_pem_file_path> \\
+     --verbose --request PUT --data-binary @<local_update_file_path> \\
+     --header "Content-Type: application/octet-stream" \\
+     'https://<server_fqdn>:<server_port>/files/<update_file_path>'`,
+  assign: `curl -u <username>:<password> --cacert <ca_cert_pem_file_path> \\
+     --verbose --request PUT --data '"<device_id>","<app_version>","<update_file_path>"' \\
+     --header "Content-Type: text/csv" \\
+     'https://<server_fqdn>:<server_port>/devices/<device_id>'`,
+  delete: `curl -u <username>:<password> --cacert <ca_cert_pem_file_path> \\
+     --verbose --request DELETE \\
+     --header "Content-Type: text/csv" \\
+     'https://<server_fqdn>:<server_port>/devices/<device_id>'`,
+} as const;
+
+export type SeedCurlCommand = keyof typeof SEED_CURL;
+
+/** A command with its placeholders replaced (values must need no shell quoting). */
+export function fillIn(template: string, values: Record<string, string>): string {
+  return template.replace(/<([a-z_]+)>/g, (whole, name: string) => {
+    const value = values[name];
+    if (value === undefined) throw new Error(`no value for ${whole}`);
+    return value;
+  });
+}
