@@ -25,7 +25,6 @@ export async function serveCommand(env: NodeJS.ProcessEnv, logger: Logger): Prom
       tls,
       logger,
     });
-    logger.info('fuota listening', { url: `https://${config.host.includes(':') ? `[${config.host}]` : config.host}:${server.address.port}`, local: server.url });
     logger.info('data dir', { path: config.dataDir });
     logger.info('TLS certificate', { path: tls.certFile, source: tls.source });
     if (tls.uncovered.length > 0) {
@@ -42,6 +41,8 @@ export async function serveCommand(env: NodeJS.ProcessEnv, logger: Logger): Prom
           `  Set FUOTA_USERNAME and FUOTA_PASSWORD to choose your own.\n\n`,
       );
     }
+    // Last, so that whoever waits for this line (a person, a script, a test) has seen the rest.
+    logger.info('fuota listening', { url: `https://${config.host.includes(':') ? `[${config.host}]` : config.host}:${server.address.port}`, local: server.url });
     const signal = await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
     logger.info('stopping', { signal: String(signal[0] ?? '') });
     await server.stop();

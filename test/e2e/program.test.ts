@@ -1,0 +1,134 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { expect } from 'chai';
+import { HttpsTestClient } from '../support/https-client.js';
+import type { StartedProgram } from '../support/started-program.js';
+import { runProgram, startProgram as start } from '../support/started-program.js';
+import { requireTool } from '../support/tools.js';
+
+const run = promisify(execFile);
+
+/** The program as a user starts it: defaults, generated files, configuration errors, restarts. */
+describe('e2e: the started program', () => {
+  let dir: string;
+  let started: StartedProgram[] = [];
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'fuota-program-'));
+  });
+  afterEach(async () => {
+    await Promise.all(started.map((program) => program.stop('SIGKILL')));
+    started = [];
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** Starts the program and makes sure it is stopped after the test, whatever happens. */
+  async function startProgram(env: Record<string, string>): Promise<StartedProgram> {
+    const program = await start(env);
+    started.push(program);
+    return program;
+  }
+
+  const base = () => ({ FUOTA_HOST: '127.0.0.1', FUOTA_PORT: '0', FUOTA_DATA_DIR: join(dir, 'data') });
+
+  it('on embedded defaults generates a certificate and a credential once, prints the password once, keeps only its hash', async () => {
+    const first = await startProgram(base());
+    const password = /password: (\S+)/.exec(first.output())?.[1];
+    expect(password, first.output()).to.be.a('string').with.length.above(20);
+    expect(first.output()).to.match(/TLS certificate path=\S+\/data\/tls\/cert\.pem source=generated/);
+    expect(first.output()).to.match(/data dir path=\S+\/data/);
+    const cert = await readFile(join(dir, 'data', 'tls', 'cert.pem'), 'utf8');
+    const client = (port: number, pw: string) => new HttpsTestClient(`https://localhost:${port}`, cert, { username: 'fuota', password: pw });
+    expect((await client(first.port, password!).get('/devices')).status).to.equal(200);
+    expect((await client(first.port, 'guess').get('/devices')).status).to.equal(403);
+    expect(await first.stop()).to.equal(0);
+
+    const stored = await readFile(join(dir, 'data', 'credential.json'), 'utf8');
+    expect(stored).to.not.include(password!);
+    expect(stored).to.include('scrypt$');
+    expect((await stat(join(dir, 'data', 'credential.json'))).mode & 0o777).to.equal(0o600);
+    expect((await stat(join(dir, 'data', 'tls', 'key.pem'))).mode & 0o777).to.equal(0o600);
+
+    const second = await startProgram(base());
+    expect(second.output()).to.not.match(/password:/);
+    expect(second.output()).to.match(/source=stored/);
+    expect(await readFile(join(dir, 'data', 'tls', 'cert.pem'), 'utf8')).to.equal(cert);
+    expect((await client(second.port, password!).get('/devices')).status).to.equal(200);
+    expect(await second.stop()).to.equal(0);
+  });
+
+  it('stops with one clear line naming the variable when the configuration is invalid', async () => {
+    for (const [env, variable] of [
+      [{ FUOTA_PORT: 'http' }, 'FUOTA_PORT'],
+      [{ US_SERVER_PORT: '99999' }, 'FUOTA_PORT'],
+      [{ FUOTA_TLS_CERT: '/x.pem' }, 'FUOTA_TLS_KEY'],
+      [{ FUOTA_MAX_UPLOAD_BYTES: 'lots' }, 'FUOTA_MAX_UPLOAD_BYTES'],
+    ] as const) {
+      const { code, output } = await runProgram({ ...base(), ...env }, ['serve']);
+      expect(code).to.equal(2);
+      expect(output.trim().split('\n')).to.have.length(1);
+      expect(output).to.match(new RegExp(`^fuota: configuration error: ${variable}: `));
+    }
+  });
+
+  it('answers unknown commands with the usage and exit code 2', async () => {
+    const { code, output } = await runProgram(base(), ['frobnicate']);
+    expect(code).to.equal(2);
+    expect(output).to.include('Usage: fuota-server');
+    expect((await runProgram(base(), ['help'])).code).to.equal(0);
+  });
+
+  it('refuses a second process on the same data dir', async () => {
+    const first = await startProgram(base());
+    try {
+      const second = await runProgram(base(), ['serve']);
+      expect(second.code).to.equal(1);
+      expect(second.output).to.match(/in use by another fuota process \(pid \d+\)/);
+    } finally {
+      await first.stop();
+    }
+  });
+
+  it('keeps every acknowledged write across kill -9 and restart', async () => {
+    const env = { ...base(), FUOTA_USERNAME: 'u', FUOTA_PASSWORD: 'p' };
+    const first = await startProgram(env);
+    const cert = await readFile(join(dir, 'data', 'tls', 'cert.pem'), 'utf8');
+    const client = new HttpsTestClient(`https://localhost:${first.port}`, cert, { username: 'u', password: 'p' });
+    expect((await client.put('/files/a.bin', 'firmware', 'application/octet-stream')).status).to.equal(200);
+    const writes = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => client.put(`/devices/d${i}`, `"d${i}","1","a.bin"`, 'text/csv')),
+    );
+    expect(writes.every((res) => res.status === 200)).to.equal(true);
+    await first.stop('SIGKILL');
+
+    const second = await startProgram(env);
+    const again = new HttpsTestClient(`https://localhost:${second.port}`, cert, { username: 'u', password: 'p' });
+    const listing = (await again.get('/devices')).text.trim().split('\n');
+    expect(listing).to.have.length(40);
+    expect((await again.get('/devices/d39?app_ver=1')).text).to.equal('a.bin');
+    expect((await again.get('/files/a.bin')).text).to.equal('firmware');
+    await second.stop();
+  });
+
+  it('serves with an operator\'s own RSA pair made as the seed README makes it', async function () {
+    requireTool(this, 'openssl', 'openssl', 'version');
+    requireTool(this, 'curl', 'curl');
+    await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-keyout', 'ca_key.pem', '-out', 'ca_cert.pem', '-days', '365', '-nodes', '-subj', '/CN=localhost'], { cwd: dir });
+    const program = await startProgram({
+      ...base(),
+      FUOTA_TLS_CERT: join(dir, 'ca_cert.pem'),
+      FUOTA_TLS_KEY: join(dir, 'ca_key.pem'),
+      US_AUTH_USERNAME: 'seed',
+      US_AUTH_PASSWORD: 'secret',
+    });
+    try {
+      expect(program.output()).to.match(/TLS certificate path=\S+ca_cert\.pem source=configured/);
+      const { stdout } = await run('curl', ['-sS', '-u', 'seed:secret', '--cacert', join(dir, 'ca_cert.pem'), '-o', '/dev/null', '-w', '%{http_code}', `https://localhost:${program.port}/devices`]);
+      expect(stdout).to.equal('200');
+    } finally {
+      await program.stop();
+    }
+  });
+});
