@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { FileSystemBlobStore } from '../../adapters/outbound/filesystem/filesystem-blob-store.js';
 import { SqlJsDeviceAppRepository } from '../../adapters/outbound/sqljs/sqljs-device-app-repository.js';
@@ -17,7 +18,9 @@ export async function importSeedCommand(
 ): Promise<number> {
   const config = loadConfig(env);
   const source = resolve(seedDir);
-  const seedDevices = await SqlJsDeviceAppRepository.openReadOnly(join(source, 'devices.db'));
+  const seedDatabase = join(source, 'devices.db');
+  if (!existsSync(seedDatabase)) throw new Error(`${source} holds no devices.db: it is not a seed data volume`);
+  const seedDevices = await SqlJsDeviceAppRepository.openReadOnly(seedDatabase);
   const seedFiles = await FileSystemBlobStore.openExisting(source);
   const lock = await DataDirLock.acquire(config.dataDir);
   try {

@@ -1,0 +1,127 @@
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { expect } from 'chai';
+import { HttpsTestClient } from '../support/https-client.js';
+import { runProgram, startProgram } from '../support/started-program.js';
+import { requireTool } from '../support/tools.js';
+
+const run = promisify(execFile);
+
+/** The seed server's own statements: its DDL, and its inserts as it wrote them. */
+const SEED_SQL = (rows: Array<[string, string, string]>) =>
+  [
+    'create table if not exists device_app(device_id text primary key asc, app_ver text, update_file_path text);',
+    ...rows.map(([id, version, path]) => `insert into device_app values("${id}", "${version}", "${path}");`),
+  ].join('\n');
+
+/** A seed data volume built by the real SQLite command-line shell. */
+async function seedVolume(dir: string, rows: Array<[string, string, string]>, files: Record<string, Buffer>): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await run('sqlite3', [join(dir, 'devices.db'), SEED_SQL(rows)]);
+  for (const [name, bytes] of Object.entries(files)) await writeFile(join(dir, name), bytes);
+}
+
+describe('e2e: importing a seed data volume', function () {
+  let dir: string;
+  before(function () {
+    requireTool(this, 'sqlite3', 'sqlite3', '-version');
+  });
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'fuota-import-'));
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  const env = () => ({
+    FUOTA_HOST: '127.0.0.1',
+    FUOTA_PORT: '0',
+    FUOTA_DATA_DIR: join(dir, 'data'),
+    FUOTA_USERNAME: 'u',
+    FUOTA_PASSWORD: 'p',
+  });
+  const firmwareA = Buffer.alloc(70_000, 0xa1);
+  const firmwareB = Buffer.alloc(1234, 0xb2);
+
+  it('imports the rows and the files beside devices.db, which are then served unchanged', async () => {
+    await seedVolume(
+      join(dir, 'seed'),
+      [
+        ['24:0A:C4:00:00:01', '1.0', 'app-1.1.bin'],
+        ['24:0A:C4:00:00:02', '1.1', 'app-1.2.bin'],
+        ['sensor-7', '0.9', 'app-1.1.bin'],
+      ],
+      { 'app-1.1.bin': firmwareA, 'app-1.2.bin': firmwareB, 'unreferenced.bin': Buffer.from('x') },
+    );
+    const imported = await runProgram(env(), ['import-seed', join(dir, 'seed')]);
+    expect(imported.code, imported.output).to.equal(0);
+    expect(imported.output).to.match(/seed volume imported .*rows=3 files=3/);
+
+    const program = await startProgram(env());
+    try {
+      const cert = await readFile(join(dir, 'data', 'tls', 'cert.pem'), 'utf8');
+      const client = new HttpsTestClient(`https://localhost:${program.port}`, cert, { username: 'u', password: 'p' });
+      expect((await client.get('/devices')).text).to.equal(
+        '"24:0A:C4:00:00:01","1.0","app-1.1.bin"\n"24:0A:C4:00:00:02","1.1","app-1.2.bin"\n"sensor-7","0.9","app-1.1.bin"\n',
+      );
+      const check = await client.get('/devices/24:0A:C4:00:00:02?app_ver=1.1');
+      expect([check.status, check.text]).to.deep.equal([200, 'app-1.2.bin']);
+      expect((await client.get('/files/app-1.1.bin')).body.equals(firmwareA)).to.equal(true);
+      expect((await client.get('/files/app-1.2.bin')).body.equals(firmwareB)).to.equal(true);
+      expect((await client.get('/files/unreferenced.bin')).text).to.equal('x');
+      expect((await client.get('/files/devices.db')).status).to.equal(404);
+    } finally {
+      await program.stop();
+    }
+    // The seed volume is only read.
+    const { stdout } = await run('sqlite3', [join(dir, 'seed', 'devices.db'), 'select count(*) from device_app;']);
+    expect(stdout.trim()).to.equal('3');
+  });
+
+  it('refuses a volume with rows it cannot serve, importing nothing, unless told to skip them', async () => {
+    await seedVolume(
+      join(dir, 'seed'),
+      [
+        ['good', '1.0', 'app.bin'],
+        ['bad id with spaces', '1.0', 'app.bin'],
+        ['traversal', '1.0', '../../etc/passwd'],
+      ],
+      { 'app.bin': firmwareB },
+    );
+    const refused = await runProgram(env(), ['import-seed', join(dir, 'seed')]);
+    expect(refused.code).to.equal(1);
+    expect(refused.output).to.include('bad id with spaces').and.include('../../etc/passwd').and.include('--skip-invalid');
+
+    const skipped = await runProgram(env(), ['import-seed', '--skip-invalid', join(dir, 'seed')]);
+    expect(skipped.code, skipped.output).to.equal(0);
+    expect(skipped.output).to.match(/rows=1 files=1/);
+    const program = await startProgram(env());
+    try {
+      const cert = await readFile(join(dir, 'data', 'tls', 'cert.pem'), 'utf8');
+      const client = new HttpsTestClient(`https://localhost:${program.port}`, cert, { username: 'u', password: 'p' });
+      expect((await client.get('/devices')).text).to.equal('"good","1.0","app.bin"\n');
+    } finally {
+      await program.stop();
+    }
+  });
+
+  it('will not import into a data dir a running server owns', async () => {
+    await seedVolume(join(dir, 'seed'), [['a', '1', 'a.bin']], { 'a.bin': firmwareB });
+    const program = await startProgram(env());
+    try {
+      const attempt = await runProgram(env(), ['import-seed', join(dir, 'seed')]);
+      expect(attempt.code).to.equal(1);
+      expect(attempt.output).to.match(/in use by another fuota process/);
+    } finally {
+      await program.stop();
+    }
+  });
+
+  it('says clearly when the directory holds no seed database', async () => {
+    await mkdir(join(dir, 'empty'));
+    const attempt = await runProgram(env(), ['import-seed', join(dir, 'empty')]);
+    expect(attempt.code).to.equal(1);
+    expect(attempt.output).to.match(/devices\.db/);
+  });
+});

@@ -1,0 +1,45 @@
+import { expect } from 'chai';
+import { InMemoryBlobStore } from '../../../src/adapters/outbound/memory/in-memory-blob-store.js';
+import { InMemoryDeviceAppRepository } from '../../../src/adapters/outbound/memory/in-memory-device-app-repository.js';
+import { ImportSeedVolume, SeedImportRefused } from '../../../src/app/use-cases/import-seed-volume.js';
+import type { DeviceAppRecord } from '../../../src/domain/device-app-record.js';
+import { chunks, p, readAll } from '../../contract/blob-store.contract.js';
+import { listAll } from '../../contract/device-app-repository.contract.js';
+
+const raw = (deviceId: string, appVersion: string, updateFilePath: string) => ({ deviceId, appVersion, updateFilePath }) as DeviceAppRecord;
+
+describe('ImportSeedVolume', () => {
+  async function volume(rows: DeviceAppRecord[], files: Record<string, string>) {
+    const seedDevices = new InMemoryDeviceAppRepository();
+    await seedDevices.upsertMany(rows);
+    const seedFiles = new InMemoryBlobStore();
+    for (const [path, text] of Object.entries(files)) await seedFiles.put(p(path), chunks(text), { maxBytes: 1000 });
+    const devices = new InMemoryDeviceAppRepository();
+    const files_ = new InMemoryBlobStore();
+    return { importer: new ImportSeedVolume(seedDevices, seedFiles, devices, files_), devices, files: files_ };
+  }
+
+  it('copies rows and files, never the seed database itself, and reports rows whose file is absent', async () => {
+    const { importer, devices, files } = await volume(
+      [raw('a', '1', 'a.bin'), raw('b', '1', 'gone.bin')],
+      { 'a.bin': 'A', 'devices.db': 'SQLite format 3', 'devices.db-journal': 'j' },
+    );
+    const report = await importer.execute({ skipInvalid: false });
+    expect(report).to.deep.equal({ rows: 2, files: 1, invalid: [], missingFiles: ['b -> gone.bin'] });
+    expect((await listAll(devices)).map((r) => r.deviceId)).to.deep.equal(['a', 'b']);
+    expect((await readAll(files, 'a.bin'))?.toString()).to.equal('A');
+    expect(await files.stat(p('devices.db'))).to.equal(undefined);
+  });
+
+  it('imports nothing at all while any row is invalid, unless told to skip', async () => {
+    const { importer, devices, files } = await volume([raw('a', '1', 'a.bin'), raw('b b', '1', 'a.bin'), raw('c', '', 'a.bin')], { 'a.bin': 'A' });
+    const refused = await importer.execute({ skipInvalid: false }).catch((error: unknown) => error);
+    expect(refused).to.be.instanceOf(SeedImportRefused);
+    expect((refused as SeedImportRefused).report.invalid).to.have.length(2);
+    expect(await listAll(devices)).to.deep.equal([]);
+    expect(await files.stat(p('a.bin'))).to.equal(undefined);
+    const report = await importer.execute({ skipInvalid: true });
+    expect(report.rows).to.equal(1);
+    expect((await listAll(devices)).map((r) => r.deviceId)).to.deep.equal(['a']);
+  });
+});
