@@ -50,7 +50,7 @@ export class FileSystemBlobStore implements BlobStore {
     options: PutOptions,
   ): Promise<StoredBlob> {
     const target = this.locate(path);
-    await this.createParents(path, target);
+    const createdFrom = await this.createParents(path, target);
     const temporary = temporarySibling(target, 'upload');
     const upload = createUploadMeter(options.maxBytes);
     const handle = await open(temporary, 'wx', 0o644);
@@ -68,7 +68,7 @@ export class FileSystemBlobStore implements BlobStore {
       }
       throw error;
     }
-    await fsyncDirectory(dirname(target));
+    await this.fsyncUpTo(dirname(target), createdFrom);
     return { size: upload.size, sha256: upload.sha256() };
   }
 
@@ -137,12 +137,25 @@ export class FileSystemBlobStore implements BlobStore {
     return join(this.root, ...path.split('/'));
   }
 
-  private async createParents(path: UpdateFilePath, target: string): Promise<void> {
+  /** Creates the target's missing directories; returns the topmost one it created, if any. */
+  private async createParents(path: UpdateFilePath, target: string): Promise<string | undefined> {
     try {
-      await mkdir(dirname(target), { recursive: true });
+      return await mkdir(dirname(target), { recursive: true });
     } catch (error) {
       if (errorCode(error) === 'EEXIST' || errorCode(error) === 'ENOTDIR') throw conflict(path);
       throw error;
+    }
+  }
+
+  /**
+   * Makes the new file's directory entry durable, and the entries of directories this upload
+   * created (each lives in its parent, up to the first pre-existing directory).
+   */
+  private async fsyncUpTo(directory: string, createdFrom: string | undefined): Promise<void> {
+    await fsyncDirectory(directory);
+    if (createdFrom === undefined) return;
+    for (let current = directory; current !== dirname(createdFrom); current = dirname(current)) {
+      await fsyncDirectory(dirname(current));
     }
   }
 
