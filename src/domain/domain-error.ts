@@ -8,6 +8,8 @@ export type DomainErrorCode =
   | 'invalid-file-path'
   | 'file-path-conflict'
   | 'invalid-record'
+  | 'invalid-image'
+  | 'reinstall-loop'
   | 'record-id-mismatch'
   | 'device-not-found'
   | 'file-not-found'

@@ -1,0 +1,23 @@
+/** What the server reads out of a valid ESP-IDF application image. */
+export interface EspImageInfo {
+  readonly chip: string;
+  readonly chipId: number;
+  /** Legacy minimum revision (byte 14) and the full ones (major*100+minor; 0/0xFFFF = none). */
+  readonly minChipRev: number;
+  readonly minChipRevFull: number;
+  readonly maxChipRevFull: number;
+  readonly segmentCount: number;
+  readonly hashAppended: boolean;
+  /** Bytes up to and including the appended SHA-256 (what esp_image_verify reports). */
+  readonly imageLength: number;
+  readonly projectName: string;
+  readonly version: string;
+  readonly idfVersion: string;
+  readonly secureVersion: number;
+  readonly elfSha256: string;
+  readonly compileDate: string;
+  readonly compileTime: string;
+  /** A structurally valid Secure Boot v2 signature sector follows the image. */
+  readonly signed: boolean;
+  readonly signatureBlocks: number;
+}
