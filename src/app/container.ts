@@ -4,6 +4,7 @@ import type Koa from 'koa';
 import { createKoaApp } from '../adapters/inbound/http/koa-app.js';
 import { BLOB_STORE } from '../ports/blob-store.port.js';
 import { DEVICE_APP_REPOSITORY } from '../ports/device-app-repository.port.js';
+import { UPDATE_FILE_CATALOG } from '../ports/update-file-catalog.port.js';
 import type { Logger } from '../ports/logger.port.js';
 import { LOGGER } from '../ports/logger.port.js';
 import type { Authenticator } from './auth/authenticator.js';
@@ -14,6 +15,8 @@ import { CONFIG } from './config/config.js';
 import { AssignUpdate } from './use-cases/assign-update.js';
 import { CheckForUpdate } from './use-cases/check-for-update.js';
 import { ListDeviceApps } from './use-cases/list-device-apps.js';
+import { ListUpdateFiles } from './use-cases/list-update-files.js';
+import { UpdateFileDescriber } from './firmware/update-file-describer.js';
 import { OpenUpdateFile } from './use-cases/open-update-file.js';
 import { RemoveDeviceApp } from './use-cases/remove-device-app.js';
 import { UploadUpdateFile } from './use-cases/upload-update-file.js';
@@ -24,6 +27,8 @@ const USE_CASES: ReadonlyArray<Newable<object>> = [
   AssignUpdate,
   CheckForUpdate,
   ListDeviceApps,
+  ListUpdateFiles,
+  UpdateFileDescriber,
   OpenUpdateFile,
   RemoveDeviceApp,
   UploadUpdateFile,
@@ -43,6 +48,7 @@ export function createContainer(
   container.bind(CONFIG).toConstantValue(config);
   container.bind(DEVICE_APP_REPOSITORY).toConstantValue(storage.devices);
   container.bind(BLOB_STORE).toConstantValue(storage.files);
+  container.bind(UPDATE_FILE_CATALOG).toConstantValue(storage.catalog);
   container.bind(AUTHENTICATOR).toConstantValue(authenticator);
   container.bind(LOGGER).toConstantValue(logger);
   for (const useCase of USE_CASES) container.bind<object>(useCase).toSelf();
@@ -55,6 +61,7 @@ export function createContainer(
         listDeviceApps: context.get(ListDeviceApps),
         assignUpdate: context.get(AssignUpdate),
         removeDeviceApp: context.get(RemoveDeviceApp),
+        listUpdateFiles: context.get(ListUpdateFiles),
       },
       authenticator: context.get<Authenticator>(AUTHENTICATOR),
       logger: context.get<Logger>(LOGGER),

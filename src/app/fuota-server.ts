@@ -4,7 +4,6 @@ import { HttpsServer } from '../adapters/inbound/http/https-server.js';
 import type { Logger } from '../ports/logger.port.js';
 import type { Authenticator } from './auth/authenticator.js';
 import type { Storage } from './bootstrap/storage.js';
-import { closeStorage } from './bootstrap/storage.js';
 import type { Config } from './config/config.js';
 import { createContainer, KOA_APP } from './container.js';
 
@@ -46,6 +45,6 @@ export class FuotaServer {
   /** Finishes requests in flight, then flushes and closes the storage. */
   async stop(): Promise<void> {
     await this.https.stop();
-    await closeStorage(this.storage);
+    await this.storage.close();
   }
 }

@@ -11,6 +11,8 @@ export interface StoredBlob {
   readonly size: number;
   /** SHA-256 of the content, lowercase hex, computed while the bytes streamed in. */
   readonly sha256: string;
+  /** The stored file's modification time, as `stat` and `open` will report it. */
+  readonly modifiedAt: Date;
 }
 
 /** Inclusive byte offsets, already checked against the blob's size. */

@@ -8,6 +8,7 @@ import { HttpsTestClient } from '../support/https-client.js';
 import type { StartedProgram } from '../support/started-program.js';
 import { runProgram, startProgram as start } from '../support/started-program.js';
 import { requireTool } from '../support/tools.js';
+import { buildEspImage } from '../support/esp-image-builder.js';
 
 const run = promisify(execFile);
 
@@ -96,7 +97,7 @@ describe('e2e: the started program', () => {
     const first = await startProgram(env);
     const cert = await readFile(join(dir, 'data', 'tls', 'cert.pem'), 'utf8');
     const client = new HttpsTestClient(`https://localhost:${first.port}`, cert, { username: 'u', password: 'p' });
-    expect((await client.put('/files/a.bin', 'firmware', 'application/octet-stream')).status).to.equal(200);
+    expect((await client.put('/files/a.bin', buildEspImage({ version: '2' }), 'application/octet-stream')).status).to.equal(200);
     const writes = await Promise.all(
       Array.from({ length: 40 }, (_, i) => client.put(`/devices/d${i}`, `"d${i}","1","a.bin"`, 'text/csv')),
     );
@@ -108,7 +109,7 @@ describe('e2e: the started program', () => {
     const listing = (await again.get('/devices')).text.trim().split('\n');
     expect(listing).to.have.length(40);
     expect((await again.get('/devices/d39?app_ver=1')).text).to.equal('a.bin');
-    expect((await again.get('/files/a.bin')).text).to.equal('firmware');
+    expect((await again.get('/files/a.bin')).body.equals(buildEspImage({ version: '2' }))).to.equal(true);
     await second.stop();
   });
 

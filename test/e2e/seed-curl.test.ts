@@ -9,6 +9,7 @@ import { startProgram } from '../support/started-program.js';
 import { fillIn, SEED_CURL } from '../support/seed-curl-commands.js';
 import type { SeedCurlCommand } from '../support/seed-curl-commands.js';
 import { requireTool } from '../support/tools.js';
+import { buildEspImage } from '../support/esp-image-builder.js';
 
 const run = promisify(execFile);
 
@@ -16,7 +17,7 @@ const run = promisify(execFile);
 describe('e2e: the seed README\'s curl commands against the started program', function () {
   let dir: string;
   let program: StartedProgram;
-  const firmware = Buffer.from(Array.from({ length: 300_000 }, (_, i) => (i * 31) % 256));
+  const firmware = buildEspImage({ version: '1.1', segmentLengths: [150_000, 150_000] });
 
   before(async function () {
     requireTool(this, 'curl', 'curl');
@@ -82,7 +83,7 @@ describe('e2e: the seed README\'s curl commands against the started program', fu
   });
 
   it('upload of a file over 1 MiB (curl sends Expect: 100-continue): 200, and downloads back identical', async () => {
-    const big = Buffer.alloc(3 * 1024 * 1024 + 5, 0xe9);
+    const big = buildEspImage({ version: '2.0', segmentLengths: [3 * 1024 * 1024, 1024] });
     await writeFile(join(dir, 'big.bin'), big);
     expect((await curl('upload', { local_update_file_path: 'big.bin', update_file_path: 'fw/big.bin' })).status).to.equal(200);
     await curl('download', { local_update_file_path: 'big-back.bin', update_file_path: 'fw/big.bin' });

@@ -11,7 +11,7 @@ describe('HTTP robustness (design.md section 4)', () => {
   let t: RunningTestServer;
   let ca: string;
   before(async () => {
-    t = await startTestServer({ storage: 'disk', maxUploadBytes: 4 * 1024 * 1024 });
+    t = await startTestServer({ storage: 'disk', maxUploadBytes: 4 * 1024 * 1024, validateImages: false });
     ca = (await testCertificate()).cert;
     await t.client.put('/files/fw.bin', Buffer.alloc(2048, 7), 'application/octet-stream');
     await t.client.put('/devices/dev1', '"dev1","1.0","fw.bin"', 'text/csv');

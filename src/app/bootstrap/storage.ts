@@ -1,30 +1,45 @@
 import { FileSystemBlobStore } from '../../adapters/outbound/filesystem/filesystem-blob-store.js';
 import { InMemoryBlobStore } from '../../adapters/outbound/memory/in-memory-blob-store.js';
 import { InMemoryDeviceAppRepository } from '../../adapters/outbound/memory/in-memory-device-app-repository.js';
-import { SqlJsDeviceAppRepository } from '../../adapters/outbound/sqljs/sqljs-device-app-repository.js';
+import { InMemoryUpdateFileCatalog } from '../../adapters/outbound/memory/in-memory-update-file-catalog.js';
+import { SqlJsDatabase } from '../../adapters/outbound/sqljs/sqljs-database.js';
+import { DEVICE_APP_SCHEMA, SqlJsDeviceAppRepository } from '../../adapters/outbound/sqljs/sqljs-device-app-repository.js';
+import { SqlJsUpdateFileCatalog, UPDATE_FILE_SCHEMA } from '../../adapters/outbound/sqljs/sqljs-update-file-catalog.js';
 import type { BlobStore } from '../../ports/blob-store.port.js';
 import type { DeviceAppRepository } from '../../ports/device-app-repository.port.js';
+import type { UpdateFileCatalog } from '../../ports/update-file-catalog.port.js';
 import type { DataLayout } from '../config/data-layout.js';
 
-/** The two stores the use cases work on. */
+/** The stores the use cases work on, and how to release them. */
 export interface Storage {
   readonly devices: DeviceAppRepository;
   readonly files: BlobStore;
+  readonly catalog: UpdateFileCatalog;
+  /** Waits for pending writes, then releases everything. */
+  close(): Promise<void>;
 }
 
-/** The embedded default: sql.js persisted to the data dir's devices.db, files below files/. */
+/** The embedded default: one sql.js database file (devices.db) for both tables, files below files/. */
 export async function openDiskStorage(layout: DataLayout): Promise<Storage> {
   const files = await FileSystemBlobStore.open(layout.filesDir);
-  const devices = await SqlJsDeviceAppRepository.open(layout.databaseFile);
-  return { devices, files };
+  const database = await SqlJsDatabase.open(layout.databaseFile, [...DEVICE_APP_SCHEMA, ...UPDATE_FILE_SCHEMA]);
+  return {
+    devices: new SqlJsDeviceAppRepository(database),
+    catalog: new SqlJsUpdateFileCatalog(database),
+    files,
+    close: async () => {
+      await database.close();
+      await files.close();
+    },
+  };
 }
 
 /** Nothing on disk: for tests and experiments. */
 export function memoryStorage(): Storage {
-  return { devices: new InMemoryDeviceAppRepository(), files: new InMemoryBlobStore() };
-}
-
-export async function closeStorage(storage: Storage): Promise<void> {
-  await storage.devices.close();
-  await storage.files.close();
+  return {
+    devices: new InMemoryDeviceAppRepository(),
+    files: new InMemoryBlobStore(),
+    catalog: new InMemoryUpdateFileCatalog(),
+    close: async () => {},
+  };
 }

@@ -4,10 +4,11 @@ import { FileSystemBlobStore } from '../../adapters/outbound/filesystem/filesyst
 import { SqlJsDeviceAppRepository } from '../../adapters/outbound/sqljs/sqljs-device-app-repository.js';
 import type { Logger } from '../../ports/logger.port.js';
 import { DataDirLock } from '../bootstrap/data-dir-lock.js';
-import { closeStorage, openDiskStorage } from '../bootstrap/storage.js';
+import { openDiskStorage } from '../bootstrap/storage.js';
 import { dataLayout } from '../config/data-layout.js';
 import { loadConfig } from '../config/load-config.js';
 import { ImportSeedVolume, SeedImportRefused } from '../use-cases/import-seed-volume.js';
+import { UploadUpdateFile } from '../use-cases/upload-update-file.js';
 
 /** `fuota-server import-seed <dir>`: exit 0 imported, 1 refused or failed. */
 export async function importSeedCommand(
@@ -26,7 +27,8 @@ export async function importSeedCommand(
   try {
     const storage = await openDiskStorage(dataLayout(config.dataDir));
     try {
-      const importer = new ImportSeedVolume(seedDevices, seedFiles, storage.devices, storage.files);
+      const upload = new UploadUpdateFile(storage.files, storage.catalog, config);
+      const importer = new ImportSeedVolume(seedDevices, seedFiles, storage.devices, upload);
       const report = await importer.execute(options);
       for (const line of report.invalid) logger.warn('skipped', { item: line });
       for (const line of report.missingFiles) logger.warn('row without its update file in the volume', { row: line });
@@ -38,7 +40,7 @@ export async function importSeedCommand(
       logger.error(`${error.message}; fix those rows or rerun with --skip-invalid`);
       return 1;
     } finally {
-      await closeStorage(storage);
+      await storage.close();
     }
   } finally {
     await seedDevices.close();

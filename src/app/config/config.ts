@@ -12,6 +12,8 @@ export interface Config {
   /** When absent, a password is generated on first start and only its hash is kept. */
   readonly password: string | undefined;
   readonly maxUploadBytes: number;
+  /** Refuse uploads that are not valid ESP-IDF application images (a request may opt out). */
+  readonly validateImages: boolean;
 }
 
 export const CONFIG = Symbol.for('fuota.Config');

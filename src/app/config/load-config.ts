@@ -41,6 +41,10 @@ const schema = z.object({
     .regex(/^[\x20-\x7E]{1,256}$/, 'must be 1-256 printable ASCII characters')
     .optional(),
   FUOTA_MAX_UPLOAD_BYTES: integer(1, Number.MAX_SAFE_INTEGER).default(33554432),
+  FUOTA_VALIDATE_IMAGES: z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'], 'must be true or false')
+    .transform((value) => ['true', '1', 'yes'].includes(value))
+    .default(true),
 });
 
 type Variable = keyof z.input<typeof schema>;
@@ -77,6 +81,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     username: values.FUOTA_USERNAME,
     password: values.FUOTA_PASSWORD,
     maxUploadBytes: values.FUOTA_MAX_UPLOAD_BYTES,
+    validateImages: values.FUOTA_VALIDATE_IMAGES,
   };
 }
 

@@ -5,14 +5,19 @@ import type { DeviceId } from '../../domain/device-id.js';
 import { DomainError } from '../../domain/domain-error.js';
 import type { DeviceAppRepository } from '../../ports/device-app-repository.port.js';
 import { DEVICE_APP_REPOSITORY } from '../../ports/device-app-repository.port.js';
+import { UpdateFileDescriber } from '../firmware/update-file-describer.js';
 
 /**
  * An operator sets a device's row (the seed's `PUT /devices/<id>`). The file need not exist yet:
- * until it is uploaded, the device's check answers "update file missing".
+ * until it is uploaded, the device's check answers "update file missing". A row whose file is an
+ * image of the very version it updates from is refused: the device would reinstall it forever.
  */
 @injectable()
 export class AssignUpdate {
-  constructor(@inject(DEVICE_APP_REPOSITORY) private readonly devices: DeviceAppRepository) {}
+  constructor(
+    @inject(DEVICE_APP_REPOSITORY) private readonly devices: DeviceAppRepository,
+    @inject(UpdateFileDescriber) private readonly describer: UpdateFileDescriber,
+  ) {}
 
   async execute(
     deviceId: DeviceId,
@@ -23,6 +28,14 @@ export class AssignUpdate {
       throw new DomainError(
         'record-id-mismatch',
         `the record is for device ${record.deviceId} but the URL names device ${deviceId}`,
+      );
+    }
+    const file = await this.describer.describe(record.updateFilePath);
+    if (file?.image !== undefined && file.image.version === record.appVersion) {
+      throw new DomainError(
+        'reinstall-loop',
+        `${record.updateFilePath} is version ${file.image.version}, the version the device would update from: ` +
+          'it would install the same version again after every check',
       );
     }
     await this.devices.upsert(record);

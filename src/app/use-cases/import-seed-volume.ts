@@ -4,6 +4,7 @@ import { isDomainError } from '../../domain/domain-error.js';
 import type { UpdateFilePath } from '../../domain/update-file-path.js';
 import type { BlobStore } from '../../ports/blob-store.port.js';
 import type { DeviceAppRepository } from '../../ports/device-app-repository.port.js';
+import type { UploadUpdateFile } from './upload-update-file.js';
 
 /** The seed keeps its database beside the update files; these names are never update files. */
 const SEED_DATABASE = /^devices\.db(-journal|-wal|-shm)?$/;
@@ -33,7 +34,7 @@ export class ImportSeedVolume {
     private readonly seedDevices: DeviceAppRepository,
     private readonly seedFiles: BlobStore,
     private readonly devices: DeviceAppRepository,
-    private readonly files: BlobStore,
+    private readonly upload: UploadUpdateFile,
   ) {}
 
   async execute(options: { skipInvalid: boolean }): Promise<SeedImportReport> {
@@ -59,7 +60,8 @@ export class ImportSeedVolume {
     for (const path of paths) {
       const opened = await this.seedFiles.open(path);
       if (opened === undefined) continue; // removed while we ran
-      await this.files.put(path, opened.content(), { maxBytes: Number.MAX_SAFE_INTEGER });
+      // The seed served any bytes: keep them all, recording what each file is.
+      await this.upload.execute(path, opened.content(), { validate: false, maxBytes: Number.MAX_SAFE_INTEGER });
     }
     await this.devices.upsertMany(records);
     return report;

@@ -1,17 +1,35 @@
 import { inject, injectable } from 'inversify';
 import { DomainError } from '../../domain/domain-error.js';
+import type { UpdateFile } from '../../domain/update-file.js';
 import type { UpdateFilePath } from '../../domain/update-file-path.js';
 import type { BlobStore, OpenedBlob } from '../../ports/blob-store.port.js';
 import { BLOB_STORE } from '../../ports/blob-store.port.js';
+import { UpdateFileDescriber } from '../firmware/update-file-describer.js';
+
+/** A file held open for download, with the entry (size, SHA-256) of exactly those bytes. */
+export interface OpenedUpdateFile {
+  readonly blob: OpenedBlob;
+  readonly file: UpdateFile;
+}
 
 /** A device (or an operator) downloads an update file. */
 @injectable()
 export class OpenUpdateFile {
-  constructor(@inject(BLOB_STORE) private readonly files: BlobStore) {}
+  constructor(
+    @inject(BLOB_STORE) private readonly files: BlobStore,
+    @inject(UpdateFileDescriber) private readonly describer: UpdateFileDescriber,
+  ) {}
 
-  async execute(path: UpdateFilePath): Promise<OpenedBlob> {
-    const opened = await this.files.open(path);
-    if (opened === undefined) throw new DomainError('file-not-found', `no update file at ${path}`);
-    return opened;
+  async execute(path: UpdateFilePath): Promise<OpenedUpdateFile> {
+    const blob = await this.files.open(path);
+    if (blob === undefined) throw new DomainError('file-not-found', `no update file at ${path}`);
+    try {
+      const file = await this.describer.describeStored(path, blob.info);
+      if (file === undefined) throw new DomainError('file-not-found', `no update file at ${path}`);
+      return { blob, file };
+    } catch (error) {
+      await blob.release();
+      throw error;
+    }
   }
 }

@@ -1,7 +1,10 @@
 import { expect } from 'chai';
 import { InMemoryBlobStore } from '../../../src/adapters/outbound/memory/in-memory-blob-store.js';
 import { InMemoryDeviceAppRepository } from '../../../src/adapters/outbound/memory/in-memory-device-app-repository.js';
+import { InMemoryUpdateFileCatalog } from '../../../src/adapters/outbound/memory/in-memory-update-file-catalog.js';
+import type { Config } from '../../../src/app/config/config.js';
 import { ImportSeedVolume, SeedImportRefused } from '../../../src/app/use-cases/import-seed-volume.js';
+import { UploadUpdateFile } from '../../../src/app/use-cases/upload-update-file.js';
 import type { DeviceAppRecord } from '../../../src/domain/device-app-record.js';
 import { chunks, p, readAll } from '../../contract/blob-store.contract.js';
 import { listAll } from '../../contract/device-app-repository.contract.js';
@@ -16,11 +19,13 @@ describe('ImportSeedVolume', () => {
     for (const [path, text] of Object.entries(files)) await seedFiles.put(p(path), chunks(text), { maxBytes: 1000 });
     const devices = new InMemoryDeviceAppRepository();
     const files_ = new InMemoryBlobStore();
-    return { importer: new ImportSeedVolume(seedDevices, seedFiles, devices, files_), devices, files: files_ };
+    const catalog = new InMemoryUpdateFileCatalog();
+    const upload = new UploadUpdateFile(files_, catalog, { maxUploadBytes: 10, validateImages: true } as Config);
+    return { importer: new ImportSeedVolume(seedDevices, seedFiles, devices, upload), devices, files: files_, catalog };
   }
 
   it('copies rows and files, never the seed database itself, and reports rows whose file is absent', async () => {
-    const { importer, devices, files } = await volume(
+    const { importer, devices, files, catalog } = await volume(
       [raw('a', '1', 'a.bin'), raw('b', '1', 'gone.bin')],
       { 'a.bin': 'A', 'devices.db': 'SQLite format 3', 'devices.db-journal': 'j' },
     );
@@ -29,6 +34,8 @@ describe('ImportSeedVolume', () => {
     expect((await listAll(devices)).map((r) => r.deviceId)).to.deep.equal(['a', 'b']);
     expect((await readAll(files, 'a.bin'))?.toString()).to.equal('A');
     expect(await files.stat(p('devices.db'))).to.equal(undefined);
+    // Any bytes, as the seed kept them, whatever the size limit and validation settings say.
+    expect(await catalog.get(p('a.bin'))).to.include({ size: 1 });
   });
 
   it('imports nothing at all while any row is invalid, unless told to skip', async () => {

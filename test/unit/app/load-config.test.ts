@@ -14,6 +14,7 @@ describe('loadConfig', () => {
       username: 'fuota',
       password: undefined,
       maxUploadBytes: 33554432,
+      validateImages: true,
     });
   });
 
@@ -29,6 +30,7 @@ describe('loadConfig', () => {
         FUOTA_USERNAME: 'ops',
         FUOTA_PASSWORD: 's3cret pass',
         FUOTA_MAX_UPLOAD_BYTES: '1048576',
+        FUOTA_VALIDATE_IMAGES: 'false',
       },
       '/srv',
     );
@@ -41,6 +43,7 @@ describe('loadConfig', () => {
       username: 'ops',
       password: 's3cret pass',
       maxUploadBytes: 1048576,
+      validateImages: false,
     });
   });
 
@@ -65,6 +68,7 @@ describe('loadConfig', () => {
     [{ FUOTA_TLS_HOSTNAMES: 'ok.example,bad name' }, 'FUOTA_TLS_HOSTNAMES'],
     [{ FUOTA_USERNAME: 'a:b' }, 'FUOTA_USERNAME'],
     [{ FUOTA_PORT: '1', US_SERVER_PORT: '2' }, 'FUOTA_PORT'],
+    [{ FUOTA_VALIDATE_IMAGES: 'maybe' }, 'FUOTA_VALIDATE_IMAGES'],
   ];
   for (const [env, variable] of invalid) {
     it(`names ${variable} for ${JSON.stringify(env)}`, () => {

@@ -1,10 +1,13 @@
 import { expect } from 'chai';
 import { InMemoryBlobStore } from '../../../src/adapters/outbound/memory/in-memory-blob-store.js';
 import { InMemoryDeviceAppRepository } from '../../../src/adapters/outbound/memory/in-memory-device-app-repository.js';
+import { InMemoryUpdateFileCatalog } from '../../../src/adapters/outbound/memory/in-memory-update-file-catalog.js';
 import type { Config } from '../../../src/app/config/config.js';
+import { UpdateFileDescriber } from '../../../src/app/firmware/update-file-describer.js';
 import { AssignUpdate } from '../../../src/app/use-cases/assign-update.js';
 import { CheckForUpdate } from '../../../src/app/use-cases/check-for-update.js';
 import { ListDeviceApps } from '../../../src/app/use-cases/list-device-apps.js';
+import { ListUpdateFiles } from '../../../src/app/use-cases/list-update-files.js';
 import { OpenUpdateFile } from '../../../src/app/use-cases/open-update-file.js';
 import { RemoveDeviceApp } from '../../../src/app/use-cases/remove-device-app.js';
 import { UploadUpdateFile } from '../../../src/app/use-cases/upload-update-file.js';
@@ -12,12 +15,13 @@ import type { AppVersion } from '../../../src/domain/app-version.js';
 import type { DeviceAppRecord } from '../../../src/domain/device-app-record.js';
 import type { DeviceId } from '../../../src/domain/device-id.js';
 import type { UpdateFilePath } from '../../../src/domain/update-file-path.js';
+import { buildEspImage } from '../../support/esp-image-builder.js';
 
 const id = (value: string) => value as DeviceId;
 const version = (value: string) => value as AppVersion;
 const path = (value: string) => value as UpdateFilePath;
 
-async function* bytes(...chunks: string[]): AsyncIterable<Uint8Array> {
+async function* bytes(...chunks: Array<string | Buffer>): AsyncIterable<Uint8Array> {
   for (const chunk of chunks) yield Buffer.from(chunk);
 }
 
@@ -30,70 +34,141 @@ async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
 describe('use cases (in-memory adapters)', () => {
   let devices: InMemoryDeviceAppRepository;
   let files: InMemoryBlobStore;
-  const config = { maxUploadBytes: 10 } as Config;
+  let catalog: InMemoryUpdateFileCatalog;
+  let describer: UpdateFileDescriber;
+  const config = { maxUploadBytes: 100_000, validateImages: true } as Config;
+  const lenient = { ...config, validateImages: false } as Config;
 
   beforeEach(() => {
     devices = new InMemoryDeviceAppRepository();
     files = new InMemoryBlobStore();
+    catalog = new InMemoryUpdateFileCatalog();
+    describer = new UpdateFileDescriber(files, catalog);
   });
 
   describe('AssignUpdate', () => {
     it('stores the record and replaces an existing one', async () => {
-      const assign = new AssignUpdate(devices);
+      const assign = new AssignUpdate(devices, describer);
       await assign.execute(id('d1'), { deviceId: 'd1', appVersion: '1', updateFilePath: 'a.bin' });
       await assign.execute(id('d1'), { deviceId: 'd1', appVersion: '2', updateFilePath: 'b.bin' });
       expect(await devices.get(id('d1'))).to.deep.equal({ deviceId: 'd1', appVersion: '2', updateFilePath: 'b.bin' });
     });
 
     it('refuses a record for another device than the URL names, storing nothing', async () => {
-      const assign = new AssignUpdate(devices);
+      const assign = new AssignUpdate(devices, describer);
       const failure = await assign.execute(id('d1'), { deviceId: 'd2', appVersion: '1', updateFilePath: 'a.bin' }).catch((e: unknown) => e);
       expect(failure).to.have.property('code', 'record-id-mismatch');
       expect(await collect(devices.list())).to.deep.equal([]);
+    });
+
+    it('refuses (reinstall-loop) a row whose file is an image of the version it updates from', async () => {
+      await new UploadUpdateFile(files, catalog, config).execute(path('v2.bin'), bytes(buildEspImage({ version: '2.0' })));
+      const assign = new AssignUpdate(devices, describer);
+      const failure = await assign.execute(id('d1'), { deviceId: 'd1', appVersion: '2.0', updateFilePath: 'v2.bin' }).catch((e: unknown) => e);
+      expect(failure).to.have.property('code', 'reinstall-loop');
+      expect(await devices.get(id('d1'))).to.equal(undefined);
+      await assign.execute(id('d1'), { deviceId: 'd1', appVersion: '1.0', updateFilePath: 'v2.bin' });
+      expect((await devices.get(id('d1')))?.appVersion).to.equal('1.0');
     });
   });
 
   describe('CheckForUpdate', () => {
     const row: DeviceAppRecord = { deviceId: id('d1'), appVersion: version('1.0'), updateFilePath: path('fw/2.bin') };
 
-    it('walks through unknown device, missing file, update available and no update', async () => {
-      const check = new CheckForUpdate(devices, files);
-      expect(await check.execute(id('d1'), version('1.0'))).to.deep.equal({ kind: 'unknown-device' });
+    it('walks through unknown device, missing file, update available (with the file entry) and no update', async () => {
+      const check = new CheckForUpdate(devices, describer);
+      expect((await check.execute(id('d1'), version('1.0'))).decision).to.deep.equal({ kind: 'unknown-device' });
       await devices.upsert(row);
-      expect(await check.execute(id('d1'), version('1.0'))).to.deep.equal({ kind: 'update-file-missing', updateFilePath: 'fw/2.bin' });
-      await files.put(path('fw/2.bin'), bytes('firmware'), { maxBytes: 100 });
-      expect(await check.execute(id('d1'), version('1.0'))).to.deep.equal({ kind: 'update-available', updateFilePath: 'fw/2.bin' });
-      expect(await check.execute(id('d1'), version('2.0'))).to.deep.equal({ kind: 'no-update' });
+      expect((await check.execute(id('d1'), version('1.0'))).decision).to.deep.equal({ kind: 'update-file-missing', updateFilePath: 'fw/2.bin' });
+      const image = buildEspImage({ version: '2.0' });
+      const stored = await new UploadUpdateFile(files, catalog, config).execute(path('fw/2.bin'), bytes(image));
+      const offered = await check.execute(id('d1'), version('1.0'));
+      expect(offered.decision).to.deep.equal({ kind: 'update-available', updateFilePath: 'fw/2.bin' });
+      expect(offered.file).to.deep.equal(stored);
+      expect(offered.file?.image?.version).to.equal('2.0');
+      expect((await check.execute(id('d1'), version('2.0'))).decision).to.deep.equal({ kind: 'no-update' });
     });
 
     it('treats a stored row naming an impossible path (seed data) as a missing file', async () => {
       await devices.upsert({ ...row, updateFilePath: path('../devices.db') });
-      const check = new CheckForUpdate(devices, files);
-      expect((await check.execute(id('d1'), version('1.0'))).kind).to.equal('update-file-missing');
+      const check = new CheckForUpdate(devices, describer);
+      expect((await check.execute(id('d1'), version('1.0'))).decision.kind).to.equal('update-file-missing');
     });
   });
 
   describe('UploadUpdateFile and OpenUpdateFile', () => {
-    it('stores the bytes, reports size and SHA-256, and serves them back', async () => {
-      const upload = new UploadUpdateFile(files, config);
-      const stored = await upload.execute(path('a.bin'), bytes('abc'));
-      expect(stored).to.deep.equal({ size: 3, sha256: 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad' });
-      const opened = await new OpenUpdateFile(files).execute(path('a.bin'));
-      expect(Buffer.concat(await collect(opened.content())).toString()).to.equal('abc');
+    it('stores a valid image with its size, SHA-256 and parsed facts, and serves it back', async () => {
+      const image = buildEspImage({ version: '3.1', projectName: 'lamp' });
+      const stored = await new UploadUpdateFile(files, catalog, config).execute(path('a.bin'), bytes(image.subarray(0, 100), image.subarray(100)));
+      expect(stored).to.include({ path: 'a.bin', size: image.length });
+      expect(stored.image).to.include({ version: '3.1', projectName: 'lamp', chip: 'esp32' });
+      expect(await catalog.get(path('a.bin'))).to.deep.equal(stored);
+      const { blob, file } = await new OpenUpdateFile(files, describer).execute(path('a.bin'));
+      expect(file).to.deep.equal(stored);
+      expect(Buffer.concat(await collect(blob.content())).equals(image)).to.equal(true);
     });
 
-    it('refuses an upload past the configured limit and keeps the previous version', async () => {
-      const upload = new UploadUpdateFile(files, config);
-      await upload.execute(path('a.bin'), bytes('old'));
+    it('refuses an invalid image with the reason, storing nothing and keeping the previous version', async () => {
+      const upload = new UploadUpdateFile(files, catalog, config);
+      const good = buildEspImage();
+      await upload.execute(path('a.bin'), bytes(good));
+      const broken = Buffer.from(good);
+      broken[200] = (broken[200] ?? 0) ^ 0xff;
+      for (const attempt of [bytes('not firmware'), bytes(broken), bytes(good.subarray(0, 500))]) {
+        const failure = await upload.execute(path('a.bin'), attempt).catch((e: unknown) => e);
+        expect(failure).to.have.property('code', 'invalid-image');
+      }
+      const { blob } = await new OpenUpdateFile(files, describer).execute(path('a.bin'));
+      expect(Buffer.concat(await collect(blob.content())).equals(good)).to.equal(true);
+      expect((await catalog.get(path('a.bin')))?.size).to.equal(good.length);
+    });
+
+    it('stores any bytes when validation is off (configured or per request), recording no image', async () => {
+      const stored = await new UploadUpdateFile(files, catalog, lenient).execute(path('blob.bin'), bytes('abc'));
+      expect(stored).to.include({ size: 3, sha256: 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad' });
+      expect(stored.image).to.equal(undefined);
+      const optedOut = await new UploadUpdateFile(files, catalog, config).execute(path('other.bin'), bytes('xyz'), { validate: false });
+      expect(optedOut.image).to.equal(undefined);
+      const image = await new UploadUpdateFile(files, catalog, lenient).execute(path('img.bin'), bytes(buildEspImage({ version: '9' })));
+      expect(image.image?.version).to.equal('9');
+    });
+
+    it('refuses an upload past the configured limit', async () => {
+      const upload = new UploadUpdateFile(files, catalog, { maxUploadBytes: 10, validateImages: false } as Config);
       const failure = await upload.execute(path('a.bin'), bytes('0123456', '789x')).catch((e: unknown) => e);
       expect(failure).to.have.property('code', 'payload-too-large');
-      const opened = await new OpenUpdateFile(files).execute(path('a.bin'));
-      expect(Buffer.concat(await collect(opened.content())).toString()).to.equal('old');
+      expect(await files.stat(path('a.bin'))).to.equal(undefined);
     });
 
     it('answers file-not-found for a path with no file', async () => {
-      const failure = await new OpenUpdateFile(files).execute(path('nope.bin')).catch((e: unknown) => e);
+      const failure = await new OpenUpdateFile(files, describer).execute(path('nope.bin')).catch((e: unknown) => e);
       expect(failure).to.have.property('code', 'file-not-found');
+    });
+
+    it('makes good a missing or stale catalog entry from the stored bytes', async () => {
+      const image = buildEspImage({ version: '4.0' });
+      await files.put(path('direct.bin'), bytes(image), { maxBytes: 1e6 }); // behind the use case's back
+      const { blob, file } = await new OpenUpdateFile(files, describer).execute(path('direct.bin'));
+      await blob.release();
+      expect(file.image?.version).to.equal('4.0');
+      expect(await catalog.get(path('direct.bin'))).to.deep.equal(file);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      await files.put(path('direct.bin'), bytes('replaced'), { maxBytes: 1e6 });
+      const refreshed = await describer.describe('direct.bin');
+      expect(refreshed).to.include({ size: 8 });
+      expect(refreshed?.image).to.equal(undefined);
+    });
+  });
+
+  describe('ListUpdateFiles', () => {
+    it('lists every stored file in path order with its entry, and answers file-not-found for one that is not', async () => {
+      const upload = new UploadUpdateFile(files, catalog, lenient);
+      await upload.execute(path('b.bin'), bytes('b'));
+      await upload.execute(path('a/x.bin'), bytes(buildEspImage()));
+      const list = new ListUpdateFiles(files, describer);
+      expect((await list.execute()).map((file) => file.path)).to.deep.equal(['a/x.bin', 'b.bin']);
+      expect((await list.one(path('a/x.bin'))).image?.chip).to.equal('esp32');
+      expect(await list.one(path('zzz')).catch((e: unknown) => e)).to.have.property('code', 'file-not-found');
     });
   });
 

@@ -7,6 +7,7 @@ import { basicAuth } from './middleware/basic-auth.js';
 import { errorResponder } from './middleware/error-responder.js';
 import { requestLogger } from './middleware/request-logger.js';
 import { unmatchedRoutes } from './middleware/unmatched-routes.js';
+import { apiRoutes } from './routes/api-routes.js';
 import { deviceRoutes } from './routes/device-routes.js';
 import { fileRoutes } from './routes/file-routes.js';
 import type { HttpUseCases } from './use-cases.js';
@@ -25,6 +26,7 @@ export function createKoaApp({ useCases, authenticator, logger }: KoaAppDependen
   const router = new Router({ methods: [...METHODS] });
   deviceRoutes(router, useCases);
   fileRoutes(router, useCases);
+  apiRoutes(router, useCases);
 
   app.use(requestLogger(logger));
   app.use(errorResponder(logger));

@@ -1,6 +1,7 @@
 import type { AssignUpdate } from '../../../app/use-cases/assign-update.js';
 import type { CheckForUpdate } from '../../../app/use-cases/check-for-update.js';
 import type { ListDeviceApps } from '../../../app/use-cases/list-device-apps.js';
+import type { ListUpdateFiles } from '../../../app/use-cases/list-update-files.js';
 import type { OpenUpdateFile } from '../../../app/use-cases/open-update-file.js';
 import type { RemoveDeviceApp } from '../../../app/use-cases/remove-device-app.js';
 import type { UploadUpdateFile } from '../../../app/use-cases/upload-update-file.js';
@@ -13,4 +14,5 @@ export interface HttpUseCases {
   readonly listDeviceApps: ListDeviceApps;
   readonly assignUpdate: AssignUpdate;
   readonly removeDeviceApp: RemoveDeviceApp;
+  readonly listUpdateFiles: ListUpdateFiles;
 }

@@ -69,7 +69,7 @@ export class FileSystemBlobStore implements BlobStore {
       throw error;
     }
     await this.fsyncUpTo(dirname(target), createdFrom);
-    return { size: upload.size, sha256: upload.sha256() };
+    return { size: upload.size, sha256: upload.sha256(), modifiedAt: (await stat(target)).mtime };
   }
 
   async stat(path: UpdateFilePath): Promise<BlobInfo | undefined> {

@@ -27,8 +27,9 @@ export class InMemoryBlobStore implements BlobStore {
     const chunks: Uint8Array[] = [];
     for await (const chunk of upload.meter(content)) chunks.push(chunk);
     const bytes = Buffer.concat(chunks);
-    this.blobs.set(path, { bytes, info: { size: bytes.length, modifiedAt: new Date() } });
-    return { size: bytes.length, sha256: upload.sha256() };
+    const info = { size: bytes.length, modifiedAt: new Date() };
+    this.blobs.set(path, { bytes, info });
+    return { size: bytes.length, sha256: upload.sha256(), modifiedAt: info.modifiedAt };
   }
 
   async stat(path: UpdateFilePath): Promise<BlobInfo | undefined> {

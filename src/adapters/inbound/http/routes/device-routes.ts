@@ -24,9 +24,15 @@ export function deviceRoutes(router: Router, useCases: HttpUseCases): void {
 
   router.get('/devices/:id', async (ctx) => {
     const deviceId = parseDeviceId(ctx.params.id ?? '');
-    const decision = await useCases.checkForUpdate.execute(deviceId, appVersionFromQuery(ctx.querystring));
+    const { decision, file } = await useCases.checkForUpdate.execute(deviceId, appVersionFromQuery(ctx.querystring));
     switch (decision.kind) {
       case 'update-available':
+        // Extra headers for newer clients; the seed's client reads only the body.
+        if (file !== undefined) {
+          ctx.set('X-Firmware-Size', String(file.size));
+          ctx.set('X-Firmware-SHA256', file.sha256);
+          if (file.image !== undefined) ctx.set('X-Firmware-Version', file.image.version);
+        }
         // The device reads Content-Length bytes into a 256-byte buffer: bare path, exact length.
         setCsv(ctx);
         ctx.body = Buffer.from(decision.updateFilePath, 'utf8');

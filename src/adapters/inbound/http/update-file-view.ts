@@ -1,0 +1,12 @@
+import type { UpdateFile } from '../../../domain/update-file.js';
+
+/** The JSON an operator sees of a stored file (`GET /api/v1/files`, upload answers). */
+export function updateFileView(file: UpdateFile) {
+  return {
+    path: file.path,
+    size: file.size,
+    sha256: file.sha256,
+    storedAt: file.storedAt,
+    image: file.image ?? null,
+  };
+}

@@ -1,0 +1,82 @@
+import type { SqlValue } from 'sql.js';
+import type { EspImageInfo } from '../../../domain/firmware/esp-image-info.js';
+import type { UpdateFile } from '../../../domain/update-file.js';
+import type { UpdateFilePath } from '../../../domain/update-file-path.js';
+import type { UpdateFileCatalog } from '../../../ports/update-file-catalog.port.js';
+import { SqlJsDatabase } from './sqljs-database.js';
+
+export const UPDATE_FILE_SCHEMA = [
+  'CREATE TABLE IF NOT EXISTS update_file (path TEXT PRIMARY KEY, size INTEGER NOT NULL, ' +
+    'sha256 TEXT NOT NULL, modified_ms REAL NOT NULL, stored_at TEXT NOT NULL, image TEXT)',
+];
+const COLUMNS = 'path, size, sha256, modified_ms, stored_at, image';
+const SELECT_ONE = `SELECT ${COLUMNS} FROM update_file WHERE path = ?`;
+const SELECT_PAGE = `SELECT ${COLUMNS} FROM update_file WHERE path > ? ORDER BY path LIMIT ?`;
+const UPSERT = `INSERT OR REPLACE INTO update_file (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)`;
+const PAGE_SIZE = 500;
+
+/** The catalog as an `update_file` table beside the seed's `device_app` (the seed ignores it). */
+export class SqlJsUpdateFileCatalog implements UpdateFileCatalog {
+  constructor(
+    private readonly database: SqlJsDatabase,
+    private readonly ownsDatabase = false,
+  ) {}
+
+  static async open(file: string): Promise<SqlJsUpdateFileCatalog> {
+    return new SqlJsUpdateFileCatalog(await SqlJsDatabase.open(file, UPDATE_FILE_SCHEMA), true);
+  }
+
+  async get(path: UpdateFilePath): Promise<UpdateFile | undefined> {
+    return this.database.read((db) => {
+      const statement = db.prepare(SELECT_ONE);
+      try {
+        statement.bind([path]);
+        return statement.step() ? toEntry(statement.get()) : undefined;
+      } finally {
+        statement.free();
+      }
+    });
+  }
+
+  async *list(): AsyncIterable<UpdateFile> {
+    let after = '';
+    for (;;) {
+      const page = this.database.read((db) => {
+        const statement = db.prepare(SELECT_PAGE);
+        try {
+          statement.bind([after, PAGE_SIZE]);
+          const rows: UpdateFile[] = [];
+          while (statement.step()) rows.push(toEntry(statement.get()));
+          return rows;
+        } finally {
+          statement.free();
+        }
+      });
+      yield* page;
+      const last = page.at(-1);
+      if (last === undefined || page.length < PAGE_SIZE) return;
+      after = last.path;
+    }
+  }
+
+  async put(file: UpdateFile): Promise<void> {
+    await this.database.write((db) =>
+      db.run(UPSERT, [file.path, file.size, file.sha256, file.modifiedAtMs, file.storedAt, file.image === undefined ? null : JSON.stringify(file.image)]),
+    );
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsDatabase) await this.database.close();
+  }
+}
+
+function toEntry(row: SqlValue[]): UpdateFile {
+  return {
+    path: String(row[0]) as UpdateFilePath,
+    size: Number(row[1]),
+    sha256: String(row[2]),
+    modifiedAtMs: Number(row[3]),
+    storedAt: String(row[4]),
+    image: row[5] === null || row[5] === undefined ? undefined : (JSON.parse(String(row[5])) as EspImageInfo),
+  };
+}
