@@ -10,8 +10,9 @@ export interface Problem {
   readonly detail: string;
 }
 
-export function problem(status: number, code: string, detail: string): Problem {
-  return { type: `urn:fuota:problem:${code}`, title: STATUS_CODES[status] ?? 'Error', status, code, detail };
+/** `extra` adds extension members, such as the `reason` an image was refused for. */
+export function problem(status: number, code: string, detail: string, extra: Record<string, string> = {}): Problem {
+  return { type: `urn:fuota:problem:${code}`, title: STATUS_CODES[status] ?? 'Error', status, code, detail, ...extra };
 }
 
 /** Answers with a problem document (devices ignore the body; people with curl read it). */

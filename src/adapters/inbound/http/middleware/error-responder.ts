@@ -1,5 +1,6 @@
 import type { Middleware } from 'koa';
 import { isDomainError } from '../../../../domain/domain-error.js';
+import { ImageRejected } from '../../../../domain/firmware/image-rejection.js';
 import type { Logger } from '../../../../ports/logger.port.js';
 import { ERROR_STATUS } from '../error-status.js';
 import { problem, sendProblem } from '../problem.js';
@@ -29,7 +30,8 @@ export function errorResponder(logger: Logger): Middleware {
       ctx.res.removeHeader('Content-Length');
       if (isDomainError(error)) {
         const status = ERROR_STATUS[error.code];
-        sendProblem(ctx, problem(status, error.code, error.message));
+        const extra = error instanceof ImageRejected ? { reason: error.reason } : undefined;
+        sendProblem(ctx, problem(status, error.code, error.message, extra));
       } else if (error.status !== undefined && error.status >= 400 && error.status < 500) {
         sendProblem(ctx, problem(error.status, 'bad-request', error.expose ? error.message : 'bad request'));
       } else {
