@@ -28,8 +28,8 @@ export function evaluateRange(header: string | undefined, size: number): RangeOu
     return { kind: 'partial', range: { start: Math.max(0, size - suffix), end: size - 1 } };
   }
   const start = Number(first);
-  const end = last === '' ? size - 1 : Number(last);
-  if (end < start) return { kind: 'full' }; // syntactically invalid: ignored, as RFC 9110 says
+  if (last !== '' && Number(last) < start) return { kind: 'full' }; // invalid: ignored, as RFC 9110 says
   if (start >= size) return { kind: 'unsatisfiable' };
+  const end = last === '' ? size - 1 : Number(last);
   return { kind: 'partial', range: { start, end: Math.min(end, size - 1) } };
 }

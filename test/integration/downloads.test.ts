@@ -1,0 +1,144 @@
+import { expect } from 'chai';
+import { buildEspImage, prng } from '../support/esp-image-builder.js';
+import { EspHttpsOtaEmulator } from '../support/esp-https-ota-emulator.js';
+import type { RunningTestServer } from '../support/test-server.js';
+import { startTestServer, TEST_CREDENTIAL, testCertificate } from '../support/test-server.js';
+
+/** Downloads that every esp_https_ota mode can use (design.md section 5). */
+describe('HTTP: downloads for every ESP-IDF client mode', () => {
+  let t: RunningTestServer;
+  let etag: string;
+  const image = buildEspImage({ version: 'v3.0.0', segmentLengths: [150_000, 37_000, 200_004] });
+  const size = image.length;
+
+  before(async () => {
+    t = await startTestServer({ storage: 'disk' });
+    expect((await t.client.put('/files/fw/v3.bin', image, 'application/octet-stream')).status).to.equal(200);
+    etag = String((await t.client.send('/files/fw/v3.bin', { method: 'HEAD' })).headers.etag);
+  });
+  after(() => t.stop());
+
+  describe('headers and validators', () => {
+    it('HEAD and GET carry Content-Length, Accept-Ranges, a strong SHA-256 ETag, Last-Modified and no-cache', async () => {
+      for (const method of ['HEAD', 'GET']) {
+        const res = await t.client.send('/files/fw/v3.bin', { method });
+        expect(res.status).to.equal(200);
+        expect(res.headers).to.include({ 'content-length': String(size), 'accept-ranges': 'bytes', 'cache-control': 'no-cache', 'content-type': 'application/octet-stream' });
+        expect(res.headers.etag).to.match(/^"[0-9a-f]{64}"$/);
+        expect(Date.parse(String(res.headers['last-modified']))).to.be.a('number').and.not.NaN;
+        expect(res.body.length).to.equal(method === 'HEAD' ? 0 : size);
+      }
+      const listed = JSON.parse((await t.client.get('/api/v1/files/fw/v3.bin')).text) as { sha256: string };
+      expect(etag).to.equal(`"${listed.sha256}"`);
+    });
+
+    it('If-None-Match with the current ETag answers 304 without a body; another ETag gets the file', async () => {
+      for (const header of [etag, `W/${etag}`, `"other", ${etag}`, '*']) {
+        const res = await t.client.get('/files/fw/v3.bin', { headers: { 'If-None-Match': header } });
+        expect(res.status, header).to.equal(304);
+        expect(res.body.length).to.equal(0);
+        expect(res.headers.etag).to.equal(etag);
+      }
+      expect((await t.client.get('/files/fw/v3.bin', { headers: { 'If-None-Match': '"stale"' } })).status).to.equal(200);
+    });
+  });
+
+  describe('ranges', () => {
+    const get = (range: string, headers: Record<string, string> = {}) => t.client.get('/files/fw/v3.bin', { headers: { Range: range, ...headers } });
+
+    it('answers bytes=a-b, bytes=a- and bytes=-n with 206, exactly those bytes and Content-Range', async () => {
+      const cases: Array<[string, number, number]> = [
+        ['bytes=0-0', 0, 0],
+        ['bytes=0-65535', 0, 65535],
+        ['bytes=1000-1999', 1000, 1999],
+        [`bytes=${size - 1}-${size - 1}`, size - 1, size - 1],
+        ['bytes=70000-', 70000, size - 1],
+        ['bytes=-100', size - 100, size - 1],
+        [`bytes=-${size + 50}`, 0, size - 1],
+        [' bytes = 5-9 ', 5, 9],
+      ];
+      for (const [range, start, end] of cases) {
+        const res = await get(range);
+        expect(res.status, range).to.equal(206);
+        expect(res.headers['content-range'], range).to.equal(`bytes ${start}-${end}/${size}`);
+        expect(res.headers['content-length'], range).to.equal(String(end - start + 1));
+        expect(res.body.equals(image.subarray(start, end + 1)), range).to.equal(true);
+      }
+    });
+
+    it('clamps an end past the last byte (ESP-IDF asks for one byte beyond it)', async () => {
+      for (const range of [`bytes=${size - 10}-${size}`, `bytes=${size - 10}-${size + 1000}`]) {
+        const res = await get(range);
+        expect(res.status).to.equal(206);
+        expect(res.headers['content-range']).to.equal(`bytes ${size - 10}-${size - 1}/${size}`);
+        expect(res.body.equals(image.subarray(size - 10))).to.equal(true);
+      }
+    });
+
+    it('answers an unsatisfiable range with 416 and Content-Range: bytes */size', async () => {
+      for (const range of [`bytes=${size}-`, `bytes=${size + 5}-${size + 10}`, 'bytes=-0']) {
+        const res = await get(range);
+        expect(res.status, range).to.equal(416);
+        expect(res.headers['content-range'], range).to.equal(`bytes */${size}`);
+      }
+    });
+
+    it('answers multi-range, malformed and other-unit requests with the whole file, never wrong bytes', async () => {
+      for (const range of ['bytes=0-9,20-29', 'bytes=abc', 'bytes=10-5', 'items=0-5', 'bytes=', 'bytes=-']) {
+        const res = await get(range);
+        expect(res.status, range).to.equal(200);
+        expect(res.body.equals(image), range).to.equal(true);
+      }
+    });
+
+    it('honours If-Range only for the current ETag or Last-Modified; otherwise sends the whole file', async () => {
+      const lastModified = String((await t.client.send('/files/fw/v3.bin', { method: 'HEAD' })).headers['last-modified']);
+      expect((await get('bytes=10-19', { 'If-Range': etag })).status).to.equal(206);
+      expect((await get('bytes=10-19', { 'If-Range': lastModified })).status).to.equal(206);
+      for (const stale of ['"0000"', `W/${etag}`, 'Mon, 01 Jan 2001 00:00:00 GMT', 'not a date']) {
+        const res = await get('bytes=10-19', { 'If-Range': stale });
+        expect(res.status, stale).to.equal(200);
+        expect(res.body.equals(image)).to.equal(true);
+      }
+    });
+
+    it('answers HEAD with a range like the GET, without a body', async () => {
+      const res = await t.client.send('/files/fw/v3.bin', { method: 'HEAD', headers: { Range: 'bytes=0-0' } });
+      expect(res.status).to.equal(206);
+      expect(res.headers['content-range']).to.equal(`bytes 0-0/${size}`);
+      expect(res.body.length).to.equal(0);
+    });
+  });
+
+  describe('esp_https_ota, replayed request for request (a new TLS connection each)', () => {
+    let ota: EspHttpsOtaEmulator;
+    before(async () => {
+      ota = new EspHttpsOtaEmulator(t.server.address.port, (await testCertificate()).cert, TEST_CREDENTIAL);
+    });
+
+    it('normal mode: one GET', async () => {
+      expect((await ota.normal('/files/fw/v3.bin')).equals(image)).to.equal(true);
+    });
+
+    for (const chunk of [64 * 1024, 4 * 1024]) {
+      it(`partial download, ${chunk / 1024} KiB chunks: HEAD then ranges, the last ending one past the file`, async () => {
+        const { image: assembled, requests } = await ota.partial('/files/fw/v3.bin', chunk);
+        expect(assembled.equals(image)).to.equal(true);
+        expect(requests).to.equal(1 + Math.ceil(size / chunk));
+      });
+    }
+
+    it('IDF 6 partial download without HEAD: bytes=0-0 for the size, then ranges', async () => {
+      const { image: assembled } = await ota.idf6Partial('/files/fw/v3.bin', 64 * 1024);
+      expect(assembled.equals(image)).to.equal(true);
+    });
+
+    it('resumption after the connection is cut at random offsets: bytes=N-', async () => {
+      const random = prng(20261126);
+      for (let round = 0; round < 5; round += 1) {
+        const cutAt = 1 + Math.floor(random() * (size - 2));
+        expect((await ota.resume('/files/fw/v3.bin', cutAt)).equals(image), `cut at ${cutAt}`).to.equal(true);
+      }
+    });
+  });
+});
