@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import { SEED_CURL } from '../support/seed-curl-commands.js';
+import { README_DOWNLOAD_CURL, SEED_CURL } from '../support/seed-curl-commands.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
@@ -11,6 +11,12 @@ const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
 describe('README', () => {
   for (const [name, command] of Object.entries(SEED_CURL)) {
     it(`shows the seed's ${name} curl command verbatim (the one the e2e test runs)`, () => {
+      expect(README).to.include(command);
+    });
+  }
+
+  for (const [name, command] of Object.entries(README_DOWNLOAD_CURL)) {
+    it(`shows the ${name} download example the e2e test runs`, () => {
       expect(README).to.include(command);
     });
   }

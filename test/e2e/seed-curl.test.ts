@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { expect } from 'chai';
 import type { StartedProgram } from '../support/started-program.js';
 import { startProgram } from '../support/started-program.js';
-import { fillIn, SEED_CURL } from '../support/seed-curl-commands.js';
+import { fillIn, README_DOWNLOAD_CURL, SEED_CURL } from '../support/seed-curl-commands.js';
 import type { SeedCurlCommand } from '../support/seed-curl-commands.js';
 import { requireTool } from '../support/tools.js';
 import { buildEspImage } from '../support/esp-image-builder.js';
@@ -88,6 +88,24 @@ describe('e2e: the seed README\'s curl commands against the started program', fu
     expect((await curl('upload', { local_update_file_path: 'big.bin', update_file_path: 'fw/big.bin' })).status).to.equal(200);
     await curl('download', { local_update_file_path: 'big-back.bin', update_file_path: 'fw/big.bin' });
     expect((await readFile(join(dir, 'big-back.bin'))).equals(big)).to.equal(true);
+  });
+
+  it('the README\'s HEAD, range and resume examples: headers only, 206 of 64 KiB, then the rest', async () => {
+    const values = {
+      username: 'seeduser',
+      password: 'seedpass',
+      ca_cert_pem_file_path: join(dir, 'data', 'tls', 'cert.pem'),
+      server_fqdn: 'localhost',
+      server_port: String(program.port),
+      update_file_path: 'app-1.1.bin',
+    };
+    const head = await run('bash', ['-c', fillIn(README_DOWNLOAD_CURL.head, values)], { cwd: dir, encoding: 'utf8' });
+    expect(head.stdout).to.match(/^HTTP\/1\.1 200 OK\r$/m).and.match(new RegExp(`^content-length: ${firmware.length}\r$`, 'im'));
+    expect(head.stdout).to.match(/^etag: "[0-9a-f]{64}"\r$/im).and.match(/^accept-ranges: bytes\r$/im);
+    await run('bash', ['-c', fillIn(README_DOWNLOAD_CURL.range, values)], { cwd: dir });
+    expect((await readFile(join(dir, 'part.bin'))).equals(firmware.subarray(0, 65536))).to.equal(true);
+    await run('bash', ['-c', fillIn(README_DOWNLOAD_CURL.resume, values)], { cwd: dir });
+    expect((await readFile(join(dir, 'part.bin'))).equals(firmware)).to.equal(true);
   });
 
   it('delete: 200, then 404, and the check answers 404', async () => {

@@ -38,3 +38,13 @@ export function fillIn(template: string, values: Record<string, string>): string
     return value;
   });
 }
+
+/** Our README's download examples beyond the seed's (HEAD, a range, a resumed download). */
+export const README_DOWNLOAD_CURL = {
+  head: `curl -u <username>:<password> --cacert <ca_cert_pem_file_path> --head \\
+     'https://<server_fqdn>:<server_port>/files/<update_file_path>'`,
+  range: `curl -u <username>:<password> --cacert <ca_cert_pem_file_path> --range 0-65535 \\
+     --output part.bin 'https://<server_fqdn>:<server_port>/files/<update_file_path>'`,
+  resume: `curl -u <username>:<password> --cacert <ca_cert_pem_file_path> --continue-at - \\
+     --output part.bin 'https://<server_fqdn>:<server_port>/files/<update_file_path>'`,
+} as const;
