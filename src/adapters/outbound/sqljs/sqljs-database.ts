@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import type { Database } from 'sql.js';
+import type { Database, SqlValue } from 'sql.js';
 import { writeFileDurably } from '../filesystem/durable-file.js';
 import { CoalescingFlusher } from './coalescing-flusher.js';
 import { loadSqlJs } from './sqljs-module.js';
@@ -50,6 +50,36 @@ export class SqlJsDatabase {
   read<T>(read: (db: Database) => T): T {
     if (this.closed) throw new Error('the database is closed');
     return read(this.db);
+  }
+
+  /** The rows `sql` selects with `params`, each mapped by `map`. */
+  all<T>(sql: string, params: SqlValue[], map: (row: SqlValue[]) => T): T[] {
+    return this.read((db) => {
+      const statement = db.prepare(sql);
+      try {
+        statement.bind(params);
+        const rows: T[] = [];
+        while (statement.step()) rows.push(map(statement.get()));
+        return rows;
+      } finally {
+        statement.free();
+      }
+    });
+  }
+
+  /**
+   * Every row of a keyset-paged query (`... WHERE key > ? ORDER BY key LIMIT ?`), fetched page
+   * by page so that neither memory nor the time between awaits grows with the table.
+   */
+  async *pages<T>(sql: string, pageSize: number, map: (row: SqlValue[]) => T, keyOf: (item: T) => string): AsyncGenerator<T> {
+    let after = '';
+    for (;;) {
+      const page = this.all(sql, [after, pageSize], map);
+      yield* page;
+      const last = page.at(-1);
+      if (last === undefined || page.length < pageSize) return;
+      after = keyOf(last);
+    }
   }
 
   /** Applies `change` in a transaction, then resolves once it is durable. */

@@ -38,26 +38,11 @@ export class SqlJsDeviceAppRepository implements DeviceAppRepository {
   }
 
   async get(deviceId: DeviceId): Promise<DeviceAppRecord | undefined> {
-    return this.database.read((db) => {
-      const statement = db.prepare(SELECT_ONE);
-      try {
-        statement.bind([deviceId]);
-        return statement.step() ? toRecord(statement.get()) : undefined;
-      } finally {
-        statement.free();
-      }
-    });
+    return this.database.all(SELECT_ONE, [deviceId], toRecord)[0];
   }
 
-  async *list(): AsyncIterable<DeviceAppRecord> {
-    let after = '';
-    for (;;) {
-      const page = this.page(after);
-      yield* page;
-      const last = page.at(-1);
-      if (last === undefined || page.length < PAGE_SIZE) return;
-      after = last.deviceId;
-    }
+  list(): AsyncIterable<DeviceAppRecord> {
+    return this.database.pages(SELECT_PAGE, PAGE_SIZE, toRecord, (record) => record.deviceId);
   }
 
   async upsert(record: DeviceAppRecord): Promise<void> {
@@ -86,20 +71,6 @@ export class SqlJsDeviceAppRepository implements DeviceAppRepository {
 
   async close(): Promise<void> {
     if (this.ownsDatabase) await this.database.close();
-  }
-
-  private page(after: string): DeviceAppRecord[] {
-    return this.database.read((db) => {
-      const statement = db.prepare(SELECT_PAGE);
-      try {
-        statement.bind([after, PAGE_SIZE]);
-        const rows: DeviceAppRecord[] = [];
-        while (statement.step()) rows.push(toRecord(statement.get()));
-        return rows;
-      } finally {
-        statement.free();
-      }
-    });
   }
 }
 

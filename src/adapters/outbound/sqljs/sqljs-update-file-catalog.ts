@@ -27,36 +27,11 @@ export class SqlJsUpdateFileCatalog implements UpdateFileCatalog {
   }
 
   async get(path: UpdateFilePath): Promise<UpdateFile | undefined> {
-    return this.database.read((db) => {
-      const statement = db.prepare(SELECT_ONE);
-      try {
-        statement.bind([path]);
-        return statement.step() ? toEntry(statement.get()) : undefined;
-      } finally {
-        statement.free();
-      }
-    });
+    return this.database.all(SELECT_ONE, [path], toEntry)[0];
   }
 
-  async *list(): AsyncIterable<UpdateFile> {
-    let after = '';
-    for (;;) {
-      const page = this.database.read((db) => {
-        const statement = db.prepare(SELECT_PAGE);
-        try {
-          statement.bind([after, PAGE_SIZE]);
-          const rows: UpdateFile[] = [];
-          while (statement.step()) rows.push(toEntry(statement.get()));
-          return rows;
-        } finally {
-          statement.free();
-        }
-      });
-      yield* page;
-      const last = page.at(-1);
-      if (last === undefined || page.length < PAGE_SIZE) return;
-      after = last.path;
-    }
+  list(): AsyncIterable<UpdateFile> {
+    return this.database.pages(SELECT_PAGE, PAGE_SIZE, toEntry, (entry) => entry.path);
   }
 
   async put(file: UpdateFile): Promise<void> {
