@@ -50,23 +50,15 @@ export class SqlJsDeviceAppRepository implements DeviceAppRepository {
   }
 
   async upsertMany(records: readonly DeviceAppRecord[]): Promise<void> {
-    await this.database.write((db) => {
-      const statement = db.prepare(UPSERT);
-      try {
-        for (const record of records) statement.run([record.deviceId, record.appVersion, record.updateFilePath]);
-      } finally {
-        statement.free();
-      }
-    });
+    if (records.length === 0) return;
+    await this.database.write(records.map((record) => [UPSERT, [record.deviceId, record.appVersion, record.updateFilePath]] as const));
   }
 
   async delete(deviceId: DeviceId): Promise<boolean> {
-    const exists = (await this.get(deviceId)) !== undefined;
-    if (!exists) return false;
-    return this.database.write((db) => {
-      db.run(DELETE, [deviceId]);
-      return db.getRowsModified() > 0;
-    });
+    // Checked and deleted in the same turn (write applies before it awaits): nothing comes between.
+    if (this.database.all(SELECT_ONE, [deviceId], toRecord).length === 0) return false;
+    await this.database.write([[DELETE, [deviceId]]]);
+    return true;
   }
 
   async close(): Promise<void> {

@@ -35,9 +35,8 @@ export class SqlJsUpdateFileCatalog implements UpdateFileCatalog {
   }
 
   async put(file: UpdateFile): Promise<void> {
-    await this.database.write((db) =>
-      db.run(UPSERT, [file.path, file.size, file.sha256, file.modifiedAtMs, file.storedAt, file.image === undefined ? null : JSON.stringify(file.image)]),
-    );
+    const image = file.image === undefined ? null : JSON.stringify(file.image);
+    await this.database.write([[UPSERT, [file.path, file.size, file.sha256, file.modifiedAtMs, file.storedAt, image]]]);
   }
 
   async close(): Promise<void> {
