@@ -1,4 +1,5 @@
 import type { Dirent } from 'node:fs';
+import { statSync } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { DomainError } from '../../../domain/domain-error.js';
@@ -74,7 +75,9 @@ export class FileSystemBlobStore implements BlobStore {
 
   async stat(path: UpdateFilePath): Promise<BlobInfo | undefined> {
     try {
-      const found = await stat(this.locate(path));
+      // Synchronous on purpose: every device check asks this, and a stat of a local file costs
+      // a few microseconds, where the promise API's thread-pool round trip costs far more CPU.
+      const found = statSync(this.locate(path));
       return found.isFile() ? { size: found.size, modifiedAt: found.mtime } : undefined;
     } catch (error) {
       if (MISSING.has(errorCode(error) ?? '')) return undefined;

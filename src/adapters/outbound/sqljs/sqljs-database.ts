@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import type { Database, SqlValue } from 'sql.js';
+import type { Database, SqlValue, Statement } from 'sql.js';
 import { writeFileDurably } from '../filesystem/durable-file.js';
 import { CoalescingFlusher } from './coalescing-flusher.js';
 import { loadSqlJs } from './sqljs-module.js';
@@ -24,6 +24,8 @@ export class SqlJsDatabase {
   private readonly flusher: CoalescingFlusher;
   private pending: string[] = [];
   private checkpoint: Promise<void> = Promise.resolve();
+  /** Prepared statements by SQL text; all freed before every export, which would free them anyway. */
+  private readonly statements = new Map<string, Statement>();
   private closed = false;
 
   private constructor(
@@ -73,17 +75,16 @@ export class SqlJsDatabase {
 
   /** The rows `sql` selects with `params`, each mapped by `map`. */
   all<T>(sql: string, params: SqlValue[], map: (row: SqlValue[]) => T): T[] {
-    return this.read((db) => {
-      const statement = db.prepare(sql);
-      try {
-        statement.bind(params);
-        const rows: T[] = [];
-        while (statement.step()) rows.push(map(statement.get()));
-        return rows;
-      } finally {
-        statement.free();
-      }
-    });
+    if (this.closed) throw new Error('the database is closed');
+    const statement = this.prepared(sql);
+    try {
+      statement.bind(params);
+      const rows: T[] = [];
+      while (statement.step()) rows.push(map(statement.get()));
+      return rows;
+    } finally {
+      statement.reset();
+    }
   }
 
   /**
@@ -108,7 +109,7 @@ export class SqlJsDatabase {
   async write(statements: readonly JournalStatement[]): Promise<void> {
     if (this.closed) throw new Error('the database is closed');
     if (this.journal === undefined) throw new Error('the database is open read-only');
-    applyEntry(this.db, statements);
+    this.apply(statements);
     this.pending.push(encodeEntry(statements));
     await this.flusher.request();
   }
@@ -120,11 +121,44 @@ export class SqlJsDatabase {
     await this.checkpoint;
     if (this.journal !== undefined && this.file !== undefined) {
       // Leave the file complete, so that the next start has nothing to replay.
-      await writeFileDurably(this.file, this.db.export());
+      await writeFileDurably(this.file, this.snapshot());
       await this.journal.close();
       await this.journal.discardThrough(Number.MAX_SAFE_INTEGER);
     }
+    this.freeStatements();
     this.db.close();
+  }
+
+  /** A cached prepared statement (compiling SQL on every query costs more than running it). */
+  private prepared(sql: string): Statement {
+    let statement = this.statements.get(sql);
+    if (statement === undefined) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  private apply(statements: readonly JournalStatement[]): void {
+    this.db.run('BEGIN');
+    try {
+      for (const [sql, params] of statements) this.prepared(sql).run(params as SqlValue[]);
+      this.db.run('COMMIT');
+    } catch (error) {
+      this.db.run('ROLLBACK');
+      throw error;
+    }
+  }
+
+  /** The whole database as a file image; export() frees every statement, so ours go first. */
+  private snapshot(): Uint8Array {
+    this.freeStatements();
+    return this.db.export();
+  }
+
+  private freeStatements(): void {
+    for (const statement of this.statements.values()) statement.free();
+    this.statements.clear();
   }
 
   /** One group commit: every entry pending when it starts, one append, one fsync. */
@@ -145,7 +179,7 @@ export class SqlJsDatabase {
   private async startCheckpoint(journal: WriteAheadJournal): Promise<void> {
     await this.checkpoint;
     const closed = await journal.rotate();
-    const snapshot = this.db.export();
+    const snapshot = this.snapshot();
     const file = this.file as string;
     this.checkpoint = (async () => {
       try {

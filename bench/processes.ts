@@ -1,0 +1,43 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+
+export interface RunningProcess {
+  readonly pid: number;
+  readonly port: number;
+  /** Milliseconds from spawn until the process said it listens. */
+  readonly startupMs: number;
+  stop(): Promise<void>;
+}
+
+/** Spawns `node <script>` and waits until a line of its output matches `ready` (group 1: port). */
+export async function startNode(script: string, env: Record<string, string>, ready: RegExp): Promise<RunningProcess> {
+  const started = performance.now();
+  const child: ChildProcess = spawn(process.execPath, [script], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const port = await new Promise<number>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = ready.exec(output);
+      if (match?.[1] !== undefined) {
+        child.stdout?.off('data', onData);
+        child.stdout?.resume();
+        resolve(Number(match[1]));
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}:\n${output}`)));
+  });
+  const startupMs = performance.now() - started;
+  return {
+    pid: child.pid ?? 0,
+    port,
+    startupMs,
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    },
+  };
+}

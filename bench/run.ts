@@ -1,0 +1,265 @@
+/**
+ * `npm run bench`: fuota against a bare node:https floor, measured in the same run, interleaved,
+ * each scenario repeated; prints a table and writes bench/results/latest.json. A benchmark, not a
+ * test: nothing here fails the build.
+ */
+import 'reflect-metadata';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { request, Agent } from 'node:https';
+import { SqlJsDatabase } from '../src/adapters/outbound/sqljs/sqljs-database.js';
+import { DEVICE_APP_SCHEMA, SqlJsDeviceAppRepository } from '../src/adapters/outbound/sqljs/sqljs-device-app-repository.js';
+import { UPDATE_FILE_SCHEMA } from '../src/adapters/outbound/sqljs/sqljs-update-file-catalog.js';
+import type { DeviceAppRecord } from '../src/domain/device-app-record.js';
+import { buildEspImage } from '../test/support/esp-image-builder.js';
+import type { LoadTarget } from './load.js';
+import { call, runLoad } from './load.js';
+import { cpuSeconds, rssBytes, sampleRss } from './proc-stats.js';
+import type { RunningProcess } from './processes.js';
+import { startNode } from './processes.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const MAIN = join(ROOT, 'dist', 'src', 'app', 'main.js');
+const FLOOR = join(ROOT, 'dist', 'bench', 'floor-server.js');
+const REPEATS = 3;
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
+const AUTH = { username: 'bench', password: 'bench-secret' };
+const AUTHORIZATION = `Basic ${Buffer.from(`${AUTH.username}:${AUTH.password}`).toString('base64')}`;
+const MiB = 1024 * 1024;
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+
+interface Server {
+  readonly name: 'fuota' | 'floor';
+  readonly process: RunningProcess;
+  readonly target: LoadTarget;
+}
+
+function fuotaEnv(dataDir: string): Record<string, string> {
+  return {
+    FUOTA_HOST: '127.0.0.1',
+    FUOTA_PORT: '0',
+    FUOTA_DATA_DIR: dataDir,
+    FUOTA_USERNAME: AUTH.username,
+    FUOTA_PASSWORD: AUTH.password,
+    FUOTA_MAX_UPLOAD_BYTES: String(300 * MiB),
+  };
+}
+
+async function startFuota(dataDir: string): Promise<RunningProcess> {
+  return startNode(MAIN, fuotaEnv(dataDir), /fuota listening .*local=https:\/\/[^ ]+:(\d+)\n/);
+}
+
+/** Measures `work` against a server: its CPU seconds and the work's own result. */
+async function measured<T>(server: Server, work: () => Promise<T>): Promise<{ result: T; cpu: number }> {
+  const before = cpuSeconds(server.process.pid);
+  const result = await work();
+  return { result, cpu: cpuSeconds(server.process.pid) - before };
+}
+
+/** Runs `scenario` REPEATS times on both servers, alternating which goes first. */
+async function interleaved(servers: [Server, Server], scenario: (server: Server) => Promise<Record<string, number>>) {
+  const results: Record<'fuota' | 'floor', Array<Record<string, number>>> = { fuota: [], floor: [] };
+  for (let round = 0; round < REPEATS; round += 1) {
+    const order = round % 2 === 0 ? servers : ([servers[1], servers[0]] as const);
+    for (const server of order) results[server.name].push(await scenario(server));
+  }
+  const summary = (name: 'fuota' | 'floor') =>
+    Object.fromEntries(Object.keys(results[name][0] ?? {}).map((key) => [key, median(results[name].map((r) => r[key] ?? 0))]));
+  return { fuota: summary('fuota'), floor: summary('floor') };
+}
+
+async function checkScenario(server: Server, keepAlive: boolean, concurrency: number) {
+  const { result, cpu } = await measured(server, () =>
+    runLoad(server.target, { concurrency, seconds: SECONDS, keepAlive, next: () => ({ method: 'GET', path: '/devices/bench-dev?app_ver=1.0', expect: 200 }) }),
+  );
+  return { rps: result.requests / result.seconds, cpuMsPerRequest: (cpu * 1000) / Math.max(1, result.requests), failures: result.failures };
+}
+
+async function downloadScenario(server: Server) {
+  const { result, cpu } = await measured(server, () =>
+    runLoad(server.target, { concurrency: 32, seconds: SECONDS, keepAlive: true, next: () => ({ method: 'GET', path: '/files/bench/app-1.5m.bin', expect: 200 }) }),
+  );
+  const mib = result.bytes / MiB;
+  return { mibPerSecond: mib / result.seconds, cpuMsPerMiB: (cpu * 1000) / Math.max(1, mib), failures: result.failures };
+}
+
+async function manyDownloadsRss(server: Server, size: number) {
+  const baseline = rssBytes(server.process.pid);
+  const sampler = sampleRss(server.process.pid);
+  const agent = new Agent({ keepAlive: false, maxSockets: 200 });
+  const bytes = await Promise.all(Array.from({ length: 200 }, () => call(server.target, agent, { method: 'GET', path: '/files/bench/app-4m.bin', expect: 200 })));
+  agent.destroy();
+  const peak = sampler.stop();
+  if (bytes.some((count) => count !== size)) throw new Error('a download came back short');
+  return { rssGrowthMiB: (peak - baseline) / MiB };
+}
+
+async function uploadRss(server: Server, size: number) {
+  const baseline = rssBytes(server.process.pid);
+  const sampler = sampleRss(server.process.pid);
+  const chunk = Buffer.alloc(64 * 1024, 0x5a);
+  await new Promise<void>((resolvePromise, reject) => {
+    const req = request(
+      { host: '127.0.0.1', port: server.target.port, method: 'PUT', path: '/files/bench/huge.bin?validate=false', ca: server.target.ca, servername: 'localhost', headers: { Authorization: AUTHORIZATION, 'Content-Length': size, 'Content-Type': 'application/octet-stream' } },
+      (res) => {
+        res.resume();
+        res.on('end', () => (res.statusCode === 200 ? resolvePromise() : reject(new Error(`upload: ${res.statusCode}`))));
+      },
+    );
+    req.on('error', reject);
+    Readable.from((function* () { for (let sent = 0; sent < size; sent += chunk.length) yield chunk.subarray(0, Math.min(chunk.length, size - sent)); })()).pipe(req);
+  });
+  return { rssGrowthMiB: (sampler.stop() - baseline) / MiB };
+}
+
+async function writeRate(server: Server) {
+  const { result } = await measured(server, () =>
+    runLoad(server.target, {
+      concurrency: 1,
+      seconds: SECONDS,
+      keepAlive: true,
+      next: (i) => ({ method: 'PUT', path: `/devices/w-${i % 5000}`, headers: { 'Content-Type': 'text/csv' }, body: `"w-${i % 5000}","1.${i}","bench/app-1.5m.bin"`, expect: 200 }),
+    }),
+  );
+  return { writesPerSecond: result.requests / result.seconds, failures: result.failures };
+}
+
+/** A data dir holding `count` device rows, written through the sql.js adapter. */
+async function seededDataDir(base: string, count: number): Promise<string> {
+  const dataDir = join(base, `rows-${count}`);
+  await mkdir(dataDir, { recursive: true });
+  const database = await SqlJsDatabase.open(join(dataDir, 'devices.db'), [...DEVICE_APP_SCHEMA, ...UPDATE_FILE_SCHEMA]);
+  const repository = new SqlJsDeviceAppRepository(database);
+  for (let start = 0; start < count; start += 10_000) {
+    const batch: DeviceAppRecord[] = [];
+    for (let i = start; i < Math.min(count, start + 10_000); i += 1) {
+      batch.push({ deviceId: `dev-${String(i).padStart(7, '0')}`, appVersion: '1.0.0', updateFilePath: 'fw/app-2.0.0.bin' } as DeviceAppRecord);
+    }
+    await repository.upsertMany(batch);
+  }
+  await database.close();
+  return dataDir;
+}
+
+async function timeListing(target: LoadTarget): Promise<{ seconds: number; bytes: number }> {
+  const started = performance.now();
+  const bytes = await call(target, false, { method: 'GET', path: '/devices', expect: 200 });
+  return { seconds: (performance.now() - started) / 1000, bytes };
+}
+
+function row(name: string, fuota: number, floor: number | undefined, target: string, met: boolean, unit: string) {
+  return { scenario: name, fuota: Number(fuota.toFixed(3)), floor: floor === undefined ? null : Number(floor.toFixed(3)), ratio: floor === undefined ? null : Number((fuota / floor).toFixed(3)), unit, target, met };
+}
+
+async function main(): Promise<void> {
+  const base = await mkdtemp(join(tmpdir(), 'fuota-bench-'));
+  const started: RunningProcess[] = [];
+  try {
+    const dataDir = join(base, 'fuota');
+    const fuota = await startFuota(dataDir);
+    started.push(fuota);
+    const ca = await readFile(join(dataDir, 'tls', 'cert.pem'), 'utf8');
+    const floorFiles = join(base, 'floor-files');
+    await mkdir(join(floorFiles, 'bench'), { recursive: true });
+    const floor = await startNode(FLOOR, { FLOOR_CERT: join(dataDir, 'tls', 'cert.pem'), FLOOR_KEY: join(dataDir, 'tls', 'key.pem'), FLOOR_FILES: floorFiles, FLOOR_AUTH: AUTHORIZATION }, /floor listening (\d+)\n/);
+    started.push(floor);
+    const servers: [Server, Server] = [
+      { name: 'fuota', process: fuota, target: { port: fuota.port, ca, authorization: AUTHORIZATION } },
+      { name: 'floor', process: floor, target: { port: floor.port, ca, authorization: AUTHORIZATION } },
+    ];
+
+    const image15 = buildEspImage({ version: '2.0.0', segmentLengths: [768 * 1024, 768 * 1024 - 64] });
+    const image4 = buildEspImage({ version: '2.0.0', segmentLengths: [2 * MiB, 2 * MiB - 96] });
+    for (const [path, bytes] of [['bench/app-1.5m.bin', image15], ['bench/app-4m.bin', image4]] as const) {
+      await writeFile(join(floorFiles, path), bytes);
+      await call(servers[0].target, false, { method: 'PUT', path: `/files/${path}`, body: bytes, expect: 200 });
+    }
+    for (const server of servers) {
+      await call(server.target, false, { method: 'PUT', path: '/devices/bench-dev', headers: { 'Content-Type': 'text/csv' }, body: '"bench-dev","1.0","bench/app-1.5m.bin"', expect: 200 });
+    }
+
+    const rows = [];
+    process.stdout.write('1. device check, keep-alive, 64 connections\n');
+    const keepAlive = await interleaved(servers, (server) => checkScenario(server, true, 64));
+    rows.push(row('check, keep-alive (64 conns): requests/s', keepAlive.fuota.rps ?? 0, keepAlive.floor.rps, '>= 0.75x floor', (keepAlive.fuota.rps ?? 0) >= 0.75 * (keepAlive.floor.rps ?? 0), 'req/s'));
+    rows.push(row('check, keep-alive: server CPU ms/request', keepAlive.fuota.cpuMsPerRequest ?? 0, keepAlive.floor.cpuMsPerRequest, '<= 1.33x floor', (keepAlive.fuota.cpuMsPerRequest ?? 0) <= 1.33 * (keepAlive.floor.cpuMsPerRequest ?? 0), 'ms'));
+
+    process.stdout.write('2. device check, a new TLS connection per request, 32 at once\n');
+    const fresh = await interleaved(servers, (server) => checkScenario(server, false, 32));
+    rows.push(row('check, new TLS connection each (32): requests/s', fresh.fuota.rps ?? 0, fresh.floor.rps, '>= 0.9x floor', (fresh.fuota.rps ?? 0) >= 0.9 * (fresh.floor.rps ?? 0), 'req/s'));
+    rows.push(row('check, new connection: server CPU ms/request', fresh.fuota.cpuMsPerRequest ?? 0, fresh.floor.cpuMsPerRequest, '<= 1.1x floor', (fresh.fuota.cpuMsPerRequest ?? 0) <= 1.1 * (fresh.floor.cpuMsPerRequest ?? 0), 'ms'));
+
+    process.stdout.write('3. download of a 1.5 MiB image, 32 connections\n');
+    const download = await interleaved(servers, downloadScenario);
+    rows.push(row('download 1.5 MiB (32 conns): MiB/s', download.fuota.mibPerSecond ?? 0, download.floor.mibPerSecond, '>= 0.9x floor', (download.fuota.mibPerSecond ?? 0) >= 0.9 * (download.floor.mibPerSecond ?? 0), 'MiB/s'));
+    rows.push(row('download: server CPU ms/MiB', download.fuota.cpuMsPerMiB ?? 0, download.floor.cpuMsPerMiB, '(informative)', true, 'ms'));
+
+    process.stdout.write('4. RSS growth while 200 clients download a 4 MiB image at once\n');
+    const many = await interleaved(servers, (server) => manyDownloadsRss(server, image4.length));
+    rows.push(row('200 concurrent 4 MiB downloads: RSS growth', many.fuota.rssGrowthMiB ?? 0, many.floor.rssGrowthMiB, '<= 1.25x floor', (many.fuota.rssGrowthMiB ?? 0) <= 1.25 * Math.max(1, many.floor.rssGrowthMiB ?? 0), 'MiB'));
+
+    process.stdout.write('5. RSS growth while one client uploads 200 MiB\n');
+    const upload = await uploadRss(servers[0], 200 * MiB);
+    rows.push(row('one 200 MiB upload: RSS growth', upload.rssGrowthMiB, undefined, '<= 32 MiB', upload.rssGrowthMiB <= 32, 'MiB'));
+
+    process.stdout.write('6. PUT /devices rate with 1,000 vs 100,000 rows stored\n');
+    const small = await startFuota(await seededDataDir(base, 1_000));
+    started.push(small);
+    const large = await startFuota(await seededDataDir(base, 100_000));
+    started.push(large);
+    const writeServers: [Server, Server] = [
+      { name: 'fuota', process: large, target: { port: large.port, ca: await readFile(join(base, 'rows-100000', 'tls', 'cert.pem'), 'utf8'), authorization: AUTHORIZATION } },
+      { name: 'floor', process: small, target: { port: small.port, ca: await readFile(join(base, 'rows-1000', 'tls', 'cert.pem'), 'utf8'), authorization: AUTHORIZATION } },
+    ];
+    const writes = await interleaved(writeServers, writeRate);
+    rows.push(row('PUT /devices/<id>, 100k rows vs 1k rows: writes/s', writes.fuota.writesPerSecond ?? 0, writes.floor.writesPerSecond, '>= 0.5x (1k rows)', (writes.fuota.writesPerSecond ?? 0) >= 0.5 * (writes.floor.writesPerSecond ?? 0), 'writes/s'));
+
+    process.stdout.write('7. GET /devices and start-up with 100,000 rows\n');
+    const listings = [];
+    for (let i = 0; i < REPEATS; i += 1) listings.push(await timeListing(writeServers[0].target));
+    const listingSeconds = median(listings.map((l) => l.seconds));
+    rows.push(row('GET /devices, 100k rows: seconds', listingSeconds, undefined, '< 1 s', listingSeconds < 1, 's'));
+    await large.stop();
+    const startups = [];
+    for (let i = 0; i < REPEATS; i += 1) {
+      const again = await startFuota(join(base, 'rows-100000'));
+      startups.push(again.startupMs / 1000);
+      await again.stop();
+    }
+    const startup = median(startups);
+    rows.push(row('start-up with 100k rows (spawn to listening): seconds', startup, undefined, '< 2 s', startup < 2, 's'));
+
+    const result = {
+      date: new Date().toISOString(),
+      machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version, platform: `${process.platform} ${process.arch}` },
+      settings: { repeats: REPEATS, secondsPerRun: SECONDS },
+      rows,
+    };
+    await mkdir(join(ROOT, 'bench', 'results'), { recursive: true });
+    await writeFile(join(ROOT, 'bench', 'results', 'latest.json'), `${JSON.stringify(result, null, 2)}\n`);
+    process.stdout.write(`\n${markdownTable(result)}\n`);
+  } finally {
+    await Promise.all(started.map((p) => p.stop().catch(() => {})));
+    await rm(base, { recursive: true, force: true });
+  }
+}
+
+function markdownTable(result: { date: string; machine: { cpu: string; cores: number; node: string }; rows: Array<ReturnType<typeof row>> }): string {
+  const lines = [
+    `Measured ${result.date.slice(0, 10)} on ${result.machine.cores} × ${result.machine.cpu}, Node ${result.machine.node}; medians of ${REPEATS} interleaved runs.`,
+    '',
+    '| scenario | fuota | floor | ratio | target | met |',
+    '| --- | ---: | ---: | ---: | --- | --- |',
+    ...result.rows.map((r) => `| ${r.scenario} | ${r.fuota} | ${r.floor ?? '–'} | ${r.ratio ?? '–'} | ${r.target} | ${r.met ? 'yes' : 'no'} |`),
+  ];
+  return lines.join('\n');
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exitCode = 1;
+});
