@@ -34,7 +34,9 @@ export async function serveCommand(env: NodeJS.ProcessEnv, logger: Logger): Prom
     }
     logger.info('credential', { username: config.username, source: credential.source });
     if (credential.generatedPassword !== undefined) {
-      // Written straight to the terminal, never through the logger: shown this once only.
+      // Written straight to the terminal, never through the logger: shown this once only. The
+      // logger writes once per event-loop turn, so wait one for its lines to come first.
+      await new Promise((resolve) => setImmediate(resolve));
       process.stdout.write(
         `\n  Generated credential (shown only now; only its hash is kept in ${layout.credentialFile}):\n` +
           `    username: ${config.username}\n    password: ${credential.generatedPassword}\n` +

@@ -1,5 +1,6 @@
 import type { Dirent } from 'node:fs';
-import { statSync } from 'node:fs';
+import { close, createReadStream, fstat, open as openCallback, statSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { DomainError } from '../../../domain/domain-error.js';
@@ -18,6 +19,9 @@ import { fsyncDirectory, temporarySibling } from './durable-file.js';
 
 const UPLOAD_TEMPORARY = /^\..*\.upload-[0-9a-f]{12}$/;
 const MISSING = new Set(['ENOENT', 'ENOTDIR', 'EISDIR']);
+const openFd = promisify(openCallback);
+const fstatFd = promisify(fstat);
+const closeFd = promisify(close);
 
 function errorCode(error: unknown): string | undefined {
   return (error as NodeJS.ErrnoException | undefined)?.code;
@@ -86,25 +90,26 @@ export class FileSystemBlobStore implements BlobStore {
   }
 
   async open(path: UpdateFilePath): Promise<OpenedBlob | undefined> {
-    let handle;
+    let fd: number;
     try {
-      handle = await open(this.locate(path), 'r');
+      fd = await openFd(this.locate(path), 'r');
     } catch (error) {
       if (MISSING.has(errorCode(error) ?? '')) return undefined;
       throw error;
     }
-    const found = await handle.stat();
+    const found = await fstatFd(fd);
     if (!found.isFile()) {
-      await handle.close();
+      await closeFd(fd);
       return undefined;
     }
-    const opened = handle;
     return {
       info: { size: found.size, modifiedAt: found.mtime },
-      // The stream owns the handle from here on and closes it when it ends or is destroyed.
+      // A plain descriptor and the callback-based stream: FileHandle streams go through a promise
+      // per chunk, which cost downloads half again as much CPU per MiB. The stream owns the
+      // descriptor from here on and closes it when it ends or is destroyed.
       content: (range?: ByteRange) =>
-        opened.createReadStream(range === undefined ? {} : { start: range.start, end: range.end }),
-      release: () => opened.close(),
+        createReadStream('', { fd, autoClose: true, ...(range === undefined ? {} : { start: range.start, end: range.end }) }),
+      release: () => closeFd(fd),
     };
   }
 

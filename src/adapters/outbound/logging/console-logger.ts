@@ -2,9 +2,18 @@ import type { Logger } from '../../../ports/logger.port.js';
 
 type Level = 'info' | 'warn' | 'error';
 
-/** One line per event: `<time> <level> <message> key=value ...`, values quoted when needed. */
+/**
+ * One line per event: `<time> <level> <message> key=value ...`, values quoted when needed.
+ * Lines are gathered and written once per event-loop turn: stdout is synchronous for files and
+ * pipes, and one write per request cost a busy server a measurable share of its CPU.
+ */
 export class ConsoleLogger implements Logger {
-  constructor(private readonly write: (line: string) => void = (line) => process.stdout.write(line)) {}
+  private buffered: string[] = [];
+
+  constructor(private readonly write: (text: string) => void = (text) => process.stdout.write(text)) {
+    // Whatever is still gathered goes out before the process exits.
+    process.once('exit', () => this.flush());
+  }
 
   info(message: string, fields?: Record<string, unknown>): void {
     this.log('info', message, fields);
@@ -23,7 +32,15 @@ export class ConsoleLogger implements Logger {
     for (const [key, value] of Object.entries(fields ?? {})) {
       if (value !== undefined) parts.push(`${key}=${format(value)}`);
     }
-    this.write(`${parts.join(' ')}\n`);
+    if (this.buffered.length === 0) setImmediate(() => this.flush());
+    this.buffered.push(`${parts.join(' ')}\n`);
+  }
+
+  private flush(): void {
+    if (this.buffered.length === 0) return;
+    const text = this.buffered.join('');
+    this.buffered = [];
+    this.write(text);
   }
 }
 
