@@ -1,5 +1,5 @@
 import type { Dirent } from 'node:fs';
-import { close, createReadStream, fstat, open as openCallback, statSync } from 'node:fs';
+import { close, createReadStream, fstat, open as openCallback, realpathSync, statSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
@@ -33,7 +33,12 @@ function errorCode(error: unknown): string | undefined {
  * the old file or the new one and an interrupted upload publishes nothing.
  */
 export class FileSystemBlobStore implements BlobStore {
-  private constructor(private readonly root: string) {}
+  /** The root with every symlink resolved: what a confined path must lie under. */
+  private readonly realRoot: string;
+
+  private constructor(private readonly root: string) {
+    this.realRoot = realpathSync.native(root);
+  }
 
   /** Opens (creating) the store and removes temporaries left by uploads that a crash cut off. */
   static async open(root: string): Promise<FileSystemBlobStore> {
@@ -56,6 +61,9 @@ export class FileSystemBlobStore implements BlobStore {
   ): Promise<StoredBlob> {
     const target = this.locate(path);
     const createdFrom = await this.createParents(path, target);
+    if (!this.isConfined(dirname(target))) {
+      throw new DomainError('file-path-conflict', `${path} lies below a link that leads out of the file store`);
+    }
     const temporary = temporarySibling(target, 'upload');
     const upload = createUploadMeter(options.maxBytes);
     const handle = await open(temporary, 'wx', 0o644);
@@ -81,8 +89,10 @@ export class FileSystemBlobStore implements BlobStore {
     try {
       // Synchronous on purpose: every device check asks this, and a stat of a local file costs
       // a few microseconds, where the promise API's thread-pool round trip costs far more CPU.
-      const found = statSync(this.locate(path));
-      return found.isFile() ? { size: found.size, modifiedAt: found.mtime } : undefined;
+      const target = this.locate(path);
+      const found = statSync(target);
+      if (!found.isFile() || !this.isConfined(target)) return undefined;
+      return { size: found.size, modifiedAt: found.mtime };
     } catch (error) {
       if (MISSING.has(errorCode(error) ?? '')) return undefined;
       throw error;
@@ -92,7 +102,10 @@ export class FileSystemBlobStore implements BlobStore {
   async open(path: UpdateFilePath): Promise<OpenedBlob | undefined> {
     let fd: number;
     try {
-      fd = await openFd(this.locate(path), 'r');
+      const target = this.locate(path);
+      // A symlink placed in the store must not lead a download out of it.
+      if (!this.isConfined(target)) return undefined;
+      fd = await openFd(target, 'r');
     } catch (error) {
       if (MISSING.has(errorCode(error) ?? '')) return undefined;
       throw error;
@@ -136,6 +149,16 @@ export class FileSystemBlobStore implements BlobStore {
         const path = relative(this.root, full).split(sep).join('/');
         if (isUpdateFilePath(path)) yield path;
       }
+    }
+  }
+
+  /** Whether `target`, with every symlink resolved, still lies inside the store. */
+  private isConfined(target: string): boolean {
+    try {
+      const real = realpathSync.native(target);
+      return real === this.realRoot || real.startsWith(this.realRoot + sep);
+    } catch {
+      return true; // missing: the caller's own lookup reports that
     }
   }
 
