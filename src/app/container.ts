@@ -9,6 +9,7 @@ import type { Logger } from '../ports/logger.port.js';
 import { LOGGER } from '../ports/logger.port.js';
 import type { Authenticator } from './auth/authenticator.js';
 import { AUTHENTICATOR } from './auth/authenticator.js';
+import { AuthFailureLimiter } from './auth/auth-failure-limiter.js';
 import type { Storage } from './bootstrap/storage.js';
 import type { Config } from './config/config.js';
 import { CONFIG } from './config/config.js';
@@ -64,6 +65,7 @@ export function createContainer(
         listUpdateFiles: context.get(ListUpdateFiles),
       },
       authenticator: context.get<Authenticator>(AUTHENTICATOR),
+      authFailures: new AuthFailureLimiter(config.authFailuresPerMinute, config.authCooldownSeconds),
       logger: context.get<Logger>(LOGGER),
     }),
   );

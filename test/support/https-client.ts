@@ -13,6 +13,8 @@ export interface RequestOptions {
   readonly headers?: Record<string, string | number>;
   readonly body?: Buffer | string;
   readonly auth?: { username: string; password: string } | null;
+  /** The local address to connect from (any 127.x.y.z is loopback): another client, to the server. */
+  readonly localAddress?: string;
 }
 
 /**
@@ -49,6 +51,7 @@ export class HttpsTestClient {
           ca: this.ca,
           agent: false,
           servername: 'localhost',
+          ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }),
         },
         (res) => {
           const chunks: Buffer[] = [];

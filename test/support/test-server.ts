@@ -48,7 +48,7 @@ export interface RunningTestServer {
 
 /** A real HTTPS server on an ephemeral loopback port, with in-memory or on-disk storage. */
 export async function startTestServer(
-  options: { storage?: 'memory' | 'disk'; maxUploadBytes?: number; validateImages?: boolean } = {},
+  options: { storage?: 'memory' | 'disk'; maxUploadBytes?: number; validateImages?: boolean; authFailuresPerMinute?: number; authCooldownSeconds?: number } = {},
 ): Promise<RunningTestServer> {
   const dataDir = options.storage === 'disk' ? await mkdtemp(join(tmpdir(), 'fuota-test-')) : undefined;
   const config: Config = {
@@ -61,6 +61,8 @@ export async function startTestServer(
     password: TEST_CREDENTIAL.password,
     maxUploadBytes: options.maxUploadBytes ?? 32 * 1024 * 1024,
     validateImages: options.validateImages ?? true,
+    authFailuresPerMinute: options.authFailuresPerMinute ?? 20,
+    authCooldownSeconds: options.authCooldownSeconds ?? 60,
   };
   const storage = dataDir === undefined ? memoryStorage() : await openDiskStorage(dataLayout(dataDir));
   const tls = await testCertificate();

@@ -14,6 +14,10 @@ export interface Config {
   readonly maxUploadBytes: number;
   /** Refuse uploads that are not valid ESP-IDF application images (a request may opt out). */
   readonly validateImages: boolean;
+  /** Failed authentications per minute from one address before it is refused with 429. */
+  readonly authFailuresPerMinute: number;
+  /** How long such an address is refused. */
+  readonly authCooldownSeconds: number;
 }
 
 export const CONFIG = Symbol.for('fuota.Config');

@@ -45,6 +45,8 @@ const schema = z.object({
     .enum(['true', 'false', '1', '0', 'yes', 'no'], 'must be true or false')
     .transform((value) => ['true', '1', 'yes'].includes(value))
     .default(true),
+  FUOTA_AUTH_FAILURES_PER_MINUTE: integer(1, 1_000_000).default(20),
+  FUOTA_AUTH_COOLDOWN_SECONDS: integer(1, 86_400).default(60),
 });
 
 type Variable = keyof z.input<typeof schema>;
@@ -82,6 +84,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     password: values.FUOTA_PASSWORD,
     maxUploadBytes: values.FUOTA_MAX_UPLOAD_BYTES,
     validateImages: values.FUOTA_VALIDATE_IMAGES,
+    authFailuresPerMinute: values.FUOTA_AUTH_FAILURES_PER_MINUTE,
+    authCooldownSeconds: values.FUOTA_AUTH_COOLDOWN_SECONDS,
   };
 }
 

@@ -15,6 +15,8 @@ describe('loadConfig', () => {
       password: undefined,
       maxUploadBytes: 33554432,
       validateImages: true,
+      authFailuresPerMinute: 20,
+      authCooldownSeconds: 60,
     });
   });
 
@@ -31,6 +33,8 @@ describe('loadConfig', () => {
         FUOTA_PASSWORD: 's3cret pass',
         FUOTA_MAX_UPLOAD_BYTES: '1048576',
         FUOTA_VALIDATE_IMAGES: 'false',
+        FUOTA_AUTH_FAILURES_PER_MINUTE: '5',
+        FUOTA_AUTH_COOLDOWN_SECONDS: '300',
       },
       '/srv',
     );
@@ -44,6 +48,8 @@ describe('loadConfig', () => {
       password: 's3cret pass',
       maxUploadBytes: 1048576,
       validateImages: false,
+      authFailuresPerMinute: 5,
+      authCooldownSeconds: 300,
     });
   });
 
@@ -69,6 +75,8 @@ describe('loadConfig', () => {
     [{ FUOTA_USERNAME: 'a:b' }, 'FUOTA_USERNAME'],
     [{ FUOTA_PORT: '1', US_SERVER_PORT: '2' }, 'FUOTA_PORT'],
     [{ FUOTA_VALIDATE_IMAGES: 'maybe' }, 'FUOTA_VALIDATE_IMAGES'],
+    [{ FUOTA_AUTH_FAILURES_PER_MINUTE: '0' }, 'FUOTA_AUTH_FAILURES_PER_MINUTE'],
+    [{ FUOTA_AUTH_COOLDOWN_SECONDS: 'soon' }, 'FUOTA_AUTH_COOLDOWN_SECONDS'],
   ];
   for (const [env, variable] of invalid) {
     it(`names ${variable} for ${JSON.stringify(env)}`, () => {

@@ -1,6 +1,7 @@
 import { METHODS } from 'node:http';
 import Router from '@koa/router';
 import Koa from 'koa';
+import type { AuthFailureLimiter } from '../../../app/auth/auth-failure-limiter.js';
 import type { Authenticator } from '../../../app/auth/authenticator.js';
 import type { Logger } from '../../../ports/logger.port.js';
 import { basicAuth } from './middleware/basic-auth.js';
@@ -15,11 +16,12 @@ import type { HttpUseCases } from './use-cases.js';
 export interface KoaAppDependencies {
   readonly useCases: HttpUseCases;
   readonly authenticator: Authenticator;
+  readonly authFailures: AuthFailureLimiter;
   readonly logger: Logger;
 }
 
 /** The HTTP API of design.md section 3 as a Koa application (transport-agnostic). */
-export function createKoaApp({ useCases, authenticator, logger }: KoaAppDependencies): Koa {
+export function createKoaApp({ useCases, authenticator, authFailures, logger }: KoaAppDependencies): Koa {
   const app = new Koa();
   // Every method Node parses is "implemented", so a wrong method on a known route is a 405
   // (with Allow), never the router's 501.
@@ -30,7 +32,7 @@ export function createKoaApp({ useCases, authenticator, logger }: KoaAppDependen
 
   app.use(requestLogger(logger));
   app.use(errorResponder(logger));
-  app.use(basicAuth(authenticator));
+  app.use(basicAuth(authenticator, authFailures));
   app.use(unmatchedRoutes());
   app.use(router.routes());
   app.use(router.allowedMethods());

@@ -1,4 +1,5 @@
 import type { Middleware } from 'koa';
+import type { AuthFailureLimiter } from '../../../../app/auth/auth-failure-limiter.js';
 import type { Authenticator } from '../../../../app/auth/authenticator.js';
 import { problem, sendProblem } from '../problem.js';
 import { mayHaveUnreadBody } from '../unread-body.js';
@@ -17,10 +18,19 @@ export function parseBasicCredentials(header: string | undefined): { username: s
  * Every route needs the server's credential. Failures answer 403 (with the Basic challenge for
  * people and generic clients): the esp32-fuota application treats a 401 as fatal and reboots.
  */
-export function basicAuth(authenticator: Authenticator): Middleware {
+export function basicAuth(authenticator: Authenticator, limiter: AuthFailureLimiter): Middleware {
   return async (ctx, next) => {
+    const address = ctx.req.socket.remoteAddress ?? '';
+    const retryAfter = limiter.retryAfter(address);
+    if (retryAfter > 0) {
+      ctx.set('Retry-After', String(retryAfter));
+      sendProblem(ctx, problem(429, 'too-many-failed-authentications', `too many failed authentications from this address; retry in ${retryAfter} s`));
+      if (mayHaveUnreadBody(ctx.req)) ctx.set('Connection', 'close');
+      return;
+    }
     const offered = parseBasicCredentials(ctx.get('Authorization'));
     if (offered === undefined || !(await authenticator.authenticate(offered.username, offered.password))) {
+      limiter.recordFailure(address);
       ctx.set('WWW-Authenticate', 'Basic realm="fuota"');
       sendProblem(
         ctx,
