@@ -60,6 +60,24 @@ describe('e2e: the started program', () => {
     expect(await second.stop()).to.equal(0);
   });
 
+  it('with separate device and operator credentials generates no shared credential, and enforces the roles', async () => {
+    const program = await startProgram({
+      ...base(),
+      FUOTA_DEVICE_USERNAME: 'fleet',
+      FUOTA_DEVICE_PASSWORD: 'fleet-secret',
+      FUOTA_OPERATOR_USERNAME: 'admin',
+      FUOTA_OPERATOR_PASSWORD: 'admin-secret',
+    });
+    expect(program.output()).to.not.match(/password:/);
+    expect(program.output()).to.match(/credential username=admin role=operator/).and.match(/credential username=fleet role=device/);
+    const cert = await readFile(join(dir, 'data', 'tls', 'cert.pem'), 'utf8');
+    const as = (username: string, password: string) => new HttpsTestClient(`https://localhost:${program.port}`, cert, { username, password });
+    expect((await as('admin', 'admin-secret').get('/devices')).status).to.equal(200);
+    expect((await as('fleet', 'fleet-secret').get('/devices')).status).to.equal(403);
+    expect((await as('fleet', 'fleet-secret').get('/devices/x?app_ver=1')).status).to.equal(404);
+    expect((await as('fuota', 'anything').get('/devices')).status).to.equal(403);
+  });
+
   it('stops with one clear line naming the variable when the configuration is invalid', async () => {
     for (const [env, variable] of [
       [{ FUOTA_PORT: 'http' }, 'FUOTA_PORT'],

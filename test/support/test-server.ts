@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TlsMaterial } from '../../src/adapters/outbound/tls/dev-certificate.js';
 import { generateSelfSignedCertificate } from '../../src/adapters/outbound/tls/dev-certificate.js';
-import { CredentialVerifier } from '../../src/app/auth/credential-verifier.js';
+import { RoleAuthenticator } from '../../src/app/auth/role-authenticator.js';
 import type { Storage } from '../../src/app/bootstrap/storage.js';
 import { memoryStorage, openDiskStorage } from '../../src/app/bootstrap/storage.js';
 import type { Config } from '../../src/app/config/config.js';
@@ -13,6 +13,8 @@ import type { Logger } from '../../src/ports/logger.port.js';
 import { HttpsTestClient } from './https-client.js';
 
 export const TEST_CREDENTIAL = { username: 'operator', password: 'correct horse battery staple' };
+/** A credential with the device role only. */
+export const TEST_DEVICE_CREDENTIAL = { username: 'fleet-device', password: 'device secret 42' };
 
 let certificate: Promise<TlsMaterial> | undefined;
 
@@ -59,6 +61,8 @@ export async function startTestServer(
     tlsHostnames: [],
     username: TEST_CREDENTIAL.username,
     password: TEST_CREDENTIAL.password,
+    deviceCredential: TEST_DEVICE_CREDENTIAL,
+    operatorCredential: undefined,
     maxUploadBytes: options.maxUploadBytes ?? 32 * 1024 * 1024,
     validateImages: options.validateImages ?? true,
     authFailuresPerMinute: options.authFailuresPerMinute ?? 20,
@@ -70,7 +74,10 @@ export async function startTestServer(
   const server = await FuotaServer.start({
     config,
     storage,
-    authenticator: new CredentialVerifier({ kind: 'plain', ...TEST_CREDENTIAL }),
+    authenticator: new RoleAuthenticator([
+      { secret: { kind: 'plain', ...TEST_CREDENTIAL }, role: 'operator' },
+      { secret: { kind: 'plain', ...TEST_DEVICE_CREDENTIAL }, role: 'device' },
+    ]),
     tls,
     logger,
   });

@@ -1,5 +1,4 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Authenticator } from './authenticator.js';
 import { verifyPassword } from './password-hash.js';
 
 /** How the server's one credential is known: in clear from the environment, or as a stored hash. */
@@ -18,7 +17,7 @@ function digest(username: string, password: string): Buffer {
  * polling rate, so each distinct pair is hashed with scrypt once and its verdict remembered, keyed
  * by a SHA-256 of the pair (the pair itself is never kept).
  */
-export class CredentialVerifier implements Authenticator {
+export class CredentialVerifier {
   private readonly expected: Buffer | undefined;
   private readonly verdicts = new Map<string, boolean>();
 
@@ -26,7 +25,7 @@ export class CredentialVerifier implements Authenticator {
     this.expected = secret.kind === 'plain' ? digest(secret.username, secret.password) : undefined;
   }
 
-  async authenticate(username: string, password: string): Promise<boolean> {
+  async matches(username: string, password: string): Promise<boolean> {
     const offered = digest(username, password);
     if (this.expected !== undefined) return timingSafeEqual(offered, this.expected);
     const key = offered.toString('base64');

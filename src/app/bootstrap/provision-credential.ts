@@ -12,13 +12,15 @@ export interface ProvisionedCredential {
 }
 
 /**
- * The credential from the environment when given; otherwise the one generated earlier (only its
+ * The shared (seed-compatible, operator) credential: the one from the environment when given; otherwise the one generated earlier (only its
  * hash is on disk); otherwise a new random password, stored hashed and returned to be shown once.
  */
-export async function provisionCredential(config: Config, credentialFile: string): Promise<ProvisionedCredential> {
+export async function provisionCredential(config: Config, credentialFile: string): Promise<ProvisionedCredential | undefined> {
   if (config.password !== undefined) {
     return { secret: { kind: 'plain', username: config.username, password: config.password }, source: 'environment' };
   }
+  // With both roles given their own credentials, no all-powerful shared one is made up.
+  if (config.deviceCredential !== undefined && config.operatorCredential !== undefined) return undefined;
   const stored = await readCredentialFile(credentialFile);
   if (stored !== undefined && stored.username === config.username) {
     return { secret: { kind: 'hashed', username: stored.username, passwordHash: stored.passwordHash }, source: 'stored' };

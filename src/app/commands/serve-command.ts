@@ -1,5 +1,9 @@
 import { once } from 'node:events';
-import { CredentialVerifier } from '../auth/credential-verifier.js';
+import type { CredentialSecret } from '../auth/credential-verifier.js';
+import { RoleAuthenticator } from '../auth/role-authenticator.js';
+import type { Role } from '../auth/role.js';
+import type { Config } from '../config/config.js';
+import type { ProvisionedCredential } from '../bootstrap/provision-credential.js';
 import { DataDirLock } from '../bootstrap/data-dir-lock.js';
 import { provisionCredential } from '../bootstrap/provision-credential.js';
 import { provisionTls } from '../bootstrap/provision-tls.js';
@@ -21,7 +25,7 @@ export async function serveCommand(env: NodeJS.ProcessEnv, logger: Logger): Prom
     const server = await FuotaServer.start({
       config,
       storage,
-      authenticator: new CredentialVerifier(credential.secret),
+      authenticator: new RoleAuthenticator(credentials(config, credential)),
       tls,
       logger,
     });
@@ -32,8 +36,10 @@ export async function serveCommand(env: NodeJS.ProcessEnv, logger: Logger): Prom
         names: tls.uncovered.join(','),
       });
     }
-    logger.info('credential', { username: config.username, source: credential.source });
-    if (credential.generatedPassword !== undefined) {
+    if (credential !== undefined) logger.info('credential', { username: config.username, role: 'operator', source: credential.source });
+    if (config.operatorCredential !== undefined) logger.info('credential', { username: config.operatorCredential.username, role: 'operator', source: 'environment' });
+    if (config.deviceCredential !== undefined) logger.info('credential', { username: config.deviceCredential.username, role: 'device', source: 'environment' });
+    if (credential?.generatedPassword !== undefined) {
       // Written straight to the terminal, never through the logger: shown this once only. The
       // logger writes once per event-loop turn, so wait one for its lines to come first.
       await new Promise((resolve) => setImmediate(resolve));
@@ -53,4 +59,13 @@ export async function serveCommand(env: NodeJS.ProcessEnv, logger: Logger): Prom
   } finally {
     await lock.release();
   }
+}
+
+/** Every credential the server accepts, with its role. */
+function credentials(config: Config, shared: ProvisionedCredential | undefined): Array<{ secret: CredentialSecret; role: Role }> {
+  const list: Array<{ secret: CredentialSecret; role: Role }> = [];
+  if (shared !== undefined) list.push({ secret: shared.secret, role: 'operator' });
+  if (config.operatorCredential !== undefined) list.push({ secret: { kind: 'plain', ...config.operatorCredential }, role: 'operator' });
+  if (config.deviceCredential !== undefined) list.push({ secret: { kind: 'plain', ...config.deviceCredential }, role: 'device' });
+  return list;
 }

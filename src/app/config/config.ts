@@ -11,6 +11,10 @@ export interface Config {
   readonly username: string;
   /** When absent, a password is generated on first start and only its hash is kept. */
   readonly password: string | undefined;
+  /** A credential with the device role only (check and download). */
+  readonly deviceCredential: { readonly username: string; readonly password: string } | undefined;
+  /** A credential with the operator role (everything). */
+  readonly operatorCredential: { readonly username: string; readonly password: string } | undefined;
   readonly maxUploadBytes: number;
   /** Refuse uploads that are not valid ESP-IDF application images (a request may opt out). */
   readonly validateImages: boolean;

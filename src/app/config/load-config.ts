@@ -21,6 +21,11 @@ const integer = (min: number, max: number) =>
     .transform(Number)
     .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
 
+const username = z
+  .string()
+  .regex(/^[\x21-\x39\x3B-\x7E]{1,128}$/, 'must be 1-128 printable ASCII characters without ":" or spaces');
+const password = z.string().regex(/^[\x20-\x7E]{1,256}$/, 'must be 1-256 printable ASCII characters');
+
 const schema = z.object({
   FUOTA_HOST: z.string().refine(isHostOrIp, 'must be an IP address or a host name').default('0.0.0.0'),
   FUOTA_PORT: integer(0, 65535).default(50000),
@@ -32,14 +37,12 @@ const schema = z.object({
     .transform((list) => list.split(',').map((name) => name.trim()).filter((name) => name !== ''))
     .pipe(z.array(z.string().refine(isHostOrIp, 'must list DNS names or IP addresses, comma-separated')))
     .default([]),
-  FUOTA_USERNAME: z
-    .string()
-    .regex(/^[\x21-\x39\x3B-\x7E]{1,128}$/, 'must be 1-128 printable ASCII characters without ":" or spaces')
-    .default('fuota'),
-  FUOTA_PASSWORD: z
-    .string()
-    .regex(/^[\x20-\x7E]{1,256}$/, 'must be 1-256 printable ASCII characters')
-    .optional(),
+  FUOTA_USERNAME: username.default('fuota'),
+  FUOTA_PASSWORD: password.optional(),
+  FUOTA_DEVICE_USERNAME: username.optional(),
+  FUOTA_DEVICE_PASSWORD: password.optional(),
+  FUOTA_OPERATOR_USERNAME: username.optional(),
+  FUOTA_OPERATOR_PASSWORD: password.optional(),
   FUOTA_MAX_UPLOAD_BYTES: integer(1, Number.MAX_SAFE_INTEGER).default(33554432),
   FUOTA_VALIDATE_IMAGES: z
     .enum(['true', 'false', '1', '0', 'yes', 'no'], 'must be true or false')
@@ -72,6 +75,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     throw new ConfigError(missing, 'FUOTA_TLS_CERT and FUOTA_TLS_KEY must be set together');
   }
   return {
+    deviceCredential: pair(values.FUOTA_DEVICE_USERNAME, values.FUOTA_DEVICE_PASSWORD, 'FUOTA_DEVICE'),
+    operatorCredential: pair(values.FUOTA_OPERATOR_USERNAME, values.FUOTA_OPERATOR_PASSWORD, 'FUOTA_OPERATOR'),
     host: values.FUOTA_HOST,
     port: values.FUOTA_PORT,
     dataDir: resolve(cwd, values.FUOTA_DATA_DIR),
@@ -98,4 +103,14 @@ function pick(env: NodeJS.ProcessEnv, key: Variable): string | undefined {
     throw new ConfigError(key, `${key} and its seed alias ${alias} are both set, to different values`);
   }
   return own !== undefined && own !== '' ? own : seed;
+}
+
+/** A user name and password given together, or neither. */
+function pair(user: string | undefined, secret: string | undefined, prefix: string): { username: string; password: string } | undefined {
+  if (user === undefined && secret === undefined) return undefined;
+  if (user === undefined || secret === undefined) {
+    const missing = user === undefined ? `${prefix}_USERNAME` : `${prefix}_PASSWORD`;
+    throw new ConfigError(missing, `${prefix}_USERNAME and ${prefix}_PASSWORD must be set together`);
+  }
+  return { username: user, password: secret };
 }

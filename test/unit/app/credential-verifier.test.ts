@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { CredentialVerifier } from '../../../src/app/auth/credential-verifier.js';
 import { hashPassword, verifyPassword } from '../../../src/app/auth/password-hash.js';
+import { RoleAuthenticator } from '../../../src/app/auth/role-authenticator.js';
 
 describe('credentials', () => {
   it('hashes with a fresh salt and verifies only the right password', async () => {
@@ -14,18 +15,33 @@ describe('credentials', () => {
 
   it('checks a plain credential from the environment', async () => {
     const verifier = new CredentialVerifier({ kind: 'plain', username: 'u', password: 'p' });
-    expect(await verifier.authenticate('u', 'p')).to.equal(true);
-    expect(await verifier.authenticate('u', 'p ')).to.equal(false);
-    expect(await verifier.authenticate('U', 'p')).to.equal(false);
-    expect(await verifier.authenticate('', '')).to.equal(false);
+    expect(await verifier.matches('u', 'p')).to.equal(true);
+    expect(await verifier.matches('u', 'p ')).to.equal(false);
+    expect(await verifier.matches('U', 'p')).to.equal(false);
+    expect(await verifier.matches('', '')).to.equal(false);
   });
 
   it('checks a stored hash, username included, and gives the same verdicts from its cache', async () => {
     const verifier = new CredentialVerifier({ kind: 'hashed', username: 'u', passwordHash: await hashPassword('p') });
     for (let round = 0; round < 2; round += 1) {
-      expect(await verifier.authenticate('u', 'p')).to.equal(true);
-      expect(await verifier.authenticate('v', 'p')).to.equal(false);
-      expect(await verifier.authenticate('u', 'q')).to.equal(false);
+      expect(await verifier.matches('u', 'p')).to.equal(true);
+      expect(await verifier.matches('v', 'p')).to.equal(false);
+      expect(await verifier.matches('u', 'q')).to.equal(false);
     }
+  });
+});
+
+describe('RoleAuthenticator', () => {
+  it('gives each credential its role, the widest when several match, and none to a wrong pair', async () => {
+    const authenticator = new RoleAuthenticator([
+      { secret: { kind: 'plain', username: 'ops', password: 'o' }, role: 'operator' },
+      { secret: { kind: 'plain', username: 'dev', password: 'd' }, role: 'device' },
+      { secret: { kind: 'plain', username: 'both', password: 'b' }, role: 'device' },
+      { secret: { kind: 'plain', username: 'both', password: 'b' }, role: 'operator' },
+    ]);
+    expect(await authenticator.authenticate('ops', 'o')).to.equal('operator');
+    expect(await authenticator.authenticate('dev', 'd')).to.equal('device');
+    expect(await authenticator.authenticate('both', 'b')).to.equal('operator');
+    expect(await authenticator.authenticate('dev', 'o')).to.equal(undefined);
   });
 });

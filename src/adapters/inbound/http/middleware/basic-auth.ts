@@ -1,6 +1,7 @@
 import type { Middleware } from 'koa';
 import type { AuthFailureLimiter } from '../../../../app/auth/auth-failure-limiter.js';
 import type { Authenticator } from '../../../../app/auth/authenticator.js';
+import type { Role } from '../../../../app/auth/role.js';
 import { problem, sendProblem } from '../problem.js';
 import { mayHaveUnreadBody } from '../unread-body.js';
 
@@ -29,7 +30,8 @@ export function basicAuth(authenticator: Authenticator, limiter: AuthFailureLimi
       return;
     }
     const offered = parseBasicCredentials(ctx.get('Authorization'));
-    if (offered === undefined || !(await authenticator.authenticate(offered.username, offered.password))) {
+    const role = offered === undefined ? undefined : await authenticator.authenticate(offered.username, offered.password);
+    if (role === undefined) {
       limiter.recordFailure(address);
       ctx.set('WWW-Authenticate', 'Basic realm="fuota"');
       sendProblem(
@@ -37,6 +39,22 @@ export function basicAuth(authenticator: Authenticator, limiter: AuthFailureLimi
         problem(403, 'unauthenticated', offered === undefined ? 'credentials required (HTTP Basic)' : 'wrong credentials'),
       );
       // An upload's body is not wanted: close rather than read it to reuse the connection.
+      if (mayHaveUnreadBody(ctx.req)) ctx.set('Connection', 'close');
+      return;
+    }
+    ctx.state.role = role;
+    await next();
+  };
+}
+
+/**
+ * Guards a route that only operators may use. A device credential gets 403 (it authenticated,
+ * but may not do this), which the esp32-fuota application treats as a parameter error.
+ */
+export function operatorOnly(): Middleware {
+  return async (ctx, next) => {
+    if ((ctx.state.role as Role | undefined) !== 'operator') {
+      sendProblem(ctx, problem(403, 'operator-only', 'this request needs an operator credential'));
       if (mayHaveUnreadBody(ctx.req)) ctx.set('Connection', 'close');
       return;
     }

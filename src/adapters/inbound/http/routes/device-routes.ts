@@ -5,6 +5,7 @@ import { parseDeviceId } from '../../../../domain/device-id.js';
 import { DomainError } from '../../../../domain/domain-error.js';
 import { appVersionFromQuery } from '../app-version-query.js';
 import { deviceRecordsCsv, parseDeviceRecordCsv } from '../device-record-csv.js';
+import { operatorOnly } from '../middleware/basic-auth.js';
 import type { HttpUseCases } from '../use-cases.js';
 
 const RECORD_LIMIT = '16kb';
@@ -17,7 +18,7 @@ function setCsv(ctx: Context): void {
 }
 
 export function deviceRoutes(router: Router, useCases: HttpUseCases): void {
-  router.get('/devices', (ctx) => {
+  router.get('/devices', operatorOnly(), (ctx) => {
     setCsv(ctx);
     ctx.body = deviceRecordsCsv(useCases.listDeviceApps.execute());
   });
@@ -49,6 +50,7 @@ export function deviceRoutes(router: Router, useCases: HttpUseCases): void {
 
   router.put(
     '/devices/:id',
+    operatorOnly(),
     koaBody({
       text: true,
       json: false,
@@ -68,7 +70,7 @@ export function deviceRoutes(router: Router, useCases: HttpUseCases): void {
     },
   );
 
-  router.delete('/devices/:id', async (ctx) => {
+  router.delete('/devices/:id', operatorOnly(), async (ctx) => {
     const deviceId = parseDeviceId(ctx.params.id ?? '');
     await useCases.removeDeviceApp.execute(deviceId);
     ctx.body = { deleted: deviceId };

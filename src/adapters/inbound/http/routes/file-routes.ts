@@ -8,6 +8,7 @@ import { evaluateRange } from '../byte-range-request.js';
 import { noneMatchSatisfied, rangeStillValid, strongEtag } from '../conditional-request.js';
 import { problem, sendProblem } from '../problem.js';
 import { updateFileView } from '../update-file-view.js';
+import { operatorOnly } from '../middleware/basic-auth.js';
 import type { HttpUseCases } from '../use-cases.js';
 
 /** The update path of `/files/<path>`, percent-decoded by the router, then validated. */
@@ -72,7 +73,7 @@ export function fileRoutes(router: Router, useCases: HttpUseCases): void {
     ctx.length = length;
   });
 
-  router.put('/files/*path', async (ctx) => {
+  router.put('/files/*path', operatorOnly(), async (ctx) => {
     const path = filePath(ctx);
     const validate = validationChoice(ctx);
     checkDeclaredLength(ctx, useCases.uploadUpdateFile.maxBytes);
