@@ -61,9 +61,12 @@ export function blobStoreContract(name: string, hooks: { open: () => Promise<Blo
       expect(await store.stat(p('dir/file.bin/deeper'))).to.equal(undefined);
     });
 
-    it('replaces a file whole', async () => {
+    it('replaces a file whole, and stat reports each version as soon as it is stored', async () => {
+      expect(await store.stat(p('a.bin'))).to.equal(undefined);
       await store.put(p('a.bin'), chunks('first version, longer'), LIMIT);
+      expect(await store.stat(p('a.bin'))).to.have.property('size', 21);
       await store.put(p('a.bin'), chunks('second'), LIMIT);
+      expect(await store.stat(p('a.bin'))).to.have.property('size', 6);
       expect((await readAll(store, 'a.bin'))?.toString()).to.equal('second');
     });
 

@@ -56,6 +56,17 @@ export function deviceAppRepositoryContract(
       expect(await listAll(repository)).to.have.length(1);
     });
 
+    it('never answers a read with a row older than the last write (nor a deleted one)', async () => {
+      const id = 'cached' as DeviceId;
+      expect(await repository.get(id)).to.equal(undefined);
+      await repository.upsert(row('cached', '1.0', 'a.bin'));
+      expect(await repository.get(id)).to.deep.equal(row('cached', '1.0', 'a.bin'));
+      await repository.upsertMany([row('cached', '2.0', 'b.bin'), row('other')]);
+      expect(await repository.get(id)).to.deep.equal(row('cached', '2.0', 'b.bin'));
+      expect(await repository.delete(id)).to.equal(true);
+      expect(await repository.get(id)).to.equal(undefined);
+    });
+
     it('lists every row in byte order of device id, across many pages', async () => {
       const ids = Array.from({ length: 2345 }, (_, i) => `dev-${String(i).padStart(5, '0')}`);
       await repository.upsertMany(ids.map((id) => row(id)).reverse());

@@ -16,6 +16,7 @@ import type {
 } from '../../../ports/blob-store.port.js';
 import { createUploadMeter } from '../upload-meter.js';
 import { fsyncDirectory, temporarySibling } from './durable-file.js';
+import { RecentStatCache } from './recent-stat-cache.js';
 
 const UPLOAD_TEMPORARY = /^\..*\.upload-[0-9a-f]{12}$/;
 const MISSING = new Set(['ENOENT', 'ENOTDIR', 'EISDIR']);
@@ -35,6 +36,7 @@ function errorCode(error: unknown): string | undefined {
 export class FileSystemBlobStore implements BlobStore {
   /** The root with every symlink resolved: what a confined path must lie under. */
   private readonly realRoot: string;
+  private readonly recentStats = new RecentStatCache();
 
   private constructor(private readonly root: string) {
     this.realRoot = realpathSync.native(root);
@@ -73,6 +75,7 @@ export class FileSystemBlobStore implements BlobStore {
       await handle.sync();
       await handle.close();
       await rename(temporary, target);
+      this.recentStats.forget(path);
     } catch (error) {
       await handle.close().catch(() => {});
       await rm(temporary, { force: true });
@@ -86,6 +89,14 @@ export class FileSystemBlobStore implements BlobStore {
   }
 
   async stat(path: UpdateFilePath): Promise<BlobInfo | undefined> {
+    const recent = this.recentStats.lookup(path);
+    if (recent !== undefined) return recent.info;
+    const info = this.statNow(path);
+    this.recentStats.remember(path, info);
+    return info;
+  }
+
+  private statNow(path: UpdateFilePath): BlobInfo | undefined {
     try {
       // Synchronous on purpose: every device check asks this, and a stat of a local file costs
       // a few microseconds, where the promise API's thread-pool round trip costs far more CPU.

@@ -4,6 +4,7 @@ import type { DeviceAppRecord } from '../../../domain/device-app-record.js';
 import type { DeviceId } from '../../../domain/device-id.js';
 import type { UpdateFilePath } from '../../../domain/update-file-path.js';
 import type { DeviceAppRepository } from '../../../ports/device-app-repository.port.js';
+import { RowCache } from './row-cache.js';
 import { SqlJsDatabase } from './sqljs-database.js';
 
 // The seed's exact DDL, so that a seed devices.db opens as it is and ours opens in the seed.
@@ -21,6 +22,8 @@ const PAGE_SIZE = 1000;
 
 /** The seed's `device_app` table in a sql.js database persisted to a file. */
 export class SqlJsDeviceAppRepository implements DeviceAppRepository {
+  private readonly recent = new RowCache<string, DeviceAppRecord>();
+
   /** `ownsDatabase`: closing the repository closes the database (when nothing else shares it). */
   constructor(
     private readonly database: SqlJsDatabase,
@@ -38,7 +41,7 @@ export class SqlJsDeviceAppRepository implements DeviceAppRepository {
   }
 
   async get(deviceId: DeviceId): Promise<DeviceAppRecord | undefined> {
-    return this.database.all(SELECT_ONE, [deviceId], toRecord)[0];
+    return this.recent.read(deviceId, () => this.database.all(SELECT_ONE, [deviceId], toRecord)[0]);
   }
 
   list(): AsyncIterable<DeviceAppRecord> {
@@ -51,12 +54,15 @@ export class SqlJsDeviceAppRepository implements DeviceAppRepository {
 
   async upsertMany(records: readonly DeviceAppRecord[]): Promise<void> {
     if (records.length === 0) return;
+    // The rows change inside write() before its first await: no read comes in between.
+    for (const record of records) this.recent.forget(record.deviceId);
     await this.database.write(records.map((record) => [UPSERT, [record.deviceId, record.appVersion, record.updateFilePath]] as const));
   }
 
   async delete(deviceId: DeviceId): Promise<boolean> {
     // Checked and deleted in the same turn (write applies before it awaits): nothing comes between.
     if (this.database.all(SELECT_ONE, [deviceId], toRecord).length === 0) return false;
+    this.recent.forget(deviceId);
     await this.database.write([[DELETE, [deviceId]]]);
     return true;
   }

@@ -3,6 +3,7 @@ import type { EspImageInfo } from '../../../domain/firmware/esp-image-info.js';
 import type { UpdateFile } from '../../../domain/update-file.js';
 import type { UpdateFilePath } from '../../../domain/update-file-path.js';
 import type { UpdateFileCatalog } from '../../../ports/update-file-catalog.port.js';
+import { RowCache } from './row-cache.js';
 import { SqlJsDatabase } from './sqljs-database.js';
 
 export const UPDATE_FILE_SCHEMA = [
@@ -17,6 +18,8 @@ const PAGE_SIZE = 500;
 
 /** The catalog as an `update_file` table beside the seed's `device_app` (the seed ignores it). */
 export class SqlJsUpdateFileCatalog implements UpdateFileCatalog {
+  private readonly recent = new RowCache<string, UpdateFile>();
+
   constructor(
     private readonly database: SqlJsDatabase,
     private readonly ownsDatabase = false,
@@ -27,7 +30,7 @@ export class SqlJsUpdateFileCatalog implements UpdateFileCatalog {
   }
 
   async get(path: UpdateFilePath): Promise<UpdateFile | undefined> {
-    return this.database.all(SELECT_ONE, [path], toEntry)[0];
+    return this.recent.read(path, () => this.database.all(SELECT_ONE, [path], toEntry)[0]);
   }
 
   list(): AsyncIterable<UpdateFile> {
@@ -36,6 +39,8 @@ export class SqlJsUpdateFileCatalog implements UpdateFileCatalog {
 
   async put(file: UpdateFile): Promise<void> {
     const image = file.image === undefined ? null : JSON.stringify(file.image);
+    // The row changes inside write() before its first await: no read comes in between.
+    this.recent.forget(file.path);
     await this.database.write([[UPSERT, [file.path, file.size, file.sha256, file.modifiedAtMs, file.storedAt, image]]]);
   }
 
