@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Container, type Newable } from 'inversify';
-import type Koa from 'koa';
-import { createKoaApp } from '../adapters/inbound/http/koa-app.js';
+import type { RequestListener } from 'node:http';
+import { createHttpHandler } from '../adapters/inbound/http/http-handler.js';
 import { BLOB_STORE } from '../ports/blob-store.port.js';
 import { DEVICE_APP_REPOSITORY } from '../ports/device-app-repository.port.js';
 import { UPDATE_FILE_CATALOG } from '../ports/update-file-catalog.port.js';
@@ -22,7 +22,7 @@ import { OpenUpdateFile } from './use-cases/open-update-file.js';
 import { RemoveDeviceApp } from './use-cases/remove-device-app.js';
 import { UploadUpdateFile } from './use-cases/upload-update-file.js';
 
-export const KOA_APP = Symbol.for('fuota.KoaApp');
+export const HTTP_HANDLER = Symbol.for('fuota.HttpHandler');
 
 const USE_CASES: ReadonlyArray<Newable<object>> = [
   AssignUpdate,
@@ -53,8 +53,8 @@ export function createContainer(
   container.bind(AUTHENTICATOR).toConstantValue(authenticator);
   container.bind(LOGGER).toConstantValue(logger);
   for (const useCase of USE_CASES) container.bind<object>(useCase).toSelf();
-  container.bind<Koa>(KOA_APP).toDynamicValue((context) =>
-    createKoaApp({
+  container.bind<RequestListener>(HTTP_HANDLER).toDynamicValue((context) =>
+    createHttpHandler({
       useCases: {
         checkForUpdate: context.get(CheckForUpdate),
         openUpdateFile: context.get(OpenUpdateFile),

@@ -1,11 +1,11 @@
 import type { AddressInfo } from 'node:net';
-import type Koa from 'koa';
+import type { RequestListener } from 'node:http';
 import { HttpsServer } from '../adapters/inbound/http/https-server.js';
 import type { Logger } from '../ports/logger.port.js';
 import type { Authenticator } from './auth/authenticator.js';
 import type { Storage } from './bootstrap/storage.js';
 import type { Config } from './config/config.js';
-import { createContainer, KOA_APP } from './container.js';
+import { createContainer, HTTP_HANDLER } from './container.js';
 
 export interface FuotaServerParts {
   readonly config: Config;
@@ -15,7 +15,7 @@ export interface FuotaServerParts {
   readonly logger: Logger;
 }
 
-/** A running server: the container's Koa app behind HTTPS, and the storage it owns. */
+/** A running server: the container's HTTP handler behind HTTPS, and the storage it owns. */
 export class FuotaServer {
   private constructor(
     private readonly https: HttpsServer,
@@ -25,7 +25,7 @@ export class FuotaServer {
 
   static async start(parts: FuotaServerParts): Promise<FuotaServer> {
     const container = createContainer(parts.config, parts.storage, parts.authenticator, parts.logger);
-    const https = new HttpsServer(container.get<Koa>(KOA_APP), {
+    const https = new HttpsServer(container.get<RequestListener>(HTTP_HANDLER), {
       host: parts.config.host,
       port: parts.config.port,
       cert: parts.tls.cert,

@@ -100,4 +100,15 @@ describe('HTTP: firmware-aware uploads', () => {
     const etag = (await t.client.send('/files/lamp/v2.bin', { method: 'HEAD' })).headers.etag;
     expect(etag).to.equal(`"${res.headers['x-firmware-sha256']}"`);
   });
+
+  it('leaves out X-Firmware-Version when the image\'s version cannot be a header value', async () => {
+    const odd = buildEspImage({ version: 'v3 \u00e9t\u00e9\tbuild' });
+    expect((await t.client.put('/files/lamp/odd.bin', odd, 'application/octet-stream')).status).to.equal(200);
+    expect((await t.client.put('/devices/lamp-odd', '"lamp-odd","v1","lamp/odd.bin"', 'text/csv')).status).to.equal(200);
+    const res = await t.client.get('/devices/lamp-odd?app_ver=v1');
+    expect(res.status).to.equal(200);
+    expect(res.text).to.equal('lamp/odd.bin');
+    expect(res.headers['x-firmware-size']).to.equal(String(odd.length));
+    expect(res.headers).to.not.have.property('x-firmware-version');
+  });
 });

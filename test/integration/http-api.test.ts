@@ -87,6 +87,22 @@ for (const storage of ['memory', 'disk'] as const) {
         }
       });
 
+      it('answers a check the same way on the fast path (GET) and through the Koa routes (HEAD, encoded id)', async () => {
+        const comparable = (headers: Record<string, unknown>) => {
+          const { date: _date, connection: _connection, 'keep-alive': _keepAlive, ...rest } = headers;
+          return rest;
+        };
+        for (const version of ['1.0', '2.0']) {
+          const fast = await t.client.get(`/devices/AA:BB:CC:DD:EE:FF?app_ver=${version}`);
+          const routed = await t.client.send(`/devices/AA:BB:CC:DD:EE:FF?app_ver=${version}`, { method: 'HEAD' });
+          const encoded = await t.client.get(`/devices/AA%3ABB%3ACC%3ADD%3AEE%3AFF?app_ver=${version}&other=x`);
+          expect(routed.status, version).to.equal(fast.status);
+          expect(comparable(routed.headers), version).to.deep.equal(comparable(fast.headers));
+          expect(encoded.status, version).to.equal(fast.status);
+          expect(encoded.text, version).to.equal(fast.text);
+        }
+      });
+
       it('answers 404 for an unknown device and for a row whose file is missing', async () => {
         expect((await t.client.get('/devices/unknown?app_ver=1.0')).status).to.equal(404);
         await t.client.put('/devices/dev2', '"dev2","1.0","fw/not-uploaded.bin"', CSV);

@@ -1,9 +1,8 @@
 import { once } from 'node:events';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Server } from 'node:https';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import type Koa from 'koa';
 
 export interface HttpsServerOptions {
   readonly host: string;
@@ -22,12 +21,11 @@ const KEEP_ALIVE_TIMEOUT_MS = 5_000;
 const SOCKET_IDLE_TIMEOUT_MS = 60_000;
 const STOP_GRACE_MS = 5_000;
 
-/** The Koa application served over HTTPS (HTTP/1.0 and 1.1, keep-alive, 100-continue). */
+/** The HTTP API served over HTTPS (HTTP/1.0 and 1.1, keep-alive, 100-continue). */
 export class HttpsServer {
   private readonly server: Server;
 
-  constructor(app: Koa, private readonly options: HttpsServerOptions) {
-    const handle = app.callback();
+  constructor(handle: RequestListener, private readonly options: HttpsServerOptions) {
     this.server = createServer(
       {
         cert: options.cert,
@@ -46,7 +44,7 @@ export class HttpsServer {
     this.server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
       const declared = Number(req.headers['content-length'] ?? '0');
       if (!(declared > options.maxUploadBytes)) res.writeContinue();
-      void handle(req, res);
+      handle(req, res);
     });
     // A failed handshake (a scanner, a client that does not trust the certificate) concerns
     // only that client.

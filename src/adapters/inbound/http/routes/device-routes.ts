@@ -4,6 +4,7 @@ import type { Context } from 'koa';
 import { parseDeviceId } from '../../../../domain/device-id.js';
 import { DomainError } from '../../../../domain/domain-error.js';
 import { appVersionFromQuery } from '../app-version-query.js';
+import { deviceCheckAnswer } from '../device-check-answer.js';
 import { deviceRecordsCsv, parseDeviceRecordCsv } from '../device-record-csv.js';
 import { operatorOnly } from '../middleware/basic-auth.js';
 import type { HttpUseCases } from '../use-cases.js';
@@ -25,27 +26,11 @@ export function deviceRoutes(router: Router, useCases: HttpUseCases): void {
 
   router.get('/devices/:id', async (ctx) => {
     const deviceId = parseDeviceId(ctx.params.id ?? '');
-    const { decision, file } = await useCases.checkForUpdate.execute(deviceId, appVersionFromQuery(ctx.querystring));
-    switch (decision.kind) {
-      case 'update-available':
-        // Extra headers for newer clients; the seed's client reads only the body.
-        if (file !== undefined) {
-          ctx.set('X-Firmware-Size', String(file.size));
-          ctx.set('X-Firmware-SHA256', file.sha256);
-          if (file.image !== undefined) ctx.set('X-Firmware-Version', file.image.version);
-        }
-        // The device reads Content-Length bytes into a 256-byte buffer: bare path, exact length.
-        setCsv(ctx);
-        ctx.body = Buffer.from(decision.updateFilePath, 'utf8');
-        return;
-      case 'no-update':
-        ctx.status = 204;
-        return;
-      case 'unknown-device':
-        throw new DomainError('device-not-found', `no row for device ${deviceId}`);
-      case 'update-file-missing':
-        throw new DomainError('update-file-missing', `the update file ${decision.updateFilePath} is not in the store`);
-    }
+    const check = await useCases.checkForUpdate.execute(deviceId, appVersionFromQuery(ctx.querystring));
+    const answer = deviceCheckAnswer(check, deviceId);
+    ctx.status = answer.status;
+    ctx.set(answer.headers);
+    if (answer.body !== undefined) ctx.body = Buffer.from(answer.body, 'utf8');
   });
 
   router.put(

@@ -1,0 +1,45 @@
+import type { UpdateCheck } from '../../../app/use-cases/check-for-update.js';
+import { DomainError } from '../../../domain/domain-error.js';
+
+// An image's version is whatever UTF-8 its build put there; only printable ASCII fits a header.
+const HEADER_SAFE = /^[\x20-\x7e]*$/;
+
+/** A successful answer to a device check, as both the Koa route and the fast path send it. */
+export interface DeviceCheckAnswer {
+  readonly status: 200 | 204;
+  readonly headers: Readonly<Record<string, string>>;
+  /** The bare update path, sent as UTF-8. */
+  readonly body?: string;
+}
+
+const NO_UPDATE: DeviceCheckAnswer = { status: 204, headers: {} };
+
+/**
+ * 200 with the bare update path, or 204. Any other outcome is the DomainError the error table
+ * turns into a 404. The device reads Content-Length bytes into a 256-byte buffer: bare path, no
+ * quotes, no newline, bare `text/csv` (the seed never sent a charset).
+ */
+export function deviceCheckAnswer({ decision, file }: UpdateCheck, deviceId: string): DeviceCheckAnswer {
+  switch (decision.kind) {
+    case 'update-available': {
+      const body: string = decision.updateFilePath;
+      const headers: Record<string, string> = {};
+      // Extra headers for newer clients; the seed's client reads only the body.
+      if (file !== undefined) {
+        headers['X-Firmware-Size'] = String(file.size);
+        headers['X-Firmware-SHA256'] = file.sha256;
+        const version = file.image?.version;
+        if (version !== undefined && HEADER_SAFE.test(version)) headers['X-Firmware-Version'] = version;
+      }
+      headers['Content-Type'] = 'text/csv';
+      headers['Content-Length'] = String(Buffer.byteLength(body));
+      return { status: 200, headers, body };
+    }
+    case 'no-update':
+      return NO_UPDATE;
+    case 'unknown-device':
+      throw new DomainError('device-not-found', `no row for device ${deviceId}`);
+    case 'update-file-missing':
+      throw new DomainError('update-file-missing', `the update file ${decision.updateFilePath} is not in the store`);
+  }
+}
