@@ -5,6 +5,11 @@ import { createHttpHandler } from '../adapters/inbound/http/http-handler.js';
 import { BLOB_STORE } from '../ports/blob-store.port.js';
 import { DEVICE_APP_REPOSITORY } from '../ports/device-app-repository.port.js';
 import { UPDATE_FILE_CATALOG } from '../ports/update-file-catalog.port.js';
+import { DEVICE_CREDENTIAL_STORE } from '../ports/device-credential-store.port.js';
+import { DeviceCredentialAuthenticator } from './auth/device-credential-authenticator.js';
+import { DeviceCredentialStatus } from './use-cases/device-credential-status.js';
+import { ProvisionDeviceCredential } from './use-cases/provision-device-credential.js';
+import { RevokeDeviceCredential } from './use-cases/revoke-device-credential.js';
 import type { Logger } from '../ports/logger.port.js';
 import { LOGGER } from '../ports/logger.port.js';
 import type { Authenticator } from './auth/authenticator.js';
@@ -27,11 +32,14 @@ export const HTTP_HANDLER = Symbol.for('fuota.HttpHandler');
 const USE_CASES: ReadonlyArray<Newable<object>> = [
   AssignUpdate,
   CheckForUpdate,
+  DeviceCredentialStatus,
   ListDeviceApps,
   ListUpdateFiles,
   UpdateFileDescriber,
   OpenUpdateFile,
+  ProvisionDeviceCredential,
   RemoveDeviceApp,
+  RevokeDeviceCredential,
   UploadUpdateFile,
 ];
 
@@ -50,7 +58,9 @@ export function createContainer(
   container.bind(DEVICE_APP_REPOSITORY).toConstantValue(storage.devices);
   container.bind(BLOB_STORE).toConstantValue(storage.files);
   container.bind(UPDATE_FILE_CATALOG).toConstantValue(storage.catalog);
-  container.bind(AUTHENTICATOR).toConstantValue(authenticator);
+  container.bind(DEVICE_CREDENTIAL_STORE).toConstantValue(storage.deviceCredentials);
+  // The configured credentials first, then each device's own.
+  container.bind(AUTHENTICATOR).toConstantValue(new DeviceCredentialAuthenticator(authenticator, storage.deviceCredentials));
   container.bind(LOGGER).toConstantValue(logger);
   for (const useCase of USE_CASES) container.bind<object>(useCase).toSelf();
   container.bind<RequestListener>(HTTP_HANDLER).toDynamicValue((context) =>
@@ -63,6 +73,9 @@ export function createContainer(
         assignUpdate: context.get(AssignUpdate),
         removeDeviceApp: context.get(RemoveDeviceApp),
         listUpdateFiles: context.get(ListUpdateFiles),
+        provisionDeviceCredential: context.get(ProvisionDeviceCredential),
+        revokeDeviceCredential: context.get(RevokeDeviceCredential),
+        deviceCredentialStatus: context.get(DeviceCredentialStatus),
       },
       authenticator: context.get<Authenticator>(AUTHENTICATOR),
       authFailures: new AuthFailureLimiter(config.authFailuresPerMinute, config.authCooldownSeconds),

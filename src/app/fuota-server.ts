@@ -11,7 +11,7 @@ export interface FuotaServerParts {
   readonly config: Config;
   readonly storage: Storage;
   readonly authenticator: Authenticator;
-  readonly tls: { readonly cert: string; readonly key: string };
+  readonly tls: { readonly cert: string; readonly key: string; readonly clientCa?: string };
   readonly logger: Logger;
 }
 
@@ -30,6 +30,7 @@ export class FuotaServer {
       port: parts.config.port,
       cert: parts.tls.cert,
       key: parts.tls.key,
+      clientCa: parts.tls.clientCa,
       maxUploadBytes: parts.config.maxUploadBytes,
     });
     return new FuotaServer(https, parts.storage, await https.start());

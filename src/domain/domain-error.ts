@@ -14,6 +14,7 @@ export type DomainErrorCode =
   | 'device-not-found'
   | 'file-not-found'
   | 'update-file-missing'
+  | 'credential-not-found'
   | 'payload-too-large'
   | 'upload-incomplete'
   | 'unsupported-media-type'

@@ -59,6 +59,7 @@ export async function startTestServer(
     dataDir: dataDir ?? '/nonexistent',
     tlsFiles: undefined,
     tlsHostnames: [],
+    tlsClientCaFile: undefined,
     username: TEST_CREDENTIAL.username,
     password: TEST_CREDENTIAL.password,
     deviceCredential: TEST_DEVICE_CREDENTIAL,

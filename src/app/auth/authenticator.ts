@@ -1,8 +1,8 @@
-import type { Role } from './role.js';
+import type { Principal } from './principal.js';
 
-/** Decides which role, if any, a username and password pair has. */
+/** Decides who, if anyone, a username and password pair belongs to. */
 export interface Authenticator {
-  authenticate(username: string, password: string): Promise<Role | undefined>;
+  authenticate(username: string, password: string): Promise<Principal | undefined>;
 }
 
 export const AUTHENTICATOR = Symbol.for('fuota.Authenticator');

@@ -1,6 +1,7 @@
 import type { Authenticator } from './authenticator.js';
 import type { CredentialSecret } from './credential-verifier.js';
 import { CredentialVerifier } from './credential-verifier.js';
+import type { Principal } from './principal.js';
 import type { Role } from './role.js';
 
 /**
@@ -14,9 +15,10 @@ export class RoleAuthenticator implements Authenticator {
     this.credentials = credentials.map(({ secret, role }) => ({ verifier: new CredentialVerifier(secret), role }));
   }
 
-  async authenticate(username: string, password: string): Promise<Role | undefined> {
+  async authenticate(username: string, password: string): Promise<Principal | undefined> {
     const verdicts = await Promise.all(this.credentials.map(({ verifier }) => verifier.matches(username, password)));
     const roles = this.credentials.filter((_, index) => verdicts[index]).map(({ role }) => role);
-    return roles.includes('operator') ? 'operator' : roles[0];
+    const role = roles.includes('operator') ? 'operator' : roles[0];
+    return role === undefined ? undefined : { role };
   }
 }

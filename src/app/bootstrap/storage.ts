@@ -1,12 +1,15 @@
 import { FileSystemBlobStore } from '../../adapters/outbound/filesystem/filesystem-blob-store.js';
 import { InMemoryBlobStore } from '../../adapters/outbound/memory/in-memory-blob-store.js';
+import { InMemoryDeviceCredentialStore } from '../../adapters/outbound/memory/in-memory-device-credential-store.js';
 import { InMemoryDeviceAppRepository } from '../../adapters/outbound/memory/in-memory-device-app-repository.js';
 import { InMemoryUpdateFileCatalog } from '../../adapters/outbound/memory/in-memory-update-file-catalog.js';
 import { SqlJsDatabase } from '../../adapters/outbound/sqljs/sqljs-database.js';
 import { DEVICE_APP_SCHEMA, SqlJsDeviceAppRepository } from '../../adapters/outbound/sqljs/sqljs-device-app-repository.js';
+import { DEVICE_CREDENTIAL_SCHEMA, SqlJsDeviceCredentialStore } from '../../adapters/outbound/sqljs/sqljs-device-credential-store.js';
 import { SqlJsUpdateFileCatalog, UPDATE_FILE_SCHEMA } from '../../adapters/outbound/sqljs/sqljs-update-file-catalog.js';
 import type { BlobStore } from '../../ports/blob-store.port.js';
 import type { DeviceAppRepository } from '../../ports/device-app-repository.port.js';
+import type { DeviceCredentialStore } from '../../ports/device-credential-store.port.js';
 import type { UpdateFileCatalog } from '../../ports/update-file-catalog.port.js';
 import type { DataLayout } from '../config/data-layout.js';
 
@@ -15,17 +18,19 @@ export interface Storage {
   readonly devices: DeviceAppRepository;
   readonly files: BlobStore;
   readonly catalog: UpdateFileCatalog;
+  readonly deviceCredentials: DeviceCredentialStore;
   /** Waits for pending writes, then releases everything. */
   close(): Promise<void>;
 }
 
-/** The embedded default: one sql.js database file (devices.db) for both tables, files below files/. */
+/** The embedded default: one sql.js database file (devices.db) for every table, files below files/. */
 export async function openDiskStorage(layout: DataLayout): Promise<Storage> {
   const files = await FileSystemBlobStore.open(layout.filesDir);
-  const database = await SqlJsDatabase.open(layout.databaseFile, [...DEVICE_APP_SCHEMA, ...UPDATE_FILE_SCHEMA]);
+  const database = await SqlJsDatabase.open(layout.databaseFile, [...DEVICE_APP_SCHEMA, ...UPDATE_FILE_SCHEMA, ...DEVICE_CREDENTIAL_SCHEMA]);
   return {
     devices: new SqlJsDeviceAppRepository(database),
     catalog: new SqlJsUpdateFileCatalog(database),
+    deviceCredentials: new SqlJsDeviceCredentialStore(database),
     files,
     close: async () => {
       await database.close();
@@ -40,6 +45,7 @@ export function memoryStorage(): Storage {
     devices: new InMemoryDeviceAppRepository(),
     files: new InMemoryBlobStore(),
     catalog: new InMemoryUpdateFileCatalog(),
+    deviceCredentials: new InMemoryDeviceCredentialStore(),
     close: async () => {},
   };
 }

@@ -8,6 +8,8 @@ export interface Config {
   readonly tlsFiles: { readonly certFile: string; readonly keyFile: string } | undefined;
   /** Extra names (DNS names or IP addresses) the generated certificate is valid for. */
   readonly tlsHostnames: readonly string[];
+  /** A PEM file of CA certificates: devices may then authenticate with a client certificate (CN = device id). */
+  readonly tlsClientCaFile: string | undefined;
   readonly username: string;
   /** When absent, a password is generated on first start and only its hash is kept. */
   readonly password: string | undefined;

@@ -32,6 +32,7 @@ const schema = z.object({
   FUOTA_DATA_DIR: z.string().default('./data'),
   FUOTA_TLS_CERT: z.string().optional(),
   FUOTA_TLS_KEY: z.string().optional(),
+  FUOTA_TLS_CLIENT_CA: z.string().min(1).optional(),
   FUOTA_TLS_HOSTNAMES: z
     .string()
     .transform((list) => list.split(',').map((name) => name.trim()).filter((name) => name !== ''))
@@ -85,6 +86,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
         ? { certFile: resolve(cwd, values.FUOTA_TLS_CERT), keyFile: resolve(cwd, values.FUOTA_TLS_KEY) }
         : undefined,
     tlsHostnames: values.FUOTA_TLS_HOSTNAMES,
+    tlsClientCaFile: values.FUOTA_TLS_CLIENT_CA === undefined ? undefined : resolve(cwd, values.FUOTA_TLS_CLIENT_CA),
     username: values.FUOTA_USERNAME,
     password: values.FUOTA_PASSWORD,
     maxUploadBytes: values.FUOTA_MAX_UPLOAD_BYTES,

@@ -24,7 +24,12 @@ export class CheckForUpdate {
     @inject(UpdateFileDescriber) private readonly describer: UpdateFileDescriber,
   ) {}
 
-  async execute(deviceId: DeviceId, running: AppVersion): Promise<UpdateCheck> {
+  /**
+   * `onlyFor`: the asker is that device (its own credential), and may learn nothing of another:
+   * any other id is answered as unknown.
+   */
+  async execute(deviceId: DeviceId, running: AppVersion, onlyFor?: DeviceId): Promise<UpdateCheck> {
+    if (onlyFor !== undefined && onlyFor !== deviceId) return { decision: { kind: 'unknown-device' } };
     const record = await this.devices.get(deviceId);
     // Only a matching row needs the file, so the common "no update" answer touches no disk.
     // A row imported from a seed database may name a path that cannot be in the store: missing.

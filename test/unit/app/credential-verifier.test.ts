@@ -39,9 +39,9 @@ describe('RoleAuthenticator', () => {
       { secret: { kind: 'plain', username: 'both', password: 'b' }, role: 'device' },
       { secret: { kind: 'plain', username: 'both', password: 'b' }, role: 'operator' },
     ]);
-    expect(await authenticator.authenticate('ops', 'o')).to.equal('operator');
-    expect(await authenticator.authenticate('dev', 'd')).to.equal('device');
-    expect(await authenticator.authenticate('both', 'b')).to.equal('operator');
+    expect(await authenticator.authenticate('ops', 'o')).to.deep.equal({ role: 'operator' });
+    expect(await authenticator.authenticate('dev', 'd')).to.deep.equal({ role: 'device' });
+    expect(await authenticator.authenticate('both', 'b')).to.deep.equal({ role: 'operator' });
     expect(await authenticator.authenticate('dev', 'o')).to.equal(undefined);
   });
 });

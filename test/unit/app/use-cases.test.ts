@@ -96,6 +96,18 @@ describe('use cases (in-memory adapters)', () => {
     });
   });
 
+  describe('CheckForUpdate for a device confined to its own id', () => {
+    it('answers its own check and treats every other device as unknown', async () => {
+      await new UploadUpdateFile(files, catalog, lenient).execute(path('fw.bin'), bytes('fw'));
+      await devices.upsert({ deviceId: id('d1'), appVersion: version('1.0'), updateFilePath: path('fw.bin') });
+      await devices.upsert({ deviceId: id('d2'), appVersion: version('1.0'), updateFilePath: path('fw.bin') });
+      const check = new CheckForUpdate(devices, describer);
+      expect((await check.execute(id('d1'), version('1.0'), id('d1'))).decision.kind).to.equal('update-available');
+      expect((await check.execute(id('d2'), version('1.0'), id('d1'))).decision).to.deep.equal({ kind: 'unknown-device' });
+      expect((await check.execute(id('d2'), version('1.0'))).decision.kind).to.equal('update-available');
+    });
+  });
+
   describe('UploadUpdateFile and OpenUpdateFile', () => {
     it('stores a valid image with its size, SHA-256 and parsed facts, and serves it back', async () => {
       const image = buildEspImage({ version: '3.1', projectName: 'lamp' });
@@ -103,7 +115,7 @@ describe('use cases (in-memory adapters)', () => {
       expect(stored).to.include({ path: 'a.bin', size: image.length });
       expect(stored.image).to.include({ version: '3.1', projectName: 'lamp', chip: 'esp32' });
       expect(await catalog.get(path('a.bin'))).to.deep.equal(stored);
-      const { blob, file } = await new OpenUpdateFile(files, describer).execute(path('a.bin'));
+      const { blob, file } = await new OpenUpdateFile(files, describer, devices).execute(path('a.bin'));
       expect(file).to.deep.equal(stored);
       expect(Buffer.concat(await collect(blob.content())).equals(image)).to.equal(true);
     });
@@ -118,7 +130,7 @@ describe('use cases (in-memory adapters)', () => {
         const failure = await upload.execute(path('a.bin'), attempt).catch((e: unknown) => e);
         expect(failure).to.have.property('code', 'invalid-image');
       }
-      const { blob } = await new OpenUpdateFile(files, describer).execute(path('a.bin'));
+      const { blob } = await new OpenUpdateFile(files, describer, devices).execute(path('a.bin'));
       expect(Buffer.concat(await collect(blob.content())).equals(good)).to.equal(true);
       expect((await catalog.get(path('a.bin')))?.size).to.equal(good.length);
     });
@@ -140,15 +152,30 @@ describe('use cases (in-memory adapters)', () => {
       expect(await files.stat(path('a.bin'))).to.equal(undefined);
     });
 
+    it('lets a device confined to its own id download only the file its row assigns it', async () => {
+      await new UploadUpdateFile(files, catalog, lenient).execute(path('mine.bin'), bytes('mine'));
+      await new UploadUpdateFile(files, catalog, lenient).execute(path('theirs.bin'), bytes('theirs'));
+      await devices.upsert({ deviceId: id('d1'), appVersion: version('1.0'), updateFilePath: path('mine.bin') });
+      const open = new OpenUpdateFile(files, describer, devices);
+      const { blob } = await open.execute(path('mine.bin'), id('d1'));
+      await blob.release();
+      for (const [file, device] of [['theirs.bin', 'd1'], ['mine.bin', 'd2']] as const) {
+        const failure = await open.execute(path(file), id(device)).catch((e: unknown) => e);
+        expect(failure, `${device} ${file}`).to.have.property('code', 'file-not-found');
+      }
+      const { blob: unconfined } = await open.execute(path('theirs.bin'));
+      await unconfined.release();
+    });
+
     it('answers file-not-found for a path with no file', async () => {
-      const failure = await new OpenUpdateFile(files, describer).execute(path('nope.bin')).catch((e: unknown) => e);
+      const failure = await new OpenUpdateFile(files, describer, devices).execute(path('nope.bin')).catch((e: unknown) => e);
       expect(failure).to.have.property('code', 'file-not-found');
     });
 
     it('makes good a missing or stale catalog entry from the stored bytes', async () => {
       const image = buildEspImage({ version: '4.0' });
       await files.put(path('direct.bin'), bytes(image), { maxBytes: 1e6 }); // behind the use case's back
-      const { blob, file } = await new OpenUpdateFile(files, describer).execute(path('direct.bin'));
+      const { blob, file } = await new OpenUpdateFile(files, describer, devices).execute(path('direct.bin'));
       await blob.release();
       expect(file.image?.version).to.equal('4.0');
       expect(await catalog.get(path('direct.bin'))).to.deep.equal(file);

@@ -4,7 +4,7 @@ import { parseDeviceId } from '../../../domain/device-id.js';
 import { appVersionFromQuery } from './app-version-query.js';
 import { deviceCheckAnswer } from './device-check-answer.js';
 import type { KoaAppDependencies } from './koa-app.js';
-import { parseBasicCredentials } from './middleware/basic-auth.js';
+import { requestPrincipal } from './request-principal.js';
 import { mayHaveUnreadBody } from './unread-body.js';
 
 // `GET /devices/<one segment>?<query>`, origin form, nothing after a `#`.
@@ -24,8 +24,8 @@ export function withDeviceCheckFastPath(
   async function answered(req: IncomingMessage, res: ServerResponse, match: RegExpExecArray, started: number): Promise<boolean> {
     const remote = req.socket.remoteAddress;
     if (mayHaveUnreadBody(req) || authFailures.retryAfter(remote ?? '') > 0) return false;
-    const offered = parseBasicCredentials(req.headers.authorization);
-    if (offered === undefined || (await authenticator.authenticate(offered.username, offered.password)) === undefined) return false;
+    const outcome = await requestPrincipal(req, authenticator);
+    if (outcome.kind !== 'authenticated') return false;
     let deviceId, running;
     try {
       deviceId = parseDeviceId(decodeURIComponent(match[1] ?? ''));
@@ -33,7 +33,7 @@ export function withDeviceCheckFastPath(
     } catch {
       return false;
     }
-    const check = await useCases.checkForUpdate.execute(deviceId, running);
+    const check = await useCases.checkForUpdate.execute(deviceId, running, outcome.principal.deviceId);
     if (check.decision.kind !== 'update-available' && check.decision.kind !== 'no-update') return false;
     const answer = deviceCheckAnswer(check, deviceId);
     // The same line as the request logger's; 'close' comes once, after 'finish' or instead of it.

@@ -12,6 +12,7 @@ export const ERROR_STATUS: Readonly<Record<DomainErrorCode, number>> = {
   'device-not-found': 404,
   'file-not-found': 404,
   'update-file-missing': 404,
+  'credential-not-found': 404,
   'route-not-found': 404,
   'method-not-allowed': 405,
   'file-path-conflict': 409,

@@ -9,6 +9,11 @@ export interface HttpsServerOptions {
   readonly port: number;
   readonly cert: string;
   readonly key: string;
+  /**
+   * CA certificates for client certificates: when given, clients are asked for one, and a client
+   * without one (an operator with curl) still connects and authenticates with Basic.
+   */
+  readonly clientCa?: string | undefined;
   /** Uploads declaring more than this are refused before their body is asked for. */
   readonly maxUploadBytes: number;
 }
@@ -31,6 +36,7 @@ export class HttpsServer {
         cert: options.cert,
         key: options.key,
         minVersion: 'TLSv1.2',
+        ...(options.clientCa === undefined ? {} : { ca: options.clientCa, requestCert: true, rejectUnauthorized: false }),
         handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS,
         headersTimeout: HEADERS_TIMEOUT_MS,
         requestTimeout: REQUEST_TIMEOUT_MS,

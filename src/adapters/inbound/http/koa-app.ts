@@ -9,6 +9,7 @@ import { errorResponder } from './middleware/error-responder.js';
 import { requestLogger } from './middleware/request-logger.js';
 import { unmatchedRoutes } from './middleware/unmatched-routes.js';
 import { apiRoutes } from './routes/api-routes.js';
+import { deviceCredentialRoutes } from './routes/device-credential-routes.js';
 import { deviceRoutes } from './routes/device-routes.js';
 import { fileRoutes } from './routes/file-routes.js';
 import type { HttpUseCases } from './use-cases.js';
@@ -29,6 +30,7 @@ export function createKoaApp({ useCases, authenticator, authFailures, logger }: 
   deviceRoutes(router, useCases);
   fileRoutes(router, useCases);
   apiRoutes(router, useCases);
+  deviceCredentialRoutes(router, useCases);
 
   app.use(requestLogger(logger));
   app.use(errorResponder(logger));

@@ -1,4 +1,7 @@
 import type { AssignUpdate } from '../../../app/use-cases/assign-update.js';
+import type { DeviceCredentialStatus } from '../../../app/use-cases/device-credential-status.js';
+import type { ProvisionDeviceCredential } from '../../../app/use-cases/provision-device-credential.js';
+import type { RevokeDeviceCredential } from '../../../app/use-cases/revoke-device-credential.js';
 import type { CheckForUpdate } from '../../../app/use-cases/check-for-update.js';
 import type { ListDeviceApps } from '../../../app/use-cases/list-device-apps.js';
 import type { ListUpdateFiles } from '../../../app/use-cases/list-update-files.js';
@@ -15,4 +18,7 @@ export interface HttpUseCases {
   readonly assignUpdate: AssignUpdate;
   readonly removeDeviceApp: RemoveDeviceApp;
   readonly listUpdateFiles: ListUpdateFiles;
+  readonly provisionDeviceCredential: ProvisionDeviceCredential;
+  readonly revokeDeviceCredential: RevokeDeviceCredential;
+  readonly deviceCredentialStatus: DeviceCredentialStatus;
 }

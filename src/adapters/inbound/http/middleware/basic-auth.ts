@@ -1,23 +1,26 @@
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
 import type { AuthFailureLimiter } from '../../../../app/auth/auth-failure-limiter.js';
 import type { Authenticator } from '../../../../app/auth/authenticator.js';
-import type { Role } from '../../../../app/auth/role.js';
+import type { Principal } from '../../../../app/auth/principal.js';
+import type { DeviceId } from '../../../../domain/device-id.js';
 import { problem, sendProblem } from '../problem.js';
+import { requestPrincipal } from '../request-principal.js';
 import { mayHaveUnreadBody } from '../unread-body.js';
 
-/** `user:password` from an `Authorization: Basic ...` header, or undefined when it is not one. */
-export function parseBasicCredentials(header: string | undefined): { username: string; password: string } | undefined {
-  const match = /^basic[ \t]+([A-Za-z0-9+/=_-]+)[ \t]*$/i.exec(header ?? '');
-  if (match?.[1] === undefined) return undefined;
-  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon < 0) return undefined;
-  return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+/** Who the authentication middleware found the request to come from. */
+export function principalOf(ctx: Context): Principal | undefined {
+  return ctx.state.principal as Principal | undefined;
+}
+
+/** The device a request is confined to (its own credential or certificate), if any. */
+export function confinedDevice(ctx: Context): DeviceId | undefined {
+  return principalOf(ctx)?.deviceId;
 }
 
 /**
- * Every route needs the server's credential. Failures answer 403 (with the Basic challenge for
- * people and generic clients): the esp32-fuota application treats a 401 as fatal and reboots.
+ * Every route needs a credential (Basic, or a client certificate when FUOTA_TLS_CLIENT_CA is
+ * set). Failures answer 403 (with the Basic challenge for people and generic clients): the
+ * esp32-fuota application treats a 401 as fatal and reboots.
  */
 export function basicAuth(authenticator: Authenticator, limiter: AuthFailureLimiter): Middleware {
   return async (ctx, next) => {
@@ -29,20 +32,19 @@ export function basicAuth(authenticator: Authenticator, limiter: AuthFailureLimi
       if (mayHaveUnreadBody(ctx.req)) ctx.set('Connection', 'close');
       return;
     }
-    const offered = parseBasicCredentials(ctx.get('Authorization'));
-    const role = offered === undefined ? undefined : await authenticator.authenticate(offered.username, offered.password);
-    if (role === undefined) {
+    const outcome = await requestPrincipal(ctx.req, authenticator);
+    if (outcome.kind !== 'authenticated') {
       limiter.recordFailure(address);
       ctx.set('WWW-Authenticate', 'Basic realm="fuota"');
       sendProblem(
         ctx,
-        problem(403, 'unauthenticated', offered === undefined ? 'credentials required (HTTP Basic)' : 'wrong credentials'),
+        problem(403, 'unauthenticated', outcome.kind === 'missing' ? 'credentials required (HTTP Basic)' : 'wrong credentials'),
       );
       // An upload's body is not wanted: close rather than read it to reuse the connection.
       if (mayHaveUnreadBody(ctx.req)) ctx.set('Connection', 'close');
       return;
     }
-    ctx.state.role = role;
+    ctx.state.principal = outcome.principal;
     await next();
   };
 }
@@ -53,7 +55,7 @@ export function basicAuth(authenticator: Authenticator, limiter: AuthFailureLimi
  */
 export function operatorOnly(): Middleware {
   return async (ctx, next) => {
-    if ((ctx.state.role as Role | undefined) !== 'operator') {
+    if (principalOf(ctx)?.role !== 'operator') {
       sendProblem(ctx, problem(403, 'operator-only', 'this request needs an operator credential'));
       if (mayHaveUnreadBody(ctx.req)) ctx.set('Connection', 'close');
       return;
@@ -61,4 +63,3 @@ export function operatorOnly(): Middleware {
     await next();
   };
 }
-

@@ -6,7 +6,7 @@ import { DomainError } from '../../../../domain/domain-error.js';
 import { appVersionFromQuery } from '../app-version-query.js';
 import { deviceCheckAnswer } from '../device-check-answer.js';
 import { deviceRecordsCsv, parseDeviceRecordCsv } from '../device-record-csv.js';
-import { operatorOnly } from '../middleware/basic-auth.js';
+import { confinedDevice, operatorOnly } from '../middleware/basic-auth.js';
 import type { HttpUseCases } from '../use-cases.js';
 
 const RECORD_LIMIT = '16kb';
@@ -26,7 +26,7 @@ export function deviceRoutes(router: Router, useCases: HttpUseCases): void {
 
   router.get('/devices/:id', async (ctx) => {
     const deviceId = parseDeviceId(ctx.params.id ?? '');
-    const check = await useCases.checkForUpdate.execute(deviceId, appVersionFromQuery(ctx.querystring));
+    const check = await useCases.checkForUpdate.execute(deviceId, appVersionFromQuery(ctx.querystring), confinedDevice(ctx));
     const answer = deviceCheckAnswer(check, deviceId);
     ctx.status = answer.status;
     ctx.set(answer.headers);

@@ -8,7 +8,7 @@ import { evaluateRange } from '../byte-range-request.js';
 import { noneMatchSatisfied, rangeStillValid, strongEtag } from '../conditional-request.js';
 import { problem, sendProblem } from '../problem.js';
 import { updateFileView } from '../update-file-view.js';
-import { operatorOnly } from '../middleware/basic-auth.js';
+import { confinedDevice, operatorOnly } from '../middleware/basic-auth.js';
 import type { HttpUseCases } from '../use-cases.js';
 
 /** The update path of `/files/<path>`, percent-decoded by the router, then validated. */
@@ -37,7 +37,7 @@ function validationChoice(ctx: Context): boolean | undefined {
 export function fileRoutes(router: Router, useCases: HttpUseCases): void {
   // GET and HEAD (which the router routes here): whole files, single ranges, conditional requests.
   router.get('/files/*path', async (ctx) => {
-    const { blob, file } = await useCases.openUpdateFile.execute(filePath(ctx));
+    const { blob, file } = await useCases.openUpdateFile.execute(filePath(ctx), confinedDevice(ctx));
     const etag = strongEtag(file.sha256);
     const size = blob.info.size;
     ctx.set('Accept-Ranges', 'bytes');

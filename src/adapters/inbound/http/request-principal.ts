@@ -1,0 +1,47 @@
+import type { IncomingMessage } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import type { Authenticator } from '../../../app/auth/authenticator.js';
+import type { Principal } from '../../../app/auth/principal.js';
+import { isDeviceId } from '../../../domain/device-id.js';
+
+/** `user:password` from an `Authorization: Basic ...` header, or undefined when it is not one. */
+export function parseBasicCredentials(header: string | undefined): { username: string; password: string } | undefined {
+  const match = /^basic[ \t]+([A-Za-z0-9+/=_-]+)[ \t]*$/i.exec(header ?? '');
+  if (match?.[1] === undefined) return undefined;
+  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return undefined;
+  return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
+/**
+ * The device named by a client certificate that the TLS layer verified against
+ * FUOTA_TLS_CLIENT_CA: its subject's one CN, when that is a valid device id. Without a client CA
+ * the server asks for no certificate, so no socket is ever `authorized`.
+ */
+export function certificateDevice(req: IncomingMessage): Principal | undefined {
+  const socket = req.socket as Partial<TLSSocket>;
+  if (socket.authorized !== true || typeof socket.getPeerCertificate !== 'function') return undefined;
+  const commonName: unknown = socket.getPeerCertificate().subject?.CN;
+  return typeof commonName === 'string' && isDeviceId(commonName) ? { role: 'device', deviceId: commonName } : undefined;
+}
+
+export type PrincipalOutcome =
+  | { readonly kind: 'authenticated'; readonly principal: Principal }
+  | { readonly kind: 'missing' | 'wrong' };
+
+/**
+ * Who sent `req`: Basic credentials when given (they decide, right or wrong), otherwise a
+ * verified client certificate, otherwise nobody.
+ */
+export async function requestPrincipal(req: IncomingMessage, authenticator: Authenticator): Promise<PrincipalOutcome> {
+  const header = req.headers.authorization;
+  if (header === undefined) {
+    const device = certificateDevice(req);
+    return device === undefined ? { kind: 'missing' } : { kind: 'authenticated', principal: device };
+  }
+  const offered = parseBasicCredentials(header);
+  if (offered === undefined) return { kind: 'missing' };
+  const principal = await authenticator.authenticate(offered.username, offered.password);
+  return principal === undefined ? { kind: 'wrong' } : { kind: 'authenticated', principal };
+}

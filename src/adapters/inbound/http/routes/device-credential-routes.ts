@@ -1,0 +1,33 @@
+import type Router from '@koa/router';
+import { parseDeviceId } from '../../../../domain/device-id.js';
+import { operatorOnly } from '../middleware/basic-auth.js';
+import { mayHaveUnreadBody } from '../unread-body.js';
+import type { HttpUseCases } from '../use-cases.js';
+
+const PATH = '/api/v1/devices/:id/credentials';
+
+/**
+ * Per-device credentials, for operators: provision (or rotate) with POST, which shows the secret
+ * this once; see whether one exists with GET; revoke with DELETE.
+ */
+export function deviceCredentialRoutes(router: Router, useCases: HttpUseCases): void {
+  router.post(PATH, operatorOnly(), async (ctx) => {
+    // Nothing is read from a body: close rather than leave one unread on a kept-alive connection.
+    if (mayHaveUnreadBody(ctx.req)) ctx.set('Connection', 'close');
+    const provisioned = await useCases.provisionDeviceCredential.execute(parseDeviceId(ctx.params.id ?? ''));
+    ctx.status = 201;
+    // The secret is in this answer only: no cache may keep it.
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = provisioned;
+  });
+
+  router.get(PATH, operatorOnly(), async (ctx) => {
+    ctx.body = await useCases.deviceCredentialStatus.execute(parseDeviceId(ctx.params.id ?? ''));
+  });
+
+  router.delete(PATH, operatorOnly(), async (ctx) => {
+    const deviceId = parseDeviceId(ctx.params.id ?? '');
+    await useCases.revokeDeviceCredential.execute(deviceId);
+    ctx.body = { revoked: deviceId };
+  });
+}

@@ -1,0 +1,53 @@
+import type { SqlValue } from 'sql.js';
+import type { DeviceId } from '../../../domain/device-id.js';
+import type { DeviceCredential, DeviceCredentialStore } from '../../../ports/device-credential-store.port.js';
+import { RowCache } from './row-cache.js';
+import { SqlJsDatabase } from './sqljs-database.js';
+
+// Beside the seed's device_app table, which a seed server would ignore.
+export const DEVICE_CREDENTIAL_SCHEMA = [
+  'CREATE TABLE IF NOT EXISTS device_credential (device_id TEXT PRIMARY KEY, secret_hash TEXT NOT NULL, created_at TEXT NOT NULL)',
+];
+const SELECT_ONE = 'SELECT device_id, secret_hash, created_at FROM device_credential WHERE device_id = ?';
+const UPSERT = 'INSERT OR REPLACE INTO device_credential (device_id, secret_hash, created_at) VALUES (?, ?, ?)';
+const DELETE = 'DELETE FROM device_credential WHERE device_id = ?';
+
+/** Per-device credentials in a `device_credential` table of the sql.js database. */
+export class SqlJsDeviceCredentialStore implements DeviceCredentialStore {
+  // Every request of a device with its own credential looks it up.
+  private readonly recent = new RowCache<string, DeviceCredential>();
+
+  constructor(
+    private readonly database: SqlJsDatabase,
+    private readonly ownsDatabase = false,
+  ) {}
+
+  static async open(file: string): Promise<SqlJsDeviceCredentialStore> {
+    return new SqlJsDeviceCredentialStore(await SqlJsDatabase.open(file, DEVICE_CREDENTIAL_SCHEMA), true);
+  }
+
+  async get(deviceId: DeviceId): Promise<DeviceCredential | undefined> {
+    return this.recent.read(deviceId, () => this.database.all(SELECT_ONE, [deviceId], toCredential)[0]);
+  }
+
+  async put(credential: DeviceCredential): Promise<void> {
+    // The row changes inside write() before its first await: no read comes in between.
+    this.recent.forget(credential.deviceId);
+    await this.database.write([[UPSERT, [credential.deviceId, credential.secretHash, credential.createdAt]]]);
+  }
+
+  async delete(deviceId: DeviceId): Promise<boolean> {
+    if (this.database.all(SELECT_ONE, [deviceId], toCredential).length === 0) return false;
+    this.recent.forget(deviceId);
+    await this.database.write([[DELETE, [deviceId]]]);
+    return true;
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsDatabase) await this.database.close();
+  }
+}
+
+function toCredential(row: SqlValue[]): DeviceCredential {
+  return { deviceId: String(row[0]) as DeviceId, secretHash: String(row[1]), createdAt: String(row[2]) };
+}

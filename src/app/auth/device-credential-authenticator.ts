@@ -1,0 +1,39 @@
+import { createHash } from 'node:crypto';
+import { isDeviceId } from '../../domain/device-id.js';
+import type { DeviceCredentialStore } from '../../ports/device-credential-store.port.js';
+import type { Authenticator } from './authenticator.js';
+import { verifyPassword } from './password-hash.js';
+import type { Principal } from './principal.js';
+
+const CACHE_LIMIT = 4096;
+
+/**
+ * The server's configured credentials first, then each device's own: username = device id,
+ * password = the secret provisioned for it. A slow hash per request would cap the polling rate,
+ * so verdicts are remembered, keyed by the stored hash and a SHA-256 of the offered secret (the
+ * secret itself is never kept): rotating or revoking a credential changes or removes the stored
+ * hash, so no remembered verdict outlives it.
+ */
+export class DeviceCredentialAuthenticator implements Authenticator {
+  private readonly verdicts = new Map<string, boolean>();
+
+  constructor(
+    private readonly configured: Authenticator,
+    private readonly credentials: DeviceCredentialStore,
+  ) {}
+
+  async authenticate(username: string, password: string): Promise<Principal | undefined> {
+    const principal = await this.configured.authenticate(username, password);
+    if (principal !== undefined || !isDeviceId(username)) return principal;
+    const credential = await this.credentials.get(username);
+    if (credential === undefined) return undefined;
+    const key = `${credential.secretHash}\0${createHash('sha256').update(password).digest('base64')}`;
+    let verdict = this.verdicts.get(key);
+    if (verdict === undefined) {
+      verdict = await verifyPassword(password, credential.secretHash);
+      if (this.verdicts.size >= CACHE_LIMIT) this.verdicts.delete(this.verdicts.keys().next().value ?? '');
+      this.verdicts.set(key, verdict);
+    }
+    return verdict ? { role: 'device', deviceId: credential.deviceId } : undefined;
+  }
+}
