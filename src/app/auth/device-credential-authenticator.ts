@@ -24,13 +24,20 @@ export class DeviceCredentialAuthenticator implements Authenticator {
 
   async authenticate(username: string, password: string): Promise<Principal | undefined> {
     const principal = await this.configured.authenticate(username, password);
-    if (principal !== undefined || !isDeviceId(username)) return principal;
-    const credential = await this.credentials.get(username);
+    if (principal !== undefined) return principal;
+    // Basic auth splits `user:password` at the first colon, but a device id may hold colons (a
+    // MAC address); a provisioned secret never does, so the pair splits at its last colon here.
+    const pair = `${username}:${password}`;
+    const colon = pair.lastIndexOf(':');
+    const deviceId = pair.slice(0, colon);
+    const secret = pair.slice(colon + 1);
+    if (!isDeviceId(deviceId)) return undefined;
+    const credential = await this.credentials.get(deviceId);
     if (credential === undefined) return undefined;
-    const key = `${credential.secretHash}\0${createHash('sha256').update(password).digest('base64')}`;
+    const key = `${credential.secretHash}\0${createHash('sha256').update(secret).digest('base64')}`;
     let verdict = this.verdicts.get(key);
     if (verdict === undefined) {
-      verdict = await verifyPassword(password, credential.secretHash);
+      verdict = await verifyPassword(secret, credential.secretHash);
       if (this.verdicts.size >= CACHE_LIMIT) this.verdicts.delete(this.verdicts.keys().next().value ?? '');
       this.verdicts.set(key, verdict);
     }
