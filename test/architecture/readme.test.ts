@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
+import { README_CLIENT_CERTIFICATE, README_DEVICE_CREDENTIAL_CURL } from '../support/readme-security-commands.js';
 import { README_DOWNLOAD_CURL, SEED_CURL } from '../support/seed-curl-commands.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -17,6 +18,12 @@ describe('README', () => {
 
   for (const [name, command] of Object.entries(README_DOWNLOAD_CURL)) {
     it(`shows the ${name} download example the e2e test runs`, () => {
+      expect(README).to.include(command);
+    });
+  }
+
+  for (const [name, command] of Object.entries({ ...README_DEVICE_CREDENTIAL_CURL, ...README_CLIENT_CERTIFICATE })) {
+    it(`shows the ${name} security command the e2e test runs`, () => {
       expect(README).to.include(command);
     });
   }
