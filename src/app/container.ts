@@ -6,6 +6,8 @@ import { BLOB_STORE } from '../ports/blob-store.port.js';
 import { DEVICE_APP_REPOSITORY } from '../ports/device-app-repository.port.js';
 import { UPDATE_FILE_CATALOG } from '../ports/update-file-catalog.port.js';
 import { DEVICE_CREDENTIAL_STORE } from '../ports/device-credential-store.port.js';
+import { HEALTH_CHECKS } from '../ports/health-check.port.js';
+import { CheckHealth } from './use-cases/check-health.js';
 import { DeviceCredentialAuthenticator } from './auth/device-credential-authenticator.js';
 import { DeviceCredentialStatus } from './use-cases/device-credential-status.js';
 import { ProvisionDeviceCredential } from './use-cases/provision-device-credential.js';
@@ -32,6 +34,7 @@ export const HTTP_HANDLER = Symbol.for('fuota.HttpHandler');
 const USE_CASES: ReadonlyArray<Newable<object>> = [
   AssignUpdate,
   CheckForUpdate,
+  CheckHealth,
   DeviceCredentialStatus,
   ListDeviceApps,
   ListUpdateFiles,
@@ -59,6 +62,7 @@ export function createContainer(
   container.bind(BLOB_STORE).toConstantValue(storage.files);
   container.bind(UPDATE_FILE_CATALOG).toConstantValue(storage.catalog);
   container.bind(DEVICE_CREDENTIAL_STORE).toConstantValue(storage.deviceCredentials);
+  container.bind(HEALTH_CHECKS).toConstantValue(storage.healthChecks);
   // The configured credentials first, then each device's own.
   container.bind(AUTHENTICATOR).toConstantValue(new DeviceCredentialAuthenticator(authenticator, storage.deviceCredentials));
   container.bind(LOGGER).toConstantValue(logger);
@@ -76,6 +80,7 @@ export function createContainer(
         provisionDeviceCredential: context.get(ProvisionDeviceCredential),
         revokeDeviceCredential: context.get(RevokeDeviceCredential),
         deviceCredentialStatus: context.get(DeviceCredentialStatus),
+        checkHealth: context.get(CheckHealth),
       },
       authenticator: context.get<Authenticator>(AUTHENTICATOR),
       authFailures: new AuthFailureLimiter(config.authFailuresPerMinute, config.authCooldownSeconds),

@@ -10,6 +10,7 @@ import { SqlJsUpdateFileCatalog, UPDATE_FILE_SCHEMA } from '../../adapters/outbo
 import type { BlobStore } from '../../ports/blob-store.port.js';
 import type { DeviceAppRepository } from '../../ports/device-app-repository.port.js';
 import type { DeviceCredentialStore } from '../../ports/device-credential-store.port.js';
+import type { HealthCheck } from '../../ports/health-check.port.js';
 import type { UpdateFileCatalog } from '../../ports/update-file-catalog.port.js';
 import type { DataLayout } from '../config/data-layout.js';
 
@@ -19,6 +20,8 @@ export interface Storage {
   readonly files: BlobStore;
   readonly catalog: UpdateFileCatalog;
   readonly deviceCredentials: DeviceCredentialStore;
+  /** What `/healthz` asks: can the database and the file store read and write now? */
+  readonly healthChecks: readonly HealthCheck[];
   /** Waits for pending writes, then releases everything. */
   close(): Promise<void>;
 }
@@ -31,6 +34,10 @@ export async function openDiskStorage(layout: DataLayout): Promise<Storage> {
     devices: new SqlJsDeviceAppRepository(database),
     catalog: new SqlJsUpdateFileCatalog(database),
     deviceCredentials: new SqlJsDeviceCredentialStore(database),
+    healthChecks: [
+      { name: 'database', check: () => database.checkHealth() },
+      { name: 'files', check: () => files.checkHealth() },
+    ],
     files,
     close: async () => {
       await database.close();
@@ -46,6 +53,8 @@ export function memoryStorage(): Storage {
     files: new InMemoryBlobStore(),
     catalog: new InMemoryUpdateFileCatalog(),
     deviceCredentials: new InMemoryDeviceCredentialStore(),
+    // Memory can always be read and written while the process runs.
+    healthChecks: [],
     close: async () => {},
   };
 }

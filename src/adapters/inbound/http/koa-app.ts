@@ -6,6 +6,7 @@ import type { Authenticator } from '../../../app/auth/authenticator.js';
 import type { Logger } from '../../../ports/logger.port.js';
 import { basicAuth } from './middleware/basic-auth.js';
 import { errorResponder } from './middleware/error-responder.js';
+import { healthEndpoint } from './middleware/health-endpoint.js';
 import { requestLogger } from './middleware/request-logger.js';
 import { unmatchedRoutes } from './middleware/unmatched-routes.js';
 import { apiRoutes } from './routes/api-routes.js';
@@ -34,6 +35,7 @@ export function createKoaApp({ useCases, authenticator, authFailures, logger }: 
 
   app.use(requestLogger(logger));
   app.use(errorResponder(logger));
+  app.use(healthEndpoint(useCases.checkHealth));
   app.use(basicAuth(authenticator, authFailures));
   app.use(unmatchedRoutes());
   app.use(router.routes());

@@ -2,6 +2,7 @@ import type { AssignUpdate } from '../../../app/use-cases/assign-update.js';
 import type { DeviceCredentialStatus } from '../../../app/use-cases/device-credential-status.js';
 import type { ProvisionDeviceCredential } from '../../../app/use-cases/provision-device-credential.js';
 import type { RevokeDeviceCredential } from '../../../app/use-cases/revoke-device-credential.js';
+import type { CheckHealth } from '../../../app/use-cases/check-health.js';
 import type { CheckForUpdate } from '../../../app/use-cases/check-for-update.js';
 import type { ListDeviceApps } from '../../../app/use-cases/list-device-apps.js';
 import type { ListUpdateFiles } from '../../../app/use-cases/list-update-files.js';
@@ -21,4 +22,5 @@ export interface HttpUseCases {
   readonly provisionDeviceCredential: ProvisionDeviceCredential;
   readonly revokeDeviceCredential: RevokeDeviceCredential;
   readonly deviceCredentialStatus: DeviceCredentialStatus;
+  readonly checkHealth: CheckHealth;
 }

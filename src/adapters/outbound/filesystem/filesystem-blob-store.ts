@@ -15,6 +15,7 @@ import type {
   StoredBlob,
 } from '../../../ports/blob-store.port.js';
 import { createUploadMeter } from '../upload-meter.js';
+import { probeDirectory } from './directory-probe.js';
 import { fsyncDirectory, temporarySibling } from './durable-file.js';
 import { RecentStatCache } from './recent-stat-cache.js';
 
@@ -142,6 +143,11 @@ export class FileSystemBlobStore implements BlobStore {
   }
 
   async close(): Promise<void> {}
+
+  /** Rejects unless the store's root takes a durable write and reads it back. */
+  checkHealth(): Promise<void> {
+    return probeDirectory(this.root);
+  }
 
   private async *walk(directory: string): AsyncGenerator<UpdateFilePath> {
     let entries: Dirent[];

@@ -1,5 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Database, SqlValue, Statement } from 'sql.js';
+import { dirname } from 'node:path';
+import { probeDirectory } from '../filesystem/directory-probe.js';
 import { writeFileDurably } from '../filesystem/durable-file.js';
 import { CoalescingFlusher } from './coalescing-flusher.js';
 import { loadSqlJs } from './sqljs-module.js';
@@ -65,6 +67,13 @@ export class SqlJsDatabase {
   static async openReadOnly(file: string): Promise<SqlJsDatabase> {
     const SQL = await loadSqlJs();
     return new SqlJsDatabase(new SQL.Database(await readFile(file)), undefined, undefined, 0);
+  }
+
+  /** Rejects unless the database answers a query and its directory takes a durable write. */
+  async checkHealth(): Promise<void> {
+    if (this.closed) throw new Error('the database is closed');
+    this.db.exec('SELECT count(*) FROM sqlite_master');
+    if (this.file !== undefined && this.journal !== undefined) await probeDirectory(dirname(this.file));
   }
 
   /** Runs `read` on the database; it must not keep statements beyond its return. */

@@ -1,0 +1,46 @@
+import { inject, injectable } from 'inversify';
+import type { HealthCheck } from '../../ports/health-check.port.js';
+import { HEALTH_CHECKS } from '../../ports/health-check.port.js';
+import type { Logger } from '../../ports/logger.port.js';
+import { LOGGER } from '../../ports/logger.port.js';
+
+/** A hung disk must make the answer "unhealthy", not make the health check hang. */
+const CHECK_TIMEOUT_MS = 5_000;
+
+export interface HealthReport {
+  readonly healthy: boolean;
+  /** Each part by name: `ok` or `failing` (the reason goes to the log, not to the caller). */
+  readonly checks: Readonly<Record<string, 'ok' | 'failing'>>;
+}
+
+/** Whether the server can do its work now: every storage part reads and writes. */
+@injectable()
+export class CheckHealth {
+  constructor(
+    @inject(HEALTH_CHECKS) private readonly parts: readonly HealthCheck[],
+    @inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async execute(): Promise<HealthReport> {
+    const results = await Promise.all(
+      this.parts.map(async (part) => {
+        try {
+          await withTimeout(part.check(), CHECK_TIMEOUT_MS);
+          return [part.name, 'ok'] as const;
+        } catch (error) {
+          this.logger.warn('health check failed', { part: part.name, reason: error instanceof Error ? error.message : String(error) });
+          return [part.name, 'failing'] as const;
+        }
+      }),
+    );
+    return { healthy: results.every(([, state]) => state === 'ok'), checks: Object.fromEntries(results) };
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
