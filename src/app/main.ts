@@ -4,6 +4,7 @@ import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { ConsoleLogger } from '../adapters/outbound/logging/console-logger.js';
 import { ConfigError } from './config/config-error.js';
+import { healthcheckCommand } from './commands/healthcheck-command.js';
 import { importSeedCommand } from './commands/import-seed-command.js';
 import { serveCommand } from './commands/serve-command.js';
 
@@ -14,6 +15,8 @@ Commands:
   import-seed <seed-data-dir>    copy a docker-fuota-server volume (devices.db and the update
                                  files beside it) into FUOTA_DATA_DIR; stop the server first
       --skip-invalid             import what can be served, listing the rest, instead of refusing
+  healthcheck                    exit 0 when the server configured by the same environment
+                                 answers /healthz with 200, 1 otherwise (for containers)
   help                           show this text
 
 Configuration is read from the environment (FUOTA_DATA_DIR, FUOTA_PORT, ...): see the README.
@@ -36,6 +39,9 @@ async function main(argv: string[]): Promise<number> {
     case 'serve':
       if (rest.length > 0) break;
       return serveCommand(process.env, logger);
+    case 'healthcheck':
+      if (rest.length > 0) break;
+      return healthcheckCommand(process.env);
     case 'import-seed':
       if (rest.length !== 1 || rest[0] === undefined) break;
       return importSeedCommand(process.env, rest[0], { skipInvalid: values['skip-invalid'] }, logger);

@@ -99,6 +99,16 @@ describe('e2e: the started program', () => {
     expect((await runProgram(base(), ['help'])).code).to.equal(0);
   });
 
+  it('healthcheck exits 0 while the server configured by the same environment is healthy, 1 otherwise', async () => {
+    const program = await startProgram({ ...base(), FUOTA_PASSWORD: 'pw' });
+    const env = { ...base(), FUOTA_PASSWORD: 'pw', FUOTA_PORT: String(program.port) };
+    const healthy = await runProgram(env, ['healthcheck']);
+    expect([healthy.code, healthy.output]).to.deep.equal([0, 'healthy: /healthz answered 200\n']);
+    await program.stop();
+    const stopped = await runProgram(env, ['healthcheck']);
+    expect([stopped.code, stopped.output]).to.deep.equal([1, 'unhealthy: no answer\n']);
+  });
+
   it('refuses a second process on the same data dir', async () => {
     const first = await startProgram(base());
     try {
