@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Container, type Newable } from 'inversify';
 import type { RequestListener } from 'node:http';
 import { createHttpHandler } from '../adapters/inbound/http/http-handler.js';
+import { HttpMetrics } from '../adapters/inbound/http/http-metrics.js';
 import { BLOB_STORE } from '../ports/blob-store.port.js';
 import { DEVICE_APP_REPOSITORY } from '../ports/device-app-repository.port.js';
 import { UPDATE_FILE_CATALOG } from '../ports/update-file-catalog.port.js';
@@ -85,6 +86,7 @@ export function createContainer(
       authenticator: context.get<Authenticator>(AUTHENTICATOR),
       authFailures: new AuthFailureLimiter(config.authFailuresPerMinute, config.authCooldownSeconds),
       logger: context.get<Logger>(LOGGER),
+      metrics: new HttpMetrics(),
     }),
   );
   return container;

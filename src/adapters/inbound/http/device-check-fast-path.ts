@@ -7,6 +7,8 @@ import type { KoaAppDependencies } from './koa-app.js';
 import { requestPrincipal } from './request-principal.js';
 import { mayHaveUnreadBody } from './unread-body.js';
 
+// The route pattern the Koa router gives the same request, for the metrics.
+const CHECK_ROUTE = '/devices/:id';
 // `GET /devices/<one segment>?<query>`, origin form, nothing after a `#`.
 const CHECK_URL = /^\/devices\/([^/?#]+)\?([^#]*)$/;
 
@@ -18,7 +20,7 @@ const CHECK_URL = /^\/devices\/([^/?#]+)\?([^#]*)$/;
  * with the same rules as every other route; nothing is sent or counted here before that.
  */
 export function withDeviceCheckFastPath(
-  { useCases, authenticator, authFailures, logger }: KoaAppDependencies,
+  { useCases, authenticator, authFailures, logger, metrics }: KoaAppDependencies,
   fallback: RequestListener,
 ): RequestListener {
   async function answered(req: IncomingMessage, res: ServerResponse, match: RegExpExecArray, started: number): Promise<boolean> {
@@ -36,14 +38,18 @@ export function withDeviceCheckFastPath(
     const check = await useCases.checkForUpdate.execute(deviceId, running, outcome.principal.deviceId);
     if (check.decision.kind !== 'update-available' && check.decision.kind !== 'no-update') return false;
     const answer = deviceCheckAnswer(check, deviceId);
-    // The same line as the request logger's; 'close' comes once, after 'finish' or instead of it.
+    metrics.check(check.decision.kind);
+    // The same line and metrics as the request logger's; 'close' comes once, after 'finish' or instead of it.
     res.once('close', () => {
+      const bytes = Number(answer.headers['Content-Length'] ?? 0);
+      const ms = performance.now() - started;
+      metrics.request('GET', CHECK_ROUTE, answer.status, bytes, ms / 1000);
       logger.info('request', {
         method: 'GET',
         path: `/devices/${match[1]}`,
         status: answer.status,
-        bytes: Number(answer.headers['Content-Length'] ?? 0),
-        ms: (performance.now() - started).toFixed(1),
+        bytes,
+        ms: ms.toFixed(1),
         remote,
         ...(res.writableFinished ? {} : { outcome: 'aborted' }),
       });

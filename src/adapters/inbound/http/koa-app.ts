@@ -4,6 +4,8 @@ import Koa from 'koa';
 import type { AuthFailureLimiter } from '../../../app/auth/auth-failure-limiter.js';
 import type { Authenticator } from '../../../app/auth/authenticator.js';
 import type { Logger } from '../../../ports/logger.port.js';
+import type { HttpMetrics } from './http-metrics.js';
+import { metricsRoutes } from './routes/metrics-routes.js';
 import { basicAuth } from './middleware/basic-auth.js';
 import { errorResponder } from './middleware/error-responder.js';
 import { healthEndpoint } from './middleware/health-endpoint.js';
@@ -20,20 +22,22 @@ export interface KoaAppDependencies {
   readonly authenticator: Authenticator;
   readonly authFailures: AuthFailureLimiter;
   readonly logger: Logger;
+  readonly metrics: HttpMetrics;
 }
 
 /** The HTTP API of design.md section 3 as a Koa application (transport-agnostic). */
-export function createKoaApp({ useCases, authenticator, authFailures, logger }: KoaAppDependencies): Koa {
+export function createKoaApp({ useCases, authenticator, authFailures, logger, metrics }: KoaAppDependencies): Koa {
   const app = new Koa();
   // Every method Node parses is "implemented", so a wrong method on a known route is a 405
   // (with Allow), never the router's 501.
   const router = new Router({ methods: [...METHODS] });
-  deviceRoutes(router, useCases);
-  fileRoutes(router, useCases);
+  deviceRoutes(router, useCases, metrics);
+  fileRoutes(router, useCases, metrics);
   apiRoutes(router, useCases);
   deviceCredentialRoutes(router, useCases);
+  metricsRoutes(router, metrics);
 
-  app.use(requestLogger(logger));
+  app.use(requestLogger(logger, metrics));
   app.use(errorResponder(logger));
   app.use(healthEndpoint(useCases.checkHealth));
   app.use(basicAuth(authenticator, authFailures));

@@ -2,12 +2,15 @@ import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
 import type { Middleware } from 'koa';
 import type { Logger } from '../../../../ports/logger.port.js';
+import type { HttpMetrics } from '../http-metrics.js';
+import { UNMATCHED_ROUTE } from '../http-metrics.js';
 
 /**
  * One line per request once its answer is finished (or the client went away): method, path
- * (never the query string, never a header), status, bytes of body sent, milliseconds.
+ * (never the query string, never a header), status, bytes of body sent, milliseconds; and the
+ * same request counted in the metrics under its route pattern.
  */
-export function requestLogger(logger: Logger): Middleware {
+export function requestLogger(logger: Logger, metrics: HttpMetrics): Middleware {
   return async (ctx, next) => {
     const started = performance.now();
     let streamed = 0;
@@ -17,12 +20,16 @@ export function requestLogger(logger: Logger): Middleware {
       res.off('finish', onFinish);
       res.off('close', onClose);
       const length = ctx.response.length;
+      const bytes = ctx.method === 'HEAD' ? 0 : streamed > 0 || length === undefined ? streamed : length;
+      const ms = performance.now() - started;
+      const route = (ctx as { _matchedRoute?: unknown })._matchedRoute;
+      metrics.request(ctx.method, typeof route === 'string' ? route : UNMATCHED_ROUTE, ctx.status, bytes, ms / 1000);
       logger.info('request', {
         method: ctx.method,
         path: ctx.path,
         status: ctx.status,
-        bytes: ctx.method === 'HEAD' ? 0 : streamed > 0 || length === undefined ? streamed : length,
-        ms: (performance.now() - started).toFixed(1),
+        bytes,
+        ms: ms.toFixed(1),
         remote,
         ...(outcome === 'aborted' ? { outcome } : {}),
       });

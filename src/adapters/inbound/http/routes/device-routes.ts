@@ -7,6 +7,7 @@ import { appVersionFromQuery } from '../app-version-query.js';
 import { deviceCheckAnswer } from '../device-check-answer.js';
 import { deviceRecordsCsv, parseDeviceRecordCsv } from '../device-record-csv.js';
 import { confinedDevice, operatorOnly } from '../middleware/basic-auth.js';
+import type { HttpMetrics } from '../http-metrics.js';
 import type { HttpUseCases } from '../use-cases.js';
 
 const RECORD_LIMIT = '16kb';
@@ -18,7 +19,7 @@ function setCsv(ctx: Context): void {
   ctx.set('Content-Type', 'text/csv');
 }
 
-export function deviceRoutes(router: Router, useCases: HttpUseCases): void {
+export function deviceRoutes(router: Router, useCases: HttpUseCases, metrics: HttpMetrics): void {
   router.get('/devices', operatorOnly(), (ctx) => {
     setCsv(ctx);
     ctx.body = deviceRecordsCsv(useCases.listDeviceApps.execute());
@@ -27,6 +28,7 @@ export function deviceRoutes(router: Router, useCases: HttpUseCases): void {
   router.get('/devices/:id', async (ctx) => {
     const deviceId = parseDeviceId(ctx.params.id ?? '');
     const check = await useCases.checkForUpdate.execute(deviceId, appVersionFromQuery(ctx.querystring), confinedDevice(ctx));
+    metrics.check(check.decision.kind);
     const answer = deviceCheckAnswer(check, deviceId);
     ctx.status = answer.status;
     ctx.set(answer.headers);

@@ -9,6 +9,7 @@ import { noneMatchSatisfied, rangeStillValid, strongEtag } from '../conditional-
 import { problem, sendProblem } from '../problem.js';
 import { updateFileView } from '../update-file-view.js';
 import { confinedDevice, operatorOnly } from '../middleware/basic-auth.js';
+import type { HttpMetrics } from '../http-metrics.js';
 import type { HttpUseCases } from '../use-cases.js';
 
 /** The update path of `/files/<path>`, percent-decoded by the router, then validated. */
@@ -34,7 +35,7 @@ function validationChoice(ctx: Context): boolean | undefined {
   throw new DomainError('invalid-record', 'validate must be true or false');
 }
 
-export function fileRoutes(router: Router, useCases: HttpUseCases): void {
+export function fileRoutes(router: Router, useCases: HttpUseCases, metrics: HttpMetrics): void {
   // GET and HEAD (which the router routes here): whole files, single ranges, conditional requests.
   router.get('/files/*path', async (ctx) => {
     const { blob, file } = await useCases.openUpdateFile.execute(filePath(ctx), confinedDevice(ctx));
@@ -82,6 +83,7 @@ export function fileRoutes(router: Router, useCases: HttpUseCases): void {
       // socket before the answer is written; the connection is closed after the answer instead.
       const body = ctx.req.iterator({ destroyOnReturn: false });
       const stored = await useCases.uploadUpdateFile.execute(path, body, { validate });
+      metrics.upload(stored.size);
       ctx.body = updateFileView(stored);
     } catch (error) {
       if (!isDomainError(error) && (ctx.req.readableAborted || ctx.req.destroyed)) {

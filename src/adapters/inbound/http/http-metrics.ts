@@ -1,0 +1,81 @@
+import { METHODS } from 'node:http';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import type { UpdateDecision } from '../../../domain/update-decision.js';
+
+/** The route label of a request no route matched (kept apart so paths never become labels). */
+export const UNMATCHED_ROUTE = 'unmatched';
+
+const KNOWN_METHODS = new Set(METHODS);
+// Seconds: a device check takes well under a millisecond, a large upload on a slow link minutes.
+const DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
+
+const CHECK_OUTCOMES: Record<UpdateDecision['kind'], string> = {
+  'update-available': 'update_offered',
+  'no-update': 'no_update',
+  'unknown-device': 'unknown_device',
+  'update-file-missing': 'missing_file',
+};
+
+/**
+ * The server's Prometheus metrics, in a registry of its own (so that two servers in one process,
+ * as in the tests, do not share counters). Labels are bounded: the route pattern, never the path;
+ * a method Node does not know counts as `OTHER`.
+ */
+export class HttpMetrics {
+  readonly registry = new Registry();
+  private readonly requests = new Counter({
+    name: 'fuota_http_requests_total',
+    help: 'HTTP requests answered, by method, route pattern and status.',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [this.registry],
+  });
+  private readonly durations = new Histogram({
+    name: 'fuota_http_request_duration_seconds',
+    help: 'Time from a request\'s arrival until its answer was finished, by method and route pattern.',
+    labelNames: ['method', 'route'] as const,
+    buckets: DURATION_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly checks = new Counter({
+    name: 'fuota_device_checks_total',
+    help: 'Device update checks by outcome: update_offered, no_update, unknown_device, missing_file.',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  private readonly served = new Counter({
+    name: 'fuota_served_bytes_total',
+    help: 'Bytes of response bodies sent (firmware downloads are most of them).',
+    registers: [this.registry],
+  });
+  private readonly uploaded = new Counter({
+    name: 'fuota_uploaded_bytes_total',
+    help: 'Bytes of update files stored by uploads.',
+    registers: [this.registry],
+  });
+
+  constructor() {
+    // Process metrics (CPU, memory, event-loop lag, file descriptors), read when scraped.
+    collectDefaultMetrics({ register: this.registry, prefix: 'fuota_' });
+    for (const outcome of Object.values(CHECK_OUTCOMES)) this.checks.inc({ outcome }, 0);
+  }
+
+  request(method: string, route: string, status: number, bytes: number, seconds: number): void {
+    const knownMethod = KNOWN_METHODS.has(method) ? method : 'OTHER';
+    this.requests.inc({ method: knownMethod, route, status: String(status) });
+    this.durations.observe({ method: knownMethod, route }, seconds);
+    if (bytes > 0) this.served.inc(bytes);
+  }
+
+  check(decision: UpdateDecision['kind']): void {
+    this.checks.inc({ outcome: CHECK_OUTCOMES[decision] });
+  }
+
+  upload(bytes: number): void {
+    this.uploaded.inc(bytes);
+  }
+
+  /** The text exposition format and its content type. */
+  async exposition(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}

@@ -1,0 +1,76 @@
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { request } from 'node:https';
+import type { Readable } from 'node:stream';
+import { CliFailure, EXIT, exitForStatus } from './exit-codes.js';
+
+export interface ServerTarget {
+  readonly url: URL;
+  readonly username: string | undefined;
+  readonly password: string | undefined;
+  /** PEM of the CA (or the server's own certificate) to trust; the system store otherwise. */
+  readonly ca: string | undefined;
+}
+
+export interface ApiResponse {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: Buffer;
+}
+
+/** A path below the server URL, each segment percent-encoded (colons in MAC addresses stay). */
+export function apiPath(...segments: string[]): string {
+  return `/${segments.map((segment) => encodeURIComponent(segment).replace(/%3A/gi, ':')).join('/')}`;
+}
+
+/** Talks to a fuota server over HTTPS with Basic auth, as any client of the API would. */
+export class ApiClient {
+  constructor(private readonly target: ServerTarget) {}
+
+  /** Sends a request and returns the response with its body still to be read. */
+  open(method: string, path: string, options: { headers?: Record<string, string | number>; body?: Buffer | Readable } = {}): Promise<IncomingMessage> {
+    const { url, username, password, ca } = this.target;
+    const headers: Record<string, string | number> = { ...options.headers };
+    if (username !== undefined) headers.Authorization = `Basic ${Buffer.from(`${username}:${password ?? ''}`).toString('base64')}`;
+    const base = url.pathname.replace(/\/$/, '');
+    return new Promise((resolve, reject) => {
+      const req = request(
+        { protocol: 'https:', host: url.hostname, port: url.port || 443, method, path: `${base}${path}`, headers, ...(ca === undefined ? {} : { ca }) },
+        resolve,
+      );
+      req.on('error', (error) => reject(new CliFailure(`cannot reach ${url.origin}: ${error.message}`, EXIT.failed)));
+      const body = options.body;
+      if (body === undefined) req.end();
+      else if (Buffer.isBuffer(body)) req.end(body);
+      else body.pipe(req);
+    });
+  }
+
+  /** Sends a request and reads the whole answer. */
+  async send(method: string, path: string, options: { headers?: Record<string, string | number>; body?: Buffer | Readable } = {}): Promise<ApiResponse> {
+    const res = await this.open(method, path, options);
+    const chunks: Buffer[] = [];
+    for await (const chunk of res) chunks.push(chunk as Buffer);
+    return { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) };
+  }
+
+  /** Like `send`, but any status outside `expected` ends the command with the server's explanation. */
+  async expect(expected: readonly number[], method: string, path: string, options: Parameters<ApiClient['send']>[2] = {}): Promise<ApiResponse> {
+    const res = await this.send(method, path, options);
+    if (!expected.includes(res.status)) throw failureOf(res);
+    return res;
+  }
+}
+
+/** A response's problem document turned into the failure a command ends with. */
+export function failureOf(res: ApiResponse): CliFailure {
+  let problem: unknown;
+  let detail = res.body.toString('utf8').trim();
+  try {
+    problem = JSON.parse(detail);
+    const fields = problem as { detail?: unknown; title?: unknown };
+    detail = String(fields.detail ?? fields.title ?? detail);
+  } catch {
+    // not a problem document: show the text as it is
+  }
+  return new CliFailure(`the server answered ${res.status}${detail === '' ? '' : `: ${detail}`}`, exitForStatus(res.status), problem);
+}

@@ -1,0 +1,50 @@
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { ApiClient } from './api-client.js';
+import { CliFailure, EXIT } from './exit-codes.js';
+import { Output } from './output.js';
+
+/** The global options, from flags or the environment (flags win). */
+interface GlobalOptions {
+  url?: string;
+  username?: string;
+  password?: string;
+  caCert?: string;
+  json?: boolean;
+}
+
+/** What every command needs: where the server is, how to talk to it, how to report. */
+export interface CliContext {
+  readonly output: Output;
+  client(): ApiClient;
+}
+
+export function cliContext(program: Command, env: NodeJS.ProcessEnv): CliContext {
+  const options = () => program.opts<GlobalOptions>();
+  return {
+    get output() {
+      return new Output(options().json === true);
+    },
+    client() {
+      const { url, username, password, caCert } = options();
+      const raw = url ?? env.FUOTA_URL ?? 'https://localhost:50000';
+      let parsed: URL;
+      try {
+        parsed = new URL(raw);
+      } catch {
+        throw new CliFailure(`--url/FUOTA_URL: ${raw} is not a URL`, EXIT.usage);
+      }
+      if (parsed.protocol !== 'https:') throw new CliFailure(`--url/FUOTA_URL: ${raw} must be an https:// URL`, EXIT.usage);
+      const caFile = caCert ?? env.FUOTA_CA_CERT;
+      let ca: string | undefined;
+      if (caFile !== undefined) {
+        try {
+          ca = readFileSync(caFile, 'utf8');
+        } catch (error) {
+          throw new CliFailure(`--ca-cert/FUOTA_CA_CERT: cannot read ${caFile} (${(error as NodeJS.ErrnoException).code ?? String(error)})`, EXIT.usage);
+        }
+      }
+      return new ApiClient({ url: parsed, username: username ?? env.FUOTA_USERNAME, password: password ?? env.FUOTA_PASSWORD, ca });
+    },
+  };
+}

@@ -1,0 +1,51 @@
+import type { Command } from 'commander';
+import { parse } from 'csv-parse/sync';
+import { apiPath } from '../api-client.js';
+import type { CliContext } from '../cli-context.js';
+import { table } from '../output.js';
+
+/** One field of the seed's CSV record: always quoted, quotes doubled. */
+const csvField = (value: string) => `"${value.replace(/"/g, '""')}"`;
+
+/** The device rows: assign, unassign, list. */
+export function deviceCommands(program: Command, context: CliContext): void {
+  program
+    .command('assign')
+    .description('offer a file to a device running a given version (the seed\'s device row)')
+    .argument('<device-id>', 'the device id (its MAC address in esp32-fuota)')
+    .requiredOption('--from <app_ver>', 'the version the device runs now: only then is the file offered')
+    .requiredOption('--file <path>', 'the update path of a stored file')
+    .addHelpText('after', '\nExample:\n  fuota assign 24:0A:C4:00:01:02 --from v1.9.0 --file lamp/v2.0.0.bin')
+    .action(async (deviceId: string, options: { from: string; file: string }) => {
+      const record = [deviceId, options.from, options.file].map(csvField).join(',');
+      await context.client().expect([200], 'PUT', apiPath('devices', deviceId), { headers: { 'Content-Type': 'text/csv' }, body: Buffer.from(record) });
+      const row = { deviceId, appVersion: options.from, updateFilePath: options.file };
+      context.output.result(row, () => `${deviceId}: running ${options.from}, it will be offered ${options.file}`);
+    });
+
+  program
+    .command('unassign')
+    .description('delete a device\'s row (the file stays stored)')
+    .argument('<device-id>', 'the device id')
+    .addHelpText('after', '\nExample:\n  fuota unassign 24:0A:C4:00:01:02')
+    .action(async (deviceId: string) => {
+      await context.client().expect([200], 'DELETE', apiPath('devices', deviceId));
+      context.output.result({ deleted: deviceId }, () => `${deviceId}: row deleted`);
+    });
+
+  program
+    .command('devices')
+    .description('list every device row, sorted by device id')
+    .addHelpText('after', '\nExamples:\n  fuota devices\n  fuota devices --json | jq -r \'.[].deviceId\'')
+    .action(async () => {
+      const res = await context.client().expect([200], 'GET', '/devices');
+      const rows = (parse(res.body, { relax_column_count: false }) as string[][]).map(([deviceId = '', appVersion = '', updateFilePath = '']) => ({
+        deviceId,
+        appVersion,
+        updateFilePath,
+      }));
+      context.output.result(rows, () =>
+        rows.length === 0 ? 'no device rows' : table(['DEVICE', 'FROM VERSION', 'OFFERED FILE'], rows.map((row) => [row.deviceId, row.appVersion, row.updateFilePath])),
+      );
+    });
+}

@@ -1,0 +1,79 @@
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { Command } from 'commander';
+import type { EspImageInfo } from '../../domain/firmware/esp-image-info.js';
+import { apiPath, failureOf } from '../api-client.js';
+import type { CliContext } from '../cli-context.js';
+import { CliFailure, EXIT } from '../exit-codes.js';
+import { humanBytes, table } from '../output.js';
+import { progressMeter } from '../progress.js';
+
+interface FileView {
+  path: string;
+  size: number;
+  sha256: string;
+  storedAt: string;
+  image: EspImageInfo | null;
+}
+
+/** The stored files: list, download. */
+export function fileCommands(program: Command, context: CliContext): void {
+  program
+    .command('files')
+    .description('list the stored update files with what the server read from them')
+    .addHelpText('after', '\nExample:\n  fuota files')
+    .action(async () => {
+      const res = await context.client().expect([200], 'GET', '/api/v1/files');
+      const files = JSON.parse(res.body.toString('utf8')) as FileView[];
+      context.output.result(files, () =>
+        files.length === 0
+          ? 'no stored files'
+          : table(
+              ['PATH', 'SIZE', 'VERSION', 'CHIP', 'STORED'],
+              files.map((file) => [file.path, humanBytes(file.size), file.image?.version ?? '-', file.image?.chip ?? '-', file.storedAt]),
+            ),
+      );
+    });
+
+  program
+    .command('download')
+    .description('download a stored file, checking its size and SHA-256 (the ETag)')
+    .argument('<path>', 'the update path')
+    .option('-o, --output <file>', 'where to write it (default: the path\'s file name)')
+    .addHelpText('after', '\nExample:\n  fuota download lamp/v2.0.0.bin -o /tmp/lamp.bin')
+    .action(async (path: string, options: { output?: string }) => {
+      const target = options.output ?? basename(path);
+      const res = await context.client().open('GET', apiPath('files', ...path.split('/')));
+      if (res.statusCode !== 200) {
+        const chunks: Buffer[] = [];
+        for await (const chunk of res) chunks.push(chunk as Buffer);
+        throw failureOf({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) });
+      }
+      const size = Number(res.headers['content-length']);
+      const expected = /^"([0-9a-f]{64})"$/.exec(res.headers.etag ?? '')?.[1];
+      const hash = createHash('sha256');
+      let received = 0;
+      const partial = `${target}.part`;
+      const meter = progressMeter(`download ${path}`, size, !context.output.json);
+      meter.on('data', (chunk: Buffer) => {
+        hash.update(chunk);
+        received += chunk.length;
+      });
+      try {
+        await pipeline(res, meter, createWriteStream(partial));
+        const sha256 = hash.digest('hex');
+        if (received !== size) throw new CliFailure(`received ${received} bytes, the server announced ${size}`, EXIT.failed);
+        if (expected !== undefined && expected !== sha256) throw new CliFailure(`the SHA-256 ${sha256} differs from the ETag ${expected}`, EXIT.failed);
+        await rename(partial, target);
+        context.output.result({ path, file: target, size, sha256, verified: expected !== undefined }, () =>
+          `${path} -> ${target}: ${humanBytes(size)}, SHA-256 ${sha256}${expected === undefined ? ' (the server sent no ETag to check it against)' : ' verified'}`,
+        );
+      } catch (error) {
+        await rm(partial, { force: true });
+        throw error instanceof CliFailure ? error : new CliFailure(`the download failed: ${(error as Error).message}`, EXIT.failed);
+      }
+    });
+}

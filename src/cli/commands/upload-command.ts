@@ -1,0 +1,49 @@
+import { createReadStream, statSync } from 'node:fs';
+import { basename } from 'node:path';
+import type { Command } from 'commander';
+import { apiPath, failureOf } from '../api-client.js';
+import type { CliContext } from '../cli-context.js';
+import { CliFailure, EXIT } from '../exit-codes.js';
+import { imageSummary } from '../image-summary.js';
+import { humanBytes } from '../output.js';
+import { progressMeter } from '../progress.js';
+
+interface StoredFileView {
+  path: string;
+  size: number;
+  sha256: string;
+  storedAt: string;
+  image: Parameters<typeof imageSummary>[0];
+}
+
+export function uploadCommand(program: Command, context: CliContext): void {
+  program
+    .command('upload')
+    .description('upload an update file; the server checks that it is an ESP-IDF application image')
+    .argument('<file>', 'the firmware image (build/<project>.bin)')
+    .option('--as <path>', 'the update path to store it at (default: the file name)')
+    .option('--no-validate', 'store bytes that are not an ESP-IDF image')
+    .addHelpText('after', '\nExamples:\n  fuota upload build/lamp.bin --as lamp/v2.0.0.bin\n  fuota upload notes.txt --no-validate --json')
+    .action(async (file: string, options: { as?: string; validate: boolean }) => {
+      let size: number;
+      try {
+        const info = statSync(file);
+        if (!info.isFile()) throw new Error('not a file');
+        size = info.size;
+      } catch {
+        throw new CliFailure(`${file} is not a readable file`, EXIT.usage);
+      }
+      const target = options.as ?? basename(file);
+      const query = options.validate ? '' : '?validate=false';
+      const body = createReadStream(file).pipe(progressMeter(`upload ${target}`, size, !context.output.json));
+      const res = await context.client().send('PUT', `${apiPath('files', ...target.split('/'))}${query}`, {
+        headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': size },
+        body,
+      });
+      if (res.status !== 200) throw failureOf(res);
+      const stored = JSON.parse(res.body.toString('utf8')) as StoredFileView;
+      context.output.result(stored, () =>
+        [`stored ${stored.path}: ${humanBytes(stored.size)} (${stored.size} bytes)`, `  sha256:   ${stored.sha256}`, imageSummary(stored.image)].join('\n'),
+      );
+    });
+}

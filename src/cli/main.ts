@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { cliContext } from './cli-context.js';
+import { checkCommand } from './commands/check-command.js';
+import { deviceCommands } from './commands/device-commands.js';
+import { fileCommands } from './commands/file-commands.js';
+import { inspectCommand } from './commands/inspect-command.js';
+import { uploadCommand } from './commands/upload-command.js';
+import { CliFailure, EXIT } from './exit-codes.js';
+
+const program = new Command('fuota')
+  .description('Drive a fuota firmware-update server from a terminal or a script.')
+  .option('--url <url>', 'the server (env FUOTA_URL; default https://localhost:50000)')
+  .option('-u, --username <name>', 'operator username (env FUOTA_USERNAME)')
+  .option('-p, --password <password>', 'operator password (env FUOTA_PASSWORD; prefer the variable: a flag shows in the process list)')
+  .option('--ca-cert <file>', 'PEM certificate to trust for the server, e.g. data/tls/cert.pem (env FUOTA_CA_CERT)')
+  .option('--json', 'print results as JSON, for scripts')
+  .addHelpText(
+    'after',
+    `
+Exit status: 0 done, 1 server error or unreachable, 2 usage, 3 refused credential,
+4 not found, 5 request refused (invalid input, image rejected).
+
+Example session:
+  export FUOTA_URL=https://fuota.example.net:50000 FUOTA_USERNAME=admin FUOTA_PASSWORD=... FUOTA_CA_CERT=cert.pem
+  fuota upload build/lamp.bin --as lamp/v2.0.0.bin
+  fuota assign 24:0A:C4:00:01:02 --from v1.9.0 --file lamp/v2.0.0.bin
+  fuota check 24:0A:C4:00:01:02 --version v1.9.0
+  fuota devices`,
+  )
+  .showHelpAfterError()
+  .exitOverride();
+
+const context = cliContext(program, process.env);
+uploadCommand(program, context);
+deviceCommands(program, context);
+fileCommands(program, context);
+checkCommand(program, context);
+inspectCommand(program, context);
+for (const command of program.commands) command.exitOverride();
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    // Help and version end "with an error" in commander's terms; they are a success here.
+    process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  } else if (error instanceof CliFailure) {
+    if (context.output.json) process.stdout.write(`${JSON.stringify({ error: error.message, exitCode: error.code, problem: error.problem ?? null }, null, 2)}\n`);
+    process.stderr.write(`fuota: ${error.message}\n`);
+    process.exitCode = error.code;
+  } else {
+    process.stderr.write(`fuota: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = EXIT.failed;
+  }
+}

@@ -1,0 +1,124 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+import { buildEspImage } from '../support/esp-image-builder.js';
+import type { RunningTestServer } from '../support/test-server.js';
+import { startTestServer, testCertificate, TEST_CREDENTIAL, TEST_DEVICE_CREDENTIAL } from '../support/test-server.js';
+
+const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+
+/** The `fuota` command as an operator runs it, against a real server, as a child process. */
+describe('e2e: the fuota CLI', () => {
+  let t: RunningTestServer;
+  let dir: string;
+  let env: Record<string, string>;
+  const image = buildEspImage({ version: 'v2.0.0', projectName: 'lamp', chip: 'esp32s3' });
+
+  before(async () => {
+    t = await startTestServer();
+    dir = await mkdtemp(join(tmpdir(), 'fuota-cli-'));
+    await writeFile(join(dir, 'ca.pem'), (await testCertificate()).cert);
+    await writeFile(join(dir, 'lamp.bin'), image);
+    await writeFile(join(dir, 'cut.bin'), image.subarray(0, 300));
+    env = {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      FUOTA_URL: `https://localhost:${t.server.address.port}`,
+      FUOTA_USERNAME: TEST_CREDENTIAL.username,
+      FUOTA_PASSWORD: TEST_CREDENTIAL.password,
+      FUOTA_CA_CERT: join(dir, 'ca.pem'),
+    };
+  });
+  after(async () => {
+    await t.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** Runs `fuota <args>` and returns its exit status and output. */
+  function fuota(args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+    return new Promise((resolve) => {
+      execFile(process.execPath, [CLI, ...args], { cwd: dir, env: { ...env, ...extraEnv } }, (error, stdout, stderr) => {
+        resolve({ code: error === null ? 0 : Number((error as { code?: number }).code ?? 1), stdout, stderr });
+      });
+    });
+  }
+  const json = async (args: string[], extraEnv: Record<string, string> = {}) => {
+    const result = await fuota(['--json', ...args], extraEnv);
+    return { ...result, value: JSON.parse(result.stdout) as Record<string, unknown> };
+  };
+
+  it('uploads an image and prints its size, SHA-256 and what the server read from it', async () => {
+    const text = await fuota(['upload', 'lamp.bin', '--as', 'lamp/v2.0.0.bin']);
+    expect(text.code, text.stderr).to.equal(0);
+    expect(text.stdout).to.include(`stored lamp/v2.0.0.bin: ${image.length} B`).and.include('version:  v2.0.0').and.include('chip:     esp32s3');
+    const again = await json(['upload', 'lamp.bin', '--as', 'lamp/copy.bin']);
+    expect(again.value).to.include({ path: 'lamp/copy.bin', size: image.length });
+    expect(again.value.image).to.include({ version: 'v2.0.0', projectName: 'lamp' });
+    expect(again.stderr).to.equal(''); // no progress bar when stderr is not a terminal
+  });
+
+  it('exits 5 with the server\'s reason when it refuses an image, and stores it with --no-validate', async () => {
+    const refused = await json(['upload', 'cut.bin']);
+    expect(refused.code).to.equal(5);
+    expect(refused.value.problem).to.include({ code: 'invalid-image', reason: 'truncated' });
+    expect((await fuota(['upload', 'cut.bin', '--no-validate'])).code).to.equal(0);
+  });
+
+  it('assigns, lists, checks as a device would, and unassigns', async () => {
+    expect((await fuota(['assign', '24:0A:C4:00:01:02', '--from', 'v1.9.0', '--file', 'lamp/v2.0.0.bin'])).code).to.equal(0);
+    const devices = await fuota(['devices']);
+    expect(devices.stdout.split('\n')[0]).to.match(/^DEVICE\s+FROM VERSION\s+OFFERED FILE$/);
+    expect(devices.stdout).to.match(/^24:0A:C4:00:01:02\s+v1\.9\.0\s+lamp\/v2\.0\.0\.bin$/m);
+    expect((await json(['devices'])).value).to.deep.equal([{ deviceId: '24:0A:C4:00:01:02', appVersion: 'v1.9.0', updateFilePath: 'lamp/v2.0.0.bin' }]);
+    const offered = await json(['check', '24:0A:C4:00:01:02', '--version', 'v1.9.0']);
+    expect(offered.code).to.equal(0);
+    expect(offered.value).to.deep.include({ outcome: 'update-offered' });
+    expect(offered.value.file).to.include({ path: 'lamp/v2.0.0.bin', size: image.length, version: 'v2.0.0' });
+    expect((await json(['check', '24:0A:C4:00:01:02', '--version', 'v2.0.0'])).value).to.include({ outcome: 'no-update' });
+    const unknown = await fuota(['check', 'nobody', '--version', 'v1']);
+    expect([unknown.code, unknown.stderr]).to.deep.equal([4, 'fuota: not found: the server has no row for this device (a device gets 404 and tries again later)\n']);
+    expect((await fuota(['unassign', '24:0A:C4:00:01:02'])).code).to.equal(0);
+    expect((await fuota(['unassign', '24:0A:C4:00:01:02'])).code).to.equal(4);
+  });
+
+  it('lists files and downloads one, verifying its size and SHA-256', async () => {
+    const files = await json(['files']);
+    expect((files.value as unknown as Array<{ path: string }>).map((file) => file.path)).to.include('lamp/v2.0.0.bin');
+    const download = await json(['download', 'lamp/v2.0.0.bin', '-o', 'back.bin']);
+    expect(download.value).to.include({ size: image.length, verified: true });
+    expect((await readFile(join(dir, 'back.bin'))).equals(image)).to.equal(true);
+    expect((await fuota(['download', 'lamp/none.bin'])).code).to.equal(4);
+  });
+
+  it('inspects an image offline: exit 0 when the server would take it, 5 with the reason when not', async () => {
+    const good = await json(['inspect', 'lamp.bin']);
+    expect(good.code).to.equal(0);
+    expect(good.value).to.include({ accepted: true, size: image.length });
+    const bad = await json(['inspect', 'cut.bin']);
+    expect(bad.code).to.equal(5);
+    expect(bad.value).to.include({ accepted: false, reason: 'truncated' });
+  });
+
+  it('tells failures apart by exit status: credential 3, usage 2, unreachable 1', async () => {
+    expect((await fuota(['devices'], { FUOTA_PASSWORD: 'wrong' })).code).to.equal(3);
+    expect((await fuota(['devices'], { FUOTA_USERNAME: TEST_DEVICE_CREDENTIAL.username, FUOTA_PASSWORD: TEST_DEVICE_CREDENTIAL.password })).code).to.equal(3);
+    expect((await fuota(['frobnicate'])).code).to.equal(2);
+    expect((await fuota(['assign', 'd1'])).code).to.equal(2);
+    expect((await fuota(['upload', 'no-such.bin'])).code).to.equal(2);
+    expect((await fuota(['devices'], { FUOTA_URL: 'http://localhost:1' })).code).to.equal(2);
+    expect((await fuota(['devices'], { FUOTA_URL: 'https://127.0.0.1:1' })).code).to.equal(1);
+  });
+
+  it('has --help with examples on every command', async () => {
+    const top = await fuota(['--help']);
+    expect(top.code).to.equal(0);
+    expect(top.stdout).to.include('Example session');
+    for (const command of ['upload', 'assign', 'unassign', 'devices', 'files', 'check', 'download', 'inspect']) {
+      const help = await fuota([command, '--help']);
+      expect(help.code, command).to.equal(0);
+      expect(help.stdout, command).to.match(/Examples?:\n {2}fuota /);
+    }
+  });
+});
