@@ -6,7 +6,10 @@ import { DomainError } from './domain-error.js';
  */
 export type AppVersion = string & { readonly __brand: 'AppVersion' };
 
-const APP_VERSION = /^[\x20\x21\x23-\x7E]{1,31}$/;
+/** The rule as a pattern, for the HTTP adapter's schemas and the API description. */
+export const APP_VERSION_PATTERN = /^[\x20\x21\x23-\x7E]{1,31}$/;
+export const APP_VERSION_RULE = 'app version must be 1-31 printable ASCII characters without a double quote';
+const APP_VERSION = APP_VERSION_PATTERN;
 
 export function isAppVersion(raw: string): raw is AppVersion {
   return APP_VERSION.test(raw);
@@ -14,10 +17,7 @@ export function isAppVersion(raw: string): raw is AppVersion {
 
 export function parseAppVersion(raw: string): AppVersion {
   if (!isAppVersion(raw)) {
-    throw new DomainError(
-      'invalid-app-version',
-      'app version must be 1-31 printable ASCII characters without a double quote',
-    );
+    throw new DomainError('invalid-app-version', APP_VERSION_RULE);
   }
   return raw;
 }

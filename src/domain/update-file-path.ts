@@ -8,22 +8,20 @@ import { DomainError } from './domain-error.js';
  */
 export type UpdateFilePath = string & { readonly __brand: 'UpdateFilePath' };
 
-const SEGMENT = /^[A-Za-z0-9_+-][A-Za-z0-9._+-]*$/;
-const MAX_BYTES = 200;
+/** The rule as a pattern (with the length limit below), for the HTTP adapter's schemas and the API description. */
+export const UPDATE_FILE_PATH_PATTERN = /^[A-Za-z0-9_+-][A-Za-z0-9._+-]*(?:\/[A-Za-z0-9_+-][A-Za-z0-9._+-]*)*$/;
+/** Bytes and characters alike: the pattern admits ASCII only. */
+export const UPDATE_FILE_PATH_MAX_LENGTH = 200;
+export const UPDATE_FILE_PATH_RULE =
+  'update file path must be 1-200 bytes of /-separated segments of A-Z a-z 0-9 . _ + -, none empty or starting with a dot';
 
 export function isUpdateFilePath(raw: string): raw is UpdateFilePath {
-  // The allowed characters are ASCII, so the length in characters is the length in bytes.
-  if (raw.length === 0 || raw.length > MAX_BYTES) return false;
-  return raw.split('/').every((segment) => SEGMENT.test(segment));
+  return raw.length <= UPDATE_FILE_PATH_MAX_LENGTH && UPDATE_FILE_PATH_PATTERN.test(raw);
 }
 
 export function parseUpdateFilePath(raw: string): UpdateFilePath {
   if (!isUpdateFilePath(raw)) {
-    throw new DomainError(
-      'invalid-file-path',
-      'update file path must be 1-200 bytes of /-separated segments of A-Z a-z 0-9 . _ + -, ' +
-        'none empty or starting with a dot',
-    );
+    throw new DomainError('invalid-file-path', UPDATE_FILE_PATH_RULE);
   }
   return raw;
 }

@@ -1,5 +1,6 @@
 import type { AppVersion } from '../../../domain/app-version.js';
-import { parseAppVersion } from '../../../domain/app-version.js';
+import { appVersionSchema } from './api-schemas.js';
+import { validated } from './edge-validation.js';
 import { DomainError } from '../../../domain/domain-error.js';
 
 /**
@@ -19,7 +20,7 @@ export function appVersionFromQuery(querystring: string): AppVersion {
       values.length === 0 ? 'the app_ver query parameter is required' : 'app_ver must be given once',
     );
   }
-  return parseAppVersion(values[0] ?? '');
+  return validated(appVersionSchema, values[0] ?? '', 'invalid-app-version');
 }
 
 function decode(text: string): string {

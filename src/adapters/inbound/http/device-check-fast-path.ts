@@ -1,7 +1,8 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { parseDeviceId } from '../../../domain/device-id.js';
+import { deviceIdSchema } from './api-schemas.js';
 import { appVersionFromQuery } from './app-version-query.js';
+import { validated } from './edge-validation.js';
 import { deviceCheckAnswer } from './device-check-answer.js';
 import type { KoaAppDependencies } from './koa-app.js';
 import { requestPrincipal } from './request-principal.js';
@@ -30,7 +31,7 @@ export function withDeviceCheckFastPath(
     if (outcome.kind !== 'authenticated') return false;
     let deviceId, running;
     try {
-      deviceId = parseDeviceId(decodeURIComponent(match[1] ?? ''));
+      deviceId = validated(deviceIdSchema, decodeURIComponent(match[1] ?? ''), 'invalid-device-id');
       running = appVersionFromQuery(match[2] ?? '');
     } catch {
       return false;

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { METHODS } from 'node:http';
 import Router from '@koa/router';
 import Koa from 'koa';
@@ -6,6 +7,7 @@ import type { Authenticator } from '../../../app/auth/authenticator.js';
 import type { Logger } from '../../../ports/logger.port.js';
 import type { HttpMetrics } from './http-metrics.js';
 import { metricsRoutes } from './routes/metrics-routes.js';
+import { openApiRoutes } from './routes/openapi-routes.js';
 import { basicAuth } from './middleware/basic-auth.js';
 import { errorResponder } from './middleware/error-responder.js';
 import { healthEndpoint } from './middleware/health-endpoint.js';
@@ -25,9 +27,11 @@ export interface KoaAppDependencies {
   readonly metrics: HttpMetrics;
 }
 
-/** The HTTP API of design.md section 3 as a Koa application (transport-agnostic). */
-export function createKoaApp({ useCases, authenticator, authFailures, logger, metrics }: KoaAppDependencies): Koa {
-  const app = new Koa();
+// The version the OpenAPI document states: the package's, read once.
+const API_VERSION = (JSON.parse(readFileSync(new URL('../../../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/** Every route of the API (each described in openapi/api-operations.ts; a test holds them equal). */
+export function createApiRouter(useCases: HttpUseCases, metrics: HttpMetrics): Router {
   // Every method Node parses is "implemented", so a wrong method on a known route is a 405
   // (with Allow), never the router's 501.
   const router = new Router({ methods: [...METHODS] });
@@ -36,6 +40,14 @@ export function createKoaApp({ useCases, authenticator, authFailures, logger, me
   apiRoutes(router, useCases);
   deviceCredentialRoutes(router, useCases);
   metricsRoutes(router, metrics);
+  openApiRoutes(router, API_VERSION);
+  return router;
+}
+
+/** The HTTP API of design.md section 3 as a Koa application (transport-agnostic). */
+export function createKoaApp({ useCases, authenticator, authFailures, logger, metrics }: KoaAppDependencies): Koa {
+  const app = new Koa();
+  const router = createApiRouter(useCases, metrics);
 
   app.use(requestLogger(logger, metrics));
   app.use(errorResponder(logger));

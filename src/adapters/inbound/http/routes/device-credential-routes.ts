@@ -1,5 +1,6 @@
 import type Router from '@koa/router';
-import { parseDeviceId } from '../../../../domain/device-id.js';
+import { deviceIdSchema } from '../api-schemas.js';
+import { validated } from '../edge-validation.js';
 import { operatorOnly } from '../middleware/basic-auth.js';
 import { mayHaveUnreadBody } from '../unread-body.js';
 import type { HttpUseCases } from '../use-cases.js';
@@ -14,7 +15,7 @@ export function deviceCredentialRoutes(router: Router, useCases: HttpUseCases): 
   router.post(PATH, operatorOnly(), async (ctx) => {
     // Nothing is read from a body: close rather than leave one unread on a kept-alive connection.
     if (mayHaveUnreadBody(ctx.req)) ctx.set('Connection', 'close');
-    const provisioned = await useCases.provisionDeviceCredential.execute(parseDeviceId(ctx.params.id ?? ''));
+    const provisioned = await useCases.provisionDeviceCredential.execute(validated(deviceIdSchema, ctx.params.id, 'invalid-device-id'));
     ctx.status = 201;
     // The secret is in this answer only: no cache may keep it.
     ctx.set('Cache-Control', 'no-store');
@@ -22,11 +23,11 @@ export function deviceCredentialRoutes(router: Router, useCases: HttpUseCases): 
   });
 
   router.get(PATH, operatorOnly(), async (ctx) => {
-    ctx.body = await useCases.deviceCredentialStatus.execute(parseDeviceId(ctx.params.id ?? ''));
+    ctx.body = await useCases.deviceCredentialStatus.execute(validated(deviceIdSchema, ctx.params.id, 'invalid-device-id'));
   });
 
   router.delete(PATH, operatorOnly(), async (ctx) => {
-    const deviceId = parseDeviceId(ctx.params.id ?? '');
+    const deviceId = validated(deviceIdSchema, ctx.params.id, 'invalid-device-id');
     await useCases.revokeDeviceCredential.execute(deviceId);
     ctx.body = { revoked: deviceId };
   });

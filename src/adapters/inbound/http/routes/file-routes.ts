@@ -3,7 +3,8 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { DomainError, isDomainError } from '../../../../domain/domain-error.js';
 import type { UpdateFilePath } from '../../../../domain/update-file-path.js';
-import { parseUpdateFilePath } from '../../../../domain/update-file-path.js';
+import { updateFilePathSchema, validateFlagSchema } from '../api-schemas.js';
+import { validated } from '../edge-validation.js';
 import { evaluateRange } from '../byte-range-request.js';
 import { noneMatchSatisfied, rangeStillValid, strongEtag } from '../conditional-request.js';
 import { problem, sendProblem } from '../problem.js';
@@ -15,7 +16,7 @@ import type { HttpUseCases } from '../use-cases.js';
 /** The update path of `/files/<path>`, percent-decoded by the router, then validated. */
 export function filePath(ctx: Context): UpdateFilePath {
   const raw: unknown = ctx.params.path;
-  return parseUpdateFilePath(Array.isArray(raw) ? raw.join('/') : String(raw ?? ''));
+  return validated(updateFilePathSchema, Array.isArray(raw) ? raw.join('/') : String(raw ?? ''), 'invalid-file-path');
 }
 
 /** Refuses a declared-too-large upload before reading any of it. */
@@ -29,10 +30,8 @@ function checkDeclaredLength(ctx: Context, maxBytes: number): void {
 /** `?validate=false` stores bytes that are not an ESP-IDF image (for operators who serve other binaries). */
 function validationChoice(ctx: Context): boolean | undefined {
   const value = ctx.query.validate;
-  if (value === undefined) return undefined;
-  if (value === 'false' || value === '0') return false;
-  if (value === 'true' || value === '1') return true;
-  throw new DomainError('invalid-record', 'validate must be true or false');
+  // Given twice, it arrives as an array, which the schema refuses like any other bad value.
+  return value === undefined ? undefined : validated(validateFlagSchema, value, 'invalid-record');
 }
 
 export function fileRoutes(router: Router, useCases: HttpUseCases, metrics: HttpMetrics): void {

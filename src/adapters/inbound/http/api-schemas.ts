@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import { APP_VERSION_PATTERN, APP_VERSION_RULE } from '../../../domain/app-version.js';
+import type { AppVersion } from '../../../domain/app-version.js';
+import { DEVICE_ID_PATTERN, DEVICE_ID_RULE } from '../../../domain/device-id.js';
+import type { DeviceId } from '../../../domain/device-id.js';
+import { UPDATE_FILE_PATH_MAX_LENGTH, UPDATE_FILE_PATH_PATTERN, UPDATE_FILE_PATH_RULE } from '../../../domain/update-file-path.js';
+import type { UpdateFilePath } from '../../../domain/update-file-path.js';
+
+/*
+ * The schemas the HTTP adapter validates requests with, and that the OpenAPI document is made
+ * from: one description of the API, not two. Patterns and messages come from the domain.
+ */
+
+export const deviceIdSchema = z
+  .string()
+  .regex(DEVICE_ID_PATTERN, DEVICE_ID_RULE)
+  .transform((raw) => raw as DeviceId)
+  .meta({ description: 'A device id: 1-64 of A-Z a-z 0-9 : . _ - (a MAC address fits).', example: '24:0A:C4:00:01:02' });
+
+export const appVersionSchema = z
+  .string()
+  .regex(APP_VERSION_PATTERN, APP_VERSION_RULE)
+  .transform((raw) => raw as AppVersion)
+  .meta({ description: 'The version the device runs (esp_app_desc_t.version): 1-31 printable ASCII, no double quote.', example: 'v1.9.0' });
+
+export const updateFilePathSchema = z
+  .string()
+  .max(UPDATE_FILE_PATH_MAX_LENGTH, UPDATE_FILE_PATH_RULE)
+  .regex(UPDATE_FILE_PATH_PATTERN, UPDATE_FILE_PATH_RULE)
+  .transform((raw) => raw as UpdateFilePath)
+  .meta({ description: 'An update path: /-separated segments of A-Z a-z 0-9 . _ + -, none starting with a dot; 1-200 bytes.', example: 'lamp/v2.0.0.bin' });
+
+export const validateFlagSchema = z
+  .enum(['true', 'false', '1', '0'], { message: 'validate must be true or false' })
+  .transform((raw) => raw === 'true' || raw === '1')
+  .meta({ description: 'false: store bytes that are not an ESP-IDF application image.' });
+
+export const deviceRecordCsvSchema = z.string().max(16 * 1024).meta({
+  description: 'One seed CSV record: "<device_id>","<app_ver>","<update_file_path>" (quotes inside fields doubled).',
+  example: '"24:0A:C4:00:01:02","v1.9.0","lamp/v2.0.0.bin"',
+});
+
+export const espImageInfoSchema = z
+  .object({
+    chip: z.string(),
+    chipId: z.int(),
+    minChipRev: z.int(),
+    minChipRevFull: z.int(),
+    maxChipRevFull: z.int(),
+    segmentCount: z.int(),
+    hashAppended: z.boolean(),
+    imageLength: z.int(),
+    projectName: z.string(),
+    version: z.string(),
+    idfVersion: z.string(),
+    secureVersion: z.int(),
+    elfSha256: z.string(),
+    compileDate: z.string(),
+    compileTime: z.string(),
+    signed: z.boolean(),
+    signatureBlocks: z.int(),
+  })
+  .meta({ id: 'EspImageInfo', description: 'What the server read from an ESP-IDF application image.' });
+
+export const updateFileViewSchema = z
+  .object({
+    path: z.string(),
+    size: z.int(),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    storedAt: z.string(),
+    image: espImageInfoSchema.nullable(),
+  })
+  .meta({ id: 'UpdateFile', description: 'A stored update file.' });
+
+export const deviceRecordSchema = z
+  .object({ deviceId: z.string(), appVersion: z.string(), updateFilePath: z.string() })
+  .meta({ id: 'DeviceRecord', description: 'A device row: the device running appVersion is offered updateFilePath.' });
+
+export const provisionedCredentialSchema = z
+  .object({ deviceId: z.string(), username: z.string(), password: z.string(), createdAt: z.string() })
+  .meta({ id: 'ProvisionedDeviceCredential', description: 'A new device credential; the password is shown this once.' });
+
+export const credentialStatusSchema = z
+  .object({ deviceId: z.string(), createdAt: z.string() })
+  .meta({ id: 'DeviceCredentialStatus', description: 'That a device has its own credential, and since when.' });
+
+export const healthSchema = z
+  .object({ status: z.enum(['ok', 'failing']), checks: z.record(z.string(), z.enum(['ok', 'failing'])) })
+  .meta({ id: 'Health', description: 'Whether the database and the file store read and write.' });
+
+export const problemSchema = z
+  .object({ type: z.string(), title: z.string(), status: z.int(), code: z.string(), detail: z.string(), reason: z.string().optional() })
+  .meta({ id: 'Problem', description: 'An RFC 9457 problem document; code is the stable reason.' });

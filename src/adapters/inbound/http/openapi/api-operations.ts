@@ -1,0 +1,167 @@
+import type { z } from 'zod';
+import {
+  appVersionSchema,
+  credentialStatusSchema,
+  deviceIdSchema,
+  deviceRecordCsvSchema,
+  deviceRecordSchema,
+  healthSchema,
+  provisionedCredentialSchema,
+  updateFilePathSchema,
+  updateFileViewSchema,
+  validateFlagSchema,
+} from '../api-schemas.js';
+
+/** A body: a schema (JSON or text), or raw bytes. */
+export interface BodySpec {
+  readonly contentType: string;
+  readonly schema?: z.ZodType;
+  readonly binary?: boolean;
+  readonly array?: boolean;
+}
+
+export interface ResponseSpec extends Partial<BodySpec> {
+  readonly description: string;
+}
+
+/** One operation of the API, as the OpenAPI document describes it. */
+export interface ApiOperation {
+  readonly method: 'get' | 'head' | 'put' | 'post' | 'delete';
+  /** The Koa route pattern (`/devices/:id`, `/files/*path`). */
+  readonly route: string;
+  readonly operationId: string;
+  readonly summary: string;
+  /** `public`: no credential; `any`: device or operator; `operator`: operators only. */
+  readonly access: 'public' | 'any' | 'operator';
+  readonly pathParams?: Readonly<Record<string, z.ZodType>>;
+  readonly query?: Readonly<Record<string, { schema: z.ZodType; required: boolean }>>;
+  readonly headers?: readonly string[];
+  readonly requestBody?: BodySpec;
+  readonly responses: Readonly<Record<string, ResponseSpec>>;
+}
+
+const id = { id: deviceIdSchema };
+const path = { path: updateFilePathSchema };
+const csv = { contentType: 'text/csv' };
+const bytes = { contentType: 'application/octet-stream', binary: true };
+const json = (schema: z.ZodType, array = false) => ({ contentType: 'application/json', schema, array });
+const download = ['Range', 'If-None-Match', 'If-Range'];
+
+/**
+ * Every operation the server answers. The router's routes are checked against this list by a
+ * test, so a route cannot be added without describing it.
+ */
+export const API_OPERATIONS: readonly ApiOperation[] = [
+  {
+    method: 'get', route: '/devices/:id', operationId: 'checkForUpdate', access: 'any',
+    summary: 'A device asks whether there is an update for the version it runs.',
+    pathParams: id, query: { app_ver: { schema: appVersionSchema, required: true } },
+    responses: {
+      200: { description: 'The bare update path (no quotes, no newline), with X-Firmware-Size, -SHA256, -Version.', ...csv },
+      204: { description: 'The device is known and runs another version than its row\'s.' },
+      400: { description: 'app_ver missing, empty, repeated or invalid, or a malformed id.' },
+      404: { description: 'Unknown device, or its update file is not stored.' },
+    },
+  },
+  {
+    method: 'head', route: '/devices/:id', operationId: 'checkForUpdateHead', access: 'any',
+    summary: 'The check\'s answer without its body.',
+    pathParams: id, query: { app_ver: { schema: appVersionSchema, required: true } },
+    responses: { 200: { description: 'An update is offered.' }, 204: { description: 'No update.' }, 404: { description: 'Unknown device or missing file.' } },
+  },
+  {
+    method: 'put', route: '/devices/:id', operationId: 'assignUpdate', access: 'operator',
+    summary: 'Adds or replaces the device\'s row (the seed\'s CSV record).',
+    pathParams: id, requestBody: { ...csv, schema: deviceRecordCsvSchema },
+    responses: {
+      200: { description: 'Stored and durable.', ...json(deviceRecordSchema) },
+      400: { description: 'Not exactly one record of 3 valid fields, or the id differs from the path\'s.' },
+      409: { description: 'The file is an image of the version the row updates from (a reinstall loop).' },
+    },
+  },
+  {
+    method: 'delete', route: '/devices/:id', operationId: 'removeDevice', access: 'operator',
+    summary: 'Deletes the device\'s row (the file stays stored).',
+    pathParams: id,
+    responses: { 200: { description: 'Deleted.' }, 404: { description: 'No such row.' } },
+  },
+  {
+    method: 'get', route: '/devices', operationId: 'listDevices', access: 'operator',
+    summary: 'Every row as seed CSV, sorted by device id.',
+    responses: { 200: { description: '"<device_id>","<app_ver>","<update_file_path>" lines.', ...csv } },
+  },
+  {
+    method: 'get', route: '/files/*path', operationId: 'downloadFile', access: 'any',
+    summary: 'Downloads an update file: whole, one range, or conditionally (ETag = SHA-256).',
+    pathParams: path, headers: download,
+    responses: {
+      200: { description: 'The file.', ...bytes },
+      206: { description: 'The requested range, with Content-Range.', ...bytes },
+      304: { description: 'If-None-Match matched the ETag.' },
+      404: { description: 'No such file (or, for a device with its own credential, not its file).' },
+      416: { description: 'The range lies outside the file; Content-Range: bytes */<size>.' },
+    },
+  },
+  {
+    method: 'head', route: '/files/*path', operationId: 'describeFile', access: 'any',
+    summary: 'The download\'s headers (Content-Length, ETag, Accept-Ranges) without the bytes.',
+    pathParams: path, headers: download,
+    responses: { 200: { description: 'The file exists.' }, 404: { description: 'No such file.' } },
+  },
+  {
+    method: 'put', route: '/files/*path', operationId: 'uploadFile', access: 'operator',
+    summary: 'Stores an update file (streamed, hashed, fsynced, then published whole).',
+    pathParams: path, query: { validate: { schema: validateFlagSchema, required: false } }, requestBody: bytes,
+    responses: {
+      200: { description: 'Stored and durable.', ...json(updateFileViewSchema) },
+      400: { description: 'Malformed path, or the upload ended early.' },
+      409: { description: 'The path collides with a directory or a file in the store.' },
+      413: { description: 'Larger than FUOTA_MAX_UPLOAD_BYTES.' },
+      422: { description: 'Not a valid ESP-IDF application image; reason says why.' },
+    },
+  },
+  {
+    method: 'get', route: '/api/v1/files', operationId: 'listFiles', access: 'operator',
+    summary: 'Every stored file with what the server read from it.',
+    responses: { 200: { description: 'The files.', ...json(updateFileViewSchema, true) } },
+  },
+  {
+    method: 'get', route: '/api/v1/files/*path', operationId: 'getFile', access: 'operator',
+    summary: 'One stored file with what the server read from it.',
+    pathParams: path,
+    responses: { 200: { description: 'The file.', ...json(updateFileViewSchema) }, 404: { description: 'No such file.' } },
+  },
+  {
+    method: 'post', route: '/api/v1/devices/:id/credentials', operationId: 'provisionDeviceCredential', access: 'operator',
+    summary: 'Gives the device its own credential (replacing any earlier one); the secret is shown once.',
+    pathParams: id,
+    responses: { 201: { description: 'Provisioned.', ...json(provisionedCredentialSchema) } },
+  },
+  {
+    method: 'get', route: '/api/v1/devices/:id/credentials', operationId: 'deviceCredentialStatus', access: 'operator',
+    summary: 'Whether the device has its own credential, and since when.',
+    pathParams: id,
+    responses: { 200: { description: 'It has one.', ...json(credentialStatusSchema) }, 404: { description: 'It has none.' } },
+  },
+  {
+    method: 'delete', route: '/api/v1/devices/:id/credentials', operationId: 'revokeDeviceCredential', access: 'operator',
+    summary: 'Revokes the device\'s own credential.',
+    pathParams: id,
+    responses: { 200: { description: 'Revoked.' }, 404: { description: 'It had none.' } },
+  },
+  {
+    method: 'get', route: '/api/v1/openapi.json', operationId: 'openApiDocument', access: 'any',
+    summary: 'This document.',
+    responses: { 200: { description: 'OpenAPI 3.1.', contentType: 'application/json' } },
+  },
+  {
+    method: 'get', route: '/metrics', operationId: 'metrics', access: 'operator',
+    summary: 'Prometheus metrics (text exposition format).',
+    responses: { 200: { description: 'Metrics.', contentType: 'text/plain' } },
+  },
+  {
+    method: 'get', route: '/healthz', operationId: 'health', access: 'public',
+    summary: 'Whether the database and the file store read and write; no credential needed.',
+    responses: { 200: { description: 'Healthy.', ...json(healthSchema) }, 503: { description: 'A part is failing.', ...json(healthSchema) } },
+  },
+];
