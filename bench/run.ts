@@ -50,7 +50,7 @@ function fuotaEnv(dataDir: string): Record<string, string> {
 }
 
 async function startFuota(dataDir: string): Promise<RunningProcess> {
-  return startNode(MAIN, fuotaEnv(dataDir), /fuota listening .*local=https:\/\/[^ ]+:(\d+)\n/);
+  return startNode(MAIN, fuotaEnv(dataDir), /"local":"https:\/\/[^"]+:(\d+)"[^\n]*"msg":"fuota listening"/);
 }
 
 /** Measures `work` against a server: its CPU seconds and the work's own result. */

@@ -2,7 +2,8 @@
 // Decorator metadata (inversify, and tsyringe inside @peculiar/x509) needs this before anything.
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
-import { ConsoleLogger } from '../adapters/outbound/logging/console-logger.js';
+import { PinoLogger } from '../adapters/outbound/logging/pino-logger.js';
+import { loadLogLevel } from './config/load-config.js';
 import { ConfigError } from './config/config-error.js';
 import { healthcheckCommand } from './commands/healthcheck-command.js';
 import { importSeedCommand } from './commands/import-seed-command.js';
@@ -34,7 +35,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
-  const logger = new ConsoleLogger();
+  const logger = PinoLogger.toStdout(loadLogLevel(process.env));
   switch (command) {
     case 'serve':
       if (rest.length > 0) break;

@@ -1,4 +1,6 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,11 +8,21 @@ import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { HttpsTestClient } from '../support/https-client.js';
 import type { StartedProgram } from '../support/started-program.js';
-import { runProgram, startProgram as start } from '../support/started-program.js';
+import { MAIN, runProgram, startProgram as start } from '../support/started-program.js';
+import { findLog, logRecords } from '../support/log-records.js';
 import { requireTool } from '../support/tools.js';
 import { buildEspImage } from '../support/esp-image-builder.js';
 
 const run = promisify(execFile);
+
+/** A TCP port nothing listens on right now. */
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
 
 /** The program as a user starts it: defaults, generated files, configuration errors, restarts. */
 describe('e2e: the started program', () => {
@@ -38,8 +50,8 @@ describe('e2e: the started program', () => {
     const first = await startProgram(base());
     const password = /password: (\S+)/.exec(first.output())?.[1];
     expect(password, first.output()).to.be.a('string').with.length.above(20);
-    expect(first.output()).to.match(/TLS certificate path=\S+\/data\/tls\/cert\.pem source=generated/);
-    expect(first.output()).to.match(/data dir path=\S+\/data/);
+    expect(findLog(first.output(), 'TLS certificate', { path: /\/data\/tls\/cert\.pem$/, source: 'generated' }), first.output()).to.not.equal(undefined);
+    expect(findLog(first.output(), 'data dir', { path: /\/data$/ })).to.not.equal(undefined);
     const cert = await readFile(join(dir, 'data', 'tls', 'cert.pem'), 'utf8');
     const client = (port: number, pw: string) => new HttpsTestClient(`https://localhost:${port}`, cert, { username: 'fuota', password: pw });
     expect((await client(first.port, password!).get('/devices')).status).to.equal(200);
@@ -54,7 +66,8 @@ describe('e2e: the started program', () => {
 
     const second = await startProgram(base());
     expect(second.output()).to.not.match(/password:/);
-    expect(second.output()).to.match(/source=stored/);
+    expect(findLog(second.output(), 'TLS certificate', { source: 'stored' })).to.not.equal(undefined);
+    expect(findLog(second.output(), 'credential', { source: 'stored' })).to.not.equal(undefined);
     expect(await readFile(join(dir, 'data', 'tls', 'cert.pem'), 'utf8')).to.equal(cert);
     expect((await client(second.port, password!).get('/devices')).status).to.equal(200);
     expect(await second.stop()).to.equal(0);
@@ -69,7 +82,8 @@ describe('e2e: the started program', () => {
       FUOTA_OPERATOR_PASSWORD: 'admin-secret',
     });
     expect(program.output()).to.not.match(/password:/);
-    expect(program.output()).to.match(/credential username=admin role=operator/).and.match(/credential username=fleet role=device/);
+    expect(findLog(program.output(), 'credential', { username: 'admin', role: 'operator' })).to.not.equal(undefined);
+    expect(findLog(program.output(), 'credential', { username: 'fleet', role: 'device' })).to.not.equal(undefined);
     const cert = await readFile(join(dir, 'data', 'tls', 'cert.pem'), 'utf8');
     const as = (username: string, password: string) => new HttpsTestClient(`https://localhost:${program.port}`, cert, { username, password });
     expect((await as('admin', 'admin-secret').get('/devices')).status).to.equal(200);
@@ -107,6 +121,45 @@ describe('e2e: the started program', () => {
     await program.stop();
     const stopped = await runProgram(env, ['healthcheck']);
     expect([stopped.code, stopped.output]).to.deep.equal([1, 'unhealthy: no answer\n']);
+  });
+
+  it('logs JSON lines with a request id it also answers with, and honours FUOTA_LOG_LEVEL', async () => {
+    const program = await startProgram({ ...base(), FUOTA_PASSWORD: 'pw' });
+    const cert = await readFile(join(dir, 'data', 'tls', 'cert.pem'), 'utf8');
+    const client = new HttpsTestClient(`https://localhost:${program.port}`, cert, { username: 'fuota', password: 'pw' });
+    const own = await client.get('/devices', { headers: { 'X-Request-Id': 'trace-42' } });
+    const generated = await client.get('/devices/nobody?app_ver=1');
+    expect(own.headers['x-request-id']).to.equal('trace-42');
+    expect(generated.headers['x-request-id']).to.match(/^[0-9a-f-]{36}$/);
+    expect(await program.stop()).to.equal(0);
+    const records = logRecords(program.output());
+    expect(records.length).to.be.above(4);
+    for (const record of records) expect(record).to.include.keys('level', 'time', 'msg');
+    expect(findLog(program.output(), 'request', { path: '/devices', status: 200, reqId: 'trace-42' })).to.not.equal(undefined);
+    expect(findLog(program.output(), 'request', { path: '/devices/nobody', status: 404, reqId: generated.headers['x-request-id'] })).to.not.equal(undefined);
+
+    // At warn, not even the "listening" line comes: find the server by its port instead.
+    const port = await freePort();
+    const quiet = spawn(process.execPath, [MAIN, 'serve'], {
+      env: { PATH: process.env.PATH ?? '', ...base(), FUOTA_PORT: String(port), FUOTA_PASSWORD: 'pw', FUOTA_LOG_LEVEL: 'warn' },
+    });
+    let quietOutput = '';
+    quiet.stdout.on('data', (chunk: Buffer) => (quietOutput += chunk.toString()));
+    try {
+      const quietClient = new HttpsTestClient(`https://localhost:${port}`, cert, { username: 'fuota', password: 'pw' });
+      for (let attempt = 0; ; attempt += 1) {
+        const answer = await quietClient.get('/devices').catch(() => undefined);
+        if (answer?.status === 200) break;
+        if (attempt > 100) throw new Error(`the quiet server did not answer: ${quietOutput}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    } finally {
+      quiet.kill('SIGTERM');
+      await once(quiet, 'exit');
+    }
+    expect(quietOutput).to.equal('');
+    const invalid = await runProgram({ ...base(), FUOTA_LOG_LEVEL: 'chatty' }, ['serve']);
+    expect([invalid.code, invalid.output]).to.deep.equal([2, 'fuota: configuration error: FUOTA_LOG_LEVEL: must be one of trace, debug, info, warn, error, fatal, silent (got "chatty")\n']);
   });
 
   it('refuses a second process on the same data dir', async () => {
@@ -153,7 +206,7 @@ describe('e2e: the started program', () => {
       US_AUTH_PASSWORD: 'secret',
     });
     try {
-      expect(program.output()).to.match(/TLS certificate path=\S+ca_cert\.pem source=configured/);
+      expect(findLog(program.output(), 'TLS certificate', { path: /ca_cert\.pem$/, source: 'configured' })).to.not.equal(undefined);
       const { stdout } = await run('curl', ['-sS', '-u', 'seed:secret', '--cacert', join(dir, 'ca_cert.pem'), '-o', '/dev/null', '-w', '%{http_code}', `https://localhost:${program.port}/devices`]);
       expect(stdout).to.equal('200');
     } finally {

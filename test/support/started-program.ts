@@ -23,9 +23,14 @@ export async function startProgram(env: Record<string, string>, args: string[] =
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the server did not start:\n${output}`)), 20_000);
+    const timer = setTimeout(() => {
+      // Killed, or its open pipes would keep the test run alive after the failure.
+      clearInterval(poll);
+      child.kill('SIGKILL');
+      reject(new Error(`the server did not start:\n${output}`));
+    }, 20_000);
     const poll = setInterval(() => {
-      const match = /fuota listening .*local=https:\/\/[^ ]+:(\d+)\n/.exec(output);
+      const match = /"local":"https:\/\/[^"]+:(\d+)"[^\n]*"msg":"fuota listening"/.exec(output);
       if (match?.[1] !== undefined) {
         clearInterval(poll);
         clearTimeout(timer);

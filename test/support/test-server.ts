@@ -36,6 +36,7 @@ export class RecordingLogger implements Logger {
   error(message: string, fields?: Record<string, unknown>): void {
     this.lines.push(`error ${message} ${JSON.stringify(fields ?? {})}`);
   }
+  async flush(): Promise<void> {}
 }
 
 export interface RunningTestServer {
@@ -68,6 +69,7 @@ export async function startTestServer(
     validateImages: options.validateImages ?? true,
     authFailuresPerMinute: options.authFailuresPerMinute ?? 20,
     authCooldownSeconds: options.authCooldownSeconds ?? 60,
+    logLevel: 'info',
   };
   const storage = dataDir === undefined ? memoryStorage() : await openDiskStorage(dataLayout(dataDir));
   const tls = await testCertificate();

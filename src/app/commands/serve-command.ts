@@ -41,8 +41,8 @@ export async function serveCommand(env: NodeJS.ProcessEnv, logger: Logger): Prom
     if (config.deviceCredential !== undefined) logger.info('credential', { username: config.deviceCredential.username, role: 'device', source: 'environment' });
     if (credential?.generatedPassword !== undefined) {
       // Written straight to the terminal, never through the logger: shown this once only. The
-      // logger writes once per event-loop turn, so wait one for its lines to come first.
-      await new Promise((resolve) => setImmediate(resolve));
+      // logger writes asynchronously, so let its lines out first.
+      await logger.flush();
       process.stdout.write(
         `\n  Generated credential (shown only now; only its hash is kept in ${layout.credentialFile}):\n` +
           `    username: ${config.username}\n    password: ${credential.generatedPassword}\n` +

@@ -24,6 +24,11 @@ export interface Config {
   readonly authFailuresPerMinute: number;
   /** How long such an address is refused. */
   readonly authCooldownSeconds: number;
+  /** The least severe log level written (FUOTA_LOG_LEVEL). */
+  readonly logLevel: LogLevel;
 }
+
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export const CONFIG = Symbol.for('fuota.Config');

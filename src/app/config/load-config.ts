@@ -1,7 +1,8 @@
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import type { Config } from './config.js';
+import type { Config, LogLevel } from './config.js';
+import { LOG_LEVELS } from './config.js';
 import { ConfigError } from './config-error.js';
 
 /** Seed variable names still honoured, so a seed deployment's environment works unchanged. */
@@ -25,6 +26,8 @@ const username = z
   .string()
   .regex(/^[\x21-\x39\x3B-\x7E]{1,128}$/, 'must be 1-128 printable ASCII characters without ":" or spaces');
 const password = z.string().regex(/^[\x20-\x7E]{1,256}$/, 'must be 1-256 printable ASCII characters');
+
+const logLevel = z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info');
 
 const schema = z.object({
   FUOTA_HOST: z.string().refine(isHostOrIp, 'must be an IP address or a host name').default('0.0.0.0'),
@@ -51,9 +54,21 @@ const schema = z.object({
     .default(true),
   FUOTA_AUTH_FAILURES_PER_MINUTE: integer(1, 1_000_000).default(20),
   FUOTA_AUTH_COOLDOWN_SECONDS: integer(1, 86_400).default(60),
+  FUOTA_LOG_LEVEL: logLevel,
 });
 
 type Variable = keyof z.input<typeof schema>;
+
+/**
+ * FUOTA_LOG_LEVEL alone, for the logger that exists before the rest of the configuration is read
+ * (so that a configuration error can be reported by a working program); same rule as loadConfig.
+ */
+export function loadLogLevel(env: NodeJS.ProcessEnv): LogLevel {
+  const raw = env.FUOTA_LOG_LEVEL === '' ? undefined : env.FUOTA_LOG_LEVEL;
+  const parsed = logLevel.safeParse(raw);
+  if (!parsed.success) throw new ConfigError('FUOTA_LOG_LEVEL', `${parsed.error.issues[0]?.message ?? 'invalid'} (got "${raw ?? ''}")`);
+  return parsed.data;
+}
 
 /** Reads the configuration from the environment; throws a ConfigError naming the variable. */
 export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config {
@@ -93,6 +108,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     validateImages: values.FUOTA_VALIDATE_IMAGES,
     authFailuresPerMinute: values.FUOTA_AUTH_FAILURES_PER_MINUTE,
     authCooldownSeconds: values.FUOTA_AUTH_COOLDOWN_SECONDS,
+    logLevel: values.FUOTA_LOG_LEVEL,
   };
 }
 

@@ -20,6 +20,7 @@ describe('loadConfig', () => {
       validateImages: true,
       authFailuresPerMinute: 20,
       authCooldownSeconds: 60,
+      logLevel: 'info',
     });
   });
 
@@ -43,6 +44,7 @@ describe('loadConfig', () => {
         FUOTA_VALIDATE_IMAGES: 'false',
         FUOTA_AUTH_FAILURES_PER_MINUTE: '5',
         FUOTA_AUTH_COOLDOWN_SECONDS: '300',
+        FUOTA_LOG_LEVEL: 'debug',
       },
       '/srv',
     );
@@ -61,6 +63,7 @@ describe('loadConfig', () => {
       validateImages: false,
       authFailuresPerMinute: 5,
       authCooldownSeconds: 300,
+      logLevel: 'debug',
     });
   });
 
@@ -84,6 +87,7 @@ describe('loadConfig', () => {
     [{ FUOTA_TLS_KEY: 'k.pem' }, 'FUOTA_TLS_CERT'],
     [{ FUOTA_TLS_HOSTNAMES: 'ok.example,bad name' }, 'FUOTA_TLS_HOSTNAMES'],
     [{ FUOTA_USERNAME: 'a:b' }, 'FUOTA_USERNAME'],
+    [{ FUOTA_LOG_LEVEL: 'verbose' }, 'FUOTA_LOG_LEVEL'],
     [{ FUOTA_PORT: '1', US_SERVER_PORT: '2' }, 'FUOTA_PORT'],
     [{ FUOTA_VALIDATE_IMAGES: 'maybe' }, 'FUOTA_VALIDATE_IMAGES'],
     [{ FUOTA_DEVICE_USERNAME: 'd' }, 'FUOTA_DEVICE_PASSWORD'],

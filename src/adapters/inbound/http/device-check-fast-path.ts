@@ -5,6 +5,7 @@ import { appVersionFromQuery } from './app-version-query.js';
 import { validated } from './edge-validation.js';
 import { deviceCheckAnswer } from './device-check-answer.js';
 import type { KoaAppDependencies } from './koa-app.js';
+import { requestIdFor } from './request-id.js';
 import { requestPrincipal } from './request-principal.js';
 import { mayHaveUnreadBody } from './unread-body.js';
 
@@ -40,6 +41,7 @@ export function withDeviceCheckFastPath(
     if (check.decision.kind !== 'update-available' && check.decision.kind !== 'no-update') return false;
     const answer = deviceCheckAnswer(check, deviceId);
     metrics.check(check.decision.kind);
+    const requestId = requestIdFor(req.headers['x-request-id']);
     // The same line and metrics as the request logger's; 'close' comes once, after 'finish' or instead of it.
     res.once('close', () => {
       const bytes = Number(answer.headers['Content-Length'] ?? 0);
@@ -52,9 +54,11 @@ export function withDeviceCheckFastPath(
         bytes,
         ms: ms.toFixed(1),
         remote,
+        reqId: requestId,
         ...(res.writableFinished ? {} : { outcome: 'aborted' }),
       });
     });
+    res.setHeader('X-Request-Id', requestId);
     res.writeHead(answer.status, answer.headers);
     res.end(answer.body);
     return true;

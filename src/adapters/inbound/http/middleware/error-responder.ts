@@ -35,7 +35,7 @@ export function errorResponder(logger: Logger): Middleware {
       } else if (error.status !== undefined && error.status >= 400 && error.status < 500) {
         sendProblem(ctx, problem(error.status, 'bad-request', error.expose ? error.message : 'bad request'));
       } else {
-        logger.error('unexpected error', { method: ctx.method, path: ctx.path, error });
+        logger.error('unexpected error', { method: ctx.method, path: ctx.path, reqId: ctx.state.requestId, error });
         sendProblem(ctx, problem(500, 'internal-error', 'the server failed; the error is in its log'));
       }
       // The rest of a refused body may still be on its way: close instead of reading it.

@@ -4,6 +4,7 @@ import type { Middleware } from 'koa';
 import type { Logger } from '../../../../ports/logger.port.js';
 import type { HttpMetrics } from '../http-metrics.js';
 import { UNMATCHED_ROUTE } from '../http-metrics.js';
+import { requestIdFor } from '../request-id.js';
 
 /**
  * One line per request once its answer is finished (or the client went away): method, path
@@ -13,6 +14,9 @@ import { UNMATCHED_ROUTE } from '../http-metrics.js';
 export function requestLogger(logger: Logger, metrics: HttpMetrics): Middleware {
   return async (ctx, next) => {
     const started = performance.now();
+    const requestId = requestIdFor(ctx.req.headers['x-request-id']);
+    ctx.state.requestId = requestId;
+    ctx.set('X-Request-Id', requestId);
     let streamed = 0;
     const remote = ctx.req.socket.remoteAddress; // the socket is detached once the answer is done
     const res = ctx.res;
@@ -31,6 +35,7 @@ export function requestLogger(logger: Logger, metrics: HttpMetrics): Middleware 
         bytes,
         ms: ms.toFixed(1),
         remote,
+        reqId: requestId,
         ...(outcome === 'aborted' ? { outcome } : {}),
       });
     };
