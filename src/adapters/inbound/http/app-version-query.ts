@@ -8,6 +8,11 @@ import { DomainError } from '../../../domain/domain-error.js';
  * ESP32 clients send the version unescaped, so `1.0+build` must reach the comparison as it is.
  */
 export function appVersionFromQuery(querystring: string): AppVersion {
+  return validated(appVersionSchema, appVersionText(querystring), 'invalid-app-version');
+}
+
+/** The single `app_ver` value of a raw query string, decoded but not yet checked against the rule. */
+export function appVersionText(querystring: string): string {
   const values: string[] = [];
   for (const pair of querystring.split('&')) {
     const equals = pair.indexOf('=');
@@ -20,7 +25,7 @@ export function appVersionFromQuery(querystring: string): AppVersion {
       values.length === 0 ? 'the app_ver query parameter is required' : 'app_ver must be given once',
     );
   }
-  return validated(appVersionSchema, values[0] ?? '', 'invalid-app-version');
+  return values[0] ?? '';
 }
 
 function decode(text: string): string {

@@ -1,8 +1,8 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { deviceIdSchema } from './api-schemas.js';
-import { appVersionFromQuery } from './app-version-query.js';
-import { validated } from './edge-validation.js';
+import { isAppVersion } from '../../../domain/app-version.js';
+import { isDeviceId } from '../../../domain/device-id.js';
+import { appVersionText } from './app-version-query.js';
 import { deviceCheckAnswer } from './device-check-answer.js';
 import type { KoaAppDependencies } from './koa-app.js';
 import { requestIdFor } from './request-id.js';
@@ -30,13 +30,16 @@ export function withDeviceCheckFastPath(
     if (mayHaveUnreadBody(req) || authFailures.retryAfter(remote ?? '') > 0) return false;
     const outcome = await requestPrincipal(req, authenticator);
     if (outcome.kind !== 'authenticated') return false;
+    // The domain's predicates are the very rules of the schemas (same patterns): a value they
+    // refuse goes to Koa, whose schemas answer the 400, and the zod call is spared on the hot path.
     let deviceId, running;
     try {
-      deviceId = validated(deviceIdSchema, decodeURIComponent(match[1] ?? ''), 'invalid-device-id');
-      running = appVersionFromQuery(match[2] ?? '');
+      deviceId = decodeURIComponent(match[1] ?? '');
+      running = appVersionText(match[2] ?? '');
     } catch {
       return false;
     }
+    if (!isDeviceId(deviceId) || !isAppVersion(running)) return false;
     const check = await useCases.checkForUpdate.execute(deviceId, running, outcome.principal.deviceId);
     if (check.decision.kind !== 'update-available' && check.decision.kind !== 'no-update') return false;
     const answer = deviceCheckAnswer(check, deviceId);
@@ -58,8 +61,7 @@ export function withDeviceCheckFastPath(
         ...(res.writableFinished ? {} : { outcome: 'aborted' }),
       });
     });
-    res.setHeader('X-Request-Id', requestId);
-    res.writeHead(answer.status, answer.headers);
+    res.writeHead(answer.status, { ...answer.headers, 'X-Request-Id': requestId });
     res.end(answer.body);
     return true;
   }

@@ -2,6 +2,7 @@ import { pino } from 'pino';
 import type { Logger as Pino } from 'pino';
 import { PinoPretty } from 'pino-pretty';
 import type { Logger } from '../../../ports/logger.port.js';
+import { TurnBatchedDestination } from './turn-batched-destination.js';
 
 
 /** An Error anywhere in the fields is logged with its type, message and stack, not as `{}`. */
@@ -14,9 +15,9 @@ function serialized(fields: Record<string, unknown> | undefined): Record<string,
 
 /**
  * Structured logs with pino: one JSON object per line (`level`, `time`, the fields, `msg`), or
- * coloured lines for a person when stdout is a terminal. Lines are written asynchronously: while
- * one write is in flight the next lines gather, so a busy server writes a batch at a time instead
- * of one system call per request; pino writes what is left when the process exits.
+ * coloured lines for a person when stdout is a terminal. The lines of one event-loop turn are
+ * written together (see TurnBatchedDestination), so a busy server makes one write per batch
+ * instead of one per request.
  */
 export class PinoLogger implements Logger {
   private constructor(private readonly pino: Pino) {}
@@ -27,7 +28,7 @@ export class PinoLogger implements Logger {
     if (process.stdout.isTTY) {
       return new PinoLogger(pino(options, PinoPretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', sync: true })));
     }
-    return new PinoLogger(pino(options, pino.destination({ dest: 1, sync: false })));
+    return new PinoLogger(pino(options, new TurnBatchedDestination(1)));
   }
 
   info(message: string, fields?: Record<string, unknown>): void {
