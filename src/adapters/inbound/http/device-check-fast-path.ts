@@ -4,6 +4,7 @@ import { isAppVersion } from '../../../domain/app-version.js';
 import { isDeviceId } from '../../../domain/device-id.js';
 import { appVersionText } from './app-version-query.js';
 import { deviceCheckAnswer } from './device-check-answer.js';
+import { recordFinishedRequest } from './finished-request.js';
 import type { KoaAppDependencies } from './koa-app.js';
 import { requestIdFor } from './request-id.js';
 import { requestPrincipal } from './request-principal.js';
@@ -45,22 +46,20 @@ export function withDeviceCheckFastPath(
     const answer = deviceCheckAnswer(check, deviceId);
     metrics.check(check.decision.kind);
     const requestId = requestIdFor(req.headers['x-request-id']);
-    // The same line and metrics as the request logger's; 'close' comes once, after 'finish' or instead of it.
-    res.once('close', () => {
-      const bytes = Number(answer.headers['Content-Length'] ?? 0);
-      const ms = performance.now() - started;
-      metrics.request('GET', CHECK_ROUTE, answer.status, bytes, ms / 1000);
-      logger.info('request', {
+    // Recorded as the request logger records: 'close' comes once, after 'finish' or instead of it.
+    res.once('close', () =>
+      recordFinishedRequest(logger, metrics, {
         method: 'GET',
         path: `/devices/${match[1]}`,
+        route: CHECK_ROUTE,
         status: answer.status,
-        bytes,
-        ms: ms.toFixed(1),
+        bytes: Number(answer.headers['Content-Length'] ?? 0),
+        ms: performance.now() - started,
         remote,
-        reqId: requestId,
-        ...(res.writableFinished ? {} : { outcome: 'aborted' }),
-      });
-    });
+        requestId,
+        aborted: !res.writableFinished,
+      }),
+    );
     res.writeHead(answer.status, { ...answer.headers, 'X-Request-Id': requestId });
     res.end(answer.body);
     return true;

@@ -2,14 +2,14 @@ import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
 import type { Middleware } from 'koa';
 import type { Logger } from '../../../../ports/logger.port.js';
+import { recordFinishedRequest } from '../finished-request.js';
 import type { HttpMetrics } from '../http-metrics.js';
 import { UNMATCHED_ROUTE } from '../http-metrics.js';
 import { requestIdFor } from '../request-id.js';
 
 /**
- * One line per request once its answer is finished (or the client went away): method, path
- * (never the query string, never a header), status, bytes of body sent, milliseconds; and the
- * same request counted in the metrics under its route pattern.
+ * Gives each request its id (`X-Request-Id`) and records it once its answer is finished or the
+ * client went away (see recordFinishedRequest).
  */
 export function requestLogger(logger: Logger, metrics: HttpMetrics): Middleware {
   return async (ctx, next) => {
@@ -24,19 +24,17 @@ export function requestLogger(logger: Logger, metrics: HttpMetrics): Middleware 
       res.off('finish', onFinish);
       res.off('close', onClose);
       const length = ctx.response.length;
-      const bytes = ctx.method === 'HEAD' ? 0 : streamed > 0 || length === undefined ? streamed : length;
-      const ms = performance.now() - started;
       const route = (ctx as { _matchedRoute?: unknown })._matchedRoute;
-      metrics.request(ctx.method, typeof route === 'string' ? route : UNMATCHED_ROUTE, ctx.status, bytes, ms / 1000);
-      logger.info('request', {
+      recordFinishedRequest(logger, metrics, {
         method: ctx.method,
         path: ctx.path,
+        route: typeof route === 'string' ? route : UNMATCHED_ROUTE,
         status: ctx.status,
-        bytes,
-        ms: ms.toFixed(1),
+        bytes: ctx.method === 'HEAD' ? 0 : streamed > 0 || length === undefined ? streamed : length,
+        ms: performance.now() - started,
         remote,
-        reqId: requestId,
-        ...(outcome === 'aborted' ? { outcome } : {}),
+        requestId,
+        aborted: outcome === 'aborted',
       });
     };
     const onFinish = () => done('finished');
