@@ -5,6 +5,7 @@ import type { Logger } from '../ports/logger.port.js';
 import type { Authenticator } from './auth/authenticator.js';
 import type { Storage } from './bootstrap/storage.js';
 import type { Config } from './config/config.js';
+import { loopbackHost } from './config/loopback-host.js';
 import { createContainer, HTTP_HANDLER } from './container.js';
 
 export interface FuotaServerParts {
@@ -38,8 +39,9 @@ export class FuotaServer {
 
   /** `https://host:port`, with a wildcard listen address shown as the loopback one. */
   get url(): string {
-    const { address, family, port } = this.address;
-    const host = address === '0.0.0.0' ? '127.0.0.1' : address === '::' ? '[::1]' : family === 'IPv6' ? `[${address}]` : address;
+    const { address, port } = this.address;
+    const local = loopbackHost(address);
+    const host = local.includes(':') ? `[${local}]` : local;
     return `https://${host}:${port}`;
   }
 

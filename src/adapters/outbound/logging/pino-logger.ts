@@ -4,7 +4,6 @@ import { PinoPretty } from 'pino-pretty';
 import type { Logger } from '../../../ports/logger.port.js';
 import { TurnBatchedDestination } from './turn-batched-destination.js';
 
-
 /** An Error anywhere in the fields is logged with its type, message and stack, not as `{}`. */
 function serialized(fields: Record<string, unknown> | undefined): Record<string, unknown> {
   if (fields === undefined) return {};

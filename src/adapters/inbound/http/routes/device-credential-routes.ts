@@ -1,6 +1,5 @@
 import type Router from '@koa/router';
-import { deviceIdSchema } from '../api-schemas.js';
-import { validated } from '../edge-validation.js';
+import { deviceIdParam } from '../edge-validation.js';
 import { operatorOnly } from '../middleware/basic-auth.js';
 import { mayHaveUnreadBody } from '../unread-body.js';
 import type { HttpUseCases } from '../use-cases.js';
@@ -15,7 +14,7 @@ export function deviceCredentialRoutes(router: Router, useCases: HttpUseCases): 
   router.post(PATH, operatorOnly(), async (ctx) => {
     // Nothing is read from a body: close rather than leave one unread on a kept-alive connection.
     if (mayHaveUnreadBody(ctx.req)) ctx.set('Connection', 'close');
-    const provisioned = await useCases.provisionDeviceCredential.execute(validated(deviceIdSchema, ctx.params.id, 'invalid-device-id'));
+    const provisioned = await useCases.provisionDeviceCredential.execute(deviceIdParam(ctx));
     ctx.status = 201;
     // The secret is in this answer only: no cache may keep it.
     ctx.set('Cache-Control', 'no-store');
@@ -23,11 +22,11 @@ export function deviceCredentialRoutes(router: Router, useCases: HttpUseCases): 
   });
 
   router.get(PATH, operatorOnly(), async (ctx) => {
-    ctx.body = await useCases.deviceCredentialStatus.execute(validated(deviceIdSchema, ctx.params.id, 'invalid-device-id'));
+    ctx.body = await useCases.deviceCredentialStatus.execute(deviceIdParam(ctx));
   });
 
   router.delete(PATH, operatorOnly(), async (ctx) => {
-    const deviceId = validated(deviceIdSchema, ctx.params.id, 'invalid-device-id');
+    const deviceId = deviceIdParam(ctx);
     await useCases.revokeDeviceCredential.execute(deviceId);
     ctx.body = { revoked: deviceId };
   });

@@ -1,8 +1,7 @@
 import type Router from '@koa/router';
 import { koaBody } from 'koa-body';
 import type { Context } from 'koa';
-import { deviceIdSchema } from '../api-schemas.js';
-import { validated } from '../edge-validation.js';
+import { deviceIdParam } from '../edge-validation.js';
 import { DomainError } from '../../../../domain/domain-error.js';
 import { appVersionFromQuery } from '../app-version-query.js';
 import { deviceCheckAnswer } from '../device-check-answer.js';
@@ -27,7 +26,7 @@ export function deviceRoutes(router: Router, useCases: HttpUseCases, metrics: Ht
   });
 
   router.get('/devices/:id', async (ctx) => {
-    const deviceId = validated(deviceIdSchema, ctx.params.id, 'invalid-device-id');
+    const deviceId = deviceIdParam(ctx);
     const check = await useCases.checkForUpdate.execute(deviceId, appVersionFromQuery(ctx.querystring), confinedDevice(ctx));
     metrics.check(check.decision.kind);
     const answer = deviceCheckAnswer(check, deviceId);
@@ -48,7 +47,7 @@ export function deviceRoutes(router: Router, useCases: HttpUseCases, metrics: Ht
       textLimit: RECORD_LIMIT,
     }),
     async (ctx) => {
-      const deviceId = validated(deviceIdSchema, ctx.params.id, 'invalid-device-id');
+      const deviceId = deviceIdParam(ctx);
       const body: unknown = ctx.request.body;
       if (typeof body !== 'string') {
         throw new DomainError('unsupported-media-type', 'send the record with Content-Type: text/csv');
@@ -59,7 +58,7 @@ export function deviceRoutes(router: Router, useCases: HttpUseCases, metrics: Ht
   );
 
   router.delete('/devices/:id', operatorOnly(), async (ctx) => {
-    const deviceId = validated(deviceIdSchema, ctx.params.id, 'invalid-device-id');
+    const deviceId = deviceIdParam(ctx);
     await useCases.removeDeviceApp.execute(deviceId);
     ctx.body = { deleted: deviceId };
   });
