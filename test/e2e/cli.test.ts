@@ -3,11 +3,14 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { buildEspImage } from '../support/esp-image-builder.js';
 import type { RunningTestServer } from '../support/test-server.js';
 import { startTestServer, testCertificate, TEST_CREDENTIAL, TEST_DEVICE_CREDENTIAL } from '../support/test-server.js';
+import { requireTool } from '../support/tools.js';
 
+const run = promisify(execFile);
 const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
 /** The `fuota` command as an operator runs it, against a real server, as a child process. */
@@ -57,6 +60,14 @@ describe('e2e: the fuota CLI', () => {
     expect(again.value).to.include({ path: 'lamp/copy.bin', size: image.length });
     expect(again.value.image).to.include({ version: 'v2.0.0', projectName: 'lamp' });
     expect(again.stderr).to.equal(''); // no progress bar when stderr is not a terminal
+  });
+
+  it('shows a progress bar when stderr is a terminal (run under script(1) for a pseudo-terminal)', async function () {
+    requireTool(this, 'script', 'bsdutils', '--version');
+    const command = [process.execPath, CLI, 'upload', 'lamp.bin', '--as', 'lamp/tty.bin'].map((part) => `'${part}'`).join(' ');
+    const { stdout } = await run('script', ['-qfec', command, '/dev/null'], { cwd: dir, env, encoding: 'utf8' });
+    expect(stdout).to.match(/upload lamp\/tty\.bin \[[^\]]+\] 100%/);
+    expect(stdout).to.include('stored lamp/tty.bin');
   });
 
   it('exits 5 with the server\'s reason when it refuses an image, and stores it with --no-validate', async () => {
