@@ -1,3 +1,4 @@
+import type { Agent } from 'node:https';
 import { request } from 'node:https';
 import type { IncomingHttpHeaders } from 'node:http';
 
@@ -6,6 +7,8 @@ export interface HttpResponse {
   readonly headers: IncomingHttpHeaders;
   readonly body: Buffer;
   readonly text: string;
+  /** Whether the request went over a kept-alive connection of `agent` rather than a new one. */
+  readonly reusedSocket: boolean;
 }
 
 export interface RequestOptions {
@@ -15,10 +18,13 @@ export interface RequestOptions {
   readonly auth?: { username: string; password: string } | null;
   /** The local address to connect from (any 127.x.y.z is loopback): another client, to the server. */
   readonly localAddress?: string;
+  /** A keep-alive agent, to send several requests over one connection (default: a new one each). */
+  readonly agent?: Agent;
 }
 
 /**
- * A real HTTPS client (node:https, one new TLS connection per request, as ESP32 devices do) that
+ * A real HTTPS client (node:https, one new TLS connection per request as ESP32 devices do, unless
+ * given a keep-alive agent) that
  * trusts exactly the test server's certificate.
  */
 export class HttpsTestClient {
@@ -49,7 +55,7 @@ export class HttpsTestClient {
           method: options.method ?? 'GET',
           headers,
           ca: this.ca,
-          agent: false,
+          agent: options.agent ?? false,
           servername: 'localhost',
           ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }),
         },
@@ -58,7 +64,7 @@ export class HttpsTestClient {
           res.on('data', (chunk: Buffer) => chunks.push(chunk));
           res.on('end', () => {
             const body = Buffer.concat(chunks);
-            resolve({ status: res.statusCode ?? 0, headers: res.headers, body, text: body.toString('utf8') });
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, body, text: body.toString('utf8'), reusedSocket: req.reusedSocket });
           });
           res.on('error', reject);
         },

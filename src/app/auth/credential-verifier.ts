@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import { verifyPassword } from './password-hash.js';
 
 /** How the server's one credential is known: in clear from the environment, or as a stored hash. */
@@ -8,8 +8,9 @@ export type CredentialSecret =
 
 const CACHE_LIMIT = 1024;
 
+// The one-shot hash: a Hash object per request cost a busy server a measurable share of its CPU.
 function digest(username: string, password: string): Buffer {
-  return createHash('sha256').update(username).update('\0').update(password).digest();
+  return hash('sha256', `${username}\0${password}`, 'buffer');
 }
 
 /**

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { isDeviceId } from '../../domain/device-id.js';
 import type { DeviceCredentialStore } from '../../ports/device-credential-store.port.js';
 import type { Authenticator } from './authenticator.js';
@@ -34,7 +34,7 @@ export class DeviceCredentialAuthenticator implements Authenticator {
     if (!isDeviceId(deviceId)) return undefined;
     const credential = await this.credentials.get(deviceId);
     if (credential === undefined) return undefined;
-    const key = `${credential.secretHash}\0${createHash('sha256').update(secret).digest('base64')}`;
+    const key = `${credential.secretHash}\0${hash('sha256', secret, 'base64')}`;
     let verdict = this.verdicts.get(key);
     if (verdict === undefined) {
       verdict = await verifyPassword(secret, credential.secretHash);

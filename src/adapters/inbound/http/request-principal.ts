@@ -40,8 +40,37 @@ export async function requestPrincipal(req: IncomingMessage, authenticator: Auth
     const device = certificateDevice(req);
     return device === undefined ? { kind: 'missing' } : { kind: 'authenticated', principal: device };
   }
+  const remembered = rememberedOutcome(req.socket, header);
+  if (remembered !== undefined) return remembered;
   const offered = parseBasicCredentials(header);
   if (offered === undefined) return { kind: 'missing' };
   const principal = await authenticator.authenticate(offered.username, offered.password);
-  return principal === undefined ? { kind: 'wrong' } : { kind: 'authenticated', principal };
+  if (principal === undefined) return { kind: 'wrong' };
+  const outcome: PrincipalOutcome = { kind: 'authenticated', principal };
+  remember(req.socket, header, outcome);
+  return outcome;
+}
+
+const REMEMBERED = Symbol('fuota.rememberedAuthorization');
+
+interface RememberingSocket {
+  [REMEMBERED]?: { readonly header: string; readonly outcome: PrincipalOutcome };
+}
+
+/**
+ * A keep-alive client sends the same `Authorization` on every request of its connection. The
+ * verdict of one of the server's configured credentials (fixed while it runs) is kept on the
+ * connection for the next request carrying the very same header, which is then spared the
+ * decoding and the constant-time hash. Comparing with the header this same client sent before
+ * tells it nothing it does not know. A device's own credential (a principal naming a device) can
+ * be revoked at any moment, so it is checked anew on every request; failures are never kept.
+ */
+function remember(socket: object, header: string, outcome: PrincipalOutcome & { kind: 'authenticated' }): void {
+  if (outcome.principal.deviceId !== undefined) return;
+  (socket as RememberingSocket)[REMEMBERED] = { header, outcome };
+}
+
+function rememberedOutcome(socket: object, header: string): PrincipalOutcome | undefined {
+  const remembered = (socket as RememberingSocket)[REMEMBERED];
+  return remembered !== undefined && remembered.header === header ? remembered.outcome : undefined;
 }
