@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { appVersionFromQuery } from '../../../src/adapters/inbound/http/app-version-query.js';
+import { appVersionFromQuery, appVersionText } from '../../../src/adapters/inbound/http/app-version-query.js';
 
 describe('appVersionFromQuery', () => {
   it('reads the version as an ESP32 sends it, unescaped, with + kept literal', () => {
@@ -16,6 +16,12 @@ describe('appVersionFromQuery', () => {
   it('refuses a missing, empty, repeated, malformed or invalid version', () => {
     for (const query of ['', 'x=1', 'app_ver', 'app_ver=', 'app_ver=1&app_ver=1', 'app_ver=%zz', 'app_ver=a%22b', `app_ver=${'x'.repeat(32)}`]) {
       expect(() => appVersionFromQuery(query), query).to.throw().with.property('code', 'invalid-app-version');
+    }
+  });
+
+  it('reads a lone app_ver (the shortcut) exactly as the general parse does', () => {
+    for (const version of ['1.0', '1.0+build:5', 'a=b', '', 'v2 beta', '=']) {
+      expect(appVersionText(`app_ver=${version}`), version).to.equal(appVersionText(`other=1&app_ver=${version}`));
     }
   });
 });

@@ -19,7 +19,7 @@ describe('RowCache', () => {
     expect(loads).to.equal(3);
   });
 
-  it('evicts the least recently read key when full', () => {
+  it('evicts a key not read since it was last passed over when full', () => {
     const cache = new RowCache<string, string>(2);
     cache.read('a', () => 'a1');
     cache.read('b', () => 'b1');
@@ -27,5 +27,22 @@ describe('RowCache', () => {
     cache.read('c', () => 'c1'); // evicts b
     expect(cache.read('a', () => 'a2')).to.equal('a1');
     expect(cache.read('b', () => 'b2')).to.equal('b2');
+  });
+
+  it('keeps a full cache at its capacity, whichever keys are read', () => {
+    const cache = new RowCache<number, number>(3);
+    let loads = 0;
+    for (let i = 0; i < 1000; i += 1) {
+      const key = (i * 7) % 11;
+      cache.read(key, () => {
+        loads += 1;
+        return key;
+      });
+      cache.read(key % 3, () => key % 3);
+    }
+    // Every key still reads as itself, and nothing grew past three rows.
+    for (let key = 0; key < 11; key += 1) expect(cache.read(key, () => key)).to.equal(key);
+    expect((cache as unknown as { rows: Map<number, unknown> }).rows.size).to.equal(3);
+    expect(loads).to.be.greaterThan(11);
   });
 });

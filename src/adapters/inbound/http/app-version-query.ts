@@ -13,6 +13,10 @@ export function appVersionFromQuery(querystring: string): AppVersion {
 
 /** The single `app_ver` value of a raw query string, decoded but not yet checked against the rule. */
 export function appVersionText(querystring: string): string {
+  // What a device sends, `app_ver=<version>` alone and with nothing to decode, needs no parsing.
+  if (querystring.startsWith('app_ver=') && !querystring.includes('&') && !querystring.includes('%')) {
+    return querystring.slice('app_ver='.length);
+  }
   const values: string[] = [];
   for (const pair of querystring.split('&')) {
     const equals = pair.indexOf('=');

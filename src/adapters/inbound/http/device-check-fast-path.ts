@@ -60,7 +60,11 @@ export function withDeviceCheckFastPath(
         aborted: !res.writableFinished,
       }),
     );
-    res.writeHead(answer.status, { ...answer.headers, 'X-Request-Id': requestId });
+    // A flat list: an object spread here made Node's header writing several times slower.
+    const head: string[] = [];
+    for (const [name, value] of Object.entries(answer.headers)) head.push(name, value);
+    head.push('X-Request-Id', requestId);
+    res.writeHead(answer.status, head);
     res.end(answer.body);
     return true;
   }
