@@ -1,6 +1,7 @@
 import { METHODS } from 'node:http';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 import type { UpdateDecision } from '../../../domain/update-decision.js';
+import { ScrapeBatchedCounter } from './scrape-batched-counter.js';
 
 /** The route label of a request no route matched (kept apart so paths never become labels). */
 export const UNMATCHED_ROUTE = 'unmatched';
@@ -23,11 +24,13 @@ const CHECK_OUTCOMES: Record<UpdateDecision['kind'], string> = {
  */
 export class HttpMetrics {
   readonly registry = new Registry();
-  private readonly requests = new Counter({
+  private readonly pendingRequests: ScrapeBatchedCounter<'method' | 'route' | 'status'> = new ScrapeBatchedCounter(() => this.requests);
+  private readonly requests: Counter<'method' | 'route' | 'status'> = new Counter({
     name: 'fuota_http_requests_total',
     help: 'HTTP requests answered, by method, route pattern and status.',
     labelNames: ['method', 'route', 'status'] as const,
     registers: [this.registry],
+    collect: () => this.pendingRequests.flush(),
   });
   private readonly durations = new Histogram({
     name: 'fuota_http_request_duration_seconds',
@@ -36,16 +39,23 @@ export class HttpMetrics {
     buckets: DURATION_BUCKETS,
     registers: [this.registry],
   });
-  private readonly checks = new Counter({
+  private readonly pendingChecks: ScrapeBatchedCounter<'outcome'> = new ScrapeBatchedCounter(() => this.checks);
+  private readonly checks: Counter<'outcome'> = new Counter({
     name: 'fuota_device_checks_total',
     help: 'Device update checks by outcome: update_offered, no_update, unknown_device, missing_file.',
     labelNames: ['outcome'] as const,
     registers: [this.registry],
+    collect: () => this.pendingChecks.flush(),
   });
-  private readonly served = new Counter({
+  private servedPending = 0;
+  private readonly served: Counter = new Counter({
     name: 'fuota_served_bytes_total',
     help: 'Bytes of response bodies sent (firmware downloads are most of them).',
     registers: [this.registry],
+    collect: () => {
+      if (this.servedPending > 0) this.served.inc(this.servedPending);
+      this.servedPending = 0;
+    },
   });
   private readonly uploaded = new Counter({
     name: 'fuota_uploaded_bytes_total',
@@ -61,13 +71,14 @@ export class HttpMetrics {
 
   request(method: string, route: string, status: number, bytes: number, seconds: number): void {
     const knownMethod = KNOWN_METHODS.has(method) ? method : 'OTHER';
-    this.requests.inc({ method: knownMethod, route, status: String(status) });
+    this.pendingRequests.inc(`${knownMethod} ${status} ${route}`, () => ({ method: knownMethod, route, status: String(status) }));
     this.durations.observe({ method: knownMethod, route }, seconds);
-    if (bytes > 0) this.served.inc(bytes);
+    this.servedPending += bytes;
   }
 
   check(decision: UpdateDecision['kind']): void {
-    this.checks.inc({ outcome: CHECK_OUTCOMES[decision] });
+    const outcome = CHECK_OUTCOMES[decision];
+    this.pendingChecks.inc(outcome, () => ({ outcome }));
   }
 
   upload(bytes: number): void {

@@ -31,7 +31,7 @@ export function deviceRoutes(router: Router, useCases: HttpUseCases, metrics: Ht
     metrics.check(check.decision.kind);
     const answer = deviceCheckAnswer(check, deviceId);
     ctx.status = answer.status;
-    ctx.set(answer.headers);
+    for (const [name, value] of answer.headers) ctx.set(name, value);
     if (answer.body !== undefined) ctx.body = Buffer.from(answer.body, 'utf8');
   });
 
