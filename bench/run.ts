@@ -24,18 +24,34 @@ import { startNode } from './processes.js';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const MAIN = join(ROOT, 'dist', 'src', 'app', 'main.js');
 const FLOOR = join(ROOT, 'dist', 'bench', 'floor-server.js');
-const REPEATS = 3;
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 5);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+const WARM_UP_SECONDS = 1;
 const AUTH = { username: 'bench', password: 'bench-secret' };
 const AUTHORIZATION = `Basic ${Buffer.from(`${AUTH.username}:${AUTH.password}`).toString('base64')}`;
 const MiB = 1024 * 1024;
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 
+/**
+ * fuota, the floor, and the control: a second floor process, identical to the first. The ratio
+ * control/floor in a run is what an identical server scores on this machine at that moment, so it
+ * says how far a fuota/floor ratio can be trusted.
+ */
+type Name = 'fuota' | 'floor' | 'control';
+
 interface Server {
-  readonly name: 'fuota' | 'floor';
+  readonly name: Name;
   readonly process: RunningProcess;
   readonly target: LoadTarget;
+}
+
+type Sample = Record<string, number>;
+
+/** Per server: the median of each figure; per server but the floor: the median of its per-round ratios to the floor. */
+interface Summary {
+  readonly medians: Partial<Record<Name, Sample>>;
+  readonly ratios: Partial<Record<Name, Sample>>;
 }
 
 function fuotaEnv(dataDir: string): Record<string, string> {
@@ -60,29 +76,53 @@ async function measured<T>(server: Server, work: () => Promise<T>): Promise<{ re
   return { result, cpu: cpuSeconds(server.process.pid) - before };
 }
 
-/** Runs `scenario` REPEATS times on both servers, alternating which goes first. */
-async function interleaved(servers: [Server, Server], scenario: (server: Server) => Promise<Record<string, number>>) {
-  const results: Record<'fuota' | 'floor', Array<Record<string, number>>> = { fuota: [], floor: [] };
+/**
+ * Runs `runOne` REPEATS times for each name, rotating which goes first, and compares each run with
+ * the floor's run of the same round: on a shared machine the load of the moment moves both, and a
+ * ratio of runs taken seconds apart is steadier than a ratio of medians.
+ */
+async function rounds(names: readonly Name[], runOne: (name: Name) => Promise<Sample>): Promise<Summary> {
+  const results: Partial<Record<Name, Sample[]>> = {};
   for (let round = 0; round < REPEATS; round += 1) {
-    const order = round % 2 === 0 ? servers : ([servers[1], servers[0]] as const);
-    for (const server of order) results[server.name].push(await scenario(server));
+    for (let i = 0; i < names.length; i += 1) {
+      const name = names[(i + round) % names.length] as Name;
+      (results[name] ??= []).push(await runOne(name));
+    }
   }
-  const summary = (name: 'fuota' | 'floor') =>
-    Object.fromEntries(Object.keys(results[name][0] ?? {}).map((key) => [key, median(results[name].map((r) => r[key] ?? 0))]));
-  return { fuota: summary('fuota'), floor: summary('floor') };
+  const medians: Partial<Record<Name, Sample>> = {};
+  const ratios: Partial<Record<Name, Sample>> = {};
+  const floorRuns = results.floor ?? [];
+  for (const name of names) {
+    const runs = results[name] ?? [];
+    const keys = Object.keys(runs[0] ?? {});
+    medians[name] = Object.fromEntries(keys.map((key) => [key, median(runs.map((run) => run[key] ?? 0))]));
+    if (name !== 'floor' && floorRuns.length > 0) {
+      ratios[name] = Object.fromEntries(keys.map((key) => [key, median(runs.map((run, i) => (run[key] ?? 0) / Math.max(1e-9, floorRuns[i]?.[key] ?? 0)))]));
+    }
+  }
+  return { medians, ratios };
 }
 
-async function checkScenario(server: Server, keepAlive: boolean, concurrency: number) {
-  const { result, cpu } = await measured(server, () =>
-    runLoad(server.target, { concurrency, seconds: SECONDS, keepAlive, next: () => ({ method: 'GET', path: '/devices/bench-dev?app_ver=1.0', expect: 200 }) }),
+/** `rounds` over running servers, each first warmed up (JIT, caches, TLS) by an unmeasured run. */
+async function interleaved(servers: readonly Server[], scenario: (server: Server) => Promise<Sample>, warmUp?: (server: Server) => Promise<unknown>): Promise<Summary> {
+  if (warmUp !== undefined) for (const server of servers) await warmUp(server);
+  const byName = new Map(servers.map((server) => [server.name, server]));
+  return rounds(
+    servers.map((server) => server.name),
+    (name) => scenario(byName.get(name) as Server),
   );
+}
+
+const CHECK = { method: 'GET', path: '/devices/bench-dev?app_ver=1.0', expect: 200 } as const;
+const DOWNLOAD = { method: 'GET', path: '/files/bench/app-1.5m.bin', expect: 200 } as const;
+
+async function checkScenario(server: Server, keepAlive: boolean, concurrency: number, seconds = SECONDS) {
+  const { result, cpu } = await measured(server, () => runLoad(server.target, { concurrency, seconds, keepAlive, next: () => CHECK }));
   return { rps: result.requests / result.seconds, cpuMsPerRequest: (cpu * 1000) / Math.max(1, result.requests), failures: result.failures };
 }
 
-async function downloadScenario(server: Server) {
-  const { result, cpu } = await measured(server, () =>
-    runLoad(server.target, { concurrency: 32, seconds: SECONDS, keepAlive: true, next: () => ({ method: 'GET', path: '/files/bench/app-1.5m.bin', expect: 200 }) }),
-  );
+async function downloadScenario(server: Server, seconds = SECONDS) {
+  const { result, cpu } = await measured(server, () => runLoad(server.target, { concurrency: 32, seconds, keepAlive: true, next: () => DOWNLOAD }));
   const mib = result.bytes / MiB;
   return { mibPerSecond: mib / result.seconds, cpuMsPerMiB: (cpu * 1000) / Math.max(1, mib), failures: result.failures };
 }
@@ -151,8 +191,40 @@ async function timeListing(target: LoadTarget): Promise<{ seconds: number; bytes
   return { seconds: (performance.now() - started) / 1000, bytes };
 }
 
-function row(name: string, fuota: number, floor: number | undefined, target: string, met: boolean, unit: string) {
-  return { scenario: name, fuota: Number(fuota.toFixed(3)), floor: floor === undefined ? null : Number(floor.toFixed(3)), ratio: floor === undefined ? null : Number((fuota / floor).toFixed(3)), unit, target, met };
+interface Row {
+  readonly scenario: string;
+  readonly fuota: number;
+  readonly floor: number | null;
+  /** The median of the per-round ratios fuota/floor. */
+  readonly ratio: number | null;
+  /** The same for the control (a second floor): what an identical server scored. */
+  readonly control: number | null;
+  readonly unit: string;
+  readonly target: string;
+  readonly met: boolean;
+}
+
+const rounded = (value: number | undefined) => (value === undefined ? null : Number(value.toFixed(3)));
+
+/** A row held to a ratio against the floor: `atLeast` or `atMost` times the floor's figure. */
+function compared(scenario: string, summary: Summary, key: string, unit: string, target: string, limit: { atLeast?: number; atMost?: number }): Row {
+  const ratio = summary.ratios.fuota?.[key] ?? Number.NaN;
+  const met = limit.atLeast !== undefined ? ratio >= limit.atLeast : limit.atMost !== undefined ? ratio <= limit.atMost : true;
+  return {
+    scenario,
+    fuota: rounded(summary.medians.fuota?.[key]) ?? 0,
+    floor: rounded(summary.medians.floor?.[key]),
+    ratio: rounded(ratio),
+    control: rounded(summary.ratios.control?.[key]),
+    unit,
+    target,
+    met,
+  };
+}
+
+/** A row held to an absolute figure. */
+function absolute(scenario: string, value: number, unit: string, target: string, met: boolean): Row {
+  return { scenario, fuota: rounded(value) ?? 0, floor: null, ratio: null, control: null, unit, target, met };
 }
 
 async function main(): Promise<void> {
@@ -165,38 +237,43 @@ async function main(): Promise<void> {
     const ca = await readFile(join(dataDir, 'tls', 'cert.pem'), 'utf8');
     const floorFiles = join(base, 'floor-files');
     await mkdir(join(floorFiles, 'bench'), { recursive: true });
-    const floor = await startNode(FLOOR, { FLOOR_CERT: join(dataDir, 'tls', 'cert.pem'), FLOOR_KEY: join(dataDir, 'tls', 'key.pem'), FLOOR_FILES: floorFiles, FLOOR_AUTH: AUTHORIZATION }, /floor listening (\d+)\n/);
+    const startFloor = (tlsDir: string) =>
+      startNode(FLOOR, { FLOOR_CERT: join(tlsDir, 'tls', 'cert.pem'), FLOOR_KEY: join(tlsDir, 'tls', 'key.pem'), FLOOR_FILES: floorFiles, FLOOR_AUTH: AUTHORIZATION }, /floor listening (\d+)\n/);
+    const floor = await startFloor(dataDir);
     started.push(floor);
-    const servers: [Server, Server] = [
+    const control = await startFloor(dataDir);
+    started.push(control);
+    const servers: Server[] = [
       { name: 'fuota', process: fuota, target: { port: fuota.port, ca, authorization: AUTHORIZATION } },
       { name: 'floor', process: floor, target: { port: floor.port, ca, authorization: AUTHORIZATION } },
+      { name: 'control', process: control, target: { port: control.port, ca, authorization: AUTHORIZATION } },
     ];
 
     const image15 = buildEspImage({ version: '2.0.0', segmentLengths: [768 * 1024, 768 * 1024 - 64] });
     const image4 = buildEspImage({ version: '2.0.0', segmentLengths: [2 * MiB, 2 * MiB - 96] });
     for (const [path, bytes] of [['bench/app-1.5m.bin', image15], ['bench/app-4m.bin', image4]] as const) {
       await writeFile(join(floorFiles, path), bytes);
-      await call(servers[0].target, false, { method: 'PUT', path: `/files/${path}`, body: bytes, expect: 200 });
+      await call(servers[0]!.target, false, { method: 'PUT', path: `/files/${path}`, body: bytes, expect: 200 });
     }
     for (const server of servers) {
       await call(server.target, false, { method: 'PUT', path: '/devices/bench-dev', headers: { 'Content-Type': 'text/csv' }, body: '"bench-dev","1.0","bench/app-1.5m.bin"', expect: 200 });
     }
 
-    const rows = [];
+    const rows: Row[] = [];
     process.stdout.write('1. device check, keep-alive, 64 connections\n');
-    const keepAlive = await interleaved(servers, (server) => checkScenario(server, true, 64));
-    rows.push(row('check, keep-alive (64 conns): requests/s', keepAlive.fuota.rps ?? 0, keepAlive.floor.rps, '>= 0.75x floor', (keepAlive.fuota.rps ?? 0) >= 0.75 * (keepAlive.floor.rps ?? 0), 'req/s'));
-    rows.push(row('check, keep-alive: server CPU ms/request', keepAlive.fuota.cpuMsPerRequest ?? 0, keepAlive.floor.cpuMsPerRequest, '<= 1.33x floor', (keepAlive.fuota.cpuMsPerRequest ?? 0) <= 1.33 * (keepAlive.floor.cpuMsPerRequest ?? 0), 'ms'));
+    const keepAlive = await interleaved(servers, (server) => checkScenario(server, true, 64), (server) => checkScenario(server, true, 64, WARM_UP_SECONDS));
+    rows.push(compared('check, keep-alive (64 conns): requests/s', keepAlive, 'rps', 'req/s', '>= 0.75x floor', { atLeast: 0.75 }));
+    rows.push(compared('check, keep-alive: server CPU ms/request', keepAlive, 'cpuMsPerRequest', 'ms', '<= 1.33x floor', { atMost: 1.33 }));
 
     process.stdout.write('2. device check, a new TLS connection per request, 32 at once\n');
-    const fresh = await interleaved(servers, (server) => checkScenario(server, false, 32));
-    rows.push(row('check, new TLS connection each (32): requests/s', fresh.fuota.rps ?? 0, fresh.floor.rps, '>= 0.9x floor', (fresh.fuota.rps ?? 0) >= 0.9 * (fresh.floor.rps ?? 0), 'req/s'));
-    rows.push(row('check, new connection: server CPU ms/request', fresh.fuota.cpuMsPerRequest ?? 0, fresh.floor.cpuMsPerRequest, '<= 1.1x floor', (fresh.fuota.cpuMsPerRequest ?? 0) <= 1.1 * (fresh.floor.cpuMsPerRequest ?? 0), 'ms'));
+    const fresh = await interleaved(servers, (server) => checkScenario(server, false, 32), (server) => checkScenario(server, false, 32, WARM_UP_SECONDS));
+    rows.push(compared('check, new TLS connection each (32): requests/s', fresh, 'rps', 'req/s', '>= 0.9x floor', { atLeast: 0.9 }));
+    rows.push(compared('check, new connection: server CPU ms/request', fresh, 'cpuMsPerRequest', 'ms', '<= 1.1x floor', { atMost: 1.1 }));
 
     process.stdout.write('3. download of a 1.5 MiB image, 32 connections\n');
-    const download = await interleaved(servers, downloadScenario);
-    rows.push(row('download 1.5 MiB (32 conns): MiB/s', download.fuota.mibPerSecond ?? 0, download.floor.mibPerSecond, '>= 0.9x floor', (download.fuota.mibPerSecond ?? 0) >= 0.9 * (download.floor.mibPerSecond ?? 0), 'MiB/s'));
-    rows.push(row('download: server CPU ms/MiB', download.fuota.cpuMsPerMiB ?? 0, download.floor.cpuMsPerMiB, '(informative)', true, 'ms'));
+    const download = await interleaved(servers, (server) => downloadScenario(server), (server) => downloadScenario(server, WARM_UP_SECONDS));
+    rows.push(compared('download 1.5 MiB (32 conns): MiB/s', download, 'mibPerSecond', 'MiB/s', '>= 0.9x floor', { atLeast: 0.9 }));
+    rows.push(compared('download: server CPU ms/MiB', download, 'cpuMsPerMiB', 'ms', '(informative)', {}));
 
     process.stdout.write('4. RSS growth while 200 clients download a 4 MiB image at once\n');
     // Fresh processes for each run: RSS rarely shrinks, so growth is only meaningful from a
@@ -206,46 +283,40 @@ async function main(): Promise<void> {
     const rssCa = await readFile(join(rssDir, 'tls', 'cert.pem'), 'utf8');
     await call({ port: preparing.port, ca: rssCa, authorization: AUTHORIZATION }, false, { method: 'PUT', path: '/files/bench/app-4m.bin', body: image4, expect: 200 });
     await preparing.stop();
-    const freshServer = async (name: 'fuota' | 'floor'): Promise<Server> => {
-      const process_ = name === 'fuota'
-        ? await startFuota(rssDir)
-        : await startNode(FLOOR, { FLOOR_CERT: join(rssDir, 'tls', 'cert.pem'), FLOOR_KEY: join(rssDir, 'tls', 'key.pem'), FLOOR_FILES: floorFiles, FLOOR_AUTH: AUTHORIZATION }, /floor listening (\d+)\n/);
-      const server: Server = { name, process: process_, target: { port: process_.port, ca: rssCa, authorization: AUTHORIZATION } };
-      await call(server.target, false, { method: 'GET', path: '/files/bench/app-4m.bin', expect: 200 });
-      return server;
-    };
-    const manyRuns: Record<'fuota' | 'floor', number[]> = { fuota: [], floor: [] };
-    for (let round = 0; round < REPEATS; round += 1) {
-      for (const name of round % 2 === 0 ? (['fuota', 'floor'] as const) : (['floor', 'fuota'] as const)) {
-        const server = await freshServer(name);
-        manyRuns[name].push((await manyDownloadsRss(server, image4.length)).rssGrowthMiB);
-        await server.process.stop();
+    const many = await rounds(['fuota', 'floor', 'control'], async (name) => {
+      const running = name === 'fuota' ? await startFuota(rssDir) : await startFloor(rssDir);
+      try {
+        const server: Server = { name, process: running, target: { port: running.port, ca: rssCa, authorization: AUTHORIZATION } };
+        await call(server.target, false, { method: 'GET', path: '/files/bench/app-4m.bin', expect: 200 });
+        return await manyDownloadsRss(server, image4.length);
+      } finally {
+        await running.stop();
       }
-    }
-    const many = { fuota: { rssGrowthMiB: median(manyRuns.fuota) }, floor: { rssGrowthMiB: median(manyRuns.floor) } };
-    rows.push(row('200 concurrent 4 MiB downloads: RSS growth', many.fuota.rssGrowthMiB ?? 0, many.floor.rssGrowthMiB, '<= 1.25x floor', (many.fuota.rssGrowthMiB ?? 0) <= 1.25 * Math.max(1, many.floor.rssGrowthMiB ?? 0), 'MiB'));
+    });
+    rows.push(compared('200 concurrent 4 MiB downloads: RSS growth', many, 'rssGrowthMiB', 'MiB', '<= 1.25x floor', { atMost: 1.25 }));
 
     process.stdout.write('5. RSS growth while one client uploads 200 MiB\n');
-    const upload = await uploadRss(servers[0], 200 * MiB);
-    rows.push(row('one 200 MiB upload: RSS growth', upload.rssGrowthMiB, undefined, '<= 32 MiB', upload.rssGrowthMiB <= 32, 'MiB'));
+    const upload = await uploadRss(servers[0]!, 200 * MiB);
+    rows.push(absolute('one 200 MiB upload: RSS growth', upload.rssGrowthMiB, 'MiB', '<= 32 MiB', upload.rssGrowthMiB <= 32));
 
     process.stdout.write('6. PUT /devices rate with 1,000 vs 100,000 rows stored\n');
     const small = await startFuota(await seededDataDir(base, 1_000));
     started.push(small);
     const large = await startFuota(await seededDataDir(base, 100_000));
     started.push(large);
-    const writeServers: [Server, Server] = [
+    // Here the "floor" is the same server with 1,000 rows.
+    const writeServers: Server[] = [
       { name: 'fuota', process: large, target: { port: large.port, ca: await readFile(join(base, 'rows-100000', 'tls', 'cert.pem'), 'utf8'), authorization: AUTHORIZATION } },
       { name: 'floor', process: small, target: { port: small.port, ca: await readFile(join(base, 'rows-1000', 'tls', 'cert.pem'), 'utf8'), authorization: AUTHORIZATION } },
     ];
     const writes = await interleaved(writeServers, writeRate);
-    rows.push(row('PUT /devices/<id>, 100k rows vs 1k rows: writes/s', writes.fuota.writesPerSecond ?? 0, writes.floor.writesPerSecond, '>= 0.5x (1k rows)', (writes.fuota.writesPerSecond ?? 0) >= 0.5 * (writes.floor.writesPerSecond ?? 0), 'writes/s'));
+    rows.push(compared('PUT /devices/<id>, 100k rows vs 1k rows: writes/s', writes, 'writesPerSecond', 'writes/s', '>= 0.5x (1k rows)', { atLeast: 0.5 }));
 
     process.stdout.write('7. GET /devices and start-up with 100,000 rows\n');
     const listings = [];
-    for (let i = 0; i < REPEATS; i += 1) listings.push(await timeListing(writeServers[0].target));
+    for (let i = 0; i < REPEATS; i += 1) listings.push(await timeListing(writeServers[0]!.target));
     const listingSeconds = median(listings.map((l) => l.seconds));
-    rows.push(row('GET /devices, 100k rows: seconds', listingSeconds, undefined, '< 1 s', listingSeconds < 1, 's'));
+    rows.push(absolute('GET /devices, 100k rows: seconds', listingSeconds, 's', '< 1 s', listingSeconds < 1));
     await large.stop();
     const startups = [];
     for (let i = 0; i < REPEATS; i += 1) {
@@ -254,12 +325,12 @@ async function main(): Promise<void> {
       await again.stop();
     }
     const startup = median(startups);
-    rows.push(row('start-up with 100k rows (spawn to listening): seconds', startup, undefined, '< 2 s', startup < 2, 's'));
+    rows.push(absolute('start-up with 100k rows (spawn to listening): seconds', startup, 's', '< 2 s', startup < 2));
 
     const result = {
       date: new Date().toISOString(),
       machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version, platform: `${process.platform} ${process.arch}` },
-      settings: { repeats: REPEATS, secondsPerRun: SECONDS },
+      settings: { repeats: REPEATS, secondsPerRun: SECONDS, warmUpSeconds: WARM_UP_SECONDS },
       rows,
     };
     await mkdir(join(ROOT, 'bench', 'results'), { recursive: true });
@@ -271,13 +342,13 @@ async function main(): Promise<void> {
   }
 }
 
-function markdownTable(result: { date: string; machine: { cpu: string; cores: number; node: string }; rows: Array<ReturnType<typeof row>> }): string {
+function markdownTable(result: { date: string; machine: { cpu: string; cores: number; node: string }; rows: Row[] }): string {
   const lines = [
-    `Measured ${result.date.slice(0, 10)} on ${result.machine.cores} × ${result.machine.cpu}, Node ${result.machine.node}; medians of ${REPEATS} interleaved runs.`,
+    `Measured ${result.date.slice(0, 10)} on ${result.machine.cores} × ${result.machine.cpu}, Node ${result.machine.node}; ${REPEATS} interleaved rounds of ${SECONDS} s after a warm-up; medians, and ratios as the median of each round's ratio.`,
     '',
-    '| scenario | fuota | floor | ratio | target | met |',
-    '| --- | ---: | ---: | ---: | --- | --- |',
-    ...result.rows.map((r) => `| ${r.scenario} | ${r.fuota} | ${r.floor ?? '–'} | ${r.ratio ?? '–'} | ${r.target} | ${r.met ? 'yes' : 'no'} |`),
+    '| scenario | fuota | floor | ratio | control | target | met |',
+    '| --- | ---: | ---: | ---: | ---: | --- | --- |',
+    ...result.rows.map((r) => `| ${r.scenario} | ${r.fuota} | ${r.floor ?? '–'} | ${r.ratio ?? '–'} | ${r.control ?? '–'} | ${r.target} | ${r.met ? 'yes' : 'no'} |`),
   ];
   return lines.join('\n');
 }
