@@ -59,7 +59,10 @@ export async function runLoad(
     Array.from({ length: options.concurrency }, async () => {
       while (performance.now() < deadline) {
         try {
-          bytes += await call(target, agent, options.next(counter++));
+          // Not `bytes += await ...`: that reads `bytes` before the await and drops what the
+          // other loops added meanwhile (it made the download figures a fraction of the truth).
+          const received = await call(target, agent, options.next(counter++));
+          bytes += received;
           requests += 1;
         } catch {
           failures += 1;
