@@ -232,6 +232,9 @@ async function main(): Promise<void> {
   const started: RunningProcess[] = [];
   try {
     const dataDir = join(base, 'fuota');
+    // The first start makes the dev certificate; the server measured is the one that runs every
+    // day after that (as a restart or a mounted certificate gives).
+    await (await startFuota(dataDir)).stop();
     const fuota = await startFuota(dataDir);
     started.push(fuota);
     const ca = await readFile(join(dataDir, 'tls', 'cert.pem'), 'utf8');

@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import type { Logger as Pino } from 'pino';
-import { PinoPretty } from 'pino-pretty';
+import type { PinoPretty as PrettyFactory } from 'pino-pretty';
+import { createRequire } from 'node:module';
 import type { Logger } from '../../../ports/logger.port.js';
 import { TurnBatchedDestination } from './turn-batched-destination.js';
 
@@ -48,6 +49,8 @@ export class PinoLogger implements Logger {
   static toStdout(level: string): PinoLogger {
     const options = { level, base: undefined, timestamp: isoTimePerMillisecond };
     if (process.stdout.isTTY) {
+      // Loaded only for a terminal: a server logging to a pipe never holds it in its heap.
+      const { PinoPretty } = createRequire(import.meta.url)('pino-pretty') as { PinoPretty: typeof PrettyFactory };
       return new PinoLogger(pino(options, PinoPretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', sync: true })));
     }
     return new PinoLogger(pino(options, new TurnBatchedDestination(1)));

@@ -1,10 +1,9 @@
 // @peculiar/x509 resolves its services with tsyringe, which needs the Reflect metadata polyfill.
 import 'reflect-metadata';
-import { webcrypto } from 'node:crypto';
+import { webcrypto, X509Certificate } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { dirname } from 'node:path';
-import * as x509 from '@peculiar/x509';
 import { writeFileDurably } from '../filesystem/durable-file.js';
 
 /** A certificate and private key, PEM-encoded, as `https.createServer` takes them. */
@@ -23,6 +22,9 @@ const VALIDITY_YEARS = 10;
  * one-year validity, hence ten years.
  */
 export async function generateSelfSignedCertificate(names: readonly string[]): Promise<TlsMaterial> {
+  // Loaded only here: a server starting with its certificate already made (every start but the
+  // first, or a mounted one) never holds the library's few MiB of code in its heap.
+  const x509 = await import('@peculiar/x509');
   x509.cryptoProvider.set(webcrypto as never);
   const keys = (await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
   const notBefore = new Date(Date.now() - 60_000);
@@ -60,6 +62,21 @@ export function certificateNames(extra: readonly string[]): string[] {
   return [...new Set(['localhost', '127.0.0.1', ...extra])];
 }
 
+/** The DNS names and IP addresses a certificate is for (Node's own parser: no library to load). */
+function subjectAltNames(pem: string): Set<string> {
+  const names = new Set<string>();
+  for (const entry of (new X509Certificate(pem).subjectAltName ?? '').split(', ')) {
+    const match = /^(?:DNS|IP Address):(.+)$/.exec(entry);
+    if (match?.[1] !== undefined) names.add(canonicalName(match[1]));
+  }
+  return names;
+}
+
+/** One spelling per name: IPv6 addresses compressed and lower-case (`::1`, not `0:0:...:1`). */
+function canonicalName(name: string): string {
+  return isIP(name) === 6 ? new URL(`http://[${name}]`).hostname.slice(1, -1) : name.toLowerCase();
+}
+
 /**
  * Reads the generated certificate from the data dir, creating it on first start. Returns whether
  * it was created now and, for an existing one, which configured names it does not cover.
@@ -71,12 +88,8 @@ export async function ensureDevCertificate(
 ): Promise<TlsMaterial & { created: boolean; uncovered: string[] }> {
   const existing = await readPair(certFile, keyFile);
   if (existing !== undefined) {
-    const covered = new Set(
-      new x509.X509Certificate(existing.cert)
-        .getExtension(x509.SubjectAlternativeNameExtension)
-        ?.names.items.map((name) => name.value) ?? [],
-    );
-    return { ...existing, created: false, uncovered: names.filter((name) => !covered.has(name)) };
+    const covered = subjectAltNames(existing.cert);
+    return { ...existing, created: false, uncovered: names.filter((name) => !covered.has(canonicalName(name))) };
   }
   const material = await generateSelfSignedCertificate(names);
   await mkdir(dirname(keyFile), { recursive: true, mode: 0o700 });
