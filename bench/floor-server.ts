@@ -4,13 +4,22 @@
  * benchmark can say how close fuota comes to what Node itself does on this machine.
  *
  * Environment: FLOOR_CERT, FLOOR_KEY (PEM files), FLOOR_FILES (directory of files), FLOOR_AUTH
- * (the expected Authorization header). It prints `floor listening <port>` when ready.
+ * (the expected Authorization header), and FLOOR_HEAP_MIB: when set, the floor first fills its
+ * heap with idle objects up to that many MiB in use (fuota's heap, to show what a heap of that
+ * size costs a bare server). It prints `floor listening <port>` when ready.
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:https';
 import { join } from 'node:path';
+
+// Idle objects, never touched again: only their presence in the heap is measured.
+const ballast: Array<{ readonly index: number; readonly label: string }> = [];
+const heapTarget = Number(process.env.FLOOR_HEAP_MIB ?? 0) * 1024 * 1024;
+while (process.memoryUsage().heapUsed < heapTarget) {
+  for (let i = 0; i < 10_000; i += 1) ballast.push({ index: ballast.length, label: `ballast-${ballast.length}` });
+}
 
 const rows = new Map<string, { appVersion: string; path: string }>();
 const files = process.env.FLOOR_FILES ?? '.';

@@ -34,11 +34,12 @@ const MiB = 1024 * 1024;
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 
 /**
- * fuota, the floor, and the control: a second floor process, identical to the first. The ratio
- * control/floor in a run is what an identical server scores on this machine at that moment, so it
- * says how far a fuota/floor ratio can be trusted.
+ * fuota, the floor, the control: a second floor process, identical to the first (the ratio
+ * control/floor is what an identical server scores on this machine at that moment, so it says how
+ * far a fuota/floor ratio can be trusted), and the heavy floor: the floor holding as much heap as
+ * fuota does (its modules' code and data), to show what a heap of that size alone costs.
  */
-type Name = 'fuota' | 'floor' | 'control';
+type Name = 'fuota' | 'floor' | 'control' | 'heavy';
 
 interface Server {
   readonly name: Name;
@@ -185,6 +186,22 @@ async function seededDataDir(base: string, count: number): Promise<string> {
   return dataDir;
 }
 
+/** fuota's V8 heap in use, from its own metrics. */
+async function heapInUseMiB(target: LoadTarget): Promise<number> {
+  const text = await new Promise<string>((resolvePromise, reject) => {
+    const req = request({ host: '127.0.0.1', port: target.port, path: '/metrics', ca: target.ca, servername: 'localhost', headers: { Authorization: target.authorization } }, (res) => {
+      let body = '';
+      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      res.on('end', () => resolvePromise(body));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+  const match = /^fuota_nodejs_heap_size_used_bytes (\d+(?:\.\d+)?)$/m.exec(text);
+  if (match?.[1] === undefined) throw new Error('fuota_nodejs_heap_size_used_bytes is not in /metrics');
+  return Number(match[1]) / MiB;
+}
+
 async function timeListing(target: LoadTarget): Promise<{ seconds: number; bytes: number }> {
   const started = performance.now();
   const bytes = await call(target, false, { method: 'GET', path: '/devices', expect: 200 });
@@ -199,6 +216,8 @@ interface Row {
   readonly ratio: number | null;
   /** The same for the control (a second floor): what an identical server scored. */
   readonly control: number | null;
+  /** The same for the floor holding fuota's heap. */
+  readonly heavy: number | null;
   readonly unit: string;
   readonly target: string;
   readonly met: boolean;
@@ -216,6 +235,7 @@ function compared(scenario: string, summary: Summary, key: string, unit: string,
     floor: rounded(summary.medians.floor?.[key]),
     ratio: rounded(ratio),
     control: rounded(summary.ratios.control?.[key]),
+    heavy: rounded(summary.ratios.heavy?.[key]),
     unit,
     target,
     met,
@@ -224,7 +244,7 @@ function compared(scenario: string, summary: Summary, key: string, unit: string,
 
 /** A row held to an absolute figure. */
 function absolute(scenario: string, value: number, unit: string, target: string, met: boolean): Row {
-  return { scenario, fuota: rounded(value) ?? 0, floor: null, ratio: null, control: null, unit, target, met };
+  return { scenario, fuota: rounded(value) ?? 0, floor: null, ratio: null, control: null, heavy: null, unit, target, met };
 }
 
 async function main(): Promise<void> {
@@ -238,10 +258,12 @@ async function main(): Promise<void> {
     const fuota = await startFuota(dataDir);
     started.push(fuota);
     const ca = await readFile(join(dataDir, 'tls', 'cert.pem'), 'utf8');
+    // Read before the setup's uploads leave garbage in it.
+    const fuotaHeapMiB = await heapInUseMiB({ port: fuota.port, ca, authorization: AUTHORIZATION });
     const floorFiles = join(base, 'floor-files');
     await mkdir(join(floorFiles, 'bench'), { recursive: true });
-    const startFloor = (tlsDir: string) =>
-      startNode(FLOOR, { FLOOR_CERT: join(tlsDir, 'tls', 'cert.pem'), FLOOR_KEY: join(tlsDir, 'tls', 'key.pem'), FLOOR_FILES: floorFiles, FLOOR_AUTH: AUTHORIZATION }, /floor listening (\d+)\n/);
+    const startFloor = (tlsDir: string, heapMiB = 0) =>
+      startNode(FLOOR, { FLOOR_CERT: join(tlsDir, 'tls', 'cert.pem'), FLOOR_KEY: join(tlsDir, 'tls', 'key.pem'), FLOOR_FILES: floorFiles, FLOOR_AUTH: AUTHORIZATION, FLOOR_HEAP_MIB: String(heapMiB) }, /floor listening (\d+)\n/);
     const floor = await startFloor(dataDir);
     started.push(floor);
     const control = await startFloor(dataDir);
@@ -258,6 +280,9 @@ async function main(): Promise<void> {
       await writeFile(join(floorFiles, path), bytes);
       await call(servers[0]!.target, false, { method: 'PUT', path: `/files/${path}`, body: bytes, expect: 200 });
     }
+    const heavy = await startFloor(dataDir, fuotaHeapMiB);
+    started.push(heavy);
+    servers.push({ name: 'heavy', process: heavy, target: { port: heavy.port, ca, authorization: AUTHORIZATION } });
     for (const server of servers) {
       await call(server.target, false, { method: 'PUT', path: '/devices/bench-dev', headers: { 'Content-Type': 'text/csv' }, body: '"bench-dev","1.0","bench/app-1.5m.bin"', expect: 200 });
     }
@@ -334,6 +359,7 @@ async function main(): Promise<void> {
       date: new Date().toISOString(),
       machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version, platform: `${process.platform} ${process.arch}` },
       settings: { repeats: REPEATS, secondsPerRun: SECONDS, warmUpSeconds: WARM_UP_SECONDS },
+      fuotaHeapMiB: Number(fuotaHeapMiB.toFixed(1)),
       rows,
     };
     await mkdir(join(ROOT, 'bench', 'results'), { recursive: true });
@@ -345,13 +371,15 @@ async function main(): Promise<void> {
   }
 }
 
-function markdownTable(result: { date: string; machine: { cpu: string; cores: number; node: string }; rows: Row[] }): string {
+function markdownTable(result: { date: string; machine: { cpu: string; cores: number; node: string }; fuotaHeapMiB: number; rows: Row[] }): string {
   const lines = [
     `Measured ${result.date.slice(0, 10)} on ${result.machine.cores} × ${result.machine.cpu}, Node ${result.machine.node}; ${REPEATS} interleaved rounds of ${SECONDS} s after a warm-up; medians, and ratios as the median of each round's ratio.`,
     '',
-    '| scenario | fuota | floor | ratio | control | target | met |',
-    '| --- | ---: | ---: | ---: | ---: | --- | --- |',
-    ...result.rows.map((r) => `| ${r.scenario} | ${r.fuota} | ${r.floor ?? '–'} | ${r.ratio ?? '–'} | ${r.control ?? '–'} | ${r.target} | ${r.met ? 'yes' : 'no'} |`),
+    `fuota's heap in use: ${result.fuotaHeapMiB.toFixed(1)} MiB. control: a second, identical floor; heavy floor: the floor holding that much heap.`,
+    '',
+    '| scenario | fuota | floor | ratio | control | heavy floor | target | met |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |',
+    ...result.rows.map((r) => `| ${r.scenario} | ${r.fuota} | ${r.floor ?? '–'} | ${r.ratio ?? '–'} | ${r.control ?? '–'} | ${r.heavy ?? '–'} | ${r.target} | ${r.met ? 'yes' : 'no'} |`),
   ];
   return lines.join('\n');
 }
