@@ -51,11 +51,9 @@ export async function requestPrincipal(req: IncomingMessage, authenticator: Auth
   return outcome;
 }
 
-const REMEMBERED = Symbol('fuota.rememberedAuthorization');
-
-interface RememberingSocket {
-  [REMEMBERED]?: { readonly header: string; readonly outcome: PrincipalOutcome };
-}
+// Kept beside the socket rather than on it: a property added to Node's socket objects would give
+// them a second shape and slow down Node's own code on every socket.
+const remembered = new WeakMap<object, { readonly header: string; readonly outcome: PrincipalOutcome }>();
 
 /**
  * A keep-alive client sends the same `Authorization` on every request of its connection. The
@@ -67,10 +65,10 @@ interface RememberingSocket {
  */
 function remember(socket: object, header: string, outcome: PrincipalOutcome & { kind: 'authenticated' }): void {
   if (outcome.principal.deviceId !== undefined) return;
-  (socket as RememberingSocket)[REMEMBERED] = { header, outcome };
+  remembered.set(socket, { header, outcome });
 }
 
 function rememberedOutcome(socket: object, header: string): PrincipalOutcome | undefined {
-  const remembered = (socket as RememberingSocket)[REMEMBERED];
-  return remembered !== undefined && remembered.header === header ? remembered.outcome : undefined;
+  const entry = remembered.get(socket);
+  return entry !== undefined && entry.header === header ? entry.outcome : undefined;
 }
