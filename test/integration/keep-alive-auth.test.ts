@@ -13,26 +13,24 @@ import { startTestServer, TEST_CREDENTIAL, TEST_DEVICE_CREDENTIAL } from '../sup
 describe('HTTP: credentials on a kept-alive connection', () => {
   let t: RunningTestServer;
   let agent: Agent;
+  let sent = 0;
   before(async () => {
     t = await startTestServer();
     expect((await t.client.put('/devices/lamp-1', '"lamp-1","1.0","fw/a.bin"', 'text/csv')).status).to.equal(200);
   });
   beforeEach(() => {
     agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    sent = 0;
   });
   afterEach(() => agent.destroy());
   after(() => t.stop());
 
   /** A request over the one connection; every request after the first must reuse it. */
-  let sent = 0;
   async function overConnection(path: string, options: Omit<RequestOptions, 'agent'>): Promise<HttpResponse> {
     const res = await t.client.send(path, { ...options, agent });
     if (sent++ > 0) expect(res.reusedSocket, `${path} went over a new connection`).to.equal(true);
     return res;
   }
-  beforeEach(() => {
-    sent = 0;
-  });
 
   /** Status and problem code: a wrong credential and a forbidden role are both 403. */
   async function answer(path: string, auth: RequestOptions['auth']): Promise<string> {

@@ -22,7 +22,9 @@ export class ScrapeBatchedCounter<L extends string> {
   /** Hands the gathered increments to the counter. */
   flush(): void {
     const counter = this.counter();
-    for (const { labels, amount } of this.pending.values()) if (amount > 0) counter.inc(labels, amount);
-    for (const entry of this.pending.values()) entry.amount = 0;
+    for (const entry of this.pending.values()) {
+      if (entry.amount > 0) counter.inc(entry.labels, entry.amount);
+      entry.amount = 0;
+    }
   }
 }
