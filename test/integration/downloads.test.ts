@@ -1,4 +1,9 @@
 import { expect } from 'chai';
+import { existsSync, readdirSync, readlinkSync } from 'node:fs';
+import { request } from 'node:https';
+import { randomBytes } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import type { BlobStore } from '../../src/ports/blob-store.port.js';
 import { buildEspImage, prng } from '../support/esp-image-builder.js';
 import { EspHttpsOtaEmulator } from '../support/esp-https-ota-emulator.js';
 import type { RunningTestServer } from '../support/test-server.js';
@@ -11,8 +16,11 @@ describe('HTTP: downloads for every ESP-IDF client mode', () => {
   const image = buildEspImage({ version: 'v3.0.0', segmentLengths: [150_000, 37_000, 200_004] });
   const size = image.length;
 
+  let testCa: string;
+
   before(async () => {
     t = await startTestServer({ storage: 'disk' });
+    testCa = (await testCertificate()).cert;
     expect((await t.client.put('/files/fw/v3.bin', image, 'application/octet-stream')).status).to.equal(200);
     etag = String((await t.client.send('/files/fw/v3.bin', { method: 'HEAD' })).headers.etag);
   });
@@ -40,6 +48,115 @@ describe('HTTP: downloads for every ESP-IDF client mode', () => {
         expect(res.headers.etag).to.equal(etag);
       }
       expect((await t.client.get('/files/fw/v3.bin', { headers: { 'If-None-Match': '"stale"' } })).status).to.equal(200);
+    });
+  });
+
+  describe('the download fast path (a GET served without Koa)', () => {
+    // The same answer through Koa's router: a percent-escape in the path (here of the dot) is
+    // left to the router, which decodes it to the same update path.
+    const routedPath = '/files/fw/v3%2Ebin';
+    const comparable = (headers: Record<string, unknown>) => {
+      const { date: _date, connection: _connection, 'keep-alive': _keepAlive, 'x-request-id': _id, ...rest } = headers;
+      return rest;
+    };
+
+    it('answers every kind of GET with the same status, headers and bytes as the Koa route', async () => {
+      const cases: Array<Record<string, string>> = [
+        {},
+        { Range: 'bytes=100-199' },
+        { Range: `bytes=${size - 10}-${size + 5}` },
+        { Range: 'bytes=-64' },
+        { Range: 'bytes=0-0,5-9' },
+        { Range: `bytes=${size}-` },
+        { Range: 'bytes=100-199', 'If-Range': '"stale"' },
+        { Range: 'bytes=100-199', 'If-Range': etag },
+        { 'If-None-Match': etag },
+        { 'If-None-Match': '"stale"' },
+      ];
+      for (const headers of cases) {
+        const label = JSON.stringify(headers);
+        const fast = await t.client.get('/files/fw/v3.bin?from=device', { headers });
+        const routed = await t.client.get(routedPath, { headers });
+        expect(fast.status, label).to.equal(routed.status);
+        expect(comparable(fast.headers), label).to.deep.equal(comparable(routed.headers));
+        expect(fast.body.equals(routed.body), label).to.equal(true);
+        expect(fast.headers['x-request-id'], label).to.be.a('string');
+      }
+    });
+
+    it('records a download in the log and the metrics as the request logger does', async () => {
+      const served206 = async () => {
+        const text = (await t.client.get('/metrics')).text;
+        const line = text.split('\n').find((candidate) => /^fuota_http_requests_total\{/.test(candidate) && candidate.includes('route="/files/*path"') && candidate.includes('status="206"'));
+        return Number(line?.split(' ').pop() ?? 0);
+      };
+      const before = await served206();
+      t.logger.lines.length = 0;
+      await t.client.get('/files/fw/v3.bin', { headers: { Range: 'bytes=0-999', 'X-Request-Id': 'fast-1' } });
+      await t.client.get(routedPath, { headers: { Range: 'bytes=0-999', 'X-Request-Id': 'routed-1' } });
+      const logged = (id: string) => {
+        const line = t.logger.lines.find((candidate) => candidate.includes(`"reqId":"${id}"`));
+        return JSON.parse(line?.replace(/^info request /, '') ?? '{}') as Record<string, unknown>;
+      };
+      expect(logged('fast-1')).to.include({ method: 'GET', path: '/files/fw/v3.bin', status: 206, bytes: 1000, remote: '127.0.0.1' });
+      expect(logged('fast-1')).to.not.have.property('outcome');
+      expect(logged('routed-1')).to.include({ method: 'GET', path: routedPath, status: 206, bytes: 1000, remote: '127.0.0.1' });
+      expect(await served206()).to.equal(before + 2);
+    });
+
+    it('stops reading and frees the file when the client goes away midway, and logs the download as aborted', async function () {
+      if (!existsSync('/proc/self/fd')) this.skip(); // open descriptors are read from /proc (Linux)
+      const big = randomBytes(24 * 1024 * 1024); // more than loopback socket buffers can hold
+      expect((await t.client.put('/files/big/blob.bin?validate=false', big, 'application/octet-stream')).status).to.equal(200);
+      const openOnBlob = () =>
+        readdirSync('/proc/self/fd').filter((fd) => {
+          try {
+            return readlinkSync(`/proc/self/fd/${fd}`).endsWith('/big/blob.bin');
+          } catch {
+            return false; // closed while listed
+          }
+        }).length;
+      // The streams the store hands out, to see whether the server read on after the client left
+      // (the kernel's socket buffers alone can take megabytes, so the descriptor is not enough).
+      const streams: Readable[] = [];
+      const store = t.storage.files as { open: BlobStore['open'] };
+      const open = store.open.bind(store);
+      store.open = async (path) => {
+        const blob = await open(path);
+        return blob === undefined ? undefined : { ...blob, content: (range) => streams[streams.push(blob.content(range) as Readable) - 1] as Readable };
+      };
+      t.logger.lines.length = 0;
+      const received = await new Promise<number>((resolve, reject) => {
+        const url = new URL(t.client.baseUrl);
+        const auth = Buffer.from(`${TEST_CREDENTIAL.username}:${TEST_CREDENTIAL.password}`).toString('base64');
+        const req = request({ host: url.hostname, port: url.port, path: '/files/big/blob.bin', ca: testCa, servername: 'localhost', agent: false, headers: { Authorization: `Basic ${auth}`, 'X-Request-Id': 'cut-1' } }, (res) => {
+          let bytes = 0;
+          res.on('data', (chunk: Buffer) => {
+            bytes += chunk.length;
+            if (bytes >= 64 * 1024 && !req.destroyed) {
+              expect(openOnBlob()).to.equal(1);
+              req.destroy();
+              resolve(bytes);
+            }
+          });
+        });
+        req.on('error', (error) => (req.destroyed ? undefined : reject(error)));
+        req.end();
+      });
+      expect(received).to.be.below(big.length);
+      const deadline = Date.now() + 5000;
+      while ((openOnBlob() > 0 || !t.logger.lines.some((line) => line.includes('"reqId":"cut-1"'))) && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      delete (store as { open?: unknown }).open;
+      expect(openOnBlob(), 'descriptors still open on the file').to.equal(0);
+      expect(streams).to.have.length(1);
+      expect(streams[0]?.destroyed).to.equal(true);
+      expect(streams[0]?.readableEnded, 'read to its end after the client left').to.equal(false);
+      const line = t.logger.lines.find((candidate) => candidate.includes('"reqId":"cut-1"')) ?? '';
+      const logged = JSON.parse(line.replace(/^info request /, '')) as { status: number; bytes: number; outcome?: string };
+      expect(logged).to.include({ status: 200, outcome: 'aborted' });
+      expect(logged.bytes).to.be.above(0).and.below(big.length);
     });
   });
 

@@ -1,5 +1,6 @@
 import type { UpdateCheck } from '../../../app/use-cases/check-for-update.js';
 import { DomainError } from '../../../domain/domain-error.js';
+import type { HeaderList } from './header-list.js';
 
 // An image's version is whatever UTF-8 its build put there; only printable ASCII fits a header.
 const HEADER_SAFE = /^[\x20-\x7e]*$/;
@@ -7,8 +8,7 @@ const HEADER_SAFE = /^[\x20-\x7e]*$/;
 /** A successful answer to a device check, as both the Koa route and the fast path send it. */
 export interface DeviceCheckAnswer {
   readonly status: 200 | 204;
-  /** Name and value pairs in sending order (a list: Node writes it faster than an object). */
-  readonly headers: ReadonlyArray<readonly [string, string]>;
+  readonly headers: HeaderList;
   /** The bare update path, sent as UTF-8. */
   readonly body?: string;
   readonly bodyBytes: number;

@@ -1,14 +1,14 @@
-import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { isAppVersion } from '../../../domain/app-version.js';
 import { isDeviceId } from '../../../domain/device-id.js';
 import { appVersionText } from './app-version-query.js';
 import { deviceCheckAnswer } from './device-check-answer.js';
-import { recordFinishedRequest } from './finished-request.js';
+import type { FastPath } from './fast-path.js';
+import { fastPathPrincipal, recordWhenClosed } from './fast-path.js';
+import { flatHeaders } from './header-list.js';
 import type { KoaAppDependencies } from './koa-app.js';
 import { requestIdFor } from './request-id.js';
-import { requestPrincipal } from './request-principal.js';
-import { mayHaveUnreadBody } from './unread-body.js';
 
 // The route pattern the Koa router gives the same request, for the metrics.
 const CHECK_ROUTE = '/devices/:id';
@@ -16,21 +16,14 @@ const CHECK_ROUTE = '/devices/:id';
 const CHECK_URL = /^\/devices\/([^/?#]+)\?([^#]*)$/;
 
 /**
- * Device checks are most of a fleet's traffic: every device polls, most are told 204. This
- * answers the successful ones (200 and 204) without building a Koa context, which cost a busy
- * server a third of its CPU per check. Anything else (a failed credential, a malformed id or
- * version, an unknown device, an error) goes to `fallback`, the Koa application, which answers it
- * with the same rules as every other route; nothing is sent or counted here before that.
+ * Device checks are most of a fleet's requests: every device polls, most are told 204. This
+ * answers the successful ones (200 and 204) without Koa, which cost a busy server a third of its
+ * CPU per check; anything else goes to Koa (see FastPath).
  */
-export function withDeviceCheckFastPath(
-  { useCases, authenticator, authFailures, logger, metrics }: KoaAppDependencies,
-  fallback: RequestListener,
-): RequestListener {
+export function deviceCheckFastPath({ useCases, authenticator, authFailures, logger, metrics }: KoaAppDependencies): FastPath {
   async function answered(req: IncomingMessage, res: ServerResponse, match: RegExpExecArray, started: number): Promise<boolean> {
-    const remote = req.socket.remoteAddress;
-    if (mayHaveUnreadBody(req) || authFailures.retryAfter(remote ?? '') > 0) return false;
-    const outcome = await requestPrincipal(req, authenticator);
-    if (outcome.kind !== 'authenticated') return false;
+    const principal = await fastPathPrincipal(req, authenticator, authFailures);
+    if (principal === undefined) return false;
     // The domain's predicates are the very rules of the schemas (same patterns): a value they
     // refuse goes to Koa, whose schemas answer the 400, and the zod call is spared on the hot path.
     let deviceId, running;
@@ -41,45 +34,27 @@ export function withDeviceCheckFastPath(
       return false;
     }
     if (!isDeviceId(deviceId) || !isAppVersion(running)) return false;
-    const check = await useCases.checkForUpdate.execute(deviceId, running, outcome.principal.deviceId);
-    if (check.decision.kind !== 'update-available' && check.decision.kind !== 'no-update') return false;
+    const check = await useCases.checkForUpdate.execute(deviceId, running, principal.deviceId);
+    // A client gone meanwhile is Koa's to record (as aborted).
+    if (res.destroyed || (check.decision.kind !== 'update-available' && check.decision.kind !== 'no-update')) return false;
     const answer = deviceCheckAnswer(check, deviceId);
     metrics.check(check.decision.kind);
     const requestId = requestIdFor(req.headers['x-request-id']);
-    // Recorded as the request logger records: 'close' comes once, after 'finish' or instead of it.
-    res.once('close', () =>
-      recordFinishedRequest(logger, metrics, {
-        method: 'GET',
-        path: `/devices/${match[1]}`,
-        route: CHECK_ROUTE,
-        status: answer.status,
-        bytes: answer.bodyBytes,
-        ms: performance.now() - started,
-        remote,
-        requestId,
-        aborted: !res.writableFinished,
-      }),
-    );
-    // A flat list: an object (a spread, or Object.entries of one) made this several times slower.
-    const head: string[] = [];
-    for (const [name, value] of answer.headers) head.push(name, value);
-    head.push('X-Request-Id', requestId);
-    res.writeHead(answer.status, head);
+    recordWhenClosed(res, logger, metrics, {
+      path: `/devices/${match[1]}`,
+      route: CHECK_ROUTE,
+      status: answer.status,
+      requestId,
+      started,
+      bytes: () => answer.bodyBytes,
+    });
+    res.writeHead(answer.status, flatHeaders(answer.headers, requestId));
     res.end(answer.body);
     return true;
   }
 
   return (req, res) => {
     const match = req.method === 'GET' ? CHECK_URL.exec(req.url ?? '') : null;
-    if (match === null) {
-      fallback(req, res);
-      return;
-    }
-    answered(req, res, match, performance.now()).then(
-      (done) => {
-        if (!done) fallback(req, res);
-      },
-      () => fallback(req, res),
-    );
+    return match === null ? undefined : answered(req, res, match, performance.now());
   };
 }

@@ -5,8 +5,7 @@ import { DomainError, isDomainError } from '../../../../domain/domain-error.js';
 import type { UpdateFilePath } from '../../../../domain/update-file-path.js';
 import { updateFilePathSchema, validateFlagSchema } from '../api-schemas.js';
 import { validated } from '../edge-validation.js';
-import { evaluateRange } from '../byte-range-request.js';
-import { noneMatchSatisfied, rangeStillValid, strongEtag } from '../conditional-request.js';
+import { downloadAnswer } from '../download-answer.js';
 import { problem, sendProblem } from '../problem.js';
 import { updateFileView } from '../update-file-view.js';
 import { confinedDevice, operatorOnly } from '../middleware/basic-auth.js';
@@ -36,41 +35,32 @@ function validationChoice(ctx: Context): boolean | undefined {
 
 export function fileRoutes(router: Router, useCases: HttpUseCases, metrics: HttpMetrics): void {
   // GET and HEAD (which the router routes here): whole files, single ranges, conditional requests.
+  // A successful GET is mostly sent by the download fast path, with the same downloadAnswer.
   router.get('/files/*path', async (ctx) => {
-    const { blob, file } = await useCases.openUpdateFile.execute(filePath(ctx), confinedDevice(ctx));
-    const etag = strongEtag(file.sha256);
-    const size = blob.info.size;
-    ctx.set('Accept-Ranges', 'bytes');
-    ctx.set('ETag', etag);
-    ctx.set('Last-Modified', blob.info.modifiedAt.toUTCString());
-    ctx.set('Cache-Control', 'no-cache');
-    if (noneMatchSatisfied(ctx.get('If-None-Match') || undefined, etag)) {
-      await blob.release();
-      ctx.status = 304;
-      return;
+    const opened = await useCases.openUpdateFile.execute(filePath(ctx), confinedDevice(ctx));
+    const answer = downloadAnswer(opened, {
+      ifNoneMatch: ctx.get('If-None-Match') || undefined,
+      ifRange: ctx.get('If-Range') || undefined,
+      range: ctx.get('Range') || undefined,
+    });
+    for (const [name, value] of answer.headers) ctx.set(name, value);
+    if (answer.kind !== 'content' || ctx.method === 'HEAD') await opened.blob.release();
+    switch (answer.kind) {
+      case 'not-modified':
+        ctx.status = 304;
+        return;
+      case 'range-not-satisfiable':
+        sendProblem(ctx, problem(416, 'range-not-satisfiable', `the file has ${answer.size} bytes`));
+        return;
+      case 'content': {
+        ctx.status = answer.status;
+        if (ctx.method === 'HEAD') return;
+        const content = opened.blob.content(answer.range);
+        // The file store hands out Node streams already; anything else is adapted once.
+        ctx.body = content instanceof Readable ? content : Readable.from(content);
+        ctx.length = answer.length;
+      }
     }
-    const honourRange = rangeStillValid(ctx.get('If-Range') || undefined, etag, blob.info.modifiedAt);
-    const outcome = honourRange ? evaluateRange(ctx.get('Range') || undefined, size) : { kind: 'full' as const };
-    if (outcome.kind === 'unsatisfiable') {
-      await blob.release();
-      ctx.set('Content-Range', `bytes */${size}`);
-      sendProblem(ctx, problem(416, 'range-not-satisfiable', `the file has ${size} bytes`));
-      return;
-    }
-    ctx.set('Content-Type', 'application/octet-stream');
-    const range = outcome.kind === 'partial' ? outcome.range : undefined;
-    const length = range === undefined ? size : range.end - range.start + 1;
-    ctx.status = range === undefined ? 200 : 206;
-    if (range !== undefined) ctx.set('Content-Range', `bytes ${range.start}-${range.end}/${size}`);
-    if (ctx.method === 'HEAD') {
-      await blob.release();
-      ctx.set('Content-Length', String(length));
-      return;
-    }
-    const content = blob.content(range);
-    // The file store hands out Node streams already; anything else is adapted once.
-    ctx.body = content instanceof Readable ? content : Readable.from(content);
-    ctx.length = length;
   });
 
   router.put('/files/*path', operatorOnly(), async (ctx) => {
