@@ -3,7 +3,7 @@ import type { Logger as Pino } from 'pino';
 import type { PinoPretty as PrettyFactory } from 'pino-pretty';
 import { createRequire } from 'node:module';
 import type { Logger } from '../../../ports/logger.port.js';
-import { TurnBatchedDestination } from './turn-batched-destination.js';
+import { BufferedLineDestination } from './buffered-line-destination.js';
 
 /** An Error anywhere in the fields is logged with its type, message and stack, not as `{}`. */
 function serialized(fields: Record<string, unknown> | undefined): Record<string, unknown> {
@@ -19,6 +19,9 @@ function holdsError(fields: Record<string, unknown>): boolean {
   for (const key in fields) if (fields[key] instanceof Error) return true;
   return false;
 }
+
+// Lines wait at most 10 ms, and a burst of up to 64 KiB goes out in one write.
+const LOG_BUFFERING = { intervalMs: 10, bufferBytes: 64 * 1024 };
 
 let stampedMs = Number.NaN;
 let stamp = '';
@@ -38,9 +41,9 @@ function isoTimePerMillisecond(): string {
 
 /**
  * Structured logs with pino: one JSON object per line (`level`, `time`, the fields, `msg`), or
- * coloured lines for a person when stdout is a terminal. The lines of one event-loop turn are
- * written together (see TurnBatchedDestination), so a busy server makes one write per batch
- * instead of one per request.
+ * coloured lines for a person when stdout is a terminal. Lines are gathered for a few
+ * milliseconds and written together (see BufferedLineDestination), so a busy server makes one
+ * write per batch instead of one per request.
  */
 export class PinoLogger implements Logger {
   private constructor(private readonly pino: Pino) {}
@@ -53,7 +56,7 @@ export class PinoLogger implements Logger {
       const { PinoPretty } = createRequire(import.meta.url)('pino-pretty') as { PinoPretty: typeof PrettyFactory };
       return new PinoLogger(pino(options, PinoPretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', sync: true })));
     }
-    return new PinoLogger(pino(options, new TurnBatchedDestination(1)));
+    return new PinoLogger(pino(options, new BufferedLineDestination(1, LOG_BUFFERING)));
   }
 
   info(message: string, fields?: Record<string, unknown>): void {
