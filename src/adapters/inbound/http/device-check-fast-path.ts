@@ -28,7 +28,9 @@ export function deviceCheckFastPath({ useCases, authenticator, authFailures, log
     // refuse goes to Koa, whose schemas answer the 400, and the zod call is spared on the hot path.
     let deviceId, running;
     try {
-      deviceId = decodeURIComponent(match[1] ?? '');
+      // Devices send their id unescaped: the decoding is needed only when there is an escape.
+      const rawId = match[1] ?? '';
+      deviceId = rawId.includes('%') ? decodeURIComponent(rawId) : rawId;
       running = appVersionText(match[2] ?? '');
     } catch {
       return false;
