@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { serverCommand } from './cpu-pinning.js';
 
 export interface RunningProcess {
   readonly pid: number;
@@ -10,10 +11,12 @@ export interface RunningProcess {
   stop(): Promise<void>;
 }
 
-/** Spawns `node <script>` and waits until a line of its output matches `ready` (group 1: port). */
+/** Spawns `node <script>` (on its own CPU where it can, see cpu-pinning.ts) and waits until a line of its output matches `ready` (group 1: port). */
 export async function startNode(script: string, env: Record<string, string>, ready: RegExp): Promise<RunningProcess> {
   const started = performance.now();
-  const child: ChildProcess = spawn(process.execPath, [script], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // taskset runs node in its own process (exec), so the pid is node's.
+  const { command, args } = serverCommand(script);
+  const child: ChildProcess = spawn(command, args, { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const port = await new Promise<number>((resolve, reject) => {
     const onData = (chunk: Buffer) => {

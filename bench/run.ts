@@ -17,6 +17,7 @@ import type { DeviceAppRecord } from '../src/domain/device-app-record.js';
 import { buildEspImage } from '../test/support/esp-image-builder.js';
 import type { LoadTarget } from './load.js';
 import { call, runLoad } from './load.js';
+import { PINNED, pinLoadGenerator } from './cpu-pinning.js';
 import { cpuSeconds, rssBytes, sampleRss } from './proc-stats.js';
 import type { RunningProcess } from './processes.js';
 import { startNode } from './processes.js';
@@ -248,6 +249,7 @@ function absolute(scenario: string, value: number, unit: string, target: string,
 }
 
 async function main(): Promise<void> {
+  pinLoadGenerator();
   const base = await mkdtemp(join(tmpdir(), 'fuota-bench-'));
   const started: RunningProcess[] = [];
   try {
@@ -358,7 +360,7 @@ async function main(): Promise<void> {
     const result = {
       date: new Date().toISOString(),
       machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version, platform: `${process.platform} ${process.arch}` },
-      settings: { repeats: REPEATS, secondsPerRun: SECONDS, warmUpSeconds: WARM_UP_SECONDS },
+      settings: { repeats: REPEATS, secondsPerRun: SECONDS, warmUpSeconds: WARM_UP_SECONDS, pinned: PINNED },
       fuotaHeapMiB: Number(fuotaHeapMiB.toFixed(1)),
       rows,
     };
@@ -373,7 +375,7 @@ async function main(): Promise<void> {
 
 function markdownTable(result: { date: string; machine: { cpu: string; cores: number; node: string }; fuotaHeapMiB: number; rows: Row[] }): string {
   const lines = [
-    `Measured ${result.date.slice(0, 10)} on ${result.machine.cores} × ${result.machine.cpu}, Node ${result.machine.node}; ${REPEATS} interleaved rounds of ${SECONDS} s after a warm-up; medians, and ratios as the median of each round's ratio.`,
+    `Measured ${result.date.slice(0, 10)} on ${result.machine.cores} × ${result.machine.cpu}, Node ${result.machine.node}; ${REPEATS} interleaved rounds of ${SECONDS} s after a warm-up; ${PINNED ? 'load generator on CPU 0, servers on CPU 1; ' : 'unpinned; '}medians, and ratios as the median of each round's ratio.`,
     '',
     `fuota's heap in use: ${result.fuotaHeapMiB.toFixed(1)} MiB. control: a second, identical floor; heavy floor: the floor holding that much heap.`,
     '',
