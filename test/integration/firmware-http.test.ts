@@ -101,6 +101,19 @@ describe('HTTP: firmware-aware uploads', () => {
     expect(etag).to.equal(`"${res.headers['x-firmware-sha256']}"`);
   });
 
+  it('describes the new file in the offer once the file at the offered path is replaced', async () => {
+    expect((await t.client.put('/files/lamp/swap.bin', buildEspImage({ version: 'v5.0.0' }), 'application/octet-stream')).status).to.equal(200);
+    expect((await t.client.put('/devices/lamp-swap', '"lamp-swap","v4","lamp/swap.bin"', 'text/csv')).status).to.equal(200);
+    const before = await t.client.get('/devices/lamp-swap?app_ver=v4');
+    const replacement = buildEspImage({ version: 'v5.0.1', segmentLengths: [5000] });
+    expect((await t.client.put('/files/lamp/swap.bin', replacement, 'application/octet-stream')).status).to.equal(200);
+    const after = await t.client.get('/devices/lamp-swap?app_ver=v4');
+    expect(before.headers['x-firmware-version']).to.equal('v5.0.0');
+    expect(after.headers).to.include({ 'x-firmware-version': 'v5.0.1', 'x-firmware-size': String(replacement.length) });
+    expect(after.headers['x-firmware-sha256']).to.not.equal(before.headers['x-firmware-sha256']);
+    expect(after.text).to.equal('lamp/swap.bin');
+  });
+
   it('leaves out X-Firmware-Version when the image\'s version cannot be a header value', async () => {
     const odd = buildEspImage({ version: 'v3 \u00e9t\u00e9\tbuild' });
     expect((await t.client.put('/files/lamp/odd.bin', odd, 'application/octet-stream')).status).to.equal(200);

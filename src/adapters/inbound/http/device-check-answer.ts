@@ -1,4 +1,5 @@
 import type { UpdateCheck } from '../../../app/use-cases/check-for-update.js';
+import type { UpdateFile } from '../../../domain/update-file.js';
 import { DomainError } from '../../../domain/domain-error.js';
 import type { HeaderList } from './header-list.js';
 
@@ -16,6 +17,8 @@ export interface DeviceCheckAnswer {
 
 const NO_UPDATE: DeviceCheckAnswer = { status: 204, headers: [], bodyBytes: 0 };
 
+const offers = new WeakMap<UpdateFile, DeviceCheckAnswer>();
+
 /**
  * 200 with the bare update path, or 204. Any other outcome is the DomainError the error table
  * turns into a 404. The device reads Content-Length bytes into a 256-byte buffer: bare path, no
@@ -25,6 +28,10 @@ export function deviceCheckAnswer({ decision, file }: UpdateCheck, deviceId: str
   switch (decision.kind) {
     case 'update-available': {
       const body: string = decision.updateFilePath;
+      // The answer is the same for every device offered this file: made once per catalog entry
+      // (the catalog hands out the same entry until the file changes).
+      const known = file === undefined ? undefined : offers.get(file);
+      if (known?.body === body) return known;
       const bodyBytes = Buffer.byteLength(body);
       const headers: Array<readonly [string, string]> = [];
       // Extra headers for newer clients; the seed's client reads only the body.
@@ -34,7 +41,9 @@ export function deviceCheckAnswer({ decision, file }: UpdateCheck, deviceId: str
         if (version !== undefined && HEADER_SAFE.test(version)) headers.push(['X-Firmware-Version', version]);
       }
       headers.push(['Content-Type', 'text/csv'], ['Content-Length', String(bodyBytes)]);
-      return { status: 200, headers, body, bodyBytes };
+      const answer: DeviceCheckAnswer = { status: 200, headers, body, bodyBytes };
+      if (file !== undefined) offers.set(file, answer);
+      return answer;
     }
     case 'no-update':
       return NO_UPDATE;
