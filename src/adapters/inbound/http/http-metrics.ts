@@ -1,7 +1,6 @@
 import { METHODS } from 'node:http';
-import { collectDefaultMetrics, Counter, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 import type { UpdateDecision } from '../../../domain/update-decision.js';
-import { KeyedHistogram } from './keyed-histogram.js';
 import { ScrapeBatchedCounter } from './scrape-batched-counter.js';
 
 /** The route label of a request no route matched (kept apart so paths never become labels). */
@@ -33,12 +32,13 @@ export class HttpMetrics {
     registers: [this.registry],
     collect: () => this.pendingRequests.flush(),
   });
-  private readonly durations = new KeyedHistogram<'method' | 'route'>(
-    'fuota_http_request_duration_seconds',
-    'Time from a request\'s arrival until its answer was finished, by method and route pattern.',
-    DURATION_BUCKETS,
-    this.registry,
-  );
+  private readonly durations = new Histogram({
+    name: 'fuota_http_request_duration_seconds',
+    help: 'Time from a request\'s arrival until its answer was finished, by method and route pattern.',
+    labelNames: ['method', 'route'] as const,
+    buckets: DURATION_BUCKETS,
+    registers: [this.registry],
+  });
   private readonly pendingChecks: ScrapeBatchedCounter<'outcome'> = new ScrapeBatchedCounter(() => this.checks);
   private readonly checks: Counter<'outcome'> = new Counter({
     name: 'fuota_device_checks_total',
@@ -71,9 +71,8 @@ export class HttpMetrics {
 
   request(method: string, route: string, status: number, bytes: number, seconds: number): void {
     const knownMethod = KNOWN_METHODS.has(method) ? method : 'OTHER';
-    const routeKey = `${knownMethod} ${route}`;
-    this.pendingRequests.inc(`${routeKey} ${status}`, () => ({ method: knownMethod, route, status: String(status) }));
-    this.durations.observe(routeKey, () => ({ method: knownMethod, route }), seconds);
+    this.pendingRequests.inc(`${knownMethod} ${status} ${route}`, () => ({ method: knownMethod, route, status: String(status) }));
+    this.durations.observe({ method: knownMethod, route }, seconds);
     this.servedPending += bytes;
   }
 
