@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -83,6 +84,40 @@ describe('BufferedLineDestination', () => {
       expect((error as { status: number }).status).to.equal(3);
     }
     expect(output).to.equal('last words\n');
+  });
+
+  it('never stalls on a reader that falls behind: it drops lines whole, counts them and says so', async () => {
+    const module = fileURLToPath(new URL('../../../src/adapters/outbound/logging/buffered-line-destination.js', import.meta.url));
+    // The child logs 20 MB while nobody reads its stdout (a pipe takes 64 KiB), then says so on
+    // stderr: a destination that waited for the reader would never get there.
+    const script = `
+      const { BufferedLineDestination } = await import(${JSON.stringify(module)});
+      void process.stdout; // Node makes a piped stdout non-blocking, as for the server
+      const destination = new BufferedLineDestination(1, { intervalMs: 5, bufferBytes: 64 * 1024 });
+      const pad = 'x'.repeat(200);
+      for (let n = 0; n < 100_000; n += 1) destination.write(JSON.stringify({ n, pad }) + '\\n');
+      process.stderr.write('logged\\n');
+      process.stdin.once('data', () => process.exit(0));`;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['pipe', 'pipe', 'pipe'] });
+    try {
+      child.stdout.pause();
+      const [said] = (await once(child.stderr, 'data')) as [Buffer];
+      expect(said.toString()).to.equal('logged\n');
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.stdout.resume();
+      child.stdin.write('go');
+      await once(child, 'exit');
+      const records = output.trimEnd().split('\n').map((line) => JSON.parse(line) as { n?: number; dropped?: number; level?: number });
+      const kept = records.filter((record) => record.n !== undefined).map((record) => record.n as number);
+      const dropped = records.reduce((sum, record) => sum + (record.dropped ?? 0), 0);
+      expect(dropped, 'lines reported dropped').to.be.above(0);
+      expect(kept.length + dropped).to.equal(100_000);
+      expect(kept).to.deep.equal([...kept].sort((a, b) => a - b));
+      expect(records.find((record) => record.dropped !== undefined)).to.include({ level: 40 });
+    } finally {
+      child.kill();
+    }
   });
 
   it('drops lines quietly when its descriptor is gone', () => {
