@@ -22,7 +22,6 @@ export type DownloadAnswer =
       readonly headers: HeaderList;
       /** The bytes to send; undefined for the whole file. */
       readonly range: ByteRange | undefined;
-      readonly length: number;
     };
 
 /**
@@ -50,5 +49,5 @@ export function downloadAnswer({ blob, file }: OpenedUpdateFile, conditions: Dow
   const headers = [...validators, ['Content-Type', 'application/octet-stream'] as const];
   if (range !== undefined) headers.push(['Content-Range', `bytes ${range.start}-${range.end}/${size}`]);
   headers.push(['Content-Length', String(length)]);
-  return { kind: 'content', status: range === undefined ? 200 : 206, headers, range, length };
+  return { kind: 'content', status: range === undefined ? 200 : 206, headers, range };
 }

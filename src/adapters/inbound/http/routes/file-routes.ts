@@ -57,8 +57,8 @@ export function fileRoutes(router: Router, useCases: HttpUseCases, metrics: Http
         if (ctx.method === 'HEAD') return;
         const content = opened.blob.content(answer.range);
         // The file store hands out Node streams already; anything else is adapted once.
+        // Content-Length is among the answer's headers, and Koa keeps it for a first stream body.
         ctx.body = content instanceof Readable ? content : Readable.from(content);
-        ctx.length = answer.length;
       }
     }
   });
