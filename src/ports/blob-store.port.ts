@@ -22,13 +22,22 @@ export interface ByteRange {
 }
 
 /**
- * A file held open for reading: `info` and the bytes of `content()` belong to the same version
- * even if the path is replaced meanwhile. Call exactly one of `content()` or `release()`.
+ * A file held open for reading: `info` and the bytes read belong to the same version even if the
+ * path is replaced meanwhile. Read it either by iterating `content()` once, which releases the
+ * file when the iteration ends, or with `read()` calls followed by `release()`; a caller that
+ * reads nothing calls `release()`.
  */
 export interface OpenedBlob {
   readonly info: BlobInfo;
   /** The bytes (or the range of them); the handle is released when the iteration ends. */
   content(range?: ByteRange): AsyncIterable<Uint8Array>;
+  /**
+   * Copies the bytes from `position` on into `target`; resolves to how many it copied, which is
+   * fewer than `target.length` only at the end of the file (0 from there on). For a sender that
+   * reuses its buffers instead of taking a new one per chunk from `content()`. Never after
+   * `release()`, nor two at once.
+   */
+  read(target: Uint8Array, position: number): Promise<number>;
   release(): Promise<void>;
 }
 

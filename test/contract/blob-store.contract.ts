@@ -92,6 +92,35 @@ export function blobStoreContract(name: string, hooks: { open: () => Promise<Blo
       expect(opened!.info.size).to.equal(11);
     });
 
+    it('reads into a buffer of the caller at any position, a short count only at the end', async () => {
+      const content = Buffer.from(Array.from({ length: 70_000 }, (_, i) => (i * 7) % 253));
+      await store.put(p('fw/app.bin'), chunks(content.subarray(0, 500), content.subarray(500)), LIMIT);
+      const opened = (await store.open(p('fw/app.bin')))!;
+      const target = Buffer.alloc(65_536, 0xee);
+      expect(await opened.read(target, 0)).to.equal(65_536);
+      expect(target.equals(content.subarray(0, 65_536))).to.equal(true);
+      // The same buffer again, further on: every byte is overwritten with the new position's.
+      expect(await opened.read(target.subarray(0, 1000), 65_000)).to.equal(1000);
+      expect(target.subarray(0, 1000).equals(content.subarray(65_000, 66_000))).to.equal(true);
+      const tail = Buffer.alloc(10, 0xee);
+      expect(await opened.read(tail, 69_995)).to.equal(5);
+      expect(tail.subarray(0, 5).equals(content.subarray(69_995))).to.equal(true);
+      expect(tail.subarray(5).equals(Buffer.alloc(5, 0xee)), 'bytes past the end left as they were').to.equal(true);
+      expect(await opened.read(tail, 70_000)).to.equal(0);
+      expect(await opened.read(tail, 80_000)).to.equal(0);
+      await opened.release();
+    });
+
+    it('reads by read() the version it opened even if the path is replaced meanwhile', async () => {
+      await store.put(p('a.bin'), chunks('version one'), LIMIT);
+      const opened = (await store.open(p('a.bin')))!;
+      await store.put(p('a.bin'), chunks('version two, longer'), LIMIT);
+      const target = Buffer.alloc(64);
+      const count = await opened.read(target, 0);
+      await opened.release();
+      expect(target.subarray(0, count).toString()).to.equal('version one');
+    });
+
     it('lists every stored path and nothing else', async () => {
       await store.put(p('a.bin'), chunks('1'), LIMIT);
       await store.put(p('x/y/z.bin'), chunks('2'), LIMIT);

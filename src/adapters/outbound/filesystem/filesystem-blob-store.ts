@@ -1,5 +1,5 @@
 import type { Dirent } from 'node:fs';
-import { close, createReadStream, fstat, open as openCallback, realpathSync, statSync } from 'node:fs';
+import { close, createReadStream, fstat, open as openCallback, read as readCallback, realpathSync, statSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
@@ -24,6 +24,13 @@ const MISSING = new Set(['ENOENT', 'ENOTDIR', 'EISDIR']);
 const openFd = promisify(openCallback);
 const fstatFd = promisify(fstat);
 const closeFd = promisify(close);
+
+/** One `read(2)` at `position`; the callback API, as a promise without promisify's result object. */
+function readAt(fd: number, target: Uint8Array, offset: number, position: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    readCallback(fd, target, offset, target.length - offset, position, (error, count) => (error === null ? resolve(count) : reject(error)));
+  });
+}
 
 function errorCode(error: unknown): string | undefined {
   return (error as NodeJS.ErrnoException | undefined)?.code;
@@ -134,6 +141,17 @@ export class FileSystemBlobStore implements BlobStore {
       // descriptor from here on and closes it when it ends or is destroyed.
       content: (range?: ByteRange) =>
         createReadStream('', { fd, autoClose: true, ...(range === undefined ? {} : { start: range.start, end: range.end }) }),
+      read: async (target: Uint8Array, position: number) => {
+        // A read may return fewer bytes than asked before the end (a signal, a network file
+        // system); the port promises a short count only at the end.
+        let filled = 0;
+        while (filled < target.length) {
+          const count = await readAt(fd, target, filled, position + filled);
+          if (count === 0) break;
+          filled += count;
+        }
+        return filled;
+      },
       release: () => closeFd(fd),
     };
   }

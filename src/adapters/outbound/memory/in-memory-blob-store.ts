@@ -44,6 +44,10 @@ export class InMemoryBlobStore implements BlobStore {
       async *content(range?: ByteRange) {
         yield range === undefined ? blob.bytes : blob.bytes.subarray(range.start, range.end + 1);
       },
+      read: async (target: Uint8Array, position: number) => {
+        const from = Math.min(position, blob.bytes.length);
+        return blob.bytes.copy(target, 0, from, Math.min(from + target.length, blob.bytes.length));
+      },
       release: async () => {},
     };
   }
