@@ -2,11 +2,11 @@
  * Read buffers that downloads hand back once the socket is done with them, so that a busy server
  * reads files without allocating a new buffer per chunk.
  *
- * Why: a fresh 64 KiB buffer per chunk is external memory that only a garbage collection frees,
- * and V8 counts external memory allocated since the last full collection against the old
- * generation's limit. At hundreds of MiB/s that started a mark-compact of the whole heap every
- * ~100 ms (see the README's performance section); with reused buffers the heap sees almost no
- * allocation per chunk.
+ * Why: a fresh 64 KiB buffer per chunk is memory outside V8's heap that only a garbage collection
+ * frees. Under 32 downloads at hundreds of MiB/s, such buffers swung between 0 and 36 MiB between
+ * collections, and in some runs V8 then made a mark-compact of the whole heap every ~100 ms
+ * (`node --trace-gc`; see the README's performance section). With reused buffers those stretches
+ * did not occur, and scavenges fell to a quarter.
  */
 export class ChunkPool {
   private readonly free: Buffer[] = [];
