@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type { BlobStore } from '../../src/ports/blob-store.port.js';
 import { buildEspImage, prng } from '../support/esp-image-builder.js';
 import { EspHttpsOtaEmulator } from '../support/esp-https-ota-emulator.js';
+import { basicHeader, openRawTls, readResponse } from '../support/raw-tls.js';
 import type { RunningTestServer } from '../support/test-server.js';
 import { startTestServer, TEST_CREDENTIAL, testCertificate } from '../support/test-server.js';
 
@@ -101,6 +102,36 @@ describe('HTTP: downloads for every ESP-IDF client mode', () => {
       expect(logged('fast-1')).to.not.have.property('outcome');
       expect(logged('routed-1')).to.include({ method: 'GET', path: routedPath, status: 206, bytes: 1000, remote: '127.0.0.1' });
       expect(await served206()).to.equal(before + 2);
+    });
+
+    it('sends pipelined downloads on one connection whole and in order, to a client slow to read', async () => {
+      // Node holds the answer to a pipelined request until the one before it is done, and a
+      // client that does not read leaves the sender waiting for 'drain': every answer must still
+      // arrive whole, in order, from buffers that the downloads before it used too.
+      const file = randomBytes(8 * 1024 * 1024); // more than loopback socket buffers take at once
+      expect((await t.client.put('/files/big/pipelined.bin?validate=false', file, 'application/octet-stream')).status).to.equal(200);
+      const socket = await openRawTls(t.server.address.port, testCa);
+      const auth = basicHeader(TEST_CREDENTIAL.username, TEST_CREDENTIAL.password);
+      const ask = (extra: string) => `GET /files/big/pipelined.bin HTTP/1.1\r\nHost: localhost\r\n${auth}\r\n${extra}\r\n`;
+      socket.pause();
+      socket.write(ask('') + ask('Range: bytes=1000-3000999\r\n') + ask('') + ask('Range: bytes=-5\r\nConnection: close\r\n'));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const received = readResponse(socket, undefined, 20_000);
+      socket.resume();
+      const raw = Buffer.from(await received, 'latin1');
+      const answers: Array<{ status: string; body: Buffer }> = [];
+      for (let at = 0; at < raw.length; ) {
+        const headEnd = raw.indexOf('\r\n\r\n', at);
+        const head = raw.subarray(at, headEnd).toString('latin1');
+        const length = Number(/\r\ncontent-length: (\d+)/i.exec(head)?.[1]);
+        answers.push({ status: head.split(' ')[1] ?? '', body: raw.subarray(headEnd + 4, headEnd + 4 + length) });
+        at = headEnd + 4 + length;
+      }
+      expect(answers.map((answer) => answer.status)).to.deep.equal(['200', '206', '200', '206']);
+      expect(answers[0]?.body.equals(file), 'first whole file').to.equal(true);
+      expect(answers[1]?.body.equals(file.subarray(1000, 3_001_000)), 'range').to.equal(true);
+      expect(answers[2]?.body.equals(file), 'second whole file').to.equal(true);
+      expect(answers[3]?.body.equals(file.subarray(file.length - 5)), 'suffix').to.equal(true);
     });
 
     it('stops reading and frees the file when the client goes away midway, and logs the download as aborted', async function () {
