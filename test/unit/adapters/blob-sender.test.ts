@@ -129,6 +129,18 @@ describe('sendBlob', () => {
     expect(calls.releases).to.equal(1);
   });
 
+  it('reports a release that fails, after sending every byte', async () => {
+    const { blob } = blobOf(content);
+    const closing: OpenedBlob = { ...blob, release: () => Promise.reject(new Error('EIO: i/o error, close')) };
+    const { sink, received, closed } = slowSink();
+    const failures: Error[] = [];
+    sendBlob(closing, undefined, sink, new ChunkPool(4096), (error) => failures.push(error));
+    await closed;
+    expect(Buffer.concat(received).equals(content)).to.equal(true);
+    expect(sink.writableFinished).to.equal(true);
+    expect(failures.map((error) => error.message)).to.deep.equal(['closing the file: EIO: i/o error, close']);
+  });
+
   it('stops reading when the client goes away, and releases only once the running read is back', async () => {
     const { blob, calls } = blobOf(content);
     let resolveHeld: (() => void) | undefined;

@@ -19,7 +19,8 @@ export interface BlobSending {
  * for 'drain' when `out` has more than its high-water mark queued.
  *
  * A read that fails, or a file that ends before its size, destroys `out` (its headers are sent
- * already, so a cut-short answer is all that is left) and is reported to `failed`.
+ * already, so a cut-short answer is all that is left) and is reported to `failed`, as is a
+ * release that fails.
  */
 export function sendBlob(
   blob: OpenedBlob,
@@ -37,7 +38,7 @@ export function sendBlob(
   const release = () => {
     if (released) return;
     released = true;
-    blob.release().catch((error: unknown) => failed(error instanceof Error ? error : new Error(String(error))));
+    blob.release().catch((error: unknown) => failed(new Error(`closing the file: ${error instanceof Error ? error.message : String(error)}`)));
   };
   const fail = (error: Error) => {
     release();

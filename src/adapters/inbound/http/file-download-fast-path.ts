@@ -25,9 +25,10 @@ function headerText(req: IncomingMessage, name: string): string | undefined {
 /**
  * Firmware downloads are most of a fleet's bytes. This sends the bytes of a successful GET (200,
  * or 206 for a range) without Koa, whose context and stream pipeline cost a busy server a
- * quarter more CPU per MiB than piping the file itself, and reads them into reused buffers
- * (sendBlob); the answer is decided by the same downloadAnswer as the route's. Anything else (304, 416, a missing file, a confined device
- * asking for another's file, a failed credential) goes to Koa (see FastPath).
+ * quarter more CPU per MiB than piping the file itself, reading them into reused buffers
+ * (sendBlob); the answer is decided by the same downloadAnswer as the route's. Anything else
+ * (304, 416, a missing file, a confined device asking for another's file, a failed credential)
+ * goes to Koa (see FastPath).
  */
 export function fileDownloadFastPath({ useCases, authenticator, authFailures, logger, metrics }: KoaAppDependencies): FastPath {
   const chunks = new ChunkPool();
@@ -48,7 +49,7 @@ export function fileDownloadFastPath({ useCases, authenticator, authFailures, lo
     const requestId = requestIdFor(req.headers['x-request-id']);
     res.writeHead(answer.status, flatHeaders(answer.headers, requestId));
     const sending = sendBlob(opened.blob, answer.range, res, chunks, (error) =>
-      logger.warn('download cut short', { path: `/files/${path}`, reqId: requestId, reason: error.message }),
+      logger.warn('reading the file failed', { path: `/files/${path}`, reqId: requestId, reason: error.message }),
     );
     recordWhenClosed(res, logger, metrics, {
       path: `/files/${path}`,
