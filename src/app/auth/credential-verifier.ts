@@ -26,6 +26,16 @@ export class CredentialVerifier {
     this.expected = secret.kind === 'plain' ? digest(secret.username, secret.password) : undefined;
   }
 
+  /**
+   * The verdict when it needs no waiting: a plain credential, or a pair whose verdict is
+   * remembered. Undefined when only `matches` can tell (the slow hash must run).
+   */
+  verdictNow(username: string, password: string): boolean | undefined {
+    const offered = digest(username, password);
+    if (this.expected !== undefined) return timingSafeEqual(offered, this.expected);
+    return this.verdicts.get(offered.toString('base64'));
+  }
+
   async matches(username: string, password: string): Promise<boolean> {
     const offered = digest(username, password);
     if (this.expected !== undefined) return timingSafeEqual(offered, this.expected);

@@ -16,9 +16,13 @@ export class RoleAuthenticator implements Authenticator {
   }
 
   async authenticate(username: string, password: string): Promise<Principal | undefined> {
-    const verdicts = await Promise.all(this.credentials.map(({ verifier }) => verifier.matches(username, password)));
-    const roles = this.credentials.filter((_, index) => verdicts[index]).map(({ role }) => role);
-    const role = roles.includes('operator') ? 'operator' : roles[0];
+    // A plain loop that waits only where a slow hash must run, without a promise per credential:
+    // a client with a new connection per request (as ESP32 devices check) runs this every time.
+    let role: Role | undefined;
+    for (const credential of this.credentials) {
+      const verdict = credential.verifier.verdictNow(username, password) ?? (await credential.verifier.matches(username, password));
+      if (verdict && (role === undefined || credential.role === 'operator')) role = credential.role;
+    }
     return role === undefined ? undefined : { role };
   }
 }

@@ -31,7 +31,37 @@ describe('credentials', () => {
   });
 });
 
+describe('CredentialVerifier.verdictNow', () => {
+  it('answers a plain credential at once, and a stored hash only once its verdict is remembered', async () => {
+    const plain = new CredentialVerifier({ kind: 'plain', username: 'u', password: 'p' });
+    expect(plain.verdictNow('u', 'p')).to.equal(true);
+    expect(plain.verdictNow('u', 'q')).to.equal(false);
+    const hashed = new CredentialVerifier({ kind: 'hashed', username: 'u', passwordHash: await hashPassword('p') });
+    expect(hashed.verdictNow('u', 'p')).to.equal(undefined);
+    expect(hashed.verdictNow('u', 'q')).to.equal(undefined);
+    expect(await hashed.matches('u', 'p')).to.equal(true);
+    expect(await hashed.matches('u', 'q')).to.equal(false);
+    expect(hashed.verdictNow('u', 'p')).to.equal(true);
+    expect(hashed.verdictNow('u', 'q')).to.equal(false);
+    expect(hashed.verdictNow('v', 'p')).to.equal(undefined);
+  });
+});
+
 describe('RoleAuthenticator', () => {
+  it('gives a stored-hash credential its role, on the first request (slow hash) and the next (remembered)', async () => {
+    const authenticator = new RoleAuthenticator([
+      { secret: { kind: 'hashed', username: 'ops', passwordHash: await hashPassword('o') }, role: 'operator' },
+      { secret: { kind: 'plain', username: 'dev', password: 'd' }, role: 'device' },
+      { secret: { kind: 'hashed', username: 'dev', passwordHash: await hashPassword('d') }, role: 'operator' },
+    ]);
+    for (let round = 0; round < 2; round += 1) {
+      expect(await authenticator.authenticate('ops', 'o'), `round ${round}`).to.deep.equal({ role: 'operator' });
+      // Matched by a plain device credential and a hashed operator one: the widest role wins.
+      expect(await authenticator.authenticate('dev', 'd'), `round ${round}`).to.deep.equal({ role: 'operator' });
+      expect(await authenticator.authenticate('ops', 'd'), `round ${round}`).to.equal(undefined);
+    }
+  });
+
   it('gives each credential its role, the widest when several match, and none to a wrong pair', async () => {
     const authenticator = new RoleAuthenticator([
       { secret: { kind: 'plain', username: 'ops', password: 'o' }, role: 'operator' },

@@ -47,8 +47,21 @@ export async function requestPrincipal(req: IncomingMessage, authenticator: Auth
   const principal = await authenticator.authenticate(offered.username, offered.password);
   if (principal === undefined) return { kind: 'wrong' };
   const outcome: PrincipalOutcome = { kind: 'authenticated', principal };
-  remember(req.socket, header, outcome);
+  if (!isLastRequest(req)) remember(req.socket, header, outcome);
   return outcome;
+}
+
+const CLOSE = /(?:^|,)[ \t]*close[ \t]*(?:,|$)/i;
+const KEEP_ALIVE = /(?:^|,)[ \t]*keep-alive[ \t]*(?:,|$)/i;
+
+/**
+ * Whether the client said its connection ends with this request (`Connection: close`, or
+ * HTTP/1.0 without keep-alive): nothing is kept for a connection with no next request.
+ */
+export function isLastRequest(req: IncomingMessage): boolean {
+  const connection = req.headers.connection;
+  if (req.httpVersionMajor === 1 && req.httpVersionMinor === 0) return connection === undefined || !KEEP_ALIVE.test(connection);
+  return connection !== undefined && CLOSE.test(connection);
 }
 
 // Kept beside the socket rather than on it: a property added to Node's socket objects would give
