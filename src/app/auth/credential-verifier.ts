@@ -31,23 +31,25 @@ export class CredentialVerifier {
    * remembered. Undefined when only `matches` can tell (the slow hash must run).
    */
   verdictNow(username: string, password: string): boolean | undefined {
-    const offered = digest(username, password);
-    if (this.expected !== undefined) return timingSafeEqual(offered, this.expected);
-    return this.verdicts.get(offered.toString('base64'));
+    return this.knownVerdict(digest(username, password));
   }
 
   async matches(username: string, password: string): Promise<boolean> {
     const offered = digest(username, password);
-    if (this.expected !== undefined) return timingSafeEqual(offered, this.expected);
-    const key = offered.toString('base64');
-    const known = this.verdicts.get(key);
+    const known = this.knownVerdict(offered);
     if (known !== undefined) return known;
     const secret = this.secret as Extract<CredentialSecret, { kind: 'hashed' }>;
     const verdict =
       (await verifyPassword(password, secret.passwordHash)) &&
       timingSafeEqual(digest(username, ''), digest(secret.username, ''));
-    this.remember(key, verdict);
+    this.remember(offered.toString('base64'), verdict);
     return verdict;
+  }
+
+  /** The verdict for an offered pair's digest that needs no slow hash, if there is one. */
+  private knownVerdict(offered: Buffer): boolean | undefined {
+    if (this.expected !== undefined) return timingSafeEqual(offered, this.expected);
+    return this.verdicts.get(offered.toString('base64'));
   }
 
   private remember(key: string, verdict: boolean): void {
