@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { Writable } from 'node:stream';
 import { sendBlob } from '../../../src/adapters/inbound/http/blob-sender.js';
 import { ChunkPool } from '../../../src/adapters/inbound/http/chunk-pool.js';
-import type { OpenedBlob } from '../../../src/ports/blob-store.port.js';
+import type { ByteRange, OpenedBlob } from '../../../src/ports/blob-store.port.js';
 
 const content = Buffer.from(Array.from({ length: 50_000 }, (_, i) => (i * 31) % 241));
 const tick = () => new Promise((resolve) => setImmediate(resolve));
@@ -52,19 +52,35 @@ function slowSink(highWaterMark = 4096) {
   return { sink, received, closed };
 }
 
+/** Sends `blob` (or a range) through a slowSink until it closes: what arrived, what was reported. */
+async function sendToSlowSink(blob: OpenedBlob, pool: ChunkPool, range?: ByteRange) {
+  const { sink, received, closed } = slowSink();
+  const failures: string[] = [];
+  const sending = sendBlob(blob, range, sink, pool, (error) => failures.push(error.message));
+  await closed;
+  return { sink, received: Buffer.concat(received), failures, bytesSent: sending.bytesSent };
+}
+
+/**
+ * An answer cut short after `sent` bytes were handed over. Destroying drops what the reader had
+ * not taken yet: what it took is a prefix of the file.
+ */
+function expectCutShortAfter(sent: { received: Buffer; bytesSent: number }, bytes: number): void {
+  expect(sent.received.length).to.be.at.most(bytes);
+  expect(sent.received.equals(content.subarray(0, sent.received.length))).to.equal(true);
+  expect(sent.bytesSent).to.equal(bytes);
+}
+
 describe('sendBlob', () => {
   it('sends exactly the bytes of the blob or of a range, reusing buffers only after their write is done', async () => {
     for (const range of [undefined, { start: 0, end: 0 }, { start: 1234, end: 45_678 }, { start: 49_000, end: 49_999 }]) {
       const label = JSON.stringify(range);
       const pool = new ChunkPool(1000, 3);
       const { blob, calls } = blobOf(content);
-      const { sink, received, closed } = slowSink();
-      const failures: Error[] = [];
-      const sending = sendBlob(blob, range, sink, pool, (error) => failures.push(error));
-      await closed;
+      const { sink, received, failures, bytesSent } = await sendToSlowSink(blob, pool, range);
       const expected = range === undefined ? content : content.subarray(range.start, range.end + 1);
-      expect(Buffer.concat(received).equals(expected), label).to.equal(true);
-      expect(sending.bytesSent, label).to.equal(expected.length);
+      expect(received.equals(expected), label).to.equal(true);
+      expect(bytesSent, label).to.equal(expected.length);
       expect(sink.writableFinished, label).to.equal(true);
       expect(failures, label).to.deep.equal([]);
       expect(calls.releases, label).to.equal(1);
@@ -76,10 +92,8 @@ describe('sendBlob', () => {
 
   it('ends an empty blob at once and releases it', async () => {
     const { blob, calls } = blobOf(Buffer.alloc(0));
-    const { sink, received, closed } = slowSink();
-    sendBlob(blob, undefined, sink, new ChunkPool(), () => {});
-    await closed;
-    expect(received).to.deep.equal([]);
+    const { sink, received } = await sendToSlowSink(blob, new ChunkPool());
+    expect(received.length).to.equal(0);
     expect(sink.writableFinished).to.equal(true);
     expect(calls).to.include({ reads: 0, releases: 1 });
   });
@@ -91,17 +105,10 @@ describe('sendBlob', () => {
     used.fill(0xab);
     pool.give(used);
     const { blob, calls } = blobOf(content.subarray(0, 2500), 5000);
-    const { sink, received, closed } = slowSink();
-    const failures: Error[] = [];
-    const sending = sendBlob(blob, undefined, sink, pool, (error) => failures.push(error));
-    await closed;
-    // Destroying drops what the reader had not taken yet: what it took is a prefix of the file.
-    const got = Buffer.concat(received);
-    expect(got.length).to.be.at.most(2000);
-    expect(got.equals(content.subarray(0, got.length))).to.equal(true);
-    expect(sending.bytesSent).to.equal(2000);
-    expect(sink.writableFinished).to.equal(false);
-    expect(failures.map((error) => error.message)).to.deep.equal(['the file ended at byte 2500 of 5000']);
+    const sent = await sendToSlowSink(blob, pool);
+    expectCutShortAfter(sent, 2000);
+    expect(sent.sink.writableFinished).to.equal(false);
+    expect(sent.failures).to.deep.equal(['the file ended at byte 2500 of 5000']);
     expect(calls.releases).to.equal(1);
   });
 
@@ -116,29 +123,20 @@ describe('sendBlob', () => {
         return blob.read(target, position);
       },
     };
-    const { sink, received, closed } = slowSink();
-    const failures: Error[] = [];
-    const sending = sendBlob(failing, undefined, sink, new ChunkPool(1000), (error) => failures.push(error));
-    await closed;
-    const got = Buffer.concat(received);
-    expect(got.length).to.be.at.most(2000);
-    expect(got.equals(content.subarray(0, got.length))).to.equal(true);
-    expect(sending.bytesSent).to.equal(2000);
-    expect(sink.destroyed).to.equal(true);
-    expect(failures.map((error) => error.message)).to.deep.equal(['EIO: i/o error, read']);
+    const sent = await sendToSlowSink(failing, new ChunkPool(1000));
+    expectCutShortAfter(sent, 2000);
+    expect(sent.sink.destroyed).to.equal(true);
+    expect(sent.failures).to.deep.equal(['EIO: i/o error, read']);
     expect(calls.releases).to.equal(1);
   });
 
   it('reports a release that fails, after sending every byte', async () => {
     const { blob } = blobOf(content);
     const closing: OpenedBlob = { ...blob, release: () => Promise.reject(new Error('EIO: i/o error, close')) };
-    const { sink, received, closed } = slowSink();
-    const failures: Error[] = [];
-    sendBlob(closing, undefined, sink, new ChunkPool(4096), (error) => failures.push(error));
-    await closed;
-    expect(Buffer.concat(received).equals(content)).to.equal(true);
+    const { sink, received, failures } = await sendToSlowSink(closing, new ChunkPool(4096));
+    expect(received.equals(content)).to.equal(true);
     expect(sink.writableFinished).to.equal(true);
-    expect(failures.map((error) => error.message)).to.deep.equal(['closing the file: EIO: i/o error, close']);
+    expect(failures).to.deep.equal(['closing the file: EIO: i/o error, close']);
   });
 
   it('stops reading when the client goes away, and releases only once the running read is back', async () => {
