@@ -1,5 +1,6 @@
 import type { DeviceAppRecord } from '../../../domain/device-app-record.js';
 import type { DeviceId } from '../../../domain/device-id.js';
+import type { UpdateFilePath } from '../../../domain/update-file-path.js';
 import type { DeviceAppRepository } from '../../../ports/device-app-repository.port.js';
 
 /** A production-quality fake for tests and throw-away servers: nothing survives the process. */
@@ -17,6 +18,12 @@ export class InMemoryDeviceAppRepository implements DeviceAppRepository {
       const row = this.rows.get(id);
       if (row !== undefined) yield row;
     }
+  }
+
+  async namingFile(path: UpdateFilePath): Promise<DeviceAppRecord[]> {
+    const rows: DeviceAppRecord[] = [];
+    for await (const record of this.list()) if (record.updateFilePath === path) rows.push(record);
+    return rows;
   }
 
   async upsert(record: DeviceAppRecord): Promise<void> {

@@ -10,6 +10,9 @@ import { SqlJsDatabase } from './sqljs-database.js';
 // The seed's exact DDL, so that a seed devices.db opens as it is and ours opens in the seed.
 export const DEVICE_APP_SCHEMA = [
   'create table if not exists device_app(device_id text primary key asc, app_ver text, update_file_path text)',
+  // Ours alone: finding the rows that name a file (before it is replaced or deleted) reads no
+  // other row. The seed's server and the sqlite3 shell ignore it.
+  'CREATE INDEX IF NOT EXISTS device_app_by_update_file ON device_app (update_file_path)',
 ];
 const SELECT_ONE = 'SELECT device_id, app_ver, update_file_path FROM device_app WHERE device_id = ?';
 const SELECT_PAGE =
@@ -17,6 +20,8 @@ const SELECT_PAGE =
 const UPSERT =
   'INSERT INTO device_app (device_id, app_ver, update_file_path) VALUES (?, ?, ?) ' +
   'ON CONFLICT (device_id) DO UPDATE SET app_ver = excluded.app_ver, update_file_path = excluded.update_file_path';
+const SELECT_NAMING_FILE =
+  'SELECT device_id, app_ver, update_file_path FROM device_app WHERE update_file_path = ? ORDER BY device_id';
 const DELETE = 'DELETE FROM device_app WHERE device_id = ?';
 const PAGE_SIZE = 1000;
 
@@ -46,6 +51,10 @@ export class SqlJsDeviceAppRepository implements DeviceAppRepository {
 
   list(): AsyncIterable<DeviceAppRecord> {
     return this.database.pages(SELECT_PAGE, PAGE_SIZE, toRecord, (record) => record.deviceId);
+  }
+
+  async namingFile(path: UpdateFilePath): Promise<DeviceAppRecord[]> {
+    return this.database.all(SELECT_NAMING_FILE, [path], toRecord);
   }
 
   async upsert(record: DeviceAppRecord): Promise<void> {
