@@ -17,6 +17,7 @@ export type DomainErrorCode =
   | 'credential-not-found'
   | 'payload-too-large'
   | 'upload-incomplete'
+  | 'storage-full'
   | 'unsupported-media-type'
   | 'unauthenticated'
   | 'route-not-found'

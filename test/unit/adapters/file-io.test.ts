@@ -57,3 +57,14 @@ describe('writeAll and the faulty file I/O of the fault-injection tests', () => 
     expect(await readFile(join(dir, 'p'), 'utf8')).to.equal('hello Wo');
   });
 });
+
+describe('storageFullOr', () => {
+  it('turns ENOSPC and EDQUOT into storage-full and leaves other errors alone', async () => {
+    const { storageFullOr } = await import('../../../src/adapters/outbound/filesystem/storage-full.js');
+    const { ioError } = await import('../../../src/adapters/outbound/filesystem/file-io.js');
+    expect(storageFullOr(ioError('ENOSPC', 'x'), 'storing fw.bin')).to.have.property('code', 'storage-full');
+    expect(storageFullOr(ioError('EDQUOT', 'x'), 'storing fw.bin')).to.have.property('code', 'storage-full');
+    const eio = ioError('EIO', 'x');
+    expect(storageFullOr(eio, 'storing fw.bin')).to.equal(eio);
+  });
+});

@@ -20,4 +20,5 @@ export const ERROR_STATUS: Readonly<Record<DomainErrorCode, number>> = {
   'payload-too-large': 413,
   'unsupported-media-type': 415,
   'invalid-image': 422,
+  'storage-full': 507, // RFC 4918's Insufficient Storage: the write failed, nothing was kept
 };
