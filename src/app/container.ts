@@ -29,6 +29,7 @@ import { UpdateFileDescriber } from './firmware/update-file-describer.js';
 import { OpenUpdateFile } from './use-cases/open-update-file.js';
 import { RemoveDeviceApp } from './use-cases/remove-device-app.js';
 import { UploadUpdateFile } from './use-cases/upload-update-file.js';
+import { UpdateFileLocks } from './firmware/update-file-locks.js';
 
 export const HTTP_HANDLER = Symbol.for('fuota.HttpHandler');
 
@@ -45,6 +46,7 @@ const USE_CASES: ReadonlyArray<Newable<object>> = [
   RemoveDeviceApp,
   RevokeDeviceCredential,
   UploadUpdateFile,
+  UpdateFileLocks,
 ];
 
 /**

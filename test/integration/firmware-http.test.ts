@@ -89,6 +89,19 @@ describe('HTTP: firmware-aware uploads', () => {
     expect((await t.client.put('/devices/lamp-1', '"lamp-1","v1.9.0","lamp/v2.bin"', 'text/csv')).status).to.equal(200);
   });
 
+  it('answers 409 naming the rows to an upload that would make them reinstall the version they run, keeping the stored file', async () => {
+    expect((await t.client.put('/devices/lamp-9', '"lamp-9","v3.0.0","lamp/next.bin"', 'text/csv')).status).to.equal(200);
+    const loop = await t.client.put('/files/lamp/next.bin', buildEspImage({ projectName: 'lamp', version: 'v3.0.0' }), BIN);
+    expect(loop.status).to.equal(409);
+    const problem = JSON.parse(loop.text) as { code: string; detail: string };
+    expect(problem.code).to.equal('reinstall-loop');
+    expect(problem.detail).to.contain('lamp-9');
+    expect((await t.client.get('/api/v1/files/lamp/next.bin')).status).to.equal(404);
+    expect((await t.client.get('/devices/lamp-9?app_ver=v3.0.0')).status).to.equal(404);
+    expect((await t.client.put('/files/lamp/next.bin', buildEspImage({ projectName: 'lamp', version: 'v3.1.0' }), BIN)).status).to.equal(200);
+    expect((await t.client.delete('/devices/lamp-9')).status).to.equal(200);
+  });
+
   it('adds the firmware\'s size, SHA-256 and version to an offered update, keeping the seed body', async () => {
     const res = await t.client.get('/devices/lamp-1?app_ver=v1.9.0');
     expect(res.status).to.equal(200);

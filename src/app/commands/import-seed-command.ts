@@ -9,6 +9,7 @@ import { dataLayout } from '../config/data-layout.js';
 import { loadConfig } from '../config/load-config.js';
 import { ImportSeedVolume, SeedImportRefused } from '../use-cases/import-seed-volume.js';
 import { UploadUpdateFile } from '../use-cases/upload-update-file.js';
+import { UpdateFileLocks } from '../firmware/update-file-locks.js';
 
 /** `fuota-server import-seed <dir>`: exit 0 imported, 1 refused or failed. */
 export async function importSeedCommand(
@@ -27,7 +28,7 @@ export async function importSeedCommand(
   try {
     const storage = await openDiskStorage(dataLayout(config.dataDir));
     try {
-      const upload = new UploadUpdateFile(storage.files, storage.catalog, config);
+      const upload = new UploadUpdateFile(storage.files, storage.catalog, storage.devices, config, new UpdateFileLocks());
       const importer = new ImportSeedVolume(seedDevices, seedFiles, storage.devices, upload);
       const report = await importer.execute(options);
       for (const line of report.invalid) logger.warn('skipped', { item: line });

@@ -1,14 +1,18 @@
 import { inject, injectable } from 'inversify';
+import { DomainError } from '../../domain/domain-error.js';
 import type { UpdateFile } from '../../domain/update-file.js';
 import type { UpdateFilePath } from '../../domain/update-file-path.js';
 import type { BlobStore } from '../../ports/blob-store.port.js';
 import { BLOB_STORE } from '../../ports/blob-store.port.js';
+import type { DeviceAppRepository } from '../../ports/device-app-repository.port.js';
+import { DEVICE_APP_REPOSITORY } from '../../ports/device-app-repository.port.js';
 import type { UpdateFileCatalog } from '../../ports/update-file-catalog.port.js';
 import { UPDATE_FILE_CATALOG } from '../../ports/update-file-catalog.port.js';
 import type { Config } from '../config/config.js';
 import { CONFIG } from '../config/config.js';
+import type { ImageInspection } from '../firmware/image-inspection.js';
 import { inspectImage } from '../firmware/image-inspection.js';
-import { KeyedMutex } from '../firmware/keyed-mutex.js';
+import { UpdateFileLocks } from '../firmware/update-file-locks.js';
 
 export interface UploadOptions {
   /** Refuse anything that is not a valid ESP-IDF application image; defaults to the configuration. */
@@ -21,17 +25,21 @@ export interface UploadOptions {
  * An operator stores (or replaces) an update file. The bytes are parsed as an ESP-IDF image on
  * their way to disk (one pass, constant memory); an invalid image is refused with the reason and
  * nothing is stored, unless validation is off, in which case any bytes are kept, as the seed did.
+ * An image of the very version that a row naming this path updates from is refused too (409):
+ * that device would install it again after every check, forever (AssignUpdate refuses the same
+ * pair in the other order).
  */
 @injectable()
 export class UploadUpdateFile {
-  // Storing a file and recording its entry is one step per path, so that two uploads racing for
-  // the same path cannot leave the entry of one beside the bytes of the other.
-  private readonly perPath = new KeyedMutex();
-
   constructor(
     @inject(BLOB_STORE) private readonly files: BlobStore,
     @inject(UPDATE_FILE_CATALOG) private readonly catalog: UpdateFileCatalog,
+    @inject(DEVICE_APP_REPOSITORY) private readonly devices: DeviceAppRepository,
     @inject(CONFIG) private readonly config: Config,
+    // Storing a file and recording its entry is one step per path, so that two uploads racing for
+    // the same path cannot leave the entry of one beside the bytes of the other, and no row is
+    // assigned between the check of the rows below and the file's publication.
+    @inject(UpdateFileLocks) private readonly locks: UpdateFileLocks,
   ) {}
 
   get maxBytes(): number {
@@ -40,9 +48,12 @@ export class UploadUpdateFile {
 
   execute(path: UpdateFilePath, content: AsyncIterable<Uint8Array>, options: UploadOptions = {}): Promise<UpdateFile> {
     const validate = options.validate ?? this.config.validateImages;
-    return this.perPath.run(path, async () => {
+    return this.locks.run(path, async () => {
       const { inspection, content: inspected } = inspectImage(content, validate);
-      const stored = await this.files.put(path, inspected, { maxBytes: options.maxBytes ?? this.config.maxUploadBytes });
+      // Checked once the whole image is read, before the store publishes it: a refusal here
+      // fails the upload's source, so the store keeps the previous version.
+      const checked = endingWith(inspected, () => this.refuseReinstallLoop(path, inspection));
+      const stored = await this.files.put(path, checked, { maxBytes: options.maxBytes ?? this.config.maxUploadBytes });
       const entry: UpdateFile = {
         path,
         size: stored.size,
@@ -55,4 +66,25 @@ export class UploadUpdateFile {
       return entry;
     });
   }
+
+  private async refuseReinstallLoop(path: UpdateFilePath, inspection: ImageInspection): Promise<void> {
+    const version = inspection.image?.version;
+    if (version === undefined) return;
+    const looping = (await this.devices.namingFile(path)).filter((row) => row.appVersion === version);
+    if (looping.length === 0) return;
+    const shown = looping.slice(0, 10).map((row) => row.deviceId).join(', ');
+    const more = looping.length > 10 ? ` and ${looping.length - 10} more` : '';
+    throw new DomainError(
+      'reinstall-loop',
+      `${path} is version ${version}, the version that the row(s) of ${shown}${more} update from: ` +
+        'those devices would install it again after every check, forever. Nothing was stored; change ' +
+        'those rows first (PUT /devices/<id>) or upload this image under another path',
+    );
+  }
+}
+
+/** `content`, then `check` before the end is reported: a check that throws fails the stream. */
+async function* endingWith(content: AsyncIterable<Uint8Array>, check: () => Promise<void>): AsyncGenerator<Uint8Array> {
+  yield* content;
+  await check();
 }

@@ -5,6 +5,7 @@ import { InMemoryUpdateFileCatalog } from '../../../src/adapters/outbound/memory
 import type { Config } from '../../../src/app/config/config.js';
 import { ImportSeedVolume, SeedImportRefused } from '../../../src/app/use-cases/import-seed-volume.js';
 import { UploadUpdateFile } from '../../../src/app/use-cases/upload-update-file.js';
+import { UpdateFileLocks } from '../../../src/app/firmware/update-file-locks.js';
 import type { DeviceAppRecord } from '../../../src/domain/device-app-record.js';
 import { chunks, p, readAll } from '../../contract/blob-store.contract.js';
 import { listAll } from '../../contract/device-app-repository.contract.js';
@@ -20,7 +21,7 @@ describe('ImportSeedVolume', () => {
     const devices = new InMemoryDeviceAppRepository();
     const files_ = new InMemoryBlobStore();
     const catalog = new InMemoryUpdateFileCatalog();
-    const upload = new UploadUpdateFile(files_, catalog, { maxUploadBytes: 10, validateImages: true } as Config);
+    const upload = new UploadUpdateFile(files_, catalog, devices, { maxUploadBytes: 10, validateImages: true } as Config, new UpdateFileLocks());
     return { importer: new ImportSeedVolume(seedDevices, seedFiles, devices, upload), devices, files: files_, catalog };
   }
 

@@ -4,6 +4,7 @@ import { InMemoryDeviceAppRepository } from '../../../src/adapters/outbound/memo
 import { InMemoryUpdateFileCatalog } from '../../../src/adapters/outbound/memory/in-memory-update-file-catalog.js';
 import type { Config } from '../../../src/app/config/config.js';
 import { UpdateFileDescriber } from '../../../src/app/firmware/update-file-describer.js';
+import { UpdateFileLocks } from '../../../src/app/firmware/update-file-locks.js';
 import { AssignUpdate } from '../../../src/app/use-cases/assign-update.js';
 import { CheckForUpdate } from '../../../src/app/use-cases/check-for-update.js';
 import { ListDeviceApps } from '../../../src/app/use-cases/list-device-apps.js';
@@ -36,6 +37,7 @@ describe('use cases (in-memory adapters)', () => {
   let files: InMemoryBlobStore;
   let catalog: InMemoryUpdateFileCatalog;
   let describer: UpdateFileDescriber;
+  let locks: UpdateFileLocks;
   const config = { maxUploadBytes: 100_000, validateImages: true } as Config;
   const lenient = { ...config, validateImages: false } as Config;
 
@@ -44,31 +46,72 @@ describe('use cases (in-memory adapters)', () => {
     files = new InMemoryBlobStore();
     catalog = new InMemoryUpdateFileCatalog();
     describer = new UpdateFileDescriber(files, catalog);
+    locks = new UpdateFileLocks();
   });
 
   describe('AssignUpdate', () => {
     it('stores the record and replaces an existing one', async () => {
-      const assign = new AssignUpdate(devices, describer);
+      const assign = new AssignUpdate(devices, describer, locks);
       await assign.execute(id('d1'), { deviceId: 'd1', appVersion: '1', updateFilePath: 'a.bin' });
       await assign.execute(id('d1'), { deviceId: 'd1', appVersion: '2', updateFilePath: 'b.bin' });
       expect(await devices.get(id('d1'))).to.deep.equal({ deviceId: 'd1', appVersion: '2', updateFilePath: 'b.bin' });
     });
 
     it('refuses a record for another device than the URL names, storing nothing', async () => {
-      const assign = new AssignUpdate(devices, describer);
+      const assign = new AssignUpdate(devices, describer, locks);
       const failure = await assign.execute(id('d1'), { deviceId: 'd2', appVersion: '1', updateFilePath: 'a.bin' }).catch((e: unknown) => e);
       expect(failure).to.have.property('code', 'record-id-mismatch');
       expect(await collect(devices.list())).to.deep.equal([]);
     });
 
     it('refuses (reinstall-loop) a row whose file is an image of the version it updates from', async () => {
-      await new UploadUpdateFile(files, catalog, config).execute(path('v2.bin'), bytes(buildEspImage({ version: '2.0' })));
-      const assign = new AssignUpdate(devices, describer);
+      await new UploadUpdateFile(files, catalog, devices, config, locks).execute(path('v2.bin'), bytes(buildEspImage({ version: '2.0' })));
+      const assign = new AssignUpdate(devices, describer, locks);
       const failure = await assign.execute(id('d1'), { deviceId: 'd1', appVersion: '2.0', updateFilePath: 'v2.bin' }).catch((e: unknown) => e);
       expect(failure).to.have.property('code', 'reinstall-loop');
       expect(await devices.get(id('d1'))).to.equal(undefined);
       await assign.execute(id('d1'), { deviceId: 'd1', appVersion: '1.0', updateFilePath: 'v2.bin' });
       expect((await devices.get(id('d1')))?.appVersion).to.equal('1.0');
+    });
+  });
+
+  describe('UploadUpdateFile and the reinstall loop', () => {
+    it('refuses (reinstall-loop, naming the rows) an image of the version that rows naming its path update from, keeping the previous file', async () => {
+      const upload = new UploadUpdateFile(files, catalog, devices, config, locks);
+      const previous = await upload.execute(path('fw/next.bin'), bytes(buildEspImage({ version: '3.0' })));
+      await devices.upsertMany([
+        { deviceId: id('d1'), appVersion: version('2.0'), updateFilePath: path('fw/next.bin') },
+        { deviceId: id('d2'), appVersion: version('1.0'), updateFilePath: path('fw/next.bin') },
+        { deviceId: id('d3'), appVersion: version('2.0'), updateFilePath: path('fw/other.bin') },
+      ]);
+      const failure = await upload.execute(path('fw/next.bin'), bytes(buildEspImage({ version: '2.0' }))).catch((e: unknown) => e);
+      expect(failure).to.have.property('code', 'reinstall-loop');
+      expect((failure as Error).message).to.contain('d1').and.not.contain('d2').and.not.contain('d3');
+      expect(await catalog.get(path('fw/next.bin'))).to.deep.equal(previous);
+      expect((await files.stat(path('fw/next.bin')))?.size).to.equal(previous.size);
+      // Any other version, or the same image under a path no such row names, is taken.
+      await upload.execute(path('fw/other2.bin'), bytes(buildEspImage({ version: '2.0' })));
+      expect((await upload.execute(path('fw/next.bin'), bytes(buildEspImage({ version: '4.0' })))).image?.version).to.equal('4.0');
+    });
+
+    it('holds whatever the order when an upload and an assignment of the same path race', async () => {
+      const upload = new UploadUpdateFile(files, catalog, devices, config, locks);
+      const assign = new AssignUpdate(devices, describer, locks);
+      const image = buildEspImage({ version: '2.0' });
+      // A slow upload: the assignment arrives while its bytes are still streaming in.
+      let release: () => void = () => {};
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      async function* slow(): AsyncIterable<Uint8Array> {
+        yield image.subarray(0, 100);
+        await gate;
+        yield image.subarray(100);
+      }
+      const uploading = upload.execute(path('fw/2.bin'), slow()).then(() => 'stored', (e: { code?: string }) => e.code);
+      const assigning = assign.execute(id('d1'), { deviceId: 'd1', appVersion: '2.0', updateFilePath: 'fw/2.bin' }).then(() => 'assigned', (e: { code?: string }) => e.code);
+      await new Promise((resolve) => setImmediate(resolve));
+      release();
+      expect([await uploading, await assigning]).to.deep.equal(['stored', 'reinstall-loop']);
+      expect(await devices.get(id('d1'))).to.equal(undefined);
     });
   });
 
@@ -81,7 +124,7 @@ describe('use cases (in-memory adapters)', () => {
       await devices.upsert(row);
       expect((await check.execute(id('d1'), version('1.0'))).decision).to.deep.equal({ kind: 'update-file-missing', updateFilePath: 'fw/2.bin' });
       const image = buildEspImage({ version: '2.0' });
-      const stored = await new UploadUpdateFile(files, catalog, config).execute(path('fw/2.bin'), bytes(image));
+      const stored = await new UploadUpdateFile(files, catalog, devices, config, locks).execute(path('fw/2.bin'), bytes(image));
       const offered = await check.execute(id('d1'), version('1.0'));
       expect(offered.decision).to.deep.equal({ kind: 'update-available', updateFilePath: 'fw/2.bin' });
       expect(offered.file).to.deep.equal(stored);
@@ -98,7 +141,7 @@ describe('use cases (in-memory adapters)', () => {
 
   describe('CheckForUpdate for a device confined to its own id', () => {
     it('answers its own check and treats every other device as unknown', async () => {
-      await new UploadUpdateFile(files, catalog, lenient).execute(path('fw.bin'), bytes('fw'));
+      await new UploadUpdateFile(files, catalog, devices, lenient, locks).execute(path('fw.bin'), bytes('fw'));
       await devices.upsert({ deviceId: id('d1'), appVersion: version('1.0'), updateFilePath: path('fw.bin') });
       await devices.upsert({ deviceId: id('d2'), appVersion: version('1.0'), updateFilePath: path('fw.bin') });
       const check = new CheckForUpdate(devices, describer);
@@ -111,7 +154,7 @@ describe('use cases (in-memory adapters)', () => {
   describe('UploadUpdateFile and OpenUpdateFile', () => {
     it('stores a valid image with its size, SHA-256 and parsed facts, and serves it back', async () => {
       const image = buildEspImage({ version: '3.1', projectName: 'lamp' });
-      const stored = await new UploadUpdateFile(files, catalog, config).execute(path('a.bin'), bytes(image.subarray(0, 100), image.subarray(100)));
+      const stored = await new UploadUpdateFile(files, catalog, devices, config, locks).execute(path('a.bin'), bytes(image.subarray(0, 100), image.subarray(100)));
       expect(stored).to.include({ path: 'a.bin', size: image.length });
       expect(stored.image).to.include({ version: '3.1', projectName: 'lamp', chip: 'esp32' });
       expect(await catalog.get(path('a.bin'))).to.deep.equal(stored);
@@ -121,7 +164,7 @@ describe('use cases (in-memory adapters)', () => {
     });
 
     it('refuses an invalid image with the reason, storing nothing and keeping the previous version', async () => {
-      const upload = new UploadUpdateFile(files, catalog, config);
+      const upload = new UploadUpdateFile(files, catalog, devices, config, locks);
       const good = buildEspImage();
       await upload.execute(path('a.bin'), bytes(good));
       const broken = Buffer.from(good);
@@ -136,25 +179,25 @@ describe('use cases (in-memory adapters)', () => {
     });
 
     it('stores any bytes when validation is off (configured or per request), recording no image', async () => {
-      const stored = await new UploadUpdateFile(files, catalog, lenient).execute(path('blob.bin'), bytes('abc'));
+      const stored = await new UploadUpdateFile(files, catalog, devices, lenient, locks).execute(path('blob.bin'), bytes('abc'));
       expect(stored).to.include({ size: 3, sha256: 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad' });
       expect(stored.image).to.equal(undefined);
-      const optedOut = await new UploadUpdateFile(files, catalog, config).execute(path('other.bin'), bytes('xyz'), { validate: false });
+      const optedOut = await new UploadUpdateFile(files, catalog, devices, config, locks).execute(path('other.bin'), bytes('xyz'), { validate: false });
       expect(optedOut.image).to.equal(undefined);
-      const image = await new UploadUpdateFile(files, catalog, lenient).execute(path('img.bin'), bytes(buildEspImage({ version: '9' })));
+      const image = await new UploadUpdateFile(files, catalog, devices, lenient, locks).execute(path('img.bin'), bytes(buildEspImage({ version: '9' })));
       expect(image.image?.version).to.equal('9');
     });
 
     it('refuses an upload past the configured limit', async () => {
-      const upload = new UploadUpdateFile(files, catalog, { maxUploadBytes: 10, validateImages: false } as Config);
+      const upload = new UploadUpdateFile(files, catalog, devices, { maxUploadBytes: 10, validateImages: false } as Config, locks);
       const failure = await upload.execute(path('a.bin'), bytes('0123456', '789x')).catch((e: unknown) => e);
       expect(failure).to.have.property('code', 'payload-too-large');
       expect(await files.stat(path('a.bin'))).to.equal(undefined);
     });
 
     it('lets a device confined to its own id download only the file its row assigns it', async () => {
-      await new UploadUpdateFile(files, catalog, lenient).execute(path('mine.bin'), bytes('mine'));
-      await new UploadUpdateFile(files, catalog, lenient).execute(path('theirs.bin'), bytes('theirs'));
+      await new UploadUpdateFile(files, catalog, devices, lenient, locks).execute(path('mine.bin'), bytes('mine'));
+      await new UploadUpdateFile(files, catalog, devices, lenient, locks).execute(path('theirs.bin'), bytes('theirs'));
       await devices.upsert({ deviceId: id('d1'), appVersion: version('1.0'), updateFilePath: path('mine.bin') });
       const open = new OpenUpdateFile(files, describer, devices);
       const { blob } = await open.execute(path('mine.bin'), id('d1'));
@@ -189,7 +232,7 @@ describe('use cases (in-memory adapters)', () => {
 
   describe('ListUpdateFiles', () => {
     it('lists every stored file in path order with its entry, and answers file-not-found for one that is not', async () => {
-      const upload = new UploadUpdateFile(files, catalog, lenient);
+      const upload = new UploadUpdateFile(files, catalog, devices, lenient, locks);
       await upload.execute(path('b.bin'), bytes('b'));
       await upload.execute(path('a/x.bin'), bytes(buildEspImage()));
       const list = new ListUpdateFiles(files, describer);
