@@ -1,7 +1,8 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { request } from 'node:https';
 import type { Readable } from 'node:stream';
-import { CliFailure, EXIT, exitForStatus } from './exit-codes.js';
+import { connectionFailure } from './connection-failure.js';
+import { CliFailure, exitForStatus } from './exit-codes.js';
 
 export interface ServerTarget {
   readonly url: URL;
@@ -9,6 +10,8 @@ export interface ServerTarget {
   readonly password: string | undefined;
   /** PEM of the CA (or the server's own certificate) to trust; the system store otherwise. */
   readonly ca: string | undefined;
+  /** The file `ca` came from, for messages. */
+  readonly caFile: string | undefined;
 }
 
 export interface ApiResponse {
@@ -28,7 +31,7 @@ export class ApiClient {
 
   /** Sends a request and returns the response with its body still to be read. */
   open(method: string, path: string, options: { headers?: Record<string, string | number>; body?: Buffer | Readable } = {}): Promise<IncomingMessage> {
-    const { url, username, password, ca } = this.target;
+    const { url, username, password, ca, caFile } = this.target;
     const headers: Record<string, string | number> = { ...options.headers };
     if (username !== undefined) headers.Authorization = `Basic ${Buffer.from(`${username}:${password ?? ''}`).toString('base64')}`;
     const base = url.pathname.replace(/\/$/, '');
@@ -37,7 +40,7 @@ export class ApiClient {
         { protocol: 'https:', host: url.hostname, port: url.port || 443, method, path: `${base}${path}`, headers, ...(ca === undefined ? {} : { ca }) },
         resolve,
       );
-      req.on('error', (error) => reject(new CliFailure(`cannot reach ${url.origin}: ${error.message}`, EXIT.failed)));
+      req.on('error', (error) => reject(connectionFailure(error, url, caFile)));
       const body = options.body;
       if (body === undefined) req.end();
       else if (Buffer.isBuffer(body)) req.end(body);

@@ -38,7 +38,7 @@ export function cliContext(program: Command, env: NodeJS.ProcessEnv): CliContext
       // An empty FUOTA_CA_CERT (as compose files leave it) means none: the system store.
       const caFile = caCert ?? (env.FUOTA_CA_CERT === '' ? undefined : env.FUOTA_CA_CERT);
       const ca = caFile === undefined ? undefined : readCaCertificate(caFile);
-      return new ApiClient({ url: parsed, username: username ?? env.FUOTA_USERNAME, password: password ?? env.FUOTA_PASSWORD, ca });
+      return new ApiClient({ url: parsed, username: username ?? env.FUOTA_USERNAME, password: password ?? env.FUOTA_PASSWORD, ca, caFile });
     },
   };
 }

@@ -1,5 +1,9 @@
 import { execFile } from 'node:child_process';
+import { webcrypto } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:https';
+import type { Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +13,46 @@ import type { RunningTestServer } from '../support/test-server.js';
 import { startTestServer, testCertificate, TEST_CREDENTIAL } from '../support/test-server.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+
+const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
+const DAY = 24 * 60 * 60 * 1000;
+
+interface Issued {
+  cert: string;
+  key: string;
+  keys: webcrypto.CryptoKeyPair;
+  name: string;
+}
+
+/** A certificate for `names`, valid between the given dates, self-signed or issued by `issuer`. */
+async function certificate(names: string[], options: { notBefore?: Date; notAfter?: Date; issuer?: Issued; ca?: boolean } = {}): Promise<Issued> {
+  x509.cryptoProvider.set(webcrypto as never);
+  const keys = (await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+  const name = `CN=${names[0]}`;
+  const generated = await x509.X509CertificateGenerator.create({
+    serialNumber: '01' + Buffer.from(webcrypto.getRandomValues(new Uint8Array(8))).toString('hex'),
+    subject: name,
+    issuer: options.issuer?.name ?? name,
+    notBefore: options.notBefore ?? new Date(Date.now() - DAY),
+    notAfter: options.notAfter ?? new Date(Date.now() + 365 * DAY),
+    publicKey: keys.publicKey,
+    signingKey: (options.issuer?.keys ?? keys).privateKey,
+    signingAlgorithm: ALGORITHM,
+    extensions: [
+      new x509.BasicConstraintsExtension(options.ca === true, undefined, true),
+      new x509.SubjectAlternativeNameExtension(names.map((value) => (/^\d/.test(value) ? { type: 'ip', value } : { type: 'dns', value }))),
+    ],
+  });
+  const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', keys.privateKey);
+  return { cert: `${generated.toString('pem')}\n`, key: `${x509.PemConverter.encode(pkcs8, 'PRIVATE KEY')}\n`, keys, name };
+}
+
+/** An HTTPS server with `material` that answers nothing useful: these requests end at the handshake. */
+async function tlsOnlyServer(material: { cert: string; key: string }): Promise<{ server: Server; url: string }> {
+  const server = createServer(material, (_req, res) => res.end());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: `https://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
 
 /** The operator friction of the `fuota` command, each case as a child process against a server. */
 describe('e2e: the fuota CLI says what to do', () => {
@@ -48,6 +92,69 @@ describe('e2e: the fuota CLI says what to do', () => {
   }
   /** How many requests the server has answered so far (it logs every one). */
   const requestsLogged = () => t.logger.lines.filter((line) => line.startsWith('info request ')).length;
+
+  describe('TLS failures: one line naming the problem and the fix, exit 1', () => {
+    const servers: Server[] = [];
+    after(() => {
+      for (const server of servers) server.close();
+    });
+    const serve = async (material: { cert: string; key: string }) => {
+      const started = await tlsOnlyServer(material);
+      servers.push(started.server);
+      return started.url;
+    };
+
+    it('a self-signed certificate without --ca-cert: pass --ca-cert or FUOTA_CA_CERT, the generated one is <data dir>/tls/cert.pem', async () => {
+      const result = await fuota(['devices'], { FUOTA_CA_CERT: undefined });
+      expect(result.code).to.equal(1);
+      expect(result.stderr.trimEnd().split('\n'), result.stderr).to.have.length(1);
+      expect(result.stderr)
+        .to.include(`cannot trust https://localhost:${t.server.address.port}: its certificate is self-signed`)
+        .and.include('pass --ca-cert <file> or set FUOTA_CA_CERT')
+        .and.include('<data dir>/tls/cert.pem');
+    });
+
+    it('a self-signed certificate that is not the --ca-cert file: names the file as the wrong one', async () => {
+      await writeFile(join(dir, 'other.pem'), (await certificate(['localhost'])).cert);
+      const result = await fuota(['devices', '--ca-cert', 'other.pem']);
+      expect(result.code).to.equal(1);
+      expect(result.stderr).to.include('its certificate is self-signed').and.include('other.pem is not it: pass the right file with --ca-cert or FUOTA_CA_CERT');
+    });
+
+    it('a certificate issued by an unknown CA: pass that CA\'s certificate', async () => {
+      const ca = await certificate(['fuota test CA'], { ca: true });
+      const url = await serve(await certificate(['127.0.0.1'], { issuer: ca }));
+      const result = await fuota(['devices', '--url', url], { FUOTA_CA_CERT: undefined });
+      expect(result.code).to.equal(1);
+      expect(result.stderr.trimEnd().split('\n')).to.have.length(1);
+      expect(result.stderr).to.include('signed by a certificate authority not trusted here; pass --ca-cert <file> or set FUOTA_CA_CERT');
+      await writeFile(join(dir, 'test-ca.pem'), ca.cert);
+      // With that CA it gets through the handshake (this bare server then answers 200 with nothing).
+      expect((await fuota(['devices', '--url', url, '--ca-cert', 'test-ca.pem'])).stderr).not.to.include('cannot trust');
+    });
+
+    it('a host name the certificate is not for: shows the names it is for and what to change', async () => {
+      const material = await certificate(['fuota.example.net']);
+      await writeFile(join(dir, 'named.pem'), material.cert);
+      const url = await serve(material);
+      const result = await fuota(['devices', '--url', url, '--ca-cert', 'named.pem']);
+      expect(result.code).to.equal(1);
+      expect(result.stderr.trimEnd().split('\n')).to.have.length(1);
+      expect(result.stderr)
+        .to.include('its certificate is for DNS:fuota.example.net, not 127.0.0.1')
+        .and.include('use one of those in --url/FUOTA_URL, or add 127.0.0.1 to the server\'s FUOTA_TLS_HOSTNAMES');
+    });
+
+    it('an expired certificate: says so, and to check the clock or renew it', async () => {
+      const material = await certificate(['127.0.0.1'], { notBefore: new Date(Date.now() - 400 * DAY), notAfter: new Date(Date.now() - 30 * DAY) });
+      await writeFile(join(dir, 'expired.pem'), material.cert);
+      const url = await serve(material);
+      const result = await fuota(['devices', '--url', url, '--ca-cert', 'expired.pem']);
+      expect(result.code).to.equal(1);
+      expect(result.stderr.trimEnd().split('\n')).to.have.length(1);
+      expect(result.stderr).to.include('its certificate has expired').and.include('check this machine\'s clock, or give the server a renewed certificate');
+    });
+  });
 
   describe('a --ca-cert/FUOTA_CA_CERT that is no certificate: usage error naming the file and why, before any request', () => {
     const cases: Array<[string, (file: string) => Promise<void>, string]> = [
