@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { ApiClient } from './api-client.js';
 import { readCaCertificate } from './ca-certificate.js';
+import { credentialSource } from './credential-source.js';
 import { CliFailure, EXIT } from './exit-codes.js';
 import { Output } from './output.js';
 
@@ -38,7 +39,7 @@ export function cliContext(program: Command, env: NodeJS.ProcessEnv): CliContext
       // An empty FUOTA_CA_CERT (as compose files leave it) means none: the system store.
       const caFile = caCert ?? (env.FUOTA_CA_CERT === '' ? undefined : env.FUOTA_CA_CERT);
       const ca = caFile === undefined ? undefined : readCaCertificate(caFile);
-      return new ApiClient({ url: parsed, username: username ?? env.FUOTA_USERNAME, password: password ?? env.FUOTA_PASSWORD, ca, caFile });
+      return new ApiClient({ url: parsed, credential: credentialSource(username ?? env.FUOTA_USERNAME, password ?? env.FUOTA_PASSWORD, parsed), ca, caFile });
     },
   };
 }

@@ -11,6 +11,8 @@ export const EXIT = {
   notFound: 4,
   /** The server refused the request as it is (400, 409, 413, 415, 416, 422). */
   rejected: 5,
+  /** Ctrl-C at a prompt (128 + SIGINT, as shells report it). */
+  interrupted: 130,
 } as const;
 
 /** The exit status for an HTTP status that was not the one the command wanted. */

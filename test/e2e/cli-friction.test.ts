@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { webcrypto } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:https';
@@ -11,9 +11,9 @@ import * as x509 from '@peculiar/x509';
 import { expect } from 'chai';
 import type { RunningTestServer } from '../support/test-server.js';
 import { startTestServer, testCertificate, TEST_CREDENTIAL } from '../support/test-server.js';
+import { requireTool } from '../support/tools.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
-
 const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -188,4 +188,75 @@ describe('e2e: the fuota CLI says what to do', () => {
     });
   });
 
+  describe('no password', () => {
+    it('without a terminal: a usage error saying to pass --password or FUOTA_PASSWORD, and no request (so no failed authentication)', async () => {
+      const before = requestsLogged();
+      const result = await fuota(['devices'], { FUOTA_PASSWORD: undefined });
+      expect([result.code, result.stderr]).to.deep.equal([2, 'fuota: no password: pass --password or set FUOTA_PASSWORD (there is no terminal to ask on)\n']);
+      const neither = await fuota(['devices'], { FUOTA_PASSWORD: '', FUOTA_USERNAME: undefined });
+      expect(neither.code).to.equal(2);
+      expect(neither.stderr).to.include('no username or password: pass --username and --password or set FUOTA_USERNAME and FUOTA_PASSWORD');
+      expect(requestsLogged()).to.equal(before);
+    });
+
+    /**
+     * Runs `fuota <args>` under script(1), so that its stdin and stderr are a terminal, typing
+     * each answer once its prompt has appeared.
+     */
+    function onTerminal(args: string[], childEnv: Record<string, string>, answers: Array<[prompt: string, typed: string]>): Promise<{ code: number | null; output: string }> {
+      const command = [process.execPath, CLI, ...args].map((part) => `'${part}'`).join(' ');
+      const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd: dir, env: childEnv, stdio: ['pipe', 'pipe', 'pipe'] });
+      let output = '';
+      const pending = [...answers];
+      const answer = () => {
+        const next = pending[0];
+        // Only once the prompt is shown: readline has the terminal in raw mode (no echo) by then.
+        if (next !== undefined && output.includes(next[0])) {
+          pending.shift();
+          child.stdin.write(`${next[1]}\r`);
+          answer();
+        }
+      };
+      child.stdout.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        answer();
+      });
+      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      return new Promise((resolve) => child.on('close', (code) => resolve({ code, output })));
+    }
+
+    it('on a terminal: asks for it without echoing it, then does the command', async function () {
+      requireTool(this, 'script', 'bsdutils', '--version');
+      const { FUOTA_PASSWORD: _password, ...withoutPassword } = env;
+      const result = await onTerminal(['--json', 'devices'], withoutPassword, [[`Password for ${TEST_CREDENTIAL.username} at https://localhost:`, TEST_CREDENTIAL.password]]);
+      expect(result.code, result.output).to.equal(0);
+      expect(result.output).to.include('[]');
+      expect(result.output).not.to.include(TEST_CREDENTIAL.password);
+    });
+
+    it('on a terminal without a username either: asks for both (the username echoed)', async function () {
+      requireTool(this, 'script', 'bsdutils', '--version');
+      const { FUOTA_PASSWORD: _password, FUOTA_USERNAME: _username, ...withoutCredential } = env;
+      const result = await onTerminal(['devices'], withoutCredential, [
+        ['Username for https://localhost:', TEST_CREDENTIAL.username],
+        [`Password for ${TEST_CREDENTIAL.username} at`, TEST_CREDENTIAL.password],
+      ]);
+      expect(result.code, result.output).to.equal(0);
+      expect(result.output).to.include('no device rows');
+      expect(result.output).not.to.include(TEST_CREDENTIAL.password);
+    });
+
+    it('on a terminal, upload asks before it draws its progress bar (not in the middle of it)', async function () {
+      requireTool(this, 'script', 'bsdutils', '--version');
+      await writeFile(join(dir, 'notes.bin'), Buffer.alloc(64 * 1024, 7));
+      const { FUOTA_PASSWORD: _password, ...withoutPassword } = env;
+      const result = await onTerminal(['upload', 'notes.bin', '--no-validate'], withoutPassword, [['Password for', TEST_CREDENTIAL.password]]);
+      expect(result.code, result.output).to.equal(0);
+      const prompt = result.output.indexOf('Password for');
+      const bar = result.output.indexOf('upload notes.bin [');
+      expect(prompt, result.output).to.be.at.least(0);
+      expect(bar, result.output).to.be.above(prompt);
+      expect(result.output).to.include('stored notes.bin');
+    });
+  });
 });
