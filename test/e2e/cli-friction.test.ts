@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as x509 from '@peculiar/x509';
 import { expect } from 'chai';
+import { buildEspImage } from '../support/esp-image-builder.js';
 import type { RunningTestServer } from '../support/test-server.js';
 import { startTestServer, testCertificate, TEST_CREDENTIAL } from '../support/test-server.js';
 import { requireTool } from '../support/tools.js';
@@ -59,11 +60,13 @@ describe('e2e: the fuota CLI says what to do', () => {
   let t: RunningTestServer;
   let dir: string;
   let env: Record<string, string>;
+  const image = buildEspImage({ version: 'v2.0.0', projectName: 'lamp', chip: 'esp32' });
 
   before(async () => {
     t = await startTestServer();
     dir = await mkdtemp(join(tmpdir(), 'fuota-cli-friction-'));
     await writeFile(join(dir, 'ca.pem'), (await testCertificate()).cert);
+    await writeFile(join(dir, 'lamp.bin'), image);
     env = {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       FUOTA_URL: `https://localhost:${t.server.address.port}`,
@@ -257,6 +260,38 @@ describe('e2e: the fuota CLI says what to do', () => {
       expect(prompt, result.output).to.be.at.least(0);
       expect(bar, result.output).to.be.above(prompt);
       expect(result.output).to.include('stored notes.bin');
+    });
+  });
+
+  describe('assign', () => {
+    it('to a file that is not stored: assigns, and warns on stderr that the device is told 404 until it is uploaded', async () => {
+      const text = await fuota(['assign', 'aa:01', '--from', 'v1.0.0', '--file', 'lamp/later.bin']);
+      expect(text.code, text.stderr).to.equal(0);
+      expect(text.stdout).to.equal('aa:01: running v1.0.0, it will be offered lamp/later.bin\n');
+      expect(text.stderr).to.equal(
+        'fuota: warning: lamp/later.bin is not stored: the device is told 404 when it checks until it is uploaded (fuota upload <file> --as lamp/later.bin)\n',
+      );
+      const json = await fuota(['--json', 'assign', 'aa:02', '--from', 'v1.0.0', '--file', 'lamp/later.bin']);
+      expect(json.code).to.equal(0);
+      expect(JSON.parse(json.stdout)).to.deep.equal({ deviceId: 'aa:02', appVersion: 'v1.0.0', updateFilePath: 'lamp/later.bin', fileStored: false });
+      expect(json.stderr).to.include('warning: lamp/later.bin is not stored');
+      expect((await fuota(['--json', 'devices'])).stdout).to.include('"deviceId": "aa:02"');
+    });
+
+    it('to a stored file: no warning', async () => {
+      expect((await fuota(['upload', 'lamp.bin', '--as', 'lamp/v2.0.0.bin'])).code).to.equal(0);
+      const result = await fuota(['--json', 'assign', 'aa:03', '--from', 'v1.0.0', '--file', 'lamp/v2.0.0.bin']);
+      expect([result.code, result.stderr]).to.deep.equal([0, '']);
+      expect(JSON.parse(result.stdout)).to.include({ fileStored: true });
+    });
+
+    it('to an image of the version the device runs: exit 5 with the server\'s reason (409)', async () => {
+      expect((await fuota(['upload', 'lamp.bin', '--as', 'lamp/same.bin'])).code).to.equal(0);
+      const result = await fuota(['assign', 'aa:04', '--from', 'v2.0.0', '--file', 'lamp/same.bin']);
+      expect(result.code).to.equal(5);
+      expect(result.stderr).to.equal(
+        'fuota: the server answered 409: lamp/same.bin is version v2.0.0, the version the device would update from: it would install the same version again after every check\n',
+      );
     });
   });
 });
