@@ -1,14 +1,17 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { request } from 'node:https';
 import type { Readable } from 'node:stream';
-import { CliFailure, EXIT, exitForStatus } from './exit-codes.js';
+import { connectionFailure } from './connection-failure.js';
+import { CliFailure, exitForStatus } from './exit-codes.js';
 
 export interface ServerTarget {
   readonly url: URL;
-  readonly username: string | undefined;
-  readonly password: string | undefined;
+  /** The operator's credential; asked for on the terminal, once, when not given up front. */
+  readonly credential: () => Promise<{ username: string; password: string }>;
   /** PEM of the CA (or the server's own certificate) to trust; the system store otherwise. */
   readonly ca: string | undefined;
+  /** The file `ca` came from, for messages. */
+  readonly caFile: string | undefined;
 }
 
 export interface ApiResponse {
@@ -26,18 +29,27 @@ export function apiPath(...segments: string[]): string {
 export class ApiClient {
   constructor(private readonly target: ServerTarget) {}
 
+  /**
+   * Has the credential ready (asking for it now if it must be asked for), for a command that is
+   * about to draw on the terminal (a progress bar) and must not have a prompt land in the middle.
+   */
+  async ready(): Promise<void> {
+    await this.target.credential();
+  }
+
   /** Sends a request and returns the response with its body still to be read. */
-  open(method: string, path: string, options: { headers?: Record<string, string | number>; body?: Buffer | Readable } = {}): Promise<IncomingMessage> {
-    const { url, username, password, ca } = this.target;
+  async open(method: string, path: string, options: { headers?: Record<string, string | number>; body?: Buffer | Readable } = {}): Promise<IncomingMessage> {
+    const { url, ca, caFile } = this.target;
+    const { username, password } = await this.target.credential();
     const headers: Record<string, string | number> = { ...options.headers };
-    if (username !== undefined) headers.Authorization = `Basic ${Buffer.from(`${username}:${password ?? ''}`).toString('base64')}`;
+    headers.Authorization = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
     const base = url.pathname.replace(/\/$/, '');
     return new Promise((resolve, reject) => {
       const req = request(
         { protocol: 'https:', host: url.hostname, port: url.port || 443, method, path: `${base}${path}`, headers, ...(ca === undefined ? {} : { ca }) },
         resolve,
       );
-      req.on('error', (error) => reject(new CliFailure(`cannot reach ${url.origin}: ${error.message}`, EXIT.failed)));
+      req.on('error', (error) => reject(connectionFailure(error, url, caFile)));
       const body = options.body;
       if (body === undefined) req.end();
       else if (Buffer.isBuffer(body)) req.end(body);

@@ -1,6 +1,7 @@
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ApiClient } from './api-client.js';
+import { readCaCertificate } from './ca-certificate.js';
+import { credentialSource } from './credential-source.js';
 import { CliFailure, EXIT } from './exit-codes.js';
 import { Output } from './output.js';
 
@@ -35,16 +36,10 @@ export function cliContext(program: Command, env: NodeJS.ProcessEnv): CliContext
         throw new CliFailure(`--url/FUOTA_URL: ${raw} is not a URL`, EXIT.usage);
       }
       if (parsed.protocol !== 'https:') throw new CliFailure(`--url/FUOTA_URL: ${raw} must be an https:// URL`, EXIT.usage);
-      const caFile = caCert ?? env.FUOTA_CA_CERT;
-      let ca: string | undefined;
-      if (caFile !== undefined) {
-        try {
-          ca = readFileSync(caFile, 'utf8');
-        } catch (error) {
-          throw new CliFailure(`--ca-cert/FUOTA_CA_CERT: cannot read ${caFile} (${(error as NodeJS.ErrnoException).code ?? String(error)})`, EXIT.usage);
-        }
-      }
-      return new ApiClient({ url: parsed, username: username ?? env.FUOTA_USERNAME, password: password ?? env.FUOTA_PASSWORD, ca });
+      // An empty FUOTA_CA_CERT (as compose files leave it) means none: the system store.
+      const caFile = caCert ?? (env.FUOTA_CA_CERT === '' ? undefined : env.FUOTA_CA_CERT);
+      const ca = caFile === undefined ? undefined : readCaCertificate(caFile);
+      return new ApiClient({ url: parsed, credential: credentialSource(username ?? env.FUOTA_USERNAME, password ?? env.FUOTA_PASSWORD, parsed), ca, caFile });
     },
   };
 }

@@ -1,7 +1,7 @@
 /** What a `fuota` command's exit status means, so that scripts can tell failures apart. */
 export const EXIT = {
   ok: 0,
-  /** The server failed (5xx), could not be reached, or answered something unexpected. */
+  /** The server failed (5xx), could not be reached or trusted (TLS), or answered something unexpected. */
   failed: 1,
   /** The command line or the configuration is wrong. */
   usage: 2,
@@ -11,6 +11,8 @@ export const EXIT = {
   notFound: 4,
   /** The server refused the request as it is (400, 409, 413, 415, 416, 422). */
   rejected: 5,
+  /** Ctrl-C at a prompt (128 + SIGINT, as shells report it). */
+  interrupted: 130,
 } as const;
 
 /** The exit status for an HTTP status that was not the one the command wanted. */

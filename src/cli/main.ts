@@ -12,13 +12,13 @@ const program = new Command('fuota')
   .description('Drive a fuota firmware-update server from a terminal or a script.')
   .option('--url <url>', 'the server (env FUOTA_URL; default https://localhost:50000)')
   .option('-u, --username <name>', 'operator username (env FUOTA_USERNAME)')
-  .option('-p, --password <password>', 'operator password (env FUOTA_PASSWORD; prefer the variable: a flag shows in the process list)')
+  .option('-p, --password <password>', 'operator password (env FUOTA_PASSWORD; prefer the variable: a flag shows in the process list; asked for on a terminal when neither is given)')
   .option('--ca-cert <file>', 'PEM certificate to trust for the server, e.g. data/tls/cert.pem (env FUOTA_CA_CERT)')
   .option('--json', 'print results as JSON, for scripts')
   .addHelpText(
     'after',
     `
-Exit status: 0 done, 1 server error or unreachable, 2 usage, 3 refused credential,
+Exit status: 0 done, 1 server error, unreachable or untrusted, 2 usage, 3 refused credential,
 4 not found, 5 request refused (invalid input, image rejected).
 
 Example session:

@@ -6,6 +6,11 @@ export class Output {
   result(value: unknown, text: () => string): void {
     process.stdout.write(this.json ? `${JSON.stringify(value, null, 2)}\n` : `${text()}\n`);
   }
+
+  /** Something the operator should know although the command did what it was asked: stderr, so --json output stays clean. */
+  warn(text: string): void {
+    process.stderr.write(`fuota: warning: ${text}\n`);
+  }
 }
 
 /** Rows as columns padded to their widest cell, with a header line. */

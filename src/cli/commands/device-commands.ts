@@ -1,11 +1,22 @@
 import type { Command } from 'commander';
 import { parse } from 'csv-parse/sync';
+import type { ApiClient } from '../api-client.js';
 import { apiPath } from '../api-client.js';
 import type { CliContext } from '../cli-context.js';
 import { table } from '../output.js';
 
 /** One field of the seed's CSV record: always quoted, quotes doubled. */
 const csvField = (value: string) => `"${value.replace(/"/g, '""')}"`;
+
+/** Whether the server stores `path`; undefined when it would not say. */
+async function fileStored(client: ApiClient, path: string): Promise<boolean | undefined> {
+  try {
+    const res = await client.send('GET', apiPath('api', 'v1', 'files', ...path.split('/')));
+    return res.status === 200 ? true : res.status === 404 ? false : undefined;
+  } catch {
+    return undefined; // the row is set all the same: the command did what it was asked
+  }
+}
 
 /** The device rows: assign, unassign, list. */
 export function deviceCommands(program: Command, context: CliContext): void {
@@ -18,9 +29,18 @@ export function deviceCommands(program: Command, context: CliContext): void {
     .addHelpText('after', '\nExample:\n  fuota assign 24:0A:C4:00:01:02 --from v1.9.0 --file lamp/v2.0.0.bin')
     .action(async (deviceId: string, options: { from: string; file: string }) => {
       const record = [deviceId, options.from, options.file].map(csvField).join(',');
-      await context.client().expect([200], 'PUT', apiPath('devices', deviceId), { headers: { 'Content-Type': 'text/csv' }, body: Buffer.from(record) });
-      const row = { deviceId, appVersion: options.from, updateFilePath: options.file };
+      const client = context.client();
+      // The server refuses (409) a file of the very version the device runs; its reason is shown.
+      await client.expect([200], 'PUT', apiPath('devices', deviceId), { headers: { 'Content-Type': 'text/csv' }, body: Buffer.from(record) });
+      const stored = await fileStored(client, options.file);
+      const row = { deviceId, appVersion: options.from, updateFilePath: options.file, fileStored: stored };
       context.output.result(row, () => `${deviceId}: running ${options.from}, it will be offered ${options.file}`);
+      // Allowed (the file may be uploaded after the row), but easy to get wrong by a typo.
+      if (stored === false) {
+        context.output.warn(`${options.file} is not stored: the device is told 404 when it checks until it is uploaded (fuota upload <file> --as ${options.file})`);
+      } else if (stored === undefined) {
+        context.output.warn(`could not check whether ${options.file} is stored`);
+      }
     });
 
   program

@@ -35,8 +35,10 @@ export function uploadCommand(program: Command, context: CliContext): void {
       }
       const target = options.as ?? basename(file);
       const query = options.validate ? '' : '?validate=false';
+      const client = context.client();
+      await client.ready(); // a password prompt first, then the progress bar
       const body = createReadStream(file).pipe(progressMeter(`upload ${target}`, size, !context.output.json));
-      const res = await context.client().send('PUT', `${apiPath('files', ...target.split('/'))}${query}`, {
+      const res = await client.send('PUT', `${apiPath('files', ...target.split('/'))}${query}`, {
         headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': size },
         body,
       });

@@ -1,0 +1,297 @@
+import { execFile, spawn } from 'node:child_process';
+import { webcrypto } from 'node:crypto';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:https';
+import type { Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as x509 from '@peculiar/x509';
+import { expect } from 'chai';
+import { buildEspImage } from '../support/esp-image-builder.js';
+import type { RunningTestServer } from '../support/test-server.js';
+import { startTestServer, testCertificate, TEST_CREDENTIAL } from '../support/test-server.js';
+import { requireTool } from '../support/tools.js';
+
+const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
+const DAY = 24 * 60 * 60 * 1000;
+
+interface Issued {
+  cert: string;
+  key: string;
+  keys: webcrypto.CryptoKeyPair;
+  name: string;
+}
+
+/** A certificate for `names`, valid between the given dates, self-signed or issued by `issuer`. */
+async function certificate(names: string[], options: { notBefore?: Date; notAfter?: Date; issuer?: Issued; ca?: boolean } = {}): Promise<Issued> {
+  x509.cryptoProvider.set(webcrypto as never);
+  const keys = (await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+  const name = `CN=${names[0]}`;
+  const generated = await x509.X509CertificateGenerator.create({
+    serialNumber: '01' + Buffer.from(webcrypto.getRandomValues(new Uint8Array(8))).toString('hex'),
+    subject: name,
+    issuer: options.issuer?.name ?? name,
+    notBefore: options.notBefore ?? new Date(Date.now() - DAY),
+    notAfter: options.notAfter ?? new Date(Date.now() + 365 * DAY),
+    publicKey: keys.publicKey,
+    signingKey: (options.issuer?.keys ?? keys).privateKey,
+    signingAlgorithm: ALGORITHM,
+    extensions: [
+      new x509.BasicConstraintsExtension(options.ca === true, undefined, true),
+      new x509.SubjectAlternativeNameExtension(names.map((value) => (/^\d/.test(value) ? { type: 'ip', value } : { type: 'dns', value }))),
+    ],
+  });
+  const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', keys.privateKey);
+  return { cert: `${generated.toString('pem')}\n`, key: `${x509.PemConverter.encode(pkcs8, 'PRIVATE KEY')}\n`, keys, name };
+}
+
+/** An HTTPS server with `material` that answers nothing useful: these requests end at the handshake. */
+async function tlsOnlyServer(material: { cert: string; key: string }): Promise<{ server: Server; url: string }> {
+  const server = createServer(material, (_req, res) => res.end());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: `https://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+/** The operator friction of the `fuota` command, each case as a child process against a server. */
+describe('e2e: the fuota CLI says what to do', () => {
+  let t: RunningTestServer;
+  let dir: string;
+  let env: Record<string, string>;
+  const image = buildEspImage({ version: 'v2.0.0', projectName: 'lamp', chip: 'esp32' });
+
+  before(async () => {
+    t = await startTestServer();
+    dir = await mkdtemp(join(tmpdir(), 'fuota-cli-friction-'));
+    await writeFile(join(dir, 'ca.pem'), (await testCertificate()).cert);
+    await writeFile(join(dir, 'lamp.bin'), image);
+    env = {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      FUOTA_URL: `https://localhost:${t.server.address.port}`,
+      FUOTA_USERNAME: TEST_CREDENTIAL.username,
+      FUOTA_PASSWORD: TEST_CREDENTIAL.password,
+      FUOTA_CA_CERT: join(dir, 'ca.pem'),
+    };
+  });
+  after(async () => {
+    await t.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** Runs `fuota <args>` with `env` changed by `changes` (undefined removes a variable). */
+  function fuota(args: string[], changes: Record<string, string | undefined> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+    const childEnv: Record<string, string> = { ...env };
+    for (const [name, value] of Object.entries(changes)) {
+      if (value === undefined) delete childEnv[name];
+      else childEnv[name] = value;
+    }
+    return new Promise((resolve) => {
+      execFile(process.execPath, [CLI, ...args], { cwd: dir, env: childEnv }, (error, stdout, stderr) => {
+        resolve({ code: error === null ? 0 : Number((error as { code?: number }).code ?? 1), stdout, stderr });
+      });
+    });
+  }
+  /** How many requests the server has answered so far (it logs every one). */
+  const requestsLogged = () => t.logger.lines.filter((line) => line.startsWith('info request ')).length;
+
+  describe('TLS failures: one line naming the problem and the fix, exit 1', () => {
+    const servers: Server[] = [];
+    after(() => {
+      for (const server of servers) server.close();
+    });
+    const serve = async (material: { cert: string; key: string }) => {
+      const started = await tlsOnlyServer(material);
+      servers.push(started.server);
+      return started.url;
+    };
+
+    it('a self-signed certificate without --ca-cert: pass --ca-cert or FUOTA_CA_CERT, the generated one is <data dir>/tls/cert.pem', async () => {
+      const result = await fuota(['devices'], { FUOTA_CA_CERT: undefined });
+      expect(result.code).to.equal(1);
+      expect(result.stderr.trimEnd().split('\n'), result.stderr).to.have.length(1);
+      expect(result.stderr)
+        .to.include(`cannot trust https://localhost:${t.server.address.port}: its certificate is self-signed`)
+        .and.include('pass --ca-cert <file> or set FUOTA_CA_CERT')
+        .and.include('<data dir>/tls/cert.pem');
+    });
+
+    it('a self-signed certificate that is not the --ca-cert file: names the file as the wrong one', async () => {
+      await writeFile(join(dir, 'other.pem'), (await certificate(['localhost'])).cert);
+      const result = await fuota(['devices', '--ca-cert', 'other.pem']);
+      expect(result.code).to.equal(1);
+      expect(result.stderr).to.include('its certificate is self-signed').and.include('other.pem is not it: pass the right file with --ca-cert or FUOTA_CA_CERT');
+    });
+
+    it('a certificate issued by an unknown CA: pass that CA\'s certificate', async () => {
+      const ca = await certificate(['fuota test CA'], { ca: true });
+      const url = await serve(await certificate(['127.0.0.1'], { issuer: ca }));
+      const result = await fuota(['devices', '--url', url], { FUOTA_CA_CERT: undefined });
+      expect(result.code).to.equal(1);
+      expect(result.stderr.trimEnd().split('\n')).to.have.length(1);
+      expect(result.stderr).to.include('signed by a certificate authority not trusted here; pass --ca-cert <file> or set FUOTA_CA_CERT');
+      await writeFile(join(dir, 'test-ca.pem'), ca.cert);
+      // With that CA it gets through the handshake (this bare server then answers 200 with nothing).
+      expect((await fuota(['devices', '--url', url, '--ca-cert', 'test-ca.pem'])).stderr).not.to.include('cannot trust');
+    });
+
+    it('a host name the certificate is not for: shows the names it is for and what to change', async () => {
+      const material = await certificate(['fuota.example.net']);
+      await writeFile(join(dir, 'named.pem'), material.cert);
+      const url = await serve(material);
+      const result = await fuota(['devices', '--url', url, '--ca-cert', 'named.pem']);
+      expect(result.code).to.equal(1);
+      expect(result.stderr.trimEnd().split('\n')).to.have.length(1);
+      expect(result.stderr)
+        .to.include('its certificate is for DNS:fuota.example.net, not 127.0.0.1')
+        .and.include('use one of those in --url/FUOTA_URL, or add 127.0.0.1 to the server\'s FUOTA_TLS_HOSTNAMES');
+    });
+
+    it('an expired certificate: says so, and to check the clock or renew it', async () => {
+      const material = await certificate(['127.0.0.1'], { notBefore: new Date(Date.now() - 400 * DAY), notAfter: new Date(Date.now() - 30 * DAY) });
+      await writeFile(join(dir, 'expired.pem'), material.cert);
+      const url = await serve(material);
+      const result = await fuota(['devices', '--url', url, '--ca-cert', 'expired.pem']);
+      expect(result.code).to.equal(1);
+      expect(result.stderr.trimEnd().split('\n')).to.have.length(1);
+      expect(result.stderr).to.include('its certificate has expired').and.include('check this machine\'s clock, or give the server a renewed certificate');
+    });
+  });
+
+  describe('a --ca-cert/FUOTA_CA_CERT that is no certificate: usage error naming the file and why, before any request', () => {
+    const cases: Array<[string, (file: string) => Promise<void>, string]> = [
+      ['a missing file', async () => {}, 'cannot read it (no such file)'],
+      ['a directory', (file) => mkdir(file), 'cannot read it (it is a directory)'],
+      ['a text file', (file) => writeFile(file, 'hello\n'), 'not a PEM certificate (no -----BEGIN CERTIFICATE----- block)'],
+      ['the private key', async (file) => writeFile(file, (await testCertificate()).key), 'holds a private key, not a certificate'],
+      ['a DER certificate', async (file) => writeFile(file, Buffer.from(new x509.X509Certificate((await testCertificate()).cert).rawData)), 'a DER certificate, not PEM; convert it: openssl x509 -inform der'],
+      [
+        'a damaged PEM certificate',
+        async (file) => writeFile(file, (await testCertificate()).cert.replace(/\n[A-Za-z0-9+/]{20}/, '\nAAAAAAAAAAAAAAAAAAAA')),
+        'holds a damaged certificate',
+      ],
+    ];
+    cases.forEach(([name, make, reason], index) => {
+      it(name, async () => {
+        const file = join(dir, `bad-ca-${index}`);
+        await make(file);
+        const before = requestsLogged();
+        for (const [args, changes] of [
+          [['devices', '--ca-cert', file], {}],
+          [['devices'], { FUOTA_CA_CERT: file }],
+        ] as const) {
+          const result = await fuota([...args], changes);
+          expect(result.code, result.stderr).to.equal(2);
+          expect(result.stderr.startsWith(`fuota: --ca-cert/FUOTA_CA_CERT: ${file}: ${reason}`), result.stderr).to.equal(true);
+          expect(result.stderr.trimEnd().split('\n')).to.have.length(1);
+        }
+        expect(requestsLogged()).to.equal(before);
+      });
+    });
+  });
+
+  describe('no password', () => {
+    it('without a terminal: a usage error saying to pass --password or FUOTA_PASSWORD, and no request (so no failed authentication)', async () => {
+      const before = requestsLogged();
+      const result = await fuota(['devices'], { FUOTA_PASSWORD: undefined });
+      expect([result.code, result.stderr]).to.deep.equal([2, 'fuota: no password: pass --password or set FUOTA_PASSWORD (there is no terminal to ask on)\n']);
+      const neither = await fuota(['devices'], { FUOTA_PASSWORD: '', FUOTA_USERNAME: undefined });
+      expect(neither.code).to.equal(2);
+      expect(neither.stderr).to.include('no username or password: pass --username and --password or set FUOTA_USERNAME and FUOTA_PASSWORD');
+      expect(requestsLogged()).to.equal(before);
+    });
+
+    /**
+     * Runs `fuota <args>` under script(1), so that its stdin and stderr are a terminal, typing
+     * each answer once its prompt has appeared.
+     */
+    function onTerminal(args: string[], childEnv: Record<string, string>, answers: Array<[prompt: string, typed: string]>): Promise<{ code: number | null; output: string }> {
+      const command = [process.execPath, CLI, ...args].map((part) => `'${part}'`).join(' ');
+      const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd: dir, env: childEnv, stdio: ['pipe', 'pipe', 'pipe'] });
+      let output = '';
+      const pending = [...answers];
+      const answer = () => {
+        const next = pending[0];
+        // Only once the prompt is shown: readline has the terminal in raw mode (no echo) by then.
+        if (next !== undefined && output.includes(next[0])) {
+          pending.shift();
+          child.stdin.write(`${next[1]}\r`);
+          answer();
+        }
+      };
+      child.stdout.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        answer();
+      });
+      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      return new Promise((resolve) => child.on('close', (code) => resolve({ code, output })));
+    }
+
+    it('on a terminal: asks for it without echoing it, then does the command', async function () {
+      requireTool(this, 'script', 'bsdutils', '--version');
+      const { FUOTA_PASSWORD: _password, ...withoutPassword } = env;
+      const result = await onTerminal(['--json', 'devices'], withoutPassword, [[`Password for ${TEST_CREDENTIAL.username} at https://localhost:`, TEST_CREDENTIAL.password]]);
+      expect(result.code, result.output).to.equal(0);
+      expect(result.output).to.include('[]');
+      expect(result.output).not.to.include(TEST_CREDENTIAL.password);
+    });
+
+    it('on a terminal without a username either: asks for both (the username echoed)', async function () {
+      requireTool(this, 'script', 'bsdutils', '--version');
+      const { FUOTA_PASSWORD: _password, FUOTA_USERNAME: _username, ...withoutCredential } = env;
+      const result = await onTerminal(['devices'], withoutCredential, [
+        ['Username for https://localhost:', TEST_CREDENTIAL.username],
+        [`Password for ${TEST_CREDENTIAL.username} at`, TEST_CREDENTIAL.password],
+      ]);
+      expect(result.code, result.output).to.equal(0);
+      expect(result.output).to.include('no device rows');
+      expect(result.output).not.to.include(TEST_CREDENTIAL.password);
+    });
+
+    it('on a terminal, upload asks before it draws its progress bar (not in the middle of it)', async function () {
+      requireTool(this, 'script', 'bsdutils', '--version');
+      await writeFile(join(dir, 'notes.bin'), Buffer.alloc(64 * 1024, 7));
+      const { FUOTA_PASSWORD: _password, ...withoutPassword } = env;
+      const result = await onTerminal(['upload', 'notes.bin', '--no-validate'], withoutPassword, [['Password for', TEST_CREDENTIAL.password]]);
+      expect(result.code, result.output).to.equal(0);
+      const prompt = result.output.indexOf('Password for');
+      const bar = result.output.indexOf('upload notes.bin [');
+      expect(prompt, result.output).to.be.at.least(0);
+      expect(bar, result.output).to.be.above(prompt);
+      expect(result.output).to.include('stored notes.bin');
+    });
+  });
+
+  describe('assign', () => {
+    it('to a file that is not stored: assigns, and warns on stderr that the device is told 404 until it is uploaded', async () => {
+      const text = await fuota(['assign', 'aa:01', '--from', 'v1.0.0', '--file', 'lamp/later.bin']);
+      expect(text.code, text.stderr).to.equal(0);
+      expect(text.stdout).to.equal('aa:01: running v1.0.0, it will be offered lamp/later.bin\n');
+      expect(text.stderr).to.equal(
+        'fuota: warning: lamp/later.bin is not stored: the device is told 404 when it checks until it is uploaded (fuota upload <file> --as lamp/later.bin)\n',
+      );
+      const json = await fuota(['--json', 'assign', 'aa:02', '--from', 'v1.0.0', '--file', 'lamp/later.bin']);
+      expect(json.code).to.equal(0);
+      expect(JSON.parse(json.stdout)).to.deep.equal({ deviceId: 'aa:02', appVersion: 'v1.0.0', updateFilePath: 'lamp/later.bin', fileStored: false });
+      expect(json.stderr).to.include('warning: lamp/later.bin is not stored');
+      expect((await fuota(['--json', 'devices'])).stdout).to.include('"deviceId": "aa:02"');
+    });
+
+    it('to a stored file: no warning', async () => {
+      expect((await fuota(['upload', 'lamp.bin', '--as', 'lamp/v2.0.0.bin'])).code).to.equal(0);
+      const result = await fuota(['--json', 'assign', 'aa:03', '--from', 'v1.0.0', '--file', 'lamp/v2.0.0.bin']);
+      expect([result.code, result.stderr]).to.deep.equal([0, '']);
+      expect(JSON.parse(result.stdout)).to.include({ fileStored: true });
+    });
+
+    it('to an image of the version the device runs: exit 5 with the server\'s reason (409)', async () => {
+      expect((await fuota(['upload', 'lamp.bin', '--as', 'lamp/same.bin'])).code).to.equal(0);
+      const result = await fuota(['assign', 'aa:04', '--from', 'v2.0.0', '--file', 'lamp/same.bin']);
+      expect(result.code).to.equal(5);
+      expect(result.stderr).to.equal(
+        'fuota: the server answered 409: lamp/same.bin is version v2.0.0, the version the device would update from: it would install the same version again after every check\n',
+      );
+    });
+  });
+});
