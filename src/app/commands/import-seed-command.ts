@@ -25,7 +25,7 @@ export async function importSeedCommand(
   const seedFiles = await FileSystemBlobStore.openExisting(source);
   const lock = await DataDirLock.acquire(config.dataDir);
   try {
-    const storage = await openDiskStorage(dataLayout(config.dataDir));
+    const storage = await openDiskStorage(dataLayout(config.dataDir), logger);
     try {
       const upload = new UploadUpdateFile(storage.files, storage.catalog, config);
       const importer = new ImportSeedVolume(seedDevices, seedFiles, storage.devices, upload);
