@@ -207,12 +207,13 @@ export class SqlJsDatabase {
    * append: the statements we write (upserts, deletes by key) succeed or fail regardless of order.
    */
   private validate(statements: readonly JournalStatement[]): void {
-    this.db.run('SAVEPOINT validate');
+    // Prepared once like the statements: every write pays for these three.
+    this.prepared('SAVEPOINT validate').run();
     try {
       for (const [sql, params] of statements) this.prepared(sql).run(params as SqlValue[]);
     } finally {
-      this.db.run('ROLLBACK TO validate');
-      this.db.run('RELEASE validate');
+      this.prepared('ROLLBACK TO validate').run();
+      this.prepared('RELEASE validate').run();
     }
   }
 
