@@ -192,4 +192,15 @@ describe('SqlJsDatabase on a failing disk', () => {
     expect(await storedIds(join(dir, 'crash'))).to.deep.equal(['a', 'b']);
     expect(await storedIds(join(dir, 'crash2'))).to.deep.equal(['a', 'b']);
   });
+
+  it('refuses a statement SQLite refuses before journaling it, and takes the next writes', async () => {
+    const database = await SqlJsDatabase.open(join(dir, 'devices.db'), DEVICE_APP_SCHEMA);
+    const refused = await database.write([['INSERT INTO device_app (device_id, no_such_column) VALUES (?, ?)', ['x', 1]]]).catch((error: unknown) => error);
+    expect(refused).to.be.instanceOf(Error).with.property('message').that.includes('no_such_column');
+    expect((await stat(join(dir, 'devices.db.journal.1'))).size, 'journal bytes').to.equal(0);
+    const repository = new SqlJsDeviceAppRepository(database, true);
+    await repository.upsert(row('a'));
+    await repository.close();
+    expect(await storedIds(dir)).to.deep.equal(['a']);
+  });
 });
