@@ -96,6 +96,27 @@ describe('SqlJsDeviceAppRepository on disk', () => {
     await again.close();
   });
 
+  it('serves the old row until a write is durable, then the new one (the row cache never holds a row that is not durable)', async () => {
+    const repository = await SqlJsDeviceAppRepository.open(join(dir, 'devices.db'));
+    await repository.upsert(row('a', '1'));
+    expect(await repository.get('a' as DeviceId)).to.deep.equal(row('a', '1'));
+    const writing = repository.upsert(row('a', '2'));
+    // Read (and cached) while the journal append is under way.
+    expect(await repository.get('a' as DeviceId)).to.deep.equal(row('a', '1'));
+    await writing;
+    expect(await repository.get('a' as DeviceId)).to.deep.equal(row('a', '2'));
+    await repository.close();
+  });
+
+  it('answers true to only one of two concurrent deletes of the same device', async () => {
+    const repository = await SqlJsDeviceAppRepository.open(join(dir, 'devices.db'));
+    await repository.upsert(row('a'));
+    const answers = await Promise.all([repository.delete('a' as DeviceId), repository.delete('a' as DeviceId)]);
+    expect(answers.filter(Boolean)).to.have.length(1);
+    expect(await repository.get('a' as DeviceId)).to.equal(undefined);
+    await repository.close();
+  });
+
   it('opens a database written by the seed\'s schema as it is, and writes the seed\'s schema', async () => {
     const file = join(dir, 'devices.db');
     const repository = await SqlJsDeviceAppRepository.open(file);

@@ -11,6 +11,7 @@ import type { BlobStore } from '../../ports/blob-store.port.js';
 import type { DeviceAppRepository } from '../../ports/device-app-repository.port.js';
 import type { DeviceCredentialStore } from '../../ports/device-credential-store.port.js';
 import type { HealthCheck } from '../../ports/health-check.port.js';
+import type { Logger } from '../../ports/logger.port.js';
 import type { UpdateFileCatalog } from '../../ports/update-file-catalog.port.js';
 import type { DataLayout } from '../config/data-layout.js';
 
@@ -26,10 +27,21 @@ export interface Storage {
   close(): Promise<void>;
 }
 
-/** The embedded default: one sql.js database file (devices.db) for every table, files below files/. */
-export async function openDiskStorage(layout: DataLayout): Promise<Storage> {
+/**
+ * The embedded default: one sql.js database file (devices.db) for every table, files below files/.
+ * Journal bytes that replay skipped are logged to `logger` as warnings.
+ */
+export async function openDiskStorage(layout: DataLayout, logger?: Logger): Promise<Storage> {
   const files = await FileSystemBlobStore.open(layout.filesDir);
   const database = await SqlJsDatabase.open(layout.databaseFile, [...DEVICE_APP_SCHEMA, ...UPDATE_FILE_SCHEMA, ...DEVICE_CREDENTIAL_SCHEMA]);
+  for (const { reason, ...fields } of database.recovery) {
+    logger?.warn(
+      reason === 'torn'
+        ? 'the database journal holds a damaged record; replay skipped it and everything after it in that segment'
+        : 'the database journal holds writes that failed (never acknowledged); replay skipped them',
+      { ...fields },
+    );
+  }
   return {
     devices: new SqlJsDeviceAppRepository(database),
     catalog: new SqlJsUpdateFileCatalog(database),

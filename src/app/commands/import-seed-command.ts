@@ -26,7 +26,7 @@ export async function importSeedCommand(
   const seedFiles = await FileSystemBlobStore.openExisting(source);
   const lock = await DataDirLock.acquire(config.dataDir);
   try {
-    const storage = await openDiskStorage(dataLayout(config.dataDir));
+    const storage = await openDiskStorage(dataLayout(config.dataDir), logger);
     try {
       const upload = new UploadUpdateFile(storage.files, storage.catalog, storage.devices, config, new UpdateFileLocks());
       const importer = new ImportSeedVolume(seedDevices, seedFiles, storage.devices, upload);

@@ -21,7 +21,7 @@ export async function serveCommand(env: NodeJS.ProcessEnv, logger: Logger): Prom
   try {
     const tls = await provisionTls(config, layout);
     const credential = await provisionCredential(config, layout.credentialFile);
-    const storage = await openDiskStorage(layout);
+    const storage = await openDiskStorage(layout, logger);
     const server = await FuotaServer.start({
       config,
       storage,

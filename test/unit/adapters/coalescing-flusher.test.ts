@@ -56,4 +56,20 @@ describe('CoalescingFlusher', () => {
     await flusher.request();
     await flusher.settle();
   });
+
+  it('answers every writer sharing a failed flush with its error, and later writers with the next flush', async () => {
+    let flushes = 0;
+    const flusher = new CoalescingFlusher(async () => {
+      flushes += 1;
+      const failing = flushes === 2;
+      await new Promise((resolve) => setImmediate(resolve));
+      if (failing) throw new Error('disk full');
+    });
+    const first = flusher.request();
+    const shared = [flusher.request(), flusher.request(), flusher.request()]; // queued: one flush, the failing one
+    const outcomes = await Promise.allSettled([first, ...shared]);
+    expect(outcomes.map((outcome) => outcome.status)).to.deep.equal(['fulfilled', 'rejected', 'rejected', 'rejected']);
+    await flusher.request();
+    expect(flushes).to.equal(3);
+  });
 });

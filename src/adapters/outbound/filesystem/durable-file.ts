@@ -1,13 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import type { FileIo } from './file-io.js';
+import { nodeFileIo, writeAll } from './file-io.js';
 
 /**
  * Makes a completed rename or file creation in `directory` survive power loss: on Linux the
  * directory entry is durable only once the directory itself is fsynced.
  */
-export async function fsyncDirectory(directory: string): Promise<void> {
-  const handle = await open(directory, 'r');
+export async function fsyncDirectory(directory: string, io: FileIo = nodeFileIo): Promise<void> {
+  const handle = await io.open(directory, 'r');
   try {
     await handle.sync();
   } finally {
@@ -22,29 +24,31 @@ export function temporarySibling(target: string, purpose: string): string {
 
 /**
  * Replaces `target` with `bytes` atomically and durably: readers see the old or the new content,
- * never a mix, and after this resolves a crash cannot bring the old content back.
+ * never a mix, and after this resolves a crash cannot bring the old content back. When it fails
+ * (a full disk, an I/O error), `target` is untouched and no temporary file is left behind.
  */
 export async function writeFileDurably(
   target: string,
   bytes: Uint8Array | string,
   mode = 0o644,
+  io: FileIo = nodeFileIo,
 ): Promise<void> {
   const temporary = temporarySibling(target, 'tmp');
-  const handle = await open(temporary, 'wx', mode);
+  const handle = await io.open(temporary, 'wx', mode);
   try {
-    await handle.writeFile(bytes);
-    await handle.sync();
-  } catch (error) {
+    try {
+      await writeAll(handle, typeof bytes === 'string' ? Buffer.from(bytes) : bytes);
+      await handle.sync();
+    } catch (error) {
+      // The first failure is the one worth reporting (ENOSPC becomes storage-full), not close's.
+      await handle.close().catch(() => {});
+      throw error;
+    }
     await handle.close();
-    await rm(temporary, { force: true });
-    throw error;
-  }
-  await handle.close();
-  try {
     await rename(temporary, target);
   } catch (error) {
     await rm(temporary, { force: true });
     throw error;
   }
-  await fsyncDirectory(dirname(target));
+  await fsyncDirectory(dirname(target), io);
 }

@@ -3,29 +3,57 @@ import type { Database, SqlValue, Statement } from 'sql.js';
 import { dirname } from 'node:path';
 import { probeDirectory } from '../filesystem/directory-probe.js';
 import { writeFileDurably } from '../filesystem/durable-file.js';
+import type { FileIo } from '../filesystem/file-io.js';
+import { nodeFileIo } from '../filesystem/file-io.js';
+import { storageFullOr } from '../filesystem/storage-full.js';
 import { CoalescingFlusher } from './coalescing-flusher.js';
+import type { JournalStatement } from './journal-record.js';
+import { encodeEntry } from './journal-record.js';
+import type { SkippedTail } from './journal-recovery.js';
+import { keepDamagedSegments, recoverJournal } from './journal-recovery.js';
 import { loadSqlJs } from './sqljs-module.js';
-import type { JournalStatement } from './write-ahead-journal.js';
-import { encodeEntry, WriteAheadJournal } from './write-ahead-journal.js';
+import { WriteAheadJournal } from './write-ahead-journal.js';
+
+export type { JournalStatement } from './journal-record.js';
+export type { SkippedTail } from './journal-recovery.js';
 
 /** A journal this large is folded into the database file by a background checkpoint. */
 const CHECKPOINT_BYTES = 4 * 1024 * 1024;
 
+export interface SqlJsDatabaseOptions {
+  /** Journal bytes after which a background checkpoint rewrites the database file. */
+  readonly checkpointBytes?: number;
+  /** How the journal and the database file are written (fault-injection tests wrap it). */
+  readonly io?: FileIo;
+}
+
+/** One write waiting for its group commit, and what became of it. */
+interface PendingWrite {
+  readonly record: string;
+  readonly statements: readonly JournalStatement[];
+  readonly applied: (() => void) | undefined;
+  changes: number;
+  error?: unknown;
+}
+
 /**
  * One SQLite database held in memory by sql.js, made durable by a write-ahead journal.
  *
- * A write applies its statements in memory (synchronously, so writes are serialized), appends
- * them to the journal and resolves once they are fsynced; concurrent writers share one append
- * and one fsync. The cost of a write therefore does not grow with the database. When the journal
- * grows past a few MiB, the whole database is exported and written to `file` (temporary file,
- * fsync, rename) in the background, and the journal segments it covers are removed. On open, the
- * file is loaded and whatever the journal still holds is replayed. Statements must live only
- * within one synchronous call: `Database.export()` frees every open statement.
+ * A write is tried in a savepoint and rolled back (so SQLite refuses a bad one before it is
+ * journaled), appended to the journal, and applied to memory only once the append is fsynced:
+ * readers never see a change that might still fail, and a failed append is answered with an
+ * error and leaves nothing behind. Concurrent writers share one append and one fsync. The cost of
+ * a write therefore does not grow with the database. When the journal grows past a few MiB, the
+ * whole database is exported and written to `file` (temporary file, fsync, rename) in the
+ * background, and the journal segments it covers are removed. On open, the file is loaded and
+ * whatever the journal still holds is replayed. Statements must live only within one synchronous
+ * call: `Database.export()` frees every open statement.
  */
 export class SqlJsDatabase {
   private readonly flusher: CoalescingFlusher;
-  private pending: string[] = [];
+  private pending: PendingWrite[] = [];
   private checkpoint: Promise<void> = Promise.resolve();
+  private checkpointing = false;
   /** Prepared statements by SQL text; all freed before every export, which would free them anyway. */
   private readonly statements = new Map<string, Statement>();
   private closed = false;
@@ -35,38 +63,51 @@ export class SqlJsDatabase {
     private readonly file: string | undefined,
     private readonly journal: WriteAheadJournal | undefined,
     private readonly checkpointBytes: number,
+    private readonly io: FileIo,
+    /** Journal tails that replay at open skipped: worth a warning to the operator. */
+    readonly recovery: readonly SkippedTail[],
   ) {
     this.flusher = new CoalescingFlusher(() => this.flush());
   }
 
   /** Opens `file` (a seed devices.db works), creating it when missing, and runs `schema`. */
-  static async open(file: string, schema: readonly string[], options: { checkpointBytes?: number } = {}): Promise<SqlJsDatabase> {
+  static async open(file: string, schema: readonly string[], options: SqlJsDatabaseOptions = {}): Promise<SqlJsDatabase> {
+    const io = options.io ?? nodeFileIo;
     const SQL = await loadSqlJs();
     const bytes = await readFile(file).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') return undefined;
       throw error;
     });
     const db = new SQL.Database(bytes);
-    const recovered = await WriteAheadJournal.recover(file);
+    const recovered = await recoverJournal(file);
     try {
       for (const statement of schema) db.run(statement);
-      for (const entry of recovered.entries) applyEntry(db, entry);
     } catch (error) {
       db.close();
       throw new Error(`${file} is not a usable SQLite database: ${(error as Error).message}`);
     }
+    for (const entry of recovered.entries) replayEntry(db, entry);
     // Start clean: the database file holds everything, and one empty journal segment is open.
-    await writeFileDurably(file, db.export());
+    // On a full disk the file cannot be rewritten: the segments stay and a new one follows them,
+    // so reads are served and writes succeed again once space is freed.
+    const folded = await writeFileDurably(file, db.export(), 0o644, io).then(
+      () => true,
+      () => false,
+    );
     const last = recovered.segments.at(-1) ?? 0;
-    const journal = await WriteAheadJournal.start(file, last);
-    await journal.discardThrough(last);
-    return new SqlJsDatabase(db, file, journal, options.checkpointBytes ?? CHECKPOINT_BYTES);
+    const journal = await WriteAheadJournal.start(file, last, io).catch((error: unknown) => {
+      db.close();
+      throw error;
+    });
+    const skipped = folded ? await keepDamagedSegments(recovered.skipped) : recovered.skipped;
+    if (folded) await journal.discardThrough(last).catch(() => {});
+    return new SqlJsDatabase(db, file, journal, options.checkpointBytes ?? CHECKPOINT_BYTES, io, skipped);
   }
 
   /** Opens `file` only to read it (the seed import); nothing is ever written back. */
   static async openReadOnly(file: string): Promise<SqlJsDatabase> {
     const SQL = await loadSqlJs();
-    return new SqlJsDatabase(new SQL.Database(await readFile(file)), undefined, undefined, 0);
+    return new SqlJsDatabase(new SQL.Database(await readFile(file)), undefined, undefined, 0, nodeFileIo, []);
   }
 
   /** Rejects unless the database answers a query and its directory takes a durable write. */
@@ -112,27 +153,39 @@ export class SqlJsDatabase {
   }
 
   /**
-   * Applies `statements` in one transaction, then resolves once they are durable. Each must be
-   * idempotent (an upsert, a delete by key): a crash may replay it onto a file that has it.
+   * Makes `statements` durable, then applies them in one transaction, and resolves with the
+   * number of rows they changed: when it resolves, reads see them; when it rejects (a full disk
+   * is `storage-full`), nobody ever will. `applied` runs in the same turn as they reach memory
+   * (to drop cached rows). Each statement must be idempotent (an upsert, a delete by key): a
+   * crash may replay it onto a file that has it.
    */
-  async write(statements: readonly JournalStatement[]): Promise<void> {
+  async write(statements: readonly JournalStatement[], applied?: () => void): Promise<number> {
     if (this.closed) throw new Error('the database is closed');
     if (this.journal === undefined) throw new Error('the database is open read-only');
-    this.apply(statements);
-    this.pending.push(encodeEntry(statements));
+    this.validate(statements);
+    const write: PendingWrite = { record: encodeEntry(statements), statements, applied, changes: 0 };
+    this.pending.push(write);
     await this.flusher.request();
+    if (write.error !== undefined) throw write.error;
+    return write.changes;
   }
 
+  /**
+   * Waits for pending writes and checkpoints, then folds the journal into the file. On a full
+   * disk that last step fails: the journal segments then stay, and the next start replays them.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     await this.flusher.settle();
     await this.checkpoint;
     if (this.journal !== undefined && this.file !== undefined) {
-      // Leave the file complete, so that the next start has nothing to replay.
-      await writeFileDurably(this.file, this.snapshot());
-      await this.journal.close();
-      await this.journal.discardThrough(Number.MAX_SAFE_INTEGER);
+      const folded = await writeFileDurably(this.file, this.snapshot(), 0o644, this.io).then(
+        () => true,
+        () => false,
+      );
+      await this.journal.close().catch(() => {});
+      if (folded) await this.journal.discardThrough(Number.MAX_SAFE_INTEGER).catch(() => {});
     }
     this.freeStatements();
     this.db.close();
@@ -148,15 +201,37 @@ export class SqlJsDatabase {
     return statement;
   }
 
-  private apply(statements: readonly JournalStatement[]): void {
-    this.db.run('BEGIN');
+  /**
+   * Runs `statements` and rolls them back, so that one SQLite refuses fails its writer before it
+   * is journaled. They run against the durable state, without the writes still waiting for their
+   * append: the statements we write (upserts, deletes by key) succeed or fail regardless of order.
+   */
+  private validate(statements: readonly JournalStatement[]): void {
+    // Prepared once like the statements: every write pays for these three.
+    this.prepared('SAVEPOINT validate').run();
     try {
       for (const [sql, params] of statements) this.prepared(sql).run(params as SqlValue[]);
+    } finally {
+      this.prepared('ROLLBACK TO validate').run();
+      this.prepared('RELEASE validate').run();
+    }
+  }
+
+  /** Applies one durable write to memory; one SQLite refuses here is refused again at replay. */
+  private apply(write: PendingWrite): void {
+    this.db.run('BEGIN');
+    try {
+      for (const [sql, params] of write.statements) {
+        this.prepared(sql).run(params as SqlValue[]);
+        write.changes += this.db.getRowsModified();
+      }
       this.db.run('COMMIT');
     } catch (error) {
       this.db.run('ROLLBACK');
-      throw error;
+      write.error = error;
+      return;
     }
+    write.applied?.();
   }
 
   /** The whole database as a file image; export() frees every statement, so ours go first. */
@@ -170,45 +245,58 @@ export class SqlJsDatabase {
     this.statements.clear();
   }
 
-  /** One group commit: every entry pending when it starts, one append, one fsync. */
+  /** One group commit: every write pending when it starts, one append, one fsync, then memory. */
   private async flush(): Promise<void> {
     const journal = this.journal;
-    if (journal === undefined || this.pending.length === 0) return;
-    const text = this.pending.join('');
+    const group = this.pending;
     this.pending = [];
-    await journal.append(text);
-    if (journal.size >= this.checkpointBytes) await this.startCheckpoint(journal);
+    if (journal === undefined || group.length === 0) return;
+    try {
+      await journal.append(group.map((write) => write.record).join(''));
+    } catch (error) {
+      // Every writer of the group hears it; none of their changes reached memory.
+      throw storageFullOr(error, 'saving the change');
+    }
+    for (const write of group) this.apply(write);
+    if (journal.size >= this.checkpointBytes && !this.checkpointing) await this.startCheckpoint(journal);
   }
 
   /**
    * Rotates the journal and exports the database in the same turn, so that the snapshot holds
-   * exactly the closed segments' changes (and perhaps later ones, which replay harmlessly); then
-   * writes the snapshot in the background and drops the closed segments once it is durable.
+   * exactly the closed segments' changes; then writes the snapshot in the background and drops
+   * the closed segments once it is durable. A checkpoint that fails (a full disk) loses nothing:
+   * the closed segments stay on disk until a later checkpoint succeeds, and replay at the next
+   * start covers them.
    */
   private async startCheckpoint(journal: WriteAheadJournal): Promise<void> {
-    await this.checkpoint;
-    const closed = await journal.rotate();
+    const closed = await journal.rotate().catch(() => undefined);
+    if (closed === undefined) return; // no new segment now: the next flush tries again
     const snapshot = this.snapshot();
     const file = this.file as string;
+    this.checkpointing = true;
     this.checkpoint = (async () => {
       try {
-        await writeFileDurably(file, snapshot);
+        await writeFileDurably(file, snapshot, 0o644, this.io);
         await journal.discardThrough(closed);
       } catch {
-        // Nothing is lost: the closed segments stay on disk and are replayed at the next start;
-        // the next checkpoint tries again.
+        // Kept: see above.
+      } finally {
+        this.checkpointing = false;
       }
     })();
   }
 }
 
-function applyEntry(db: Database, statements: readonly JournalStatement[]): void {
+/**
+ * Replays one journaled write. A write SQLite refused when it was first applied was answered
+ * with that error; it is refused the same way here and skipped, as it was then.
+ */
+function replayEntry(db: Database, statements: readonly JournalStatement[]): void {
   db.run('BEGIN');
   try {
     for (const [sql, params] of statements) db.run(sql, params as SqlValue[]);
     db.run('COMMIT');
-  } catch (error) {
+  } catch {
     db.run('ROLLBACK');
-    throw error;
   }
 }

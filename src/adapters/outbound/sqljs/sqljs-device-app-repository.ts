@@ -63,17 +63,20 @@ export class SqlJsDeviceAppRepository implements DeviceAppRepository {
 
   async upsertMany(records: readonly DeviceAppRecord[]): Promise<void> {
     if (records.length === 0) return;
-    // The rows change inside write() before its first await: no read comes in between.
-    for (const record of records) this.recent.forget(record.deviceId);
-    await this.database.write(records.map((record) => [UPSERT, [record.deviceId, record.appVersion, record.updateFilePath]] as const));
+    // Forgotten in the turn the rows change in memory (once durable): no stale row is cached after.
+    await this.database.write(
+      records.map((record) => [UPSERT, [record.deviceId, record.appVersion, record.updateFilePath]] as const),
+      () => {
+        for (const record of records) this.recent.forget(record.deviceId);
+      },
+    );
   }
 
   async delete(deviceId: DeviceId): Promise<boolean> {
-    // Checked and deleted in the same turn (write applies before it awaits): nothing comes between.
+    // Nothing to journal for an unknown device; one deleted by a concurrent request meanwhile
+    // shows as no row changed when this delete reaches memory.
     if (this.database.all(SELECT_ONE, [deviceId], toRecord).length === 0) return false;
-    this.recent.forget(deviceId);
-    await this.database.write([[DELETE, [deviceId]]]);
-    return true;
+    return (await this.database.write([[DELETE, [deviceId]]], () => this.recent.forget(deviceId))) > 0;
   }
 
   async close(): Promise<void> {

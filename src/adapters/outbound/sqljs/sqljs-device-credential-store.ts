@@ -31,16 +31,15 @@ export class SqlJsDeviceCredentialStore implements DeviceCredentialStore {
   }
 
   async put(credential: DeviceCredential): Promise<void> {
-    // The row changes inside write() before its first await: no read comes in between.
-    this.recent.forget(credential.deviceId);
-    await this.database.write([[UPSERT, [credential.deviceId, credential.secretHash, credential.createdAt]]]);
+    // Forgotten in the turn the row changes in memory (once durable): no stale row is cached after.
+    await this.database.write([[UPSERT, [credential.deviceId, credential.secretHash, credential.createdAt]]], () =>
+      this.recent.forget(credential.deviceId),
+    );
   }
 
   async delete(deviceId: DeviceId): Promise<boolean> {
     if (this.database.all(SELECT_ONE, [deviceId], toCredential).length === 0) return false;
-    this.recent.forget(deviceId);
-    await this.database.write([[DELETE, [deviceId]]]);
-    return true;
+    return (await this.database.write([[DELETE, [deviceId]]], () => this.recent.forget(deviceId))) > 0;
   }
 
   async close(): Promise<void> {

@@ -39,9 +39,8 @@ export class SqlJsUpdateFileCatalog implements UpdateFileCatalog {
 
   async put(file: UpdateFile): Promise<void> {
     const image = file.image === undefined ? null : JSON.stringify(file.image);
-    // The row changes inside write() before its first await: no read comes in between.
-    this.recent.forget(file.path);
-    await this.database.write([[UPSERT, [file.path, file.size, file.sha256, file.modifiedAtMs, file.storedAt, image]]]);
+    // Forgotten in the turn the row changes in memory (once durable): no stale row is cached after.
+    await this.database.write([[UPSERT, [file.path, file.size, file.sha256, file.modifiedAtMs, file.storedAt, image]]], () => this.recent.forget(file.path));
   }
 
   async close(): Promise<void> {

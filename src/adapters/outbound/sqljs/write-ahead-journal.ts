@@ -1,59 +1,50 @@
-import { open, readdir, readFile, rm } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
-import { basename, dirname } from 'node:path';
-import { crc32 } from 'node:zlib';
-import type { SqlValue } from 'sql.js';
+import { rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { FileIo, WritableFile } from '../filesystem/file-io.js';
+import { writeAll } from '../filesystem/file-io.js';
 import { fsyncDirectory } from '../filesystem/durable-file.js';
-
-/** One parameterized statement; replaying it after it was applied changes nothing (upserts, deletes). */
-export type JournalStatement = readonly [sql: string, params: readonly SqlValue[]];
-
-/** `<crc32 hex> <json>\n`: a record torn by a crash fails its CRC and ends the replay there. */
-export function encodeEntry(statements: readonly JournalStatement[]): string {
-  const json = JSON.stringify(statements);
-  return `${crc32(json).toString(16).padStart(8, '0')} ${json}\n`;
-}
-
-function decodeEntries(text: string): JournalStatement[][] {
-  const entries: JournalStatement[][] = [];
-  for (const line of text.split('\n')) {
-    const match = /^([0-9a-f]{8}) (.*)$/.exec(line);
-    if (match?.[1] === undefined || match[2] === undefined) break;
-    if (crc32(match[2]).toString(16).padStart(8, '0') !== match[1]) break;
-    entries.push(JSON.parse(match[2]) as JournalStatement[]);
-  }
-  return entries;
-}
+import { encodeSeal } from './journal-record.js';
+import { listSegments, segmentPath } from './journal-recovery.js';
 
 /**
- * The write-ahead journal beside a database file: `<db>.journal.<n>` segments of entries, each
+ * The write-ahead journal beside a database file: `<db>.journal.<n>` segments of records, each
  * fsynced before its writers are answered. A checkpoint writes the whole database and starts a new
  * segment; older segments are removed once the database file holding their changes is durable.
+ *
+ * A failed append (a short write then ENOSPC, EIO on write or on datasync) may have left some or
+ * all of its bytes in the segment, and after a failed datasync nobody knows which will survive.
+ * None of them were acknowledged, so none may ever be replayed, and no later record may follow
+ * them (replay stops at a torn record). The rule:
+ *  1. cut the segment back to the end of the last acknowledged record and fsync it;
+ *  2. if that fails, abandon the segment: start a new one whose first record is a seal naming the
+ *     old segment and that length, and append there once the seal is durable. Replay reads a
+ *     sealed segment only up to the sealed length.
+ * Until one of the two has succeeded, every append first retries them and fails if they fail:
+ * a record acknowledged after an unacknowledged one in the same segment would either be lost
+ * behind it (torn) or bring it back with it (complete but never answered 200). The one window
+ * left: a crash while neither works (the disk full and truncate failing, or every sync failing),
+ * when a complete failed record may still replay; nothing on such a disk can be made durable.
  */
 export class WriteAheadJournal {
+  /** Bytes after `bytes` in the current segment may hold records that failed. */
+  private damaged = false;
+
   private constructor(
     private readonly databaseFile: string,
-    private handle: FileHandle,
+    private readonly io: FileIo,
+    private handle: WritableFile,
     private sequence: number,
+    /** The end of the last acknowledged record in the current segment. */
     private bytes: number,
+    /** Never reused, even for a segment whose creation failed, so a leftover cannot collide. */
+    private nextSequence: number,
   ) {}
 
-  /** Every entry of every segment left on disk, oldest first, to replay onto the database file. */
-  static async recover(databaseFile: string): Promise<{ entries: JournalStatement[][]; segments: number[] }> {
-    const segments = await listSegments(databaseFile);
-    const entries: JournalStatement[][] = [];
-    for (const sequence of segments) {
-      entries.push(...decodeEntries(await readFile(segmentPath(databaseFile, sequence), 'utf8')));
-    }
-    return { entries, segments };
-  }
-
   /** Starts a fresh segment after the given ones. */
-  static async start(databaseFile: string, after: number): Promise<WriteAheadJournal> {
+  static async start(databaseFile: string, after: number, io: FileIo): Promise<WriteAheadJournal> {
     const sequence = after + 1;
-    const handle = await open(segmentPath(databaseFile, sequence), 'a');
-    await fsyncDirectory(dirname(databaseFile));
-    return new WriteAheadJournal(databaseFile, handle, sequence, 0);
+    const handle = await openSegment(databaseFile, sequence, io);
+    return new WriteAheadJournal(databaseFile, io, handle, sequence, 0, sequence + 1);
   }
 
   /** Bytes appended to the current segment. */
@@ -61,21 +52,32 @@ export class WriteAheadJournal {
     return this.bytes;
   }
 
-  /** Appends the entries and makes them durable. */
+  /** Appends the records and makes them durable; when it fails, none of them will ever replay. */
   async append(text: string): Promise<void> {
-    await this.handle.write(text);
-    await this.handle.datasync();
-    this.bytes += Buffer.byteLength(text);
+    if (this.damaged) await this.repair();
+    const bytes = Buffer.from(text);
+    try {
+      // At an explicit position: after a cut, the file offset would still point past the end.
+      await writeAll(this.handle, bytes, this.bytes);
+      await this.handle.datasync();
+    } catch (error) {
+      this.damaged = true;
+      // When this fails too, the next append tries again before writing anything.
+      await this.repair().catch(() => {});
+      throw error;
+    }
+    this.bytes += bytes.length;
   }
 
   /** Switches appends to a new segment; returns the number of the one closed. */
   async rotate(): Promise<number> {
+    if (this.damaged) await this.repair();
     const closed = this.sequence;
-    const next = await open(segmentPath(this.databaseFile, closed + 1), 'a');
-    await fsyncDirectory(dirname(this.databaseFile));
-    await this.handle.close();
+    const sequence = this.nextSequence++;
+    const next = await openSegment(this.databaseFile, sequence, this.io);
+    await this.handle.close().catch(() => {});
     this.handle = next;
-    this.sequence = closed + 1;
+    this.sequence = sequence;
     this.bytes = 0;
     return closed;
   }
@@ -85,24 +87,52 @@ export class WriteAheadJournal {
     for (const sequence of await listSegments(this.databaseFile)) {
       if (sequence <= through) await rm(segmentPath(this.databaseFile, sequence), { force: true });
     }
-    await fsyncDirectory(dirname(this.databaseFile));
+    await fsyncDirectory(dirname(this.databaseFile), this.io);
   }
 
   async close(): Promise<void> {
     await this.handle.close();
   }
+
+  /** Rule 1, else rule 2 (see the class comment); throws when neither worked. */
+  private async repair(): Promise<void> {
+    try {
+      await this.handle.truncate(this.bytes);
+      await this.handle.sync();
+      this.damaged = false;
+      return;
+    } catch {
+      // The tail stays; seal it from a new segment instead.
+    }
+    const sequence = this.nextSequence++;
+    const seal = Buffer.from(encodeSeal(this.sequence, this.bytes));
+    const next = await openSegment(this.databaseFile, sequence, this.io);
+    try {
+      await writeAll(next, seal, 0);
+      await next.datasync();
+    } catch (error) {
+      // A torn seal in a segment of its own hides nothing: replay skips it (and says so).
+      await next.close().catch(() => {});
+      await rm(segmentPath(this.databaseFile, sequence), { force: true }).catch(() => {});
+      throw error;
+    }
+    await this.handle.close().catch(() => {});
+    this.handle = next;
+    this.sequence = sequence;
+    this.bytes = seal.length;
+    this.damaged = false;
+  }
 }
 
-function segmentPath(databaseFile: string, sequence: number): string {
-  return `${databaseFile}.journal.${sequence}`;
+/** Creates segment `sequence` and makes its name durable; nothing is left open when that fails. */
+async function openSegment(databaseFile: string, sequence: number, io: FileIo): Promise<WritableFile> {
+  // 'w': a leftover of a failed attempt with this number held nothing acknowledged.
+  const handle = await io.open(segmentPath(databaseFile, sequence), 'w');
+  try {
+    await fsyncDirectory(dirname(databaseFile), io);
+  } catch (error) {
+    await handle.close().catch(() => {});
+    throw error;
+  }
+  return handle;
 }
-
-async function listSegments(databaseFile: string): Promise<number[]> {
-  const prefix = `${basename(databaseFile)}.journal.`;
-  const names = await readdir(dirname(databaseFile));
-  return names
-    .filter((name) => name.startsWith(prefix) && /^\d+$/.test(name.slice(prefix.length)))
-    .map((name) => Number(name.slice(prefix.length)))
-    .sort((a, b) => a - b);
-}
-
