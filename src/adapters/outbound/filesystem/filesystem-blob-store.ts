@@ -1,7 +1,7 @@
 import type { Dirent } from 'node:fs';
 import { close, createReadStream, fstat, open as openCallback, read as readCallback, realpathSync, statSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { DomainError } from '../../../domain/domain-error.js';
 import type { UpdateFilePath } from '../../../domain/update-file-path.js';
@@ -17,7 +17,10 @@ import type {
 import { createUploadMeter } from '../upload-meter.js';
 import { probeDirectory } from './directory-probe.js';
 import { fsyncDirectory, temporarySibling } from './durable-file.js';
+import type { FileIo, WritableFile } from './file-io.js';
+import { nodeFileIo, writeAll } from './file-io.js';
 import { RecentStatCache } from './recent-stat-cache.js';
+import { storageFullOr } from './storage-full.js';
 
 const UPLOAD_TEMPORARY = /^\..*\.upload-[0-9a-f]{12}$/;
 const MISSING = new Set(['ENOENT', 'ENOTDIR', 'EISDIR']);
@@ -46,14 +49,20 @@ export class FileSystemBlobStore implements BlobStore {
   private readonly realRoot: string;
   private readonly recentStats = new RecentStatCache();
 
-  private constructor(private readonly root: string) {
+  private constructor(
+    private readonly root: string,
+    private readonly io: FileIo,
+  ) {
     this.realRoot = realpathSync.native(root);
   }
 
-  /** Opens (creating) the store and removes temporaries left by uploads that a crash cut off. */
-  static async open(root: string): Promise<FileSystemBlobStore> {
+  /**
+   * Opens (creating) the store and removes temporaries left by uploads that a crash cut off.
+   * `io`: how uploads are written (the fault-injection tests pass one that fails on purpose).
+   */
+  static async open(root: string, options: { io?: FileIo } = {}): Promise<FileSystemBlobStore> {
     await mkdir(root, { recursive: true });
-    const store = new FileSystemBlobStore(root);
+    const store = new FileSystemBlobStore(root, options.io ?? nodeFileIo);
     await store.removeStaleUploads(root);
     return store;
   }
@@ -61,7 +70,7 @@ export class FileSystemBlobStore implements BlobStore {
   /** Opens an existing directory only to read it (the seed import's source): nothing is written. */
   static async openExisting(root: string): Promise<FileSystemBlobStore> {
     if (!(await stat(root)).isDirectory()) throw new Error(`${root} is not a directory`);
-    return new FileSystemBlobStore(root);
+    return new FileSystemBlobStore(root, nodeFileIo);
   }
 
   async put(
@@ -76,24 +85,40 @@ export class FileSystemBlobStore implements BlobStore {
     }
     const temporary = temporarySibling(target, 'upload');
     const upload = createUploadMeter(options.maxBytes);
-    const handle = await open(temporary, 'wx', 0o644);
     try {
-      // One write at a time: the source is paused while the disk catches up, so memory stays flat.
-      for await (const chunk of upload.meter(content)) await handle.write(chunk);
-      await handle.sync();
-      await handle.close();
+      await this.writeTemporary(temporary, upload.meter(content));
       await rename(temporary, target);
       this.recentStats.forget(path);
     } catch (error) {
-      await handle.close().catch(() => {});
+      // Whatever failed (a write, the fsync, the close, the rename), the previous version is
+      // still in place and the half-written temporary must not stay to fill the disk further.
       await rm(temporary, { force: true });
       if (errorCode(error) === 'EISDIR' || errorCode(error) === 'ENOTDIR') {
         throw conflict(path);
       }
-      throw error;
+      throw storageFullOr(error, `storing ${path}`);
     }
     await this.fsyncUpTo(dirname(target), createdFrom);
     return { size: upload.size, sha256: upload.sha256(), modifiedAt: (await stat(target)).mtime };
+  }
+
+  /**
+   * Writes `content` whole to a new `temporary` and makes it durable. Every write goes through
+   * `writeAll`: a write(2) may store fewer bytes than given (a disk filling up does exactly that),
+   * and ignoring the count once stored a truncated file and acknowledged it whole.
+   */
+  private async writeTemporary(temporary: string, content: AsyncIterable<Uint8Array>): Promise<void> {
+    const file: WritableFile = await this.io.open(temporary, 'wx', 0o644);
+    let open = true;
+    try {
+      // One write at a time: the source is paused while the disk catches up, so memory stays flat.
+      for await (const chunk of content) await writeAll(file, chunk);
+      await file.sync();
+      open = false;
+      await file.close();
+    } finally {
+      if (open) await file.close().catch(() => {});
+    }
   }
 
   async stat(path: UpdateFilePath): Promise<BlobInfo | undefined> {
@@ -164,7 +189,7 @@ export class FileSystemBlobStore implements BlobStore {
 
   /** Rejects unless the store's root takes a durable write and reads it back. */
   checkHealth(): Promise<void> {
-    return probeDirectory(this.root);
+    return probeDirectory(this.root, this.io);
   }
 
   private async *walk(directory: string): AsyncGenerator<UpdateFilePath> {
