@@ -4,6 +4,13 @@ import type { UpdateFilePath } from '../domain/update-file-path.js';
 export interface BlobInfo {
   readonly size: number;
   readonly modifiedAt: Date;
+  /**
+   * Differs between any two versions of the file's content, however they were made: a new file
+   * renamed in, or an edit in place that puts size and modification time back as they were. A
+   * description (SHA-256, image facts) recorded with one token describes the bytes only while
+   * the file still has that token. Opaque: compare it for equality only.
+   */
+  readonly changeToken: string;
 }
 
 /** The result of a completed, durable upload. */
@@ -13,6 +20,8 @@ export interface StoredBlob {
   readonly sha256: string;
   /** The stored file's modification time, as `stat` and `open` will report it. */
   readonly modifiedAt: Date;
+  /** The stored file's change token, as `stat` and `open` will report it until it changes. */
+  readonly changeToken: string;
 }
 
 /** Inclusive byte offsets, already checked against the blob's size. */

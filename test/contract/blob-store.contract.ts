@@ -47,6 +47,19 @@ export function blobStoreContract(name: string, hooks: { open: () => Promise<Blo
       expect(await store.stat(p('fw/app.bin'))).to.have.property('size', 70_000);
     });
 
+    it('gives every stored version a change token of its own, as put, stat and open report it', async () => {
+      const first = await store.put(p('fw/app.bin'), chunks('same bytes'), LIMIT);
+      expect((await store.stat(p('fw/app.bin')))?.changeToken).to.equal(first.changeToken);
+      const opened = (await store.open(p('fw/app.bin')))!;
+      expect(opened.info.changeToken).to.equal(first.changeToken);
+      await opened.release();
+      // The very same bytes again are another version: an entry describes one version.
+      const second = await store.put(p('fw/app.bin'), chunks('same bytes'), LIMIT);
+      expect(second.changeToken).to.not.equal(first.changeToken);
+      expect((await store.stat(p('fw/app.bin')))?.changeToken).to.equal(second.changeToken);
+      expect((await store.put(p('fw/other.bin'), chunks('same bytes'), LIMIT)).changeToken).to.not.equal(second.changeToken);
+    });
+
     it('stores an empty file', async () => {
       expect(await store.put(p('empty.bin'), chunks(), LIMIT)).to.have.property('size', 0);
       expect((await readAll(store, 'empty.bin'))?.length).to.equal(0);

@@ -1,9 +1,10 @@
-import { mkdtemp, readdir, rm, symlink, writeFile, mkdir } from 'node:fs/promises';
+import { mkdtemp, open, readdir, rename, rm, stat, symlink, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { FileSystemBlobStore } from '../../src/adapters/outbound/filesystem/filesystem-blob-store.js';
 import { InMemoryBlobStore } from '../../src/adapters/outbound/memory/in-memory-blob-store.js';
+import { afterFileClockTick, restoreModificationTime } from '../support/file-clock.js';
 import { blobStoreContract, chunks, failingAfter, p, readAll } from './blob-store.contract.js';
 
 blobStoreContract('in-memory', { open: async () => new InMemoryBlobStore() });
@@ -68,5 +69,40 @@ describe('FileSystemBlobStore specifics', () => {
     const listed: string[] = [];
     for await (const path of store.list()) listed.push(path);
     expect(listed).to.deep.equal(['a.bin']);
+  });
+
+  describe('change tokens of files changed behind the store\'s back', () => {
+    /** The file's token as open() reports it (stat() may answer from its short-lived cache). */
+    async function openedToken(store: FileSystemBlobStore, path: string): Promise<string | undefined> {
+      const opened = await store.open(p(path));
+      await opened?.release();
+      return opened?.info.changeToken;
+    }
+
+    it('differ for a file of the same size and modification time renamed in', async () => {
+      const store = await FileSystemBlobStore.open(dir);
+      await store.put(p('a.bin'), chunks('version one'), { maxBytes: 100 });
+      const before = await openedToken(store, 'a.bin');
+      const { mtimeNs } = await stat(join(dir, 'a.bin'), { bigint: true });
+      await writeFile(join(dir, '.incoming'), 'version two');
+      await restoreModificationTime(join(dir, '.incoming'), mtimeNs);
+      await rename(join(dir, '.incoming'), join(dir, 'a.bin'));
+      expect(await openedToken(store, 'a.bin')).to.not.equal(before);
+    });
+
+    it('differ after an edit in place that puts size and modification time back', async () => {
+      const store = await FileSystemBlobStore.open(dir);
+      await store.put(p('a.bin'), chunks('version one'), { maxBytes: 100 });
+      const before = await openedToken(store, 'a.bin');
+      const original = await stat(join(dir, 'a.bin'), { bigint: true });
+      await afterFileClockTick(dir, original.ctimeNs);
+      const handle = await open(join(dir, 'a.bin'), 'r+');
+      await handle.write('VERSION', 0);
+      await handle.close();
+      await restoreModificationTime(join(dir, 'a.bin'), original.mtimeNs);
+      const edited = await stat(join(dir, 'a.bin'), { bigint: true });
+      expect([edited.size, edited.mtimeNs], 'size and time as before, to the nanosecond').to.deep.equal([original.size, original.mtimeNs]);
+      expect(await openedToken(store, 'a.bin')).to.not.equal(before);
+    });
   });
 });

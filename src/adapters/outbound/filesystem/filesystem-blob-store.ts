@@ -1,4 +1,4 @@
-import type { Dirent } from 'node:fs';
+import type { BigIntStats, Dirent } from 'node:fs';
 import { close, createReadStream, fstat, open as openCallback, read as readCallback, realpathSync, statSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
@@ -33,6 +33,19 @@ function readAt(fd: number, target: Uint8Array, offset: number, position: number
   return new Promise((resolve, reject) => {
     readCallback(fd, target, offset, target.length - offset, position, (error, count) => (error === null ? resolve(count) : reject(error)));
   });
+}
+
+/**
+ * What `stat` says of a file as the port's BlobInfo. The change token is the inode with size,
+ * modification and change time in nanoseconds: a file renamed in has another inode, and an edit
+ * in place moves the change time, which (unlike the modification time) no user can set back.
+ */
+function blobInfo(found: BigIntStats): BlobInfo {
+  return {
+    size: Number(found.size),
+    modifiedAt: found.mtime,
+    changeToken: `${found.ino}:${found.size}:${found.mtimeNs}:${found.ctimeNs}`,
+  };
 }
 
 function errorCode(error: unknown): string | undefined {
@@ -99,7 +112,9 @@ export class FileSystemBlobStore implements BlobStore {
       throw storageFullOr(error, `storing ${path}`);
     }
     await this.fsyncUpTo(dirname(target), createdFrom);
-    return { size: upload.size, sha256: upload.sha256(), modifiedAt: (await stat(target)).mtime };
+    // Stat after the rename: renaming moves the change time of the file on some file systems.
+    const { modifiedAt, changeToken } = blobInfo(await stat(target, { bigint: true }));
+    return { size: upload.size, sha256: upload.sha256(), modifiedAt, changeToken };
   }
 
   /**
@@ -134,9 +149,9 @@ export class FileSystemBlobStore implements BlobStore {
       // Synchronous on purpose: every device check asks this, and a stat of a local file costs
       // a few microseconds, where the promise API's thread-pool round trip costs far more CPU.
       const target = this.locate(path);
-      const found = statSync(target);
+      const found = statSync(target, { bigint: true });
       if (!found.isFile() || !this.isConfined(target)) return undefined;
-      return { size: found.size, modifiedAt: found.mtime };
+      return blobInfo(found);
     } catch (error) {
       if (MISSING.has(errorCode(error) ?? '')) return undefined;
       throw error;
@@ -154,13 +169,15 @@ export class FileSystemBlobStore implements BlobStore {
       if (MISSING.has(errorCode(error) ?? '')) return undefined;
       throw error;
     }
-    const found = await fstatFd(fd);
+    // The descriptor's own stat: it describes the very bytes read through it, whatever is renamed
+    // over the path meanwhile.
+    const found = await fstatFd(fd, { bigint: true });
     if (!found.isFile()) {
       await closeFd(fd);
       return undefined;
     }
     return {
-      info: { size: found.size, modifiedAt: found.mtime },
+      info: blobInfo(found),
       // A plain descriptor and the callback-based stream: FileHandle streams go through a promise
       // per chunk, which cost downloads half again as much CPU per MiB. The stream owns the
       // descriptor from here on and closes it when it ends or is destroyed.

@@ -9,11 +9,18 @@ import { SqlJsDatabase } from './sqljs-database.js';
 export const UPDATE_FILE_SCHEMA = [
   'CREATE TABLE IF NOT EXISTS update_file (path TEXT PRIMARY KEY, size INTEGER NOT NULL, ' +
     'sha256 TEXT NOT NULL, modified_ms REAL NOT NULL, stored_at TEXT NOT NULL, image TEXT)',
+  // Each entry's change token (see BlobInfo), in a table of its own so that a database made
+  // before tokens existed opens unchanged: its entries have none and are read again once.
+  'CREATE TABLE IF NOT EXISTS update_file_change (path TEXT PRIMARY KEY, change_token TEXT NOT NULL)',
 ];
 const COLUMNS = 'path, size, sha256, modified_ms, stored_at, image';
-const SELECT_ONE = `SELECT ${COLUMNS} FROM update_file WHERE path = ?`;
-const SELECT_PAGE = `SELECT ${COLUMNS} FROM update_file WHERE path > ? ORDER BY path LIMIT ?`;
+const SELECT = `SELECT f.path, f.size, f.sha256, f.modified_ms, f.stored_at, f.image, c.change_token
+  FROM update_file f LEFT JOIN update_file_change c ON c.path = f.path`;
+const SELECT_ONE = `${SELECT} WHERE f.path = ?`;
+const SELECT_PAGE = `${SELECT} WHERE f.path > ? ORDER BY f.path LIMIT ?`;
 const UPSERT = `INSERT OR REPLACE INTO update_file (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)`;
+const UPSERT_CHANGE = 'INSERT OR REPLACE INTO update_file_change (path, change_token) VALUES (?, ?)';
+const DELETE_CHANGE = 'DELETE FROM update_file_change WHERE path = ?';
 const PAGE_SIZE = 500;
 
 /** The catalog as an `update_file` table beside the seed's `device_app` (the seed ignores it). */
@@ -41,7 +48,10 @@ export class SqlJsUpdateFileCatalog implements UpdateFileCatalog {
     const image = file.image === undefined ? null : JSON.stringify(file.image);
     // The row changes inside write() before its first await: no read comes in between.
     this.recent.forget(file.path);
-    await this.database.write([[UPSERT, [file.path, file.size, file.sha256, file.modifiedAtMs, file.storedAt, image]]]);
+    await this.database.write([
+      [UPSERT, [file.path, file.size, file.sha256, file.modifiedAtMs, file.storedAt, image]],
+      file.changeToken === undefined ? [DELETE_CHANGE, [file.path]] : [UPSERT_CHANGE, [file.path, file.changeToken]],
+    ]);
   }
 
   async close(): Promise<void> {
@@ -50,7 +60,7 @@ export class SqlJsUpdateFileCatalog implements UpdateFileCatalog {
 }
 
 function toEntry(row: SqlValue[]): UpdateFile {
-  return {
+  const entry: UpdateFile = {
     path: String(row[0]) as UpdateFilePath,
     size: Number(row[1]),
     sha256: String(row[2]),
@@ -58,4 +68,5 @@ function toEntry(row: SqlValue[]): UpdateFile {
     storedAt: String(row[4]),
     image: row[5] === null || row[5] === undefined ? undefined : (JSON.parse(String(row[5])) as EspImageInfo),
   };
+  return row[6] === null || row[6] === undefined ? entry : { ...entry, changeToken: String(row[6]) };
 }
