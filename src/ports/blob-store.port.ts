@@ -68,6 +68,14 @@ export interface BlobStore {
   ): Promise<StoredBlob>;
   stat(path: UpdateFilePath): Promise<BlobInfo | undefined>;
   open(path: UpdateFilePath): Promise<OpenedBlob | undefined>;
+  /**
+   * Removes the file at `path` durably: once this resolves, a crash cannot bring it back.
+   * Resolves to false when no file is stored there (a directory, or a link leading out of the
+   * store, counts as none: a link is never followed, nothing outside the store is touched).
+   * Directories the removal leaves empty are removed too, up to the store's root, so that their
+   * names can be used for files again. A reader that opened the file before keeps reading it.
+   */
+  delete(path: UpdateFilePath): Promise<boolean>;
   /** Every stored file's path, in no particular order. */
   list(): AsyncIterable<UpdateFilePath>;
   close(): Promise<void>;

@@ -55,6 +55,18 @@ function updateFileCatalogContract(name: string, hooks: { open: () => Promise<Up
       expect(await catalog.get('a.bin' as UpdateFilePath)).to.deep.equal(entry('a.bin'));
     });
 
+    it('deletes an entry (and deleting a missing one does nothing)', async () => {
+      await catalog.put(entry('a.bin', { changeToken: 'token' }));
+      await catalog.put(entry('b.bin'));
+      await catalog.delete('a.bin' as UpdateFilePath);
+      await catalog.delete('never.bin' as UpdateFilePath);
+      expect(await catalog.get('a.bin' as UpdateFilePath)).to.equal(undefined);
+      expect(await all(catalog)).to.deep.equal([entry('b.bin')]);
+      // Recorded again, it has only what the new entry says (no token left from before).
+      await catalog.put(entry('a.bin'));
+      expect(await catalog.get('a.bin' as UpdateFilePath)).to.deep.equal(entry('a.bin'));
+    });
+
     it('lists every entry in path order across pages', async () => {
       const paths = Array.from({ length: 1203 }, (_, i) => `fw/${String(i).padStart(4, '0')}.bin`);
       await Promise.all([...paths].reverse().map((path) => catalog.put(entry(path))));
@@ -66,6 +78,8 @@ function updateFileCatalogContract(name: string, hooks: { open: () => Promise<Up
       it('keeps every entry across close and reopen', async () => {
         await catalog.put(entry('a.bin'));
         await catalog.put(entry('b/c.bin', { image: undefined, changeToken: 'token' }));
+        await catalog.put(entry('deleted.bin'));
+        await catalog.delete('deleted.bin' as UpdateFilePath);
         catalog = await reopen(catalog);
         expect(await all(catalog)).to.deep.equal([entry('a.bin'), entry('b/c.bin', { image: undefined, changeToken: 'token' })]);
       });

@@ -1,7 +1,7 @@
 import type { BigIntStats, Dirent } from 'node:fs';
 import { close, createReadStream, fstat, open as openCallback, read as readCallback, realpathSync, statSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { lstat, mkdir, readdir, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { DomainError } from '../../../domain/domain-error.js';
 import type { UpdateFilePath } from '../../../domain/update-file-path.js';
@@ -92,14 +92,19 @@ export class FileSystemBlobStore implements BlobStore {
     options: PutOptions,
   ): Promise<StoredBlob> {
     const target = this.locate(path);
-    const createdFrom = await this.createParents(path, target);
+    let createdFrom = await this.createParents(path, target);
     if (!this.isConfined(dirname(target))) {
       throw new DomainError('file-path-conflict', `${path} lies below a link that leads out of the file store`);
     }
     const temporary = temporarySibling(target, 'upload');
     const upload = createUploadMeter(options.maxBytes);
     try {
-      await this.writeTemporary(temporary, upload.meter(content));
+      const file = await this.openTemporary(temporary, async () => {
+        // A deletion removed the directory (then empty) since it was made: make it again.
+        const again = await this.createParents(path, target);
+        if (again !== undefined && (createdFrom === undefined || again.length < createdFrom.length)) createdFrom = again;
+      });
+      await this.writeTemporary(file, upload.meter(content));
       await rename(temporary, target);
       this.recentStats.forget(path);
     } catch (error) {
@@ -118,12 +123,27 @@ export class FileSystemBlobStore implements BlobStore {
   }
 
   /**
-   * Writes `content` whole to a new `temporary` and makes it durable. Every write goes through
+   * Creates the upload's temporary file. A deletion of the directory's last file removes the
+   * directory (see `delete`); if that happened between making the directory and creating the
+   * file here, `recreateParents` makes it again and the creation is retried.
+   */
+  private async openTemporary(temporary: string, recreateParents: () => Promise<void>): Promise<WritableFile> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.io.open(temporary, 'wx', 0o644);
+      } catch (error) {
+        if (errorCode(error) !== 'ENOENT' || attempt >= 3) throw error;
+        await recreateParents();
+      }
+    }
+  }
+
+  /**
+   * Writes `content` whole to the new temporary `file`, makes it durable and closes it. Every write goes through
    * `writeAll`: a write(2) may store fewer bytes than given (a disk filling up does exactly that),
    * and ignoring the count once stored a truncated file and acknowledged it whole.
    */
-  private async writeTemporary(temporary: string, content: AsyncIterable<Uint8Array>): Promise<void> {
-    const file: WritableFile = await this.io.open(temporary, 'wx', 0o644);
+  private async writeTemporary(file: WritableFile, content: AsyncIterable<Uint8Array>): Promise<void> {
     let open = true;
     try {
       // One write at a time: the source is paused while the disk catches up, so memory stays flat.
@@ -198,6 +218,26 @@ export class FileSystemBlobStore implements BlobStore {
     };
   }
 
+  async delete(path: UpdateFilePath): Promise<boolean> {
+    const target = this.locate(path);
+    // What open() would not serve is not stored: a link out of the store is neither followed
+    // nor removed. A link to a file inside the store is what is served: it goes, its target stays.
+    if (!this.isConfined(dirname(target)) || !this.isConfined(target)) return false;
+    try {
+      const found = await lstat(target);
+      const file = found.isSymbolicLink() ? await stat(target) : found;
+      if (!file.isFile()) return false;
+      await unlink(target);
+    } catch (error) {
+      if (MISSING.has(errorCode(error) ?? '')) return false;
+      throw error;
+    }
+    this.recentStats.forget(path);
+    await fsyncDirectory(dirname(target));
+    await this.removeEmptyDirectories(dirname(target));
+    return true;
+  }
+
   async *list(): AsyncIterable<UpdateFilePath> {
     yield* this.walk(this.root);
   }
@@ -263,6 +303,23 @@ export class FileSystemBlobStore implements BlobStore {
     await fsyncDirectory(directory);
     if (createdFrom === undefined) return;
     for (let current = directory; current !== dirname(createdFrom); current = dirname(current)) {
+      await fsyncDirectory(dirname(current));
+    }
+  }
+
+  /**
+   * Removes `directory` and its parents while they are empty, never the root. rmdir(2) removes
+   * only an empty directory, so a file (or an upload's temporary) that arrives meanwhile keeps
+   * it; an upload that made a directory just before it went makes it again (see `put`).
+   */
+  private async removeEmptyDirectories(directory: string): Promise<void> {
+    const root = join(this.root);
+    for (let current = directory; current.length > root.length && current.startsWith(root); current = dirname(current)) {
+      try {
+        await rmdir(current);
+      } catch {
+        return; // not empty, gone already, or a link: it stays, and so do its parents
+      }
       await fsyncDirectory(dirname(current));
     }
   }

@@ -55,6 +55,11 @@ export class InMemoryBlobStore implements BlobStore {
     };
   }
 
+  async delete(path: UpdateFilePath): Promise<boolean> {
+    // An opened blob holds its own reference to the bytes and keeps reading them.
+    return this.blobs.delete(path);
+  }
+
   async *list(): AsyncIterable<UpdateFilePath> {
     yield* [...this.blobs.keys()];
   }

@@ -21,6 +21,7 @@ const SELECT_PAGE = `${SELECT} WHERE f.path > ? ORDER BY f.path LIMIT ?`;
 const UPSERT = `INSERT OR REPLACE INTO update_file (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)`;
 const UPSERT_CHANGE = 'INSERT OR REPLACE INTO update_file_change (path, change_token) VALUES (?, ?)';
 const DELETE_CHANGE = 'DELETE FROM update_file_change WHERE path = ?';
+const DELETE = 'DELETE FROM update_file WHERE path = ?';
 const PAGE_SIZE = 500;
 
 /** The catalog as an `update_file` table beside the seed's `device_app` (the seed ignores it). */
@@ -51,6 +52,14 @@ export class SqlJsUpdateFileCatalog implements UpdateFileCatalog {
     await this.database.write([
       [UPSERT, [file.path, file.size, file.sha256, file.modifiedAtMs, file.storedAt, image]],
       file.changeToken === undefined ? [DELETE_CHANGE, [file.path]] : [UPSERT_CHANGE, [file.path, file.changeToken]],
+    ]);
+  }
+
+  async delete(path: UpdateFilePath): Promise<void> {
+    this.recent.forget(path);
+    await this.database.write([
+      [DELETE, [path]],
+      [DELETE_CHANGE, [path]],
     ]);
   }
 
