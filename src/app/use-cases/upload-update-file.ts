@@ -25,8 +25,9 @@ export interface UploadOptions {
 @injectable()
 export class UploadUpdateFile {
   // Storing a file and recording its entry is one step per path, so that two uploads racing for
-  // the same path cannot leave the entry of one beside the bytes of the other.
-  private readonly perPath = new KeyedMutex();
+  // the same path cannot leave the entry of one beside the bytes of the other. Shared with
+  // DeleteUpdateFile, so that a deletion and an upload of one path cannot interleave either.
+  readonly perPath = new KeyedMutex();
 
   constructor(
     @inject(BLOB_STORE) private readonly files: BlobStore,
