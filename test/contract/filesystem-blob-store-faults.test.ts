@@ -79,6 +79,12 @@ describe('FileSystemBlobStore on a failing disk', () => {
     });
   }
 
+  it('removes the temporary when the rename fails (the path is a directory by now)', async () => {
+    await store.put(p('fw/dir/x.bin'), chunks('x'), LIMIT);
+    expect(await store.put(p('fw/dir'), chunks('a file where a directory is'), LIMIT).catch((e: unknown) => e)).to.have.property('code', 'file-path-conflict');
+    expect(await everyName(dir)).to.deep.equal(['fw', 'fw/app.bin', 'fw/dir', 'fw/dir/x.bin']);
+  });
+
   it('fails the health probe on a disk that takes only part of it, and leaves no probe behind', async () => {
     io.fillDisk(8);
     expect(await store.checkHealth().catch((e: unknown) => e)).to.have.property('code', 'ENOSPC');
