@@ -1,4 +1,4 @@
-import type { BigIntStats, Dirent } from 'node:fs';
+import type { Dirent } from 'node:fs';
 import { close, createReadStream, fstat, open as openCallback, read as readCallback, realpathSync, statSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { lstat, mkdir, readdir, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
@@ -15,6 +15,7 @@ import type {
   StoredBlob,
 } from '../../../ports/blob-store.port.js';
 import { createUploadMeter } from '../upload-meter.js';
+import { blobInfo } from './blob-info.js';
 import { probeDirectory } from './directory-probe.js';
 import { fsyncDirectory, temporarySibling } from './durable-file.js';
 import type { FileIo, WritableFile } from './file-io.js';
@@ -33,19 +34,6 @@ function readAt(fd: number, target: Uint8Array, offset: number, position: number
   return new Promise((resolve, reject) => {
     readCallback(fd, target, offset, target.length - offset, position, (error, count) => (error === null ? resolve(count) : reject(error)));
   });
-}
-
-/**
- * What `stat` says of a file as the port's BlobInfo. The change token is the inode with size,
- * modification and change time in nanoseconds: a file renamed in has another inode, and an edit
- * in place moves the change time, which (unlike the modification time) no user can set back.
- */
-function blobInfo(found: BigIntStats): BlobInfo {
-  return {
-    size: Number(found.size),
-    modifiedAt: found.mtime,
-    changeToken: `${found.ino}:${found.size}:${found.mtimeNs}:${found.ctimeNs}`,
-  };
 }
 
 function errorCode(error: unknown): string | undefined {
@@ -109,8 +97,9 @@ export class FileSystemBlobStore implements BlobStore {
       this.recentStats.forget(path);
     } catch (error) {
       // Whatever failed (a write, the fsync, the close, the rename), the previous version is
-      // still in place and the half-written temporary must not stay to fill the disk further.
-      await rm(temporary, { force: true });
+      // still in place and the half-written temporary must not stay to fill the disk further
+      // (should even that fail, the next start removes it: the failure reported is the first).
+      await rm(temporary, { force: true }).catch(() => {});
       if (errorCode(error) === 'EISDIR' || errorCode(error) === 'ENOTDIR') {
         throw conflict(path);
       }
@@ -139,9 +128,9 @@ export class FileSystemBlobStore implements BlobStore {
   }
 
   /**
-   * Writes `content` whole to the new temporary `file`, makes it durable and closes it. Every write goes through
-   * `writeAll`: a write(2) may store fewer bytes than given (a disk filling up does exactly that),
-   * and ignoring the count once stored a truncated file and acknowledged it whole.
+   * Writes `content` whole to the new temporary `file`, makes it durable and closes it. Every
+   * write goes through `writeAll`: a write(2) may store fewer bytes than given (a disk filling up
+   * does exactly that), and ignoring the count once stored a truncated file and acknowledged it.
    */
   private async writeTemporary(file: WritableFile, content: AsyncIterable<Uint8Array>): Promise<void> {
     let open = true;
