@@ -98,5 +98,13 @@ export const healthSchema = z
   .meta({ id: 'Health', description: 'Whether the database and the file store read and write.' });
 
 export const problemSchema = z
-  .object({ type: z.string(), title: z.string(), status: z.int(), code: z.string(), detail: z.string(), reason: z.string().optional() })
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.int(),
+    code: z.string(),
+    detail: z.string(),
+    reason: z.string().optional(),
+    namedBy: z.array(z.string()).optional().meta({ description: 'file-in-use: the device ids of the rows that name the file.' }),
+  })
   .meta({ id: 'Problem', description: 'An RFC 9457 problem document; code is the stable reason.' });
