@@ -23,6 +23,7 @@ import type { Config } from './config/config.js';
 import { CONFIG } from './config/config.js';
 import { AssignUpdate } from './use-cases/assign-update.js';
 import { CheckForUpdate } from './use-cases/check-for-update.js';
+import { DeleteUpdateFile } from './use-cases/delete-update-file.js';
 import { ListDeviceApps } from './use-cases/list-device-apps.js';
 import { ListUpdateFiles } from './use-cases/list-update-files.js';
 import { UpdateFileDescriber } from './firmware/update-file-describer.js';
@@ -37,6 +38,7 @@ const USE_CASES: ReadonlyArray<Newable<object>> = [
   AssignUpdate,
   CheckForUpdate,
   CheckHealth,
+  DeleteUpdateFile,
   DeviceCredentialStatus,
   ListDeviceApps,
   ListUpdateFiles,
@@ -76,6 +78,7 @@ export function createContainer(
         checkForUpdate: context.get(CheckForUpdate),
         openUpdateFile: context.get(OpenUpdateFile),
         uploadUpdateFile: context.get(UploadUpdateFile),
+        deleteUpdateFile: context.get(DeleteUpdateFile),
         listDeviceApps: context.get(ListDeviceApps),
         assignUpdate: context.get(AssignUpdate),
         removeDeviceApp: context.get(RemoveDeviceApp),

@@ -5,6 +5,7 @@ import { checkCommand } from './commands/check-command.js';
 import { deviceCommands } from './commands/device-commands.js';
 import { fileCommands } from './commands/file-commands.js';
 import { inspectCommand } from './commands/inspect-command.js';
+import { rmCommand } from './commands/rm-command.js';
 import { uploadCommand } from './commands/upload-command.js';
 import { CliFailure, EXIT } from './exit-codes.js';
 
@@ -37,6 +38,7 @@ deviceCommands(program, context);
 fileCommands(program, context);
 checkCommand(program, context);
 inspectCommand(program, context);
+rmCommand(program, context);
 for (const command of program.commands) command.exitOverride();
 
 try {

@@ -7,6 +7,7 @@ export type DomainErrorCode =
   | 'invalid-app-version'
   | 'invalid-file-path'
   | 'file-path-conflict'
+  | 'file-in-use'
   | 'invalid-record'
   | 'invalid-image'
   | 'reinstall-loop'

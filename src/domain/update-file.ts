@@ -12,6 +12,11 @@ export interface UpdateFile {
    * server's back (or by a crash between storing it and recording it) no longer matches.
    */
   readonly modifiedAtMs: number;
+  /**
+   * The store's change token of the version this entry describes (see BlobInfo): unlike size and
+   * time it changes with every edit. Absent in entries recorded before it existed.
+   */
+  readonly changeToken?: string;
   readonly storedAt: string;
   /** The parsed application image, or undefined for a file that is not one (stored unvalidated). */
   readonly image: EspImageInfo | undefined;

@@ -4,6 +4,13 @@ import type { UpdateFilePath } from '../domain/update-file-path.js';
 export interface BlobInfo {
   readonly size: number;
   readonly modifiedAt: Date;
+  /**
+   * Differs between any two versions of the file's content, however they were made: a new file
+   * renamed in, or an edit in place that puts size and modification time back as they were. A
+   * description (SHA-256, image facts) recorded with one token describes the bytes only while
+   * the file still has that token. Opaque: compare it for equality only.
+   */
+  readonly changeToken: string;
 }
 
 /** The result of a completed, durable upload. */
@@ -13,6 +20,8 @@ export interface StoredBlob {
   readonly sha256: string;
   /** The stored file's modification time, as `stat` and `open` will report it. */
   readonly modifiedAt: Date;
+  /** The stored file's change token, as `stat` and `open` will report it until it changes. */
+  readonly changeToken: string;
 }
 
 /** Inclusive byte offsets, already checked against the blob's size. */
@@ -59,6 +68,14 @@ export interface BlobStore {
   ): Promise<StoredBlob>;
   stat(path: UpdateFilePath): Promise<BlobInfo | undefined>;
   open(path: UpdateFilePath): Promise<OpenedBlob | undefined>;
+  /**
+   * Removes the file at `path` durably: once this resolves, a crash cannot bring it back.
+   * Resolves to false when no file is stored there (a directory, or a link leading out of the
+   * store, counts as none: a link is never followed, nothing outside the store is touched).
+   * Directories the removal leaves empty are removed too, up to the store's root, so that their
+   * names can be used for files again. A reader that opened the file before keeps reading it.
+   */
+  delete(path: UpdateFilePath): Promise<boolean>;
   /** Every stored file's path, in no particular order. */
   list(): AsyncIterable<UpdateFilePath>;
   close(): Promise<void>;

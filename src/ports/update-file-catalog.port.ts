@@ -8,6 +8,8 @@ export interface UpdateFileCatalog {
   list(): AsyncIterable<UpdateFile>;
   /** Records or replaces the entry for `file.path`. */
   put(file: UpdateFile): Promise<void>;
+  /** Forgets the entry for `path` (none: nothing happens). */
+  delete(path: UpdateFilePath): Promise<void>;
   close(): Promise<void>;
 }
 

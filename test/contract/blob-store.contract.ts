@@ -47,6 +47,19 @@ export function blobStoreContract(name: string, hooks: { open: () => Promise<Blo
       expect(await store.stat(p('fw/app.bin'))).to.have.property('size', 70_000);
     });
 
+    it('gives every stored version a change token of its own, as put, stat and open report it', async () => {
+      const first = await store.put(p('fw/app.bin'), chunks('same bytes'), LIMIT);
+      expect((await store.stat(p('fw/app.bin')))?.changeToken).to.equal(first.changeToken);
+      const opened = (await store.open(p('fw/app.bin')))!;
+      expect(opened.info.changeToken).to.equal(first.changeToken);
+      await opened.release();
+      // The very same bytes again are another version: an entry describes one version.
+      const second = await store.put(p('fw/app.bin'), chunks('same bytes'), LIMIT);
+      expect(second.changeToken).to.not.equal(first.changeToken);
+      expect((await store.stat(p('fw/app.bin')))?.changeToken).to.equal(second.changeToken);
+      expect((await store.put(p('fw/other.bin'), chunks('same bytes'), LIMIT)).changeToken).to.not.equal(second.changeToken);
+    });
+
     it('stores an empty file', async () => {
       expect(await store.put(p('empty.bin'), chunks(), LIMIT)).to.have.property('size', 0);
       expect((await readAll(store, 'empty.bin'))?.length).to.equal(0);
@@ -128,6 +141,42 @@ export function blobStoreContract(name: string, hooks: { open: () => Promise<Blo
       const listed: string[] = [];
       for await (const path of store.list()) listed.push(path);
       expect(listed.sort()).to.deep.equal(['a.bin', 'x/y/z.bin']);
+    });
+
+    it('deletes a stored file: no longer stat-ed, opened or listed; false for what is not stored', async () => {
+      await store.put(p('fw/a.bin'), chunks('a'), LIMIT);
+      await store.put(p('fw/b.bin'), chunks('b'), LIMIT);
+      expect(await store.delete(p('fw/a.bin'))).to.equal(true);
+      expect(await store.stat(p('fw/a.bin'))).to.equal(undefined);
+      expect(await store.open(p('fw/a.bin'))).to.equal(undefined);
+      const listed: string[] = [];
+      for await (const path of store.list()) listed.push(path);
+      expect(listed).to.deep.equal(['fw/b.bin']);
+      expect(await store.delete(p('fw/a.bin')), 'deleted already').to.equal(false);
+      expect(await store.delete(p('missing.bin'))).to.equal(false);
+      expect(await store.delete(p('fw')), 'a directory is not a stored file').to.equal(false);
+      expect(await store.delete(p('fw/b.bin/deeper'))).to.equal(false);
+      expect((await readAll(store, 'fw/b.bin'))?.toString()).to.equal('b');
+    });
+
+    it('lets a reader that opened a file before its deletion read it whole', async () => {
+      await store.put(p('a.bin'), chunks('still readable'), LIMIT);
+      const opened = (await store.open(p('a.bin')))!;
+      expect(await store.delete(p('a.bin'))).to.equal(true);
+      const out: Buffer[] = [];
+      for await (const chunk of opened.content()) out.push(Buffer.from(chunk));
+      expect(Buffer.concat(out).toString()).to.equal('still readable');
+    });
+
+    it('frees a deleted file\'s name and its directories\' names for new files', async () => {
+      await store.put(p('a/b/c.bin'), chunks('deep'), LIMIT);
+      expect(await store.delete(p('a/b/c.bin'))).to.equal(true);
+      await store.put(p('a/b/c.bin'), chunks('again'), LIMIT);
+      expect((await readAll(store, 'a/b/c.bin'))?.toString()).to.equal('again');
+      expect(await store.delete(p('a/b/c.bin'))).to.equal(true);
+      // `a` was a directory of the deleted file: now it can be a file.
+      await store.put(p('a'), chunks('a file now'), LIMIT);
+      expect((await readAll(store, 'a'))?.toString()).to.equal('a file now');
     });
 
     it('can release an opened file without reading it', async () => {

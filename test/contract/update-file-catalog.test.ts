@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { InMemoryUpdateFileCatalog } from '../../src/adapters/outbound/memory/in-memory-update-file-catalog.js';
-import { SqlJsUpdateFileCatalog } from '../../src/adapters/outbound/sqljs/sqljs-update-file-catalog.js';
+import { SqlJsDatabase } from '../../src/adapters/outbound/sqljs/sqljs-database.js';
+import { SqlJsUpdateFileCatalog, UPDATE_FILE_SCHEMA } from '../../src/adapters/outbound/sqljs/sqljs-update-file-catalog.js';
 import type { EspImageInfo } from '../../src/domain/firmware/esp-image-info.js';
 import type { UpdateFile } from '../../src/domain/update-file.js';
 import type { UpdateFilePath } from '../../src/domain/update-file-path.js';
@@ -45,6 +46,27 @@ function updateFileCatalogContract(name: string, hooks: { open: () => Promise<Up
       expect(await catalog.get('a.bin' as UpdateFilePath)).to.deep.equal(entry('a.bin', { size: 5, image: undefined }));
     });
 
+    it('keeps the change token of an entry, and replaces it with the entry', async () => {
+      await catalog.put(entry('a.bin', { changeToken: '1234:1000:1764158400123456789:1764158400123456789' }));
+      expect(await catalog.get('a.bin' as UpdateFilePath)).to.deep.equal(entry('a.bin', { changeToken: '1234:1000:1764158400123456789:1764158400123456789' }));
+      await catalog.put(entry('a.bin', { changeToken: 'another' }));
+      expect(await all(catalog)).to.deep.equal([entry('a.bin', { changeToken: 'another' })]);
+      await catalog.put(entry('a.bin'));
+      expect(await catalog.get('a.bin' as UpdateFilePath)).to.deep.equal(entry('a.bin'));
+    });
+
+    it('deletes an entry (and deleting a missing one does nothing)', async () => {
+      await catalog.put(entry('a.bin', { changeToken: 'token' }));
+      await catalog.put(entry('b.bin'));
+      await catalog.delete('a.bin' as UpdateFilePath);
+      await catalog.delete('never.bin' as UpdateFilePath);
+      expect(await catalog.get('a.bin' as UpdateFilePath)).to.equal(undefined);
+      expect(await all(catalog)).to.deep.equal([entry('b.bin')]);
+      // Recorded again, it has only what the new entry says (no token left from before).
+      await catalog.put(entry('a.bin'));
+      expect(await catalog.get('a.bin' as UpdateFilePath)).to.deep.equal(entry('a.bin'));
+    });
+
     it('lists every entry in path order across pages', async () => {
       const paths = Array.from({ length: 1203 }, (_, i) => `fw/${String(i).padStart(4, '0')}.bin`);
       await Promise.all([...paths].reverse().map((path) => catalog.put(entry(path))));
@@ -55,9 +77,11 @@ function updateFileCatalogContract(name: string, hooks: { open: () => Promise<Up
       const reopen = hooks.reopen;
       it('keeps every entry across close and reopen', async () => {
         await catalog.put(entry('a.bin'));
-        await catalog.put(entry('b/c.bin', { image: undefined }));
+        await catalog.put(entry('b/c.bin', { image: undefined, changeToken: 'token' }));
+        await catalog.put(entry('deleted.bin'));
+        await catalog.delete('deleted.bin' as UpdateFilePath);
         catalog = await reopen(catalog);
-        expect(await all(catalog)).to.deep.equal([entry('a.bin'), entry('b/c.bin', { image: undefined })]);
+        expect(await all(catalog)).to.deep.equal([entry('a.bin'), entry('b/c.bin', { image: undefined, changeToken: 'token' })]);
       });
     }
   });
@@ -76,4 +100,22 @@ updateFileCatalogContract('sql.js on a file', {
     return SqlJsUpdateFileCatalog.open(join(directory, 'devices.db'));
   },
   cleanup: () => rm(directory, { recursive: true, force: true }),
+});
+
+describe('SqlJsUpdateFileCatalog on a database made before change tokens', () => {
+  let dir = '';
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  it('opens it unchanged and reads its entries without a token (so they are described again once)', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'fuota-catalog-old-'));
+    const file = join(dir, 'devices.db');
+    const old = await SqlJsDatabase.open(file, [UPDATE_FILE_SCHEMA[0] ?? '']);
+    await old.write([['INSERT INTO update_file (path, size, sha256, modified_ms, stored_at, image) VALUES (?, ?, ?, ?, ?, ?)', ['a.bin', 1000, 'cd'.repeat(32), 1764158400123.5, '2026-11-26T12:00:00.000Z', JSON.stringify(image)]]]);
+    await old.close();
+    const catalog = await SqlJsUpdateFileCatalog.open(file);
+    expect(await catalog.get('a.bin' as UpdateFilePath)).to.deep.equal(entry('a.bin'));
+    await catalog.put(entry('a.bin', { changeToken: 'now' }));
+    expect(await all(catalog)).to.deep.equal([entry('a.bin', { changeToken: 'now' })]);
+    await catalog.close();
+  });
 });

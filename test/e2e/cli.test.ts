@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -103,6 +104,30 @@ describe('e2e: the fuota CLI', () => {
     expect((await fuota(['download', 'lamp/none.bin'])).code).to.equal(4);
   });
 
+  it('deletes a file with rm: refused (exit 5, naming the rows) while a row names it, done with --force, 4 once gone', async () => {
+    expect((await fuota(['upload', 'lamp.bin', '--as', 'rm/a.bin'])).code).to.equal(0);
+    expect((await fuota(['upload', 'lamp.bin', '--as', 'rm/b.bin'])).code).to.equal(0);
+    expect((await fuota(['assign', 'rm-device', '--from', 'v1.0.0', '--file', 'rm/a.bin'])).code).to.equal(0);
+    const refused = await fuota(['rm', 'rm/a.bin']);
+    expect(refused.code).to.equal(5);
+    expect(refused.stderr).to.include('rm-device').and.include('fuota rm --force');
+    expect((await json(['rm', 'rm/a.bin'])).value.problem).to.deep.include({ code: 'file-in-use', namedBy: ['rm-device'] });
+
+    const forced = await fuota(['rm', 'rm/a.bin', '--force']);
+    expect(forced.code, forced.stderr).to.equal(0);
+    expect(forced.stdout).to.equal(`deleted rm/a.bin: ${image.length} B, SHA-256 ${createHash('sha256').update(image).digest('hex')}\n`);
+    expect(forced.stderr).to.match(/warning: 1 device row\(s\) still name rm\/a\.bin.*: rm-device\n$/);
+    expect((await fuota(['rm', 'rm/a.bin'])).code).to.equal(4);
+
+    const quiet = await json(['rm', 'rm/b.bin']);
+    expect(quiet.code).to.equal(0);
+    expect(quiet.value).to.deep.include({ namedBy: [] });
+    expect(quiet.value.deleted).to.include({ path: 'rm/b.bin', size: image.length });
+    expect(quiet.stderr).to.equal('');
+    expect((await fuota(['download', 'rm/b.bin'])).code).to.equal(4);
+    expect((await fuota(['unassign', 'rm-device'])).code).to.equal(0);
+  });
+
   it('inspects an image offline: exit 0 when the server would take it, 5 with the reason when not', async () => {
     const good = await json(['inspect', 'lamp.bin']);
     expect(good.code).to.equal(0);
@@ -126,7 +151,7 @@ describe('e2e: the fuota CLI', () => {
     const top = await fuota(['--help']);
     expect(top.code).to.equal(0);
     expect(top.stdout).to.include('Example session');
-    for (const command of ['upload', 'assign', 'unassign', 'devices', 'files', 'check', 'download', 'inspect']) {
+    for (const command of ['upload', 'assign', 'unassign', 'devices', 'files', 'check', 'download', 'inspect', 'rm']) {
       const help = await fuota([command, '--help']);
       expect(help.code, command).to.equal(0);
       expect(help.stdout, command).to.match(/Examples?:\n {2}fuota /);

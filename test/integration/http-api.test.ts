@@ -256,8 +256,7 @@ for (const storage of ['memory', 'disk'] as const) {
           ['POST', '/devices', ['GET', 'HEAD']],
           ['DELETE', '/devices', ['GET', 'HEAD']],
           ['POST', '/devices/d1', ['GET', 'HEAD', 'PUT', 'DELETE']],
-          ['PATCH', '/files/a.bin', ['GET', 'HEAD', 'PUT']],
-          ['DELETE', '/files/a.bin', ['GET', 'HEAD', 'PUT']],
+          ['PATCH', '/files/a.bin', ['GET', 'HEAD', 'PUT', 'DELETE']],
           ['PROPFIND', '/devices', ['GET', 'HEAD']],
         ];
         for (const [method, path, allowed] of cases) {

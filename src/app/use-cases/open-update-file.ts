@@ -35,9 +35,7 @@ export class OpenUpdateFile {
     const blob = await this.files.open(path);
     if (blob === undefined) throw new DomainError('file-not-found', `no update file at ${path}`);
     try {
-      const file = await this.describer.describeStored(path, blob.info);
-      if (file === undefined) throw new DomainError('file-not-found', `no update file at ${path}`);
-      return { blob, file };
+      return { blob, file: await this.describer.describeOpened(path, blob) };
     } catch (error) {
       await blob.release();
       throw error;

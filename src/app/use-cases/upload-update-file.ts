@@ -59,6 +59,7 @@ export class UploadUpdateFile {
         size: stored.size,
         sha256: stored.sha256,
         modifiedAtMs: stored.modifiedAt.getTime(),
+        changeToken: stored.changeToken,
         storedAt: new Date().toISOString(),
         image: inspection.image,
       };

@@ -11,7 +11,7 @@ const tick = () => new Promise((resolve) => setImmediate(resolve));
 function blobOf(bytes: Buffer, size = bytes.length) {
   const calls = { reads: 0, releases: 0, readsAfterRelease: 0, readsAtOnce: 0, running: 0 };
   const blob: OpenedBlob = {
-    info: { size, modifiedAt: new Date(0) },
+    info: { size, modifiedAt: new Date(0), changeToken: '1' },
     content: () => {
       throw new Error('sendBlob reads with read()');
     },

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { RecentStatCache } from '../../../src/adapters/outbound/filesystem/recent-stat-cache.js';
 
 describe('RecentStatCache', () => {
-  const info = { size: 3, modifiedAt: new Date(0) };
+  const info = { size: 3, modifiedAt: new Date(0), changeToken: '1' };
 
   it('answers from memory until the entry is ttl old, then asks again', () => {
     let now = 1_000;

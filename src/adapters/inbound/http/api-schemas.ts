@@ -35,6 +35,11 @@ export const validateFlagSchema = z
   .transform((raw) => raw === 'true' || raw === '1')
   .meta({ description: 'false: store bytes that are not an ESP-IDF application image.' });
 
+export const forceFlagSchema = z
+  .enum(['true', 'false', '1', '0'], { message: 'force must be true or false' })
+  .transform((raw) => raw === 'true' || raw === '1')
+  .meta({ description: 'true: delete the file even though device rows name it (their devices are then told 404).' });
+
 export const deviceRecordCsvSchema = z.string().max(16 * 1024).meta({
   description: 'One seed CSV record: "<device_id>","<app_ver>","<update_file_path>" (quotes inside fields doubled).',
   example: '"24:0A:C4:00:01:02","v1.9.0","lamp/v2.0.0.bin"',
@@ -72,6 +77,10 @@ export const updateFileViewSchema = z
   })
   .meta({ id: 'UpdateFile', description: 'A stored update file.' });
 
+export const deletedUpdateFileSchema = z
+  .object({ deleted: updateFileViewSchema, namedBy: z.array(z.string()) })
+  .meta({ id: 'DeletedUpdateFile', description: 'The file that was deleted, and the device rows that still name its path (only when forced).' });
+
 export const deviceRecordSchema = z
   .object({ deviceId: z.string(), appVersion: z.string(), updateFilePath: z.string() })
   .meta({ id: 'DeviceRecord', description: 'A device row: the device running appVersion is offered updateFilePath.' });
@@ -89,5 +98,13 @@ export const healthSchema = z
   .meta({ id: 'Health', description: 'Whether the database and the file store read and write.' });
 
 export const problemSchema = z
-  .object({ type: z.string(), title: z.string(), status: z.int(), code: z.string(), detail: z.string(), reason: z.string().optional() })
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.int(),
+    code: z.string(),
+    detail: z.string(),
+    reason: z.string().optional(),
+    namedBy: z.array(z.string()).optional().meta({ description: 'file-in-use: the device ids of the rows that name the file.' }),
+  })
   .meta({ id: 'Problem', description: 'An RFC 9457 problem document; code is the stable reason.' });

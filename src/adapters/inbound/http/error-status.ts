@@ -16,6 +16,7 @@ export const ERROR_STATUS: Readonly<Record<DomainErrorCode, number>> = {
   'route-not-found': 404,
   'method-not-allowed': 405,
   'file-path-conflict': 409,
+  'file-in-use': 409,
   'reinstall-loop': 409,
   'payload-too-large': 413,
   'unsupported-media-type': 415,

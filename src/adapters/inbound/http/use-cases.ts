@@ -4,6 +4,7 @@ import type { ProvisionDeviceCredential } from '../../../app/use-cases/provision
 import type { RevokeDeviceCredential } from '../../../app/use-cases/revoke-device-credential.js';
 import type { CheckHealth } from '../../../app/use-cases/check-health.js';
 import type { CheckForUpdate } from '../../../app/use-cases/check-for-update.js';
+import type { DeleteUpdateFile } from '../../../app/use-cases/delete-update-file.js';
 import type { ListDeviceApps } from '../../../app/use-cases/list-device-apps.js';
 import type { ListUpdateFiles } from '../../../app/use-cases/list-update-files.js';
 import type { OpenUpdateFile } from '../../../app/use-cases/open-update-file.js';
@@ -15,6 +16,7 @@ export interface HttpUseCases {
   readonly checkForUpdate: CheckForUpdate;
   readonly openUpdateFile: OpenUpdateFile;
   readonly uploadUpdateFile: UploadUpdateFile;
+  readonly deleteUpdateFile: DeleteUpdateFile;
   readonly listDeviceApps: ListDeviceApps;
   readonly assignUpdate: AssignUpdate;
   readonly removeDeviceApp: RemoveDeviceApp;

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { open, readFile, rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { FileIo } from './file-io.js';
+import { nodeFileIo, writeAll } from './file-io.js';
 
 // One fixed, hidden name: a probe cut short by a crash leaves one small file, never a growing pile,
 // and the file store's listing skips hidden names.
@@ -8,19 +10,23 @@ const PROBE_NAME = '.fuota-health-probe';
 
 /**
  * Proves that `directory` can be written, synced and read back now (a full disk, a read-only
- * remount or a vanished volume all fail here), then removes the probe.
+ * remount or a vanished volume all fail here), then removes the probe. The write goes through
+ * `writeAll`, so a disk that takes only part of the probe fails it instead of passing unnoticed.
  */
-export async function probeDirectory(directory: string): Promise<void> {
+export async function probeDirectory(directory: string, io: FileIo = nodeFileIo): Promise<void> {
   const probe = join(directory, PROBE_NAME);
   const bytes = randomBytes(16);
-  const handle = await open(probe, 'w', 0o600);
   try {
-    await handle.writeFile(bytes);
-    await handle.sync();
+    const file = await io.open(probe, 'w', 0o600);
+    try {
+      await writeAll(file, bytes);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    const back = await readFile(probe);
+    if (!back.equals(bytes)) throw new Error(`${directory} did not read back what was written`);
   } finally {
-    await handle.close();
+    await rm(probe, { force: true });
   }
-  const back = await readFile(probe);
-  await rm(probe, { force: true });
-  if (!back.equals(bytes)) throw new Error(`${directory} did not read back what was written`);
 }

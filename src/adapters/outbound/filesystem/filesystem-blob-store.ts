@@ -1,7 +1,7 @@
 import type { Dirent } from 'node:fs';
 import { close, createReadStream, fstat, open as openCallback, read as readCallback, realpathSync, statSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { lstat, mkdir, readdir, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { DomainError } from '../../../domain/domain-error.js';
 import type { UpdateFilePath } from '../../../domain/update-file-path.js';
@@ -15,9 +15,13 @@ import type {
   StoredBlob,
 } from '../../../ports/blob-store.port.js';
 import { createUploadMeter } from '../upload-meter.js';
+import { blobInfo } from './blob-info.js';
 import { probeDirectory } from './directory-probe.js';
 import { fsyncDirectory, temporarySibling } from './durable-file.js';
+import type { FileIo, WritableFile } from './file-io.js';
+import { nodeFileIo, writeAll } from './file-io.js';
 import { RecentStatCache } from './recent-stat-cache.js';
+import { storageFullOr } from './storage-full.js';
 
 const UPLOAD_TEMPORARY = /^\..*\.upload-[0-9a-f]{12}$/;
 const MISSING = new Set(['ENOENT', 'ENOTDIR', 'EISDIR']);
@@ -46,14 +50,20 @@ export class FileSystemBlobStore implements BlobStore {
   private readonly realRoot: string;
   private readonly recentStats = new RecentStatCache();
 
-  private constructor(private readonly root: string) {
+  private constructor(
+    private readonly root: string,
+    private readonly io: FileIo,
+  ) {
     this.realRoot = realpathSync.native(root);
   }
 
-  /** Opens (creating) the store and removes temporaries left by uploads that a crash cut off. */
-  static async open(root: string): Promise<FileSystemBlobStore> {
+  /**
+   * Opens (creating) the store and removes temporaries left by uploads that a crash cut off.
+   * `io`: how uploads are written (the fault-injection tests pass one that fails on purpose).
+   */
+  static async open(root: string, options: { io?: FileIo } = {}): Promise<FileSystemBlobStore> {
     await mkdir(root, { recursive: true });
-    const store = new FileSystemBlobStore(root);
+    const store = new FileSystemBlobStore(root, options.io ?? nodeFileIo);
     await store.removeStaleUploads(root);
     return store;
   }
@@ -61,7 +71,7 @@ export class FileSystemBlobStore implements BlobStore {
   /** Opens an existing directory only to read it (the seed import's source): nothing is written. */
   static async openExisting(root: string): Promise<FileSystemBlobStore> {
     if (!(await stat(root)).isDirectory()) throw new Error(`${root} is not a directory`);
-    return new FileSystemBlobStore(root);
+    return new FileSystemBlobStore(root, nodeFileIo);
   }
 
   async put(
@@ -70,30 +80,69 @@ export class FileSystemBlobStore implements BlobStore {
     options: PutOptions,
   ): Promise<StoredBlob> {
     const target = this.locate(path);
-    const createdFrom = await this.createParents(path, target);
+    let createdFrom = await this.createParents(path, target);
     if (!this.isConfined(dirname(target))) {
       throw new DomainError('file-path-conflict', `${path} lies below a link that leads out of the file store`);
     }
     const temporary = temporarySibling(target, 'upload');
     const upload = createUploadMeter(options.maxBytes);
-    const handle = await open(temporary, 'wx', 0o644);
     try {
-      // One write at a time: the source is paused while the disk catches up, so memory stays flat.
-      for await (const chunk of upload.meter(content)) await handle.write(chunk);
-      await handle.sync();
-      await handle.close();
+      const file = await this.openTemporary(temporary, async () => {
+        // A deletion removed the directory (then empty) since it was made: make it again.
+        const again = await this.createParents(path, target);
+        if (again !== undefined && (createdFrom === undefined || again.length < createdFrom.length)) createdFrom = again;
+      });
+      await this.writeTemporary(file, upload.meter(content));
       await rename(temporary, target);
       this.recentStats.forget(path);
     } catch (error) {
-      await handle.close().catch(() => {});
-      await rm(temporary, { force: true });
+      // Whatever failed (a write, the fsync, the close, the rename), the previous version is
+      // still in place and the half-written temporary must not stay to fill the disk further
+      // (should even that fail, the next start removes it: the failure reported is the first).
+      await rm(temporary, { force: true }).catch(() => {});
       if (errorCode(error) === 'EISDIR' || errorCode(error) === 'ENOTDIR') {
         throw conflict(path);
       }
-      throw error;
+      throw storageFullOr(error, `storing ${path}`);
     }
     await this.fsyncUpTo(dirname(target), createdFrom);
-    return { size: upload.size, sha256: upload.sha256(), modifiedAt: (await stat(target)).mtime };
+    // Stat after the rename: renaming moves the change time of the file on some file systems.
+    const { modifiedAt, changeToken } = blobInfo(await stat(target, { bigint: true }));
+    return { size: upload.size, sha256: upload.sha256(), modifiedAt, changeToken };
+  }
+
+  /**
+   * Creates the upload's temporary file. A deletion of the directory's last file removes the
+   * directory (see `delete`); if that happened between making the directory and creating the
+   * file here, `recreateParents` makes it again and the creation is retried.
+   */
+  private async openTemporary(temporary: string, recreateParents: () => Promise<void>): Promise<WritableFile> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.io.open(temporary, 'wx', 0o644);
+      } catch (error) {
+        if (errorCode(error) !== 'ENOENT' || attempt >= 3) throw error;
+        await recreateParents();
+      }
+    }
+  }
+
+  /**
+   * Writes `content` whole to the new temporary `file`, makes it durable and closes it. Every
+   * write goes through `writeAll`: a write(2) may store fewer bytes than given (a disk filling up
+   * does exactly that), and ignoring the count once stored a truncated file and acknowledged it.
+   */
+  private async writeTemporary(file: WritableFile, content: AsyncIterable<Uint8Array>): Promise<void> {
+    let open = true;
+    try {
+      // One write at a time: the source is paused while the disk catches up, so memory stays flat.
+      for await (const chunk of content) await writeAll(file, chunk);
+      await file.sync();
+      open = false;
+      await file.close();
+    } finally {
+      if (open) await file.close().catch(() => {});
+    }
   }
 
   async stat(path: UpdateFilePath): Promise<BlobInfo | undefined> {
@@ -109,9 +158,9 @@ export class FileSystemBlobStore implements BlobStore {
       // Synchronous on purpose: every device check asks this, and a stat of a local file costs
       // a few microseconds, where the promise API's thread-pool round trip costs far more CPU.
       const target = this.locate(path);
-      const found = statSync(target);
+      const found = statSync(target, { bigint: true });
       if (!found.isFile() || !this.isConfined(target)) return undefined;
-      return { size: found.size, modifiedAt: found.mtime };
+      return blobInfo(found);
     } catch (error) {
       if (MISSING.has(errorCode(error) ?? '')) return undefined;
       throw error;
@@ -129,13 +178,15 @@ export class FileSystemBlobStore implements BlobStore {
       if (MISSING.has(errorCode(error) ?? '')) return undefined;
       throw error;
     }
-    const found = await fstatFd(fd);
+    // The descriptor's own stat: it describes the very bytes read through it, whatever is renamed
+    // over the path meanwhile.
+    const found = await fstatFd(fd, { bigint: true });
     if (!found.isFile()) {
       await closeFd(fd);
       return undefined;
     }
     return {
-      info: { size: found.size, modifiedAt: found.mtime },
+      info: blobInfo(found),
       // A plain descriptor and the callback-based stream: FileHandle streams go through a promise
       // per chunk, which cost downloads half again as much CPU per MiB. The stream owns the
       // descriptor from here on and closes it when it ends or is destroyed.
@@ -156,6 +207,26 @@ export class FileSystemBlobStore implements BlobStore {
     };
   }
 
+  async delete(path: UpdateFilePath): Promise<boolean> {
+    const target = this.locate(path);
+    // What open() would not serve is not stored: a link out of the store is neither followed
+    // nor removed. A link to a file inside the store is what is served: it goes, its target stays.
+    if (!this.isConfined(dirname(target)) || !this.isConfined(target)) return false;
+    try {
+      const found = await lstat(target);
+      const file = found.isSymbolicLink() ? await stat(target) : found;
+      if (!file.isFile()) return false;
+      await unlink(target);
+    } catch (error) {
+      if (MISSING.has(errorCode(error) ?? '')) return false;
+      throw error;
+    }
+    this.recentStats.forget(path);
+    await fsyncDirectory(dirname(target));
+    await this.removeEmptyDirectories(dirname(target));
+    return true;
+  }
+
   async *list(): AsyncIterable<UpdateFilePath> {
     yield* this.walk(this.root);
   }
@@ -164,7 +235,7 @@ export class FileSystemBlobStore implements BlobStore {
 
   /** Rejects unless the store's root takes a durable write and reads it back. */
   checkHealth(): Promise<void> {
-    return probeDirectory(this.root);
+    return probeDirectory(this.root, this.io);
   }
 
   private async *walk(directory: string): AsyncGenerator<UpdateFilePath> {
@@ -221,6 +292,23 @@ export class FileSystemBlobStore implements BlobStore {
     await fsyncDirectory(directory);
     if (createdFrom === undefined) return;
     for (let current = directory; current !== dirname(createdFrom); current = dirname(current)) {
+      await fsyncDirectory(dirname(current));
+    }
+  }
+
+  /**
+   * Removes `directory` and its parents while they are empty, never the root. rmdir(2) removes
+   * only an empty directory, so a file (or an upload's temporary) that arrives meanwhile keeps
+   * it; an upload that made a directory just before it went makes it again (see `put`).
+   */
+  private async removeEmptyDirectories(directory: string): Promise<void> {
+    const root = join(this.root);
+    for (let current = directory; current.length > root.length && current.startsWith(root); current = dirname(current)) {
+      try {
+        await rmdir(current);
+      } catch {
+        return; // not empty, gone already, or a link: it stays, and so do its parents
+      }
       await fsyncDirectory(dirname(current));
     }
   }

@@ -7,7 +7,8 @@ const DEFAULT_CAPACITY = 4_096;
  * What a recent stat of a store path found (including "nothing"), kept for a second. Every device
  * check that is offered an update asks for its file's size and time; at thousands of checks a
  * second a stat and a realpath per check were a tenth of the server's CPU. Writes through the
- * store forget their path at once; a file changed behind the server's back is seen within `ttlMs`.
+ * store forget their path at once; a file changed behind the server's back is seen within `ttlMs`
+ * (downloads never ask this cache: they go by the stat of the file they opened).
  */
 export class RecentStatCache {
   private readonly entries = new Map<string, { readonly info: BlobInfo | undefined; readonly expires: number }>();

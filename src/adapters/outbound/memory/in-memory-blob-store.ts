@@ -17,6 +17,8 @@ interface MemoryBlob {
 /** A production-quality fake of the file store; it holds every file in memory. */
 export class InMemoryBlobStore implements BlobStore {
   private readonly blobs = new Map<UpdateFilePath, MemoryBlob>();
+  /** Counts stored versions: each one's change token. */
+  private versions = 0;
 
   async put(
     path: UpdateFilePath,
@@ -27,9 +29,10 @@ export class InMemoryBlobStore implements BlobStore {
     const chunks: Uint8Array[] = [];
     for await (const chunk of upload.meter(content)) chunks.push(chunk);
     const bytes = Buffer.concat(chunks);
-    const info = { size: bytes.length, modifiedAt: new Date() };
+    this.versions += 1;
+    const info = { size: bytes.length, modifiedAt: new Date(), changeToken: String(this.versions) };
     this.blobs.set(path, { bytes, info });
-    return { size: bytes.length, sha256: upload.sha256(), modifiedAt: info.modifiedAt };
+    return { size: bytes.length, sha256: upload.sha256(), modifiedAt: info.modifiedAt, changeToken: info.changeToken };
   }
 
   async stat(path: UpdateFilePath): Promise<BlobInfo | undefined> {
@@ -50,6 +53,11 @@ export class InMemoryBlobStore implements BlobStore {
       },
       release: async () => {},
     };
+  }
+
+  async delete(path: UpdateFilePath): Promise<boolean> {
+    // An opened blob holds its own reference to the bytes and keeps reading them.
+    return this.blobs.delete(path);
   }
 
   async *list(): AsyncIterable<UpdateFilePath> {

@@ -22,5 +22,9 @@ export class InMemoryUpdateFileCatalog implements UpdateFileCatalog {
     this.entries.set(file.path, file);
   }
 
+  async delete(path: UpdateFilePath): Promise<void> {
+    this.entries.delete(path);
+  }
+
   async close(): Promise<void> {}
 }

@@ -2,9 +2,11 @@ import type { z } from 'zod';
 import {
   appVersionSchema,
   credentialStatusSchema,
+  deletedUpdateFileSchema,
   deviceIdSchema,
   deviceRecordCsvSchema,
   deviceRecordSchema,
+  forceFlagSchema,
   healthSchema,
   provisionedCredentialSchema,
   updateFilePathSchema,
@@ -118,6 +120,18 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
       409: { description: 'The path collides with a directory or a file in the store.' },
       413: { description: 'Larger than FUOTA_MAX_UPLOAD_BYTES.' },
       422: { description: 'Not a valid ESP-IDF application image; reason says why.' },
+      507: { description: 'The disk (or a quota) filled up; nothing was stored, the previous version stays.' },
+    },
+  },
+  {
+    method: 'delete', route: '/files/*path', operationId: 'deleteFile', access: 'operator',
+    summary: 'Deletes a stored file (durably), unless device rows name it and force is not given.',
+    pathParams: path, query: { force: { schema: forceFlagSchema, required: false } },
+    responses: {
+      200: { description: 'Deleted; what the file was, and the rows that still name it.', ...json(deletedUpdateFileSchema) },
+      400: { description: 'Malformed path or force value.' },
+      404: { description: 'No such file.' },
+      409: { description: 'Device rows name the file (code file-in-use; namedBy lists their device ids).' },
     },
   },
   {

@@ -3,7 +3,8 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { DomainError, isDomainError } from '../../../../domain/domain-error.js';
 import type { UpdateFilePath } from '../../../../domain/update-file-path.js';
-import { updateFilePathSchema, validateFlagSchema } from '../api-schemas.js';
+import { UpdateFileInUse } from '../../../../domain/update-file-in-use.js';
+import { forceFlagSchema, updateFilePathSchema, validateFlagSchema } from '../api-schemas.js';
 import { validated } from '../edge-validation.js';
 import { downloadAnswer } from '../download-answer.js';
 import { problem, sendProblem } from '../problem.js';
@@ -79,6 +80,20 @@ export function fileRoutes(router: Router, useCases: HttpUseCases, metrics: Http
         throw new DomainError('upload-incomplete', 'the upload ended before its last byte; nothing was stored');
       }
       throw error;
+    }
+  });
+
+  router.delete('/files/*path', operatorOnly(), async (ctx) => {
+    const path = filePath(ctx);
+    const value = ctx.query.force;
+    const force = value === undefined ? false : validated(forceFlagSchema, value, 'invalid-record');
+    try {
+      const deleted = await useCases.deleteUpdateFile.execute(path, { force });
+      ctx.body = { deleted: updateFileView(deleted.file), namedBy: deleted.namedBy };
+    } catch (error) {
+      if (!(error instanceof UpdateFileInUse)) throw error;
+      // The rows' ids as a list too, for scripts (the detail names the first few for people).
+      sendProblem(ctx, { ...problem(409, error.code, error.message), namedBy: error.deviceIds } as ReturnType<typeof problem>);
     }
   });
 }
