@@ -167,7 +167,7 @@ describe('e2e: the started program', () => {
     try {
       const second = await runProgram(base(), ['serve']);
       expect(second.code).to.equal(1);
-      expect(second.output).to.match(/in use by another fuota process \(pid \d+\)/);
+      expect(second.output).to.match(/in use by another fuota process \(host \S+, pid \d+, since /);
     } finally {
       await first.stop();
     }
