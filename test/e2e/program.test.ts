@@ -1,7 +1,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -12,6 +12,7 @@ import { MAIN, runProgram, startProgram as start } from '../support/started-prog
 import { findLog, logRecords } from '../support/log-records.js';
 import { requireTool } from '../support/tools.js';
 import { buildEspImage } from '../support/esp-image-builder.js';
+import { generateSelfSignedCertificate } from '../../src/adapters/outbound/tls/dev-certificate.js';
 
 const run = promisify(execFile);
 
@@ -103,6 +104,41 @@ describe('e2e: the started program', () => {
       expect(code).to.equal(2);
       expect(output.trim().split('\n')).to.have.length(1);
       expect(output).to.match(new RegExp(`^fuota: configuration error: ${variable}: `));
+    }
+  });
+
+  it('stops with exit 2 and one line naming the variable for every problem the environment points at, found at start', async function () {
+    this.timeout(120_000); // a dozen program starts on a busy machine
+    const [one, other] = await Promise.all([generateSelfSignedCertificate(['localhost']), generateSelfSignedCertificate(['localhost'])]);
+    await writeFile(join(dir, 'cert.pem'), one.cert);
+    await writeFile(join(dir, 'other-key.pem'), other.key);
+    await writeFile(join(dir, 'not-pem.txt'), 'hello\n');
+    const busy = createServer().listen(0, '127.0.0.1');
+    await once(busy, 'listening');
+    const busyPort = String((busy.address() as { port: number }).port);
+    try {
+      for (const [env, variable, problem] of [
+        [{ FUOTA_DATA_DIR: '/proc/1/nope' }, 'FUOTA_DATA_DIR', /cannot create \/proc\/1\/nope/],
+        [{ FUOTA_DATA_DIR: join(dir, 'not-pem.txt') }, 'FUOTA_DATA_DIR', /is a file, not a directory/],
+        [{ FUOTA_DATA_DIR: '/proc/self' }, 'FUOTA_DATA_DIR', /cannot be written/],
+        [{ FUOTA_TLS_CERT: join(dir, 'missing.pem'), FUOTA_TLS_KEY: join(dir, 'other-key.pem') }, 'FUOTA_TLS_CERT', /cannot read .*missing\.pem \(ENOENT\)/],
+        [{ FUOTA_TLS_CERT: join(dir, 'not-pem.txt'), FUOTA_TLS_KEY: join(dir, 'other-key.pem') }, 'FUOTA_TLS_CERT', /does not hold a PEM certificate/],
+        [{ FUOTA_TLS_CERT: join(dir, 'cert.pem'), FUOTA_TLS_KEY: join(dir, 'not-pem.txt') }, 'FUOTA_TLS_KEY', /does not hold a PEM private key/],
+        [{ FUOTA_TLS_CERT: join(dir, 'cert.pem'), FUOTA_TLS_KEY: join(dir, 'other-key.pem') }, 'FUOTA_TLS_KEY', /is not the key of the certificate/],
+        [{ FUOTA_TLS_CLIENT_CA: join(dir, 'missing.pem') }, 'FUOTA_TLS_CLIENT_CA', /cannot read/],
+        [{ FUOTA_TLS_CLIENT_CA: join(dir, 'not-pem.txt') }, 'FUOTA_TLS_CLIENT_CA', /does not hold a PEM certificate/],
+        [{ FUOTA_HOST: 'no-such-host.invalid' }, 'FUOTA_HOST', /cannot resolve "no-such-host\.invalid"/],
+        [{ FUOTA_HOST: '192.0.2.1' }, 'FUOTA_HOST', /is not an address of this machine/],
+        [{ FUOTA_PORT: busyPort }, 'FUOTA_PORT', /is already in use/],
+      ] as const) {
+        // A generous mocha timeout is the only clock here: /proc/1/nope once never ended.
+        const { code, output } = await runProgram({ ...base(), FUOTA_PASSWORD: 'pw', ...env }, ['serve']);
+        expect(code, output).to.equal(2);
+        expect(output.trim().split('\n'), output).to.have.length(1);
+        expect(output).to.match(new RegExp(`^fuota: configuration error: ${variable}: `)).and.match(problem);
+      }
+    } finally {
+      busy.close();
     }
   });
 
