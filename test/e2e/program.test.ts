@@ -74,6 +74,38 @@ describe('e2e: the started program', () => {
     expect(await second.stop()).to.equal(0);
   });
 
+  it('keeps the generated password when FUOTA_USERNAME changes: the stored credential takes the new name', async () => {
+    const first = await startProgram(base());
+    const password = /password: (\S+)/.exec(first.output())?.[1];
+    expect(password, first.output()).to.be.a('string');
+    expect(await first.stop()).to.equal(0);
+
+    const renamed = await startProgram({ ...base(), FUOTA_USERNAME: 'ops' });
+    expect(renamed.output()).to.not.match(/password:/);
+    expect(findLog(renamed.output(), 'credential', { username: 'ops', source: 'stored', renamedFrom: 'fuota' }), renamed.output()).to.not.equal(undefined);
+    const cert = await readFile(join(dir, 'data', 'tls', 'cert.pem'), 'utf8');
+    const as = (username: string) => new HttpsTestClient(`https://localhost:${renamed.port}`, cert, { username, password: password! });
+    expect((await as('ops').get('/devices')).status).to.equal(200);
+    expect((await as('fuota').get('/devices')).status).to.equal(403);
+    expect(await renamed.stop()).to.equal(0);
+    expect(JSON.parse(await readFile(join(dir, 'data', 'credential.json'), 'utf8'))).to.include({ username: 'ops' });
+
+    // Started again under that name, it is simply the stored credential.
+    const again = await startProgram({ ...base(), FUOTA_USERNAME: 'ops' });
+    const record = findLog(again.output(), 'credential', { username: 'ops', source: 'stored' });
+    expect(record, again.output()).to.not.equal(undefined);
+    expect(record).to.not.have.property('renamedFrom');
+  });
+
+  it('says at start that client certificates are accepted, and which CA file vouches for them', async () => {
+    const ca = await generateSelfSignedCertificate(['device-ca.example']);
+    await writeFile(join(dir, 'ca.pem'), ca.cert);
+    const program = await startProgram({ ...base(), FUOTA_PASSWORD: 'pw', FUOTA_TLS_CLIENT_CA: join(dir, 'ca.pem') });
+    expect(findLog(program.output(), 'client certificates accepted', { ca: join(dir, 'ca.pem') }), program.output()).to.not.equal(undefined);
+    const plain = await startProgram({ ...base(), FUOTA_PASSWORD: 'pw', FUOTA_DATA_DIR: join(dir, 'other') });
+    expect(findLog(plain.output(), 'client certificates accepted')).to.equal(undefined);
+  });
+
   it('with separate device and operator credentials generates no shared credential, and enforces the roles', async () => {
     const program = await startProgram({
       ...base(),

@@ -35,12 +35,16 @@ export async function serveCommand(env: NodeJS.ProcessEnv, logger: Logger): Prom
     });
     logger.info('data dir', { path: config.dataDir });
     logger.info('TLS certificate', { path: tls.certFile, source: tls.source });
+    if (config.tlsClientCaFile !== undefined) logger.info('client certificates accepted', { ca: config.tlsClientCaFile });
     if (tls.uncovered.length > 0) {
       logger.warn('the generated certificate does not cover some FUOTA_TLS_HOSTNAMES; move the tls directory away to generate a new one', {
         names: tls.uncovered.join(','),
       });
     }
-    if (credential !== undefined) logger.info('credential', { username: config.username, role: 'operator', source: credential.source });
+    if (credential !== undefined) {
+      const renamed = credential.renamedFrom === undefined ? {} : { renamedFrom: credential.renamedFrom };
+      logger.info('credential', { username: config.username, role: 'operator', source: credential.source, ...renamed });
+    }
     if (config.operatorCredential !== undefined) logger.info('credential', { username: config.operatorCredential.username, role: 'operator', source: 'environment' });
     if (config.deviceCredential !== undefined) logger.info('credential', { username: config.deviceCredential.username, role: 'device', source: 'environment' });
     if (credential?.generatedPassword !== undefined) {
