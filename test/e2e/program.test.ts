@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { HttpsTestClient } from '../support/https-client.js';
@@ -104,6 +105,22 @@ describe('e2e: the started program', () => {
     expect(findLog(program.output(), 'client certificates accepted', { ca: join(dir, 'ca.pem') }), program.output()).to.not.equal(undefined);
     const plain = await startProgram({ ...base(), FUOTA_PASSWORD: 'pw', FUOTA_DATA_DIR: join(dir, 'other') });
     expect(findLog(plain.output(), 'client certificates accepted')).to.equal(undefined);
+  });
+
+  it('prints on a first start what the README\'s quick start shows: the same lines, with the same fields', async () => {
+    const readme = await readFile(fileURLToPath(new URL('../../../README.md', import.meta.url)), 'utf8');
+    const sample = /```text\n(\[[\s\S]*?)```/.exec(readme)?.[1] ?? '';
+    // "[time] INFO: message" starts a record; the indented "key: value" lines below are its fields.
+    const shown = sample.split(/^(?=\[)/m).map((record) => {
+      const [head = '', ...rest] = record.split('\n');
+      return { msg: head.replace(/^\[[^\]]+\] INFO: /, ''), keys: rest.flatMap((line) => /^ {4}(\w+): "/.exec(line)?.[1] ?? []) };
+    });
+    expect(shown.length, sample).to.be.above(3);
+    const program = await startProgram(base());
+    const printed = logRecords(program.output()).map(({ level: _level, time: _time, msg, ...fields }) => ({ msg, keys: Object.keys(fields) }));
+    expect(printed).to.deep.equal(shown);
+    const generated = program.output().slice(program.output().indexOf('\n  Generated credential'), program.output().indexOf('choose your own.') + 16);
+    expect(sample.replace(/password: \S+/, 'password: …').replaceAll('/home/me/fuota/data', join(dir, 'data'))).to.include(generated.replace(/password: \S+/, 'password: …'));
   });
 
   it('with separate device and operator credentials generates no shared credential, and enforces the roles', async () => {
