@@ -5,6 +5,7 @@ import type { Logger } from '../ports/logger.port.js';
 import type { Authenticator } from './auth/authenticator.js';
 import type { Storage } from './bootstrap/storage.js';
 import type { Config } from './config/config.js';
+import { listenError } from './config/listen-error.js';
 import { loopbackHost } from './config/loopback-host.js';
 import { createContainer, HTTP_HANDLER } from './container.js';
 
@@ -34,7 +35,10 @@ export class FuotaServer {
       clientCa: parts.tls.clientCa,
       maxUploadBytes: parts.config.maxUploadBytes,
     });
-    return new FuotaServer(https, parts.storage, await https.start());
+    const address = await https.start().catch((error: unknown) => {
+      throw listenError(error, parts.config.host, parts.config.port);
+    });
+    return new FuotaServer(https, parts.storage, address);
   }
 
   /** `https://host:port`, with a wildcard listen address shown as the loopback one. */

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +10,16 @@ import { findLog } from '../support/log-records.js';
 import { requireTool } from '../support/tools.js';
 
 const run = promisify(execFile);
+
+/** Whether programs can be started in a PID namespace of their own here (root and util-linux). */
+function pidNamespacesWork(): boolean {
+  try {
+    execFileSync('unshare', ['--pid', '--fork', '--mount-proc', 'true'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** The seed server's own statements: its DDL, and its inserts as it wrote them. */
 const SEED_SQL = (rows: Array<[string, string, string]>) =>
@@ -107,13 +117,21 @@ describe('e2e: importing a seed data volume', function () {
     }
   });
 
-  it('will not import into a data dir a running server owns', async () => {
+  it('will not import into a data dir a running server owns, even from another PID namespace (docker run --rm ... import-seed)', async () => {
     await seedVolume(join(dir, 'seed'), [['a', '1', 'a.bin']], { 'a.bin': firmwareB });
     const program = await startProgram(env());
     try {
-      const attempt = await runProgram(env(), ['import-seed', join(dir, 'seed')]);
-      expect(attempt.code).to.equal(1);
-      expect(attempt.output).to.match(/in use by another fuota process/);
+      const cert = await readFile(join(dir, 'data', 'tls', 'cert.pem'), 'utf8');
+      const client = new HttpsTestClient(`https://localhost:${program.port}`, cert, { username: 'u', password: 'p' });
+      expect((await client.put('/devices/kept', '"kept","2","x.bin"', 'text/csv')).status).to.equal(200);
+      const wrappers = [[], ...(pidNamespacesWork() ? [['unshare', '--pid', '--fork', '--mount-proc', '--kill-child']] : [])];
+      for (const wrapper of wrappers) {
+        const attempt = await runProgram(env(), ['import-seed', join(dir, 'seed')], wrapper);
+        expect(attempt.code, attempt.output).to.equal(1);
+        expect(attempt.output).to.match(/in use by another fuota process \(host \S+, pid \d+, since /);
+      }
+      expect((await client.get('/devices')).text).to.equal('"kept","2","x.bin"\n');
+      expect((await client.get('/files/a.bin')).status).to.equal(404);
     } finally {
       await program.stop();
     }

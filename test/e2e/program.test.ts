@@ -1,9 +1,10 @@
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { HttpsTestClient } from '../support/https-client.js';
@@ -12,6 +13,7 @@ import { MAIN, runProgram, startProgram as start } from '../support/started-prog
 import { findLog, logRecords } from '../support/log-records.js';
 import { requireTool } from '../support/tools.js';
 import { buildEspImage } from '../support/esp-image-builder.js';
+import { generateSelfSignedCertificate } from '../../src/adapters/outbound/tls/dev-certificate.js';
 
 const run = promisify(execFile);
 
@@ -73,6 +75,54 @@ describe('e2e: the started program', () => {
     expect(await second.stop()).to.equal(0);
   });
 
+  it('keeps the generated password when FUOTA_USERNAME changes: the stored credential takes the new name', async () => {
+    const first = await startProgram(base());
+    const password = /password: (\S+)/.exec(first.output())?.[1];
+    expect(password, first.output()).to.be.a('string');
+    expect(await first.stop()).to.equal(0);
+
+    const renamed = await startProgram({ ...base(), FUOTA_USERNAME: 'ops' });
+    expect(renamed.output()).to.not.match(/password:/);
+    expect(findLog(renamed.output(), 'credential', { username: 'ops', source: 'stored', renamedFrom: 'fuota' }), renamed.output()).to.not.equal(undefined);
+    const cert = await readFile(join(dir, 'data', 'tls', 'cert.pem'), 'utf8');
+    const as = (username: string) => new HttpsTestClient(`https://localhost:${renamed.port}`, cert, { username, password: password! });
+    expect((await as('ops').get('/devices')).status).to.equal(200);
+    expect((await as('fuota').get('/devices')).status).to.equal(403);
+    expect(await renamed.stop()).to.equal(0);
+    expect(JSON.parse(await readFile(join(dir, 'data', 'credential.json'), 'utf8'))).to.include({ username: 'ops' });
+
+    // Started again under that name, it is simply the stored credential.
+    const again = await startProgram({ ...base(), FUOTA_USERNAME: 'ops' });
+    const record = findLog(again.output(), 'credential', { username: 'ops', source: 'stored' });
+    expect(record, again.output()).to.not.equal(undefined);
+    expect(record).to.not.have.property('renamedFrom');
+  });
+
+  it('says at start that client certificates are accepted, and which CA file vouches for them', async () => {
+    const ca = await generateSelfSignedCertificate(['device-ca.example']);
+    await writeFile(join(dir, 'ca.pem'), ca.cert);
+    const program = await startProgram({ ...base(), FUOTA_PASSWORD: 'pw', FUOTA_TLS_CLIENT_CA: join(dir, 'ca.pem') });
+    expect(findLog(program.output(), 'client certificates accepted', { ca: join(dir, 'ca.pem') }), program.output()).to.not.equal(undefined);
+    const plain = await startProgram({ ...base(), FUOTA_PASSWORD: 'pw', FUOTA_DATA_DIR: join(dir, 'other') });
+    expect(findLog(plain.output(), 'client certificates accepted')).to.equal(undefined);
+  });
+
+  it('prints on a first start what the README\'s quick start shows: the same lines, with the same fields', async () => {
+    const readme = await readFile(fileURLToPath(new URL('../../../README.md', import.meta.url)), 'utf8');
+    const sample = /```text\n(\[[\s\S]*?)```/.exec(readme)?.[1] ?? '';
+    // "[time] INFO: message" starts a record; the indented "key: value" lines below are its fields.
+    const shown = sample.split(/^(?=\[)/m).map((record) => {
+      const [head = '', ...rest] = record.split('\n');
+      return { msg: head.replace(/^\[[^\]]+\] INFO: /, ''), keys: rest.flatMap((line) => /^ {4}(\w+): "/.exec(line)?.[1] ?? []) };
+    });
+    expect(shown.length, sample).to.be.above(3);
+    const program = await startProgram(base());
+    const printed = logRecords(program.output()).map(({ level: _level, time: _time, msg, ...fields }) => ({ msg, keys: Object.keys(fields) }));
+    expect(printed).to.deep.equal(shown);
+    const generated = program.output().slice(program.output().indexOf('\n  Generated credential'), program.output().indexOf('choose your own.') + 16);
+    expect(sample.replace(/password: \S+/, 'password: …').replaceAll('/home/me/fuota/data', join(dir, 'data'))).to.include(generated.replace(/password: \S+/, 'password: …'));
+  });
+
   it('with separate device and operator credentials generates no shared credential, and enforces the roles', async () => {
     const program = await startProgram({
       ...base(),
@@ -103,6 +153,41 @@ describe('e2e: the started program', () => {
       expect(code).to.equal(2);
       expect(output.trim().split('\n')).to.have.length(1);
       expect(output).to.match(new RegExp(`^fuota: configuration error: ${variable}: `));
+    }
+  });
+
+  it('stops with exit 2 and one line naming the variable for every problem the environment points at, found at start', async function () {
+    this.timeout(120_000); // a dozen program starts on a busy machine
+    const [one, other] = await Promise.all([generateSelfSignedCertificate(['localhost']), generateSelfSignedCertificate(['localhost'])]);
+    await writeFile(join(dir, 'cert.pem'), one.cert);
+    await writeFile(join(dir, 'other-key.pem'), other.key);
+    await writeFile(join(dir, 'not-pem.txt'), 'hello\n');
+    const busy = createServer().listen(0, '127.0.0.1');
+    await once(busy, 'listening');
+    const busyPort = String((busy.address() as { port: number }).port);
+    try {
+      for (const [env, variable, problem] of [
+        [{ FUOTA_DATA_DIR: '/proc/1/nope' }, 'FUOTA_DATA_DIR', /cannot create \/proc\/1\/nope/],
+        [{ FUOTA_DATA_DIR: join(dir, 'not-pem.txt') }, 'FUOTA_DATA_DIR', /is a file, not a directory/],
+        [{ FUOTA_DATA_DIR: '/proc/self' }, 'FUOTA_DATA_DIR', /cannot be written/],
+        [{ FUOTA_TLS_CERT: join(dir, 'missing.pem'), FUOTA_TLS_KEY: join(dir, 'other-key.pem') }, 'FUOTA_TLS_CERT', /cannot read .*missing\.pem \(ENOENT\)/],
+        [{ FUOTA_TLS_CERT: join(dir, 'not-pem.txt'), FUOTA_TLS_KEY: join(dir, 'other-key.pem') }, 'FUOTA_TLS_CERT', /does not hold a PEM certificate/],
+        [{ FUOTA_TLS_CERT: join(dir, 'cert.pem'), FUOTA_TLS_KEY: join(dir, 'not-pem.txt') }, 'FUOTA_TLS_KEY', /does not hold a PEM private key/],
+        [{ FUOTA_TLS_CERT: join(dir, 'cert.pem'), FUOTA_TLS_KEY: join(dir, 'other-key.pem') }, 'FUOTA_TLS_KEY', /is not the key of the certificate/],
+        [{ FUOTA_TLS_CLIENT_CA: join(dir, 'missing.pem') }, 'FUOTA_TLS_CLIENT_CA', /cannot read/],
+        [{ FUOTA_TLS_CLIENT_CA: join(dir, 'not-pem.txt') }, 'FUOTA_TLS_CLIENT_CA', /does not hold a PEM certificate/],
+        [{ FUOTA_HOST: 'no-such-host.invalid' }, 'FUOTA_HOST', /cannot resolve "no-such-host\.invalid"/],
+        [{ FUOTA_HOST: '192.0.2.1' }, 'FUOTA_HOST', /is not an address of this machine/],
+        [{ FUOTA_PORT: busyPort }, 'FUOTA_PORT', /is already in use/],
+      ] as const) {
+        // A generous mocha timeout is the only clock here: /proc/1/nope once never ended.
+        const { code, output } = await runProgram({ ...base(), FUOTA_PASSWORD: 'pw', ...env }, ['serve']);
+        expect(code, output).to.equal(2);
+        expect(output.trim().split('\n'), output).to.have.length(1);
+        expect(output).to.match(new RegExp(`^fuota: configuration error: ${variable}: `)).and.match(problem);
+      }
+    } finally {
+      busy.close();
     }
   });
 
@@ -167,7 +252,7 @@ describe('e2e: the started program', () => {
     try {
       const second = await runProgram(base(), ['serve']);
       expect(second.code).to.equal(1);
-      expect(second.output).to.match(/in use by another fuota process \(pid \d+\)/);
+      expect(second.output).to.match(/in use by another fuota process \(host \S+, pid \d+, since /);
     } finally {
       await first.stop();
     }

@@ -12,9 +12,13 @@ export interface StartedProgram {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts `node dist/src/app/main.js <args>` and waits until it says where it listens. */
-export async function startProgram(env: Record<string, string>, args: string[] = ['serve']): Promise<StartedProgram> {
-  const child = spawn(process.execPath, [MAIN, ...args], {
+/**
+ * Starts `node dist/src/app/main.js <args>` and waits until it says where it listens; `wrapper`
+ * (e.g. `unshare --pid ...`) is a command the program is started under.
+ */
+export async function startProgram(env: Record<string, string>, args: string[] = ['serve'], wrapper: string[] = []): Promise<StartedProgram> {
+  const [command, ...before] = [...wrapper, process.execPath];
+  const child = spawn(command!, [...before, MAIN, ...args], {
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
@@ -55,9 +59,10 @@ export async function startProgram(env: Record<string, string>, args: string[] =
 }
 
 /** Runs the program to completion (for one-shot commands such as import-seed). */
-export function runProgram(env: Record<string, string>, args: string[]): Promise<{ code: number | null; output: string }> {
+export function runProgram(env: Record<string, string>, args: string[], wrapper: string[] = []): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env } });
+    const [command, ...before] = [...wrapper, process.execPath];
+    const child = spawn(command!, [...before, MAIN, ...args], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env } });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

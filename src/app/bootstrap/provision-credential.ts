@@ -9,11 +9,13 @@ export interface ProvisionedCredential {
   readonly source: 'environment' | 'stored' | 'generated';
   /** Set only when a password was generated just now: the one time it can be shown. */
   readonly generatedPassword?: string;
+  /** The user name the stored credential had before FUOTA_USERNAME changed it. */
+  readonly renamedFrom?: string;
 }
 
 /**
  * The shared (seed-compatible, operator) credential: the one from the environment when given; otherwise the one generated earlier (only its
- * hash is on disk); otherwise a new random password, stored hashed and returned to be shown once.
+ * hash is on disk), under the current FUOTA_USERNAME; otherwise a new random password, stored hashed and returned to be shown once.
  */
 export async function provisionCredential(config: Config, credentialFile: string): Promise<ProvisionedCredential | undefined> {
   if (config.password !== undefined) {
@@ -22,8 +24,14 @@ export async function provisionCredential(config: Config, credentialFile: string
   // With both roles given their own credentials, no all-powerful shared one is made up.
   if (config.deviceCredential !== undefined && config.operatorCredential !== undefined) return undefined;
   const stored = await readCredentialFile(credentialFile);
-  if (stored !== undefined && stored.username === config.username) {
-    return { secret: { kind: 'hashed', username: stored.username, passwordHash: stored.passwordHash }, source: 'stored' };
+  if (stored !== undefined) {
+    const secret = { kind: 'hashed', username: config.username, passwordHash: stored.passwordHash } as const;
+    if (stored.username === config.username) return { secret, source: 'stored' };
+    // FUOTA_USERNAME changed: the operator renamed the login. The password they were shown once
+    // (and may have built into devices) stays valid under the new name; replacing it would lock
+    // everyone out with no way back but the new password in the log.
+    await writeCredentialFile(credentialFile, { ...stored, username: config.username });
+    return { secret, source: 'stored', renamedFrom: stored.username };
   }
   const password = randomBytes(18).toString('base64url');
   const passwordHash = await hashPassword(password);

@@ -5,6 +5,7 @@ import { SqlJsDeviceAppRepository } from '../../adapters/outbound/sqljs/sqljs-de
 import type { Logger } from '../../ports/logger.port.js';
 import { DataDirLock } from '../bootstrap/data-dir-lock.js';
 import { openDiskStorage } from '../bootstrap/storage.js';
+import { stopOnLostLock } from './stop-on-lost-lock.js';
 import { dataLayout } from '../config/data-layout.js';
 import { loadConfig } from '../config/load-config.js';
 import { ImportSeedVolume, SeedImportRefused } from '../use-cases/import-seed-volume.js';
@@ -24,7 +25,7 @@ export async function importSeedCommand(
   if (!existsSync(seedDatabase)) throw new Error(`${source} holds no devices.db: it is not a seed data volume`);
   const seedDevices = await SqlJsDeviceAppRepository.openReadOnly(seedDatabase);
   const seedFiles = await FileSystemBlobStore.openExisting(source);
-  const lock = await DataDirLock.acquire(config.dataDir);
+  const lock = await DataDirLock.acquire(config.dataDir, { onLost: stopOnLostLock, logger });
   try {
     const storage = await openDiskStorage(dataLayout(config.dataDir), logger);
     try {

@@ -8,6 +8,7 @@ import { DataDirLock } from '../bootstrap/data-dir-lock.js';
 import { provisionCredential } from '../bootstrap/provision-credential.js';
 import { provisionTls } from '../bootstrap/provision-tls.js';
 import { openDiskStorage } from '../bootstrap/storage.js';
+import { stopOnLostLock } from './stop-on-lost-lock.js';
 import { dataLayout } from '../config/data-layout.js';
 import { loadConfig } from '../config/load-config.js';
 import { FuotaServer } from '../fuota-server.js';
@@ -17,7 +18,7 @@ import type { Logger } from '../../ports/logger.port.js';
 export async function serveCommand(env: NodeJS.ProcessEnv, logger: Logger): Promise<number> {
   const config = loadConfig(env);
   const layout = dataLayout(config.dataDir);
-  const lock = await DataDirLock.acquire(config.dataDir);
+  const lock = await DataDirLock.acquire(config.dataDir, { onLost: stopOnLostLock, logger });
   try {
     const tls = await provisionTls(config, layout);
     const credential = await provisionCredential(config, layout.credentialFile);
@@ -28,15 +29,22 @@ export async function serveCommand(env: NodeJS.ProcessEnv, logger: Logger): Prom
       authenticator: new RoleAuthenticator(credentials(config, credential)),
       tls,
       logger,
+    }).catch(async (error: unknown) => {
+      await storage.close();
+      throw error;
     });
     logger.info('data dir', { path: config.dataDir });
     logger.info('TLS certificate', { path: tls.certFile, source: tls.source });
+    if (config.tlsClientCaFile !== undefined) logger.info('client certificates accepted', { ca: config.tlsClientCaFile });
     if (tls.uncovered.length > 0) {
       logger.warn('the generated certificate does not cover some FUOTA_TLS_HOSTNAMES; move the tls directory away to generate a new one', {
         names: tls.uncovered.join(','),
       });
     }
-    if (credential !== undefined) logger.info('credential', { username: config.username, role: 'operator', source: credential.source });
+    if (credential !== undefined) {
+      const renamed = credential.renamedFrom === undefined ? {} : { renamedFrom: credential.renamedFrom };
+      logger.info('credential', { username: config.username, role: 'operator', source: credential.source, ...renamed });
+    }
     if (config.operatorCredential !== undefined) logger.info('credential', { username: config.operatorCredential.username, role: 'operator', source: 'environment' });
     if (config.deviceCredential !== undefined) logger.info('credential', { username: config.deviceCredential.username, role: 'device', source: 'environment' });
     if (credential?.generatedPassword !== undefined) {

@@ -98,13 +98,6 @@ export async function ensureDevCertificate(
   return { ...material, created: true, uncovered: [] };
 }
 
-/** Reads an operator's PEM pair (any key type openssl makes, e.g. the seed's RSA pair). */
-export async function readTlsFiles(certFile: string, keyFile: string): Promise<TlsMaterial> {
-  const pair = await readPair(certFile, keyFile);
-  if (pair === undefined) throw new Error(`${certFile} or ${keyFile} does not exist`);
-  return pair;
-}
-
 async function readPair(certFile: string, keyFile: string): Promise<TlsMaterial | undefined> {
   try {
     return { cert: await readFile(certFile, 'utf8'), key: await readFile(keyFile, 'utf8') };

@@ -1,0 +1,158 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdir, mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { DataDirInUse, DataDirLock } from '../../../src/app/bootstrap/data-dir-lock.js';
+import type { LockOwner } from '../../../src/app/bootstrap/lock-owner.js';
+import { currentOwner, processStartTime } from '../../../src/app/bootstrap/lock-owner.js';
+import { ConfigError } from '../../../src/app/config/config-error.js';
+import { RecordingLogger } from '../../support/test-server.js';
+
+// The shortest lease proper-lockfile allows: a stale lock is still judged by its mtime, which the
+// tests forge, so nothing here waits on the clock except the one "wait until stale" case.
+const SHORT = { staleMs: 4_000, heartbeatMs: 1_000 };
+const never = () => {
+  throw new Error('the lock was reported lost');
+};
+
+describe('DataDirLock', () => {
+  let dir: string;
+  const held: DataDirLock[] = [];
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'fuota-lock-'));
+  });
+  afterEach(async () => {
+    await Promise.all(held.splice(0).map((lock) => lock.release()));
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function acquire(options: { logger?: RecordingLogger; onLost?: (error: Error) => void } = {}): Promise<DataDirLock> {
+    const lock = await DataDirLock.acquire(dir, { ...SHORT, onLost: options.onLost ?? never, ...(options.logger ? { logger: options.logger } : {}) });
+    held.push(lock);
+    return lock;
+  }
+
+  /** A lock as another process would have left it: its owner record, and a heartbeat `ageMs` old. */
+  async function forgeLock(owner: Partial<LockOwner>, ageMs: number): Promise<void> {
+    const record = { ...(await currentOwner()), token: 'forged', since: 'earlier', ...owner };
+    await mkdir(join(dir, '.lock'));
+    await writeFile(join(dir, '.lock', 'owner.json'), JSON.stringify(record));
+    const mtime = new Date(Date.now() - ageMs);
+    await utimes(join(dir, '.lock'), mtime, mtime);
+  }
+
+  const ownerToken = async () => (JSON.parse(await readFile(join(dir, '.lock', 'owner.json'), 'utf8')) as LockOwner).token;
+
+  it('refuses a second holder while the first holds it, and can be taken again once released', async () => {
+    const first = await acquire();
+    const refused = await acquire().catch((error: unknown) => error);
+    expect(refused).to.be.instanceOf(DataDirInUse);
+    expect((refused as Error).message).to.match(new RegExp(`in use by another fuota process \\(host \\S+, pid ${process.pid}, `));
+    await first.release();
+    await stat(join(dir, '.lock')).then(() => expect.fail('the lock is still there'), () => undefined);
+    await acquire();
+  });
+
+  it('takes over at once a lock whose owner, in our namespace, no longer runs (SIGKILLed)', async () => {
+    const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)']);
+    await once(child, 'spawn');
+    const startTime = await processStartTime(child.pid!);
+    child.kill('SIGKILL');
+    await once(child, 'exit');
+    await forgeLock({ pid: child.pid!, startTime }, 0);
+    const logger = new RecordingLogger();
+    await acquire({ logger });
+    expect(await ownerToken()).to.not.equal('forged');
+    expect(logger.lines.join('\n')).to.include('its owner no longer runs').and.not.include('waiting');
+  });
+
+  it('takes over a lock naming a live process that is not its owner (a reused pid: another start time)', async () => {
+    await forgeLock({ pid: process.ppid, startTime: '1' }, 0);
+    await acquire();
+    expect(await ownerToken()).to.not.equal('forged');
+  });
+
+  it('refuses a lock whose owner process, in our namespace, still runs', async () => {
+    const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)']);
+    try {
+      await once(child, 'spawn');
+      // Its heartbeat long stopped: the live owner still wins, as it can be seen to run.
+      await forgeLock({ pid: child.pid!, startTime: await processStartTime(child.pid!) }, 60_000);
+      const refused = await acquire().catch((error: unknown) => error);
+      expect(refused).to.be.instanceOf(DataDirInUse);
+      expect((refused as Error).message).to.include(`pid ${child.pid}`);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  it('refuses at once a lock held elsewhere (another host or PID namespace) whose heartbeat is fresh', async () => {
+    for (const elsewhere of [{ host: 'other-host', pid: 1 }, { pidNamespace: 'pid:[1]', pid: 1 }]) {
+      await forgeLock(elsewhere, 0);
+      const refused = await acquire().catch((error: unknown) => error);
+      expect(refused).to.be.instanceOf(DataDirInUse);
+      expect((refused as Error).message).to.include(`(host ${elsewhere.host ?? (await currentOwner()).host}, pid 1, `);
+      expect(await ownerToken()).to.equal('forged');
+      await rm(join(dir, '.lock'), { recursive: true });
+    }
+  });
+
+  it('takes over a lock held elsewhere once its heartbeat is older than the stale time, at once', async () => {
+    await forgeLock({ host: 'other-host' }, SHORT.staleMs + 1_000);
+    const logger = new RecordingLogger();
+    await acquire({ logger });
+    expect(await ownerToken()).to.not.equal('forged');
+    expect(logger.lines.join('\n')).to.include('took over').and.not.include('waiting');
+  });
+
+  it('waits, saying so, for a lock held elsewhere whose heartbeat stopped, and takes it only when stale', async () => {
+    await forgeLock({ host: 'other-host' }, SHORT.heartbeatMs * 3 + 500);
+    const logger = new RecordingLogger();
+    await acquire({ logger });
+    expect(await ownerToken()).to.not.equal('forged');
+    const lines = logger.lines.join('\n');
+    expect(lines).to.match(/waiting until it is stale[^\n]*"owner":"host other-host, pid \d+/);
+    expect(lines.indexOf('waiting')).to.be.below(lines.indexOf('took over'));
+    expect(lines).to.match(/took over[^\n]*its heartbeat stopped/);
+  });
+
+  it('reports a lock taken by another process as lost, and does not remove that process\'s lock on release', async () => {
+    let lost: (error: Error) => void = () => {};
+    const reported = new Promise<Error>((resolve) => (lost = resolve));
+    const lock = await acquire({ onLost: (error) => lost(error) });
+    // Another process decided it was abandoned and took it over.
+    await rm(join(dir, '.lock'), { recursive: true });
+    await forgeLock({ host: 'other-host' }, 0);
+    expect((await reported).message).to.match(/^lost the lock on .*another process may be using it$/);
+    await lock.release();
+    expect(await ownerToken()).to.equal('forged');
+  });
+
+  it('never removes a lock on release that is no longer its own, even before the loss is noticed', async () => {
+    const lock = await DataDirLock.acquire(dir, { staleMs: 60_000, heartbeatMs: 30_000, onLost: () => {} });
+    await writeFile(join(dir, '.lock', 'owner.json'), JSON.stringify({ ...(await currentOwner()), token: 'forged' }));
+    await lock.release();
+    expect(await ownerToken()).to.equal('forged');
+  });
+
+  it('replaces the pid file an earlier version called .lock', async () => {
+    await writeFile(join(dir, '.lock'), '1\n');
+    await acquire();
+    expect((await stat(join(dir, '.lock'))).isDirectory()).to.equal(true);
+  });
+
+  it('says in one line which FUOTA_DATA_DIR problem stops it: a file, a path it cannot create (ending, not looping)', async () => {
+    await writeFile(join(dir, 'file'), 'x');
+    for (const [path, problem] of [
+      [join(dir, 'file'), /is a file, not a directory/],
+      [join(dir, 'file', 'below'), /a part of the path is a file/],
+      ['/proc/1/nope', /cannot create \/proc\/1\/nope/],
+    ] as const) {
+      const error = await DataDirLock.acquire(path, { onLost: never }).catch((caught: unknown) => caught);
+      expect(error).to.be.instanceOf(ConfigError);
+      expect((error as ConfigError).message).to.match(/^FUOTA_DATA_DIR: /).and.match(problem);
+    }
+  });
+});
