@@ -1,34 +1,23 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { FileSystemBlobStore } from '../../src/adapters/outbound/filesystem/filesystem-blob-store.js';
+import type { SmallDisk } from '../support/small-disk.js';
+import { mountSmallDisk } from '../support/small-disk.js';
 import { chunks, p, readAll } from './blob-store.contract.js';
-
-const run = promisify(execFile);
 
 /** The real store on a real 1 MiB tmpfs: the kernel's own short writes and ENOSPC, no injection. */
 describe('FileSystemBlobStore on a full 1 MiB tmpfs (needs mount; skipped where not permitted)', () => {
-  let mountPoint = '';
-  let mounted = false;
+  let disk: SmallDisk | undefined;
   before(async function () {
-    mountPoint = await mkdtemp(join(tmpdir(), 'fuota-tmpfs-'));
-    try {
-      await run('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mountPoint]);
-      mounted = true;
-    } catch (error) {
-      console.warn(`      (skipped: cannot mount a tmpfs here: ${(error as Error).message.split('\n')[0]})`);
-      this.skip();
-    }
+    disk = await mountSmallDisk(this, 1024 * 1024);
   });
   after(async () => {
-    if (mounted) await run('umount', [mountPoint]);
-    await rm(mountPoint, { recursive: true, force: true });
+    await disk?.unmount();
   });
 
   it('fails an upload bigger than the free space with storage-full, keeps the previous version, leaves no temporary', async () => {
+    const mountPoint = disk?.dir ?? '';
     const store = await FileSystemBlobStore.open(join(mountPoint, 'files'));
     const previous = Buffer.alloc(175_856, 0x11);
     await store.put(p('fw/app.bin'), chunks(previous), { maxBytes: 4 << 20 });

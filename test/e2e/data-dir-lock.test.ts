@@ -1,23 +1,11 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { HttpsTestClient } from '../support/https-client.js';
+import { OWN_PID_NAMESPACE, pidNamespacesWork } from '../support/pid-namespace.js';
 import type { StartedProgram } from '../support/started-program.js';
 import { runProgram, startProgram } from '../support/started-program.js';
-
-/** A new PID namespace (and /proc) per program, as each container has: the program is pid 1 there. */
-const OWN_PID_NAMESPACE = ['unshare', '--pid', '--fork', '--mount-proc', '--kill-child'];
-
-function pidNamespacesWork(): boolean {
-  try {
-    execFileSync(OWN_PID_NAMESPACE[0]!, [...OWN_PID_NAMESPACE.slice(1), 'true'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** The pid, in our namespace, of the program that `unshare` started (its only child). */
 async function programInside(program: StartedProgram): Promise<number> {

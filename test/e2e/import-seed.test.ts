@@ -1,4 +1,4 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,18 +8,9 @@ import { HttpsTestClient } from '../support/https-client.js';
 import { runProgram, startProgram } from '../support/started-program.js';
 import { findLog } from '../support/log-records.js';
 import { requireTool } from '../support/tools.js';
+import { OWN_PID_NAMESPACE, pidNamespacesWork } from '../support/pid-namespace.js';
 
 const run = promisify(execFile);
-
-/** Whether programs can be started in a PID namespace of their own here (root and util-linux). */
-function pidNamespacesWork(): boolean {
-  try {
-    execFileSync('unshare', ['--pid', '--fork', '--mount-proc', 'true'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** The seed server's own statements: its DDL, and its inserts as it wrote them. */
 const SEED_SQL = (rows: Array<[string, string, string]>) =>
@@ -124,7 +115,7 @@ describe('e2e: importing a seed data volume', function () {
       const cert = await readFile(join(dir, 'data', 'tls', 'cert.pem'), 'utf8');
       const client = new HttpsTestClient(`https://localhost:${program.port}`, cert, { username: 'u', password: 'p' });
       expect((await client.put('/devices/kept', '"kept","2","x.bin"', 'text/csv')).status).to.equal(200);
-      const wrappers = [[], ...(pidNamespacesWork() ? [['unshare', '--pid', '--fork', '--mount-proc', '--kill-child']] : [])];
+      const wrappers = [[], ...(pidNamespacesWork() ? [OWN_PID_NAMESPACE] : [])];
       for (const wrapper of wrappers) {
         const attempt = await runProgram(env(), ['import-seed', join(dir, 'seed')], wrapper);
         expect(attempt.code, attempt.output).to.equal(1);

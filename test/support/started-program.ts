@@ -58,7 +58,11 @@ export async function startProgram(env: Record<string, string>, args: string[] =
   };
 }
 
-/** Runs the program to completion (for one-shot commands such as import-seed). */
+/**
+ * Runs the program to completion (for one-shot commands such as import-seed, or a server expected
+ * to refuse to start). One still running after 20 s is killed, so that a server that wrongly
+ * started fails its test instead of keeping the test run alive.
+ */
 export function runProgram(env: Record<string, string>, args: string[], wrapper: string[] = []): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
     const [command, ...before] = [...wrapper, process.execPath];
@@ -66,6 +70,13 @@ export function runProgram(env: Record<string, string>, args: string[], wrapper:
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('exit', (code) => resolve({ code, output }));
+    const timer = setTimeout(() => {
+      output += '\n(killed: still running after 20 s)';
+      child.kill('SIGKILL');
+    }, 20_000);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
   });
 }
