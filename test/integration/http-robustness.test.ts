@@ -2,7 +2,7 @@ import { connect as connectTcp } from 'node:net';
 import { expect } from 'chai';
 import { basicHeader, openRawTls, readResponse } from '../support/raw-tls.js';
 import type { RunningTestServer } from '../support/test-server.js';
-import { startTestServer, TEST_CREDENTIAL, testCertificate } from '../support/test-server.js';
+import { startTestServer, TEST_CREDENTIAL, TEST_DEVICE_CREDENTIAL, testCertificate } from '../support/test-server.js';
 
 const AUTH = basicHeader(TEST_CREDENTIAL.username, TEST_CREDENTIAL.password);
 
@@ -141,5 +141,23 @@ describe('HTTP robustness (design.md section 4)', () => {
     }
     const listing = t.logger.lines.find((entry) => entry.includes('"path":"/files/fw.bin"') && entry.includes('"method":"GET"'));
     expect(listing).to.match(/"bytes":2048/);
+  });
+  it('names the credential (its user name, never its secret) and how it authenticated in the log line', async () => {
+    const provisioned = await t.client.send('/api/v1/devices/dev1/credentials', { method: 'POST' });
+    const own = { username: 'dev1', password: (JSON.parse(provisioned.text) as { password: string }).password };
+    const requests = [
+      ['cred-fast', '/devices/dev1?app_ver=1.0', TEST_DEVICE_CREDENTIAL, { user: 'fleet-device', auth: 'credential' }],
+      ['cred-own', '/files/fw.bin', own, { user: 'dev1', auth: 'device-credential' }],
+      ['cred-koa', '/devices', TEST_CREDENTIAL, { user: 'operator', auth: 'credential' }],
+      ['cred-wrong', '/devices/dev1?app_ver=1.0', { username: 'old-fleet', password: 'hunter3-secret' }, { user: 'old-fleet', auth: 'refused' }],
+      ['cred-none', '/devices', null, { user: '', auth: 'refused' }],
+    ] as const;
+    for (const [id, path, auth, expected] of requests) {
+      await t.client.get(path, { auth, headers: { 'X-Request-Id': id } });
+      const line = t.logger.lines.find((entry) => entry.startsWith('info request ') && entry.includes(`"reqId":"${id}"`)) ?? '';
+      expect(JSON.parse(line.slice('info request '.length)), id).to.include(expected);
+    }
+    const all = t.logger.lines.join('\n');
+    for (const secret of [own.password, TEST_DEVICE_CREDENTIAL.password, 'hunter3-secret']) expect(all).to.not.include(secret);
   });
 });

@@ -13,12 +13,20 @@ export interface FinishedRequest {
   readonly ms: number;
   readonly remote: string | undefined;
   readonly requestId: string;
+  /** The user name the request's credential gave (never its secret), when it gave one. */
+  readonly user?: string | undefined;
+  /** How it authenticated (`credential`, `device-credential`, `certificate`) or `refused`. */
+  readonly auth?: string | undefined;
   readonly aborted: boolean;
 }
 
+// A user name is logged as given, up to this length (a header may be kilobytes long).
+const USER_CHARS = 128;
+
 /**
  * The one record of a finished request: its log line (method, path, status, bytes of body sent,
- * milliseconds, client address, request id; never a header or the query) and its metrics. Both
+ * milliseconds, client address, request id, the credential's user name and kind; never a
+ * secret, a header or the query) and its metrics. Both
  * the Koa request logger and the device-check fast path report through here, so the two always
  * say the same.
  */
@@ -32,6 +40,7 @@ export function recordFinishedRequest(logger: Logger, metrics: HttpMetrics, requ
     ms: request.ms.toFixed(1),
     remote: request.remote,
     reqId: request.requestId,
+    ...(request.auth === undefined ? {} : { user: request.user?.slice(0, USER_CHARS), auth: request.auth }),
     ...(request.aborted ? { outcome: 'aborted' } : {}),
   });
 }

@@ -6,6 +6,7 @@ import { recordFinishedRequest } from '../finished-request.js';
 import type { HttpMetrics } from '../http-metrics.js';
 import { UNMATCHED_ROUTE } from '../http-metrics.js';
 import { requestIdFor } from '../request-id.js';
+import { credentialOf } from './basic-auth.js';
 
 /**
  * Gives each request its id (`X-Request-Id`) and records it once its answer is finished or the
@@ -34,6 +35,8 @@ export function requestLogger(logger: Logger, metrics: HttpMetrics): Middleware 
         ms: performance.now() - started,
         remote,
         requestId,
+        user: credentialOf(ctx)?.user,
+        auth: credentialOf(ctx)?.auth,
         aborted: outcome === 'aborted',
       });
     };
