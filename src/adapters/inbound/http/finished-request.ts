@@ -1,6 +1,12 @@
 import type { Logger } from '../../../ports/logger.port.js';
 import type { HttpMetrics } from './http-metrics.js';
 
+/**
+ * The status recorded for a request whose client went away before any answer was sent (nginx's
+ * "client closed request"): nothing was answered, so Koa's default 404 would be a lie.
+ */
+export const CLIENT_CLOSED_REQUEST = 499;
+
 /** What is known of a request once its answer is done (or the client went away). */
 export interface FinishedRequest {
   readonly method: string;
