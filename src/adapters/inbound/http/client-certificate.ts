@@ -29,7 +29,8 @@ function verifyErrorText(code: string): string {
 export function certificateOutcome(req: IncomingMessage): CertificateOutcome {
   const socket = req.socket as Partial<TLSSocket>;
   if (typeof socket.getPeerCertificate !== 'function') return { kind: 'none' };
-  if (socket.authorized !== true && socket.authorizationError === undefined) return { kind: 'none' };
+  // Not authorized and no verification error: no certificate was asked for (no client CA).
+  if (socket.authorized !== true && (socket.authorizationError ?? undefined) === undefined) return { kind: 'none' };
   const peer = socket.getPeerCertificate();
   // A client that sent no certificate gets an empty object (and, asked for one, an error).
   if (peer === null || peer.subject === undefined) return { kind: 'none' };
