@@ -9,6 +9,8 @@ export type CertificateOutcome =
   | { readonly kind: 'none' }
   | { readonly kind: 'refused'; readonly reason: string; readonly commonName: string };
 
+const SHOWN_CN_CHARS = 128;
+
 // OpenSSL's verification errors an operator can act on, in words; any other is named by its code.
 const VERIFY_ERRORS: Readonly<Record<string, string>> = {
   CERT_HAS_EXPIRED: 'the client certificate has expired',
@@ -35,7 +37,8 @@ export function certificateOutcome(req: IncomingMessage): CertificateOutcome {
   // A client that sent no certificate gets an empty object (and, asked for one, an error).
   if (peer === null || peer.subject === undefined) return { kind: 'none' };
   const commonName: unknown = peer.subject.CN;
-  const shown = typeof commonName === 'string' ? commonName : JSON.stringify(commonName ?? null);
+  // Shown in the answer and the log: bounded, whatever the certificate holds.
+  const shown = (typeof commonName === 'string' ? commonName : JSON.stringify(commonName ?? null)).slice(0, SHOWN_CN_CHARS);
   if (socket.authorized !== true) {
     return { kind: 'refused', reason: verifyErrorText(String(socket.authorizationError)), commonName: shown };
   }
