@@ -113,6 +113,41 @@ describe('e2e: per-device credentials and client certificates, as the README sho
     expect((await shell(list)).status).to.equal(403);
   });
 
+  it('says why a client certificate is refused, in the 403 and in a warning in the log', async () => {
+    /** A certificate from the server's CA (ca.pem) for `subject`, valid for `days` (negative: expired). */
+    const issue = async (name: string, subject: string, days: number, ca = 'ca') => {
+      await run('bash', ['-c', [
+        `openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj '${subject}' -addext extendedKeyUsage=clientAuth -keyout ${name}.key -out ${name}.csr`,
+        `openssl x509 -req -in ${name}.csr -CA ${ca}.pem -CAkey ${ca}.key -CAcreateserial -copy_extensions copy -days ${days} -out ${name}.pem`,
+      ].join(' && ')], { cwd: dir });
+      return `curl --cacert <ca_cert_pem_file_path> --cert ${name}.pem --key ${name}.key 'https://<server_fqdn>:<server_port>/devices/${DEVICE}?app_ver=1.0'`;
+    };
+    await run('bash', ['-c', "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 -subj '/CN=other CA' -keyout other-ca.key -out other-ca.pem"], { cwd: dir });
+    const cases = [
+      [await issue('expired', `/CN=${DEVICE}`, -1), 'the client certificate has expired'],
+      [await issue('bad-cn', '/CN=not a device id', 30), 'the client certificate\'s CN not a device id is not a valid device id'],
+      [await issue('stranger', `/CN=${DEVICE}`, 30, 'other-ca'), 'the client certificate is not issued by the CA of FUOTA_TLS_CLIENT_CA'],
+    ] as const;
+    const warningsBefore = program.output().split('\n').filter((line) => line.includes('client certificate refused')).length;
+    for (const [command, reason] of cases) {
+      const refused = await shell(command);
+      expect(refused.status, reason).to.equal(403);
+      const body = JSON.parse(refused.body) as { code: string; detail: string };
+      expect(body.code).to.equal('unauthenticated');
+      expect(body.detail).to.include(reason);
+    }
+    const refusals = () => program.output().split('\n').filter((line) => line.includes('client certificate refused')).slice(warningsBefore);
+    // The log is written in batches: wait for the lines (the count is what is checked, not the time).
+    for (let i = 0; i < 100 && refusals().length < 3; i += 1) await new Promise((resolve) => setTimeout(resolve, 50));
+    const warnings = refusals();
+    expect(warnings).to.have.length(3);
+    for (const [i, [, reason]] of cases.entries()) {
+      const warning = JSON.parse(warnings[i] ?? '{}') as Record<string, unknown>;
+      expect(warning.level).to.equal(40); // pino's warn
+      expect(String(warning.reason)).to.include(reason);
+    }
+  });
+
   it('rotates and revokes: the old secret stops working at once, a revoked device is refused', async () => {
     const rotated = await shell(README_DEVICE_CREDENTIAL_CURL.provision, { device_id: DEVICE });
     const fresh = (JSON.parse(rotated.body) as { password: string }).password;

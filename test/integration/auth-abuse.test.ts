@@ -1,8 +1,12 @@
 import { expect } from 'chai';
+import { buildEspImage } from '../support/esp-image-builder.js';
 import type { RunningTestServer } from '../support/test-server.js';
-import { startTestServer, TEST_CREDENTIAL } from '../support/test-server.js';
+import { startTestServer, TEST_CREDENTIAL, TEST_DEVICE_CREDENTIAL } from '../support/test-server.js';
 
-/** Failed authentications are counted per client address; past the limit, 429 with Retry-After. */
+/**
+ * Failed authentications are counted per client address and user name, with a ceiling per
+ * address across user names; past either, 429 with Retry-After.
+ */
 describe('HTTP: failed-authentication limit', () => {
   let t: RunningTestServer;
   before(async () => {
@@ -11,7 +15,7 @@ describe('HTTP: failed-authentication limit', () => {
   });
   after(() => t.stop());
 
-  it('refuses an address that keeps failing, even with the right credential, while others are served', async () => {
+  it('refuses a user name that keeps failing from an address, even with the right password, while others are served', async () => {
     const attacker = { localAddress: '127.0.0.2' };
     for (let i = 0; i < 5; i += 1) {
       const res = await t.client.get('/devices', { ...attacker, auth: { username: TEST_CREDENTIAL.username, password: `guess-${i}` } });
@@ -23,8 +27,51 @@ describe('HTTP: failed-authentication limit', () => {
       expect(Number(refused.headers['retry-after'])).to.be.within(1, 30);
       expect(JSON.parse(refused.text)).to.include({ status: 429, code: 'too-many-failed-authentications' });
     }
+    // The fast path (a device check) refuses that pair too.
+    expect((await t.client.get('/devices/d1?app_ver=2', { ...attacker, auth: TEST_CREDENTIAL })).status).to.equal(429);
     const other = await t.client.get('/devices/d1?app_ver=2');
     expect(other.status).to.equal(204);
     expect((await t.client.get('/devices', { localAddress: '127.0.0.3' })).status).to.equal(200);
+  });
+
+  it('refuses every request from an address that tries many user names, past the ceiling per address', async () => {
+    const sprayer = { localAddress: '127.0.0.4' };
+    const statuses: number[] = [];
+    for (let i = 0; i < 60; i += 1) {
+      statuses.push((await t.client.get('/devices', { ...sprayer, auth: { username: `user-${i}`, password: 'x' } })).status);
+    }
+    // 5 × 10 failures, then the whole address is refused, whatever user name it tries next.
+    expect(statuses.slice(0, 50).every((status) => status === 403), statuses.join(' ')).to.equal(true);
+    expect(statuses.slice(50).every((status) => status === 429), statuses.join(' ')).to.equal(true);
+    const refused = await t.client.get('/devices/d1?app_ver=2', { ...sprayer, auth: TEST_DEVICE_CREDENTIAL });
+    expect(refused.status).to.equal(429);
+    expect(JSON.parse(refused.text)).to.include({ code: 'too-many-failed-authentications' });
+  });
+});
+
+describe('HTTP: one misconfigured device behind a NAT does not lock out the others', () => {
+  let t: RunningTestServer;
+  let secret = '';
+  const nat = { localAddress: '127.0.0.5' };
+  before(async () => {
+    t = await startTestServer(); // the default limit: 20 failures per user name and minute
+    await t.client.put('/files/fw.bin', buildEspImage({ version: '2.0' }), 'application/octet-stream');
+    await t.client.put('/devices/d1', '"d1","1.0","fw.bin"', 'text/csv');
+    await t.client.put('/devices/lamp-1', '"lamp-1","1.0","fw.bin"', 'text/csv');
+    secret = (JSON.parse((await t.client.send('/api/v1/devices/lamp-1/credentials', { method: 'POST' })).text) as { password: string }).password;
+  });
+  after(() => t.stop());
+
+  it('keeps serving the shared device credential and a device\'s own credential from the same address', async () => {
+    const misconfigured = { ...nat, auth: { username: 'old-fleet', password: 'old secret' } };
+    const statuses: number[] = [];
+    for (let i = 0; i < 25; i += 1) statuses.push((await t.client.get('/devices/d1?app_ver=1.0', misconfigured)).status);
+    expect(statuses.filter((status) => status === 403)).to.have.length(20);
+    expect(statuses.slice(20)).to.deep.equal([429, 429, 429, 429, 429]);
+    const shared = await t.client.get('/devices/d1?app_ver=1.0', { ...nat, auth: TEST_DEVICE_CREDENTIAL });
+    expect([shared.status, shared.text]).to.deep.equal([200, 'fw.bin']);
+    expect((await t.client.get('/files/fw.bin', { ...nat, auth: TEST_DEVICE_CREDENTIAL })).status).to.equal(200);
+    expect((await t.client.get('/devices/lamp-1?app_ver=3.0', { ...nat, auth: { username: 'lamp-1', password: secret } })).status).to.equal(204);
+    expect((await t.client.get('/devices', { ...nat })).status, 'the operator too').to.equal(200);
   });
 });

@@ -41,6 +41,7 @@ describe('HTTP: firmware-aware uploads', () => {
 
   const refusals: Array<[string, () => Buffer, string]> = [
     ['a text file', () => Buffer.from('#!/bin/sh\necho not firmware\n'), 'bad-magic'],
+    ['a few bytes of text, too short for an image header', () => Buffer.from('hello\n'), 'bad-magic'],
     ['a pre-encrypted image', () => Buffer.concat([Buffer.from([0xcf, 0xb6, 0x88, 0x07]), Buffer.alloc(1000)]), 'pre-encrypted-image'],
     ['an unknown chip', () => { const b = buildEspImage(); b.writeUInt16LE(0x99, 12); return b; }, 'unknown-chip'],
     ['a truncated image', () => image.subarray(0, 1000), 'truncated'],
@@ -62,6 +63,28 @@ describe('HTTP: firmware-aware uploads', () => {
       expect((await t.client.get(`/files/refused-${reason}.bin`)).status).to.equal(404);
     });
   }
+
+  it('refuses a multipart form upload (curl -F) with 415 and how to send the raw file, whatever ?validate says', async () => {
+    const boundary = '------------------------d74496d66958873e';
+    const form = Buffer.concat([
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="v3.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`),
+      image,
+      Buffer.from(`\r\n--${boundary}--\r\n`),
+    ]);
+    for (const path of ['/files/lamp/v3.bin', '/files/lamp/v3.bin?validate=false']) {
+      const res = await t.client.put(path, form, `multipart/form-data; boundary=${boundary}`);
+      expect(res.status, path).to.equal(415);
+      const body = JSON.parse(res.text) as { code: string; detail: string };
+      expect(body.code).to.equal('unsupported-media-type');
+      expect(body.detail).to.include('--data-binary @<file>').and.include('-T <file>');
+    }
+    expect((await t.client.get('/files/lamp/v3.bin')).status).to.equal(404);
+    // The same envelope sent as raw bytes is no image either, and says so with the same hint.
+    const raw = await t.client.put('/files/lamp/v3.bin', form, BIN);
+    expect(raw.status).to.equal(422);
+    expect(JSON.parse(raw.text)).to.include({ reason: 'bad-magic' });
+    expect((JSON.parse(raw.text) as { detail: string }).detail).to.include('multipart form (curl -F)');
+  });
 
   it('stores any bytes with ?validate=false, for operators who serve other binaries', async () => {
     const res = await t.client.put('/files/other/model.tflite?validate=false', 'TFL3 model bytes', BIN);

@@ -1,9 +1,13 @@
 import { connect as connectTcp } from 'node:net';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { basicHeader, openRawTls, readResponse } from '../support/raw-tls.js';
 import type { RunningTestServer } from '../support/test-server.js';
-import { startTestServer, TEST_CREDENTIAL, testCertificate } from '../support/test-server.js';
+import { requireTool } from '../support/tools.js';
+import { startTestServer, TEST_CREDENTIAL, TEST_DEVICE_CREDENTIAL, testCertificate } from '../support/test-server.js';
 
+const run = promisify(execFile);
 const AUTH = basicHeader(TEST_CREDENTIAL.username, TEST_CREDENTIAL.password);
 
 /** The rules of design.md section 4, shown over raw TLS where a friendly client would hide them. */
@@ -127,6 +131,11 @@ describe('HTTP robustness (design.md section 4)', () => {
     const socket = await openRawTls(port(), ca);
     socket.write('THIS IS NOT HTTP\r\n\r\n');
     expect(await readResponse(socket)).to.match(/^HTTP\/1\.1 400 /);
+    // With a body behind it, the answer still arrives before the connection is cut.
+    const withBody = await openRawTls(port(), ca);
+    withBody.on('error', () => {});
+    withBody.write(`_ /devices HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1000\r\n\r\n${'x'.repeat(1000)}`);
+    expect(await readResponse(withBody)).to.match(/^HTTP\/1\.1 400 /);
   });
 
   it('logs one line per request with method, path without query, status, bytes and ms, and never a credential', async () => {
@@ -141,5 +150,45 @@ describe('HTTP robustness (design.md section 4)', () => {
     }
     const listing = t.logger.lines.find((entry) => entry.includes('"path":"/files/fw.bin"') && entry.includes('"method":"GET"'));
     expect(listing).to.match(/"bytes":2048/);
+  });
+  it('names the credential (its user name, never its secret) and how it authenticated in the log line', async () => {
+    const provisioned = await t.client.send('/api/v1/devices/dev1/credentials', { method: 'POST' });
+    const own = { username: 'dev1', password: (JSON.parse(provisioned.text) as { password: string }).password };
+    const requests = [
+      ['cred-fast', '/devices/dev1?app_ver=1.0', TEST_DEVICE_CREDENTIAL, { user: 'fleet-device', auth: 'credential' }],
+      ['cred-own', '/files/fw.bin', own, { user: 'dev1', auth: 'device-credential' }],
+      ['cred-koa', '/devices', TEST_CREDENTIAL, { user: 'operator', auth: 'credential' }],
+      ['cred-wrong', '/devices/dev1?app_ver=1.0', { username: 'old-fleet', password: 'hunter3-secret' }, { user: 'old-fleet', auth: 'refused' }],
+      ['cred-none', '/devices', null, { user: '', auth: 'refused' }],
+    ] as const;
+    for (const [id, path, auth, expected] of requests) {
+      await t.client.get(path, { auth, headers: { 'X-Request-Id': id } });
+      const line = t.logger.lines.find((entry) => entry.startsWith('info request ') && entry.includes(`"reqId":"${id}"`)) ?? '';
+      expect(JSON.parse(line.slice('info request '.length)), id).to.include(expected);
+    }
+    const all = t.logger.lines.join('\n');
+    for (const secret of [own.password, TEST_DEVICE_CREDENTIAL.password, 'hunter3-secret']) expect(all).to.not.include(secret);
+  });
+  it('answers plain HTTP sent to the HTTPS port with a plain-text 400 saying to use https://, then still speaks TLS', async () => {
+    for (const request of ['GET /devices/dev1?app_ver=1.0 HTTP/1.1\r\nHost: localhost\r\n\r\n', `PUT /files/x.bin HTTP/1.1\r\nContent-Length: 70000\r\n\r\n${'x'.repeat(70_000)}`]) {
+      const socket = connectTcp(port(), '127.0.0.1');
+      socket.write(request);
+      const answer = await new Promise<string>((resolve, reject) => {
+        let text = '';
+        socket.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
+        socket.on('close', () => resolve(text));
+        socket.on('error', reject);
+      });
+      expect(answer).to.match(/^HTTP\/1\.1 400 Bad Request\r\n/);
+      expect(answer).to.match(/\r\nContent-Type: text\/plain; charset=utf-8\r\n/);
+      expect(answer.slice(answer.indexOf('\r\n\r\n') + 4)).to.equal('This port speaks HTTPS only: send the request to https:// instead of http://.\n');
+    }
+    expect((await t.client.get('/devices/dev1?app_ver=1.0')).status).to.equal(200);
+  });
+
+  it('answers curl http:// on the HTTPS port with that 400', async function () {
+    requireTool(this, 'curl', 'curl');
+    const { stdout } = await run('curl', ['--silent', '--include', `http://127.0.0.1:${port()}/devices/dev1?app_ver=1.0`], { encoding: 'utf8' });
+    expect(stdout).to.match(/^HTTP\/1\.1 400 Bad Request\r\n/).and.include('send the request to https://');
   });
 });

@@ -1,50 +1,57 @@
+import { FailureWindow } from './failure-window.js';
+
+/** Why a request is refused before its credential is even looked at. */
+export interface AuthRefusal {
+  /** Whole seconds until the refused party may try again (at least 1). */
+  readonly retryAfter: number;
+  /** `user`: this user name from this address; `address`: everything from this address. */
+  readonly scope: 'user' | 'address';
+}
+
 /**
- * Counts failed authentications per client address. Past `limit` failures within a minute the
- * address is refused outright (the caller answers 429) for `cooldownSeconds`, whatever it sends,
- * so that guessing the credential gets nowhere; other addresses are not affected.
+ * How many more failures one address may have, across user names, than one user name from it:
+ * many devices share an address behind a NAT, and several may be misconfigured at once.
+ */
+export const ADDRESS_CEILING_FACTOR = 10;
+// A user name is part of a key: bounded, so that long names cannot make the keys large.
+const USER_KEY_CHARS = 128;
+const MAX_TRACKED = 100_000;
+
+/**
+ * Counts failed authentications per client address and user name. Past `limit` failures within a
+ * minute that pair is refused outright (the caller answers 429) for `cooldownSeconds`, whatever
+ * it sends (so that guessing one password gets nowhere), while other user names from the same
+ * address (the other devices behind a NAT) are served. Past `limit` × ADDRESS_CEILING_FACTOR
+ * failures from one address, across user names, the whole address is refused: trying many user
+ * names is bounded too. A request without a user name (no credential, a client certificate) is
+ * counted under its certificate's CN or the empty name.
  */
 export class AuthFailureLimiter {
-  private readonly failures = new Map<string, number[]>();
-  private readonly blockedUntil = new Map<string, number>();
-  private static readonly WINDOW_MS = 60_000;
-  private static readonly MAX_TRACKED = 100_000;
+  private readonly pairs: FailureWindow;
+  private readonly addresses: FailureWindow;
 
-  constructor(
-    private readonly limit: number,
-    private readonly cooldownSeconds: number,
-    private readonly now: () => number = Date.now,
-  ) {}
-
-  /** Seconds until `address` may try again, or 0 when it may now. */
-  retryAfter(address: string): number {
-    const until = this.blockedUntil.get(address);
-    if (until === undefined) return 0;
-    const remaining = until - this.now();
-    if (remaining <= 0) {
-      this.blockedUntil.delete(address);
-      return 0;
-    }
-    return Math.ceil(remaining / 1000);
+  constructor(limit: number, cooldownSeconds: number, now: () => number = Date.now) {
+    this.pairs = new FailureWindow(limit, cooldownSeconds * 1000, now, MAX_TRACKED);
+    this.addresses = new FailureWindow(limit * ADDRESS_CEILING_FACTOR, cooldownSeconds * 1000, now, MAX_TRACKED);
   }
 
-  recordFailure(address: string): void {
-    const now = this.now();
-    const recent = (this.failures.get(address) ?? []).filter((at) => now - at < AuthFailureLimiter.WINDOW_MS);
-    recent.push(now);
-    if (recent.length >= this.limit) {
-      this.blockedUntil.set(address, now + this.cooldownSeconds * 1000);
-      this.failures.delete(address);
-    } else {
-      this.failures.set(address, recent);
-    }
-    if (this.failures.size > AuthFailureLimiter.MAX_TRACKED) this.prune(now);
+  /**
+   * The refusal for a request from `address` offering `user`, or undefined when it may try.
+   * `user` is asked only when some pair is blocked: the hot path is spared decoding it.
+   */
+  refusal(address: string, user: () => string): AuthRefusal | undefined {
+    const wholeAddress = this.addresses.quiet ? 0 : this.addresses.blockedFor(address);
+    if (wholeAddress > 0) return { retryAfter: Math.ceil(wholeAddress / 1000), scope: 'address' };
+    const pair = this.pairs.quiet ? 0 : this.pairs.blockedFor(pairKey(address, user()));
+    return pair > 0 ? { retryAfter: Math.ceil(pair / 1000), scope: 'user' } : undefined;
   }
 
-  /** Forgets addresses with no recent failure, so that a scan of many addresses cannot fill memory. */
-  private prune(now: number): void {
-    for (const [address, times] of this.failures) {
-      if (times.every((at) => now - at >= AuthFailureLimiter.WINDOW_MS)) this.failures.delete(address);
-    }
-    for (const [address, until] of this.blockedUntil) if (until <= now) this.blockedUntil.delete(address);
+  recordFailure(address: string, user: string): void {
+    this.pairs.record(pairKey(address, user));
+    this.addresses.record(address);
   }
+}
+
+function pairKey(address: string, user: string): string {
+  return `${address}\n${user.slice(0, USER_KEY_CHARS)}`;
 }

@@ -92,6 +92,12 @@ export class EspImageParser {
   finish(): EspImageInfo {
     const stage = this.stage;
     if (stage.kind === 'signature-padding' && this.offset === this.imageEnd) return this.result(false);
+    // Too short for a header, and its first byte already not an image's (plain or pre-encrypted):
+    // not a cut-short image but no image at all, as a longer file starting so is told.
+    const first = this.buffer[0];
+    if (stage.kind === 'header' && first !== undefined && first !== 0xe9 && first !== (ENCRYPTED_MAGIC & 0xff)) {
+      throw badMagic(Uint8Array.from(this.buffer));
+    }
     if (stage.kind !== 'done') {
       throw new ImageRejected('truncated', `the file ends at byte ${this.offset}, inside the ${describe(stage)}`);
     }
@@ -195,7 +201,7 @@ export class EspImageParser {
       throw new ImageRejected('pre-encrypted-image', 'this is a pre-encrypted image (esp_encrypted_img); upload the plain application image');
     }
     if (bytes[0] !== 0xe9) {
-      throw new ImageRejected('bad-magic', `not an ESP-IDF application image: the first byte is 0x${hex(bytes.subarray(0, 1))}, not 0xe9`);
+      throw badMagic(bytes);
     }
     const segmentCount = bytes[1] ?? 0;
     if (segmentCount < 1 || segmentCount > 16) {
@@ -346,6 +352,16 @@ function cString(bytes: Uint8Array, at: number, size: number, field: string): st
   const end = raw.indexOf(0);
   if (end < 0) throw new ImageRejected('string-not-terminated', `the app descriptor's ${field} is not NUL-terminated`);
   return new TextDecoder().decode(raw.subarray(0, end));
+}
+
+/**
+ * Bytes that do not start as an image. A multipart form (what `curl -F` sends) starts with its
+ * boundary's `--`: the person who sent it is told how to send the file itself.
+ */
+function badMagic(bytes: Uint8Array): ImageRejected {
+  const form = bytes[0] === 0x2d && bytes[1] === 0x2d;
+  const hint = form ? '; this looks like a multipart form (curl -F): send the file itself, with curl --data-binary @<file> or -T <file>' : '';
+  return new ImageRejected('bad-magic', `not an ESP-IDF application image: the first byte is 0x${hex(bytes.subarray(0, 1))}, not 0xe9${hint}`);
 }
 
 function describe(stage: Stage): string {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { IncomingMessage } from 'node:http';
-import { isLastRequest } from '../../../src/adapters/inbound/http/request-principal.js';
+import { claimedUser, isLastRequest } from '../../../src/adapters/inbound/http/request-principal.js';
 
 describe('isLastRequest', () => {
   const request = (version: '1.0' | '1.1', connection?: string) =>
@@ -20,5 +20,18 @@ describe('isLastRequest', () => {
     expect(isLastRequest(request('1.0', 'close'))).to.equal(true);
     expect(isLastRequest(request('1.0', 'Keep-Alive'))).to.equal(false);
     expect(isLastRequest(request('1.0', 'keep-alive-please'))).to.equal(true);
+  });
+});
+
+describe('claimedUser', () => {
+  it('is the Basic user name, or the device id a MAC-address device credential splits at its last colon', () => {
+    expect(claimedUser({ username: 'fleet', password: 'secret' })).to.equal('fleet');
+    // `24:0A:C4:00:01:02:<secret>` splits at its first colon as Basic: the device is the MAC address.
+    expect(claimedUser({ username: '24', password: '0A:C4:00:01:02:abcdef' })).to.equal('24:0A:C4:00:01:02');
+  });
+
+  it('never takes a piece of a password for a user name', () => {
+    expect(claimedUser({ username: 'operator', password: 'pa:ss:word' })).to.equal('operator');
+    expect(claimedUser({ username: 'op', password: 'cd:ef:01:23:45:secret' })).to.equal('op');
   });
 });

@@ -82,6 +82,8 @@ describe('EspImageParser', () => {
     const cases: Array<[string, () => Uint8Array, string]> = [
       ['an empty file', () => new Uint8Array(0), 'truncated'],
       ['a zip file', () => Buffer.from('PK\x03\x04 not firmware at all, just a zip header and some text'), 'bad-magic'],
+      ['a few bytes of text, too short for a header', () => Buffer.from('hello\n'), 'bad-magic'],
+      ['a multipart form', () => Buffer.from('--------------------------d74496d66958873e\r\nContent-Disposition: form-data; name="file"\r\n\r\n'), 'bad-magic'],
       ['an ARM vector table', () => Buffer.concat([Buffer.from([0x00, 0x80, 0x00, 0x20, 0x41, 0x01, 0x00, 0x08]), Buffer.alloc(200)]), 'bad-magic'],
       ['a pre-encrypted image', () => Buffer.concat([Buffer.from([0xcf, 0xb6, 0x88, 0x07]), Buffer.alloc(600)]), 'pre-encrypted-image'],
       ['zero segments', () => Object.assign(base(), { 1: 0 }), 'bad-segment-count'],
@@ -104,6 +106,14 @@ describe('EspImageParser', () => {
         expect(rejection(make())).to.equal(reason);
       });
     }
+
+    it('tells a multipart form upload (curl -F) to send the raw file, long or short', () => {
+      const form = '--------------------------d74496d66958873e\r\nContent-Disposition: form-data; name="file"; filename="fw.bin"\r\n\r\n';
+      for (const body of [Buffer.from(form.slice(0, 20)), Buffer.concat([Buffer.from(form), buildEspImage()])]) {
+        expect(() => parse(body)).to.throw(ImageRejected, /^not an ESP-IDF application image: the first byte is 0x2d, not 0xe9; this looks like a multipart form \(curl -F\): send the file itself, with curl --data-binary @<file> or -T <file>$/);
+      }
+      expect(() => parse(Buffer.from('PK\x03\x04 and more bytes than a header'))).to.throw(ImageRejected, /^not an ESP-IDF application image: the first byte is 0x50, not 0xe9$/);
+    });
   });
 
   describe('properties', () => {

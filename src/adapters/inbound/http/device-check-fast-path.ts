@@ -22,8 +22,8 @@ const CHECK_URL = /^\/devices\/([^/?#]+)\?([^#]*)$/;
  */
 export function deviceCheckFastPath({ useCases, authenticator, authFailures, logger, metrics }: KoaAppDependencies): FastPath {
   async function answered(req: IncomingMessage, res: ServerResponse, match: RegExpExecArray, started: number): Promise<boolean> {
-    const principal = await fastPathPrincipal(req, authenticator, authFailures);
-    if (principal === undefined) return false;
+    const credential = await fastPathPrincipal(req, authenticator, authFailures);
+    if (credential === undefined) return false;
     // The domain's predicates are the very rules of the schemas (same patterns): a value they
     // refuse goes to Koa, whose schemas answer the 400, and the zod call is spared on the hot path.
     let deviceId, running;
@@ -36,7 +36,7 @@ export function deviceCheckFastPath({ useCases, authenticator, authFailures, log
       return false;
     }
     if (!isDeviceId(deviceId) || !isAppVersion(running)) return false;
-    const check = await useCases.checkForUpdate.execute(deviceId, running, principal.deviceId);
+    const check = await useCases.checkForUpdate.execute(deviceId, running, credential.principal.deviceId);
     // A client gone meanwhile is Koa's to record (as aborted).
     if (res.destroyed || (check.decision.kind !== 'update-available' && check.decision.kind !== 'no-update')) return false;
     const answer = deviceCheckAnswer(check, deviceId);
@@ -48,6 +48,7 @@ export function deviceCheckFastPath({ useCases, authenticator, authFailures, log
       status: answer.status,
       requestId,
       started,
+      credential,
       bytes: () => answer.bodyBytes,
     });
     res.writeHead(answer.status, flatHeaders(answer.headers, requestId));

@@ -2,11 +2,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { AuthFailureLimiter } from '../../../app/auth/auth-failure-limiter.js';
 import type { Authenticator } from '../../../app/auth/authenticator.js';
-import type { Principal } from '../../../app/auth/principal.js';
 import type { Logger } from '../../../ports/logger.port.js';
 import { recordFinishedRequest } from './finished-request.js';
 import type { HttpMetrics } from './http-metrics.js';
-import { requestPrincipal } from './request-principal.js';
+import type { AuthenticatedOutcome } from './request-principal.js';
+import { offeredUser, requestPrincipal } from './request-principal.js';
 import { mayHaveUnreadBody } from './unread-body.js';
 
 /**
@@ -28,10 +28,10 @@ export async function fastPathPrincipal(
   req: IncomingMessage,
   authenticator: Authenticator,
   authFailures: AuthFailureLimiter,
-): Promise<Principal | undefined> {
-  if (mayHaveUnreadBody(req) || authFailures.retryAfter(req.socket.remoteAddress ?? '') > 0) return undefined;
+): Promise<AuthenticatedOutcome | undefined> {
+  if (mayHaveUnreadBody(req) || authFailures.refusal(req.socket.remoteAddress ?? '', () => offeredUser(req)) !== undefined) return undefined;
   const outcome = await requestPrincipal(req, authenticator);
-  return outcome.kind === 'authenticated' ? outcome.principal : undefined;
+  return outcome.kind === 'authenticated' ? outcome : undefined;
 }
 
 /** A request a fast path answers, as the log and the metrics will record it. */
@@ -41,6 +41,8 @@ export interface FastPathRequest {
   readonly status: number;
   readonly requestId: string;
   readonly started: number;
+  /** Who authenticated it, and how (for the log line). */
+  readonly credential: AuthenticatedOutcome;
   /** The bytes of body sent, asked once the answer is done. */
   readonly bytes: () => number;
 }
@@ -62,6 +64,8 @@ export function recordWhenClosed(res: ServerResponse, logger: Logger, metrics: H
       ms: performance.now() - request.started,
       remote,
       requestId: request.requestId,
+      user: request.credential.user,
+      auth: request.credential.method,
       aborted: !res.writableFinished,
     }),
   );

@@ -33,9 +33,9 @@ function headerText(req: IncomingMessage, name: string): string | undefined {
 export function fileDownloadFastPath({ useCases, authenticator, authFailures, logger, metrics }: KoaAppDependencies): FastPath {
   const chunks = new ChunkPool();
   async function answered(req: IncomingMessage, res: ServerResponse, path: string, started: number): Promise<boolean> {
-    const principal = await fastPathPrincipal(req, authenticator, authFailures);
-    if (principal === undefined || !isUpdateFilePath(path)) return false;
-    const opened = await useCases.openUpdateFile.execute(path, principal.deviceId);
+    const credential = await fastPathPrincipal(req, authenticator, authFailures);
+    if (credential === undefined || !isUpdateFilePath(path)) return false;
+    const opened = await useCases.openUpdateFile.execute(path, credential.principal.deviceId);
     const answer = downloadAnswer(opened, {
       ifNoneMatch: headerText(req, 'if-none-match'),
       ifRange: headerText(req, 'if-range'),
@@ -57,6 +57,7 @@ export function fileDownloadFastPath({ useCases, authenticator, authFailures, lo
       status: answer.status,
       requestId,
       started,
+      credential,
       bytes: () => sending.bytesSent,
     });
     return true;

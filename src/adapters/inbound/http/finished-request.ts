@@ -1,6 +1,12 @@
 import type { Logger } from '../../../ports/logger.port.js';
 import type { HttpMetrics } from './http-metrics.js';
 
+/**
+ * The status recorded for a request whose client went away before any answer was sent (nginx's
+ * "client closed request"): nothing was answered, so Koa's default 404 would be a lie.
+ */
+export const CLIENT_CLOSED_REQUEST = 499;
+
 /** What is known of a request once its answer is done (or the client went away). */
 export interface FinishedRequest {
   readonly method: string;
@@ -13,12 +19,20 @@ export interface FinishedRequest {
   readonly ms: number;
   readonly remote: string | undefined;
   readonly requestId: string;
+  /** The user name the request's credential gave (never its secret), when it gave one. */
+  readonly user?: string | undefined;
+  /** How it authenticated (`credential`, `device-credential`, `certificate`) or `refused`. */
+  readonly auth?: string | undefined;
   readonly aborted: boolean;
 }
 
+// A user name is logged as given, up to this length (a header may be kilobytes long).
+const USER_CHARS = 128;
+
 /**
  * The one record of a finished request: its log line (method, path, status, bytes of body sent,
- * milliseconds, client address, request id; never a header or the query) and its metrics. Both
+ * milliseconds, client address, request id, the credential's user name and kind; never a
+ * secret, a header or the query) and its metrics. Both
  * the Koa request logger and the device-check fast path report through here, so the two always
  * say the same.
  */
@@ -32,6 +46,7 @@ export function recordFinishedRequest(logger: Logger, metrics: HttpMetrics, requ
     ms: request.ms.toFixed(1),
     remote: request.remote,
     reqId: request.requestId,
+    ...(request.auth === undefined ? {} : { user: request.user?.slice(0, USER_CHARS), auth: request.auth }),
     ...(request.aborted ? { outcome: 'aborted' } : {}),
   });
 }

@@ -3,6 +3,8 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import type { Server } from 'node:https';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { answerClientError } from './client-error-answer.js';
+import { refusePlainHttp } from './plain-http-refusal.js';
 
 export interface HttpsServerOptions {
   readonly host: string;
@@ -52,6 +54,8 @@ export class HttpsServer {
       if (!(declared > options.maxUploadBytes)) res.writeContinue();
       handle(req, res);
     });
+    refusePlainHttp(this.server, TLS_HANDSHAKE_TIMEOUT_MS);
+    this.server.on('clientError', answerClientError);
     // A failed handshake (a scanner, a client that does not trust the certificate) concerns
     // only that client.
     this.server.on('tlsClientError', () => {});

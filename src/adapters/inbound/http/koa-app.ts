@@ -52,7 +52,7 @@ export function createKoaApp({ useCases, authenticator, authFailures, logger, me
   app.use(requestLogger(logger, metrics));
   app.use(errorResponder(logger));
   app.use(healthEndpoint(useCases.checkHealth));
-  app.use(basicAuth(authenticator, authFailures));
+  app.use(basicAuth(authenticator, authFailures, logger));
   app.use(unmatchedRoutes());
   app.use(router.routes());
   app.use(router.allowedMethods());

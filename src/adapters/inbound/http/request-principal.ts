@@ -1,8 +1,7 @@
 import type { IncomingMessage } from 'node:http';
-import type { TLSSocket } from 'node:tls';
 import type { Authenticator } from '../../../app/auth/authenticator.js';
 import type { Principal } from '../../../app/auth/principal.js';
-import { isDeviceId } from '../../../domain/device-id.js';
+import { certificateOutcome } from './client-certificate.js';
 
 /** `user:password` from an `Authorization: Basic ...` header, or undefined when it is not one. */
 export function parseBasicCredentials(header: string | undefined): { username: string; password: string } | undefined {
@@ -14,21 +13,50 @@ export function parseBasicCredentials(header: string | undefined): { username: s
   return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 
-/**
- * The device named by a client certificate that the TLS layer verified against
- * FUOTA_TLS_CLIENT_CA: its subject's one CN, when that is a valid device id. Without a client CA
- * the server asks for no certificate, so no socket is ever `authorized`.
- */
-export function certificateDevice(req: IncomingMessage): Principal | undefined {
-  const socket = req.socket as Partial<TLSSocket>;
-  if (socket.authorized !== true || typeof socket.getPeerCertificate !== 'function') return undefined;
-  const commonName: unknown = socket.getPeerCertificate().subject?.CN;
-  return typeof commonName === 'string' && isDeviceId(commonName) ? { role: 'device', deviceId: commonName } : undefined;
+/** How a request authenticated, for the log: a configured credential, a device's own, a certificate. */
+export type AuthMethod = 'credential' | 'device-credential' | 'certificate';
+
+/** A request that authenticated: its principal, the user name it gave and how. */
+export interface AuthenticatedOutcome {
+  readonly kind: 'authenticated';
+  readonly principal: Principal;
+  readonly user: string;
+  readonly method: AuthMethod;
 }
 
 export type PrincipalOutcome =
-  | { readonly kind: 'authenticated'; readonly principal: Principal }
-  | { readonly kind: 'missing' | 'wrong' };
+  | AuthenticatedOutcome
+  | { readonly kind: 'missing' | 'wrong' }
+  | { readonly kind: 'certificate-refused'; readonly reason: string; readonly commonName: string };
+
+/**
+ * The user name a request offers, for counting its failures: the Basic user name, or else the
+ * client certificate's CN, or else the empty name.
+ */
+export function offeredUser(req: IncomingMessage): string {
+  const header = req.headers.authorization;
+  if (header !== undefined) {
+    const offered = parseBasicCredentials(header);
+    return offered === undefined ? '' : claimedUser(offered);
+  }
+  const certificate = certificateOutcome(req);
+  return certificate.kind === 'none' ? '' : certificate.kind === 'refused' ? certificate.commonName : certificate.user;
+}
+
+// A MAC address, the usual device id with colons.
+const MAC_ADDRESS = /^[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}$/;
+
+/**
+ * Whom a Basic pair claims to be. Basic splits at the first colon, but a device's own credential
+ * is `<device id>:<secret>` and its id may be a MAC address with colons: a pair that is a MAC
+ * address before its last colon claims that device. Nothing else is taken from past the first
+ * colon, so no piece of a password ever becomes a user name (which is logged).
+ */
+export function claimedUser(offered: { readonly username: string; readonly password: string }): string {
+  const pair = `${offered.username}:${offered.password}`;
+  const prefix = pair.slice(0, pair.lastIndexOf(':'));
+  return MAC_ADDRESS.test(prefix) ? prefix : offered.username;
+}
 
 /**
  * Who sent `req`: Basic credentials when given (they decide, right or wrong), otherwise a
@@ -37,8 +65,15 @@ export type PrincipalOutcome =
 export async function requestPrincipal(req: IncomingMessage, authenticator: Authenticator): Promise<PrincipalOutcome> {
   const header = req.headers.authorization;
   if (header === undefined) {
-    const device = certificateDevice(req);
-    return device === undefined ? { kind: 'missing' } : { kind: 'authenticated', principal: device };
+    const certificate = certificateOutcome(req);
+    switch (certificate.kind) {
+      case 'none':
+        return { kind: 'missing' };
+      case 'refused':
+        return { kind: 'certificate-refused', reason: certificate.reason, commonName: certificate.commonName };
+      case 'authenticated':
+        return { kind: 'authenticated', principal: certificate.principal, user: certificate.user, method: 'certificate' };
+    }
   }
   const remembered = rememberedOutcome(req.socket, header);
   if (remembered !== undefined) return remembered;
@@ -46,7 +81,8 @@ export async function requestPrincipal(req: IncomingMessage, authenticator: Auth
   if (offered === undefined) return { kind: 'missing' };
   const principal = await authenticator.authenticate(offered.username, offered.password);
   if (principal === undefined) return { kind: 'wrong' };
-  const outcome: PrincipalOutcome = { kind: 'authenticated', principal };
+  const method = principal.deviceId === undefined ? 'credential' : 'device-credential';
+  const outcome: PrincipalOutcome = { kind: 'authenticated', principal, user: principal.deviceId ?? offered.username, method };
   if (!isLastRequest(req)) remember(req.socket, header, outcome);
   return outcome;
 }

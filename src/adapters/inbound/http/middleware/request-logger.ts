@@ -2,10 +2,11 @@ import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
 import type { Middleware } from 'koa';
 import type { Logger } from '../../../../ports/logger.port.js';
-import { recordFinishedRequest } from '../finished-request.js';
+import { CLIENT_CLOSED_REQUEST, recordFinishedRequest } from '../finished-request.js';
 import type { HttpMetrics } from '../http-metrics.js';
 import { UNMATCHED_ROUTE } from '../http-metrics.js';
 import { requestIdFor } from '../request-id.js';
+import { credentialOf } from './basic-auth.js';
 
 /**
  * Gives each request its id (`X-Request-Id`) and records it once its answer is finished or the
@@ -29,11 +30,13 @@ export function requestLogger(logger: Logger, metrics: HttpMetrics): Middleware 
         method: ctx.method,
         path: ctx.path,
         route: typeof route === 'string' ? route : UNMATCHED_ROUTE,
-        status: ctx.status,
+        status: outcome === 'aborted' && !res.headersSent ? CLIENT_CLOSED_REQUEST : ctx.status,
         bytes: ctx.method === 'HEAD' ? 0 : streamed > 0 || length === undefined ? streamed : length,
         ms: performance.now() - started,
         remote,
         requestId,
+        user: credentialOf(ctx)?.user,
+        auth: credentialOf(ctx)?.auth,
         aborted: outcome === 'aborted',
       });
     };

@@ -119,6 +119,7 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
       400: { description: 'Malformed path, or the upload ended early.' },
       409: { description: 'The path collides with a directory or a file in the store.' },
       413: { description: 'Larger than FUOTA_MAX_UPLOAD_BYTES.' },
+      415: { description: 'A multipart form (curl -F): the body must be the file itself.' },
       422: { description: 'Not a valid ESP-IDF application image; reason says why.' },
       507: { description: 'The disk (or a quota) filled up; nothing was stored, the previous version stays.' },
     },

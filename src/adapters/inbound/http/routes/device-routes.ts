@@ -1,6 +1,6 @@
 import type Router from '@koa/router';
 import { koaBody } from 'koa-body';
-import type { Context } from 'koa';
+import type { Context, Middleware } from 'koa';
 import { deviceIdParam } from '../edge-validation.js';
 import { DomainError } from '../../../../domain/domain-error.js';
 import { appVersionFromQuery } from '../app-version-query.js';
@@ -11,12 +11,41 @@ import type { HttpMetrics } from '../http-metrics.js';
 import type { HttpUseCases } from '../use-cases.js';
 
 const RECORD_LIMIT = '16kb';
+const RECORD_LIMIT_TEXT = '16 KiB';
 // The seed's curl sends text/csv; `curl --data` without a header sends the form type.
 const RECORD_TYPES = ['text/*', 'application/x-www-form-urlencoded', 'application/octet-stream'];
 
 /** Bare `text/csv`: Koa's `ctx.type` would add `; charset=utf-8`, which the seed never sent. */
 function setCsv(ctx: Context): void {
   ctx.set('Content-Type', 'text/csv');
+}
+
+/**
+ * koa-body refuses a body with HTTP errors of its own (413 past the limit, 415 for a content
+ * encoding it does not know) and lets zlib's errors through for a compressed body that is not:
+ * they become the domain's codes, so that one kind of problem has one code on every route
+ * (`payload-too-large` like an upload's) and bad input never looks like a server fault (500).
+ */
+function withDomainErrors(parse: Middleware): Middleware {
+  return async (ctx, next) => {
+    let parsed = false;
+    try {
+      await parse(ctx, async () => {
+        parsed = true;
+      });
+    } catch (error) {
+      const status = (error as { status?: unknown }).status;
+      if (status === 413) throw new DomainError('payload-too-large', `a device record is at most ${RECORD_LIMIT_TEXT}`);
+      if (status === 415) throw new DomainError('unsupported-media-type', (error as Error).message);
+      // A body that its Content-Encoding (gzip, deflate, br) cannot undo fails in zlib.
+      const code = (error as { code?: unknown }).code;
+      if (typeof code === 'string' && code.startsWith('Z_')) {
+        throw new DomainError('invalid-record', `the body is not valid ${ctx.get('Content-Encoding')} data`);
+      }
+      throw error;
+    }
+    if (parsed) await next();
+  };
 }
 
 export function deviceRoutes(router: Router, useCases: HttpUseCases, metrics: HttpMetrics): void {
@@ -38,14 +67,16 @@ export function deviceRoutes(router: Router, useCases: HttpUseCases, metrics: Ht
   router.put(
     '/devices/:id',
     operatorOnly(),
-    koaBody({
-      text: true,
-      json: false,
-      urlencoded: false,
-      multipart: false,
-      textTypes: RECORD_TYPES,
-      textLimit: RECORD_LIMIT,
-    }),
+    withDomainErrors(
+      koaBody({
+        text: true,
+        json: false,
+        urlencoded: false,
+        multipart: false,
+        textTypes: RECORD_TYPES,
+        textLimit: RECORD_LIMIT,
+      }),
+    ),
     async (ctx) => {
       const deviceId = deviceIdParam(ctx);
       const body: unknown = ctx.request.body;

@@ -34,6 +34,19 @@ function validationChoice(ctx: Context): boolean | undefined {
   return value === undefined ? undefined : validated(validateFlagSchema, value, 'invalid-record');
 }
 
+/**
+ * A multipart form (`curl -F`) wraps the file in its boundaries and headers: stored as it is, the
+ * envelope would be served to devices, so it is refused whatever `validate` says.
+ */
+function refuseForm(ctx: Context): void {
+  if (typeof ctx.is('multipart/*') === 'string') {
+    throw new DomainError(
+      'unsupported-media-type',
+      'the body must be the raw file, not a multipart form (curl -F): send it with curl --data-binary @<file> or -T <file>',
+    );
+  }
+}
+
 export function fileRoutes(router: Router, useCases: HttpUseCases, metrics: HttpMetrics): void {
   // GET and HEAD (which the router routes here): whole files, single ranges, conditional requests.
   // A successful GET is mostly sent by the download fast path, with the same downloadAnswer.
@@ -66,6 +79,7 @@ export function fileRoutes(router: Router, useCases: HttpUseCases, metrics: Http
 
   router.put('/files/*path', operatorOnly(), async (ctx) => {
     const path = filePath(ctx);
+    refuseForm(ctx);
     const validate = validationChoice(ctx);
     checkDeclaredLength(ctx, useCases.uploadUpdateFile.maxBytes);
     try {
