@@ -1,20 +1,19 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { webcrypto } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:https';
 import type { Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as x509 from '@peculiar/x509';
 import { expect } from 'chai';
 import { buildEspImage } from '../support/esp-image-builder.js';
+import type { CliBench } from '../support/cli-bench.js';
+import { CLI, startCliBench } from '../support/cli-bench.js';
 import type { RunningTestServer } from '../support/test-server.js';
-import { startTestServer, testCertificate, TEST_CREDENTIAL } from '../support/test-server.js';
+import { testCertificate, TEST_CREDENTIAL } from '../support/test-server.js';
 import { requireTool } from '../support/tools.js';
 
-const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -57,42 +56,19 @@ async function tlsOnlyServer(material: { cert: string; key: string }): Promise<{
 
 /** The operator friction of the `fuota` command, each case as a child process against a server. */
 describe('e2e: the fuota CLI says what to do', () => {
+  let bench: CliBench;
   let t: RunningTestServer;
   let dir: string;
   let env: Record<string, string>;
   const image = buildEspImage({ version: 'v2.0.0', projectName: 'lamp', chip: 'esp32' });
 
   before(async () => {
-    t = await startTestServer();
-    dir = await mkdtemp(join(tmpdir(), 'fuota-cli-friction-'));
-    await writeFile(join(dir, 'ca.pem'), (await testCertificate()).cert);
-    await writeFile(join(dir, 'lamp.bin'), image);
-    env = {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      FUOTA_URL: `https://localhost:${t.server.address.port}`,
-      FUOTA_USERNAME: TEST_CREDENTIAL.username,
-      FUOTA_PASSWORD: TEST_CREDENTIAL.password,
-      FUOTA_CA_CERT: join(dir, 'ca.pem'),
-    };
+    bench = await startCliBench({ 'lamp.bin': image });
+    ({ t, dir, env } = bench);
   });
-  after(async () => {
-    await t.stop();
-    await rm(dir, { recursive: true, force: true });
-  });
+  after(() => bench.stop());
 
-  /** Runs `fuota <args>` with `env` changed by `changes` (undefined removes a variable). */
-  function fuota(args: string[], changes: Record<string, string | undefined> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-    const childEnv: Record<string, string> = { ...env };
-    for (const [name, value] of Object.entries(changes)) {
-      if (value === undefined) delete childEnv[name];
-      else childEnv[name] = value;
-    }
-    return new Promise((resolve) => {
-      execFile(process.execPath, [CLI, ...args], { cwd: dir, env: childEnv }, (error, stdout, stderr) => {
-        resolve({ code: error === null ? 0 : Number((error as { code?: number }).code ?? 1), stdout, stderr });
-      });
-    });
-  }
+  const fuota = (args: string[], changes: Record<string, string | undefined> = {}) => bench.fuota(args, changes);
   /** How many requests the server has answered so far (it logs every one). */
   const requestsLogged = () => t.logger.lines.filter((line) => line.startsWith('info request ')).length;
 

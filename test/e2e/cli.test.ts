@@ -1,53 +1,31 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { buildEspImage } from '../support/esp-image-builder.js';
-import type { RunningTestServer } from '../support/test-server.js';
-import { startTestServer, testCertificate, TEST_CREDENTIAL, TEST_DEVICE_CREDENTIAL } from '../support/test-server.js';
+import type { CliBench } from '../support/cli-bench.js';
+import { CLI, startCliBench } from '../support/cli-bench.js';
+import { TEST_DEVICE_CREDENTIAL } from '../support/test-server.js';
 import { requireTool } from '../support/tools.js';
 
 const run = promisify(execFile);
-const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
 /** The `fuota` command as an operator runs it, against a real server, as a child process. */
 describe('e2e: the fuota CLI', () => {
-  let t: RunningTestServer;
+  let bench: CliBench;
   let dir: string;
   let env: Record<string, string>;
   const image = buildEspImage({ version: 'v2.0.0', projectName: 'lamp', chip: 'esp32s3' });
 
   before(async () => {
-    t = await startTestServer();
-    dir = await mkdtemp(join(tmpdir(), 'fuota-cli-'));
-    await writeFile(join(dir, 'ca.pem'), (await testCertificate()).cert);
-    await writeFile(join(dir, 'lamp.bin'), image);
-    await writeFile(join(dir, 'cut.bin'), image.subarray(0, 300));
-    env = {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      FUOTA_URL: `https://localhost:${t.server.address.port}`,
-      FUOTA_USERNAME: TEST_CREDENTIAL.username,
-      FUOTA_PASSWORD: TEST_CREDENTIAL.password,
-      FUOTA_CA_CERT: join(dir, 'ca.pem'),
-    };
+    bench = await startCliBench({ 'lamp.bin': image, 'cut.bin': image.subarray(0, 300) });
+    ({ dir, env } = bench);
   });
-  after(async () => {
-    await t.stop();
-    await rm(dir, { recursive: true, force: true });
-  });
+  after(() => bench.stop());
 
-  /** Runs `fuota <args>` and returns its exit status and output. */
-  function fuota(args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-    return new Promise((resolve) => {
-      execFile(process.execPath, [CLI, ...args], { cwd: dir, env: { ...env, ...extraEnv } }, (error, stdout, stderr) => {
-        resolve({ code: error === null ? 0 : Number((error as { code?: number }).code ?? 1), stdout, stderr });
-      });
-    });
-  }
+  const fuota = (args: string[], changes: Record<string, string> = {}) => bench.fuota(args, changes);
   const json = async (args: string[], extraEnv: Record<string, string> = {}) => {
     const result = await fuota(['--json', ...args], extraEnv);
     return { ...result, value: JSON.parse(result.stdout) as Record<string, unknown> };
