@@ -1,30 +1,41 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { README_CLIENT_CERTIFICATE, README_DEVICE_CREDENTIAL_CURL } from '../support/readme-security-commands.js';
+import { brokenLinks, headingAnchors } from '../support/markdown-links.js';
 import { README_DOWNLOAD_CURL, SEED_CURL } from '../support/seed-curl-commands.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
+const README_FILE = join(ROOT, 'README.md');
+const README = readFileSync(README_FILE, 'utf8');
+const DOCS = join(ROOT, 'docs');
+const DOC_FILES = readdirSync(DOCS)
+  .filter((name) => name.endsWith('.md'))
+  .map((name) => join(DOCS, name));
+/** Everything the README and docs/ show: a command may live in any of them. */
+const DOCUMENTATION = [README, ...DOC_FILES.map((file) => readFileSync(file, 'utf8'))].join('\n');
 
-/** The README promises what the tests run: keep the two from drifting apart. */
-describe('README', () => {
+/** A newcomer reads the README in five minutes; the rest is in docs/. */
+const README_MAX_BYTES = 12 * 1024;
+
+/** The documentation promises what the tests run: keep the two from drifting apart. */
+describe('README and docs/', () => {
   for (const [name, command] of Object.entries(SEED_CURL)) {
     it(`shows the seed's ${name} curl command verbatim (the one the e2e test runs)`, () => {
-      expect(README).to.include(command);
+      expect(DOCUMENTATION).to.include(command);
     });
   }
 
   for (const [name, command] of Object.entries(README_DOWNLOAD_CURL)) {
     it(`shows the ${name} download example the e2e test runs`, () => {
-      expect(README).to.include(command);
+      expect(DOCUMENTATION).to.include(command);
     });
   }
 
   for (const [name, command] of Object.entries({ ...README_DEVICE_CREDENTIAL_CURL, ...README_CLIENT_CERTIFICATE })) {
     it(`shows the ${name} security command the e2e test runs`, () => {
-      expect(README).to.include(command);
+      expect(DOCUMENTATION).to.include(command);
     });
   }
 
@@ -53,5 +64,27 @@ describe('README', () => {
     expect(README).to.include('npm ci && npm start');
     expect(README).to.match(/^npm test\b/m);
     expect(readFileSync(join(ROOT, '.ci', 'run'), 'utf8')).to.match(/^npm test$/m);
+  });
+
+  it(`keeps README.md within ${README_MAX_BYTES} bytes`, () => {
+    expect(statSync(README_FILE).size).to.be.at.most(README_MAX_BYTES);
+  });
+
+  it('has the documents the README links to: api, security, operations, performance, architecture', () => {
+    const names = DOC_FILES.map((file) => file.slice(DOCS.length + 1));
+    expect(names).to.include.members(['api.md', 'security.md', 'operations.md', 'performance.md', 'architecture.md']);
+    for (const name of names) expect(README, name).to.include(`](docs/${name})`);
+  });
+
+  for (const file of [README_FILE, ...DOC_FILES]) {
+    it(`${file.slice(ROOT.length + 1)}: every relative link points at an existing file and heading`, () => {
+      expect(brokenLinks(file)).to.deep.equal([]);
+    });
+  }
+
+  it('finds broken links and GitHub\'s heading anchors (the link check itself works)', () => {
+    const page = join(DOCS, 'api.md');
+    expect(brokenLinks(page, '[a](missing.md) [b](api.md#no-such-heading) [c](#the-api) [d](https://example.com/x.md)')).to.have.length(2);
+    expect([...headingAnchors('# A `GET /x/<id>?v=`: b\n```bash\n# not a heading\n```\n## A b\n## A b\n')]).to.deep.equal(['a-get-xidv-b', 'a-b', 'a-b-1']);
   });
 });

@@ -107,8 +107,8 @@ describe('e2e: the started program', () => {
     expect(findLog(plain.output(), 'client certificates accepted')).to.equal(undefined);
   });
 
-  it('prints on a first start what the README\'s quick start shows: the same lines, with the same fields', async () => {
-    const readme = await readFile(fileURLToPath(new URL('../../../README.md', import.meta.url)), 'utf8');
+  it('prints on a first start what docs/operations.md shows: the same lines, with the same fields', async () => {
+    const readme = await readFile(fileURLToPath(new URL('../../../docs/operations.md', import.meta.url)), 'utf8');
     const sample = /```text\n(\[[\s\S]*?)```/.exec(readme)?.[1] ?? '';
     // "[time] INFO: message" starts a record; the indented "key: value" lines below are its fields.
     const shown = sample.split(/^(?=\[)/m).map((record) => {
