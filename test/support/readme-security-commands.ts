@@ -1,6 +1,7 @@
 /**
- * The README's security commands (per-device credentials and client certificates), kept here
- * verbatim so that the README test finds them in the README and the e2e test runs them.
+ * The documented security commands (per-device credentials in docs/api.md, client certificates in
+ * docs/security.md), kept here verbatim so that the README test finds them in README.md or docs/
+ * and the e2e test runs them.
  */
 export const README_DEVICE_CREDENTIAL_CURL = {
   provision: `curl -u <username>:<password> --cacert <ca_cert_pem_file_path> -X POST \\

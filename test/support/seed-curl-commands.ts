@@ -1,7 +1,7 @@
 /**
  * The seed README's curl commands, character for character as ../shared/docs/seed-curl.md and our
- * README give them (placeholders in angle brackets). The e2e test fills in the placeholders and
- * runs them with real curl; another test checks the README still shows each one.
+ * docs/api.md give them (placeholders in angle brackets). The e2e test fills in the placeholders
+ * and runs them with real curl; the README test checks that README.md or docs/ still shows each.
  */
 export const SEED_CURL = {
   check: `curl -u <username>:<password> --cacert <ca_cert_pem_file_path> \\
@@ -39,7 +39,7 @@ export function fillIn(template: string, values: Record<string, string>): string
   });
 }
 
-/** Our README's download examples beyond the seed's (HEAD, a range, a resumed download). */
+/** Our download examples beyond the seed's (HEAD, a range, a resumed download), in docs/api.md. */
 export const README_DOWNLOAD_CURL = {
   head: `curl -u <username>:<password> --cacert <ca_cert_pem_file_path> --head \\
      'https://<server_fqdn>:<server_port>/files/<update_file_path>'`,
