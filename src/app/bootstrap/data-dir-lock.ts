@@ -29,8 +29,16 @@ export interface DataDirLockOptions {
 
 /** Another live process holds the data dir: the program stops with exit code 1. */
 export class DataDirInUse extends Error {
-  constructor(dataDir: string, owner: LockOwner) {
-    super(`${dataDir} is in use by another fuota process (${describeOwner(owner)}); stop it first`);
+  /** `heartbeatAgeMs` is given for an owner we cannot see (another host or PID namespace). */
+  constructor(dataDir: string, owner: LockOwner, unseen?: { heartbeatAgeMs: number; staleMs: number }) {
+    super(
+      unseen === undefined
+        ? `${dataDir} is in use by another fuota process (${describeOwner(owner)}); stop it first`
+        : `${dataDir} is in use by a fuota process in another PID namespace or on another host ` +
+            `(${describeOwner(owner)}; its pid means nothing here), whose heartbeat is ` +
+            `${Math.round(unseen.heartbeatAgeMs / 1000)} s old. Stop it first; if it has stopped already ` +
+            `(a crashed container), its lock is taken over once the heartbeat is ${Math.round(unseen.staleMs / 1000)} s old: start again then`,
+    );
     this.name = 'DataDirInUse';
   }
 }
@@ -85,7 +93,7 @@ export class DataDirLock {
         if (code !== 'ELOCKED' && code !== 'ENOTEMPTY') throw unwritable(dataDir, error);
       }
       const verdict = await judge(directory, us, staleMs, heartbeatMs);
-      if (verdict.kind === 'refuse') throw new DataDirInUse(dataDir, verdict.owner);
+      if (verdict.kind === 'refuse') throw new DataDirInUse(dataDir, verdict.owner, verdict.unseen);
       if (verdict.kind === 'take') {
         if (await removeIfOwnedBy(directory, verdict.owner?.token)) {
           options.logger?.warn('took over the data dir lock', { reason: verdict.reason, ...(verdict.owner === undefined ? {} : { owner: describeOwner(verdict.owner) }) });
@@ -123,7 +131,7 @@ export class DataDirLock {
 }
 
 type Verdict =
-  | { kind: 'refuse'; owner: LockOwner }
+  | { kind: 'refuse'; owner: LockOwner; unseen?: { heartbeatAgeMs: number; staleMs: number } }
   | { kind: 'take'; owner: LockOwner | undefined; reason: string }
   | { kind: 'wait'; owner: LockOwner | undefined; staleInMs: number }
   | { kind: 'again' };
@@ -140,7 +148,7 @@ async function judge(directory: string, us: LockOwner, staleMs: number, heartbea
   const age = Date.now() - found.mtimeMs;
   if (age > staleMs) return { kind: 'take', owner, reason: `its heartbeat stopped ${Math.round(age / 1000)} s ago` };
   // A few missed beats are a busy machine; more mean the owner stopped (or the lock is being made).
-  if (owner !== undefined && age <= heartbeatMs * 3) return { kind: 'refuse', owner };
+  if (owner !== undefined && age <= heartbeatMs * 3) return { kind: 'refuse', owner, unseen: { heartbeatAgeMs: age, staleMs } };
   return { kind: 'wait', owner, staleInMs: staleMs - age };
 }
 

@@ -35,12 +35,18 @@ export async function currentOwner(): Promise<LockOwner> {
   };
 }
 
-/** The start time of the process `pid` in our namespace, or undefined when no such process runs. */
+/**
+ * The start time of the process `pid` in our namespace, or undefined when no such process runs.
+ * A zombie (state Z, or X while it is reaped) has exited and holds nothing, though its pid stays
+ * until its parent reaps it: right after a `kill -9` it is not a live owner.
+ */
 export async function processStartTime(pid: number): Promise<string | undefined> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
   if (stat === undefined) return undefined;
   // The command name (field 2) is in parentheses and may hold spaces or ")": count from the last one.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const state = fields[3 - 3];
+  if (state === 'Z' || state === 'X') return undefined;
   return fields[22 - 3];
 }
 

@@ -68,6 +68,23 @@ describe('DataDirLock', () => {
     expect(logger.lines.join('\n')).to.include('its owner no longer runs').and.not.include('waiting');
   });
 
+  it('takes over at once a lock whose owner is a zombie (killed, not yet reaped by its parent)', async () => {
+    // The background child exits while its parent, having exec'd into sleep, never reaps it.
+    const parent = spawn('sh', ['-c', 'sleep 0.3 & echo $!; exec sleep 30']);
+    try {
+      const [line] = (await once(parent.stdout, 'data')) as [Buffer];
+      const pid = Number(line.toString().trim());
+      const startTime = await processStartTime(pid);
+      expect(startTime, 'the owner runs at first').to.be.a('string');
+      while (!(await readFile(`/proc/${pid}/stat`, 'utf8')).includes(') Z ')) await new Promise((resolve) => setTimeout(resolve, 20));
+      await forgeLock({ pid, startTime }, 0);
+      await acquire();
+      expect(await ownerToken()).to.not.equal('forged');
+    } finally {
+      parent.kill('SIGKILL');
+    }
+  });
+
   it('takes over a lock naming a live process that is not its owner (a reused pid: another start time)', async () => {
     await forgeLock({ pid: process.ppid, startTime: '1' }, 0);
     await acquire();
@@ -94,6 +111,8 @@ describe('DataDirLock', () => {
       const refused = await acquire().catch((error: unknown) => error);
       expect(refused).to.be.instanceOf(DataDirInUse);
       expect((refused as Error).message).to.include(`(host ${elsewhere.host ?? (await currentOwner()).host}, pid 1, `);
+      // Not "stop it first" alone: a crashed container's lock is taken over once it is stale.
+      expect((refused as Error).message).to.include('another PID namespace or on another host').and.include('taken over once the heartbeat is 4 s old');
       expect(await ownerToken()).to.equal('forged');
       await rm(join(dir, '.lock'), { recursive: true });
     }
