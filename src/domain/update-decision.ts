@@ -4,5 +4,7 @@ import type { UpdateFilePath } from './update-file-path.js';
 export type UpdateDecision =
   | { readonly kind: 'update-available'; readonly updateFilePath: UpdateFilePath }
   | { readonly kind: 'no-update' }
+  /** The row's file is an image of the very version the device runs: offering it would loop. */
+  | { readonly kind: 'reinstall-loop'; readonly updateFilePath: UpdateFilePath }
   | { readonly kind: 'unknown-device' }
   | { readonly kind: 'update-file-missing'; readonly updateFilePath: UpdateFilePath };

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { open, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
+import { buildEspImage } from '../support/esp-image-builder.js';
 import { afterFileClockTick, restoreModificationTime } from '../support/file-clock.js';
 import type { RunningTestServer } from '../support/test-server.js';
 import { startTestServer } from '../support/test-server.js';
@@ -66,5 +67,22 @@ describe('HTTP: file facts after a change behind the server\'s back', () => {
     const edited = Buffer.from(before);
     patch.copy(edited, 50_000);
     await expectFactsOf(edited);
+  });
+
+  it('does not offer a file replaced by hand with an image of the very version the device runs (it would reinstall it forever)', async () => {
+    await stored(randomBytes(100_000));
+    const sameVersion = buildEspImage({ version: '1.0' });
+    await writeFile(join(files, 'fw', 'incoming.tmp'), sameVersion);
+    await rename(join(files, 'fw', 'incoming.tmp'), join(files, 'fw', 'app.bin'));
+    // A download notices the change at once (checks within a second: see README).
+    expect((await t.client.get('/files/fw/app.bin')).body.equals(sameVersion)).to.equal(true);
+    expect((await t.client.get('/devices/d1?app_ver=1.0')).status).to.equal(204);
+    expect((await t.client.get('/metrics')).text).to.match(/fuota_device_checks_total\{outcome="reinstall_loop"\} [1-9]/);
+    // Another version in its place is offered again.
+    const next = buildEspImage({ version: '1.1' });
+    await writeFile(join(files, 'fw', 'incoming.tmp'), next);
+    await rename(join(files, 'fw', 'incoming.tmp'), join(files, 'fw', 'app.bin'));
+    expect((await t.client.get('/files/fw/app.bin')).body.equals(next)).to.equal(true);
+    expect((await t.client.get('/devices/d1?app_ver=1.0')).status).to.equal(200);
   });
 });

@@ -37,7 +37,7 @@ export class CheckForUpdate {
       record !== undefined && this.policy.needsFileCheck(record, running)
         ? await this.describer.describe(record.updateFilePath)
         : undefined;
-    const decision = this.policy.decide(record, running, file !== undefined);
+    const decision = this.policy.decide(record, running, file);
     return decision.kind === 'update-available' && file !== undefined ? { decision, file } : { decision };
   }
 }

@@ -46,6 +46,7 @@ export function deviceCheckAnswer({ decision, file }: UpdateCheck, deviceId: str
       return answer;
     }
     case 'no-update':
+    case 'reinstall-loop': // counted apart in the metrics; the device simply polls again
       return NO_UPDATE;
     case 'unknown-device':
       throw new DomainError('device-not-found', `no row for device ${deviceId}`);

@@ -38,7 +38,8 @@ export function deviceCheckFastPath({ useCases, authenticator, authFailures, log
     if (!isDeviceId(deviceId) || !isAppVersion(running)) return false;
     const check = await useCases.checkForUpdate.execute(deviceId, running, credential.principal.deviceId);
     // A client gone meanwhile is Koa's to record (as aborted).
-    if (res.destroyed || (check.decision.kind !== 'update-available' && check.decision.kind !== 'no-update')) return false;
+    const kind = check.decision.kind;
+    if (res.destroyed || (kind !== 'update-available' && kind !== 'no-update' && kind !== 'reinstall-loop')) return false;
     const answer = deviceCheckAnswer(check, deviceId);
     metrics.check(check.decision.kind);
     const requestId = requestIdFor(req.headers['x-request-id']);

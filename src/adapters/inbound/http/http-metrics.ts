@@ -13,6 +13,7 @@ const DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 
 const CHECK_OUTCOMES: Record<UpdateDecision['kind'], string> = {
   'update-available': 'update_offered',
   'no-update': 'no_update',
+  'reinstall-loop': 'reinstall_loop',
   'unknown-device': 'unknown_device',
   'update-file-missing': 'missing_file',
 };
