@@ -33,7 +33,16 @@ export interface Storage {
  */
 export async function openDiskStorage(layout: DataLayout, logger?: Logger): Promise<Storage> {
   const files = await FileSystemBlobStore.open(layout.filesDir);
-  const database = await SqlJsDatabase.open(layout.databaseFile, [...DEVICE_APP_SCHEMA, ...UPDATE_FILE_SCHEMA, ...DEVICE_CREDENTIAL_SCHEMA]);
+  const database = await SqlJsDatabase.open(layout.databaseFile, [...DEVICE_APP_SCHEMA, ...UPDATE_FILE_SCHEMA, ...DEVICE_CREDENTIAL_SCHEMA], {
+    onCheckpoint: (event) => {
+      if (event.kind === 'recovered') logger?.info('a checkpoint wrote the database file again; the journal is folded into it');
+      else
+        logger?.warn('a checkpoint could not write the database file; nothing is lost, but the journal grows (and the next start replays it) until one succeeds', {
+          error: event.error,
+          journalBytes: event.journalBytes,
+        });
+    },
+  });
   for (const { reason, ...fields } of database.recovery) {
     logger?.warn(
       reason === 'torn'

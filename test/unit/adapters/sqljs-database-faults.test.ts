@@ -2,6 +2,7 @@ import { copyFile, mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
+import type { CheckpointEvent } from '../../../src/adapters/outbound/sqljs/sqljs-database.js';
 import { SqlJsDatabase } from '../../../src/adapters/outbound/sqljs/sqljs-database.js';
 import { DEVICE_APP_SCHEMA, SqlJsDeviceAppRepository } from '../../../src/adapters/outbound/sqljs/sqljs-device-app-repository.js';
 import type { DeviceId } from '../../../src/domain/device-id.js';
@@ -162,6 +163,28 @@ describe('SqlJsDatabase on a failing disk', () => {
     expect(left.filter((name) => name.includes('.tmp-')), 'temporary files').to.deep.equal([]);
     expect(left.filter((name) => name.includes('.journal.'))).to.deep.equal([]);
     expect(await storedIds(live)).to.deep.equal([...written, ...more].sort());
+  });
+
+  it('says once that checkpoints fail (with the journal\'s size), tries again on a later write, and says when one succeeds', async () => {
+    const io = new FaultyFileIo().inject({ on: 'write', path: /\.devices\.db\.tmp-/, fault: 'ENOSPC', times: Infinity });
+    const events: CheckpointEvent[] = [];
+    const database = await SqlJsDatabase.open(join(dir, 'devices.db'), DEVICE_APP_SCHEMA, {
+      io,
+      checkpointBytes: 1500,
+      checkpointRetryMs: 0,
+      onCheckpoint: (event) => events.push(event),
+    });
+    const repository = new SqlJsDeviceAppRepository(database, true);
+    for (const name of ids('k', 60)) await repository.upsert(row(name));
+    expect(events.map((event) => event.kind)).to.deep.equal(['failed']);
+    const [failed] = events;
+    expect(failed?.kind === 'failed' && failed.journalBytes).to.be.above(1500);
+    expect((failed as { error: NodeJS.ErrnoException }).error.code).to.equal('ENOSPC');
+    io.heal();
+    // A small write is enough: the retry does not wait for another checkpointBytes of journal.
+    await repository.upsert(row('after'));
+    await repository.close(); // waits for the background checkpoint (its own final write says nothing)
+    expect(events.map((event) => event.kind)).to.deep.equal(['failed', 'recovered']);
   });
 
   it('keeps the journal when close cannot write the final snapshot on a full disk', async () => {

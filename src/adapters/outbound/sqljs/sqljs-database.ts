@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import type { Database, SqlValue, Statement } from 'sql.js';
-import { dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { probeDirectory } from '../filesystem/directory-probe.js';
 import { writeFileDurably } from '../filesystem/durable-file.js';
 import type { FileIo } from '../filesystem/file-io.js';
@@ -25,7 +25,18 @@ export interface SqlJsDatabaseOptions {
   readonly checkpointBytes?: number;
   /** How the journal and the database file are written (fault-injection tests wrap it). */
   readonly io?: FileIo;
+  /** Told when a background checkpoint fails, and when one succeeds again after that. */
+  readonly onCheckpoint?: (event: CheckpointEvent) => void;
+  /** After a failed checkpoint, the first write this much later tries again (default 5 s). */
+  readonly checkpointRetryMs?: number;
 }
+
+/** What an operator is told of checkpoints: a failing one lets the journal grow until one succeeds. */
+export type CheckpointEvent =
+  | { readonly kind: 'failed'; readonly error: unknown; readonly journalBytes: number }
+  | { readonly kind: 'recovered' };
+
+const CHECKPOINT_RETRY_MS = 5_000;
 
 /** One write waiting for its group commit, and what became of it. */
 interface PendingWrite {
@@ -54,6 +65,8 @@ export class SqlJsDatabase {
   private pending: PendingWrite[] = [];
   private checkpoint: Promise<void> = Promise.resolve();
   private checkpointing = false;
+  /** Set while checkpoints fail: when the next write may try again. */
+  private checkpointRetryAt: number | undefined;
   /** Prepared statements by SQL text; all freed before every export, which would free them anyway. */
   private readonly statements = new Map<string, Statement>();
   private closed = false;
@@ -66,6 +79,8 @@ export class SqlJsDatabase {
     private readonly io: FileIo,
     /** Journal tails that replay at open skipped: worth a warning to the operator. */
     readonly recovery: readonly SkippedTail[],
+    private readonly onCheckpoint: (event: CheckpointEvent) => void = () => {},
+    private readonly checkpointRetryMs = CHECKPOINT_RETRY_MS,
   ) {
     this.flusher = new CoalescingFlusher(() => this.flush());
   }
@@ -101,7 +116,7 @@ export class SqlJsDatabase {
     });
     const skipped = folded ? await keepDamagedSegments(recovered.skipped) : recovered.skipped;
     if (folded) await journal.discardThrough(last).catch(() => {});
-    return new SqlJsDatabase(db, file, journal, options.checkpointBytes ?? CHECKPOINT_BYTES, io, skipped);
+    return new SqlJsDatabase(db, file, journal, options.checkpointBytes ?? CHECKPOINT_BYTES, io, skipped, options.onCheckpoint, options.checkpointRetryMs);
   }
 
   /** Opens `file` only to read it (the seed import); nothing is ever written back. */
@@ -258,7 +273,8 @@ export class SqlJsDatabase {
       throw storageFullOr(error, 'saving the change');
     }
     for (const write of group) this.apply(write);
-    if (journal.size >= this.checkpointBytes && !this.checkpointing) await this.startCheckpoint(journal);
+    const retryDue = this.checkpointRetryAt !== undefined && Date.now() >= this.checkpointRetryAt;
+    if ((journal.size >= this.checkpointBytes || retryDue) && !this.checkpointing) await this.startCheckpoint(journal);
   }
 
   /**
@@ -278,8 +294,13 @@ export class SqlJsDatabase {
       try {
         await writeFileDurably(file, snapshot, 0o644, this.io);
         await journal.discardThrough(closed);
-      } catch {
-        // Kept: see above.
+        if (this.checkpointRetryAt !== undefined) this.onCheckpoint({ kind: 'recovered' });
+        this.checkpointRetryAt = undefined;
+      } catch (error) {
+        // Kept: see above. Said once per streak of failures, and tried again soon after, not
+        // only once the journal has grown by another checkpointBytes.
+        if (this.checkpointRetryAt === undefined) this.onCheckpoint({ kind: 'failed', error, journalBytes: await journalBytes(file) });
+        this.checkpointRetryAt = Date.now() + this.checkpointRetryMs;
       } finally {
         this.checkpointing = false;
       }
@@ -299,4 +320,14 @@ function replayEntry(db: Database, statements: readonly JournalStatement[]): voi
   } catch {
     db.run('ROLLBACK');
   }
+}
+
+/** Bytes of every journal segment of `file` on disk: how much the next start would replay. */
+async function journalBytes(file: string): Promise<number> {
+  const prefix = `${basename(file)}.journal.`;
+  let total = 0;
+  for (const name of await readdir(dirname(file)).catch(() => [] as string[])) {
+    if (name.startsWith(prefix)) total += (await stat(join(dirname(file), name)).catch(() => ({ size: 0 }))).size;
+  }
+  return total;
 }
