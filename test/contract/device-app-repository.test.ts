@@ -1,4 +1,4 @@
-import { appendFile, copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -7,6 +7,7 @@ import { SqlJsDatabase } from '../../src/adapters/outbound/sqljs/sqljs-database.
 import { DEVICE_APP_SCHEMA, SqlJsDeviceAppRepository } from '../../src/adapters/outbound/sqljs/sqljs-device-app-repository.js';
 import type { DeviceId } from '../../src/domain/device-id.js';
 import { deviceAppRepositoryContract, listAll, row } from './device-app-repository.contract.js';
+import { crashCopy } from '../support/crash-copy.js';
 
 deviceAppRepositoryContract('in-memory', { open: async () => new InMemoryDeviceAppRepository() });
 
@@ -31,13 +32,6 @@ describe('SqlJsDeviceAppRepository on disk', () => {
   afterEach(() => rm(dir, { recursive: true, force: true }));
 
   /** Copies the database file and its journal as they are on disk now, as a killed process leaves them. */
-  async function crashCopy(from: string, to: string): Promise<void> {
-    await mkdir(to, { recursive: true });
-    for (const name of await readdir(from)) {
-      if (name.startsWith('devices.db')) await copyFile(join(from, name), join(to, name)).catch(() => {});
-    }
-  }
-
   it('has every acknowledged write on disk at the moment of acknowledgement (crash-like reopen)', async () => {
     const live = join(dir, 'live');
     await mkdir(live);

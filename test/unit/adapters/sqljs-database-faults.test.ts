@@ -1,4 +1,4 @@
-import { copyFile, mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -9,6 +9,7 @@ import type { DeviceId } from '../../../src/domain/device-id.js';
 import { listAll, row } from '../../contract/device-app-repository.contract.js';
 import type { FaultRule } from '../../support/faulty-file-io.js';
 import { FaultyFileIo } from '../../support/faulty-file-io.js';
+import { crashCopy } from '../../support/crash-copy.js';
 
 /** A database on a real directory whose writes go through a FaultyFileIo. */
 async function openFaulty(dir: string, io: FaultyFileIo, checkpointBytes?: number): Promise<SqlJsDeviceAppRepository> {
@@ -22,14 +23,6 @@ async function storedIds(dir: string): Promise<string[]> {
   const ids = (await listAll(repository)).map((record) => record.deviceId as string);
   await repository.close();
   return ids;
-}
-
-/** The database and its journal as they are on disk now, as a process killed at this instant leaves them. */
-async function crashCopy(from: string, to: string): Promise<void> {
-  await mkdir(to, { recursive: true });
-  for (const name of await readdir(from)) {
-    if (name.startsWith('devices.db')) await copyFile(join(from, name), join(to, name));
-  }
 }
 
 const ids = (prefix: string, count: number): string[] => Array.from({ length: count }, (_, i) => `${prefix}${i}`);
