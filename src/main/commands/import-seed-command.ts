@@ -8,9 +8,9 @@ import { openDiskStorage } from '../bootstrap/storage.js';
 import { stopOnLostLock } from './stop-on-lost-lock.js';
 import { dataLayout } from '../config/data-layout.js';
 import { loadConfig } from '../config/load-config.js';
-import { ImportSeedVolume, SeedImportRefused } from '../use-cases/import-seed-volume.js';
-import { UploadUpdateFile } from '../use-cases/upload-update-file.js';
-import { UpdateFileLocks } from '../firmware/update-file-locks.js';
+import { ImportSeedVolume, SeedImportRefused } from '../../app/use-cases/import-seed-volume.js';
+import { UploadUpdateFile } from '../../app/use-cases/upload-update-file.js';
+import { UpdateFileLocks } from '../../app/firmware/update-file-locks.js';
 
 /** `fuota-server import-seed <dir>`: exit 0 imported, 1 refused or failed. */
 export async function importSeedCommand(

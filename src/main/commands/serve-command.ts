@@ -1,8 +1,8 @@
 import { once } from 'node:events';
-import type { CredentialSecret } from '../auth/credential-verifier.js';
-import { RoleAuthenticator } from '../auth/role-authenticator.js';
-import type { Role } from '../auth/role.js';
-import type { Config } from '../config/config.js';
+import type { CredentialSecret } from '../../app/auth/credential-verifier.js';
+import { RoleAuthenticator } from '../../app/auth/role-authenticator.js';
+import type { Role } from '../../app/auth/role.js';
+import type { Config } from '../../app/config/config.js';
 import type { ProvisionedCredential } from '../bootstrap/provision-credential.js';
 import { DataDirLock } from '../bootstrap/data-dir-lock.js';
 import { provisionCredential } from '../bootstrap/provision-credential.js';
