@@ -3,11 +3,18 @@ import { Container, type Newable } from 'inversify';
 import type { RequestListener } from 'node:http';
 import { createHttpHandler } from '../adapters/inbound/http/http-handler.js';
 import { HttpMetrics } from '../adapters/inbound/http/http-metrics.js';
+import { nodeSha256 } from '../adapters/outbound/crypto/node-sha256.js';
+import { randomSecretGenerator } from '../adapters/outbound/crypto/random-secret-generator.js';
 import { BLOB_STORE } from '../ports/blob-store.port.js';
 import { DEVICE_APP_REPOSITORY } from '../ports/device-app-repository.port.js';
 import { UPDATE_FILE_CATALOG } from '../ports/update-file-catalog.port.js';
 import { DEVICE_CREDENTIAL_STORE } from '../ports/device-credential-store.port.js';
 import { HEALTH_CHECKS } from '../ports/health-check.port.js';
+import { PASSWORD_HASHER } from '../ports/password-hasher.port.js';
+import { SECRET_DIGEST } from '../ports/secret-digest.port.js';
+import { SECRET_GENERATOR } from '../ports/secret-generator.port.js';
+import { SHA256_FACTORY } from '../ports/sha256.port.js';
+import { NODE_CREDENTIAL_HASHING } from './node-credential-hashing.js';
 import { CheckHealth } from '../app/use-cases/check-health.js';
 import { DeviceCredentialAuthenticator } from '../app/auth/device-credential-authenticator.js';
 import { DeviceCredentialStatus } from '../app/use-cases/device-credential-status.js';
@@ -69,7 +76,11 @@ export function createContainer(
   container.bind(DEVICE_CREDENTIAL_STORE).toConstantValue(storage.deviceCredentials);
   container.bind(HEALTH_CHECKS).toConstantValue(storage.healthChecks);
   // The configured credentials first, then each device's own.
-  container.bind(AUTHENTICATOR).toConstantValue(new DeviceCredentialAuthenticator(authenticator, storage.deviceCredentials));
+  container.bind(AUTHENTICATOR).toConstantValue(new DeviceCredentialAuthenticator(authenticator, storage.deviceCredentials, NODE_CREDENTIAL_HASHING));
+  container.bind(PASSWORD_HASHER).toConstantValue(NODE_CREDENTIAL_HASHING.passwords);
+  container.bind(SECRET_DIGEST).toConstantValue(NODE_CREDENTIAL_HASHING.digests);
+  container.bind(SECRET_GENERATOR).toConstantValue(randomSecretGenerator);
+  container.bind(SHA256_FACTORY).toConstantValue(nodeSha256);
   container.bind(LOGGER).toConstantValue(logger);
   for (const useCase of USE_CASES) container.bind<object>(useCase).toSelf();
   container.bind<RequestListener>(HTTP_HANDLER).toDynamicValue((context) =>

@@ -11,6 +11,7 @@ import { dataLayout } from '../../src/main/config/data-layout.js';
 import { FuotaServer } from '../../src/main/fuota-server.js';
 import type { Logger } from '../../src/ports/logger.port.js';
 import { HttpsTestClient } from './https-client.js';
+import { NODE_CREDENTIAL_HASHING } from '../../src/main/node-credential-hashing.js';
 
 export const TEST_CREDENTIAL = { username: 'operator', password: 'correct horse battery staple' };
 /** A credential with the device role only. */
@@ -80,7 +81,7 @@ export async function startTestServer(
     authenticator: new RoleAuthenticator([
       { secret: { kind: 'plain', ...TEST_CREDENTIAL }, role: 'operator' },
       { secret: { kind: 'plain', ...TEST_DEVICE_CREDENTIAL }, role: 'device' },
-    ]),
+    ], NODE_CREDENTIAL_HASHING),
     tls,
     logger,
   });

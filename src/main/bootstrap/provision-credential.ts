@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readCredentialFile, writeCredentialFile } from '../../adapters/outbound/credentials/credential-file.js';
+import { hashPassword } from '../../adapters/outbound/crypto/scrypt-password-hasher.js';
 import type { CredentialSecret } from '../../app/auth/credential-verifier.js';
-import { hashPassword } from '../../app/auth/password-hash.js';
 import type { Config } from '../../app/config/config.js';
 
 export interface ProvisionedCredential {

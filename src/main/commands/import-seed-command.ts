@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { nodeSha256 } from '../../adapters/outbound/crypto/node-sha256.js';
 import { FileSystemBlobStore } from '../../adapters/outbound/filesystem/filesystem-blob-store.js';
 import { SqlJsDeviceAppRepository } from '../../adapters/outbound/sqljs/sqljs-device-app-repository.js';
 import type { Logger } from '../../ports/logger.port.js';
@@ -29,7 +30,7 @@ export async function importSeedCommand(
   try {
     const storage = await openDiskStorage(dataLayout(config.dataDir), logger);
     try {
-      const upload = new UploadUpdateFile(storage.files, storage.catalog, storage.devices, config, new UpdateFileLocks());
+      const upload = new UploadUpdateFile(storage.files, storage.catalog, storage.devices, config, new UpdateFileLocks(), nodeSha256);
       const importer = new ImportSeedVolume(seedDevices, seedFiles, storage.devices, upload);
       const report = await importer.execute(options);
       for (const line of report.invalid) logger.warn('skipped', { item: line });

@@ -12,6 +12,7 @@ import { stopOnLostLock } from './stop-on-lost-lock.js';
 import { dataLayout } from '../config/data-layout.js';
 import { loadConfig } from '../config/load-config.js';
 import { FuotaServer } from '../fuota-server.js';
+import { NODE_CREDENTIAL_HASHING } from '../node-credential-hashing.js';
 import type { Logger } from '../../ports/logger.port.js';
 
 /** `fuota-server serve`: runs until SIGINT or SIGTERM, then stops cleanly (exit 0). */
@@ -26,7 +27,7 @@ export async function serveCommand(env: NodeJS.ProcessEnv, logger: Logger): Prom
     const server = await FuotaServer.start({
       config,
       storage,
-      authenticator: new RoleAuthenticator(credentials(config, credential)),
+      authenticator: new RoleAuthenticator(credentials(config, credential), NODE_CREDENTIAL_HASHING),
       tls,
       logger,
     }).catch(async (error: unknown) => {
