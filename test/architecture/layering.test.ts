@@ -103,6 +103,18 @@ describe('architecture: the dependency rule', () => {
     expect(violations).to.deep.equal([]);
   });
 
+  it("src/app takes only Inversify's decorators (the container is the composition root's)", () => {
+    const DECORATORS = new Set(['inject', 'injectable', 'multiInject', 'optional', 'named', 'tagged', 'unmanaged']);
+    const violations = sourceFiles(join(SRC, 'app')).flatMap((file) =>
+      [...readFileSync(file, 'utf8').matchAll(/\bimport\s+(type\s+)?([^;]*?)\s+from\s+['"]inversify['"]/g)].flatMap((match) => {
+        const names = /^\{([^}]*)\}$/.exec((match[2] ?? '').trim())?.[1]?.split(',').map((name) => name.trim().replace(/^type\s+/, '').split(/\s+as\s+/)[0] ?? '').filter((name) => name !== '');
+        if (names === undefined) return [`${relative(ROOT, file)} imports inversify as ${match[2]}`];
+        return names.filter((name) => !DECORATORS.has(name)).map((name) => `${relative(ROOT, file)} imports ${name} from inversify`);
+      }),
+    );
+    expect(violations).to.deep.equal([]);
+  });
+
   it('only src/app and src/main import inversify', () => {
     const violations = sourceFiles(SRC).flatMap((file) => {
       const place = relative(SRC, file).split(sep)[0];
