@@ -23,7 +23,7 @@ import type { RunningProcess } from './processes.js';
 import { startNode } from './processes.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const MAIN = join(ROOT, 'dist', 'src', 'app', 'main.js');
+const MAIN = join(ROOT, 'dist', 'src', 'main', 'main.js');
 const FLOOR = join(ROOT, 'dist', 'bench', 'floor-server.js');
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 5);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);

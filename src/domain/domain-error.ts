@@ -1,28 +1,48 @@
 /**
- * Stable error codes: the inbound adapter maps each one to an HTTP status in one table, and
- * clients (people with curl, scripts) may rely on the code string in problem bodies.
+ * Every stable error code, in one place: clients (people with curl, scripts) may rely on the
+ * code string in problem bodies, so none of them may change. The inbound adapters map each one
+ * to an HTTP status in one exhaustive table (error-status.ts).
+ *
+ * Two kinds: a domain code names an outcome of the fleet's rules or its storage (any use case or
+ * port may raise it); a transport code names something only the HTTP layer can tell (a request
+ * that never reached a use case: no route, no credential, a body of the wrong type). Transport
+ * codes are listed here, beside the others, so that one list holds every code a client can see,
+ * but a DomainError cannot carry one.
  */
-export type DomainErrorCode =
-  | 'invalid-device-id'
-  | 'invalid-app-version'
-  | 'invalid-file-path'
-  | 'file-path-conflict'
-  | 'file-in-use'
-  | 'invalid-record'
-  | 'invalid-image'
-  | 'reinstall-loop'
-  | 'record-id-mismatch'
-  | 'device-not-found'
-  | 'file-not-found'
-  | 'update-file-missing'
-  | 'credential-not-found'
-  | 'payload-too-large'
-  | 'upload-incomplete'
-  | 'storage-full'
-  | 'unsupported-media-type'
-  | 'unauthenticated'
-  | 'route-not-found'
-  | 'method-not-allowed';
+export const DOMAIN_ERROR_CODES = [
+  'invalid-device-id',
+  'invalid-app-version',
+  'invalid-file-path',
+  'file-path-conflict',
+  'file-in-use',
+  'invalid-record',
+  'invalid-image',
+  'reinstall-loop',
+  'record-id-mismatch',
+  'device-not-found',
+  'file-not-found',
+  'update-file-missing',
+  'credential-not-found',
+  'payload-too-large',
+  'storage-full',
+] as const;
+
+export const TRANSPORT_ERROR_CODES = [
+  'unauthenticated',
+  'operator-only',
+  'too-many-failed-authentications',
+  'route-not-found',
+  'method-not-allowed',
+  'unsupported-media-type',
+  'range-not-satisfiable',
+  'upload-incomplete',
+  'bad-request',
+  'internal-error',
+] as const;
+
+export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];
+export type TransportErrorCode = (typeof TRANSPORT_ERROR_CODES)[number];
+export type ErrorCode = DomainErrorCode | TransportErrorCode;
 
 /** An expected failure of a use case, as opposed to a bug or an I/O fault. */
 export class DomainError extends Error {

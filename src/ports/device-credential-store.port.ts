@@ -3,7 +3,7 @@ import type { DeviceId } from '../domain/device-id.js';
 /** A device's own credential: its secret only as a slow hash, never in clear. */
 export interface DeviceCredential {
   readonly deviceId: DeviceId;
-  /** `scrypt$N$r$p$salt$hash` (see password-hash). */
+  /** `scrypt$N$r$p$salt$hash` (see the PasswordHasher port). */
   readonly secretHash: string;
   /** ISO 8601, when it was provisioned. */
   readonly createdAt: string;

@@ -52,7 +52,7 @@ describe('README and docs/', () => {
   });
 
   it('documents every configuration variable the program reads', () => {
-    const source = readFileSync(join(ROOT, 'src', 'app', 'config', 'load-config.ts'), 'utf8');
+    const source = readFileSync(join(ROOT, 'src', 'main', 'config', 'load-config.ts'), 'utf8');
     const names = new Set([...source.matchAll(/\b((?:FUOTA|US)_[A-Z_]+)\b/g)].map((match) => match[1] ?? ''));
     // A prefix the source builds names from (`FUOTA_DEVICE` + `_USERNAME`) is not a variable.
     const variables = [...names].filter((name) => ![...names].some((other) => other !== name && other.startsWith(`${name}_`)));

@@ -179,6 +179,23 @@ export function blobStoreContract(name: string, hooks: { open: () => Promise<Blo
       expect((await readAll(store, 'a'))?.toString()).to.equal('a file now');
     });
 
+    it('answers a path that clashes with a file or directory with file-path-conflict, keeping what is stored', async () => {
+      await store.put(p('a'), chunks('file'), LIMIT);
+      expect(await store.put(p('a/b.bin'), chunks('x'), LIMIT).catch((e: unknown) => e)).to.have.property('code', 'file-path-conflict');
+      expect(await store.put(p('a/b/c.bin'), chunks('x'), LIMIT).catch((e: unknown) => e)).to.have.property('code', 'file-path-conflict');
+      await store.put(p('d/e/x.bin'), chunks('x'), LIMIT);
+      expect(await store.put(p('d'), chunks('x'), LIMIT).catch((e: unknown) => e)).to.have.property('code', 'file-path-conflict');
+      expect(await store.put(p('d/e'), chunks('x'), LIMIT).catch((e: unknown) => e)).to.have.property('code', 'file-path-conflict');
+      expect((await readAll(store, 'a'))?.toString()).to.equal('file');
+      expect((await readAll(store, 'd/e/x.bin'))?.toString()).to.equal('x');
+      const listed: string[] = [];
+      for await (const path of store.list()) listed.push(path);
+      expect(listed.sort()).to.deep.equal(['a', 'd/e/x.bin']);
+      // A name that merely begins like a stored one is no clash.
+      await store.put(p('ab.bin'), chunks('y'), LIMIT);
+      await store.put(p('d2'), chunks('y'), LIMIT);
+    });
+
     it('can release an opened file without reading it', async () => {
       await store.put(p('a.bin'), chunks('1'), LIMIT);
       const opened = await store.open(p('a.bin'));

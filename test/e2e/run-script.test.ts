@@ -15,7 +15,7 @@ const NOT_PASSED_BY_NAME = new Set(['FUOTA_HOST', 'FUOTA_PORT', 'US_SERVER_PORT'
 /** docker/run_fuota_server, with `echo` as the container engine: what it would run. */
 describe('docker/run_fuota_server', () => {
   it('passes on, by name, every configuration variable the program reads that is set', async () => {
-    const source = readFileSync(join(ROOT, 'src', 'app', 'config', 'load-config.ts'), 'utf8');
+    const source = readFileSync(join(ROOT, 'src', 'main', 'config', 'load-config.ts'), 'utf8');
     const names = new Set([...source.matchAll(/\b((?:FUOTA|US)_[A-Z_]+)\b/g)].map((match) => match[1] ?? ''));
     // A prefix the source builds names from (`FUOTA_DEVICE` + `_USERNAME`) is not a variable.
     const variables = [...names].filter((name) => ![...names].some((other) => other !== name && other.startsWith(`${name}_`)) && !NOT_PASSED_BY_NAME.has(name));

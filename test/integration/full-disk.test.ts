@@ -5,14 +5,15 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { FileSystemBlobStore } from '../../src/adapters/outbound/filesystem/filesystem-blob-store.js';
 import { RoleAuthenticator } from '../../src/app/auth/role-authenticator.js';
-import { openDiskStorage } from '../../src/app/bootstrap/storage.js';
-import { dataLayout } from '../../src/app/config/data-layout.js';
-import { FuotaServer } from '../../src/app/fuota-server.js';
+import { openDiskStorage } from '../../src/main/bootstrap/storage.js';
+import { dataLayout } from '../../src/main/config/data-layout.js';
+import { FuotaServer } from '../../src/main/fuota-server.js';
 import { buildEspImage } from '../support/esp-image-builder.js';
 import { FaultyFileIo } from '../support/faulty-file-io.js';
 import { HttpsTestClient } from '../support/https-client.js';
 import type { RunningTestServer } from '../support/test-server.js';
 import { RecordingLogger, startTestServer, TEST_CREDENTIAL, testCertificate } from '../support/test-server.js';
+import { NODE_CREDENTIAL_HASHING } from '../../src/main/node-credential-hashing.js';
 
 /** A test server whose file store writes through `io` (the database writes normally). */
 async function startWithFileIo(io: FaultyFileIo): Promise<{ server: FuotaServer; client: HttpsTestClient; dataDir: string }> {
@@ -29,7 +30,7 @@ async function startWithFileIo(io: FaultyFileIo): Promise<{ server: FuotaServer;
   const server = await FuotaServer.start({
     config: { ...config, dataDir },
     storage,
-    authenticator: new RoleAuthenticator([{ secret: { kind: 'plain', ...TEST_CREDENTIAL }, role: 'operator' }]),
+    authenticator: new RoleAuthenticator([{ secret: { kind: 'plain', ...TEST_CREDENTIAL }, role: 'operator' }], NODE_CREDENTIAL_HASHING),
     tls,
     logger: new RecordingLogger(),
   });

@@ -237,8 +237,16 @@ for (const storage of ['memory', 'disk'] as const) {
       });
 
       it('answers 409 when a path clashes with an existing file or directory', async () => {
+        // Both stores: a file cannot also be a directory, whichever was stored first.
         await t.client.put('/files/clash', 'x', BIN);
-        expect((await t.client.put('/files/clash/inner.bin', 'y', BIN)).status).to.equal(storage === 'disk' ? 409 : 200);
+        const below = await t.client.put('/files/clash/inner.bin', 'y', BIN);
+        expect(below.status).to.equal(409);
+        expect(JSON.parse(below.text)).to.include({ code: 'file-path-conflict' });
+        await t.client.put('/files/tree/leaf.bin', 'z', BIN);
+        const above = await t.client.put('/files/tree', 'w', BIN);
+        expect(above.status).to.equal(409);
+        expect(JSON.parse(above.text)).to.include({ code: 'file-path-conflict' });
+        expect((await t.client.get('/files/clash')).text).to.equal('x');
       });
     });
 

@@ -3,7 +3,7 @@ import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 /** The built entry point, as `npm start` runs it. */
-export const MAIN = fileURLToPath(new URL('../../src/app/main.js', import.meta.url));
+export const MAIN = fileURLToPath(new URL('../../src/main/main.js', import.meta.url));
 
 export interface StartedProgram {
   readonly child: ChildProcessWithoutNullStreams;
@@ -13,7 +13,7 @@ export interface StartedProgram {
 }
 
 /**
- * Starts `node dist/src/app/main.js <args>` and waits until it says where it listens; `wrapper`
+ * Starts `node dist/src/main/main.js <args>` and waits until it says where it listens; `wrapper`
  * (e.g. `unshare --pid ...`) is a command the program is started under.
  */
 export async function startProgram(env: Record<string, string>, args: string[] = ['serve'], wrapper: string[] = []): Promise<StartedProgram> {

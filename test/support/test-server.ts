@@ -4,13 +4,14 @@ import { join } from 'node:path';
 import type { TlsMaterial } from '../../src/adapters/outbound/tls/dev-certificate.js';
 import { generateSelfSignedCertificate } from '../../src/adapters/outbound/tls/dev-certificate.js';
 import { RoleAuthenticator } from '../../src/app/auth/role-authenticator.js';
-import type { Storage } from '../../src/app/bootstrap/storage.js';
-import { memoryStorage, openDiskStorage } from '../../src/app/bootstrap/storage.js';
+import type { Storage } from '../../src/main/bootstrap/storage.js';
+import { memoryStorage, openDiskStorage } from '../../src/main/bootstrap/storage.js';
 import type { Config } from '../../src/app/config/config.js';
-import { dataLayout } from '../../src/app/config/data-layout.js';
-import { FuotaServer } from '../../src/app/fuota-server.js';
+import { dataLayout } from '../../src/main/config/data-layout.js';
+import { FuotaServer } from '../../src/main/fuota-server.js';
 import type { Logger } from '../../src/ports/logger.port.js';
 import { HttpsTestClient } from './https-client.js';
+import { NODE_CREDENTIAL_HASHING } from '../../src/main/node-credential-hashing.js';
 
 export const TEST_CREDENTIAL = { username: 'operator', password: 'correct horse battery staple' };
 /** A credential with the device role only. */
@@ -80,7 +81,7 @@ export async function startTestServer(
     authenticator: new RoleAuthenticator([
       { secret: { kind: 'plain', ...TEST_CREDENTIAL }, role: 'operator' },
       { secret: { kind: 'plain', ...TEST_DEVICE_CREDENTIAL }, role: 'device' },
-    ]),
+    ], NODE_CREDENTIAL_HASHING),
     tls,
     logger,
   });

@@ -1,5 +1,5 @@
-import { hash, timingSafeEqual } from 'node:crypto';
-import { verifyPassword } from './password-hash.js';
+import type { PasswordHasher } from '../../ports/password-hasher.port.js';
+import type { SecretDigest } from '../../ports/secret-digest.port.js';
 
 /** How the server's one credential is known: in clear from the environment, or as a stored hash. */
 export type CredentialSecret =
@@ -8,9 +8,15 @@ export type CredentialSecret =
 
 const CACHE_LIMIT = 1024;
 
-// The one-shot hash: a Hash object per request cost a busy server a measurable share of its CPU.
-function digest(username: string, password: string): Buffer {
-  return hash('sha256', `${username}\0${password}`, 'buffer');
+/** What a pair is digested as: the NUL keeps `ab`+`c` and `a`+`bc` apart. */
+function pairText(username: string, password: string): string {
+  return `${username}\0${password}`;
+}
+
+/** The hashing a verifier needs: the slow hash for stored credentials, the fast digest for the rest. */
+export interface CredentialHashing {
+  readonly passwords: PasswordHasher;
+  readonly digests: SecretDigest;
 }
 
 /**
@@ -19,11 +25,16 @@ function digest(username: string, password: string): Buffer {
  * by a SHA-256 of the pair (the pair itself is never kept).
  */
 export class CredentialVerifier {
-  private readonly expected: Buffer | undefined;
+  private readonly expected: Uint8Array | undefined;
   private readonly verdicts = new Map<string, boolean>();
+  private readonly digests: SecretDigest;
 
-  constructor(private readonly secret: CredentialSecret) {
-    this.expected = secret.kind === 'plain' ? digest(secret.username, secret.password) : undefined;
+  constructor(
+    private readonly secret: CredentialSecret,
+    private readonly hashing: CredentialHashing,
+  ) {
+    this.digests = hashing.digests;
+    this.expected = secret.kind === 'plain' ? this.digests.digest(pairText(secret.username, secret.password)) : undefined;
   }
 
   /**
@@ -31,25 +42,21 @@ export class CredentialVerifier {
    * remembered. Undefined when only `matches` can tell (the slow hash must run).
    */
   verdictNow(username: string, password: string): boolean | undefined {
-    return this.knownVerdict(digest(username, password));
+    // One digest per call either way: bytes to compare, or the base64 key of a remembered verdict.
+    const pair = pairText(username, password);
+    if (this.expected !== undefined) return this.digests.equal(this.digests.digest(pair), this.expected);
+    return this.verdicts.get(this.digests.key(pair));
   }
 
   async matches(username: string, password: string): Promise<boolean> {
-    const offered = digest(username, password);
-    const known = this.knownVerdict(offered);
+    const known = this.verdictNow(username, password);
     if (known !== undefined) return known;
     const secret = this.secret as Extract<CredentialSecret, { kind: 'hashed' }>;
     const verdict =
-      (await verifyPassword(password, secret.passwordHash)) &&
-      timingSafeEqual(digest(username, ''), digest(secret.username, ''));
-    this.remember(offered.toString('base64'), verdict);
+      (await this.hashing.passwords.verify(password, secret.passwordHash)) &&
+      this.digests.equal(this.digests.digest(pairText(username, '')), this.digests.digest(pairText(secret.username, '')));
+    this.remember(this.digests.key(pairText(username, password)), verdict);
     return verdict;
-  }
-
-  /** The verdict for an offered pair's digest that needs no slow hash, if there is one. */
-  private knownVerdict(offered: Buffer): boolean | undefined {
-    if (this.expected !== undefined) return timingSafeEqual(offered, this.expected);
-    return this.verdicts.get(offered.toString('base64'));
   }
 
   private remember(key: string, verdict: boolean): void {

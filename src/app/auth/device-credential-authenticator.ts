@@ -1,8 +1,7 @@
-import { hash } from 'node:crypto';
 import { isDeviceId } from '../../domain/device-id.js';
 import type { DeviceCredentialStore } from '../../ports/device-credential-store.port.js';
 import type { Authenticator } from './authenticator.js';
-import { verifyPassword } from './password-hash.js';
+import type { CredentialHashing } from './credential-verifier.js';
 import type { Principal } from './principal.js';
 
 const CACHE_LIMIT = 4096;
@@ -20,6 +19,7 @@ export class DeviceCredentialAuthenticator implements Authenticator {
   constructor(
     private readonly configured: Authenticator,
     private readonly credentials: DeviceCredentialStore,
+    private readonly hashing: CredentialHashing,
   ) {}
 
   async authenticate(username: string, password: string): Promise<Principal | undefined> {
@@ -34,10 +34,10 @@ export class DeviceCredentialAuthenticator implements Authenticator {
     if (!isDeviceId(deviceId)) return undefined;
     const credential = await this.credentials.get(deviceId);
     if (credential === undefined) return undefined;
-    const key = `${credential.secretHash}\0${hash('sha256', secret, 'base64')}`;
+    const key = `${credential.secretHash}\0${this.hashing.digests.key(secret)}`;
     let verdict = this.verdicts.get(key);
     if (verdict === undefined) {
-      verdict = await verifyPassword(secret, credential.secretHash);
+      verdict = await this.hashing.passwords.verify(secret, credential.secretHash);
       if (this.verdicts.size >= CACHE_LIMIT) this.verdicts.delete(this.verdicts.keys().next().value ?? '');
       this.verdicts.set(key, verdict);
     }

@@ -1,5 +1,5 @@
 import type { Authenticator } from './authenticator.js';
-import type { CredentialSecret } from './credential-verifier.js';
+import type { CredentialHashing, CredentialSecret } from './credential-verifier.js';
 import { CredentialVerifier } from './credential-verifier.js';
 import type { Principal } from './principal.js';
 import type { Role } from './role.js';
@@ -11,8 +11,8 @@ import type { Role } from './role.js';
 export class RoleAuthenticator implements Authenticator {
   private readonly credentials: ReadonlyArray<{ verifier: CredentialVerifier; role: Role }>;
 
-  constructor(credentials: ReadonlyArray<{ secret: CredentialSecret; role: Role }>) {
-    this.credentials = credentials.map(({ secret, role }) => ({ verifier: new CredentialVerifier(secret), role }));
+  constructor(credentials: ReadonlyArray<{ secret: CredentialSecret; role: Role }>, hashing: CredentialHashing) {
+    this.credentials = credentials.map(({ secret, role }) => ({ verifier: new CredentialVerifier(secret, hashing), role }));
   }
 
   async authenticate(username: string, password: string): Promise<Principal | undefined> {

@@ -6,8 +6,9 @@ import type { BlobInfo, BlobStore, OpenedBlob } from '../../ports/blob-store.por
 import { BLOB_STORE } from '../../ports/blob-store.port.js';
 import type { UpdateFileCatalog } from '../../ports/update-file-catalog.port.js';
 import { UPDATE_FILE_CATALOG } from '../../ports/update-file-catalog.port.js';
+import type { Sha256Factory } from '../../ports/sha256.port.js';
+import { SHA256_FACTORY } from '../../ports/sha256.port.js';
 import { inspectImage } from './image-inspection.js';
-import { createHash } from 'node:crypto';
 
 const READ_CHUNK = 64 * 1024;
 
@@ -42,6 +43,7 @@ export class UpdateFileDescriber {
   constructor(
     @inject(BLOB_STORE) private readonly files: BlobStore,
     @inject(UPDATE_FILE_CATALOG) private readonly catalog: UpdateFileCatalog,
+    @inject(SHA256_FACTORY) private readonly sha256: Sha256Factory,
   ) {}
 
   /**
@@ -73,13 +75,13 @@ export class UpdateFileDescriber {
   async describeOpened(path: UpdateFilePath, blob: OpenedBlob): Promise<UpdateFile> {
     const known = await this.catalog.get(path);
     if (describes(known, blob.info)) return known;
-    const hash = createHash('sha256');
-    const { inspection, content } = inspectImage(bytesOf(blob, blob.info.size), false);
+    const hash = this.sha256();
+    const { inspection, content } = inspectImage(bytesOf(blob, blob.info.size), false, this.sha256);
     for await (const chunk of content) hash.update(chunk);
     const entry: UpdateFile = {
       path,
       size: blob.info.size,
-      sha256: hash.digest('hex'),
+      sha256: Buffer.from(hash.digest()).toString('hex'),
       modifiedAtMs: blob.info.modifiedAt.getTime(),
       changeToken: blob.info.changeToken,
       storedAt: blob.info.modifiedAt.toISOString(),

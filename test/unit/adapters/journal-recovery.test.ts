@@ -5,8 +5,8 @@ import { expect } from 'chai';
 import type { JournalStatement } from '../../../src/adapters/outbound/sqljs/journal-record.js';
 import { encodeEntry, encodeSeal } from '../../../src/adapters/outbound/sqljs/journal-record.js';
 import { recoverJournal } from '../../../src/adapters/outbound/sqljs/journal-recovery.js';
-import { openDiskStorage } from '../../../src/app/bootstrap/storage.js';
-import { dataLayout } from '../../../src/app/config/data-layout.js';
+import { openDiskStorage } from '../../../src/main/bootstrap/storage.js';
+import { dataLayout } from '../../../src/main/config/data-layout.js';
 import type { DeviceId } from '../../../src/domain/device-id.js';
 import { RecordingLogger } from '../../support/test-server.js';
 

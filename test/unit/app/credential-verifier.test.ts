@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { CredentialVerifier } from '../../../src/app/auth/credential-verifier.js';
-import { hashPassword, verifyPassword } from '../../../src/app/auth/password-hash.js';
+import { hashPassword, verifyPassword } from '../../../src/adapters/outbound/crypto/scrypt-password-hasher.js';
 import { RoleAuthenticator } from '../../../src/app/auth/role-authenticator.js';
+import { NODE_CREDENTIAL_HASHING } from '../../../src/main/node-credential-hashing.js';
 
 describe('credentials', () => {
   it('hashes with a fresh salt and verifies only the right password', async () => {
@@ -14,7 +15,7 @@ describe('credentials', () => {
   });
 
   it('checks a plain credential from the environment', async () => {
-    const verifier = new CredentialVerifier({ kind: 'plain', username: 'u', password: 'p' });
+    const verifier = new CredentialVerifier({ kind: 'plain', username: 'u', password: 'p' }, NODE_CREDENTIAL_HASHING);
     expect(await verifier.matches('u', 'p')).to.equal(true);
     expect(await verifier.matches('u', 'p ')).to.equal(false);
     expect(await verifier.matches('U', 'p')).to.equal(false);
@@ -22,7 +23,7 @@ describe('credentials', () => {
   });
 
   it('checks a stored hash, username included, and gives the same verdicts from its cache', async () => {
-    const verifier = new CredentialVerifier({ kind: 'hashed', username: 'u', passwordHash: await hashPassword('p') });
+    const verifier = new CredentialVerifier({ kind: 'hashed', username: 'u', passwordHash: await hashPassword('p') }, NODE_CREDENTIAL_HASHING);
     for (let round = 0; round < 2; round += 1) {
       expect(await verifier.matches('u', 'p')).to.equal(true);
       expect(await verifier.matches('v', 'p')).to.equal(false);
@@ -33,10 +34,10 @@ describe('credentials', () => {
 
 describe('CredentialVerifier.verdictNow', () => {
   it('answers a plain credential at once, and a stored hash only once its verdict is remembered', async () => {
-    const plain = new CredentialVerifier({ kind: 'plain', username: 'u', password: 'p' });
+    const plain = new CredentialVerifier({ kind: 'plain', username: 'u', password: 'p' }, NODE_CREDENTIAL_HASHING);
     expect(plain.verdictNow('u', 'p')).to.equal(true);
     expect(plain.verdictNow('u', 'q')).to.equal(false);
-    const hashed = new CredentialVerifier({ kind: 'hashed', username: 'u', passwordHash: await hashPassword('p') });
+    const hashed = new CredentialVerifier({ kind: 'hashed', username: 'u', passwordHash: await hashPassword('p') }, NODE_CREDENTIAL_HASHING);
     expect(hashed.verdictNow('u', 'p')).to.equal(undefined);
     expect(hashed.verdictNow('u', 'q')).to.equal(undefined);
     expect(await hashed.matches('u', 'p')).to.equal(true);
@@ -53,7 +54,7 @@ describe('RoleAuthenticator', () => {
       { secret: { kind: 'hashed', username: 'ops', passwordHash: await hashPassword('o') }, role: 'operator' },
       { secret: { kind: 'plain', username: 'dev', password: 'd' }, role: 'device' },
       { secret: { kind: 'hashed', username: 'dev', passwordHash: await hashPassword('d') }, role: 'operator' },
-    ]);
+    ], NODE_CREDENTIAL_HASHING);
     for (let round = 0; round < 2; round += 1) {
       expect(await authenticator.authenticate('ops', 'o'), `round ${round}`).to.deep.equal({ role: 'operator' });
       // Matched by a plain device credential and a hashed operator one: the widest role wins.
@@ -68,7 +69,7 @@ describe('RoleAuthenticator', () => {
       { secret: { kind: 'plain', username: 'dev', password: 'd' }, role: 'device' },
       { secret: { kind: 'plain', username: 'both', password: 'b' }, role: 'device' },
       { secret: { kind: 'plain', username: 'both', password: 'b' }, role: 'operator' },
-    ]);
+    ], NODE_CREDENTIAL_HASHING);
     expect(await authenticator.authenticate('ops', 'o')).to.deep.equal({ role: 'operator' });
     expect(await authenticator.authenticate('dev', 'd')).to.deep.equal({ role: 'device' });
     expect(await authenticator.authenticate('both', 'b')).to.deep.equal({ role: 'operator' });

@@ -10,6 +10,7 @@ import { UpdateFileLocks } from '../../../src/app/firmware/update-file-locks.js'
 import type { DeviceAppRecord } from '../../../src/domain/device-app-record.js';
 import type { UpdateFile } from '../../../src/domain/update-file.js';
 import type { UpdateFilePath } from '../../../src/domain/update-file-path.js';
+import { nodeSha256 } from '../../../src/adapters/outbound/crypto/node-sha256.js';
 
 const path = 'fw/app.bin' as UpdateFilePath;
 const config = { maxUploadBytes: 100_000, validateImages: false } as Config;
@@ -54,8 +55,8 @@ describe('DeleteUpdateFile', () => {
     catalog = new GatedCatalog();
     devices = new InMemoryDeviceAppRepository();
     const locks = new UpdateFileLocks();
-    upload = new UploadUpdateFile(files, catalog, devices, config, locks);
-    remove = new DeleteUpdateFile(files, catalog, devices, new UpdateFileDescriber(files, catalog), locks);
+    upload = new UploadUpdateFile(files, catalog, devices, config, locks, nodeSha256);
+    remove = new DeleteUpdateFile(files, catalog, devices, new UpdateFileDescriber(files, catalog, nodeSha256), locks);
     await upload.execute(path, bytes('version one'));
   });
 

@@ -9,6 +9,7 @@ import { UpdateFileLocks } from '../../../src/app/firmware/update-file-locks.js'
 import type { DeviceAppRecord } from '../../../src/domain/device-app-record.js';
 import { chunks, p, readAll } from '../../contract/blob-store.contract.js';
 import { listAll } from '../../contract/device-app-repository.contract.js';
+import { nodeSha256 } from '../../../src/adapters/outbound/crypto/node-sha256.js';
 
 const raw = (deviceId: string, appVersion: string, updateFilePath: string) => ({ deviceId, appVersion, updateFilePath }) as DeviceAppRecord;
 
@@ -21,7 +22,7 @@ describe('ImportSeedVolume', () => {
     const devices = new InMemoryDeviceAppRepository();
     const files_ = new InMemoryBlobStore();
     const catalog = new InMemoryUpdateFileCatalog();
-    const upload = new UploadUpdateFile(files_, catalog, devices, { maxUploadBytes: 10, validateImages: true } as Config, new UpdateFileLocks());
+    const upload = new UploadUpdateFile(files_, catalog, devices, { maxUploadBytes: 10, validateImages: true } as Config, new UpdateFileLocks(), nodeSha256);
     return { importer: new ImportSeedVolume(seedDevices, seedFiles, devices, upload), devices, files: files_, catalog };
   }
 

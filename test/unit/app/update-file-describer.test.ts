@@ -4,6 +4,7 @@ import { InMemoryBlobStore } from '../../../src/adapters/outbound/memory/in-memo
 import { InMemoryUpdateFileCatalog } from '../../../src/adapters/outbound/memory/in-memory-update-file-catalog.js';
 import { UpdateFileDescriber } from '../../../src/app/firmware/update-file-describer.js';
 import type { UpdateFilePath } from '../../../src/domain/update-file-path.js';
+import { nodeSha256 } from '../../../src/adapters/outbound/crypto/node-sha256.js';
 
 const path = 'fw/app.bin' as UpdateFilePath;
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -18,7 +19,7 @@ describe('UpdateFileDescriber', () => {
   beforeEach(() => {
     files = new InMemoryBlobStore();
     catalog = new InMemoryUpdateFileCatalog();
-    describer = new UpdateFileDescriber(files, catalog);
+    describer = new UpdateFileDescriber(files, catalog, nodeSha256);
   });
 
   it('describes an opened file from its own bytes when the path holds another version by now', async () => {

@@ -17,6 +17,7 @@ import type { DeviceAppRecord } from '../../../src/domain/device-app-record.js';
 import type { DeviceId } from '../../../src/domain/device-id.js';
 import type { UpdateFilePath } from '../../../src/domain/update-file-path.js';
 import { buildEspImage } from '../../support/esp-image-builder.js';
+import { nodeSha256 } from '../../../src/adapters/outbound/crypto/node-sha256.js';
 
 const id = (value: string) => value as DeviceId;
 const version = (value: string) => value as AppVersion;
@@ -45,7 +46,7 @@ describe('use cases (in-memory adapters)', () => {
     devices = new InMemoryDeviceAppRepository();
     files = new InMemoryBlobStore();
     catalog = new InMemoryUpdateFileCatalog();
-    describer = new UpdateFileDescriber(files, catalog);
+    describer = new UpdateFileDescriber(files, catalog, nodeSha256);
     locks = new UpdateFileLocks();
   });
 
@@ -65,7 +66,7 @@ describe('use cases (in-memory adapters)', () => {
     });
 
     it('refuses (reinstall-loop) a row whose file is an image of the version it updates from', async () => {
-      await new UploadUpdateFile(files, catalog, devices, config, locks).execute(path('v2.bin'), bytes(buildEspImage({ version: '2.0' })));
+      await new UploadUpdateFile(files, catalog, devices, config, locks, nodeSha256).execute(path('v2.bin'), bytes(buildEspImage({ version: '2.0' })));
       const assign = new AssignUpdate(devices, describer, locks);
       const failure = await assign.execute(id('d1'), { deviceId: 'd1', appVersion: '2.0', updateFilePath: 'v2.bin' }).catch((e: unknown) => e);
       expect(failure).to.have.property('code', 'reinstall-loop');
@@ -77,7 +78,7 @@ describe('use cases (in-memory adapters)', () => {
 
   describe('UploadUpdateFile and the reinstall loop', () => {
     it('refuses (reinstall-loop, naming the rows) an image of the version that rows naming its path update from, keeping the previous file', async () => {
-      const upload = new UploadUpdateFile(files, catalog, devices, config, locks);
+      const upload = new UploadUpdateFile(files, catalog, devices, config, locks, nodeSha256);
       const previous = await upload.execute(path('fw/next.bin'), bytes(buildEspImage({ version: '3.0' })));
       await devices.upsertMany([
         { deviceId: id('d1'), appVersion: version('2.0'), updateFilePath: path('fw/next.bin') },
@@ -95,7 +96,7 @@ describe('use cases (in-memory adapters)', () => {
     });
 
     it('holds whatever the order when an upload and an assignment of the same path race', async () => {
-      const upload = new UploadUpdateFile(files, catalog, devices, config, locks);
+      const upload = new UploadUpdateFile(files, catalog, devices, config, locks, nodeSha256);
       const assign = new AssignUpdate(devices, describer, locks);
       const image = buildEspImage({ version: '2.0' });
       // A slow upload: the assignment arrives while its bytes are still streaming in.
@@ -124,7 +125,7 @@ describe('use cases (in-memory adapters)', () => {
       await devices.upsert(row);
       expect((await check.execute(id('d1'), version('1.0'))).decision).to.deep.equal({ kind: 'update-file-missing', updateFilePath: 'fw/2.bin' });
       const image = buildEspImage({ version: '2.0' });
-      const stored = await new UploadUpdateFile(files, catalog, devices, config, locks).execute(path('fw/2.bin'), bytes(image));
+      const stored = await new UploadUpdateFile(files, catalog, devices, config, locks, nodeSha256).execute(path('fw/2.bin'), bytes(image));
       const offered = await check.execute(id('d1'), version('1.0'));
       expect(offered.decision).to.deep.equal({ kind: 'update-available', updateFilePath: 'fw/2.bin' });
       expect(offered.file).to.deep.equal(stored);
@@ -141,7 +142,7 @@ describe('use cases (in-memory adapters)', () => {
 
   describe('CheckForUpdate for a device confined to its own id', () => {
     it('answers its own check and treats every other device as unknown', async () => {
-      await new UploadUpdateFile(files, catalog, devices, lenient, locks).execute(path('fw.bin'), bytes('fw'));
+      await new UploadUpdateFile(files, catalog, devices, lenient, locks, nodeSha256).execute(path('fw.bin'), bytes('fw'));
       await devices.upsert({ deviceId: id('d1'), appVersion: version('1.0'), updateFilePath: path('fw.bin') });
       await devices.upsert({ deviceId: id('d2'), appVersion: version('1.0'), updateFilePath: path('fw.bin') });
       const check = new CheckForUpdate(devices, describer);
@@ -154,7 +155,7 @@ describe('use cases (in-memory adapters)', () => {
   describe('UploadUpdateFile and OpenUpdateFile', () => {
     it('stores a valid image with its size, SHA-256 and parsed facts, and serves it back', async () => {
       const image = buildEspImage({ version: '3.1', projectName: 'lamp' });
-      const stored = await new UploadUpdateFile(files, catalog, devices, config, locks).execute(path('a.bin'), bytes(image.subarray(0, 100), image.subarray(100)));
+      const stored = await new UploadUpdateFile(files, catalog, devices, config, locks, nodeSha256).execute(path('a.bin'), bytes(image.subarray(0, 100), image.subarray(100)));
       expect(stored).to.include({ path: 'a.bin', size: image.length });
       expect(stored.image).to.include({ version: '3.1', projectName: 'lamp', chip: 'esp32' });
       expect(await catalog.get(path('a.bin'))).to.deep.equal(stored);
@@ -164,7 +165,7 @@ describe('use cases (in-memory adapters)', () => {
     });
 
     it('refuses an invalid image with the reason, storing nothing and keeping the previous version', async () => {
-      const upload = new UploadUpdateFile(files, catalog, devices, config, locks);
+      const upload = new UploadUpdateFile(files, catalog, devices, config, locks, nodeSha256);
       const good = buildEspImage();
       await upload.execute(path('a.bin'), bytes(good));
       const broken = Buffer.from(good);
@@ -179,25 +180,25 @@ describe('use cases (in-memory adapters)', () => {
     });
 
     it('stores any bytes when validation is off (configured or per request), recording no image', async () => {
-      const stored = await new UploadUpdateFile(files, catalog, devices, lenient, locks).execute(path('blob.bin'), bytes('abc'));
+      const stored = await new UploadUpdateFile(files, catalog, devices, lenient, locks, nodeSha256).execute(path('blob.bin'), bytes('abc'));
       expect(stored).to.include({ size: 3, sha256: 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad' });
       expect(stored.image).to.equal(undefined);
-      const optedOut = await new UploadUpdateFile(files, catalog, devices, config, locks).execute(path('other.bin'), bytes('xyz'), { validate: false });
+      const optedOut = await new UploadUpdateFile(files, catalog, devices, config, locks, nodeSha256).execute(path('other.bin'), bytes('xyz'), { validate: false });
       expect(optedOut.image).to.equal(undefined);
-      const image = await new UploadUpdateFile(files, catalog, devices, lenient, locks).execute(path('img.bin'), bytes(buildEspImage({ version: '9' })));
+      const image = await new UploadUpdateFile(files, catalog, devices, lenient, locks, nodeSha256).execute(path('img.bin'), bytes(buildEspImage({ version: '9' })));
       expect(image.image?.version).to.equal('9');
     });
 
     it('refuses an upload past the configured limit', async () => {
-      const upload = new UploadUpdateFile(files, catalog, devices, { maxUploadBytes: 10, validateImages: false } as Config, locks);
+      const upload = new UploadUpdateFile(files, catalog, devices, { maxUploadBytes: 10, validateImages: false } as Config, locks, nodeSha256);
       const failure = await upload.execute(path('a.bin'), bytes('0123456', '789x')).catch((e: unknown) => e);
       expect(failure).to.have.property('code', 'payload-too-large');
       expect(await files.stat(path('a.bin'))).to.equal(undefined);
     });
 
     it('lets a device confined to its own id download only the file its row assigns it', async () => {
-      await new UploadUpdateFile(files, catalog, devices, lenient, locks).execute(path('mine.bin'), bytes('mine'));
-      await new UploadUpdateFile(files, catalog, devices, lenient, locks).execute(path('theirs.bin'), bytes('theirs'));
+      await new UploadUpdateFile(files, catalog, devices, lenient, locks, nodeSha256).execute(path('mine.bin'), bytes('mine'));
+      await new UploadUpdateFile(files, catalog, devices, lenient, locks, nodeSha256).execute(path('theirs.bin'), bytes('theirs'));
       await devices.upsert({ deviceId: id('d1'), appVersion: version('1.0'), updateFilePath: path('mine.bin') });
       const open = new OpenUpdateFile(files, describer, devices);
       const { blob } = await open.execute(path('mine.bin'), id('d1'));
@@ -232,7 +233,7 @@ describe('use cases (in-memory adapters)', () => {
 
   describe('ListUpdateFiles', () => {
     it('lists every stored file in path order with its entry, and answers file-not-found for one that is not', async () => {
-      const upload = new UploadUpdateFile(files, catalog, devices, lenient, locks);
+      const upload = new UploadUpdateFile(files, catalog, devices, lenient, locks, nodeSha256);
       await upload.execute(path('b.bin'), bytes('b'));
       await upload.execute(path('a/x.bin'), bytes(buildEspImage()));
       const list = new ListUpdateFiles(files, describer);

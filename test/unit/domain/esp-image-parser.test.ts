@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import { nodeSha256 } from '../../../src/app/firmware/node-sha256.js';
+import { nodeSha256 } from '../../../src/adapters/outbound/crypto/node-sha256.js';
 import type { EspImageInfo } from '../../../src/domain/firmware/esp-image-info.js';
 import { EspImageParser } from '../../../src/domain/firmware/esp-image-parser.js';
 import { ImageRejected } from '../../../src/domain/firmware/image-rejection.js';

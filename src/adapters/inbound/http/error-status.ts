@@ -1,14 +1,20 @@
-import type { DomainErrorCode } from '../../../domain/domain-error.js';
+import type { ErrorCode } from '../../../domain/domain-error.js';
 
-/** The one place where a domain outcome becomes an HTTP status. */
-export const ERROR_STATUS: Readonly<Record<DomainErrorCode, number>> = {
+/**
+ * The one place where an error code becomes an HTTP status: every code, domain and transport,
+ * has its row (the type makes a missing one a build error).
+ */
+export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   'invalid-device-id': 400,
   'invalid-app-version': 400,
   'invalid-file-path': 400,
   'invalid-record': 400,
   'record-id-mismatch': 400,
   'upload-incomplete': 400,
+  // A 4xx that Koa or its middleware raised keeps the status it was raised with (see problem.ts).
+  'bad-request': 400,
   unauthenticated: 403, // never 401: the esp32-fuota application reboots on a 401
+  'operator-only': 403,
   'device-not-found': 404,
   'file-not-found': 404,
   'update-file-missing': 404,
@@ -20,6 +26,9 @@ export const ERROR_STATUS: Readonly<Record<DomainErrorCode, number>> = {
   'reinstall-loop': 409,
   'payload-too-large': 413,
   'unsupported-media-type': 415,
+  'range-not-satisfiable': 416,
   'invalid-image': 422,
+  'too-many-failed-authentications': 429,
+  'internal-error': 500,
   'storage-full': 507, // RFC 4918's Insufficient Storage: the write failed, nothing was kept
 };

@@ -1,17 +1,34 @@
 import { STATUS_CODES } from 'node:http';
 import type { Context } from 'koa';
+import type { ErrorCode } from '../../../domain/domain-error.js';
+import { ERROR_STATUS } from './error-status.js';
 
 /** An RFC 9457 problem document; `code` is the stable machine-readable reason. */
 export interface Problem {
   readonly type: string;
   readonly title: string;
   readonly status: number;
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly detail: string;
 }
 
-/** `extra` adds extension members, such as the `reason` an image was refused for. */
-export function problem(status: number, code: string, detail: string, extra: Record<string, string> = {}): Problem {
+/**
+ * The problem for `code`, with the status the table gives it. `extra` adds extension members,
+ * such as the `reason` an image was refused for.
+ */
+export function problem(code: ErrorCode, detail: string, extra: Record<string, unknown> = {}): Problem {
+  return problemWithStatus(ERROR_STATUS[code], code, detail, extra);
+}
+
+/**
+ * A 4xx that Koa or its middleware raised (bad JSON, a body over a parser's limit): code
+ * `bad-request`, with the status it was raised with.
+ */
+export function httpErrorProblem(status: number, detail: string): Problem {
+  return problemWithStatus(status, 'bad-request', detail, {});
+}
+
+function problemWithStatus(status: number, code: ErrorCode, detail: string, extra: Record<string, unknown>): Problem {
   return { type: `urn:fuota:problem:${code}`, title: STATUS_CODES[status] ?? 'Error', status, code, detail, ...extra };
 }
 

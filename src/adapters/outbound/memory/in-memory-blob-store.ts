@@ -1,3 +1,4 @@
+import { DomainError } from '../../../domain/domain-error.js';
 import type { UpdateFilePath } from '../../../domain/update-file-path.js';
 import type {
   BlobInfo,
@@ -14,7 +15,11 @@ interface MemoryBlob {
   readonly info: BlobInfo;
 }
 
-/** A production-quality fake of the file store; it holds every file in memory. */
+/**
+ * A production-quality fake of the file store; it holds every file in memory. Paths name files in
+ * directories as on the file store, so that a file cannot also be a directory of another
+ * (`a` and `a/b.bin`): both stores refuse such a path with file-path-conflict.
+ */
 export class InMemoryBlobStore implements BlobStore {
   private readonly blobs = new Map<UpdateFilePath, MemoryBlob>();
   /** Counts stored versions: each one's change token. */
@@ -25,14 +30,27 @@ export class InMemoryBlobStore implements BlobStore {
     content: AsyncIterable<Uint8Array>,
     options: PutOptions,
   ): Promise<StoredBlob> {
+    this.refuseConflict(path);
     const upload = createUploadMeter(options.maxBytes);
     const chunks: Uint8Array[] = [];
     for await (const chunk of upload.meter(content)) chunks.push(chunk);
     const bytes = Buffer.concat(chunks);
+    // Again, with no await before the write: another upload may have made the clash meanwhile.
+    this.refuseConflict(path);
     this.versions += 1;
     const info = { size: bytes.length, modifiedAt: new Date(), changeToken: String(this.versions) };
     this.blobs.set(path, { bytes, info });
     return { size: bytes.length, sha256: upload.sha256(), modifiedAt: info.modifiedAt, changeToken: info.changeToken };
+  }
+
+  /** Refuses `path` when one of its directories is a stored file, or it is a directory of one. */
+  private refuseConflict(path: UpdateFilePath): void {
+    const parts = path.split('/');
+    const fileAbove = parts.slice(1).some((_, index) => this.blobs.has(parts.slice(0, index + 1).join('/') as UpdateFilePath));
+    const below = `${path}/`;
+    if (fileAbove || [...this.blobs.keys()].some((stored) => stored.startsWith(below))) {
+      throw new DomainError('file-path-conflict', `${path} clashes with an existing file or directory of the same name`);
+    }
   }
 
   async stat(path: UpdateFilePath): Promise<BlobInfo | undefined> {

@@ -47,7 +47,7 @@ export function basicAuth(authenticator: Authenticator, limiter: AuthFailureLimi
     if (refusal !== undefined) {
       ctx.state.credential = { user: offeredUser(ctx.req), auth: 'refused' } satisfies RequestCredential;
       ctx.set('Retry-After', String(refusal.retryAfter));
-      sendProblem(ctx, problem(429, 'too-many-failed-authentications', refusalText(refusal)));
+      sendProblem(ctx, problem('too-many-failed-authentications', refusalText(refusal)));
       if (mayHaveUnreadBody(ctx.req)) ctx.set('Connection', 'close');
       return;
     }
@@ -57,7 +57,7 @@ export function basicAuth(authenticator: Authenticator, limiter: AuthFailureLimi
       limiter.recordFailure(address, user);
       ctx.state.credential = { user, auth: 'refused' } satisfies RequestCredential;
       ctx.set('WWW-Authenticate', 'Basic realm="fuota"');
-      sendProblem(ctx, problem(403, 'unauthenticated', failureText(outcome)));
+      sendProblem(ctx, problem('unauthenticated', failureText(outcome)));
       if (outcome.kind === 'certificate-refused') {
         logger.warn('client certificate refused', { reason: outcome.reason, cn: outcome.commonName, remote: address, reqId: ctx.state.requestId });
       }
@@ -89,7 +89,7 @@ function failureText(outcome: Exclude<PrincipalOutcome, { kind: 'authenticated' 
 export function operatorOnly(): Middleware {
   return async (ctx, next) => {
     if (principalOf(ctx)?.role !== 'operator') {
-      sendProblem(ctx, problem(403, 'operator-only', 'this request needs an operator credential'));
+      sendProblem(ctx, problem('operator-only', 'this request needs an operator credential'));
       if (mayHaveUnreadBody(ctx.req)) ctx.set('Connection', 'close');
       return;
     }

@@ -2,8 +2,8 @@ import type { Middleware } from 'koa';
 import { isDomainError } from '../../../../domain/domain-error.js';
 import { ImageRejected } from '../../../../domain/firmware/image-rejection.js';
 import type { Logger } from '../../../../ports/logger.port.js';
-import { ERROR_STATUS } from '../error-status.js';
-import { problem, sendProblem } from '../problem.js';
+import { httpErrorProblem, problem, sendProblem } from '../problem.js';
+import { TransportError } from '../transport-error.js';
 import { mayHaveUnreadBody } from '../unread-body.js';
 
 interface HttpError extends Error {
@@ -12,7 +12,7 @@ interface HttpError extends Error {
 }
 
 /**
- * Turns every failure into a problem response: domain errors through the status table, HTTP
+ * Turns every failure into a problem response: domain and transport errors through the status table, HTTP
  * errors raised by Koa middleware (body too large, bad JSON...) as they are, and anything else as
  * a 500 that reveals nothing of the server's internals while the log keeps the stack.
  */
@@ -28,15 +28,14 @@ export function errorResponder(logger: Logger): Middleware {
       }
       const error = caught as HttpError;
       ctx.res.removeHeader('Content-Length');
-      if (isDomainError(error)) {
-        const status = ERROR_STATUS[error.code];
+      if (isDomainError(error) || error instanceof TransportError) {
         const extra = error instanceof ImageRejected ? { reason: error.reason } : undefined;
-        sendProblem(ctx, problem(status, error.code, error.message, extra));
+        sendProblem(ctx, problem(error.code, error.message, extra));
       } else if (error.status !== undefined && error.status >= 400 && error.status < 500) {
-        sendProblem(ctx, problem(error.status, 'bad-request', error.expose ? error.message : 'bad request'));
+        sendProblem(ctx, httpErrorProblem(error.status, error.expose ? error.message : 'bad request'));
       } else {
         logger.error('unexpected error', { method: ctx.method, path: ctx.path, reqId: ctx.state.requestId, error });
-        sendProblem(ctx, problem(500, 'internal-error', 'the server failed; the error is in its log'));
+        sendProblem(ctx, problem('internal-error', 'the server failed; the error is in its log'));
       }
       // The rest of a refused body may still be on its way: close instead of reading it.
       if (mayHaveUnreadBody(ctx.req)) ctx.set('Connection', 'close');

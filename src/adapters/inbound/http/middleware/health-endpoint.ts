@@ -17,7 +17,7 @@ export function healthEndpoint(checkHealth: CheckHealth): Middleware {
     }
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
       ctx.set('Allow', 'GET, HEAD');
-      sendProblem(ctx, problem(405, 'method-not-allowed', `${ctx.method} is not allowed here; allowed: GET, HEAD`));
+      sendProblem(ctx, problem('method-not-allowed', `${ctx.method} is not allowed here; allowed: GET, HEAD`));
       return;
     }
     const report = await checkHealth.execute();

@@ -9,9 +9,9 @@ export function unmatchedRoutes(): Middleware {
   return async (ctx, next) => {
     await next();
     if (ctx.status === 405) {
-      sendProblem(ctx, problem(405, 'method-not-allowed', `${ctx.method} is not allowed here; allowed: ${ctx.response.get('Allow')}`));
+      sendProblem(ctx, problem('method-not-allowed', `${ctx.method} is not allowed here; allowed: ${ctx.response.get('Allow')}`));
     } else if (ctx.status === 404 && ctx.body == null) {
-      sendProblem(ctx, problem(404, 'route-not-found', `no such resource: ${ctx.path}`));
+      sendProblem(ctx, problem('route-not-found', `no such resource: ${ctx.path}`));
     }
   };
 }

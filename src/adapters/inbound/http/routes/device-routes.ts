@@ -3,6 +3,7 @@ import { koaBody } from 'koa-body';
 import type { Context, Middleware } from 'koa';
 import { deviceIdParam } from '../edge-validation.js';
 import { DomainError } from '../../../../domain/domain-error.js';
+import { TransportError } from '../transport-error.js';
 import { appVersionFromQuery } from '../app-version-query.js';
 import { deviceCheckAnswer } from '../device-check-answer.js';
 import { deviceRecordsCsv, parseDeviceRecordCsv } from '../device-record-csv.js';
@@ -23,7 +24,7 @@ function setCsv(ctx: Context): void {
 /**
  * koa-body refuses a body with HTTP errors of its own (413 past the limit, 415 for a content
  * encoding it does not know) and lets zlib's errors through for a compressed body that is not:
- * they become the domain's codes, so that one kind of problem has one code on every route
+ * they become the stable codes, so that one kind of problem has one code on every route
  * (`payload-too-large` like an upload's) and bad input never looks like a server fault (500).
  */
 function withDomainErrors(parse: Middleware): Middleware {
@@ -36,7 +37,7 @@ function withDomainErrors(parse: Middleware): Middleware {
     } catch (error) {
       const status = (error as { status?: unknown }).status;
       if (status === 413) throw new DomainError('payload-too-large', `a device record is at most ${RECORD_LIMIT_TEXT}`);
-      if (status === 415) throw new DomainError('unsupported-media-type', (error as Error).message);
+      if (status === 415) throw new TransportError('unsupported-media-type', (error as Error).message);
       // A body that its Content-Encoding (gzip, deflate, br) cannot undo fails in zlib.
       const code = (error as { code?: unknown }).code;
       if (typeof code === 'string' && code.startsWith('Z_')) {
@@ -81,7 +82,7 @@ export function deviceRoutes(router: Router, useCases: HttpUseCases, metrics: Ht
       const deviceId = deviceIdParam(ctx);
       const body: unknown = ctx.request.body;
       if (typeof body !== 'string') {
-        throw new DomainError('unsupported-media-type', 'send the record with Content-Type: text/csv');
+        throw new TransportError('unsupported-media-type', 'send the record with Content-Type: text/csv');
       }
       const record = await useCases.assignUpdate.execute(deviceId, parseDeviceRecordCsv(body));
       ctx.body = record;

@@ -8,6 +8,7 @@ import { forceFlagSchema, updateFilePathSchema, validateFlagSchema } from '../ap
 import { validated } from '../edge-validation.js';
 import { downloadAnswer } from '../download-answer.js';
 import { problem, sendProblem } from '../problem.js';
+import { TransportError } from '../transport-error.js';
 import { updateFileView } from '../update-file-view.js';
 import { confinedDevice, operatorOnly } from '../middleware/basic-auth.js';
 import type { HttpMetrics } from '../http-metrics.js';
@@ -40,7 +41,7 @@ function validationChoice(ctx: Context): boolean | undefined {
  */
 function refuseForm(ctx: Context): void {
   if (typeof ctx.is('multipart/*') === 'string') {
-    throw new DomainError(
+    throw new TransportError(
       'unsupported-media-type',
       'the body must be the raw file, not a multipart form (curl -F): send it with curl --data-binary @<file> or -T <file>',
     );
@@ -64,7 +65,7 @@ export function fileRoutes(router: Router, useCases: HttpUseCases, metrics: Http
         ctx.status = 304;
         return;
       case 'range-not-satisfiable':
-        sendProblem(ctx, problem(416, 'range-not-satisfiable', `the file has ${answer.size} bytes`));
+        sendProblem(ctx, problem('range-not-satisfiable', `the file has ${answer.size} bytes`));
         return;
       case 'content': {
         ctx.status = answer.status;
@@ -91,7 +92,7 @@ export function fileRoutes(router: Router, useCases: HttpUseCases, metrics: Http
       ctx.body = updateFileView(stored);
     } catch (error) {
       if (!isDomainError(error) && (ctx.req.readableAborted || ctx.req.destroyed)) {
-        throw new DomainError('upload-incomplete', 'the upload ended before its last byte; nothing was stored');
+        throw new TransportError('upload-incomplete', 'the upload ended before its last byte; nothing was stored');
       }
       throw error;
     }
@@ -107,7 +108,7 @@ export function fileRoutes(router: Router, useCases: HttpUseCases, metrics: Http
     } catch (error) {
       if (!(error instanceof UpdateFileInUse)) throw error;
       // The rows' ids as a list too, for scripts (the detail names the first few for people).
-      sendProblem(ctx, { ...problem(409, error.code, error.message), namedBy: error.deviceIds } as ReturnType<typeof problem>);
+      sendProblem(ctx, problem(error.code, error.message, { namedBy: error.deviceIds }));
     }
   });
 }

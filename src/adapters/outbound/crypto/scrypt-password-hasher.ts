@@ -1,5 +1,6 @@
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
+import type { PasswordHasher } from '../../../ports/password-hasher.port.js';
 
 const scryptAsync = promisify(scrypt) as (
   password: string,
@@ -34,3 +35,6 @@ export async function verifyPassword(password: string, encoded: string): Promise
   });
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
+
+/** scrypt on libuv's thread pool, as `scrypt$N$r$p$salt$hash`. */
+export const scryptPasswordHasher: PasswordHasher = { hash: hashPassword, verify: verifyPassword };

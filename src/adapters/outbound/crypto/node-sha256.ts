@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Hash } from 'node:crypto';
-import type { Sha256Hasher } from '../../domain/firmware/sha256-hasher.js';
+import type { Sha256Hasher } from '../../../domain/firmware/sha256-hasher.js';
 
 function wrap(hash: Hash): Sha256Hasher {
   return {

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { readCredentialFile, writeCredentialFile } from '../../adapters/outbound/credentials/credential-file.js';
-import type { CredentialSecret } from '../auth/credential-verifier.js';
-import { hashPassword } from '../auth/password-hash.js';
-import type { Config } from '../config/config.js';
+import { hashPassword } from '../../adapters/outbound/crypto/scrypt-password-hasher.js';
+import type { CredentialSecret } from '../../app/auth/credential-verifier.js';
+import type { Config } from '../../app/config/config.js';
 
 export interface ProvisionedCredential {
   readonly secret: CredentialSecret;

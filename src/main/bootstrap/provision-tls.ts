@@ -3,7 +3,7 @@ import type { TlsMaterial } from '../../adapters/outbound/tls/dev-certificate.js
 import type { KeyObject } from 'node:crypto';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import type { Config } from '../config/config.js';
+import type { Config } from '../../app/config/config.js';
 import { ConfigError } from '../config/config-error.js';
 import type { DataLayout } from '../config/data-layout.js';
 

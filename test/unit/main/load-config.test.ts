@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { ConfigError } from '../../../src/app/config/config-error.js';
-import { loadConfig } from '../../../src/app/config/load-config.js';
+import { ConfigError } from '../../../src/main/config/config-error.js';
+import { loadConfig } from '../../../src/main/config/load-config.js';
 
 describe('loadConfig', () => {
   it('uses the documented defaults when nothing is set', () => {

@@ -1,8 +1,8 @@
 import { once } from 'node:events';
-import type { CredentialSecret } from '../auth/credential-verifier.js';
-import { RoleAuthenticator } from '../auth/role-authenticator.js';
-import type { Role } from '../auth/role.js';
-import type { Config } from '../config/config.js';
+import type { CredentialSecret } from '../../app/auth/credential-verifier.js';
+import { RoleAuthenticator } from '../../app/auth/role-authenticator.js';
+import type { Role } from '../../app/auth/role.js';
+import type { Config } from '../../app/config/config.js';
 import type { ProvisionedCredential } from '../bootstrap/provision-credential.js';
 import { DataDirLock } from '../bootstrap/data-dir-lock.js';
 import { provisionCredential } from '../bootstrap/provision-credential.js';
@@ -12,6 +12,7 @@ import { stopOnLostLock } from './stop-on-lost-lock.js';
 import { dataLayout } from '../config/data-layout.js';
 import { loadConfig } from '../config/load-config.js';
 import { FuotaServer } from '../fuota-server.js';
+import { NODE_CREDENTIAL_HASHING } from '../node-credential-hashing.js';
 import type { Logger } from '../../ports/logger.port.js';
 
 /** `fuota-server serve`: runs until SIGINT or SIGTERM, then stops cleanly (exit 0). */
@@ -26,7 +27,7 @@ export async function serveCommand(env: NodeJS.ProcessEnv, logger: Logger): Prom
     const server = await FuotaServer.start({
       config,
       storage,
-      authenticator: new RoleAuthenticator(credentials(config, credential)),
+      authenticator: new RoleAuthenticator(credentials(config, credential), NODE_CREDENTIAL_HASHING),
       tls,
       logger,
     }).catch(async (error: unknown) => {

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { nodeSha256 } from '../../adapters/outbound/crypto/node-sha256.js';
 import { FileSystemBlobStore } from '../../adapters/outbound/filesystem/filesystem-blob-store.js';
 import { SqlJsDeviceAppRepository } from '../../adapters/outbound/sqljs/sqljs-device-app-repository.js';
 import type { Logger } from '../../ports/logger.port.js';
@@ -8,9 +9,9 @@ import { openDiskStorage } from '../bootstrap/storage.js';
 import { stopOnLostLock } from './stop-on-lost-lock.js';
 import { dataLayout } from '../config/data-layout.js';
 import { loadConfig } from '../config/load-config.js';
-import { ImportSeedVolume, SeedImportRefused } from '../use-cases/import-seed-volume.js';
-import { UploadUpdateFile } from '../use-cases/upload-update-file.js';
-import { UpdateFileLocks } from '../firmware/update-file-locks.js';
+import { ImportSeedVolume, SeedImportRefused } from '../../app/use-cases/import-seed-volume.js';
+import { UploadUpdateFile } from '../../app/use-cases/upload-update-file.js';
+import { UpdateFileLocks } from '../../app/firmware/update-file-locks.js';
 
 /** `fuota-server import-seed <dir>`: exit 0 imported, 1 refused or failed. */
 export async function importSeedCommand(
@@ -29,7 +30,7 @@ export async function importSeedCommand(
   try {
     const storage = await openDiskStorage(dataLayout(config.dataDir), logger);
     try {
-      const upload = new UploadUpdateFile(storage.files, storage.catalog, storage.devices, config, new UpdateFileLocks());
+      const upload = new UploadUpdateFile(storage.files, storage.catalog, storage.devices, config, new UpdateFileLocks(), nodeSha256);
       const importer = new ImportSeedVolume(seedDevices, seedFiles, storage.devices, upload);
       const report = await importer.execute(options);
       for (const line of report.invalid) logger.warn('skipped', { item: line });

@@ -1,8 +1,8 @@
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import type { Config, LogLevel } from './config.js';
-import { LOG_LEVELS } from './config.js';
+import type { Config, LogLevel } from '../../app/config/config.js';
+import { LOG_LEVELS } from '../../app/config/config.js';
 import { ConfigError } from './config-error.js';
 
 /** Seed variable names still honoured, so a seed deployment's environment works unchanged. */

@@ -4,10 +4,10 @@ import { mkdir, mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/p
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { DataDirInUse, DataDirLock } from '../../../src/app/bootstrap/data-dir-lock.js';
-import type { LockOwner } from '../../../src/app/bootstrap/lock-owner.js';
-import { currentOwner, processStartTime } from '../../../src/app/bootstrap/lock-owner.js';
-import { ConfigError } from '../../../src/app/config/config-error.js';
+import { DataDirInUse, DataDirLock } from '../../../src/main/bootstrap/data-dir-lock.js';
+import type { LockOwner } from '../../../src/main/bootstrap/lock-owner.js';
+import { currentOwner, processStartTime } from '../../../src/main/bootstrap/lock-owner.js';
+import { ConfigError } from '../../../src/main/config/config-error.js';
 import { RecordingLogger } from '../../support/test-server.js';
 
 // The shortest lease proper-lockfile allows: a stale lock is still judged by its mtime, which the
