@@ -50,7 +50,7 @@ describe('e2e: the data-dir lock', () => {
 
     const second = await runProgram(env(), ['serve'], OWN_PID_NAMESPACE);
     expect(second.code, second.output).to.equal(1);
-    expect(second.output).to.match(/in use by another fuota process \(host \S+, pid 1, since /);
+    expect(second.output).to.match(/in use by a fuota process in another PID namespace or on another host \(host \S+, pid 1, since .*heartbeat is \d+ s old/);
 
     expect((await putRows(api, 20, 40)).every((res) => res.status === 200)).to.equal(true);
     expect((await api.get('/devices')).text.trim().split('\n')).to.have.length(40);
