@@ -185,19 +185,21 @@ describe('EspImageParser', () => {
       expect(missed.slice(0, 5), `${missed.length} missed in all`).to.deep.equal([]);
     });
 
-    it('detects any flipped segment-data byte of images without the SHA-256 (the checksum)', () => {
+    it('detects any flipped segment-data or checksum byte of images without the SHA-256 (the checksum)', () => {
       const missed: string[] = [];
       for (let seed = 1; seed <= 6; seed += 1) {
         const image = buildEspImage({ ...randomOptions(seed), hashAppended: false, signatureBlocks: 0 });
-        // Only a segment header's load address can change unnoticed without the SHA-256.
+        // Without the SHA-256 nothing checks a segment header's load address, nor the zero
+        // padding before the checksum byte (neither does the bootloader).
         const lengths = randomOptions(seed).segmentLengths ?? [];
         let header = 24;
         const loadAddresses = lengths.map((length) => { const here = header; header += 8 + length; return here; });
+        const unchecked = (at: number) => loadAddresses.some((h) => at >= h && at < h + 4) || (at >= header && at < image.length - 1);
         const random = prng(seed);
         const copy = Uint8Array.from(image);
-        for (let at = 32; at < image.length - 16; at += 1) {
+        for (let at = 32; at < image.length; at += 1) {
           copy[at] = (image[at] ?? 0) ^ (1 + Math.floor(random() * 255));
-          if (rejection(copy) === undefined && !loadAddresses.some((h) => at >= h && at < h + 4)) missed.push(`seed ${seed}, byte ${at}`);
+          if (rejection(copy) === undefined && !unchecked(at)) missed.push(`seed ${seed}, byte ${at} of ${image.length}`);
           copy[at] = image[at] ?? 0;
         }
       }
