@@ -2,12 +2,9 @@
 // Decorator metadata (inversify, and tsyringe inside @peculiar/x509) needs this before anything.
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
-import { PinoLogger } from '../adapters/outbound/logging/pino-logger.js';
-import { loadLogLevel } from './config/load-config.js';
+import type { Logger } from '../ports/logger.port.js';
+import { loadConfig, loadLogLevel } from './config/load-config.js';
 import { ConfigError } from './config/config-error.js';
-import { healthcheckCommand } from './commands/healthcheck-command.js';
-import { importSeedCommand } from './commands/import-seed-command.js';
-import { serveCommand } from './commands/serve-command.js';
 
 const USAGE = `Usage: fuota-server [command]
 
@@ -35,17 +32,31 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
-  const logger = PinoLogger.toStdout(loadLogLevel(process.env));
+  // The configuration is checked before the server's modules load (koa, sql.js, pino, x509...),
+  // so that a mistake in it is said at once; each command is loaded only when it runs.
+  const logger = async (): Promise<Logger> => {
+    const level = loadLogLevel(process.env);
+    const { PinoLogger } = await import('../adapters/outbound/logging/pino-logger.js');
+    return PinoLogger.toStdout(level);
+  };
   switch (command) {
-    case 'serve':
+    case 'serve': {
       if (rest.length > 0) break;
-      return serveCommand(process.env, logger);
-    case 'healthcheck':
+      loadConfig(process.env);
+      const { serveCommand } = await import('./commands/serve-command.js');
+      return serveCommand(process.env, await logger());
+    }
+    case 'healthcheck': {
       if (rest.length > 0) break;
+      const { healthcheckCommand } = await import('./commands/healthcheck-command.js');
       return healthcheckCommand(process.env);
-    case 'import-seed':
+    }
+    case 'import-seed': {
       if (rest.length !== 1 || rest[0] === undefined) break;
-      return importSeedCommand(process.env, rest[0], { skipInvalid: values['skip-invalid'] }, logger);
+      loadConfig(process.env);
+      const { importSeedCommand } = await import('./commands/import-seed-command.js');
+      return importSeedCommand(process.env, rest[0], { skipInvalid: values['skip-invalid'] }, await logger());
+    }
   }
   process.stderr.write(USAGE);
   return 2;
