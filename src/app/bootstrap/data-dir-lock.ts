@@ -154,6 +154,14 @@ export class DataDirLock {
     await removeIfOwnedBy(this.directory, this.owner.token);
   }
 
+  /**
+   * Reports the lock lost when the loss shows elsewhere first: the database journal taken over by
+   * another process is seen at the next write, the heartbeat only up to heartbeatMs later.
+   */
+  reportLost(error: Error): void {
+    this.lose(error);
+  }
+
   private lose(error: Error): void {
     if (this.released || this.lost) return;
     this.lost = true;
