@@ -112,10 +112,9 @@ export class DataDirLock {
         return held;
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
-        // ENOTEMPTY: the library found the lock stale and could not remove it (see fsWritingOwner);
-        // EEXIST: our owner record found one already there (a lock put back, see removeIfOwnedBy).
+        // ENOTEMPTY: the library found the lock stale and could not remove it (see fsWritingOwner).
         // Stale locks are judged and removed below, by owner, never blindly.
-        if (code !== 'ELOCKED' && code !== 'ENOTEMPTY' && code !== 'EEXIST') throw unwritable(dataDir, error);
+        if (code !== 'ELOCKED' && code !== 'ENOTEMPTY') throw unwritable(dataDir, error);
       }
       let verdict = await judge(judging);
       if (verdict.kind === 'take') verdict = await takeOver(judging, options);
