@@ -210,6 +210,7 @@ export class SqlJsDatabase {
       await this.journal.close().catch(() => {});
       if (folded) await this.journal.discardThrough(Number.MAX_SAFE_INTEGER).catch(() => {});
     }
+    if (this.journal?.takenOver === true) await this.journal.close().catch(() => {});
     this.freeStatements();
     this.db.close();
   }
