@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -59,6 +59,20 @@ describe('e2e: the data-dir lock', () => {
 
     const after = await start();
     expect((await (await client(after)).get('/devices')).text.trim().split('\n')).to.have.length(40);
+  });
+
+  it('refuses a write (500, never 200) and stops once another process folded its journal away, before its heartbeat notices', async () => {
+    const program = await start();
+    const api = await client(program);
+    expect((await putRows(api, 0, 1))[0]!.status).to.equal(200);
+    // What a server that took the data dir over does first: fold the journal and remove its segments.
+    for (const name of await readdir(join(dir, 'data'))) {
+      if (name.startsWith('devices.db.journal.')) await rm(join(dir, 'data', name));
+    }
+    const [refused] = await putRows(api, 1, 2);
+    expect(refused!.status).to.equal(500);
+    expect(await program.stop('SIGCONT')).to.equal(1);
+    expect(program.output()).to.match(/fuota: lost the lock on \S+: another process removed the journal segment \S+ this process appends to .*; stopping at once without writing anything more\n/);
   });
 
   it('stops at once, with a clear error, when its lock is taken from it while it serves', async () => {

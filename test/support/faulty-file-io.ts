@@ -84,6 +84,7 @@ export class FaultyFileIo implements FileIo {
       sync: () => this.pass('sync', path, () => file.sync()),
       datasync: () => this.pass('datasync', path, () => file.datasync()),
       truncate: (length) => this.pass('truncate', path, () => file.truncate(length)),
+      links: async () => (await file.links?.()) ?? 1,
       close: async () => {
         // The descriptor is closed even when the call reports a failure, as close(2) does.
         const fault = this.due('close', path);

@@ -36,13 +36,43 @@ export async function currentOwner(): Promise<LockOwner> {
 }
 
 /**
- * The start time of the process `pid` in our namespace, or undefined when no such process runs.
- * A zombie (state Z, or X while it is reaped) has exited and holds nothing, though its pid stays
- * until its parent reaps it: right after a `kill -9` it is not a live owner.
+ * How we look at another process of our namespace. /proc can hide other users' processes
+ * (mounted with hidepid=2), so a stat we cannot read does not mean the process is gone.
  */
-export async function processStartTime(pid: number): Promise<string | undefined> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
-  if (stat === undefined) return undefined;
+export interface ProcessProbe {
+  /** The text of /proc/<pid>/stat, or undefined when it cannot be read. */
+  readStat(pid: number): Promise<string | undefined>;
+  /** kill(pid, 0): whether the process exists (EPERM: it does, but belongs to another user). */
+  exists(pid: number): boolean;
+}
+
+export const procProbe: ProcessProbe = {
+  readStat: (pid) => readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined),
+  exists(pid) {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === 'EPERM';
+    }
+  },
+};
+
+/**
+ * The start time of the process `pid` in our namespace, or undefined when no such process runs
+ * or its stat cannot be read.
+ */
+export async function processStartTime(pid: number, probe: ProcessProbe = procProbe): Promise<string | undefined> {
+  const stat = await probe.readStat(pid);
+  return stat === undefined ? undefined : parseStartTime(stat);
+}
+
+/**
+ * Field 22 of a /proc/<pid>/stat text, or undefined for a zombie: a zombie (state Z, or X while
+ * it is reaped) has exited and holds nothing, though its pid stays until its parent reaps it:
+ * right after a `kill -9` it is not a live owner.
+ */
+function parseStartTime(stat: string): string | undefined {
   // The command name (field 2) is in parentheses and may hold spaces or ")": count from the last one.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const state = fields[3 - 3];
@@ -64,10 +94,21 @@ export function isVisibleFrom(owner: LockOwner, us: LockOwner): boolean {
   );
 }
 
-/** For a visible owner: does the very process that took the lock still run? */
-export async function isStillRunning(owner: LockOwner): Promise<boolean> {
-  const startTime = await processStartTime(owner.pid);
-  return startTime !== undefined && startTime === owner.startTime;
+/**
+ * What a visible owner's pid tells: `running` (the very process that took the lock: same start
+ * time), `gone` (no such process, a zombie, or a reused pid with another start time), or
+ * `unknown` (a process with that pid exists but /proc does not show it to us, as with hidepid=2:
+ * it may well be the owner, so only its heartbeat can tell).
+ */
+export type OwnerLiveness = 'running' | 'gone' | 'unknown';
+
+export async function ownerLiveness(owner: LockOwner, probe: ProcessProbe = procProbe): Promise<OwnerLiveness> {
+  const stat = await probe.readStat(owner.pid);
+  if (stat === undefined) return probe.exists(owner.pid) ? 'unknown' : 'gone';
+  const startTime = parseStartTime(stat);
+  if (startTime === undefined) return 'gone';
+  if (owner.startTime === undefined) return 'unknown';
+  return startTime === owner.startTime ? 'running' : 'gone';
 }
 
 /** Reads an owner record; undefined when missing or unreadable (a lock being created, or a crash mid-write). */

@@ -29,11 +29,13 @@ export interface Storage {
 
 /**
  * The embedded default: one sql.js database file (devices.db) for every table, files below files/.
- * Journal bytes that replay skipped are logged to `logger` as warnings.
+ * Journal bytes that replay skipped are logged to `logger` as warnings. `onJournalTaken` hears
+ * that another process took the journal over (so the data dir lock was lost).
  */
-export async function openDiskStorage(layout: DataLayout, logger?: Logger): Promise<Storage> {
+export async function openDiskStorage(layout: DataLayout, logger?: Logger, onJournalTaken?: (error: Error) => void): Promise<Storage> {
   const files = await FileSystemBlobStore.open(layout.filesDir);
   const database = await SqlJsDatabase.open(layout.databaseFile, [...DEVICE_APP_SCHEMA, ...UPDATE_FILE_SCHEMA, ...DEVICE_CREDENTIAL_SCHEMA], {
+    ...(onJournalTaken === undefined ? {} : { onJournalTaken }),
     onCheckpoint: (event) => {
       if (event.kind === 'recovered') logger?.info('a checkpoint wrote the database file again; the journal is folded into it');
       else

@@ -28,7 +28,7 @@ export async function importSeedCommand(
   const seedFiles = await FileSystemBlobStore.openExisting(source);
   const lock = await DataDirLock.acquire(config.dataDir, { onLost: stopOnLostLock, logger });
   try {
-    const storage = await openDiskStorage(dataLayout(config.dataDir), logger);
+    const storage = await openDiskStorage(dataLayout(config.dataDir), logger, (error) => lock.reportLost(error));
     try {
       const upload = new UploadUpdateFile(storage.files, storage.catalog, storage.devices, config, new UpdateFileLocks(), nodeSha256);
       const importer = new ImportSeedVolume(seedDevices, seedFiles, storage.devices, upload);

@@ -23,7 +23,9 @@ export async function serveCommand(env: NodeJS.ProcessEnv, logger: Logger): Prom
   try {
     const tls = await provisionTls(config, layout);
     const credential = await provisionCredential(config, layout.credentialFile);
-    const storage = await openDiskStorage(layout, logger);
+    // The writes refused with it are answered 500 first; exiting in the same turn would only reset
+    // their connections. Every later write is refused too, so the moment's wait risks nothing.
+    const storage = await openDiskStorage(layout, logger, (error) => void setTimeout(() => lock.reportLost(error), 100));
     const server = await FuotaServer.start({
       config,
       storage,

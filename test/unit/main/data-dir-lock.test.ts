@@ -1,12 +1,13 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdir, mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
+import type { DataDirLockOptions } from '../../../src/main/bootstrap/data-dir-lock.js';
 import { DataDirInUse, DataDirLock } from '../../../src/main/bootstrap/data-dir-lock.js';
-import type { LockOwner } from '../../../src/main/bootstrap/lock-owner.js';
-import { currentOwner, processStartTime } from '../../../src/main/bootstrap/lock-owner.js';
+import type { LockOwner, ProcessProbe } from '../../../src/main/bootstrap/lock-owner.js';
+import { currentOwner, processStartTime, procProbe } from '../../../src/main/bootstrap/lock-owner.js';
 import { ConfigError } from '../../../src/main/config/config-error.js';
 import { RecordingLogger } from '../../support/test-server.js';
 
@@ -28,19 +29,23 @@ describe('DataDirLock', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  async function acquire(options: { logger?: RecordingLogger; onLost?: (error: Error) => void } = {}): Promise<DataDirLock> {
-    const lock = await DataDirLock.acquire(dir, { ...SHORT, onLost: options.onLost ?? never, ...(options.logger ? { logger: options.logger } : {}) });
+  type AcquireOptions = Partial<Omit<DataDirLockOptions, 'staleMs' | 'heartbeatMs'>>;
+  async function acquire(options: AcquireOptions = {}): Promise<DataDirLock> {
+    const lock = await DataDirLock.acquire(dir, { ...SHORT, onLost: never, ...options });
     held.push(lock);
     return lock;
   }
 
+  /** An acquisition's outcome: the lock, or what it was refused with. */
+  const settle = (acquiring: Promise<DataDirLock>) => acquiring.then((lock) => ({ lock }), (error: unknown) => ({ error }));
+
   /** A lock as another process would have left it: its owner record, and a heartbeat `ageMs` old. */
-  async function forgeLock(owner: Partial<LockOwner>, ageMs: number): Promise<void> {
+  async function forgeLock(owner: Partial<LockOwner>, ageMs: number, name = '.lock'): Promise<void> {
     const record = { ...(await currentOwner()), token: 'forged', since: 'earlier', ...owner };
-    await mkdir(join(dir, '.lock'));
-    await writeFile(join(dir, '.lock', 'owner.json'), JSON.stringify(record));
+    await mkdir(join(dir, name));
+    await writeFile(join(dir, name, 'owner.json'), JSON.stringify(record));
     const mtime = new Date(Date.now() - ageMs);
-    await utimes(join(dir, '.lock'), mtime, mtime);
+    await utimes(join(dir, name), mtime, mtime);
   }
 
   const ownerToken = async () => (JSON.parse(await readFile(join(dir, '.lock', 'owner.json'), 'utf8')) as LockOwner).token;
@@ -154,6 +159,87 @@ describe('DataDirLock', () => {
     await writeFile(join(dir, '.lock', 'owner.json'), JSON.stringify({ ...(await currentOwner()), token: 'forged' }));
     await lock.release();
     expect(await ownerToken()).to.equal('forged');
+  });
+
+  it('lets one of two acquirers that both judge a lock abandoned take it, never both (the slower one is refused)', async () => {
+    // C crashed on another host; A and B start together. B has judged C's lock abandoned and is
+    // about to remove it when A starts: A must not take it over meanwhile, nor B remove A's.
+    await forgeLock({ host: 'other-host' }, SHORT.staleMs + 1_000);
+    let a: Promise<{ lock: DataDirLock } | { error: unknown }> | undefined;
+    let aBusy: () => void = () => {};
+    const aWaits = new Promise<void>((resolve) => (aBusy = resolve));
+    const b = settle(
+      acquire({
+        onStep: async (step) => {
+          if (step !== 'judged-take' || a !== undefined) return;
+          a = settle(acquire({ onStep: (aStep) => (aStep === 'takeover-busy' ? aBusy() : undefined) }));
+          await Promise.race([a, aWaits]);
+        },
+      }),
+    );
+    const outcomes = [await b, await a!];
+    const holders = outcomes.flatMap((outcome) => ('lock' in outcome ? [outcome.lock] : []));
+    expect(holders, 'exactly one holds the lock').to.have.length(1);
+    expect(await ownerToken()).to.equal(holders[0]!.token);
+    const refused = outcomes.find((outcome) => 'error' in outcome) as { error: unknown };
+    expect(refused.error).to.be.instanceOf(DataDirInUse);
+  });
+
+  it('puts back, never deletes, a lock that replaced the one it judged abandoned before it could remove it', async () => {
+    await forgeLock({ host: 'other-host' }, SHORT.staleMs + 1_000);
+    const refused = await acquire({
+      onStep: async (step) => {
+        if (step !== 'judged-take') return;
+        // Meanwhile the abandoned lock went and another server made its own (not via a takeover).
+        await rm(join(dir, '.lock'), { recursive: true });
+        await forgeLock({ host: 'other-host', token: 'newer' }, 0);
+      },
+    }).catch((error: unknown) => error);
+    expect(refused).to.be.instanceOf(DataDirInUse);
+    expect(await ownerToken()).to.equal('newer');
+    expect((await readdir(dir)).filter((name) => name.startsWith('.lock.removed-'))).to.deep.equal([]);
+  });
+
+  it('takes over past a takeover lock that a crashed acquirer left behind, once that is stale too', async () => {
+    await forgeLock({ host: 'other-host' }, SHORT.staleMs + 1_000);
+    await mkdir(join(dir, '.lock.takeover'));
+    const old = new Date(Date.now() - SHORT.staleMs - 1_000);
+    await utimes(join(dir, '.lock.takeover'), old, old);
+    await acquire();
+    expect(await ownerToken()).to.not.equal('forged');
+  });
+
+  describe('with /proc hiding the owner (hidepid=2: its stat cannot be read)', () => {
+    const hidden = (exists: boolean): ProcessProbe => ({ readStat: async () => undefined, exists: () => exists });
+
+    it('refuses a lock whose owner pid exists (kill(pid, 0) says so) while its heartbeat is fresh', async () => {
+      await forgeLock({ pid: 4_000_000 }, 0);
+      const refused = await acquire({ probe: hidden(true) }).catch((error: unknown) => error);
+      expect(refused).to.be.instanceOf(DataDirInUse);
+      expect((refused as Error).message).to.include('that /proc does not show us').and.include('taken over once the heartbeat is 4 s old');
+      expect(await ownerToken()).to.equal('forged');
+    });
+
+    it('takes it over once its heartbeat is stale, and at once when no process has that pid', async () => {
+      await forgeLock({ pid: 4_000_000 }, SHORT.staleMs + 1_000);
+      await (await acquire({ probe: hidden(true) })).release();
+      await forgeLock({ pid: 4_000_000 }, 0);
+      await acquire({ probe: hidden(false) });
+      expect(await ownerToken()).to.not.equal('forged');
+    });
+
+    it('asks the kernel by kill(pid, 0): EPERM (another user\'s process) means alive, ESRCH gone', () => {
+      expect(procProbe.exists(process.pid)).to.equal(true);
+      if (process.getuid?.() !== 0) expect(procProbe.exists(1), 'pid 1 is root\'s: EPERM').to.equal(true);
+      expect(procProbe.exists(4_000_000)).to.equal(false);
+    });
+  });
+
+  it('removes, when it starts, locks a crash left renamed aside for removal, but not one that may be on its way back', async () => {
+    await forgeLock({ host: 'other-host' }, SHORT.staleMs + 1_000, '.lock.removed-0123456789ab');
+    await forgeLock({ host: 'other-host' }, 0, '.lock.removed-ba9876543210');
+    await acquire();
+    expect((await readdir(dir)).filter((name) => name.startsWith('.lock.removed-'))).to.deep.equal(['.lock.removed-ba9876543210']);
   });
 
   it('replaces the pid file an earlier version called .lock', async () => {

@@ -10,6 +10,11 @@ export interface WritableFile {
   sync(): Promise<void>;
   datasync(): Promise<void>;
   truncate(length: number): Promise<void>;
+  /**
+   * How many names the file has (fstat's nlink): 0 once another process removed it. Optional:
+   * only the journal asks (see WriteAheadJournal), and a wrapper without it is not checked.
+   */
+  links?(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -29,6 +34,7 @@ export const nodeFileIo: FileIo = {
       sync: () => handle.sync(),
       datasync: () => handle.datasync(),
       truncate: (length) => handle.truncate(length),
+      links: async () => (await handle.stat()).nlink,
       close: () => handle.close(),
     };
   },

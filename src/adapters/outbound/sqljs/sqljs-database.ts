@@ -9,6 +9,7 @@ import { storageFullOr } from '../filesystem/storage-full.js';
 import { CoalescingFlusher } from './coalescing-flusher.js';
 import type { JournalStatement } from './journal-record.js';
 import { encodeEntry } from './journal-record.js';
+import { JournalTaken } from './journal-taken.js';
 import type { SkippedTail } from './journal-recovery.js';
 import { keepDamagedSegments, recoverJournal } from './journal-recovery.js';
 import { loadSqlJs } from './sqljs-module.js';
@@ -29,6 +30,11 @@ export interface SqlJsDatabaseOptions {
   readonly onCheckpoint?: (event: CheckpointEvent) => void;
   /** After a failed checkpoint, the first write this much later tries again (default 5 s). */
   readonly checkpointRetryMs?: number;
+  /**
+   * Told once when another process took the journal over (it took the data dir lock: see
+   * JournalTaken). Every write fails from then on; the holder should stop at once.
+   */
+  readonly onJournalTaken?: (error: Error) => void;
 }
 
 /** What an operator is told of checkpoints: a failing one lets the journal grow until one succeeds. */
@@ -81,6 +87,7 @@ export class SqlJsDatabase {
     readonly recovery: readonly SkippedTail[],
     private readonly onCheckpoint: (event: CheckpointEvent) => void = () => {},
     private readonly checkpointRetryMs = CHECKPOINT_RETRY_MS,
+    private onJournalTaken: ((error: Error) => void) | undefined = undefined,
   ) {
     this.flusher = new CoalescingFlusher(() => this.flush());
   }
@@ -116,7 +123,7 @@ export class SqlJsDatabase {
     });
     const skipped = folded ? await keepDamagedSegments(recovered.skipped) : recovered.skipped;
     if (folded) await journal.discardThrough(last).catch(() => {});
-    return new SqlJsDatabase(db, file, journal, options.checkpointBytes ?? CHECKPOINT_BYTES, io, skipped, options.onCheckpoint, options.checkpointRetryMs);
+    return new SqlJsDatabase(db, file, journal, options.checkpointBytes ?? CHECKPOINT_BYTES, io, skipped, options.onCheckpoint, options.checkpointRetryMs, options.onJournalTaken);
   }
 
   /** Opens `file` only to read it (the seed import); nothing is ever written back. */
@@ -194,7 +201,8 @@ export class SqlJsDatabase {
     this.closed = true;
     await this.flusher.settle();
     await this.checkpoint;
-    if (this.journal !== undefined && this.file !== undefined) {
+    // A journal taken over belongs to the process that took it, and so does the file: not a byte more.
+    if (this.journal !== undefined && this.file !== undefined && !this.journal.takenOver) {
       const folded = await writeFileDurably(this.file, this.snapshot(), 0o644, this.io).then(
         () => true,
         () => false,
@@ -202,6 +210,7 @@ export class SqlJsDatabase {
       await this.journal.close().catch(() => {});
       if (folded) await this.journal.discardThrough(Number.MAX_SAFE_INTEGER).catch(() => {});
     }
+    if (this.journal?.takenOver === true) await this.journal.close().catch(() => {});
     this.freeStatements();
     this.db.close();
   }
@@ -269,12 +278,21 @@ export class SqlJsDatabase {
     try {
       await journal.append(group.map((write) => write.record).join(''));
     } catch (error) {
+      this.noticeTaken(error);
       // Every writer of the group hears it; none of their changes reached memory.
       throw storageFullOr(error, 'saving the change');
     }
     for (const write of group) this.apply(write);
     const retryDue = this.checkpointRetryAt !== undefined && Date.now() >= this.checkpointRetryAt;
     if ((journal.size >= this.checkpointBytes || retryDue) && !this.checkpointing) await this.startCheckpoint(journal);
+  }
+
+  /** Reports a journal taken over by another process, once. */
+  private noticeTaken(error: unknown): void {
+    if (!(error instanceof JournalTaken)) return;
+    const report = this.onJournalTaken;
+    this.onJournalTaken = undefined;
+    report?.(error);
   }
 
   /**
@@ -285,7 +303,7 @@ export class SqlJsDatabase {
    * start covers them.
    */
   private async startCheckpoint(journal: WriteAheadJournal): Promise<void> {
-    const closed = await journal.rotate().catch(() => undefined);
+    const closed = await journal.rotate().catch((error: unknown) => void this.noticeTaken(error));
     if (closed === undefined) return; // no new segment now: the next flush tries again
     const snapshot = this.snapshot();
     const file = this.file as string;

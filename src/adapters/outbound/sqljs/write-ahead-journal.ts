@@ -4,6 +4,7 @@ import type { FileIo, WritableFile } from '../filesystem/file-io.js';
 import { writeAll } from '../filesystem/file-io.js';
 import { fsyncDirectory } from '../filesystem/durable-file.js';
 import { encodeSeal } from './journal-record.js';
+import { JournalTaken } from './journal-taken.js';
 import { listSegments, segmentPath } from './journal-recovery.js';
 
 /**
@@ -24,10 +25,19 @@ import { listSegments, segmentPath } from './journal-recovery.js';
  * behind it (torn) or bring it back with it (complete but never answered 200). The one window
  * left: a crash while neither works (the disk full and truncate failing, or every sync failing),
  * when a complete failed record may still replay; nothing on such a disk can be made durable.
+ *
+ * The journal belongs to the process holding the data dir lock. A process that took the lock over
+ * (believing this one dead: frozen past the stale time, or its heartbeat failing) replays the
+ * segments, folds them into the database file and removes them. So after each datasync, before a
+ * record is acknowledged, the segment must still have a name: with none, the records would never
+ * be replayed, and the append fails with JournalTaken, as does every later one. Segments are
+ * created exclusively for the same reason: one that exists already was made by such a process.
  */
 export class WriteAheadJournal {
   /** Bytes after `bytes` in the current segment may hold records that failed. */
   private damaged = false;
+  /** Set once another process took the journal over: nothing more is written. */
+  private taken: JournalTaken | undefined;
 
   private constructor(
     private readonly databaseFile: string,
@@ -47,6 +57,11 @@ export class WriteAheadJournal {
     return new WriteAheadJournal(databaseFile, io, handle, sequence, 0, sequence + 1);
   }
 
+  /** Whether another process took the journal over (then the database file is its too). */
+  get takenOver(): boolean {
+    return this.taken !== undefined;
+  }
+
   /** Bytes appended to the current segment. */
   get size(): number {
     return this.bytes;
@@ -54,6 +69,7 @@ export class WriteAheadJournal {
 
   /** Appends the records and makes them durable; when it fails, none of them will ever replay. */
   async append(text: string): Promise<void> {
+    if (this.taken !== undefined) throw this.taken;
     if (this.damaged) await this.repair();
     const bytes = Buffer.from(text);
     try {
@@ -66,15 +82,18 @@ export class WriteAheadJournal {
       await this.repair().catch(() => {});
       throw error;
     }
+    // One fstat per group commit: the cheapest way to know the records will be replayed.
+    if ((await this.handle.links?.()) === 0) throw this.giveUp(new JournalTaken(segmentPath(this.databaseFile, this.sequence), 'removed'));
     this.bytes += bytes.length;
   }
 
   /** Switches appends to a new segment; returns the number of the one closed. */
   async rotate(): Promise<number> {
+    if (this.taken !== undefined) throw this.taken;
     if (this.damaged) await this.repair();
     const closed = this.sequence;
     const sequence = this.nextSequence++;
-    const next = await openSegment(this.databaseFile, sequence, this.io);
+    const next = await this.openSegment(sequence);
     await this.handle.close().catch(() => {});
     this.handle = next;
     this.sequence = sequence;
@@ -106,7 +125,7 @@ export class WriteAheadJournal {
     }
     const sequence = this.nextSequence++;
     const seal = Buffer.from(encodeSeal(this.sequence, this.bytes));
-    const next = await openSegment(this.databaseFile, sequence, this.io);
+    const next = await this.openSegment(sequence);
     try {
       await writeAll(next, seal, 0);
       await next.datasync();
@@ -122,12 +141,26 @@ export class WriteAheadJournal {
     this.bytes = seal.length;
     this.damaged = false;
   }
+
+  /** A new segment; one that exists already means another process took the journal over. */
+  private async openSegment(sequence: number): Promise<WritableFile> {
+    return openSegment(this.databaseFile, sequence, this.io).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'EEXIST') throw this.giveUp(new JournalTaken(segmentPath(this.databaseFile, sequence), 'made'));
+      throw error;
+    });
+  }
+
+  private giveUp(error: JournalTaken): JournalTaken {
+    this.taken = error;
+    return error;
+  }
 }
 
 /** Creates segment `sequence` and makes its name durable; nothing is left open when that fails. */
 async function openSegment(databaseFile: string, sequence: number, io: FileIo): Promise<WritableFile> {
-  // 'w': a leftover of a failed attempt with this number held nothing acknowledged.
-  const handle = await io.open(segmentPath(databaseFile, sequence), 'w');
+  // 'wx': numbers are never reused (a failed attempt's leftover keeps its number), so a segment
+  // that exists was made by another process (see the class comment).
+  const handle = await io.open(segmentPath(databaseFile, sequence), 'wx');
   try {
     await fsyncDirectory(dirname(databaseFile), io);
   } catch (error) {
