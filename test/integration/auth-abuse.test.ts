@@ -74,4 +74,27 @@ describe('HTTP: one misconfigured device behind a NAT does not lock out the othe
     expect((await t.client.get('/devices/lamp-1?app_ver=3.0', { ...nat, auth: { username: 'lamp-1', password: secret } })).status).to.equal(204);
     expect((await t.client.get('/devices', { ...nat })).status, 'the operator too').to.equal(200);
   });
+
+  it('counts a device whose id holds a colon under its whole id, as its credential is verified: site:lamp-1 failing does not lock out site:lamp-2', async () => {
+    const provision = async (device: string) =>
+      (JSON.parse((await t.client.send(`/api/v1/devices/${device}/credentials`, { method: 'POST' })).text) as { password: string }).password;
+    const behindNat = { localAddress: '127.0.0.6' };
+    for (const device of ['site:lamp-1', 'site:lamp-2']) await t.client.put(`/devices/${device}`, `"${device}","1.0","fw.bin"`, 'text/csv');
+    // lamp-1 keeps the secret it had before a rotation; lamp-2 has the current one.
+    const stale = await provision('site:lamp-1');
+    const current = await provision('site:lamp-1');
+    const sibling = await provision('site:lamp-2');
+    const statuses: number[] = [];
+    for (let i = 0; i < 25; i += 1) {
+      statuses.push((await t.client.get('/devices/site:lamp-1?app_ver=1.0', { ...behindNat, auth: { username: 'site:lamp-1', password: stale } })).status);
+    }
+    expect(statuses.slice(0, 20).every((status) => status === 403), statuses.join(' ')).to.equal(true);
+    expect(statuses.slice(20)).to.deep.equal([429, 429, 429, 429, 429]);
+    const refusedLog = t.logger.lines.filter((line) => line.startsWith('info request ') && line.includes('"auth":"refused"') && line.includes('127.0.0.6'));
+    expect(refusedLog.every((line) => line.includes('"user":"site:lamp-1"')), refusedLog[0]).to.equal(true);
+    // The locked-out pair is lamp-1's, whatever secret it sends now; its sibling is served.
+    expect((await t.client.get('/devices/site:lamp-1?app_ver=1.0', { ...behindNat, auth: { username: 'site:lamp-1', password: current } })).status).to.equal(429);
+    const served = await t.client.get('/devices/site:lamp-2?app_ver=1.0', { ...behindNat, auth: { username: 'site:lamp-2', password: sibling } });
+    expect([served.status, served.text]).to.deep.equal([200, 'fw.bin']);
+  });
 });

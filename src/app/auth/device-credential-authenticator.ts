@@ -1,7 +1,7 @@
-import { isDeviceId } from '../../domain/device-id.js';
 import type { DeviceCredentialStore } from '../../ports/device-credential-store.port.js';
 import type { Authenticator } from './authenticator.js';
 import type { CredentialHashing } from './credential-verifier.js';
+import { deviceCredentialPair } from './device-credential-pair.js';
 import type { Principal } from './principal.js';
 
 const CACHE_LIMIT = 4096;
@@ -25,13 +25,9 @@ export class DeviceCredentialAuthenticator implements Authenticator {
   async authenticate(username: string, password: string): Promise<Principal | undefined> {
     const principal = await this.configured.authenticate(username, password);
     if (principal !== undefined) return principal;
-    // Basic auth splits `user:password` at the first colon, but a device id may hold colons (a
-    // MAC address); a provisioned secret never does, so the pair splits at its last colon here.
-    const pair = `${username}:${password}`;
-    const colon = pair.lastIndexOf(':');
-    const deviceId = pair.slice(0, colon);
-    const secret = pair.slice(colon + 1);
-    if (!isDeviceId(deviceId)) return undefined;
+    const claimed = deviceCredentialPair(username, password);
+    if (claimed === undefined) return undefined;
+    const { deviceId, secret } = claimed;
     const credential = await this.credentials.get(deviceId);
     if (credential === undefined) return undefined;
     const key = `${credential.secretHash}\0${this.hashing.digests.key(secret)}`;

@@ -24,14 +24,21 @@ describe('isLastRequest', () => {
 });
 
 describe('claimedUser', () => {
-  it('is the Basic user name, or the device id a MAC-address device credential splits at its last colon', () => {
+  const SECRET = 'AbCdEfGhIjKlMnOpQrStUvWxYz012-_9'; // the shape of a provisioned secret
+
+  it('is the Basic user name, or the device a device credential names before its last colon', () => {
     expect(claimedUser({ username: 'fleet', password: 'secret' })).to.equal('fleet');
     // `24:0A:C4:00:01:02:<secret>` splits at its first colon as Basic: the device is the MAC address.
-    expect(claimedUser({ username: '24', password: '0A:C4:00:01:02:abcdef' })).to.equal('24:0A:C4:00:01:02');
+    expect(claimedUser({ username: '24', password: `0A:C4:00:01:02:${SECRET}` })).to.equal('24:0A:C4:00:01:02');
+    // Any device id with colons, not only a MAC address, as the credential is verified.
+    expect(claimedUser({ username: 'site', password: `lamp-1:${SECRET}` })).to.equal('site:lamp-1');
+    expect(claimedUser({ username: 'site', password: `lamp-2:${SECRET}` })).to.equal('site:lamp-2');
+    expect(claimedUser({ username: 'lamp-1', password: SECRET })).to.equal('lamp-1');
   });
 
   it('never takes a piece of a password for a user name', () => {
     expect(claimedUser({ username: 'operator', password: 'pa:ss:word' })).to.equal('operator');
     expect(claimedUser({ username: 'op', password: 'cd:ef:01:23:45:secret' })).to.equal('op');
+    expect(claimedUser({ username: 'op', password: `pass:${SECRET}x` })).to.equal('op');
   });
 });

@@ -30,15 +30,20 @@ export const updateFilePathSchema = z
   .transform((raw) => raw as UpdateFilePath)
   .meta({ description: 'An update path: /-separated segments of A-Z a-z 0-9 . _ + -, none starting with a dot; 1-200 bytes.', example: 'lamp/v2.0.0.bin' });
 
-export const validateFlagSchema = z
-  .enum(['true', 'false', '1', '0'], { message: 'validate must be true or false' })
-  .transform((raw) => raw === 'true' || raw === '1')
-  .meta({ description: 'false: store bytes that are not an ESP-IDF application image.' });
+/**
+ * A yes/no query flag, spelt as FUOTA_VALIDATE_IMAGES is (true/false, 1/0, yes/no), so that a
+ * spelling the configuration takes is not a 400 in a URL.
+ */
+function flagSchema(name: string, description: string) {
+  return z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: `${name} must be true or false (or 1/0, yes/no)` })
+    .transform((raw) => raw === 'true' || raw === '1' || raw === 'yes')
+    .meta({ description });
+}
 
-export const forceFlagSchema = z
-  .enum(['true', 'false', '1', '0'], { message: 'force must be true or false' })
-  .transform((raw) => raw === 'true' || raw === '1')
-  .meta({ description: 'true: delete the file even though device rows name it (their devices are then told 404).' });
+export const validateFlagSchema = flagSchema('validate', 'false: store bytes that are not an ESP-IDF application image.');
+
+export const forceFlagSchema = flagSchema('force', 'true: delete the file even though device rows name it (their devices are then told 404).');
 
 export const deviceRecordCsvSchema = z.string().max(16 * 1024).meta({
   description: 'One seed CSV record: "<device_id>","<app_ver>","<update_file_path>" (quotes inside fields doubled).',

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Authenticator } from '../../../app/auth/authenticator.js';
+import { deviceCredentialPair } from '../../../app/auth/device-credential-pair.js';
 import type { Principal } from '../../../app/auth/principal.js';
 import { certificateOutcome } from './client-certificate.js';
 
@@ -43,19 +44,13 @@ export function offeredUser(req: IncomingMessage): string {
   return certificate.kind === 'none' ? '' : certificate.kind === 'refused' ? certificate.commonName : certificate.user;
 }
 
-// A MAC address, the usual device id with colons.
-const MAC_ADDRESS = /^[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}$/;
-
 /**
- * Whom a Basic pair claims to be. Basic splits at the first colon, but a device's own credential
- * is `<device id>:<secret>` and its id may be a MAC address with colons: a pair that is a MAC
- * address before its last colon claims that device. Nothing else is taken from past the first
- * colon, so no piece of a password ever becomes a user name (which is logged).
+ * Whom a Basic pair claims to be: the device of a device credential (split at its last colon, by
+ * the very rule that verifies it), otherwise the Basic user name. Nothing else is taken from past
+ * the first colon, so no piece of a password ever becomes a user name (which is logged).
  */
 export function claimedUser(offered: { readonly username: string; readonly password: string }): string {
-  const pair = `${offered.username}:${offered.password}`;
-  const prefix = pair.slice(0, pair.lastIndexOf(':'));
-  return MAC_ADDRESS.test(prefix) ? prefix : offered.username;
+  return deviceCredentialPair(offered.username, offered.password)?.deviceId ?? offered.username;
 }
 
 /**

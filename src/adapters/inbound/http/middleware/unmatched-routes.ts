@@ -1,15 +1,20 @@
 import type { Middleware } from 'koa';
 import { problem, sendProblem } from '../problem.js';
 
+// `curl -F file=@fw.bin https://.../files/fw.bin` POSTs a form: uploads are PUTs of the raw file.
+const FILE_UPLOAD_HINT = '; to upload a file, PUT its raw bytes: curl -T <file> or curl -X PUT --data-binary @<file>';
+
 /**
  * Gives the router's bare answers a problem body: 404 for a path no route knows, 405 (the router
- * has set `Allow`) for a known path asked with another method.
+ * has set `Allow`) for a known path asked with another method, saying how to upload to a POST
+ * on a file.
  */
 export function unmatchedRoutes(): Middleware {
   return async (ctx, next) => {
     await next();
     if (ctx.status === 405) {
-      sendProblem(ctx, problem('method-not-allowed', `${ctx.method} is not allowed here; allowed: ${ctx.response.get('Allow')}`));
+      const hint = ctx.method === 'POST' && ctx.path.startsWith('/files/') ? FILE_UPLOAD_HINT : '';
+      sendProblem(ctx, problem('method-not-allowed', `${ctx.method} is not allowed here; allowed: ${ctx.response.get('Allow')}${hint}`));
     } else if (ctx.status === 404 && ctx.body == null) {
       sendProblem(ctx, problem('route-not-found', `no such resource: ${ctx.path}`));
     }

@@ -3,6 +3,7 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { DomainError, isDomainError } from '../../../../domain/domain-error.js';
 import type { UpdateFilePath } from '../../../../domain/update-file-path.js';
+import { ImageRejected } from '../../../../domain/firmware/image-rejection.js';
 import { UpdateFileInUse } from '../../../../domain/update-file-in-use.js';
 import { forceFlagSchema, updateFilePathSchema, validateFlagSchema } from '../api-schemas.js';
 import { validated } from '../edge-validation.js';
@@ -46,6 +47,18 @@ function refuseForm(ctx: Context): void {
       'the body must be the raw file, not a multipart form (curl -F): send it with curl --data-binary @<file> or -T <file>',
     );
   }
+}
+
+// curl's --data (and -d) sends a file as a form field: it strips the newlines (0x0A and 0x0D
+// bytes) and declares application/x-www-form-urlencoded, the type curl also gives a body sent
+// without one. Such uploads are accepted (the seed took them), but an image refused after that
+// says why its bytes may not be the file's.
+const FORM_DATA_HINT = ' (the upload was sent as application/x-www-form-urlencoded: curl --data changes the bytes, send the file with curl --data-binary @<file> or -T <file>)';
+
+/** Adds that hint to an image refusal of an upload declared as form data. */
+function withFormDataHint(ctx: Context, error: unknown): unknown {
+  if (!(error instanceof ImageRejected) || typeof ctx.is('application/x-www-form-urlencoded') !== 'string') return error;
+  return new ImageRejected(error.reason, `${error.message}${FORM_DATA_HINT}`);
 }
 
 export function fileRoutes(router: Router, useCases: HttpUseCases, metrics: HttpMetrics): void {
@@ -94,7 +107,7 @@ export function fileRoutes(router: Router, useCases: HttpUseCases, metrics: Http
       if (!isDomainError(error) && (ctx.req.readableAborted || ctx.req.destroyed)) {
         throw new TransportError('upload-incomplete', 'the upload ended before its last byte; nothing was stored');
       }
-      throw error;
+      throw withFormDataHint(ctx, error);
     }
   });
 
