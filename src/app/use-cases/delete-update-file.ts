@@ -39,7 +39,7 @@ export class DeleteUpdateFile {
     // before or after, so none can leave an entry without its file, a file without its entry, or
     // a row assigned between the check of the rows and the deletion.
     return this.locks.run(path, async () => {
-      const file = await this.describer.describe(path);
+      const file = await this.describer.describeLocked(path);
       if (file === undefined) throw notFound(path);
       const namedBy = (await this.devices.namingFile(path)).map((row) => row.deviceId);
       if (namedBy.length > 0 && options.force !== true) throw new UpdateFileInUse(path, namedBy);

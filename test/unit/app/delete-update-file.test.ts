@@ -55,7 +55,7 @@ describe('DeleteUpdateFile', () => {
     devices = new InMemoryDeviceAppRepository();
     const locks = new UpdateFileLocks();
     upload = new UploadUpdateFile(files, catalog, devices, config, locks);
-    remove = new DeleteUpdateFile(files, catalog, devices, new UpdateFileDescriber(files, catalog), locks);
+    remove = new DeleteUpdateFile(files, catalog, devices, new UpdateFileDescriber(files, catalog, locks), locks);
     await upload.execute(path, bytes('version one'));
   });
 

@@ -45,8 +45,8 @@ describe('use cases (in-memory adapters)', () => {
     devices = new InMemoryDeviceAppRepository();
     files = new InMemoryBlobStore();
     catalog = new InMemoryUpdateFileCatalog();
-    describer = new UpdateFileDescriber(files, catalog);
     locks = new UpdateFileLocks();
+    describer = new UpdateFileDescriber(files, catalog, locks);
   });
 
   describe('AssignUpdate', () => {
