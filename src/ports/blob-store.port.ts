@@ -15,6 +15,14 @@ export interface BlobInfo {
 
 /** The result of a completed, durable upload. */
 export interface StoredBlob {
+  /**
+   * Takes the publication back: the previous version is in place again (or no file, when there
+   * was none), durably. For the caller whose own record of the upload failed, so that an upload
+   * answered as failed is never served. Call exactly one of `revert` and `settle`, once.
+   */
+  revert(): Promise<void>;
+  /** Keeps the new version for good: the previous one is forgotten. Never rejects. */
+  settle(): Promise<void>;
   readonly size: number;
   /** SHA-256 of the content, lowercase hex, computed while the bytes streamed in. */
   readonly sha256: string;
@@ -59,14 +67,19 @@ export interface PutOptions {
 export interface BlobStore {
   /**
    * Streams `content` into the store. Resolves once the new version is durable and visible;
-   * if the source fails or is too large, the previous version (if any) stays untouched.
+   * if the source fails or is too large, or the publication cannot be made durable, the previous
+   * version (if any) stays or is put back. The result's `revert` or `settle` must follow.
    */
   put(
     path: UpdateFilePath,
     content: AsyncIterable<Uint8Array>,
     options: PutOptions,
   ): Promise<StoredBlob>;
-  stat(path: UpdateFilePath): Promise<BlobInfo | undefined>;
+  /**
+   * What is stored at `path`. May answer from a cache a moment old for files changed behind the
+   * store's back (never for its own writes), unless `fresh` is asked for.
+   */
+  stat(path: UpdateFilePath, options?: { readonly fresh?: boolean }): Promise<BlobInfo | undefined>;
   open(path: UpdateFilePath): Promise<OpenedBlob | undefined>;
   /**
    * Removes the file at `path` durably: once this resolves, a crash cannot bring it back.

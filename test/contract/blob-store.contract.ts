@@ -95,6 +95,34 @@ export function blobStoreContract(name: string, hooks: { open: () => Promise<Blo
       expect(await store.stat(p('b.bin'))).to.equal(undefined);
     });
 
+    it('takes a publication back on revert: the previous bytes again, or no file when there was none', async () => {
+      await (await store.put(p('fw/a.bin'), chunks('previous'), LIMIT)).settle();
+      const replacing = await store.put(p('fw/a.bin'), chunks('refused new version'), LIMIT);
+      expect((await readAll(store, 'fw/a.bin'))?.toString(), 'visible until reverted').to.equal('refused new version');
+      await replacing.revert();
+      expect((await readAll(store, 'fw/a.bin'))?.toString()).to.equal('previous');
+      expect(await store.stat(p('fw/a.bin'))).to.have.property('size', 8);
+
+      const fresh = await store.put(p('fw/new/b.bin'), chunks('refused'), LIMIT);
+      await fresh.revert();
+      expect(await store.stat(p('fw/new/b.bin'))).to.equal(undefined);
+      expect(await store.open(p('fw/new/b.bin'))).to.equal(undefined);
+      const listed: string[] = [];
+      for await (const path of store.list()) listed.push(path);
+      expect(listed).to.deep.equal(['fw/a.bin']);
+      // The name is free again, for a file or a directory.
+      await (await store.put(p('fw/new'), chunks('a file now'), LIMIT)).settle();
+      expect((await readAll(store, 'fw/new'))?.toString()).to.equal('a file now');
+    });
+
+    it('keeps the new version on settle, and a later revert of another upload puts back the settled one', async () => {
+      await (await store.put(p('a.bin'), chunks('one'), LIMIT)).settle();
+      await (await store.put(p('a.bin'), chunks('two'), LIMIT)).settle();
+      expect((await readAll(store, 'a.bin'))?.toString()).to.equal('two');
+      await (await store.put(p('a.bin'), chunks('three'), LIMIT)).revert();
+      expect((await readAll(store, 'a.bin'))?.toString()).to.equal('two');
+    });
+
     it('reads the version it opened even if the path is replaced meanwhile', async () => {
       await store.put(p('a.bin'), chunks('version one'), LIMIT);
       const opened = await store.open(p('a.bin'));

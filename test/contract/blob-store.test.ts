@@ -45,6 +45,28 @@ describe('FileSystemBlobStore specifics', () => {
     expect((await readAll(store, 'fw/a.bin'))?.toString()).to.equal('whole');
   });
 
+  it('keeps the previous version aside only until settled or reverted: nothing is left behind', async () => {
+    const store = await FileSystemBlobStore.open(dir);
+    await (await store.put(p('fw/a.bin'), chunks('one'), { maxBytes: 100 })).settle();
+    const second = await store.put(p('fw/a.bin'), chunks('two'), { maxBytes: 100 });
+    expect((await readdir(join(dir, 'fw'))).filter((name) => name.includes('.previous-')), 'kept aside meanwhile').to.have.length(1);
+    await second.settle();
+    expect(await readdir(join(dir, 'fw'))).to.deep.equal(['a.bin']);
+    await (await store.put(p('fw/a.bin'), chunks('three'), { maxBytes: 100 })).revert();
+    expect(await readdir(join(dir, 'fw'))).to.deep.equal(['a.bin']);
+    expect((await readAll(store, 'fw/a.bin'))?.toString()).to.equal('two');
+  });
+
+  it('removes a previous version that a crash left aside, and the new version stands', async () => {
+    await mkdir(join(dir, 'fw'));
+    await writeFile(join(dir, 'fw', '.a.bin.previous-0123456789ab'), 'old');
+    await writeFile(join(dir, 'fw', 'a.bin'), 'new');
+    await writeFile(join(dir, 'fw', '.a.bin.previous-notours'), 'not ours');
+    const store = await FileSystemBlobStore.open(dir);
+    expect((await readdir(join(dir, 'fw'))).sort()).to.deep.equal(['.a.bin.previous-notours', 'a.bin']);
+    expect((await readAll(store, 'fw/a.bin'))?.toString()).to.equal('new');
+  });
+
   it('re-checks paths itself, so a caller cannot leave the root', async () => {
     const store = await FileSystemBlobStore.open(join(dir, 'files'));
     await writeFile(join(dir, 'secret'), 'key');

@@ -79,6 +79,23 @@ describe('FileSystemBlobStore on a failing disk', () => {
     });
   }
 
+  it('puts the previous version back when the directory fsync after the rename fails', async () => {
+    // The directory is opened for its fsync by its own path: the store's root's `fw`.
+    io.inject({ on: 'sync', fault: 'ENOSPC', path: /fw$/ });
+    const failed = await store.put(p('fw/app.bin'), chunks('published but not durable'), LIMIT).catch((e: unknown) => e);
+    expect(failed).to.have.property('code', 'storage-full');
+    expect(io.fired).to.have.lengthOf(1);
+    await expectPreviousVersionOnly();
+  });
+
+  it('removes a new file (and the directories made for it) when the directory fsync after the rename fails', async () => {
+    io.inject({ on: 'sync', fault: 'EIO', path: /deep$/ });
+    const failed = await store.put(p('fw/new/deep/b.bin'), chunks('published but not durable'), LIMIT).catch((e: unknown) => e);
+    expect(failed).to.have.property('code', 'EIO');
+    expect(await store.stat(p('fw/new/deep/b.bin'))).to.equal(undefined);
+    await expectPreviousVersionOnly();
+  });
+
   it('removes the temporary when the rename fails (the path is a directory by now)', async () => {
     await store.put(p('fw/dir/x.bin'), chunks('x'), LIMIT);
     expect(await store.put(p('fw/dir'), chunks('a file where a directory is'), LIMIT).catch((e: unknown) => e)).to.have.property('code', 'file-path-conflict');

@@ -34,7 +34,7 @@ export class AssignUpdate {
       );
     }
     return this.locks.run(record.updateFilePath, async () => {
-      const file = await this.describer.describe(record.updateFilePath);
+      const file = await this.describer.describeLocked(record.updateFilePath);
       if (file?.image !== undefined && file.image.version === record.appVersion) {
         throw new DomainError(
           'reinstall-loop',

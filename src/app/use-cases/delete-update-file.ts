@@ -39,14 +39,15 @@ export class DeleteUpdateFile {
     // before or after, so none can leave an entry without its file, a file without its entry, or
     // a row assigned between the check of the rows and the deletion.
     return this.locks.run(path, async () => {
-      const file = await this.describer.describe(path);
+      const file = await this.describer.describeLocked(path);
       if (file === undefined) throw notFound(path);
       const namedBy = (await this.devices.namingFile(path)).map((row) => row.deviceId);
       if (namedBy.length > 0 && options.force !== true) throw new UpdateFileInUse(path, namedBy);
-      // The file first: the store is the truth (an entry without a file is never shown), so a
-      // failure between the two steps leaves nothing that a reader could be served.
-      if (!(await this.files.delete(path))) throw notFound(path);
+      // The entry first: if that fails, nothing changed and the error says so. If the file's
+      // removal fails after it, the file is still served (the store is the truth) and simply
+      // described afresh, so the error ("not deleted") is true either way.
       await this.catalog.delete(path);
+      if (!(await this.files.delete(path))) throw notFound(path);
       return { file, namedBy };
     });
   }

@@ -66,7 +66,14 @@ export class UploadUpdateFile {
         storedAt: new Date().toISOString(),
         image: inspection.image,
       };
-      await this.catalog.put(entry);
+      try {
+        await this.catalog.put(entry);
+      } catch (error) {
+        // Unrecorded, the upload is answered as failed ("nothing was stored"): so it must be.
+        await stored.revert();
+        throw error;
+      }
+      await stored.settle();
       return entry;
     });
   }

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -190,6 +190,22 @@ describe('SqlJsDatabase on a failing disk', () => {
     expect(left.filter((name) => name.includes('.tmp-')), 'temporary files').to.deep.equal([]);
     expect(left.filter((name) => name.includes('.journal.')), 'journal segments').to.have.length.above(0);
     expect(await storedIds(dir)).to.deep.equal(ids('k', 10).sort());
+  });
+
+  it('removes the temporary of a checkpoint that a crash cut off when it opens, and nothing else', async () => {
+    const repository = await openFaulty(dir, new FaultyFileIo());
+    await repository.upsert(row('kept'));
+    await repository.close();
+    // As a kill during a checkpoint leaves it: the whole database, under writeFileDurably's name.
+    await copyFile(join(dir, 'devices.db'), join(dir, '.devices.db.tmp-0123456789ab'));
+    const others = ['.devices.db.tmp-notours', '.other.db.tmp-0123456789ab', 'devices.db.tmp-0123456789ab', '.devices.db.upload-0123456789ab'];
+    for (const name of others) await writeFile(join(dir, name), 'not a checkpoint of ours');
+    const reopened = await openFaulty(dir, new FaultyFileIo());
+    const names = await readdir(dir);
+    expect(names).to.not.include('.devices.db.tmp-0123456789ab');
+    expect(names).to.include.members(others);
+    expect((await listAll(reopened)).map((r) => r.deviceId)).to.deep.equal(['kept']);
+    await reopened.close();
   });
 
   it('opens on a full disk, keeping the journal, and takes writes again once space is freed', async () => {

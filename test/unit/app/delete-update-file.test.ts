@@ -56,7 +56,7 @@ describe('DeleteUpdateFile', () => {
     devices = new InMemoryDeviceAppRepository();
     const locks = new UpdateFileLocks();
     upload = new UploadUpdateFile(files, catalog, devices, config, locks, nodeSha256);
-    remove = new DeleteUpdateFile(files, catalog, devices, new UpdateFileDescriber(files, catalog, nodeSha256), locks);
+    remove = new DeleteUpdateFile(files, catalog, devices, new UpdateFileDescriber(files, catalog, nodeSha256, locks), locks);
     await upload.execute(path, bytes('version one'));
   });
 
@@ -80,6 +80,29 @@ describe('DeleteUpdateFile', () => {
     expect(await files.stat(path)).to.have.property('size', 11);
     expect((await remove.execute(path, { force: true })).namedBy).to.deep.equal(['d1', 'd2']);
     expect(await files.stat(path)).to.equal(undefined);
+  });
+
+  it('forgets the entry first: a file whose removal fails is still served, described afresh, and can be deleted later', async () => {
+    const failing = new (class extends InMemoryBlobStore {
+      fail = true;
+      override async delete(at: UpdateFilePath): Promise<boolean> {
+        if (this.fail) throw Object.assign(new Error('EIO: unlink (injected)'), { code: 'EIO' });
+        return super.delete(at);
+      }
+    })();
+    const locks = new UpdateFileLocks();
+    const describer = new UpdateFileDescriber(failing, catalog, nodeSha256, locks);
+    const stored = await new UploadUpdateFile(failing, catalog, devices, config, locks, nodeSha256).execute(path, bytes('still here'));
+    const removing = new DeleteUpdateFile(failing, catalog, devices, describer, locks);
+    expect(await removing.execute(path).catch((e: unknown) => e)).to.have.property('code', 'EIO');
+    expect(await catalog.get(path), 'the entry went first').to.equal(undefined);
+    // The store is the truth: the file is described again from its bytes.
+    expect(await describer.describe(path)).to.include({ size: 10, sha256: stored.sha256 });
+    expect(await catalog.get(path)).to.include({ sha256: stored.sha256 });
+    failing.fail = false;
+    expect((await removing.execute(path)).file).to.include({ sha256: stored.sha256 });
+    expect(await failing.stat(path)).to.equal(undefined);
+    expect(await catalog.get(path)).to.equal(undefined);
   });
 
   it('waits for an upload of the same path, so that no entry is left without its file', async () => {

@@ -46,8 +46,8 @@ describe('use cases (in-memory adapters)', () => {
     devices = new InMemoryDeviceAppRepository();
     files = new InMemoryBlobStore();
     catalog = new InMemoryUpdateFileCatalog();
-    describer = new UpdateFileDescriber(files, catalog, nodeSha256);
     locks = new UpdateFileLocks();
+    describer = new UpdateFileDescriber(files, catalog, nodeSha256, locks);
   });
 
   describe('AssignUpdate', () => {

@@ -1,7 +1,7 @@
 import type { Dirent } from 'node:fs';
 import { close, createReadStream, fstat, open as openCallback, read as readCallback, realpathSync, statSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { lstat, mkdir, readdir, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
+import { link, lstat, mkdir, readdir, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { DomainError } from '../../../domain/domain-error.js';
 import type { UpdateFilePath } from '../../../domain/update-file-path.js';
@@ -23,7 +23,12 @@ import { nodeFileIo, writeAll } from './file-io.js';
 import { RecentStatCache } from './recent-stat-cache.js';
 import { storageFullOr } from './storage-full.js';
 
-const UPLOAD_TEMPORARY = /^\..*\.upload-[0-9a-f]{12}$/;
+/**
+ * Hidden names of an upload's temporary and of the previous version kept aside until the upload
+ * is settled: a crash leaves either behind, and the next open removes them (the new version, if
+ * it was renamed in, stands; the describer notices when the catalog's entry is of another one).
+ */
+const LEFTOVER = /^\..*\.(upload|previous)-[0-9a-f]{12}$/;
 const MISSING = new Set(['ENOENT', 'ENOTDIR', 'EISDIR']);
 const openFd = promisify(openCallback);
 const fstatFd = promisify(fstat);
@@ -58,7 +63,8 @@ export class FileSystemBlobStore implements BlobStore {
   }
 
   /**
-   * Opens (creating) the store and removes temporaries left by uploads that a crash cut off.
+   * Opens (creating) the store and removes temporaries and kept-aside previous versions left by
+   * uploads that a crash cut off.
    * `io`: how uploads are written (the fault-injection tests pass one that fails on purpose).
    */
   static async open(root: string, options: { io?: FileIo } = {}): Promise<FileSystemBlobStore> {
@@ -86,6 +92,7 @@ export class FileSystemBlobStore implements BlobStore {
     }
     const temporary = temporarySibling(target, 'upload');
     const upload = createUploadMeter(options.maxBytes);
+    let aside: string | undefined;
     try {
       const file = await this.openTemporary(temporary, async () => {
         // A deletion removed the directory (then empty) since it was made: make it again.
@@ -93,6 +100,7 @@ export class FileSystemBlobStore implements BlobStore {
         if (again !== undefined && (createdFrom === undefined || again.length < createdFrom.length)) createdFrom = again;
       });
       await this.writeTemporary(file, upload.meter(content));
+      aside = await this.keepAside(target);
       await rename(temporary, target);
       this.recentStats.forget(path);
     } catch (error) {
@@ -100,15 +108,64 @@ export class FileSystemBlobStore implements BlobStore {
       // still in place and the half-written temporary must not stay to fill the disk further
       // (should even that fail, the next start removes it: the failure reported is the first).
       await rm(temporary, { force: true }).catch(() => {});
+      if (aside !== undefined) await rm(aside, { force: true }).catch(() => {});
       if (errorCode(error) === 'EISDIR' || errorCode(error) === 'ENOTDIR') {
         throw conflict(path);
       }
       throw storageFullOr(error, `storing ${path}`);
     }
-    await this.fsyncUpTo(dirname(target), createdFrom);
-    // Stat after the rename: renaming moves the change time of the file on some file systems.
-    const { modifiedAt, changeToken } = blobInfo(await stat(target, { bigint: true }));
-    return { size: upload.size, sha256: upload.sha256(), modifiedAt, changeToken };
+    const revert = () => this.revertPut(path, target, aside);
+    try {
+      await this.fsyncUpTo(dirname(target), createdFrom);
+      // Stat after the rename: renaming moves the change time of the file on some file systems.
+      const { modifiedAt, changeToken } = blobInfo(await stat(target, { bigint: true }));
+      return {
+        size: upload.size,
+        sha256: upload.sha256(),
+        modifiedAt,
+        changeToken,
+        revert,
+        // Once settled, a crash cannot bring the previous version back: it is only a hidden name.
+        settle: async () => {
+          if (aside !== undefined) await rm(aside, { force: true }).catch(() => {});
+        },
+      };
+    } catch (error) {
+      // The new version is visible but not durable: put the previous one back rather than answer
+      // "nothing was stored" while serving the new bytes.
+      await revert();
+      throw storageFullOr(error, `storing ${path}`);
+    }
+  }
+
+  /**
+   * A second name for the file at `target` (hidden, beside it), so that a publication can be
+   * taken back after the rename replaced it: a hard link costs no space and keeps the very
+   * bytes. Undefined when no file is there (a directory makes the rename fail as a conflict).
+   */
+  private async keepAside(target: string): Promise<string | undefined> {
+    const aside = temporarySibling(target, 'previous');
+    try {
+      await link(target, aside);
+      return aside;
+    } catch (error) {
+      if (MISSING.has(errorCode(error) ?? '') || errorCode(error) === 'EPERM') return undefined;
+      throw error;
+    }
+  }
+
+  /** Puts the version kept `aside` back at `target`, or removes `target` when there was none. */
+  private async revertPut(path: UpdateFilePath, target: string, aside: string | undefined): Promise<void> {
+    try {
+      if (aside === undefined) await unlink(target);
+      else await rename(aside, target);
+      this.recentStats.forget(path);
+      await fsyncDirectory(dirname(target));
+      if (aside === undefined) await this.removeEmptyDirectories(dirname(target));
+    } catch (error) {
+      this.recentStats.forget(path);
+      throw new Error(`storing ${path} failed, and so did putting the previous version back (${(error as Error).message}): the new version may be served`);
+    }
   }
 
   /**
@@ -145,8 +202,8 @@ export class FileSystemBlobStore implements BlobStore {
     }
   }
 
-  async stat(path: UpdateFilePath): Promise<BlobInfo | undefined> {
-    const recent = this.recentStats.lookup(path);
+  async stat(path: UpdateFilePath, options: { readonly fresh?: boolean } = {}): Promise<BlobInfo | undefined> {
+    const recent = options.fresh === true ? undefined : this.recentStats.lookup(path);
     if (recent !== undefined) return recent.info;
     const info = this.statNow(path);
     this.recentStats.remember(path, info);
@@ -289,10 +346,10 @@ export class FileSystemBlobStore implements BlobStore {
    * created (each lives in its parent, up to the first pre-existing directory).
    */
   private async fsyncUpTo(directory: string, createdFrom: string | undefined): Promise<void> {
-    await fsyncDirectory(directory);
+    await fsyncDirectory(directory, this.io);
     if (createdFrom === undefined) return;
     for (let current = directory; current !== dirname(createdFrom); current = dirname(current)) {
-      await fsyncDirectory(dirname(current));
+      await fsyncDirectory(dirname(current), this.io);
     }
   }
 
@@ -317,7 +374,9 @@ export class FileSystemBlobStore implements BlobStore {
     for (const entry of await readdir(directory, { withFileTypes: true })) {
       const full = join(directory, entry.name);
       if (entry.isDirectory() && !entry.name.startsWith('.')) await this.removeStaleUploads(full);
-      else if (entry.isFile() && UPLOAD_TEMPORARY.test(entry.name)) await rm(full, { force: true });
+      // A kept-aside previous version may be a link (it was the link, not its target, that was
+      // replaced): it goes too, its target stays.
+      else if ((entry.isFile() || entry.isSymbolicLink()) && LEFTOVER.test(entry.name)) await rm(full, { force: true });
     }
   }
 }

@@ -37,10 +37,26 @@ export class InMemoryBlobStore implements BlobStore {
     const bytes = Buffer.concat(chunks);
     // Again, with no await before the write: another upload may have made the clash meanwhile.
     this.refuseConflict(path);
-    this.versions += 1;
-    const info = { size: bytes.length, modifiedAt: new Date(), changeToken: String(this.versions) };
+    const info = this.nextInfo(bytes.length, new Date());
+    const previous = this.blobs.get(path);
     this.blobs.set(path, { bytes, info });
-    return { size: bytes.length, sha256: upload.sha256(), modifiedAt: info.modifiedAt, changeToken: info.changeToken };
+    return {
+      size: bytes.length,
+      sha256: upload.sha256(),
+      modifiedAt: info.modifiedAt,
+      changeToken: info.changeToken,
+      revert: async () => {
+        // Put back as a version of its own, as a rename back would make it on a file system.
+        if (previous === undefined) this.blobs.delete(path);
+        else this.blobs.set(path, { bytes: previous.bytes, info: this.nextInfo(previous.info.size, previous.info.modifiedAt) });
+      },
+      settle: async () => {},
+    };
+  }
+
+  private nextInfo(size: number, modifiedAt: Date): BlobInfo {
+    this.versions += 1;
+    return { size, modifiedAt, changeToken: String(this.versions) };
   }
 
   /** Refuses `path` when one of its directories is a stored file, or it is a directory of one. */

@@ -1,4 +1,4 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import type { Database, SqlValue, Statement } from 'sql.js';
 import { basename, dirname, join } from 'node:path';
 import { probeDirectory } from '../filesystem/directory-probe.js';
@@ -95,6 +95,7 @@ export class SqlJsDatabase {
   /** Opens `file` (a seed devices.db works), creating it when missing, and runs `schema`. */
   static async open(file: string, schema: readonly string[], options: SqlJsDatabaseOptions = {}): Promise<SqlJsDatabase> {
     const io = options.io ?? nodeFileIo;
+    await removeStaleSnapshots(file);
     const SQL = await loadSqlJs();
     const bytes = await readFile(file).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') return undefined;
@@ -348,4 +349,19 @@ async function journalBytes(file: string): Promise<number> {
     if (name.startsWith(prefix)) total += (await stat(join(dirname(file), name)).catch(() => ({ size: 0 }))).size;
   }
   return total;
+}
+
+/**
+ * Removes the temporaries that `writeFileDurably` leaves beside `file` when a crash cuts off a
+ * checkpoint (`.<name>.tmp-<hex>`, each as large as the whole database): nothing else would, and
+ * a few crashes could fill the disk. Only those names: the file and its journal were complete
+ * before the temporary was made, and the data dir's lock keeps any other writer out.
+ */
+async function removeStaleSnapshots(file: string): Promise<void> {
+  const prefix = `.${basename(file)}.tmp-`;
+  for (const name of await readdir(dirname(file)).catch(() => [] as string[])) {
+    if (name.startsWith(prefix) && /^[0-9a-f]{12}$/.test(name.slice(prefix.length))) {
+      await rm(join(dirname(file), name), { force: true });
+    }
+  }
 }
