@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
+import { ignoreBrokenPipes } from './broken-pipe.js';
 import { cliContext } from './cli-context.js';
 import { checkCommand } from './commands/check-command.js';
 import { deviceCommands } from './commands/device-commands.js';
@@ -8,6 +9,8 @@ import { inspectCommand } from './commands/inspect-command.js';
 import { rmCommand } from './commands/rm-command.js';
 import { uploadCommand } from './commands/upload-command.js';
 import { CliFailure, EXIT } from './exit-codes.js';
+
+ignoreBrokenPipes([process.stdout, process.stderr]);
 
 const program = new Command('fuota')
   .description('Drive a fuota firmware-update server from a terminal or a script.')

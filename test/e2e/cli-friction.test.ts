@@ -54,6 +54,21 @@ async function tlsOnlyServer(material: { cert: string; key: string }): Promise<{
   return { server, url: `https://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
 
+/**
+ * A stand-in for the server that records the user name of every request's Basic credential and
+ * answers `GET /devices` with `csv` (so that a listing of any length can be asked for).
+ */
+async function devicesStub(csv: string): Promise<{ server: Server; url: string; users: string[] }> {
+  const users: string[] = [];
+  const server = createServer(await testCertificate(), (req, res) => {
+    const basic = /^Basic (.*)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
+    users.push(Buffer.from(basic, 'base64').toString('utf8').split(':')[0] ?? '');
+    res.writeHead(200, { 'Content-Type': 'text/csv' }).end(csv);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: `https://localhost:${(server.address() as AddressInfo).port}`, users };
+}
+
 /** The operator friction of the `fuota` command, each case as a child process against a server. */
 describe('e2e: the fuota CLI says what to do', () => {
   let bench: CliBench;
@@ -268,6 +283,51 @@ describe('e2e: the fuota CLI says what to do', () => {
       expect(result.stderr).to.equal(
         'fuota: the server answered 409: lamp/same.bin is version v2.0.0, the version the device would update from: it would install the same version again after every check\n',
       );
+    });
+  });
+
+  describe('a reader that goes away (a closed pipe, EPIPE): the output is cut short quietly, the exit status is the command\'s', () => {
+    /**
+     * Runs `fuota <args>` with `stream` read by a reader that goes away: `at-once` closes the read
+     * end before the program has started (its first write meets EPIPE); `after-first-bytes` reads
+     * one chunk and closes, which output larger than a pipe holds (64 KiB) meets whatever the timing.
+     */
+    function readerGone(args: string[], childEnv: Record<string, string>, stream: 'stdout' | 'stderr', when: 'at-once' | 'after-first-bytes') {
+      const child = spawn(process.execPath, [CLI, ...args], { cwd: dir, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+      const cut = child[stream];
+      const other = stream === 'stdout' ? child.stderr : child.stdout;
+      if (when === 'at-once') cut.destroy();
+      else cut.once('data', () => cut.destroy());
+      let text = '';
+      other.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      return new Promise<{ code: number | null; signal: NodeJS.Signals | null; other: string }>((resolve) =>
+        child.on('close', (code, signal) => resolve({ code, signal, other: text })),
+      );
+    }
+
+    it('fuota --help | head: exit 0, nothing on stderr (it was a stack trace of write EPIPE)', async () => {
+      const result = await readerGone(['--help'], env, 'stdout', 'at-once');
+      expect(result).to.deep.equal({ code: 0, signal: null, other: '' });
+    });
+
+    it('a listing longer than a pipe holds, its reader gone after the first bytes: exit 0, nothing on stderr', async () => {
+      const rows = Array.from({ length: 5000 }, (_, n) => `"24:0A:C4:00:${String(Math.floor(n / 100)).padStart(2, '0')}:${String(n % 100).padStart(2, '0')}","v1.0.0","lamp/v2.0.0.bin"`);
+      const stub = await devicesStub(`${rows.join('\n')}\n`);
+      try {
+        for (const json of [[], ['--json']]) {
+          const result = await readerGone([...json, 'devices', '--url', stub.url], env, 'stdout', 'after-first-bytes');
+          expect(result).to.deep.equal({ code: 0, signal: null, other: '' });
+        }
+        expect(stub.users).to.have.length(2);
+      } finally {
+        stub.server.close();
+      }
+    });
+
+    it('a failure whose message nobody reads (stderr closed) still exits with its own status', async () => {
+      const { FUOTA_PASSWORD: _password, ...withoutPassword } = env;
+      const result = await readerGone(['devices'], withoutPassword, 'stderr', 'at-once');
+      expect(result).to.deep.equal({ code: 2, signal: null, other: '' });
     });
   });
 });
