@@ -1,18 +1,26 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { webcrypto } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:https';
 import type { Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
 import { expect } from 'chai';
+import { FileSystemBlobStore } from '../../src/adapters/outbound/filesystem/filesystem-blob-store.js';
+import { InMemoryDeviceAppRepository } from '../../src/adapters/outbound/memory/in-memory-device-app-repository.js';
+import { InMemoryDeviceCredentialStore } from '../../src/adapters/outbound/memory/in-memory-device-credential-store.js';
+import { InMemoryUpdateFileCatalog } from '../../src/adapters/outbound/memory/in-memory-update-file-catalog.js';
+import { RoleAuthenticator } from '../../src/app/auth/role-authenticator.js';
+import { FuotaServer } from '../../src/app/fuota-server.js';
 import { buildEspImage } from '../support/esp-image-builder.js';
+import { FaultyFileIo } from '../support/faulty-file-io.js';
 import type { CliBench } from '../support/cli-bench.js';
 import { CLI, startCliBench } from '../support/cli-bench.js';
 import type { RunningTestServer } from '../support/test-server.js';
-import { testCertificate, TEST_CREDENTIAL } from '../support/test-server.js';
+import { RecordingLogger, testCertificate, TEST_CREDENTIAL } from '../support/test-server.js';
 import { requireTool } from '../support/tools.js';
 
 const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
@@ -68,6 +76,34 @@ async function devicesStub(csv: string): Promise<{ server: Server; url: string; 
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { server, url: `https://localhost:${(server.address() as AddressInfo).port}`, users };
+}
+
+/** A real server whose file store writes through `io` (everything else in memory), for full-disk answers. */
+async function startWithFileIo(io: FaultyFileIo, template: RunningTestServer): Promise<{ server: FuotaServer; url: string; stop(): Promise<void> }> {
+  const filesDir = await mkdtemp(join(tmpdir(), 'fuota-cli-full-'));
+  const files = await FileSystemBlobStore.open(filesDir, { io });
+  const server = await FuotaServer.start({
+    config: template.config,
+    storage: {
+      devices: new InMemoryDeviceAppRepository(),
+      files,
+      catalog: new InMemoryUpdateFileCatalog(),
+      deviceCredentials: new InMemoryDeviceCredentialStore(),
+      healthChecks: [],
+      close: () => files.close(),
+    },
+    authenticator: new RoleAuthenticator([{ secret: { kind: 'plain', ...TEST_CREDENTIAL }, role: 'operator' }]),
+    tls: await testCertificate(),
+    logger: new RecordingLogger(),
+  });
+  return {
+    server,
+    url: `https://localhost:${server.address.port}`,
+    async stop() {
+      await server.stop();
+      await rm(filesDir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** The operator friction of the `fuota` command, each case as a child process against a server. */
@@ -361,6 +397,46 @@ describe('e2e: the fuota CLI says what to do', () => {
       const { FUOTA_PASSWORD: _password, ...withoutPassword } = env;
       const result = await readerGone(['devices'], withoutPassword, 'stderr', 'at-once');
       expect(result).to.deep.equal({ code: 2, signal: null, other: '' });
+    });
+  });
+
+  describe('a server whose disk is full (507 storage-full)', () => {
+    let io: FaultyFileIo;
+    let full: Awaited<ReturnType<typeof startWithFileIo>>;
+    before(async () => {
+      io = new FaultyFileIo();
+      full = await startWithFileIo(io, t);
+    });
+    after(() => full.stop());
+    afterEach(() => io.freeDisk());
+
+    it('upload: exit 1 (a server error), one line saying that the server\'s disk is full, that nothing was stored, and what to do', async () => {
+      io.fillDisk(image.length - 100);
+      const result = await fuota(['upload', 'lamp.bin', '--as', 'lamp/v2.0.0.bin', '--url', full.url]);
+      expect(result.code, result.stderr).to.equal(1);
+      expect(result.stderr.trimEnd().split('\n'), result.stderr).to.have.length(1);
+      expect(result.stderr)
+        .to.match(/^fuota: the server's disk is full, nothing was stored: /)
+        .and.include('free space on the server (its data dir, FUOTA_DATA_DIR)')
+        .and.include('fuota rm <path>')
+        .and.include('then run the command again')
+        .and.include('storing lamp/v2.0.0.bin failed'); // the server's own detail, last
+      expect((await fuota(['files', '--url', full.url])).stdout).not.to.include('lamp/v2.0.0.bin');
+    });
+
+    it('upload --json: the same message, with the server\'s problem (code storage-full)', async () => {
+      io.fillDisk(0);
+      const result = await fuota(['--json', 'upload', 'lamp.bin', '--url', full.url]);
+      expect(result.code).to.equal(1);
+      const answer = JSON.parse(result.stdout) as { error: string; exitCode: number; problem: { status: number; code: string } };
+      expect(answer.error).to.match(/^the server's disk is full, nothing was stored: /);
+      expect(answer).to.include({ exitCode: 1 });
+      expect(answer.problem).to.include({ status: 507, code: 'storage-full' });
+    });
+
+    it('once space is freed, the same upload succeeds', async () => {
+      const result = await fuota(['upload', 'lamp.bin', '--url', full.url]);
+      expect([result.code, result.stderr]).to.deep.equal([0, '']);
     });
   });
 });
