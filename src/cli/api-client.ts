@@ -3,6 +3,7 @@ import { request } from 'node:https';
 import type { Readable } from 'node:stream';
 import { connectionFailure } from './connection-failure.js';
 import { CliFailure, exitForStatus } from './exit-codes.js';
+import { isStorageFull, storageFullFailure } from './storage-full-failure.js';
 
 export interface ServerTarget {
   readonly url: URL;
@@ -84,5 +85,6 @@ export function failureOf(res: ApiResponse): CliFailure {
   } catch {
     // not a problem document: show the text as it is
   }
+  if (isStorageFull(res.status, problem)) return storageFullFailure(detail, problem);
   return new CliFailure(`the server answered ${res.status}${detail === '' ? '' : `: ${detail}`}`, exitForStatus(res.status), problem);
 }

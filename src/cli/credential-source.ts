@@ -2,25 +2,28 @@ import { promptCredential } from './credential-prompt.js';
 import { CliFailure, EXIT } from './exit-codes.js';
 
 /**
- * The credential from the flags or the environment; else asked for on a terminal. Without a
- * terminal a missing one is a usage error at once: sending the request without it would only be
- * refused, and counted against this address as a failed authentication.
+ * The server's own default operator name (FUOTA_USERNAME unset on the server), so that a server
+ * started with only FUOTA_PASSWORD is driven with only FUOTA_PASSWORD here too.
+ */
+export const DEFAULT_USERNAME = 'fuota';
+
+/**
+ * The credential from the flags or the environment, the username defaulting to the server's; the
+ * password, when not given, asked for on a terminal. Without a terminal a missing password is a
+ * usage error at once: sending the request without it would only be refused, and counted against
+ * this address as a failed authentication.
  */
 export function credentialSource(username: string | undefined, password: string | undefined, url: URL): () => Promise<{ username: string; password: string }> {
-  // An empty value (`FUOTA_PASSWORD=`) is a mistake, not a password.
-  const given = { username: username === '' ? undefined : username, password: password === '' ? undefined : password };
-  if (given.username !== undefined && given.password !== undefined) {
-    const credential = Promise.resolve({ username: given.username, password: given.password });
+  // An empty value (`FUOTA_USERNAME=` as compose files leave it) means unset, as on the server;
+  // an empty password is a mistake, not a password.
+  const name = username === undefined || username === '' ? DEFAULT_USERNAME : username;
+  if (password !== undefined && password !== '') {
+    const credential = Promise.resolve({ username: name, password });
     return () => credential;
   }
   if (process.stdin.isTTY !== true) {
-    const missing = [
-      ...(given.username === undefined ? [{ what: 'username', flag: '--username', variable: 'FUOTA_USERNAME' }] : []),
-      ...(given.password === undefined ? [{ what: 'password', flag: '--password', variable: 'FUOTA_PASSWORD' }] : []),
-    ];
-    const list = (key: 'what' | 'flag' | 'variable') => missing.map((item) => item[key]).join(key === 'what' ? ' or ' : ' and ');
-    throw new CliFailure(`no ${list('what')}: pass ${list('flag')} or set ${list('variable')} (there is no terminal to ask on)`, EXIT.usage);
+    throw new CliFailure('no password: pass --password or set FUOTA_PASSWORD (there is no terminal to ask on)', EXIT.usage);
   }
   let asked: Promise<{ username: string; password: string }> | undefined;
-  return () => (asked ??= promptCredential({ username: given.username }, url.origin));
+  return () => (asked ??= promptCredential(name, url.origin).then((typed) => ({ username: name, password: typed })));
 }

@@ -1,7 +1,7 @@
 /** What a `fuota` command's exit status means, so that scripts can tell failures apart. */
 export const EXIT = {
   ok: 0,
-  /** The server failed (5xx), could not be reached or trusted (TLS), or answered something unexpected. */
+  /** The server failed (5xx, a full disk too), could not be reached or trusted (TLS), or answered something unexpected. */
   failed: 1,
   /** The command line or the configuration is wrong. */
   usage: 2,

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
+import { ignoreBrokenPipes } from './broken-pipe.js';
 import { cliContext } from './cli-context.js';
 import { checkCommand } from './commands/check-command.js';
 import { deviceCommands } from './commands/device-commands.js';
@@ -9,10 +10,12 @@ import { rmCommand } from './commands/rm-command.js';
 import { uploadCommand } from './commands/upload-command.js';
 import { CliFailure, EXIT } from './exit-codes.js';
 
+ignoreBrokenPipes([process.stdout, process.stderr]);
+
 const program = new Command('fuota')
   .description('Drive a fuota firmware-update server from a terminal or a script.')
   .option('--url <url>', 'the server (env FUOTA_URL; default https://localhost:50000)')
-  .option('-u, --username <name>', 'operator username (env FUOTA_USERNAME)')
+  .option('-u, --username <name>', 'operator username (env FUOTA_USERNAME; default fuota, as the server\'s)')
   .option('-p, --password <password>', 'operator password (env FUOTA_PASSWORD; prefer the variable: a flag shows in the process list; asked for on a terminal when neither is given)')
   .option('--ca-cert <file>', 'PEM certificate to trust for the server, e.g. data/tls/cert.pem (env FUOTA_CA_CERT)')
   .option('--json', 'print results as JSON, for scripts')

@@ -1,17 +1,26 @@
+import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { webcrypto } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:https';
 import type { Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
 import { expect } from 'chai';
+import { FileSystemBlobStore } from '../../src/adapters/outbound/filesystem/filesystem-blob-store.js';
+import { InMemoryDeviceAppRepository } from '../../src/adapters/outbound/memory/in-memory-device-app-repository.js';
+import { InMemoryDeviceCredentialStore } from '../../src/adapters/outbound/memory/in-memory-device-credential-store.js';
+import { InMemoryUpdateFileCatalog } from '../../src/adapters/outbound/memory/in-memory-update-file-catalog.js';
+import { RoleAuthenticator } from '../../src/app/auth/role-authenticator.js';
+import { FuotaServer } from '../../src/app/fuota-server.js';
 import { buildEspImage } from '../support/esp-image-builder.js';
+import { FaultyFileIo } from '../support/faulty-file-io.js';
 import type { CliBench } from '../support/cli-bench.js';
 import { CLI, startCliBench } from '../support/cli-bench.js';
 import type { RunningTestServer } from '../support/test-server.js';
-import { testCertificate, TEST_CREDENTIAL } from '../support/test-server.js';
+import { RecordingLogger, testCertificate, TEST_CREDENTIAL } from '../support/test-server.js';
 import { requireTool } from '../support/tools.js';
 
 const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
@@ -52,6 +61,49 @@ async function tlsOnlyServer(material: { cert: string; key: string }): Promise<{
   const server = createServer(material, (_req, res) => res.end());
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { server, url: `https://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+/**
+ * A stand-in for the server that records the user name of every request's Basic credential and
+ * answers `GET /devices` with `csv` (so that a listing of any length can be asked for).
+ */
+async function devicesStub(csv: string): Promise<{ server: Server; url: string; users: string[] }> {
+  const users: string[] = [];
+  const server = createServer(await testCertificate(), (req, res) => {
+    const basic = /^Basic (.*)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
+    users.push(Buffer.from(basic, 'base64').toString('utf8').split(':')[0] ?? '');
+    res.writeHead(200, { 'Content-Type': 'text/csv' }).end(csv);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: `https://localhost:${(server.address() as AddressInfo).port}`, users };
+}
+
+/** A real server whose file store writes through `io` (everything else in memory), for full-disk answers. */
+async function startWithFileIo(io: FaultyFileIo, template: RunningTestServer): Promise<{ server: FuotaServer; url: string; stop(): Promise<void> }> {
+  const filesDir = await mkdtemp(join(tmpdir(), 'fuota-cli-full-'));
+  const files = await FileSystemBlobStore.open(filesDir, { io });
+  const server = await FuotaServer.start({
+    config: template.config,
+    storage: {
+      devices: new InMemoryDeviceAppRepository(),
+      files,
+      catalog: new InMemoryUpdateFileCatalog(),
+      deviceCredentials: new InMemoryDeviceCredentialStore(),
+      healthChecks: [],
+      close: () => files.close(),
+    },
+    authenticator: new RoleAuthenticator([{ secret: { kind: 'plain', ...TEST_CREDENTIAL }, role: 'operator' }]),
+    tls: await testCertificate(),
+    logger: new RecordingLogger(),
+  });
+  return {
+    server,
+    url: `https://localhost:${server.address.port}`,
+    async stop() {
+      await server.stop();
+      await rm(filesDir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** The operator friction of the `fuota` command, each case as a child process against a server. */
@@ -172,10 +224,16 @@ describe('e2e: the fuota CLI says what to do', () => {
       const before = requestsLogged();
       const result = await fuota(['devices'], { FUOTA_PASSWORD: undefined });
       expect([result.code, result.stderr]).to.deep.equal([2, 'fuota: no password: pass --password or set FUOTA_PASSWORD (there is no terminal to ask on)\n']);
+      // Without a username either, only the password is missing: the username defaults to fuota.
       const neither = await fuota(['devices'], { FUOTA_PASSWORD: '', FUOTA_USERNAME: undefined });
-      expect(neither.code).to.equal(2);
-      expect(neither.stderr).to.include('no username or password: pass --username and --password or set FUOTA_USERNAME and FUOTA_PASSWORD');
+      expect([neither.code, neither.stderr]).to.deep.equal([2, 'fuota: no password: pass --password or set FUOTA_PASSWORD (there is no terminal to ask on)\n']);
       expect(requestsLogged()).to.equal(before);
+    });
+
+    /** Runs of onTerminal not ended yet: a prompt that never came leaves one waiting for an answer. */
+    const onTerminalNow = new Set<ChildProcess>();
+    afterEach(() => {
+      for (const child of onTerminalNow) child.kill();
     });
 
     /**
@@ -185,6 +243,8 @@ describe('e2e: the fuota CLI says what to do', () => {
     function onTerminal(args: string[], childEnv: Record<string, string>, answers: Array<[prompt: string, typed: string]>): Promise<{ code: number | null; output: string }> {
       const command = [process.execPath, CLI, ...args].map((part) => `'${part}'`).join(' ');
       const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd: dir, env: childEnv, stdio: ['pipe', 'pipe', 'pipe'] });
+      onTerminalNow.add(child);
+      child.on('close', () => onTerminalNow.delete(child));
       let output = '';
       const pending = [...answers];
       const answer = () => {
@@ -213,16 +273,20 @@ describe('e2e: the fuota CLI says what to do', () => {
       expect(result.output).not.to.include(TEST_CREDENTIAL.password);
     });
 
-    it('on a terminal without a username either: asks for both (the username echoed)', async function () {
+    it('on a terminal without a username: asks only for the password, of the server\'s default user fuota', async function () {
       requireTool(this, 'script', 'bsdutils', '--version');
-      const { FUOTA_PASSWORD: _password, FUOTA_USERNAME: _username, ...withoutCredential } = env;
-      const result = await onTerminal(['devices'], withoutCredential, [
-        ['Username for https://localhost:', TEST_CREDENTIAL.username],
-        [`Password for ${TEST_CREDENTIAL.username} at`, TEST_CREDENTIAL.password],
-      ]);
-      expect(result.code, result.output).to.equal(0);
-      expect(result.output).to.include('no device rows');
-      expect(result.output).not.to.include(TEST_CREDENTIAL.password);
+      const stub = await devicesStub('');
+      try {
+        const { FUOTA_PASSWORD: _password, FUOTA_USERNAME: _username, ...withoutCredential } = env;
+        const result = await onTerminal(['devices', '--url', stub.url], withoutCredential, [[`Password for fuota at ${stub.url}: `, 'typed secret']]);
+        expect(result.code, result.output).to.equal(0);
+        expect(result.output).not.to.include('Username for');
+        expect(result.output).to.include('no device rows');
+        expect(result.output).not.to.include('typed secret');
+        expect(stub.users).to.deep.equal(['fuota']);
+      } finally {
+        stub.server.close();
+      }
     });
 
     it('on a terminal, upload asks before it draws its progress bar (not in the middle of it)', async function () {
@@ -268,6 +332,111 @@ describe('e2e: the fuota CLI says what to do', () => {
       expect(result.stderr).to.equal(
         'fuota: the server answered 409: lamp/same.bin is version v2.0.0, the version the device would update from: it would install the same version again after every check\n',
       );
+    });
+  });
+
+  describe('the username defaults to the server\'s default, fuota', () => {
+    it('no FUOTA_USERNAME (or an empty one) and no --username: the request is made as fuota', async () => {
+      const stub = await devicesStub('');
+      try {
+        for (const changes of [{ FUOTA_USERNAME: undefined }, { FUOTA_USERNAME: '' }]) {
+          const result = await fuota(['devices', '--url', stub.url], changes);
+          expect([result.code, result.stderr]).to.deep.equal([0, '']);
+        }
+        expect((await fuota(['devices', '--url', stub.url, '--username', 'admin'], { FUOTA_USERNAME: undefined })).code).to.equal(0);
+        expect(stub.users).to.deep.equal(['fuota', 'fuota', 'admin']);
+      } finally {
+        stub.server.close();
+      }
+    });
+
+    it('--help says so', async () => {
+      expect((await fuota(['--help'])).stdout).to.match(/--username <name> +operator username \(env FUOTA_USERNAME; default\s+fuota/);
+    });
+  });
+
+  describe('a reader that goes away (a closed pipe, EPIPE): the output is cut short quietly, the exit status is the command\'s', () => {
+    /**
+     * Runs `fuota <args>` with `stream` read by a reader that goes away: `at-once` closes the read
+     * end before the program has started (its first write meets EPIPE); `after-first-bytes` reads
+     * one chunk and closes, which output larger than a pipe holds (64 KiB) meets whatever the timing.
+     */
+    function readerGone(args: string[], childEnv: Record<string, string>, stream: 'stdout' | 'stderr', when: 'at-once' | 'after-first-bytes') {
+      const child = spawn(process.execPath, [CLI, ...args], { cwd: dir, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+      const cut = child[stream];
+      const other = stream === 'stdout' ? child.stderr : child.stdout;
+      if (when === 'at-once') cut.destroy();
+      else cut.once('data', () => cut.destroy());
+      let text = '';
+      other.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      return new Promise<{ code: number | null; signal: NodeJS.Signals | null; other: string }>((resolve) =>
+        child.on('close', (code, signal) => resolve({ code, signal, other: text })),
+      );
+    }
+
+    it('fuota --help | head: exit 0, nothing on stderr (it was a stack trace of write EPIPE)', async () => {
+      const result = await readerGone(['--help'], env, 'stdout', 'at-once');
+      expect(result).to.deep.equal({ code: 0, signal: null, other: '' });
+    });
+
+    it('a listing longer than a pipe holds, its reader gone after the first bytes: exit 0, nothing on stderr', async () => {
+      const rows = Array.from({ length: 5000 }, (_, n) => `"24:0A:C4:00:${String(Math.floor(n / 100)).padStart(2, '0')}:${String(n % 100).padStart(2, '0')}","v1.0.0","lamp/v2.0.0.bin"`);
+      const stub = await devicesStub(`${rows.join('\n')}\n`);
+      try {
+        for (const json of [[], ['--json']]) {
+          const result = await readerGone([...json, 'devices', '--url', stub.url], env, 'stdout', 'after-first-bytes');
+          expect(result).to.deep.equal({ code: 0, signal: null, other: '' });
+        }
+        expect(stub.users).to.have.length(2);
+      } finally {
+        stub.server.close();
+      }
+    });
+
+    it('a failure whose message nobody reads (stderr closed) still exits with its own status', async () => {
+      const { FUOTA_PASSWORD: _password, ...withoutPassword } = env;
+      const result = await readerGone(['devices'], withoutPassword, 'stderr', 'at-once');
+      expect(result).to.deep.equal({ code: 2, signal: null, other: '' });
+    });
+  });
+
+  describe('a server whose disk is full (507 storage-full)', () => {
+    let io: FaultyFileIo;
+    let full: Awaited<ReturnType<typeof startWithFileIo>>;
+    before(async () => {
+      io = new FaultyFileIo();
+      full = await startWithFileIo(io, t);
+    });
+    after(() => full.stop());
+    afterEach(() => io.freeDisk());
+
+    it('upload: exit 1 (a server error), one line saying that the server\'s disk is full, that nothing was stored, and what to do', async () => {
+      io.fillDisk(image.length - 100);
+      const result = await fuota(['upload', 'lamp.bin', '--as', 'lamp/v2.0.0.bin', '--url', full.url]);
+      expect(result.code, result.stderr).to.equal(1);
+      expect(result.stderr.trimEnd().split('\n'), result.stderr).to.have.length(1);
+      expect(result.stderr)
+        .to.match(/^fuota: the server's disk is full, nothing was stored: /)
+        .and.include('free space on the server (its data dir, FUOTA_DATA_DIR)')
+        .and.include('fuota rm <path>')
+        .and.include('then run the command again')
+        .and.include('storing lamp/v2.0.0.bin failed'); // the server's own detail, last
+      expect((await fuota(['files', '--url', full.url])).stdout).not.to.include('lamp/v2.0.0.bin');
+    });
+
+    it('upload --json: the same message, with the server\'s problem (code storage-full)', async () => {
+      io.fillDisk(0);
+      const result = await fuota(['--json', 'upload', 'lamp.bin', '--url', full.url]);
+      expect(result.code).to.equal(1);
+      const answer = JSON.parse(result.stdout) as { error: string; exitCode: number; problem: { status: number; code: string } };
+      expect(answer.error).to.match(/^the server's disk is full, nothing was stored: /);
+      expect(answer).to.include({ exitCode: 1 });
+      expect(answer.problem).to.include({ status: 507, code: 'storage-full' });
+    });
+
+    it('once space is freed, the same upload succeeds', async () => {
+      const result = await fuota(['upload', 'lamp.bin', '--url', full.url]);
+      expect([result.code, result.stderr]).to.deep.equal([0, '']);
     });
   });
 });
