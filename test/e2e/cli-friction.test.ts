@@ -1,26 +1,19 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { webcrypto } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:https';
 import type { Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
 import { expect } from 'chai';
-import { FileSystemBlobStore } from '../../src/adapters/outbound/filesystem/filesystem-blob-store.js';
-import { InMemoryDeviceAppRepository } from '../../src/adapters/outbound/memory/in-memory-device-app-repository.js';
-import { InMemoryDeviceCredentialStore } from '../../src/adapters/outbound/memory/in-memory-device-credential-store.js';
-import { InMemoryUpdateFileCatalog } from '../../src/adapters/outbound/memory/in-memory-update-file-catalog.js';
-import { RoleAuthenticator } from '../../src/app/auth/role-authenticator.js';
-import { FuotaServer } from '../../src/app/fuota-server.js';
 import { buildEspImage } from '../support/esp-image-builder.js';
 import { FaultyFileIo } from '../support/faulty-file-io.js';
 import type { CliBench } from '../support/cli-bench.js';
 import { CLI, startCliBench } from '../support/cli-bench.js';
 import type { RunningTestServer } from '../support/test-server.js';
-import { RecordingLogger, testCertificate, TEST_CREDENTIAL } from '../support/test-server.js';
+import { startTestServer, testCertificate, TEST_CREDENTIAL } from '../support/test-server.js';
 import { requireTool } from '../support/tools.js';
 
 const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
@@ -76,34 +69,6 @@ async function devicesStub(csv: string): Promise<{ server: Server; url: string; 
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { server, url: `https://localhost:${(server.address() as AddressInfo).port}`, users };
-}
-
-/** A real server whose file store writes through `io` (everything else in memory), for full-disk answers. */
-async function startWithFileIo(io: FaultyFileIo, template: RunningTestServer): Promise<{ server: FuotaServer; url: string; stop(): Promise<void> }> {
-  const filesDir = await mkdtemp(join(tmpdir(), 'fuota-cli-full-'));
-  const files = await FileSystemBlobStore.open(filesDir, { io });
-  const server = await FuotaServer.start({
-    config: template.config,
-    storage: {
-      devices: new InMemoryDeviceAppRepository(),
-      files,
-      catalog: new InMemoryUpdateFileCatalog(),
-      deviceCredentials: new InMemoryDeviceCredentialStore(),
-      healthChecks: [],
-      close: () => files.close(),
-    },
-    authenticator: new RoleAuthenticator([{ secret: { kind: 'plain', ...TEST_CREDENTIAL }, role: 'operator' }]),
-    tls: await testCertificate(),
-    logger: new RecordingLogger(),
-  });
-  return {
-    server,
-    url: `https://localhost:${server.address.port}`,
-    async stop() {
-      await server.stop();
-      await rm(filesDir, { recursive: true, force: true });
-    },
-  };
 }
 
 /** The operator friction of the `fuota` command, each case as a child process against a server. */
@@ -402,10 +367,11 @@ describe('e2e: the fuota CLI says what to do', () => {
 
   describe('a server whose disk is full (507 storage-full)', () => {
     let io: FaultyFileIo;
-    let full: Awaited<ReturnType<typeof startWithFileIo>>;
+    let full: RunningTestServer & { url: string };
     before(async () => {
       io = new FaultyFileIo();
-      full = await startWithFileIo(io, t);
+      const started = await startTestServer({ filesIo: io });
+      full = Object.assign(started, { url: `https://localhost:${started.server.address.port}` });
     });
     after(() => full.stop());
     afterEach(() => io.freeDisk());

@@ -11,6 +11,8 @@ import { dataLayout } from '../../src/main/config/data-layout.js';
 import { FuotaServer } from '../../src/main/fuota-server.js';
 import type { Logger } from '../../src/ports/logger.port.js';
 import { HttpsTestClient } from './https-client.js';
+import type { FileIo } from '../../src/adapters/outbound/filesystem/file-io.js';
+import { FileSystemBlobStore } from '../../src/adapters/outbound/filesystem/filesystem-blob-store.js';
 import { NODE_CREDENTIAL_HASHING } from '../../src/main/node-credential-hashing.js';
 
 export const TEST_CREDENTIAL = { username: 'operator', password: 'correct horse battery staple' };
@@ -52,9 +54,17 @@ export interface RunningTestServer {
 
 /** A real HTTPS server on an ephemeral loopback port, with in-memory or on-disk storage. */
 export async function startTestServer(
-  options: { storage?: 'memory' | 'disk'; maxUploadBytes?: number; validateImages?: boolean; authFailuresPerMinute?: number; authCooldownSeconds?: number } = {},
+  options: {
+    storage?: 'memory' | 'disk';
+    /** On-disk storage whose file store writes through `filesIo` (a FaultyFileIo, for full disks). */
+    filesIo?: FileIo;
+    maxUploadBytes?: number;
+    validateImages?: boolean;
+    authFailuresPerMinute?: number;
+    authCooldownSeconds?: number;
+  } = {},
 ): Promise<RunningTestServer> {
-  const dataDir = options.storage === 'disk' ? await mkdtemp(join(tmpdir(), 'fuota-test-')) : undefined;
+  const dataDir = options.storage === 'disk' || options.filesIo !== undefined ? await mkdtemp(join(tmpdir(), 'fuota-test-')) : undefined;
   const config: Config = {
     host: '127.0.0.1',
     port: 0,
@@ -72,7 +82,9 @@ export async function startTestServer(
     authCooldownSeconds: options.authCooldownSeconds ?? 60,
     logLevel: 'info',
   };
-  const storage = dataDir === undefined ? memoryStorage() : await openDiskStorage(dataLayout(dataDir));
+  const opened = dataDir === undefined ? memoryStorage() : await openDiskStorage(dataLayout(dataDir));
+  const storage: Storage =
+    options.filesIo === undefined ? opened : { ...opened, files: await FileSystemBlobStore.open(dataLayout(config.dataDir).filesDir, { io: options.filesIo }) };
   const tls = await testCertificate();
   const logger = new RecordingLogger();
   const server = await FuotaServer.start({
