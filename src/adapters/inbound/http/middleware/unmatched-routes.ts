@@ -1,5 +1,19 @@
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
 import { problem, sendProblem } from '../problem.js';
+import { deviceMethodsAt } from '../request-dispatcher.js';
+
+/**
+ * `Allow` lists every method of the path, the device adapter's too: the router knows only the
+ * operator's routes (a POST to `/devices/<id>` is allowed GET and HEAD by the device adapter,
+ * PUT and DELETE by the operator's routes).
+ */
+function allowAcrossAdapters(ctx: Context): string {
+  const methods = new Set([...deviceMethodsAt(ctx.originalUrl), ...ctx.response.get('Allow').split(/, */)]);
+  methods.delete('');
+  const allow = [...methods].join(', ');
+  ctx.set('Allow', allow);
+  return allow;
+}
 
 /**
  * Gives the router's bare answers a problem body: 404 for a path no route knows, 405 (the router
@@ -9,9 +23,11 @@ export function unmatchedRoutes(): Middleware {
   return async (ctx, next) => {
     await next();
     if (ctx.status === 405) {
-      sendProblem(ctx, problem('method-not-allowed', `${ctx.method} is not allowed here; allowed: ${ctx.response.get('Allow')}`));
+      sendProblem(ctx, problem('method-not-allowed', `${ctx.method} is not allowed here; allowed: ${allowAcrossAdapters(ctx)}`));
     } else if (ctx.status === 404 && ctx.body == null) {
       sendProblem(ctx, problem('route-not-found', `no such resource: ${ctx.path}`));
+    } else if (ctx.method === 'OPTIONS' && ctx.response.get('Allow') !== '') {
+      allowAcrossAdapters(ctx);
     }
   };
 }
