@@ -27,7 +27,7 @@ describe('HTTP: failed-authentication limit', () => {
       expect(Number(refused.headers['retry-after'])).to.be.within(1, 30);
       expect(JSON.parse(refused.text)).to.include({ status: 429, code: 'too-many-failed-authentications' });
     }
-    // The fast path (a device check) refuses that pair too.
+    // The device adapter (a device check) refuses that pair too.
     expect((await t.client.get('/devices/d1?app_ver=2', { ...attacker, auth: TEST_CREDENTIAL })).status).to.equal(429);
     const other = await t.client.get('/devices/d1?app_ver=2');
     expect(other.status).to.equal(204);

@@ -51,16 +51,15 @@ describe('HTTP: downloads for every ESP-IDF client mode', () => {
     });
   });
 
-  describe('the download fast path (a GET served without Koa)', () => {
-    // The same answer through Koa's router: a percent-escape in the path (here of the dot) is
-    // left to the router, which decodes it to the same update path.
+  describe('downloads by the device adapter', () => {
+    // A percent-escape in the path (here of the dot) decodes to the same update path.
     const routedPath = '/files/fw/v3%2Ebin';
     const comparable = (headers: Record<string, unknown>) => {
       const { date: _date, connection: _connection, 'keep-alive': _keepAlive, 'x-request-id': _id, ...rest } = headers;
       return rest;
     };
 
-    it('answers every kind of GET with the same status, headers and bytes as the Koa route', async () => {
+    it('answers every kind of GET with the same status, headers and bytes for an escaped path and a query', async () => {
       const cases: Array<Record<string, string>> = [
         {},
         { Range: 'bytes=100-199' },
@@ -84,7 +83,7 @@ describe('HTTP: downloads for every ESP-IDF client mode', () => {
       }
     });
 
-    it('records a download in the log and the metrics as the request logger does', async () => {
+    it('records a download in the log and the metrics, with the path as sent', async () => {
       const served206 = async () => {
         const text = (await t.client.get('/metrics')).text;
         const line = text.split('\n').find((candidate) => /^fuota_http_requests_total\{/.test(candidate) && candidate.includes('route="/files/*path"') && candidate.includes('status="206"'));

@@ -6,7 +6,7 @@ import type { HeaderList } from './header-list.js';
 // An image's version is whatever UTF-8 its build put there; only printable ASCII fits a header.
 const HEADER_SAFE = /^[\x20-\x7e]*$/;
 
-/** A successful answer to a device check, as both the Koa route and the fast path send it. */
+/** A successful answer to a device check, as the device adapter sends it. */
 export interface DeviceCheckAnswer {
   readonly status: 200 | 204;
   readonly headers: HeaderList;

@@ -25,8 +25,9 @@ export type DownloadAnswer =
     };
 
 /**
- * Whole files, single ranges and conditional requests, decided once for both the Koa route and
- * the download fast path so that the two cannot answer differently. Every answer carries the
+ * Whole files, single ranges and conditional requests, as the device adapter answers them
+ * (file-download-handler.ts), kept apart from Node's response so that unit tests can reach every
+ * case. Every answer carries the
  * validators (a strong SHA-256 ETag, Last-Modified), Accept-Ranges and `no-cache`.
  */
 export function downloadAnswer({ blob, file }: OpenedUpdateFile, conditions: DownloadConditions): DownloadAnswer {

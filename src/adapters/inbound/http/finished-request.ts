@@ -3,7 +3,7 @@ import type { HttpMetrics } from './http-metrics.js';
 
 /**
  * The status recorded for a request whose client went away before any answer was sent (nginx's
- * "client closed request"): nothing was answered, so Koa's default 404 would be a lie.
+ * "client closed request"): nothing was answered, so Koa's default 404 (or Node's 200) would be a lie.
  */
 export const CLIENT_CLOSED_REQUEST = 499;
 
@@ -32,8 +32,8 @@ const USER_CHARS = 128;
 /**
  * The one record of a finished request: its log line (method, path, status, bytes of body sent,
  * milliseconds, client address, request id, the credential's user name and kind; never a
- * secret, a header or the query) and its metrics. Both
- * the Koa request logger and the device-check fast path report through here, so the two always
+ * secret, a header or the query) and its metrics. Both adapters report through here (the
+ * operator adapter's request logger, the device adapter's DeviceExchange), so the two always
  * say the same.
  */
 export function recordFinishedRequest(logger: Logger, metrics: HttpMetrics, request: FinishedRequest): void {

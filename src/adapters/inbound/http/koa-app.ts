@@ -30,12 +30,15 @@ export interface KoaAppDependencies {
 // The version the OpenAPI document states: the package's, read once.
 const API_VERSION = (JSON.parse(readFileSync(new URL('../../../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
-/** Every route of the API (each described in openapi/api-operations.ts; a test holds them equal). */
+/**
+ * Every route of the operator adapter; with the device adapter's (DEVICE_ROUTES), each is described
+ * in openapi/api-operations.ts, and a test holds them equal.
+ */
 export function createApiRouter(useCases: HttpUseCases, metrics: HttpMetrics): Router {
   // Every method Node parses is "implemented", so a wrong method on a known route is a 405
   // (with Allow), never the router's 501.
   const router = new Router({ methods: [...METHODS] });
-  deviceRoutes(router, useCases, metrics);
+  deviceRoutes(router, useCases);
   fileRoutes(router, useCases, metrics);
   apiRoutes(router, useCases);
   deviceCredentialRoutes(router, useCases);
@@ -44,7 +47,11 @@ export function createApiRouter(useCases: HttpUseCases, metrics: HttpMetrics): R
   return router;
 }
 
-/** The HTTP API of design.md section 3 as a Koa application (transport-agnostic). */
+/**
+ * The operator adapter: every request the dispatcher does not give the device adapter, as a Koa
+ * application (request log line, problem bodies, `/healthz`, authentication, 404 and 405, then
+ * the routes in routes/).
+ */
 export function createKoaApp({ useCases, authenticator, authFailures, logger, metrics }: KoaAppDependencies): Koa {
   const app = new Koa();
   const router = createApiRouter(useCases, metrics);

@@ -32,9 +32,17 @@ function problemWithStatus(status: number, code: ErrorCode, detail: string, extr
   return { type: `urn:fuota:problem:${code}`, title: STATUS_CODES[status] ?? 'Error', status, code, detail, ...extra };
 }
 
+/** The content type of a problem document. */
+export const PROBLEM_TYPE = 'application/problem+json';
+
+/** A problem document's bytes, as both adapters send them. */
+export function problemBody(body: Problem): Buffer {
+  return Buffer.from(JSON.stringify(body));
+}
+
 /** Answers with a problem document (devices ignore the body; people with curl read it). */
 export function sendProblem(ctx: Context, body: Problem): void {
   ctx.status = body.status;
-  ctx.set('Content-Type', 'application/problem+json');
-  ctx.body = Buffer.from(JSON.stringify(body));
+  ctx.set('Content-Type', PROBLEM_TYPE);
+  ctx.body = problemBody(body);
 }

@@ -1,12 +1,12 @@
 import type { Context, Middleware } from 'koa';
-import type { AuthFailureLimiter, AuthRefusal } from '../../../../app/auth/auth-failure-limiter.js';
+import type { AuthFailureLimiter } from '../../../../app/auth/auth-failure-limiter.js';
 import type { Authenticator } from '../../../../app/auth/authenticator.js';
 import type { Principal } from '../../../../app/auth/principal.js';
 import type { DeviceId } from '../../../../domain/device-id.js';
 import type { Logger } from '../../../../ports/logger.port.js';
 import { problem, sendProblem } from '../problem.js';
-import type { AuthMethod, PrincipalOutcome } from '../request-principal.js';
-import { offeredUser, requestPrincipal } from '../request-principal.js';
+import { authenticateRequest } from '../request-authentication.js';
+import type { AuthMethod } from '../request-principal.js';
 import { mayHaveUnreadBody } from '../unread-body.js';
 
 /** Who the authentication middleware found the request to come from. */
@@ -29,57 +29,25 @@ export function credentialOf(ctx: Context): RequestCredential | undefined {
   return ctx.state.credential as RequestCredential | undefined;
 }
 
-function refusalText(refusal: AuthRefusal): string {
-  const who = refusal.scope === 'address' ? 'from this address' : 'for this user name from this address';
-  return `too many failed authentications ${who}; retry in ${refusal.retryAfter} s`;
-}
-
 /**
- * Every route needs a credential (Basic, or a client certificate when FUOTA_TLS_CLIENT_CA is
- * set). Failures answer 403 (with the Basic challenge for people and generic clients): the
- * esp32-fuota application treats a 401 as fatal and reboots. A refused client certificate says
- * why, in the answer and in a warning, since its owner cannot otherwise tell.
+ * Authenticates every request that reaches the operator adapter's routes (see
+ * authenticateRequest, which the device adapter uses too).
  */
 export function basicAuth(authenticator: Authenticator, limiter: AuthFailureLimiter, logger: Logger): Middleware {
   return async (ctx, next) => {
-    const address = ctx.req.socket.remoteAddress ?? '';
-    const refusal = limiter.refusal(address, () => offeredUser(ctx.req));
-    if (refusal !== undefined) {
-      ctx.state.credential = { user: offeredUser(ctx.req), auth: 'refused' } satisfies RequestCredential;
-      ctx.set('Retry-After', String(refusal.retryAfter));
-      sendProblem(ctx, problem('too-many-failed-authentications', refusalText(refusal)));
-      if (mayHaveUnreadBody(ctx.req)) ctx.set('Connection', 'close');
-      return;
-    }
-    const outcome = await requestPrincipal(ctx.req, authenticator);
-    if (outcome.kind !== 'authenticated') {
-      const user = offeredUser(ctx.req);
-      limiter.recordFailure(address, user);
-      ctx.state.credential = { user, auth: 'refused' } satisfies RequestCredential;
-      ctx.set('WWW-Authenticate', 'Basic realm="fuota"');
-      sendProblem(ctx, problem('unauthenticated', failureText(outcome)));
-      if (outcome.kind === 'certificate-refused') {
-        logger.warn('client certificate refused', { reason: outcome.reason, cn: outcome.commonName, remote: address, reqId: ctx.state.requestId });
-      }
+    const verdict = await authenticateRequest(ctx.req, authenticator, limiter, logger, String(ctx.state.requestId));
+    if (verdict.kind === 'refused') {
+      ctx.state.credential = { user: verdict.user, auth: 'refused' } satisfies RequestCredential;
+      for (const [name, value] of verdict.headers) ctx.set(name, value);
+      sendProblem(ctx, verdict.problem);
       // An upload's body is not wanted: close rather than read it to reuse the connection.
       if (mayHaveUnreadBody(ctx.req)) ctx.set('Connection', 'close');
       return;
     }
-    ctx.state.principal = outcome.principal;
-    ctx.state.credential = { user: outcome.user, auth: outcome.method } satisfies RequestCredential;
+    ctx.state.principal = verdict.principal;
+    ctx.state.credential = { user: verdict.user, auth: verdict.method } satisfies RequestCredential;
     await next();
   };
-}
-
-function failureText(outcome: Exclude<PrincipalOutcome, { kind: 'authenticated' }>): string {
-  switch (outcome.kind) {
-    case 'missing':
-      return 'credentials required (HTTP Basic)';
-    case 'wrong':
-      return 'wrong credentials';
-    case 'certificate-refused':
-      return `${outcome.reason}; the request needs HTTP Basic credentials or a valid client certificate`;
-  }
 }
 
 /**

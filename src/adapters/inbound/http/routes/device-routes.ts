@@ -4,11 +4,8 @@ import type { Context, Middleware } from 'koa';
 import { deviceIdParam } from '../edge-validation.js';
 import { DomainError } from '../../../../domain/domain-error.js';
 import { TransportError } from '../transport-error.js';
-import { appVersionFromQuery } from '../app-version-query.js';
-import { deviceCheckAnswer } from '../device-check-answer.js';
 import { deviceRecordsCsv, parseDeviceRecordCsv } from '../device-record-csv.js';
-import { confinedDevice, operatorOnly } from '../middleware/basic-auth.js';
-import type { HttpMetrics } from '../http-metrics.js';
+import { operatorOnly } from '../middleware/basic-auth.js';
 import type { HttpUseCases } from '../use-cases.js';
 
 const RECORD_LIMIT = '16kb';
@@ -49,20 +46,11 @@ function withDomainErrors(parse: Middleware): Middleware {
   };
 }
 
-export function deviceRoutes(router: Router, useCases: HttpUseCases, metrics: HttpMetrics): void {
+/** The operator's device routes; a device's own check is the device adapter's (device-check-handler.ts). */
+export function deviceRoutes(router: Router, useCases: HttpUseCases): void {
   router.get('/devices', operatorOnly(), (ctx) => {
     setCsv(ctx);
     ctx.body = deviceRecordsCsv(useCases.listDeviceApps.execute());
-  });
-
-  router.get('/devices/:id', async (ctx) => {
-    const deviceId = deviceIdParam(ctx);
-    const check = await useCases.checkForUpdate.execute(deviceId, appVersionFromQuery(ctx.querystring), confinedDevice(ctx));
-    metrics.check(check.decision.kind);
-    const answer = deviceCheckAnswer(check, deviceId);
-    ctx.status = answer.status;
-    for (const [name, value] of answer.headers) ctx.set(name, value);
-    if (answer.body !== undefined) ctx.body = Buffer.from(answer.body, 'utf8');
   });
 
   router.put(

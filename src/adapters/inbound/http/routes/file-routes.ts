@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream';
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { DomainError, isDomainError } from '../../../../domain/domain-error.js';
@@ -7,11 +6,10 @@ import { ImageRejected } from '../../../../domain/firmware/image-rejection.js';
 import { UpdateFileInUse } from '../../../../domain/update-file-in-use.js';
 import { forceFlagSchema, updateFilePathSchema, validateFlagSchema } from '../api-schemas.js';
 import { validated } from '../edge-validation.js';
-import { downloadAnswer } from '../download-answer.js';
 import { problem, sendProblem } from '../problem.js';
 import { TransportError } from '../transport-error.js';
 import { updateFileView } from '../update-file-view.js';
-import { confinedDevice, operatorOnly } from '../middleware/basic-auth.js';
+import { operatorOnly } from '../middleware/basic-auth.js';
 import type { HttpMetrics } from '../http-metrics.js';
 import type { HttpUseCases } from '../use-cases.js';
 
@@ -61,36 +59,8 @@ function withFormDataHint(ctx: Context, error: unknown): unknown {
   return new ImageRejected(error.reason, `${error.message}${FORM_DATA_HINT}`);
 }
 
+/** The operator's file routes; downloads are the device adapter's (file-download-handler.ts). */
 export function fileRoutes(router: Router, useCases: HttpUseCases, metrics: HttpMetrics): void {
-  // GET and HEAD (which the router routes here): whole files, single ranges, conditional requests.
-  // A successful GET is mostly sent by the download fast path, with the same downloadAnswer.
-  router.get('/files/*path', async (ctx) => {
-    const opened = await useCases.openUpdateFile.execute(filePath(ctx), confinedDevice(ctx));
-    const answer = downloadAnswer(opened, {
-      ifNoneMatch: ctx.get('If-None-Match') || undefined,
-      ifRange: ctx.get('If-Range') || undefined,
-      range: ctx.get('Range') || undefined,
-    });
-    for (const [name, value] of answer.headers) ctx.set(name, value);
-    if (answer.kind !== 'content' || ctx.method === 'HEAD') await opened.blob.release();
-    switch (answer.kind) {
-      case 'not-modified':
-        ctx.status = 304;
-        return;
-      case 'range-not-satisfiable':
-        sendProblem(ctx, problem('range-not-satisfiable', `the file has ${answer.size} bytes`));
-        return;
-      case 'content': {
-        ctx.status = answer.status;
-        if (ctx.method === 'HEAD') return;
-        const content = opened.blob.content(answer.range);
-        // The file store hands out Node streams already; anything else is adapted once.
-        // Content-Length is among the answer's headers, and Koa keeps it for a first stream body.
-        ctx.body = content instanceof Readable ? content : Readable.from(content);
-      }
-    }
-  });
-
   router.put('/files/*path', operatorOnly(), async (ctx) => {
     const path = filePath(ctx);
     refuseForm(ctx);

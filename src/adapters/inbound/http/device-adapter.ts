@@ -1,0 +1,63 @@
+import type { Principal } from '../../../app/auth/principal.js';
+import type { AuthFailureLimiter } from '../../../app/auth/auth-failure-limiter.js';
+import type { Authenticator } from '../../../app/auth/authenticator.js';
+import type { Logger } from '../../../ports/logger.port.js';
+import { deviceCheckHandler } from './device-check-handler.js';
+import { DeviceExchange } from './device-exchange.js';
+import { errorProblem } from './error-problem.js';
+import { fileDownloadHandler } from './file-download-handler.js';
+import type { HttpMetrics } from './http-metrics.js';
+import { authenticateRequest } from './request-authentication.js';
+import type { DeviceRequestListener, DeviceRoute } from './request-dispatcher.js';
+import type { HttpUseCases } from './use-cases.js';
+
+export interface DeviceAdapterDependencies {
+  readonly useCases: Pick<HttpUseCases, 'checkForUpdate' | 'openUpdateFile'>;
+  readonly authenticator: Authenticator;
+  readonly authFailures: AuthFailureLimiter;
+  readonly logger: Logger;
+  readonly metrics: HttpMetrics;
+}
+
+type DeviceHandler = (exchange: DeviceExchange, principal: Principal) => Promise<void>;
+
+/**
+ * The device adapter: the whole device protocol (`GET|HEAD /devices/<id>?app_ver=` and
+ * `GET|HEAD /files/<path>`), every answer included, as plain `node:http` handlers (no framework:
+ * see docs/architecture.md for why). The dispatcher hands it a request it alone answers: it
+ * gives the request its id, authenticates it (with the operator adapter's rules, from the same
+ * code), runs the route's handler, turns every failure into a problem body (logging the
+ * unexpected ones), and records the request once in the log and the metrics.
+ */
+export function createDeviceAdapter({ useCases, authenticator, authFailures, logger, metrics }: DeviceAdapterDependencies): DeviceRequestListener {
+  const handlers: Record<DeviceRoute['name'], DeviceHandler> = {
+    'device-check': deviceCheckHandler(useCases.checkForUpdate, metrics),
+    'file-download': fileDownloadHandler(useCases.openUpdateFile, logger),
+  };
+
+  async function answer(exchange: DeviceExchange): Promise<void> {
+    const verdict = await authenticateRequest(exchange.req, authenticator, authFailures, logger, exchange.requestId);
+    if (verdict.kind === 'refused') {
+      exchange.credential = { user: verdict.user, auth: 'refused' };
+      exchange.problem(verdict.problem, verdict.headers);
+      return;
+    }
+    exchange.credential = { user: verdict.user, auth: verdict.method };
+    await handlers[exchange.target.route.name](exchange, verdict.principal);
+  }
+
+  function failed(exchange: DeviceExchange, caught: unknown): void {
+    const problem = errorProblem(caught, (error) =>
+      logger.error('unexpected error', { method: exchange.req.method, path: exchange.target.path, reqId: exchange.requestId, error }),
+    );
+    // An answer already begun (a streamed body) can only be cut short.
+    if (exchange.res.headersSent) exchange.res.destroy();
+    else exchange.problem(problem);
+  }
+
+  return (req, res, target) => {
+    const exchange = new DeviceExchange(req, res, target);
+    exchange.recordWhenClosed(logger, metrics);
+    answer(exchange).catch((caught: unknown) => failed(exchange, caught));
+  };
+}

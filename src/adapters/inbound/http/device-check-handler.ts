@@ -1,0 +1,36 @@
+import type { Principal } from '../../../app/auth/principal.js';
+import type { CheckForUpdate } from '../../../app/use-cases/check-for-update.js';
+import type { DeviceId } from '../../../domain/device-id.js';
+import { isDeviceId } from '../../../domain/device-id.js';
+import { deviceIdSchema } from './api-schemas.js';
+import { appVersionFromQuery } from './app-version-query.js';
+import { deviceCheckAnswer } from './device-check-answer.js';
+import type { DeviceExchange } from './device-exchange.js';
+import { validated } from './edge-validation.js';
+import type { HttpMetrics } from './http-metrics.js';
+import { percentDecoded } from './percent-decoding.js';
+
+/**
+ * The device id of `/devices/<id>`, decoded. The domain's predicate is the schema's very rule:
+ * a valid id (what devices send) is spared the zod call, a refused one gets the schema's message.
+ */
+function deviceIdOf(param: string): DeviceId {
+  const decoded = percentDecoded(param);
+  return decoded !== undefined && isDeviceId(decoded) ? decoded : validated(deviceIdSchema, decoded ?? param, 'invalid-device-id');
+}
+
+/**
+ * `GET|HEAD /devices/<id>?app_ver=<running version>`, the check every device makes on every
+ * poll: 200 with the bare update path, 204, or a problem (400 for a bad id or version, 404 for
+ * an unknown device or a missing file, 403 for a device asking for another's row).
+ */
+export function deviceCheckHandler(checkForUpdate: CheckForUpdate, metrics: HttpMetrics) {
+  return async (exchange: DeviceExchange, principal: Principal): Promise<void> => {
+    const deviceId = deviceIdOf(exchange.target.param);
+    const running = appVersionFromQuery(exchange.target.query);
+    const check = await checkForUpdate.execute(deviceId, running, principal.deviceId);
+    metrics.check(check.decision.kind);
+    const answer = deviceCheckAnswer(check, deviceId);
+    exchange.answer(answer.status, answer.headers, answer.body, answer.bodyBytes);
+  };
+}

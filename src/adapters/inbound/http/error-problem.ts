@@ -1,0 +1,29 @@
+import { isDomainError } from '../../../domain/domain-error.js';
+import { ImageRejected } from '../../../domain/firmware/image-rejection.js';
+import type { Problem } from './problem.js';
+import { httpErrorProblem, problem } from './problem.js';
+import { TransportError } from './transport-error.js';
+
+interface HttpError extends Error {
+  status?: number;
+  expose?: boolean;
+}
+
+/**
+ * The problem that answers a failure, for both adapters: domain and transport errors through the
+ * status table, HTTP errors raised by Koa middleware (body too large, bad JSON...) as they are,
+ * and anything else as a 500 that reveals nothing of the server's internals; `unexpected` is
+ * told of those, to log them with their stack.
+ */
+export function errorProblem(caught: unknown, unexpected: (error: unknown) => void): Problem {
+  if (isDomainError(caught) || caught instanceof TransportError) {
+    const extra = caught instanceof ImageRejected ? { reason: caught.reason } : undefined;
+    return problem(caught.code, caught.message, extra);
+  }
+  const error = caught as HttpError;
+  if (error.status !== undefined && error.status >= 400 && error.status < 500) {
+    return httpErrorProblem(error.status, error.expose === true ? error.message : 'bad request');
+  }
+  unexpected(caught);
+  return problem('internal-error', 'the server failed; the error is in its log');
+}

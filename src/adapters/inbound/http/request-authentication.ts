@@ -1,0 +1,72 @@
+import type { IncomingMessage } from 'node:http';
+import type { AuthFailureLimiter, AuthRefusal } from '../../../app/auth/auth-failure-limiter.js';
+import type { Authenticator } from '../../../app/auth/authenticator.js';
+import type { Logger } from '../../../ports/logger.port.js';
+import type { HeaderList } from './header-list.js';
+import type { Problem } from './problem.js';
+import { problem } from './problem.js';
+import type { AuthenticatedOutcome, PrincipalOutcome } from './request-principal.js';
+import { offeredUser, requestPrincipal } from './request-principal.js';
+
+/** How a request's authentication ended: who sent it, or the answer that refuses it. */
+export type AuthenticationVerdict =
+  | AuthenticatedOutcome
+  | {
+      readonly kind: 'refused';
+      readonly problem: Problem;
+      /** Retry-After for a limited client, the Basic challenge for a failed credential. */
+      readonly headers: HeaderList;
+      /** The user name the request offered, for its log line. */
+      readonly user: string;
+    };
+
+function refusalText(refusal: AuthRefusal): string {
+  const who = refusal.scope === 'address' ? 'from this address' : 'for this user name from this address';
+  return `too many failed authentications ${who}; retry in ${refusal.retryAfter} s`;
+}
+
+function failureText(outcome: Exclude<PrincipalOutcome, { kind: 'authenticated' }>): string {
+  switch (outcome.kind) {
+    case 'missing':
+      return 'credentials required (HTTP Basic)';
+    case 'wrong':
+      return 'wrong credentials';
+    case 'certificate-refused':
+      return `${outcome.reason}; the request needs HTTP Basic credentials or a valid client certificate`;
+  }
+}
+
+/**
+ * Every request but `/healthz` needs a credential (Basic, or a client certificate when
+ * FUOTA_TLS_CLIENT_CA is set); both adapters ask here. An address in its cool-down after failed
+ * authentications is refused (429) before its credential is looked at. A failure is counted and
+ * answers 403 with the Basic challenge, never 401: the esp32-fuota application treats a 401 as
+ * fatal and reboots. A refused client certificate says why, in the answer and in a warning,
+ * since its owner cannot otherwise tell.
+ */
+export async function authenticateRequest(
+  req: IncomingMessage,
+  authenticator: Authenticator,
+  limiter: AuthFailureLimiter,
+  logger: Logger,
+  requestId: string,
+): Promise<AuthenticationVerdict> {
+  const address = req.socket.remoteAddress ?? '';
+  const refusal = limiter.refusal(address, () => offeredUser(req));
+  if (refusal !== undefined) {
+    return {
+      kind: 'refused',
+      problem: problem('too-many-failed-authentications', refusalText(refusal)),
+      headers: [['Retry-After', String(refusal.retryAfter)]],
+      user: offeredUser(req),
+    };
+  }
+  const outcome = await requestPrincipal(req, authenticator);
+  if (outcome.kind === 'authenticated') return outcome;
+  const user = offeredUser(req);
+  limiter.recordFailure(address, user);
+  if (outcome.kind === 'certificate-refused') {
+    logger.warn('client certificate refused', { reason: outcome.reason, cn: outcome.commonName, remote: address, reqId: requestId });
+  }
+  return { kind: 'refused', problem: problem('unauthenticated', failureText(outcome)), headers: [['WWW-Authenticate', 'Basic realm="fuota"']], user };
+}
