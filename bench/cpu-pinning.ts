@@ -28,5 +28,7 @@ export function pinLoadGenerator(): void {
 
 /** The command and arguments that run `node <script>` on CPU 1 (or as it is, unpinned). */
 export function serverCommand(script: string): { command: string; args: string[] } {
-  return PINNED ? { command: 'taskset', args: ['-c', '1', process.execPath, script] } : { command: process.execPath, args: [script] };
+  return PINNED
+    ? { command: 'taskset', args: ['-c', '1', process.execPath, script] }
+    : { command: process.execPath, args: [script] };
 }

@@ -26,7 +26,11 @@ const files = process.env.FLOOR_FILES ?? '.';
 const expected = process.env.FLOOR_AUTH ?? '';
 
 const server = createServer(
-  { cert: readFileSync(process.env.FLOOR_CERT ?? ''), key: readFileSync(process.env.FLOOR_KEY ?? ''), keepAliveTimeout: 5000 },
+  {
+    cert: readFileSync(process.env.FLOOR_CERT ?? ''),
+    key: readFileSync(process.env.FLOOR_KEY ?? ''),
+    keepAliveTimeout: 5000,
+  },
   (req, res) => {
     if (req.headers.authorization !== expected) {
       res.writeHead(403).end();
@@ -38,7 +42,8 @@ const server = createServer(
       const version = new URLSearchParams(query).get('app_ver');
       if (row === undefined) res.writeHead(404).end();
       else if (row.appVersion !== version) res.writeHead(204).end();
-      else res.writeHead(200, { 'Content-Type': 'text/csv', 'Content-Length': Buffer.byteLength(row.path) }).end(row.path);
+      else
+        res.writeHead(200, { 'Content-Type': 'text/csv', 'Content-Length': Buffer.byteLength(row.path) }).end(row.path);
       return;
     }
     if (req.method === 'PUT' && pathname.startsWith('/devices/')) {

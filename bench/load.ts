@@ -27,11 +27,24 @@ export function call(target: LoadTarget, agent: Agent | false, spec: Call): Prom
     const headers: Record<string, string | number> = { Authorization: target.authorization, ...spec.headers };
     if (spec.body !== undefined) headers['Content-Length'] = Buffer.byteLength(spec.body);
     const req = request(
-      { host: '127.0.0.1', port: target.port, path: spec.path, method: spec.method, headers, ca: target.ca, servername: 'localhost', agent },
+      {
+        host: '127.0.0.1',
+        port: target.port,
+        path: spec.path,
+        method: spec.method,
+        headers,
+        ca: target.ca,
+        servername: 'localhost',
+        agent,
+      },
       (res) => {
         let bytes = 0;
         res.on('data', (chunk: Buffer) => (bytes += chunk.length));
-        res.on('end', () => (res.statusCode === spec.expect ? resolve(bytes) : reject(new Error(`${spec.method} ${spec.path}: ${res.statusCode}`))));
+        res.on('end', () =>
+          res.statusCode === spec.expect
+            ? resolve(bytes)
+            : reject(new Error(`${spec.method} ${spec.path}: ${res.statusCode}`)),
+        );
         res.on('error', reject);
       },
     );

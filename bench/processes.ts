@@ -16,7 +16,10 @@ export async function startNode(script: string, env: Record<string, string>, rea
   const started = performance.now();
   // taskset runs node in its own process (exec), so the pid is node's.
   const { command, args } = serverCommand(script);
-  const child: ChildProcess = spawn(command, args, { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(command, args, {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   const port = await new Promise<number>((resolve, reject) => {
     const onData = (chunk: Buffer) => {

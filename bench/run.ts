@@ -11,7 +11,10 @@ import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { request, Agent } from 'node:https';
 import { SqlJsDatabase } from '../src/adapters/outbound/sqljs/sqljs-database.js';
-import { DEVICE_APP_SCHEMA, SqlJsDeviceAppRepository } from '../src/adapters/outbound/sqljs/sqljs-device-app-repository.js';
+import {
+  DEVICE_APP_SCHEMA,
+  SqlJsDeviceAppRepository,
+} from '../src/adapters/outbound/sqljs/sqljs-device-app-repository.js';
 import { UPDATE_FILE_SCHEMA } from '../src/adapters/outbound/sqljs/sqljs-update-file-catalog.js';
 import type { DeviceAppRecord } from '../src/domain/device-app-record.js';
 import { buildEspImage } from '../test/support/esp-image-builder.js';
@@ -99,14 +102,23 @@ async function rounds(names: readonly Name[], runOne: (name: Name) => Promise<Sa
     const keys = Object.keys(runs[0] ?? {});
     medians[name] = Object.fromEntries(keys.map((key) => [key, median(runs.map((run) => run[key] ?? 0))]));
     if (name !== 'floor' && floorRuns.length > 0) {
-      ratios[name] = Object.fromEntries(keys.map((key) => [key, median(runs.map((run, i) => (run[key] ?? 0) / Math.max(1e-9, floorRuns[i]?.[key] ?? 0)))]));
+      ratios[name] = Object.fromEntries(
+        keys.map((key) => [
+          key,
+          median(runs.map((run, i) => (run[key] ?? 0) / Math.max(1e-9, floorRuns[i]?.[key] ?? 0))),
+        ]),
+      );
     }
   }
   return { medians, ratios };
 }
 
 /** `rounds` over running servers, each first warmed up (JIT, caches, TLS) by an unmeasured run. */
-async function interleaved(servers: readonly Server[], scenario: (server: Server) => Promise<Sample>, warmUp?: (server: Server) => Promise<unknown>): Promise<Summary> {
+async function interleaved(
+  servers: readonly Server[],
+  scenario: (server: Server) => Promise<Sample>,
+  warmUp?: (server: Server) => Promise<unknown>,
+): Promise<Summary> {
   if (warmUp !== undefined) for (const server of servers) await warmUp(server);
   const byName = new Map(servers.map((server) => [server.name, server]));
   return rounds(
@@ -119,21 +131,37 @@ const CHECK = { method: 'GET', path: '/devices/bench-dev?app_ver=1.0', expect: 2
 const DOWNLOAD = { method: 'GET', path: '/files/bench/app-1.5m.bin', expect: 200 } as const;
 
 async function checkScenario(server: Server, keepAlive: boolean, concurrency: number, seconds = SECONDS) {
-  const { result, cpu } = await measured(server, () => runLoad(server.target, { concurrency, seconds, keepAlive, next: () => CHECK }));
-  return { rps: result.requests / result.seconds, cpuMsPerRequest: (cpu * 1000) / Math.max(1, result.requests), failures: result.failures };
+  const { result, cpu } = await measured(server, () =>
+    runLoad(server.target, { concurrency, seconds, keepAlive, next: () => CHECK }),
+  );
+  return {
+    rps: result.requests / result.seconds,
+    cpuMsPerRequest: (cpu * 1000) / Math.max(1, result.requests),
+    failures: result.failures,
+  };
 }
 
 async function downloadScenario(server: Server, seconds = SECONDS) {
-  const { result, cpu } = await measured(server, () => runLoad(server.target, { concurrency: 32, seconds, keepAlive: true, next: () => DOWNLOAD }));
+  const { result, cpu } = await measured(server, () =>
+    runLoad(server.target, { concurrency: 32, seconds, keepAlive: true, next: () => DOWNLOAD }),
+  );
   const mib = result.bytes / MiB;
-  return { mibPerSecond: mib / result.seconds, cpuMsPerMiB: (cpu * 1000) / Math.max(1, mib), failures: result.failures };
+  return {
+    mibPerSecond: mib / result.seconds,
+    cpuMsPerMiB: (cpu * 1000) / Math.max(1, mib),
+    failures: result.failures,
+  };
 }
 
 async function manyDownloadsRss(server: Server, size: number) {
   const baseline = rssBytes(server.process.pid);
   const sampler = sampleRss(server.process.pid);
   const agent = new Agent({ keepAlive: false, maxSockets: 200 });
-  const bytes = await Promise.all(Array.from({ length: 200 }, () => call(server.target, agent, { method: 'GET', path: '/files/bench/app-4m.bin', expect: 200 })));
+  const bytes = await Promise.all(
+    Array.from({ length: 200 }, () =>
+      call(server.target, agent, { method: 'GET', path: '/files/bench/app-4m.bin', expect: 200 }),
+    ),
+  );
   agent.destroy();
   const peak = sampler.stop();
   if (bytes.some((count) => count !== size)) throw new Error('a download came back short');
@@ -146,14 +174,29 @@ async function uploadRss(server: Server, size: number) {
   const chunk = Buffer.alloc(64 * 1024, 0x5a);
   await new Promise<void>((resolvePromise, reject) => {
     const req = request(
-      { host: '127.0.0.1', port: server.target.port, method: 'PUT', path: '/files/bench/huge.bin?validate=false', ca: server.target.ca, servername: 'localhost', headers: { Authorization: AUTHORIZATION, 'Content-Length': size, 'Content-Type': 'application/octet-stream' } },
+      {
+        host: '127.0.0.1',
+        port: server.target.port,
+        method: 'PUT',
+        path: '/files/bench/huge.bin?validate=false',
+        ca: server.target.ca,
+        servername: 'localhost',
+        headers: { Authorization: AUTHORIZATION, 'Content-Length': size, 'Content-Type': 'application/octet-stream' },
+      },
       (res) => {
         res.resume();
-        res.on('end', () => (res.statusCode === 200 ? resolvePromise() : reject(new Error(`upload: ${res.statusCode}`))));
+        res.on('end', () =>
+          res.statusCode === 200 ? resolvePromise() : reject(new Error(`upload: ${res.statusCode}`)),
+        );
       },
     );
     req.on('error', reject);
-    Readable.from((function* () { for (let sent = 0; sent < size; sent += chunk.length) yield chunk.subarray(0, Math.min(chunk.length, size - sent)); })()).pipe(req);
+    Readable.from(
+      (function* () {
+        for (let sent = 0; sent < size; sent += chunk.length)
+          yield chunk.subarray(0, Math.min(chunk.length, size - sent));
+      })(),
+    ).pipe(req);
   });
   return { rssGrowthMiB: (sampler.stop() - baseline) / MiB };
 }
@@ -164,7 +207,13 @@ async function writeRate(server: Server) {
       concurrency: 1,
       seconds: SECONDS,
       keepAlive: true,
-      next: (i) => ({ method: 'PUT', path: `/devices/w-${i % 5000}`, headers: { 'Content-Type': 'text/csv' }, body: `"w-${i % 5000}","1.${i}","bench/app-1.5m.bin"`, expect: 200 }),
+      next: (i) => ({
+        method: 'PUT',
+        path: `/devices/w-${i % 5000}`,
+        headers: { 'Content-Type': 'text/csv' },
+        body: `"w-${i % 5000}","1.${i}","bench/app-1.5m.bin"`,
+        expect: 200,
+      }),
     }),
   );
   return { writesPerSecond: result.requests / result.seconds, failures: result.failures };
@@ -179,7 +228,11 @@ async function seededDataDir(base: string, count: number): Promise<string> {
   for (let start = 0; start < count; start += 10_000) {
     const batch: DeviceAppRecord[] = [];
     for (let i = start; i < Math.min(count, start + 10_000); i += 1) {
-      batch.push({ deviceId: `dev-${String(i).padStart(7, '0')}`, appVersion: '1.0.0', updateFilePath: 'fw/app-2.0.0.bin' } as DeviceAppRecord);
+      batch.push({
+        deviceId: `dev-${String(i).padStart(7, '0')}`,
+        appVersion: '1.0.0',
+        updateFilePath: 'fw/app-2.0.0.bin',
+      } as DeviceAppRecord);
     }
     await repository.upsertMany(batch);
   }
@@ -190,11 +243,21 @@ async function seededDataDir(base: string, count: number): Promise<string> {
 /** fuota's V8 heap in use, from its own metrics. */
 async function heapInUseMiB(target: LoadTarget): Promise<number> {
   const text = await new Promise<string>((resolvePromise, reject) => {
-    const req = request({ host: '127.0.0.1', port: target.port, path: '/metrics', ca: target.ca, servername: 'localhost', headers: { Authorization: target.authorization } }, (res) => {
-      let body = '';
-      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      res.on('end', () => resolvePromise(body));
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port: target.port,
+        path: '/metrics',
+        ca: target.ca,
+        servername: 'localhost',
+        headers: { Authorization: target.authorization },
+      },
+      (res) => {
+        let body = '';
+        res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        res.on('end', () => resolvePromise(body));
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -227,9 +290,17 @@ interface Row {
 const rounded = (value: number | undefined) => (value === undefined ? null : Number(value.toFixed(3)));
 
 /** A row held to a ratio against the floor: `atLeast` or `atMost` times the floor's figure. */
-function compared(scenario: string, summary: Summary, key: string, unit: string, target: string, limit: { atLeast?: number; atMost?: number }): Row {
+function compared(
+  scenario: string,
+  summary: Summary,
+  key: string,
+  unit: string,
+  target: string,
+  limit: { atLeast?: number; atMost?: number },
+): Row {
   const ratio = summary.ratios.fuota?.[key] ?? Number.NaN;
-  const met = limit.atLeast !== undefined ? ratio >= limit.atLeast : limit.atMost !== undefined ? ratio <= limit.atMost : true;
+  const met =
+    limit.atLeast !== undefined ? ratio >= limit.atLeast : limit.atMost !== undefined ? ratio <= limit.atMost : true;
   return {
     scenario,
     fuota: rounded(summary.medians.fuota?.[key]) ?? 0,
@@ -245,7 +316,17 @@ function compared(scenario: string, summary: Summary, key: string, unit: string,
 
 /** A row held to an absolute figure. */
 function absolute(scenario: string, value: number, unit: string, target: string, met: boolean): Row {
-  return { scenario, fuota: rounded(value) ?? 0, floor: null, ratio: null, control: null, heavy: null, unit, target, met };
+  return {
+    scenario,
+    fuota: rounded(value) ?? 0,
+    floor: null,
+    ratio: null,
+    control: null,
+    heavy: null,
+    unit,
+    target,
+    met,
+  };
 }
 
 async function main(): Promise<void> {
@@ -265,7 +346,17 @@ async function main(): Promise<void> {
     const floorFiles = join(base, 'floor-files');
     await mkdir(join(floorFiles, 'bench'), { recursive: true });
     const startFloor = (tlsDir: string, heapMiB = 0) =>
-      startNode(FLOOR, { FLOOR_CERT: join(tlsDir, 'tls', 'cert.pem'), FLOOR_KEY: join(tlsDir, 'tls', 'key.pem'), FLOOR_FILES: floorFiles, FLOOR_AUTH: AUTHORIZATION, FLOOR_HEAP_MIB: String(heapMiB) }, /floor listening (\d+)\n/);
+      startNode(
+        FLOOR,
+        {
+          FLOOR_CERT: join(tlsDir, 'tls', 'cert.pem'),
+          FLOOR_KEY: join(tlsDir, 'tls', 'key.pem'),
+          FLOOR_FILES: floorFiles,
+          FLOOR_AUTH: AUTHORIZATION,
+          FLOOR_HEAP_MIB: String(heapMiB),
+        },
+        /floor listening (\d+)\n/,
+      );
     const floor = await startFloor(dataDir);
     started.push(floor);
     const control = await startFloor(dataDir);
@@ -278,7 +369,10 @@ async function main(): Promise<void> {
 
     const image15 = buildEspImage({ version: '2.0.0', segmentLengths: [768 * 1024, 768 * 1024 - 64] });
     const image4 = buildEspImage({ version: '2.0.0', segmentLengths: [2 * MiB, 2 * MiB - 96] });
-    for (const [path, bytes] of [['bench/app-1.5m.bin', image15], ['bench/app-4m.bin', image4]] as const) {
+    for (const [path, bytes] of [
+      ['bench/app-1.5m.bin', image15],
+      ['bench/app-4m.bin', image4],
+    ] as const) {
       await writeFile(join(floorFiles, path), bytes);
       await call(servers[0]!.target, false, { method: 'PUT', path: `/files/${path}`, body: bytes, expect: 200 });
     }
@@ -286,23 +380,61 @@ async function main(): Promise<void> {
     started.push(heavy);
     servers.push({ name: 'heavy', process: heavy, target: { port: heavy.port, ca, authorization: AUTHORIZATION } });
     for (const server of servers) {
-      await call(server.target, false, { method: 'PUT', path: '/devices/bench-dev', headers: { 'Content-Type': 'text/csv' }, body: '"bench-dev","1.0","bench/app-1.5m.bin"', expect: 200 });
+      await call(server.target, false, {
+        method: 'PUT',
+        path: '/devices/bench-dev',
+        headers: { 'Content-Type': 'text/csv' },
+        body: '"bench-dev","1.0","bench/app-1.5m.bin"',
+        expect: 200,
+      });
     }
 
     const rows: Row[] = [];
     process.stdout.write('1. device check, keep-alive, 64 connections\n');
-    const keepAlive = await interleaved(servers, (server) => checkScenario(server, true, 64), (server) => checkScenario(server, true, 64, WARM_UP_SECONDS));
-    rows.push(compared('check, keep-alive (64 conns): requests/s', keepAlive, 'rps', 'req/s', '>= 0.75x floor', { atLeast: 0.75 }));
-    rows.push(compared('check, keep-alive: server CPU ms/request', keepAlive, 'cpuMsPerRequest', 'ms', '<= 1.33x floor', { atMost: 1.33 }));
+    const keepAlive = await interleaved(
+      servers,
+      (server) => checkScenario(server, true, 64),
+      (server) => checkScenario(server, true, 64, WARM_UP_SECONDS),
+    );
+    rows.push(
+      compared('check, keep-alive (64 conns): requests/s', keepAlive, 'rps', 'req/s', '>= 0.75x floor', {
+        atLeast: 0.75,
+      }),
+    );
+    rows.push(
+      compared('check, keep-alive: server CPU ms/request', keepAlive, 'cpuMsPerRequest', 'ms', '<= 1.33x floor', {
+        atMost: 1.33,
+      }),
+    );
 
     process.stdout.write('2. device check, a new TLS connection per request, 32 at once\n');
-    const fresh = await interleaved(servers, (server) => checkScenario(server, false, 32), (server) => checkScenario(server, false, 32, WARM_UP_SECONDS));
-    rows.push(compared('check, new TLS connection each (32): requests/s', fresh, 'rps', 'req/s', '>= 0.9x floor', { atLeast: 0.9 }));
-    rows.push(compared('check, new connection: server CPU ms/request', fresh, 'cpuMsPerRequest', 'ms', '<= 1.1x floor', { atMost: 1.1 }));
+    const fresh = await interleaved(
+      servers,
+      (server) => checkScenario(server, false, 32),
+      (server) => checkScenario(server, false, 32, WARM_UP_SECONDS),
+    );
+    rows.push(
+      compared('check, new TLS connection each (32): requests/s', fresh, 'rps', 'req/s', '>= 0.9x floor', {
+        atLeast: 0.9,
+      }),
+    );
+    rows.push(
+      compared('check, new connection: server CPU ms/request', fresh, 'cpuMsPerRequest', 'ms', '<= 1.1x floor', {
+        atMost: 1.1,
+      }),
+    );
 
     process.stdout.write('3. download of a 1.5 MiB image, 32 connections\n');
-    const download = await interleaved(servers, (server) => downloadScenario(server), (server) => downloadScenario(server, WARM_UP_SECONDS));
-    rows.push(compared('download 1.5 MiB (32 conns): MiB/s', download, 'mibPerSecond', 'MiB/s', '>= 0.9x floor', { atLeast: 0.9 }));
+    const download = await interleaved(
+      servers,
+      (server) => downloadScenario(server),
+      (server) => downloadScenario(server, WARM_UP_SECONDS),
+    );
+    rows.push(
+      compared('download 1.5 MiB (32 conns): MiB/s', download, 'mibPerSecond', 'MiB/s', '>= 0.9x floor', {
+        atLeast: 0.9,
+      }),
+    );
     rows.push(compared('download: server CPU ms/MiB', download, 'cpuMsPerMiB', 'ms', '(informative)', {}));
 
     process.stdout.write('4. RSS growth while 200 clients download a 4 MiB image at once\n');
@@ -311,23 +443,38 @@ async function main(): Promise<void> {
     const rssDir = join(base, 'rss');
     const preparing = await startFuota(rssDir);
     const rssCa = await readFile(join(rssDir, 'tls', 'cert.pem'), 'utf8');
-    await call({ port: preparing.port, ca: rssCa, authorization: AUTHORIZATION }, false, { method: 'PUT', path: '/files/bench/app-4m.bin', body: image4, expect: 200 });
+    await call({ port: preparing.port, ca: rssCa, authorization: AUTHORIZATION }, false, {
+      method: 'PUT',
+      path: '/files/bench/app-4m.bin',
+      body: image4,
+      expect: 200,
+    });
     await preparing.stop();
     const many = await rounds(['fuota', 'floor', 'control'], async (name) => {
       const running = name === 'fuota' ? await startFuota(rssDir) : await startFloor(rssDir);
       try {
-        const server: Server = { name, process: running, target: { port: running.port, ca: rssCa, authorization: AUTHORIZATION } };
+        const server: Server = {
+          name,
+          process: running,
+          target: { port: running.port, ca: rssCa, authorization: AUTHORIZATION },
+        };
         await call(server.target, false, { method: 'GET', path: '/files/bench/app-4m.bin', expect: 200 });
         return await manyDownloadsRss(server, image4.length);
       } finally {
         await running.stop();
       }
     });
-    rows.push(compared('200 concurrent 4 MiB downloads: RSS growth', many, 'rssGrowthMiB', 'MiB', '<= 1.25x floor', { atMost: 1.25 }));
+    rows.push(
+      compared('200 concurrent 4 MiB downloads: RSS growth', many, 'rssGrowthMiB', 'MiB', '<= 1.25x floor', {
+        atMost: 1.25,
+      }),
+    );
 
     process.stdout.write('5. RSS growth while one client uploads 200 MiB\n');
     const upload = await uploadRss(servers[0]!, 200 * MiB);
-    rows.push(absolute('one 200 MiB upload: RSS growth', upload.rssGrowthMiB, 'MiB', '<= 32 MiB', upload.rssGrowthMiB <= 32));
+    rows.push(
+      absolute('one 200 MiB upload: RSS growth', upload.rssGrowthMiB, 'MiB', '<= 32 MiB', upload.rssGrowthMiB <= 32),
+    );
 
     process.stdout.write('6. PUT /devices rate with 1,000 vs 100,000 rows stored\n');
     const small = await startFuota(await seededDataDir(base, 1_000));
@@ -336,11 +483,36 @@ async function main(): Promise<void> {
     started.push(large);
     // Here the "floor" is the same server with 1,000 rows.
     const writeServers: Server[] = [
-      { name: 'fuota', process: large, target: { port: large.port, ca: await readFile(join(base, 'rows-100000', 'tls', 'cert.pem'), 'utf8'), authorization: AUTHORIZATION } },
-      { name: 'floor', process: small, target: { port: small.port, ca: await readFile(join(base, 'rows-1000', 'tls', 'cert.pem'), 'utf8'), authorization: AUTHORIZATION } },
+      {
+        name: 'fuota',
+        process: large,
+        target: {
+          port: large.port,
+          ca: await readFile(join(base, 'rows-100000', 'tls', 'cert.pem'), 'utf8'),
+          authorization: AUTHORIZATION,
+        },
+      },
+      {
+        name: 'floor',
+        process: small,
+        target: {
+          port: small.port,
+          ca: await readFile(join(base, 'rows-1000', 'tls', 'cert.pem'), 'utf8'),
+          authorization: AUTHORIZATION,
+        },
+      },
     ];
     const writes = await interleaved(writeServers, writeRate);
-    rows.push(compared('PUT /devices/<id>, 100k rows vs 1k rows: writes/s', writes, 'writesPerSecond', 'writes/s', '>= 0.5x (1k rows)', { atLeast: 0.5 }));
+    rows.push(
+      compared(
+        'PUT /devices/<id>, 100k rows vs 1k rows: writes/s',
+        writes,
+        'writesPerSecond',
+        'writes/s',
+        '>= 0.5x (1k rows)',
+        { atLeast: 0.5 },
+      ),
+    );
 
     process.stdout.write('7. GET /devices and start-up with 100,000 rows\n');
     const listings = [];
@@ -359,7 +531,12 @@ async function main(): Promise<void> {
 
     const result = {
       date: new Date().toISOString(),
-      machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version, platform: `${process.platform} ${process.arch}` },
+      machine: {
+        cpu: cpus()[0]?.model ?? 'unknown',
+        cores: cpus().length,
+        node: process.version,
+        platform: `${process.platform} ${process.arch}`,
+      },
       settings: { repeats: REPEATS, secondsPerRun: SECONDS, warmUpSeconds: WARM_UP_SECONDS, pinned: PINNED },
       fuotaHeapMiB: Number(fuotaHeapMiB.toFixed(1)),
       rows,
@@ -373,7 +550,12 @@ async function main(): Promise<void> {
   }
 }
 
-function markdownTable(result: { date: string; machine: { cpu: string; cores: number; node: string }; fuotaHeapMiB: number; rows: Row[] }): string {
+function markdownTable(result: {
+  date: string;
+  machine: { cpu: string; cores: number; node: string };
+  fuotaHeapMiB: number;
+  rows: Row[];
+}): string {
   const lines = [
     `Measured ${result.date.slice(0, 10)} on ${result.machine.cores} × ${result.machine.cpu}, Node ${result.machine.node}; ${REPEATS} interleaved rounds of ${SECONDS} s after a warm-up; ${PINNED ? 'load generator on CPU 0, servers on CPU 1; ' : 'unpinned; '}medians, and ratios as the median of each round's ratio.`,
     '',
@@ -381,7 +563,10 @@ function markdownTable(result: { date: string; machine: { cpu: string; cores: nu
     '',
     '| scenario | fuota | floor | ratio | control | heavy floor | target | met |',
     '| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |',
-    ...result.rows.map((r) => `| ${r.scenario} | ${r.fuota} | ${r.floor ?? '–'} | ${r.ratio ?? '–'} | ${r.control ?? '–'} | ${r.heavy ?? '–'} | ${r.target} | ${r.met ? 'yes' : 'no'} |`),
+    ...result.rows.map(
+      (r) =>
+        `| ${r.scenario} | ${r.fuota} | ${r.floor ?? '–'} | ${r.ratio ?? '–'} | ${r.control ?? '–'} | ${r.heavy ?? '–'} | ${r.target} | ${r.met ? 'yes' : 'no'} |`,
+    ),
   ];
   return lines.join('\n');
 }

@@ -29,7 +29,12 @@ const work = mkdtempSync(join(tmpdir(), 'fuota-docker-verify-'));
 
 function curl(command, values = {}) {
   const line = fillIn(SEED_CURL[command], {
-    username, password, ca_cert_pem_file_path: ca, server_fqdn: 'localhost', server_port: port, ...values,
+    username,
+    password,
+    ca_cert_pem_file_path: ca,
+    server_fqdn: 'localhost',
+    server_port: port,
+    ...values,
   });
   const stdout = execFileSync('bash', ['-c', `${line} 2>${join(work, 'stderr')}`], { cwd: work, encoding: 'utf8' });
   const stderr = readFileSync(join(work, 'stderr'), 'utf8');

@@ -39,7 +39,11 @@ export class ApiClient {
   }
 
   /** Sends a request and returns the response with its body still to be read. */
-  async open(method: string, path: string, options: { headers?: Record<string, string | number>; body?: Buffer | Readable } = {}): Promise<IncomingMessage> {
+  async open(
+    method: string,
+    path: string,
+    options: { headers?: Record<string, string | number>; body?: Buffer | Readable } = {},
+  ): Promise<IncomingMessage> {
     const { url, ca, caFile } = this.target;
     const { username, password } = await this.target.credential();
     const headers: Record<string, string | number> = { ...options.headers };
@@ -47,7 +51,15 @@ export class ApiClient {
     const base = url.pathname.replace(/\/$/, '');
     return new Promise((resolve, reject) => {
       const req = request(
-        { protocol: 'https:', host: url.hostname, port: url.port || 443, method, path: `${base}${path}`, headers, ...(ca === undefined ? {} : { ca }) },
+        {
+          protocol: 'https:',
+          host: url.hostname,
+          port: url.port || 443,
+          method,
+          path: `${base}${path}`,
+          headers,
+          ...(ca === undefined ? {} : { ca }),
+        },
         resolve,
       );
       req.on('error', (error) => reject(connectionFailure(error, url, caFile)));
@@ -59,7 +71,11 @@ export class ApiClient {
   }
 
   /** Sends a request and reads the whole answer. */
-  async send(method: string, path: string, options: { headers?: Record<string, string | number>; body?: Buffer | Readable } = {}): Promise<ApiResponse> {
+  async send(
+    method: string,
+    path: string,
+    options: { headers?: Record<string, string | number>; body?: Buffer | Readable } = {},
+  ): Promise<ApiResponse> {
     const res = await this.open(method, path, options);
     const chunks: Buffer[] = [];
     for await (const chunk of res) chunks.push(chunk as Buffer);
@@ -67,7 +83,12 @@ export class ApiClient {
   }
 
   /** Like `send`, but any status outside `expected` ends the command with the server's explanation. */
-  async expect(expected: readonly number[], method: string, path: string, options: Parameters<ApiClient['send']>[2] = {}): Promise<ApiResponse> {
+  async expect(
+    expected: readonly number[],
+    method: string,
+    path: string,
+    options: Parameters<ApiClient['send']>[2] = {},
+  ): Promise<ApiResponse> {
     const res = await this.send(method, path, options);
     if (!expected.includes(res.status)) throw failureOf(res);
     return res;
@@ -86,5 +107,9 @@ export function failureOf(res: ApiResponse): CliFailure {
     // not a problem document: show the text as it is
   }
   if (isStorageFull(res.status, problem)) return storageFullFailure(detail, problem);
-  return new CliFailure(`the server answered ${res.status}${detail === '' ? '' : `: ${detail}`}`, exitForStatus(res.status), problem);
+  return new CliFailure(
+    `the server answered ${res.status}${detail === '' ? '' : `: ${detail}`}`,
+    exitForStatus(res.status),
+    problem,
+  );
 }

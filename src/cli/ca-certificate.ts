@@ -29,8 +29,10 @@ export function readCaCertificate(file: string): string {
   const text = bytes.toString('utf8');
   const blocks = text.match(PEM_CERTIFICATE) ?? [];
   if (blocks.length === 0) {
-    if (isDerCertificate(bytes)) throw fail(`a DER certificate, not PEM; convert it: openssl x509 -inform der -in ${file} -out cert.pem`);
-    if (text.includes('PRIVATE KEY-----')) throw fail('holds a private key, not a certificate (the certificate is cert.pem beside it)');
+    if (isDerCertificate(bytes))
+      throw fail(`a DER certificate, not PEM; convert it: openssl x509 -inform der -in ${file} -out cert.pem`);
+    if (text.includes('PRIVATE KEY-----'))
+      throw fail('holds a private key, not a certificate (the certificate is cert.pem beside it)');
     throw fail('not a PEM certificate (no -----BEGIN CERTIFICATE----- block)');
   }
   for (const block of blocks) {

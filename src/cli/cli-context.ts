@@ -35,11 +35,17 @@ export function cliContext(program: Command, env: NodeJS.ProcessEnv): CliContext
       } catch {
         throw new CliFailure(`--url/FUOTA_URL: ${raw} is not a URL`, EXIT.usage);
       }
-      if (parsed.protocol !== 'https:') throw new CliFailure(`--url/FUOTA_URL: ${raw} must be an https:// URL`, EXIT.usage);
+      if (parsed.protocol !== 'https:')
+        throw new CliFailure(`--url/FUOTA_URL: ${raw} must be an https:// URL`, EXIT.usage);
       // An empty FUOTA_CA_CERT (as compose files leave it) means none: the system store.
       const caFile = caCert ?? (env.FUOTA_CA_CERT === '' ? undefined : env.FUOTA_CA_CERT);
       const ca = caFile === undefined ? undefined : readCaCertificate(caFile);
-      return new ApiClient({ url: parsed, credential: credentialSource(username ?? env.FUOTA_USERNAME, password ?? env.FUOTA_PASSWORD, parsed), ca, caFile });
+      return new ApiClient({
+        url: parsed,
+        credential: credentialSource(username ?? env.FUOTA_USERNAME, password ?? env.FUOTA_PASSWORD, parsed),
+        ca,
+        caFile,
+      });
     },
   };
 }

@@ -19,15 +19,26 @@ const EXPIRED = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID']);
  * ("self-signed certificate") name the symptom, not the fix: the fix is nearly always
  * `--ca-cert` with the right file, or a URL with a name the certificate is for.
  */
-export function connectionFailure(error: Error & { code?: string; cert?: { subjectaltname?: string } }, url: URL, caFile: string | undefined): CliFailure {
+export function connectionFailure(
+  error: Error & { code?: string; cert?: { subjectaltname?: string } },
+  url: URL,
+  caFile: string | undefined,
+): CliFailure {
   const code = error.code ?? '';
-  const trust = caFile === undefined ? 'pass --ca-cert <file> or set FUOTA_CA_CERT' : `${caFile} is not it: pass the right file with --ca-cert or FUOTA_CA_CERT`;
+  const trust =
+    caFile === undefined
+      ? 'pass --ca-cert <file> or set FUOTA_CA_CERT'
+      : `${caFile} is not it: pass the right file with --ca-cert or FUOTA_CA_CERT`;
   const problem = (what: string) => new CliFailure(`cannot trust ${url.origin}: ${what}`, EXIT.failed);
   if (SELF_SIGNED.has(code)) {
-    return problem(`its certificate is self-signed and not trusted here; ${trust} (the server's generated certificate is ${GENERATED})`);
+    return problem(
+      `its certificate is self-signed and not trusted here; ${trust} (the server's generated certificate is ${GENERATED})`,
+    );
   }
   if (UNKNOWN_ISSUER.has(code)) {
-    return problem(`its certificate is signed by a certificate authority not trusted here; ${trust} (the CA's certificate, PEM)`);
+    return problem(
+      `its certificate is signed by a certificate authority not trusted here; ${trust} (the CA's certificate, PEM)`,
+    );
   }
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
     const names = error.cert?.subjectaltname ?? 'other names';
@@ -37,7 +48,9 @@ export function connectionFailure(error: Error & { code?: string; cert?: { subje
   }
   if (EXPIRED.has(code)) {
     const when = code === 'CERT_HAS_EXPIRED' ? 'has expired' : 'is not valid yet';
-    return problem(`its certificate ${when} (${error.message}); check this machine's clock, or give the server a renewed certificate`);
+    return problem(
+      `its certificate ${when} (${error.message}); check this machine's clock, or give the server a renewed certificate`,
+    );
   }
   return new CliFailure(`cannot reach ${url.origin}: ${error.message}`, EXIT.failed);
 }

@@ -24,23 +24,27 @@ export async function promptCredential(username: string, origin: string): Promis
         muted = false;
         outcome();
       };
-      const interrupted = () => settle(() => {
-        process.stderr.write('\n');
-        reject(new CliFailure('interrupted', EXIT.interrupted));
-      });
+      const interrupted = () =>
+        settle(() => {
+          process.stderr.write('\n');
+          reject(new CliFailure('interrupted', EXIT.interrupted));
+        });
       // Ctrl-D, or the terminal went away, before an answer.
-      const closed = () => settle(() => {
-        process.stderr.write('\n');
-        reject(new CliFailure('no password entered', EXIT.usage));
-      });
+      const closed = () =>
+        settle(() => {
+          process.stderr.write('\n');
+          reject(new CliFailure('no password entered', EXIT.usage));
+        });
       rl.on('SIGINT', interrupted).on('close', closed);
       process.stderr.write(`Password for ${username} at ${origin}: `);
       muted = true;
-      rl.question('', (answer) => settle(() => {
-        // The Enter that ended the answer was not echoed either.
-        process.stderr.write('\n');
-        resolve(answer);
-      }));
+      rl.question('', (answer) =>
+        settle(() => {
+          // The Enter that ended the answer was not echoed either.
+          process.stderr.write('\n');
+          resolve(answer);
+        }),
+      );
     });
     if (password === '') throw new CliFailure('no password entered', EXIT.usage);
     return password;

@@ -13,7 +13,11 @@ export const DEFAULT_USERNAME = 'fuota';
  * usage error at once: sending the request without it would only be refused, and counted against
  * this address as a failed authentication.
  */
-export function credentialSource(username: string | undefined, password: string | undefined, url: URL): () => Promise<{ username: string; password: string }> {
+export function credentialSource(
+  username: string | undefined,
+  password: string | undefined,
+  url: URL,
+): () => Promise<{ username: string; password: string }> {
   // An empty value (`FUOTA_USERNAME=` as compose files leave it) means unset, as on the server;
   // an empty password is a mistake, not a password.
   const name = username === undefined || username === '' ? DEFAULT_USERNAME : username;
@@ -22,7 +26,10 @@ export function credentialSource(username: string | undefined, password: string 
     return () => credential;
   }
   if (process.stdin.isTTY !== true) {
-    throw new CliFailure('no password: pass --password or set FUOTA_PASSWORD (there is no terminal to ask on)', EXIT.usage);
+    throw new CliFailure(
+      'no password: pass --password or set FUOTA_PASSWORD (there is no terminal to ask on)',
+      EXIT.usage,
+    );
   }
   let asked: Promise<{ username: string; password: string }> | undefined;
   return () => (asked ??= promptCredential(name, url.origin).then((typed) => ({ username: name, password: typed })));

@@ -2,7 +2,8 @@ import type { EspImageInfo } from '../domain/firmware/esp-image-info.js';
 
 /** The facts of an ESP-IDF image an operator looks at, one per line. */
 export function imageSummary(image: EspImageInfo | null | undefined): string {
-  if (image === null || image === undefined) return '  image:    not an ESP-IDF application image (stored without validation)';
+  if (image === null || image === undefined)
+    return '  image:    not an ESP-IDF application image (stored without validation)';
   return [
     `  project:  ${image.projectName}`,
     `  version:  ${image.version}`,

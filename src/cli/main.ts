@@ -15,8 +15,11 @@ ignoreBrokenPipes([process.stdout, process.stderr]);
 const program = new Command('fuota')
   .description('Drive a fuota firmware-update server from a terminal or a script.')
   .option('--url <url>', 'the server (env FUOTA_URL; default https://localhost:50000)')
-  .option('-u, --username <name>', 'operator username (env FUOTA_USERNAME; default fuota, as the server\'s)')
-  .option('-p, --password <password>', 'operator password (env FUOTA_PASSWORD; prefer the variable: a flag shows in the process list; asked for on a terminal when neither is given)')
+  .option('-u, --username <name>', "operator username (env FUOTA_USERNAME; default fuota, as the server's)")
+  .option(
+    '-p, --password <password>',
+    'operator password (env FUOTA_PASSWORD; prefer the variable: a flag shows in the process list; asked for on a terminal when neither is given)',
+  )
   .option('--ca-cert <file>', 'PEM certificate to trust for the server, e.g. data/tls/cert.pem (env FUOTA_CA_CERT)')
   .option('--json', 'print results as JSON, for scripts')
   .addHelpText(
@@ -51,7 +54,10 @@ try {
     // Help and version end "with an error" in commander's terms; they are a success here.
     process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
   } else if (error instanceof CliFailure) {
-    if (context.output.json) process.stdout.write(`${JSON.stringify({ error: error.message, exitCode: error.code, problem: error.problem ?? null }, null, 2)}\n`);
+    if (context.output.json)
+      process.stdout.write(
+        `${JSON.stringify({ error: error.message, exitCode: error.code, problem: error.problem ?? null }, null, 2)}\n`,
+      );
     process.stderr.write(`fuota: ${error.message}\n`);
     process.exitCode = error.code;
   } else {

@@ -16,7 +16,7 @@ export function isStorageFull(status: number, problem: unknown): boolean {
  */
 export function storageFullFailure(detail: string, problem: unknown): CliFailure {
   return new CliFailure(
-    'the server\'s disk is full, nothing was stored: free space on the server (its data dir, FUOTA_DATA_DIR), ' +
+    "the server's disk is full, nothing was stored: free space on the server (its data dir, FUOTA_DATA_DIR), " +
       'e.g. delete stored files no device needs with fuota rm <path> (fuota files lists them), then run the command again' +
       (detail === '' ? '' : ` (the server said: ${detail})`),
     EXIT.failed,

@@ -76,7 +76,11 @@ export function createContainer(
   container.bind(DEVICE_CREDENTIAL_STORE).toConstantValue(storage.deviceCredentials);
   container.bind(HEALTH_CHECKS).toConstantValue(storage.healthChecks);
   // The configured credentials first, then each device's own.
-  container.bind(AUTHENTICATOR).toConstantValue(new DeviceCredentialAuthenticator(authenticator, storage.deviceCredentials, NODE_CREDENTIAL_HASHING));
+  container
+    .bind(AUTHENTICATOR)
+    .toConstantValue(
+      new DeviceCredentialAuthenticator(authenticator, storage.deviceCredentials, NODE_CREDENTIAL_HASHING),
+    );
   container.bind(PASSWORD_HASHER).toConstantValue(NODE_CREDENTIAL_HASHING.passwords);
   container.bind(SECRET_DIGEST).toConstantValue(NODE_CREDENTIAL_HASHING.digests);
   container.bind(SECRET_GENERATOR).toConstantValue(randomSecretGenerator);

@@ -3,4 +3,7 @@ import { scryptPasswordHasher } from '../adapters/outbound/crypto/scrypt-passwor
 import type { CredentialHashing } from '../app/auth/credential-verifier.js';
 
 /** The credential hashing the program uses: scrypt for stored secrets, node:crypto's SHA-256. */
-export const NODE_CREDENTIAL_HASHING: CredentialHashing = { passwords: scryptPasswordHasher, digests: nodeSecretDigest };
+export const NODE_CREDENTIAL_HASHING: CredentialHashing = {
+  passwords: scryptPasswordHasher,
+  digests: nodeSecretDigest,
+};

@@ -70,11 +70,7 @@ export interface BlobStore {
    * if the source fails or is too large, or the publication cannot be made durable, the previous
    * version (if any) stays or is put back. The result's `revert` or `settle` must follow.
    */
-  put(
-    path: UpdateFilePath,
-    content: AsyncIterable<Uint8Array>,
-    options: PutOptions,
-  ): Promise<StoredBlob>;
+  put(path: UpdateFilePath, content: AsyncIterable<Uint8Array>, options: PutOptions): Promise<StoredBlob>;
   /**
    * What is stored at `path`. May answer from a cache a moment old for files changed behind the
    * store's back (never for its own writes), unless `fresh` is asked for.

@@ -17,8 +17,14 @@ function sourceFiles(directory: string): string[] {
 /** Every module specifier a TypeScript file imports or re-exports, static or dynamic. */
 export function importsOf(text: string): string[] {
   const specifiers: string[] = [];
-  const patterns = [/\bfrom\s+['"]([^'"]+)['"]/g, /\bimport\s+['"]([^'"]+)['"]/g, /\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g, /\brequire\s*\(\s*['"]([^'"]+)['"]\s*\)/g];
-  for (const pattern of patterns) for (const match of text.matchAll(pattern)) if (match[1] !== undefined) specifiers.push(match[1]);
+  const patterns = [
+    /\bfrom\s+['"]([^'"]+)['"]/g,
+    /\bimport\s+['"]([^'"]+)['"]/g,
+    /\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g,
+    /\brequire\s*\(\s*['"]([^'"]+)['"]\s*\)/g,
+  ];
+  for (const pattern of patterns)
+    for (const match of text.matchAll(pattern)) if (match[1] !== undefined) specifiers.push(match[1]);
   return specifiers;
 }
 
@@ -73,7 +79,12 @@ export function violationsOf(place: string, file: string, text: string): string[
 }
 
 function describeRule(place: string, rule: Rule): string {
-  const packages = rule.packages === 'any' ? 'any package' : rule.packages.size === 0 ? 'no package (no node builtin either)' : `no package but ${[...rule.packages].join(', ')}`;
+  const packages =
+    rule.packages === 'any'
+      ? 'any package'
+      : rule.packages.size === 0
+        ? 'no package (no node builtin either)'
+        : `no package but ${[...rule.packages].join(', ')}`;
   return `src/${place} imports only from ${[...rule.places].join(', ')}, and ${packages}`;
 }
 
@@ -106,11 +117,25 @@ describe('architecture: the dependency rule', () => {
   it("src/app takes only Inversify's decorators (the container is the composition root's)", () => {
     const DECORATORS = new Set(['inject', 'injectable', 'multiInject', 'optional', 'named', 'tagged', 'unmanaged']);
     const violations = sourceFiles(join(SRC, 'app')).flatMap((file) =>
-      [...readFileSync(file, 'utf8').matchAll(/\bimport\s+(type\s+)?([^;]*?)\s+from\s+['"]inversify['"]/g)].flatMap((match) => {
-        const names = /^\{([^}]*)\}$/.exec((match[2] ?? '').trim())?.[1]?.split(',').map((name) => name.trim().replace(/^type\s+/, '').split(/\s+as\s+/)[0] ?? '').filter((name) => name !== '');
-        if (names === undefined) return [`${relative(ROOT, file)} imports inversify as ${match[2]}`];
-        return names.filter((name) => !DECORATORS.has(name)).map((name) => `${relative(ROOT, file)} imports ${name} from inversify`);
-      }),
+      [...readFileSync(file, 'utf8').matchAll(/\bimport\s+(type\s+)?([^;]*?)\s+from\s+['"]inversify['"]/g)].flatMap(
+        (match) => {
+          const names = /^\{([^}]*)\}$/
+            .exec((match[2] ?? '').trim())?.[1]
+            ?.split(',')
+            .map(
+              (name) =>
+                name
+                  .trim()
+                  .replace(/^type\s+/, '')
+                  .split(/\s+as\s+/)[0] ?? '',
+            )
+            .filter((name) => name !== '');
+          if (names === undefined) return [`${relative(ROOT, file)} imports inversify as ${match[2]}`];
+          return names
+            .filter((name) => !DECORATORS.has(name))
+            .map((name) => `${relative(ROOT, file)} imports ${name} from inversify`);
+        },
+      ),
     );
     expect(violations).to.deep.equal([]);
   });
@@ -127,14 +152,22 @@ describe('architecture: the dependency rule', () => {
 
   it('detects a violation (the check itself works)', () => {
     const file = join(SRC, 'domain', 'example.ts');
-    expect(importsOf("import { x } from '../adapters/y.js';\nimport 'node:fs';").map((s) => layerOf(file, s))).to.deep.equal(['adapters', 'package']);
+    expect(
+      importsOf("import { x } from '../adapters/y.js';\nimport 'node:fs';").map((s) => layerOf(file, s)),
+    ).to.deep.equal(['adapters', 'package']);
     expect(importsOf("export { a } from './a.js';\nconst m = await import('koa');")).to.deep.equal(['./a.js', 'koa']);
   });
 
   it('each rule catches what it forbids (the checks themselves work)', () => {
     const text = (...specifiers: string[]) => specifiers.map((s) => `import x from '${s}';`).join('\n');
     const appFile = join(SRC, 'app', 'use-cases', 'example.ts');
-    expect(violationsOf('app', appFile, text('inversify', '../../ports/p.js', 'node:crypto', 'crypto', 'zod', '../../adapters/a.js', '../../main/m.js'))).to.deep.equal([
+    expect(
+      violationsOf(
+        'app',
+        appFile,
+        text('inversify', '../../ports/p.js', 'node:crypto', 'crypto', 'zod', '../../adapters/a.js', '../../main/m.js'),
+      ),
+    ).to.deep.equal([
       'src/app/use-cases/example.ts imports node:crypto',
       'src/app/use-cases/example.ts imports crypto',
       'src/app/use-cases/example.ts imports zod',
@@ -147,7 +180,9 @@ describe('architecture: the dependency rule', () => {
       'src/ports/example.port.ts imports node:fs',
     ]);
     const adapterFile = join(SRC, 'adapters', 'outbound', 'example.ts');
-    expect(violationsOf('adapters', adapterFile, text('koa', '../../app/a.js', '../../main/container.js', '../../cli/c.js'))).to.deep.equal([
+    expect(
+      violationsOf('adapters', adapterFile, text('koa', '../../app/a.js', '../../main/container.js', '../../cli/c.js')),
+    ).to.deep.equal([
       'src/adapters/outbound/example.ts imports ../../main/container.js',
       'src/adapters/outbound/example.ts imports ../../cli/c.js',
     ]);

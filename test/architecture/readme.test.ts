@@ -39,7 +39,7 @@ describe('README and docs/', () => {
     });
   }
 
-  it('runs the same commands as the seed users\' document in ../shared (skipped without ../shared)', function () {
+  it("runs the same commands as the seed users' document in ../shared (skipped without ../shared)", function () {
     const shared = join(ROOT, '..', 'shared', 'docs', 'seed-curl.md');
     let document: string;
     try {
@@ -55,12 +55,14 @@ describe('README and docs/', () => {
     const source = readFileSync(join(ROOT, 'src', 'main', 'config', 'load-config.ts'), 'utf8');
     const names = new Set([...source.matchAll(/\b((?:FUOTA|US)_[A-Z_]+)\b/g)].map((match) => match[1] ?? ''));
     // A prefix the source builds names from (`FUOTA_DEVICE` + `_USERNAME`) is not a variable.
-    const variables = [...names].filter((name) => ![...names].some((other) => other !== name && other.startsWith(`${name}_`)));
+    const variables = [...names].filter(
+      (name) => ![...names].some((other) => other !== name && other.startsWith(`${name}_`)),
+    );
     expect(variables.length).to.be.above(8);
     for (const variable of variables) expect(README, variable).to.include(`\`${variable}\``);
   });
 
-  it('gives the quick start\'s two commands, and .ci/run runs its test command', () => {
+  it("gives the quick start's two commands, and .ci/run runs its test command", () => {
     expect(README).to.include('npm ci && npm start');
     expect(README).to.match(/^npm test\b/m);
     expect(readFileSync(join(ROOT, '.ci', 'run'), 'utf8')).to.match(/^npm test$/m);
@@ -82,9 +84,13 @@ describe('README and docs/', () => {
     });
   }
 
-  it('finds broken links and GitHub\'s heading anchors (the link check itself works)', () => {
+  it("finds broken links and GitHub's heading anchors (the link check itself works)", () => {
     const page = join(DOCS, 'api.md');
-    expect(brokenLinks(page, '[a](missing.md) [b](api.md#no-such-heading) [c](#the-api) [d](https://example.com/x.md)')).to.have.length(2);
-    expect([...headingAnchors('# A `GET /x/<id>?v=`: b\n```bash\n# not a heading\n```\n## A b\n## A b\n')]).to.deep.equal(['a-get-xidv-b', 'a-b', 'a-b-1']);
+    expect(
+      brokenLinks(page, '[a](missing.md) [b](api.md#no-such-heading) [c](#the-api) [d](https://example.com/x.md)'),
+    ).to.have.length(2);
+    expect([
+      ...headingAnchors('# A `GET /x/<id>?v=`: b\n```bash\n# not a heading\n```\n## A b\n## A b\n'),
+    ]).to.deep.equal(['a-get-xidv-b', 'a-b', 'a-b-1']);
   });
 });

@@ -14,7 +14,11 @@ export async function* failingAfter(part: string): AsyncIterable<Uint8Array> {
   throw new Error('connection reset');
 }
 
-export async function readAll(store: BlobStore, path: string, range?: { start: number; end: number }): Promise<Buffer | undefined> {
+export async function readAll(
+  store: BlobStore,
+  path: string,
+  range?: { start: number; end: number },
+): Promise<Buffer | undefined> {
   const opened = await store.open(p(path));
   if (opened === undefined) return undefined;
   const out: Buffer[] = [];
@@ -25,7 +29,10 @@ export async function readAll(store: BlobStore, path: string, range?: { start: n
 const LIMIT = { maxBytes: 1 << 20 };
 
 /** What every BlobStore adapter promises. */
-export function blobStoreContract(name: string, hooks: { open: () => Promise<BlobStore>; cleanup?: () => Promise<void> }): void {
+export function blobStoreContract(
+  name: string,
+  hooks: { open: () => Promise<BlobStore>; cleanup?: () => Promise<void> },
+): void {
   describe(`BlobStore contract: ${name}`, () => {
     let store: BlobStore;
     beforeEach(async () => {
@@ -43,7 +50,9 @@ export function blobStoreContract(name: string, hooks: { open: () => Promise<Blo
       // The time reported is the one stat and open report: the catalog tells stale entries by it.
       expect(stored.modifiedAt.getTime()).to.equal((await store.stat(p('fw/app.bin')))?.modifiedAt.getTime());
       expect((await readAll(store, 'fw/app.bin'))?.equals(content)).to.equal(true);
-      expect((await readAll(store, 'fw/app.bin', { start: 65_530, end: 65_545 }))?.equals(content.subarray(65_530, 65_546))).to.equal(true);
+      expect(
+        (await readAll(store, 'fw/app.bin', { start: 65_530, end: 65_545 }))?.equals(content.subarray(65_530, 65_546)),
+      ).to.equal(true);
       expect(await store.stat(p('fw/app.bin'))).to.have.property('size', 70_000);
     });
 
@@ -57,7 +66,9 @@ export function blobStoreContract(name: string, hooks: { open: () => Promise<Blo
       const second = await store.put(p('fw/app.bin'), chunks('same bytes'), LIMIT);
       expect(second.changeToken).to.not.equal(first.changeToken);
       expect((await store.stat(p('fw/app.bin')))?.changeToken).to.equal(second.changeToken);
-      expect((await store.put(p('fw/other.bin'), chunks('same bytes'), LIMIT)).changeToken).to.not.equal(second.changeToken);
+      expect((await store.put(p('fw/other.bin'), chunks('same bytes'), LIMIT)).changeToken).to.not.equal(
+        second.changeToken,
+      );
     });
 
     it('stores an empty file', async () => {
@@ -87,7 +98,9 @@ export function blobStoreContract(name: string, hooks: { open: () => Promise<Blo
       await store.put(p('a.bin'), chunks('old'), LIMIT);
       const broken = await store.put(p('a.bin'), failingAfter('new but cut'), LIMIT).catch((e: Error) => e);
       expect(broken).to.be.instanceOf(Error);
-      const tooLarge = await store.put(p('a.bin'), chunks('0123456789', 'abc'), { maxBytes: 12 }).catch((e: unknown) => e);
+      const tooLarge = await store
+        .put(p('a.bin'), chunks('0123456789', 'abc'), { maxBytes: 12 })
+        .catch((e: unknown) => e);
       expect(tooLarge).to.have.property('code', 'payload-too-large');
       expect((await readAll(store, 'a.bin'))?.toString()).to.equal('old');
       const fresh = await store.put(p('b.bin'), failingAfter('x'), LIMIT).catch((e: Error) => e);
@@ -196,7 +209,7 @@ export function blobStoreContract(name: string, hooks: { open: () => Promise<Blo
       expect(Buffer.concat(out).toString()).to.equal('still readable');
     });
 
-    it('frees a deleted file\'s name and its directories\' names for new files', async () => {
+    it("frees a deleted file's name and its directories' names for new files", async () => {
       await store.put(p('a/b/c.bin'), chunks('deep'), LIMIT);
       expect(await store.delete(p('a/b/c.bin'))).to.equal(true);
       await store.put(p('a/b/c.bin'), chunks('again'), LIMIT);
@@ -209,11 +222,23 @@ export function blobStoreContract(name: string, hooks: { open: () => Promise<Blo
 
     it('answers a path that clashes with a file or directory with file-path-conflict, keeping what is stored', async () => {
       await store.put(p('a'), chunks('file'), LIMIT);
-      expect(await store.put(p('a/b.bin'), chunks('x'), LIMIT).catch((e: unknown) => e)).to.have.property('code', 'file-path-conflict');
-      expect(await store.put(p('a/b/c.bin'), chunks('x'), LIMIT).catch((e: unknown) => e)).to.have.property('code', 'file-path-conflict');
+      expect(await store.put(p('a/b.bin'), chunks('x'), LIMIT).catch((e: unknown) => e)).to.have.property(
+        'code',
+        'file-path-conflict',
+      );
+      expect(await store.put(p('a/b/c.bin'), chunks('x'), LIMIT).catch((e: unknown) => e)).to.have.property(
+        'code',
+        'file-path-conflict',
+      );
       await store.put(p('d/e/x.bin'), chunks('x'), LIMIT);
-      expect(await store.put(p('d'), chunks('x'), LIMIT).catch((e: unknown) => e)).to.have.property('code', 'file-path-conflict');
-      expect(await store.put(p('d/e'), chunks('x'), LIMIT).catch((e: unknown) => e)).to.have.property('code', 'file-path-conflict');
+      expect(await store.put(p('d'), chunks('x'), LIMIT).catch((e: unknown) => e)).to.have.property(
+        'code',
+        'file-path-conflict',
+      );
+      expect(await store.put(p('d/e'), chunks('x'), LIMIT).catch((e: unknown) => e)).to.have.property(
+        'code',
+        'file-path-conflict',
+      );
       expect((await readAll(store, 'a'))?.toString()).to.equal('file');
       expect((await readAll(store, 'd/e/x.bin'))?.toString()).to.equal('x');
       const listed: string[] = [];

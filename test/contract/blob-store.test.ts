@@ -49,7 +49,10 @@ describe('FileSystemBlobStore specifics', () => {
     const store = await FileSystemBlobStore.open(dir);
     await (await store.put(p('fw/a.bin'), chunks('one'), { maxBytes: 100 })).settle();
     const second = await store.put(p('fw/a.bin'), chunks('two'), { maxBytes: 100 });
-    expect((await readdir(join(dir, 'fw'))).filter((name) => name.includes('.previous-')), 'kept aside meanwhile').to.have.length(1);
+    expect(
+      (await readdir(join(dir, 'fw'))).filter((name) => name.includes('.previous-')),
+      'kept aside meanwhile',
+    ).to.have.length(1);
     await second.settle();
     expect(await readdir(join(dir, 'fw'))).to.deep.equal(['a.bin']);
     await (await store.put(p('fw/a.bin'), chunks('three'), { maxBytes: 100 })).revert();
@@ -85,7 +88,7 @@ describe('FileSystemBlobStore specifics', () => {
     expect(listed).to.deep.equal(['a.bin']);
   });
 
-  describe('change tokens of files changed behind the store\'s back', () => {
+  describe("change tokens of files changed behind the store's back", () => {
     /** The file's token as open() reports it (stat() may answer from its short-lived cache). */
     async function openedToken(store: FileSystemBlobStore, path: string): Promise<string | undefined> {
       const opened = await store.open(p(path));
@@ -115,7 +118,10 @@ describe('FileSystemBlobStore specifics', () => {
       await handle.close();
       await restoreModificationTime(join(dir, 'a.bin'), original.mtimeNs);
       const edited = await stat(join(dir, 'a.bin'), { bigint: true });
-      expect([edited.size, edited.mtimeNs], 'size and time as before, to the nanosecond').to.deep.equal([original.size, original.mtimeNs]);
+      expect([edited.size, edited.mtimeNs], 'size and time as before, to the nanosecond').to.deep.equal([
+        original.size,
+        original.mtimeNs,
+      ]);
       expect(await openedToken(store, 'a.bin')).to.not.equal(before);
     });
   });
@@ -148,7 +154,7 @@ describe('FileSystemBlobStore deletions', () => {
   it('keeps a directory that holds anything else, a hidden file included', async () => {
     const store = await FileSystemBlobStore.open(dir);
     await store.put(p('fw/a.bin'), chunks('a'), { maxBytes: 10 });
-    await writeFile(join(dir, 'fw', '.notes'), 'the operator\'s');
+    await writeFile(join(dir, 'fw', '.notes'), "the operator's");
     expect(await store.delete(p('fw/a.bin'))).to.equal(true);
     expect(await readdir(join(dir, 'fw'))).to.deep.equal(['.notes']);
   });

@@ -84,10 +84,17 @@ export function deviceAppRepositoryContract(
     });
 
     it('finds the rows that name a file, in device-id order, and only those', async () => {
-      await repository.upsertMany([row('b', '1.0', 'fw/x.bin'), row('a', '2.0', 'fw/x.bin'), row('c', '1.0', 'fw/x.bin.old')]);
+      await repository.upsertMany([
+        row('b', '1.0', 'fw/x.bin'),
+        row('a', '2.0', 'fw/x.bin'),
+        row('c', '1.0', 'fw/x.bin.old'),
+      ]);
       await repository.upsert(row('d', '1.0', 'fw/x.bin'));
       await repository.delete('b' as DeviceId);
-      expect(await repository.namingFile('fw/x.bin' as UpdateFilePath)).to.deep.equal([row('a', '2.0', 'fw/x.bin'), row('d', '1.0', 'fw/x.bin')]);
+      expect(await repository.namingFile('fw/x.bin' as UpdateFilePath)).to.deep.equal([
+        row('a', '2.0', 'fw/x.bin'),
+        row('d', '1.0', 'fw/x.bin'),
+      ]);
       expect(await repository.namingFile('fw/none.bin' as UpdateFilePath)).to.deep.equal([]);
     });
 

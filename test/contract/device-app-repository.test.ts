@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { InMemoryDeviceAppRepository } from '../../src/adapters/outbound/memory/in-memory-device-app-repository.js';
 import { SqlJsDatabase } from '../../src/adapters/outbound/sqljs/sqljs-database.js';
-import { DEVICE_APP_SCHEMA, SqlJsDeviceAppRepository } from '../../src/adapters/outbound/sqljs/sqljs-device-app-repository.js';
+import {
+  DEVICE_APP_SCHEMA,
+  SqlJsDeviceAppRepository,
+} from '../../src/adapters/outbound/sqljs/sqljs-device-app-repository.js';
 import type { DeviceId } from '../../src/domain/device-id.js';
 import { deviceAppRepositoryContract, listAll, row } from './device-app-repository.contract.js';
 import { crashCopy } from '../support/crash-copy.js';
@@ -111,14 +114,16 @@ describe('SqlJsDeviceAppRepository on disk', () => {
     await repository.close();
   });
 
-  it('opens a database written by the seed\'s schema as it is, and writes the seed\'s schema', async () => {
+  it("opens a database written by the seed's schema as it is, and writes the seed's schema", async () => {
     const file = join(dir, 'devices.db');
     const repository = await SqlJsDeviceAppRepository.open(file);
     await repository.upsert(row('a'));
     await repository.close();
     const bytes = await readFile(file);
     expect(bytes.subarray(0, 16).toString('latin1')).to.equal('SQLite format 3\0');
-    expect(bytes.toString('latin1')).to.include('device_app(device_id text primary key asc, app_ver text, update_file_path text)');
+    expect(bytes.toString('latin1')).to.include(
+      'device_app(device_id text primary key asc, app_ver text, update_file_path text)',
+    );
   });
 
   it('refuses to open a file that is not a SQLite database, leaving it untouched', async () => {

@@ -14,7 +14,11 @@ function credential(id: string, hash = `scrypt$32768$8$1$salt-${id}$hash`): Devi
 /** What every DeviceCredentialStore adapter promises. */
 function deviceCredentialStoreContract(
   name: string,
-  hooks: { open: () => Promise<DeviceCredentialStore>; reopen?: (s: DeviceCredentialStore) => Promise<DeviceCredentialStore>; cleanup?: () => Promise<void> },
+  hooks: {
+    open: () => Promise<DeviceCredentialStore>;
+    reopen?: (s: DeviceCredentialStore) => Promise<DeviceCredentialStore>;
+    cleanup?: () => Promise<void>;
+  },
 ): void {
   describe(`DeviceCredentialStore contract: ${name}`, () => {
     let store: DeviceCredentialStore;
@@ -26,7 +30,7 @@ function deviceCredentialStoreContract(
       await hooks.cleanup?.();
     });
 
-    it('records, reads back, rotates and revokes one device\'s credential only', async () => {
+    it("records, reads back, rotates and revokes one device's credential only", async () => {
       const id = 'AA:BB:CC:DD:EE:FF' as DeviceId;
       expect(await store.get(id)).to.equal(undefined);
       await store.put(credential(id));

@@ -22,7 +22,9 @@ describe('FileSystemBlobStore on a full 1 MiB tmpfs (needs mount; skipped where 
     const previous = Buffer.alloc(175_856, 0x11);
     await store.put(p('fw/app.bin'), chunks(previous), { maxBytes: 4 << 20 });
     const bigger = Buffer.alloc(1 << 20, 0x22);
-    const failed = await store.put(p('fw/app.bin'), chunks(bigger.subarray(0, 65_536), bigger.subarray(65_536)), { maxBytes: 4 << 20 }).catch((e: unknown) => e);
+    const failed = await store
+      .put(p('fw/app.bin'), chunks(bigger.subarray(0, 65_536), bigger.subarray(65_536)), { maxBytes: 4 << 20 })
+      .catch((e: unknown) => e);
     expect(failed).to.have.property('code', 'storage-full');
     expect((await readAll(store, 'fw/app.bin'))?.equals(previous)).to.equal(true);
     expect(await readdir(join(mountPoint, 'files', 'fw'))).to.deep.equal(['app.bin']);

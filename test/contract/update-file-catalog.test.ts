@@ -4,20 +4,45 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { InMemoryUpdateFileCatalog } from '../../src/adapters/outbound/memory/in-memory-update-file-catalog.js';
 import { SqlJsDatabase } from '../../src/adapters/outbound/sqljs/sqljs-database.js';
-import { SqlJsUpdateFileCatalog, UPDATE_FILE_SCHEMA } from '../../src/adapters/outbound/sqljs/sqljs-update-file-catalog.js';
+import {
+  SqlJsUpdateFileCatalog,
+  UPDATE_FILE_SCHEMA,
+} from '../../src/adapters/outbound/sqljs/sqljs-update-file-catalog.js';
 import type { EspImageInfo } from '../../src/domain/firmware/esp-image-info.js';
 import type { UpdateFile } from '../../src/domain/update-file.js';
 import type { UpdateFilePath } from '../../src/domain/update-file-path.js';
 import type { UpdateFileCatalog } from '../../src/ports/update-file-catalog.port.js';
 
 const image: EspImageInfo = {
-  chip: 'esp32', chipId: 0, minChipRev: 0, minChipRevFull: 0, maxChipRevFull: 399, segmentCount: 5, hashAppended: true,
-  imageLength: 1000, projectName: 'demo', version: 'v1.2.3', idfVersion: 'v5.1', secureVersion: 2,
-  elfSha256: 'ab'.repeat(32), compileDate: 'Nov 26 2026', compileTime: '12:00:00', signed: false, signatureBlocks: 0,
+  chip: 'esp32',
+  chipId: 0,
+  minChipRev: 0,
+  minChipRevFull: 0,
+  maxChipRevFull: 399,
+  segmentCount: 5,
+  hashAppended: true,
+  imageLength: 1000,
+  projectName: 'demo',
+  version: 'v1.2.3',
+  idfVersion: 'v5.1',
+  secureVersion: 2,
+  elfSha256: 'ab'.repeat(32),
+  compileDate: 'Nov 26 2026',
+  compileTime: '12:00:00',
+  signed: false,
+  signatureBlocks: 0,
 };
 
 function entry(path: string, extra: Partial<UpdateFile> = {}): UpdateFile {
-  return { path: path as UpdateFilePath, size: 1000, sha256: 'cd'.repeat(32), modifiedAtMs: 1764158400123.5, storedAt: '2026-11-26T12:00:00.000Z', image, ...extra };
+  return {
+    path: path as UpdateFilePath,
+    size: 1000,
+    sha256: 'cd'.repeat(32),
+    modifiedAtMs: 1764158400123.5,
+    storedAt: '2026-11-26T12:00:00.000Z',
+    image,
+    ...extra,
+  };
 }
 
 async function all(catalog: UpdateFileCatalog): Promise<UpdateFile[]> {
@@ -27,7 +52,14 @@ async function all(catalog: UpdateFileCatalog): Promise<UpdateFile[]> {
 }
 
 /** What every UpdateFileCatalog adapter promises. */
-function updateFileCatalogContract(name: string, hooks: { open: () => Promise<UpdateFileCatalog>; reopen?: (c: UpdateFileCatalog) => Promise<UpdateFileCatalog>; cleanup?: () => Promise<void> }): void {
+function updateFileCatalogContract(
+  name: string,
+  hooks: {
+    open: () => Promise<UpdateFileCatalog>;
+    reopen?: (c: UpdateFileCatalog) => Promise<UpdateFileCatalog>;
+    cleanup?: () => Promise<void>;
+  },
+): void {
   describe(`UpdateFileCatalog contract: ${name}`, () => {
     let catalog: UpdateFileCatalog;
     beforeEach(async () => {
@@ -48,7 +80,9 @@ function updateFileCatalogContract(name: string, hooks: { open: () => Promise<Up
 
     it('keeps the change token of an entry, and replaces it with the entry', async () => {
       await catalog.put(entry('a.bin', { changeToken: '1234:1000:1764158400123456789:1764158400123456789' }));
-      expect(await catalog.get('a.bin' as UpdateFilePath)).to.deep.equal(entry('a.bin', { changeToken: '1234:1000:1764158400123456789:1764158400123456789' }));
+      expect(await catalog.get('a.bin' as UpdateFilePath)).to.deep.equal(
+        entry('a.bin', { changeToken: '1234:1000:1764158400123456789:1764158400123456789' }),
+      );
       await catalog.put(entry('a.bin', { changeToken: 'another' }));
       expect(await all(catalog)).to.deep.equal([entry('a.bin', { changeToken: 'another' })]);
       await catalog.put(entry('a.bin'));
@@ -81,7 +115,10 @@ function updateFileCatalogContract(name: string, hooks: { open: () => Promise<Up
         await catalog.put(entry('deleted.bin'));
         await catalog.delete('deleted.bin' as UpdateFilePath);
         catalog = await reopen(catalog);
-        expect(await all(catalog)).to.deep.equal([entry('a.bin'), entry('b/c.bin', { image: undefined, changeToken: 'token' })]);
+        expect(await all(catalog)).to.deep.equal([
+          entry('a.bin'),
+          entry('b/c.bin', { image: undefined, changeToken: 'token' }),
+        ]);
       });
     }
   });
@@ -110,7 +147,12 @@ describe('SqlJsUpdateFileCatalog on a database made before change tokens', () =>
     dir = await mkdtemp(join(tmpdir(), 'fuota-catalog-old-'));
     const file = join(dir, 'devices.db');
     const old = await SqlJsDatabase.open(file, [UPDATE_FILE_SCHEMA[0] ?? '']);
-    await old.write([['INSERT INTO update_file (path, size, sha256, modified_ms, stored_at, image) VALUES (?, ?, ?, ?, ?, ?)', ['a.bin', 1000, 'cd'.repeat(32), 1764158400123.5, '2026-11-26T12:00:00.000Z', JSON.stringify(image)]]]);
+    await old.write([
+      [
+        'INSERT INTO update_file (path, size, sha256, modified_ms, stored_at, image) VALUES (?, ?, ?, ?, ?, ?)',
+        ['a.bin', 1000, 'cd'.repeat(32), 1764158400123.5, '2026-11-26T12:00:00.000Z', JSON.stringify(image)],
+      ],
+    ]);
     await old.close();
     const catalog = await SqlJsUpdateFileCatalog.open(file);
     expect(await catalog.get('a.bin' as UpdateFilePath)).to.deep.equal(entry('a.bin'));

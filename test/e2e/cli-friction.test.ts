@@ -27,7 +27,10 @@ interface Issued {
 }
 
 /** A certificate for `names`, valid between the given dates, self-signed or issued by `issuer`. */
-async function certificate(names: string[], options: { notBefore?: Date; notAfter?: Date; issuer?: Issued; ca?: boolean } = {}): Promise<Issued> {
+async function certificate(
+  names: string[],
+  options: { notBefore?: Date; notAfter?: Date; issuer?: Issued; ca?: boolean } = {},
+): Promise<Issued> {
   x509.cryptoProvider.set(webcrypto as never);
   const keys = (await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
   const name = `CN=${names[0]}`;
@@ -42,11 +45,18 @@ async function certificate(names: string[], options: { notBefore?: Date; notAfte
     signingAlgorithm: ALGORITHM,
     extensions: [
       new x509.BasicConstraintsExtension(options.ca === true, undefined, true),
-      new x509.SubjectAlternativeNameExtension(names.map((value) => (/^\d/.test(value) ? { type: 'ip', value } : { type: 'dns', value }))),
+      new x509.SubjectAlternativeNameExtension(
+        names.map((value) => (/^\d/.test(value) ? { type: 'ip', value } : { type: 'dns', value })),
+      ),
     ],
   });
   const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', keys.privateKey);
-  return { cert: `${generated.toString('pem')}\n`, key: `${x509.PemConverter.encode(pkcs8, 'PRIVATE KEY')}\n`, keys, name };
+  return {
+    cert: `${generated.toString('pem')}\n`,
+    key: `${x509.PemConverter.encode(pkcs8, 'PRIVATE KEY')}\n`,
+    keys,
+    name,
+  };
 }
 
 /** An HTTPS server with `material` that answers nothing useful: these requests end at the handshake. */
@@ -114,19 +124,25 @@ describe('e2e: the fuota CLI says what to do', () => {
       await writeFile(join(dir, 'other.pem'), (await certificate(['localhost'])).cert);
       const result = await fuota(['devices', '--ca-cert', 'other.pem']);
       expect(result.code).to.equal(1);
-      expect(result.stderr).to.include('its certificate is self-signed').and.include('other.pem is not it: pass the right file with --ca-cert or FUOTA_CA_CERT');
+      expect(result.stderr)
+        .to.include('its certificate is self-signed')
+        .and.include('other.pem is not it: pass the right file with --ca-cert or FUOTA_CA_CERT');
     });
 
-    it('a certificate issued by an unknown CA: pass that CA\'s certificate', async () => {
+    it("a certificate issued by an unknown CA: pass that CA's certificate", async () => {
       const ca = await certificate(['fuota test CA'], { ca: true });
       const url = await serve(await certificate(['127.0.0.1'], { issuer: ca }));
       const result = await fuota(['devices', '--url', url], { FUOTA_CA_CERT: undefined });
       expect(result.code).to.equal(1);
       expect(result.stderr.trimEnd().split('\n')).to.have.length(1);
-      expect(result.stderr).to.include('signed by a certificate authority not trusted here; pass --ca-cert <file> or set FUOTA_CA_CERT');
+      expect(result.stderr).to.include(
+        'signed by a certificate authority not trusted here; pass --ca-cert <file> or set FUOTA_CA_CERT',
+      );
       await writeFile(join(dir, 'test-ca.pem'), ca.cert);
       // With that CA it gets through the handshake (this bare server then answers 200 with nothing).
-      expect((await fuota(['devices', '--url', url, '--ca-cert', 'test-ca.pem'])).stderr).not.to.include('cannot trust');
+      expect((await fuota(['devices', '--url', url, '--ca-cert', 'test-ca.pem'])).stderr).not.to.include(
+        'cannot trust',
+      );
     });
 
     it('a host name the certificate is not for: shows the names it is for and what to change', async () => {
@@ -138,17 +154,22 @@ describe('e2e: the fuota CLI says what to do', () => {
       expect(result.stderr.trimEnd().split('\n')).to.have.length(1);
       expect(result.stderr)
         .to.include('its certificate is for DNS:fuota.example.net, not 127.0.0.1')
-        .and.include('use one of those in --url/FUOTA_URL, or add 127.0.0.1 to the server\'s FUOTA_TLS_HOSTNAMES');
+        .and.include("use one of those in --url/FUOTA_URL, or add 127.0.0.1 to the server's FUOTA_TLS_HOSTNAMES");
     });
 
     it('an expired certificate: says so, and to check the clock or renew it', async () => {
-      const material = await certificate(['127.0.0.1'], { notBefore: new Date(Date.now() - 400 * DAY), notAfter: new Date(Date.now() - 30 * DAY) });
+      const material = await certificate(['127.0.0.1'], {
+        notBefore: new Date(Date.now() - 400 * DAY),
+        notAfter: new Date(Date.now() - 30 * DAY),
+      });
       await writeFile(join(dir, 'expired.pem'), material.cert);
       const url = await serve(material);
       const result = await fuota(['devices', '--url', url, '--ca-cert', 'expired.pem']);
       expect(result.code).to.equal(1);
       expect(result.stderr.trimEnd().split('\n')).to.have.length(1);
-      expect(result.stderr).to.include('its certificate has expired').and.include('check this machine\'s clock, or give the server a renewed certificate');
+      expect(result.stderr)
+        .to.include('its certificate has expired')
+        .and.include("check this machine's clock, or give the server a renewed certificate");
     });
   });
 
@@ -156,12 +177,25 @@ describe('e2e: the fuota CLI says what to do', () => {
     const cases: Array<[string, (file: string) => Promise<void>, string]> = [
       ['a missing file', async () => {}, 'cannot read it (no such file)'],
       ['a directory', (file) => mkdir(file), 'cannot read it (it is a directory)'],
-      ['a text file', (file) => writeFile(file, 'hello\n'), 'not a PEM certificate (no -----BEGIN CERTIFICATE----- block)'],
-      ['the private key', async (file) => writeFile(file, (await testCertificate()).key), 'holds a private key, not a certificate'],
-      ['a DER certificate', async (file) => writeFile(file, Buffer.from(new x509.X509Certificate((await testCertificate()).cert).rawData)), 'a DER certificate, not PEM; convert it: openssl x509 -inform der'],
+      [
+        'a text file',
+        (file) => writeFile(file, 'hello\n'),
+        'not a PEM certificate (no -----BEGIN CERTIFICATE----- block)',
+      ],
+      [
+        'the private key',
+        async (file) => writeFile(file, (await testCertificate()).key),
+        'holds a private key, not a certificate',
+      ],
+      [
+        'a DER certificate',
+        async (file) => writeFile(file, Buffer.from(new x509.X509Certificate((await testCertificate()).cert).rawData)),
+        'a DER certificate, not PEM; convert it: openssl x509 -inform der',
+      ],
       [
         'a damaged PEM certificate',
-        async (file) => writeFile(file, (await testCertificate()).cert.replace(/\n[A-Za-z0-9+/]{20}/, '\nAAAAAAAAAAAAAAAAAAAA')),
+        async (file) =>
+          writeFile(file, (await testCertificate()).cert.replace(/\n[A-Za-z0-9+/]{20}/, '\nAAAAAAAAAAAAAAAAAAAA')),
         'holds a damaged certificate',
       ],
     ];
@@ -176,7 +210,10 @@ describe('e2e: the fuota CLI says what to do', () => {
         ] as const) {
           const result = await fuota([...args], changes);
           expect(result.code, result.stderr).to.equal(2);
-          expect(result.stderr.startsWith(`fuota: --ca-cert/FUOTA_CA_CERT: ${file}: ${reason}`), result.stderr).to.equal(true);
+          expect(
+            result.stderr.startsWith(`fuota: --ca-cert/FUOTA_CA_CERT: ${file}: ${reason}`),
+            result.stderr,
+          ).to.equal(true);
           expect(result.stderr.trimEnd().split('\n')).to.have.length(1);
         }
         expect(requestsLogged()).to.equal(before);
@@ -188,10 +225,16 @@ describe('e2e: the fuota CLI says what to do', () => {
     it('without a terminal: a usage error saying to pass --password or FUOTA_PASSWORD, and no request (so no failed authentication)', async () => {
       const before = requestsLogged();
       const result = await fuota(['devices'], { FUOTA_PASSWORD: undefined });
-      expect([result.code, result.stderr]).to.deep.equal([2, 'fuota: no password: pass --password or set FUOTA_PASSWORD (there is no terminal to ask on)\n']);
+      expect([result.code, result.stderr]).to.deep.equal([
+        2,
+        'fuota: no password: pass --password or set FUOTA_PASSWORD (there is no terminal to ask on)\n',
+      ]);
       // Without a username either, only the password is missing: the username defaults to fuota.
       const neither = await fuota(['devices'], { FUOTA_PASSWORD: '', FUOTA_USERNAME: undefined });
-      expect([neither.code, neither.stderr]).to.deep.equal([2, 'fuota: no password: pass --password or set FUOTA_PASSWORD (there is no terminal to ask on)\n']);
+      expect([neither.code, neither.stderr]).to.deep.equal([
+        2,
+        'fuota: no password: pass --password or set FUOTA_PASSWORD (there is no terminal to ask on)\n',
+      ]);
       expect(requestsLogged()).to.equal(before);
     });
 
@@ -205,9 +248,17 @@ describe('e2e: the fuota CLI says what to do', () => {
      * Runs `fuota <args>` under script(1), so that its stdin and stderr are a terminal, typing
      * each answer once its prompt has appeared.
      */
-    function onTerminal(args: string[], childEnv: Record<string, string>, answers: Array<[prompt: string, typed: string]>): Promise<{ code: number | null; output: string }> {
+    function onTerminal(
+      args: string[],
+      childEnv: Record<string, string>,
+      answers: Array<[prompt: string, typed: string]>,
+    ): Promise<{ code: number | null; output: string }> {
       const command = [process.execPath, CLI, ...args].map((part) => `'${part}'`).join(' ');
-      const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd: dir, env: childEnv, stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = spawn('script', ['-qfec', command, '/dev/null'], {
+        cwd: dir,
+        env: childEnv,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
       onTerminalNow.add(child);
       child.on('close', () => onTerminalNow.delete(child));
       let output = '';
@@ -232,18 +283,22 @@ describe('e2e: the fuota CLI says what to do', () => {
     it('on a terminal: asks for it without echoing it, then does the command', async function () {
       requireTool(this, 'script', 'bsdutils', '--version');
       const { FUOTA_PASSWORD: _password, ...withoutPassword } = env;
-      const result = await onTerminal(['--json', 'devices'], withoutPassword, [[`Password for ${TEST_CREDENTIAL.username} at https://localhost:`, TEST_CREDENTIAL.password]]);
+      const result = await onTerminal(['--json', 'devices'], withoutPassword, [
+        [`Password for ${TEST_CREDENTIAL.username} at https://localhost:`, TEST_CREDENTIAL.password],
+      ]);
       expect(result.code, result.output).to.equal(0);
       expect(result.output).to.include('[]');
       expect(result.output).not.to.include(TEST_CREDENTIAL.password);
     });
 
-    it('on a terminal without a username: asks only for the password, of the server\'s default user fuota', async function () {
+    it("on a terminal without a username: asks only for the password, of the server's default user fuota", async function () {
       requireTool(this, 'script', 'bsdutils', '--version');
       const stub = await devicesStub('');
       try {
         const { FUOTA_PASSWORD: _password, FUOTA_USERNAME: _username, ...withoutCredential } = env;
-        const result = await onTerminal(['devices', '--url', stub.url], withoutCredential, [[`Password for fuota at ${stub.url}: `, 'typed secret']]);
+        const result = await onTerminal(['devices', '--url', stub.url], withoutCredential, [
+          [`Password for fuota at ${stub.url}: `, 'typed secret'],
+        ]);
         expect(result.code, result.output).to.equal(0);
         expect(result.output).not.to.include('Username for');
         expect(result.output).to.include('no device rows');
@@ -258,7 +313,9 @@ describe('e2e: the fuota CLI says what to do', () => {
       requireTool(this, 'script', 'bsdutils', '--version');
       await writeFile(join(dir, 'notes.bin'), Buffer.alloc(64 * 1024, 7));
       const { FUOTA_PASSWORD: _password, ...withoutPassword } = env;
-      const result = await onTerminal(['upload', 'notes.bin', '--no-validate'], withoutPassword, [['Password for', TEST_CREDENTIAL.password]]);
+      const result = await onTerminal(['upload', 'notes.bin', '--no-validate'], withoutPassword, [
+        ['Password for', TEST_CREDENTIAL.password],
+      ]);
       expect(result.code, result.output).to.equal(0);
       const prompt = result.output.indexOf('Password for');
       const bar = result.output.indexOf('upload notes.bin [');
@@ -278,7 +335,12 @@ describe('e2e: the fuota CLI says what to do', () => {
       );
       const json = await fuota(['--json', 'assign', 'aa:02', '--from', 'v1.0.0', '--file', 'lamp/later.bin']);
       expect(json.code).to.equal(0);
-      expect(JSON.parse(json.stdout)).to.deep.equal({ deviceId: 'aa:02', appVersion: 'v1.0.0', updateFilePath: 'lamp/later.bin', fileStored: false });
+      expect(JSON.parse(json.stdout)).to.deep.equal({
+        deviceId: 'aa:02',
+        appVersion: 'v1.0.0',
+        updateFilePath: 'lamp/later.bin',
+        fileStored: false,
+      });
       expect(json.stderr).to.include('warning: lamp/later.bin is not stored');
       expect((await fuota(['--json', 'devices'])).stdout).to.include('"deviceId": "aa:02"');
     });
@@ -290,7 +352,7 @@ describe('e2e: the fuota CLI says what to do', () => {
       expect(JSON.parse(result.stdout)).to.include({ fileStored: true });
     });
 
-    it('to an image of the version the device runs: exit 5 with the server\'s reason (409)', async () => {
+    it("to an image of the version the device runs: exit 5 with the server's reason (409)", async () => {
       expect((await fuota(['upload', 'lamp.bin', '--as', 'lamp/same.bin'])).code).to.equal(0);
       const result = await fuota(['assign', 'aa:04', '--from', 'v2.0.0', '--file', 'lamp/same.bin']);
       expect(result.code).to.equal(5);
@@ -300,7 +362,7 @@ describe('e2e: the fuota CLI says what to do', () => {
     });
   });
 
-  describe('the username defaults to the server\'s default, fuota', () => {
+  describe("the username defaults to the server's default, fuota", () => {
     it('no FUOTA_USERNAME (or an empty one) and no --username: the request is made as fuota', async () => {
       const stub = await devicesStub('');
       try {
@@ -308,7 +370,9 @@ describe('e2e: the fuota CLI says what to do', () => {
           const result = await fuota(['devices', '--url', stub.url], changes);
           expect([result.code, result.stderr]).to.deep.equal([0, '']);
         }
-        expect((await fuota(['devices', '--url', stub.url, '--username', 'admin'], { FUOTA_USERNAME: undefined })).code).to.equal(0);
+        expect(
+          (await fuota(['devices', '--url', stub.url, '--username', 'admin'], { FUOTA_USERNAME: undefined })).code,
+        ).to.equal(0);
         expect(stub.users).to.deep.equal(['fuota', 'fuota', 'admin']);
       } finally {
         stub.server.close();
@@ -316,18 +380,29 @@ describe('e2e: the fuota CLI says what to do', () => {
     });
 
     it('--help says so', async () => {
-      expect((await fuota(['--help'])).stdout).to.match(/--username <name> +operator username \(env FUOTA_USERNAME; default\s+fuota/);
+      expect((await fuota(['--help'])).stdout).to.match(
+        /--username <name> +operator username \(env FUOTA_USERNAME; default\s+fuota/,
+      );
     });
   });
 
-  describe('a reader that goes away (a closed pipe, EPIPE): the output is cut short quietly, the exit status is the command\'s', () => {
+  describe("a reader that goes away (a closed pipe, EPIPE): the output is cut short quietly, the exit status is the command's", () => {
     /**
      * Runs `fuota <args>` with `stream` read by a reader that goes away: `at-once` closes the read
      * end before the program has started (its first write meets EPIPE); `after-first-bytes` reads
      * one chunk and closes, which output larger than a pipe holds (64 KiB) meets whatever the timing.
      */
-    function readerGone(args: string[], childEnv: Record<string, string>, stream: 'stdout' | 'stderr', when: 'at-once' | 'after-first-bytes') {
-      const child = spawn(process.execPath, [CLI, ...args], { cwd: dir, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    function readerGone(
+      args: string[],
+      childEnv: Record<string, string>,
+      stream: 'stdout' | 'stderr',
+      when: 'at-once' | 'after-first-bytes',
+    ) {
+      const child = spawn(process.execPath, [CLI, ...args], {
+        cwd: dir,
+        env: childEnv,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       const cut = child[stream];
       const other = stream === 'stdout' ? child.stderr : child.stdout;
       if (when === 'at-once') cut.destroy();
@@ -345,7 +420,11 @@ describe('e2e: the fuota CLI says what to do', () => {
     });
 
     it('a listing longer than a pipe holds, its reader gone after the first bytes: exit 0, nothing on stderr', async () => {
-      const rows = Array.from({ length: 5000 }, (_, n) => `"24:0A:C4:00:${String(Math.floor(n / 100)).padStart(2, '0')}:${String(n % 100).padStart(2, '0')}","v1.0.0","lamp/v2.0.0.bin"`);
+      const rows = Array.from(
+        { length: 5000 },
+        (_, n) =>
+          `"24:0A:C4:00:${String(Math.floor(n / 100)).padStart(2, '0')}:${String(n % 100).padStart(2, '0')}","v1.0.0","lamp/v2.0.0.bin"`,
+      );
       const stub = await devicesStub(`${rows.join('\n')}\n`);
       try {
         for (const json of [[], ['--json']]) {
@@ -376,7 +455,7 @@ describe('e2e: the fuota CLI says what to do', () => {
     after(() => full.stop());
     afterEach(() => io.freeDisk());
 
-    it('upload: exit 1 (a server error), one line saying that the server\'s disk is full, that nothing was stored, and what to do', async () => {
+    it("upload: exit 1 (a server error), one line saying that the server's disk is full, that nothing was stored, and what to do", async () => {
       io.fillDisk(image.length - 100);
       const result = await fuota(['upload', 'lamp.bin', '--as', 'lamp/v2.0.0.bin', '--url', full.url]);
       expect(result.code, result.stderr).to.equal(1);
@@ -390,11 +469,15 @@ describe('e2e: the fuota CLI says what to do', () => {
       expect((await fuota(['files', '--url', full.url])).stdout).not.to.include('lamp/v2.0.0.bin');
     });
 
-    it('upload --json: the same message, with the server\'s problem (code storage-full)', async () => {
+    it("upload --json: the same message, with the server's problem (code storage-full)", async () => {
       io.fillDisk(0);
       const result = await fuota(['--json', 'upload', 'lamp.bin', '--url', full.url]);
       expect(result.code).to.equal(1);
-      const answer = JSON.parse(result.stdout) as { error: string; exitCode: number; problem: { status: number; code: string } };
+      const answer = JSON.parse(result.stdout) as {
+        error: string;
+        exitCode: number;
+        problem: { status: number; code: string };
+      };
       expect(answer.error).to.match(/^the server's disk is full, nothing was stored: /);
       expect(answer).to.include({ exitCode: 1 });
       expect(answer.problem).to.include({ status: 507, code: 'storage-full' });

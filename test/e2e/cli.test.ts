@@ -34,7 +34,10 @@ describe('e2e: the fuota CLI', () => {
   it('uploads an image and prints its size, SHA-256 and what the server read from it', async () => {
     const text = await fuota(['upload', 'lamp.bin', '--as', 'lamp/v2.0.0.bin']);
     expect(text.code, text.stderr).to.equal(0);
-    expect(text.stdout).to.include(`stored lamp/v2.0.0.bin: ${image.length} B`).and.include('version:  v2.0.0').and.include('chip:     esp32s3');
+    expect(text.stdout)
+      .to.include(`stored lamp/v2.0.0.bin: ${image.length} B`)
+      .and.include('version:  v2.0.0')
+      .and.include('chip:     esp32s3');
     const again = await json(['upload', 'lamp.bin', '--as', 'lamp/copy.bin']);
     expect(again.value).to.include({ path: 'lamp/copy.bin', size: image.length });
     expect(again.value.image).to.include({ version: 'v2.0.0', projectName: 'lamp' });
@@ -43,13 +46,15 @@ describe('e2e: the fuota CLI', () => {
 
   it('shows a progress bar when stderr is a terminal (run under script(1) for a pseudo-terminal)', async function () {
     requireTool(this, 'script', 'bsdutils', '--version');
-    const command = [process.execPath, CLI, 'upload', 'lamp.bin', '--as', 'lamp/tty.bin'].map((part) => `'${part}'`).join(' ');
+    const command = [process.execPath, CLI, 'upload', 'lamp.bin', '--as', 'lamp/tty.bin']
+      .map((part) => `'${part}'`)
+      .join(' ');
     const { stdout } = await run('script', ['-qfec', command, '/dev/null'], { cwd: dir, env, encoding: 'utf8' });
     expect(stdout).to.match(/upload lamp\/tty\.bin \[[^\]]+\] 100%/);
     expect(stdout).to.include('stored lamp/tty.bin');
   });
 
-  it('exits 5 with the server\'s reason when it refuses an image, and stores it with --no-validate', async () => {
+  it("exits 5 with the server's reason when it refuses an image, and stores it with --no-validate", async () => {
     const refused = await json(['upload', 'cut.bin']);
     expect(refused.code).to.equal(5);
     expect(refused.value.problem).to.include({ code: 'invalid-image', reason: 'truncated' });
@@ -57,18 +62,27 @@ describe('e2e: the fuota CLI', () => {
   });
 
   it('assigns, lists, checks as a device would, and unassigns', async () => {
-    expect((await fuota(['assign', '24:0A:C4:00:01:02', '--from', 'v1.9.0', '--file', 'lamp/v2.0.0.bin'])).code).to.equal(0);
+    expect(
+      (await fuota(['assign', '24:0A:C4:00:01:02', '--from', 'v1.9.0', '--file', 'lamp/v2.0.0.bin'])).code,
+    ).to.equal(0);
     const devices = await fuota(['devices']);
     expect(devices.stdout.split('\n')[0]).to.match(/^DEVICE\s+FROM VERSION\s+OFFERED FILE$/);
     expect(devices.stdout).to.match(/^24:0A:C4:00:01:02\s+v1\.9\.0\s+lamp\/v2\.0\.0\.bin$/m);
-    expect((await json(['devices'])).value).to.deep.equal([{ deviceId: '24:0A:C4:00:01:02', appVersion: 'v1.9.0', updateFilePath: 'lamp/v2.0.0.bin' }]);
+    expect((await json(['devices'])).value).to.deep.equal([
+      { deviceId: '24:0A:C4:00:01:02', appVersion: 'v1.9.0', updateFilePath: 'lamp/v2.0.0.bin' },
+    ]);
     const offered = await json(['check', '24:0A:C4:00:01:02', '--version', 'v1.9.0']);
     expect(offered.code).to.equal(0);
     expect(offered.value).to.deep.include({ outcome: 'update-offered' });
     expect(offered.value.file).to.include({ path: 'lamp/v2.0.0.bin', size: image.length, version: 'v2.0.0' });
-    expect((await json(['check', '24:0A:C4:00:01:02', '--version', 'v2.0.0'])).value).to.include({ outcome: 'no-update' });
+    expect((await json(['check', '24:0A:C4:00:01:02', '--version', 'v2.0.0'])).value).to.include({
+      outcome: 'no-update',
+    });
     const unknown = await fuota(['check', 'nobody', '--version', 'v1']);
-    expect([unknown.code, unknown.stderr]).to.deep.equal([4, 'fuota: not found: the server has no row for this device (a device gets 404 and tries again later)\n']);
+    expect([unknown.code, unknown.stderr]).to.deep.equal([
+      4,
+      'fuota: not found: the server has no row for this device (a device gets 404 and tries again later)\n',
+    ]);
     expect((await fuota(['unassign', '24:0A:C4:00:01:02'])).code).to.equal(0);
     expect((await fuota(['unassign', '24:0A:C4:00:01:02'])).code).to.equal(4);
   });
@@ -89,11 +103,16 @@ describe('e2e: the fuota CLI', () => {
     const refused = await fuota(['rm', 'rm/a.bin']);
     expect(refused.code).to.equal(5);
     expect(refused.stderr).to.include('rm-device').and.include('fuota rm --force');
-    expect((await json(['rm', 'rm/a.bin'])).value.problem).to.deep.include({ code: 'file-in-use', namedBy: ['rm-device'] });
+    expect((await json(['rm', 'rm/a.bin'])).value.problem).to.deep.include({
+      code: 'file-in-use',
+      namedBy: ['rm-device'],
+    });
 
     const forced = await fuota(['rm', 'rm/a.bin', '--force']);
     expect(forced.code, forced.stderr).to.equal(0);
-    expect(forced.stdout).to.equal(`deleted rm/a.bin: ${image.length} B, SHA-256 ${createHash('sha256').update(image).digest('hex')}\n`);
+    expect(forced.stdout).to.equal(
+      `deleted rm/a.bin: ${image.length} B, SHA-256 ${createHash('sha256').update(image).digest('hex')}\n`,
+    );
     expect(forced.stderr).to.match(/warning: 1 device row\(s\) still name rm\/a\.bin.*: rm-device\n$/);
     expect((await fuota(['rm', 'rm/a.bin'])).code).to.equal(4);
 
@@ -117,7 +136,14 @@ describe('e2e: the fuota CLI', () => {
 
   it('tells failures apart by exit status: credential 3, usage 2, unreachable 1', async () => {
     expect((await fuota(['devices'], { FUOTA_PASSWORD: 'wrong' })).code).to.equal(3);
-    expect((await fuota(['devices'], { FUOTA_USERNAME: TEST_DEVICE_CREDENTIAL.username, FUOTA_PASSWORD: TEST_DEVICE_CREDENTIAL.password })).code).to.equal(3);
+    expect(
+      (
+        await fuota(['devices'], {
+          FUOTA_USERNAME: TEST_DEVICE_CREDENTIAL.username,
+          FUOTA_PASSWORD: TEST_DEVICE_CREDENTIAL.password,
+        })
+      ).code,
+    ).to.equal(3);
     expect((await fuota(['frobnicate'])).code).to.equal(2);
     expect((await fuota(['assign', 'd1'])).code).to.equal(2);
     expect((await fuota(['upload', 'no-such.bin'])).code).to.equal(2);

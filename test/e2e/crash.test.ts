@@ -36,7 +36,13 @@ describe('e2e: kill -9, a full disk and a second server under a stream of writes
     await rm(dir, { recursive: true, force: true });
   });
 
-  const environment = (dataDir: string) => ({ FUOTA_HOST: '127.0.0.1', FUOTA_PORT: '0', FUOTA_DATA_DIR: dataDir, FUOTA_USERNAME: 'u', FUOTA_PASSWORD: 'p' });
+  const environment = (dataDir: string) => ({
+    FUOTA_HOST: '127.0.0.1',
+    FUOTA_PORT: '0',
+    FUOTA_DATA_DIR: dataDir,
+    FUOTA_USERNAME: 'u',
+    FUOTA_PASSWORD: 'p',
+  });
   async function start(dataDir: string): Promise<HttpsTestClient> {
     program = await startProgram(environment(dataDir));
     const cert = await readFile(join(dataDir, 'tls', 'cert.pem'), 'utf8');
@@ -47,7 +53,9 @@ describe('e2e: kill -9, a full disk and a second server under a stream of writes
     program = undefined;
   }
   function report(label: string, ledger: WriteLedger, lost: number): void {
-    console.log(`      ${label}: ${ledger.acknowledgements} writes acknowledged, ${ledger.refusals} refused, ${lost} acknowledged writes lost`);
+    console.log(
+      `      ${label}: ${ledger.acknowledgements} writes acknowledged, ${ledger.refusals} refused, ${lost} acknowledged writes lost`,
+    );
   }
 
   it('keeps every acknowledged write across 5 random SIGKILLs', async () => {
@@ -82,7 +90,11 @@ describe('e2e: kill -9, a full disk and a second server under a stream of writes
     const freeSpace = await disk.fill();
     await pause(400);
     // An upload that does not fit is refused whole, and the stored version is still served.
-    const refusedUpload = await client.put('/files/fw.bin', buildEspImage({ version: '1.0.1', segmentLengths: [150_000] }), 'application/octet-stream');
+    const refusedUpload = await client.put(
+      '/files/fw.bin',
+      buildEspImage({ version: '1.0.1', segmentLengths: [150_000] }),
+      'application/octet-stream',
+    );
     expect(refusedUpload.status, refusedUpload.text).to.equal(507);
     expect(JSON.parse(refusedUpload.text)).to.have.property('code', 'storage-full');
     expect(sha256((await client.get('/files/fw.bin')).body)).to.equal(sha256(image));

@@ -26,7 +26,13 @@ describe('e2e: the data-dir lock', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const env = () => ({ FUOTA_HOST: '127.0.0.1', FUOTA_PORT: '0', FUOTA_DATA_DIR: join(dir, 'data'), FUOTA_USERNAME: 'u', FUOTA_PASSWORD: 'p' });
+  const env = () => ({
+    FUOTA_HOST: '127.0.0.1',
+    FUOTA_PORT: '0',
+    FUOTA_DATA_DIR: join(dir, 'data'),
+    FUOTA_USERNAME: 'u',
+    FUOTA_PASSWORD: 'p',
+  });
   async function start(wrapper: string[] = []): Promise<StartedProgram> {
     const program = await startProgram(env(), ['serve'], wrapper);
     started.push(program);
@@ -37,11 +43,17 @@ describe('e2e: the data-dir lock', () => {
     return new HttpsTestClient(`https://localhost:${program.port}`, cert, { username: 'u', password: 'p' });
   }
   const putRows = (api: HttpsTestClient, from: number, to: number) =>
-    Promise.all(Array.from({ length: to - from }, (_, i) => api.put(`/devices/d${from + i}`, `"d${from + i}","1","a.bin"`, 'text/csv')));
+    Promise.all(
+      Array.from({ length: to - from }, (_, i) =>
+        api.put(`/devices/d${from + i}`, `"d${from + i}","1","a.bin"`, 'text/csv'),
+      ),
+    );
 
   it('refuses a second server in another PID namespace (both pid 1), and the first keeps serving and keeps its rows', async function () {
     if (!pidNamespacesWork()) {
-      console.warn('      (skipped: `unshare --pid --fork --mount-proc` does not work here; it needs root and util-linux)');
+      console.warn(
+        '      (skipped: `unshare --pid --fork --mount-proc` does not work here; it needs root and util-linux)',
+      );
       this.skip();
     }
     const first = await start(OWN_PID_NAMESPACE);
@@ -50,7 +62,9 @@ describe('e2e: the data-dir lock', () => {
 
     const second = await runProgram(env(), ['serve'], OWN_PID_NAMESPACE);
     expect(second.code, second.output).to.equal(1);
-    expect(second.output).to.match(/in use by a fuota process in another PID namespace or on another host \(host \S+, pid 1, since .*heartbeat is \d+ s old/);
+    expect(second.output).to.match(
+      /in use by a fuota process in another PID namespace or on another host \(host \S+, pid 1, since .*heartbeat is \d+ s old/,
+    );
 
     expect((await putRows(api, 20, 40)).every((res) => res.status === 200)).to.equal(true);
     expect((await api.get('/devices')).text.trim().split('\n')).to.have.length(40);
@@ -72,7 +86,9 @@ describe('e2e: the data-dir lock', () => {
     const [refused] = await putRows(api, 1, 2);
     expect(refused!.status).to.equal(500);
     expect(await program.stop('SIGCONT')).to.equal(1);
-    expect(program.output()).to.match(/fuota: lost the lock on \S+: another process removed the journal segment \S+ this process appends to .*; stopping at once without writing anything more\n/);
+    expect(program.output()).to.match(
+      /fuota: lost the lock on \S+: another process removed the journal segment \S+ this process appends to .*; stopping at once without writing anything more\n/,
+    );
   });
 
   it('stops at once, with a clear error, when its lock is taken from it while it serves', async () => {
@@ -80,6 +96,8 @@ describe('e2e: the data-dir lock', () => {
     await rm(join(dir, 'data', '.lock'), { recursive: true });
     // SIGCONT does nothing to a running process: this only waits for it to exit by itself.
     expect(await program.stop('SIGCONT')).to.equal(1);
-    expect(program.output()).to.match(/fuota: lost the lock on \S+: .*; stopping at once without writing anything more\n/);
+    expect(program.output()).to.match(
+      /fuota: lost the lock on \S+: .*; stopping at once without writing anything more\n/,
+    );
   });
 });

@@ -44,7 +44,10 @@ describe('e2e: per-device credentials and client certificates, as the README sho
     secrets.push((await readFile(join(dir, 'device.key'), 'utf8')).split('\n')[1] ?? 'no key line');
     await writeFile(join(dir, 'mine.bin'), buildEspImage({ version: '1.1' }));
     await writeFile(join(dir, 'theirs.bin'), buildEspImage({ version: '2.1' }));
-    for (const [file, device] of [['mine.bin', DEVICE], ['theirs.bin', NEIGHBOUR]] as const) {
+    for (const [file, device] of [
+      ['mine.bin', DEVICE],
+      ['theirs.bin', NEIGHBOUR],
+    ] as const) {
       await shell(SEED_CURL.upload, { local_update_file_path: file, update_file_path: file });
       await shell(SEED_CURL.assign, { device_id: device, app_version: '1.0', update_file_path: file });
     }
@@ -56,7 +59,10 @@ describe('e2e: per-device credentials and client certificates, as the README sho
   });
 
   /** Runs a README command in a shell and returns the status curl reports and the body. */
-  async function shell(template: string, values: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+  async function shell(
+    template: string,
+    values: Record<string, string> = {},
+  ): Promise<{ status: number; body: string }> {
     const line = fillIn(template, {
       ...OPERATOR,
       ca_cert_pem_file_path: join(dir, 'data', 'tls', 'cert.pem'),
@@ -64,7 +70,10 @@ describe('e2e: per-device credentials and client certificates, as the README sho
       server_port: String(program.port),
       ...values,
     });
-    const { stdout } = await run('bash', ['-c', `${line} --silent --write-out '\\n%{http_code}'`], { cwd: dir, encoding: 'utf8' });
+    const { stdout } = await run('bash', ['-c', `${line} --silent --write-out '\\n%{http_code}'`], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
     const cut = stdout.lastIndexOf('\n');
     return { status: Number(stdout.slice(cut + 1)), body: stdout.slice(0, cut) };
   }
@@ -85,27 +94,45 @@ describe('e2e: per-device credentials and client certificates, as the README sho
     expect(JSON.parse(status.body)).to.deep.equal({ deviceId: DEVICE, createdAt: body.createdAt });
   });
 
-  it('lets the device check and download its own update only; the neighbour\'s answer 404', async () => {
+  it("lets the device check and download its own update only; the neighbour's answer 404", async () => {
     const own = asDevice(deviceSecret);
-    expect(await shell(SEED_CURL.check, { ...own, device_id: DEVICE, app_version: '1.0' })).to.deep.equal({ status: 200, body: 'mine.bin' });
+    expect(await shell(SEED_CURL.check, { ...own, device_id: DEVICE, app_version: '1.0' })).to.deep.equal({
+      status: 200,
+      body: 'mine.bin',
+    });
     expect((await shell(SEED_CURL.check, { ...own, device_id: NEIGHBOUR, app_version: '1.0' })).status).to.equal(404);
-    const download = await shell(SEED_CURL.download, { ...own, local_update_file_path: 'got.bin', update_file_path: 'mine.bin' });
+    const download = await shell(SEED_CURL.download, {
+      ...own,
+      local_update_file_path: 'got.bin',
+      update_file_path: 'mine.bin',
+    });
     expect(download.status).to.equal(200);
     expect((await readFile(join(dir, 'got.bin'))).equals(await readFile(join(dir, 'mine.bin')))).to.equal(true);
-    expect((await shell(SEED_CURL.download, { ...own, local_update_file_path: 'x.bin', update_file_path: 'theirs.bin' })).status).to.equal(404);
+    expect(
+      (await shell(SEED_CURL.download, { ...own, local_update_file_path: 'x.bin', update_file_path: 'theirs.bin' }))
+        .status,
+    ).to.equal(404);
     expect((await shell(SEED_CURL.list, own)).status).to.equal(403);
     expect((await shell(README_DEVICE_CREDENTIAL_CURL.provision, { ...own, device_id: DEVICE })).status).to.equal(403);
   });
 
   it('lets a device with a certificate from FUOTA_TLS_CLIENT_CA check as the id in its CN, and nothing else', async () => {
-    expect(await shell(README_CLIENT_CERTIFICATE.check, { device_id: DEVICE, app_version: '1.0' })).to.deep.equal({ status: 200, body: 'mine.bin' });
-    expect((await shell(README_CLIENT_CERTIFICATE.check, { device_id: NEIGHBOUR, app_version: '1.0' })).status).to.equal(404);
+    expect(await shell(README_CLIENT_CERTIFICATE.check, { device_id: DEVICE, app_version: '1.0' })).to.deep.equal({
+      status: 200,
+      body: 'mine.bin',
+    });
+    expect(
+      (await shell(README_CLIENT_CERTIFICATE.check, { device_id: NEIGHBOUR, app_version: '1.0' })).status,
+    ).to.equal(404);
     // Without the certificate (and without Basic credentials) the same request is refused.
     const bare = `curl --cacert <ca_cert_pem_file_path> 'https://<server_fqdn>:<server_port>/devices/${DEVICE}?app_ver=1.0'`;
     expect((await shell(bare)).status).to.equal(403);
     // A certificate for the same CN from a CA the server was not given is no credential.
     const foreign = join(dir, 'foreign');
-    await run('bash', ['-c', `mkdir ${foreign} && cd ${foreign} && ${fillIn(README_CLIENT_CERTIFICATE.openssl, { device_id: DEVICE })}`]);
+    await run('bash', [
+      '-c',
+      `mkdir ${foreign} && cd ${foreign} && ${fillIn(README_CLIENT_CERTIFICATE.openssl, { device_id: DEVICE })}`,
+    ]);
     const forged = README_CLIENT_CERTIFICATE.check.replace(/device\.(pem|key)/g, 'foreign/device.$1');
     expect((await shell(forged, { device_id: DEVICE, app_version: '1.0' })).status).to.equal(403);
     // Nor is the operator's route open to a device certificate.
@@ -116,19 +143,42 @@ describe('e2e: per-device credentials and client certificates, as the README sho
   it('says why a client certificate is refused, in the 403 and in a warning in the log', async () => {
     /** A certificate from the server's CA (ca.pem) for `subject`, valid for `days` (negative: expired). */
     const issue = async (name: string, subject: string, days: number, ca = 'ca') => {
-      await run('bash', ['-c', [
-        `openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj '${subject}' -addext extendedKeyUsage=clientAuth -keyout ${name}.key -out ${name}.csr`,
-        `openssl x509 -req -in ${name}.csr -CA ${ca}.pem -CAkey ${ca}.key -CAcreateserial -copy_extensions copy -days ${days} -out ${name}.pem`,
-      ].join(' && ')], { cwd: dir });
+      await run(
+        'bash',
+        [
+          '-c',
+          [
+            `openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj '${subject}' -addext extendedKeyUsage=clientAuth -keyout ${name}.key -out ${name}.csr`,
+            `openssl x509 -req -in ${name}.csr -CA ${ca}.pem -CAkey ${ca}.key -CAcreateserial -copy_extensions copy -days ${days} -out ${name}.pem`,
+          ].join(' && '),
+        ],
+        { cwd: dir },
+      );
       return `curl --cacert <ca_cert_pem_file_path> --cert ${name}.pem --key ${name}.key 'https://<server_fqdn>:<server_port>/devices/${DEVICE}?app_ver=1.0'`;
     };
-    await run('bash', ['-c', "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 -subj '/CN=other CA' -keyout other-ca.key -out other-ca.pem"], { cwd: dir });
+    await run(
+      'bash',
+      [
+        '-c',
+        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 -subj '/CN=other CA' -keyout other-ca.key -out other-ca.pem",
+      ],
+      { cwd: dir },
+    );
     const cases = [
       [await issue('expired', `/CN=${DEVICE}`, -1), 'the client certificate has expired'],
-      [await issue('bad-cn', '/CN=not a device id', 30), 'the client certificate\'s CN not a device id is not a valid device id'],
-      [await issue('stranger', `/CN=${DEVICE}`, 30, 'other-ca'), 'the client certificate is not issued by the CA of FUOTA_TLS_CLIENT_CA'],
+      [
+        await issue('bad-cn', '/CN=not a device id', 30),
+        "the client certificate's CN not a device id is not a valid device id",
+      ],
+      [
+        await issue('stranger', `/CN=${DEVICE}`, 30, 'other-ca'),
+        'the client certificate is not issued by the CA of FUOTA_TLS_CLIENT_CA',
+      ],
     ] as const;
-    const warningsBefore = program.output().split('\n').filter((line) => line.includes('client certificate refused')).length;
+    const warningsBefore = program
+      .output()
+      .split('\n')
+      .filter((line) => line.includes('client certificate refused')).length;
     for (const [command, reason] of cases) {
       const refused = await shell(command);
       expect(refused.status, reason).to.equal(403);
@@ -136,7 +186,12 @@ describe('e2e: per-device credentials and client certificates, as the README sho
       expect(body.code).to.equal('unauthenticated');
       expect(body.detail).to.include(reason);
     }
-    const refusals = () => program.output().split('\n').filter((line) => line.includes('client certificate refused')).slice(warningsBefore);
+    const refusals = () =>
+      program
+        .output()
+        .split('\n')
+        .filter((line) => line.includes('client certificate refused'))
+        .slice(warningsBefore);
     // The log is written in batches: wait for the lines (the count is what is checked, not the time).
     for (let i = 0; i < 100 && refusals().length < 3; i += 1) await new Promise((resolve) => setTimeout(resolve, 50));
     const warnings = refusals();
@@ -152,10 +207,16 @@ describe('e2e: per-device credentials and client certificates, as the README sho
     const rotated = await shell(README_DEVICE_CREDENTIAL_CURL.provision, { device_id: DEVICE });
     const fresh = (JSON.parse(rotated.body) as { password: string }).password;
     secrets.push(fresh);
-    expect((await shell(SEED_CURL.check, { ...asDevice(deviceSecret), device_id: DEVICE, app_version: '1.0' })).status).to.equal(403);
-    expect((await shell(SEED_CURL.check, { ...asDevice(fresh), device_id: DEVICE, app_version: '1.0' })).status).to.equal(200);
+    expect(
+      (await shell(SEED_CURL.check, { ...asDevice(deviceSecret), device_id: DEVICE, app_version: '1.0' })).status,
+    ).to.equal(403);
+    expect(
+      (await shell(SEED_CURL.check, { ...asDevice(fresh), device_id: DEVICE, app_version: '1.0' })).status,
+    ).to.equal(200);
     expect((await shell(README_DEVICE_CREDENTIAL_CURL.revoke, { device_id: DEVICE })).status).to.equal(200);
-    expect((await shell(SEED_CURL.check, { ...asDevice(fresh), device_id: DEVICE, app_version: '1.0' })).status).to.equal(403);
+    expect(
+      (await shell(SEED_CURL.check, { ...asDevice(fresh), device_id: DEVICE, app_version: '1.0' })).status,
+    ).to.equal(403);
     expect((await shell(README_DEVICE_CREDENTIAL_CURL.revoke, { device_id: DEVICE })).status).to.equal(404);
     expect((await shell(README_DEVICE_CREDENTIAL_CURL.status, { device_id: DEVICE })).status).to.equal(404);
   });

@@ -20,7 +20,11 @@ const SEED_SQL = (rows: Array<[string, string, string]>) =>
   ].join('\n');
 
 /** A seed data volume built by the real SQLite command-line shell. */
-async function seedVolume(dir: string, rows: Array<[string, string, string]>, files: Record<string, Buffer>): Promise<void> {
+async function seedVolume(
+  dir: string,
+  rows: Array<[string, string, string]>,
+  files: Record<string, Buffer>,
+): Promise<void> {
   await mkdir(dir, { recursive: true });
   await run('sqlite3', [join(dir, 'devices.db'), SEED_SQL(rows)]);
   for (const [name, bytes] of Object.entries(files)) await writeFile(join(dir, name), bytes);
@@ -58,7 +62,9 @@ describe('e2e: importing a seed data volume', function () {
     );
     const imported = await runProgram(env(), ['import-seed', join(dir, 'seed')]);
     expect(imported.code, imported.output).to.equal(0);
-    expect(findLog(imported.output, 'seed volume imported', { rows: 3, files: 3 }), imported.output).to.not.equal(undefined);
+    expect(findLog(imported.output, 'seed volume imported', { rows: 3, files: 3 }), imported.output).to.not.equal(
+      undefined,
+    );
 
     const program = await startProgram(env());
     try {
@@ -93,11 +99,16 @@ describe('e2e: importing a seed data volume', function () {
     );
     const refused = await runProgram(env(), ['import-seed', join(dir, 'seed')]);
     expect(refused.code).to.equal(1);
-    expect(refused.output).to.include('bad id with spaces').and.include('../../etc/passwd').and.include('--skip-invalid');
+    expect(refused.output)
+      .to.include('bad id with spaces')
+      .and.include('../../etc/passwd')
+      .and.include('--skip-invalid');
 
     const skipped = await runProgram(env(), ['import-seed', '--skip-invalid', join(dir, 'seed')]);
     expect(skipped.code, skipped.output).to.equal(0);
-    expect(findLog(skipped.output, 'seed volume imported', { rows: 1, files: 1 }), skipped.output).to.not.equal(undefined);
+    expect(findLog(skipped.output, 'seed volume imported', { rows: 1, files: 1 }), skipped.output).to.not.equal(
+      undefined,
+    );
     const program = await startProgram(env());
     try {
       const cert = await readFile(join(dir, 'data', 'tls', 'cert.pem'), 'utf8');
@@ -119,7 +130,9 @@ describe('e2e: importing a seed data volume', function () {
       for (const wrapper of wrappers) {
         const attempt = await runProgram(env(), ['import-seed', join(dir, 'seed')], wrapper);
         expect(attempt.code, attempt.output).to.equal(1);
-        expect(attempt.output).to.match(/in use by (another fuota process|a fuota process in another PID namespace or on another host) \(host \S+, pid \d+, since /);
+        expect(attempt.output).to.match(
+          /in use by (another fuota process|a fuota process in another PID namespace or on another host) \(host \S+, pid \d+, since /,
+        );
       }
       expect((await client.get('/devices')).text).to.equal('"kept","2","x.bin"\n');
       expect((await client.get('/files/a.bin')).status).to.equal(404);

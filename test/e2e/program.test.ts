@@ -52,10 +52,14 @@ describe('e2e: the started program', () => {
     const first = await startProgram(base());
     const password = /password: (\S+)/.exec(first.output())?.[1];
     expect(password, first.output()).to.be.a('string').with.length.above(20);
-    expect(findLog(first.output(), 'TLS certificate', { path: /\/data\/tls\/cert\.pem$/, source: 'generated' }), first.output()).to.not.equal(undefined);
+    expect(
+      findLog(first.output(), 'TLS certificate', { path: /\/data\/tls\/cert\.pem$/, source: 'generated' }),
+      first.output(),
+    ).to.not.equal(undefined);
     expect(findLog(first.output(), 'data dir', { path: /\/data$/ })).to.not.equal(undefined);
     const cert = await readFile(join(dir, 'data', 'tls', 'cert.pem'), 'utf8');
-    const client = (port: number, pw: string) => new HttpsTestClient(`https://localhost:${port}`, cert, { username: 'fuota', password: pw });
+    const client = (port: number, pw: string) =>
+      new HttpsTestClient(`https://localhost:${port}`, cert, { username: 'fuota', password: pw });
     expect((await client(first.port, password!).get('/devices')).status).to.equal(200);
     expect((await client(first.port, 'guess').get('/devices')).status).to.equal(403);
     expect(await first.stop()).to.equal(0);
@@ -83,9 +87,13 @@ describe('e2e: the started program', () => {
 
     const renamed = await startProgram({ ...base(), FUOTA_USERNAME: 'ops' });
     expect(renamed.output()).to.not.match(/password:/);
-    expect(findLog(renamed.output(), 'credential', { username: 'ops', source: 'stored', renamedFrom: 'fuota' }), renamed.output()).to.not.equal(undefined);
+    expect(
+      findLog(renamed.output(), 'credential', { username: 'ops', source: 'stored', renamedFrom: 'fuota' }),
+      renamed.output(),
+    ).to.not.equal(undefined);
     const cert = await readFile(join(dir, 'data', 'tls', 'cert.pem'), 'utf8');
-    const as = (username: string) => new HttpsTestClient(`https://localhost:${renamed.port}`, cert, { username, password: password! });
+    const as = (username: string) =>
+      new HttpsTestClient(`https://localhost:${renamed.port}`, cert, { username, password: password! });
     expect((await as('ops').get('/devices')).status).to.equal(200);
     expect((await as('fuota').get('/devices')).status).to.equal(403);
     expect(await renamed.stop()).to.equal(0);
@@ -102,7 +110,10 @@ describe('e2e: the started program', () => {
     const ca = await generateSelfSignedCertificate(['device-ca.example']);
     await writeFile(join(dir, 'ca.pem'), ca.cert);
     const program = await startProgram({ ...base(), FUOTA_PASSWORD: 'pw', FUOTA_TLS_CLIENT_CA: join(dir, 'ca.pem') });
-    expect(findLog(program.output(), 'client certificates accepted', { ca: join(dir, 'ca.pem') }), program.output()).to.not.equal(undefined);
+    expect(
+      findLog(program.output(), 'client certificates accepted', { ca: join(dir, 'ca.pem') }),
+      program.output(),
+    ).to.not.equal(undefined);
     const plain = await startProgram({ ...base(), FUOTA_PASSWORD: 'pw', FUOTA_DATA_DIR: join(dir, 'other') });
     expect(findLog(plain.output(), 'client certificates accepted')).to.equal(undefined);
   });
@@ -113,14 +124,24 @@ describe('e2e: the started program', () => {
     // "[time] INFO: message" starts a record; the indented "key: value" lines below are its fields.
     const shown = sample.split(/^(?=\[)/m).map((record) => {
       const [head = '', ...rest] = record.split('\n');
-      return { msg: head.replace(/^\[[^\]]+\] INFO: /, ''), keys: rest.flatMap((line) => /^ {4}(\w+): "/.exec(line)?.[1] ?? []) };
+      return {
+        msg: head.replace(/^\[[^\]]+\] INFO: /, ''),
+        keys: rest.flatMap((line) => /^ {4}(\w+): "/.exec(line)?.[1] ?? []),
+      };
     });
     expect(shown.length, sample).to.be.above(3);
     const program = await startProgram(base());
-    const printed = logRecords(program.output()).map(({ level: _level, time: _time, msg, ...fields }) => ({ msg, keys: Object.keys(fields) }));
+    const printed = logRecords(program.output()).map(({ level: _level, time: _time, msg, ...fields }) => ({
+      msg,
+      keys: Object.keys(fields),
+    }));
     expect(printed).to.deep.equal(shown);
-    const generated = program.output().slice(program.output().indexOf('\n  Generated credential'), program.output().indexOf('choose your own.') + 16);
-    expect(sample.replace(/password: \S+/, 'password: …').replaceAll('/home/me/fuota/data', join(dir, 'data'))).to.include(generated.replace(/password: \S+/, 'password: …'));
+    const generated = program
+      .output()
+      .slice(program.output().indexOf('\n  Generated credential'), program.output().indexOf('choose your own.') + 16);
+    expect(
+      sample.replace(/password: \S+/, 'password: …').replaceAll('/home/me/fuota/data', join(dir, 'data')),
+    ).to.include(generated.replace(/password: \S+/, 'password: …'));
   });
 
   it('with separate device and operator credentials generates no shared credential, and enforces the roles', async () => {
@@ -135,7 +156,8 @@ describe('e2e: the started program', () => {
     expect(findLog(program.output(), 'credential', { username: 'admin', role: 'operator' })).to.not.equal(undefined);
     expect(findLog(program.output(), 'credential', { username: 'fleet', role: 'device' })).to.not.equal(undefined);
     const cert = await readFile(join(dir, 'data', 'tls', 'cert.pem'), 'utf8');
-    const as = (username: string, password: string) => new HttpsTestClient(`https://localhost:${program.port}`, cert, { username, password });
+    const as = (username: string, password: string) =>
+      new HttpsTestClient(`https://localhost:${program.port}`, cert, { username, password });
     expect((await as('admin', 'admin-secret').get('/devices')).status).to.equal(200);
     expect((await as('fleet', 'fleet-secret').get('/devices')).status).to.equal(403);
     expect((await as('fleet', 'fleet-secret').get('/devices/x?app_ver=1')).status).to.equal(404);
@@ -158,7 +180,10 @@ describe('e2e: the started program', () => {
 
   it('stops with exit 2 and one line naming the variable for every problem the environment points at, found at start', async function () {
     this.timeout(120_000); // a dozen program starts on a busy machine
-    const [one, other] = await Promise.all([generateSelfSignedCertificate(['localhost']), generateSelfSignedCertificate(['localhost'])]);
+    const [one, other] = await Promise.all([
+      generateSelfSignedCertificate(['localhost']),
+      generateSelfSignedCertificate(['localhost']),
+    ]);
     await writeFile(join(dir, 'cert.pem'), one.cert);
     await writeFile(join(dir, 'other-key.pem'), other.key);
     await writeFile(join(dir, 'not-pem.txt'), 'hello\n');
@@ -170,10 +195,26 @@ describe('e2e: the started program', () => {
         [{ FUOTA_DATA_DIR: '/proc/1/nope' }, 'FUOTA_DATA_DIR', /cannot create \/proc\/1\/nope/],
         [{ FUOTA_DATA_DIR: join(dir, 'not-pem.txt') }, 'FUOTA_DATA_DIR', /is a file, not a directory/],
         [{ FUOTA_DATA_DIR: '/proc/self' }, 'FUOTA_DATA_DIR', /cannot be written/],
-        [{ FUOTA_TLS_CERT: join(dir, 'missing.pem'), FUOTA_TLS_KEY: join(dir, 'other-key.pem') }, 'FUOTA_TLS_CERT', /cannot read .*missing\.pem \(ENOENT\)/],
-        [{ FUOTA_TLS_CERT: join(dir, 'not-pem.txt'), FUOTA_TLS_KEY: join(dir, 'other-key.pem') }, 'FUOTA_TLS_CERT', /does not hold a PEM certificate/],
-        [{ FUOTA_TLS_CERT: join(dir, 'cert.pem'), FUOTA_TLS_KEY: join(dir, 'not-pem.txt') }, 'FUOTA_TLS_KEY', /does not hold a PEM private key/],
-        [{ FUOTA_TLS_CERT: join(dir, 'cert.pem'), FUOTA_TLS_KEY: join(dir, 'other-key.pem') }, 'FUOTA_TLS_KEY', /is not the key of the certificate/],
+        [
+          { FUOTA_TLS_CERT: join(dir, 'missing.pem'), FUOTA_TLS_KEY: join(dir, 'other-key.pem') },
+          'FUOTA_TLS_CERT',
+          /cannot read .*missing\.pem \(ENOENT\)/,
+        ],
+        [
+          { FUOTA_TLS_CERT: join(dir, 'not-pem.txt'), FUOTA_TLS_KEY: join(dir, 'other-key.pem') },
+          'FUOTA_TLS_CERT',
+          /does not hold a PEM certificate/,
+        ],
+        [
+          { FUOTA_TLS_CERT: join(dir, 'cert.pem'), FUOTA_TLS_KEY: join(dir, 'not-pem.txt') },
+          'FUOTA_TLS_KEY',
+          /does not hold a PEM private key/,
+        ],
+        [
+          { FUOTA_TLS_CERT: join(dir, 'cert.pem'), FUOTA_TLS_KEY: join(dir, 'other-key.pem') },
+          'FUOTA_TLS_KEY',
+          /is not the key of the certificate/,
+        ],
         [{ FUOTA_TLS_CLIENT_CA: join(dir, 'missing.pem') }, 'FUOTA_TLS_CLIENT_CA', /cannot read/],
         [{ FUOTA_TLS_CLIENT_CA: join(dir, 'not-pem.txt') }, 'FUOTA_TLS_CLIENT_CA', /does not hold a PEM certificate/],
         [{ FUOTA_HOST: 'no-such-host.invalid' }, 'FUOTA_HOST', /cannot resolve "no-such-host\.invalid"/],
@@ -184,7 +225,9 @@ describe('e2e: the started program', () => {
         const { code, output } = await runProgram({ ...base(), FUOTA_PASSWORD: 'pw', ...env }, ['serve']);
         expect(code, output).to.equal(2);
         expect(output.trim().split('\n'), output).to.have.length(1);
-        expect(output).to.match(new RegExp(`^fuota: configuration error: ${variable}: `)).and.match(problem);
+        expect(output)
+          .to.match(new RegExp(`^fuota: configuration error: ${variable}: `))
+          .and.match(problem);
       }
     } finally {
       busy.close();
@@ -211,7 +254,10 @@ describe('e2e: the started program', () => {
   it('logs JSON lines with a request id it also answers with, and honours FUOTA_LOG_LEVEL', async () => {
     const program = await startProgram({ ...base(), FUOTA_PASSWORD: 'pw' });
     const cert = await readFile(join(dir, 'data', 'tls', 'cert.pem'), 'utf8');
-    const client = new HttpsTestClient(`https://localhost:${program.port}`, cert, { username: 'fuota', password: 'pw' });
+    const client = new HttpsTestClient(`https://localhost:${program.port}`, cert, {
+      username: 'fuota',
+      password: 'pw',
+    });
     const own = await client.get('/devices', { headers: { 'X-Request-Id': 'trace-42' } });
     const generated = await client.get('/devices/nobody?app_ver=1');
     expect(own.headers['x-request-id']).to.equal('trace-42');
@@ -220,13 +266,27 @@ describe('e2e: the started program', () => {
     const records = logRecords(program.output());
     expect(records.length).to.be.above(4);
     for (const record of records) expect(record).to.include.keys('level', 'time', 'msg');
-    expect(findLog(program.output(), 'request', { path: '/devices', status: 200, reqId: 'trace-42' })).to.not.equal(undefined);
-    expect(findLog(program.output(), 'request', { path: '/devices/nobody', status: 404, reqId: generated.headers['x-request-id'] })).to.not.equal(undefined);
+    expect(findLog(program.output(), 'request', { path: '/devices', status: 200, reqId: 'trace-42' })).to.not.equal(
+      undefined,
+    );
+    expect(
+      findLog(program.output(), 'request', {
+        path: '/devices/nobody',
+        status: 404,
+        reqId: generated.headers['x-request-id'],
+      }),
+    ).to.not.equal(undefined);
 
     // At warn, not even the "listening" line comes: find the server by its port instead.
     const port = await freePort();
     const quiet = spawn(process.execPath, [MAIN, 'serve'], {
-      env: { PATH: process.env.PATH ?? '', ...base(), FUOTA_PORT: String(port), FUOTA_PASSWORD: 'pw', FUOTA_LOG_LEVEL: 'warn' },
+      env: {
+        PATH: process.env.PATH ?? '',
+        ...base(),
+        FUOTA_PORT: String(port),
+        FUOTA_PASSWORD: 'pw',
+        FUOTA_LOG_LEVEL: 'warn',
+      },
     });
     let quietOutput = '';
     quiet.stdout.on('data', (chunk: Buffer) => (quietOutput += chunk.toString()));
@@ -244,7 +304,10 @@ describe('e2e: the started program', () => {
     }
     expect(quietOutput).to.equal('');
     const invalid = await runProgram({ ...base(), FUOTA_LOG_LEVEL: 'chatty' }, ['serve']);
-    expect([invalid.code, invalid.output]).to.deep.equal([2, 'fuota: configuration error: FUOTA_LOG_LEVEL: must be one of trace, debug, info, warn, error, fatal, silent (got "chatty")\n']);
+    expect([invalid.code, invalid.output]).to.deep.equal([
+      2,
+      'fuota: configuration error: FUOTA_LOG_LEVEL: must be one of trace, debug, info, warn, error, fatal, silent (got "chatty")\n',
+    ]);
   });
 
   it('refuses a second process on the same data dir', async () => {
@@ -263,7 +326,9 @@ describe('e2e: the started program', () => {
     const first = await startProgram(env);
     const cert = await readFile(join(dir, 'data', 'tls', 'cert.pem'), 'utf8');
     const client = new HttpsTestClient(`https://localhost:${first.port}`, cert, { username: 'u', password: 'p' });
-    expect((await client.put('/files/a.bin', buildEspImage({ version: '2' }), 'application/octet-stream')).status).to.equal(200);
+    expect(
+      (await client.put('/files/a.bin', buildEspImage({ version: '2' }), 'application/octet-stream')).status,
+    ).to.equal(200);
     const writes = await Promise.all(
       Array.from({ length: 40 }, (_, i) => client.put(`/devices/d${i}`, `"d${i}","1","a.bin"`, 'text/csv')),
     );
@@ -279,10 +344,28 @@ describe('e2e: the started program', () => {
     await second.stop();
   });
 
-  it('serves with an operator\'s own RSA pair made as the seed README makes it', async function () {
+  it("serves with an operator's own RSA pair made as the seed README makes it", async function () {
     requireTool(this, 'openssl', 'openssl', 'version');
     requireTool(this, 'curl', 'curl');
-    await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-keyout', 'ca_key.pem', '-out', 'ca_cert.pem', '-days', '365', '-nodes', '-subj', '/CN=localhost'], { cwd: dir });
+    await run(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-keyout',
+        'ca_key.pem',
+        '-out',
+        'ca_cert.pem',
+        '-days',
+        '365',
+        '-nodes',
+        '-subj',
+        '/CN=localhost',
+      ],
+      { cwd: dir },
+    );
     const program = await startProgram({
       ...base(),
       FUOTA_TLS_CERT: join(dir, 'ca_cert.pem'),
@@ -291,8 +374,21 @@ describe('e2e: the started program', () => {
       US_AUTH_PASSWORD: 'secret',
     });
     try {
-      expect(findLog(program.output(), 'TLS certificate', { path: /ca_cert\.pem$/, source: 'configured' })).to.not.equal(undefined);
-      const { stdout } = await run('curl', ['-sS', '-u', 'seed:secret', '--cacert', join(dir, 'ca_cert.pem'), '-o', '/dev/null', '-w', '%{http_code}', `https://localhost:${program.port}/devices`]);
+      expect(
+        findLog(program.output(), 'TLS certificate', { path: /ca_cert\.pem$/, source: 'configured' }),
+      ).to.not.equal(undefined);
+      const { stdout } = await run('curl', [
+        '-sS',
+        '-u',
+        'seed:secret',
+        '--cacert',
+        join(dir, 'ca_cert.pem'),
+        '-o',
+        '/dev/null',
+        '-w',
+        '%{http_code}',
+        `https://localhost:${program.port}/devices`,
+      ]);
       expect(stdout).to.equal('200');
     } finally {
       await program.stop();

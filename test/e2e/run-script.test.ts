@@ -10,7 +10,15 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const SCRIPT = join(ROOT, 'docker', 'run_fuota_server');
 
 /** The container's own settings (the image fixes them) and the files the script mounts instead. */
-const NOT_PASSED_BY_NAME = new Set(['FUOTA_HOST', 'FUOTA_PORT', 'US_SERVER_PORT', 'FUOTA_DATA_DIR', 'FUOTA_TLS_CERT', 'FUOTA_TLS_KEY', 'FUOTA_TLS_CLIENT_CA']);
+const NOT_PASSED_BY_NAME = new Set([
+  'FUOTA_HOST',
+  'FUOTA_PORT',
+  'US_SERVER_PORT',
+  'FUOTA_DATA_DIR',
+  'FUOTA_TLS_CERT',
+  'FUOTA_TLS_KEY',
+  'FUOTA_TLS_CLIENT_CA',
+]);
 
 /** docker/run_fuota_server, with `echo` as the container engine: what it would run. */
 describe('docker/run_fuota_server', () => {
@@ -18,13 +26,20 @@ describe('docker/run_fuota_server', () => {
     const source = readFileSync(join(ROOT, 'src', 'main', 'config', 'load-config.ts'), 'utf8');
     const names = new Set([...source.matchAll(/\b((?:FUOTA|US)_[A-Z_]+)\b/g)].map((match) => match[1] ?? ''));
     // A prefix the source builds names from (`FUOTA_DEVICE` + `_USERNAME`) is not a variable.
-    const variables = [...names].filter((name) => ![...names].some((other) => other !== name && other.startsWith(`${name}_`)) && !NOT_PASSED_BY_NAME.has(name));
+    const variables = [...names].filter(
+      (name) =>
+        ![...names].some((other) => other !== name && other.startsWith(`${name}_`)) && !NOT_PASSED_BY_NAME.has(name),
+    );
     expect(variables).to.include('FUOTA_LOG_LEVEL');
     const env = Object.fromEntries(variables.map((name) => [name, 'value-not-on-the-command-line']));
-    const { stdout } = await run('bash', [SCRIPT], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', CONTAINER_ENGINE: 'echo', ...env } });
+    const { stdout } = await run('bash', [SCRIPT], {
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', CONTAINER_ENGINE: 'echo', ...env },
+    });
     for (const variable of variables) expect(stdout, variable).to.include(` --env ${variable} `);
     expect(stdout).to.not.include('value-not-on-the-command-line');
-    const none = await run('bash', [SCRIPT], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', CONTAINER_ENGINE: 'echo' } });
+    const none = await run('bash', [SCRIPT], {
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', CONTAINER_ENGINE: 'echo' },
+    });
     expect(none.stdout).to.not.include('--env');
   });
 });

@@ -14,7 +14,7 @@ import { buildEspImage } from '../support/esp-image-builder.js';
 const run = promisify(execFile);
 
 /** The seed README's curl sequence, verbatim, with real curl against the program as `npm start` runs it. */
-describe('e2e: the seed README\'s curl commands against the started program', function () {
+describe("e2e: the seed README's curl commands against the started program", function () {
   let dir: string;
   let program: StartedProgram;
   const firmware = buildEspImage({ version: '1.1', segmentLengths: [150_000, 150_000] });
@@ -38,7 +38,10 @@ describe('e2e: the seed README\'s curl commands against the started program', fu
   });
 
   /** Runs one seed command in a shell, as a user pastes it, and returns the HTTP status and body. */
-  async function curl(command: SeedCurlCommand, values: Record<string, string> = {}): Promise<{ status: number; stdout: string }> {
+  async function curl(
+    command: SeedCurlCommand,
+    values: Record<string, string> = {},
+  ): Promise<{ status: number; stdout: string }> {
     const line = fillIn(SEED_CURL[command], {
       username: 'seeduser',
       password: 'seedpass',
@@ -54,7 +57,9 @@ describe('e2e: the seed README\'s curl commands against the started program', fu
   }
 
   it('upload file: 200', async () => {
-    expect((await curl('upload', { local_update_file_path: 'app-1.1.bin', update_file_path: 'app-1.1.bin' })).status).to.equal(200);
+    expect(
+      (await curl('upload', { local_update_file_path: 'app-1.1.bin', update_file_path: 'app-1.1.bin' })).status,
+    ).to.equal(200);
   });
 
   it('set device row: 200', async () => {
@@ -62,13 +67,13 @@ describe('e2e: the seed README\'s curl commands against the started program', fu
     expect((await curl('assign', values)).status).to.equal(200);
   });
 
-  it('list: 200 with the seed\'s CSV line', async () => {
+  it("list: 200 with the seed's CSV line", async () => {
     const { status, stdout } = await curl('list');
     expect(status).to.equal(200);
     expect(stdout).to.equal('"24:0A:C4:00:01:02","1.0","app-1.1.bin"\n');
   });
 
-  it('check: 200 with the path for the row\'s version, 204 for another, 404 for an unknown device', async () => {
+  it("check: 200 with the path for the row's version, 204 for another, 404 for an unknown device", async () => {
     const check = (device_id: string, app_version: string) => curl('check', { device_id, app_version });
     const offered = await check('24:0A:C4:00:01:02', '1.0');
     expect([offered.status, offered.stdout]).to.deep.equal([200, 'app-1.1.bin']);
@@ -77,7 +82,10 @@ describe('e2e: the seed README\'s curl commands against the started program', fu
   });
 
   it('download: 200 and the same bytes', async () => {
-    const { status } = await curl('download', { local_update_file_path: 'downloaded.bin', update_file_path: 'app-1.1.bin' });
+    const { status } = await curl('download', {
+      local_update_file_path: 'downloaded.bin',
+      update_file_path: 'app-1.1.bin',
+    });
     expect(status).to.equal(200);
     expect((await readFile(join(dir, 'downloaded.bin'))).equals(firmware)).to.equal(true);
   });
@@ -85,12 +93,14 @@ describe('e2e: the seed README\'s curl commands against the started program', fu
   it('upload of a file over 1 MiB (curl sends Expect: 100-continue): 200, and downloads back identical', async () => {
     const big = buildEspImage({ version: '2.0', segmentLengths: [3 * 1024 * 1024, 1024] });
     await writeFile(join(dir, 'big.bin'), big);
-    expect((await curl('upload', { local_update_file_path: 'big.bin', update_file_path: 'fw/big.bin' })).status).to.equal(200);
+    expect(
+      (await curl('upload', { local_update_file_path: 'big.bin', update_file_path: 'fw/big.bin' })).status,
+    ).to.equal(200);
     await curl('download', { local_update_file_path: 'big-back.bin', update_file_path: 'fw/big.bin' });
     expect((await readFile(join(dir, 'big-back.bin'))).equals(big)).to.equal(true);
   });
 
-  it('the README\'s HEAD, range and resume examples: headers only, 206 of 64 KiB, then the rest', async () => {
+  it("the README's HEAD, range and resume examples: headers only, 206 of 64 KiB, then the rest", async () => {
     const values = {
       username: 'seeduser',
       password: 'seedpass',
@@ -100,8 +110,12 @@ describe('e2e: the seed README\'s curl commands against the started program', fu
       update_file_path: 'app-1.1.bin',
     };
     const head = await run('bash', ['-c', fillIn(README_DOWNLOAD_CURL.head, values)], { cwd: dir, encoding: 'utf8' });
-    expect(head.stdout).to.match(/^HTTP\/1\.1 200 OK\r$/m).and.match(new RegExp(`^content-length: ${firmware.length}\r$`, 'im'));
-    expect(head.stdout).to.match(/^etag: "[0-9a-f]{64}"\r$/im).and.match(/^accept-ranges: bytes\r$/im);
+    expect(head.stdout)
+      .to.match(/^HTTP\/1\.1 200 OK\r$/m)
+      .and.match(new RegExp(`^content-length: ${firmware.length}\r$`, 'im'));
+    expect(head.stdout)
+      .to.match(/^etag: "[0-9a-f]{64}"\r$/im)
+      .and.match(/^accept-ranges: bytes\r$/im);
     await run('bash', ['-c', fillIn(README_DOWNLOAD_CURL.range, values)], { cwd: dir });
     expect((await readFile(join(dir, 'part.bin'))).equals(firmware.subarray(0, 65536))).to.equal(true);
     await run('bash', ['-c', fillIn(README_DOWNLOAD_CURL.resume, values)], { cwd: dir });

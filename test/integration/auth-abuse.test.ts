@@ -18,7 +18,10 @@ describe('HTTP: failed-authentication limit', () => {
   it('refuses a user name that keeps failing from an address, even with the right password, while others are served', async () => {
     const attacker = { localAddress: '127.0.0.2' };
     for (let i = 0; i < 5; i += 1) {
-      const res = await t.client.get('/devices', { ...attacker, auth: { username: TEST_CREDENTIAL.username, password: `guess-${i}` } });
+      const res = await t.client.get('/devices', {
+        ...attacker,
+        auth: { username: TEST_CREDENTIAL.username, password: `guess-${i}` },
+      });
       expect(res.status, `guess ${i}`).to.equal(403);
     }
     for (const auth of [{ username: TEST_CREDENTIAL.username, password: 'guess-6' }, TEST_CREDENTIAL]) {
@@ -38,11 +41,19 @@ describe('HTTP: failed-authentication limit', () => {
     const sprayer = { localAddress: '127.0.0.4' };
     const statuses: number[] = [];
     for (let i = 0; i < 60; i += 1) {
-      statuses.push((await t.client.get('/devices', { ...sprayer, auth: { username: `user-${i}`, password: 'x' } })).status);
+      statuses.push(
+        (await t.client.get('/devices', { ...sprayer, auth: { username: `user-${i}`, password: 'x' } })).status,
+      );
     }
     // 5 × 10 failures, then the whole address is refused, whatever user name it tries next.
-    expect(statuses.slice(0, 50).every((status) => status === 403), statuses.join(' ')).to.equal(true);
-    expect(statuses.slice(50).every((status) => status === 429), statuses.join(' ')).to.equal(true);
+    expect(
+      statuses.slice(0, 50).every((status) => status === 403),
+      statuses.join(' '),
+    ).to.equal(true);
+    expect(
+      statuses.slice(50).every((status) => status === 429),
+      statuses.join(' '),
+    ).to.equal(true);
     const refused = await t.client.get('/devices/d1?app_ver=2', { ...sprayer, auth: TEST_DEVICE_CREDENTIAL });
     expect(refused.status).to.equal(429);
     expect(JSON.parse(refused.text)).to.include({ code: 'too-many-failed-authentications' });
@@ -58,43 +69,81 @@ describe('HTTP: one misconfigured device behind a NAT does not lock out the othe
     await t.client.put('/files/fw.bin', buildEspImage({ version: '2.0' }), 'application/octet-stream');
     await t.client.put('/devices/d1', '"d1","1.0","fw.bin"', 'text/csv');
     await t.client.put('/devices/lamp-1', '"lamp-1","1.0","fw.bin"', 'text/csv');
-    secret = (JSON.parse((await t.client.send('/api/v1/devices/lamp-1/credentials', { method: 'POST' })).text) as { password: string }).password;
+    secret = (
+      JSON.parse((await t.client.send('/api/v1/devices/lamp-1/credentials', { method: 'POST' })).text) as {
+        password: string;
+      }
+    ).password;
   });
   after(() => t.stop());
 
-  it('keeps serving the shared device credential and a device\'s own credential from the same address', async () => {
+  it("keeps serving the shared device credential and a device's own credential from the same address", async () => {
     const misconfigured = { ...nat, auth: { username: 'old-fleet', password: 'old secret' } };
     const statuses: number[] = [];
-    for (let i = 0; i < 25; i += 1) statuses.push((await t.client.get('/devices/d1?app_ver=1.0', misconfigured)).status);
+    for (let i = 0; i < 25; i += 1)
+      statuses.push((await t.client.get('/devices/d1?app_ver=1.0', misconfigured)).status);
     expect(statuses.filter((status) => status === 403)).to.have.length(20);
     expect(statuses.slice(20)).to.deep.equal([429, 429, 429, 429, 429]);
     const shared = await t.client.get('/devices/d1?app_ver=1.0', { ...nat, auth: TEST_DEVICE_CREDENTIAL });
     expect([shared.status, shared.text]).to.deep.equal([200, 'fw.bin']);
     expect((await t.client.get('/files/fw.bin', { ...nat, auth: TEST_DEVICE_CREDENTIAL })).status).to.equal(200);
-    expect((await t.client.get('/devices/lamp-1?app_ver=3.0', { ...nat, auth: { username: 'lamp-1', password: secret } })).status).to.equal(204);
+    expect(
+      (await t.client.get('/devices/lamp-1?app_ver=3.0', { ...nat, auth: { username: 'lamp-1', password: secret } }))
+        .status,
+    ).to.equal(204);
     expect((await t.client.get('/devices', { ...nat })).status, 'the operator too').to.equal(200);
   });
 
   it('counts a device whose id holds a colon under its whole id, as its credential is verified: site:lamp-1 failing does not lock out site:lamp-2', async () => {
     const provision = async (device: string) =>
-      (JSON.parse((await t.client.send(`/api/v1/devices/${device}/credentials`, { method: 'POST' })).text) as { password: string }).password;
+      (
+        JSON.parse((await t.client.send(`/api/v1/devices/${device}/credentials`, { method: 'POST' })).text) as {
+          password: string;
+        }
+      ).password;
     const behindNat = { localAddress: '127.0.0.6' };
-    for (const device of ['site:lamp-1', 'site:lamp-2']) await t.client.put(`/devices/${device}`, `"${device}","1.0","fw.bin"`, 'text/csv');
+    for (const device of ['site:lamp-1', 'site:lamp-2'])
+      await t.client.put(`/devices/${device}`, `"${device}","1.0","fw.bin"`, 'text/csv');
     // lamp-1 keeps the secret it had before a rotation; lamp-2 has the current one.
     const stale = await provision('site:lamp-1');
     const current = await provision('site:lamp-1');
     const sibling = await provision('site:lamp-2');
     const statuses: number[] = [];
     for (let i = 0; i < 25; i += 1) {
-      statuses.push((await t.client.get('/devices/site:lamp-1?app_ver=1.0', { ...behindNat, auth: { username: 'site:lamp-1', password: stale } })).status);
+      statuses.push(
+        (
+          await t.client.get('/devices/site:lamp-1?app_ver=1.0', {
+            ...behindNat,
+            auth: { username: 'site:lamp-1', password: stale },
+          })
+        ).status,
+      );
     }
-    expect(statuses.slice(0, 20).every((status) => status === 403), statuses.join(' ')).to.equal(true);
+    expect(
+      statuses.slice(0, 20).every((status) => status === 403),
+      statuses.join(' '),
+    ).to.equal(true);
     expect(statuses.slice(20)).to.deep.equal([429, 429, 429, 429, 429]);
-    const refusedLog = t.logger.lines.filter((line) => line.startsWith('info request ') && line.includes('"auth":"refused"') && line.includes('127.0.0.6'));
-    expect(refusedLog.every((line) => line.includes('"user":"site:lamp-1"')), refusedLog[0]).to.equal(true);
+    const refusedLog = t.logger.lines.filter(
+      (line) => line.startsWith('info request ') && line.includes('"auth":"refused"') && line.includes('127.0.0.6'),
+    );
+    expect(
+      refusedLog.every((line) => line.includes('"user":"site:lamp-1"')),
+      refusedLog[0],
+    ).to.equal(true);
     // The locked-out pair is lamp-1's, whatever secret it sends now; its sibling is served.
-    expect((await t.client.get('/devices/site:lamp-1?app_ver=1.0', { ...behindNat, auth: { username: 'site:lamp-1', password: current } })).status).to.equal(429);
-    const served = await t.client.get('/devices/site:lamp-2?app_ver=1.0', { ...behindNat, auth: { username: 'site:lamp-2', password: sibling } });
+    expect(
+      (
+        await t.client.get('/devices/site:lamp-1?app_ver=1.0', {
+          ...behindNat,
+          auth: { username: 'site:lamp-1', password: current },
+        })
+      ).status,
+    ).to.equal(429);
+    const served = await t.client.get('/devices/site:lamp-2?app_ver=1.0', {
+      ...behindNat,
+      auth: { username: 'site:lamp-2', password: sibling },
+    });
     expect([served.status, served.text]).to.deep.equal([200, 'fw.bin']);
   });
 });

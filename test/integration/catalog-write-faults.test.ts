@@ -6,7 +6,10 @@ import { expect } from 'chai';
 import { FileSystemBlobStore } from '../../src/adapters/outbound/filesystem/filesystem-blob-store.js';
 import { InMemoryDeviceAppRepository } from '../../src/adapters/outbound/memory/in-memory-device-app-repository.js';
 import { SqlJsDatabase } from '../../src/adapters/outbound/sqljs/sqljs-database.js';
-import { SqlJsUpdateFileCatalog, UPDATE_FILE_SCHEMA } from '../../src/adapters/outbound/sqljs/sqljs-update-file-catalog.js';
+import {
+  SqlJsUpdateFileCatalog,
+  UPDATE_FILE_SCHEMA,
+} from '../../src/adapters/outbound/sqljs/sqljs-update-file-catalog.js';
 import type { Config } from '../../src/app/config/config.js';
 import { UpdateFileDescriber } from '../../src/app/firmware/update-file-describer.js';
 import { UpdateFileLocks } from '../../src/app/firmware/update-file-locks.js';
@@ -56,7 +59,10 @@ describe('Uploads and deletions whose catalog write fails', () => {
   });
 
   const fullJournal = () => io.inject({ on: 'write', path: /journal/, fault: 'ENOSPC', times: Infinity });
-  const hiddenNames = async () => (await readdir(join(dir, 'files'), { recursive: true })).map(String).filter((name) => name.includes('/.') || name.startsWith('.'));
+  const hiddenNames = async () =>
+    (await readdir(join(dir, 'files'), { recursive: true }))
+      .map(String)
+      .filter((name) => name.includes('/.') || name.startsWith('.'));
 
   it('answers an upload storage-full and serves the previous bytes with the previous entry', async () => {
     const previous = await upload.execute(path, bytes('the previous version'));
@@ -72,7 +78,10 @@ describe('Uploads and deletions whose catalog write fails', () => {
 
   it('answers an upload to a new path storage-full and stores no file and no entry', async () => {
     fullJournal();
-    expect(await upload.execute(path, bytes('refused')).catch((e: unknown) => e)).to.have.property('code', 'storage-full');
+    expect(await upload.execute(path, bytes('refused')).catch((e: unknown) => e)).to.have.property(
+      'code',
+      'storage-full',
+    );
     io.heal();
     expect(await files.stat(path)).to.equal(undefined);
     expect(await catalog.get(path)).to.equal(undefined);

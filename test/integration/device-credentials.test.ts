@@ -33,7 +33,7 @@ describe('HTTP: per-device credentials', () => {
     expect(secret).to.match(/^[A-Za-z0-9_-]{32}$/);
   });
 
-  it('serves the device its own file whole, by HEAD and by range, and nobody else\'s', async () => {
+  it("serves the device its own file whole, by HEAD and by range, and nobody else's", async () => {
     expect((await t.client.get('/files/fw/mine.bin', own())).body.equals(mine)).to.equal(true);
     const head = await t.client.send('/files/fw/mine.bin', { method: 'HEAD', ...own() });
     expect([head.status, head.headers['content-length']]).to.deep.equal([200, String(mine.length)]);
@@ -62,8 +62,13 @@ describe('HTTP: per-device credentials', () => {
   });
 
   it('refuses provisioning to devices and malformed ids, and status and revocation of unknown ones', async () => {
-    expect((await t.client.send('/api/v1/devices/lamp-1/credentials', { method: 'POST', ...own() })).status).to.equal(403);
-    expect((await t.client.send('/api/v1/devices/lamp-1/credentials', { method: 'POST', auth: TEST_DEVICE_CREDENTIAL })).status).to.equal(403);
+    expect((await t.client.send('/api/v1/devices/lamp-1/credentials', { method: 'POST', ...own() })).status).to.equal(
+      403,
+    );
+    expect(
+      (await t.client.send('/api/v1/devices/lamp-1/credentials', { method: 'POST', auth: TEST_DEVICE_CREDENTIAL }))
+        .status,
+    ).to.equal(403);
     expect((await t.client.send('/api/v1/devices/bad%20id/credentials', { method: 'POST' })).status).to.equal(400);
     expect((await t.client.send('/api/v1/devices/nobody/credentials', { method: 'DELETE' })).status).to.equal(404);
     const status = await t.client.get('/api/v1/devices/nobody/credentials');

@@ -31,7 +31,12 @@ describe('HTTP: downloads for every ESP-IDF client mode', () => {
       for (const method of ['HEAD', 'GET']) {
         const res = await t.client.send('/files/fw/v3.bin', { method });
         expect(res.status).to.equal(200);
-        expect(res.headers).to.include({ 'content-length': String(size), 'accept-ranges': 'bytes', 'cache-control': 'no-cache', 'content-type': 'application/octet-stream' });
+        expect(res.headers).to.include({
+          'content-length': String(size),
+          'accept-ranges': 'bytes',
+          'cache-control': 'no-cache',
+          'content-type': 'application/octet-stream',
+        });
         expect(res.headers.etag).to.match(/^"[0-9a-f]{64}"$/);
         expect(Date.parse(String(res.headers['last-modified']))).to.be.a('number').and.not.NaN;
         expect(res.body.length).to.equal(method === 'HEAD' ? 0 : size);
@@ -47,7 +52,9 @@ describe('HTTP: downloads for every ESP-IDF client mode', () => {
         expect(res.body.length).to.equal(0);
         expect(res.headers.etag).to.equal(etag);
       }
-      expect((await t.client.get('/files/fw/v3.bin', { headers: { 'If-None-Match': '"stale"' } })).status).to.equal(200);
+      expect((await t.client.get('/files/fw/v3.bin', { headers: { 'If-None-Match': '"stale"' } })).status).to.equal(
+        200,
+      );
     });
   });
 
@@ -86,7 +93,14 @@ describe('HTTP: downloads for every ESP-IDF client mode', () => {
     it('records a download in the log and the metrics, with the path as sent', async () => {
       const served206 = async () => {
         const text = (await t.client.get('/metrics')).text;
-        const line = text.split('\n').find((candidate) => /^fuota_http_requests_total\{/.test(candidate) && candidate.includes('route="/files/*path"') && candidate.includes('status="206"'));
+        const line = text
+          .split('\n')
+          .find(
+            (candidate) =>
+              /^fuota_http_requests_total\{/.test(candidate) &&
+              candidate.includes('route="/files/*path"') &&
+              candidate.includes('status="206"'),
+          );
         return Number(line?.split(' ').pop() ?? 0);
       };
       const before = await served206();
@@ -97,9 +111,21 @@ describe('HTTP: downloads for every ESP-IDF client mode', () => {
         const line = t.logger.lines.find((candidate) => candidate.includes(`"reqId":"${id}"`));
         return JSON.parse(line?.replace(/^info request /, '') ?? '{}') as Record<string, unknown>;
       };
-      expect(logged('fast-1')).to.include({ method: 'GET', path: '/files/fw/v3.bin', status: 206, bytes: 1000, remote: '127.0.0.1' });
+      expect(logged('fast-1')).to.include({
+        method: 'GET',
+        path: '/files/fw/v3.bin',
+        status: 206,
+        bytes: 1000,
+        remote: '127.0.0.1',
+      });
       expect(logged('fast-1')).to.not.have.property('outcome');
-      expect(logged('routed-1')).to.include({ method: 'GET', path: routedPath, status: 206, bytes: 1000, remote: '127.0.0.1' });
+      expect(logged('routed-1')).to.include({
+        method: 'GET',
+        path: routedPath,
+        status: 206,
+        bytes: 1000,
+        remote: '127.0.0.1',
+      });
       expect(await served206()).to.equal(before + 2);
     });
 
@@ -108,18 +134,23 @@ describe('HTTP: downloads for every ESP-IDF client mode', () => {
       // client that does not read leaves the sender waiting for 'drain': every answer must still
       // arrive whole, in order, from buffers that the downloads before it used too.
       const file = randomBytes(8 * 1024 * 1024); // more than loopback socket buffers take at once
-      expect((await t.client.put('/files/big/pipelined.bin?validate=false', file, 'application/octet-stream')).status).to.equal(200);
+      expect(
+        (await t.client.put('/files/big/pipelined.bin?validate=false', file, 'application/octet-stream')).status,
+      ).to.equal(200);
       const socket = await openRawTls(t.server.address.port, testCa);
       const auth = basicHeader(TEST_CREDENTIAL.username, TEST_CREDENTIAL.password);
-      const ask = (extra: string) => `GET /files/big/pipelined.bin HTTP/1.1\r\nHost: localhost\r\n${auth}\r\n${extra}\r\n`;
+      const ask = (extra: string) =>
+        `GET /files/big/pipelined.bin HTTP/1.1\r\nHost: localhost\r\n${auth}\r\n${extra}\r\n`;
       socket.pause();
-      socket.write(ask('') + ask('Range: bytes=1000-3000999\r\n') + ask('') + ask('Range: bytes=-5\r\nConnection: close\r\n'));
+      socket.write(
+        ask('') + ask('Range: bytes=1000-3000999\r\n') + ask('') + ask('Range: bytes=-5\r\nConnection: close\r\n'),
+      );
       await new Promise((resolve) => setTimeout(resolve, 300));
       const received = readResponse(socket, undefined, 20_000);
       socket.resume();
       const raw = Buffer.from(await received, 'latin1');
       const answers: Array<{ status: string; body: Buffer }> = [];
-      for (let at = 0; at < raw.length; ) {
+      for (let at = 0; at < raw.length;) {
         const headEnd = raw.indexOf('\r\n\r\n', at);
         const head = raw.subarray(at, headEnd).toString('latin1');
         const length = Number(/\r\ncontent-length: (\d+)/i.exec(head)?.[1]);
@@ -136,7 +167,9 @@ describe('HTTP: downloads for every ESP-IDF client mode', () => {
     it('stops reading and frees the file when the client goes away midway, and logs the download as aborted', async function () {
       if (!existsSync('/proc/self/fd')) this.skip(); // open descriptors are read from /proc (Linux)
       const big = randomBytes(24 * 1024 * 1024); // more than loopback socket buffers can hold
-      expect((await t.client.put('/files/big/blob.bin?validate=false', big, 'application/octet-stream')).status).to.equal(200);
+      expect(
+        (await t.client.put('/files/big/blob.bin?validate=false', big, 'application/octet-stream')).status,
+      ).to.equal(200);
       const openOnBlob = () =>
         readdirSync('/proc/self/fd').filter((fd) => {
           try {
@@ -171,23 +204,37 @@ describe('HTTP: downloads for every ESP-IDF client mode', () => {
       const received = await new Promise<number>((resolve, reject) => {
         const url = new URL(t.client.baseUrl);
         const auth = Buffer.from(`${TEST_CREDENTIAL.username}:${TEST_CREDENTIAL.password}`).toString('base64');
-        const req = request({ host: url.hostname, port: url.port, path: '/files/big/blob.bin', ca: testCa, servername: 'localhost', agent: false, headers: { Authorization: `Basic ${auth}`, 'X-Request-Id': 'cut-1' } }, (res) => {
-          let bytes = 0;
-          res.on('data', (chunk: Buffer) => {
-            bytes += chunk.length;
-            if (bytes >= 64 * 1024 && !req.destroyed) {
-              expect(openOnBlob()).to.equal(1);
-              req.destroy();
-              resolve(bytes);
-            }
-          });
-        });
+        const req = request(
+          {
+            host: url.hostname,
+            port: url.port,
+            path: '/files/big/blob.bin',
+            ca: testCa,
+            servername: 'localhost',
+            agent: false,
+            headers: { Authorization: `Basic ${auth}`, 'X-Request-Id': 'cut-1' },
+          },
+          (res) => {
+            let bytes = 0;
+            res.on('data', (chunk: Buffer) => {
+              bytes += chunk.length;
+              if (bytes >= 64 * 1024 && !req.destroyed) {
+                expect(openOnBlob()).to.equal(1);
+                req.destroy();
+                resolve(bytes);
+              }
+            });
+          },
+        );
         req.on('error', (error) => (req.destroyed ? undefined : reject(error)));
         req.end();
       });
       expect(received).to.be.below(big.length);
       const deadline = Date.now() + 5000;
-      while ((openOnBlob() > 0 || !t.logger.lines.some((line) => line.includes('"reqId":"cut-1"'))) && Date.now() < deadline) {
+      while (
+        (openOnBlob() > 0 || !t.logger.lines.some((line) => line.includes('"reqId":"cut-1"'))) &&
+        Date.now() < deadline
+      ) {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
       delete (store as { open?: unknown }).open;
@@ -195,14 +242,19 @@ describe('HTTP: downloads for every ESP-IDF client mode', () => {
       expect(releases).to.equal(1);
       expect(bytesRead, 'read to its end after the client left').to.be.above(0).and.below(big.length);
       const line = t.logger.lines.find((candidate) => candidate.includes('"reqId":"cut-1"')) ?? '';
-      const logged = JSON.parse(line.replace(/^info request /, '')) as { status: number; bytes: number; outcome?: string };
+      const logged = JSON.parse(line.replace(/^info request /, '')) as {
+        status: number;
+        bytes: number;
+        outcome?: string;
+      };
       expect(logged).to.include({ status: 200, outcome: 'aborted' });
       expect(logged.bytes).to.be.above(0).and.below(big.length);
     });
   });
 
   describe('ranges', () => {
-    const get = (range: string, headers: Record<string, string> = {}) => t.client.get('/files/fw/v3.bin', { headers: { Range: range, ...headers } });
+    const get = (range: string, headers: Record<string, string> = {}) =>
+      t.client.get('/files/fw/v3.bin', { headers: { Range: range, ...headers } });
 
     it('answers bytes=a-b, bytes=a- and bytes=-n with 206, exactly those bytes and Content-Range', async () => {
       const cases: Array<[string, number, number]> = [
@@ -250,7 +302,9 @@ describe('HTTP: downloads for every ESP-IDF client mode', () => {
     });
 
     it('honours If-Range only for the current ETag or Last-Modified; otherwise sends the whole file', async () => {
-      const lastModified = String((await t.client.send('/files/fw/v3.bin', { method: 'HEAD' })).headers['last-modified']);
+      const lastModified = String(
+        (await t.client.send('/files/fw/v3.bin', { method: 'HEAD' })).headers['last-modified'],
+      );
       expect((await get('bytes=10-19', { 'If-Range': etag })).status).to.equal(206);
       expect((await get('bytes=10-19', { 'If-Range': lastModified })).status).to.equal(206);
       for (const stale of ['"0000"', `W/${etag}`, 'Mon, 01 Jan 2001 00:00:00 GMT', 'not a date']) {

@@ -25,35 +25,59 @@ describe('HTTP: one error code per kind of problem', () => {
       body: Buffer.alloc(100_000),
       headers: { 'Transfer-Encoding': 'chunked', 'Content-Type': BIN },
     });
-    for (const [name, res] of [['record', record], ['declared', declared], ['streamed', streamed]] as const) {
+    for (const [name, res] of [
+      ['record', record],
+      ['declared', declared],
+      ['streamed', streamed],
+    ] as const) {
       expect(res.status, name).to.equal(413);
       expect(problemOf(res.text), name).to.include({ status: 413, code: 'payload-too-large' });
     }
     expect(problemOf(record.text).detail).to.equal('a device record is at most 16 KiB');
     const socket = await openRawTls(t.server.address.port, (await testCertificate()).cert);
-    socket.write(`PUT /files/huge.bin HTTP/1.1\r\nHost: x\r\n${AUTH}\r\nContent-Type: ${BIN}\r\nContent-Length: 1000000\r\nExpect: 100-continue\r\n\r\n`);
+    socket.write(
+      `PUT /files/huge.bin HTTP/1.1\r\nHost: x\r\n${AUTH}\r\nContent-Type: ${BIN}\r\nContent-Length: 1000000\r\nExpect: 100-continue\r\n\r\n`,
+    );
     const answer = await readResponse(socket);
     expect(answer).to.match(/^HTTP\/1\.1 413 /);
     expect(problemOf(answer.slice(answer.indexOf('\r\n\r\n') + 4))).to.include({ code: 'payload-too-large' });
   });
 
   it('takes a device record as any text/*, the form type (curl --data) or application/octet-stream, and nothing else (415)', async () => {
-    for (const type of ['text/csv', 'text/plain', 'text/csv; charset=utf-8', 'application/x-www-form-urlencoded', BIN]) {
+    for (const type of [
+      'text/csv',
+      'text/plain',
+      'text/csv; charset=utf-8',
+      'application/x-www-form-urlencoded',
+      BIN,
+    ]) {
       const res = await t.client.put('/devices/d1', '"d1","1","a.bin"', type);
       expect(res.status, `${type}: ${res.text}`).to.equal(200);
     }
     for (const type of ['application/json', 'multipart/form-data; boundary=x', undefined]) {
-      const res = await t.client.send('/devices/d1', { method: 'PUT', body: '"d1","1","a.bin"', headers: type === undefined ? {} : { 'Content-Type': type } });
+      const res = await t.client.send('/devices/d1', {
+        method: 'PUT',
+        body: '"d1","1","a.bin"',
+        headers: type === undefined ? {} : { 'Content-Type': type },
+      });
       expect(res.status, String(type)).to.equal(415);
       expect(problemOf(res.text), String(type)).to.include({ code: 'unsupported-media-type' });
     }
     // A content encoding the body parser does not know is refused by it (415) with the same code;
     // a body that is not what its known encoding says is a 400, never a server fault.
     const record = '"d1","1","a.bin"';
-    const unknown = await t.client.send('/devices/d1', { method: 'PUT', body: record, headers: { 'Content-Type': 'text/csv', 'Content-Encoding': 'x-lzma' } });
+    const unknown = await t.client.send('/devices/d1', {
+      method: 'PUT',
+      body: record,
+      headers: { 'Content-Type': 'text/csv', 'Content-Encoding': 'x-lzma' },
+    });
     expect([unknown.status, problemOf(unknown.text).code]).to.deep.equal([415, 'unsupported-media-type']);
     for (const encoding of ['gzip', 'deflate', 'br']) {
-      const res = await t.client.send('/devices/d1', { method: 'PUT', body: record, headers: { 'Content-Type': 'text/csv', 'Content-Encoding': encoding } });
+      const res = await t.client.send('/devices/d1', {
+        method: 'PUT',
+        body: record,
+        headers: { 'Content-Type': 'text/csv', 'Content-Encoding': encoding },
+      });
       expect([res.status, problemOf(res.text).code], encoding).to.deep.equal([400, 'invalid-record']);
     }
   });
@@ -62,14 +86,20 @@ describe('HTTP: one error code per kind of problem', () => {
     const socket = await openRawTls(t.server.address.port, (await testCertificate()).cert);
     socket.on('error', () => {});
     // Expect: 100-continue, so that the 100 says the server holds the request before it is cut.
-    socket.write(`PUT /files/cut.bin HTTP/1.1\r\nHost: x\r\n${AUTH}\r\nContent-Type: ${BIN}\r\nContent-Length: 60000\r\nExpect: 100-continue\r\nX-Request-Id: cut-upload\r\n\r\n`);
+    socket.write(
+      `PUT /files/cut.bin HTTP/1.1\r\nHost: x\r\n${AUTH}\r\nContent-Type: ${BIN}\r\nContent-Length: 60000\r\nExpect: 100-continue\r\nX-Request-Id: cut-upload\r\n\r\n`,
+    );
     expect(await readResponse(socket, (text) => text.includes('\r\n\r\n'))).to.match(/^HTTP\/1\.1 100 Continue\r\n/);
     socket.write(Buffer.alloc(1000, 1));
     socket.destroy();
     const line = () => t.logger.lines.find((entry) => entry.includes('"reqId":"cut-upload"'));
     // The count of tries bounds the wait; nothing depends on how long a try takes.
     for (let i = 0; i < 200 && line() === undefined; i += 1) await new Promise((resolve) => setTimeout(resolve, 10));
-    expect(JSON.parse((line() ?? 'info request {}').slice('info request '.length))).to.include({ status: 499, outcome: 'aborted', path: '/files/cut.bin' });
+    expect(JSON.parse((line() ?? 'info request {}').slice('info request '.length))).to.include({
+      status: 499,
+      outcome: 'aborted',
+      path: '/files/cut.bin',
+    });
     const metrics = await t.client.get('/metrics');
     expect(metrics.text).to.match(/fuota_http_requests_total\{method="PUT",route="\/files\/\*path",status="499"\} 1/);
     expect(metrics.text).to.not.match(/fuota_http_requests_total\{method="PUT",route="\/files\/\*path",status="404"\}/);

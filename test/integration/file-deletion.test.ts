@@ -80,10 +80,14 @@ describe('HTTP: deleting a stored file', () => {
         t.client.delete('/files/race.bin'),
         t.client.put('/files/race.bin', round % 2 === 0 ? other : image, BYTES),
       ]);
-      expect(answers.map((answer) => answer.status)).to.satisfy((statuses: number[]) => statuses.every((status) => [200, 404].includes(status)));
+      expect(answers.map((answer) => answer.status)).to.satisfy((statuses: number[]) =>
+        statuses.every((status) => [200, 404].includes(status)),
+      );
       const onDisk = await t.storage.files.stat(p('race.bin'));
       const entry = await t.storage.catalog.get(p('race.bin'));
-      expect(entry === undefined, `round ${round}: entry present exactly when the file is`).to.equal(onDisk === undefined);
+      expect(entry === undefined, `round ${round}: entry present exactly when the file is`).to.equal(
+        onDisk === undefined,
+      );
       if (onDisk !== undefined) expect(entry?.changeToken).to.equal(onDisk.changeToken);
     }
   });

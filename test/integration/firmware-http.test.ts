@@ -13,7 +13,13 @@ describe('HTTP: firmware-aware uploads', () => {
   });
   after(() => t.stop());
 
-  const image = buildEspImage({ chip: 'esp32s3', version: 'v2.0.0', projectName: 'lamp', secureVersion: 1, signatureBlocks: 1 });
+  const image = buildEspImage({
+    chip: 'esp32s3',
+    version: 'v2.0.0',
+    projectName: 'lamp',
+    secureVersion: 1,
+    signatureBlocks: 1,
+  });
 
   it('stores a valid image and answers with what it read from it', async () => {
     const res = await t.client.put('/files/lamp/v2.bin', image, BIN);
@@ -21,7 +27,14 @@ describe('HTTP: firmware-aware uploads', () => {
     const body = JSON.parse(res.text) as { path: string; size: number; sha256: string; image: Record<string, unknown> };
     expect(body).to.include({ path: 'lamp/v2.bin', size: image.length });
     expect(body.sha256).to.match(/^[0-9a-f]{64}$/);
-    expect(body.image).to.include({ chip: 'esp32s3', version: 'v2.0.0', projectName: 'lamp', secureVersion: 1, signed: true, hashAppended: true });
+    expect(body.image).to.include({
+      chip: 'esp32s3',
+      version: 'v2.0.0',
+      projectName: 'lamp',
+      secureVersion: 1,
+      signed: true,
+      hashAppended: true,
+    });
     for (const field of ['minChipRevFull', 'maxChipRevFull', 'idfVersion', 'elfSha256', 'compileDate', 'compileTime']) {
       expect(body.image).to.have.property(field);
     }
@@ -42,13 +55,57 @@ describe('HTTP: firmware-aware uploads', () => {
   const refusals: Array<[string, () => Buffer, string]> = [
     ['a text file', () => Buffer.from('#!/bin/sh\necho not firmware\n'), 'bad-magic'],
     ['a few bytes of text, too short for an image header', () => Buffer.from('hello\n'), 'bad-magic'],
-    ['a pre-encrypted image', () => Buffer.concat([Buffer.from([0xcf, 0xb6, 0x88, 0x07]), Buffer.alloc(1000)]), 'pre-encrypted-image'],
-    ['an unknown chip', () => { const b = buildEspImage(); b.writeUInt16LE(0x99, 12); return b; }, 'unknown-chip'],
+    [
+      'a pre-encrypted image',
+      () => Buffer.concat([Buffer.from([0xcf, 0xb6, 0x88, 0x07]), Buffer.alloc(1000)]),
+      'pre-encrypted-image',
+    ],
+    [
+      'an unknown chip',
+      () => {
+        const b = buildEspImage();
+        b.writeUInt16LE(0x99, 12);
+        return b;
+      },
+      'unknown-chip',
+    ],
     ['a truncated image', () => image.subarray(0, 1000), 'truncated'],
-    ['a flipped header byte', () => { const b = Buffer.from(image); b[20] = (b[20] ?? 0) ^ 4; return b; }, 'sha256-mismatch'],
-    ['a checksum mismatch', () => { const b = buildEspImage({ hashAppended: false }); b[400] = (b[400] ?? 0) ^ 4; return b; }, 'checksum-mismatch'],
-    ['a missing app descriptor', () => { const b = buildEspImage({ hashAppended: false }); b.writeUInt32LE(0x12345678, 32); return b; }, 'app-descriptor-missing'],
-    ['a bad signature sector', () => { const b = Buffer.from(image); b[b.length - 4096 + 100] = (b[b.length - 4096 + 100] ?? 0) ^ 1; return b; }, 'signature-invalid'],
+    [
+      'a flipped header byte',
+      () => {
+        const b = Buffer.from(image);
+        b[20] = (b[20] ?? 0) ^ 4;
+        return b;
+      },
+      'sha256-mismatch',
+    ],
+    [
+      'a checksum mismatch',
+      () => {
+        const b = buildEspImage({ hashAppended: false });
+        b[400] = (b[400] ?? 0) ^ 4;
+        return b;
+      },
+      'checksum-mismatch',
+    ],
+    [
+      'a missing app descriptor',
+      () => {
+        const b = buildEspImage({ hashAppended: false });
+        b.writeUInt32LE(0x12345678, 32);
+        return b;
+      },
+      'app-descriptor-missing',
+    ],
+    [
+      'a bad signature sector',
+      () => {
+        const b = Buffer.from(image);
+        b[b.length - 4096 + 100] = (b[b.length - 4096 + 100] ?? 0) ^ 1;
+        return b;
+      },
+      'signature-invalid',
+    ],
   ];
   for (const [name, make, reason] of refusals) {
     it(`refuses ${name} with 422 (${reason}) and stores nothing`, async () => {
@@ -67,7 +124,9 @@ describe('HTTP: firmware-aware uploads', () => {
   it('refuses a multipart form upload (curl -F) with 415 and how to send the raw file, whatever ?validate says', async () => {
     const boundary = '------------------------d74496d66958873e';
     const form = Buffer.concat([
-      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="v3.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`),
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="v3.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+      ),
       image,
       Buffer.from(`\r\n--${boundary}--\r\n`),
     ]);
@@ -113,19 +172,28 @@ describe('HTTP: firmware-aware uploads', () => {
   });
 
   it('answers 409 naming the rows to an upload that would make them reinstall the version they run, keeping the stored file', async () => {
-    expect((await t.client.put('/devices/lamp-9', '"lamp-9","v3.0.0","lamp/next.bin"', 'text/csv')).status).to.equal(200);
-    const loop = await t.client.put('/files/lamp/next.bin', buildEspImage({ projectName: 'lamp', version: 'v3.0.0' }), BIN);
+    expect((await t.client.put('/devices/lamp-9', '"lamp-9","v3.0.0","lamp/next.bin"', 'text/csv')).status).to.equal(
+      200,
+    );
+    const loop = await t.client.put(
+      '/files/lamp/next.bin',
+      buildEspImage({ projectName: 'lamp', version: 'v3.0.0' }),
+      BIN,
+    );
     expect(loop.status).to.equal(409);
     const problem = JSON.parse(loop.text) as { code: string; detail: string };
     expect(problem.code).to.equal('reinstall-loop');
     expect(problem.detail).to.contain('lamp-9');
     expect((await t.client.get('/api/v1/files/lamp/next.bin')).status).to.equal(404);
     expect((await t.client.get('/devices/lamp-9?app_ver=v3.0.0')).status).to.equal(404);
-    expect((await t.client.put('/files/lamp/next.bin', buildEspImage({ projectName: 'lamp', version: 'v3.1.0' }), BIN)).status).to.equal(200);
+    expect(
+      (await t.client.put('/files/lamp/next.bin', buildEspImage({ projectName: 'lamp', version: 'v3.1.0' }), BIN))
+        .status,
+    ).to.equal(200);
     expect((await t.client.delete('/devices/lamp-9')).status).to.equal(200);
   });
 
-  it('adds the firmware\'s size, SHA-256 and version to an offered update, keeping the seed body', async () => {
+  it("adds the firmware's size, SHA-256 and version to an offered update, keeping the seed body", async () => {
     const res = await t.client.get('/devices/lamp-1?app_ver=v1.9.0');
     expect(res.status).to.equal(200);
     expect(res.text).to.equal('lamp/v2.bin');
@@ -138,8 +206,13 @@ describe('HTTP: firmware-aware uploads', () => {
   });
 
   it('describes the new file in the offer once the file at the offered path is replaced', async () => {
-    expect((await t.client.put('/files/lamp/swap.bin', buildEspImage({ version: 'v5.0.0' }), 'application/octet-stream')).status).to.equal(200);
-    expect((await t.client.put('/devices/lamp-swap', '"lamp-swap","v4","lamp/swap.bin"', 'text/csv')).status).to.equal(200);
+    expect(
+      (await t.client.put('/files/lamp/swap.bin', buildEspImage({ version: 'v5.0.0' }), 'application/octet-stream'))
+        .status,
+    ).to.equal(200);
+    expect((await t.client.put('/devices/lamp-swap', '"lamp-swap","v4","lamp/swap.bin"', 'text/csv')).status).to.equal(
+      200,
+    );
     const before = await t.client.get('/devices/lamp-swap?app_ver=v4');
     const replacement = buildEspImage({ version: 'v5.0.1', segmentLengths: [5000] });
     expect((await t.client.put('/files/lamp/swap.bin', replacement, 'application/octet-stream')).status).to.equal(200);
@@ -150,10 +223,12 @@ describe('HTTP: firmware-aware uploads', () => {
     expect(after.text).to.equal('lamp/swap.bin');
   });
 
-  it('leaves out X-Firmware-Version when the image\'s version cannot be a header value', async () => {
+  it("leaves out X-Firmware-Version when the image's version cannot be a header value", async () => {
     const odd = buildEspImage({ version: 'v3 \u00e9t\u00e9\tbuild' });
     expect((await t.client.put('/files/lamp/odd.bin', odd, 'application/octet-stream')).status).to.equal(200);
-    expect((await t.client.put('/devices/lamp-odd', '"lamp-odd","v1","lamp/odd.bin"', 'text/csv')).status).to.equal(200);
+    expect((await t.client.put('/devices/lamp-odd', '"lamp-odd","v1","lamp/odd.bin"', 'text/csv')).status).to.equal(
+      200,
+    );
     const res = await t.client.get('/devices/lamp-odd?app_ver=v1');
     expect(res.status).to.equal(200);
     expect(res.text).to.equal('lamp/odd.bin');

@@ -36,7 +36,10 @@ describe('HTTP: an upload onto a disk that fills', () => {
     expect(served.status).to.equal(200);
     expect(served.body.equals(previous), 'the previous bytes, whole').to.equal(true);
     expect(served.headers.etag).to.equal(`"${createHash('sha256').update(previous).digest('hex')}"`);
-    const listed = JSON.parse((await client.get('/api/v1/files/fw/app.bin')).text) as { size: number; image: { version: string } };
+    const listed = JSON.parse((await client.get('/api/v1/files/fw/app.bin')).text) as {
+      size: number;
+      image: { version: string };
+    };
     expect(listed).to.include({ size: previous.length });
     expect(listed.image.version).to.equal('v1.0.0');
     expect(await readdir(join(t.dataDir ?? '', 'files', 'fw')), 'no temporary left').to.deep.equal(['app.bin']);

@@ -30,7 +30,9 @@ describe('HTTP: health', () => {
       expect(res.status).to.equal(503);
       expect(JSON.parse(res.text)).to.deep.equal({ status: 'failing', checks: { database: 'ok', files: 'failing' } });
       expect(res.text).to.not.include(t.dataDir ?? 'x');
-      expect(t.logger.lines.some((line) => line.includes('health check failed') && line.includes('"part":"files"'))).to.equal(true);
+      expect(
+        t.logger.lines.some((line) => line.includes('health check failed') && line.includes('"part":"files"')),
+      ).to.equal(true);
     } finally {
       await rename(`${files}-moved`, files);
     }
@@ -43,7 +45,10 @@ describe('HTTP: health', () => {
     try {
       const res = await t.client.get('/healthz', { auth: null });
       expect(res.status).to.equal(503);
-      expect(JSON.parse(res.text)).to.deep.equal({ status: 'failing', checks: { database: 'failing', files: 'failing' } });
+      expect(JSON.parse(res.text)).to.deep.equal({
+        status: 'failing',
+        checks: { database: 'failing', files: 'failing' },
+      });
     } finally {
       await rename(`${dir}-moved`, dir);
     }

@@ -21,7 +21,11 @@ for (const storage of ['memory', 'disk'] as const) {
 
     describe('authentication', () => {
       it('answers 403 with a Basic challenge and a problem body to missing or wrong credentials', async () => {
-        for (const auth of [null, { username: TEST_CREDENTIAL.username, password: 'wrong' }, { username: 'x', password: TEST_CREDENTIAL.password }]) {
+        for (const auth of [
+          null,
+          { username: TEST_CREDENTIAL.username, password: 'wrong' },
+          { username: 'x', password: TEST_CREDENTIAL.password },
+        ]) {
           for (const path of ['/devices', '/devices/d1?app_ver=1', '/files/a.bin', '/nowhere']) {
             const res = await t.client.get(path, { auth });
             expect(res.status, `${path} ${JSON.stringify(auth)}`).to.equal(403);
@@ -33,7 +37,12 @@ for (const storage of ['memory', 'disk'] as const) {
       });
 
       it('refuses malformed Authorization headers with 403', async () => {
-        for (const header of ['Bearer abc', 'Basic', 'Basic !!!', `Basic ${Buffer.from('nocolon').toString('base64')}`]) {
+        for (const header of [
+          'Bearer abc',
+          'Basic',
+          'Basic !!!',
+          `Basic ${Buffer.from('nocolon').toString('base64')}`,
+        ]) {
           const res = await t.client.get('/devices', { auth: null, headers: { Authorization: header } });
           expect(res.status, header).to.equal(403);
         }
@@ -65,7 +74,7 @@ for (const storage of ['memory', 'disk'] as const) {
         expect(head.body.length).to.equal(0);
       });
 
-      it('PUT /devices/<id> stores the row (200) for the seed\'s CSV record', async () => {
+      it("PUT /devices/<id> stores the row (200) for the seed's CSV record", async () => {
         const res = await t.client.put('/devices/AA:BB:CC:DD:EE:FF', '"AA:BB:CC:DD:EE:FF","1.0","fw/app-2.0.bin"', CSV);
         expect(res.status).to.equal(200);
       });
@@ -89,7 +98,13 @@ for (const storage of ['memory', 'disk'] as const) {
 
       it('answers a check the same way on the fast path (GET) and through the Koa routes (HEAD, encoded id)', async () => {
         const comparable = (headers: Record<string, unknown>) => {
-          const { date: _date, connection: _connection, 'keep-alive': _keepAlive, 'x-request-id': _id, ...rest } = headers;
+          const {
+            date: _date,
+            connection: _connection,
+            'keep-alive': _keepAlive,
+            'x-request-id': _id,
+            ...rest
+          } = headers;
           return rest;
         };
         for (const version of ['1.0', '2.0']) {
@@ -137,7 +152,9 @@ for (const storage of ['memory', 'disk'] as const) {
         const res = await t.client.get('/devices');
         expect(res.status).to.equal(200);
         expect(res.headers['content-type']).to.equal('text/csv');
-        expect(res.text).to.equal('"0-first","3","x.bin"\n"AA:BB:CC:DD:EE:FF","1.0","fw/app-2.0.bin"\n"dev2","1.0","fw/not-uploaded.bin"\n');
+        expect(res.text).to.equal(
+          '"0-first","3","x.bin"\n"AA:BB:CC:DD:EE:FF","1.0","fw/app-2.0.bin"\n"dev2","1.0","fw/not-uploaded.bin"\n',
+        );
       });
 
       it('PUT /devices/<id> replaces an existing row', async () => {
@@ -146,7 +163,7 @@ for (const storage of ['memory', 'disk'] as const) {
         expect((await t.client.get('/devices/dev2?app_ver=1.0')).status).to.equal(204);
       });
 
-      it('DELETE /devices/<id> answers 200, then 404 once it is gone, even with the seed\'s Content-Type', async () => {
+      it("DELETE /devices/<id> answers 200, then 404 once it is gone, even with the seed's Content-Type", async () => {
         const res = await t.client.delete('/devices/dev2', { headers: { 'Content-Type': CSV } });
         expect(res.status).to.equal(200);
         expect((await t.client.delete('/devices/dev2', { headers: { 'Content-Type': CSV } })).status).to.equal(404);
@@ -191,7 +208,17 @@ for (const storage of ['memory', 'disk'] as const) {
       });
 
       it('PUT /files answers 400 for malformed paths and stores nothing', async () => {
-        for (const path of ['/files/.hidden', '/files/a/../b', '/files/%2e%2e/devices.db', '/files/a%5Cb', '/files/a%00b', '/files/a//b', '/files/%C3%A9.bin', '/files/a%2', `/files/${'a'.repeat(201)}`]) {
+        for (const path of [
+          '/files/.hidden',
+          '/files/a/../b',
+          '/files/%2e%2e/devices.db',
+          '/files/a%5Cb',
+          '/files/a%00b',
+          '/files/a//b',
+          '/files/%C3%A9.bin',
+          '/files/a%2',
+          `/files/${'a'.repeat(201)}`,
+        ]) {
           const res = await t.client.put(path, 'data', BIN);
           expect([400, 404], path).to.include(res.status);
         }
@@ -208,7 +235,15 @@ for (const storage of ['memory', 'disk'] as const) {
       });
 
       it('never serves the database, the TLS key or the credential', async () => {
-        for (const path of ['/files/../devices.db', '/files/..%2Fdevices.db', '/files/%2E%2E%2Fdevices.db', '/files/../tls/key.pem', '/files/..%2f..%2fcredential.json', '/devices.db', '/files/devices.db']) {
+        for (const path of [
+          '/files/../devices.db',
+          '/files/..%2Fdevices.db',
+          '/files/%2E%2E%2Fdevices.db',
+          '/files/../tls/key.pem',
+          '/files/..%2f..%2fcredential.json',
+          '/devices.db',
+          '/files/devices.db',
+        ]) {
           const res = await t.client.get(path);
           expect([400, 404], path).to.include(res.status);
           expect(res.text).to.not.include('SQLite format');

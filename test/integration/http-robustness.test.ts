@@ -25,7 +25,7 @@ describe('HTTP robustness (design.md section 4)', () => {
 
   const port = () => t.server.address.port;
 
-  it('answers the ESP32 client\'s exact check request (HTTP/1.1, Content-Length: 0 on a GET, no keep-alive)', async () => {
+  it("answers the ESP32 client's exact check request (HTTP/1.1, Content-Length: 0 on a GET, no keep-alive)", async () => {
     const socket = await openRawTls(port(), ca);
     socket.write(
       'GET /devices/dev1?app_ver=1.0 HTTP/1.1\r\nHost: localhost\r\nUser-Agent: ESP32 HTTP Client/1.0\r\n' +
@@ -56,7 +56,10 @@ describe('HTTP robustness (design.md section 4)', () => {
     const socket = await openRawTls(port(), ca);
     for (const version of ['1.0', '2.0', '1.0']) {
       socket.write(`GET /devices/dev1?app_ver=${version} HTTP/1.1\r\nHost: x\r\n${AUTH}\r\n\r\n`);
-      const answer = await readResponse(socket, (text) => /\r\n\r\n(fw\.bin)?$/.test(text) && (text.includes(' 204 ') || text.endsWith('fw.bin')));
+      const answer = await readResponse(
+        socket,
+        (text) => /\r\n\r\n(fw\.bin)?$/.test(text) && (text.includes(' 204 ') || text.endsWith('fw.bin')),
+      );
       expect(answer).to.match(version === '1.0' ? /^HTTP\/1\.1 200 / : /^HTTP\/1\.1 204 /);
     }
     socket.end();
@@ -69,7 +72,9 @@ describe('HTTP robustness (design.md section 4)', () => {
       `PUT /files/continued.bin HTTP/1.1\r\nHost: x\r\n${AUTH}\r\nContent-Type: application/octet-stream\r\n` +
         `Content-Length: ${body.length}\r\nExpect: 100-continue\r\n\r\n`,
     );
-    expect(await readResponse(socket, (text) => text.includes('\r\n\r\n'))).to.match(/^HTTP\/1\.1 100 Continue\r\n\r\n$/);
+    expect(await readResponse(socket, (text) => text.includes('\r\n\r\n'))).to.match(
+      /^HTTP\/1\.1 100 Continue\r\n\r\n$/,
+    );
     socket.write(body);
     expect(await readResponse(socket, (text) => text.includes('}'))).to.match(/^HTTP\/1\.1 200 OK\r\n/);
     socket.end();
@@ -97,7 +102,10 @@ describe('HTTP robustness (design.md section 4)', () => {
     socket.write(Buffer.alloc(30_000, 1));
     await new Promise((resolve) => setTimeout(resolve, 100));
     socket.destroy();
-    await eventually(() => t.logger.lines.some((line) => line.includes('"path":"/files/fw.bin"') && line.includes('"method":"PUT"')), 'the cut upload is logged');
+    await eventually(
+      () => t.logger.lines.some((line) => line.includes('"path":"/files/fw.bin"') && line.includes('"method":"PUT"')),
+      'the cut upload is logged',
+    );
     const after = await t.client.get('/files/fw.bin');
     expect(after.status).to.equal(200);
     expect(after.body.equals(before)).to.equal(true);
@@ -107,13 +115,18 @@ describe('HTTP robustness (design.md section 4)', () => {
     );
     socket2.write(Buffer.alloc(10, 1));
     socket2.destroy();
-    await eventually(() => t.logger.lines.some((line) => line.includes('"path":"/files/new-cut.bin"')), 'the second cut upload is logged');
+    await eventually(
+      () => t.logger.lines.some((line) => line.includes('"path":"/files/new-cut.bin"')),
+      'the second cut upload is logged',
+    );
     expect((await t.client.get('/files/new-cut.bin')).status).to.equal(404);
   });
 
   it('keeps answering checks while idle clients hold connections open (raw TCP, stalled TLS, half a request)', async () => {
     const idleTcp = connectTcp(port(), '127.0.0.1');
-    const stalledHandshake = connectTcp(port(), '127.0.0.1', () => stalledHandshake.write(Buffer.from([0x16, 0x03, 0x01])));
+    const stalledHandshake = connectTcp(port(), '127.0.0.1', () =>
+      stalledHandshake.write(Buffer.from([0x16, 0x03, 0x01])),
+    );
     const halfRequest = await openRawTls(port(), ca);
     halfRequest.write('GET /devices/dev1?app_ver=1.0 HTTP/1.1\r\nHost: x\r\n');
     const idleKeepAlive = await openRawTls(port(), ca);
@@ -141,14 +154,21 @@ describe('HTTP robustness (design.md section 4)', () => {
   it('logs one line per request with method, path without query, status, bytes and ms, and never a credential', async () => {
     await t.client.get('/devices/dev1?app_ver=1.0');
     await t.client.get('/devices', { auth: { username: 'intruder', password: 'hunter2-secret' } });
-    const line = t.logger.lines.find((entry) => entry.includes('"method":"GET","path":"/devices/dev1"') && entry.includes('"status":200'));
-    expect(line).to.match(/"method":"GET"/).and.match(/"bytes":6/).and.match(/"ms":"\d+\.\d"/);
+    const line = t.logger.lines.find(
+      (entry) => entry.includes('"method":"GET","path":"/devices/dev1"') && entry.includes('"status":200'),
+    );
+    expect(line)
+      .to.match(/"method":"GET"/)
+      .and.match(/"bytes":6/)
+      .and.match(/"ms":"\d+\.\d"/);
     const all = t.logger.lines.join('\n');
     expect(all).to.not.include('app_ver');
     for (const secret of [TEST_CREDENTIAL.password, 'hunter2-secret', AUTH.split(' ')[2] ?? 'x', 'Authorization']) {
       expect(all).to.not.include(secret);
     }
-    const listing = t.logger.lines.find((entry) => entry.includes('"path":"/files/fw.bin"') && entry.includes('"method":"GET"'));
+    const listing = t.logger.lines.find(
+      (entry) => entry.includes('"path":"/files/fw.bin"') && entry.includes('"method":"GET"'),
+    );
     expect(listing).to.match(/"bytes":2048/);
   });
   it('names the credential (its user name, never its secret) and how it authenticated in the log line', async () => {
@@ -158,19 +178,29 @@ describe('HTTP robustness (design.md section 4)', () => {
       ['cred-fast', '/devices/dev1?app_ver=1.0', TEST_DEVICE_CREDENTIAL, { user: 'fleet-device', auth: 'credential' }],
       ['cred-own', '/files/fw.bin', own, { user: 'dev1', auth: 'device-credential' }],
       ['cred-koa', '/devices', TEST_CREDENTIAL, { user: 'operator', auth: 'credential' }],
-      ['cred-wrong', '/devices/dev1?app_ver=1.0', { username: 'old-fleet', password: 'hunter3-secret' }, { user: 'old-fleet', auth: 'refused' }],
+      [
+        'cred-wrong',
+        '/devices/dev1?app_ver=1.0',
+        { username: 'old-fleet', password: 'hunter3-secret' },
+        { user: 'old-fleet', auth: 'refused' },
+      ],
       ['cred-none', '/devices', null, { user: '', auth: 'refused' }],
     ] as const;
     for (const [id, path, auth, expected] of requests) {
       await t.client.get(path, { auth, headers: { 'X-Request-Id': id } });
-      const line = t.logger.lines.find((entry) => entry.startsWith('info request ') && entry.includes(`"reqId":"${id}"`)) ?? '';
+      const line =
+        t.logger.lines.find((entry) => entry.startsWith('info request ') && entry.includes(`"reqId":"${id}"`)) ?? '';
       expect(JSON.parse(line.slice('info request '.length)), id).to.include(expected);
     }
     const all = t.logger.lines.join('\n');
-    for (const secret of [own.password, TEST_DEVICE_CREDENTIAL.password, 'hunter3-secret']) expect(all).to.not.include(secret);
+    for (const secret of [own.password, TEST_DEVICE_CREDENTIAL.password, 'hunter3-secret'])
+      expect(all).to.not.include(secret);
   });
   it('answers plain HTTP sent to the HTTPS port with a plain-text 400 saying to use https://, then still speaks TLS', async () => {
-    for (const request of ['GET /devices/dev1?app_ver=1.0 HTTP/1.1\r\nHost: localhost\r\n\r\n', `PUT /files/x.bin HTTP/1.1\r\nContent-Length: 70000\r\n\r\n${'x'.repeat(70_000)}`]) {
+    for (const request of [
+      'GET /devices/dev1?app_ver=1.0 HTTP/1.1\r\nHost: localhost\r\n\r\n',
+      `PUT /files/x.bin HTTP/1.1\r\nContent-Length: 70000\r\n\r\n${'x'.repeat(70_000)}`,
+    ]) {
       const socket = connectTcp(port(), '127.0.0.1');
       socket.write(request);
       const answer = await new Promise<string>((resolve, reject) => {
@@ -181,14 +211,22 @@ describe('HTTP robustness (design.md section 4)', () => {
       });
       expect(answer).to.match(/^HTTP\/1\.1 400 Bad Request\r\n/);
       expect(answer).to.match(/\r\nContent-Type: text\/plain; charset=utf-8\r\n/);
-      expect(answer.slice(answer.indexOf('\r\n\r\n') + 4)).to.equal('This port speaks HTTPS only: send the request to https:// instead of http://.\n');
+      expect(answer.slice(answer.indexOf('\r\n\r\n') + 4)).to.equal(
+        'This port speaks HTTPS only: send the request to https:// instead of http://.\n',
+      );
     }
     expect((await t.client.get('/devices/dev1?app_ver=1.0')).status).to.equal(200);
   });
 
   it('answers curl http:// on the HTTPS port with that 400', async function () {
     requireTool(this, 'curl', 'curl');
-    const { stdout } = await run('curl', ['--silent', '--include', `http://127.0.0.1:${port()}/devices/dev1?app_ver=1.0`], { encoding: 'utf8' });
-    expect(stdout).to.match(/^HTTP\/1\.1 400 Bad Request\r\n/).and.include('send the request to https://');
+    const { stdout } = await run(
+      'curl',
+      ['--silent', '--include', `http://127.0.0.1:${port()}/devices/dev1?app_ver=1.0`],
+      { encoding: 'utf8' },
+    );
+    expect(stdout)
+      .to.match(/^HTTP\/1\.1 400 Bad Request\r\n/)
+      .and.include('send the request to https://');
   });
 });

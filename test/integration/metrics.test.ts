@@ -28,7 +28,11 @@ describe('HTTP: metrics', () => {
   it('serves the text format to operators only, with process metrics', async () => {
     const res = await scrape();
     expect(res.headers['content-type']).to.match(/^text\/plain; version=0\.0\.4/);
-    for (const name of ['fuota_process_cpu_seconds_total', 'fuota_process_resident_memory_bytes', 'fuota_nodejs_eventloop_lag_seconds']) {
+    for (const name of [
+      'fuota_process_cpu_seconds_total',
+      'fuota_process_resident_memory_bytes',
+      'fuota_nodejs_eventloop_lag_seconds',
+    ]) {
       expect(res.text).to.match(new RegExp(`^${name} `, 'm'));
     }
     expect((await t.client.get('/metrics', { auth: TEST_DEVICE_CREDENTIAL })).status).to.equal(403);

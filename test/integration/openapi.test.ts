@@ -9,7 +9,10 @@ import { DEVICE_ID_PATTERN } from '../../src/domain/device-id.js';
 import type { RunningTestServer } from '../support/test-server.js';
 import { startTestServer, TEST_DEVICE_CREDENTIAL } from '../support/test-server.js';
 
-type Document = { openapi: string; paths: Record<string, Record<string, { parameters?: Array<{ name: string; schema: { pattern?: string } }> }>> };
+type Document = {
+  openapi: string;
+  paths: Record<string, Record<string, { parameters?: Array<{ name: string; schema: { pattern?: string } }> }>>;
+};
 
 /** `GET /api/v1/openapi.json`: a valid OpenAPI 3.1 document describing every route served. */
 describe('HTTP: the OpenAPI document', () => {
@@ -37,7 +40,8 @@ describe('HTTP: the OpenAPI document', () => {
     const router = createApiRouter({} as HttpUseCases, new HttpMetrics());
     const served = new Set<string>();
     for (const route of DEVICE_ROUTES) {
-      for (const method of route.methods) if (method !== 'HEAD') served.add(`${method.toLowerCase()} ${openApiPath(route.route)}`);
+      for (const method of route.methods)
+        if (method !== 'HEAD') served.add(`${method.toLowerCase()} ${openApiPath(route.route)}`);
     }
     for (const layer of router.stack) {
       for (const method of layer.methods) {
@@ -46,7 +50,11 @@ describe('HTTP: the OpenAPI document', () => {
       }
     }
     const described = new Set(
-      Object.entries(document.paths).flatMap(([path, operations]) => Object.keys(operations).filter((method) => method !== 'head').map((method) => `${method} ${path}`)),
+      Object.entries(document.paths).flatMap(([path, operations]) =>
+        Object.keys(operations)
+          .filter((method) => method !== 'head')
+          .map((method) => `${method} ${path}`),
+      ),
     );
     described.delete('get /healthz'); // answered by a middleware ahead of the router (no credentials)
     expect([...served].sort()).to.deep.equal([...described].sort());

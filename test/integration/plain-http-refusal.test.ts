@@ -29,7 +29,14 @@ function trickle(port: number): { readonly socket: Socket; readonly closed: Prom
 
 async function startServer(plainHttpDrainMs?: number): Promise<HttpsServer> {
   const { cert, key } = await testCertificate();
-  const server = new HttpsServer((_req, res) => res.end('ok'), { host: '127.0.0.1', port: 0, cert, key, maxUploadBytes: 1024, plainHttpDrainMs });
+  const server = new HttpsServer((_req, res) => res.end('ok'), {
+    host: '127.0.0.1',
+    port: 0,
+    cert,
+    key,
+    maxUploadBytes: 1024,
+    plainHttpDrainMs,
+  });
   await server.start();
   return server;
 }

@@ -21,7 +21,10 @@ describe('HTTP: yes/no query flags', () => {
   it('deletes a file rows name with ?force=yes, and refuses with ?force=no', async () => {
     expect((await t.client.put('/files/fw.bin', buildEspImage({ version: '2.0' }), BYTES)).status).to.equal(200);
     expect((await t.client.put('/devices/d1', '"d1","1.0","fw.bin"', 'text/csv')).status).to.equal(200);
-    expect(JSON.parse((await t.client.delete('/files/fw.bin?force=no')).text)).to.include({ status: 409, code: 'file-in-use' });
+    expect(JSON.parse((await t.client.delete('/files/fw.bin?force=no')).text)).to.include({
+      status: 409,
+      code: 'file-in-use',
+    });
     const forced = await t.client.delete('/files/fw.bin?force=yes');
     expect(forced.status, forced.text).to.equal(200);
     expect((await t.client.get('/files/fw.bin')).status).to.equal(404);
@@ -35,7 +38,10 @@ describe('HTTP: yes/no query flags', () => {
   });
 
   it('still refuses other spellings with 400 invalid-record, naming the ones it takes', async () => {
-    for (const [path, method] of [['/files/fw.bin?force=maybe', 'DELETE'], ['/files/x.bin?validate=perhaps', 'PUT']] as const) {
+    for (const [path, method] of [
+      ['/files/fw.bin?force=maybe', 'DELETE'],
+      ['/files/x.bin?validate=perhaps', 'PUT'],
+    ] as const) {
       const res = await t.client.send(path, { method, body: 'x', headers: { 'Content-Type': BYTES } });
       const body = JSON.parse(res.text) as { status: number; code: string; detail: string };
       expect(body, path).to.include({ status: 400, code: 'invalid-record' });

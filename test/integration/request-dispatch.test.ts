@@ -24,7 +24,13 @@ describe('HTTP: one adapter per request', () => {
 
     before(async () => {
       const tls = await testCertificate();
-      server = new HttpsServer(dispatchRequests(device, operator), { host: '127.0.0.1', port: 0, cert: tls.cert, key: tls.key, maxUploadBytes: 1024 });
+      server = new HttpsServer(dispatchRequests(device, operator), {
+        host: '127.0.0.1',
+        port: 0,
+        cert: tls.cert,
+        key: tls.key,
+        maxUploadBytes: 1024,
+      });
       const { port } = await server.start();
       client = new HttpsTestClient(`https://localhost:${port}`, tls.cert, TEST_CREDENTIAL);
     });
@@ -88,7 +94,9 @@ describe('HTTP: one adapter per request', () => {
         opens += 1;
         return open(path);
       };
-      expect((await t.client.put('/files/fw/a.bin', Buffer.alloc(1000, 7), 'application/octet-stream')).status).to.equal(200);
+      expect(
+        (await t.client.put('/files/fw/a.bin', Buffer.alloc(1000, 7), 'application/octet-stream')).status,
+      ).to.equal(200);
       expect((await t.client.put('/devices/d1', '"d1","1.0","fw/a.bin"', 'text/csv')).status).to.equal(200);
       expect((await t.client.put('/devices/d2', '"d2","1.0","fw/missing.bin"', 'text/csv')).status).to.equal(200);
     });
@@ -136,7 +144,7 @@ describe('HTTP: one adapter per request', () => {
       expect(logged.some((line) => line.startsWith('info request') && line.includes('"status":500'))).to.equal(true);
     });
 
-    it('lists the methods of both adapters in the operator adapter\'s 405 and OPTIONS', async () => {
+    it("lists the methods of both adapters in the operator adapter's 405 and OPTIONS", async () => {
       for (const path of ['/devices/d1?app_ver=1.0', '/files/fw/a.bin']) {
         const wrong = await t.client.send(path, { method: 'POST' });
         expect([wrong.status, wrong.headers.allow], path).to.deep.equal([405, 'GET, HEAD, PUT, DELETE']);

@@ -34,7 +34,11 @@ describe('HTTP: roles', () => {
       ['GET', '/api/v1/files/fw.bin', undefined, undefined],
     ];
     for (const [method, path, body, type] of attempts) {
-      const res = await t.client.send(path, { method, ...device, ...(body === undefined ? {} : { body, headers: { 'Content-Type': type ?? '' } }) });
+      const res = await t.client.send(path, {
+        method,
+        ...device,
+        ...(body === undefined ? {} : { body, headers: { 'Content-Type': type ?? '' } }),
+      });
       expect(res.status, `${method} ${path}`).to.equal(403);
       expect(JSON.parse(res.text)).to.include({ code: 'operator-only' });
     }

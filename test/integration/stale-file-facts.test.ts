@@ -13,7 +13,7 @@ const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex
  * A file replaced or edited in the store by another process: the download sent at once carries
  * the ETag (SHA-256) and length of the very bytes it sends, and so do the checks after it.
  */
-describe('HTTP: file facts after a change behind the server\'s back', () => {
+describe("HTTP: file facts after a change behind the server's back", () => {
   let t: RunningTestServer;
   let files: string;
   before(async () => {
@@ -24,7 +24,9 @@ describe('HTTP: file facts after a change behind the server\'s back', () => {
 
   /** Uploads `bytes` through the server, assigns them to device d1, and asks for them once. */
   async function stored(bytes: Buffer): Promise<void> {
-    expect((await t.client.put('/files/fw/app.bin?validate=false', bytes, 'application/octet-stream')).status).to.equal(200);
+    expect((await t.client.put('/files/fw/app.bin?validate=false', bytes, 'application/octet-stream')).status).to.equal(
+      200,
+    );
     expect((await t.client.put('/devices/d1', '"d1","1.0","fw/app.bin"', 'text/csv')).status).to.equal(200);
     expect((await t.client.get('/files/fw/app.bin')).headers.etag).to.equal(`"${sha256(bytes)}"`);
     expect((await t.client.get('/devices/d1?app_ver=1.0')).headers['x-firmware-sha256']).to.equal(sha256(bytes));
@@ -39,7 +41,10 @@ describe('HTTP: file facts after a change behind the server\'s back', () => {
     const check = await t.client.get('/devices/d1?app_ver=1.0');
     expect(check.headers['x-firmware-sha256']).to.equal(sha256(now));
     expect(check.headers['x-firmware-size']).to.equal(String(now.length));
-    expect(JSON.parse((await t.client.get('/api/v1/files/fw/app.bin')).text)).to.include({ sha256: sha256(now), size: now.length });
+    expect(JSON.parse((await t.client.get('/api/v1/files/fw/app.bin')).text)).to.include({
+      sha256: sha256(now),
+      size: now.length,
+    });
   }
 
   it('notices a file of the same size and modification time renamed over it', async () => {
@@ -63,7 +68,9 @@ describe('HTTP: file facts after a change behind the server\'s back', () => {
     await handle.write(patch, 0, patch.length, 50_000);
     await handle.close();
     await restoreModificationTime(join(files, 'fw', 'app.bin'), original.mtimeNs);
-    expect((await stat(join(files, 'fw', 'app.bin'), { bigint: true })).mtimeNs, 'the time put back exactly').to.equal(original.mtimeNs);
+    expect((await stat(join(files, 'fw', 'app.bin'), { bigint: true })).mtimeNs, 'the time put back exactly').to.equal(
+      original.mtimeNs,
+    );
     const edited = Buffer.from(before);
     patch.copy(edited, 50_000);
     await expectFactsOf(edited);
@@ -77,7 +84,9 @@ describe('HTTP: file facts after a change behind the server\'s back', () => {
     // A download notices the change at once (checks within a second: see README).
     expect((await t.client.get('/files/fw/app.bin')).body.equals(sameVersion)).to.equal(true);
     expect((await t.client.get('/devices/d1?app_ver=1.0')).status).to.equal(204);
-    expect((await t.client.get('/metrics')).text).to.match(/fuota_device_checks_total\{outcome="reinstall_loop"\} [1-9]/);
+    expect((await t.client.get('/metrics')).text).to.match(
+      /fuota_device_checks_total\{outcome="reinstall_loop"\} [1-9]/,
+    );
     // Another version in its place is offered again.
     const next = buildEspImage({ version: '1.1' });
     await writeFile(join(files, 'fw', 'incoming.tmp'), next);

@@ -30,19 +30,41 @@ describe('HTTP: storage confinement', () => {
   });
 
   const traversals = [
-    '/files/../secret.bin', '/files/..%2fsecret.bin', '/files/%2e%2e/secret.bin', '/files/%2e%2e%2fsecret.bin',
-    '/files/%252e%252e%252fsecret.bin', '/files/..%5csecret.bin', '/files/..\\secret.bin', '/files/fw/..%2f..%2fsecret.bin',
-    '/files/%c0%ae%c0%ae/secret.bin', '/files/%c0%ae%c0%ae%c0%afsecret.bin', '/files/%e0%80%ae%e0%80%ae/secret.bin',
-    '/files//etc/passwd', '/files/%2fetc%2fpasswd', '/files/secret.bin%00.bin', '/files/fw/real.bin%00',
-    '/files/C:%5cWindows%5cwin.ini', '/files/.%2e/secret.bin', '/files/%2e/secret.bin', '/files/fw/./real.bin',
-    '/files/..%c0%afsecret.bin', '/files/..%u2216secret.bin', '/files/%uff0e%uff0e/secret.bin',
-    '/files/../devices.db', '/files/../tls/key.pem', '/files/../credential.json', '/files/%2e%2e/tls/key.pem',
+    '/files/../secret.bin',
+    '/files/..%2fsecret.bin',
+    '/files/%2e%2e/secret.bin',
+    '/files/%2e%2e%2fsecret.bin',
+    '/files/%252e%252e%252fsecret.bin',
+    '/files/..%5csecret.bin',
+    '/files/..\\secret.bin',
+    '/files/fw/..%2f..%2fsecret.bin',
+    '/files/%c0%ae%c0%ae/secret.bin',
+    '/files/%c0%ae%c0%ae%c0%afsecret.bin',
+    '/files/%e0%80%ae%e0%80%ae/secret.bin',
+    '/files//etc/passwd',
+    '/files/%2fetc%2fpasswd',
+    '/files/secret.bin%00.bin',
+    '/files/fw/real.bin%00',
+    '/files/C:%5cWindows%5cwin.ini',
+    '/files/.%2e/secret.bin',
+    '/files/%2e/secret.bin',
+    '/files/fw/./real.bin',
+    '/files/..%c0%afsecret.bin',
+    '/files/..%u2216secret.bin',
+    '/files/%uff0e%uff0e/secret.bin',
+    '/files/../devices.db',
+    '/files/../tls/key.pem',
+    '/files/../credential.json',
+    '/files/%2e%2e/tls/key.pem',
   ];
 
   for (const method of ['GET', 'HEAD', 'PUT'] as const) {
     it(`answers every traversal form with 400 or 404 for ${method}, never the secret, never a write outside`, async () => {
       for (const path of traversals) {
-        const res = await t.client.send(path, { method, ...(method === 'PUT' ? { body: 'overwrite', headers: { 'Content-Type': 'application/octet-stream' } } : {}) });
+        const res = await t.client.send(path, {
+          method,
+          ...(method === 'PUT' ? { body: 'overwrite', headers: { 'Content-Type': 'application/octet-stream' } } : {}),
+        });
         expect([400, 404], `${method} ${path} -> ${res.status}`).to.include(res.status);
         expect(res.text).to.not.include(SECRET).and.not.include('PRIVATE KEY').and.not.include('SQLite format');
       }

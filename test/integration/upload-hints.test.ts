@@ -34,7 +34,11 @@ describe('HTTP: uploads sent the wrong way say how to send them', () => {
   });
 
   it('answers a POST to a file (curl -F) with 405 saying to PUT the raw file', async () => {
-    const res = await t.client.send('/files/x.bin', { method: 'POST', body: image, headers: { 'Content-Type': 'application/octet-stream' } });
+    const res = await t.client.send('/files/x.bin', {
+      method: 'POST',
+      body: image,
+      headers: { 'Content-Type': 'application/octet-stream' },
+    });
     expect(res.status).to.equal(405);
     const body = JSON.parse(res.text) as { code: string; detail: string };
     expect(body.code).to.equal('method-not-allowed');
@@ -52,7 +56,9 @@ describe('HTTP: uploads sent the wrong way say how to send them', () => {
     expect(body.code).to.equal('invalid-image');
     expect(body.detail).to.include('curl --data changes the bytes').and.include('--data-binary @<file>');
     // The same bytes declared as a file get the refusal without the hint.
-    const plain = JSON.parse((await t.client.put('/files/x.bin', mangled, 'application/octet-stream')).text) as { detail: string };
+    const plain = JSON.parse((await t.client.put('/files/x.bin', mangled, 'application/octet-stream')).text) as {
+      detail: string;
+    };
     expect(plain.detail).to.not.include('--data');
     // Form data is not refused as such: the seed accepted uploads curl sent with that type.
     expect((await t.client.put('/files/x.bin', image, FORM)).status).to.equal(200);
@@ -63,7 +69,18 @@ describe('HTTP: uploads sent the wrong way say how to send them', () => {
       requireTool(this, 'curl', 'curl');
     });
     const curl = async (...args: string[]) => {
-      const { stdout } = await run('curl', ['-sS', '--cacert', join(dir, 'ca.pem'), '-u', `${TEST_CREDENTIAL.username}:${TEST_CREDENTIAL.password}`, ...args], { encoding: 'utf8' });
+      const { stdout } = await run(
+        'curl',
+        [
+          '-sS',
+          '--cacert',
+          join(dir, 'ca.pem'),
+          '-u',
+          `${TEST_CREDENTIAL.username}:${TEST_CREDENTIAL.password}`,
+          ...args,
+        ],
+        { encoding: 'utf8' },
+      );
       return JSON.parse(stdout) as { status: number; detail: string };
     };
 
@@ -77,7 +94,13 @@ describe('HTTP: uploads sent the wrong way say how to send them', () => {
       const body = await curl('-X', 'PUT', '--data', `@${join(dir, 'img.bin')}`, `${t.server.url}/files/curl-data.bin`);
       expect(body.status).to.equal(422);
       expect(body.detail).to.include('curl --data changes the bytes');
-      const stored = await curl('-X', 'PUT', '--data-binary', `@${join(dir, 'img.bin')}`, `${t.server.url}/files/curl-data.bin`);
+      const stored = await curl(
+        '-X',
+        'PUT',
+        '--data-binary',
+        `@${join(dir, 'img.bin')}`,
+        `${t.server.url}/files/curl-data.bin`,
+      );
       expect(stored).to.include({ size: image.length });
     });
   });

@@ -53,10 +53,15 @@ export class EspHttpsOtaEmulator {
     return Buffer.concat([head, rest.body]);
   }
 
-  private async ranges(path: string, length: number, chunkSize: number, requestsSoFar: number): Promise<{ image: Buffer; requests: number }> {
+  private async ranges(
+    path: string,
+    length: number,
+    chunkSize: number,
+    requestsSoFar: number,
+  ): Promise<{ image: Buffer; requests: number }> {
     const image = Buffer.alloc(length);
     let requests = requestsSoFar;
-    for (let start = 0; start < length; ) {
+    for (let start = 0; start < length;) {
       let end = start + chunkSize - 1;
       if (end >= length) end = length; // esp_https_ota: the last chunk's end is the image length
       const res = await this.exchange('GET', path, { Range: `bytes=${start}-${end}` });
@@ -78,14 +83,29 @@ export class EspHttpsOtaEmulator {
     };
   }
 
-  private exchange(method: string, path: string, extra: Record<string, string>): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
+  private exchange(
+    method: string,
+    path: string,
+    extra: Record<string, string>,
+  ): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
     return new Promise((resolve, reject) => {
       const req = request(
-        { host: '127.0.0.1', port: this.port, path, method, headers: this.headers(extra), ca: this.ca, servername: 'localhost', agent: false },
+        {
+          host: '127.0.0.1',
+          port: this.port,
+          path,
+          method,
+          headers: this.headers(extra),
+          ca: this.ca,
+          servername: 'localhost',
+          agent: false,
+        },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+          );
           res.on('error', reject);
         },
       );
@@ -98,7 +118,16 @@ export class EspHttpsOtaEmulator {
   private cutDownload(path: string, cutAt: number): Promise<Buffer> {
     return new Promise((resolve, reject) => {
       const req = request(
-        { host: '127.0.0.1', port: this.port, path, method: 'GET', headers: this.headers({}), ca: this.ca, servername: 'localhost', agent: false },
+        {
+          host: '127.0.0.1',
+          port: this.port,
+          path,
+          method: 'GET',
+          headers: this.headers({}),
+          ca: this.ca,
+          servername: 'localhost',
+          agent: false,
+        },
         (res) => {
           const chunks: Buffer[] = [];
           let received = 0;

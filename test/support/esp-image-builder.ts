@@ -2,7 +2,18 @@ import { createHash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 
 /** Chip ids as in esp_app_format.h. */
-export const CHIP_IDS = { esp32: 0, esp32s2: 2, esp32c3: 5, esp32s3: 9, esp32c2: 12, esp32c6: 13, esp32h2: 16, esp32p4: 18, esp32c61: 20, esp32c5: 23 } as const;
+export const CHIP_IDS = {
+  esp32: 0,
+  esp32s2: 2,
+  esp32c3: 5,
+  esp32s3: 9,
+  esp32c2: 12,
+  esp32c6: 13,
+  esp32h2: 16,
+  esp32p4: 18,
+  esp32c61: 20,
+  esp32c5: 23,
+} as const;
 export type ChipName = keyof typeof CHIP_IDS;
 
 export interface ImageOptions {
@@ -71,7 +82,10 @@ export function buildEspImage(options: ImageOptions = {}): Buffer {
   cString(options.time ?? '12:00:00', 16).copy(appDesc, 80);
   cString(options.date ?? 'Nov 26 2026', 16).copy(appDesc, 96);
   cString(options.idfVersion ?? 'v5.4.1', 32).copy(appDesc, 112);
-  createHash('sha256').update(`elf-${options.seed ?? 1}`).digest().copy(appDesc, 144);
+  createHash('sha256')
+    .update(`elf-${options.seed ?? 1}`)
+    .digest()
+    .copy(appDesc, 144);
 
   const parts: Buffer[] = [header];
   let checksum = 0xef;

@@ -64,7 +64,13 @@ export class HttpsTestClient {
           res.on('data', (chunk: Buffer) => chunks.push(chunk));
           res.on('end', () => {
             const body = Buffer.concat(chunks);
-            resolve({ status: res.statusCode ?? 0, headers: res.headers, body, text: body.toString('utf8'), reusedSocket: req.reusedSocket });
+            resolve({
+              status: res.statusCode ?? 0,
+              headers: res.headers,
+              body,
+              text: body.toString('utf8'),
+              reusedSocket: req.reusedSocket,
+            });
           });
           res.on('error', reject);
         },
@@ -78,8 +84,18 @@ export class HttpsTestClient {
     return this.send(path, { ...options, method: 'GET' });
   }
 
-  put(path: string, body: Buffer | string, contentType: string, options: Omit<RequestOptions, 'method' | 'body'> = {}): Promise<HttpResponse> {
-    return this.send(path, { ...options, method: 'PUT', body, headers: { 'Content-Type': contentType, ...options.headers } });
+  put(
+    path: string,
+    body: Buffer | string,
+    contentType: string,
+    options: Omit<RequestOptions, 'method' | 'body'> = {},
+  ): Promise<HttpResponse> {
+    return this.send(path, {
+      ...options,
+      method: 'PUT',
+      body,
+      headers: { 'Content-Type': contentType, ...options.headers },
+    });
   }
 
   delete(path: string, options: Omit<RequestOptions, 'method'> = {}): Promise<HttpResponse> {

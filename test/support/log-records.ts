@@ -11,10 +11,16 @@ export function logRecords(output: string): Array<Record<string, unknown>> {
 }
 
 /** The first record with message `msg` whose fields include `fields` (strings may be RegExps). */
-export function findLog(output: string, msg: string, fields: Record<string, unknown | RegExp> = {}): Record<string, unknown> | undefined {
+export function findLog(
+  output: string,
+  msg: string,
+  fields: Record<string, unknown | RegExp> = {},
+): Record<string, unknown> | undefined {
   return logRecords(output).find(
     (record) =>
       record.msg === msg &&
-      Object.entries(fields).every(([key, expected]) => (expected instanceof RegExp ? expected.test(String(record[key])) : record[key] === expected)),
+      Object.entries(fields).every(([key, expected]) =>
+        expected instanceof RegExp ? expected.test(String(record[key])) : record[key] === expected,
+      ),
   );
 }

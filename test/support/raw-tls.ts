@@ -12,10 +12,17 @@ export async function openRawTls(port: number, ca: string): Promise<TLSSocket> {
 }
 
 /** Everything the server sends until it closes the connection or `until` matches. */
-export function readResponse(socket: TLSSocket, until?: (text: string) => boolean, timeoutMs = 10_000): Promise<string> {
+export function readResponse(
+  socket: TLSSocket,
+  until?: (text: string) => boolean,
+  timeoutMs = 10_000,
+): Promise<string> {
   return new Promise((resolve, reject) => {
     let text = '';
-    const timer = setTimeout(() => reject(new Error(`no complete answer within ${timeoutMs} ms; got ${JSON.stringify(text)}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`no complete answer within ${timeoutMs} ms; got ${JSON.stringify(text)}`)),
+      timeoutMs,
+    );
     const finish = () => {
       clearTimeout(timer);
       socket.off('data', onData);

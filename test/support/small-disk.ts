@@ -22,7 +22,9 @@ export async function mountSmallDisk(context: Mocha.Context, bytes: number): Pro
   } catch (error) {
     await rm(dir, { recursive: true, force: true });
     if (process.env.CI === 'true') throw new Error(`mounting a tmpfs failed in CI: ${String(error)}`);
-    console.warn(`      (skipped: cannot mount a ${bytes}-byte tmpfs here, which needs root: ${String((error as Error).message).split('\n')[0]})`);
+    console.warn(
+      `      (skipped: cannot mount a ${bytes}-byte tmpfs here, which needs root: ${String((error as Error).message).split('\n')[0]})`,
+    );
     context.skip();
   }
   return {

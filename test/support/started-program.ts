@@ -16,7 +16,11 @@ export interface StartedProgram {
  * Starts `node dist/src/main/main.js <args>` and waits until it says where it listens; `wrapper`
  * (e.g. `unshare --pid ...`) is a command the program is started under.
  */
-export async function startProgram(env: Record<string, string>, args: string[] = ['serve'], wrapper: string[] = []): Promise<StartedProgram> {
+export async function startProgram(
+  env: Record<string, string>,
+  args: string[] = ['serve'],
+  wrapper: string[] = [],
+): Promise<StartedProgram> {
   const [command, ...before] = [...wrapper, process.execPath];
   const child = spawn(command!, [...before, MAIN, ...args], {
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },
@@ -63,10 +67,16 @@ export async function startProgram(env: Record<string, string>, args: string[] =
  * to refuse to start). One still running after 20 s is killed, so that a server that wrongly
  * started fails its test instead of keeping the test run alive.
  */
-export function runProgram(env: Record<string, string>, args: string[], wrapper: string[] = []): Promise<{ code: number | null; output: string }> {
+export function runProgram(
+  env: Record<string, string>,
+  args: string[],
+  wrapper: string[] = [],
+): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
     const [command, ...before] = [...wrapper, process.execPath];
-    const child = spawn(command!, [...before, MAIN, ...args], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env } });
+    const child = spawn(command!, [...before, MAIN, ...args], {
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },
+    });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

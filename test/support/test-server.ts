@@ -64,7 +64,10 @@ export async function startTestServer(
     authCooldownSeconds?: number;
   } = {},
 ): Promise<RunningTestServer> {
-  const dataDir = options.storage === 'disk' || options.filesIo !== undefined ? await mkdtemp(join(tmpdir(), 'fuota-test-')) : undefined;
+  const dataDir =
+    options.storage === 'disk' || options.filesIo !== undefined
+      ? await mkdtemp(join(tmpdir(), 'fuota-test-'))
+      : undefined;
   const config: Config = {
     host: '127.0.0.1',
     port: 0,
@@ -84,16 +87,24 @@ export async function startTestServer(
   };
   const opened = dataDir === undefined ? memoryStorage() : await openDiskStorage(dataLayout(dataDir));
   const storage: Storage =
-    options.filesIo === undefined ? opened : { ...opened, files: await FileSystemBlobStore.open(dataLayout(config.dataDir).filesDir, { io: options.filesIo }) };
+    options.filesIo === undefined
+      ? opened
+      : {
+          ...opened,
+          files: await FileSystemBlobStore.open(dataLayout(config.dataDir).filesDir, { io: options.filesIo }),
+        };
   const tls = await testCertificate();
   const logger = new RecordingLogger();
   const server = await FuotaServer.start({
     config,
     storage,
-    authenticator: new RoleAuthenticator([
-      { secret: { kind: 'plain', ...TEST_CREDENTIAL }, role: 'operator' },
-      { secret: { kind: 'plain', ...TEST_DEVICE_CREDENTIAL }, role: 'device' },
-    ], NODE_CREDENTIAL_HASHING),
+    authenticator: new RoleAuthenticator(
+      [
+        { secret: { kind: 'plain', ...TEST_CREDENTIAL }, role: 'operator' },
+        { secret: { kind: 'plain', ...TEST_DEVICE_CREDENTIAL }, role: 'device' },
+      ],
+      NODE_CREDENTIAL_HASHING,
+    ),
     tls,
     logger,
   });

@@ -38,7 +38,10 @@ export class WriteLedger {
     }
     for (const [id, values] of this.refused) {
       const found = rows.get(id);
-      expect(found !== undefined && values.has(found), `${label}: ${id} holds ${String(found)}, a write that was refused`).to.equal(false);
+      expect(
+        found !== undefined && values.has(found),
+        `${label}: ${id} holds ${String(found)}, a write that was refused`,
+      ).to.equal(false);
     }
     this.inFlight.clear();
     return lost;
@@ -69,7 +72,9 @@ export class WriteLedger {
         this.inFlight.set(id, value);
         let status: number;
         try {
-          const res = remove ? await client.delete(`/devices/${id}`) : await client.put(`/devices/${id}`, `"${id}","${value}","fw.bin"`, 'text/csv');
+          const res = remove
+            ? await client.delete(`/devices/${id}`)
+            : await client.put(`/devices/${id}`, `"${id}","${value}","fw.bin"`, 'text/csv');
           status = res.status;
         } catch {
           return; // the server died mid-request: that write was never acknowledged

@@ -17,7 +17,12 @@ export default tseslint.config(
       // `const { secret: _secret, ...rest } = x` is how the code leaves a field out; `_` marks it unused on purpose.
       '@typescript-eslint/no-unused-vars': [
         'error',
-        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', ignoreRestSiblings: true },
+        {
+          argsIgnorePattern: '^_',
+          varsIgnorePattern: '^_',
+          destructuredArrayIgnorePattern: '^_',
+          ignoreRestSiblings: true,
+        },
       ],
       // A `let` that a callback reads before its one assignment cannot become a `const` (temporal dead zone).
       'prefer-const': ['error', { ignoreReadBeforeAssign: true }],

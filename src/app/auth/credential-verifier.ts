@@ -34,7 +34,8 @@ export class CredentialVerifier {
     private readonly hashing: CredentialHashing,
   ) {
     this.digests = hashing.digests;
-    this.expected = secret.kind === 'plain' ? this.digests.digest(pairText(secret.username, secret.password)) : undefined;
+    this.expected =
+      secret.kind === 'plain' ? this.digests.digest(pairText(secret.username, secret.password)) : undefined;
   }
 
   /**
@@ -54,7 +55,10 @@ export class CredentialVerifier {
     const secret = this.secret as Extract<CredentialSecret, { kind: 'hashed' }>;
     const verdict =
       (await this.hashing.passwords.verify(password, secret.passwordHash)) &&
-      this.digests.equal(this.digests.digest(pairText(username, '')), this.digests.digest(pairText(secret.username, '')));
+      this.digests.equal(
+        this.digests.digest(pairText(username, '')),
+        this.digests.digest(pairText(secret.username, '')),
+      );
     this.remember(this.digests.key(pairText(username, password)), verdict);
     return verdict;
   }

@@ -17,7 +17,10 @@ const DEVICE_SECRET = /^[A-Za-z0-9_-]{32}$/;
  * The one rule for both verifying a device credential and naming whom a failed pair claimed
  * (failures are counted per user name), so the two can never disagree.
  */
-export function deviceCredentialPair(username: string, password: string): { readonly deviceId: DeviceId; readonly secret: string } | undefined {
+export function deviceCredentialPair(
+  username: string,
+  password: string,
+): { readonly deviceId: DeviceId; readonly secret: string } | undefined {
   const pair = `${username}:${password}`;
   const colon = pair.lastIndexOf(':');
   const deviceId = pair.slice(0, colon);

@@ -12,7 +12,10 @@ export class RoleAuthenticator implements Authenticator {
   private readonly credentials: ReadonlyArray<{ verifier: CredentialVerifier; role: Role }>;
 
   constructor(credentials: ReadonlyArray<{ secret: CredentialSecret; role: Role }>, hashing: CredentialHashing) {
-    this.credentials = credentials.map(({ secret, role }) => ({ verifier: new CredentialVerifier(secret, hashing), role }));
+    this.credentials = credentials.map(({ secret, role }) => ({
+      verifier: new CredentialVerifier(secret, hashing),
+      role,
+    }));
   }
 
   async authenticate(username: string, password: string): Promise<Principal | undefined> {
@@ -21,7 +24,8 @@ export class RoleAuthenticator implements Authenticator {
     let role: Role | undefined;
     for (const credential of this.credentials) {
       // matches() alone would give the same verdict, but through a promise even when none is needed.
-      const verdict = credential.verifier.verdictNow(username, password) ?? (await credential.verifier.matches(username, password));
+      const verdict =
+        credential.verifier.verdictNow(username, password) ?? (await credential.verifier.matches(username, password));
       if (verdict && (role === undefined || credential.role === 'operator')) role = credential.role;
     }
     return role === undefined ? undefined : { role };

@@ -24,7 +24,7 @@ function describes(known: UpdateFile | undefined, info: BlobInfo): known is Upda
  * read by position: the descriptor's offset stays where it was for the caller's own reads.
  */
 async function* bytesOf(blob: OpenedBlob, size: number): AsyncGenerator<Uint8Array> {
-  for (let position = 0; position < size; ) {
+  for (let position = 0; position < size;) {
     const chunk = Buffer.allocUnsafe(Math.min(READ_CHUNK, size - position));
     const count = await blob.read(chunk, position);
     if (count === 0) return;

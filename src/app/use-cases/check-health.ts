@@ -28,7 +28,10 @@ export class CheckHealth {
           await withTimeout(part.check(), CHECK_TIMEOUT_MS);
           return [part.name, 'ok'] as const;
         } catch (error) {
-          this.logger.warn('health check failed', { part: part.name, reason: error instanceof Error ? error.message : String(error) });
+          this.logger.warn('health check failed', {
+            part: part.name,
+            reason: error instanceof Error ? error.message : String(error),
+          });
           return [part.name, 'failing'] as const;
         }
       }),

@@ -11,7 +11,8 @@ export class DeviceCredentialStatus {
 
   async execute(deviceId: DeviceId): Promise<{ deviceId: DeviceId; createdAt: string }> {
     const credential = await this.credentials.get(deviceId);
-    if (credential === undefined) throw new DomainError('credential-not-found', `device ${deviceId} has no credential of its own`);
+    if (credential === undefined)
+      throw new DomainError('credential-not-found', `device ${deviceId} has no credential of its own`);
     return { deviceId, createdAt: credential.createdAt };
   }
 }

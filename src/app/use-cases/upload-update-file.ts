@@ -83,7 +83,10 @@ export class UploadUpdateFile {
     if (version === undefined) return;
     const looping = (await this.devices.namingFile(path)).filter((row) => row.appVersion === version);
     if (looping.length === 0) return;
-    const shown = looping.slice(0, 10).map((row) => row.deviceId).join(', ');
+    const shown = looping
+      .slice(0, 10)
+      .map((row) => row.deviceId)
+      .join(', ');
     const more = looping.length > 10 ? ` and ${looping.length - 10} more` : '';
     throw new DomainError(
       'reinstall-loop',

@@ -34,16 +34,25 @@ export function checkCommand(program: Command, context: CliContext): void {
         return;
       }
       if (res.status === 204) {
-        context.output.result({ deviceId, running: options.version, outcome: 'no-update' }, () =>
-          `no update: the device is known, but its row offers a file only to another version than ${options.version}`,
+        context.output.result(
+          { deviceId, running: options.version, outcome: 'no-update' },
+          () =>
+            `no update: the device is known, but its row offers a file only to another version than ${options.version}`,
         );
         return;
       }
       const failure = failureOf(res);
       const code = (failure.problem as { code?: unknown } | undefined)?.code;
       if (res.status === 404 && (code === 'device-not-found' || code === 'update-file-missing')) {
-        const why = code === 'device-not-found' ? 'the server has no row for this device' : 'the row names a file that is not stored';
-        throw new CliFailure(`not found: ${why} (a device gets 404 and tries again later)`, EXIT.notFound, failure.problem);
+        const why =
+          code === 'device-not-found'
+            ? 'the server has no row for this device'
+            : 'the row names a file that is not stored';
+        throw new CliFailure(
+          `not found: ${why} (a device gets 404 and tries again later)`,
+          EXIT.notFound,
+          failure.problem,
+        );
       }
       throw failure;
     });

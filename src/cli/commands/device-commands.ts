@@ -22,7 +22,7 @@ async function fileStored(client: ApiClient, path: string): Promise<boolean | un
 export function deviceCommands(program: Command, context: CliContext): void {
   program
     .command('assign')
-    .description('offer a file to a device running a given version (the seed\'s device row)')
+    .description("offer a file to a device running a given version (the seed's device row)")
     .argument('<device-id>', 'the device id (its MAC address in esp32-fuota)')
     .requiredOption('--from <app_ver>', 'the version the device runs now: only then is the file offered')
     .requiredOption('--file <path>', 'the update path of a stored file')
@@ -31,13 +31,18 @@ export function deviceCommands(program: Command, context: CliContext): void {
       const record = [deviceId, options.from, options.file].map(csvField).join(',');
       const client = context.client();
       // The server refuses (409) a file of the very version the device runs; its reason is shown.
-      await client.expect([200], 'PUT', apiPath('devices', deviceId), { headers: { 'Content-Type': 'text/csv' }, body: Buffer.from(record) });
+      await client.expect([200], 'PUT', apiPath('devices', deviceId), {
+        headers: { 'Content-Type': 'text/csv' },
+        body: Buffer.from(record),
+      });
       const stored = await fileStored(client, options.file);
       const row = { deviceId, appVersion: options.from, updateFilePath: options.file, fileStored: stored };
       context.output.result(row, () => `${deviceId}: running ${options.from}, it will be offered ${options.file}`);
       // Allowed (the file may be uploaded after the row), but easy to get wrong by a typo.
       if (stored === false) {
-        context.output.warn(`${options.file} is not stored: the device is told 404 when it checks until it is uploaded (fuota upload <file> --as ${options.file})`);
+        context.output.warn(
+          `${options.file} is not stored: the device is told 404 when it checks until it is uploaded (fuota upload <file> --as ${options.file})`,
+        );
       } else if (stored === undefined) {
         context.output.warn(`could not check whether ${options.file} is stored`);
       }
@@ -45,7 +50,7 @@ export function deviceCommands(program: Command, context: CliContext): void {
 
   program
     .command('unassign')
-    .description('delete a device\'s row (the file stays stored)')
+    .description("delete a device's row (the file stays stored)")
     .argument('<device-id>', 'the device id')
     .addHelpText('after', '\nExample:\n  fuota unassign 24:0A:C4:00:01:02')
     .action(async (deviceId: string) => {
@@ -56,16 +61,23 @@ export function deviceCommands(program: Command, context: CliContext): void {
   program
     .command('devices')
     .description('list every device row, sorted by device id')
-    .addHelpText('after', '\nExamples:\n  fuota devices\n  fuota devices --json | jq -r \'.[].deviceId\'')
+    .addHelpText('after', "\nExamples:\n  fuota devices\n  fuota devices --json | jq -r '.[].deviceId'")
     .action(async () => {
       const res = await context.client().expect([200], 'GET', '/devices');
-      const rows = (parse(res.body, { relax_column_count: false }) as string[][]).map(([deviceId = '', appVersion = '', updateFilePath = '']) => ({
-        deviceId,
-        appVersion,
-        updateFilePath,
-      }));
+      const rows = (parse(res.body, { relax_column_count: false }) as string[][]).map(
+        ([deviceId = '', appVersion = '', updateFilePath = '']) => ({
+          deviceId,
+          appVersion,
+          updateFilePath,
+        }),
+      );
       context.output.result(rows, () =>
-        rows.length === 0 ? 'no device rows' : table(['DEVICE', 'FROM VERSION', 'OFFERED FILE'], rows.map((row) => [row.deviceId, row.appVersion, row.updateFilePath])),
+        rows.length === 0
+          ? 'no device rows'
+          : table(
+              ['DEVICE', 'FROM VERSION', 'OFFERED FILE'],
+              rows.map((row) => [row.deviceId, row.appVersion, row.updateFilePath]),
+            ),
       );
     });
 }

@@ -33,7 +33,13 @@ export function fileCommands(program: Command, context: CliContext): void {
           ? 'no stored files'
           : table(
               ['PATH', 'SIZE', 'VERSION', 'CHIP', 'STORED'],
-              files.map((file) => [file.path, humanBytes(file.size), file.image?.version ?? '-', file.image?.chip ?? '-', file.storedAt]),
+              files.map((file) => [
+                file.path,
+                humanBytes(file.size),
+                file.image?.version ?? '-',
+                file.image?.chip ?? '-',
+                file.storedAt,
+              ]),
             ),
       );
     });
@@ -42,7 +48,7 @@ export function fileCommands(program: Command, context: CliContext): void {
     .command('download')
     .description('download a stored file, checking its size and SHA-256 (the ETag)')
     .argument('<path>', 'the update path')
-    .option('-o, --output <file>', 'where to write it (default: the path\'s file name)')
+    .option('-o, --output <file>', "where to write it (default: the path's file name)")
     .addHelpText('after', '\nExample:\n  fuota download lamp/v2.0.0.bin -o /tmp/lamp.bin')
     .action(async (path: string, options: { output?: string }) => {
       const target = options.output ?? basename(path);
@@ -65,15 +71,21 @@ export function fileCommands(program: Command, context: CliContext): void {
       try {
         await pipeline(res, meter, createWriteStream(partial));
         const sha256 = hash.digest('hex');
-        if (received !== size) throw new CliFailure(`received ${received} bytes, the server announced ${size}`, EXIT.failed);
-        if (expected !== undefined && expected !== sha256) throw new CliFailure(`the SHA-256 ${sha256} differs from the ETag ${expected}`, EXIT.failed);
+        if (received !== size)
+          throw new CliFailure(`received ${received} bytes, the server announced ${size}`, EXIT.failed);
+        if (expected !== undefined && expected !== sha256)
+          throw new CliFailure(`the SHA-256 ${sha256} differs from the ETag ${expected}`, EXIT.failed);
         await rename(partial, target);
-        context.output.result({ path, file: target, size, sha256, verified: expected !== undefined }, () =>
-          `${path} -> ${target}: ${humanBytes(size)}, SHA-256 ${sha256}${expected === undefined ? ' (the server sent no ETag to check it against)' : ' verified'}`,
+        context.output.result(
+          { path, file: target, size, sha256, verified: expected !== undefined },
+          () =>
+            `${path} -> ${target}: ${humanBytes(size)}, SHA-256 ${sha256}${expected === undefined ? ' (the server sent no ETag to check it against)' : ' verified'}`,
         );
       } catch (error) {
         await rm(partial, { force: true });
-        throw error instanceof CliFailure ? error : new CliFailure(`the download failed: ${(error as Error).message}`, EXIT.failed);
+        throw error instanceof CliFailure
+          ? error
+          : new CliFailure(`the download failed: ${(error as Error).message}`, EXIT.failed);
       }
     });
 }

@@ -12,9 +12,14 @@ import { humanBytes } from '../output.js';
 export function inspectCommand(program: Command, context: CliContext): void {
   program
     .command('inspect')
-    .description('read an image offline as the server would (like esptool image-info) and say whether it would be accepted')
+    .description(
+      'read an image offline as the server would (like esptool image-info) and say whether it would be accepted',
+    )
     .argument('<file>', 'the firmware image')
-    .addHelpText('after', '\nExit status: 0 when the server would accept the image, 5 when it would refuse it.\n\nExample:\n  fuota inspect build/lamp.bin')
+    .addHelpText(
+      'after',
+      '\nExit status: 0 when the server would accept the image, 5 when it would refuse it.\n\nExample:\n  fuota inspect build/lamp.bin',
+    )
     .action(async (file: string) => {
       const hash = createHash('sha256');
       let size = 0;
@@ -25,7 +30,10 @@ export function inspectCommand(program: Command, context: CliContext): void {
           size += chunk.length;
         }
       } catch (error) {
-        throw new CliFailure(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, EXIT.usage);
+        throw new CliFailure(
+          `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+          EXIT.usage,
+        );
       }
       const sha256 = hash.digest('hex');
       const rejection = inspection.rejection;
@@ -34,13 +42,19 @@ export function inspectCommand(program: Command, context: CliContext): void {
         size,
         sha256,
         accepted: rejection === undefined,
-        ...(rejection === undefined ? { image: inspection.image } : { reason: rejection.reason, detail: rejection.message }),
+        ...(rejection === undefined
+          ? { image: inspection.image }
+          : { reason: rejection.reason, detail: rejection.message }),
       };
       context.output.result(report, () =>
         [
           `${file}: ${humanBytes(size)} (${size} bytes), sha256 ${sha256}`,
-          rejection === undefined ? imageSummary(inspection.image) : `  refused: ${rejection.reason}: ${rejection.message}`,
-          rejection === undefined ? 'the server would accept it' : 'the server would refuse it with 422 (upload with --no-validate to store it anyway)',
+          rejection === undefined
+            ? imageSummary(inspection.image)
+            : `  refused: ${rejection.reason}: ${rejection.message}`,
+          rejection === undefined
+            ? 'the server would accept it'
+            : 'the server would refuse it with 422 (upload with --no-validate to store it anyway)',
         ].join('\n'),
       );
       if (rejection !== undefined) process.exitCode = EXIT.rejected;

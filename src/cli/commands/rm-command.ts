@@ -31,10 +31,15 @@ export function rmCommand(program: Command, context: CliContext): void {
         throw error;
       }
       const { deleted, namedBy } = answer;
-      context.output.result(answer, () => `deleted ${deleted.path}: ${humanBytes(deleted.size)}, SHA-256 ${deleted.sha256}`);
+      context.output.result(
+        answer,
+        () => `deleted ${deleted.path}: ${humanBytes(deleted.size)}, SHA-256 ${deleted.sha256}`,
+      );
       if (namedBy.length > 0) {
         // On stderr, so that --json output stays one document.
-        process.stderr.write(`fuota: warning: ${namedBy.length} device row(s) still name ${deleted.path}; those devices are told 404 until it is stored again: ${namedBy.join(', ')}\n`);
+        process.stderr.write(
+          `fuota: warning: ${namedBy.length} device row(s) still name ${deleted.path}; those devices are told 404 until it is stored again: ${namedBy.join(', ')}\n`,
+        );
       }
     });
 }

@@ -23,7 +23,10 @@ export function uploadCommand(program: Command, context: CliContext): void {
     .argument('<file>', 'the firmware image (build/<project>.bin)')
     .option('--as <path>', 'the update path to store it at (default: the file name)')
     .option('--no-validate', 'store bytes that are not an ESP-IDF image')
-    .addHelpText('after', '\nExamples:\n  fuota upload build/lamp.bin --as lamp/v2.0.0.bin\n  fuota upload notes.txt --no-validate --json')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  fuota upload build/lamp.bin --as lamp/v2.0.0.bin\n  fuota upload notes.txt --no-validate --json',
+    )
     .action(async (file: string, options: { as?: string; validate: boolean }) => {
       let size: number;
       try {
@@ -45,7 +48,11 @@ export function uploadCommand(program: Command, context: CliContext): void {
       if (res.status !== 200) throw failureOf(res);
       const stored = JSON.parse(res.body.toString('utf8')) as StoredFileView;
       context.output.result(stored, () =>
-        [`stored ${stored.path}: ${humanBytes(stored.size)} (${stored.size} bytes)`, `  sha256:   ${stored.sha256}`, imageSummary(stored.image)].join('\n'),
+        [
+          `stored ${stored.path}: ${humanBytes(stored.size)} (${stored.size} bytes)`,
+          `  sha256:   ${stored.sha256}`,
+          imageSummary(stored.image),
+        ].join('\n'),
       );
     });
 }

@@ -152,7 +152,10 @@ export class EspImageParser {
         return;
       case 'signature-padding':
         if (piece.some((byte) => byte !== 0xff)) {
-          throw new ImageRejected('trailing-data', `bytes after the image (at ${this.imageEnd}) are neither 0xFF padding nor a signature sector`);
+          throw new ImageRejected(
+            'trailing-data',
+            `bytes after the image (at ${this.imageEnd}) are neither 0xFF padding nor a signature sector`,
+          );
         }
         return;
       case 'done':
@@ -198,7 +201,10 @@ export class EspImageParser {
   private readHeader(bytes: Uint8Array): void {
     this.buffer = [];
     if (u32(bytes, 0) === ENCRYPTED_MAGIC) {
-      throw new ImageRejected('pre-encrypted-image', 'this is a pre-encrypted image (esp_encrypted_img); upload the plain application image');
+      throw new ImageRejected(
+        'pre-encrypted-image',
+        'this is a pre-encrypted image (esp_encrypted_img); upload the plain application image',
+      );
     }
     if (bytes[0] !== 0xe9) {
       throw badMagic(bytes);
@@ -225,10 +231,15 @@ export class EspImageParser {
   private readSegmentHeader(index: number, bytes: Uint8Array): void {
     this.buffer = [];
     const length = u32(bytes, 4);
-    if (length % 4 !== 0) throw new ImageRejected('segment-misaligned', `segment ${index} length ${length} is not a multiple of 4`);
-    if (length >= MAX_SEGMENT_LENGTH) throw new ImageRejected('segment-too-large', `segment ${index} length ${length} is 16 MiB or more`);
+    if (length % 4 !== 0)
+      throw new ImageRejected('segment-misaligned', `segment ${index} length ${length} is not a multiple of 4`);
+    if (length >= MAX_SEGMENT_LENGTH)
+      throw new ImageRejected('segment-too-large', `segment ${index} length ${length} is 16 MiB or more`);
     if (index === 0 && length < APP_DESC_SIZE) {
-      throw new ImageRejected('app-descriptor-missing', `segment 0 holds ${length} bytes, too few for the 256-byte app descriptor`);
+      throw new ImageRejected(
+        'app-descriptor-missing',
+        `segment 0 holds ${length} bytes, too few for the 256-byte app descriptor`,
+      );
     }
     if (length === 0) this.nextSegment(index + 1);
     else this.stage = { kind: 'segment-data', index, remaining: length };
@@ -250,7 +261,10 @@ export class EspImageParser {
     this.buffer = [];
     const stored = bytes[bytes.length - 1];
     if (stored !== this.checksum) {
-      throw new ImageRejected('checksum-mismatch', `checksum mismatch: stored 0x${(stored ?? 0).toString(16)}, computed 0x${this.checksum.toString(16)}`);
+      throw new ImageRejected(
+        'checksum-mismatch',
+        `checksum mismatch: stored 0x${(stored ?? 0).toString(16)}, computed 0x${this.checksum.toString(16)}`,
+      );
     }
     if (this.header?.hashAppended) {
       this.imageDigest = this.hasher.copy().digest();
@@ -278,7 +292,10 @@ export class EspImageParser {
       this.checkSignatureBlock(blocks, block, digest);
     }
     if (blocks === 0) {
-      throw new ImageRejected('trailing-data', `bytes after the image (at ${this.imageEnd}) are not a Secure Boot v2 signature sector`);
+      throw new ImageRejected(
+        'trailing-data',
+        `bytes after the image (at ${this.imageEnd}) are not a Secure Boot v2 signature sector`,
+      );
     }
     if (sector.subarray(blocks * SIGNATURE_BLOCK).some((byte) => byte !== 0xff)) {
       throw new ImageRejected('signature-invalid', 'the signature sector is not 0xFF after its last block');
@@ -290,7 +307,10 @@ export class EspImageParser {
   private checkSignatureBlock(index: number, block: Uint8Array, digest: Uint8Array): void {
     const version = block[1];
     if (version !== 2 && version !== 3) {
-      throw new ImageRejected('signature-invalid', `signature block ${index} has version ${version ?? 0}, not 2 (RSA-3072) or 3 (ECDSA)`);
+      throw new ImageRejected(
+        'signature-invalid',
+        `signature block ${index} has version ${version ?? 0}, not 2 (RSA-3072) or 3 (ECDSA)`,
+      );
     }
     if (u32(block, SIGNATURE_CRC_SPAN) !== crc32(block.subarray(0, SIGNATURE_CRC_SPAN))) {
       throw new ImageRejected('signature-invalid', `signature block ${index} fails its CRC-32`);
@@ -298,7 +318,10 @@ export class EspImageParser {
     // ECDSA with SHA-384 (version 3, flag 1) carries a 48-byte digest the parser does not compute.
     const sha384 = version === 3 && block[2] === 1;
     if (!sha384 && !sameBytes(block.subarray(4, 36), digest)) {
-      throw new ImageRejected('signature-invalid', `signature block ${index} was made for other image bytes (digest mismatch)`);
+      throw new ImageRejected(
+        'signature-invalid',
+        `signature block ${index} was made for other image bytes (digest mismatch)`,
+      );
     }
     if (block.subarray(SIGNATURE_CRC_SPAN + 4).some((byte) => byte !== 0)) {
       throw new ImageRejected('signature-invalid', `signature block ${index} has non-zero padding`);
@@ -333,7 +356,10 @@ export class EspImageParser {
 function readAppDescriptor(bytes: Uint8Array): AppDescriptor {
   const magic = u32(bytes, 0);
   if (magic !== APP_DESC_MAGIC) {
-    throw new ImageRejected('app-descriptor-missing', `no app descriptor at offset 32 (magic 0x${magic.toString(16)}, expected 0xabcd5432)`);
+    throw new ImageRejected(
+      'app-descriptor-missing',
+      `no app descriptor at offset 32 (magic 0x${magic.toString(16)}, expected 0xabcd5432)`,
+    );
   }
   return {
     secureVersion: u32(bytes, 4),
@@ -360,8 +386,13 @@ function cString(bytes: Uint8Array, at: number, size: number, field: string): st
  */
 function badMagic(bytes: Uint8Array): ImageRejected {
   const form = bytes[0] === 0x2d && bytes[1] === 0x2d;
-  const hint = form ? '; this looks like a multipart form (curl -F): send the file itself, with curl --data-binary @<file> or -T <file>' : '';
-  return new ImageRejected('bad-magic', `not an ESP-IDF application image: the first byte is 0x${hex(bytes.subarray(0, 1))}, not 0xe9${hint}`);
+  const hint = form
+    ? '; this looks like a multipart form (curl -F): send the file itself, with curl --data-binary @<file> or -T <file>'
+    : '';
+  return new ImageRejected(
+    'bad-magic',
+    `not an ESP-IDF application image: the first byte is 0x${hex(bytes.subarray(0, 1))}, not 0xe9${hint}`,
+  );
 }
 
 function describe(stage: Stage): string {

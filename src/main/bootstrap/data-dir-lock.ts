@@ -200,7 +200,8 @@ async function judge({ directory, us, staleMs, heartbeatMs, probe }: Judging): P
   const age = Date.now() - found.mtimeMs;
   if (age > staleMs) return { kind: 'take', owner, reason: `its heartbeat stopped ${Math.round(age / 1000)} s ago` };
   // A few missed beats are a busy machine; more mean the owner stopped (or the lock is being made).
-  if (owner !== undefined && age <= heartbeatMs * 3) return { kind: 'refuse', owner, unseen: { heartbeatAgeMs: age, staleMs, why } };
+  if (owner !== undefined && age <= heartbeatMs * 3)
+    return { kind: 'refuse', owner, unseen: { heartbeatAgeMs: age, staleMs, why } };
   return { kind: 'wait', owner, staleInMs: staleMs - age };
 }
 
@@ -229,7 +230,10 @@ async function takeOver(judging: Judging, options: DataDirLockOptions): Promise<
     if (verdict.kind !== 'take') return verdict;
     await options.onStep?.('judged-take');
     if (await removeIfOwnedBy(judging.directory, verdict.owner?.token)) {
-      options.logger?.warn('took over the data dir lock', { reason: verdict.reason, ...(verdict.owner === undefined ? {} : { owner: describeOwner(verdict.owner) }) });
+      options.logger?.warn('took over the data dir lock', {
+        reason: verdict.reason,
+        ...(verdict.owner === undefined ? {} : { owner: describeOwner(verdict.owner) }),
+      });
     }
     return { kind: 'again' };
   } finally {
@@ -270,7 +274,8 @@ async function sweepRemovedLocks(dataDir: string, staleMs: number): Promise<void
   for (const name of await readdir(dataDir).catch(() => [] as string[])) {
     if (!name.startsWith(REMOVED_PREFIX)) continue;
     const found = await stat(join(dataDir, name)).catch(() => undefined);
-    if (found !== undefined && Date.now() - found.mtimeMs > staleMs) await rm(join(dataDir, name), { recursive: true, force: true });
+    if (found !== undefined && Date.now() - found.mtimeMs > staleMs)
+      await rm(join(dataDir, name), { recursive: true, force: true });
   }
 }
 
@@ -302,7 +307,11 @@ function fsWritingOwner(us: LockOwner): typeof fs {
       });
     }) as typeof fs.mkdir,
     rmdir: ((path: string, callback: (error: NodeJS.ErrnoException | null) => void) => {
-      callback(Object.assign(new Error(`ENOTEMPTY: the lock ${path} is removed by its owner or a takeover only`), { code: 'ENOTEMPTY' }));
+      callback(
+        Object.assign(new Error(`ENOTEMPTY: the lock ${path} is removed by its owner or a takeover only`), {
+          code: 'ENOTEMPTY',
+        }),
+      );
     }) as typeof fs.rmdir,
   };
 }

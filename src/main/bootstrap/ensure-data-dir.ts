@@ -11,14 +11,18 @@ import { ConfigError } from '../config/config-error.js';
 export async function ensureDataDir(dataDir: string): Promise<void> {
   const { root } = parse(dataDir);
   let current = root;
-  for (const part of dataDir.slice(root.length).split(sep).filter((name) => name !== '')) {
+  for (const part of dataDir
+    .slice(root.length)
+    .split(sep)
+    .filter((name) => name !== '')) {
     current = current === root ? `${root}${part}` : `${current}${sep}${part}`;
     try {
       await mkdir(current);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'EEXIST') continue;
-      if (code === 'ENOTDIR') throw new ConfigError('FUOTA_DATA_DIR', `cannot create ${dataDir}: a part of the path is a file`);
+      if (code === 'ENOTDIR')
+        throw new ConfigError('FUOTA_DATA_DIR', `cannot create ${dataDir}: a part of the path is a file`);
       throw new ConfigError('FUOTA_DATA_DIR', `cannot create ${dataDir} (${code ?? String(error)} at ${current})`);
     }
   }

@@ -27,7 +27,10 @@ export async function currentOwner(): Promise<LockOwner> {
   return {
     token: randomBytes(16).toString('hex'),
     host: hostname(),
-    bootId: await readFile('/proc/sys/kernel/random/boot_id', 'utf8').then((text) => text.trim(), () => undefined),
+    bootId: await readFile('/proc/sys/kernel/random/boot_id', 'utf8').then(
+      (text) => text.trim(),
+      () => undefined,
+    ),
     pidNamespace: await readlink('/proc/self/ns/pid').catch(() => undefined),
     pid: process.pid,
     startTime: await processStartTime(process.pid),
@@ -115,7 +118,8 @@ export async function ownerLiveness(owner: LockOwner, probe: ProcessProbe = proc
 export async function readOwner(file: string): Promise<LockOwner | undefined> {
   try {
     const record = JSON.parse(await readFile(file, 'utf8')) as Partial<LockOwner>;
-    if (typeof record.token !== 'string' || typeof record.host !== 'string' || typeof record.pid !== 'number') return undefined;
+    if (typeof record.token !== 'string' || typeof record.host !== 'string' || typeof record.pid !== 'number')
+      return undefined;
     return record as LockOwner;
   } catch {
     return undefined;

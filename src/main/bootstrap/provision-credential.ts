@@ -17,7 +17,10 @@ export interface ProvisionedCredential {
  * The shared (seed-compatible, operator) credential: the one from the environment when given; otherwise the one generated earlier (only its
  * hash is on disk), under the current FUOTA_USERNAME; otherwise a new random password, stored hashed and returned to be shown once.
  */
-export async function provisionCredential(config: Config, credentialFile: string): Promise<ProvisionedCredential | undefined> {
+export async function provisionCredential(
+  config: Config,
+  credentialFile: string,
+): Promise<ProvisionedCredential | undefined> {
   if (config.password !== undefined) {
     return { secret: { kind: 'plain', username: config.username, password: config.password }, source: 'environment' };
   }

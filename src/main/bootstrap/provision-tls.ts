@@ -55,7 +55,10 @@ async function readConfiguredPair(certFile: string, keyFile: string): Promise<Tl
     throw new ConfigError('FUOTA_TLS_KEY', `${keyFile} does not hold a PEM private key (or it is encrypted)`);
   }
   if (!certificate.checkPrivateKey(privateKey)) {
-    throw new ConfigError('FUOTA_TLS_KEY', `${keyFile} is not the key of the certificate in ${certFile} (FUOTA_TLS_CERT)`);
+    throw new ConfigError(
+      'FUOTA_TLS_KEY',
+      `${keyFile} is not the key of the certificate in ${certFile} (FUOTA_TLS_CERT)`,
+    );
   }
   return { cert, key };
 }
@@ -63,7 +66,9 @@ async function readConfiguredPair(certFile: string, keyFile: string): Promise<Tl
 /** The server's certificate (see below) and, when configured, the CA for client certificates. */
 export async function provisionTls(config: Config, layout: DataLayout): Promise<ProvisionedTls> {
   const server = await serverCertificate(config, layout);
-  return config.tlsClientCaFile === undefined ? server : { ...server, clientCa: await readClientCa(config.tlsClientCaFile) };
+  return config.tlsClientCaFile === undefined
+    ? server
+    : { ...server, clientCa: await readClientCa(config.tlsClientCaFile) };
 }
 
 /** The operator's PEM pair when configured, else the data dir's generated one (made on first start). */

@@ -4,8 +4,14 @@ import { InMemoryDeviceCredentialStore } from '../../adapters/outbound/memory/in
 import { InMemoryDeviceAppRepository } from '../../adapters/outbound/memory/in-memory-device-app-repository.js';
 import { InMemoryUpdateFileCatalog } from '../../adapters/outbound/memory/in-memory-update-file-catalog.js';
 import { SqlJsDatabase } from '../../adapters/outbound/sqljs/sqljs-database.js';
-import { DEVICE_APP_SCHEMA, SqlJsDeviceAppRepository } from '../../adapters/outbound/sqljs/sqljs-device-app-repository.js';
-import { DEVICE_CREDENTIAL_SCHEMA, SqlJsDeviceCredentialStore } from '../../adapters/outbound/sqljs/sqljs-device-credential-store.js';
+import {
+  DEVICE_APP_SCHEMA,
+  SqlJsDeviceAppRepository,
+} from '../../adapters/outbound/sqljs/sqljs-device-app-repository.js';
+import {
+  DEVICE_CREDENTIAL_SCHEMA,
+  SqlJsDeviceCredentialStore,
+} from '../../adapters/outbound/sqljs/sqljs-device-credential-store.js';
 import { SqlJsUpdateFileCatalog, UPDATE_FILE_SCHEMA } from '../../adapters/outbound/sqljs/sqljs-update-file-catalog.js';
 import type { BlobStore } from '../../ports/blob-store.port.js';
 import type { DeviceAppRepository } from '../../ports/device-app-repository.port.js';
@@ -32,19 +38,31 @@ export interface Storage {
  * Journal bytes that replay skipped are logged to `logger` as warnings. `onJournalTaken` hears
  * that another process took the journal over (so the data dir lock was lost).
  */
-export async function openDiskStorage(layout: DataLayout, logger?: Logger, onJournalTaken?: (error: Error) => void): Promise<Storage> {
+export async function openDiskStorage(
+  layout: DataLayout,
+  logger?: Logger,
+  onJournalTaken?: (error: Error) => void,
+): Promise<Storage> {
   const files = await FileSystemBlobStore.open(layout.filesDir);
-  const database = await SqlJsDatabase.open(layout.databaseFile, [...DEVICE_APP_SCHEMA, ...UPDATE_FILE_SCHEMA, ...DEVICE_CREDENTIAL_SCHEMA], {
-    ...(onJournalTaken === undefined ? {} : { onJournalTaken }),
-    onCheckpoint: (event) => {
-      if (event.kind === 'recovered') logger?.info('a checkpoint wrote the database file again; the journal is folded into it');
-      else
-        logger?.warn('a checkpoint could not write the database file; nothing is lost, but the journal grows (and the next start replays it) until one succeeds', {
-          error: event.error,
-          journalBytes: event.journalBytes,
-        });
+  const database = await SqlJsDatabase.open(
+    layout.databaseFile,
+    [...DEVICE_APP_SCHEMA, ...UPDATE_FILE_SCHEMA, ...DEVICE_CREDENTIAL_SCHEMA],
+    {
+      ...(onJournalTaken === undefined ? {} : { onJournalTaken }),
+      onCheckpoint: (event) => {
+        if (event.kind === 'recovered')
+          logger?.info('a checkpoint wrote the database file again; the journal is folded into it');
+        else
+          logger?.warn(
+            'a checkpoint could not write the database file; nothing is lost, but the journal grows (and the next start replays it) until one succeeds',
+            {
+              error: event.error,
+              journalBytes: event.journalBytes,
+            },
+          );
+      },
     },
-  });
+  );
   for (const { reason, ...fields } of database.recovery) {
     logger?.warn(
       reason === 'torn'

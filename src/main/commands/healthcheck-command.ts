@@ -9,6 +9,10 @@ import { loopbackHost } from '../config/loopback-host.js';
 export async function healthcheckCommand(env: NodeJS.ProcessEnv): Promise<number> {
   const config = loadConfig(env);
   const status = await probeLocalHealth(loopbackHost(config.host), config.port);
-  process.stdout.write(status === 0 ? 'unhealthy: no answer\n' : `${status === 200 ? 'healthy' : 'unhealthy'}: /healthz answered ${status}\n`);
+  process.stdout.write(
+    status === 0
+      ? 'unhealthy: no answer\n'
+      : `${status === 200 ? 'healthy' : 'unhealthy'}: /healthz answered ${status}\n`,
+  );
   return status === 200 ? 0 : 1;
 }

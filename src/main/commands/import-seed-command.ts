@@ -30,12 +30,24 @@ export async function importSeedCommand(
   try {
     const storage = await openDiskStorage(dataLayout(config.dataDir), logger, (error) => lock.reportLost(error));
     try {
-      const upload = new UploadUpdateFile(storage.files, storage.catalog, storage.devices, config, new UpdateFileLocks(), nodeSha256);
+      const upload = new UploadUpdateFile(
+        storage.files,
+        storage.catalog,
+        storage.devices,
+        config,
+        new UpdateFileLocks(),
+        nodeSha256,
+      );
       const importer = new ImportSeedVolume(seedDevices, seedFiles, storage.devices, upload);
       const report = await importer.execute(options);
       for (const line of report.invalid) logger.warn('skipped', { item: line });
       for (const line of report.missingFiles) logger.warn('row without its update file in the volume', { row: line });
-      logger.info('seed volume imported', { from: source, into: config.dataDir, rows: report.rows, files: report.files });
+      logger.info('seed volume imported', {
+        from: source,
+        into: config.dataDir,
+        rows: report.rows,
+        files: report.files,
+      });
       return 0;
     } catch (error) {
       if (!(error instanceof SeedImportRefused)) throw error;

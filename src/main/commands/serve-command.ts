@@ -25,7 +25,11 @@ export async function serveCommand(env: NodeJS.ProcessEnv, logger: Logger): Prom
     const credential = await provisionCredential(config, layout.credentialFile);
     // The writes refused with it are answered 500 first; exiting in the same turn would only reset
     // their connections. Every later write is refused too, so the moment's wait risks nothing.
-    const storage = await openDiskStorage(layout, logger, (error) => void setTimeout(() => lock.reportLost(error), 100));
+    const storage = await openDiskStorage(
+      layout,
+      logger,
+      (error) => void setTimeout(() => lock.reportLost(error), 100),
+    );
     const server = await FuotaServer.start({
       config,
       storage,
@@ -38,18 +42,28 @@ export async function serveCommand(env: NodeJS.ProcessEnv, logger: Logger): Prom
     });
     logger.info('data dir', { path: config.dataDir });
     logger.info('TLS certificate', { path: tls.certFile, source: tls.source });
-    if (config.tlsClientCaFile !== undefined) logger.info('client certificates accepted', { ca: config.tlsClientCaFile });
+    if (config.tlsClientCaFile !== undefined)
+      logger.info('client certificates accepted', { ca: config.tlsClientCaFile });
     if (tls.uncovered.length > 0) {
-      logger.warn('the generated certificate does not cover some FUOTA_TLS_HOSTNAMES; move the tls directory away to generate a new one', {
-        names: tls.uncovered.join(','),
-      });
+      logger.warn(
+        'the generated certificate does not cover some FUOTA_TLS_HOSTNAMES; move the tls directory away to generate a new one',
+        {
+          names: tls.uncovered.join(','),
+        },
+      );
     }
     if (credential !== undefined) {
       const renamed = credential.renamedFrom === undefined ? {} : { renamedFrom: credential.renamedFrom };
       logger.info('credential', { username: config.username, role: 'operator', source: credential.source, ...renamed });
     }
-    if (config.operatorCredential !== undefined) logger.info('credential', { username: config.operatorCredential.username, role: 'operator', source: 'environment' });
-    if (config.deviceCredential !== undefined) logger.info('credential', { username: config.deviceCredential.username, role: 'device', source: 'environment' });
+    if (config.operatorCredential !== undefined)
+      logger.info('credential', {
+        username: config.operatorCredential.username,
+        role: 'operator',
+        source: 'environment',
+      });
+    if (config.deviceCredential !== undefined)
+      logger.info('credential', { username: config.deviceCredential.username, role: 'device', source: 'environment' });
     if (credential?.generatedPassword !== undefined) {
       // Written straight to the terminal, never through the logger: shown this once only. The
       // logger writes asynchronously, so let its lines out first.
@@ -61,7 +75,10 @@ export async function serveCommand(env: NodeJS.ProcessEnv, logger: Logger): Prom
       );
     }
     // Last, so that whoever waits for this line (a person, a script, a test) has seen the rest.
-    logger.info('fuota listening', { url: `https://${config.host.includes(':') ? `[${config.host}]` : config.host}:${server.address.port}`, local: server.url });
+    logger.info('fuota listening', {
+      url: `https://${config.host.includes(':') ? `[${config.host}]` : config.host}:${server.address.port}`,
+      local: server.url,
+    });
     const signal = await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
     logger.info('stopping', { signal: String(signal[0] ?? '') });
     await server.stop();
@@ -73,10 +90,15 @@ export async function serveCommand(env: NodeJS.ProcessEnv, logger: Logger): Prom
 }
 
 /** Every credential the server accepts, with its role. */
-function credentials(config: Config, shared: ProvisionedCredential | undefined): Array<{ secret: CredentialSecret; role: Role }> {
+function credentials(
+  config: Config,
+  shared: ProvisionedCredential | undefined,
+): Array<{ secret: CredentialSecret; role: Role }> {
   const list: Array<{ secret: CredentialSecret; role: Role }> = [];
   if (shared !== undefined) list.push({ secret: shared.secret, role: 'operator' });
-  if (config.operatorCredential !== undefined) list.push({ secret: { kind: 'plain', ...config.operatorCredential }, role: 'operator' });
-  if (config.deviceCredential !== undefined) list.push({ secret: { kind: 'plain', ...config.deviceCredential }, role: 'device' });
+  if (config.operatorCredential !== undefined)
+    list.push({ secret: { kind: 'plain', ...config.operatorCredential }, role: 'operator' });
+  if (config.deviceCredential !== undefined)
+    list.push({ secret: { kind: 'plain', ...config.deviceCredential }, role: 'device' });
   return list;
 }

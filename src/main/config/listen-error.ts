@@ -7,10 +7,16 @@ import { ConfigError } from './config-error.js';
 export function listenError(error: unknown, host: string, port: number): Error {
   switch ((error as NodeJS.ErrnoException).code) {
     case 'EADDRINUSE':
-      return new ConfigError('FUOTA_PORT', `port ${port} on ${host} is already in use (by another server, or a fuota still running?)`);
+      return new ConfigError(
+        'FUOTA_PORT',
+        `port ${port} on ${host} is already in use (by another server, or a fuota still running?)`,
+      );
     case 'EACCES':
     case 'EPERM':
-      return new ConfigError('FUOTA_PORT', `not permitted to listen on port ${port} (ports below 1024 need privileges; choose a higher one)`);
+      return new ConfigError(
+        'FUOTA_PORT',
+        `not permitted to listen on port ${port} (ports below 1024 need privileges; choose a higher one)`,
+      );
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
     case 'EAI_FAIL':

@@ -12,7 +12,8 @@ const ALIASES = {
   FUOTA_PASSWORD: 'US_AUTH_PASSWORD',
 } as const;
 
-const HOSTNAME = /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
+const HOSTNAME =
+  /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
 const isHostOrIp = (value: string) => HOSTNAME.test(value) || isIP(value) !== 0;
 
 const integer = (min: number, max: number) =>
@@ -38,7 +39,12 @@ const schema = z.object({
   FUOTA_TLS_CLIENT_CA: z.string().min(1).optional(),
   FUOTA_TLS_HOSTNAMES: z
     .string()
-    .transform((list) => list.split(',').map((name) => name.trim()).filter((name) => name !== ''))
+    .transform((list) =>
+      list
+        .split(',')
+        .map((name) => name.trim())
+        .filter((name) => name !== ''),
+    )
     .pipe(z.array(z.string().refine(isHostOrIp, 'must list DNS names or IP addresses, comma-separated')))
     .default([]),
   FUOTA_USERNAME: username.default('fuota'),
@@ -66,7 +72,8 @@ type Variable = keyof z.input<typeof schema>;
 export function loadLogLevel(env: NodeJS.ProcessEnv): LogLevel {
   const raw = env.FUOTA_LOG_LEVEL === '' ? undefined : env.FUOTA_LOG_LEVEL;
   const parsed = logLevel.safeParse(raw);
-  if (!parsed.success) throw new ConfigError('FUOTA_LOG_LEVEL', `${parsed.error.issues[0]?.message ?? 'invalid'} (got "${raw ?? ''}")`);
+  if (!parsed.success)
+    throw new ConfigError('FUOTA_LOG_LEVEL', `${parsed.error.issues[0]?.message ?? 'invalid'} (got "${raw ?? ''}")`);
   return parsed.data;
 }
 
@@ -83,7 +90,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     const issue = parsed.error.issues[0];
     const variable = String(issue?.path[0] ?? 'configuration');
     const shown = raw[variable as Variable];
-    throw new ConfigError(variable, `${issue?.message ?? 'invalid'}${shown === undefined ? '' : ` (got "${variable.endsWith('PASSWORD') ? '…' : shown}")`}`);
+    throw new ConfigError(
+      variable,
+      `${issue?.message ?? 'invalid'}${shown === undefined ? '' : ` (got "${variable.endsWith('PASSWORD') ? '…' : shown}")`}`,
+    );
   }
   const values = parsed.data;
   if ((values.FUOTA_TLS_CERT === undefined) !== (values.FUOTA_TLS_KEY === undefined)) {
@@ -124,7 +134,11 @@ function pick(env: NodeJS.ProcessEnv, key: Variable): string | undefined {
 }
 
 /** A user name and password given together, or neither. */
-function pair(user: string | undefined, secret: string | undefined, prefix: string): { username: string; password: string } | undefined {
+function pair(
+  user: string | undefined,
+  secret: string | undefined,
+  prefix: string,
+): { username: string; password: string } | undefined {
   if (user === undefined && secret === undefined) return undefined;
   if (user === undefined || secret === undefined) {
     const missing = user === undefined ? `${prefix}_USERNAME` : `${prefix}_PASSWORD`;

@@ -14,8 +14,19 @@ describe('appVersionFromQuery', () => {
   });
 
   it('refuses a missing, empty, repeated, malformed or invalid version', () => {
-    for (const query of ['', 'x=1', 'app_ver', 'app_ver=', 'app_ver=1&app_ver=1', 'app_ver=%zz', 'app_ver=a%22b', `app_ver=${'x'.repeat(32)}`]) {
-      expect(() => appVersionFromQuery(query), query).to.throw().with.property('code', 'invalid-app-version');
+    for (const query of [
+      '',
+      'x=1',
+      'app_ver',
+      'app_ver=',
+      'app_ver=1&app_ver=1',
+      'app_ver=%zz',
+      'app_ver=a%22b',
+      `app_ver=${'x'.repeat(32)}`,
+    ]) {
+      expect(() => appVersionFromQuery(query), query)
+        .to.throw()
+        .with.property('code', 'invalid-app-version');
     }
   });
 

@@ -73,7 +73,12 @@ function expectCutShortAfter(sent: { received: Buffer; bytesSent: number }, byte
 
 describe('sendBlob', () => {
   it('sends exactly the bytes of the blob or of a range, reusing buffers only after their write is done', async () => {
-    for (const range of [undefined, { start: 0, end: 0 }, { start: 1234, end: 45_678 }, { start: 49_000, end: 49_999 }]) {
+    for (const range of [
+      undefined,
+      { start: 0, end: 0 },
+      { start: 1234, end: 45_678 },
+      { start: 49_000, end: 49_999 },
+    ]) {
       const label = JSON.stringify(range);
       const pool = new ChunkPool(1000, 3);
       const { blob, calls } = blobOf(content);

@@ -70,7 +70,9 @@ describe('BufferedLineDestination', () => {
   });
 
   it('writes what it gathered when the process exits at once', () => {
-    const module = fileURLToPath(new URL('../../../src/adapters/outbound/logging/buffered-line-destination.js', import.meta.url));
+    const module = fileURLToPath(
+      new URL('../../../src/adapters/outbound/logging/buffered-line-destination.js', import.meta.url),
+    );
     const script = `
       const { BufferedLineDestination } = await import(${JSON.stringify(module)});
       const destination = new BufferedLineDestination(1, { intervalMs: 60_000, bufferBytes: 1024 });
@@ -87,7 +89,9 @@ describe('BufferedLineDestination', () => {
   });
 
   it('never stalls on a reader that falls behind: it drops lines whole, counts them and says so', async () => {
-    const module = fileURLToPath(new URL('../../../src/adapters/outbound/logging/buffered-line-destination.js', import.meta.url));
+    const module = fileURLToPath(
+      new URL('../../../src/adapters/outbound/logging/buffered-line-destination.js', import.meta.url),
+    );
     // The child logs 20 MB while nobody reads its stdout (a pipe takes 64 KiB), then says so on
     // stderr: a destination that waited for the reader would never get there.
     const script = `
@@ -108,7 +112,10 @@ describe('BufferedLineDestination', () => {
       child.stdout.resume();
       child.stdin.write('go');
       await once(child, 'exit');
-      const records = output.trimEnd().split('\n').map((line) => JSON.parse(line) as { n?: number; dropped?: number; level?: number });
+      const records = output
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { n?: number; dropped?: number; level?: number });
       const kept = records.filter((record) => record.n !== undefined).map((record) => record.n as number);
       const dropped = records.reduce((sum, record) => sum + (record.dropped ?? 0), 0);
       expect(dropped, 'lines reported dropped').to.be.above(0);

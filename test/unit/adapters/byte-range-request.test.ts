@@ -13,7 +13,8 @@ describe('range and validator rules', () => {
   });
 
   it('finds nothing satisfiable in an empty file or past the end', () => {
-    for (const header of ['bytes=0-0', 'bytes=0-', 'bytes=-1']) expect(evaluateRange(header, 0)).to.deep.equal({ kind: 'unsatisfiable' });
+    for (const header of ['bytes=0-0', 'bytes=0-', 'bytes=-1'])
+      expect(evaluateRange(header, 0)).to.deep.equal({ kind: 'unsatisfiable' });
     expect(evaluateRange('bytes=10-', 10)).to.deep.equal({ kind: 'unsatisfiable' });
     expect(evaluateRange('bytes=-0', 10)).to.deep.equal({ kind: 'unsatisfiable' });
   });

@@ -21,7 +21,13 @@ describe('ensureDevCertificate', () => {
     expect(new X509Certificate(first.cert).subject).to.equal('CN=fuota.example');
     expect((await stat(key)).mode & 0o777).to.equal(0o600);
 
-    const again = await ensureDevCertificate(cert, key, ['LOCALHOST', '0:0:0:0:0:0:0:1', ...names, 'other.example', '10.0.0.7']);
+    const again = await ensureDevCertificate(cert, key, [
+      'LOCALHOST',
+      '0:0:0:0:0:0:0:1',
+      ...names,
+      'other.example',
+      '10.0.0.7',
+    ]);
     expect(again.created).to.equal(false);
     expect(again.cert).to.equal(first.cert);
     expect(again.uncovered).to.deep.equal(['other.example', '10.0.0.7']);

@@ -17,19 +17,37 @@ async function* rows(...records: Array<[string, string, string]>): AsyncIterable
 
 describe('device record CSV', () => {
   describe('parseDeviceRecordCsv', () => {
-    it('reads the seed\'s quoted record, with or without a trailing newline or CRLF', () => {
+    it("reads the seed's quoted record, with or without a trailing newline or CRLF", () => {
       for (const body of ['"d1","1.0","a.bin"', '"d1","1.0","a.bin"\n', '"d1","1.0","a.bin"\r\n', 'd1,1.0,a.bin']) {
-        expect(parseDeviceRecordCsv(body), JSON.stringify(body)).to.deep.equal({ deviceId: 'd1', appVersion: '1.0', updateFilePath: 'a.bin' });
+        expect(parseDeviceRecordCsv(body), JSON.stringify(body)).to.deep.equal({
+          deviceId: 'd1',
+          appVersion: '1.0',
+          updateFilePath: 'a.bin',
+        });
       }
     });
 
     it('keeps commas and doubled quotes inside quoted fields', () => {
-      expect(parseDeviceRecordCsv('"d1","1,0 ""x""","a.bin"')).to.deep.equal({ deviceId: 'd1', appVersion: '1,0 "x"', updateFilePath: 'a.bin' });
+      expect(parseDeviceRecordCsv('"d1","1,0 ""x""","a.bin"')).to.deep.equal({
+        deviceId: 'd1',
+        appVersion: '1,0 "x"',
+        updateFilePath: 'a.bin',
+      });
     });
 
     it('refuses anything but exactly one record of three fields', () => {
-      for (const body of ['', '\n', '"d1","1.0"', '"d1","1.0","a.bin","x"', '"d1","1.0","a.bin"\n"d2","1","b"', '"d1,"1.0","a.bin"', '"d1"x,"1","a"']) {
-        expect(() => parseDeviceRecordCsv(body), JSON.stringify(body)).to.throw().with.property('code', 'invalid-record');
+      for (const body of [
+        '',
+        '\n',
+        '"d1","1.0"',
+        '"d1","1.0","a.bin","x"',
+        '"d1","1.0","a.bin"\n"d2","1","b"',
+        '"d1,"1.0","a.bin"',
+        '"d1"x,"1","a"',
+      ]) {
+        expect(() => parseDeviceRecordCsv(body), JSON.stringify(body))
+          .to.throw()
+          .with.property('code', 'invalid-record');
       }
     });
   });

@@ -22,7 +22,10 @@ describe('writeFileDurably on a failing disk', () => {
 
   for (const [name, arm] of [
     ['a disk that fills mid-write', (io: FaultyFileIo) => io.fillDisk(100)],
-    ['ENOSPC on write, and on close too', (io: FaultyFileIo) => io.inject({ on: 'write', fault: 'ENOSPC' }).inject({ on: 'close', fault: 'EIO' })],
+    [
+      'ENOSPC on write, and on close too',
+      (io: FaultyFileIo) => io.inject({ on: 'write', fault: 'ENOSPC' }).inject({ on: 'close', fault: 'EIO' }),
+    ],
     ['EIO on sync', (io: FaultyFileIo) => io.inject({ on: 'sync', fault: 'EIO' })],
   ] as const) {
     it(`leaves the old content and no temporary file after ${name}, reporting the first failure`, async () => {

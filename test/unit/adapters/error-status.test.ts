@@ -45,7 +45,13 @@ describe('stable error codes', () => {
       code: 'range-not-satisfiable',
       detail: 'the file has 3 bytes',
     });
-    expect(problem('file-in-use', 'named', { namedBy: ['d1'] })).to.include({ status: 409, code: 'file-in-use' }).and.deep.include({ namedBy: ['d1'] });
-    expect(httpErrorProblem(413, 'request entity too large')).to.include({ status: 413, code: 'bad-request', title: 'Payload Too Large' });
+    expect(problem('file-in-use', 'named', { namedBy: ['d1'] }))
+      .to.include({ status: 409, code: 'file-in-use' })
+      .and.deep.include({ namedBy: ['d1'] });
+    expect(httpErrorProblem(413, 'request entity too large')).to.include({
+      status: 413,
+      code: 'bad-request',
+      title: 'Payload Too Large',
+    });
   });
 });

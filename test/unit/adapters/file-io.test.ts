@@ -32,7 +32,13 @@ describe('writeAll and the faulty file I/O of the fault-injection tests', () => 
   });
 
   it('fails a write that makes no progress instead of looping forever', async () => {
-    const stuck = { write: async () => 0, sync: async () => {}, datasync: async () => {}, truncate: async () => {}, close: async () => {} };
+    const stuck = {
+      write: async () => 0,
+      sync: async () => {},
+      datasync: async () => {},
+      truncate: async () => {},
+      close: async () => {},
+    };
     expect(await writeAll(stuck, Buffer.alloc(10)).catch((e: unknown) => e)).to.have.property('code', 'ENOSPC');
   });
 

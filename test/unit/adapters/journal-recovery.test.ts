@@ -13,7 +13,8 @@ import { RecordingLogger } from '../../support/test-server.js';
 const UPSERT = 'INSERT OR REPLACE INTO device_app (device_id, app_ver, update_file_path) VALUES (?, ?, ?)';
 const upsert = (id: string): JournalStatement[] => [[UPSERT, [id, '1.0.0', 'fw.bin']]];
 /** A record whose checksum fails, as a write cut at a block boundary and followed by others leaves it. */
-const TORN = '0badc0de [["INSERT OR REPLACE INTO device_app (device_id, app_ver, update_file_path) VALUES (?, ?, ?)",["x';
+const TORN =
+  '0badc0de [["INSERT OR REPLACE INTO device_app (device_id, app_ver, update_file_path) VALUES (?, ?, ?)",["x';
 
 describe('journal replay', () => {
   let dir: string;
@@ -32,7 +33,13 @@ describe('journal replay', () => {
     expect(recovered.entries).to.deep.equal([upsert('a'), upsert('c')]);
     expect(recovered.segments).to.deep.equal([3, 4]);
     expect(recovered.skipped).to.deep.equal([
-      { segment: `${file}.journal.3`, offset: Buffer.byteLength(head), bytes: Buffer.byteLength(tail), reason: 'torn', intactRecordsAfter: 1 },
+      {
+        segment: `${file}.journal.3`,
+        offset: Buffer.byteLength(head),
+        bytes: Buffer.byteLength(tail),
+        reason: 'torn',
+        intactRecordsAfter: 1,
+      },
     ]);
   });
 
@@ -46,7 +53,13 @@ describe('journal replay', () => {
     const recovered = await recoverJournal(file);
     expect(recovered.entries).to.deep.equal([upsert('a'), upsert('b')]);
     expect(recovered.skipped).to.deep.equal([
-      { segment: `${file}.journal.1`, offset: Buffer.byteLength(kept), bytes: Buffer.byteLength(failed), reason: 'sealed', intactRecordsAfter: 0 },
+      {
+        segment: `${file}.journal.1`,
+        offset: Buffer.byteLength(kept),
+        bytes: Buffer.byteLength(failed),
+        reason: 'sealed',
+        intactRecordsAfter: 0,
+      },
       { segment: `${file}.journal.2`, offset: 0, bytes: TORN.length, reason: 'torn', intactRecordsAfter: 0 },
     ]);
   });
@@ -68,7 +81,9 @@ describe('journal replay', () => {
       expect(warnings[0]).to.include('"intactRecordsAfter":1');
       // Kept for a person to look at, out of replay's way.
       expect(warnings[0]).to.include(`"keptAs":"${layout.databaseFile}.journal.1.skipped"`);
-      expect((await readdir(dir)).filter((name) => name.includes('.journal.1'))).to.deep.equal(['devices.db.journal.1.skipped']);
+      expect((await readdir(dir)).filter((name) => name.includes('.journal.1'))).to.deep.equal([
+        'devices.db.journal.1.skipped',
+      ]);
     } finally {
       await storage.close();
     }

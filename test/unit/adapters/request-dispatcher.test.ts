@@ -56,12 +56,20 @@ describe('request dispatcher', () => {
   }
 
   it('reads the parameter and the query once, escapes kept, for the device adapter', () => {
-    expect(deviceTarget('GET', '/devices/AA%3ABB/?app_ver=1.0%2Bb&x#f')).to.deep.include({ path: '/devices/AA%3ABB/', param: 'AA%3ABB', query: 'app_ver=1.0%2Bb&x' });
-    expect(deviceTarget('HEAD', 'https://h/files/fw/a%20b.bin?x=1')).to.deep.include({ path: '/files/fw/a%20b.bin', param: 'fw/a%20b.bin', query: 'x=1' });
+    expect(deviceTarget('GET', '/devices/AA%3ABB/?app_ver=1.0%2Bb&x#f')).to.deep.include({
+      path: '/devices/AA%3ABB/',
+      param: 'AA%3ABB',
+      query: 'app_ver=1.0%2Bb&x',
+    });
+    expect(deviceTarget('HEAD', 'https://h/files/fw/a%20b.bin?x=1')).to.deep.include({
+      path: '/files/fw/a%20b.bin',
+      param: 'fw/a%20b.bin',
+      query: 'x=1',
+    });
     expect(deviceTarget('GET', '/devices/d1')).to.deep.include({ param: 'd1', query: '' });
   });
 
-  it('knows the device adapter\'s methods on a path, for the operator adapter\'s Allow', () => {
+  it("knows the device adapter's methods on a path, for the operator adapter's Allow", () => {
     expect(deviceMethodsAt('/devices/d1?app_ver=1')).to.deep.equal(['GET', 'HEAD']);
     expect(deviceMethodsAt('/files/fw/a.bin')).to.deep.equal(['GET', 'HEAD']);
     expect(deviceMethodsAt('/devices')).to.deep.equal([]);

@@ -4,7 +4,11 @@ import { claimedUser, isLastRequest } from '../../../src/adapters/inbound/http/r
 
 describe('isLastRequest', () => {
   const request = (version: '1.0' | '1.1', connection?: string) =>
-    ({ httpVersionMajor: 1, httpVersionMinor: version === '1.0' ? 0 : 1, headers: connection === undefined ? {} : { connection } }) as IncomingMessage;
+    ({
+      httpVersionMajor: 1,
+      httpVersionMinor: version === '1.0' ? 0 : 1,
+      headers: connection === undefined ? {} : { connection },
+    }) as IncomingMessage;
 
   it('sees Connection: close on HTTP/1.1, in any case and among other tokens', () => {
     for (const connection of ['close', 'Close', ' CLOSE ', 'TE, close', 'close,upgrade', 'keep-alive, close']) {

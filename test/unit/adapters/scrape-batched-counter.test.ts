@@ -6,8 +6,15 @@ describe('ScrapeBatchedCounter', () => {
   it('hands gathered increments to the counter once, whenever the registry is read', async () => {
     const registry = new Registry();
     const pending: ScrapeBatchedCounter<'kind'> = new ScrapeBatchedCounter(() => counter);
-    const counter: Counter<'kind'> = new Counter({ name: 'things_total', help: 'h', labelNames: ['kind'], registers: [registry], collect: () => pending.flush() });
-    const read = async () => Object.fromEntries((await counter.get()).values.map((v) => [String(v.labels.kind), v.value]));
+    const counter: Counter<'kind'> = new Counter({
+      name: 'things_total',
+      help: 'h',
+      labelNames: ['kind'],
+      registers: [registry],
+      collect: () => pending.flush(),
+    });
+    const read = async () =>
+      Object.fromEntries((await counter.get()).values.map((v) => [String(v.labels.kind), v.value]));
 
     pending.inc('a', () => ({ kind: 'a' }));
     pending.inc('a', () => ({ kind: 'a' }), 2);

@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import type { CheckpointEvent } from '../../../src/adapters/outbound/sqljs/sqljs-database.js';
 import { SqlJsDatabase } from '../../../src/adapters/outbound/sqljs/sqljs-database.js';
-import { DEVICE_APP_SCHEMA, SqlJsDeviceAppRepository } from '../../../src/adapters/outbound/sqljs/sqljs-device-app-repository.js';
+import {
+  DEVICE_APP_SCHEMA,
+  SqlJsDeviceAppRepository,
+} from '../../../src/adapters/outbound/sqljs/sqljs-device-app-repository.js';
 import type { DeviceId } from '../../../src/domain/device-id.js';
 import { listAll, row } from '../../contract/device-app-repository.contract.js';
 import type { FaultRule } from '../../support/faulty-file-io.js';
@@ -29,10 +32,14 @@ const ids = (prefix: string, count: number): string[] => Array.from({ length: co
 
 /** Upserts each id as its own write, all at once (so they share group commits); the outcome of each. */
 async function upsertAll(repository: SqlJsDeviceAppRepository, names: string[]): Promise<PromiseSettledResult<void>[]> {
-  return Promise.all(names.map((name) => repository.upsert(row(name)).then(
-    () => ({ status: 'fulfilled', value: undefined }) as const,
-    (reason: unknown) => ({ status: 'rejected', reason }) as const,
-  )));
+  return Promise.all(
+    names.map((name) =>
+      repository.upsert(row(name)).then(
+        () => ({ status: 'fulfilled', value: undefined }) as const,
+        (reason: unknown) => ({ status: 'rejected', reason }) as const,
+      ),
+    ),
+  );
 }
 
 describe('SqlJsDatabase on a failing disk', () => {
@@ -45,9 +52,21 @@ describe('SqlJsDatabase on a failing disk', () => {
   // Each fault skips the first append (one record of `recordBytes`) and hits the next, a group of
   // four writers; the full disk fills in the middle of the group's second record.
   const faults: { name: string; code: string; arm: (io: FaultyFileIo, recordBytes: number) => void }[] = [
-    { name: 'a short write then ENOSPC', code: 'storage-full', arm: (io, recordBytes) => io.fillDisk(Math.floor(recordBytes * 2.5)) },
-    { name: 'EIO on write', code: 'EIO', arm: (io) => io.inject({ on: 'write', path: /journal/, fault: 'EIO', after: 1 }) },
-    { name: 'EIO on datasync', code: 'EIO', arm: (io) => io.inject({ on: 'datasync', path: /journal/, fault: 'EIO', after: 1 }) },
+    {
+      name: 'a short write then ENOSPC',
+      code: 'storage-full',
+      arm: (io, recordBytes) => io.fillDisk(Math.floor(recordBytes * 2.5)),
+    },
+    {
+      name: 'EIO on write',
+      code: 'EIO',
+      arm: (io) => io.inject({ on: 'write', path: /journal/, fault: 'EIO', after: 1 }),
+    },
+    {
+      name: 'EIO on datasync',
+      code: 'EIO',
+      arm: (io) => io.inject({ on: 'datasync', path: /journal/, fault: 'EIO', after: 1 }),
+    },
   ];
   const cutFails: FaultRule = { on: 'truncate', path: /journal/, fault: 'EIO', times: Infinity };
 
@@ -80,7 +99,10 @@ describe('SqlJsDatabase on a failing disk', () => {
         // freed (see WriteAheadJournal): a crash in between is the one case they could replay.
         if (cut === 'can' || fault.code !== 'storage-full') {
           await crashCopy(live, join(dir, 'crash-while-failing'));
-          expect(await storedIds(join(dir, 'crash-while-failing')), 'after a crash right after the failure').to.deep.equal(ids('ok-a', 6));
+          expect(
+            await storedIds(join(dir, 'crash-while-failing')),
+            'after a crash right after the failure',
+          ).to.deep.equal(ids('ok-a', 6));
         }
 
         io.heal();
@@ -105,9 +127,15 @@ describe('SqlJsDatabase on a failing disk', () => {
     await repository.upsert(row('before'));
     io.inject(cutFails).fillDisk(0);
     for (const name of ids('failed', 3)) {
-      expect(await repository.upsert(row(name)).catch((error: unknown) => error)).to.have.property('code', 'storage-full');
+      expect(await repository.upsert(row(name)).catch((error: unknown) => error)).to.have.property(
+        'code',
+        'storage-full',
+      );
     }
-    expect(io.fired.filter((line) => line.startsWith('ENOSPC write') && line.includes('journal.')).length, 'seals tried').to.be.above(3);
+    expect(
+      io.fired.filter((line) => line.startsWith('ENOSPC write') && line.includes('journal.')).length,
+      'seals tried',
+    ).to.be.above(3);
     io.freeDisk();
     await repository.upsert(row('after'));
     await crashCopy(live, join(dir, 'crash'));
@@ -138,11 +166,19 @@ describe('SqlJsDatabase on a failing disk', () => {
   it('loses nothing when a checkpoint fails, leaves no temporary file, and drops old segments after a later one succeeds', async () => {
     const live = join(dir, 'live');
     await mkdir(live);
-    const io = new FaultyFileIo().inject({ on: 'write', path: /\.devices\.db\.tmp-/, fault: 'ENOSPC', times: Infinity });
+    const io = new FaultyFileIo().inject({
+      on: 'write',
+      path: /\.devices\.db\.tmp-/,
+      fault: 'ENOSPC',
+      times: Infinity,
+    });
     const repository = await openFaulty(live, io, 1500);
     const written = ids('k', 120).sort();
     for (const name of written) await repository.upsert(row(name));
-    expect(io.fired.some((line) => line.includes('.devices.db.tmp-')), 'a checkpoint was tried').to.equal(true);
+    expect(
+      io.fired.some((line) => line.includes('.devices.db.tmp-')),
+      'a checkpoint was tried',
+    ).to.equal(true);
     await crashCopy(live, join(dir, 'crash'));
     expect(await storedIds(join(dir, 'crash')), 'after a crash during failing checkpoints').to.deep.equal(written);
     const segments = (await readdir(live)).filter((name) => name.includes('.journal.'));
@@ -153,13 +189,21 @@ describe('SqlJsDatabase on a failing disk', () => {
     for (const name of more) await repository.upsert(row(name));
     await repository.close();
     const left = await readdir(live);
-    expect(left.filter((name) => name.includes('.tmp-')), 'temporary files').to.deep.equal([]);
+    expect(
+      left.filter((name) => name.includes('.tmp-')),
+      'temporary files',
+    ).to.deep.equal([]);
     expect(left.filter((name) => name.includes('.journal.'))).to.deep.equal([]);
     expect(await storedIds(live)).to.deep.equal([...written, ...more].sort());
   });
 
-  it('says once that checkpoints fail (with the journal\'s size), tries again on a later write, and says when one succeeds', async () => {
-    const io = new FaultyFileIo().inject({ on: 'write', path: /\.devices\.db\.tmp-/, fault: 'ENOSPC', times: Infinity });
+  it("says once that checkpoints fail (with the journal's size), tries again on a later write, and says when one succeeds", async () => {
+    const io = new FaultyFileIo().inject({
+      on: 'write',
+      path: /\.devices\.db\.tmp-/,
+      fault: 'ENOSPC',
+      times: Infinity,
+    });
     const events: CheckpointEvent[] = [];
     const database = await SqlJsDatabase.open(join(dir, 'devices.db'), DEVICE_APP_SCHEMA, {
       io,
@@ -187,8 +231,14 @@ describe('SqlJsDatabase on a failing disk', () => {
     io.fillDisk(0);
     await repository.close();
     const left = await readdir(dir);
-    expect(left.filter((name) => name.includes('.tmp-')), 'temporary files').to.deep.equal([]);
-    expect(left.filter((name) => name.includes('.journal.')), 'journal segments').to.have.length.above(0);
+    expect(
+      left.filter((name) => name.includes('.tmp-')),
+      'temporary files',
+    ).to.deep.equal([]);
+    expect(
+      left.filter((name) => name.includes('.journal.')),
+      'journal segments',
+    ).to.have.length.above(0);
     expect(await storedIds(dir)).to.deep.equal(ids('k', 10).sort());
   });
 
@@ -198,7 +248,12 @@ describe('SqlJsDatabase on a failing disk', () => {
     await repository.close();
     // As a kill during a checkpoint leaves it: the whole database, under writeFileDurably's name.
     await copyFile(join(dir, 'devices.db'), join(dir, '.devices.db.tmp-0123456789ab'));
-    const others = ['.devices.db.tmp-notours', '.other.db.tmp-0123456789ab', 'devices.db.tmp-0123456789ab', '.devices.db.upload-0123456789ab'];
+    const others = [
+      '.devices.db.tmp-notours',
+      '.other.db.tmp-0123456789ab',
+      'devices.db.tmp-0123456789ab',
+      '.devices.db.upload-0123456789ab',
+    ];
     for (const name of others) await writeFile(join(dir, name), 'not a checkpoint of ours');
     const reopened = await openFaulty(dir, new FaultyFileIo());
     const names = await readdir(dir);
@@ -216,7 +271,10 @@ describe('SqlJsDatabase on a failing disk', () => {
     const io = new FaultyFileIo().fillDisk(0);
     const repository = await openFaulty(join(dir, 'crash'), io);
     expect((await listAll(repository)).map((r) => r.deviceId)).to.deep.equal(['a']);
-    expect(await repository.upsert(row('refused')).catch((error: unknown) => error)).to.have.property('code', 'storage-full');
+    expect(await repository.upsert(row('refused')).catch((error: unknown) => error)).to.have.property(
+      'code',
+      'storage-full',
+    );
     io.freeDisk();
     await repository.upsert(row('b'));
     await crashCopy(join(dir, 'crash'), join(dir, 'crash2'));
@@ -227,7 +285,9 @@ describe('SqlJsDatabase on a failing disk', () => {
 
   it('refuses a statement SQLite refuses before journaling it, and takes the next writes', async () => {
     const database = await SqlJsDatabase.open(join(dir, 'devices.db'), DEVICE_APP_SCHEMA);
-    const refused = await database.write([['INSERT INTO device_app (device_id, no_such_column) VALUES (?, ?)', ['x', 1]]]).catch((error: unknown) => error);
+    const refused = await database
+      .write([['INSERT INTO device_app (device_id, no_such_column) VALUES (?, ?)', ['x', 1]]])
+      .catch((error: unknown) => error);
     expect(refused).to.be.instanceOf(Error).with.property('message').that.includes('no_such_column');
     expect((await stat(join(dir, 'devices.db.journal.1'))).size, 'journal bytes').to.equal(0);
     const repository = new SqlJsDeviceAppRepository(database, true);

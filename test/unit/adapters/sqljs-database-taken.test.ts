@@ -7,7 +7,8 @@ import { SqlJsDatabase } from '../../../src/adapters/outbound/sqljs/sqljs-databa
 import { FaultyFileIo } from '../../support/faulty-file-io.js';
 
 const SCHEMA = ['CREATE TABLE IF NOT EXISTS t (k TEXT PRIMARY KEY, v TEXT)'];
-const put = (database: SqlJsDatabase, key: string) => database.write([['INSERT OR REPLACE INTO t (k, v) VALUES (?, ?)', [key, 'v']]]);
+const put = (database: SqlJsDatabase, key: string) =>
+  database.write([['INSERT OR REPLACE INTO t (k, v) VALUES (?, ?)', [key, 'v']]]);
 const keys = (database: SqlJsDatabase) => database.all('SELECT k FROM t ORDER BY k', [], (row) => row[0]);
 
 /**
@@ -32,16 +33,24 @@ describe('SqlJsDatabase when another process took its journal over', () => {
     await writeFile(file, 'the usurper');
   }
 
-  for (const [name, io] of [['on Node\'s file system', undefined], ['through a FaultyFileIo', new FaultyFileIo()]] as const) {
+  for (const [name, io] of [
+    ["on Node's file system", undefined],
+    ['through a FaultyFileIo', new FaultyFileIo()],
+  ] as const) {
     it(`fails a write whose segment was removed, and every later one, says so once, and writes nothing on close (${name})`, async () => {
       const taken: Error[] = [];
-      const database = await SqlJsDatabase.open(file, SCHEMA, { ...(io === undefined ? {} : { io }), onJournalTaken: (error) => taken.push(error) });
+      const database = await SqlJsDatabase.open(file, SCHEMA, {
+        ...(io === undefined ? {} : { io }),
+        onJournalTaken: (error) => taken.push(error),
+      });
       await put(database, 'before');
       await usurp();
       for (const key of ['after', 'later']) {
         const refused = await put(database, key).catch((error: unknown) => error);
         expect(refused).to.be.instanceOf(JournalTaken);
-        expect((refused as Error).message).to.match(/another process removed the journal segment \S+devices\.db\.journal\.\d+ this process appends to/);
+        expect((refused as Error).message).to.match(
+          /another process removed the journal segment \S+devices\.db\.journal\.\d+ this process appends to/,
+        );
       }
       expect(taken).to.have.length(1);
       expect(keys(database), 'a refused write is not applied').to.deep.equal(['before']);
@@ -53,7 +62,10 @@ describe('SqlJsDatabase when another process took its journal over', () => {
 
   it('never writes into a segment another process made: the checkpoint that would fails, and so do later writes', async () => {
     const taken: Error[] = [];
-    const database = await SqlJsDatabase.open(file, SCHEMA, { checkpointBytes: 1, onJournalTaken: (error) => taken.push(error) });
+    const database = await SqlJsDatabase.open(file, SCHEMA, {
+      checkpointBytes: 1,
+      onJournalTaken: (error) => taken.push(error),
+    });
     // The usurper replayed segment 1 (ours) and started segment 2, where our checkpoint would go.
     const [ours] = await segments();
     const theirs = join(dir, `devices.db.journal.${Number(ours!.split('.').at(-1)) + 1}`);

@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { ADDRESS_CEILING_FACTOR, AuthFailureLimiter } from '../../../src/app/auth/auth-failure-limiter.js';
 
 describe('AuthFailureLimiter', () => {
-  const retryAfter = (limiter: AuthFailureLimiter, address: string, user: string) => limiter.refusal(address, () => user)?.retryAfter ?? 0;
+  const retryAfter = (limiter: AuthFailureLimiter, address: string, user: string) =>
+    limiter.refusal(address, () => user)?.retryAfter ?? 0;
 
   it('refuses a user name from an address for the cool-down once it reaches the limit within a minute, and only that pair', () => {
     let now = 1_000_000;

@@ -8,7 +8,9 @@ describe('credentials', () => {
   it('hashes with a fresh salt and verifies only the right password', async () => {
     const first = await hashPassword('pw');
     const second = await hashPassword('pw');
-    expect(first).to.match(/^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/).and.not.equal(second);
+    expect(first)
+      .to.match(/^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/)
+      .and.not.equal(second);
     expect(await verifyPassword('pw', first)).to.equal(true);
     expect(await verifyPassword('pW', first)).to.equal(false);
     expect(await verifyPassword('pw', 'garbage')).to.equal(false);
@@ -23,7 +25,10 @@ describe('credentials', () => {
   });
 
   it('checks a stored hash, username included, and gives the same verdicts from its cache', async () => {
-    const verifier = new CredentialVerifier({ kind: 'hashed', username: 'u', passwordHash: await hashPassword('p') }, NODE_CREDENTIAL_HASHING);
+    const verifier = new CredentialVerifier(
+      { kind: 'hashed', username: 'u', passwordHash: await hashPassword('p') },
+      NODE_CREDENTIAL_HASHING,
+    );
     for (let round = 0; round < 2; round += 1) {
       expect(await verifier.matches('u', 'p')).to.equal(true);
       expect(await verifier.matches('v', 'p')).to.equal(false);
@@ -37,7 +42,10 @@ describe('CredentialVerifier.verdictNow', () => {
     const plain = new CredentialVerifier({ kind: 'plain', username: 'u', password: 'p' }, NODE_CREDENTIAL_HASHING);
     expect(plain.verdictNow('u', 'p')).to.equal(true);
     expect(plain.verdictNow('u', 'q')).to.equal(false);
-    const hashed = new CredentialVerifier({ kind: 'hashed', username: 'u', passwordHash: await hashPassword('p') }, NODE_CREDENTIAL_HASHING);
+    const hashed = new CredentialVerifier(
+      { kind: 'hashed', username: 'u', passwordHash: await hashPassword('p') },
+      NODE_CREDENTIAL_HASHING,
+    );
     expect(hashed.verdictNow('u', 'p')).to.equal(undefined);
     expect(hashed.verdictNow('u', 'q')).to.equal(undefined);
     expect(await hashed.matches('u', 'p')).to.equal(true);
@@ -50,11 +58,14 @@ describe('CredentialVerifier.verdictNow', () => {
 
 describe('RoleAuthenticator', () => {
   it('gives a stored-hash credential its role, on the first request (slow hash) and the next (remembered)', async () => {
-    const authenticator = new RoleAuthenticator([
-      { secret: { kind: 'hashed', username: 'ops', passwordHash: await hashPassword('o') }, role: 'operator' },
-      { secret: { kind: 'plain', username: 'dev', password: 'd' }, role: 'device' },
-      { secret: { kind: 'hashed', username: 'dev', passwordHash: await hashPassword('d') }, role: 'operator' },
-    ], NODE_CREDENTIAL_HASHING);
+    const authenticator = new RoleAuthenticator(
+      [
+        { secret: { kind: 'hashed', username: 'ops', passwordHash: await hashPassword('o') }, role: 'operator' },
+        { secret: { kind: 'plain', username: 'dev', password: 'd' }, role: 'device' },
+        { secret: { kind: 'hashed', username: 'dev', passwordHash: await hashPassword('d') }, role: 'operator' },
+      ],
+      NODE_CREDENTIAL_HASHING,
+    );
     for (let round = 0; round < 2; round += 1) {
       expect(await authenticator.authenticate('ops', 'o'), `round ${round}`).to.deep.equal({ role: 'operator' });
       // Matched by a plain device credential and a hashed operator one: the widest role wins.
@@ -64,12 +75,15 @@ describe('RoleAuthenticator', () => {
   });
 
   it('gives each credential its role, the widest when several match, and none to a wrong pair', async () => {
-    const authenticator = new RoleAuthenticator([
-      { secret: { kind: 'plain', username: 'ops', password: 'o' }, role: 'operator' },
-      { secret: { kind: 'plain', username: 'dev', password: 'd' }, role: 'device' },
-      { secret: { kind: 'plain', username: 'both', password: 'b' }, role: 'device' },
-      { secret: { kind: 'plain', username: 'both', password: 'b' }, role: 'operator' },
-    ], NODE_CREDENTIAL_HASHING);
+    const authenticator = new RoleAuthenticator(
+      [
+        { secret: { kind: 'plain', username: 'ops', password: 'o' }, role: 'operator' },
+        { secret: { kind: 'plain', username: 'dev', password: 'd' }, role: 'device' },
+        { secret: { kind: 'plain', username: 'both', password: 'b' }, role: 'device' },
+        { secret: { kind: 'plain', username: 'both', password: 'b' }, role: 'operator' },
+      ],
+      NODE_CREDENTIAL_HASHING,
+    );
     expect(await authenticator.authenticate('ops', 'o')).to.deep.equal({ role: 'operator' });
     expect(await authenticator.authenticate('dev', 'd')).to.deep.equal({ role: 'device' });
     expect(await authenticator.authenticate('both', 'b')).to.deep.equal({ role: 'operator' });

@@ -15,7 +15,8 @@ import { nodeSha256 } from '../../../src/adapters/outbound/crypto/node-sha256.js
 const path = 'fw/app.bin' as UpdateFilePath;
 const config = { maxUploadBytes: 100_000, validateImages: false } as Config;
 
-const row = (deviceId: string, updateFilePath: string) => ({ deviceId, appVersion: '1', updateFilePath }) as DeviceAppRecord;
+const row = (deviceId: string, updateFilePath: string) =>
+  ({ deviceId, appVersion: '1', updateFilePath }) as DeviceAppRecord;
 
 async function* bytes(text: string): AsyncIterable<Uint8Array> {
   yield Buffer.from(text);
@@ -56,7 +57,13 @@ describe('DeleteUpdateFile', () => {
     devices = new InMemoryDeviceAppRepository();
     const locks = new UpdateFileLocks();
     upload = new UploadUpdateFile(files, catalog, devices, config, locks, nodeSha256);
-    remove = new DeleteUpdateFile(files, catalog, devices, new UpdateFileDescriber(files, catalog, nodeSha256, locks), locks);
+    remove = new DeleteUpdateFile(
+      files,
+      catalog,
+      devices,
+      new UpdateFileDescriber(files, catalog, nodeSha256, locks),
+      locks,
+    );
     await upload.execute(path, bytes('version one'));
   });
 
@@ -92,7 +99,10 @@ describe('DeleteUpdateFile', () => {
     })();
     const locks = new UpdateFileLocks();
     const describer = new UpdateFileDescriber(failing, catalog, nodeSha256, locks);
-    const stored = await new UploadUpdateFile(failing, catalog, devices, config, locks, nodeSha256).execute(path, bytes('still here'));
+    const stored = await new UploadUpdateFile(failing, catalog, devices, config, locks, nodeSha256).execute(
+      path,
+      bytes('still here'),
+    );
     const removing = new DeleteUpdateFile(failing, catalog, devices, describer, locks);
     expect(await removing.execute(path).catch((e: unknown) => e)).to.have.property('code', 'EIO');
     expect(await catalog.get(path), 'the entry went first').to.equal(undefined);

@@ -11,7 +11,8 @@ import { chunks, p, readAll } from '../../contract/blob-store.contract.js';
 import { listAll } from '../../contract/device-app-repository.contract.js';
 import { nodeSha256 } from '../../../src/adapters/outbound/crypto/node-sha256.js';
 
-const raw = (deviceId: string, appVersion: string, updateFilePath: string) => ({ deviceId, appVersion, updateFilePath }) as DeviceAppRecord;
+const raw = (deviceId: string, appVersion: string, updateFilePath: string) =>
+  ({ deviceId, appVersion, updateFilePath }) as DeviceAppRecord;
 
 describe('ImportSeedVolume', () => {
   async function volume(rows: DeviceAppRecord[], files: Record<string, string>) {
@@ -22,15 +23,23 @@ describe('ImportSeedVolume', () => {
     const devices = new InMemoryDeviceAppRepository();
     const files_ = new InMemoryBlobStore();
     const catalog = new InMemoryUpdateFileCatalog();
-    const upload = new UploadUpdateFile(files_, catalog, devices, { maxUploadBytes: 10, validateImages: true } as Config, new UpdateFileLocks(), nodeSha256);
+    const upload = new UploadUpdateFile(
+      files_,
+      catalog,
+      devices,
+      { maxUploadBytes: 10, validateImages: true } as Config,
+      new UpdateFileLocks(),
+      nodeSha256,
+    );
     return { importer: new ImportSeedVolume(seedDevices, seedFiles, devices, upload), devices, files: files_, catalog };
   }
 
   it('copies rows and files, never the seed database itself, and reports rows whose file is absent', async () => {
-    const { importer, devices, files, catalog } = await volume(
-      [raw('a', '1', 'a.bin'), raw('b', '1', 'gone.bin')],
-      { 'a.bin': 'A', 'devices.db': 'SQLite format 3', 'devices.db-journal': 'j' },
-    );
+    const { importer, devices, files, catalog } = await volume([raw('a', '1', 'a.bin'), raw('b', '1', 'gone.bin')], {
+      'a.bin': 'A',
+      'devices.db': 'SQLite format 3',
+      'devices.db-journal': 'j',
+    });
     const report = await importer.execute({ skipInvalid: false });
     expect(report).to.deep.equal({ rows: 2, files: 1, invalid: [], missingFiles: ['b -> gone.bin'] });
     expect((await listAll(devices)).map((r) => r.deviceId)).to.deep.equal(['a', 'b']);
@@ -41,7 +50,10 @@ describe('ImportSeedVolume', () => {
   });
 
   it('imports nothing at all while any row is invalid, unless told to skip', async () => {
-    const { importer, devices, files } = await volume([raw('a', '1', 'a.bin'), raw('b b', '1', 'a.bin'), raw('c', '', 'a.bin')], { 'a.bin': 'A' });
+    const { importer, devices, files } = await volume(
+      [raw('a', '1', 'a.bin'), raw('b b', '1', 'a.bin'), raw('c', '', 'a.bin')],
+      { 'a.bin': 'A' },
+    );
     const refused = await importer.execute({ skipInvalid: false }).catch((error: unknown) => error);
     expect(refused).to.be.instanceOf(SeedImportRefused);
     expect((refused as SeedImportRefused).report.invalid).to.have.length(2);

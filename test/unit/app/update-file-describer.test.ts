@@ -32,10 +32,18 @@ describe('UpdateFileDescriber', () => {
     await files.put(path, bytes('version one'), { maxBytes: 100 });
     const opened = (await files.open(path))!;
     const two = await files.put(path, bytes('version two, longer'), { maxBytes: 100 });
-    await catalog.put({ path, size: two.size, sha256: two.sha256, modifiedAtMs: two.modifiedAt.getTime(), changeToken: two.changeToken, storedAt: '', image: undefined });
+    await catalog.put({
+      path,
+      size: two.size,
+      sha256: two.sha256,
+      modifiedAtMs: two.modifiedAt.getTime(),
+      changeToken: two.changeToken,
+      storedAt: '',
+      image: undefined,
+    });
     const entry = await describer.describeOpened(path, opened);
     expect(entry).to.include({ sha256: sha256('version one'), size: 11, changeToken: opened.info.changeToken });
-    expect(await catalog.get(path), 'the current version\'s entry stays').to.include({ sha256: two.sha256 });
+    expect(await catalog.get(path), "the current version's entry stays").to.include({ sha256: two.sha256 });
     // The blob is still whole and unread for the download that opened it.
     const target = Buffer.alloc(32);
     expect(target.subarray(0, await opened.read(target, 0)).toString()).to.equal('version one');
@@ -44,7 +52,15 @@ describe('UpdateFileDescriber', () => {
 
   it('takes the recorded entry as it is while the file keeps its change token, and reads it again once it does not', async () => {
     const stored = await files.put(path, bytes('the bytes'), { maxBytes: 100 });
-    const recorded = { path, size: 9, sha256: 'recorded', modifiedAtMs: 0, changeToken: stored.changeToken, storedAt: '', image: undefined };
+    const recorded = {
+      path,
+      size: 9,
+      sha256: 'recorded',
+      modifiedAtMs: 0,
+      changeToken: stored.changeToken,
+      storedAt: '',
+      image: undefined,
+    };
     await catalog.put(recorded);
     expect(await describer.describe(path)).to.equal(recorded);
     // An entry from before change tokens (or of another version) is made good from the bytes.
@@ -115,12 +131,28 @@ describe('UpdateFileDescriber re-describing while the path changes', () => {
   it('records no entry for a file deleted while it was hashed', async () => {
     // The deletion describes the file itself: a stored entry spares it the gated read.
     const stored = (await files.stat(path))!;
-    await catalog.put({ path, size: 11, sha256: sha256('version one'), modifiedAtMs: 0, changeToken: stored.changeToken, storedAt: '', image: undefined });
+    await catalog.put({
+      path,
+      size: 11,
+      sha256: sha256('version one'),
+      modifiedAtMs: 0,
+      changeToken: stored.changeToken,
+      storedAt: '',
+      image: undefined,
+    });
     // An edit in place (a new token) makes the entry stale for the describe below.
     await (await files.put(path, bytes('version 1.1'), { maxBytes: 100 })).settle();
     const newer = (await files.stat(path))!;
     const { pending } = await describing();
-    await catalog.put({ path, size: 11, sha256: sha256('version 1.1'), modifiedAtMs: 0, changeToken: newer.changeToken, storedAt: '', image: undefined });
+    await catalog.put({
+      path,
+      size: 11,
+      sha256: sha256('version 1.1'),
+      modifiedAtMs: 0,
+      changeToken: newer.changeToken,
+      storedAt: '',
+      image: undefined,
+    });
     const remove = new DeleteUpdateFile(files, catalog, new InMemoryDeviceAppRepository(), describer, locks);
     await remove.execute(path);
     files.letThrough();

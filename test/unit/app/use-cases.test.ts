@@ -60,15 +60,22 @@ describe('use cases (in-memory adapters)', () => {
 
     it('refuses a record for another device than the URL names, storing nothing', async () => {
       const assign = new AssignUpdate(devices, describer, locks);
-      const failure = await assign.execute(id('d1'), { deviceId: 'd2', appVersion: '1', updateFilePath: 'a.bin' }).catch((e: unknown) => e);
+      const failure = await assign
+        .execute(id('d1'), { deviceId: 'd2', appVersion: '1', updateFilePath: 'a.bin' })
+        .catch((e: unknown) => e);
       expect(failure).to.have.property('code', 'record-id-mismatch');
       expect(await collect(devices.list())).to.deep.equal([]);
     });
 
     it('refuses (reinstall-loop) a row whose file is an image of the version it updates from', async () => {
-      await new UploadUpdateFile(files, catalog, devices, config, locks, nodeSha256).execute(path('v2.bin'), bytes(buildEspImage({ version: '2.0' })));
+      await new UploadUpdateFile(files, catalog, devices, config, locks, nodeSha256).execute(
+        path('v2.bin'),
+        bytes(buildEspImage({ version: '2.0' })),
+      );
       const assign = new AssignUpdate(devices, describer, locks);
-      const failure = await assign.execute(id('d1'), { deviceId: 'd1', appVersion: '2.0', updateFilePath: 'v2.bin' }).catch((e: unknown) => e);
+      const failure = await assign
+        .execute(id('d1'), { deviceId: 'd1', appVersion: '2.0', updateFilePath: 'v2.bin' })
+        .catch((e: unknown) => e);
       expect(failure).to.have.property('code', 'reinstall-loop');
       expect(await devices.get(id('d1'))).to.equal(undefined);
       await assign.execute(id('d1'), { deviceId: 'd1', appVersion: '1.0', updateFilePath: 'v2.bin' });
@@ -85,14 +92,21 @@ describe('use cases (in-memory adapters)', () => {
         { deviceId: id('d2'), appVersion: version('1.0'), updateFilePath: path('fw/next.bin') },
         { deviceId: id('d3'), appVersion: version('2.0'), updateFilePath: path('fw/other.bin') },
       ]);
-      const failure = await upload.execute(path('fw/next.bin'), bytes(buildEspImage({ version: '2.0' }))).catch((e: unknown) => e);
+      const failure = await upload
+        .execute(path('fw/next.bin'), bytes(buildEspImage({ version: '2.0' })))
+        .catch((e: unknown) => e);
       expect(failure).to.have.property('code', 'reinstall-loop');
-      expect((failure as Error).message).to.contain('d1').and.not.contain('d2').and.not.contain('d3');
+      expect((failure as Error).message)
+        .to.contain('d1')
+        .and.not.contain('d2')
+        .and.not.contain('d3');
       expect(await catalog.get(path('fw/next.bin'))).to.deep.equal(previous);
       expect((await files.stat(path('fw/next.bin')))?.size).to.equal(previous.size);
       // Any other version, or the same image under a path no such row names, is taken.
       await upload.execute(path('fw/other2.bin'), bytes(buildEspImage({ version: '2.0' })));
-      expect((await upload.execute(path('fw/next.bin'), bytes(buildEspImage({ version: '4.0' })))).image?.version).to.equal('4.0');
+      expect(
+        (await upload.execute(path('fw/next.bin'), bytes(buildEspImage({ version: '4.0' })))).image?.version,
+      ).to.equal('4.0');
     });
 
     it('holds whatever the order when an upload and an assignment of the same path race', async () => {
@@ -107,8 +121,16 @@ describe('use cases (in-memory adapters)', () => {
         await gate;
         yield image.subarray(100);
       }
-      const uploading = upload.execute(path('fw/2.bin'), slow()).then(() => 'stored', (e: { code?: string }) => e.code);
-      const assigning = assign.execute(id('d1'), { deviceId: 'd1', appVersion: '2.0', updateFilePath: 'fw/2.bin' }).then(() => 'assigned', (e: { code?: string }) => e.code);
+      const uploading = upload.execute(path('fw/2.bin'), slow()).then(
+        () => 'stored',
+        (e: { code?: string }) => e.code,
+      );
+      const assigning = assign
+        .execute(id('d1'), { deviceId: 'd1', appVersion: '2.0', updateFilePath: 'fw/2.bin' })
+        .then(
+          () => 'assigned',
+          (e: { code?: string }) => e.code,
+        );
       await new Promise((resolve) => setImmediate(resolve));
       release();
       expect([await uploading, await assigning]).to.deep.equal(['stored', 'reinstall-loop']);
@@ -123,9 +145,15 @@ describe('use cases (in-memory adapters)', () => {
       const check = new CheckForUpdate(devices, describer);
       expect((await check.execute(id('d1'), version('1.0'))).decision).to.deep.equal({ kind: 'unknown-device' });
       await devices.upsert(row);
-      expect((await check.execute(id('d1'), version('1.0'))).decision).to.deep.equal({ kind: 'update-file-missing', updateFilePath: 'fw/2.bin' });
+      expect((await check.execute(id('d1'), version('1.0'))).decision).to.deep.equal({
+        kind: 'update-file-missing',
+        updateFilePath: 'fw/2.bin',
+      });
       const image = buildEspImage({ version: '2.0' });
-      const stored = await new UploadUpdateFile(files, catalog, devices, config, locks, nodeSha256).execute(path('fw/2.bin'), bytes(image));
+      const stored = await new UploadUpdateFile(files, catalog, devices, config, locks, nodeSha256).execute(
+        path('fw/2.bin'),
+        bytes(image),
+      );
       const offered = await check.execute(id('d1'), version('1.0'));
       expect(offered.decision).to.deep.equal({ kind: 'update-available', updateFilePath: 'fw/2.bin' });
       expect(offered.file).to.deep.equal(stored);
@@ -142,12 +170,17 @@ describe('use cases (in-memory adapters)', () => {
 
   describe('CheckForUpdate for a device confined to its own id', () => {
     it('answers its own check and treats every other device as unknown', async () => {
-      await new UploadUpdateFile(files, catalog, devices, lenient, locks, nodeSha256).execute(path('fw.bin'), bytes('fw'));
+      await new UploadUpdateFile(files, catalog, devices, lenient, locks, nodeSha256).execute(
+        path('fw.bin'),
+        bytes('fw'),
+      );
       await devices.upsert({ deviceId: id('d1'), appVersion: version('1.0'), updateFilePath: path('fw.bin') });
       await devices.upsert({ deviceId: id('d2'), appVersion: version('1.0'), updateFilePath: path('fw.bin') });
       const check = new CheckForUpdate(devices, describer);
       expect((await check.execute(id('d1'), version('1.0'), id('d1'))).decision.kind).to.equal('update-available');
-      expect((await check.execute(id('d2'), version('1.0'), id('d1'))).decision).to.deep.equal({ kind: 'unknown-device' });
+      expect((await check.execute(id('d2'), version('1.0'), id('d1'))).decision).to.deep.equal({
+        kind: 'unknown-device',
+      });
       expect((await check.execute(id('d2'), version('1.0'))).decision.kind).to.equal('update-available');
     });
   });
@@ -155,7 +188,10 @@ describe('use cases (in-memory adapters)', () => {
   describe('UploadUpdateFile and OpenUpdateFile', () => {
     it('stores a valid image with its size, SHA-256 and parsed facts, and serves it back', async () => {
       const image = buildEspImage({ version: '3.1', projectName: 'lamp' });
-      const stored = await new UploadUpdateFile(files, catalog, devices, config, locks, nodeSha256).execute(path('a.bin'), bytes(image.subarray(0, 100), image.subarray(100)));
+      const stored = await new UploadUpdateFile(files, catalog, devices, config, locks, nodeSha256).execute(
+        path('a.bin'),
+        bytes(image.subarray(0, 100), image.subarray(100)),
+      );
       expect(stored).to.include({ path: 'a.bin', size: image.length });
       expect(stored.image).to.include({ version: '3.1', projectName: 'lamp', chip: 'esp32' });
       expect(await catalog.get(path('a.bin'))).to.deep.equal(stored);
@@ -180,30 +216,59 @@ describe('use cases (in-memory adapters)', () => {
     });
 
     it('stores any bytes when validation is off (configured or per request), recording no image', async () => {
-      const stored = await new UploadUpdateFile(files, catalog, devices, lenient, locks, nodeSha256).execute(path('blob.bin'), bytes('abc'));
-      expect(stored).to.include({ size: 3, sha256: 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad' });
+      const stored = await new UploadUpdateFile(files, catalog, devices, lenient, locks, nodeSha256).execute(
+        path('blob.bin'),
+        bytes('abc'),
+      );
+      expect(stored).to.include({
+        size: 3,
+        sha256: 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
+      });
       expect(stored.image).to.equal(undefined);
-      const optedOut = await new UploadUpdateFile(files, catalog, devices, config, locks, nodeSha256).execute(path('other.bin'), bytes('xyz'), { validate: false });
+      const optedOut = await new UploadUpdateFile(files, catalog, devices, config, locks, nodeSha256).execute(
+        path('other.bin'),
+        bytes('xyz'),
+        { validate: false },
+      );
       expect(optedOut.image).to.equal(undefined);
-      const image = await new UploadUpdateFile(files, catalog, devices, lenient, locks, nodeSha256).execute(path('img.bin'), bytes(buildEspImage({ version: '9' })));
+      const image = await new UploadUpdateFile(files, catalog, devices, lenient, locks, nodeSha256).execute(
+        path('img.bin'),
+        bytes(buildEspImage({ version: '9' })),
+      );
       expect(image.image?.version).to.equal('9');
     });
 
     it('refuses an upload past the configured limit', async () => {
-      const upload = new UploadUpdateFile(files, catalog, devices, { maxUploadBytes: 10, validateImages: false } as Config, locks, nodeSha256);
+      const upload = new UploadUpdateFile(
+        files,
+        catalog,
+        devices,
+        { maxUploadBytes: 10, validateImages: false } as Config,
+        locks,
+        nodeSha256,
+      );
       const failure = await upload.execute(path('a.bin'), bytes('0123456', '789x')).catch((e: unknown) => e);
       expect(failure).to.have.property('code', 'payload-too-large');
       expect(await files.stat(path('a.bin'))).to.equal(undefined);
     });
 
     it('lets a device confined to its own id download only the file its row assigns it', async () => {
-      await new UploadUpdateFile(files, catalog, devices, lenient, locks, nodeSha256).execute(path('mine.bin'), bytes('mine'));
-      await new UploadUpdateFile(files, catalog, devices, lenient, locks, nodeSha256).execute(path('theirs.bin'), bytes('theirs'));
+      await new UploadUpdateFile(files, catalog, devices, lenient, locks, nodeSha256).execute(
+        path('mine.bin'),
+        bytes('mine'),
+      );
+      await new UploadUpdateFile(files, catalog, devices, lenient, locks, nodeSha256).execute(
+        path('theirs.bin'),
+        bytes('theirs'),
+      );
       await devices.upsert({ deviceId: id('d1'), appVersion: version('1.0'), updateFilePath: path('mine.bin') });
       const open = new OpenUpdateFile(files, describer, devices);
       const { blob } = await open.execute(path('mine.bin'), id('d1'));
       await blob.release();
-      for (const [file, device] of [['theirs.bin', 'd1'], ['mine.bin', 'd2']] as const) {
+      for (const [file, device] of [
+        ['theirs.bin', 'd1'],
+        ['mine.bin', 'd2'],
+      ] as const) {
         const failure = await open.execute(path(file), id(device)).catch((e: unknown) => e);
         expect(failure, `${device} ${file}`).to.have.property('code', 'file-not-found');
       }
@@ -212,7 +277,9 @@ describe('use cases (in-memory adapters)', () => {
     });
 
     it('answers file-not-found for a path with no file', async () => {
-      const failure = await new OpenUpdateFile(files, describer, devices).execute(path('nope.bin')).catch((e: unknown) => e);
+      const failure = await new OpenUpdateFile(files, describer, devices)
+        .execute(path('nope.bin'))
+        .catch((e: unknown) => e);
       expect(failure).to.have.property('code', 'file-not-found');
     });
 
@@ -248,7 +315,11 @@ describe('use cases (in-memory adapters)', () => {
       for (const name of ['b', 'a', 'C']) {
         await devices.upsert({ deviceId: id(name), appVersion: version('1'), updateFilePath: path('f') });
       }
-      expect((await collect(new ListDeviceApps(devices).execute())).map((r) => r.deviceId)).to.deep.equal(['C', 'a', 'b']);
+      expect((await collect(new ListDeviceApps(devices).execute())).map((r) => r.deviceId)).to.deep.equal([
+        'C',
+        'a',
+        'b',
+      ]);
       const remove = new RemoveDeviceApp(devices);
       await remove.execute(id('a'));
       expect(await remove.execute(id('a')).catch((e: unknown) => e)).to.have.property('code', 'device-not-found');

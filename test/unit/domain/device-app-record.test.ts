@@ -9,9 +9,16 @@ describe('DeviceAppRecord', () => {
   });
 
   it('names the first invalid field', () => {
-    const attempt = (fields: { deviceId: string; appVersion: string; updateFilePath: string }) => () => createDeviceAppRecord(fields);
-    expect(attempt({ deviceId: 'a b', appVersion: '1', updateFilePath: 'f' })).to.throw(DomainError).with.property('code', 'invalid-device-id');
-    expect(attempt({ deviceId: 'a', appVersion: '', updateFilePath: 'f' })).to.throw(DomainError).with.property('code', 'invalid-app-version');
-    expect(attempt({ deviceId: 'a', appVersion: '1', updateFilePath: '../f' })).to.throw(DomainError).with.property('code', 'invalid-file-path');
+    const attempt = (fields: { deviceId: string; appVersion: string; updateFilePath: string }) => () =>
+      createDeviceAppRecord(fields);
+    expect(attempt({ deviceId: 'a b', appVersion: '1', updateFilePath: 'f' }))
+      .to.throw(DomainError)
+      .with.property('code', 'invalid-device-id');
+    expect(attempt({ deviceId: 'a', appVersion: '', updateFilePath: 'f' }))
+      .to.throw(DomainError)
+      .with.property('code', 'invalid-app-version');
+    expect(attempt({ deviceId: 'a', appVersion: '1', updateFilePath: '../f' }))
+      .to.throw(DomainError)
+      .with.property('code', 'invalid-file-path');
   });
 });

@@ -44,10 +44,25 @@ describe('EspImageParser', () => {
         for (const hashAppended of [true, false]) {
           it(`reads ${chip}, ${segments} segment(s), hash ${hashAppended ? 'on' : 'off'}`, () => {
             const lengths = Array.from({ length: segments }, (_, i) => (i === 0 ? 256 + 4 * i : 4 * ((i * 37) % 50)));
-            const image = buildEspImage({ chip, segmentLengths: lengths, hashAppended, version: `v${segments}.0`, secureVersion: segments });
+            const image = buildEspImage({
+              chip,
+              segmentLengths: lengths,
+              hashAppended,
+              version: `v${segments}.0`,
+              secureVersion: segments,
+            });
             for (const chunk of [1, 7, 4096, 1 << 20]) {
               const info = parse(image, chunk);
-              expect(info).to.include({ chip, chipId: CHIP_IDS[chip], segmentCount: segments, hashAppended, version: `v${segments}.0`, secureVersion: segments, signed: false, imageLength: image.length });
+              expect(info).to.include({
+                chip,
+                chipId: CHIP_IDS[chip],
+                segmentCount: segments,
+                hashAppended,
+                version: `v${segments}.0`,
+                secureVersion: segments,
+                signed: false,
+                imageLength: image.length,
+              });
             }
           });
         }
@@ -66,7 +81,19 @@ describe('EspImageParser', () => {
     }
 
     it('reads every app descriptor field', () => {
-      const info = parse(buildEspImage({ version: 'v2.1.0-rc1+build.7', projectName: 'thermostat', idfVersion: 'v5.1.2', secureVersion: 3, date: 'Jan  2 2026', time: '01:02:03', minChipRevFull: 100, maxChipRevFull: 399, chip: 'esp32c3' }));
+      const info = parse(
+        buildEspImage({
+          version: 'v2.1.0-rc1+build.7',
+          projectName: 'thermostat',
+          idfVersion: 'v5.1.2',
+          secureVersion: 3,
+          date: 'Jan  2 2026',
+          time: '01:02:03',
+          minChipRevFull: 100,
+          maxChipRevFull: 399,
+          chip: 'esp32c3',
+        }),
+      );
       expect(info).to.include({
         version: 'v2.1.0-rc1+build.7',
         projectName: 'thermostat',
@@ -88,21 +115,100 @@ describe('EspImageParser', () => {
       ['an empty file', () => new Uint8Array(0), 'truncated'],
       ['a zip file', () => Buffer.from('PK\x03\x04 not firmware at all, just a zip header and some text'), 'bad-magic'],
       ['a few bytes of text, too short for a header', () => Buffer.from('hello\n'), 'bad-magic'],
-      ['a multipart form', () => Buffer.from('--------------------------d74496d66958873e\r\nContent-Disposition: form-data; name="file"\r\n\r\n'), 'bad-magic'],
-      ['an ARM vector table', () => Buffer.concat([Buffer.from([0x00, 0x80, 0x00, 0x20, 0x41, 0x01, 0x00, 0x08]), Buffer.alloc(200)]), 'bad-magic'],
-      ['a pre-encrypted image', () => Buffer.concat([Buffer.from([0xcf, 0xb6, 0x88, 0x07]), Buffer.alloc(600)]), 'pre-encrypted-image'],
+      [
+        'a multipart form',
+        () =>
+          Buffer.from(
+            '--------------------------d74496d66958873e\r\nContent-Disposition: form-data; name="file"\r\n\r\n',
+          ),
+        'bad-magic',
+      ],
+      [
+        'an ARM vector table',
+        () => Buffer.concat([Buffer.from([0x00, 0x80, 0x00, 0x20, 0x41, 0x01, 0x00, 0x08]), Buffer.alloc(200)]),
+        'bad-magic',
+      ],
+      [
+        'a pre-encrypted image',
+        () => Buffer.concat([Buffer.from([0xcf, 0xb6, 0x88, 0x07]), Buffer.alloc(600)]),
+        'pre-encrypted-image',
+      ],
       ['zero segments', () => Object.assign(base(), { 1: 0 }), 'bad-segment-count'],
       ['17 segments', () => Object.assign(base(), { 1: 17 }), 'bad-segment-count'],
-      ['an unknown chip id', () => { const b = base(); b.writeUInt16LE(0x77, 12); return b; }, 'unknown-chip'],
+      [
+        'an unknown chip id',
+        () => {
+          const b = base();
+          b.writeUInt16LE(0x77, 12);
+          return b;
+        },
+        'unknown-chip',
+      ],
       ['hash_appended = 2', () => Object.assign(base(), { 23: 2 }), 'bad-hash-flag'],
-      ['a segment length not a multiple of 4', () => { const b = base(); b.writeUInt32LE(510, 28); return b; }, 'segment-misaligned'],
-      ['a 16 MiB segment', () => { const b = base(); b.writeUInt32LE(0x1000000, 28); return b; }, 'segment-too-large'],
+      [
+        'a segment length not a multiple of 4',
+        () => {
+          const b = base();
+          b.writeUInt32LE(510, 28);
+          return b;
+        },
+        'segment-misaligned',
+      ],
+      [
+        'a 16 MiB segment',
+        () => {
+          const b = base();
+          b.writeUInt32LE(0x1000000, 28);
+          return b;
+        },
+        'segment-too-large',
+      ],
       ['a truncated segment', () => base().subarray(0, 300), 'truncated'],
-      ['segment 0 too short for the app descriptor', () => { const b = base(); b.writeUInt32LE(252, 28); return b; }, 'app-descriptor-missing'],
-      ['no app descriptor magic', () => { const b = base(); b.writeUInt32LE(0, 32); return b; }, 'app-descriptor-missing'],
-      ['a version without its NUL', () => { const b = base(); b.fill(0x41, 48, 80); return b; }, 'string-not-terminated'],
-      ['a checksum mismatch (hash off)', () => { const b = buildEspImage({ hashAppended: false }); b[100] = (b[100] ?? 0) ^ 0x10; return b; }, 'checksum-mismatch'],
-      ['a SHA-256 mismatch', () => { const b = base(); b[b.length - 1] = (b[b.length - 1] ?? 0) ^ 1; return b; }, 'sha256-mismatch'],
+      [
+        'segment 0 too short for the app descriptor',
+        () => {
+          const b = base();
+          b.writeUInt32LE(252, 28);
+          return b;
+        },
+        'app-descriptor-missing',
+      ],
+      [
+        'no app descriptor magic',
+        () => {
+          const b = base();
+          b.writeUInt32LE(0, 32);
+          return b;
+        },
+        'app-descriptor-missing',
+      ],
+      [
+        'a version without its NUL',
+        () => {
+          const b = base();
+          b.fill(0x41, 48, 80);
+          return b;
+        },
+        'string-not-terminated',
+      ],
+      [
+        'a checksum mismatch (hash off)',
+        () => {
+          const b = buildEspImage({ hashAppended: false });
+          b[100] = (b[100] ?? 0) ^ 0x10;
+          return b;
+        },
+        'checksum-mismatch',
+      ],
+      [
+        'a SHA-256 mismatch',
+        () => {
+          const b = base();
+          b[b.length - 1] = (b[b.length - 1] ?? 0) ^ 1;
+          return b;
+        },
+        'sha256-mismatch',
+      ],
       ['garbage after the image', () => Buffer.concat([base(), Buffer.from('extra')]), 'trailing-data'],
       ['a truncated signature sector', () => buildEspImage({ signatureBlocks: 1 }).subarray(0, -10), 'truncated'],
     ];
@@ -113,11 +219,18 @@ describe('EspImageParser', () => {
     }
 
     it('tells a multipart form upload (curl -F) to send the raw file, long or short', () => {
-      const form = '--------------------------d74496d66958873e\r\nContent-Disposition: form-data; name="file"; filename="fw.bin"\r\n\r\n';
+      const form =
+        '--------------------------d74496d66958873e\r\nContent-Disposition: form-data; name="file"; filename="fw.bin"\r\n\r\n';
       for (const body of [Buffer.from(form.slice(0, 20)), Buffer.concat([Buffer.from(form), buildEspImage()])]) {
-        expect(() => parse(body)).to.throw(ImageRejected, /^not an ESP-IDF application image: the first byte is 0x2d, not 0xe9; this looks like a multipart form \(curl -F\): send the file itself, with curl --data-binary @<file> or -T <file>$/);
+        expect(() => parse(body)).to.throw(
+          ImageRejected,
+          /^not an ESP-IDF application image: the first byte is 0x2d, not 0xe9; this looks like a multipart form \(curl -F\): send the file itself, with curl --data-binary @<file> or -T <file>$/,
+        );
       }
-      expect(() => parse(Buffer.from('PK\x03\x04 and more bytes than a header'))).to.throw(ImageRejected, /^not an ESP-IDF application image: the first byte is 0x50, not 0xe9$/);
+      expect(() => parse(Buffer.from('PK\x03\x04 and more bytes than a header'))).to.throw(
+        ImageRejected,
+        /^not an ESP-IDF application image: the first byte is 0x50, not 0xe9$/,
+      );
     });
   });
 
@@ -153,7 +266,8 @@ describe('EspImageParser', () => {
         const mask = 1 + Math.floor(random() * 255);
         if (at < from) continue;
         copy[at] = (image[at] ?? 0) ^ mask;
-        if (rejection(copy, 1 + (at % 97)) === undefined) missed.push(`byte ${at} of ${image.length} ^ 0x${mask.toString(16)}`);
+        if (rejection(copy, 1 + (at % 97)) === undefined)
+          missed.push(`byte ${at} of ${image.length} ^ 0x${mask.toString(16)}`);
         copy[at] = image[at] ?? 0;
       }
       return missed;
@@ -193,13 +307,19 @@ describe('EspImageParser', () => {
         // padding before the checksum byte (neither does the bootloader).
         const lengths = randomOptions(seed).segmentLengths ?? [];
         let header = 24;
-        const loadAddresses = lengths.map((length) => { const here = header; header += 8 + length; return here; });
-        const unchecked = (at: number) => loadAddresses.some((h) => at >= h && at < h + 4) || (at >= header && at < image.length - 1);
+        const loadAddresses = lengths.map((length) => {
+          const here = header;
+          header += 8 + length;
+          return here;
+        });
+        const unchecked = (at: number) =>
+          loadAddresses.some((h) => at >= h && at < h + 4) || (at >= header && at < image.length - 1);
         const random = prng(seed);
         const copy = Uint8Array.from(image);
         for (let at = 32; at < image.length; at += 1) {
           copy[at] = (image[at] ?? 0) ^ (1 + Math.floor(random() * 255));
-          if (rejection(copy) === undefined && !unchecked(at)) missed.push(`seed ${seed}, byte ${at} of ${image.length}`);
+          if (rejection(copy) === undefined && !unchecked(at))
+            missed.push(`seed ${seed}, byte ${at} of ${image.length}`);
           copy[at] = image[at] ?? 0;
         }
       }
@@ -236,7 +356,8 @@ describe('EspImageParser', () => {
         for (const chunk of [() => 1, (k: number) => 1 + (k % 61)]) {
           for (const [length, reason] of cutAnswers(image, chunk)) {
             const whole = length === image.length || (options.signatureBlocks !== 0 && length === unsignedEnd);
-            if (reason !== (whole ? undefined : 'truncated')) wrong.push(`seed ${seed}, cut at ${length} of ${image.length}: ${reason ?? 'accepted'}`);
+            if (reason !== (whole ? undefined : 'truncated'))
+              wrong.push(`seed ${seed}, cut at ${length} of ${image.length}: ${reason ?? 'accepted'}`);
           }
         }
       }
@@ -248,7 +369,9 @@ describe('EspImageParser', () => {
     const fixtures = join(SHARED, 'fixtures', 'esp-images');
     before(function () {
       if (!existsSync(fixtures)) {
-        console.warn(`      (skipped: ${fixtures} is not there; it sits beside the repository in the team's workspace)`);
+        console.warn(
+          `      (skipped: ${fixtures} is not there; it sits beside the repository in the team's workspace)`,
+        );
         this.skip();
       }
       if (!hasTool('python3')) {
@@ -260,11 +383,29 @@ describe('EspImageParser', () => {
     for (const name of ['ErisdarDemo__esp32_hello_world.bin', 'hmalpani__hello_world.bin']) {
       it(`accepts ${name} with exactly the fields readimage.py prints`, () => {
         const file = join(fixtures, name);
-        const reference = JSON.parse(execFileSync('python3', [join(SHARED, 'tools', 'readimage.py'), '--json', file], { encoding: 'utf8' })) as {
+        const reference = JSON.parse(
+          execFileSync('python3', [join(SHARED, 'tools', 'readimage.py'), '--json', file], { encoding: 'utf8' }),
+        ) as {
           valid: boolean;
           image_len: number;
-          header: { chip: string; chip_id: number; segment_count: number; min_chip_rev: number; min_chip_rev_full: number; max_chip_rev_full: number; hash_appended: number };
-          app_desc: { version: string; project_name: string; idf_ver: string; secure_version: number; app_elf_sha256: string; date: string; time: string };
+          header: {
+            chip: string;
+            chip_id: number;
+            segment_count: number;
+            min_chip_rev: number;
+            min_chip_rev_full: number;
+            max_chip_rev_full: number;
+            hash_appended: number;
+          };
+          app_desc: {
+            version: string;
+            project_name: string;
+            idf_ver: string;
+            secure_version: number;
+            app_elf_sha256: string;
+            date: string;
+            time: string;
+          };
           secure_boot_v2_signature?: { blocks: unknown[] };
         };
         expect(reference.valid).to.equal(true);
@@ -292,15 +433,26 @@ describe('EspImageParser', () => {
     }
 
     it('agrees with readimage.py on synthetic images the builder makes, signed and not', () => {
-      for (const options of [{ signatureBlocks: 1 as const }, { hashAppended: false }, { chip: 'esp32c6' as const, segmentLengths: [1024, 4, 8, 12] }]) {
+      for (const options of [
+        { signatureBlocks: 1 as const },
+        { hashAppended: false },
+        { chip: 'esp32c6' as const, segmentLengths: [1024, 4, 8, 12] },
+      ]) {
         const image = buildEspImage(options);
         const file = join(tmpdir(), `fuota-image-${process.pid}.bin`);
         writeFileSync(file, image);
-        const reference = JSON.parse(execFileSync('python3', [join(SHARED, 'tools', 'readimage.py'), '--json', file], { encoding: 'utf8' })) as { valid: boolean; image_len: number; secure_boot_v2_signature?: { blocks: Array<{ crc_valid: boolean; digest_matches: boolean }> } };
+        const reference = JSON.parse(
+          execFileSync('python3', [join(SHARED, 'tools', 'readimage.py'), '--json', file], { encoding: 'utf8' }),
+        ) as {
+          valid: boolean;
+          image_len: number;
+          secure_boot_v2_signature?: { blocks: Array<{ crc_valid: boolean; digest_matches: boolean }> };
+        };
         expect(reference.valid).to.equal(true);
         expect(parse(image).imageLength).to.equal(reference.image_len);
         expect(parse(image).signed).to.equal(reference.secure_boot_v2_signature !== undefined);
-        for (const block of reference.secure_boot_v2_signature?.blocks ?? []) expect(block).to.include({ crc_valid: true, digest_matches: true });
+        for (const block of reference.secure_boot_v2_signature?.blocks ?? [])
+          expect(block).to.include({ crc_valid: true, digest_matches: true });
       }
     });
   });

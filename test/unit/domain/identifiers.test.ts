@@ -13,23 +13,45 @@ describe('identifiers', () => {
     });
 
     it('refuses empty, too long, SQL-shaped, traversal and non-ASCII ids with invalid-device-id', () => {
-      for (const id of ['', 'd'.repeat(65), 'a"b', "a' OR 1=1 --", 'device_id"; DROP TABLE device_app', '../x', 'a/b', 'a b', 'é', 'a\0']) {
+      for (const id of [
+        '',
+        'd'.repeat(65),
+        'a"b',
+        "a' OR 1=1 --",
+        'device_id"; DROP TABLE device_app',
+        '../x',
+        'a/b',
+        'a b',
+        'é',
+        'a\0',
+      ]) {
         expect(isDeviceId(id), id).to.equal(false);
-        expect(() => parseDeviceId(id)).to.throw(DomainError).with.property('code', 'invalid-device-id');
+        expect(() => parseDeviceId(id))
+          .to.throw(DomainError)
+          .with.property('code', 'invalid-device-id');
       }
     });
   });
 
   describe('AppVersion', () => {
     it('accepts 1-31 printable ASCII characters, spaces and plus signs included', () => {
-      for (const version of ['1', 'v1.2.3-4-gdeadbee-dirty', '1.0.0+build.5', 'v 1', 'x'.repeat(31), "~!#$%&'()*,;<>?@[]^`{|}"]) {
+      for (const version of [
+        '1',
+        'v1.2.3-4-gdeadbee-dirty',
+        '1.0.0+build.5',
+        'v 1',
+        'x'.repeat(31),
+        "~!#$%&'()*,;<>?@[]^`{|}",
+      ]) {
         expect(isAppVersion(version), version).to.equal(true);
       }
     });
 
     it('refuses empty, 32 characters, double quotes and control or non-ASCII characters', () => {
       for (const version of ['', 'x'.repeat(32), '1"0', '1\n', '1\t', 'é']) {
-        expect(() => parseAppVersion(version), JSON.stringify(version)).to.throw(DomainError).with.property('code', 'invalid-app-version');
+        expect(() => parseAppVersion(version), JSON.stringify(version))
+          .to.throw(DomainError)
+          .with.property('code', 'invalid-app-version');
       }
     });
   });
@@ -43,12 +65,31 @@ describe('identifiers', () => {
 
     it('refuses every form that could leave the store or reach a hidden file', () => {
       const refused = [
-        '', '.', '..', '../devices.db', 'a/../../b', '/etc/passwd', 'a//b', 'a/', '/a', '.hidden', 'a/.upload-x',
-        'a\\b', '..\\..\\x', 'a\0b', '%2e%2e/x', 'a b', 'é.bin', 'c:/x', 'a'.repeat(201),
+        '',
+        '.',
+        '..',
+        '../devices.db',
+        'a/../../b',
+        '/etc/passwd',
+        'a//b',
+        'a/',
+        '/a',
+        '.hidden',
+        'a/.upload-x',
+        'a\\b',
+        '..\\..\\x',
+        'a\0b',
+        '%2e%2e/x',
+        'a b',
+        'é.bin',
+        'c:/x',
+        'a'.repeat(201),
       ];
       for (const path of refused) {
         expect(isUpdateFilePath(path), JSON.stringify(path)).to.equal(false);
-        expect(() => parseUpdateFilePath(path)).to.throw(DomainError).with.property('code', 'invalid-file-path');
+        expect(() => parseUpdateFilePath(path))
+          .to.throw(DomainError)
+          .with.property('code', 'invalid-file-path');
       }
     });
   });

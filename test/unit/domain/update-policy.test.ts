@@ -23,12 +23,18 @@ describe('UpdatePolicy', () => {
   const v1 = parseAppVersion('1.0');
   const v2 = parseAppVersion('2.0');
 
-  it('offers the row\'s file to a device running exactly the row\'s version', () => {
-    expect(policy.decide(record, v1, stored('2.0'))).to.deep.equal({ kind: 'update-available', updateFilePath: 'fw/2.0.bin' });
+  it("offers the row's file to a device running exactly the row's version", () => {
+    expect(policy.decide(record, v1, stored('2.0'))).to.deep.equal({
+      kind: 'update-available',
+      updateFilePath: 'fw/2.0.bin',
+    });
   });
 
   it('reports the missing file when the version matches but the file is not stored', () => {
-    expect(policy.decide(record, v1, undefined)).to.deep.equal({ kind: 'update-file-missing', updateFilePath: 'fw/2.0.bin' });
+    expect(policy.decide(record, v1, undefined)).to.deep.equal({
+      kind: 'update-file-missing',
+      updateFilePath: 'fw/2.0.bin',
+    });
   });
 
   it('plans nothing for any other version, whether or not the file exists', () => {
@@ -38,19 +44,30 @@ describe('UpdatePolicy', () => {
   });
 
   it('does not offer an image of the very version the device runs (it would reinstall it forever), but offers a file that is no image', () => {
-    expect(policy.decide(record, v1, stored('1.0'))).to.deep.equal({ kind: 'reinstall-loop', updateFilePath: 'fw/2.0.bin' });
-    expect(policy.decide(record, v1, stored())).to.deep.equal({ kind: 'update-available', updateFilePath: 'fw/2.0.bin' });
+    expect(policy.decide(record, v1, stored('1.0'))).to.deep.equal({
+      kind: 'reinstall-loop',
+      updateFilePath: 'fw/2.0.bin',
+    });
+    expect(policy.decide(record, v1, stored())).to.deep.equal({
+      kind: 'update-available',
+      updateFilePath: 'fw/2.0.bin',
+    });
   });
 
-  it('offers a file only to a device running the row\'s version, and never an image of that version (property)', () => {
+  it("offers a file only to a device running the row's version, and never an image of that version (property)", () => {
     const version = fc.constantFrom('1.0', '2.0', '1.0 ', 'v3');
     fc.assert(
-      fc.property(version, version, fc.option(fc.option(version, { nil: undefined }), { nil: null }), (rowVersion, running, file) => {
-        const row = createDeviceAppRecord({ deviceId: 'd', appVersion: rowVersion, updateFilePath: 'fw/2.0.bin' });
-        const decision = policy.decide(row, parseAppVersion(running), file === null ? undefined : stored(file));
-        const offered = decision.kind === 'update-available';
-        return offered === (rowVersion === running && file !== null && file !== running);
-      }),
+      fc.property(
+        version,
+        version,
+        fc.option(fc.option(version, { nil: undefined }), { nil: null }),
+        (rowVersion, running, file) => {
+          const row = createDeviceAppRecord({ deviceId: 'd', appVersion: rowVersion, updateFilePath: 'fw/2.0.bin' });
+          const decision = policy.decide(row, parseAppVersion(running), file === null ? undefined : stored(file));
+          const offered = decision.kind === 'update-available';
+          return offered === (rowVersion === running && file !== null && file !== running);
+        },
+      ),
     );
   });
 

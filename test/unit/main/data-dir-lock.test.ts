@@ -37,7 +37,11 @@ describe('DataDirLock', () => {
   }
 
   /** An acquisition's outcome: the lock, or what it was refused with. */
-  const settle = (acquiring: Promise<DataDirLock>) => acquiring.then((lock) => ({ lock }), (error: unknown) => ({ error }));
+  const settle = (acquiring: Promise<DataDirLock>) =>
+    acquiring.then(
+      (lock) => ({ lock }),
+      (error: unknown) => ({ error }),
+    );
 
   /** A lock as another process would have left it: its owner record, and a heartbeat `ageMs` old. */
   async function forgeLock(owner: Partial<LockOwner>, ageMs: number, name = '.lock'): Promise<void> {
@@ -48,15 +52,21 @@ describe('DataDirLock', () => {
     await utimes(join(dir, name), mtime, mtime);
   }
 
-  const ownerToken = async () => (JSON.parse(await readFile(join(dir, '.lock', 'owner.json'), 'utf8')) as LockOwner).token;
+  const ownerToken = async () =>
+    (JSON.parse(await readFile(join(dir, '.lock', 'owner.json'), 'utf8')) as LockOwner).token;
 
   it('refuses a second holder while the first holds it, and can be taken again once released', async () => {
     const first = await acquire();
     const refused = await acquire().catch((error: unknown) => error);
     expect(refused).to.be.instanceOf(DataDirInUse);
-    expect((refused as Error).message).to.match(new RegExp(`in use by another fuota process \\(host \\S+, pid ${process.pid}, `));
+    expect((refused as Error).message).to.match(
+      new RegExp(`in use by another fuota process \\(host \\S+, pid ${process.pid}, `),
+    );
     await first.release();
-    await stat(join(dir, '.lock')).then(() => expect.fail('the lock is still there'), () => undefined);
+    await stat(join(dir, '.lock')).then(
+      () => expect.fail('the lock is still there'),
+      () => undefined,
+    );
     await acquire();
   });
 
@@ -81,7 +91,8 @@ describe('DataDirLock', () => {
       const pid = Number(line.toString().trim());
       const startTime = await processStartTime(pid);
       expect(startTime, 'the owner runs at first').to.be.a('string');
-      while (!(await readFile(`/proc/${pid}/stat`, 'utf8')).includes(') Z ')) await new Promise((resolve) => setTimeout(resolve, 20));
+      while (!(await readFile(`/proc/${pid}/stat`, 'utf8')).includes(') Z '))
+        await new Promise((resolve) => setTimeout(resolve, 20));
       await forgeLock({ pid, startTime }, 0);
       await acquire();
       expect(await ownerToken()).to.not.equal('forged');
@@ -111,13 +122,18 @@ describe('DataDirLock', () => {
   });
 
   it('refuses at once a lock held elsewhere (another host or PID namespace) whose heartbeat is fresh', async () => {
-    for (const elsewhere of [{ host: 'other-host', pid: 1 }, { pidNamespace: 'pid:[1]', pid: 1 }]) {
+    for (const elsewhere of [
+      { host: 'other-host', pid: 1 },
+      { pidNamespace: 'pid:[1]', pid: 1 },
+    ]) {
       await forgeLock(elsewhere, 0);
       const refused = await acquire().catch((error: unknown) => error);
       expect(refused).to.be.instanceOf(DataDirInUse);
       expect((refused as Error).message).to.include(`(host ${elsewhere.host ?? (await currentOwner()).host}, pid 1, `);
       // Not "stop it first" alone: a crashed container's lock is taken over once it is stale.
-      expect((refused as Error).message).to.include('another PID namespace or on another host').and.include('taken over once the heartbeat is 4 s old');
+      expect((refused as Error).message)
+        .to.include('another PID namespace or on another host')
+        .and.include('taken over once the heartbeat is 4 s old');
       expect(await ownerToken()).to.equal('forged');
       await rm(join(dir, '.lock'), { recursive: true });
     }
@@ -142,7 +158,7 @@ describe('DataDirLock', () => {
     expect(lines).to.match(/took over[^\n]*its heartbeat stopped/);
   });
 
-  it('reports a lock taken by another process as lost, and does not remove that process\'s lock on release', async () => {
+  it("reports a lock taken by another process as lost, and does not remove that process's lock on release", async () => {
     let lost: (error: Error) => void = () => {};
     const reported = new Promise<Error>((resolve) => (lost = resolve));
     const lock = await acquire({ onLost: (error) => lost(error) });
@@ -216,7 +232,9 @@ describe('DataDirLock', () => {
       await forgeLock({ pid: 4_000_000 }, 0);
       const refused = await acquire({ probe: hidden(true) }).catch((error: unknown) => error);
       expect(refused).to.be.instanceOf(DataDirInUse);
-      expect((refused as Error).message).to.include('that /proc does not show us').and.include('taken over once the heartbeat is 4 s old');
+      expect((refused as Error).message)
+        .to.include('that /proc does not show us')
+        .and.include('taken over once the heartbeat is 4 s old');
       expect(await ownerToken()).to.equal('forged');
     });
 
@@ -228,9 +246,9 @@ describe('DataDirLock', () => {
       expect(await ownerToken()).to.not.equal('forged');
     });
 
-    it('asks the kernel by kill(pid, 0): EPERM (another user\'s process) means alive, ESRCH gone', () => {
+    it("asks the kernel by kill(pid, 0): EPERM (another user's process) means alive, ESRCH gone", () => {
       expect(procProbe.exists(process.pid)).to.equal(true);
-      if (process.getuid?.() !== 0) expect(procProbe.exists(1), 'pid 1 is root\'s: EPERM').to.equal(true);
+      if (process.getuid?.() !== 0) expect(procProbe.exists(1), "pid 1 is root's: EPERM").to.equal(true);
       expect(procProbe.exists(4_000_000)).to.equal(false);
     });
   });
@@ -239,7 +257,9 @@ describe('DataDirLock', () => {
     await forgeLock({ host: 'other-host' }, SHORT.staleMs + 1_000, '.lock.removed-0123456789ab');
     await forgeLock({ host: 'other-host' }, 0, '.lock.removed-ba9876543210');
     await acquire();
-    expect((await readdir(dir)).filter((name) => name.startsWith('.lock.removed-'))).to.deep.equal(['.lock.removed-ba9876543210']);
+    expect((await readdir(dir)).filter((name) => name.startsWith('.lock.removed-'))).to.deep.equal([
+      '.lock.removed-ba9876543210',
+    ]);
   });
 
   it('replaces the pid file an earlier version called .lock', async () => {
@@ -257,7 +277,9 @@ describe('DataDirLock', () => {
     ] as const) {
       const error = await DataDirLock.acquire(path, { onLost: never }).catch((caught: unknown) => caught);
       expect(error).to.be.instanceOf(ConfigError);
-      expect((error as ConfigError).message).to.match(/^FUOTA_DATA_DIR: /).and.match(problem);
+      expect((error as ConfigError).message)
+        .to.match(/^FUOTA_DATA_DIR: /)
+        .and.match(problem);
     }
   });
 });

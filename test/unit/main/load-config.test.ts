@@ -97,16 +97,23 @@ describe('loadConfig', () => {
   ];
   for (const [env, variable] of invalid) {
     it(`names ${variable} for ${JSON.stringify(env)}`, () => {
-      expect(() => loadConfig(env)).to.throw(ConfigError).with.property('variable', variable);
+      expect(() => loadConfig(env))
+        .to.throw(ConfigError)
+        .with.property('variable', variable);
       try {
         loadConfig(env);
       } catch (error) {
-        expect((error as Error).message).to.match(new RegExp(`^${variable}: `)).and.not.include('\n');
+        expect((error as Error).message)
+          .to.match(new RegExp(`^${variable}: `))
+          .and.not.include('\n');
       }
     });
   }
 
   it('never echoes a password in its error', () => {
-    expect(() => loadConfig({ FUOTA_PASSWORD: 'bad\u0001secret' })).to.throw(ConfigError).with.property('message').that.does.not.include('secret');
+    expect(() => loadConfig({ FUOTA_PASSWORD: 'bad\u0001secret' }))
+      .to.throw(ConfigError)
+      .with.property('message')
+      .that.does.not.include('secret');
   });
 });

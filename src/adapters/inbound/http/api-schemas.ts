@@ -3,7 +3,11 @@ import { APP_VERSION_PATTERN, APP_VERSION_RULE } from '../../../domain/app-versi
 import type { AppVersion } from '../../../domain/app-version.js';
 import { DEVICE_ID_PATTERN, DEVICE_ID_RULE } from '../../../domain/device-id.js';
 import type { DeviceId } from '../../../domain/device-id.js';
-import { UPDATE_FILE_PATH_MAX_LENGTH, UPDATE_FILE_PATH_PATTERN, UPDATE_FILE_PATH_RULE } from '../../../domain/update-file-path.js';
+import {
+  UPDATE_FILE_PATH_MAX_LENGTH,
+  UPDATE_FILE_PATH_PATTERN,
+  UPDATE_FILE_PATH_RULE,
+} from '../../../domain/update-file-path.js';
 import type { UpdateFilePath } from '../../../domain/update-file-path.js';
 
 /*
@@ -15,20 +19,29 @@ export const deviceIdSchema = z
   .string()
   .regex(DEVICE_ID_PATTERN, DEVICE_ID_RULE)
   .transform((raw) => raw as DeviceId)
-  .meta({ description: 'A device id: 1-64 of A-Z a-z 0-9 : . _ - (a MAC address fits).', example: '24:0A:C4:00:01:02' });
+  .meta({
+    description: 'A device id: 1-64 of A-Z a-z 0-9 : . _ - (a MAC address fits).',
+    example: '24:0A:C4:00:01:02',
+  });
 
 export const appVersionSchema = z
   .string()
   .regex(APP_VERSION_PATTERN, APP_VERSION_RULE)
   .transform((raw) => raw as AppVersion)
-  .meta({ description: 'The version the device runs (esp_app_desc_t.version): 1-31 printable ASCII, no double quote.', example: 'v1.9.0' });
+  .meta({
+    description: 'The version the device runs (esp_app_desc_t.version): 1-31 printable ASCII, no double quote.',
+    example: 'v1.9.0',
+  });
 
 export const updateFilePathSchema = z
   .string()
   .max(UPDATE_FILE_PATH_MAX_LENGTH, UPDATE_FILE_PATH_RULE)
   .regex(UPDATE_FILE_PATH_PATTERN, UPDATE_FILE_PATH_RULE)
   .transform((raw) => raw as UpdateFilePath)
-  .meta({ description: 'An update path: /-separated segments of A-Z a-z 0-9 . _ + -, none starting with a dot; 1-200 bytes.', example: 'lamp/v2.0.0.bin' });
+  .meta({
+    description: 'An update path: /-separated segments of A-Z a-z 0-9 . _ + -, none starting with a dot; 1-200 bytes.',
+    example: 'lamp/v2.0.0.bin',
+  });
 
 /**
  * A yes/no query flag, spelt as FUOTA_VALIDATE_IMAGES is (true/false, 1/0, yes/no), so that a
@@ -41,14 +54,23 @@ function flagSchema(name: string, description: string) {
     .meta({ description });
 }
 
-export const validateFlagSchema = flagSchema('validate', 'false: store bytes that are not an ESP-IDF application image.');
+export const validateFlagSchema = flagSchema(
+  'validate',
+  'false: store bytes that are not an ESP-IDF application image.',
+);
 
-export const forceFlagSchema = flagSchema('force', 'true: delete the file even though device rows name it (their devices are then told 404).');
+export const forceFlagSchema = flagSchema(
+  'force',
+  'true: delete the file even though device rows name it (their devices are then told 404).',
+);
 
-export const deviceRecordCsvSchema = z.string().max(16 * 1024).meta({
-  description: 'One seed CSV record: "<device_id>","<app_ver>","<update_file_path>" (quotes inside fields doubled).',
-  example: '"24:0A:C4:00:01:02","v1.9.0","lamp/v2.0.0.bin"',
-});
+export const deviceRecordCsvSchema = z
+  .string()
+  .max(16 * 1024)
+  .meta({
+    description: 'One seed CSV record: "<device_id>","<app_ver>","<update_file_path>" (quotes inside fields doubled).',
+    example: '"24:0A:C4:00:01:02","v1.9.0","lamp/v2.0.0.bin"',
+  });
 
 export const espImageInfoSchema = z
   .object({
@@ -82,9 +104,10 @@ export const updateFileViewSchema = z
   })
   .meta({ id: 'UpdateFile', description: 'A stored update file.' });
 
-export const deletedUpdateFileSchema = z
-  .object({ deleted: updateFileViewSchema, namedBy: z.array(z.string()) })
-  .meta({ id: 'DeletedUpdateFile', description: 'The file that was deleted, and the device rows that still name its path (only when forced).' });
+export const deletedUpdateFileSchema = z.object({ deleted: updateFileViewSchema, namedBy: z.array(z.string()) }).meta({
+  id: 'DeletedUpdateFile',
+  description: 'The file that was deleted, and the device rows that still name its path (only when forced).',
+});
 
 export const deviceRecordSchema = z
   .object({ deviceId: z.string(), appVersion: z.string(), updateFilePath: z.string() })
@@ -92,7 +115,10 @@ export const deviceRecordSchema = z
 
 export const provisionedCredentialSchema = z
   .object({ deviceId: z.string(), username: z.string(), password: z.string(), createdAt: z.string() })
-  .meta({ id: 'ProvisionedDeviceCredential', description: 'A new device credential; the password is shown this once.' });
+  .meta({
+    id: 'ProvisionedDeviceCredential',
+    description: 'A new device credential; the password is shown this once.',
+  });
 
 export const credentialStatusSchema = z
   .object({ deviceId: z.string(), createdAt: z.string() })
@@ -110,6 +136,9 @@ export const problemSchema = z
     code: z.string(),
     detail: z.string(),
     reason: z.string().optional(),
-    namedBy: z.array(z.string()).optional().meta({ description: 'file-in-use: the device ids of the rows that name the file.' }),
+    namedBy: z
+      .array(z.string())
+      .optional()
+      .meta({ description: 'file-in-use: the device ids of the rows that name the file.' }),
   })
   .meta({ id: 'Problem', description: 'An RFC 9457 problem document; code is the stable reason.' });

@@ -38,7 +38,11 @@ export function sendBlob(
   const release = () => {
     if (released) return;
     released = true;
-    blob.release().catch((error: unknown) => failed(new Error(`closing the file: ${error instanceof Error ? error.message : String(error)}`)));
+    blob
+      .release()
+      .catch((error: unknown) =>
+        failed(new Error(`closing the file: ${error instanceof Error ? error.message : String(error)}`)),
+      );
   };
   const fail = (error: Error) => {
     release();

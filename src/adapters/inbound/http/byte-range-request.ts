@@ -16,7 +16,10 @@ const SPEC = /^(\d*)-(\d*)$/;
 export function evaluateRange(header: string | undefined, size: number): RangeOutcome {
   if (header === undefined) return { kind: 'full' };
   const match = /^\s*bytes\s*=\s*(.*)$/i.exec(header);
-  const specs = match?.[1]?.split(',').map((spec) => spec.trim()).filter((spec) => spec !== '');
+  const specs = match?.[1]
+    ?.split(',')
+    .map((spec) => spec.trim())
+    .filter((spec) => spec !== '');
   if (specs === undefined || specs.length !== 1 || specs[0] === undefined) return { kind: 'full' };
   const parts = SPEC.exec(specs[0]);
   if (parts === null) return { kind: 'full' };

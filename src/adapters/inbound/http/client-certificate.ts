@@ -38,12 +38,19 @@ export function certificateOutcome(req: IncomingMessage): CertificateOutcome {
   if (peer === null || peer.subject === undefined) return { kind: 'none' };
   const commonName: unknown = peer.subject.CN;
   // Shown in the answer and the log: bounded, whatever the certificate holds.
-  const shown = (typeof commonName === 'string' ? commonName : JSON.stringify(commonName ?? null)).slice(0, SHOWN_CN_CHARS);
+  const shown = (typeof commonName === 'string' ? commonName : JSON.stringify(commonName ?? null)).slice(
+    0,
+    SHOWN_CN_CHARS,
+  );
   if (socket.authorized !== true) {
     return { kind: 'refused', reason: verifyErrorText(String(socket.authorizationError)), commonName: shown };
   }
   if (typeof commonName !== 'string' || !isDeviceId(commonName)) {
-    return { kind: 'refused', reason: `the client certificate's CN ${shown} is not a valid device id`, commonName: shown };
+    return {
+      kind: 'refused',
+      reason: `the client certificate's CN ${shown} is not a valid device id`,
+      commonName: shown,
+    };
   }
   return { kind: 'authenticated', principal: { role: 'device', deviceId: commonName }, user: commonName };
 }

@@ -4,7 +4,10 @@ export function strongEtag(sha256: string): string {
 }
 
 function entityTags(header: string): string[] {
-  return header.split(',').map((tag) => tag.trim()).filter((tag) => tag !== '');
+  return header
+    .split(',')
+    .map((tag) => tag.trim())
+    .filter((tag) => tag !== '');
 }
 
 /** If-None-Match (weak comparison, RFC 9110 13.1.2): does the client already hold these bytes? */

@@ -29,7 +29,13 @@ type DeviceHandler = (exchange: DeviceExchange, principal: Principal) => Promise
  * code), runs the route's handler, turns every failure into a problem body (logging the
  * unexpected ones), and records the request once in the log and the metrics.
  */
-export function createDeviceAdapter({ useCases, authenticator, authFailures, logger, metrics }: DeviceAdapterDependencies): DeviceRequestListener {
+export function createDeviceAdapter({
+  useCases,
+  authenticator,
+  authFailures,
+  logger,
+  metrics,
+}: DeviceAdapterDependencies): DeviceRequestListener {
   const handlers: Record<DeviceRoute['name'], DeviceHandler> = {
     'device-check': deviceCheckHandler(useCases.checkForUpdate, metrics),
     'file-download': fileDownloadHandler(useCases.openUpdateFile, logger),
@@ -48,7 +54,12 @@ export function createDeviceAdapter({ useCases, authenticator, authFailures, log
 
   function failed(exchange: DeviceExchange, caught: unknown): void {
     const problem = errorProblem(caught, (error) =>
-      logger.error('unexpected error', { method: exchange.req.method, path: exchange.target.path, reqId: exchange.requestId, error }),
+      logger.error('unexpected error', {
+        method: exchange.req.method,
+        path: exchange.target.path,
+        reqId: exchange.requestId,
+        error,
+      }),
     );
     // An answer already begun (a streamed body) can only be cut short.
     if (exchange.res.headersSent) exchange.res.destroy();

@@ -16,7 +16,9 @@ import { percentDecoded } from './percent-decoding.js';
  */
 function deviceIdOf(param: string): DeviceId {
   const decoded = percentDecoded(param);
-  return decoded !== undefined && isDeviceId(decoded) ? decoded : validated(deviceIdSchema, decoded ?? param, 'invalid-device-id');
+  return decoded !== undefined && isDeviceId(decoded)
+    ? decoded
+    : validated(deviceIdSchema, decoded ?? param, 'invalid-device-id');
 }
 
 /**

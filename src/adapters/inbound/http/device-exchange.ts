@@ -46,7 +46,11 @@ export class DeviceExchange {
   /** A problem document with its status; `headers` adds Retry-After, a challenge, a Content-Range. */
   problem(problem: Problem, headers: HeaderList = []): void {
     const body = problemBody(problem);
-    const all: Array<readonly [string, string]> = [...headers, ['Content-Type', PROBLEM_TYPE], ['Content-Length', String(body.length)]];
+    const all: Array<readonly [string, string]> = [
+      ...headers,
+      ['Content-Type', PROBLEM_TYPE],
+      ['Content-Length', String(body.length)],
+    ];
     // The rest of a body sent with a GET may still be on its way: close instead of reading it.
     if (mayHaveUnreadBody(this.req)) all.push(['Connection', 'close']);
     this.answer(problem.status, all, body, body.length);

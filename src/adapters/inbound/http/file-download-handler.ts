@@ -17,7 +17,9 @@ import { problem } from './problem.js';
 /** The update path of `/files/<path>`, decoded, valid (as deviceIdOf does for ids). */
 function updatePathOf(param: string): UpdateFilePath {
   const decoded = percentDecoded(param);
-  return decoded !== undefined && isUpdateFilePath(decoded) ? decoded : validated(updateFilePathSchema, decoded ?? param, 'invalid-file-path');
+  return decoded !== undefined && isUpdateFilePath(decoded)
+    ? decoded
+    : validated(updateFilePathSchema, decoded ?? param, 'invalid-file-path');
 }
 
 /** A request header as the answer's rules take it: absent or empty is undefined. */
@@ -60,7 +62,11 @@ export function fileDownloadHandler(openUpdateFile: OpenUpdateFile, logger: Logg
     let sending: BlobSending | undefined;
     exchange.beginStream(answer.status, answer.headers, () => sending?.bytesSent ?? 0);
     sending = sendBlob(opened.blob, answer.range, exchange.res, chunks, (error) =>
-      logger.warn('reading the file failed', { path: exchange.target.path, reqId: exchange.requestId, reason: error.message }),
+      logger.warn('reading the file failed', {
+        path: exchange.target.path,
+        reqId: exchange.requestId,
+        reason: error.message,
+      }),
     );
   };
 }

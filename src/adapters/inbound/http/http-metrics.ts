@@ -25,7 +25,9 @@ const CHECK_OUTCOMES: Record<UpdateDecision['kind'], string> = {
  */
 export class HttpMetrics {
   readonly registry = new Registry();
-  private readonly pendingRequests: ScrapeBatchedCounter<'method' | 'route' | 'status'> = new ScrapeBatchedCounter(() => this.requests);
+  private readonly pendingRequests: ScrapeBatchedCounter<'method' | 'route' | 'status'> = new ScrapeBatchedCounter(
+    () => this.requests,
+  );
   private readonly requests: Counter<'method' | 'route' | 'status'> = new Counter({
     name: 'fuota_http_requests_total',
     help: 'HTTP requests answered, by method, route pattern and status.',
@@ -35,7 +37,7 @@ export class HttpMetrics {
   });
   private readonly durations = new Histogram({
     name: 'fuota_http_request_duration_seconds',
-    help: 'Time from a request\'s arrival until its answer was finished, by method and route pattern.',
+    help: "Time from a request's arrival until its answer was finished, by method and route pattern.",
     labelNames: ['method', 'route'] as const,
     buckets: DURATION_BUCKETS,
     registers: [this.registry],
@@ -72,7 +74,11 @@ export class HttpMetrics {
 
   request(method: string, route: string, status: number, bytes: number, seconds: number): void {
     const knownMethod = KNOWN_METHODS.has(method) ? method : 'OTHER';
-    this.pendingRequests.inc(`${knownMethod} ${status} ${route}`, () => ({ method: knownMethod, route, status: String(status) }));
+    this.pendingRequests.inc(`${knownMethod} ${status} ${route}`, () => ({
+      method: knownMethod,
+      route,
+      status: String(status),
+    }));
     this.durations.observe({ method: knownMethod, route }, seconds);
     this.servedPending += bytes;
   }

@@ -36,13 +36,18 @@ export class HttpsServer {
   private readonly server: Server;
   private readonly plainHttp: PlainHttpRefusal;
 
-  constructor(handle: RequestListener, private readonly options: HttpsServerOptions) {
+  constructor(
+    handle: RequestListener,
+    private readonly options: HttpsServerOptions,
+  ) {
     this.server = createServer(
       {
         cert: options.cert,
         key: options.key,
         minVersion: 'TLSv1.2',
-        ...(options.clientCa === undefined ? {} : { ca: options.clientCa, requestCert: true, rejectUnauthorized: false }),
+        ...(options.clientCa === undefined
+          ? {}
+          : { ca: options.clientCa, requestCert: true, rejectUnauthorized: false }),
         handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS,
         headersTimeout: HEADERS_TIMEOUT_MS,
         requestTimeout: REQUEST_TIMEOUT_MS,

@@ -28,7 +28,9 @@ export interface KoaAppDependencies {
 }
 
 // The version the OpenAPI document states: the package's, read once.
-const API_VERSION = (JSON.parse(readFileSync(new URL('../../../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const API_VERSION = (
+  JSON.parse(readFileSync(new URL('../../../../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 /**
  * Every route of the operator adapter; with the device adapter's (DEVICE_ROUTES), each is described

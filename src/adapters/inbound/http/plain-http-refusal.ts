@@ -29,7 +29,11 @@ export interface PlainHttpRefusal {
  * dropped connection, and a test says so). `firstByteTimeoutMs` bounds a client that sends
  * nothing, as the handshake timeout did; `drainMs` bounds the reading after the answer.
  */
-export function refusePlainHttp(server: Server, firstByteTimeoutMs: number, drainMs = PLAIN_HTTP_DRAIN_MS): PlainHttpRefusal {
+export function refusePlainHttp(
+  server: Server,
+  firstByteTimeoutMs: number,
+  drainMs = PLAIN_HTTP_DRAIN_MS,
+): PlainHttpRefusal {
   const held = new Set<Socket>();
   const refusal: PlainHttpRefusal = {
     destroyAll: () => {

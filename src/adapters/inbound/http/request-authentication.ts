@@ -66,7 +66,17 @@ export async function authenticateRequest(
   const user = offeredUser(req);
   limiter.recordFailure(address, user);
   if (outcome.kind === 'certificate-refused') {
-    logger.warn('client certificate refused', { reason: outcome.reason, cn: outcome.commonName, remote: address, reqId: requestId });
+    logger.warn('client certificate refused', {
+      reason: outcome.reason,
+      cn: outcome.commonName,
+      remote: address,
+      reqId: requestId,
+    });
   }
-  return { kind: 'refused', problem: problem('unauthenticated', failureText(outcome)), headers: [['WWW-Authenticate', 'Basic realm="fuota"']], user };
+  return {
+    kind: 'refused',
+    problem: problem('unauthenticated', failureText(outcome)),
+    headers: [['WWW-Authenticate', 'Basic realm="fuota"']],
+    user,
+  };
 }

@@ -49,7 +49,9 @@ function splitTarget(url: string): { path: string; query: string } | undefined {
   const hash = target.indexOf('#');
   if (hash >= 0) target = target.slice(0, hash);
   const question = target.indexOf('?');
-  return question < 0 ? { path: target, query: '' } : { path: target.slice(0, question), query: target.slice(question + 1) };
+  return question < 0
+    ? { path: target, query: '' }
+    : { path: target.slice(0, question), query: target.slice(question + 1) };
 }
 
 function matchingRoute(path: string): { route: DeviceRoute; param: string } | undefined {
@@ -66,7 +68,9 @@ export function deviceTarget(method: string | undefined, url: string): DeviceTar
   const split = splitTarget(url);
   if (split === undefined) return undefined;
   const matched = matchingRoute(split.path);
-  return matched === undefined ? undefined : { route: matched.route, path: split.path, param: matched.param, query: split.query };
+  return matched === undefined
+    ? undefined
+    : { route: matched.route, path: split.path, param: matched.param, query: split.query };
 }
 
 /**

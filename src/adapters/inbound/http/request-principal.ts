@@ -67,7 +67,12 @@ export async function requestPrincipal(req: IncomingMessage, authenticator: Auth
       case 'refused':
         return { kind: 'certificate-refused', reason: certificate.reason, commonName: certificate.commonName };
       case 'authenticated':
-        return { kind: 'authenticated', principal: certificate.principal, user: certificate.user, method: 'certificate' };
+        return {
+          kind: 'authenticated',
+          principal: certificate.principal,
+          user: certificate.user,
+          method: 'certificate',
+        };
     }
   }
   const remembered = rememberedOutcome(req.socket, header);
@@ -77,7 +82,12 @@ export async function requestPrincipal(req: IncomingMessage, authenticator: Auth
   const principal = await authenticator.authenticate(offered.username, offered.password);
   if (principal === undefined) return { kind: 'wrong' };
   const method = principal.deviceId === undefined ? 'credential' : 'device-credential';
-  const outcome: PrincipalOutcome = { kind: 'authenticated', principal, user: principal.deviceId ?? offered.username, method };
+  const outcome: PrincipalOutcome = {
+    kind: 'authenticated',
+    principal,
+    user: principal.deviceId ?? offered.username,
+    method,
+  };
   if (!isLastRequest(req)) remember(req.socket, header, outcome);
   return outcome;
 }
@@ -91,7 +101,8 @@ const KEEP_ALIVE = /(?:^|,)[ \t]*keep-alive[ \t]*(?:,|$)/i;
  */
 export function isLastRequest(req: IncomingMessage): boolean {
   const connection = req.headers.connection;
-  if (req.httpVersionMajor === 1 && req.httpVersionMinor === 0) return connection === undefined || !KEEP_ALIVE.test(connection);
+  if (req.httpVersionMajor === 1 && req.httpVersionMinor === 0)
+    return connection === undefined || !KEEP_ALIVE.test(connection);
   return connection !== undefined && CLOSE.test(connection);
 }
 

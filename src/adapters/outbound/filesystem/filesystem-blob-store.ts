@@ -1,5 +1,13 @@
 import type { Dirent } from 'node:fs';
-import { close, createReadStream, fstat, open as openCallback, read as readCallback, realpathSync, statSync } from 'node:fs';
+import {
+  close,
+  createReadStream,
+  fstat,
+  open as openCallback,
+  read as readCallback,
+  realpathSync,
+  statSync,
+} from 'node:fs';
 import { promisify } from 'node:util';
 import { link, lstat, mkdir, readdir, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
@@ -37,7 +45,9 @@ const closeFd = promisify(close);
 /** One `read(2)` at `position`; the callback API, as a promise without promisify's result object. */
 function readAt(fd: number, target: Uint8Array, offset: number, position: number): Promise<number> {
   return new Promise((resolve, reject) => {
-    readCallback(fd, target, offset, target.length - offset, position, (error, count) => (error === null ? resolve(count) : reject(error)));
+    readCallback(fd, target, offset, target.length - offset, position, (error, count) =>
+      error === null ? resolve(count) : reject(error),
+    );
   });
 }
 
@@ -80,11 +90,7 @@ export class FileSystemBlobStore implements BlobStore {
     return new FileSystemBlobStore(root, nodeFileIo);
   }
 
-  async put(
-    path: UpdateFilePath,
-    content: AsyncIterable<Uint8Array>,
-    options: PutOptions,
-  ): Promise<StoredBlob> {
+  async put(path: UpdateFilePath, content: AsyncIterable<Uint8Array>, options: PutOptions): Promise<StoredBlob> {
     const target = this.locate(path);
     let createdFrom = await this.createParents(path, target);
     if (!this.isConfined(dirname(target))) {
@@ -97,7 +103,8 @@ export class FileSystemBlobStore implements BlobStore {
       const file = await this.openTemporary(temporary, async () => {
         // A deletion removed the directory (then empty) since it was made: make it again.
         const again = await this.createParents(path, target);
-        if (again !== undefined && (createdFrom === undefined || again.length < createdFrom.length)) createdFrom = again;
+        if (again !== undefined && (createdFrom === undefined || again.length < createdFrom.length))
+          createdFrom = again;
       });
       await this.writeTemporary(file, upload.meter(content));
       aside = await this.keepAside(target);
@@ -164,7 +171,9 @@ export class FileSystemBlobStore implements BlobStore {
       if (aside === undefined) await this.removeEmptyDirectories(dirname(target));
     } catch (error) {
       this.recentStats.forget(path);
-      throw new Error(`storing ${path} failed, and so did putting the previous version back (${(error as Error).message}): the new version may be served`);
+      throw new Error(
+        `storing ${path} failed, and so did putting the previous version back (${(error as Error).message}): the new version may be served`,
+      );
     }
   }
 
@@ -248,7 +257,11 @@ export class FileSystemBlobStore implements BlobStore {
       // per chunk, which cost downloads half again as much CPU per MiB. The stream owns the
       // descriptor from here on and closes it when it ends or is destroyed.
       content: (range?: ByteRange) =>
-        createReadStream('', { fd, autoClose: true, ...(range === undefined ? {} : { start: range.start, end: range.end }) }),
+        createReadStream('', {
+          fd,
+          autoClose: true,
+          ...(range === undefined ? {} : { start: range.start, end: range.end }),
+        }),
       read: async (target: Uint8Array, position: number) => {
         // A read may return fewer bytes than asked before the end (a signal, a network file
         // system); the port promises a short count only at the end.
@@ -360,7 +373,11 @@ export class FileSystemBlobStore implements BlobStore {
    */
   private async removeEmptyDirectories(directory: string): Promise<void> {
     const root = join(this.root);
-    for (let current = directory; current.length > root.length && current.startsWith(root); current = dirname(current)) {
+    for (
+      let current = directory;
+      current.length > root.length && current.startsWith(root);
+      current = dirname(current)
+    ) {
       try {
         await rmdir(current);
       } catch {
@@ -382,8 +399,5 @@ export class FileSystemBlobStore implements BlobStore {
 }
 
 function conflict(path: string): DomainError {
-  return new DomainError(
-    'file-path-conflict',
-    `${path} clashes with an existing file or directory of the same name`,
-  );
+  return new DomainError('file-path-conflict', `${path} clashes with an existing file or directory of the same name`);
 }

@@ -10,5 +10,8 @@ const FULL = new Set(['ENOSPC', 'EDQUOT']);
 export function storageFullOr(error: unknown, what: string): unknown {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (code === undefined || !FULL.has(code)) return error;
-  return new DomainError('storage-full', `${what} failed: the disk is full (${code}); nothing was stored. Free some space and try again`);
+  return new DomainError(
+    'storage-full',
+    `${what} failed: the disk is full (${code}); nothing was stored. Free some space and try again`,
+  );
 }

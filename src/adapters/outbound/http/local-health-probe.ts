@@ -9,10 +9,13 @@ const TIMEOUT_MS = 4_000;
  */
 export function probeLocalHealth(host: string, port: number): Promise<number> {
   return new Promise((resolve) => {
-    const req = request({ host, port, path: '/healthz', method: 'GET', rejectUnauthorized: false, agent: false, timeout: TIMEOUT_MS }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
+    const req = request(
+      { host, port, path: '/healthz', method: 'GET', rejectUnauthorized: false, agent: false, timeout: TIMEOUT_MS },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', () => resolve(0));
     req.end();

@@ -11,7 +11,8 @@ function serialized(fields: Record<string, unknown> | undefined): Record<string,
   // Most lines (one per request) hold no Error: they are passed on as they are, without a copy.
   if (!holdsError(fields)) return fields;
   const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(fields)) out[key] = value instanceof Error ? pino.stdSerializers.err(value) : value;
+  for (const [key, value] of Object.entries(fields))
+    out[key] = value instanceof Error ? pino.stdSerializers.err(value) : value;
   return out;
 }
 

@@ -25,11 +25,7 @@ export class InMemoryBlobStore implements BlobStore {
   /** Counts stored versions: each one's change token. */
   private versions = 0;
 
-  async put(
-    path: UpdateFilePath,
-    content: AsyncIterable<Uint8Array>,
-    options: PutOptions,
-  ): Promise<StoredBlob> {
+  async put(path: UpdateFilePath, content: AsyncIterable<Uint8Array>, options: PutOptions): Promise<StoredBlob> {
     this.refuseConflict(path);
     const upload = createUploadMeter(options.maxBytes);
     const chunks: Uint8Array[] = [];
@@ -48,7 +44,11 @@ export class InMemoryBlobStore implements BlobStore {
       revert: async () => {
         // Put back as a version of its own, as a rename back would make it on a file system.
         if (previous === undefined) this.blobs.delete(path);
-        else this.blobs.set(path, { bytes: previous.bytes, info: this.nextInfo(previous.info.size, previous.info.modifiedAt) });
+        else
+          this.blobs.set(path, {
+            bytes: previous.bytes,
+            info: this.nextInfo(previous.info.size, previous.info.modifiedAt),
+          });
       },
       settle: async () => {},
     };
@@ -62,10 +62,15 @@ export class InMemoryBlobStore implements BlobStore {
   /** Refuses `path` when one of its directories is a stored file, or it is a directory of one. */
   private refuseConflict(path: UpdateFilePath): void {
     const parts = path.split('/');
-    const fileAbove = parts.slice(1).some((_, index) => this.blobs.has(parts.slice(0, index + 1).join('/') as UpdateFilePath));
+    const fileAbove = parts
+      .slice(1)
+      .some((_, index) => this.blobs.has(parts.slice(0, index + 1).join('/') as UpdateFilePath));
     const below = `${path}/`;
     if (fileAbove || [...this.blobs.keys()].some((stored) => stored.startsWith(below))) {
-      throw new DomainError('file-path-conflict', `${path} clashes with an existing file or directory of the same name`);
+      throw new DomainError(
+        'file-path-conflict',
+        `${path} clashes with an existing file or directory of the same name`,
+      );
     }
   }
 

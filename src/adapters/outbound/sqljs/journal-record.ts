@@ -47,7 +47,12 @@ export function scanSegment(bytes: Buffer): ScannedSegment {
     offset = record.end;
     records.push(record);
   }
-  return { records, intactBytes: offset, totalBytes: bytes.length, intactRecordsAfter: countIntactAfter(bytes, offset) };
+  return {
+    records,
+    intactBytes: offset,
+    totalBytes: bytes.length,
+    intactRecordsAfter: countIntactAfter(bytes, offset),
+  };
 }
 
 function decodeLine(bytes: Buffer, offset: number): { record: JournalRecord; end: number } | undefined {
@@ -68,7 +73,8 @@ function parseRecord(json: string): JournalRecord | undefined {
   }
   if (Array.isArray(value)) return { kind: 'entry', statements: value as JournalStatement[] };
   const seal = value as { seal?: unknown; length?: unknown } | null;
-  if (typeof seal?.seal === 'number' && typeof seal.length === 'number') return { kind: 'seal', segment: seal.seal, length: seal.length };
+  if (typeof seal?.seal === 'number' && typeof seal.length === 'number')
+    return { kind: 'seal', segment: seal.seal, length: seal.length };
   return undefined;
 }
 
@@ -82,7 +88,12 @@ function countIntactAfter(bytes: Buffer, offset: number): number {
   for (const line of bytes.toString('utf8', offset).split('\n')) {
     for (const start of line.matchAll(/[0-9a-f]{8} (?=[[{])/g)) {
       const match = /^([0-9a-f]{8}) (.*)$/.exec(line.slice(start.index));
-      if (match?.[1] !== undefined && match[2] !== undefined && checksum(match[2]) === match[1] && parseRecord(match[2]) !== undefined) {
+      if (
+        match?.[1] !== undefined &&
+        match[2] !== undefined &&
+        checksum(match[2]) === match[1] &&
+        parseRecord(match[2]) !== undefined
+      ) {
         count += 1;
         break;
       }

@@ -49,11 +49,14 @@ export async function listSegments(databaseFile: string): Promise<number[]> {
  */
 export async function recoverJournal(databaseFile: string): Promise<RecoveredJournal> {
   const segments = await listSegments(databaseFile);
-  const scanned = await Promise.all(segments.map(async (sequence) => scanSegment(await readFile(segmentPath(databaseFile, sequence)))));
+  const scanned = await Promise.all(
+    segments.map(async (sequence) => scanSegment(await readFile(segmentPath(databaseFile, sequence)))),
+  );
   const sealedAt = new Map<number, number>();
   for (const { records } of scanned) {
     for (const { record } of records) {
-      if (record.kind === 'seal') sealedAt.set(record.segment, Math.min(record.length, sealedAt.get(record.segment) ?? Infinity));
+      if (record.kind === 'seal')
+        sealedAt.set(record.segment, Math.min(record.length, sealedAt.get(record.segment) ?? Infinity));
     }
   }
   const entries: JournalStatement[][] = [];
@@ -69,7 +72,13 @@ export async function recoverJournal(databaseFile: string): Promise<RecoveredJou
       const { intactBytes: offset, totalBytes, intactRecordsAfter } = segment;
       skipped.push({ segment: path, offset, bytes: totalBytes - offset, reason: 'torn', intactRecordsAfter });
     } else if (end < segment.totalBytes) {
-      skipped.push({ segment: path, offset: end, bytes: segment.totalBytes - end, reason: 'sealed', intactRecordsAfter: 0 });
+      skipped.push({
+        segment: path,
+        offset: end,
+        bytes: segment.totalBytes - end,
+        reason: 'sealed',
+        intactRecordsAfter: 0,
+      });
     }
   });
   return { entries, segments, skipped };

@@ -39,8 +39,7 @@ export interface SqlJsDatabaseOptions {
 
 /** What an operator is told of checkpoints: a failing one lets the journal grow until one succeeds. */
 export type CheckpointEvent =
-  | { readonly kind: 'failed'; readonly error: unknown; readonly journalBytes: number }
-  | { readonly kind: 'recovered' };
+  { readonly kind: 'failed'; readonly error: unknown; readonly journalBytes: number } | { readonly kind: 'recovered' };
 
 const CHECKPOINT_RETRY_MS = 5_000;
 
@@ -93,7 +92,11 @@ export class SqlJsDatabase {
   }
 
   /** Opens `file` (a seed devices.db works), creating it when missing, and runs `schema`. */
-  static async open(file: string, schema: readonly string[], options: SqlJsDatabaseOptions = {}): Promise<SqlJsDatabase> {
+  static async open(
+    file: string,
+    schema: readonly string[],
+    options: SqlJsDatabaseOptions = {},
+  ): Promise<SqlJsDatabase> {
     const io = options.io ?? nodeFileIo;
     await removeStaleSnapshots(file);
     const SQL = await loadSqlJs();
@@ -124,7 +127,17 @@ export class SqlJsDatabase {
     });
     const skipped = folded ? await keepDamagedSegments(recovered.skipped) : recovered.skipped;
     if (folded) await journal.discardThrough(last).catch(() => {});
-    return new SqlJsDatabase(db, file, journal, options.checkpointBytes ?? CHECKPOINT_BYTES, io, skipped, options.onCheckpoint, options.checkpointRetryMs, options.onJournalTaken);
+    return new SqlJsDatabase(
+      db,
+      file,
+      journal,
+      options.checkpointBytes ?? CHECKPOINT_BYTES,
+      io,
+      skipped,
+      options.onCheckpoint,
+      options.checkpointRetryMs,
+      options.onJournalTaken,
+    );
   }
 
   /** Opens `file` only to read it (the seed import); nothing is ever written back. */
@@ -164,7 +177,12 @@ export class SqlJsDatabase {
    * Every row of a keyset-paged query (`... WHERE key > ? ORDER BY key LIMIT ?`), fetched page
    * by page so that neither memory nor the time between awaits grows with the table.
    */
-  async *pages<T>(sql: string, pageSize: number, map: (row: SqlValue[]) => T, keyOf: (item: T) => string): AsyncGenerator<T> {
+  async *pages<T>(
+    sql: string,
+    pageSize: number,
+    map: (row: SqlValue[]) => T,
+    keyOf: (item: T) => string,
+  ): AsyncGenerator<T> {
     let after = '';
     for (;;) {
       const page = this.all(sql, [after, pageSize], map);
@@ -318,7 +336,8 @@ export class SqlJsDatabase {
       } catch (error) {
         // Kept: see above. Said once per streak of failures, and tried again soon after, not
         // only once the journal has grown by another checkpointBytes.
-        if (this.checkpointRetryAt === undefined) this.onCheckpoint({ kind: 'failed', error, journalBytes: await journalBytes(file) });
+        if (this.checkpointRetryAt === undefined)
+          this.onCheckpoint({ kind: 'failed', error, journalBytes: await journalBytes(file) });
         this.checkpointRetryAt = Date.now() + this.checkpointRetryMs;
       } finally {
         this.checkpointing = false;

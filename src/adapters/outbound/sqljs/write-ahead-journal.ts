@@ -83,7 +83,8 @@ export class WriteAheadJournal {
       throw error;
     }
     // One fstat per group commit: the cheapest way to know the records will be replayed.
-    if ((await this.handle.links?.()) === 0) throw this.giveUp(new JournalTaken(segmentPath(this.databaseFile, this.sequence), 'removed'));
+    if ((await this.handle.links?.()) === 0)
+      throw this.giveUp(new JournalTaken(segmentPath(this.databaseFile, this.sequence), 'removed'));
     this.bytes += bytes.length;
   }
 
@@ -145,7 +146,8 @@ export class WriteAheadJournal {
   /** A new segment; one that exists already means another process took the journal over. */
   private async openSegment(sequence: number): Promise<WritableFile> {
     return openSegment(this.databaseFile, sequence, this.io).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'EEXIST') throw this.giveUp(new JournalTaken(segmentPath(this.databaseFile, sequence), 'made'));
+      if (error.code === 'EEXIST')
+        throw this.giveUp(new JournalTaken(segmentPath(this.databaseFile, sequence), 'made'));
       throw error;
     });
   }

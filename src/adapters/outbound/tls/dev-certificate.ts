@@ -31,7 +31,9 @@ export async function generateSelfSignedCertificate(names: readonly string[]): P
   const notAfter = new Date(notBefore);
   notAfter.setFullYear(notAfter.getFullYear() + VALIDITY_YEARS);
   const certificate = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: Buffer.from(webcrypto.getRandomValues(new Uint8Array(16))).toString('hex').replace(/^[89a-f]/, '1'),
+    serialNumber: Buffer.from(webcrypto.getRandomValues(new Uint8Array(16)))
+      .toString('hex')
+      .replace(/^[89a-f]/, '1'),
     name: `CN=${names[0] ?? 'localhost'}`,
     notBefore,
     notAfter,
@@ -39,10 +41,7 @@ export async function generateSelfSignedCertificate(names: readonly string[]): P
     signingAlgorithm: ALGORITHM,
     extensions: [
       new x509.BasicConstraintsExtension(true, undefined, true),
-      new x509.KeyUsagesExtension(
-        x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyCertSign,
-        true,
-      ),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyCertSign, true),
       new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
       new x509.SubjectAlternativeNameExtension(
         names.map((name) => (isIP(name) ? { type: 'ip', value: name } : { type: 'dns', value: name })),

@@ -18,7 +18,9 @@ export function errorResponder(logger: Logger): Middleware {
       ctx.res.removeHeader('Content-Length');
       sendProblem(
         ctx,
-        errorProblem(caught, (error) => logger.error('unexpected error', { method: ctx.method, path: ctx.path, reqId: ctx.state.requestId, error })),
+        errorProblem(caught, (error) =>
+          logger.error('unexpected error', { method: ctx.method, path: ctx.path, reqId: ctx.state.requestId, error }),
+        ),
       );
       // The rest of a refused body may still be on its way: close instead of reading it.
       if (mayHaveUnreadBody(ctx.req)) ctx.set('Connection', 'close');

@@ -28,7 +28,10 @@ export function unmatchedRoutes(): Middleware {
     await next();
     if (ctx.status === 405) {
       const hint = ctx.method === 'POST' && ctx.path.startsWith('/files/') ? FILE_UPLOAD_HINT : '';
-      sendProblem(ctx, problem('method-not-allowed', `${ctx.method} is not allowed here; allowed: ${allowAcrossAdapters(ctx)}${hint}`));
+      sendProblem(
+        ctx,
+        problem('method-not-allowed', `${ctx.method} is not allowed here; allowed: ${allowAcrossAdapters(ctx)}${hint}`),
+      );
     } else if (ctx.status === 404 && ctx.body == null) {
       sendProblem(ctx, problem('route-not-found', `no such resource: ${ctx.path}`));
     } else if (ctx.method === 'OPTIONS' && ctx.response.get('Allow') !== '') {

@@ -31,15 +31,30 @@ function jsonSchema(schema: z.ZodType, components: Json): Json {
 
 function content(spec: Partial<BodySpec>, components: Json): Json | undefined {
   if (spec.contentType === undefined) return undefined;
-  let schema: Json = spec.binary === true ? { type: 'string', format: 'binary' } : spec.schema === undefined ? { type: 'string' } : jsonSchema(spec.schema, components);
+  let schema: Json =
+    spec.binary === true
+      ? { type: 'string', format: 'binary' }
+      : spec.schema === undefined
+        ? { type: 'string' }
+        : jsonSchema(spec.schema, components);
   if (spec.array === true) schema = { type: 'array', items: schema };
   return { [spec.contentType]: { schema } };
 }
 
 function operation(op: ApiOperation, components: Json): Json {
   const parameters = [
-    ...Object.entries(op.pathParams ?? {}).map(([name, schema]) => ({ name, in: 'path', required: true, schema: jsonSchema(schema, components) })),
-    ...Object.entries(op.query ?? {}).map(([name, { schema, required }]) => ({ name, in: 'query', required, schema: jsonSchema(schema, components) })),
+    ...Object.entries(op.pathParams ?? {}).map(([name, schema]) => ({
+      name,
+      in: 'path',
+      required: true,
+      schema: jsonSchema(schema, components),
+    })),
+    ...Object.entries(op.query ?? {}).map(([name, { schema, required }]) => ({
+      name,
+      in: 'query',
+      required,
+      schema: jsonSchema(schema, components),
+    })),
     ...(op.headers ?? []).map((name) => ({ name, in: 'header', required: false, schema: { type: 'string' } })),
   ];
   const responses: Json = {};
@@ -50,17 +65,31 @@ function operation(op: ApiOperation, components: Json): Json {
   // Errors carry a problem document; the generic ones every authenticated operation may answer.
   const problem = { content: { 'application/problem+json': { schema: jsonSchema(problemSchema, components) } } };
   if (op.access !== 'public') {
-    responses['403'] ??= { description: 'Missing or wrong credentials (never 401: esp32-fuota reboots on it), or a device credential on an operator operation.', ...problem };
-    responses['429'] ??= { description: 'Too many failed authentications from this address; see Retry-After.', ...problem };
+    responses['403'] ??= {
+      description:
+        'Missing or wrong credentials (never 401: esp32-fuota reboots on it), or a device credential on an operator operation.',
+      ...problem,
+    };
+    responses['429'] ??= {
+      description: 'Too many failed authentications from this address; see Retry-After.',
+      ...problem,
+    };
   }
   responses.default = { description: 'An error, as a problem document.', ...problem };
   return {
     operationId: op.operationId,
     summary: op.summary,
     ...(parameters.length === 0 ? {} : { parameters }),
-    ...(op.requestBody === undefined ? {} : { requestBody: { required: true, content: content(op.requestBody, components) } }),
+    ...(op.requestBody === undefined
+      ? {}
+      : { requestBody: { required: true, content: content(op.requestBody, components) } }),
     responses,
-    security: op.access === 'public' ? [] : op.access === 'operator' ? [{ basic: [] }] : [{ basic: [] }, { deviceCertificate: [] }],
+    security:
+      op.access === 'public'
+        ? []
+        : op.access === 'operator'
+          ? [{ basic: [] }]
+          : [{ basic: [] }, { deviceCertificate: [] }],
     ...(op.access === 'operator' ? { 'x-fuota-role': 'operator' } : {}),
   };
 }
@@ -85,8 +114,15 @@ export function openApiDocument(version: string): Json {
     components: {
       schemas: components,
       securitySchemes: {
-        basic: { type: 'http', scheme: 'basic', description: 'Shared, operator or per-device credentials (username = device id).' },
-        deviceCertificate: { type: 'mutualTLS', description: 'A client certificate from FUOTA_TLS_CLIENT_CA whose CN is the device id.' },
+        basic: {
+          type: 'http',
+          scheme: 'basic',
+          description: 'Shared, operator or per-device credentials (username = device id).',
+        },
+        deviceCertificate: {
+          type: 'mutualTLS',
+          description: 'A client certificate from FUOTA_TLS_CLIENT_CA whose CN is the device id.',
+        },
       },
     },
   };

@@ -51,11 +51,13 @@ function refuseForm(ctx: Context): void {
 // bytes) and declares application/x-www-form-urlencoded, the type curl also gives a body sent
 // without one. Such uploads are accepted (the seed took them), but an image refused after that
 // says why its bytes may not be the file's.
-const FORM_DATA_HINT = ' (the upload was sent as application/x-www-form-urlencoded: curl --data changes the bytes, send the file with curl --data-binary @<file> or -T <file>)';
+const FORM_DATA_HINT =
+  ' (the upload was sent as application/x-www-form-urlencoded: curl --data changes the bytes, send the file with curl --data-binary @<file> or -T <file>)';
 
 /** Adds that hint to an image refusal of an upload declared as form data. */
 function withFormDataHint(ctx: Context, error: unknown): unknown {
-  if (!(error instanceof ImageRejected) || typeof ctx.is('application/x-www-form-urlencoded') !== 'string') return error;
+  if (!(error instanceof ImageRejected) || typeof ctx.is('application/x-www-form-urlencoded') !== 'string')
+    return error;
   return new ImageRejected(error.reason, `${error.message}${FORM_DATA_HINT}`);
 }
 
