@@ -92,7 +92,7 @@ describe('architecture: the dependency rule', () => {
   for (const [place, rule] of Object.entries(RULES)) {
     it(describeRule(place, rule), () => {
       const files = sourceFiles(join(SRC, place));
-      expect(files).to.not.be.empty;
+      expect(files).to.have.length.above(0);
       const violations = files.flatMap((file) => violationsOf(place, file, readFileSync(file, 'utf8')));
       expect(violations).to.deep.equal([]);
     });

@@ -52,7 +52,7 @@ describe("e2e: the seed README's curl commands against the started program", fun
     });
     const { stdout, stderr } = await run('bash', ['-c', line], { cwd: dir, encoding: 'utf8' });
     const statuses = [...stderr.matchAll(/^< HTTP\/1\.1 (\d{3})/gm)].map((match) => Number(match[1]));
-    expect(statuses, stderr).to.not.be.empty;
+    expect(statuses, stderr).to.have.length.above(0);
     return { status: statuses.at(-1) ?? 0, stdout };
   }
 
