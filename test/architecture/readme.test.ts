@@ -68,6 +68,15 @@ describe('README and docs/', () => {
     expect(readFileSync(join(ROOT, '.ci', 'run'), 'utf8')).to.match(/^npm test$/m);
   });
 
+  it('lints first in npm test, as the README says', () => {
+    const { scripts } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    };
+    expect(scripts.test).to.match(/^npm run lint && /);
+    expect(scripts.lint).to.include('eslint').and.include('prettier --check');
+    expect(README).to.include('`npm run lint` (the first step of `npm test`)');
+  });
+
   it(`keeps README.md within ${README_MAX_BYTES} bytes`, () => {
     expect(statSync(README_FILE).size).to.be.at.most(README_MAX_BYTES);
   });
