@@ -1,14 +1,14 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { buildEspImage, prng } from '../support/esp-image-builder.js';
-import { HttpsTestClient } from '../support/https-client.js';
+import type { HttpsTestClient } from '../support/https-client.js';
 import type { SmallDisk } from '../support/small-disk.js';
 import { mountSmallDisk } from '../support/small-disk.js';
 import type { StartedProgram } from '../support/started-program.js';
-import { runProgram, startProgram } from '../support/started-program.js';
+import { programClient, programEnv, runProgram, startProgram } from '../support/started-program.js';
 import { OWN_PID_NAMESPACE, pidNamespacesWork } from '../support/pid-namespace.js';
 import { WriteLedger } from '../support/write-ledger.js';
 
@@ -36,17 +36,10 @@ describe('e2e: kill -9, a full disk and a second server under a stream of writes
     await rm(dir, { recursive: true, force: true });
   });
 
-  const environment = (dataDir: string) => ({
-    FUOTA_HOST: '127.0.0.1',
-    FUOTA_PORT: '0',
-    FUOTA_DATA_DIR: dataDir,
-    FUOTA_USERNAME: 'u',
-    FUOTA_PASSWORD: 'p',
-  });
+  const environment = programEnv;
   async function start(dataDir: string): Promise<HttpsTestClient> {
     program = await startProgram(environment(dataDir));
-    const cert = await readFile(join(dataDir, 'tls', 'cert.pem'), 'utf8');
-    return new HttpsTestClient(`https://localhost:${program.port}`, cert, { username: 'u', password: 'p' });
+    return programClient(program, dataDir);
   }
   async function kill(): Promise<void> {
     await program?.stop('SIGKILL');

@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { HttpsTestClient } from '../support/https-client.js';
 import { OWN_PID_NAMESPACE, pidNamespacesWork } from '../support/pid-namespace.js';
 import type { StartedProgram } from '../support/started-program.js';
-import { runProgram, startProgram } from '../support/started-program.js';
+import { programClient, programEnv, runProgram, startProgram } from '../support/started-program.js';
 
 /** The pid, in our namespace, of the program that `unshare` started (its only child). */
 async function programInside(program: StartedProgram): Promise<number> {
@@ -26,21 +26,14 @@ describe('e2e: the data-dir lock', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const env = () => ({
-    FUOTA_HOST: '127.0.0.1',
-    FUOTA_PORT: '0',
-    FUOTA_DATA_DIR: join(dir, 'data'),
-    FUOTA_USERNAME: 'u',
-    FUOTA_PASSWORD: 'p',
-  });
+  const env = () => programEnv(join(dir, 'data'));
   async function start(wrapper: string[] = []): Promise<StartedProgram> {
     const program = await startProgram(env(), ['serve'], wrapper);
     started.push(program);
     return program;
   }
   async function client(program: StartedProgram): Promise<HttpsTestClient> {
-    const cert = await readFile(join(dir, 'data', 'tls', 'cert.pem'), 'utf8');
-    return new HttpsTestClient(`https://localhost:${program.port}`, cert, { username: 'u', password: 'p' });
+    return programClient(program, join(dir, 'data'));
   }
   const putRows = (api: HttpsTestClient, from: number, to: number) =>
     Promise.all(

@@ -1,11 +1,10 @@
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
-import { HttpsTestClient } from '../support/https-client.js';
-import { runProgram, startProgram } from '../support/started-program.js';
+import { programClient, programEnv, runProgram, startProgram } from '../support/started-program.js';
 import { findLog } from '../support/log-records.js';
 import { requireTool } from '../support/tools.js';
 import { OWN_PID_NAMESPACE, pidNamespacesWork } from '../support/pid-namespace.js';
@@ -40,13 +39,7 @@ describe('e2e: importing a seed data volume', function () {
   });
   afterEach(() => rm(dir, { recursive: true, force: true }));
 
-  const env = () => ({
-    FUOTA_HOST: '127.0.0.1',
-    FUOTA_PORT: '0',
-    FUOTA_DATA_DIR: join(dir, 'data'),
-    FUOTA_USERNAME: 'u',
-    FUOTA_PASSWORD: 'p',
-  });
+  const env = () => programEnv(join(dir, 'data'));
   const firmwareA = Buffer.alloc(70_000, 0xa1);
   const firmwareB = Buffer.alloc(1234, 0xb2);
 
@@ -68,8 +61,7 @@ describe('e2e: importing a seed data volume', function () {
 
     const program = await startProgram(env());
     try {
-      const cert = await readFile(join(dir, 'data', 'tls', 'cert.pem'), 'utf8');
-      const client = new HttpsTestClient(`https://localhost:${program.port}`, cert, { username: 'u', password: 'p' });
+      const client = await programClient(program, join(dir, 'data'));
       expect((await client.get('/devices')).text).to.equal(
         '"24:0A:C4:00:00:01","1.0","app-1.1.bin"\n"24:0A:C4:00:00:02","1.1","app-1.2.bin"\n"sensor-7","0.9","app-1.1.bin"\n',
       );
@@ -111,8 +103,7 @@ describe('e2e: importing a seed data volume', function () {
     );
     const program = await startProgram(env());
     try {
-      const cert = await readFile(join(dir, 'data', 'tls', 'cert.pem'), 'utf8');
-      const client = new HttpsTestClient(`https://localhost:${program.port}`, cert, { username: 'u', password: 'p' });
+      const client = await programClient(program, join(dir, 'data'));
       expect((await client.get('/devices')).text).to.equal('"good","1.0","app.bin"\n');
     } finally {
       await program.stop();
@@ -123,8 +114,7 @@ describe('e2e: importing a seed data volume', function () {
     await seedVolume(join(dir, 'seed'), [['a', '1', 'a.bin']], { 'a.bin': firmwareB });
     const program = await startProgram(env());
     try {
-      const cert = await readFile(join(dir, 'data', 'tls', 'cert.pem'), 'utf8');
-      const client = new HttpsTestClient(`https://localhost:${program.port}`, cert, { username: 'u', password: 'p' });
+      const client = await programClient(program, join(dir, 'data'));
       expect((await client.put('/devices/kept', '"kept","2","x.bin"', 'text/csv')).status).to.equal(200);
       const wrappers = [[], ...(pidNamespacesWork() ? [OWN_PID_NAMESPACE] : [])];
       for (const wrapper of wrappers) {

@@ -1,6 +1,9 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { HttpsTestClient } from './https-client.js';
 
 /** The built entry point, as `npm start` runs it. */
 export const MAIN = fileURLToPath(new URL('../../src/main/main.js', import.meta.url));
@@ -89,4 +92,24 @@ export function runProgram(
       resolve({ code, output });
     });
   });
+}
+
+/** The credential `programEnv` configures. */
+export const PROGRAM_CREDENTIAL = { username: 'u', password: 'p' };
+
+/** The environment of a program serving `dataDir` on a free loopback port with PROGRAM_CREDENTIAL. */
+export function programEnv(dataDir: string): Record<string, string> {
+  return {
+    FUOTA_HOST: '127.0.0.1',
+    FUOTA_PORT: '0',
+    FUOTA_DATA_DIR: dataDir,
+    FUOTA_USERNAME: PROGRAM_CREDENTIAL.username,
+    FUOTA_PASSWORD: PROGRAM_CREDENTIAL.password,
+  };
+}
+
+/** A client of `program`, trusting the certificate it generated in `dataDir`. */
+export async function programClient(program: StartedProgram, dataDir: string): Promise<HttpsTestClient> {
+  const cert = await readFile(join(dataDir, 'tls', 'cert.pem'), 'utf8');
+  return new HttpsTestClient(`https://localhost:${program.port}`, cert, PROGRAM_CREDENTIAL);
 }
