@@ -69,4 +69,10 @@ describe('HTTP: the OpenAPI document', () => {
     expect((await t.client.get('/devices/bad%20id?app_ver=1.0')).status).to.equal(400);
     expect((await t.client.get('/healthz', { auth: null })).status).to.equal(200);
   });
+
+  it('describes the names issue 14 gave DELETE /files: the force flag and the namedBy field', () => {
+    const remove = document.paths['/files/{path}']?.delete;
+    expect(remove?.parameters?.map((p) => p.name)).to.deep.equal(['path', 'force']);
+    expect(JSON.stringify(remove)).to.include('namedBy');
+  });
 });
