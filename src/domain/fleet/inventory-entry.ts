@@ -1,0 +1,37 @@
+import type { DeviceId } from '../device-id.js';
+
+/** How a device's check authenticated: the shared credential, its own credential, a client certificate. */
+export type DeviceAuthKind = 'shared' | 'device' | 'certificate';
+
+/** The stored image a device runs, when the version it reports matches one. */
+export interface RunningImage {
+  readonly project: string;
+  readonly chip: string;
+  readonly secureVersion: number;
+}
+
+/**
+ * What the server knows of one device from its checks, plus what operators added (tags, hold,
+ * note). Times are epoch milliseconds.
+ */
+export interface InventoryEntry {
+  readonly id: DeviceId;
+  readonly firstSeen: number;
+  readonly lastSeen: number;
+  /** The version the last check reported, as sent. */
+  readonly runningVersion: string;
+  readonly image: RunningImage | null;
+  /** The client address of the last check. */
+  readonly address: string;
+  readonly auth: DeviceAuthKind;
+  readonly polls: number;
+  /** The learned interval between checks (see poll-interval.ts); null until learned. */
+  readonly pollIntervalMs: number | null;
+  /** The status of the last check's answer (200, 204, 404). */
+  readonly lastStatus: number;
+  /** Sorted, unique. */
+  readonly tags: readonly string[];
+  /** No offers from fleet policy (rollouts) while set. */
+  readonly hold: boolean;
+  readonly note: string;
+}

@@ -1,0 +1,41 @@
+import type { DeviceId } from '../device-id.js';
+import type { UpdateFilePath } from '../update-file-path.js';
+import type { AttemptState } from './attempt-state.js';
+
+/**
+ * How downloads were tied to the device: `direct` when it authenticated as itself (its own
+ * credential or certificate), `inferred` when a shared credential's download was matched to the
+ * device offered that file from the same address shortly before.
+ */
+export type DownloadAttribution = 'direct' | 'inferred';
+
+/** A half-open byte span `[start, end)` of a file that the server has sent. */
+export type ByteSpan = readonly [start: number, end: number];
+
+/** One offer of a file to a device and what became of it. Times are epoch milliseconds. */
+export interface UpdateAttempt {
+  /** Unique and ascending in offer order (see attempt-id.ts). */
+  readonly id: string;
+  readonly deviceId: DeviceId;
+  readonly file: UpdateFilePath;
+  readonly fileSize: number;
+  /** The offered image's version; null when the file is not an image that names one. */
+  readonly version: string | null;
+  /** The version the device ran when the file was offered. */
+  readonly fromVersion: string;
+  readonly state: AttemptState;
+  readonly offeredAt: number;
+  readonly updatedAt: number;
+  /** null until a download is tied to the attempt. */
+  readonly attribution: DownloadAttribution | null;
+  /** Download requests tied to the attempt. */
+  readonly downloads: number;
+  /** The bytes sent so far, merged, ascending (see byte-coverage.ts). */
+  readonly served: readonly ByteSpan[];
+  /** When the device first polled with the offered version; null before. */
+  readonly provisionalAt: number | null;
+  /** Polls reporting the offered version since `provisionalAt`. */
+  readonly pollsSinceProvisional: number;
+  /** When the whole file had been sent; null before. */
+  readonly downloadedAt: number | null;
+}

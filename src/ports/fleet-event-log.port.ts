@@ -1,0 +1,36 @@
+import type { DeviceId } from '../domain/device-id.js';
+import type { FleetEvent, FleetEventType, NewFleetEvent } from '../domain/fleet/fleet-event.js';
+
+/** Which events `list` returns: those after the cursor `after` (a seq), matching both filters. */
+export interface FleetEventQuery {
+  readonly after?: number;
+  readonly deviceId?: DeviceId;
+  readonly type?: FleetEventType;
+  /** At most this many, ascending by seq. */
+  readonly limit: number;
+}
+
+/** The fleet's events, numbered in append order. Every write resolves once it is durable. */
+export interface FleetEventLog {
+  /**
+   * Appends the events in order in one durable write and resolves to them with their seq: each
+   * greater than every seq ever given before, also after a restart and after pruning.
+   */
+  append(events: readonly NewFleetEvent[]): Promise<FleetEvent[]>;
+  /** Events ascending by seq (see FleetEventQuery). */
+  list(query: FleetEventQuery): Promise<FleetEvent[]>;
+  /** One device's newest events, newest first, at most `limit`. */
+  latest(deviceId: DeviceId, limit: number): Promise<FleetEvent[]>;
+  /** The greatest seq ever given (0 when none): where a live view starts. */
+  lastSeq(): Promise<number>;
+  /**
+   * Removes events older than `before` (epoch ms), and of each device all but its newest
+   * `keepPerDevice`; resolves to how many went.
+   */
+  prune(options: { readonly before: number; readonly keepPerDevice: number }): Promise<number>;
+  /** Removes every event of the device; resolves to how many there were. */
+  deleteDevice(deviceId: DeviceId): Promise<number>;
+  close(): Promise<void>;
+}
+
+export const FLEET_EVENT_LOG = Symbol.for('fuota.FleetEventLog');

@@ -1,0 +1,25 @@
+import type { DeviceId } from '../domain/device-id.js';
+import type { UpdateAttempt } from '../domain/fleet/update-attempt.js';
+
+/** Update attempts (see UpdateAttempt), kept by id. Every write resolves once it is durable. */
+export interface UpdateAttemptStore {
+  /**
+   * For every device, its newest `perDevice` attempts (by id, which ascends in offer order),
+   * in ascending device id order and newest first within a device, produced in batches.
+   */
+  recent(perDevice: number): AsyncIterable<UpdateAttempt>;
+  /** One device's newest attempts, newest first, at most `limit`. */
+  forDevice(deviceId: DeviceId, limit: number): Promise<UpdateAttempt[]>;
+  /** Inserts the attempts or replaces those with the same id, in one durable write. */
+  putMany(attempts: readonly UpdateAttempt[]): Promise<void>;
+  /** Removes every attempt of the device; resolves to how many there were. */
+  deleteDevice(deviceId: DeviceId): Promise<number>;
+  /**
+   * Removes attempts last updated before `before` (epoch ms), except each device's newest one
+   * (a device's current attempt is never pruned); resolves to how many went.
+   */
+  pruneBefore(before: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+export const UPDATE_ATTEMPT_STORE = Symbol.for('fuota.UpdateAttemptStore');
