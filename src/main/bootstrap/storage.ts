@@ -12,6 +12,9 @@ import {
   DEVICE_CREDENTIAL_SCHEMA,
   SqlJsDeviceCredentialStore,
 } from '../../adapters/outbound/sqljs/sqljs-device-credential-store.js';
+import { DEVICE_INVENTORY_SCHEMA } from '../../adapters/outbound/sqljs/sqljs-device-inventory-store.js';
+import { FLEET_EVENT_SCHEMA } from '../../adapters/outbound/sqljs/sqljs-fleet-event-log.js';
+import { UPDATE_ATTEMPT_SCHEMA } from '../../adapters/outbound/sqljs/sqljs-update-attempt-store.js';
 import { SqlJsUpdateFileCatalog, UPDATE_FILE_SCHEMA } from '../../adapters/outbound/sqljs/sqljs-update-file-catalog.js';
 import type { BlobStore } from '../../ports/blob-store.port.js';
 import type { DeviceAppRepository } from '../../ports/device-app-repository.port.js';
@@ -46,7 +49,14 @@ export async function openDiskStorage(
   const files = await FileSystemBlobStore.open(layout.filesDir);
   const database = await SqlJsDatabase.open(
     layout.databaseFile,
-    [...DEVICE_APP_SCHEMA, ...UPDATE_FILE_SCHEMA, ...DEVICE_CREDENTIAL_SCHEMA],
+    [
+      ...DEVICE_APP_SCHEMA,
+      ...UPDATE_FILE_SCHEMA,
+      ...DEVICE_CREDENTIAL_SCHEMA,
+      ...DEVICE_INVENTORY_SCHEMA,
+      ...UPDATE_ATTEMPT_SCHEMA,
+      ...FLEET_EVENT_SCHEMA,
+    ],
     {
       ...(onJournalTaken === undefined ? {} : { onJournalTaken }),
       onCheckpoint: (event) => {

@@ -1,0 +1,75 @@
+import type { DeviceId } from '../../../domain/device-id.js';
+import type { UpdateAttempt } from '../../../domain/fleet/update-attempt.js';
+import type { UpdateAttemptStore } from '../../../ports/update-attempt-store.port.js';
+import { byCodeUnit } from './in-memory-device-inventory-store.js';
+
+/** Update attempts in Maps, for tests and throw-away servers: nothing survives the process. */
+export class InMemoryUpdateAttemptStore implements UpdateAttemptStore {
+  /** Each device's attempts by id. */
+  private readonly devices = new Map<DeviceId, Map<string, UpdateAttempt>>();
+  /** Which device each attempt id belongs to (a put may move an id to another device). */
+  private readonly deviceOf = new Map<string, DeviceId>();
+
+  async *recent(perDevice: number): AsyncIterable<UpdateAttempt> {
+    if (perDevice <= 0) return;
+    for (const deviceId of [...this.devices.keys()].sort(byCodeUnit)) {
+      yield* this.newest(deviceId, perDevice);
+    }
+  }
+
+  async forDevice(deviceId: DeviceId, limit: number): Promise<UpdateAttempt[]> {
+    return limit <= 0 ? [] : this.newest(deviceId, limit);
+  }
+
+  async putMany(attempts: readonly UpdateAttempt[]): Promise<void> {
+    for (const attempt of attempts) {
+      this.remove(attempt.id);
+      let attemptsOfDevice = this.devices.get(attempt.deviceId);
+      if (attemptsOfDevice === undefined) this.devices.set(attempt.deviceId, (attemptsOfDevice = new Map()));
+      attemptsOfDevice.set(attempt.id, copyAttempt(attempt));
+      this.deviceOf.set(attempt.id, attempt.deviceId);
+    }
+  }
+
+  async deleteDevice(deviceId: DeviceId): Promise<number> {
+    const attempts = this.devices.get(deviceId);
+    if (attempts === undefined) return 0;
+    for (const id of attempts.keys()) this.deviceOf.delete(id);
+    this.devices.delete(deviceId);
+    return attempts.size;
+  }
+
+  async pruneBefore(before: number): Promise<number> {
+    let removed = 0;
+    for (const attempts of [...this.devices.values()]) {
+      const newest = [...attempts.keys()].sort(byCodeUnit).at(-1);
+      for (const attempt of [...attempts.values()]) {
+        if (attempt.id === newest || attempt.updatedAt >= before) continue;
+        this.remove(attempt.id);
+        removed += 1;
+      }
+    }
+    return removed;
+  }
+
+  async close(): Promise<void> {}
+
+  private newest(deviceId: DeviceId, limit: number): UpdateAttempt[] {
+    const attempts = [...(this.devices.get(deviceId)?.values() ?? [])];
+    attempts.sort((a, b) => byCodeUnit(b.id, a.id));
+    return attempts.slice(0, limit).map(copyAttempt);
+  }
+
+  private remove(id: string): void {
+    const deviceId = this.deviceOf.get(id);
+    if (deviceId === undefined) return;
+    const attempts = this.devices.get(deviceId);
+    attempts?.delete(id);
+    if (attempts?.size === 0) this.devices.delete(deviceId);
+    this.deviceOf.delete(id);
+  }
+}
+
+function copyAttempt(attempt: UpdateAttempt): UpdateAttempt {
+  return { ...attempt, served: attempt.served.map(([start, end]) => [start, end] as const) };
+}

@@ -1,0 +1,113 @@
+import type { SqlValue } from 'sql.js';
+import type { DeviceId } from '../../../domain/device-id.js';
+import type { DeviceAuthKind, InventoryEntry, RunningImage } from '../../../domain/fleet/inventory-entry.js';
+import type { DeviceInventoryStore } from '../../../ports/device-inventory-store.port.js';
+import type { JournalStatement } from './sqljs-database.js';
+import { SqlJsDatabase } from './sqljs-database.js';
+
+// Beside the seed's device_app table, which a seed server would ignore. Times are epoch ms,
+// `hold` is 0 or 1, `tags` is a JSON array; the image is three columns, all null without one.
+export const DEVICE_INVENTORY_SCHEMA = [
+  'CREATE TABLE IF NOT EXISTS device_inventory (' +
+    'id TEXT PRIMARY KEY, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, running_version TEXT NOT NULL, ' +
+    'image_project TEXT, image_chip TEXT, image_secure_version INTEGER, address TEXT NOT NULL, auth TEXT NOT NULL, ' +
+    'polls INTEGER NOT NULL, poll_interval_ms INTEGER, last_status INTEGER NOT NULL, tags TEXT NOT NULL, ' +
+    'hold INTEGER NOT NULL, note TEXT NOT NULL)',
+];
+const COLUMNS =
+  'id, first_seen, last_seen, running_version, image_project, image_chip, image_secure_version, address, auth, ' +
+  'polls, poll_interval_ms, last_status, tags, hold, note';
+/**
+ * A whole batch in one statement with one parameter: a JSON array of rows, each an array in
+ * COLUMNS order (binding fifteen parameters per row through sql.js cost several times as much).
+ * `->>` of the nested tags array is its JSON text.
+ */
+const PUT_BATCH =
+  `INSERT OR REPLACE INTO device_inventory (${COLUMNS}) SELECT ` +
+  Array.from({ length: 15 }, (_, column) => `value->>${column}`).join(', ') +
+  ' FROM json_each(?)';
+const SELECT_PAGE = `SELECT ${COLUMNS} FROM device_inventory WHERE id > ? ORDER BY id LIMIT ?`;
+const EXISTS = 'SELECT 1 FROM device_inventory WHERE id = ?';
+const DELETE = 'DELETE FROM device_inventory WHERE id = ?';
+const PAGE_SIZE = 1000;
+/** Rows per statement: one write of tens of thousands of entries holds a few statements. */
+export const INVENTORY_ROWS_PER_STATEMENT = 5000;
+
+/** The fleet inventory in a `device_inventory` table of the sql.js database. */
+export class SqlJsDeviceInventoryStore implements DeviceInventoryStore {
+  /** `ownsDatabase`: closing the store closes the database. */
+  constructor(
+    private readonly database: SqlJsDatabase,
+    private readonly ownsDatabase = false,
+  ) {}
+
+  /** Opens `file` with this table only (creating both when missing). */
+  static async open(file: string): Promise<SqlJsDeviceInventoryStore> {
+    return new SqlJsDeviceInventoryStore(await SqlJsDatabase.open(file, DEVICE_INVENTORY_SCHEMA), true);
+  }
+
+  list(): AsyncIterable<InventoryEntry> {
+    return this.database.pages(SELECT_PAGE, PAGE_SIZE, toEntry, (entry) => entry.id);
+  }
+
+  async putMany(entries: readonly InventoryEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    const statements: JournalStatement[] = [];
+    for (let start = 0; start < entries.length; start += INVENTORY_ROWS_PER_STATEMENT) {
+      const rows = entries.slice(start, start + INVENTORY_ROWS_PER_STATEMENT).map(toRow);
+      statements.push([PUT_BATCH, [JSON.stringify(rows)]]);
+    }
+    await this.database.write(statements);
+  }
+
+  async delete(id: DeviceId): Promise<boolean> {
+    // Nothing to journal for an unknown device; one deleted concurrently shows as no row changed.
+    if (this.database.all(EXISTS, [id], () => true).length === 0) return false;
+    return (await this.database.write([[DELETE, [id]]])) > 0;
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsDatabase) await this.database.close();
+  }
+}
+
+/** One entry as a JSON array in COLUMNS order. */
+function toRow(entry: InventoryEntry): unknown[] {
+  return [
+    entry.id,
+    entry.firstSeen,
+    entry.lastSeen,
+    entry.runningVersion,
+    entry.image?.project ?? null,
+    entry.image?.chip ?? null,
+    entry.image?.secureVersion ?? null,
+    entry.address,
+    entry.auth,
+    entry.polls,
+    entry.pollIntervalMs,
+    entry.lastStatus,
+    entry.tags,
+    entry.hold ? 1 : 0,
+    entry.note,
+  ];
+}
+
+function toEntry(row: SqlValue[]): InventoryEntry {
+  const image: RunningImage | null =
+    row[4] === null ? null : { project: String(row[4]), chip: String(row[5]), secureVersion: Number(row[6]) };
+  return {
+    id: String(row[0]) as DeviceId,
+    firstSeen: Number(row[1]),
+    lastSeen: Number(row[2]),
+    runningVersion: String(row[3]),
+    image,
+    address: String(row[7]),
+    auth: String(row[8]) as DeviceAuthKind,
+    polls: Number(row[9]),
+    pollIntervalMs: row[10] === null ? null : Number(row[10]),
+    lastStatus: Number(row[11]),
+    tags: JSON.parse(String(row[12])) as string[],
+    hold: row[13] === 1,
+    note: String(row[14]),
+  };
+}

@@ -1,0 +1,168 @@
+import type { SqlValue } from 'sql.js';
+import type { DeviceId } from '../../../domain/device-id.js';
+import type { AttemptState } from '../../../domain/fleet/attempt-state.js';
+import type { ByteSpan, DownloadAttribution, UpdateAttempt } from '../../../domain/fleet/update-attempt.js';
+import type { UpdateFilePath } from '../../../domain/update-file-path.js';
+import type { UpdateAttemptStore } from '../../../ports/update-attempt-store.port.js';
+import type { JournalStatement } from './sqljs-database.js';
+import { SqlJsDatabase } from './sqljs-database.js';
+
+// Times are epoch ms, `served` a JSON array of [start, end] spans. The index serves a device's
+// newest attempts, `recent` and pruning (a device's newest attempt is its greatest id).
+export const UPDATE_ATTEMPT_SCHEMA = [
+  'CREATE TABLE IF NOT EXISTS update_attempt (' +
+    'id TEXT PRIMARY KEY, device_id TEXT NOT NULL, file TEXT NOT NULL, file_size INTEGER NOT NULL, version TEXT, ' +
+    'from_version TEXT NOT NULL, state TEXT NOT NULL, offered_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, ' +
+    'attribution TEXT, downloads INTEGER NOT NULL, served TEXT NOT NULL, provisional_at INTEGER, ' +
+    'polls_since_provisional INTEGER NOT NULL, downloaded_at INTEGER)',
+  'CREATE INDEX IF NOT EXISTS update_attempt_by_device ON update_attempt (device_id, id)',
+];
+const COLUMNS =
+  'id, device_id, file, file_size, version, from_version, state, offered_at, updated_at, attribution, downloads, ' +
+  'served, provisional_at, polls_since_provisional, downloaded_at';
+const COLUMNS_OF_A = COLUMNS.split(', ')
+  .map((column) => `a.${column}`)
+  .join(', ');
+/** A whole batch in one statement with one JSON parameter (see SqlJsDeviceInventoryStore). */
+const PUT_BATCH =
+  `INSERT OR REPLACE INTO update_attempt (${COLUMNS}) SELECT ` +
+  Array.from({ length: 15 }, (_, column) => `value->>${column}`).join(', ') +
+  ' FROM json_each(?)';
+/** The next `?2` devices after `?1`, and of each its newest `?3` attempts, newest first. */
+const SELECT_RECENT_PAGE =
+  'WITH devices AS (SELECT DISTINCT device_id FROM update_attempt WHERE device_id > ?1 ORDER BY device_id LIMIT ?2) ' +
+  `SELECT ${COLUMNS_OF_A} FROM devices d JOIN update_attempt a ON a.id IN ` +
+  '(SELECT id FROM update_attempt WHERE device_id = d.device_id ORDER BY id DESC LIMIT ?3) ' +
+  'ORDER BY a.device_id, a.id DESC';
+const SELECT_FOR_DEVICE = `SELECT ${COLUMNS} FROM update_attempt WHERE device_id = ? ORDER BY id DESC LIMIT ?`;
+const COUNT_FOR_DEVICE = 'SELECT count(*) FROM update_attempt WHERE device_id = ?';
+const DELETE_DEVICE = 'DELETE FROM update_attempt WHERE device_id = ?';
+/**
+ * One page of the table in id order, each attempt with whether pruning before `?1` removes it:
+ * last updated before then, and not its device's newest.
+ */
+const SELECT_PRUNE_PAGE =
+  'SELECT a.id, a.updated_at < ?1 AND EXISTS ' +
+  '(SELECT 1 FROM update_attempt n WHERE n.device_id = a.device_id AND n.id > a.id) ' +
+  'FROM (SELECT id, device_id, updated_at FROM update_attempt WHERE id > ?2 ORDER BY id LIMIT ?3) a';
+/**
+ * Deletes by key, and checks again what the page found (a write may have come between): a
+ * replay from the journal removes exactly what it removed, and never a device's newest attempt.
+ */
+const DELETE_PRUNED =
+  'DELETE FROM update_attempt WHERE id IN (SELECT value FROM json_each(?1)) AND updated_at < ?2 AND EXISTS ' +
+  '(SELECT 1 FROM update_attempt n WHERE n.device_id = update_attempt.device_id AND n.id > update_attempt.id)';
+/** Devices per page of `recent`. */
+const DEVICES_PER_PAGE = 500;
+const ROWS_PER_STATEMENT = 5000;
+/** Attempts looked at, and at most deleted, per write of `pruneBefore`; the event loop runs between. */
+const PRUNE_CHUNK = 5000;
+
+/** Update attempts in an `update_attempt` table of the sql.js database. */
+export class SqlJsUpdateAttemptStore implements UpdateAttemptStore {
+  /** `ownsDatabase`: closing the store closes the database. */
+  constructor(
+    private readonly database: SqlJsDatabase,
+    private readonly ownsDatabase = false,
+  ) {}
+
+  /** Opens `file` with this table only (creating both when missing). */
+  static async open(file: string): Promise<SqlJsUpdateAttemptStore> {
+    return new SqlJsUpdateAttemptStore(await SqlJsDatabase.open(file, UPDATE_ATTEMPT_SCHEMA), true);
+  }
+
+  async *recent(perDevice: number): AsyncIterable<UpdateAttempt> {
+    if (perDevice <= 0) return;
+    let after = '';
+    for (;;) {
+      const page = this.database.all(SELECT_RECENT_PAGE, [after, DEVICES_PER_PAGE, perDevice], toAttempt);
+      yield* page;
+      const last = page.at(-1);
+      if (last === undefined) return;
+      after = last.deviceId;
+    }
+  }
+
+  async forDevice(deviceId: DeviceId, limit: number): Promise<UpdateAttempt[]> {
+    if (limit <= 0) return [];
+    return this.database.all(SELECT_FOR_DEVICE, [deviceId, limit], toAttempt);
+  }
+
+  async putMany(attempts: readonly UpdateAttempt[]): Promise<void> {
+    if (attempts.length === 0) return;
+    const statements: JournalStatement[] = [];
+    for (let start = 0; start < attempts.length; start += ROWS_PER_STATEMENT) {
+      const rows = attempts.slice(start, start + ROWS_PER_STATEMENT).map(toRow);
+      statements.push([PUT_BATCH, [JSON.stringify(rows)]]);
+    }
+    await this.database.write(statements);
+  }
+
+  async deleteDevice(deviceId: DeviceId): Promise<number> {
+    const [count] = this.database.all(COUNT_FOR_DEVICE, [deviceId], (row) => Number(row[0]));
+    if (count === undefined || count === 0) return 0;
+    return this.database.write([[DELETE_DEVICE, [deviceId]]]);
+  }
+
+  async pruneBefore(before: number): Promise<number> {
+    let removed = 0;
+    let after = '';
+    for (;;) {
+      const page = this.database.all(SELECT_PRUNE_PAGE, [before, after, PRUNE_CHUNK], (row) => ({
+        id: String(row[0]),
+        prune: row[1] === 1,
+      }));
+      const doomed = page.filter((attempt) => attempt.prune).map((attempt) => attempt.id);
+      if (doomed.length > 0) removed += await this.database.write([[DELETE_PRUNED, [JSON.stringify(doomed), before]]]);
+      const last = page.at(-1);
+      if (last === undefined || page.length < PRUNE_CHUNK) return removed;
+      after = last.id;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsDatabase) await this.database.close();
+  }
+}
+
+/** One attempt as a JSON array in COLUMNS order. */
+function toRow(attempt: UpdateAttempt): unknown[] {
+  return [
+    attempt.id,
+    attempt.deviceId,
+    attempt.file,
+    attempt.fileSize,
+    attempt.version,
+    attempt.fromVersion,
+    attempt.state,
+    attempt.offeredAt,
+    attempt.updatedAt,
+    attempt.attribution,
+    attempt.downloads,
+    attempt.served,
+    attempt.provisionalAt,
+    attempt.pollsSinceProvisional,
+    attempt.downloadedAt,
+  ];
+}
+
+function toAttempt(row: SqlValue[]): UpdateAttempt {
+  return {
+    id: String(row[0]),
+    deviceId: String(row[1]) as DeviceId,
+    file: String(row[2]) as UpdateFilePath,
+    fileSize: Number(row[3]),
+    version: row[4] === null ? null : String(row[4]),
+    fromVersion: String(row[5]),
+    state: String(row[6]) as AttemptState,
+    offeredAt: Number(row[7]),
+    updatedAt: Number(row[8]),
+    attribution: row[9] === null ? null : (String(row[9]) as DownloadAttribution),
+    downloads: Number(row[10]),
+    served: JSON.parse(String(row[11])) as ByteSpan[],
+    provisionalAt: row[12] === null ? null : Number(row[12]),
+    pollsSinceProvisional: Number(row[13]),
+    downloadedAt: row[14] === null ? null : Number(row[14]),
+  };
+}

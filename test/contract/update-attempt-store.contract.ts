@@ -1,0 +1,244 @@
+import { expect } from 'chai';
+import type { DeviceId } from '../../src/domain/device-id.js';
+import type { UpdateAttempt } from '../../src/domain/fleet/update-attempt.js';
+import type { UpdateFilePath } from '../../src/domain/update-file-path.js';
+import type { UpdateAttemptStore } from '../../src/ports/update-attempt-store.port.js';
+
+/** An attempt with every field set; `overrides` changes some. Ids sort in offer order. */
+export function updateAttempt(id: string, deviceId: string, overrides: Partial<UpdateAttempt> = {}): UpdateAttempt {
+  return {
+    id,
+    deviceId: deviceId as DeviceId,
+    file: 'fw/blink-2.0.bin' as UpdateFilePath,
+    fileSize: 1_048_576,
+    version: '2.0',
+    fromVersion: '1.9',
+    state: 'downloading',
+    offeredAt: 1_767_225_600_000,
+    updatedAt: 1_767_225_600_500,
+    attribution: 'inferred',
+    downloads: 3,
+    served: [
+      [0, 4096],
+      [8192, 65_536],
+    ],
+    provisionalAt: 1_767_225_700_000,
+    pollsSinceProvisional: 2,
+    downloadedAt: 1_767_225_650_000,
+    ...overrides,
+  };
+}
+
+export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of items) out.push(item);
+  return out;
+}
+
+const ids = (attempts: readonly UpdateAttempt[]): string[] => attempts.map((attempt) => attempt.id);
+
+/**
+ * What every UpdateAttemptStore adapter promises. `open` gives a fresh, empty store; `reopen`
+ * (durable adapters) closes it and opens what it left behind; `crashCopy` opens a copy of the
+ * files as they are on disk now, as a process killed at this instant leaves them.
+ */
+export function updateAttemptStoreContract(
+  name: string,
+  hooks: {
+    open: () => Promise<UpdateAttemptStore>;
+    reopen?: (store: UpdateAttemptStore) => Promise<UpdateAttemptStore>;
+    crashCopy?: () => Promise<UpdateAttemptStore>;
+    cleanup?: () => Promise<void>;
+  },
+): void {
+  describe(`UpdateAttemptStore contract: ${name}`, () => {
+    let store: UpdateAttemptStore;
+
+    beforeEach(async () => {
+      store = await hooks.open();
+    });
+
+    afterEach(async () => {
+      await store.close();
+      await hooks.cleanup?.();
+    });
+
+    it('starts empty', async () => {
+      expect(await collect(store.recent(5))).to.deep.equal([]);
+      expect(await store.forDevice('nobody' as DeviceId, 5)).to.deep.equal([]);
+    });
+
+    it('reads back every field as written, null values and no spans included', async () => {
+      const full = updateAttempt('0001', 'd1');
+      const fresh = updateAttempt('0002', 'd1', {
+        version: null,
+        state: 'offered',
+        attribution: null,
+        downloads: 0,
+        served: [],
+        provisionalAt: null,
+        pollsSinceProvisional: 0,
+        downloadedAt: null,
+        file: "fw/it's ünïcode.bin" as UpdateFilePath,
+      });
+      await store.putMany([full, fresh]);
+      expect(await store.forDevice('d1' as DeviceId, 10)).to.deep.equal([fresh, full]);
+    });
+
+    it('replaces attempts with the same id and keeps the others', async () => {
+      await store.putMany([updateAttempt('0001', 'd1'), updateAttempt('0002', 'd1')]);
+      const done = updateAttempt('0001', 'd1', { state: 'succeeded', updatedAt: 1_767_300_000_000, served: [[0, 9]] });
+      await store.putMany([done]);
+      expect(await store.forDevice('d1' as DeviceId, 10)).to.deep.equal([updateAttempt('0002', 'd1'), done]);
+    });
+
+    it("answers one device's newest attempts, newest first, at most the limit", async () => {
+      await store.putMany([
+        updateAttempt('0003', 'd1'),
+        updateAttempt('0001', 'd1'),
+        updateAttempt('0002', 'd2'),
+        updateAttempt('0004', 'd1'),
+      ]);
+      expect(ids(await store.forDevice('d1' as DeviceId, 10))).to.deep.equal(['0004', '0003', '0001']);
+      expect(ids(await store.forDevice('d1' as DeviceId, 2))).to.deep.equal(['0004', '0003']);
+      expect(ids(await store.forDevice('d2' as DeviceId, 2))).to.deep.equal(['0002']);
+    });
+
+    it("gives every device's newest attempts, devices ascending and newest first within one", async () => {
+      await store.putMany([
+        updateAttempt('0001', 'b'),
+        updateAttempt('0002', 'a'),
+        updateAttempt('0003', 'b'),
+        updateAttempt('0004', 'c'),
+        updateAttempt('0005', 'b'),
+        updateAttempt('0006', 'a'),
+      ]);
+      const recent = await collect(store.recent(2));
+      expect(recent.map((attempt) => `${attempt.deviceId}:${attempt.id}`)).to.deep.equal([
+        'a:0006',
+        'a:0002',
+        'b:0005',
+        'b:0003',
+        'c:0004',
+      ]);
+      expect(ids(await collect(store.recent(1)))).to.deep.equal(['0006', '0005', '0004']);
+      expect(recent[0]).to.deep.equal(updateAttempt('0006', 'a'));
+    });
+
+    it('gives every device once across many batches', async () => {
+      const devices = Array.from({ length: 2500 }, (_, i) => `dev-${String(i).padStart(5, '0')}`);
+      await store.putMany(
+        devices.flatMap((device, i) => [
+          updateAttempt(`a-${String(i).padStart(5, '0')}`, device),
+          updateAttempt(`b-${String(i).padStart(5, '0')}`, device),
+        ]),
+      );
+      const recent = await collect(store.recent(1));
+      expect(recent.map((attempt) => attempt.deviceId)).to.deep.equal(devices);
+      expect(recent.every((attempt) => attempt.id.startsWith('b-'))).to.equal(true);
+      expect(await collect(store.recent(3))).to.have.length(5000);
+    });
+
+    it('writes a batch larger than one statement holds', async () => {
+      const attempts = Array.from({ length: 12_345 }, (_, i) => updateAttempt(String(i).padStart(6, '0'), `d${i % 7}`));
+      await store.putMany(attempts);
+      expect(await collect(store.recent(100_000))).to.have.length(12_345);
+      expect((await store.forDevice('d0' as DeviceId, 1))[0]).to.deep.equal(attempts[12_341]);
+    });
+
+    it('deletes every attempt of one device and says how many there were', async () => {
+      await store.putMany([
+        updateAttempt('0001', 'd1'),
+        updateAttempt('0002', 'd1'),
+        updateAttempt('0003', 'd2'),
+        updateAttempt('0004', "d1' OR '1'='1"),
+      ]);
+      expect(await store.deleteDevice('d1' as DeviceId)).to.equal(2);
+      expect(await store.deleteDevice('d1' as DeviceId)).to.equal(0);
+      expect(await store.deleteDevice('nobody' as DeviceId)).to.equal(0);
+      expect(ids(await collect(store.recent(10)))).to.deep.equal(['0004', '0003']);
+    });
+
+    it("prunes attempts last updated before the cutoff, but never a device's newest", async () => {
+      await store.putMany([
+        updateAttempt('0001', 'old', { updatedAt: 100 }),
+        updateAttempt('0002', 'old', { updatedAt: 200 }),
+        updateAttempt('0003', 'mixed', { updatedAt: 100 }),
+        updateAttempt('0004', 'mixed', { updatedAt: 5000 }),
+        updateAttempt('0005', 'mixed', { updatedAt: 150 }),
+        updateAttempt('0006', 'fresh', { updatedAt: 5000 }),
+        updateAttempt('0007', 'fresh', { updatedAt: 6000 }),
+        updateAttempt('0008', 'edge', { updatedAt: 999 }),
+        updateAttempt('0009', 'edge', { updatedAt: 1000 }),
+        updateAttempt('0010', 'edge', { updatedAt: 1000 }),
+      ]);
+      expect(await store.pruneBefore(1000)).to.equal(3);
+      expect(ids(await collect(store.recent(10)))).to.deep.equal([
+        '0010',
+        '0009',
+        '0007',
+        '0006',
+        '0005',
+        '0004',
+        '0002',
+      ]);
+      expect(await store.pruneBefore(1000)).to.equal(0);
+    });
+
+    it('prunes more attempts than one chunk holds', async () => {
+      const attempts = Array.from({ length: 12_000 }, (_, i) =>
+        updateAttempt(String(i).padStart(6, '0'), `d${i % 40}`, { updatedAt: i < 11_000 ? 10 : 99_999 }),
+      );
+      await store.putMany(attempts);
+      expect(await store.pruneBefore(50)).to.equal(11_000);
+      const left = await collect(store.recent(1000));
+      expect(left).to.have.length(1000);
+      expect(ids(left).every((id) => Number(id) >= 11_000)).to.equal(true);
+    });
+
+    it('keeps what it stored when callers change their objects', async () => {
+      const served: [number, number][] = [[0, 10]];
+      await store.putMany([updateAttempt('0001', 'd1', { served })]);
+      served.push([20, 30]);
+      const [read] = await store.forDevice('d1' as DeviceId, 1);
+      (read?.served as [number, number][]).push([40, 50]);
+      expect(await store.forDevice('d1' as DeviceId, 1)).to.deep.equal([
+        updateAttempt('0001', 'd1', { served: [[0, 10]] }),
+      ]);
+    });
+
+    if (hooks.reopen !== undefined) {
+      const reopen = hooks.reopen;
+      it('finds every acknowledged write after close and reopen', async () => {
+        await store.putMany([updateAttempt('0001', 'a', { updatedAt: 1 }), updateAttempt('0002', 'a')]);
+        await store.putMany([updateAttempt('0003', 'b'), updateAttempt('0002', 'a', { state: 'provisional' })]);
+        await store.putMany([updateAttempt('0004', 'c')]);
+        await store.deleteDevice('c' as DeviceId);
+        expect(await store.pruneBefore(2)).to.equal(1);
+        store = await reopen(store);
+        expect(await collect(store.recent(10))).to.deep.equal([
+          updateAttempt('0002', 'a', { state: 'provisional' }),
+          updateAttempt('0003', 'b'),
+        ]);
+      });
+    }
+
+    if (hooks.crashCopy !== undefined) {
+      const crashCopy = hooks.crashCopy;
+      it('has every acknowledged write on disk at the moment of acknowledgement (crash-like reopen)', async () => {
+        await store.putMany([updateAttempt('0001', 'a', { updatedAt: 1 }), updateAttempt('0002', 'a')]);
+        await store.putMany([updateAttempt('0003', 'b', { served: [] })]);
+        await store.pruneBefore(2);
+        const survivor = await crashCopy();
+        try {
+          expect(await collect(survivor.recent(10))).to.deep.equal([
+            updateAttempt('0002', 'a'),
+            updateAttempt('0003', 'b', { served: [] }),
+          ]);
+        } finally {
+          await survivor.close();
+        }
+      });
+    }
+  });
+}
