@@ -1,0 +1,466 @@
+import type { DeviceId } from '../../domain/device-id.js';
+import type { AttemptSignal } from '../../domain/fleet/attempt-signal.js';
+import { isFinalAttemptState } from '../../domain/fleet/attempt-state.js';
+import { advanceAttempt, offerAttempt } from '../../domain/fleet/attempt-transitions.js';
+import { recordSighting } from '../../domain/fleet/device-sighting.js';
+import type { FleetEvent, NewFleetEvent } from '../../domain/fleet/fleet-event.js';
+import type { DeviceAuthKind, InventoryEntry } from '../../domain/fleet/inventory-entry.js';
+import type { DownloadAttribution, UpdateAttempt } from '../../domain/fleet/update-attempt.js';
+import type { UpdateFile } from '../../domain/update-file.js';
+import type { DeviceAppRepository } from '../../ports/device-app-repository.port.js';
+import type { DeviceInventoryStore } from '../../ports/device-inventory-store.port.js';
+import type { FleetEventLog } from '../../ports/fleet-event-log.port.js';
+import type { Logger } from '../../ports/logger.port.js';
+import type { UpdateAttemptStore } from '../../ports/update-attempt-store.port.js';
+import type { UpdateFileCatalog } from '../../ports/update-file-catalog.port.js';
+import { attemptEvent } from './attempt-event.js';
+import type { FleetSettings } from './fleet-settings.js';
+import { RecentOffers } from './recent-offers.js';
+import { RunningImageIndex } from './running-image-index.js';
+
+/** One authenticated device check, as the device adapter answered it. */
+export interface CheckRecord {
+  readonly deviceId: DeviceId;
+  readonly version: string;
+  readonly address: string;
+  readonly auth: DeviceAuthKind;
+  /** 200, 204 or 404. */
+  readonly status: number;
+  /** The file a 200 named. */
+  readonly offer?: UpdateFile;
+  /** Whether the device has a seed row. */
+  readonly assigned: boolean;
+}
+
+/** One download request tied to an attempt: told the bytes it sent when it ends. */
+export interface DownloadTrace {
+  /** The request ended having sent the bytes `[start, end)` of the file. */
+  ended(start: number, end: number): void;
+}
+
+export interface FleetStores {
+  readonly inventory: DeviceInventoryStore;
+  readonly attempts: UpdateAttemptStore;
+  readonly events: FleetEventLog;
+  readonly catalog: UpdateFileCatalog;
+  readonly devices: DeviceAppRepository;
+}
+
+/**
+ * The fleet as the server sees it from checks and downloads alone: one inventory entry per
+ * device, each device's current update attempt, and the events between them.
+ *
+ * It lives in memory. A check updates its entry at once and the entry reaches storage with the
+ * next batch (at most `flushIntervalMs` later: a crash loses at most that much last-seen time).
+ * An attempt's transition is written at once, and a check that caused one is answered only once
+ * it is durable; so is every operator change. A background sweep marks downloaded attempts whose
+ * device fell silent, writes the batch, and prunes old history.
+ */
+export class FleetTracker {
+  private readonly entries = new Map<DeviceId, InventoryEntry>();
+  private readonly attempts = new Map<DeviceId, UpdateAttempt>();
+  /** Devices whose attempt is `downloaded`: the only ones the silence sweep looks at. */
+  private readonly downloaded = new Set<DeviceId>();
+  /** Devices with a seed row; undefined until loaded (in the background, as it can be large). */
+  private assignedIds: Set<DeviceId> | undefined;
+  /** What changed while the seed rows were being read, applied after. */
+  private readonly assignmentsWhileLoading = new Map<DeviceId, boolean>();
+  private readonly dirty = new Set<DeviceId>();
+  private pendingEvents: NewFleetEvent[] = [];
+  private readonly offers: RecentOffers;
+  private readonly images = new RunningImageIndex();
+  private readonly listeners = new Set<(event: FleetEvent) => void>();
+  private sortedIds: DeviceId[] | undefined;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private pruneTimer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | undefined;
+  private closed = false;
+
+  private constructor(
+    private readonly stores: FleetStores,
+    readonly settings: FleetSettings,
+    private readonly logger: Logger,
+    private readonly now: () => number,
+  ) {
+    this.offers = new RecentOffers(settings.attributionWindowMs);
+  }
+
+  /** Loads the inventory and current attempts, then sweeps in the background until closed. */
+  static async open(
+    stores: FleetStores,
+    settings: FleetSettings,
+    logger: Logger,
+    now: () => number = Date.now,
+  ): Promise<FleetTracker> {
+    const tracker = new FleetTracker(stores, settings, logger, now);
+    for await (const entry of stores.inventory.list()) tracker.entries.set(entry.id, entry);
+    for await (const attempt of stores.attempts.recent(1)) {
+      tracker.attempts.set(attempt.deviceId, attempt);
+      if (attempt.state === 'downloaded') tracker.downloaded.add(attempt.deviceId);
+    }
+    await tracker.refreshImages();
+    tracker.loadAssignments();
+    tracker.sweepTimer = setInterval(() => tracker.sweep(), settings.flushIntervalMs);
+    tracker.sweepTimer.unref();
+    tracker.pruneTimer = setInterval(() => void tracker.prune(), settings.pruneIntervalMs);
+    tracker.pruneTimer.unref();
+    return tracker;
+  }
+
+  // ---- what devices do -------------------------------------------------------------------
+
+  /**
+   * Records a check. Resolves once what it changed of an update attempt is durable; undefined
+   * (nothing to wait for) when it changed none, which is almost every check.
+   */
+  recordCheck(check: CheckRecord): Promise<void> | undefined {
+    const at = this.now();
+    const { deviceId, version } = check;
+    const current = this.attempts.get(deviceId);
+    const image = this.images.find(version, current?.file);
+    const previous = this.entries.get(deviceId);
+    const { entry, events } = recordSighting(previous, {
+      deviceId,
+      at,
+      version,
+      image,
+      address: check.address,
+      auth: check.auth,
+      status: check.status,
+    });
+    this.entries.set(deviceId, entry);
+    if (previous === undefined) this.sortedIds = undefined;
+    this.dirty.add(deviceId);
+    if (events.length > 0) this.pendingEvents.push(...events);
+    this.noteAssignment(deviceId, check.assigned);
+
+    const changed: UpdateAttempt[] = [];
+    const transitions: NewFleetEvent[] = [];
+    let latest = current;
+    if (current !== undefined) {
+      latest = advanceAttempt(current, { kind: 'poll', at, version }, this.settings.rules);
+      if (latest !== current) this.noteChange(current, latest, changed, transitions);
+    }
+    const offer = check.offer;
+    if (check.status === 200 && offer !== undefined) {
+      this.offers.add(check.address, deviceId, offer.path, at);
+      const offeredVersion = offer.image?.version ?? null;
+      const continues =
+        latest !== undefined &&
+        !isFinalAttemptState(latest.state) &&
+        latest.file === offer.path &&
+        latest.version === offeredVersion;
+      if (!continues) {
+        const started = offerAttempt({
+          deviceId,
+          file: offer.path,
+          fileSize: offer.size,
+          version: offeredVersion,
+          fromVersion: version,
+          at,
+        });
+        this.noteChange(undefined, started, changed, transitions);
+      }
+    }
+    return changed.length === 0 ? undefined : this.commit(changed, transitions);
+  }
+
+  /**
+   * A download request for `path`: tied to the requesting device's attempt (its own credential)
+   * or, with the shared credential, to the device offered that file from the same address most
+   * recently (within the attribution window). Undefined when no open attempt is for that file.
+   */
+  downloadRequested(request: {
+    readonly path: string;
+    readonly deviceId: DeviceId | undefined;
+    readonly address: string;
+  }): DownloadTrace | undefined {
+    const at = this.now();
+    let deviceId: DeviceId | undefined;
+    let attribution: DownloadAttribution;
+    if (request.deviceId !== undefined) {
+      deviceId = request.deviceId;
+      attribution = 'direct';
+    } else {
+      deviceId = this.offers.latest(request.address, request.path, at, (candidate) =>
+        this.isOpenFor(candidate, request.path),
+      );
+      attribution = 'inferred';
+    }
+    if (deviceId === undefined || !this.isOpenFor(deviceId, request.path)) return undefined;
+    const attemptId = (this.attempts.get(deviceId) as UpdateAttempt).id;
+    this.signal(deviceId, attemptId, { kind: 'download-started', at, attribution });
+    const device = deviceId;
+    return {
+      ended: (start, end) =>
+        this.signal(device, attemptId, { kind: 'bytes-served', at: this.now(), span: [start, end] }),
+    };
+  }
+
+  // ---- what operators see and do -----------------------------------------------------------
+
+  entry(deviceId: DeviceId): InventoryEntry | undefined {
+    return this.entries.get(deviceId);
+  }
+
+  currentAttempt(deviceId: DeviceId): UpdateAttempt | undefined {
+    return this.attempts.get(deviceId);
+  }
+
+  /** Whether the device has a seed row; before the rows are loaded, whether its last check found one. */
+  isAssigned(entry: InventoryEntry): boolean {
+    return this.assignedIds !== undefined ? this.assignedIds.has(entry.id) : entry.lastStatus !== 404;
+  }
+
+  /** Told by the use cases that write seed rows. */
+  noteAssignment(deviceId: DeviceId, assigned: boolean): void {
+    if (this.assignedIds === undefined) this.assignmentsWhileLoading.set(deviceId, assigned);
+    else if (assigned) this.assignedIds.add(deviceId);
+    else this.assignedIds.delete(deviceId);
+  }
+
+  /** Every device id, ascending (a stable order for paging). */
+  ids(): readonly DeviceId[] {
+    this.sortedIds ??= [...this.entries.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    return this.sortedIds;
+  }
+
+  size(): number {
+    return this.entries.size;
+  }
+
+  values(): IterableIterator<InventoryEntry> {
+    return this.entries.values();
+  }
+
+  currentAttempts(): IterableIterator<UpdateAttempt> {
+    return this.attempts.values();
+  }
+
+  attemptHistory(deviceId: DeviceId, limit: number): Promise<UpdateAttempt[]> {
+    return this.stores.attempts.forDevice(deviceId, limit);
+  }
+
+  latestEvents(deviceId: DeviceId, limit: number): Promise<FleetEvent[]> {
+    return this.stores.events.latest(deviceId, limit);
+  }
+
+  get eventLog(): FleetEventLog {
+    return this.stores.events;
+  }
+
+  /**
+   * Changes an entry's operators' fields and resolves with the entry once durable (undefined for
+   * a device never seen). `who` names the operator in the event.
+   */
+  async change(
+    deviceId: DeviceId,
+    change: { readonly tags?: readonly string[]; readonly hold?: boolean; readonly note?: string },
+    who: string,
+  ): Promise<InventoryEntry | undefined> {
+    const before = this.entries.get(deviceId);
+    if (before === undefined) return undefined;
+    const tags = change.tags === undefined ? before.tags : normalizedTags(change.tags);
+    const after: InventoryEntry = {
+      ...before,
+      tags,
+      hold: change.hold ?? before.hold,
+      note: change.note ?? before.note,
+    };
+    const detail: Record<string, string | boolean> = { by: who };
+    if (change.tags !== undefined) detail.tags = tags.join(',');
+    if (change.hold !== undefined) detail.hold = after.hold;
+    if (change.note !== undefined) detail.note = after.note;
+    // In memory first, so that a batch written meanwhile carries it too; taken back when the
+    // write fails (the operator is told it did not happen).
+    this.entries.set(deviceId, after);
+    try {
+      await this.stores.inventory.putMany([after]);
+    } catch (error) {
+      const now = this.entries.get(deviceId);
+      if (now !== undefined)
+        this.entries.set(deviceId, { ...now, tags: before.tags, hold: before.hold, note: before.note });
+      throw error;
+    }
+    await this.appendEvents([{ at: this.now(), deviceId, type: 'device-changed', detail }]);
+    return this.entries.get(deviceId);
+  }
+
+  /** Forgets a device's entry, attempts and events (not its seed row); false when never seen. */
+  async forget(deviceId: DeviceId): Promise<boolean> {
+    const entry = this.entries.get(deviceId);
+    if (entry === undefined) return false;
+    this.entries.delete(deviceId);
+    this.attempts.delete(deviceId);
+    this.downloaded.delete(deviceId);
+    this.dirty.delete(deviceId);
+    this.sortedIds = undefined;
+    this.pendingEvents = this.pendingEvents.filter((event) => event.deviceId !== deviceId);
+    await this.stores.inventory.delete(deviceId);
+    await this.stores.attempts.deleteDevice(deviceId);
+    await this.stores.events.deleteDevice(deviceId);
+    return true;
+  }
+
+  /** Hears every event once it is durable; returns the way to stop. */
+  subscribe(listener: (event: FleetEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** The stored images' versions changed (an upload or a deletion). */
+  async refreshImages(): Promise<void> {
+    const files: UpdateFile[] = [];
+    for await (const file of this.stores.catalog.list()) files.push(file);
+    this.images.replace(files);
+  }
+
+  /** Writes what is pending and stops the background work. */
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.sweepTimer);
+    clearInterval(this.pruneTimer);
+    await this.flushing;
+    await this.flush();
+  }
+
+  /** Writes the pending batch now (tests, and the sweep). */
+  async flush(): Promise<void> {
+    if (this.flushing !== undefined) return this.flushing;
+    const ids = [...this.dirty];
+    const events = this.pendingEvents;
+    if (ids.length === 0 && events.length === 0) return;
+    this.dirty.clear();
+    this.pendingEvents = [];
+    const batch = ids.flatMap((id) => {
+      const entry = this.entries.get(id);
+      return entry === undefined ? [] : [entry];
+    });
+    this.flushing = (async () => {
+      try {
+        if (batch.length > 0) await this.stores.inventory.putMany(batch);
+      } catch (error) {
+        for (const id of ids) this.dirty.add(id);
+        this.logger.warn('the inventory could not be written; retrying', { error, devices: batch.length });
+      }
+      try {
+        if (events.length > 0) await this.appendEvents(events);
+      } catch (error) {
+        this.pendingEvents.unshift(...events);
+        this.logger.warn('fleet events could not be written; retrying', { error, events: events.length });
+      }
+    })().finally(() => {
+      this.flushing = undefined;
+    });
+    return this.flushing;
+  }
+
+  // ---- inside --------------------------------------------------------------------------------
+
+  private isOpenFor(deviceId: DeviceId, path: string): boolean {
+    const attempt = this.attempts.get(deviceId);
+    return attempt !== undefined && attempt.file === path && !isFinalAttemptState(attempt.state);
+  }
+
+  /** Applies a download's signal to the device's attempt if it is still the one the download began on. */
+  private signal(deviceId: DeviceId, attemptId: string, signal: AttemptSignal): void {
+    const current = this.attempts.get(deviceId);
+    if (current === undefined || current.id !== attemptId) return;
+    const next = advanceAttempt(current, signal, this.settings.rules);
+    if (next === current) return;
+    const changed: UpdateAttempt[] = [];
+    const transitions: NewFleetEvent[] = [];
+    this.noteChange(current, next, changed, transitions);
+    this.commit(changed, transitions).catch(() => {});
+  }
+
+  private noteChange(
+    before: UpdateAttempt | undefined,
+    after: UpdateAttempt,
+    changed: UpdateAttempt[],
+    transitions: NewFleetEvent[],
+  ): void {
+    this.attempts.set(after.deviceId, after);
+    if (after.state === 'downloaded') this.downloaded.add(after.deviceId);
+    else this.downloaded.delete(after.deviceId);
+    changed.push(after);
+    if (before === undefined || before.state !== after.state) transitions.push(attemptEvent(after));
+  }
+
+  /** Writes changed attempts and their transitions' events; a failure is logged and retried by the sweep. */
+  private async commit(changed: readonly UpdateAttempt[], transitions: readonly NewFleetEvent[]): Promise<void> {
+    try {
+      await this.stores.attempts.putMany(changed);
+      if (transitions.length > 0) await this.appendEvents(transitions);
+    } catch (error) {
+      this.logger.warn('an update attempt could not be written', { error, attempts: changed.length });
+      for (const attempt of changed) this.retryAttempts.set(attempt.id, attempt);
+      this.pendingEvents.push(...transitions);
+    }
+  }
+
+  private readonly retryAttempts = new Map<string, UpdateAttempt>();
+
+  private async appendEvents(events: readonly NewFleetEvent[]): Promise<void> {
+    const appended = await this.stores.events.append(events);
+    for (const event of appended) {
+      for (const listener of this.listeners) {
+        try {
+          listener(event);
+        } catch (error) {
+          this.logger.warn('a fleet event listener failed', { error });
+        }
+      }
+    }
+  }
+
+  private sweep(): void {
+    if (this.closed) return;
+    const at = this.now();
+    const changed: UpdateAttempt[] = [];
+    const transitions: NewFleetEvent[] = [];
+    for (const deviceId of [...this.downloaded]) {
+      const current = this.attempts.get(deviceId);
+      if (current === undefined) continue;
+      const next = advanceAttempt(current, { kind: 'tick', at }, this.settings.rules);
+      if (next !== current) this.noteChange(current, next, changed, transitions);
+    }
+    if (this.retryAttempts.size > 0) {
+      changed.push(...this.retryAttempts.values());
+      this.retryAttempts.clear();
+    }
+    if (changed.length > 0) void this.commit(changed, transitions);
+    this.offers.forgetBefore(at);
+    void this.flush();
+  }
+
+  private async prune(): Promise<void> {
+    if (this.closed) return;
+    const before = this.now() - this.settings.retentionMs;
+    try {
+      await this.stores.events.prune({ before, keepPerDevice: this.settings.eventsPerDevice });
+      await this.stores.attempts.pruneBefore(before);
+    } catch (error) {
+      this.logger.warn('pruning fleet history failed; retrying later', { error });
+    }
+  }
+
+  /** Reads the seed rows' ids in the background: a large table must not hold up the start. */
+  private loadAssignments(): void {
+    void (async () => {
+      const ids = new Set<DeviceId>();
+      for await (const record of this.stores.devices.list()) ids.add(record.deviceId);
+      for (const [deviceId, assigned] of this.assignmentsWhileLoading) {
+        if (assigned) ids.add(deviceId);
+        else ids.delete(deviceId);
+      }
+      this.assignmentsWhileLoading.clear();
+      this.assignedIds = ids;
+    })().catch((error: unknown) => this.logger.warn('the seed rows could not be read for the inventory', { error }));
+  }
+}
+
+/** Tags as kept: trimmed, unique, sorted; empty ones dropped. */
+export function normalizedTags(tags: readonly string[]): string[] {
+  return [...new Set(tags.map((tag) => tag.trim()).filter((tag) => tag !== ''))].sort();
+}

@@ -1,0 +1,35 @@
+import type { RunningImage } from '../../domain/fleet/inventory-entry.js';
+import type { UpdateFile } from '../../domain/update-file.js';
+
+/**
+ * Which stored image a reported version is, for the inventory: the versions of the stored
+ * images, each with its project, chip and secure_version. Two stored images of one version
+ * (two projects, say) are told apart by the file the device was last offered, when it is one
+ * of them; otherwise the first by path is taken.
+ */
+export class RunningImageIndex {
+  private byVersion = new Map<string, ReadonlyArray<{ readonly path: string; readonly image: RunningImage }>>();
+
+  replace(files: Iterable<UpdateFile>): void {
+    const next = new Map<string, Array<{ readonly path: string; readonly image: RunningImage }>>();
+    const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    for (const file of sorted) {
+      if (file.image === undefined) continue;
+      const { projectName, chip, secureVersion, version } = file.image;
+      const list = next.get(version) ?? [];
+      list.push({ path: file.path, image: { project: projectName, chip, secureVersion } });
+      next.set(version, list);
+    }
+    this.byVersion = next;
+  }
+
+  find(version: string, preferredPath?: string): RunningImage | null {
+    const candidates = this.byVersion.get(version);
+    if (candidates === undefined) return null;
+    if (candidates.length > 1 && preferredPath !== undefined) {
+      const preferred = candidates.find((candidate) => candidate.path === preferredPath);
+      if (preferred !== undefined) return preferred.image;
+    }
+    return candidates[0]?.image ?? null;
+  }
+}

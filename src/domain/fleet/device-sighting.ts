@@ -1,0 +1,66 @@
+import type { DeviceId } from '../device-id.js';
+import type { NewFleetEvent } from './fleet-event.js';
+import type { DeviceAuthKind, InventoryEntry, RunningImage } from './inventory-entry.js';
+import { learnPollInterval } from './poll-interval.js';
+
+/** What one authenticated check says about its device. `at` is epoch milliseconds. */
+export interface DeviceSighting {
+  readonly deviceId: DeviceId;
+  readonly at: number;
+  readonly version: string;
+  readonly image: RunningImage | null;
+  readonly address: string;
+  readonly auth: DeviceAuthKind;
+  /** The status the check was answered with. */
+  readonly status: number;
+}
+
+/**
+ * The entry after a check: first seen on the first one, a version change noted as an event,
+ * the poll interval learned from the gap to the previous check. Operators' fields are kept.
+ */
+export function recordSighting(
+  entry: InventoryEntry | undefined,
+  sighting: DeviceSighting,
+): { readonly entry: InventoryEntry; readonly events: readonly NewFleetEvent[] } {
+  const { deviceId, at, version, image, address, auth, status } = sighting;
+  if (entry === undefined) {
+    return {
+      entry: {
+        id: deviceId,
+        firstSeen: at,
+        lastSeen: at,
+        runningVersion: version,
+        image,
+        address,
+        auth,
+        polls: 1,
+        pollIntervalMs: null,
+        lastStatus: status,
+        tags: [],
+        hold: false,
+        note: '',
+      },
+      events: [{ at, deviceId, type: 'first-seen', detail: { version, address, auth } }],
+    };
+  }
+  // Checks that race each other may arrive out of order: a late one never moves time backwards.
+  const lastSeen = Math.max(entry.lastSeen, at);
+  const next: InventoryEntry = {
+    ...entry,
+    lastSeen,
+    runningVersion: version,
+    image,
+    address,
+    auth,
+    polls: entry.polls + 1,
+    pollIntervalMs:
+      at > entry.lastSeen ? learnPollInterval(entry.pollIntervalMs, at - entry.lastSeen) : entry.pollIntervalMs,
+    lastStatus: status,
+  };
+  const events: NewFleetEvent[] =
+    version === entry.runningVersion
+      ? []
+      : [{ at, deviceId, type: 'version-changed', detail: { from: entry.runningVersion, to: version } }];
+  return { entry: next, events };
+}
