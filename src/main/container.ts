@@ -3,6 +3,8 @@ import { Container, type Newable } from 'inversify';
 import type { RequestListener } from 'node:http';
 import { createHttpHandler } from '../adapters/inbound/http/http-handler.js';
 import { HttpMetrics } from '../adapters/inbound/http/http-metrics.js';
+import { registerFleetGauges } from '../adapters/inbound/http/fleet-metrics.js';
+import { fleetSummary } from '../app/fleet/fleet-queries.js';
 import { nodeSha256 } from '../adapters/outbound/crypto/node-sha256.js';
 import { randomSecretGenerator } from '../adapters/outbound/crypto/random-secret-generator.js';
 import { BLOB_STORE } from '../ports/blob-store.port.js';
@@ -38,6 +40,7 @@ import { OpenUpdateFile } from '../app/use-cases/open-update-file.js';
 import { RemoveDeviceApp } from '../app/use-cases/remove-device-app.js';
 import { UploadUpdateFile } from '../app/use-cases/upload-update-file.js';
 import { UpdateFileLocks } from '../app/firmware/update-file-locks.js';
+import type { FleetTracker } from '../app/fleet/fleet-tracker.js';
 
 export const HTTP_HANDLER = Symbol.for('fuota.HttpHandler');
 
@@ -67,6 +70,7 @@ export function createContainer(
   storage: Storage,
   authenticator: Authenticator,
   logger: Logger,
+  fleet: FleetTracker,
 ): Container {
   const container = new Container({ defaultScope: 'Singleton' });
   container.bind(CONFIG).toConstantValue(config);
@@ -87,6 +91,8 @@ export function createContainer(
   container.bind(SHA256_FACTORY).toConstantValue(nodeSha256);
   container.bind(LOGGER).toConstantValue(logger);
   for (const useCase of USE_CASES) container.bind<object>(useCase).toSelf();
+  const metrics = new HttpMetrics();
+  registerFleetGauges(metrics.registry, () => fleetSummary(fleet, Date.now()));
   container.bind<RequestListener>(HTTP_HANDLER).toDynamicValue((context) =>
     createHttpHandler({
       useCases: {
@@ -102,11 +108,12 @@ export function createContainer(
         revokeDeviceCredential: context.get(RevokeDeviceCredential),
         deviceCredentialStatus: context.get(DeviceCredentialStatus),
         checkHealth: context.get(CheckHealth),
+        fleet,
       },
       authenticator: context.get<Authenticator>(AUTHENTICATOR),
       authFailures: new AuthFailureLimiter(config.authFailuresPerMinute, config.authCooldownSeconds),
       logger: context.get<Logger>(LOGGER),
-      metrics: new HttpMetrics(),
+      metrics,
     }),
   );
   return container;

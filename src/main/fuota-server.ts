@@ -3,6 +3,7 @@ import type { RequestListener } from 'node:http';
 import { HttpsServer } from '../adapters/inbound/http/https-server.js';
 import type { Logger } from '../ports/logger.port.js';
 import type { Authenticator } from '../app/auth/authenticator.js';
+import { FleetTracker } from '../app/fleet/fleet-tracker.js';
 import type { Storage } from './bootstrap/storage.js';
 import type { Config } from '../app/config/config.js';
 import { listenError } from './config/listen-error.js';
@@ -15,6 +16,8 @@ export interface FuotaServerParts {
   readonly authenticator: Authenticator;
   readonly tls: { readonly cert: string; readonly key: string; readonly clientCa?: string };
   readonly logger: Logger;
+  /** The fleet's clock (epoch ms); tests move it. */
+  readonly now?: () => number;
 }
 
 /** A running server: the container's HTTP handler behind HTTPS, and the storage it owns. */
@@ -22,11 +25,24 @@ export class FuotaServer {
   private constructor(
     private readonly https: HttpsServer,
     private readonly storage: Storage,
+    readonly fleet: FleetTracker,
     readonly address: AddressInfo,
   ) {}
 
   static async start(parts: FuotaServerParts): Promise<FuotaServer> {
-    const container = createContainer(parts.config, parts.storage, parts.authenticator, parts.logger);
+    const fleet = await FleetTracker.open(
+      {
+        inventory: parts.storage.inventory,
+        attempts: parts.storage.attempts,
+        events: parts.storage.events,
+        catalog: parts.storage.catalog,
+        devices: parts.storage.devices,
+      },
+      parts.config.fleet,
+      parts.logger,
+      parts.now,
+    );
+    const container = createContainer(parts.config, parts.storage, parts.authenticator, parts.logger, fleet);
     const https = new HttpsServer(container.get<RequestListener>(HTTP_HANDLER), {
       host: parts.config.host,
       port: parts.config.port,
@@ -35,10 +51,11 @@ export class FuotaServer {
       clientCa: parts.tls.clientCa,
       maxUploadBytes: parts.config.maxUploadBytes,
     });
-    const address = await https.start().catch((error: unknown) => {
+    const address = await https.start().catch(async (error: unknown) => {
+      await fleet.close();
       throw listenError(error, parts.config.host, parts.config.port);
     });
-    return new FuotaServer(https, parts.storage, address);
+    return new FuotaServer(https, parts.storage, fleet, address);
   }
 
   /** `https://host:port`, with a wildcard listen address shown as the loopback one. */
@@ -49,9 +66,10 @@ export class FuotaServer {
     return `https://${host}:${port}`;
   }
 
-  /** Finishes requests in flight, then flushes and closes the storage. */
+  /** Finishes requests in flight, writes the fleet's pending batch, then flushes and closes the storage. */
   async stop(): Promise<void> {
     await this.https.stop();
+    await this.fleet.close();
     await this.storage.close();
   }
 }

@@ -13,6 +13,8 @@ import type { Logger } from '../../src/ports/logger.port.js';
 import { HttpsTestClient } from './https-client.js';
 import type { FileIo } from '../../src/adapters/outbound/filesystem/file-io.js';
 import { FileSystemBlobStore } from '../../src/adapters/outbound/filesystem/filesystem-blob-store.js';
+import type { FleetSettings } from '../../src/app/fleet/fleet-settings.js';
+import { DEFAULT_FLEET_SETTINGS } from '../../src/app/fleet/fleet-settings.js';
 import { NODE_CREDENTIAL_HASHING } from '../../src/main/node-credential-hashing.js';
 
 export const TEST_CREDENTIAL = { username: 'operator', password: 'correct horse battery staple' };
@@ -62,6 +64,10 @@ export async function startTestServer(
     validateImages?: boolean;
     authFailuresPerMinute?: number;
     authCooldownSeconds?: number;
+    /** Fleet settings other than the defaults (success, silence, retention). */
+    fleet?: Partial<FleetSettings>;
+    /** The fleet's clock (epoch ms), for tests that move time. */
+    now?: () => number;
   } = {},
 ): Promise<RunningTestServer> {
   const dataDir =
@@ -84,6 +90,7 @@ export async function startTestServer(
     authFailuresPerMinute: options.authFailuresPerMinute ?? 20,
     authCooldownSeconds: options.authCooldownSeconds ?? 60,
     logLevel: 'info',
+    fleet: { ...DEFAULT_FLEET_SETTINGS, ...options.fleet },
   };
   const opened = dataDir === undefined ? memoryStorage() : await openDiskStorage(dataLayout(dataDir));
   const storage: Storage =
@@ -107,6 +114,7 @@ export async function startTestServer(
     ),
     tls,
     logger,
+    ...(options.now === undefined ? {} : { now: options.now }),
   });
   const client = new HttpsTestClient(`https://localhost:${server.address.port}`, tls.cert, TEST_CREDENTIAL);
   return {

@@ -1,3 +1,5 @@
+import type { FleetSettings } from '../fleet/fleet-settings.js';
+
 /** The validated configuration of one server process (see `load-config.ts` for its sources). */
 export interface Config {
   readonly host: string;
@@ -26,6 +28,8 @@ export interface Config {
   readonly authCooldownSeconds: number;
   /** The least severe log level written (FUOTA_LOG_LEVEL). */
   readonly logLevel: LogLevel;
+  /** How update attempts are judged and how long fleet history is kept. */
+  readonly fleet: FleetSettings;
 }
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;

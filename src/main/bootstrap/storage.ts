@@ -12,9 +12,21 @@ import {
   DEVICE_CREDENTIAL_SCHEMA,
   SqlJsDeviceCredentialStore,
 } from '../../adapters/outbound/sqljs/sqljs-device-credential-store.js';
-import { DEVICE_INVENTORY_SCHEMA } from '../../adapters/outbound/sqljs/sqljs-device-inventory-store.js';
-import { FLEET_EVENT_SCHEMA } from '../../adapters/outbound/sqljs/sqljs-fleet-event-log.js';
-import { UPDATE_ATTEMPT_SCHEMA } from '../../adapters/outbound/sqljs/sqljs-update-attempt-store.js';
+import {
+  DEVICE_INVENTORY_SCHEMA,
+  SqlJsDeviceInventoryStore,
+} from '../../adapters/outbound/sqljs/sqljs-device-inventory-store.js';
+import { FLEET_EVENT_SCHEMA, SqlJsFleetEventLog } from '../../adapters/outbound/sqljs/sqljs-fleet-event-log.js';
+import {
+  SqlJsUpdateAttemptStore,
+  UPDATE_ATTEMPT_SCHEMA,
+} from '../../adapters/outbound/sqljs/sqljs-update-attempt-store.js';
+import { InMemoryDeviceInventoryStore } from '../../adapters/outbound/memory/in-memory-device-inventory-store.js';
+import { InMemoryFleetEventLog } from '../../adapters/outbound/memory/in-memory-fleet-event-log.js';
+import { InMemoryUpdateAttemptStore } from '../../adapters/outbound/memory/in-memory-update-attempt-store.js';
+import type { DeviceInventoryStore } from '../../ports/device-inventory-store.port.js';
+import type { FleetEventLog } from '../../ports/fleet-event-log.port.js';
+import type { UpdateAttemptStore } from '../../ports/update-attempt-store.port.js';
 import { SqlJsUpdateFileCatalog, UPDATE_FILE_SCHEMA } from '../../adapters/outbound/sqljs/sqljs-update-file-catalog.js';
 import type { BlobStore } from '../../ports/blob-store.port.js';
 import type { DeviceAppRepository } from '../../ports/device-app-repository.port.js';
@@ -30,6 +42,10 @@ export interface Storage {
   readonly files: BlobStore;
   readonly catalog: UpdateFileCatalog;
   readonly deviceCredentials: DeviceCredentialStore;
+  /** The fleet inventory, its update attempts and events. */
+  readonly inventory: DeviceInventoryStore;
+  readonly attempts: UpdateAttemptStore;
+  readonly events: FleetEventLog;
   /** What `/healthz` asks: can the database and the file store read and write now? */
   readonly healthChecks: readonly HealthCheck[];
   /** Waits for pending writes, then releases everything. */
@@ -85,6 +101,9 @@ export async function openDiskStorage(
     devices: new SqlJsDeviceAppRepository(database),
     catalog: new SqlJsUpdateFileCatalog(database),
     deviceCredentials: new SqlJsDeviceCredentialStore(database),
+    inventory: new SqlJsDeviceInventoryStore(database),
+    attempts: new SqlJsUpdateAttemptStore(database),
+    events: new SqlJsFleetEventLog(database),
     healthChecks: [
       { name: 'database', check: () => database.checkHealth() },
       { name: 'files', check: () => files.checkHealth() },
@@ -104,6 +123,9 @@ export function memoryStorage(): Storage {
     files: new InMemoryBlobStore(),
     catalog: new InMemoryUpdateFileCatalog(),
     deviceCredentials: new InMemoryDeviceCredentialStore(),
+    inventory: new InMemoryDeviceInventoryStore(),
+    attempts: new InMemoryUpdateAttemptStore(),
+    events: new InMemoryFleetEventLog(),
     // Memory can always be read and written while the process runs.
     healthChecks: [],
     close: async () => {},

@@ -1,3 +1,4 @@
+import { DEFAULT_FLEET_SETTINGS } from '../../app/fleet/fleet-settings.js';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { z } from 'zod';
@@ -61,6 +62,10 @@ const schema = z.object({
   FUOTA_AUTH_FAILURES_PER_MINUTE: integer(1, 1_000_000).default(20),
   FUOTA_AUTH_COOLDOWN_SECONDS: integer(1, 86_400).default(60),
   FUOTA_LOG_LEVEL: logLevel,
+  FUOTA_SUCCESS_POLLS: integer(0, 1_000).default(2),
+  FUOTA_SUCCESS_MINUTES: integer(0, 100_000).default(10),
+  FUOTA_SILENT_MINUTES: integer(1, 100_000).default(60),
+  FUOTA_HISTORY_DAYS: integer(1, 3_650).default(30),
 });
 
 type Variable = keyof z.input<typeof schema>;
@@ -119,6 +124,16 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     authFailuresPerMinute: values.FUOTA_AUTH_FAILURES_PER_MINUTE,
     authCooldownSeconds: values.FUOTA_AUTH_COOLDOWN_SECONDS,
     logLevel: values.FUOTA_LOG_LEVEL,
+    fleet: {
+      ...DEFAULT_FLEET_SETTINGS,
+      rules: {
+        ...DEFAULT_FLEET_SETTINGS.rules,
+        successPolls: values.FUOTA_SUCCESS_POLLS,
+        successMs: values.FUOTA_SUCCESS_MINUTES * 60_000,
+        silentMs: values.FUOTA_SILENT_MINUTES * 60_000,
+      },
+      retentionMs: values.FUOTA_HISTORY_DAYS * 24 * 3600_000,
+    },
   };
 }
 

@@ -1,3 +1,4 @@
+import { DEFAULT_FLEET_SETTINGS } from '../../../src/app/fleet/fleet-settings.js';
 import { expect } from 'chai';
 import { ConfigError } from '../../../src/main/config/config-error.js';
 import { loadConfig } from '../../../src/main/config/load-config.js';
@@ -21,6 +22,7 @@ describe('loadConfig', () => {
       authFailuresPerMinute: 20,
       authCooldownSeconds: 60,
       logLevel: 'info',
+      fleet: DEFAULT_FLEET_SETTINGS,
     });
   });
 
@@ -45,6 +47,10 @@ describe('loadConfig', () => {
         FUOTA_AUTH_FAILURES_PER_MINUTE: '5',
         FUOTA_AUTH_COOLDOWN_SECONDS: '300',
         FUOTA_LOG_LEVEL: 'debug',
+        FUOTA_SUCCESS_POLLS: '3',
+        FUOTA_SUCCESS_MINUTES: '20',
+        FUOTA_SILENT_MINUTES: '90',
+        FUOTA_HISTORY_DAYS: '7',
       },
       '/srv',
     );
@@ -64,6 +70,11 @@ describe('loadConfig', () => {
       authFailuresPerMinute: 5,
       authCooldownSeconds: 300,
       logLevel: 'debug',
+      fleet: {
+        ...DEFAULT_FLEET_SETTINGS,
+        rules: { ...DEFAULT_FLEET_SETTINGS.rules, successPolls: 3, successMs: 20 * 60_000, silentMs: 90 * 60_000 },
+        retentionMs: 7 * 24 * 3600_000,
+      },
     });
   });
 
