@@ -16,6 +16,8 @@ export const DOMAIN_ERROR_CODES = [
   'file-path-conflict',
   'file-in-use',
   'invalid-record',
+  'invalid-query',
+  'invalid-request',
   'invalid-image',
   'reinstall-loop',
   'record-id-mismatch',

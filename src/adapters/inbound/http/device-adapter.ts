@@ -12,7 +12,7 @@ import type { DeviceRequestListener, DeviceRoute } from './request-dispatcher.js
 import type { HttpUseCases } from './use-cases.js';
 
 export interface DeviceAdapterDependencies {
-  readonly useCases: Pick<HttpUseCases, 'checkForUpdate' | 'openUpdateFile'>;
+  readonly useCases: Pick<HttpUseCases, 'checkForUpdate' | 'openUpdateFile' | 'fleet'>;
   readonly authenticator: Authenticator;
   readonly authFailures: AuthFailureLimiter;
   readonly logger: Logger;
@@ -37,8 +37,8 @@ export function createDeviceAdapter({
   metrics,
 }: DeviceAdapterDependencies): DeviceRequestListener {
   const handlers: Record<DeviceRoute['name'], DeviceHandler> = {
-    'device-check': deviceCheckHandler(useCases.checkForUpdate, metrics),
-    'file-download': fileDownloadHandler(useCases.openUpdateFile, logger),
+    'device-check': deviceCheckHandler(useCases.checkForUpdate, metrics, useCases.fleet),
+    'file-download': fileDownloadHandler(useCases.openUpdateFile, logger, useCases.fleet),
   };
 
   async function answer(exchange: DeviceExchange): Promise<void> {

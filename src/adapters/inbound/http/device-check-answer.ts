@@ -15,6 +15,20 @@ export interface DeviceCheckAnswer {
   readonly bodyBytes: number;
 }
 
+/** The status a check's decision is answered with (the 404s are DomainErrors' answers). */
+export function checkStatus(decision: UpdateCheck['decision']): 200 | 204 | 404 {
+  switch (decision.kind) {
+    case 'update-available':
+      return 200;
+    case 'no-update':
+    case 'reinstall-loop':
+      return 204;
+    case 'unknown-device':
+    case 'update-file-missing':
+      return 404;
+  }
+}
+
 const NO_UPDATE: DeviceCheckAnswer = { status: 204, headers: [], bodyBytes: 0 };
 
 const offers = new WeakMap<UpdateFile, DeviceCheckAnswer>();

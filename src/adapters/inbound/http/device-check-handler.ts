@@ -1,10 +1,12 @@
 import type { Principal } from '../../../app/auth/principal.js';
+import type { FleetTracker } from '../../../app/fleet/fleet-tracker.js';
 import type { CheckForUpdate } from '../../../app/use-cases/check-for-update.js';
 import type { DeviceId } from '../../../domain/device-id.js';
 import { isDeviceId } from '../../../domain/device-id.js';
 import { deviceIdSchema } from './api-schemas.js';
 import { appVersionFromQuery } from './app-version-query.js';
-import { deviceCheckAnswer } from './device-check-answer.js';
+import { checkStatus, deviceCheckAnswer } from './device-check-answer.js';
+import { deviceAuthKind } from './device-auth-kind.js';
 import type { DeviceExchange } from './device-exchange.js';
 import { validated } from './edge-validation.js';
 import type { HttpMetrics } from './http-metrics.js';
@@ -25,13 +27,29 @@ function deviceIdOf(param: string): DeviceId {
  * `GET|HEAD /devices/<id>?app_ver=<running version>`, the check every device makes on every
  * poll: 200 with the bare update path, 204, or a problem (400 for a bad id or version, 404 for
  * an unknown device or a missing file, 403 for a device asking for another's row).
+ *
+ * Every check is recorded in the fleet inventory (a device asking about another's id is not:
+ * it learns nothing, and neither does the inventory); one that moved an update attempt is
+ * answered once that is durable.
  */
-export function deviceCheckHandler(checkForUpdate: CheckForUpdate, metrics: HttpMetrics) {
+export function deviceCheckHandler(checkForUpdate: CheckForUpdate, metrics: HttpMetrics, fleet: FleetTracker) {
   return async (exchange: DeviceExchange, principal: Principal): Promise<void> => {
     const deviceId = deviceIdOf(exchange.target.param);
     const running = appVersionFromQuery(exchange.target.query);
     const check = await checkForUpdate.execute(deviceId, running, principal.deviceId);
     metrics.check(check.decision.kind);
+    if (principal.deviceId === undefined || principal.deviceId === deviceId) {
+      const recorded = fleet.recordCheck({
+        deviceId,
+        version: running,
+        address: exchange.req.socket.remoteAddress ?? '',
+        auth: deviceAuthKind(exchange.credential?.auth),
+        status: checkStatus(check.decision),
+        ...(check.file === undefined ? {} : { offer: check.file }),
+        assigned: check.decision.kind !== 'unknown-device',
+      });
+      if (recorded !== undefined) await recorded;
+    }
     const answer = deviceCheckAnswer(check, deviceId);
     exchange.answer(answer.status, answer.headers, answer.body, answer.bodyBytes);
   };

@@ -9,6 +9,8 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   'invalid-app-version': 400,
   'invalid-file-path': 400,
   'invalid-record': 400,
+  'invalid-query': 400,
+  'invalid-request': 400,
   'record-id-mismatch': 400,
   'upload-incomplete': 400,
   // A 4xx that Koa or its middleware raised keeps the status it was raised with (see problem.ts).

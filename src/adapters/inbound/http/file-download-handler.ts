@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Principal } from '../../../app/auth/principal.js';
+import type { DownloadTrace, FleetTracker } from '../../../app/fleet/fleet-tracker.js';
 import type { OpenUpdateFile } from '../../../app/use-cases/open-update-file.js';
 import type { UpdateFilePath } from '../../../domain/update-file-path.js';
 import { isUpdateFilePath } from '../../../domain/update-file-path.js';
@@ -33,7 +34,7 @@ function headerText(req: IncomingMessage, name: string): string | undefined {
  * decided by downloadAnswer. A body is read into reused buffers and written to the socket
  * (sendBlob): a stream pipeline per download cost a busy server a quarter more CPU per MiB.
  */
-export function fileDownloadHandler(openUpdateFile: OpenUpdateFile, logger: Logger) {
+export function fileDownloadHandler(openUpdateFile: OpenUpdateFile, logger: Logger, fleet: FleetTracker) {
   const chunks = new ChunkPool();
   return async (exchange: DeviceExchange, principal: Principal): Promise<void> => {
     const { req } = exchange;
@@ -55,11 +56,27 @@ export function fileDownloadHandler(openUpdateFile: OpenUpdateFile, logger: Logg
       exchange.problem(problem('range-not-satisfiable', `the file has ${answer.size} bytes`), answer.headers);
       return;
     }
+    const trace = exchange.gone
+      ? undefined
+      : fleet.downloadRequested({
+          path: opened.file.path,
+          deviceId: principal.deviceId,
+          address: req.socket.remoteAddress ?? '',
+        });
     if (req.method === 'HEAD' || exchange.gone) {
       exchange.answer(answer.status, answer.headers);
+      trace?.ended(0, 0);
       return;
     }
     let sending: BlobSending | undefined;
+    if (trace !== undefined)
+      traceServedBytes(
+        trace,
+        exchange,
+        answer.range?.start ?? 0,
+        answer.range === undefined ? opened.blob.info.size : answer.range.end - answer.range.start + 1,
+        () => sending?.bytesSent ?? 0,
+      );
     exchange.beginStream(answer.status, answer.headers, () => sending?.bytesSent ?? 0);
     sending = sendBlob(opened.blob, answer.range, exchange.res, chunks, (error) =>
       logger.warn('reading the file failed', {
@@ -69,4 +86,28 @@ export function fileDownloadHandler(openUpdateFile: OpenUpdateFile, logger: Logg
       }),
     );
   };
+}
+
+/**
+ * Tells the fleet which bytes of the file a download sent, once it ends. Bytes handed to the
+ * socket are not bytes the device read: an answer cut short is credited only with what left
+ * the response's own buffer, and never with the last byte of its span, so a download the
+ * device dropped is never counted as whole.
+ */
+function traceServedBytes(
+  trace: DownloadTrace,
+  exchange: DeviceExchange,
+  start: number,
+  length: number,
+  sent: () => number,
+): void {
+  exchange.res.once('close', () => {
+    const handed = sent();
+    if (exchange.res.writableFinished) {
+      trace.ended(start, start + handed);
+      return;
+    }
+    const left = Math.max(0, handed - exchange.res.writableLength);
+    trace.ended(start, start + Math.min(left, length - 1));
+  });
 }

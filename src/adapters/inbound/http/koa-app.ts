@@ -17,6 +17,7 @@ import { apiRoutes } from './routes/api-routes.js';
 import { deviceCredentialRoutes } from './routes/device-credential-routes.js';
 import { deviceRoutes } from './routes/device-routes.js';
 import { fileRoutes } from './routes/file-routes.js';
+import { fleetRoutes } from './routes/fleet-routes.js';
 import type { HttpUseCases } from './use-cases.js';
 
 export interface KoaAppDependencies {
@@ -44,6 +45,7 @@ export function createApiRouter(useCases: HttpUseCases, metrics: HttpMetrics): R
   fileRoutes(router, useCases, metrics);
   apiRoutes(router, useCases);
   deviceCredentialRoutes(router, useCases);
+  fleetRoutes(router, useCases);
   metricsRoutes(router, metrics);
   openApiRoutes(router, API_VERSION);
   return router;

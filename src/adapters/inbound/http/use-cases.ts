@@ -1,3 +1,4 @@
+import type { FleetTracker } from '../../../app/fleet/fleet-tracker.js';
 import type { AssignUpdate } from '../../../app/use-cases/assign-update.js';
 import type { DeviceCredentialStatus } from '../../../app/use-cases/device-credential-status.js';
 import type { ProvisionDeviceCredential } from '../../../app/use-cases/provision-device-credential.js';
@@ -25,4 +26,6 @@ export interface HttpUseCases {
   readonly revokeDeviceCredential: RevokeDeviceCredential;
   readonly deviceCredentialStatus: DeviceCredentialStatus;
   readonly checkHealth: CheckHealth;
+  /** The fleet inventory: recorded by the device adapter, shown and changed by the operator adapter. */
+  readonly fleet: FleetTracker;
 }

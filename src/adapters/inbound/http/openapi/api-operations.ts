@@ -13,6 +13,21 @@ import {
   updateFileViewSchema,
   validateFlagSchema,
 } from '../api-schemas.js';
+import {
+  bulkTagResultSchema,
+  bulkTagSchema,
+  cursorSchema,
+  deviceChangeSchema,
+  eventCursorSchema,
+  eventPageSchema,
+  eventTypeSchema,
+  fleetSummarySchema,
+  inventoryDeviceDetailSchema,
+  inventoryDeviceSchema,
+  inventoryFilterFields,
+  inventoryPageSchema,
+  limitSchema,
+} from '../fleet-schemas.js';
 
 /** A body: a schema (JSON or text), or raw bytes. */
 export interface BodySpec {
@@ -28,7 +43,7 @@ export interface ResponseSpec extends Partial<BodySpec> {
 
 /** One operation of the API, as the OpenAPI document describes it. */
 export interface ApiOperation {
-  readonly method: 'get' | 'head' | 'put' | 'post' | 'delete';
+  readonly method: 'get' | 'head' | 'put' | 'post' | 'patch' | 'delete';
   /** The Koa route pattern (`/devices/:id`, `/files/*path`). */
   readonly route: string;
   readonly operationId: string;
@@ -229,6 +244,114 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
     summary: "Revokes the device's own credential.",
     pathParams: id,
     responses: { 200: { description: 'Revoked.' }, 404: { description: 'It had none.' } },
+  },
+  {
+    method: 'get',
+    route: '/api/v1/devices',
+    operationId: 'listInventory',
+    access: 'operator',
+    summary: 'The devices that have checked (and their current update attempts), filtered, in pages of at most 1,000.',
+    query: {
+      ...Object.fromEntries(
+        Object.entries(inventoryFilterFields).map(([name, schema]) => [name, { schema, required: false }]),
+      ),
+      cursor: { schema: cursorSchema, required: false },
+      limit: { schema: limitSchema(1000), required: false },
+    },
+    responses: {
+      200: { description: 'A page of devices.', ...json(inventoryPageSchema) },
+      400: { description: 'A query field is not valid (code invalid-query).' },
+    },
+  },
+  {
+    method: 'post',
+    route: '/api/v1/devices/tags',
+    operationId: 'tagDevices',
+    access: 'operator',
+    summary: 'Adds and removes tags on the devices listed, or on every device a filter picks.',
+    requestBody: json(bulkTagSchema),
+    responses: {
+      200: { description: 'How many devices matched and changed.', ...json(bulkTagResultSchema) },
+      400: { description: 'The body is not valid (code invalid-request).' },
+    },
+  },
+  {
+    method: 'get',
+    route: '/api/v1/devices/:id',
+    operationId: 'getInventoryDevice',
+    access: 'operator',
+    summary: 'One device: what its checks show, its device row, its last 10 attempts and newest events.',
+    pathParams: id,
+    responses: {
+      200: { description: 'The device.', ...json(inventoryDeviceDetailSchema) },
+      404: { description: 'The device has never checked (code device-not-found).' },
+    },
+  },
+  {
+    method: 'patch',
+    route: '/api/v1/devices/:id',
+    operationId: 'changeInventoryDevice',
+    access: 'operator',
+    summary: "Changes a device's tags, hold or note.",
+    pathParams: id,
+    requestBody: json(deviceChangeSchema),
+    responses: {
+      200: { description: 'The device as changed.', ...json(inventoryDeviceSchema) },
+      400: { description: 'The body is not valid (code invalid-request).' },
+      404: { description: 'The device has never checked (code device-not-found).' },
+    },
+  },
+  {
+    method: 'delete',
+    route: '/api/v1/devices/:id',
+    operationId: 'forgetInventoryDevice',
+    access: 'operator',
+    summary: "Forgets a device's inventory entry, attempts and events (not its device row).",
+    pathParams: id,
+    responses: {
+      200: { description: 'Forgotten.' },
+      404: { description: 'The device is not in the inventory (code device-not-found).' },
+    },
+  },
+  {
+    method: 'get',
+    route: '/api/v1/fleet',
+    operationId: 'fleetSummary',
+    access: 'operator',
+    summary: 'The fleet at a glance: devices, seen windows, overdue, unassigned, versions, attempts by state.',
+    responses: { 200: { description: 'The summary.', ...json(fleetSummarySchema) } },
+  },
+  {
+    method: 'get',
+    route: '/api/v1/events',
+    operationId: 'listEvents',
+    access: 'operator',
+    summary: 'Fleet events ascending by seq, after a cursor, optionally of one device or one type.',
+    query: {
+      after: { schema: eventCursorSchema, required: false },
+      device: { schema: deviceIdSchema, required: false },
+      type: { schema: eventTypeSchema, required: false },
+      limit: { schema: limitSchema(1000), required: false },
+    },
+    responses: {
+      200: { description: 'A page of events.', ...json(eventPageSchema) },
+      400: { description: 'A query field is not valid (code invalid-query).' },
+    },
+  },
+  {
+    method: 'get',
+    route: '/api/v1/events/stream',
+    operationId: 'streamEvents',
+    access: 'operator',
+    summary:
+      'Fleet events live, as Server-Sent Events (id = seq); Last-Event-ID or after replays what was missed first.',
+    query: {
+      after: { schema: eventCursorSchema, required: false },
+      device: { schema: deviceIdSchema, required: false },
+      type: { schema: eventTypeSchema, required: false },
+    },
+    headers: ['Last-Event-ID'],
+    responses: { 200: { description: 'The event stream.', contentType: 'text/event-stream' } },
   },
   {
     method: 'get',

@@ -73,6 +73,7 @@ export function deviceRoutes(router: Router, useCases: HttpUseCases): void {
         throw new TransportError('unsupported-media-type', 'send the record with Content-Type: text/csv');
       }
       const record = await useCases.assignUpdate.execute(deviceId, parseDeviceRecordCsv(body));
+      useCases.fleet.noteAssignment(deviceId, true);
       ctx.body = record;
     },
   );
@@ -80,6 +81,7 @@ export function deviceRoutes(router: Router, useCases: HttpUseCases): void {
   router.delete('/devices/:id', operatorOnly(), async (ctx) => {
     const deviceId = deviceIdParam(ctx);
     await useCases.removeDeviceApp.execute(deviceId);
+    useCases.fleet.noteAssignment(deviceId, false);
     ctx.body = { deleted: deviceId };
   });
 }

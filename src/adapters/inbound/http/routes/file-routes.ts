@@ -74,6 +74,7 @@ export function fileRoutes(router: Router, useCases: HttpUseCases, metrics: Http
       const body = ctx.req.iterator({ destroyOnReturn: false });
       const stored = await useCases.uploadUpdateFile.execute(path, body, { validate });
       metrics.upload(stored.size);
+      await useCases.fleet.refreshImages();
       ctx.body = updateFileView(stored);
     } catch (error) {
       if (!isDomainError(error) && (ctx.req.readableAborted || ctx.req.destroyed)) {
@@ -89,6 +90,7 @@ export function fileRoutes(router: Router, useCases: HttpUseCases, metrics: Http
     const force = value === undefined ? false : validated(forceFlagSchema, value, 'invalid-record');
     try {
       const deleted = await useCases.deleteUpdateFile.execute(path, { force });
+      await useCases.fleet.refreshImages();
       ctx.body = { deleted: updateFileView(deleted.file), namedBy: deleted.namedBy };
     } catch (error) {
       if (!(error instanceof UpdateFileInUse)) throw error;

@@ -1,0 +1,190 @@
+import { z } from 'zod';
+import { ATTEMPT_STATES } from '../../../domain/fleet/attempt-state.js';
+import { FLEET_EVENT_TYPES } from '../../../domain/fleet/fleet-event.js';
+import { deviceIdSchema } from './api-schemas.js';
+
+/*
+ * The fleet inventory's requests and answers (`/api/v1/devices`, `/api/v1/fleet`,
+ * `/api/v1/events`): validated with these schemas, and described by them in the OpenAPI document.
+ * Times are ISO 8601 UTC.
+ */
+
+const MAX_TAGS = 64;
+const tagSchema = z
+  .string()
+  .regex(/^[\x21-\x7e]{1,64}$/, 'a tag is 1-64 printable ASCII characters without spaces')
+  .meta({ description: 'A tag: 1-64 printable ASCII characters, no spaces.', example: 'building-7' });
+
+const flag = (name: string, description: string) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: `${name} must be true or false` })
+    .transform((raw) => raw === 'true' || raw === '1' || raw === 'yes')
+    .meta({ description });
+
+const isoTime = (name: string) =>
+  z
+    .string()
+    .refine(
+      (raw) => /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(raw) && !Number.isNaN(Date.parse(raw)),
+      {
+        message: `${name} must be an ISO 8601 time such as 2026-11-27T12:00:00Z`,
+      },
+    )
+    .transform((raw) => Date.parse(raw))
+    .meta({ description: 'An ISO 8601 time.', example: '2026-11-27T12:00:00Z' });
+
+/** The listing's filters; each names a query field of `GET /api/v1/devices`. */
+export const inventoryFilterFields = {
+  tag: tagSchema.meta({ description: 'Devices carrying this tag.' }),
+  version: z.string().min(1).max(31).meta({ description: 'Devices running this version.' }),
+  project: z.string().min(1).max(32).meta({ description: 'Devices whose running image is of this project.' }),
+  chip: z
+    .string()
+    .min(1)
+    .max(32)
+    .meta({ description: 'Devices whose running image is for this chip (esp32, esp32c3, ...).' }),
+  state: z
+    .enum(ATTEMPT_STATES, { message: `state must be one of ${ATTEMPT_STATES.join(', ')}` })
+    .meta({ description: "The state of the device's current update attempt." }),
+  overdue: flag('overdue', 'true: devices not seen for 3x their poll interval (at least 15 minutes).'),
+  unassigned: flag('unassigned', 'true: devices that poll but have no device row.'),
+  seenAfter: isoTime('seenAfter').meta({ description: 'Devices seen at or after this time.' }),
+} as const;
+
+export const inventoryFilterSchema = z.object(inventoryFilterFields).partial().strict();
+
+export const cursorSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,200}$/, 'cursor must be a value of an earlier answer\'s "next"')
+  .meta({ description: 'The "next" value of the previous page.' });
+
+export const limitSchema = (max: number) =>
+  z.coerce
+    .number({ message: `limit must be a number from 1 to ${max}` })
+    .int(`limit must be a whole number from 1 to ${max}`)
+    .min(1, `limit must be at least 1`)
+    .max(max, `limit must be at most ${max}`)
+    .meta({ description: `At most this many items (1-${max}).` });
+
+export const deviceChangeSchema = z
+  .object({
+    tags: z.array(tagSchema).max(MAX_TAGS, `at most ${MAX_TAGS} tags`).optional(),
+    hold: z.boolean().optional(),
+    note: z.string().max(2000, 'a note is at most 2000 characters').optional(),
+  })
+  .strict()
+  .meta({
+    id: 'DeviceChange',
+    description: "Replaces a device's tags, hold or note (fields left out are kept).",
+  });
+
+export const bulkTagSchema = z
+  .object({
+    add: z.array(tagSchema).max(MAX_TAGS).default([]),
+    remove: z.array(tagSchema).max(MAX_TAGS).default([]),
+    devices: z.array(deviceIdSchema).max(100_000).optional(),
+    filter: inventoryFilterSchema.optional(),
+  })
+  .strict()
+  .refine((body) => (body.devices === undefined) !== (body.filter === undefined), {
+    message: 'give either "devices" (a list of ids) or "filter" (the listing\'s query fields)',
+  })
+  .meta({
+    id: 'BulkTagging',
+    description: 'Adds and removes tags on the devices listed, or on every device the filter picks.',
+  });
+
+export const eventTypeSchema = z
+  .enum(FLEET_EVENT_TYPES, { message: `type must be one of ${FLEET_EVENT_TYPES.join(', ')}` })
+  .meta({ description: 'Only events of this type.' });
+
+export const eventCursorSchema = z.coerce
+  .number({ message: 'after must be an event seq (a whole number)' })
+  .int('after must be an event seq (a whole number)')
+  .min(0, 'after must be an event seq (a whole number)')
+  .meta({ description: 'Events after this seq (the "next" of the previous page, or an event\'s seq).' });
+
+const runningImageSchema = z.object({ project: z.string(), chip: z.string(), secureVersion: z.int() }).nullable();
+
+export const attemptViewSchema = z
+  .object({
+    id: z.string(),
+    state: z.enum(ATTEMPT_STATES),
+    file: z.string(),
+    version: z.string().nullable(),
+    fromVersion: z.string(),
+    offeredAt: z.string(),
+    updatedAt: z.string(),
+    attribution: z.enum(['direct', 'inferred']).nullable(),
+    downloads: z.int(),
+    servedBytes: z.int(),
+    fileSize: z.int(),
+  })
+  .meta({ id: 'UpdateAttempt', description: 'One offer of a file to a device and what became of it.' });
+
+export const inventoryDeviceSchema = z
+  .object({
+    id: z.string(),
+    firstSeen: z.string(),
+    lastSeen: z.string(),
+    runningVersion: z.string(),
+    image: runningImageSchema,
+    address: z.string(),
+    auth: z.enum(['shared', 'device', 'certificate']),
+    polls: z.int(),
+    pollIntervalSeconds: z.number().nullable(),
+    overdue: z.boolean(),
+    unassigned: z.boolean(),
+    lastStatus: z.int(),
+    tags: z.array(z.string()),
+    hold: z.boolean(),
+    note: z.string(),
+    attempt: attemptViewSchema.nullable(),
+  })
+  .meta({ id: 'InventoryDevice', description: 'A device as its checks show it, and what operators added.' });
+
+export const fleetEventSchema = z
+  .object({
+    seq: z.int(),
+    at: z.string(),
+    device: z.string(),
+    type: z.enum(FLEET_EVENT_TYPES),
+  })
+  .catchall(z.union([z.string(), z.number(), z.boolean(), z.null()]))
+  .meta({ id: 'FleetEvent', description: 'An event of a device: its type, time and facts (versions, file, attempt).' });
+
+export const inventoryDeviceDetailSchema = inventoryDeviceSchema
+  .extend({
+    assignment: z.object({ appVersion: z.string(), file: z.string() }).nullable(),
+    attempts: z.array(attemptViewSchema),
+    events: z.array(fleetEventSchema),
+  })
+  .meta({
+    id: 'InventoryDeviceDetail',
+    description: 'A device with its device row, its last 10 attempts and its newest events (newest first).',
+  });
+
+export const inventoryPageSchema = z
+  .object({ items: z.array(inventoryDeviceSchema), next: z.string().nullable() })
+  .meta({ id: 'InventoryPage', description: 'A page of devices in ascending id order; next is null on the last.' });
+
+export const eventPageSchema = z
+  .object({ items: z.array(fleetEventSchema), next: z.int().nullable() })
+  .meta({ id: 'EventPage', description: 'Events ascending by seq; pass next as after for more (null: none yet).' });
+
+export const fleetSummarySchema = z
+  .object({
+    devices: z.int(),
+    seen: z.object({ '15m': z.int(), '24h': z.int(), '7d': z.int() }),
+    overdue: z.int(),
+    unassigned: z.int(),
+    versions: z.array(
+      z.object({ project: z.string().nullable(), version: z.string(), chip: z.string().nullable(), count: z.int() }),
+    ),
+    attempts: z.record(z.enum(ATTEMPT_STATES), z.int()),
+  })
+  .meta({ id: 'FleetSummary', description: 'The fleet at a glance.' });
+
+export const bulkTagResultSchema = z
+  .object({ matched: z.int(), changed: z.int() })
+  .meta({ id: 'BulkTagResult', description: 'How many devices the request named or matched, and how many changed.' });

@@ -1,0 +1,49 @@
+import type { InventoryView } from '../../../app/fleet/fleet-queries.js';
+import type { FleetEvent } from '../../../domain/fleet/fleet-event.js';
+import type { UpdateAttempt } from '../../../domain/fleet/update-attempt.js';
+
+/** The JSON operators see of the fleet: times as ISO 8601 UTC, intervals in seconds. */
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export function attemptView(attempt: UpdateAttempt) {
+  return {
+    id: attempt.id,
+    state: attempt.state,
+    file: attempt.file,
+    version: attempt.version,
+    fromVersion: attempt.fromVersion,
+    offeredAt: iso(attempt.offeredAt),
+    updatedAt: iso(attempt.updatedAt),
+    attribution: attempt.attribution,
+    downloads: attempt.downloads,
+    servedBytes: attempt.served.reduce((sum, [start, end]) => sum + end - start, 0),
+    fileSize: attempt.fileSize,
+  };
+}
+
+export function inventoryDeviceView({ entry, overdue, unassigned, attempt }: InventoryView) {
+  return {
+    id: entry.id,
+    firstSeen: iso(entry.firstSeen),
+    lastSeen: iso(entry.lastSeen),
+    runningVersion: entry.runningVersion,
+    image: entry.image,
+    address: entry.address,
+    auth: entry.auth,
+    polls: entry.polls,
+    pollIntervalSeconds: entry.pollIntervalMs === null ? null : Math.round(entry.pollIntervalMs / 100) / 10,
+    overdue,
+    unassigned,
+    lastStatus: entry.lastStatus,
+    tags: entry.tags,
+    hold: entry.hold,
+    note: entry.note,
+    attempt: attempt === undefined ? null : attemptView(attempt),
+  };
+}
+
+/** An event as JSON: its facts beside seq, time, device and type (which they never overwrite). */
+export function fleetEventView(event: FleetEvent) {
+  return { ...event.detail, seq: event.seq, at: iso(event.at), device: event.deviceId, type: event.type };
+}

@@ -1,0 +1,104 @@
+import { PassThrough } from 'node:stream';
+import type { Context } from 'koa';
+import type { FleetTracker } from '../../../../app/fleet/fleet-tracker.js';
+import type { DeviceId } from '../../../../domain/device-id.js';
+import type { FleetEvent, FleetEventType } from '../../../../domain/fleet/fleet-event.js';
+import { fleetEventView } from '../fleet-views.js';
+
+const HEARTBEAT_MS = 15_000;
+const REPLAY_PAGE = 1000;
+/** A client this far behind is dropped (it reconnects with Last-Event-ID and catches up from the log). */
+const MAX_BUFFERED_BYTES = 1024 * 1024;
+
+export interface StreamFilter {
+  /** Replay the events after this seq first; undefined: only what happens from now on. */
+  readonly after: number | undefined;
+  readonly deviceId: DeviceId | undefined;
+  readonly type: FleetEventType | undefined;
+}
+
+/**
+ * `GET /api/v1/events/stream`: the fleet's events as Server-Sent Events, each with its seq as
+ * the event id, so that a client that reconnects with `Last-Event-ID` (browsers do by themselves)
+ * gets what it missed from the log, then live events, none twice and none lost. Live events are
+ * held while the replay runs. A comment line every 15 s keeps proxies and the server's idle
+ * timeout from closing a quiet stream.
+ */
+export async function eventStream(ctx: Context, fleet: FleetTracker, filter: StreamFilter): Promise<void> {
+  const stream = new PassThrough();
+  let last = filter.after ?? (await fleet.eventLog.lastSeq());
+  let replaying = true;
+  const held: FleetEvent[] = [];
+  const wanted = (event: FleetEvent) =>
+    (filter.deviceId === undefined || event.deviceId === filter.deviceId) &&
+    (filter.type === undefined || event.type === filter.type);
+  const send = (event: FleetEvent) => {
+    if (event.seq <= last) return;
+    last = event.seq;
+    if (!wanted(event)) return;
+    stream.write(`id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(fleetEventView(event))}\n\n`);
+    if (!replaying && stream.writableLength > MAX_BUFFERED_BYTES) stop();
+  };
+  const unsubscribe = fleet.subscribe((event) => {
+    if (replaying) held.push(event);
+    else send(event);
+  });
+  const heartbeat = setInterval(() => stream.write(': keep-alive\n\n'), HEARTBEAT_MS);
+  heartbeat.unref();
+  let stopped = false;
+  const stop = () => {
+    if (stopped) return;
+    stopped = true;
+    unsubscribe();
+    clearInterval(heartbeat);
+    stream.end();
+  };
+  ctx.req.once('close', stop);
+  ctx.res.once('close', stop);
+
+  ctx.status = 200;
+  ctx.set('Content-Type', 'text/event-stream; charset=utf-8');
+  ctx.set('Cache-Control', 'no-store');
+  ctx.set('X-Accel-Buffering', 'no');
+  ctx.body = stream;
+  stream.write('retry: 5000\n: connected\n\n');
+
+  // In the background: Koa sends the headers once this handler returns.
+  void replay(
+    fleet,
+    filter,
+    () => last,
+    send,
+    () => stopped,
+    stream,
+  )
+    .catch(() => stop())
+    .finally(() => {
+      replaying = false;
+      for (const event of held) send(event);
+      held.length = 0;
+    });
+}
+
+/** Sends the logged events after the cursor, page by page, waiting for a slow client to read. */
+async function replay(
+  fleet: FleetTracker,
+  filter: StreamFilter,
+  last: () => number,
+  send: (event: FleetEvent) => void,
+  stopped: () => boolean,
+  stream: PassThrough,
+): Promise<void> {
+  if (filter.after === undefined) return;
+  for (;;) {
+    const page = await fleet.eventLog.list({
+      after: last(),
+      limit: REPLAY_PAGE,
+      ...(filter.deviceId === undefined ? {} : { deviceId: filter.deviceId }),
+      ...(filter.type === undefined ? {} : { type: filter.type }),
+    });
+    for (const event of page) send(event);
+    if (page.length < REPLAY_PAGE || stopped()) return;
+    if (stream.writableNeedDrain) await new Promise((resolve) => stream.once('drain', resolve));
+  }
+}

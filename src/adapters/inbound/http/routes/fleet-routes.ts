@@ -1,0 +1,202 @@
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import { koaBody } from 'koa-body';
+import type { z } from 'zod';
+import type { InventoryFilter } from '../../../../app/fleet/fleet-queries.js';
+import { fleetSummary, listInventory, matchingIds, MAX_PAGE, viewOf } from '../../../../app/fleet/fleet-queries.js';
+import type { DeviceId } from '../../../../domain/device-id.js';
+import { isDeviceId } from '../../../../domain/device-id.js';
+import { DomainError } from '../../../../domain/domain-error.js';
+import { deviceIdSchema } from '../api-schemas.js';
+import { deviceIdParam, validated } from '../edge-validation.js';
+import {
+  bulkTagSchema,
+  cursorSchema,
+  deviceChangeSchema,
+  eventCursorSchema,
+  eventTypeSchema,
+  inventoryFilterFields,
+  limitSchema,
+} from '../fleet-schemas.js';
+import { attemptView, fleetEventView, inventoryDeviceView } from '../fleet-views.js';
+import { credentialOf, operatorOnly } from '../middleware/basic-auth.js';
+import type { HttpUseCases } from '../use-cases.js';
+import { eventStream } from './fleet-event-stream.js';
+
+const EVENT_PAGE = 1000;
+const DETAIL_ATTEMPTS = 10;
+const DETAIL_EVENTS = 100;
+const BODY_LIMIT = '2mb';
+
+/** One query field as a single string (a repeated field is a 400, not a silent pick). */
+export function queryField(ctx: Context, name: string): string | undefined {
+  const value = ctx.query[name];
+  if (Array.isArray(value)) throw new DomainError('invalid-query', `${name} may be given once`);
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function queryValue<S extends z.ZodType>(ctx: Context, name: string, schema: S): z.output<S> | undefined {
+  const raw = queryField(ctx, name);
+  return raw === undefined ? undefined : validated(schema, raw, 'invalid-query');
+}
+
+/** The listing's filter from the query (unknown fields are left to the route to refuse). */
+function filterOf(ctx: Context): InventoryFilter {
+  const filter: Record<string, unknown> = {};
+  for (const [name, schema] of Object.entries(inventoryFilterFields)) {
+    const value = queryValue(ctx, name, schema as z.ZodType);
+    if (value !== undefined) filter[name] = value;
+  }
+  return filter as InventoryFilter;
+}
+
+function refuseUnknownQuery(ctx: Context, known: readonly string[]): void {
+  const unknown = Object.keys(ctx.query).filter((name) => !known.includes(name));
+  if (unknown.length > 0)
+    throw new DomainError('invalid-query', `unknown query field ${unknown[0]}; known: ${known.join(', ')}`);
+}
+
+// A page cursor is the last id of the page, base64url-encoded, so that it is opaque and URL-safe.
+const encodeCursor = (id: DeviceId) => Buffer.from(id, 'utf8').toString('base64url');
+function decodeCursor(raw: string): DeviceId {
+  const id = Buffer.from(raw, 'base64url').toString('utf8');
+  if (!isDeviceId(id)) throw new DomainError('invalid-query', 'cursor must be a value of an earlier answer\'s "next"');
+  return id;
+}
+
+const jsonBody = koaBody({ json: true, text: false, urlencoded: false, multipart: false, jsonLimit: BODY_LIMIT });
+
+/** The parsed JSON body of a request, or a 400/415 that says what is wrong. */
+async function bodyOf(ctx: Context): Promise<unknown> {
+  if (!ctx.is('application/json')) {
+    throw new DomainError('invalid-request', 'send a JSON body with Content-Type: application/json');
+  }
+  try {
+    await jsonBody(ctx, async () => {});
+  } catch (error) {
+    const status = (error as { status?: unknown }).status;
+    if (status === 413) throw new DomainError('payload-too-large', `a request body is at most ${BODY_LIMIT}`);
+    throw new DomainError('invalid-request', `the body is not valid JSON: ${(error as Error).message}`);
+  }
+  return ctx.request.body;
+}
+
+/** Who made an operator change, for its event. */
+function operatorName(ctx: Context): string {
+  return credentialOf(ctx)?.user ?? 'operator';
+}
+
+/**
+ * The fleet inventory for operators: devices as their checks show them (listing, one device with
+ * its attempts and events), operators' tags, hold and note, forgetting a device, the fleet
+ * summary, and the event log (paged, and live as Server-Sent Events).
+ */
+export function fleetRoutes(router: Router, useCases: HttpUseCases): void {
+  const fleet = useCases.fleet;
+
+  router.get('/api/v1/devices', operatorOnly(), (ctx) => {
+    refuseUnknownQuery(ctx, [...Object.keys(inventoryFilterFields), 'cursor', 'limit']);
+    const cursor = queryValue(ctx, 'cursor', cursorSchema);
+    const limit = queryValue(ctx, 'limit', limitSchema(MAX_PAGE)) ?? MAX_PAGE;
+    const page = listInventory(
+      fleet,
+      filterOf(ctx),
+      cursor === undefined ? undefined : decodeCursor(cursor),
+      limit,
+      Date.now(),
+    );
+    ctx.body = {
+      items: page.items.map(inventoryDeviceView),
+      next: page.next === undefined ? null : encodeCursor(page.next),
+    };
+  });
+
+  router.post('/api/v1/devices/tags', operatorOnly(), async (ctx) => {
+    const request = validated(bulkTagSchema, await bodyOf(ctx), 'invalid-request');
+    const ids = request.devices ?? matchingIds(fleet, (request.filter ?? {}) as InventoryFilter, Date.now());
+    let changed = 0;
+    for (const id of new Set(ids)) {
+      const entry = fleet.entry(id);
+      if (entry === undefined) continue;
+      const tags = new Set(entry.tags);
+      for (const tag of request.add) tags.add(tag);
+      for (const tag of request.remove) tags.delete(tag);
+      if (tags.size === entry.tags.length && entry.tags.every((tag) => tags.has(tag))) continue;
+      await fleet.change(id, { tags: [...tags] }, operatorName(ctx));
+      changed += 1;
+    }
+    ctx.body = { matched: new Set(ids).size, changed };
+  });
+
+  router.get('/api/v1/devices/:id', operatorOnly(), async (ctx) => {
+    const deviceId = deviceIdParam(ctx);
+    const entry = fleet.entry(deviceId);
+    const row = await useCases.listDeviceApps.one(deviceId);
+    if (entry === undefined) {
+      throw new DomainError(
+        'device-not-found',
+        row === undefined
+          ? `device ${deviceId} has never checked and has no device row`
+          : `device ${deviceId} has a device row but has not checked since the inventory began`,
+      );
+    }
+    const [attempts, events] = await Promise.all([
+      fleet.attemptHistory(deviceId, DETAIL_ATTEMPTS),
+      fleet.latestEvents(deviceId, DETAIL_EVENTS),
+    ]);
+    ctx.body = {
+      ...inventoryDeviceView(viewOf(fleet, entry, Date.now())),
+      assignment: row === undefined ? null : { appVersion: row.appVersion, file: row.updateFilePath },
+      attempts: attempts.map(attemptView),
+      events: events.map(fleetEventView),
+    };
+  });
+
+  router.patch('/api/v1/devices/:id', operatorOnly(), async (ctx) => {
+    const deviceId = deviceIdParam(ctx);
+    const change = validated(deviceChangeSchema, await bodyOf(ctx), 'invalid-request');
+    const entry = await fleet.change(deviceId, change, operatorName(ctx));
+    if (entry === undefined) throw new DomainError('device-not-found', `device ${deviceId} has never checked`);
+    ctx.body = inventoryDeviceView(viewOf(fleet, entry, Date.now()));
+  });
+
+  router.delete('/api/v1/devices/:id', operatorOnly(), async (ctx) => {
+    const deviceId = deviceIdParam(ctx);
+    if (!(await fleet.forget(deviceId))) {
+      throw new DomainError('device-not-found', `device ${deviceId} is not in the inventory`);
+    }
+    ctx.body = { forgotten: deviceId };
+  });
+
+  router.get('/api/v1/fleet', operatorOnly(), (ctx) => {
+    ctx.body = fleetSummary(fleet, Date.now());
+  });
+
+  router.get('/api/v1/events', operatorOnly(), async (ctx) => {
+    refuseUnknownQuery(ctx, ['after', 'device', 'type', 'limit']);
+    const after = queryValue(ctx, 'after', eventCursorSchema) ?? 0;
+    const deviceId = queryValue(ctx, 'device', deviceIdSchema);
+    const type = queryValue(ctx, 'type', eventTypeSchema);
+    const limit = queryValue(ctx, 'limit', limitSchema(EVENT_PAGE)) ?? EVENT_PAGE;
+    const events = await fleet.eventLog.list({
+      after,
+      limit,
+      ...(deviceId === undefined ? {} : { deviceId }),
+      ...(type === undefined ? {} : { type }),
+    });
+    // The last seq read, or the cursor given: polling again with it never misses an event.
+    ctx.body = { items: events.map(fleetEventView), next: events.at(-1)?.seq ?? (after > 0 ? after : null) };
+  });
+
+  router.get('/api/v1/events/stream', operatorOnly(), async (ctx) => {
+    refuseUnknownQuery(ctx, ['after', 'device', 'type']);
+    const lastEventId = ctx.get('Last-Event-ID');
+    const after =
+      lastEventId !== ''
+        ? validated(eventCursorSchema, lastEventId, 'invalid-query')
+        : queryValue(ctx, 'after', eventCursorSchema);
+    const deviceId = queryValue(ctx, 'device', deviceIdSchema);
+    const type = queryValue(ctx, 'type', eventTypeSchema);
+    await eventStream(ctx, fleet, { after, deviceId, type });
+  });
+}
