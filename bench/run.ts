@@ -20,6 +20,7 @@ import type { DeviceAppRecord } from '../src/domain/device-app-record.js';
 import { buildEspImage } from '../test/support/esp-image-builder.js';
 import type { LoadTarget } from './load.js';
 import { call, runLoad } from './load.js';
+import { checkEveryDevice, seededCheck } from './fleet-load.js';
 import { PINNED, pinLoadGenerator } from './cpu-pinning.js';
 import { cpuSeconds, rssBytes, sampleRss } from './proc-stats.js';
 import type { RunningProcess } from './processes.js';
@@ -329,6 +330,60 @@ function absolute(scenario: string, value: number, unit: string, target: string,
   };
 }
 
+/**
+ * Two servers on the seeded data dirs, one with 1,000 device rows and one with 100,000: every
+ * device checks once (so the larger inventory holds 100,000 entries), then both take rounds of
+ * kept-alive checks, each from a different device in turn (a fleet, not one device), told 204.
+ * Here the "floor" is the 1,000-device server. RSS is measured on the larger one before its first
+ * check and after the rounds (after the inventory's batches have been written).
+ */
+async function fleetScale(
+  base: string,
+): Promise<{ summary: Summary; rssGrowthMiB: number; processes: RunningProcess[] }> {
+  const servers: Server[] = [];
+  const processes: RunningProcess[] = [];
+  let emptyRss = 0;
+  for (const [name, count] of [
+    ['fuota', 100_000],
+    ['floor', 1_000],
+  ] as const) {
+    const dataDir = join(base, `rows-${count}`);
+    const running = await startFuota(dataDir);
+    processes.push(running);
+    const target = {
+      port: running.port,
+      ca: await readFile(join(dataDir, 'tls', 'cert.pem'), 'utf8'),
+      authorization: AUTHORIZATION,
+    };
+    if (name === 'fuota') emptyRss = rssBytes(running.pid);
+    await checkEveryDevice(target, count);
+    servers.push({ name, process: running, target });
+  }
+  const counts: Record<string, number> = { fuota: 100_000, floor: 1_000 };
+  const scenario = async (server: Server, seconds = SECONDS) => {
+    const count = counts[server.name] ?? 1;
+    const offset = Math.floor(Math.random() * count);
+    const { result, cpu } = await measured(server, () =>
+      runLoad(server.target, {
+        concurrency: 64,
+        seconds,
+        keepAlive: true,
+        next: (i) => seededCheck((offset + i) % count),
+      }),
+    );
+    return { rps: result.requests / result.seconds, cpuMsPerRequest: (cpu * 1000) / Math.max(1, result.requests) };
+  };
+  const summary = await interleaved(
+    servers,
+    (server) => scenario(server),
+    (server) => scenario(server, WARM_UP_SECONDS),
+  );
+  // The last batch of the inventory written (at most a second behind), then measured.
+  await new Promise((resolvePromise) => setTimeout(resolvePromise, 2_000));
+  const rssGrowthMiB = (rssBytes(servers[0]!.process.pid) - emptyRss) / MiB;
+  return { summary, rssGrowthMiB, processes };
+}
+
 async function main(): Promise<void> {
   pinLoadGenerator();
   const base = await mkdtemp(join(tmpdir(), 'fuota-bench-'));
@@ -528,6 +583,27 @@ async function main(): Promise<void> {
     }
     const startup = median(startups);
     rows.push(absolute('start-up with 100k rows (spawn to listening): seconds', startup, 's', '< 2 s', startup < 2));
+
+    process.stdout.write('8. checks from 100,000 inventoried devices (distinct ids) vs 1,000\n');
+    const fleet = await fleetScale(base);
+    started.push(...fleet.processes);
+    rows.push(
+      compared(
+        'check, 100k inventoried devices vs 1k: server CPU ms/check',
+        fleet.summary,
+        'cpuMsPerRequest',
+        'ms',
+        '<= 1.1x (1k devices)',
+        { atMost: 1.1 },
+      ),
+      absolute(
+        'inventory of 100k devices: RSS above the empty server',
+        fleet.rssGrowthMiB,
+        'MiB',
+        '<= 150 MiB',
+        fleet.rssGrowthMiB <= 150,
+      ),
+    );
 
     const result = {
       date: new Date().toISOString(),

@@ -1,5 +1,5 @@
 import type { DeviceId } from '../domain/device-id.js';
-import type { InventoryEntry } from '../domain/fleet/inventory-entry.js';
+import type { InventoryEntry, InventoryPoll } from '../domain/fleet/inventory-entry.js';
 
 /**
  * The fleet inventory: one entry per device that ever checked (see InventoryEntry). The server
@@ -11,6 +11,11 @@ export interface DeviceInventoryStore {
   list(): AsyncIterable<InventoryEntry>;
   /** Inserts the entries or replaces those with the same id, in one durable write. */
   putMany(entries: readonly InventoryEntry[]): Promise<void>;
+  /**
+   * Sets the poll fields of existing entries in one durable write (ids without an entry are
+   * skipped): the batch of checks that changed nothing else.
+   */
+  recordPolls(polls: readonly InventoryPoll[]): Promise<void>;
   /** Resolves to false when there was no such entry. */
   delete(id: DeviceId): Promise<boolean>;
   /** Waits for pending writes and releases the storage. */

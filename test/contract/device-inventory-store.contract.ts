@@ -119,6 +119,37 @@ export function deviceInventoryStoreContract(
       expect((await listInventory(store)).map((entry) => entry.id)).to.deep.equal(['a', 'b']);
     });
 
+    it('records polls of existing entries, changing only the poll fields, and skips unknown ids', async () => {
+      await store.putMany([inventoryEntry('a'), inventoryEntry('b', { pollIntervalMs: null })]);
+      await store.recordPolls([
+        { id: 'a' as DeviceId, lastSeen: 1_767_300_000_000, polls: 43, pollIntervalMs: null, lastStatus: 200 },
+        { id: 'b' as DeviceId, lastSeen: 1_767_300_000_001, polls: 7, pollIntervalMs: 30_000, lastStatus: 404 },
+        { id: 'ghost' as DeviceId, lastSeen: 1, polls: 1, pollIntervalMs: null, lastStatus: 204 },
+      ]);
+      expect(await listInventory(store)).to.deep.equal([
+        inventoryEntry('a', { lastSeen: 1_767_300_000_000, polls: 43, pollIntervalMs: null, lastStatus: 200 }),
+        inventoryEntry('b', { lastSeen: 1_767_300_000_001, polls: 7, pollIntervalMs: 30_000, lastStatus: 404 }),
+      ]);
+    });
+
+    it('records polls in batches larger than one statement holds', async () => {
+      const ids = Array.from({ length: 12_001 }, (_, i) => `p${String(i).padStart(5, '0')}`);
+      await store.putMany(ids.map((id) => inventoryEntry(id)));
+      await store.recordPolls(
+        ids.map((id, i) => ({
+          id: id as DeviceId,
+          lastSeen: 2_000_000_000_000 + i,
+          polls: i,
+          pollIntervalMs: i,
+          lastStatus: 204,
+        })),
+      );
+      const listed = await listInventory(store);
+      expect(
+        listed.map((entry) => [entry.polls, entry.lastSeen - 2_000_000_000_000, entry.pollIntervalMs]),
+      ).to.deep.equal(ids.map((_, i) => [i, i, i]));
+    });
+
     it('keeps what it stored when callers change their objects', async () => {
       const tags = ['one'];
       const image = { project: 'p', chip: 'c', secureVersion: 1 };
@@ -144,10 +175,11 @@ export function deviceInventoryStoreContract(
       it('finds every acknowledged write after close and reopen', async () => {
         await store.putMany([inventoryEntry('a'), inventoryEntry('b'), inventoryEntry('c', { image: null })]);
         await store.putMany([inventoryEntry('b', { note: 'после', tags: [] })]);
+        await store.recordPolls([{ id: 'b' as DeviceId, lastSeen: 5, polls: 6, pollIntervalMs: 7, lastStatus: 200 }]);
         await store.delete('a' as DeviceId);
         store = await reopen(store);
         expect(await listInventory(store)).to.deep.equal([
-          inventoryEntry('b', { note: 'после', tags: [] }),
+          inventoryEntry('b', { note: 'после', tags: [], lastSeen: 5, polls: 6, pollIntervalMs: 7, lastStatus: 200 }),
           inventoryEntry('c', { image: null }),
         ]);
       });

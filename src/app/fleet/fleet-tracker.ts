@@ -18,6 +18,9 @@ import type { FleetSettings } from './fleet-settings.js';
 import { RecentOffers } from './recent-offers.js';
 import { RunningImageIndex } from './running-image-index.js';
 
+/** Entries per inventory write when a batch is large (some 20 ms of applying each). */
+const FLUSH_SLICE = 2000;
+
 /** One authenticated device check, as the device adapter answered it. */
 export interface CheckRecord {
   readonly deviceId: DeviceId;
@@ -338,7 +341,10 @@ export class FleetTracker {
     });
     this.flushing = (async () => {
       try {
-        if (batch.length > 0) await this.stores.inventory.putMany(batch);
+        // In slices: a write is applied in one go, and checks wait meanwhile.
+        for (let start = 0; start < batch.length; start += FLUSH_SLICE) {
+          await this.stores.inventory.putMany(batch.slice(start, start + FLUSH_SLICE));
+        }
       } catch (error) {
         for (const id of ids) this.dirty.add(id);
         this.logger.warn('the inventory could not be written; retrying', { error, devices: batch.length });

@@ -1,7 +1,6 @@
 import type { DeviceId } from '../../domain/device-id.js';
 
 interface Offer {
-  readonly deviceId: DeviceId;
   readonly path: string;
   readonly at: number;
 }
@@ -12,25 +11,30 @@ interface Offer {
  * offered that file from the same address: an ESP32 downloads right after its check.
  */
 export class RecentOffers {
-  private readonly byAddress = new Map<string, Offer[]>();
+  // Per address, per device its latest offer; a Map keeps insertion order, so re-setting a device
+  // moves it last and the newest offers are at the end.
+  private readonly byAddress = new Map<string, Map<DeviceId, Offer>>();
 
   constructor(private readonly windowMs: number) {}
 
   add(address: string, deviceId: DeviceId, path: string, at: number): void {
-    const offers = (this.byAddress.get(address) ?? []).filter(
-      (offer) => offer.deviceId !== deviceId && at - offer.at <= this.windowMs,
-    );
-    offers.push({ deviceId, path, at });
-    this.byAddress.set(address, offers);
+    let offers = this.byAddress.get(address);
+    if (offers === undefined) {
+      offers = new Map();
+      this.byAddress.set(address, offers);
+    }
+    offers.delete(deviceId);
+    offers.set(deviceId, { path, at });
   }
 
   /** The device offered `path` from `address` most recently within the window that `accepts` takes. */
   latest(address: string, path: string, at: number, accepts: (deviceId: DeviceId) => boolean): DeviceId | undefined {
     const offers = this.byAddress.get(address);
     if (offers === undefined) return undefined;
-    for (let i = offers.length - 1; i >= 0; i -= 1) {
-      const offer = offers[i] as Offer;
-      if (offer.path === path && at - offer.at <= this.windowMs && accepts(offer.deviceId)) return offer.deviceId;
+    const newestFirst = [...offers].reverse();
+    for (const [deviceId, offer] of newestFirst) {
+      if (at - offer.at > this.windowMs) return undefined;
+      if (offer.path === path && accepts(deviceId)) return deviceId;
     }
     return undefined;
   }
@@ -38,9 +42,12 @@ export class RecentOffers {
   /** Drops what has left the window. */
   forgetBefore(at: number): void {
     for (const [address, offers] of this.byAddress) {
-      const kept = offers.filter((offer) => at - offer.at <= this.windowMs);
-      if (kept.length === 0) this.byAddress.delete(address);
-      else if (kept.length !== offers.length) this.byAddress.set(address, kept);
+      for (const [deviceId, offer] of offers) {
+        // Oldest first: the first one still inside the window ends the look.
+        if (at - offer.at <= this.windowMs) break;
+        offers.delete(deviceId);
+      }
+      if (offers.size === 0) this.byAddress.delete(address);
     }
   }
 }

@@ -20,12 +20,21 @@ export interface AttemptRules {
    * Range chunk.
    */
   readonly refusalBytes: number;
+  /**
+   * A device that checks again this soon after an offer, without having asked for the file, is
+   * taken as repeating its check (a retry, a script, a second client), not as having failed the
+   * download: the esp32-fuota application downloads at once after a 200, and waits about 30 s
+   * after a failed download before it checks again. Without it, a device checking in a loop
+   * would end and start an attempt (two durable writes) on every check.
+   */
+  readonly offerGraceMs: number;
 }
 
-/** The defaults: 2 polls or 10 minutes to succeed, 1 hour to silent, one 64 KiB chunk to refuse. */
+/** The defaults: 2 polls or 10 minutes to succeed, 1 hour to silent, one 64 KiB chunk to refuse; 10 s of offer grace. */
 export const DEFAULT_ATTEMPT_RULES: AttemptRules = {
   successPolls: 2,
   successMs: 600_000,
   silentMs: 3_600_000,
   refusalBytes: 65_536,
+  offerGraceMs: 10_000,
 };

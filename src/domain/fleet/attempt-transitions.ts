@@ -37,7 +37,9 @@ import type { ByteSpan, DownloadAttribution, UpdateAttempt } from './update-atte
  *   see poll-interval.ts), not an outcome of the attempt.
  * - Refused needs at least one byte of the file: a device that got nothing (a HEAD alone, a
  *   request that failed at once) cannot have read the header, so its return to the old version
- *   is a failed download. Offered then the old version is a failed download too (0 bytes).
+ *   is a failed download. Offered then the old version is a failed download too (0 bytes),
+ *   unless that poll comes within `offerGraceMs` of the offer: then it is the same check
+ *   repeated, and the offer stands (the same object).
  * - Bytes served while offered mean the device asked for the file even though no
  *   download-started was seen (signals of one request may arrive in either order), so they move
  *   the attempt on to downloading (or downloaded) without counting a download.
@@ -124,6 +126,7 @@ function offeredVersionPolled(attempt: UpdateAttempt, at: number, rules: Attempt
 }
 
 function oldVersionPolled(attempt: UpdateAttempt, at: number, rules: AttemptRules): UpdateAttempt {
+  if (attempt.state === 'offered' && at - attempt.offeredAt < rules.offerGraceMs) return attempt;
   return { ...attempt, state: outcomeOfOldVersion(attempt, rules), updatedAt: at };
 }
 

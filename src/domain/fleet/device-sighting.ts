@@ -3,6 +3,8 @@ import type { NewFleetEvent } from './fleet-event.js';
 import type { DeviceAuthKind, InventoryEntry, RunningImage } from './inventory-entry.js';
 import { learnPollInterval } from './poll-interval.js';
 
+const NO_EVENTS: readonly NewFleetEvent[] = [];
+
 /** What one authenticated check says about its device. `at` is epoch milliseconds. */
 export interface DeviceSighting {
   readonly deviceId: DeviceId;
@@ -45,22 +47,27 @@ export function recordSighting(
     };
   }
   // Checks that race each other may arrive out of order: a late one never moves time backwards.
-  const lastSeen = Math.max(entry.lastSeen, at);
+  // Every field written out (no spread): this runs on every check, and a literal of one shape is
+  // what V8 builds fastest.
+  const later = at > entry.lastSeen;
   const next: InventoryEntry = {
-    ...entry,
-    lastSeen,
+    id: entry.id,
+    firstSeen: entry.firstSeen,
+    lastSeen: later ? at : entry.lastSeen,
     runningVersion: version,
     image,
     address,
     auth,
     polls: entry.polls + 1,
-    pollIntervalMs:
-      at > entry.lastSeen ? learnPollInterval(entry.pollIntervalMs, at - entry.lastSeen) : entry.pollIntervalMs,
+    pollIntervalMs: later ? learnPollInterval(entry.pollIntervalMs, at - entry.lastSeen) : entry.pollIntervalMs,
     lastStatus: status,
+    tags: entry.tags,
+    hold: entry.hold,
+    note: entry.note,
   };
-  const events: NewFleetEvent[] =
-    version === entry.runningVersion
-      ? []
-      : [{ at, deviceId, type: 'version-changed', detail: { from: entry.runningVersion, to: version } }];
-  return { entry: next, events };
+  if (version === entry.runningVersion) return { entry: next, events: NO_EVENTS };
+  return {
+    entry: next,
+    events: [{ at, deviceId, type: 'version-changed', detail: { from: entry.runningVersion, to: version } }],
+  };
 }

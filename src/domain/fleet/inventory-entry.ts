@@ -35,3 +35,9 @@ export interface InventoryEntry {
   readonly hold: boolean;
   readonly note: string;
 }
+
+/**
+ * What a check changes of an entry whose version, address, authentication and image stay as
+ * they were: almost every check. Written as such, it is a fraction of the whole entry.
+ */
+export type InventoryPoll = Pick<InventoryEntry, 'id' | 'lastSeen' | 'polls' | 'pollIntervalMs' | 'lastStatus'>;

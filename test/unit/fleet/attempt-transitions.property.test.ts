@@ -65,6 +65,7 @@ const scenarios: fc.Arbitrary<Scenario> = fc
       successMs: fc.integer({ min: 0, max: 200 }),
       silentMs: fc.integer({ min: 0, max: 200 }),
       refusalBytes: fc.integer({ min: 0, max: 130 }),
+      offerGraceMs: fc.integer({ min: 0, max: 100 }),
     }),
   })
   .chain((base) =>

@@ -205,6 +205,12 @@ describe('update attempt transitions', () => {
       expect(run(offer(), poll('1.0', MINUTE)).state).to.equal('download-failed');
     });
 
+    it('waits out the offer grace: the same check repeated within 10 s leaves the offer standing', () => {
+      const attempt = offer();
+      expect(advanceAttempt(attempt, poll('1.0', rules.offerGraceMs - 1), rules)).to.equal(attempt);
+      expect(advanceAttempt(attempt, poll('1.0', rules.offerGraceMs), rules).state).to.equal('download-failed');
+    });
+
     it('follows a request that got no byte (a HEAD alone): the header was never read', () => {
       expect(run(offer(), started(0), poll('1.0', MINUTE)).state).to.equal('download-failed');
     });

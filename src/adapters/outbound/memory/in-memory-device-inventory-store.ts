@@ -1,5 +1,5 @@
 import type { DeviceId } from '../../../domain/device-id.js';
-import type { InventoryEntry } from '../../../domain/fleet/inventory-entry.js';
+import type { InventoryEntry, InventoryPoll } from '../../../domain/fleet/inventory-entry.js';
 import type { DeviceInventoryStore } from '../../../ports/device-inventory-store.port.js';
 
 /** The fleet inventory in a Map, for tests and throw-away servers: nothing survives the process. */
@@ -18,6 +18,13 @@ export class InMemoryDeviceInventoryStore implements DeviceInventoryStore {
   async putMany(entries: readonly InventoryEntry[]): Promise<void> {
     // Copied in and out: a caller changing its objects later changes nothing stored.
     for (const entry of entries) this.entries.set(entry.id, copyEntry(entry));
+  }
+
+  async recordPolls(polls: readonly InventoryPoll[]): Promise<void> {
+    for (const { id, lastSeen, polls: count, pollIntervalMs, lastStatus } of polls) {
+      const entry = this.entries.get(id);
+      if (entry !== undefined) this.entries.set(id, { ...entry, lastSeen, polls: count, pollIntervalMs, lastStatus });
+    }
   }
 
   async delete(id: DeviceId): Promise<boolean> {

@@ -1,6 +1,11 @@
 import type { SqlValue } from 'sql.js';
 import type { DeviceId } from '../../../domain/device-id.js';
-import type { DeviceAuthKind, InventoryEntry, RunningImage } from '../../../domain/fleet/inventory-entry.js';
+import type {
+  DeviceAuthKind,
+  InventoryEntry,
+  InventoryPoll,
+  RunningImage,
+} from '../../../domain/fleet/inventory-entry.js';
 import type { DeviceInventoryStore } from '../../../ports/device-inventory-store.port.js';
 import type { JournalStatement } from './sqljs-database.js';
 import { SqlJsDatabase } from './sqljs-database.js';
@@ -26,6 +31,10 @@ const PUT_BATCH =
   `INSERT OR REPLACE INTO device_inventory (${COLUMNS}) SELECT ` +
   Array.from({ length: 15 }, (_, column) => `value->>${column}`).join(', ') +
   ' FROM json_each(?)';
+/** The poll fields of a batch of existing entries, the same way: one JSON array of [id, last_seen, polls, poll_interval_ms, last_status]. */
+const RECORD_POLLS =
+  'UPDATE device_inventory SET last_seen = j.value->>1, polls = j.value->>2, poll_interval_ms = j.value->>3, ' +
+  'last_status = j.value->>4 FROM json_each(?) AS j WHERE device_inventory.id = j.value->>0';
 const SELECT_PAGE = `SELECT ${COLUMNS} FROM device_inventory WHERE id > ? ORDER BY id LIMIT ?`;
 const EXISTS = 'SELECT 1 FROM device_inventory WHERE id = ?';
 const DELETE = 'DELETE FROM device_inventory WHERE id = ?';
@@ -57,7 +66,20 @@ export class SqlJsDeviceInventoryStore implements DeviceInventoryStore {
       const rows = entries.slice(start, start + INVENTORY_ROWS_PER_STATEMENT).map(toRow);
       statements.push([PUT_BATCH, [JSON.stringify(rows)]]);
     }
-    await this.database.write(statements);
+    // Typed values into a table without constraints they could break: nothing to try first.
+    await this.database.write(statements, undefined, { trusted: true });
+  }
+
+  async recordPolls(polls: readonly InventoryPoll[]): Promise<void> {
+    if (polls.length === 0) return;
+    const statements: JournalStatement[] = [];
+    for (let start = 0; start < polls.length; start += INVENTORY_ROWS_PER_STATEMENT) {
+      const rows = polls
+        .slice(start, start + INVENTORY_ROWS_PER_STATEMENT)
+        .map((poll) => [poll.id, poll.lastSeen, poll.polls, poll.pollIntervalMs, poll.lastStatus]);
+      statements.push([RECORD_POLLS, [JSON.stringify(rows)]]);
+    }
+    await this.database.write(statements, undefined, { trusted: true });
   }
 
   async delete(id: DeviceId): Promise<boolean> {
