@@ -4,8 +4,11 @@ import { ignoreBrokenPipes } from './broken-pipe.js';
 import { cliContext } from './cli-context.js';
 import { checkCommand } from './commands/check-command.js';
 import { deviceCommands } from './commands/device-commands.js';
+import { devicesCommand } from './commands/devices-command.js';
 import { fileCommands } from './commands/file-commands.js';
+import { fleetCommand } from './commands/fleet-command.js';
 import { inspectCommand } from './commands/inspect-command.js';
+import { inventoryCommands } from './commands/inventory-commands.js';
 import { rmCommand } from './commands/rm-command.js';
 import { uploadCommand } from './commands/upload-command.js';
 import { CliFailure, EXIT } from './exit-codes.js';
@@ -33,7 +36,10 @@ Example session:
   fuota upload build/lamp.bin --as lamp/v2.0.0.bin
   fuota assign 24:0A:C4:00:01:02 --from v1.9.0 --file lamp/v2.0.0.bin
   fuota check 24:0A:C4:00:01:02 --version v1.9.0
-  fuota devices`,
+  fuota devices
+  fuota fleet
+  fuota devices --inventory --overdue
+  fuota device 24:0A:C4:00:01:02`,
   )
   .showHelpAfterError()
   .exitOverride();
@@ -41,10 +47,13 @@ Example session:
 const context = cliContext(program, process.env);
 uploadCommand(program, context);
 deviceCommands(program, context);
+devicesCommand(program, context);
 fileCommands(program, context);
 checkCommand(program, context);
 inspectCommand(program, context);
 rmCommand(program, context);
+fleetCommand(program, context);
+inventoryCommands(program, context);
 for (const command of program.commands) command.exitOverride();
 
 try {

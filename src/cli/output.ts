@@ -26,6 +26,17 @@ export function table(header: readonly string[], rows: ReadonlyArray<readonly st
   return [line(header), ...rows.map(line)].join('\n');
 }
 
+/** Rows as columns padded to their widest cell, without a header line. */
+export function aligned(rows: ReadonlyArray<readonly string[]>): string[] {
+  if (rows.length === 0) return [];
+  return table(
+    (rows[0] ?? []).map(() => ''),
+    rows,
+  )
+    .split('\n')
+    .slice(1);
+}
+
 /** 1536000 -> "1.5 MiB". */
 export function humanBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;

@@ -1,9 +1,7 @@
 import type { Command } from 'commander';
-import { parse } from 'csv-parse/sync';
 import type { ApiClient } from '../api-client.js';
 import { apiPath } from '../api-client.js';
 import type { CliContext } from '../cli-context.js';
-import { table } from '../output.js';
 
 /** One field of the seed's CSV record: always quoted, quotes doubled. */
 const csvField = (value: string) => `"${value.replace(/"/g, '""')}"`;
@@ -18,7 +16,7 @@ async function fileStored(client: ApiClient, path: string): Promise<boolean | un
   }
 }
 
-/** The device rows: assign, unassign, list. */
+/** The device rows: assign, unassign (`fuota devices` lists them, see devices-command.ts). */
 export function deviceCommands(program: Command, context: CliContext): void {
   program
     .command('assign')
@@ -56,28 +54,5 @@ export function deviceCommands(program: Command, context: CliContext): void {
     .action(async (deviceId: string) => {
       await context.client().expect([200], 'DELETE', apiPath('devices', deviceId));
       context.output.result({ deleted: deviceId }, () => `${deviceId}: row deleted`);
-    });
-
-  program
-    .command('devices')
-    .description('list every device row, sorted by device id')
-    .addHelpText('after', "\nExamples:\n  fuota devices\n  fuota devices --json | jq -r '.[].deviceId'")
-    .action(async () => {
-      const res = await context.client().expect([200], 'GET', '/devices');
-      const rows = (parse(res.body, { relax_column_count: false }) as string[][]).map(
-        ([deviceId = '', appVersion = '', updateFilePath = '']) => ({
-          deviceId,
-          appVersion,
-          updateFilePath,
-        }),
-      );
-      context.output.result(rows, () =>
-        rows.length === 0
-          ? 'no device rows'
-          : table(
-              ['DEVICE', 'FROM VERSION', 'OFFERED FILE'],
-              rows.map((row) => [row.deviceId, row.appVersion, row.updateFilePath]),
-            ),
-      );
     });
 }

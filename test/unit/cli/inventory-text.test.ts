@@ -1,0 +1,25 @@
+import { expect } from 'chai';
+import { byTimeNewestFirst, marks } from '../../../src/cli/inventory-text.js';
+
+const event = (seq: number, at: string, type: string) =>
+  ({ seq, at, device: 'd1', type }) as Parameters<typeof byTimeNewestFirst>[0][number];
+
+describe('cli: inventory text', () => {
+  it('marks overdue and unassigned devices', () => {
+    expect(marks({ overdue: false, unassigned: false })).to.equal('-');
+    expect(marks({ overdue: true, unassigned: false })).to.equal('overdue');
+    expect(marks({ overdue: true, unassigned: true })).to.equal('overdue,unassigned');
+  });
+
+  it('orders a timeline newest first by time (not seq), first-seen the oldest of one instant', () => {
+    const events = [
+      event(5, '2026-11-27T12:00:03Z', 'device-changed'),
+      event(4, '2026-11-27T12:00:00Z', 'first-seen'),
+      event(3, '2026-11-27T12:00:02Z', 'device-changed'),
+      event(2, '2026-11-27T12:00:00Z', 'offered'),
+      event(1, '2026-11-27T11:00:00Z', 'version-changed'),
+    ];
+    expect(byTimeNewestFirst(events).map((one) => one.seq)).to.deep.equal([5, 3, 2, 4, 1]);
+    expect(events.map((one) => one.seq)).to.deep.equal([5, 4, 3, 2, 1]);
+  });
+});
