@@ -11,7 +11,35 @@ export class EspHttpsOtaEmulator {
     private readonly port: number,
     private readonly ca: string,
     private readonly auth: { username: string; password: string },
+    /** The loopback address to connect from (any 127.x.y.z): one device's own address, to the server. */
+    private readonly localAddress?: string,
   ) {}
+
+  /**
+   * The esp32-fuota application's check: `GET /devices/<id>?app_ver=<version>`, unescaped. On 200
+   * the body is the update path, read only when Content-Length is given and at most 255.
+   */
+  async check(deviceId: string, appVersion: string): Promise<{ status: number; path: string | undefined }> {
+    const res = await this.exchange('GET', `/devices/${deviceId}?app_ver=${appVersion}`, {});
+    if (res.status !== 200) return { status: res.status, path: undefined };
+    const length = Number(res.headers['content-length']);
+    if (!Number.isInteger(length) || length > 255) throw new Error(`unusable check answer of ${length} bytes`);
+    return { status: 200, path: res.body.subarray(0, length).toString('latin1') };
+  }
+
+  /** One request as the OTA client sends it (HEAD, a Range chunk, a resumed tail), its body read whole. */
+  request(
+    method: 'GET' | 'HEAD',
+    path: string,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
+    return this.exchange(method, path, headers);
+  }
+
+  /** A normal GET whose connection dies once `cutAt` bytes of the body have arrived: those bytes. */
+  cut(path: string, cutAt: number): Promise<Buffer> {
+    return this.cutDownload(path, cutAt);
+  }
 
   /** Normal mode: one GET; the image is the body. */
   async normal(path: string): Promise<Buffer> {
@@ -99,6 +127,7 @@ export class EspHttpsOtaEmulator {
           ca: this.ca,
           servername: 'localhost',
           agent: false,
+          ...(this.localAddress === undefined ? {} : { localAddress: this.localAddress }),
         },
         (res) => {
           const chunks: Buffer[] = [];
@@ -127,6 +156,7 @@ export class EspHttpsOtaEmulator {
           ca: this.ca,
           servername: 'localhost',
           agent: false,
+          ...(this.localAddress === undefined ? {} : { localAddress: this.localAddress }),
         },
         (res) => {
           const chunks: Buffer[] = [];
@@ -142,6 +172,8 @@ export class EspHttpsOtaEmulator {
             }
           });
           res.on('error', () => {});
+          // A body shorter than `cutAt` arrives whole.
+          res.on('end', () => resolve(Buffer.concat(chunks)));
         },
       );
       req.on('error', (error) => {

@@ -339,6 +339,15 @@ export class FleetTracker {
       const entry = this.entries.get(id);
       return entry === undefined ? [] : [entry];
     });
+    // The events are appended first, numbered at once (the logs number an append when it is
+    // called): a transition committed while the inventory is being written comes after them.
+    const appended =
+      events.length === 0
+        ? undefined
+        : this.appendEvents(events).then(
+            () => undefined,
+            (error: unknown) => ({ error }),
+          );
     this.flushing = (async () => {
       try {
         // In slices: a write is applied in one go, and checks wait meanwhile.
@@ -349,11 +358,10 @@ export class FleetTracker {
         for (const id of ids) this.dirty.add(id);
         this.logger.warn('the inventory could not be written; retrying', { error, devices: batch.length });
       }
-      try {
-        if (events.length > 0) await this.appendEvents(events);
-      } catch (error) {
+      const failed = await appended;
+      if (failed !== undefined) {
         this.pendingEvents.unshift(...events);
-        this.logger.warn('fleet events could not be written; retrying', { error, events: events.length });
+        this.logger.warn('fleet events could not be written; retrying', { error: failed.error, events: events.length });
       }
     })().finally(() => {
       this.flushing = undefined;
@@ -393,16 +401,33 @@ export class FleetTracker {
     if (before === undefined || before.state !== after.state) transitions.push(attemptEvent(after));
   }
 
-  /** Writes changed attempts and their transitions' events; a failure is logged and retried by the sweep. */
+  /**
+   * Writes changed attempts and their transitions' events; a failure is logged and retried by the
+   * sweep. The devices' events still waiting for the batch (a first check, a version change: the
+   * very check that caused the transition, often) are taken along, ahead of the transitions, so
+   * that a device's timeline reads in the order things happened: first-seen before offered,
+   * version-changed before provisional.
+   */
   private async commit(changed: readonly UpdateAttempt[], transitions: readonly NewFleetEvent[]): Promise<void> {
+    const events = [...this.takePendingEvents(new Set(changed.map((attempt) => attempt.deviceId))), ...transitions];
     try {
       await this.stores.attempts.putMany(changed);
-      if (transitions.length > 0) await this.appendEvents(transitions);
+      if (events.length > 0) await this.appendEvents(events);
     } catch (error) {
       this.logger.warn('an update attempt could not be written', { error, attempts: changed.length });
       for (const attempt of changed) this.retryAttempts.set(attempt.id, attempt);
-      this.pendingEvents.push(...transitions);
+      this.pendingEvents.push(...events);
     }
+  }
+
+  /** The pending events of these devices, in order, taken out of the batch. */
+  private takePendingEvents(deviceIds: ReadonlySet<DeviceId>): NewFleetEvent[] {
+    if (this.pendingEvents.length === 0) return [];
+    const taken: NewFleetEvent[] = [];
+    const kept: NewFleetEvent[] = [];
+    for (const event of this.pendingEvents) (deviceIds.has(event.deviceId) ? taken : kept).push(event);
+    if (taken.length > 0) this.pendingEvents = kept;
+    return taken;
   }
 
   private readonly retryAttempts = new Map<string, UpdateAttempt>();
