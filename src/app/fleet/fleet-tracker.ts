@@ -20,6 +20,8 @@ import { RunningImageIndex } from './running-image-index.js';
 
 /** Entries per inventory write when a batch is large (some 20 ms of applying each). */
 const FLUSH_SLICE = 2000;
+/** Polls per write: a poll is a quarter of an entry's bytes and much less to apply. */
+const POLL_SLICE = 5000;
 
 /** One authenticated device check, as the device adapter answered it. */
 export interface CheckRecord {
@@ -68,7 +70,10 @@ export class FleetTracker {
   private assignedIds: Set<DeviceId> | undefined;
   /** What changed while the seed rows were being read, applied after. */
   private readonly assignmentsWhileLoading = new Map<DeviceId, boolean>();
+  /** Entries to write whole (new, or something but the poll fields changed) with the next batch. */
   private readonly dirty = new Set<DeviceId>();
+  /** Entries of which only the poll fields changed (almost every check): written as such, a fraction of the bytes. */
+  private readonly polled = new Set<DeviceId>();
   private pendingEvents: NewFleetEvent[] = [];
   private readonly offers: RecentOffers;
   private readonly images = new RunningImageIndex();
@@ -133,7 +138,17 @@ export class FleetTracker {
     });
     this.entries.set(deviceId, entry);
     if (previous === undefined) this.sortedIds = undefined;
-    this.dirty.add(deviceId);
+    if (
+      previous === undefined ||
+      previous.runningVersion !== entry.runningVersion ||
+      previous.address !== entry.address ||
+      previous.auth !== entry.auth ||
+      previous.image !== entry.image
+    ) {
+      this.dirty.add(deviceId);
+    } else {
+      this.polled.add(deviceId);
+    }
     if (events.length > 0) this.pendingEvents.push(...events);
     this.noteAssignment(deviceId, check.assigned);
 
@@ -297,6 +312,7 @@ export class FleetTracker {
     this.attempts.delete(deviceId);
     this.downloaded.delete(deviceId);
     this.dirty.delete(deviceId);
+    this.polled.delete(deviceId);
     this.sortedIds = undefined;
     this.pendingEvents = this.pendingEvents.filter((event) => event.deviceId !== deviceId);
     await this.stores.inventory.delete(deviceId);
@@ -331,13 +347,29 @@ export class FleetTracker {
   async flush(): Promise<void> {
     if (this.flushing !== undefined) return this.flushing;
     const ids = [...this.dirty];
+    const polledIds = [...this.polled].filter((id) => !this.dirty.has(id));
     const events = this.pendingEvents;
-    if (ids.length === 0 && events.length === 0) return;
+    if (ids.length === 0 && polledIds.length === 0 && events.length === 0) return;
     this.dirty.clear();
+    this.polled.clear();
     this.pendingEvents = [];
     const batch = ids.flatMap((id) => {
       const entry = this.entries.get(id);
       return entry === undefined ? [] : [entry];
+    });
+    const polls = polledIds.flatMap((id) => {
+      const entry = this.entries.get(id);
+      return entry === undefined
+        ? []
+        : [
+            {
+              id,
+              lastSeen: entry.lastSeen,
+              polls: entry.polls,
+              pollIntervalMs: entry.pollIntervalMs,
+              lastStatus: entry.lastStatus,
+            },
+          ];
     });
     // The events are appended first, numbered at once (the logs number an append when it is
     // called): a transition committed while the inventory is being written comes after them.
@@ -357,6 +389,14 @@ export class FleetTracker {
       } catch (error) {
         for (const id of ids) this.dirty.add(id);
         this.logger.warn('the inventory could not be written; retrying', { error, devices: batch.length });
+      }
+      try {
+        for (let start = 0; start < polls.length; start += POLL_SLICE) {
+          await this.stores.inventory.recordPolls(polls.slice(start, start + POLL_SLICE));
+        }
+      } catch (error) {
+        for (const id of polledIds) this.polled.add(id);
+        this.logger.warn('the inventory could not be written; retrying', { error, devices: polls.length });
       }
       const failed = await appended;
       if (failed !== undefined) {
