@@ -178,7 +178,8 @@ export const inventoryDeviceDetailSchema = inventoryDeviceSchema
   })
   .meta({
     id: 'InventoryDeviceDetail',
-    description: 'A device with its device row, its last 10 attempts and its newest events (newest first).',
+    description:
+      'A device with its device row, its last 10 attempts (newest first) and its newest 100 events (newest first by time).',
   });
 
 export const inventoryPageSchema = z

@@ -155,7 +155,9 @@ export function fleetRoutes(router: Router, useCases: HttpUseCases): void {
       ...inventoryDeviceView(viewOf(fleet, entry, fleet.now())),
       assignment: row === undefined ? null : { appVersion: row.appVersion, file: row.updateFilePath },
       attempts: attempts.map(attemptView),
-      events: events.map(fleetEventView),
+      // A timeline: newest first by time. The log's order (seq) can differ, as a check's
+      // first-seen and version-changed reach it with the next batch, after events written at once.
+      events: [...events].sort((a, b) => b.at - a.at || b.seq - a.seq).map(fleetEventView),
     };
   });
 
