@@ -225,8 +225,8 @@ describe('HTTP: fleet inventory API, devices', () => {
       // The poll with 1.0 after the offer (the overdue test) failed the first attempt; a new offer followed.
       expect(device.attempts.map((attempt) => attempt.state)).to.deep.equal(['succeeded', 'download-failed']);
       expect(device.attempts[0]?.id).to.equal(device.attempt?.id);
-      // In the log's order (seq), newest first. A sighting's events (first-seen, version-changed) are
-      // written with the next batch, after the attempt transitions of the same check.
+      // A sighting's events (first-seen, version-changed) are logged with the next batch, after the
+      // attempt transitions of the same check, so only the attempt's events have a set order here.
       const types = device.events.map((event) => event.type);
       expect([...types].sort()).to.deep.equal(
         [
@@ -250,8 +250,9 @@ describe('HTTP: fleet inventory API, devices', () => {
         'download-failed',
         'offered',
       ]);
-      const seqs = device.events.map((event) => event.seq);
-      expect(seqs).to.deep.equal([...seqs].sort((a, b) => b - a));
+      // Newest first by time (a timeline), ties in the log's order.
+      const times = device.events.map((event) => Date.parse(event.at));
+      expect(times).to.deep.equal([...times].sort((a, b) => b - a));
       for (const event of device.events) {
         expect(event.at).to.match(ISO_UTC);
         expect(event.device).to.equal('lamp-1');

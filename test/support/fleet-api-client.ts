@@ -1,7 +1,9 @@
 import { expect } from 'chai';
-import { Agent } from 'node:https';
+import type { IncomingHttpHeaders } from 'node:http';
+import { Agent, request } from 'node:https';
 import type { HttpResponse, RequestOptions } from './https-client.js';
 import type { RunningTestServer } from './test-server.js';
+import { TEST_CREDENTIAL, testCertificate } from './test-server.js';
 
 /** The fleet API's JSON answers, as the tests read them. */
 export interface DeviceJson {
@@ -148,4 +150,85 @@ export class FleetApi {
   close(): void {
     this.agent.destroy();
   }
+}
+
+/** One Server-Sent Event as received. */
+export interface ReceivedEvent {
+  readonly id: string | undefined;
+  readonly event: string | undefined;
+  readonly data: EventJson;
+}
+
+/** An open `GET /api/v1/events/stream`, parsing the events as they come. */
+export interface EventStreamClient {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly events: ReceivedEvent[];
+  /** Everything received, comments included. */
+  readonly raw: () => string;
+  /** Settles when the server ends the response: 'end' (cleanly), or 'aborted' (cut). */
+  readonly ended: Promise<'end' | 'aborted'>;
+  close(): void;
+}
+
+export async function openEventStream(
+  t: RunningTestServer,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<EventStreamClient> {
+  const ca = (await testCertificate()).cert;
+  const base = new URL(t.client.baseUrl);
+  const auth = `Basic ${Buffer.from(`${TEST_CREDENTIAL.username}:${TEST_CREDENTIAL.password}`).toString('base64')}`;
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: base.hostname,
+        port: base.port,
+        path,
+        headers: { Authorization: auth, Accept: 'text/event-stream', ...headers },
+        agent: false,
+        servername: 'localhost',
+        ca,
+      },
+      (res) => {
+        const events: ReceivedEvent[] = [];
+        let text = '';
+        let pending = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          text += chunk;
+          pending += chunk;
+          let end: number;
+          while ((end = pending.indexOf('\n\n')) >= 0) {
+            const block = pending.slice(0, end);
+            pending = pending.slice(end + 2);
+            const fields = new Map<string, string>();
+            for (const line of block.split('\n')) {
+              if (line.startsWith(':') || line === '') continue;
+              const colon = line.indexOf(':');
+              fields.set(line.slice(0, colon), line.slice(colon + 1).trimStart());
+            }
+            const data = fields.get('data');
+            if (data !== undefined)
+              events.push({ id: fields.get('id'), event: fields.get('event'), data: JSON.parse(data) as EventJson });
+          }
+        });
+        const ended = new Promise<'end' | 'aborted'>((settle) => {
+          res.once('end', () => settle('end'));
+          res.once('aborted', () => settle('aborted'));
+          res.once('error', () => settle('aborted'));
+        });
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          events,
+          raw: () => text,
+          ended,
+          close: () => req.destroy(),
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
 }
