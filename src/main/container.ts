@@ -92,7 +92,7 @@ export function createContainer(
   container.bind(LOGGER).toConstantValue(logger);
   for (const useCase of USE_CASES) container.bind<object>(useCase).toSelf();
   const metrics = new HttpMetrics();
-  registerFleetGauges(metrics.registry, () => fleetSummary(fleet, Date.now()));
+  registerFleetGauges(metrics.registry, () => fleetSummary(fleet, fleet.now()));
   container.bind<RequestListener>(HTTP_HANDLER).toDynamicValue((context) =>
     createHttpHandler({
       useCases: {

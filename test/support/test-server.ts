@@ -68,12 +68,18 @@ export async function startTestServer(
     fleet?: Partial<FleetSettings>;
     /** The fleet's clock (epoch ms), for tests that move time. */
     now?: () => number;
+    /**
+     * On-disk storage in this data directory of an earlier server, stopped with `server.stop()`
+     * (not `stop()`, which removes it): a restart on the same data. `stop()` removes it.
+     */
+    dataDir?: string;
   } = {},
 ): Promise<RunningTestServer> {
   const dataDir =
-    options.storage === 'disk' || options.filesIo !== undefined
+    options.dataDir ??
+    (options.storage === 'disk' || options.filesIo !== undefined
       ? await mkdtemp(join(tmpdir(), 'fuota-test-'))
-      : undefined;
+      : undefined);
   const config: Config = {
     host: '127.0.0.1',
     port: 0,

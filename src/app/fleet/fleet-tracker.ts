@@ -88,7 +88,7 @@ export class FleetTracker {
     private readonly stores: FleetStores,
     readonly settings: FleetSettings,
     private readonly logger: Logger,
-    private readonly now: () => number,
+    readonly now: () => number,
   ) {
     this.offers = new RecentOffers(settings.attributionWindowMs);
   }

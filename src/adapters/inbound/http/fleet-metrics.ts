@@ -8,11 +8,17 @@ import type { FleetSummary } from '../../../app/fleet/fleet-queries.js';
  * update attempts by state. One summary serves all gauges of a scrape.
  */
 export function registerFleetGauges(registry: Registry, summarize: () => FleetSummary): void {
-  let cached: { readonly at: number; readonly summary: FleetSummary } | undefined;
+  // Worked out by the first gauge a scrape collects (prom-client collects them all in one go),
+  // and forgotten right after, so that every scrape shows the fleet as it is then.
+  let cached: FleetSummary | undefined;
   const summary = () => {
-    const now = Date.now();
-    if (cached === undefined || now - cached.at > 1000) cached = { at: now, summary: summarize() };
-    return cached.summary;
+    if (cached === undefined) {
+      cached = summarize();
+      setImmediate(() => {
+        cached = undefined;
+      });
+    }
+    return cached;
   };
   const byVersion = new Gauge({
     name: 'fuota_fleet_devices',

@@ -33,6 +33,9 @@ const isoTime = (name: string) =>
     .transform((raw) => Date.parse(raw))
     .meta({ description: 'An ISO 8601 time.', example: '2026-11-27T12:00:00Z' });
 
+const OVERDUE = 'true: devices not seen for 3x their poll interval (at least 15 minutes).';
+const UNASSIGNED = 'true: devices that poll but have no device row.';
+
 /** The listing's filters; each names a query field of `GET /api/v1/devices`. */
 export const inventoryFilterFields = {
   tag: tagSchema.meta({ description: 'Devices carrying this tag.' }),
@@ -46,12 +49,26 @@ export const inventoryFilterFields = {
   state: z
     .enum(ATTEMPT_STATES, { message: `state must be one of ${ATTEMPT_STATES.join(', ')}` })
     .meta({ description: "The state of the device's current update attempt." }),
-  overdue: flag('overdue', 'true: devices not seen for 3x their poll interval (at least 15 minutes).'),
-  unassigned: flag('unassigned', 'true: devices that poll but have no device row.'),
+  overdue: flag('overdue', OVERDUE),
+  unassigned: flag('unassigned', UNASSIGNED),
   seenAfter: isoTime('seenAfter').meta({ description: 'Devices seen at or after this time.' }),
 } as const;
 
-export const inventoryFilterSchema = z.object(inventoryFilterFields).partial().strict();
+/** A JSON flag of a body's filter: true or false, or the query field's words ("true", "1", "no", ...). */
+const bodyFlag = (name: string, description: string) => z.union([z.boolean(), flag(name, description)]);
+
+/**
+ * The listing's filters as a JSON object (bulk tagging): the query fields, with the two flags
+ * also as JSON booleans.
+ */
+export const inventoryFilterSchema = z
+  .object({
+    ...inventoryFilterFields,
+    overdue: bodyFlag('overdue', OVERDUE),
+    unassigned: bodyFlag('unassigned', UNASSIGNED),
+  })
+  .partial()
+  .strict();
 
 export const cursorSchema = z
   .string()
@@ -161,7 +178,8 @@ export const inventoryDeviceDetailSchema = inventoryDeviceSchema
   })
   .meta({
     id: 'InventoryDeviceDetail',
-    description: 'A device with its device row, its last 10 attempts and its newest events (newest first).',
+    description:
+      'A device with its device row, its last 10 attempts (newest first) and its newest 100 events (newest first by time).',
   });
 
 export const inventoryPageSchema = z

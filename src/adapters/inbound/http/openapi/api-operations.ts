@@ -273,6 +273,8 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
     responses: {
       200: { description: 'How many devices matched and changed.', ...json(bulkTagResultSchema) },
       400: { description: 'The body is not valid (code invalid-request).' },
+      413: { description: 'The body is over 2 MB (code payload-too-large).' },
+      415: { description: 'The body is not sent as application/json (code unsupported-media-type).' },
     },
   },
   {
@@ -299,6 +301,8 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
       200: { description: 'The device as changed.', ...json(inventoryDeviceSchema) },
       400: { description: 'The body is not valid (code invalid-request).' },
       404: { description: 'The device has never checked (code device-not-found).' },
+      413: { description: 'The body is over 2 MB (code payload-too-large).' },
+      415: { description: 'The body is not sent as application/json (code unsupported-media-type).' },
     },
   },
   {

@@ -1,3 +1,4 @@
+import type { Server } from 'node:net';
 import { PassThrough } from 'node:stream';
 import type { Context } from 'koa';
 import type { FleetTracker } from '../../../../app/fleet/fleet-tracker.js';
@@ -6,6 +7,8 @@ import type { FleetEvent, FleetEventType } from '../../../../domain/fleet/fleet-
 import { fleetEventView } from '../fleet-views.js';
 
 const HEARTBEAT_MS = 15_000;
+/** How often a stream looks whether the server is stopping (it then ends, rather than being cut). */
+const STOPPING_CHECK_MS = 200;
 const REPLAY_PAGE = 1000;
 /** A client this far behind is dropped (it reconnects with Last-Event-ID and catches up from the log). */
 const MAX_BUFFERED_BYTES = 1024 * 1024;
@@ -23,34 +26,53 @@ export interface StreamFilter {
  * gets what it missed from the log, then live events, none twice and none lost. Live events are
  * held while the replay runs. A comment line every 15 s keeps proxies and the server's idle
  * timeout from closing a quiet stream.
+ *
+ * A stream never finishes by itself, so it ends when the server stops listening (it is being
+ * stopped): the client reads a clean end, not a cut connection, and the stop does not wait for
+ * its grace period. The answer says `Connection: close`, as its connection is not reused.
  */
 export async function eventStream(ctx: Context, fleet: FleetTracker, filter: StreamFilter): Promise<void> {
   const stream = new PassThrough();
-  let last = filter.after ?? (await fleet.eventLog.lastSeq());
+  let stopped = false;
   let replaying = true;
   const held: FleetEvent[] = [];
+  // Listening before the cursor is read: an event logged meanwhile is held (and sent if it comes
+  // after the cursor), not lost between the two.
+  const unsubscribe = fleet.subscribe((event) => {
+    if (replaying) held.push(event);
+    else send(event);
+  });
+  let last: number;
+  try {
+    last = filter.after ?? (await fleet.eventLog.lastSeq());
+  } catch (error) {
+    unsubscribe();
+    throw error;
+  }
   const wanted = (event: FleetEvent) =>
     (filter.deviceId === undefined || event.deviceId === filter.deviceId) &&
     (filter.type === undefined || event.type === filter.type);
   const send = (event: FleetEvent) => {
-    if (event.seq <= last) return;
+    if (stopped || event.seq <= last) return;
     last = event.seq;
     if (!wanted(event)) return;
     stream.write(`id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(fleetEventView(event))}\n\n`);
     if (!replaying && stream.writableLength > MAX_BUFFERED_BYTES) stop();
   };
-  const unsubscribe = fleet.subscribe((event) => {
-    if (replaying) held.push(event);
-    else send(event);
-  });
   const heartbeat = setInterval(() => stream.write(': keep-alive\n\n'), HEARTBEAT_MS);
   heartbeat.unref();
-  let stopped = false;
+  // Node's HTTP server sets `socket.server` on every connection it accepts.
+  const server = (ctx.req.socket as { server?: Server }).server;
+  const stopping = setInterval(() => {
+    if (server !== undefined && !server.listening) stop();
+  }, STOPPING_CHECK_MS);
+  stopping.unref();
   const stop = () => {
     if (stopped) return;
     stopped = true;
     unsubscribe();
     clearInterval(heartbeat);
+    clearInterval(stopping);
     stream.end();
   };
   ctx.req.once('close', stop);
@@ -60,6 +82,7 @@ export async function eventStream(ctx: Context, fleet: FleetTracker, filter: Str
   ctx.set('Content-Type', 'text/event-stream; charset=utf-8');
   ctx.set('Cache-Control', 'no-store');
   ctx.set('X-Accel-Buffering', 'no');
+  ctx.set('Connection', 'close');
   ctx.body = stream;
   stream.write('retry: 5000\n: connected\n\n');
 

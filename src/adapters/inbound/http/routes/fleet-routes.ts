@@ -9,6 +9,7 @@ import { isDeviceId } from '../../../../domain/device-id.js';
 import { DomainError } from '../../../../domain/domain-error.js';
 import { deviceIdSchema } from '../api-schemas.js';
 import { deviceIdParam, validated } from '../edge-validation.js';
+import { TransportError } from '../transport-error.js';
 import {
   bulkTagSchema,
   cursorSchema,
@@ -66,11 +67,17 @@ function decodeCursor(raw: string): DeviceId {
 
 const jsonBody = koaBody({ json: true, text: false, urlencoded: false, multipart: false, jsonLimit: BODY_LIMIT });
 
-/** The parsed JSON body of a request, or a 400/415 that says what is wrong. */
+/**
+ * The parsed JSON body of a request, or a problem that says what is wrong: 415
+ * unsupported-media-type for any other Content-Type (or none), as `PUT /devices/<id>` answers a
+ * body of a type it does not take; 413 for a body over 2 MB; 400 invalid-request for bytes that
+ * are not JSON.
+ */
 async function bodyOf(ctx: Context): Promise<unknown> {
   if (!ctx.is('application/json')) {
-    throw new DomainError('invalid-request', 'send a JSON body with Content-Type: application/json');
+    throw new TransportError('unsupported-media-type', 'send a JSON body with Content-Type: application/json');
   }
+  if (ctx.request.length === 0) throw new DomainError('invalid-request', 'the body is empty: send a JSON object');
   try {
     await jsonBody(ctx, async () => {});
   } catch (error) {
@@ -103,7 +110,7 @@ export function fleetRoutes(router: Router, useCases: HttpUseCases): void {
       filterOf(ctx),
       cursor === undefined ? undefined : decodeCursor(cursor),
       limit,
-      Date.now(),
+      fleet.now(),
     );
     ctx.body = {
       items: page.items.map(inventoryDeviceView),
@@ -113,7 +120,7 @@ export function fleetRoutes(router: Router, useCases: HttpUseCases): void {
 
   router.post('/api/v1/devices/tags', operatorOnly(), async (ctx) => {
     const request = validated(bulkTagSchema, await bodyOf(ctx), 'invalid-request');
-    const ids = request.devices ?? matchingIds(fleet, (request.filter ?? {}) as InventoryFilter, Date.now());
+    const ids = request.devices ?? matchingIds(fleet, (request.filter ?? {}) as InventoryFilter, fleet.now());
     let changed = 0;
     for (const id of new Set(ids)) {
       const entry = fleet.entry(id);
@@ -145,19 +152,25 @@ export function fleetRoutes(router: Router, useCases: HttpUseCases): void {
       fleet.latestEvents(deviceId, DETAIL_EVENTS),
     ]);
     ctx.body = {
-      ...inventoryDeviceView(viewOf(fleet, entry, Date.now())),
+      ...inventoryDeviceView(viewOf(fleet, entry, fleet.now())),
       assignment: row === undefined ? null : { appVersion: row.appVersion, file: row.updateFilePath },
       attempts: attempts.map(attemptView),
-      events: events.map(fleetEventView),
+      // A timeline: newest first by time. The log's order (seq) can differ, as a check's
+      // first-seen and version-changed reach it with the next batch, after events written at once.
+      events: [...events].sort((a, b) => b.at - a.at || b.seq - a.seq).map(fleetEventView),
     };
   });
 
   router.patch('/api/v1/devices/:id', operatorOnly(), async (ctx) => {
     const deviceId = deviceIdParam(ctx);
     const change = validated(deviceChangeSchema, await bodyOf(ctx), 'invalid-request');
-    const entry = await fleet.change(deviceId, change, operatorName(ctx));
+    // An empty change ({}) changes nothing and is no event.
+    const entry =
+      Object.keys(change).length === 0
+        ? fleet.entry(deviceId)
+        : await fleet.change(deviceId, change, operatorName(ctx));
     if (entry === undefined) throw new DomainError('device-not-found', `device ${deviceId} has never checked`);
-    ctx.body = inventoryDeviceView(viewOf(fleet, entry, Date.now()));
+    ctx.body = inventoryDeviceView(viewOf(fleet, entry, fleet.now()));
   });
 
   router.delete('/api/v1/devices/:id', operatorOnly(), async (ctx) => {
@@ -169,7 +182,7 @@ export function fleetRoutes(router: Router, useCases: HttpUseCases): void {
   });
 
   router.get('/api/v1/fleet', operatorOnly(), (ctx) => {
-    ctx.body = fleetSummary(fleet, Date.now());
+    ctx.body = fleetSummary(fleet, fleet.now());
   });
 
   router.get('/api/v1/events', operatorOnly(), async (ctx) => {
