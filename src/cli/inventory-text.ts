@@ -34,7 +34,7 @@ export function inventoryTable(devices: readonly InventoryDevice[], now: number)
   );
 }
 
-const when = (iso: string, now: number) => `${ago(iso, now)} (${iso})`;
+const when = (iso: string | null, now: number) => (iso === null ? 'never' : `${ago(iso, now)} (${iso})`);
 
 /** An event's facts beside its seq, time, device and type: `file=lamp/v2.bin from=v1.9.0`. */
 function facts(event: TimelineEvent): string {
@@ -60,6 +60,18 @@ export function byTimeNewestFirst(events: readonly TimelineEvent[]): TimelineEve
 export function deviceText(device: InventoryDeviceDetail, now: number): string {
   const image = device.image === null ? '' : ` (${device.image.project}, ${device.image.chip})`;
   const attempt = device.attempt;
+  if (device.lastSeen === null) {
+    return [
+      device.id,
+      '  never checked',
+      `  assignment:  ${
+        device.assignment === null
+          ? 'none'
+          : `running ${device.assignment.appVersion} is offered ${device.assignment.file}`
+      }`,
+      '',
+    ].join('\n');
+  }
   const lines = [
     device.id,
     `  running:     ${device.runningVersion}${image}`,

@@ -291,14 +291,34 @@ describe('HTTP: fleet inventory API, devices', () => {
       expect(device.attempt?.file).to.equal('multi-11.bin');
     });
 
-    it('is 404 device-not-found for a device never seen, with or without a row, and 400 for a bad id', async () => {
+    it('is 404 device-not-found for a device never seen without a row, the row with nulls for one with a row, and 400 for a bad id', async () => {
       const nobody = expectProblem(await api.get('/api/v1/devices/nobody'), 404, 'device-not-found');
       expect(nobody.detail).to.equal('device nobody has never checked and has no device row');
       expect((await t.client.put('/devices/quiet-1', '"quiet-1","1.0","lamp-2.0.bin"', 'text/csv')).status).to.equal(
         200,
       );
-      const quiet = expectProblem(await api.get('/api/v1/devices/quiet-1'), 404, 'device-not-found');
-      expect(quiet.detail).to.include('has a device row but has not checked');
+      const quiet = await api.getJson<Record<string, unknown>>('/api/v1/devices/quiet-1');
+      expect(quiet).to.deep.equal({
+        id: 'quiet-1',
+        firstSeen: null,
+        lastSeen: null,
+        runningVersion: null,
+        image: null,
+        address: null,
+        auth: null,
+        polls: 0,
+        pollIntervalSeconds: null,
+        overdue: false,
+        unassigned: false,
+        lastStatus: null,
+        tags: [],
+        hold: false,
+        note: '',
+        attempt: null,
+        assignment: { appVersion: '1.0', file: 'lamp-2.0.bin' },
+        attempts: [],
+        events: [],
+      });
       expectProblem(await api.get('/api/v1/devices/bad%20id'), 400, 'invalid-device-id');
     });
   });
@@ -419,12 +439,14 @@ describe('HTTP: fleet inventory API, devices', () => {
   });
 
   describe('DELETE', () => {
-    it('forgets the entry (then 404) but not the row, and a later poll brings it back as first seen', async () => {
+    it('forgets the entry (then only the row is shown) but not the row, and a later poll brings it back as first seen', async () => {
       await api.patch('lamp-2', { tags: ['keep-me'], note: 'n' });
       const res = await t.client.delete('/api/v1/devices/lamp-2');
       expect(res.status, res.text).to.equal(200);
       expect(jsonOf<{ forgotten: string }>(res)).to.deep.equal({ forgotten: 'lamp-2' });
-      expectProblem(await api.get('/api/v1/devices/lamp-2'), 404, 'device-not-found');
+      const forgotten = await api.getJson<DeviceDetailJson>('/api/v1/devices/lamp-2');
+      expect([forgotten.lastSeen, forgotten.polls, forgotten.tags, forgotten.note]).to.deep.equal([null, 0, [], '']);
+      expect(forgotten.assignment).to.deep.equal({ appVersion: '1.5', file: 'lamp-2.0.bin' });
       expectProblem(await t.client.delete('/api/v1/devices/lamp-2'), 404, 'device-not-found');
       expectProblem(await t.client.delete('/api/v1/devices/nobody'), 404, 'device-not-found');
       expect(await ids('')).to.not.include('lamp-2');

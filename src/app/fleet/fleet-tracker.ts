@@ -339,8 +339,14 @@ export class FleetTracker {
     this.closed = true;
     clearInterval(this.sweepTimer);
     clearInterval(this.pruneTimer);
+    await Promise.allSettled([...this.inFlight]);
     await this.flushing;
     await this.flush();
+    const retries = [...this.retryAttempts].flatMap((id) => {
+      const attempt = this.attempts.get(id);
+      return attempt === undefined ? [] : [attempt];
+    });
+    if (retries.length > 0) await this.commit(retries, []).catch(() => {});
   }
 
   /** Writes the pending batch now (tests, and the sweep). */
@@ -353,24 +359,21 @@ export class FleetTracker {
     this.dirty.clear();
     this.polled.clear();
     this.pendingEvents = [];
-    const batch = ids.flatMap((id) => {
-      const entry = this.entries.get(id);
-      return entry === undefined ? [] : [entry];
-    });
-    const polls = polledIds.flatMap((id) => {
-      const entry = this.entries.get(id);
-      return entry === undefined
-        ? []
-        : [
-            {
-              id,
-              lastSeen: entry.lastSeen,
-              polls: entry.polls,
-              pollIntervalMs: entry.pollIntervalMs,
-              lastStatus: entry.lastStatus,
-            },
-          ];
-    });
+    // Each slice is read from memory just before it is written: an operator's change or a
+    // forgotten device since the batch began is never overwritten with what was there before.
+    const entriesOf = (slice: readonly DeviceId[]) =>
+      slice.flatMap((id) => {
+        const entry = this.entries.get(id);
+        return entry === undefined ? [] : [entry];
+      });
+    const pollsOf = (slice: readonly DeviceId[]) =>
+      entriesOf(slice).map(({ id, lastSeen, polls, pollIntervalMs, lastStatus }) => ({
+        id,
+        lastSeen,
+        polls,
+        pollIntervalMs,
+        lastStatus,
+      }));
     // The events are appended first, numbered at once (the logs number an append when it is
     // called): a transition committed while the inventory is being written comes after them.
     const appended =
@@ -383,20 +386,22 @@ export class FleetTracker {
     this.flushing = (async () => {
       try {
         // In slices: a write is applied in one go, and checks wait meanwhile.
-        for (let start = 0; start < batch.length; start += FLUSH_SLICE) {
-          await this.stores.inventory.putMany(batch.slice(start, start + FLUSH_SLICE));
+        for (let start = 0; start < ids.length; start += FLUSH_SLICE) {
+          const slice = entriesOf(ids.slice(start, start + FLUSH_SLICE));
+          if (slice.length > 0) await this.stores.inventory.putMany(slice);
         }
       } catch (error) {
         for (const id of ids) this.dirty.add(id);
-        this.logger.warn('the inventory could not be written; retrying', { error, devices: batch.length });
+        this.logger.warn('the inventory could not be written; retrying', { error, devices: ids.length });
       }
       try {
-        for (let start = 0; start < polls.length; start += POLL_SLICE) {
-          await this.stores.inventory.recordPolls(polls.slice(start, start + POLL_SLICE));
+        for (let start = 0; start < polledIds.length; start += POLL_SLICE) {
+          const slice = pollsOf(polledIds.slice(start, start + POLL_SLICE));
+          if (slice.length > 0) await this.stores.inventory.recordPolls(slice);
         }
       } catch (error) {
         for (const id of polledIds) this.polled.add(id);
-        this.logger.warn('the inventory could not be written; retrying', { error, devices: polls.length });
+        this.logger.warn('the inventory could not be written; retrying', { error, devices: polledIds.length });
       }
       const failed = await appended;
       if (failed !== undefined) {
@@ -442,22 +447,46 @@ export class FleetTracker {
   }
 
   /**
-   * Writes changed attempts and their transitions' events; a failure is logged and retried by the
-   * sweep. The devices' events still waiting for the batch (a first check, a version change: the
-   * very check that caused the transition, often) are taken along, ahead of the transitions, so
-   * that a device's timeline reads in the order things happened: first-seen before offered,
-   * version-changed before provisional.
+   * Writes changed attempts and their transitions' events, and rejects when that failed (a check
+   * that caused them is then not answered as if they were kept); the sweep tries again with the
+   * attempts as they are by then. The devices' events still waiting for the batch (a first check,
+   * a version change: the very check that caused the transition, often) are taken along, ahead of
+   * the transitions, so that a device's timeline reads in the order things happened; so are their
+   * entries when more than their poll fields changed, so that after a crash an attempt and its
+   * device's entry agree on the version it runs. All of it goes into one durable write.
    */
-  private async commit(changed: readonly UpdateAttempt[], transitions: readonly NewFleetEvent[]): Promise<void> {
-    const events = [...this.takePendingEvents(new Set(changed.map((attempt) => attempt.deviceId))), ...transitions];
-    try {
-      await this.stores.attempts.putMany(changed);
-      if (events.length > 0) await this.appendEvents(events);
-    } catch (error) {
-      this.logger.warn('an update attempt could not be written', { error, attempts: changed.length });
-      for (const attempt of changed) this.retryAttempts.set(attempt.id, attempt);
-      this.pendingEvents.push(...events);
-    }
+  private commit(changed: readonly UpdateAttempt[], transitions: readonly NewFleetEvent[]): Promise<void> {
+    const work = this.writeChanges(changed, transitions);
+    this.inFlight.add(work);
+    const done = () => this.inFlight.delete(work);
+    work.then(done, done);
+    return work;
+  }
+
+  private async writeChanges(changed: readonly UpdateAttempt[], transitions: readonly NewFleetEvent[]): Promise<void> {
+    const deviceIds = new Set(changed.map((attempt) => attempt.deviceId));
+    const events = [...this.takePendingEvents(deviceIds), ...transitions];
+    const entries = [...deviceIds].flatMap((id) => {
+      const entry = this.dirty.has(id) ? this.entries.get(id) : undefined;
+      return entry === undefined ? [] : [entry];
+    });
+    for (const entry of entries) this.dirty.delete(entry.id);
+    // Queued together, they share one append and one fsync.
+    const writes = await Promise.allSettled([
+      entries.length > 0 ? this.stores.inventory.putMany(entries) : Promise.resolve(),
+      this.stores.attempts.putMany(changed),
+      events.length > 0 ? this.appendEvents(events) : Promise.resolve(),
+    ]);
+    const failed = writes.find((write): write is PromiseRejectedResult => write.status === 'rejected');
+    if (failed === undefined) return;
+    this.logger.warn('an update attempt could not be written; retrying', {
+      error: failed.reason,
+      attempts: changed.length,
+    });
+    for (const attempt of changed) this.retryAttempts.add(attempt.deviceId);
+    for (const entry of entries) this.dirty.add(entry.id);
+    if (writes[2]?.status === 'rejected') this.pendingEvents.push(...events);
+    throw failed.reason;
   }
 
   /** The pending events of these devices, in order, taken out of the batch. */
@@ -470,7 +499,10 @@ export class FleetTracker {
     return taken;
   }
 
-  private readonly retryAttempts = new Map<string, UpdateAttempt>();
+  /** Devices whose attempt could not be written: the sweep writes them again, as they are by then. */
+  private readonly retryAttempts = new Set<DeviceId>();
+  /** Attempt writes under way, which close() waits for. */
+  private readonly inFlight = new Set<Promise<void>>();
 
   private async appendEvents(events: readonly NewFleetEvent[]): Promise<void> {
     const appended = await this.stores.events.append(events);
@@ -496,11 +528,12 @@ export class FleetTracker {
       const next = advanceAttempt(current, { kind: 'tick', at }, this.settings.rules);
       if (next !== current) this.noteChange(current, next, changed, transitions);
     }
-    if (this.retryAttempts.size > 0) {
-      changed.push(...this.retryAttempts.values());
-      this.retryAttempts.clear();
+    for (const deviceId of this.retryAttempts) {
+      const attempt = this.attempts.get(deviceId);
+      if (attempt !== undefined && !changed.includes(attempt)) changed.push(attempt);
     }
-    if (changed.length > 0) void this.commit(changed, transitions);
+    this.retryAttempts.clear();
+    if (changed.length > 0) this.commit(changed, transitions).catch(() => {});
     this.offers.forgetBefore(at);
     void this.flush();
   }

@@ -172,6 +172,14 @@ export const fleetEventSchema = z
 
 export const inventoryDeviceDetailSchema = inventoryDeviceSchema
   .extend({
+    // A device with a device row that has not checked yet is shown too: what only a check
+    // tells is null then (and polls 0).
+    firstSeen: z.string().nullable(),
+    lastSeen: z.string().nullable(),
+    runningVersion: z.string().nullable(),
+    address: z.string().nullable(),
+    auth: z.enum(['shared', 'device', 'certificate']).nullable(),
+    lastStatus: z.int().nullable(),
     assignment: z.object({ appVersion: z.string(), file: z.string() }).nullable(),
     attempts: z.array(attemptViewSchema),
     events: z.array(fleetEventSchema),
@@ -179,7 +187,7 @@ export const inventoryDeviceDetailSchema = inventoryDeviceSchema
   .meta({
     id: 'InventoryDeviceDetail',
     description:
-      'A device with its device row, its last 10 attempts (newest first) and its newest 100 events (newest first by time).',
+      'A device with its device row, its last 10 attempts (newest first) and its newest 100 events (newest first by time). A device with a row that has not checked yet has null where only a check tells.',
   });
 
 export const inventoryPageSchema = z

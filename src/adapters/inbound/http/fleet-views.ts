@@ -47,3 +47,25 @@ export function inventoryDeviceView({ entry, overdue, unassigned, attempt }: Inv
 export function fleetEventView(event: FleetEvent) {
   return { ...event.detail, seq: event.seq, at: iso(event.at), device: event.deviceId, type: event.type };
 }
+
+/** A device with a device row that has never checked: what only a check tells is null. */
+export function unseenDeviceView(id: string) {
+  return {
+    id,
+    firstSeen: null,
+    lastSeen: null,
+    runningVersion: null,
+    image: null,
+    address: null,
+    auth: null,
+    polls: 0,
+    pollIntervalSeconds: null,
+    overdue: false,
+    unassigned: false,
+    lastStatus: null,
+    tags: [],
+    hold: false,
+    note: '',
+    attempt: null,
+  };
+}

@@ -20,6 +20,8 @@ export type { SkippedTail } from './journal-recovery.js';
 
 /** A journal this large is folded into the database file by a background checkpoint. */
 const CHECKPOINT_BYTES = 4 * 1024 * 1024;
+/** ...or, for a database larger than that, once it holds as many bytes as the database, up to this many. */
+const MAX_CHECKPOINT_BYTES = 64 * 1024 * 1024;
 
 export interface SqlJsDatabaseOptions {
   /** Journal bytes after which a background checkpoint rewrites the database file. */
@@ -293,7 +295,7 @@ export class SqlJsDatabase {
   private snapshot(): Uint8Array {
     this.freeStatements();
     const bytes = this.db.export();
-    // export() closes and reopens the connection, which forgets its settings.
+    // Older sql.js versions' export() closed and reopened the connection, which forgot them.
     tune(this.db);
     return bytes;
   }
@@ -320,7 +322,8 @@ export class SqlJsDatabase {
     const retryDue = this.checkpointRetryAt !== undefined && Date.now() >= this.checkpointRetryAt;
     // At least as many journal bytes as the last checkpoint wrote: rewriting a large database for
     // every few MiB of small changes (a fleet's checks) would write it over and over.
-    const due = journal.size >= Math.max(this.checkpointBytes, this.lastSnapshotBytes);
+    // Capped, so that what a start replays stays bounded however large the database grows.
+    const due = journal.size >= Math.min(Math.max(this.checkpointBytes, this.lastSnapshotBytes), MAX_CHECKPOINT_BYTES);
     if ((due || retryDue) && !this.checkpointing) await this.startCheckpoint(journal);
   }
 

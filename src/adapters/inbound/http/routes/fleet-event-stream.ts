@@ -11,6 +11,8 @@ const HEARTBEAT_MS = 15_000;
 const STOPPING_CHECK_MS = 200;
 const REPLAY_PAGE = 1000;
 /** A client this far behind is dropped (it reconnects with Last-Event-ID and catches up from the log). */
+/** Live events held while a replay runs, at most. */
+const MAX_HELD_EVENTS = 10_000;
 const MAX_BUFFERED_BYTES = 1024 * 1024;
 
 export interface StreamFilter {
@@ -39,8 +41,11 @@ export async function eventStream(ctx: Context, fleet: FleetTracker, filter: Str
   // Listening before the cursor is read: an event logged meanwhile is held (and sent if it comes
   // after the cursor), not lost between the two.
   const unsubscribe = fleet.subscribe((event) => {
-    if (replaying) held.push(event);
-    else send(event);
+    if (!replaying) send(event);
+    // A replay that cannot keep up (a slow client, a busy fleet) ends the stream rather than
+    // holding events without bound: the client reconnects with Last-Event-ID and goes on.
+    else if (held.length < MAX_HELD_EVENTS) held.push(event);
+    else stop();
   });
   let last: number;
   try {

@@ -19,7 +19,7 @@ import {
   inventoryFilterFields,
   limitSchema,
 } from '../fleet-schemas.js';
-import { attemptView, fleetEventView, inventoryDeviceView } from '../fleet-views.js';
+import { attemptView, fleetEventView, inventoryDeviceView, unseenDeviceView } from '../fleet-views.js';
 import { credentialOf, operatorOnly } from '../middleware/basic-auth.js';
 import type { HttpUseCases } from '../use-cases.js';
 import { eventStream } from './fleet-event-stream.js';
@@ -139,13 +139,13 @@ export function fleetRoutes(router: Router, useCases: HttpUseCases): void {
     const deviceId = deviceIdParam(ctx);
     const entry = fleet.entry(deviceId);
     const row = await useCases.listDeviceApps.one(deviceId);
+    if (entry === undefined && row === undefined) {
+      throw new DomainError('device-not-found', `device ${deviceId} has never checked and has no device row`);
+    }
+    const assignment = row === undefined ? null : { appVersion: row.appVersion, file: row.updateFilePath };
     if (entry === undefined) {
-      throw new DomainError(
-        'device-not-found',
-        row === undefined
-          ? `device ${deviceId} has never checked and has no device row`
-          : `device ${deviceId} has a device row but has not checked since the inventory began`,
-      );
+      ctx.body = { ...unseenDeviceView(deviceId), assignment, attempts: [], events: [] };
+      return;
     }
     const [attempts, events] = await Promise.all([
       fleet.attemptHistory(deviceId, DETAIL_ATTEMPTS),
@@ -153,7 +153,7 @@ export function fleetRoutes(router: Router, useCases: HttpUseCases): void {
     ]);
     ctx.body = {
       ...inventoryDeviceView(viewOf(fleet, entry, fleet.now())),
-      assignment: row === undefined ? null : { appVersion: row.appVersion, file: row.updateFilePath },
+      assignment,
       attempts: attempts.map(attemptView),
       // A timeline: newest first by time. The log's order (seq) can differ, as a check's
       // first-seen and version-changed reach it with the next batch, after events written at once.
