@@ -15,10 +15,11 @@ export interface UpdateAttemptStore {
   /** Removes every attempt of the device; resolves to how many there were. */
   deleteDevice(deviceId: DeviceId): Promise<number>;
   /**
-   * Removes attempts last updated before `before` (epoch ms), except each device's newest one
-   * (a device's current attempt is never pruned); resolves to how many went.
+   * Removes attempts last updated before `before` (epoch ms), and of each device all but its
+   * newest `keepPerDevice` (default: no such limit), except each device's newest one (a device's
+   * current attempt is never pruned); resolves to how many went.
    */
-  pruneBefore(before: number): Promise<number>;
+  pruneBefore(before: number, keepPerDevice?: number): Promise<number>;
   close(): Promise<void>;
 }
 

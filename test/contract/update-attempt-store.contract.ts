@@ -185,6 +185,19 @@ export function updateAttemptStoreContract(
       expect(await store.pruneBefore(1000)).to.equal(0);
     });
 
+    it('keeps at most keepPerDevice attempts of a device, the newest, however recent the others', async () => {
+      await store.putMany([
+        ...Array.from({ length: 7 }, (_, i) => updateAttempt(`00${i}`, 'looping', { updatedAt: 5000 + i })),
+        updateAttempt('0100', 'calm', { updatedAt: 5000 }),
+        updateAttempt('0101', 'calm', { updatedAt: 5001 }),
+      ]);
+      expect(await store.pruneBefore(1000, 3)).to.equal(4);
+      expect(ids(await collect(store.recent(10)))).to.deep.equal(['0101', '0100', '006', '005', '004']);
+      expect(await store.pruneBefore(1000, 3)).to.equal(0);
+      expect(await store.pruneBefore(1000, 0)).to.equal(3);
+      expect(ids(await collect(store.recent(10)))).to.deep.equal(['0101', '006']);
+    });
+
     it('prunes more attempts than one chunk holds', async () => {
       const attempts = Array.from({ length: 12_000 }, (_, i) =>
         updateAttempt(String(i).padStart(6, '0'), `d${i % 40}`, { updatedAt: i < 11_000 ? 10 : 99_999 }),

@@ -9,6 +9,11 @@ export interface FleetSettings {
   readonly retentionMs: number;
   /** Each device keeps at most this many events. */
   readonly eventsPerDevice: number;
+  /**
+   * ...and this many update attempts: a device that fails its download in a loop starts one
+   * every half minute, which in 30 days would be tens of thousands.
+   */
+  readonly attemptsPerDevice: number;
   /** Polls reach storage at most this much later (in one batch). */
   readonly flushIntervalMs: number;
   /** A shared-credential download is tied to the device offered that file from its address this recently. */
@@ -21,6 +26,7 @@ export const DEFAULT_FLEET_SETTINGS: FleetSettings = {
   rules: DEFAULT_ATTEMPT_RULES,
   retentionMs: 30 * 24 * 3600_000,
   eventsPerDevice: 100,
+  attemptsPerDevice: 100,
   flushIntervalMs: 1_000,
   attributionWindowMs: 10 * 60_000,
   pruneIntervalMs: 10 * 60_000,

@@ -543,7 +543,7 @@ export class FleetTracker {
     const before = this.now() - this.settings.retentionMs;
     try {
       await this.stores.events.prune({ before, keepPerDevice: this.settings.eventsPerDevice });
-      await this.stores.attempts.pruneBefore(before);
+      await this.stores.attempts.pruneBefore(before, this.settings.attemptsPerDevice);
     } catch (error) {
       this.logger.warn('pruning fleet history failed; retrying later', { error });
     }

@@ -39,12 +39,13 @@ export class InMemoryUpdateAttemptStore implements UpdateAttemptStore {
     return attempts.size;
   }
 
-  async pruneBefore(before: number): Promise<number> {
+  async pruneBefore(before: number, keepPerDevice = Number.POSITIVE_INFINITY): Promise<number> {
     let removed = 0;
     for (const attempts of [...this.devices.values()]) {
-      const newest = [...attempts.keys()].sort(byCodeUnit).at(-1);
+      const newestFirst = [...attempts.keys()].sort(byCodeUnit).reverse();
+      const kept = new Set(newestFirst.slice(0, Math.max(1, keepPerDevice)));
       for (const attempt of [...attempts.values()]) {
-        if (attempt.id === newest || attempt.updatedAt >= before) continue;
+        if (attempt.id === newestFirst[0] || (attempt.updatedAt >= before && kept.has(attempt.id))) continue;
         this.remove(attempt.id);
         removed += 1;
       }

@@ -38,20 +38,23 @@ const SELECT_FOR_DEVICE = `SELECT ${COLUMNS} FROM update_attempt WHERE device_id
 const COUNT_FOR_DEVICE = 'SELECT count(*) FROM update_attempt WHERE device_id = ?';
 const DELETE_DEVICE = 'DELETE FROM update_attempt WHERE device_id = ?';
 /**
- * One page of the table in id order, each attempt with whether pruning before `?1` removes it:
- * last updated before then, and not its device's newest.
+ * One page of the table in id order, each attempt with whether pruning before `?1`, keeping
+ * `?4` per device, removes it: not its device's newest, and last updated before then or with
+ * `?4` newer ones of its device.
  */
 const SELECT_PRUNE_PAGE =
-  'SELECT a.id, a.updated_at < ?1 AND EXISTS ' +
-  '(SELECT 1 FROM update_attempt n WHERE n.device_id = a.device_id AND n.id > a.id) ' +
+  'SELECT a.id, EXISTS (SELECT 1 FROM update_attempt n WHERE n.device_id = a.device_id AND n.id > a.id) AND ' +
+  '(a.updated_at < ?1 OR (SELECT count(*) FROM update_attempt n WHERE n.device_id = a.device_id AND n.id > a.id) >= ?4) ' +
   'FROM (SELECT id, device_id, updated_at FROM update_attempt WHERE id > ?2 ORDER BY id LIMIT ?3) a';
 /**
  * Deletes by key, and checks again what the page found (a write may have come between): a
  * replay from the journal removes exactly what it removed, and never a device's newest attempt.
  */
 const DELETE_PRUNED =
-  'DELETE FROM update_attempt WHERE id IN (SELECT value FROM json_each(?1)) AND updated_at < ?2 AND EXISTS ' +
-  '(SELECT 1 FROM update_attempt n WHERE n.device_id = update_attempt.device_id AND n.id > update_attempt.id)';
+  'DELETE FROM update_attempt WHERE id IN (SELECT value FROM json_each(?1)) AND EXISTS ' +
+  '(SELECT 1 FROM update_attempt n WHERE n.device_id = update_attempt.device_id AND n.id > update_attempt.id) AND ' +
+  '(updated_at < ?2 OR (SELECT count(*) FROM update_attempt n WHERE n.device_id = update_attempt.device_id ' +
+  'AND n.id > update_attempt.id) >= ?3)';
 /** Devices per page of `recent`. */
 const DEVICES_PER_PAGE = 500;
 const ROWS_PER_STATEMENT = 5000;
@@ -104,16 +107,19 @@ export class SqlJsUpdateAttemptStore implements UpdateAttemptStore {
     return this.database.write([[DELETE_DEVICE, [deviceId]]]);
   }
 
-  async pruneBefore(before: number): Promise<number> {
+  async pruneBefore(before: number, keepPerDevice = Number.MAX_SAFE_INTEGER): Promise<number> {
     let removed = 0;
     let after = '';
+    const keep = Math.max(1, Math.min(keepPerDevice, Number.MAX_SAFE_INTEGER));
     for (;;) {
-      const page = this.database.all(SELECT_PRUNE_PAGE, [before, after, PRUNE_CHUNK], (row) => ({
+      const page = this.database.all(SELECT_PRUNE_PAGE, [before, after, PRUNE_CHUNK, keep], (row) => ({
         id: String(row[0]),
         prune: row[1] === 1,
       }));
       const doomed = page.filter((attempt) => attempt.prune).map((attempt) => attempt.id);
-      if (doomed.length > 0) removed += await this.database.write([[DELETE_PRUNED, [JSON.stringify(doomed), before]]]);
+      if (doomed.length > 0) {
+        removed += await this.database.write([[DELETE_PRUNED, [JSON.stringify(doomed), before, keep]]]);
+      }
       const last = page.at(-1);
       if (last === undefined || page.length < PRUNE_CHUNK) return removed;
       after = last.id;
