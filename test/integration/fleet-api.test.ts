@@ -436,6 +436,20 @@ describe('HTTP: fleet inventory API, devices', () => {
       expectProblem(await api.tag('{'), 400, 'invalid-request');
       expect(await ids('?tag=x')).to.deep.equal([]);
     });
+
+    it('refuses, before changing any device, tags that would take one device past 64', async () => {
+      const many = Array.from({ length: 40 }, (_, i) => `m${i}`);
+      expect((await api.tag({ add: many, devices: ['lamp-1'] })).status).to.equal(200);
+      const more = Array.from({ length: 40 }, (_, i) => `n${i}`);
+      const refused = expectProblem(
+        await api.tag({ add: more, devices: ['pump-1', 'lamp-1'] }),
+        400,
+        'invalid-request',
+      );
+      expect(refused.detail).to.match(/^device lamp-1 would carry \d+ tags; at most 64$/);
+      expect(await ids('?tag=n0')).to.deep.equal([]);
+      expect((await api.tag({ remove: many, devices: ['lamp-1'] })).status).to.equal(200);
+    });
   });
 
   describe('DELETE', () => {

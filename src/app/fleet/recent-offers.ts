@@ -31,12 +31,12 @@ export class RecentOffers {
   latest(address: string, path: string, at: number, accepts: (deviceId: DeviceId) => boolean): DeviceId | undefined {
     const offers = this.byAddress.get(address);
     if (offers === undefined) return undefined;
-    const newestFirst = [...offers].reverse();
-    for (const [deviceId, offer] of newestFirst) {
-      if (at - offer.at > this.windowMs) return undefined;
-      if (offer.path === path && accepts(deviceId)) return deviceId;
+    // Oldest first (no copy of a large NAT's offers): the last one that fits is the newest.
+    let newest: DeviceId | undefined;
+    for (const [deviceId, offer] of offers) {
+      if (at - offer.at <= this.windowMs && offer.path === path && accepts(deviceId)) newest = deviceId;
     }
-    return undefined;
+    return newest;
   }
 
   /** Drops what has left the window. */

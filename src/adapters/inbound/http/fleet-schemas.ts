@@ -9,7 +9,8 @@ import { deviceIdSchema } from './api-schemas.js';
  * Times are ISO 8601 UTC.
  */
 
-const MAX_TAGS = 64;
+/** Tags a device may carry. */
+export const MAX_TAGS = 64;
 const tagSchema = z
   .string()
   .regex(/^[\x21-\x7e]{1,64}$/, 'a tag is 1-64 printable ASCII characters without spaces')

@@ -18,6 +18,7 @@ import {
   eventTypeSchema,
   inventoryFilterFields,
   limitSchema,
+  MAX_TAGS,
 } from '../fleet-schemas.js';
 import { attemptView, fleetEventView, inventoryDeviceView, unseenDeviceView } from '../fleet-views.js';
 import { credentialOf, operatorOnly } from '../middleware/basic-auth.js';
@@ -121,7 +122,9 @@ export function fleetRoutes(router: Router, useCases: HttpUseCases): void {
   router.post('/api/v1/devices/tags', operatorOnly(), async (ctx) => {
     const request = validated(bulkTagSchema, await bodyOf(ctx), 'invalid-request');
     const ids = request.devices ?? matchingIds(fleet, (request.filter ?? {}) as InventoryFilter, fleet.now());
-    let changed = 0;
+    // Worked out for every device first: a device that would carry too many tags refuses the
+    // whole request before any device changes.
+    const changes: Array<{ readonly id: DeviceId; readonly tags: string[] }> = [];
     for (const id of new Set(ids)) {
       const entry = fleet.entry(id);
       if (entry === undefined) continue;
@@ -129,7 +132,14 @@ export function fleetRoutes(router: Router, useCases: HttpUseCases): void {
       for (const tag of request.add) tags.add(tag);
       for (const tag of request.remove) tags.delete(tag);
       if (tags.size === entry.tags.length && entry.tags.every((tag) => tags.has(tag))) continue;
-      await fleet.change(id, { tags: [...tags] }, operatorName(ctx));
+      if (tags.size > MAX_TAGS) {
+        throw new DomainError('invalid-request', `device ${id} would carry ${tags.size} tags; at most ${MAX_TAGS}`);
+      }
+      changes.push({ id, tags: [...tags] });
+    }
+    let changed = 0;
+    for (const { id, tags } of changes) {
+      await fleet.change(id, { tags }, operatorName(ctx));
       changed += 1;
     }
     ctx.body = { matched: new Set(ids).size, changed };
