@@ -329,9 +329,15 @@ export class FleetTracker {
 
   /** The stored images' versions changed (an upload or a deletion). */
   async refreshImages(): Promise<void> {
-    const files: UpdateFile[] = [];
-    for await (const file of this.stores.catalog.list()) files.push(file);
-    this.images.replace(files);
+    // The upload or deletion that asks has succeeded: a catalog that cannot be read now leaves
+    // the inventory's image facts as they were (logged), rather than failing that answer.
+    try {
+      const files: UpdateFile[] = [];
+      for await (const file of this.stores.catalog.list()) files.push(file);
+      this.images.replace(files);
+    } catch (error) {
+      this.logger.warn('the stored images could not be read for the inventory', { error });
+    }
   }
 
   /** Writes what is pending and stops the background work. */
