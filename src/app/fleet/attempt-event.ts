@@ -1,3 +1,4 @@
+import { servedBytes } from '../../domain/fleet/byte-coverage.js';
 import type { NewFleetEvent } from '../../domain/fleet/fleet-event.js';
 import type { UpdateAttempt } from '../../domain/fleet/update-attempt.js';
 
@@ -13,7 +14,7 @@ export function attemptEvent(attempt: UpdateAttempt): NewFleetEvent {
       version: attempt.version,
       from: attempt.fromVersion,
       attribution: attempt.attribution,
-      servedBytes: attempt.served.reduce((sum, [start, end]) => sum + end - start, 0),
+      servedBytes: servedBytes(attempt.served),
     },
   };
 }

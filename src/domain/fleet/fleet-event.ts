@@ -1,24 +1,11 @@
 import type { DeviceId } from '../device-id.js';
-import type { AttemptState } from './attempt-state.js';
+import { ATTEMPT_STATES } from './attempt-state.js';
 
 /**
  * What a device's timeline records: its first check, a change of the version it runs, each
  * attempt transition (typed by the state entered), and operators' changes to it.
  */
-export const FLEET_EVENT_TYPES = [
-  'first-seen',
-  'version-changed',
-  'offered',
-  'downloading',
-  'downloaded',
-  'provisional',
-  'succeeded',
-  'rolled-back',
-  'download-failed',
-  'refused',
-  'silent',
-  'device-changed',
-] as const satisfies readonly (string | AttemptState)[];
+export const FLEET_EVENT_TYPES = ['first-seen', 'version-changed', ...ATTEMPT_STATES, 'device-changed'] as const;
 
 export type FleetEventType = (typeof FLEET_EVENT_TYPES)[number];
 

@@ -1,25 +1,13 @@
 import { expect } from 'chai';
-import { InMemoryDeviceAppRepository } from '../../../src/adapters/outbound/memory/in-memory-device-app-repository.js';
-import { InMemoryDeviceInventoryStore } from '../../../src/adapters/outbound/memory/in-memory-device-inventory-store.js';
 import { InMemoryFleetEventLog } from '../../../src/adapters/outbound/memory/in-memory-fleet-event-log.js';
-import { InMemoryUpdateAttemptStore } from '../../../src/adapters/outbound/memory/in-memory-update-attempt-store.js';
-import { InMemoryUpdateFileCatalog } from '../../../src/adapters/outbound/memory/in-memory-update-file-catalog.js';
 import { DEFAULT_FLEET_SETTINGS } from '../../../src/app/fleet/fleet-settings.js';
 import { FleetTracker } from '../../../src/app/fleet/fleet-tracker.js';
 import type { DeviceId } from '../../../src/domain/device-id.js';
-import type { UpdateFile } from '../../../src/domain/update-file.js';
-import type { UpdateFilePath } from '../../../src/domain/update-file-path.js';
 import { eventually } from '../../support/eventually.js';
+import { memoryFleetStores, OFFERED_FILE } from '../../support/fleet-stores.js';
 import { RecordingLogger } from '../../support/test-server.js';
 
-const FILE: UpdateFile = {
-  path: 'fw/2.0.bin' as UpdateFilePath,
-  size: 1000,
-  sha256: '0'.repeat(64),
-  modifiedAtMs: 0,
-  storedAt: '2026-01-01T00:00:00.000Z',
-  image: undefined,
-};
+const FILE = OFFERED_FILE;
 
 /**
  * A device's timeline reads in the order things happened, though a check's own events (first
@@ -34,13 +22,7 @@ describe('FleetTracker: the order of a device timeline', () => {
 
   beforeEach(async () => {
     events = new InMemoryFleetEventLog();
-    const stores = {
-      inventory: new InMemoryDeviceInventoryStore(),
-      attempts: new InMemoryUpdateAttemptStore(),
-      events,
-      catalog: new InMemoryUpdateFileCatalog(),
-      devices: new InMemoryDeviceAppRepository(),
-    };
+    const stores = memoryFleetStores({ events });
     // No sweep during the test: only the explicit flush writes the batch.
     tracker = await FleetTracker.open(
       stores,

@@ -1,27 +1,15 @@
 import { expect } from 'chai';
-import { InMemoryDeviceAppRepository } from '../../../src/adapters/outbound/memory/in-memory-device-app-repository.js';
-import { InMemoryDeviceInventoryStore } from '../../../src/adapters/outbound/memory/in-memory-device-inventory-store.js';
-import { InMemoryFleetEventLog } from '../../../src/adapters/outbound/memory/in-memory-fleet-event-log.js';
 import { InMemoryUpdateAttemptStore } from '../../../src/adapters/outbound/memory/in-memory-update-attempt-store.js';
-import { InMemoryUpdateFileCatalog } from '../../../src/adapters/outbound/memory/in-memory-update-file-catalog.js';
 import { DEFAULT_FLEET_SETTINGS } from '../../../src/app/fleet/fleet-settings.js';
 import type { FleetStores } from '../../../src/app/fleet/fleet-tracker.js';
 import { FleetTracker } from '../../../src/app/fleet/fleet-tracker.js';
 import type { DeviceId } from '../../../src/domain/device-id.js';
 import type { UpdateAttempt } from '../../../src/domain/fleet/update-attempt.js';
-import type { UpdateFile } from '../../../src/domain/update-file.js';
-import type { UpdateFilePath } from '../../../src/domain/update-file-path.js';
 import { eventually } from '../../support/eventually.js';
+import { memoryFleetStores, OFFERED_FILE } from '../../support/fleet-stores.js';
 import { RecordingLogger } from '../../support/test-server.js';
 
-const FILE: UpdateFile = {
-  path: 'fw/2.0.bin' as UpdateFilePath,
-  size: 1000,
-  sha256: '0'.repeat(64),
-  modifiedAtMs: 0,
-  storedAt: '2026-01-01T00:00:00.000Z',
-  image: undefined,
-};
+const FILE = OFFERED_FILE;
 const DEVICE = 'esp-1' as DeviceId;
 
 /** An attempt store whose writes fail while `failing` is set (a full disk, say). */
@@ -49,13 +37,7 @@ describe('FleetTracker: when storage fails', () => {
   beforeEach(async () => {
     attempts = new FailingAttemptStore();
     logger = new RecordingLogger();
-    stores = {
-      inventory: new InMemoryDeviceInventoryStore(),
-      attempts,
-      events: new InMemoryFleetEventLog(),
-      catalog: new InMemoryUpdateFileCatalog(),
-      devices: new InMemoryDeviceAppRepository(),
-    };
+    stores = memoryFleetStores({ attempts });
     tracker = await FleetTracker.open(stores, { ...DEFAULT_FLEET_SETTINGS, flushIntervalMs: 20 }, logger, () => time);
   });
   afterEach(() => tracker.close());

@@ -47,7 +47,7 @@ export const updateFilePathSchema = z
  * A yes/no query flag, spelt as FUOTA_VALIDATE_IMAGES is (true/false, 1/0, yes/no), so that a
  * spelling the configuration takes is not a 400 in a URL.
  */
-function flagSchema(name: string, description: string) {
+export function flagSchema(name: string, description: string) {
   return z
     .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: `${name} must be true or false (or 1/0, yes/no)` })
     .transform((raw) => raw === 'true' || raw === '1' || raw === 'yes')

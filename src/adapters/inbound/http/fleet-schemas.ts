@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ATTEMPT_STATES } from '../../../domain/fleet/attempt-state.js';
 import { FLEET_EVENT_TYPES } from '../../../domain/fleet/fleet-event.js';
-import { deviceIdSchema } from './api-schemas.js';
+import { deviceIdSchema, flagSchema } from './api-schemas.js';
 
 /*
  * The fleet inventory's requests and answers (`/api/v1/devices`, `/api/v1/fleet`,
@@ -15,12 +15,6 @@ const tagSchema = z
   .string()
   .regex(/^[\x21-\x7e]{1,64}$/, 'a tag is 1-64 printable ASCII characters without spaces')
   .meta({ description: 'A tag: 1-64 printable ASCII characters, no spaces.', example: 'building-7' });
-
-const flag = (name: string, description: string) =>
-  z
-    .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: `${name} must be true or false` })
-    .transform((raw) => raw === 'true' || raw === '1' || raw === 'yes')
-    .meta({ description });
 
 const isoTime = (name: string) =>
   z
@@ -50,13 +44,13 @@ export const inventoryFilterFields = {
   state: z
     .enum(ATTEMPT_STATES, { message: `state must be one of ${ATTEMPT_STATES.join(', ')}` })
     .meta({ description: "The state of the device's current update attempt." }),
-  overdue: flag('overdue', OVERDUE),
-  unassigned: flag('unassigned', UNASSIGNED),
+  overdue: flagSchema('overdue', OVERDUE),
+  unassigned: flagSchema('unassigned', UNASSIGNED),
   seenAfter: isoTime('seenAfter').meta({ description: 'Devices seen at or after this time.' }),
 } as const;
 
 /** A JSON flag of a body's filter: true or false, or the query field's words ("true", "1", "no", ...). */
-const bodyFlag = (name: string, description: string) => z.union([z.boolean(), flag(name, description)]);
+const bodyFlag = (name: string, description: string) => z.union([z.boolean(), flagSchema(name, description)]);
 
 /**
  * The listing's filters as a JSON object (bulk tagging): the query fields, with the two flags

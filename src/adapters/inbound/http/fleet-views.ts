@@ -1,3 +1,4 @@
+import { servedBytes } from '../../../domain/fleet/byte-coverage.js';
 import type { InventoryView } from '../../../app/fleet/fleet-queries.js';
 import type { FleetEvent } from '../../../domain/fleet/fleet-event.js';
 import type { UpdateAttempt } from '../../../domain/fleet/update-attempt.js';
@@ -17,7 +18,7 @@ export function attemptView(attempt: UpdateAttempt) {
     updatedAt: iso(attempt.updatedAt),
     attribution: attempt.attribution,
     downloads: attempt.downloads,
-    servedBytes: attempt.served.reduce((sum, [start, end]) => sum + end - start, 0),
+    servedBytes: servedBytes(attempt.served),
     fileSize: attempt.fileSize,
   };
 }
