@@ -294,10 +294,8 @@ export class SqlJsDatabase {
   /** The whole database as a file image; export() frees every statement, so ours go first. */
   private snapshot(): Uint8Array {
     this.freeStatements();
-    const bytes = this.db.export();
-    // Older sql.js versions' export() closed and reopened the connection, which forgot them.
-    tune(this.db);
-    return bytes;
+    // The connection's settings (tune) outlive it: export() copies through SQLite's backup API.
+    return this.db.export();
   }
 
   private freeStatements(): void {
