@@ -4,6 +4,8 @@ import type { DeviceAuthKind, InventoryEntry, RunningImage } from './inventory-e
 import { learnPollInterval } from './poll-interval.js';
 
 const NO_EVENTS: readonly NewFleetEvent[] = [];
+/** Shared by every untagged entry: a fleet of 100,000 devices held as many empty arrays. */
+const NO_TAGS: readonly string[] = [];
 
 /** What one authenticated check says about its device. `at` is epoch milliseconds. */
 export interface DeviceSighting {
@@ -39,7 +41,7 @@ export function recordSighting(
         polls: 1,
         pollIntervalMs: null,
         lastStatus: status,
-        tags: [],
+        tags: NO_TAGS,
         hold: false,
         note: '',
       },

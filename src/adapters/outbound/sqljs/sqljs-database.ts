@@ -13,6 +13,7 @@ import { JournalTaken } from './journal-taken.js';
 import type { SkippedTail } from './journal-recovery.js';
 import { keepDamagedSegments, recoverJournal } from './journal-recovery.js';
 import { loadSqlJs } from './sqljs-module.js';
+import { releaseBuffer } from './released-buffer.js';
 import { WriteAheadJournal } from './write-ahead-journal.js';
 
 export type { JournalStatement } from './journal-record.js';
@@ -121,10 +122,12 @@ export class SqlJsDatabase {
     // Start clean: the database file holds everything, and one empty journal segment is open.
     // On a full disk the file cannot be rewritten: the segments stay and a new one follows them,
     // so reads are served and writes succeed again once space is freed.
-    const folded = await writeFileDurably(file, db.export(), 0o644, io).then(
+    const image = db.export();
+    const folded = await writeFileDurably(file, image, 0o644, io).then(
       () => true,
       () => false,
     );
+    releaseBuffer(image);
     const last = recovered.segments.at(-1) ?? 0;
     const journal = await WriteAheadJournal.start(file, last, io).catch((error: unknown) => {
       db.close();
@@ -349,7 +352,11 @@ export class SqlJsDatabase {
     this.checkpointing = true;
     this.checkpoint = (async () => {
       try {
-        await writeFileDurably(file, snapshot, 0o644, this.io);
+        try {
+          await writeFileDurably(file, snapshot, 0o644, this.io);
+        } finally {
+          releaseBuffer(snapshot);
+        }
         await journal.discardThrough(closed);
         if (this.checkpointRetryAt !== undefined) this.onCheckpoint({ kind: 'recovered' });
         this.checkpointRetryAt = undefined;

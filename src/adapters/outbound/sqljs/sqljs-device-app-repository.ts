@@ -5,6 +5,7 @@ import type { DeviceId } from '../../../domain/device-id.js';
 import type { UpdateFilePath } from '../../../domain/update-file-path.js';
 import type { DeviceAppRepository } from '../../../ports/device-app-repository.port.js';
 import { RowCache } from './row-cache.js';
+import { StringPool } from './string-pool.js';
 import { SqlJsDatabase } from './sqljs-database.js';
 
 // The seed's exact DDL, so that a seed devices.db opens as it is and ours opens in the seed.
@@ -30,6 +31,7 @@ export class SqlJsDeviceAppRepository implements DeviceAppRepository {
   // Every check reads its device's row: a fleet of 100,000 devices polling in turn keeps them
   // all (some 10 MiB) rather than missing on nine checks in ten with a smaller cache.
   private readonly recent = new RowCache<string, DeviceAppRecord>(131_072);
+  private readonly values = new StringPool(4096);
 
   /** `ownsDatabase`: closing the repository closes the database (when nothing else shares it). */
   constructor(
@@ -48,7 +50,17 @@ export class SqlJsDeviceAppRepository implements DeviceAppRepository {
   }
 
   async get(deviceId: DeviceId): Promise<DeviceAppRecord | undefined> {
-    return this.recent.read(deviceId, () => this.database.all(SELECT_ONE, [deviceId], toRecord)[0]);
+    return this.recent.read(deviceId, () => {
+      const row = this.database.all(SELECT_ONE, [deviceId], toRecord)[0];
+      if (row === undefined) return undefined;
+      // Most rows of a fleet name one of a few versions and files: cached rows share those
+      // strings, and the id they were looked up by, instead of holding copies of their own.
+      return {
+        deviceId,
+        appVersion: this.values.shared(row.appVersion) as AppVersion,
+        updateFilePath: this.values.shared(row.updateFilePath) as UpdateFilePath,
+      };
+    });
   }
 
   list(): AsyncIterable<DeviceAppRecord> {
