@@ -41,6 +41,8 @@ import { RemoveDeviceApp } from '../app/use-cases/remove-device-app.js';
 import { UploadUpdateFile } from '../app/use-cases/upload-update-file.js';
 import { UpdateFileLocks } from '../app/firmware/update-file-locks.js';
 import type { FleetTracker } from '../app/fleet/fleet-tracker.js';
+import { AuditTrail } from '../app/audit/audit-trail.js';
+import { AUDIT_LOG } from '../ports/audit-log.port.js';
 
 export const HTTP_HANDLER = Symbol.for('fuota.HttpHandler');
 
@@ -71,6 +73,7 @@ export function createContainer(
   authenticator: Authenticator,
   logger: Logger,
   fleet: FleetTracker,
+  audit: AuditTrail,
 ): Container {
   const container = new Container({ defaultScope: 'Singleton' });
   container.bind(CONFIG).toConstantValue(config);
@@ -79,6 +82,9 @@ export function createContainer(
   container.bind(UPDATE_FILE_CATALOG).toConstantValue(storage.catalog);
   container.bind(DEVICE_CREDENTIAL_STORE).toConstantValue(storage.deviceCredentials);
   container.bind(HEALTH_CHECKS).toConstantValue(storage.healthChecks);
+  container.bind(AUDIT_LOG).toConstantValue(storage.audit);
+  // Operator-driven use cases (rollouts) take it with @inject(AuditTrail) and record through it.
+  container.bind(AuditTrail).toConstantValue(audit);
   // The configured credentials first, then each device's own.
   container
     .bind(AUTHENTICATOR)
@@ -109,6 +115,7 @@ export function createContainer(
         deviceCredentialStatus: context.get(DeviceCredentialStatus),
         checkHealth: context.get(CheckHealth),
         fleet,
+        audit: context.get(AuditTrail),
       },
       authenticator: context.get<Authenticator>(AUTHENTICATOR),
       authFailures: new AuthFailureLimiter(config.authFailuresPerMinute, config.authCooldownSeconds),

@@ -4,6 +4,7 @@ import { HttpsServer } from '../adapters/inbound/http/https-server.js';
 import type { Logger } from '../ports/logger.port.js';
 import type { Authenticator } from '../app/auth/authenticator.js';
 import { FleetTracker } from '../app/fleet/fleet-tracker.js';
+import { AuditTrail } from '../app/audit/audit-trail.js';
 import type { Storage } from './bootstrap/storage.js';
 import type { Config } from '../app/config/config.js';
 import { listenError } from './config/listen-error.js';
@@ -26,6 +27,7 @@ export class FuotaServer {
     private readonly https: HttpsServer,
     private readonly storage: Storage,
     readonly fleet: FleetTracker,
+    readonly audit: AuditTrail,
     readonly address: AddressInfo,
   ) {}
 
@@ -42,7 +44,9 @@ export class FuotaServer {
       parts.logger,
       parts.now,
     );
-    const container = createContainer(parts.config, parts.storage, parts.authenticator, parts.logger, fleet);
+    // On the fleet's clock: the records' times and the events' agree (tests move both).
+    const audit = new AuditTrail(parts.storage.audit, parts.config.audit, parts.logger, fleet.now);
+    const container = createContainer(parts.config, parts.storage, parts.authenticator, parts.logger, fleet, audit);
     const https = new HttpsServer(container.get<RequestListener>(HTTP_HANDLER), {
       host: parts.config.host,
       port: parts.config.port,
@@ -55,7 +59,8 @@ export class FuotaServer {
       await fleet.close();
       throw listenError(error, parts.config.host, parts.config.port);
     });
-    return new FuotaServer(https, parts.storage, fleet, address);
+    audit.startPruning();
+    return new FuotaServer(https, parts.storage, fleet, audit, address);
   }
 
   /** `https://host:port`, with a wildcard listen address shown as the loopback one. */
@@ -66,10 +71,14 @@ export class FuotaServer {
     return `https://${host}:${port}`;
   }
 
-  /** Finishes requests in flight, writes the fleet's pending batch, then flushes and closes the storage. */
+  /**
+   * Finishes requests in flight, writes the fleet's pending batch (and audit records a failed
+   * write left), then flushes and closes the storage.
+   */
   async stop(): Promise<void> {
     await this.https.stop();
     await this.fleet.close();
+    await this.audit.close();
     await this.storage.close();
   }
 }

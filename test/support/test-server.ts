@@ -15,6 +15,8 @@ import type { FileIo } from '../../src/adapters/outbound/filesystem/file-io.js';
 import { FileSystemBlobStore } from '../../src/adapters/outbound/filesystem/filesystem-blob-store.js';
 import type { FleetSettings } from '../../src/app/fleet/fleet-settings.js';
 import { DEFAULT_FLEET_SETTINGS } from '../../src/app/fleet/fleet-settings.js';
+import type { AuditSettings } from '../../src/app/audit/audit-settings.js';
+import { DEFAULT_AUDIT_SETTINGS } from '../../src/app/audit/audit-settings.js';
 import { NODE_CREDENTIAL_HASHING } from '../../src/main/node-credential-hashing.js';
 
 export const TEST_CREDENTIAL = { username: 'operator', password: 'correct horse battery staple' };
@@ -66,6 +68,8 @@ export async function startTestServer(
     authCooldownSeconds?: number;
     /** Fleet settings other than the defaults (success, silence, retention). */
     fleet?: Partial<FleetSettings>;
+    /** Audit log settings other than the defaults (retention). */
+    audit?: Partial<AuditSettings>;
     /** The fleet's clock (epoch ms), for tests that move time. */
     now?: () => number;
     /**
@@ -97,6 +101,7 @@ export async function startTestServer(
     authCooldownSeconds: options.authCooldownSeconds ?? 60,
     logLevel: 'info',
     fleet: { ...DEFAULT_FLEET_SETTINGS, ...options.fleet },
+    audit: { ...DEFAULT_AUDIT_SETTINGS, ...options.audit },
   };
   const opened = dataDir === undefined ? memoryStorage() : await openDiskStorage(dataLayout(dataDir));
   const storage: Storage =

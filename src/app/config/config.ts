@@ -1,3 +1,4 @@
+import type { AuditSettings } from '../audit/audit-settings.js';
 import type { FleetSettings } from '../fleet/fleet-settings.js';
 
 /** The validated configuration of one server process (see `load-config.ts` for its sources). */
@@ -30,6 +31,8 @@ export interface Config {
   readonly logLevel: LogLevel;
   /** How update attempts are judged and how long fleet history is kept. */
   readonly fleet: FleetSettings;
+  /** How long the audit log of operators' changes is kept. */
+  readonly audit: AuditSettings;
 }
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;

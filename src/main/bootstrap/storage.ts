@@ -17,6 +17,9 @@ import {
   SqlJsDeviceInventoryStore,
 } from '../../adapters/outbound/sqljs/sqljs-device-inventory-store.js';
 import { FLEET_EVENT_SCHEMA, SqlJsFleetEventLog } from '../../adapters/outbound/sqljs/sqljs-fleet-event-log.js';
+import { AUDIT_SCHEMA, SqlJsAuditLog } from '../../adapters/outbound/sqljs/sqljs-audit-log.js';
+import { InMemoryAuditLog } from '../../adapters/outbound/memory/in-memory-audit-log.js';
+import type { AuditLog } from '../../ports/audit-log.port.js';
 import {
   SqlJsUpdateAttemptStore,
   UPDATE_ATTEMPT_SCHEMA,
@@ -46,6 +49,8 @@ export interface Storage {
   readonly inventory: DeviceInventoryStore;
   readonly attempts: UpdateAttemptStore;
   readonly events: FleetEventLog;
+  /** Every operator change: who, what, when, from where. */
+  readonly audit: AuditLog;
   /** What `/healthz` asks: can the database and the file store read and write now? */
   readonly healthChecks: readonly HealthCheck[];
   /** Waits for pending writes, then releases everything. */
@@ -72,6 +77,7 @@ export async function openDiskStorage(
       ...DEVICE_INVENTORY_SCHEMA,
       ...UPDATE_ATTEMPT_SCHEMA,
       ...FLEET_EVENT_SCHEMA,
+      ...AUDIT_SCHEMA,
     ],
     {
       ...(onJournalTaken === undefined ? {} : { onJournalTaken }),
@@ -104,6 +110,7 @@ export async function openDiskStorage(
     inventory: new SqlJsDeviceInventoryStore(database),
     attempts: new SqlJsUpdateAttemptStore(database),
     events: new SqlJsFleetEventLog(database),
+    audit: new SqlJsAuditLog(database),
     healthChecks: [
       { name: 'database', check: () => database.checkHealth() },
       { name: 'files', check: () => files.checkHealth() },
@@ -126,6 +133,7 @@ export function memoryStorage(): Storage {
     inventory: new InMemoryDeviceInventoryStore(),
     attempts: new InMemoryUpdateAttemptStore(),
     events: new InMemoryFleetEventLog(),
+    audit: new InMemoryAuditLog(),
     // Memory can always be read and written while the process runs.
     healthChecks: [],
     close: async () => {},

@@ -1,3 +1,4 @@
+import { DEFAULT_AUDIT_SETTINGS } from '../../app/audit/audit-settings.js';
 import { DEFAULT_FLEET_SETTINGS } from '../../app/fleet/fleet-settings.js';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
@@ -66,6 +67,7 @@ const schema = z.object({
   FUOTA_SUCCESS_MINUTES: integer(0, 100_000).default(10),
   FUOTA_SILENT_MINUTES: integer(1, 100_000).default(60),
   FUOTA_HISTORY_DAYS: integer(1, 3_650).default(30),
+  FUOTA_AUDIT_DAYS: integer(1, 36_500).default(365),
 });
 
 type Variable = keyof z.input<typeof schema>;
@@ -134,6 +136,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
       },
       retentionMs: values.FUOTA_HISTORY_DAYS * 24 * 3600_000,
     },
+    audit: { ...DEFAULT_AUDIT_SETTINGS, retentionMs: values.FUOTA_AUDIT_DAYS * 24 * 3600_000 },
   };
 }
 

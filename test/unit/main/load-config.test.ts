@@ -1,4 +1,5 @@
 import { DEFAULT_FLEET_SETTINGS } from '../../../src/app/fleet/fleet-settings.js';
+import { DEFAULT_AUDIT_SETTINGS } from '../../../src/app/audit/audit-settings.js';
 import { expect } from 'chai';
 import { ConfigError } from '../../../src/main/config/config-error.js';
 import { loadConfig } from '../../../src/main/config/load-config.js';
@@ -23,6 +24,7 @@ describe('loadConfig', () => {
       authCooldownSeconds: 60,
       logLevel: 'info',
       fleet: DEFAULT_FLEET_SETTINGS,
+      audit: DEFAULT_AUDIT_SETTINGS,
     });
   });
 
@@ -51,6 +53,7 @@ describe('loadConfig', () => {
         FUOTA_SUCCESS_MINUTES: '20',
         FUOTA_SILENT_MINUTES: '90',
         FUOTA_HISTORY_DAYS: '7',
+        FUOTA_AUDIT_DAYS: '3650',
       },
       '/srv',
     );
@@ -75,6 +78,7 @@ describe('loadConfig', () => {
         rules: { ...DEFAULT_FLEET_SETTINGS.rules, successPolls: 3, successMs: 20 * 60_000, silentMs: 90 * 60_000 },
         retentionMs: 7 * 24 * 3600_000,
       },
+      audit: { ...DEFAULT_AUDIT_SETTINGS, retentionMs: 3650 * 24 * 3600_000 },
     });
   });
 
@@ -105,6 +109,7 @@ describe('loadConfig', () => {
     [{ FUOTA_OPERATOR_PASSWORD: 'p' }, 'FUOTA_OPERATOR_USERNAME'],
     [{ FUOTA_AUTH_FAILURES_PER_MINUTE: '0' }, 'FUOTA_AUTH_FAILURES_PER_MINUTE'],
     [{ FUOTA_AUTH_COOLDOWN_SECONDS: 'soon' }, 'FUOTA_AUTH_COOLDOWN_SECONDS'],
+    [{ FUOTA_AUDIT_DAYS: '0' }, 'FUOTA_AUDIT_DAYS'],
   ];
   for (const [env, variable] of invalid) {
     it(`names ${variable} for ${JSON.stringify(env)}`, () => {

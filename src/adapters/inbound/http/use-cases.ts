@@ -1,3 +1,4 @@
+import type { AuditTrail } from '../../../app/audit/audit-trail.js';
 import type { FleetTracker } from '../../../app/fleet/fleet-tracker.js';
 import type { AssignUpdate } from '../../../app/use-cases/assign-update.js';
 import type { DeviceCredentialStatus } from '../../../app/use-cases/device-credential-status.js';
@@ -28,4 +29,6 @@ export interface HttpUseCases {
   readonly checkHealth: CheckHealth;
   /** The fleet inventory: recorded by the device adapter, shown and changed by the operator adapter. */
   readonly fleet: FleetTracker;
+  /** Where every operator change is recorded before it is answered, and read back. */
+  readonly audit: AuditTrail;
 }
