@@ -71,6 +71,18 @@ describe('e2e: importing a seed data volume', function () {
       expect((await client.get('/files/app-1.2.bin')).body.equals(firmwareB)).to.equal(true);
       expect((await client.get('/files/unreferenced.bin')).text).to.equal('x');
       expect((await client.get('/files/devices.db')).status).to.equal(404);
+      // The import is in the audit log, made by the command on the server's machine.
+      const audit = JSON.parse((await client.get('/api/v1/audit')).text) as { items: Array<Record<string, unknown>> };
+      expect(audit.items.map(({ seq: _seq, at: _at, ...rest }) => rest)).to.deep.equal([
+        {
+          actor: 'local:import-seed',
+          address: null,
+          action: 'seed.import',
+          target: join(dir, 'seed'),
+          detail: { rows: 3, files: 3, skippedInvalid: 0, missingFiles: 0 },
+          requestId: null,
+        },
+      ]);
     } finally {
       await program.stop();
     }

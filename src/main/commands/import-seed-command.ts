@@ -12,6 +12,7 @@ import { loadConfig } from '../config/load-config.js';
 import { ImportSeedVolume, SeedImportRefused } from '../../app/use-cases/import-seed-volume.js';
 import { UploadUpdateFile } from '../../app/use-cases/upload-update-file.js';
 import { UpdateFileLocks } from '../../app/firmware/update-file-locks.js';
+import { AuditTrail, localSource } from '../../app/audit/audit-trail.js';
 
 /** `fuota-server import-seed <dir>`: exit 0 imported, 1 refused or failed. */
 export async function importSeedCommand(
@@ -39,7 +40,22 @@ export async function importSeedCommand(
         nodeSha256,
       );
       const importer = new ImportSeedVolume(seedDevices, seedFiles, storage.devices, upload);
-      const report = await importer.execute(options);
+      // Recorded in the audit log like an operator's change over the API, once it is done.
+      const audit = new AuditTrail(storage.audit, config.audit, logger);
+      const report = await audit.recorded(
+        localSource('import-seed'),
+        () => importer.execute(options),
+        (done) => ({
+          action: 'seed.import',
+          target: source,
+          detail: {
+            rows: done.rows,
+            files: done.files,
+            skippedInvalid: done.invalid.length,
+            missingFiles: done.missingFiles.length,
+          },
+        }),
+      );
       for (const line of report.invalid) logger.warn('skipped', { item: line });
       for (const line of report.missingFiles) logger.warn('row without its update file in the volume', { row: line });
       logger.info('seed volume imported', {

@@ -19,3 +19,23 @@ export function validated<S extends z.ZodType>(schema: S, raw: unknown, code: Do
 export function deviceIdParam(ctx: Context): DeviceId {
   return validated(deviceIdSchema, ctx.params.id, 'invalid-device-id');
 }
+
+/** One query field as a single string (a repeated field is a 400, not a silent pick); empty is absent. */
+export function queryField(ctx: Context, name: string): string | undefined {
+  const value = ctx.query[name];
+  if (Array.isArray(value)) throw new DomainError('invalid-query', `${name} may be given once`);
+  return value === undefined || value === '' ? undefined : value;
+}
+
+/** One query field checked against its schema (400 invalid-query with the schema's message). */
+export function queryValue<S extends z.ZodType>(ctx: Context, name: string, schema: S): z.output<S> | undefined {
+  const raw = queryField(ctx, name);
+  return raw === undefined ? undefined : validated(schema, raw, 'invalid-query');
+}
+
+/** Refuses a query field the route does not know (400 invalid-query naming the known ones). */
+export function refuseUnknownQuery(ctx: Context, known: readonly string[]): void {
+  const unknown = Object.keys(ctx.query).filter((name) => !known.includes(name));
+  if (unknown.length > 0)
+    throw new DomainError('invalid-query', `unknown query field ${unknown[0]}; known: ${known.join(', ')}`);
+}

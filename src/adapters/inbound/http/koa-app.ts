@@ -14,6 +14,7 @@ import { healthEndpoint } from './middleware/health-endpoint.js';
 import { requestLogger } from './middleware/request-logger.js';
 import { unmatchedRoutes } from './middleware/unmatched-routes.js';
 import { apiRoutes } from './routes/api-routes.js';
+import { auditRoutes } from './routes/audit-routes.js';
 import { deviceCredentialRoutes } from './routes/device-credential-routes.js';
 import { deviceRoutes } from './routes/device-routes.js';
 import { fileRoutes } from './routes/file-routes.js';
@@ -46,6 +47,7 @@ export function createApiRouter(useCases: HttpUseCases, metrics: HttpMetrics): R
   apiRoutes(router, useCases);
   deviceCredentialRoutes(router, useCases);
   fleetRoutes(router, useCases);
+  auditRoutes(router, useCases);
   metricsRoutes(router, metrics);
   openApiRoutes(router, API_VERSION);
   return router;

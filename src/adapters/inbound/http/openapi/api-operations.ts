@@ -28,6 +28,7 @@ import {
   inventoryPageSchema,
   limitSchema,
 } from '../fleet-schemas.js';
+import { AUDIT_PAGE, auditCursorSchema, auditPageSchema } from '../audit-schemas.js';
 
 /** A body: a schema (JSON or text), or raw bytes. */
 export interface BodySpec {
@@ -356,6 +357,21 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
     },
     headers: ['Last-Event-ID'],
     responses: { 200: { description: 'The event stream.', contentType: 'text/event-stream' } },
+  },
+  {
+    method: 'get',
+    route: '/api/v1/audit',
+    operationId: 'listAuditRecords',
+    access: 'operator',
+    summary: 'Every operator change (who, what, when, from where), ascending by seq, after a cursor.',
+    query: {
+      after: { schema: auditCursorSchema, required: false },
+      limit: { schema: limitSchema(AUDIT_PAGE), required: false },
+    },
+    responses: {
+      200: { description: 'A page of audit records.', ...json(auditPageSchema) },
+      400: { description: 'A query field is not valid (code invalid-query).' },
+    },
   },
   {
     method: 'get',

@@ -1,4 +1,5 @@
 import type Router from '@koa/router';
+import { auditSource } from '../audit-source.js';
 import { deviceIdParam } from '../edge-validation.js';
 import { operatorOnly } from '../middleware/basic-auth.js';
 import { mayHaveUnreadBody } from '../unread-body.js';
@@ -14,7 +15,13 @@ export function deviceCredentialRoutes(router: Router, useCases: HttpUseCases): 
   router.post(PATH, operatorOnly(), async (ctx) => {
     // Nothing is read from a body: close rather than leave one unread on a kept-alive connection.
     if (mayHaveUnreadBody(ctx.req)) ctx.set('Connection', 'close');
-    const provisioned = await useCases.provisionDeviceCredential.execute(deviceIdParam(ctx));
+    const deviceId = deviceIdParam(ctx);
+    // The record says that it was done, never the secret.
+    const provisioned = await useCases.audit.recorded(
+      auditSource(ctx),
+      () => useCases.provisionDeviceCredential.execute(deviceId),
+      (done) => ({ action: 'device-credential.provision', target: done.deviceId }),
+    );
     ctx.status = 201;
     // The secret is in this answer only: no cache may keep it.
     ctx.set('Cache-Control', 'no-store');
@@ -27,7 +34,11 @@ export function deviceCredentialRoutes(router: Router, useCases: HttpUseCases): 
 
   router.delete(PATH, operatorOnly(), async (ctx) => {
     const deviceId = deviceIdParam(ctx);
-    await useCases.revokeDeviceCredential.execute(deviceId);
+    await useCases.audit.recorded(
+      auditSource(ctx),
+      () => useCases.revokeDeviceCredential.execute(deviceId),
+      () => ({ action: 'device-credential.revoke', target: deviceId }),
+    );
     ctx.body = { revoked: deviceId };
   });
 }

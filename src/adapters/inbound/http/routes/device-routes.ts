@@ -1,6 +1,7 @@
 import type Router from '@koa/router';
 import { koaBody } from 'koa-body';
 import type { Context, Middleware } from 'koa';
+import { auditSource } from '../audit-source.js';
 import { deviceIdParam } from '../edge-validation.js';
 import { DomainError } from '../../../../domain/domain-error.js';
 import { TransportError } from '../transport-error.js';
@@ -72,16 +73,33 @@ export function deviceRoutes(router: Router, useCases: HttpUseCases): void {
       if (typeof body !== 'string') {
         throw new TransportError('unsupported-media-type', 'send the record with Content-Type: text/csv');
       }
-      const record = await useCases.assignUpdate.execute(deviceId, parseDeviceRecordCsv(body));
-      useCases.fleet.noteAssignment(deviceId, true);
-      ctx.body = record;
+      const fields = parseDeviceRecordCsv(body);
+      ctx.body = await useCases.audit.recorded(
+        auditSource(ctx),
+        async () => {
+          const record = await useCases.assignUpdate.execute(deviceId, fields);
+          useCases.fleet.noteAssignment(deviceId, true);
+          return record;
+        },
+        (record) => ({
+          action: 'device-row.put',
+          target: record.deviceId,
+          detail: { appVersion: record.appVersion, file: record.updateFilePath },
+        }),
+      );
     },
   );
 
   router.delete('/devices/:id', operatorOnly(), async (ctx) => {
     const deviceId = deviceIdParam(ctx);
-    await useCases.removeDeviceApp.execute(deviceId);
-    useCases.fleet.noteAssignment(deviceId, false);
+    await useCases.audit.recorded(
+      auditSource(ctx),
+      async () => {
+        await useCases.removeDeviceApp.execute(deviceId);
+        useCases.fleet.noteAssignment(deviceId, false);
+      },
+      () => ({ action: 'device-row.delete', target: deviceId }),
+    );
     ctx.body = { deleted: deviceId };
   });
 }

@@ -1,10 +1,12 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { DomainError, isDomainError } from '../../../../domain/domain-error.js';
+import type { UpdateFile } from '../../../../domain/update-file.js';
 import type { UpdateFilePath } from '../../../../domain/update-file-path.js';
 import { ImageRejected } from '../../../../domain/firmware/image-rejection.js';
 import { UpdateFileInUse } from '../../../../domain/update-file-in-use.js';
 import { forceFlagSchema, updateFilePathSchema, validateFlagSchema } from '../api-schemas.js';
+import { auditSource } from '../audit-source.js';
 import { validated } from '../edge-validation.js';
 import { problem, sendProblem } from '../problem.js';
 import { TransportError } from '../transport-error.js';
@@ -61,6 +63,17 @@ function withFormDataHint(ctx: Context, error: unknown): unknown {
   return new ImageRejected(error.reason, `${error.message}${FORM_DATA_HINT}`);
 }
 
+/** What the audit log keeps of a stored file: its bytes' size and hash, and what image it is. */
+function fileFacts(file: UpdateFile): Record<string, string | number | null> {
+  return {
+    size: file.size,
+    sha256: file.sha256,
+    version: file.image?.version ?? null,
+    project: file.image?.projectName ?? null,
+    chip: file.image?.chip ?? null,
+  };
+}
+
 /** The operator's file routes; downloads are the device adapter's (file-download-handler.ts). */
 export function fileRoutes(router: Router, useCases: HttpUseCases, metrics: HttpMetrics): void {
   router.put('/files/*path', operatorOnly(), async (ctx) => {
@@ -72,9 +85,16 @@ export function fileRoutes(router: Router, useCases: HttpUseCases, metrics: Http
       // destroyOnReturn: false, so that refusing a body midway (413, 422) does not destroy the
       // socket before the answer is written; the connection is closed after the answer instead.
       const body = ctx.req.iterator({ destroyOnReturn: false });
-      const stored = await useCases.uploadUpdateFile.execute(path, body, { validate });
-      metrics.upload(stored.size);
-      await useCases.fleet.refreshImages();
+      const stored = await useCases.audit.recorded(
+        auditSource(ctx),
+        async () => {
+          const file = await useCases.uploadUpdateFile.execute(path, body, { validate });
+          metrics.upload(file.size);
+          await useCases.fleet.refreshImages();
+          return file;
+        },
+        (file) => ({ action: 'file.put', target: file.path, detail: fileFacts(file) }),
+      );
       ctx.body = updateFileView(stored);
     } catch (error) {
       if (!isDomainError(error) && (ctx.req.readableAborted || ctx.req.destroyed)) {
@@ -89,8 +109,19 @@ export function fileRoutes(router: Router, useCases: HttpUseCases, metrics: Http
     const value = ctx.query.force;
     const force = value === undefined ? false : validated(forceFlagSchema, value, 'invalid-record');
     try {
-      const deleted = await useCases.deleteUpdateFile.execute(path, { force });
-      await useCases.fleet.refreshImages();
+      const deleted = await useCases.audit.recorded(
+        auditSource(ctx),
+        async () => {
+          const done = await useCases.deleteUpdateFile.execute(path, { force });
+          await useCases.fleet.refreshImages();
+          return done;
+        },
+        (done) => ({
+          action: 'file.delete',
+          target: done.file.path,
+          detail: { ...fileFacts(done.file), force, namedBy: done.namedBy },
+        }),
+      );
       ctx.body = { deleted: updateFileView(deleted.file), namedBy: deleted.namedBy };
     } catch (error) {
       if (!(error instanceof UpdateFileInUse)) throw error;

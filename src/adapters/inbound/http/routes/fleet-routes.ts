@@ -2,13 +2,15 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { koaBody } from 'koa-body';
 import type { z } from 'zod';
+import type { AuditEntry } from '../../../../app/audit/audit-trail.js';
 import type { InventoryFilter } from '../../../../app/fleet/fleet-queries.js';
 import { fleetSummary, listInventory, matchingIds, MAX_PAGE, viewOf } from '../../../../app/fleet/fleet-queries.js';
 import type { DeviceId } from '../../../../domain/device-id.js';
 import { isDeviceId } from '../../../../domain/device-id.js';
 import { DomainError } from '../../../../domain/domain-error.js';
 import { deviceIdSchema } from '../api-schemas.js';
-import { deviceIdParam, validated } from '../edge-validation.js';
+import { auditSource } from '../audit-source.js';
+import { deviceIdParam, queryValue, refuseUnknownQuery, validated } from '../edge-validation.js';
 import { TransportError } from '../transport-error.js';
 import {
   bulkTagSchema,
@@ -21,7 +23,7 @@ import {
   MAX_TAGS,
 } from '../fleet-schemas.js';
 import { attemptView, fleetEventView, inventoryDeviceView, unseenDeviceView } from '../fleet-views.js';
-import { credentialOf, operatorOnly } from '../middleware/basic-auth.js';
+import { operatorOnly } from '../middleware/basic-auth.js';
 import type { HttpUseCases } from '../use-cases.js';
 import { eventStream } from './fleet-event-stream.js';
 
@@ -29,18 +31,6 @@ const EVENT_PAGE = 1000;
 const DETAIL_ATTEMPTS = 10;
 const DETAIL_EVENTS = 100;
 const BODY_LIMIT = '2mb';
-
-/** One query field as a single string (a repeated field is a 400, not a silent pick). */
-export function queryField(ctx: Context, name: string): string | undefined {
-  const value = ctx.query[name];
-  if (Array.isArray(value)) throw new DomainError('invalid-query', `${name} may be given once`);
-  return value === undefined || value === '' ? undefined : value;
-}
-
-function queryValue<S extends z.ZodType>(ctx: Context, name: string, schema: S): z.output<S> | undefined {
-  const raw = queryField(ctx, name);
-  return raw === undefined ? undefined : validated(schema, raw, 'invalid-query');
-}
 
 /** The listing's filter from the query (unknown fields are left to the route to refuse). */
 function filterOf(ctx: Context): InventoryFilter {
@@ -50,12 +40,6 @@ function filterOf(ctx: Context): InventoryFilter {
     if (value !== undefined) filter[name] = value;
   }
   return filter as InventoryFilter;
-}
-
-function refuseUnknownQuery(ctx: Context, known: readonly string[]): void {
-  const unknown = Object.keys(ctx.query).filter((name) => !known.includes(name));
-  if (unknown.length > 0)
-    throw new DomainError('invalid-query', `unknown query field ${unknown[0]}; known: ${known.join(', ')}`);
 }
 
 // A page cursor is the last id of the page, base64url-encoded, so that it is opaque and URL-safe.
@@ -87,11 +71,6 @@ async function bodyOf(ctx: Context): Promise<unknown> {
     throw new DomainError('invalid-request', `the body is not valid JSON: ${(error as Error).message}`);
   }
   return ctx.request.body;
-}
-
-/** Who made an operator change, for its event. */
-function operatorName(ctx: Context): string {
-  return credentialOf(ctx)?.user ?? 'operator';
 }
 
 /**
@@ -137,11 +116,27 @@ export function fleetRoutes(router: Router, useCases: HttpUseCases): void {
       }
       changes.push({ id, tags: [...tags] });
     }
+    // One audit record per device changed, all written at once before the answer; when a change
+    // fails midway, those made before it are recorded all the same (they were made).
+    const source = auditSource(ctx);
+    const done: AuditEntry[] = [];
     let changed = 0;
-    for (const { id, tags } of changes) {
-      await fleet.change(id, { tags }, operatorName(ctx));
-      changed += 1;
+    try {
+      for (const { id, tags } of changes) {
+        const entry = await fleet.change(id, { tags }, source.actor);
+        changed += 1;
+        if (entry !== undefined)
+          done.push({
+            action: 'device.tags',
+            target: id,
+            detail: { add: request.add, remove: request.remove, tags: entry.tags },
+          });
+      }
+    } catch (error) {
+      await useCases.audit.record(source, done).catch(() => {});
+      throw error;
     }
+    await useCases.audit.record(source, done);
     ctx.body = { matched: new Set(ids).size, changed };
   });
 
@@ -174,18 +169,41 @@ export function fleetRoutes(router: Router, useCases: HttpUseCases): void {
   router.patch('/api/v1/devices/:id', operatorOnly(), async (ctx) => {
     const deviceId = deviceIdParam(ctx);
     const change = validated(deviceChangeSchema, await bodyOf(ctx), 'invalid-request');
+    // Who, for the device's event and the audit log alike.
+    const source = auditSource(ctx);
     // An empty change ({}) changes nothing and is no event.
     const entry =
       Object.keys(change).length === 0
         ? fleet.entry(deviceId)
-        : await fleet.change(deviceId, change, operatorName(ctx));
+        : await useCases.audit.recorded(
+            source,
+            () => fleet.change(deviceId, change, source.actor),
+            (changed) =>
+              changed === undefined
+                ? []
+                : {
+                    action: 'device.patch',
+                    target: deviceId,
+                    // The fields given, as kept (tags normalized).
+                    detail: {
+                      ...(change.tags === undefined ? {} : { tags: changed.tags }),
+                      ...(change.hold === undefined ? {} : { hold: changed.hold }),
+                      ...(change.note === undefined ? {} : { note: changed.note }),
+                    },
+                  },
+          );
     if (entry === undefined) throw new DomainError('device-not-found', `device ${deviceId} has never checked`);
     ctx.body = inventoryDeviceView(viewOf(fleet, entry, fleet.now()));
   });
 
   router.delete('/api/v1/devices/:id', operatorOnly(), async (ctx) => {
     const deviceId = deviceIdParam(ctx);
-    if (!(await fleet.forget(deviceId))) {
+    const forgotten = await useCases.audit.recorded(
+      auditSource(ctx),
+      () => fleet.forget(deviceId),
+      (done) => (done ? { action: 'device.forget', target: deviceId } : []),
+    );
+    if (!forgotten) {
       throw new DomainError('device-not-found', `device ${deviceId} is not in the inventory`);
     }
     ctx.body = { forgotten: deviceId };
