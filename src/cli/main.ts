@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { ignoreBrokenPipes } from './broken-pipe.js';
 import { cliContext } from './cli-context.js';
+import { auditCommand } from './commands/audit-command.js';
 import { checkCommand } from './commands/check-command.js';
 import { deviceCommands } from './commands/device-commands.js';
 import { devicesCommand } from './commands/devices-command.js';
@@ -39,7 +40,8 @@ Example session:
   fuota devices
   fuota fleet
   fuota devices --inventory --overdue
-  fuota device 24:0A:C4:00:01:02`,
+  fuota device 24:0A:C4:00:01:02
+  fuota audit --after 41`,
   )
   .showHelpAfterError()
   .exitOverride();
@@ -54,6 +56,7 @@ inspectCommand(program, context);
 rmCommand(program, context);
 fleetCommand(program, context);
 inventoryCommands(program, context);
+auditCommand(program, context);
 for (const command of program.commands) command.exitOverride();
 
 try {
