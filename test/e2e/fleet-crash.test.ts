@@ -29,6 +29,8 @@ class FleetLedger {
   readonly notes = new Map<string, { acknowledged: number; sent: number }>();
   /** Every event read from the log (a listed event is a durable one). */
   readonly events = new Map<number, EventSeen>();
+  /** Every PATCH answered 200, by its request id: each must be in the audit log. */
+  readonly patches = new Map<string, { device: string; note: string }>();
 
   count(map: Map<string, number>, device: string): void {
     map.set(device, (map.get(device) ?? 0) + 1);
@@ -70,8 +72,10 @@ async function runOperator(client: HttpsTestClient, ledger: FleetLedger, running
         body: JSON.stringify({ note: `n${next}` }),
         headers: { 'Content-Type': 'application/json' },
       });
-      if (res.status === 200) ledger.notes.set(id, { acknowledged: next, sent: next });
-      else if (res.status !== 404) throw new Error(`PATCH: ${res.status} ${res.text}`);
+      if (res.status === 200) {
+        ledger.notes.set(id, { acknowledged: next, sent: next });
+        ledger.patches.set(String(res.headers['x-request-id']), { device: id, note: `n${next}` });
+      } else if (res.status !== 404) throw new Error(`PATCH: ${res.status} ${res.text}`);
     }
   }
 }
@@ -103,12 +107,28 @@ async function allEvents(client: HttpsTestClient): Promise<Map<number, EventSeen
   }
 }
 
+/** The audit log's device.patch records, by request id. */
+async function auditedPatches(client: HttpsTestClient): Promise<Map<string, { device: string; note: string }>> {
+  const patches = new Map<string, { device: string; note: string }>();
+  let after = 0;
+  for (;;) {
+    const page = JSON.parse((await client.send(`/api/v1/audit?after=${after}`)).text) as {
+      items: Array<{ seq: number; action: string; target: string; detail: { note?: string }; requestId: string }>;
+    };
+    for (const record of page.items)
+      if (record.action === 'device.patch')
+        patches.set(record.requestId, { device: record.target, note: String(record.detail.note) });
+    if (page.items.length === 0) return patches;
+    after = page.items.at(-1)?.seq ?? after;
+  }
+}
+
 /**
  * The fleet's promise under SIGKILL: an attempt transition is durable before the check that
  * caused it is answered, an operator's change before its answer, and an event is listed only
  * once it is durable. A fleet of devices updating in a loop and an operator changing notes are
  * cut off by `kill -9` at random moments; after each restart every acknowledged transition and
- * change, and every event seen, is there.
+ * change, its record in the audit log, and every event seen, are there.
  */
 describe('e2e: kill -9 under a polling fleet', function () {
   this.timeout(120_000);
@@ -151,6 +171,9 @@ describe('e2e: kill -9 under a polling fleet', function () {
       for (const seen of ledger.events.values()) {
         expect(events.get(seen.seq), `event ${seen.seq} (${seen.type} of ${seen.device})`).to.deep.equal(seen);
       }
+      const audited = await auditedPatches(client);
+      for (const [requestId, patch] of ledger.patches)
+        expect(audited.get(requestId), `audit record of PATCH ${requestId}`).to.deep.equal(patch);
       for (let i = 0; i < DEVICES; i += 1) {
         const id = deviceId(i);
         const mine = [...events.values()].filter((event) => event.device === id);
@@ -168,5 +191,6 @@ describe('e2e: kill -9 under a polling fleet', function () {
     const acknowledged = [...ledger.succeeded.values()].reduce((sum, count) => sum + count, 0);
     expect(acknowledged, 'some updates went through between the kills').to.be.above(0);
     expect(ledger.events.size, 'some events were seen').to.be.above(0);
+    expect(ledger.patches.size, 'some changes were acknowledged').to.be.above(0);
   });
 });
