@@ -92,6 +92,7 @@ describe('e2e: kill -9, a full disk and a second server under a stream of writes
     expect(JSON.parse(refusedUpload.text)).to.have.property('code', 'storage-full');
     expect(sha256((await client.get('/files/fw.bin')).body)).to.equal(sha256(image));
     expect(await ledger.visibleRefusals(client), 'refused writes shown while the disk is full').to.deep.equal([]);
+    expect(await ledger.auditedRefusals(client), 'refused writes in the audit log').to.deep.equal([]);
     const refusalsWhileFull = ledger.refusals;
     const acknowledgedWhileFull = ledger.acknowledgements;
     await freeSpace();
@@ -102,6 +103,7 @@ describe('e2e: kill -9, a full disk and a second server under a stream of writes
 
     client = await start(dataDir);
     const lost = await ledger.verify(client, 'after the disk was full');
+    expect(await ledger.auditedRefusals(client), 'refused writes in the audit log after a restart').to.deep.equal([]);
     expect(sha256((await client.get('/files/fw.bin')).body)).to.equal(sha256(image));
     report('disk-full phase', ledger, lost);
     expect(refusalsWhileFull, 'writes were refused while the disk was full').to.be.above(0);

@@ -59,6 +59,27 @@ export class WriteLedger {
   }
 
   /**
+   * Refused row values that the audit log records as made (must be none: a refused change is
+   * not recorded), read from `GET /api/v1/audit`.
+   */
+  async auditedRefusals(client: HttpsTestClient): Promise<string[]> {
+    const shown: string[] = [];
+    let after = 0;
+    for (;;) {
+      const page = JSON.parse((await client.get(`/api/v1/audit?after=${after}`)).text) as {
+        items: Array<{ seq: number; action: string; target: string; detail: { appVersion?: string } }>;
+      };
+      for (const { action, target, detail } of page.items) {
+        const value = detail.appVersion ?? '';
+        if (action === 'device-row.put' && this.refused.get(target)?.has(value) === true)
+          shown.push(`${target}=${value}`);
+      }
+      if (page.items.length === 0) return shown;
+      after = page.items.at(-1)?.seq ?? after;
+    }
+  }
+
+  /**
    * Writes rows from `lanes` lanes until `stop()` is called or the server dies; resolves when
    * every lane has ended. 507 (disk full) and 500 are refusals; any other answer fails the test.
    */

@@ -28,8 +28,10 @@ export interface AuditEntry {
   readonly detail?: Readonly<Record<string, unknown>>;
 }
 
-/** Records that could not be written, kept for the next write; beyond this many the oldest go (logged). */
+/** Records that could not be written, kept for the next try; beyond this many the oldest go (logged). */
 const MAX_PENDING = 10_000;
+/** While records wait, they are tried again this often (as well as with every new record). */
+const RETRY_MS = 1_000;
 
 /**
  * The audit log as the operators' changes reach it: every change that was made is recorded,
@@ -38,14 +40,18 @@ const MAX_PENDING = 10_000;
  * `record` after a change) with the request's source; use cases that an operator drives may do
  * the same with the source they are given.
  *
- * When the write of a record fails (a full disk) after its change was made, the request fails
- * with that error, and the record is kept and written with the next one (or at the next prune,
- * or at close): a change that happened is not left out of the log while this process runs.
+ * The one exception is storage failing between the change and its record (a disk that fills up
+ * in between): the change is made and durable, so it is answered as made, as every write answered
+ * with an error must have changed nothing. Its record is then kept in memory, logged as an
+ * error, and written as soon as storage takes writes again (tried every second, with every new
+ * record, and at close); only a process that dies before that loses it.
  */
 export class AuditTrail {
   private pending: NewAuditRecord[] = [];
   private pruneTimer: NodeJS.Timeout | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
   private maintenance: Promise<void> | undefined;
+  private closed = false;
 
   constructor(
     private readonly log: AuditLog,
@@ -70,10 +76,14 @@ export class AuditTrail {
     return result;
   }
 
-  /** Records changes already made; resolves with the records once durable (see the class). */
-  async record(source: AuditSource, entries: AuditEntry | readonly AuditEntry[]): Promise<AuditRecord[]> {
+  /**
+   * Records changes already made. Resolves once they are durable, with true; or, when storage
+   * failed, once they are kept for later, with false (see the class). Never rejects: the changes
+   * were made.
+   */
+  async record(source: AuditSource, entries: AuditEntry | readonly AuditEntry[]): Promise<boolean> {
     const list: readonly AuditEntry[] = isEntryList(entries) ? entries : [entries];
-    if (list.length === 0) return [];
+    if (list.length === 0) return true;
     const at = this.now();
     const fresh = list.map((entry): NewAuditRecord => ({
       at,
@@ -84,8 +94,18 @@ export class AuditTrail {
       detail: auditDetail(entry.detail ?? {}),
       requestId: source.requestId,
     }));
-    const appended = await this.write(fresh);
-    return appended.slice(appended.length - fresh.length);
+    try {
+      await this.write(fresh);
+      return true;
+    } catch (error) {
+      this.logger.error('an operator change was made but its audit record could not be written yet; retrying', {
+        error,
+        action: fresh[0]?.action,
+        target: fresh[0]?.target,
+        records: fresh.length,
+      });
+      return false;
+    }
   }
 
   /** Records ascending by seq after the cursor. */
@@ -93,11 +113,16 @@ export class AuditTrail {
     return this.log.list(query);
   }
 
+  /** How many records wait to be written (storage failed). */
+  get waiting(): number {
+    return this.pending.length;
+  }
+
   /** Prunes old records now and then, in the background, until closed. */
   startPruning(): void {
-    if (this.pruneTimer !== undefined) return;
+    if (this.pruneTimer !== undefined || this.closed) return;
     const run = () => {
-      this.maintenance ??= this.maintain().finally(() => {
+      this.maintenance ??= this.prune().finally(() => {
         this.maintenance = undefined;
       });
     };
@@ -106,10 +131,13 @@ export class AuditTrail {
     this.pruneTimer.unref();
   }
 
-  /** Stops pruning and tries once more to write what could not be written. */
+  /** Stops the background work and tries once more to write what could not be written. */
   async close(): Promise<void> {
+    this.closed = true;
     clearInterval(this.pruneTimer);
+    clearTimeout(this.retryTimer);
     this.pruneTimer = undefined;
+    this.retryTimer = undefined;
     await this.maintenance;
     if (this.pending.length === 0) return;
     await this.write([]).catch((error: unknown) =>
@@ -120,7 +148,10 @@ export class AuditTrail {
     );
   }
 
-  /** Appends the records still pending and then `fresh`, in one write; on failure keeps them all pending. */
+  /**
+   * Appends the records still waiting and then `fresh`, in one write, in order; on failure keeps
+   * them all waiting (and schedules a retry) and rejects.
+   */
   private async write(fresh: readonly NewAuditRecord[]): Promise<AuditRecord[]> {
     const records = this.pending.length === 0 ? fresh : [...this.pending, ...fresh];
     if (records.length === 0) return [];
@@ -129,10 +160,7 @@ export class AuditTrail {
       return await this.log.append(records);
     } catch (error) {
       this.keepPending(records);
-      this.logger.warn('audit records could not be written; they are kept and written with the next', {
-        error,
-        records: this.pending.length,
-      });
+      this.scheduleRetry();
       throw error;
     }
   }
@@ -149,8 +177,21 @@ export class AuditTrail {
     }
   }
 
-  private async maintain(): Promise<void> {
-    if (this.pending.length > 0) await this.write([]).catch(() => {});
+  private scheduleRetry(): void {
+    if (this.retryTimer !== undefined || this.closed) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.write([]).then(
+        (written) => {
+          if (written.length > 0) this.logger.info('audit records written after all', { records: written.length });
+        },
+        () => {},
+      );
+    }, RETRY_MS);
+    this.retryTimer.unref();
+  }
+
+  private async prune(): Promise<void> {
     try {
       await this.log.prune(this.now() - this.settings.retentionMs);
     } catch (error) {

@@ -132,11 +132,9 @@ export function fleetRoutes(router: Router, useCases: HttpUseCases): void {
             detail: { add: request.add, remove: request.remove, tags: entry.tags },
           });
       }
-    } catch (error) {
-      await useCases.audit.record(source, done).catch(() => {});
-      throw error;
+    } finally {
+      await useCases.audit.record(source, done);
     }
-    await useCases.audit.record(source, done);
     ctx.body = { matched: new Set(ids).size, changed };
   });
 
