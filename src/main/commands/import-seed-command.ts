@@ -30,6 +30,8 @@ export async function importSeedCommand(
   const lock = await DataDirLock.acquire(config.dataDir, { onLost: stopOnLostLock, logger });
   try {
     const storage = await openDiskStorage(dataLayout(config.dataDir), logger, (error) => lock.reportLost(error));
+    // The import is recorded in the audit log like an operator's change over the API, once it is done.
+    const audit = new AuditTrail(storage.audit, config.audit, logger);
     try {
       const upload = new UploadUpdateFile(
         storage.files,
@@ -40,8 +42,6 @@ export async function importSeedCommand(
         nodeSha256,
       );
       const importer = new ImportSeedVolume(seedDevices, seedFiles, storage.devices, upload);
-      // Recorded in the audit log like an operator's change over the API, once it is done.
-      const audit = new AuditTrail(storage.audit, config.audit, logger);
       const report = await audit.recorded(
         localSource('import-seed'),
         () => importer.execute(options),
@@ -71,6 +71,8 @@ export async function importSeedCommand(
       logger.error(`${error.message}; fix those rows or rerun with --skip-invalid`);
       return 1;
     } finally {
+      // A record that could not be written (a full disk) is tried once more.
+      await audit.close();
       await storage.close();
     }
   } finally {
