@@ -1,0 +1,27 @@
+import type { Rollout } from './rollout.js';
+import type { RolloutInput } from './rollout-definition.js';
+import type { RolloutChange } from './rollout-refusal.js';
+import { EDITABLE_ROLLOUT_STATES } from './rollout-state.js';
+import { parseRolloutDefinition } from './rollout-validation.js';
+import type { VersionScheme } from './version-scheme.js';
+
+/**
+ * The rollout with a new definition (`PATCH`): only while draft or paused, when nothing is being
+ * offered from it. `input` is the whole definition (absent fields take their defaults, as on
+ * create; the HTTP layer merges a patch into the current definition first). A paused rollout
+ * keeps its wave index, so its new waves must still have that wave; its percentage may change.
+ * No event: the audit log records operators' changes.
+ */
+export function editRollout(rollout: Rollout, input: RolloutInput, scheme: VersionScheme, at: number): RolloutChange {
+  if (!EDITABLE_ROLLOUT_STATES.has(rollout.state)) {
+    const message = `cannot edit a ${rollout.state} rollout (only draft, paused)`;
+    return { ok: false, refusal: { code: 'rollout-state-conflict', message } };
+  }
+  const parsed = parseRolloutDefinition(input, scheme);
+  if (!parsed.ok) return { ok: false, refusal: parsed.refusal };
+  if (parsed.definition.waves.length <= rollout.wave) {
+    const message = `the rollout is at wave ${rollout.wave} (counting from 0): keep at least ${rollout.wave + 1} waves`;
+    return { ok: false, refusal: { code: 'invalid-rollout', message, problems: [{ path: ['waves'], message }] } };
+  }
+  return { ok: true, rollout: { ...rollout, definition: parsed.definition, updatedAt: at }, events: [] };
+}

@@ -1,0 +1,61 @@
+import type { HaltReason } from './halt-check.js';
+import type { RolloutDefinition } from './rollout-definition.js';
+import type { RolloutId } from './rollout-id.js';
+import type { RolloutState } from './rollout-state.js';
+
+/** A rollout as stored: its definition and where it stands. Times are epoch milliseconds. */
+export interface Rollout {
+  readonly id: RolloutId;
+  readonly definition: RolloutDefinition;
+  readonly state: RolloutState;
+  /** Index in `definition.waves` of the current wave; 0 until started. */
+  readonly wave: number;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  /** null while draft. */
+  readonly startedAt: number | null;
+  /** When the current wave began (the start, or the last advance); null while draft. */
+  readonly waveStartedAt: number | null;
+  /** When an operator last resumed it; null if never. */
+  readonly resumedAt: number | null;
+  /** Set while halted; cleared on resume (the halt event keeps it). */
+  readonly haltReason: HaltReason | null;
+  /** When it completed or was aborted; null before. */
+  readonly endedAt: number | null;
+}
+
+/** A new rollout: a draft, offering nothing. */
+export function draftRollout(id: RolloutId, definition: RolloutDefinition, at: number): Rollout {
+  return {
+    id,
+    definition,
+    state: 'draft',
+    wave: 0,
+    createdAt: at,
+    updatedAt: at,
+    startedAt: null,
+    waveStartedAt: null,
+    resumedAt: null,
+    haltReason: null,
+    endedAt: null,
+  };
+}
+
+/** The percentage of selected devices the current wave holds. */
+export function currentWavePercent(rollout: Rollout): number {
+  return rollout.definition.waves[rollout.wave] ?? 0;
+}
+
+export function isLastWave(rollout: Rollout): boolean {
+  return rollout.wave >= rollout.definition.waves.length - 1;
+}
+
+/**
+ * From when attempts count towards the halt and advance rules: the later of the current wave's
+ * beginning and the last resume (a resumed rollout counts failures afresh: the operator has
+ * judged the earlier ones). null while draft.
+ */
+export function countingSince(rollout: Rollout): number | null {
+  if (rollout.waveStartedAt === null) return null;
+  return Math.max(rollout.waveStartedAt, rollout.resumedAt ?? rollout.waveStartedAt);
+}

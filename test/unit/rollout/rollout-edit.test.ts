@@ -1,0 +1,43 @@
+import { expect } from 'chai';
+import { editRollout } from '../../../src/domain/rollout/rollout-edit.js';
+import { fakeVersionScheme as scheme } from './support/fake-version-scheme.js';
+import { rollout, T0, TARGET_FILE } from './support/rollout-fixtures.js';
+
+const input = { name: 'sensor 2.0 (slower)', file: TARGET_FILE, waves: [5, 100], maxInFlight: 5 };
+
+describe('rollout edit', () => {
+  it('replaces the definition of a draft or a paused rollout, with no event', () => {
+    for (const state of ['draft', 'paused'] as const) {
+      const change = editRollout(rollout({}, state), input, scheme, T0 + 1);
+      expect(change.ok, state).to.equal(true);
+      if (!change.ok) continue;
+      expect(change.rollout.definition).to.include({ name: 'sensor 2.0 (slower)', maxInFlight: 5 });
+      expect(change.rollout.definition.waves).to.deep.equal([5, 100]);
+      expect(change.rollout).to.include({ state, updatedAt: T0 + 1 });
+      expect(change.events).to.deep.equal([]);
+    }
+  });
+
+  it('refuses while running, halted, or after the end (rollout-state-conflict)', () => {
+    for (const state of ['running', 'halted', 'completed', 'aborted'] as const) {
+      const change = editRollout(rollout({}, state), input, scheme, T0);
+      expect(change.ok || change.refusal.code, state).to.equal('rollout-state-conflict');
+    }
+  });
+
+  it('refuses an invalid definition with every problem', () => {
+    const change = editRollout(rollout({}, 'draft'), { ...input, waves: [50, 5], maxInFlight: 0 }, scheme, T0);
+    expect(change.ok).to.equal(false);
+    if (!change.ok && change.refusal.code === 'invalid-rollout') {
+      expect(change.refusal.problems.map((p) => p.path.join('.'))).to.deep.equal(['waves.1', 'maxInFlight']);
+    } else expect.fail('expected invalid-rollout');
+  });
+
+  it("refuses waves that no longer hold a paused rollout's current wave", () => {
+    const change = editRollout(rollout({}, 'paused', 2), input, scheme, T0);
+    expect(change.ok).to.equal(false);
+    if (!change.ok && change.refusal.code === 'invalid-rollout') {
+      expect(change.refusal.problems.map((p) => p.path)).to.deep.equal([['waves']]);
+    } else expect.fail('expected invalid-rollout');
+  });
+});
