@@ -1,0 +1,31 @@
+import { autoAdvanceDue } from './auto-advance.js';
+import { haltReasonOf } from './halt-check.js';
+import { isRolloutComplete } from './rollout-completion.js';
+import type { Rollout } from './rollout.js';
+import type { RolloutChange } from './rollout-refusal.js';
+import { applyRolloutAction } from './rollout-transitions.js';
+import type { WaveSample } from './wave-sample.js';
+
+/** What a rollout is judged on: its counts since `countingSince`, and the devices still awaited. */
+export interface SupervisionFacts {
+  readonly sample: WaveSample;
+  /** See `awaitingDevices` (rollout-completion.ts). */
+  readonly awaiting: number;
+}
+
+/**
+ * The automatic move a running rollout makes at `now`, if any (the app asks after each attempt
+ * resolves and on its background sweep): halt first, since failures outrank everything; then
+ * complete, at the last wave; then advance by itself. null: nothing to do (and always for a
+ * rollout that is not running: a paused or halted rollout never moves by itself).
+ */
+export function superviseRollout(rollout: Rollout, facts: SupervisionFacts, now: number): RolloutChange | null {
+  if (rollout.state !== 'running') return null;
+  const reason = haltReasonOf(facts.sample, rollout.definition.halt);
+  if (reason !== null) return applyRolloutAction(rollout, { kind: 'halt', reason }, now);
+  if (isRolloutComplete(rollout, { inFlight: facts.sample.inFlight, awaiting: facts.awaiting })) {
+    return applyRolloutAction(rollout, { kind: 'complete' }, now);
+  }
+  if (autoAdvanceDue(rollout, facts.sample, now)) return applyRolloutAction(rollout, { kind: 'auto-advance' }, now);
+  return null;
+}
