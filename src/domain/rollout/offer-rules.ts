@@ -15,8 +15,8 @@ import { semanticVersionOf, type VersionScheme } from './version-scheme.js';
  * - `unknown-image`: no stored image matches the running version, and the rollout does not include such devices.
  * - `other-chip`, `other-project`: the target is built for another chip or project than the running image.
  * - `already-running`: the device runs the target's version (the same string, or the same semantic version).
- * - `lower-secure-version`: the target's secure_version is below the running image's; the bootloader
- *   (anti-rollback) would refuse it, or with eFuse-backed anti-rollback erase it.
+ * - `lower-secure-version`: the target's secure_version is below the running image's: with
+ *   anti-rollback on, the bootloader would erase it. Checked even when downgrades are allowed.
  * - `downgrade`: the target is older (version-order.ts) and the rollout does not allow downgrades.
  * - `unknown-version-order`: neither semver nor build times say which is newer, and the rollout does
  *   not allow downgrades: a possible downgrade is treated as one.
