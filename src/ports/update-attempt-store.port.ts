@@ -10,6 +10,8 @@ export interface UpdateAttemptStore {
   recent(perDevice: number): AsyncIterable<UpdateAttempt>;
   /** One device's newest attempts, newest first, at most `limit`. */
   forDevice(deviceId: DeviceId, limit: number): Promise<UpdateAttempt[]>;
+  /** Every stored attempt of the rollout (see UpdateAttempt.rollout), ascending by id (offer order). */
+  forRollout(rolloutId: string): Promise<UpdateAttempt[]>;
   /** Inserts the attempts or replaces those with the same id, in one durable write. */
   putMany(attempts: readonly UpdateAttempt[]): Promise<void>;
   /** Removes every attempt of the device; resolves to how many there were. */

@@ -25,6 +25,7 @@ export function updateAttempt(id: string, deviceId: string, overrides: Partial<U
     provisionalAt: 1_767_225_700_000,
     pollsSinceProvisional: 2,
     downloadedAt: 1_767_225_650_000,
+    rollout: { id: 'spring-2027_a', wave: 2 },
     ...overrides,
   };
 }
@@ -79,10 +80,53 @@ export function updateAttemptStoreContract(
         provisionalAt: null,
         pollsSinceProvisional: 0,
         downloadedAt: null,
+        rollout: null,
         file: "fw/it's ünïcode.bin" as UpdateFilePath,
       });
       await store.putMany([full, fresh]);
       expect(await store.forDevice('d1' as DeviceId, 10)).to.deep.equal([fresh, full]);
+    });
+
+    it("lists a rollout's attempts, every device's, ascending by id, and none of a device row's offer", async () => {
+      const r1 = (wave: number) => ({ rollout: { id: 'r1', wave } });
+      await store.putMany([
+        updateAttempt('0005', 'b', r1(1)),
+        updateAttempt('0001', 'a', r1(0)),
+        updateAttempt('0002', 'b', { rollout: null }),
+        updateAttempt('0003', 'c', { rollout: { id: 'r2', wave: 0 } }),
+        updateAttempt('0004', 'a', r1(1)),
+        updateAttempt('0006', "d' OR '1'='1", r1(3)),
+      ]);
+      expect(await store.forRollout('r1')).to.deep.equal([
+        updateAttempt('0001', 'a', r1(0)),
+        updateAttempt('0004', 'a', r1(1)),
+        updateAttempt('0005', 'b', r1(1)),
+        updateAttempt('0006', "d' OR '1'='1", r1(3)),
+      ]);
+      expect(ids(await store.forRollout('r2'))).to.deep.equal(['0003']);
+      expect(await store.forRollout('nobody')).to.deep.equal([]);
+      // A replaced attempt is found under its rollout as it is now; a deleted device's are gone.
+      await store.putMany([updateAttempt('0004', 'a', { rollout: { id: 'r2', wave: 1 }, state: 'succeeded' })]);
+      await store.deleteDevice("d' OR '1'='1" as DeviceId);
+      expect(ids(await store.forRollout('r1'))).to.deep.equal(['0001', '0005']);
+      expect(await store.forRollout('r2')).to.deep.equal([
+        updateAttempt('0003', 'c', { rollout: { id: 'r2', wave: 0 } }),
+        updateAttempt('0004', 'a', { rollout: { id: 'r2', wave: 1 }, state: 'succeeded' }),
+      ]);
+    });
+
+    it("prunes a rollout's attempts like any other, and forRollout no longer finds them", async () => {
+      const r1 = { rollout: { id: 'r1', wave: 0 } };
+      await store.putMany([
+        updateAttempt('0001', 'a', { ...r1, updatedAt: 100 }),
+        updateAttempt('0002', 'a', { ...r1, updatedAt: 5000 }),
+        updateAttempt('0003', 'b', { ...r1, updatedAt: 100 }),
+        updateAttempt('0004', 'c', { rollout: null, updatedAt: 100 }),
+        updateAttempt('0005', 'c', { ...r1, updatedAt: 100 }),
+      ]);
+      expect(await store.pruneBefore(1000)).to.equal(2);
+      expect(ids(await store.forRollout('r1'))).to.deep.equal(['0002', '0003', '0005']);
+      expect(await store.pruneBefore(10_000, 0)).to.equal(0);
     });
 
     it('replaces attempts with the same id and keeps the others', async () => {
@@ -215,6 +259,9 @@ export function updateAttemptStoreContract(
       served.push([20, 30]);
       const [read] = await store.forDevice('d1' as DeviceId, 1);
       (read?.served as [number, number][]).push([40, 50]);
+      (read?.rollout as { wave: number }).wave = 99;
+      const [ofRollout] = await store.forRollout('spring-2027_a');
+      (ofRollout?.rollout as { wave: number }).wave = 98;
       expect(await store.forDevice('d1' as DeviceId, 1)).to.deep.equal([
         updateAttempt('0001', 'd1', { served: [[0, 10]] }),
       ]);
@@ -226,13 +273,21 @@ export function updateAttemptStoreContract(
         await store.putMany([updateAttempt('0001', 'a', { updatedAt: 1 }), updateAttempt('0002', 'a')]);
         await store.putMany([updateAttempt('0003', 'b'), updateAttempt('0002', 'a', { state: 'provisional' })]);
         await store.putMany([updateAttempt('0004', 'c')]);
+        await store.putMany([
+          updateAttempt('0005', 'd', { rollout: null }),
+          updateAttempt('0006', 'e', { rollout: { id: 'r9', wave: 0 } }),
+        ]);
         await store.deleteDevice('c' as DeviceId);
         expect(await store.pruneBefore(2)).to.equal(1);
         store = await reopen(store);
         expect(await collect(store.recent(10))).to.deep.equal([
           updateAttempt('0002', 'a', { state: 'provisional' }),
           updateAttempt('0003', 'b'),
+          updateAttempt('0005', 'd', { rollout: null }),
+          updateAttempt('0006', 'e', { rollout: { id: 'r9', wave: 0 } }),
         ]);
+        expect(ids(await store.forRollout('spring-2027_a'))).to.deep.equal(['0002', '0003']);
+        expect(ids(await store.forRollout('r9'))).to.deep.equal(['0006']);
       });
     }
 

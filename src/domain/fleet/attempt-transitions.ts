@@ -5,7 +5,7 @@ import type { AttemptRules } from './attempt-rules.js';
 import type { AttemptSignal } from './attempt-signal.js';
 import { isFinalAttemptState, type AttemptState } from './attempt-state.js';
 import { addSpan, coversWhole, highestServedEnd, servedBytes } from './byte-coverage.js';
-import type { ByteSpan, DownloadAttribution, UpdateAttempt } from './update-attempt.js';
+import type { AttemptRollout, ByteSpan, DownloadAttribution, UpdateAttempt } from './update-attempt.js';
 
 /*
  * How an update attempt moves, from nothing but the device's polls and downloads (issue 16).
@@ -68,6 +68,8 @@ export interface AttemptOffer {
   /** The version the device reported in the poll that was answered with the offer. */
   readonly fromVersion: string;
   readonly at: number;
+  /** The rollout making the offer; absent for a device row's. */
+  readonly rollout?: AttemptRollout;
 }
 
 /**
@@ -91,6 +93,7 @@ export function offerAttempt(offer: AttemptOffer): UpdateAttempt {
     provisionalAt: null,
     pollsSinceProvisional: 0,
     downloadedAt: null,
+    rollout: offer.rollout ?? null,
   };
 }
 

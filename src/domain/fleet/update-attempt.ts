@@ -38,4 +38,12 @@ export interface UpdateAttempt {
   readonly pollsSinceProvisional: number;
   /** When the whole file had been sent; null before. */
   readonly downloadedAt: number | null;
+  /** The rollout whose offer this is, and the index of its wave then; null for a device row's offer. */
+  readonly rollout: AttemptRollout | null;
+}
+
+/** Which rollout made an offer, in which of its waves (the per-wave counts read it). */
+export interface AttemptRollout {
+  readonly id: string;
+  readonly wave: number;
 }

@@ -21,6 +21,14 @@ export class InMemoryUpdateAttemptStore implements UpdateAttemptStore {
     return limit <= 0 ? [] : this.newest(deviceId, limit);
   }
 
+  async forRollout(rolloutId: string): Promise<UpdateAttempt[]> {
+    const found: UpdateAttempt[] = [];
+    for (const attempts of this.devices.values()) {
+      for (const attempt of attempts.values()) if (attempt.rollout?.id === rolloutId) found.push(copyAttempt(attempt));
+    }
+    return found.sort((a, b) => byCodeUnit(a.id, b.id));
+  }
+
   async putMany(attempts: readonly UpdateAttempt[]): Promise<void> {
     for (const attempt of attempts) {
       this.remove(attempt.id);
@@ -72,5 +80,9 @@ export class InMemoryUpdateAttemptStore implements UpdateAttemptStore {
 }
 
 function copyAttempt(attempt: UpdateAttempt): UpdateAttempt {
-  return { ...attempt, served: attempt.served.map(([start, end]) => [start, end] as const) };
+  return {
+    ...attempt,
+    served: attempt.served.map(([start, end]) => [start, end] as const),
+    rollout: attempt.rollout === null ? null : { id: attempt.rollout.id, wave: attempt.rollout.wave },
+  };
 }

@@ -19,6 +19,27 @@ import { WriteAheadJournal } from './write-ahead-journal.js';
 export type { JournalStatement } from './journal-record.js';
 export type { SkippedTail } from './journal-recovery.js';
 
+/**
+ * One step of a schema, run at every open before the journal is replayed: SQL that is a no-op
+ * when already done (`CREATE ... IF NOT EXISTS`), or a column added to a table that lacks it
+ * (SQLite has no `ADD COLUMN IF NOT EXISTS`). A column added so must be nullable or have a
+ * default: the rows already there get it, and so do the rows an older release's journal replays
+ * (its statements name their columns).
+ */
+export type SchemaStep = string | AddedColumn;
+
+export interface AddedColumn {
+  readonly table: string;
+  readonly column: string;
+  /** The column's type and constraints, as `ALTER TABLE ... ADD COLUMN` takes them. */
+  readonly definition: string;
+}
+
+/** The step that adds `column` to `table` when a database made by an older release lacks it. */
+export function addedColumn(table: string, column: string, definition: string): AddedColumn {
+  return { table, column, definition };
+}
+
 /** A journal this large is folded into the database file by a background checkpoint. */
 const CHECKPOINT_BYTES = 4 * 1024 * 1024;
 /** ...or, for a database larger than that, once it holds as many bytes as the database, up to this many. */
@@ -99,7 +120,7 @@ export class SqlJsDatabase {
   /** Opens `file` (a seed devices.db works), creating it when missing, and runs `schema`. */
   static async open(
     file: string,
-    schema: readonly string[],
+    schema: readonly SchemaStep[],
     options: SqlJsDatabaseOptions = {},
   ): Promise<SqlJsDatabase> {
     const io = options.io ?? nodeFileIo;
@@ -112,7 +133,7 @@ export class SqlJsDatabase {
     const db = new SQL.Database(bytes);
     const recovered = await recoverJournal(file);
     try {
-      for (const statement of schema) db.run(statement);
+      for (const step of schema) runSchemaStep(db, step);
       tune(db);
     } catch (error) {
       db.close();
@@ -386,6 +407,16 @@ function tune(db: Database): void {
   db.run('PRAGMA locking_mode = EXCLUSIVE');
   db.run('PRAGMA journal_mode = MEMORY');
   db.run('PRAGMA cache_size = -4096');
+}
+
+function runSchemaStep(db: Database, step: SchemaStep): void {
+  if (typeof step === 'string') {
+    db.run(step);
+    return;
+  }
+  // Names are the adapters' own constants, never input.
+  const found = db.exec('SELECT 1 FROM pragma_table_info(?) WHERE name = ?', [step.table, step.column]);
+  if (found.length === 0) db.run(`ALTER TABLE ${step.table} ADD COLUMN ${step.column} ${step.definition}`);
 }
 
 /**

@@ -4,29 +4,37 @@ import type { AttemptState } from '../../../domain/fleet/attempt-state.js';
 import type { ByteSpan, DownloadAttribution, UpdateAttempt } from '../../../domain/fleet/update-attempt.js';
 import type { UpdateFilePath } from '../../../domain/update-file-path.js';
 import type { UpdateAttemptStore } from '../../../ports/update-attempt-store.port.js';
-import type { JournalStatement } from './sqljs-database.js';
-import { SqlJsDatabase } from './sqljs-database.js';
+import type { JournalStatement, SchemaStep } from './sqljs-database.js';
+import { addedColumn, SqlJsDatabase } from './sqljs-database.js';
 
-// Times are epoch ms, `served` a JSON array of [start, end] spans. The index serves a device's
-// newest attempts, `recent` and pruning (a device's newest attempt is its greatest id).
-export const UPDATE_ATTEMPT_SCHEMA = [
+// Times are epoch ms, `served` a JSON array of [start, end] spans; `rollout_id` and
+// `rollout_wave` name the rollout that made the offer and its wave then, both null for a device
+// row's offer. The first index serves a device's newest attempts, `recent` and pruning (a
+// device's newest attempt is its greatest id); the second, partial (a fleet without rollouts
+// pays nothing for it), a rollout's attempts. The rollout columns came with rollouts: a database
+// made before them gets them added, null in every row it had.
+export const UPDATE_ATTEMPT_SCHEMA: readonly SchemaStep[] = [
   'CREATE TABLE IF NOT EXISTS update_attempt (' +
     'id TEXT PRIMARY KEY, device_id TEXT NOT NULL, file TEXT NOT NULL, file_size INTEGER NOT NULL, version TEXT, ' +
     'from_version TEXT NOT NULL, state TEXT NOT NULL, offered_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, ' +
     'attribution TEXT, downloads INTEGER NOT NULL, served TEXT NOT NULL, provisional_at INTEGER, ' +
-    'polls_since_provisional INTEGER NOT NULL, downloaded_at INTEGER)',
+    'polls_since_provisional INTEGER NOT NULL, downloaded_at INTEGER, rollout_id TEXT, rollout_wave INTEGER)',
+  addedColumn('update_attempt', 'rollout_id', 'TEXT'),
+  addedColumn('update_attempt', 'rollout_wave', 'INTEGER'),
   'CREATE INDEX IF NOT EXISTS update_attempt_by_device ON update_attempt (device_id, id)',
+  'CREATE INDEX IF NOT EXISTS update_attempt_by_rollout ON update_attempt (rollout_id, id) WHERE rollout_id IS NOT NULL',
 ];
 const COLUMNS =
   'id, device_id, file, file_size, version, from_version, state, offered_at, updated_at, attribution, downloads, ' +
-  'served, provisional_at, polls_since_provisional, downloaded_at';
+  'served, provisional_at, polls_since_provisional, downloaded_at, rollout_id, rollout_wave';
+const COLUMN_COUNT = COLUMNS.split(', ').length;
 const COLUMNS_OF_A = COLUMNS.split(', ')
   .map((column) => `a.${column}`)
   .join(', ');
 /** A whole batch in one statement with one JSON parameter (see SqlJsDeviceInventoryStore). */
 const PUT_BATCH =
   `INSERT OR REPLACE INTO update_attempt (${COLUMNS}) SELECT ` +
-  Array.from({ length: 15 }, (_, column) => `value->>${column}`).join(', ') +
+  Array.from({ length: COLUMN_COUNT }, (_, column) => `value->>${column}`).join(', ') +
   ' FROM json_each(?)';
 /** The next `?2` devices after `?1`, and of each its newest `?3` attempts, newest first. */
 const SELECT_RECENT_PAGE =
@@ -35,6 +43,7 @@ const SELECT_RECENT_PAGE =
   '(SELECT id FROM update_attempt WHERE device_id = d.device_id ORDER BY id DESC LIMIT ?3) ' +
   'ORDER BY a.device_id, a.id DESC';
 const SELECT_FOR_DEVICE = `SELECT ${COLUMNS} FROM update_attempt WHERE device_id = ? ORDER BY id DESC LIMIT ?`;
+const SELECT_FOR_ROLLOUT = `SELECT ${COLUMNS} FROM update_attempt WHERE rollout_id = ? ORDER BY id`;
 const COUNT_FOR_DEVICE = 'SELECT count(*) FROM update_attempt WHERE device_id = ?';
 const DELETE_DEVICE = 'DELETE FROM update_attempt WHERE device_id = ?';
 /**
@@ -89,6 +98,10 @@ export class SqlJsUpdateAttemptStore implements UpdateAttemptStore {
   async forDevice(deviceId: DeviceId, limit: number): Promise<UpdateAttempt[]> {
     if (limit <= 0) return [];
     return this.database.all(SELECT_FOR_DEVICE, [deviceId, limit], toAttempt);
+  }
+
+  async forRollout(rolloutId: string): Promise<UpdateAttempt[]> {
+    return this.database.all(SELECT_FOR_ROLLOUT, [rolloutId], toAttempt);
   }
 
   async putMany(attempts: readonly UpdateAttempt[]): Promise<void> {
@@ -150,6 +163,8 @@ function toRow(attempt: UpdateAttempt): unknown[] {
     attempt.provisionalAt,
     attempt.pollsSinceProvisional,
     attempt.downloadedAt,
+    attempt.rollout?.id ?? null,
+    attempt.rollout?.wave ?? null,
   ];
 }
 
@@ -170,5 +185,6 @@ function toAttempt(row: SqlValue[]): UpdateAttempt {
     provisionalAt: row[12] === null ? null : Number(row[12]),
     pollsSinceProvisional: Number(row[13]),
     downloadedAt: row[14] === null ? null : Number(row[14]),
+    rollout: row[15] === null ? null : { id: String(row[15]), wave: Number(row[16]) },
   };
 }
