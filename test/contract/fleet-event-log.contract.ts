@@ -1,16 +1,37 @@
 import { expect } from 'chai';
 import type { DeviceId } from '../../src/domain/device-id.js';
-import type { FleetEvent, FleetEventType, NewFleetEvent } from '../../src/domain/fleet/fleet-event.js';
+import type { DeviceEventType, FleetEvent, NewFleetEvent } from '../../src/domain/fleet/fleet-event.js';
+import type { NewRolloutEvent, RolloutEventType } from '../../src/domain/rollout/rollout-event.js';
+import type { RolloutId } from '../../src/domain/rollout/rollout-id.js';
 import type { FleetEventLog } from '../../src/ports/fleet-event-log.port.js';
 
 export function newEvent(
   deviceId: string,
   at: number,
-  type: FleetEventType = 'offered',
+  type: DeviceEventType = 'offered',
   detail: NewFleetEvent['detail'] = { file: 'fw/a.bin' },
 ): NewFleetEvent {
   return { deviceId: deviceId as DeviceId, at, type, detail };
 }
+
+/** A rollout's event; `deviceId` only for `device.penalized`. */
+export function rolloutEvent(
+  rolloutId: string,
+  at: number,
+  type: RolloutEventType = 'rollout.started',
+  deviceId: string | null = null,
+  detail: NewRolloutEvent['detail'] = { wave: 0, percent: 1 },
+): NewRolloutEvent {
+  return { rolloutId: rolloutId as RolloutId, deviceId: deviceId as DeviceId | null, at, type, detail };
+}
+
+const penalized = (rolloutId: string, deviceId: string, at: number): NewRolloutEvent =>
+  rolloutEvent(rolloutId, at, 'device.penalized', deviceId, {
+    file: 'fw/a.bin',
+    version: '2.0.0',
+    failures: 3,
+    until: at + 86_400_000,
+  });
 
 const seqs = (events: readonly FleetEvent[]): number[] => events.map((event) => event.seq);
 const ats = (events: readonly FleetEvent[]): number[] => events.map((event) => event.at);
@@ -68,6 +89,96 @@ export function fleetEventLogContract(
       expect(await log.lastSeq()).to.equal(3);
       const more = await log.append([newEvent('d1', 5)]);
       expect(seqs(more)).to.deep.equal([4]);
+    });
+
+    it("numbers rollouts' events in the same seq space and reads back every field as written", async () => {
+      const events = [
+        newEvent('d1', 1, 'first-seen', {}),
+        rolloutEvent('spring_2027-a', 2, 'rollout.started', null, { wave: 0, percent: 0.5 }),
+        penalized('spring_2027-a', 'd1', 3),
+        rolloutEvent('spring_2027-a', 4, 'rollout.halted', null, {
+          reason: 'failure-percent',
+          text: '3 of 10 "failed"',
+          resolved: 10,
+          succeeded: 7,
+          failed: 3,
+          failurePercent: 20,
+          failureCount: 5,
+          wave: 0,
+        }),
+        newEvent('d1', 5, 'offered'),
+      ];
+      const appended = await log.append(events);
+      expect(appended).to.deep.equal(events.map((event, i) => ({ ...event, seq: i + 1 })));
+      expect(await log.list({ limit: 10 })).to.deep.equal(appended);
+      // A device's event has no rolloutId at all, a rollout's always has one.
+      expect(appended.map((event) => 'rolloutId' in event)).to.deep.equal([false, true, true, true, false]);
+      expect(await log.lastSeq()).to.equal(5);
+    });
+
+    it("lists a rollout's events, a device's with the penalties naming it, and rollout types", async () => {
+      await log.append([
+        rolloutEvent('r1', 1),
+        newEvent('a', 2, 'offered'),
+        penalized('r1', 'a', 3),
+        rolloutEvent('r2', 4),
+        penalized('r2', 'b', 5),
+        rolloutEvent('r1', 6, 'rollout.resumed'),
+        newEvent('b', 7, 'rolled-back'),
+      ]);
+      expect(ats(await log.list({ rolloutId: 'r1', limit: 100 }))).to.deep.equal([1, 3, 6]);
+      expect(ats(await log.list({ rolloutId: 'r1', after: 1, limit: 1 }))).to.deep.equal([3]);
+      expect(ats(await log.list({ rolloutId: 'nobody', limit: 100 }))).to.deep.equal([]);
+      expect(ats(await log.list({ deviceId: 'a' as DeviceId, limit: 100 }))).to.deep.equal([2, 3]);
+      expect(ats(await log.list({ type: 'device.penalized', limit: 100 }))).to.deep.equal([3, 5]);
+      expect(ats(await log.list({ type: 'rollout.started', limit: 100 }))).to.deep.equal([1, 4]);
+      expect(ats(await log.list({ type: 'device.penalized', deviceId: 'b' as DeviceId, limit: 100 }))).to.deep.equal([
+        5,
+      ]);
+      expect(
+        ats(await log.list({ type: 'device.penalized', rolloutId: 'r2', deviceId: 'b' as DeviceId, limit: 100 })),
+      ).to.deep.equal([5]);
+      expect(ats(await log.list({ rolloutId: 'r2', deviceId: 'a' as DeviceId, limit: 100 }))).to.deep.equal([]);
+    });
+
+    it("gives a device's newest events with the penalties naming it, never a rollout's own", async () => {
+      await log.append([newEvent('a', 1), rolloutEvent('r1', 2), penalized('r1', 'a', 3), penalized('r1', 'b', 4)]);
+      expect(await log.latest('a' as DeviceId, 10)).to.deep.equal([
+        { ...penalized('r1', 'a', 3), seq: 3 },
+        { ...newEvent('a', 1), seq: 1 },
+      ]);
+      expect(ats(await log.latest('b' as DeviceId, 10))).to.deep.equal([4]);
+    });
+
+    it("prunes a rollout's own events by age only, and counts a penalty against its device", async () => {
+      await log.append([
+        rolloutEvent('r1', 10),
+        newEvent('a', 20),
+        rolloutEvent('r1', 30, 'rollout.wave-advanced'),
+        penalized('r1', 'a', 40),
+        rolloutEvent('r1', 50, 'rollout.completed'),
+        newEvent('a', 60),
+      ]);
+      // None is old; each device keeps its newest one: a's first event and its penalty go, the rollout's stay.
+      expect(await log.prune({ before: 0, keepPerDevice: 1 })).to.equal(2);
+      expect(ats(await log.list({ limit: 100 }))).to.deep.equal([10, 30, 50, 60]);
+      expect(await log.prune({ before: 0, keepPerDevice: 0 })).to.equal(1);
+      expect(ats(await log.list({ limit: 100 }))).to.deep.equal([10, 30, 50]);
+      expect(await log.prune({ before: 31, keepPerDevice: 100 })).to.equal(2);
+      expect(ats(await log.list({ limit: 100 }))).to.deep.equal([50]);
+      expect(await log.lastSeq()).to.equal(6);
+    });
+
+    it('prunes more device-less events than one chunk holds', async () => {
+      await log.append(Array.from({ length: 12_000 }, (_, i) => rolloutEvent(`r${i % 7}`, i)));
+      expect(await log.prune({ before: 11_000, keepPerDevice: 0 })).to.equal(11_000);
+      expect(ats(await log.list({ limit: 1 }))).to.deep.equal([11_000]);
+    });
+
+    it("deletes a device's events and the penalties naming it, not its rollouts' own", async () => {
+      await log.append([newEvent('a', 1), rolloutEvent('r1', 2), penalized('r1', 'a', 3), penalized('r1', 'b', 4)]);
+      expect(await log.deleteDevice('a' as DeviceId)).to.equal(2);
+      expect(ats(await log.list({ limit: 100 }))).to.deep.equal([2, 4]);
     });
 
     it('gives concurrent appends distinct seqs, each in its order', async () => {
@@ -193,15 +304,19 @@ export function fleetEventLogContract(
       it('finds every acknowledged write after close and reopen, and never gives a seq again', async () => {
         await log.append([newEvent('a', 1), newEvent('b', 2, 'refused', { why: null }), newEvent('c', 3)]);
         await log.deleteDevice('a' as DeviceId);
+        await log.append([rolloutEvent('r1', 4), penalized('r1', 'c', 5)]);
         log = await reopen(log);
         expect(await log.list({ limit: 10 })).to.deep.equal([
           { ...newEvent('b', 2, 'refused', { why: null }), seq: 2 },
           { ...newEvent('c', 3), seq: 3 },
+          { ...rolloutEvent('r1', 4), seq: 4 },
+          { ...penalized('r1', 'c', 5), seq: 5 },
         ]);
-        expect(await log.prune({ before: 100, keepPerDevice: 5 })).to.equal(2);
+        expect(ats(await log.latest('c' as DeviceId, 10))).to.deep.equal([5, 3]);
+        expect(await log.prune({ before: 100, keepPerDevice: 5 })).to.equal(4);
         log = await reopen(log);
-        expect(await log.lastSeq()).to.equal(3);
-        expect(seqs(await log.append([newEvent('d', 4)]))).to.deep.equal([4]);
+        expect(await log.lastSeq()).to.equal(5);
+        expect(seqs(await log.append([newEvent('d', 6)]))).to.deep.equal([6]);
       });
     }
 

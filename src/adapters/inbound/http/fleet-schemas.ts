@@ -159,11 +159,19 @@ export const fleetEventSchema = z
   .object({
     seq: z.int(),
     at: z.string(),
-    device: z.string(),
+    device: z.string().nullable().meta({ description: "The device; null for a rollout's own event." }),
+    rolloutId: z
+      .string()
+      .nullable()
+      .meta({ description: "The rollout of a rollout's event (device.penalized included); null for a device's." }),
     type: z.enum(FLEET_EVENT_TYPES),
   })
   .catchall(z.union([z.string(), z.number(), z.boolean(), z.null()]))
-  .meta({ id: 'FleetEvent', description: 'An event of a device: its type, time and facts (versions, file, attempt).' });
+  .meta({
+    id: 'FleetEvent',
+    description:
+      'An event of a device (its type, time and facts: versions, file, attempt) or of a rollout (rollout.* and device.penalized), in one seq order.',
+  });
 
 export const inventoryDeviceDetailSchema = inventoryDeviceSchema
   .extend({

@@ -44,9 +44,19 @@ export function inventoryDeviceView({ entry, overdue, unassigned, attempt }: Inv
   };
 }
 
-/** An event as JSON: its facts beside seq, time, device and type (which they never overwrite). */
+/**
+ * An event as JSON: its facts beside seq, time, device, rollout and type (which they never
+ * overwrite). `device` is null for a rollout's own event, `rolloutId` null for a device's.
+ */
 export function fleetEventView(event: FleetEvent) {
-  return { ...event.detail, seq: event.seq, at: iso(event.at), device: event.deviceId, type: event.type };
+  return {
+    ...event.detail,
+    seq: event.seq,
+    at: iso(event.at),
+    device: event.deviceId,
+    rolloutId: event.rolloutId ?? null,
+    type: event.type,
+  };
 }
 
 /** A device with a device row that has never checked: what only a check tells is null. */

@@ -1,5 +1,5 @@
 import type { DeviceId } from '../../../domain/device-id.js';
-import type { FleetEvent, NewFleetEvent } from '../../../domain/fleet/fleet-event.js';
+import type { FleetEvent, NewLoggedEvent } from '../../../domain/fleet/fleet-event.js';
 import type { FleetEventLog, FleetEventQuery } from '../../../ports/fleet-event-log.port.js';
 
 /** The fleet's events in an array, for tests and throw-away servers: nothing survives the process. */
@@ -8,14 +8,8 @@ export class InMemoryFleetEventLog implements FleetEventLog {
   private events: FleetEvent[] = [];
   private given = 0;
 
-  async append(events: readonly NewFleetEvent[]): Promise<FleetEvent[]> {
-    const numbered = events.map((event): FleetEvent => ({
-      seq: (this.given += 1),
-      at: event.at,
-      deviceId: event.deviceId,
-      type: event.type,
-      detail: { ...event.detail },
-    }));
+  async append(events: readonly NewLoggedEvent[]): Promise<FleetEvent[]> {
+    const numbered = events.map((event) => numberedEvent(event, (this.given += 1)));
     this.events.push(...numbered);
     return numbered.map(copyEvent);
   }
@@ -26,6 +20,7 @@ export class InMemoryFleetEventLog implements FleetEventLog {
       if (found.length >= query.limit) break;
       if (event.seq <= (query.after ?? 0)) continue;
       if (query.deviceId !== undefined && event.deviceId !== query.deviceId) continue;
+      if (query.rolloutId !== undefined && event.rolloutId !== query.rolloutId) continue;
       if (query.type !== undefined && event.type !== query.type) continue;
       found.push(copyEvent(event));
     }
@@ -48,13 +43,18 @@ export class InMemoryFleetEventLog implements FleetEventLog {
   async prune(options: { readonly before: number; readonly keepPerDevice: number }): Promise<number> {
     const newerOf = new Map<DeviceId, number>();
     const survivors: FleetEvent[] = [];
-    // Newest first: how many newer events of its device each has (old ones count too).
+    // Newest first: how many newer events name its device (old ones count too). An event that
+    // names no device goes by age only.
     for (let index = this.events.length - 1; index >= 0; index -= 1) {
       const event = this.events[index];
       if (event === undefined) continue;
-      const newer = newerOf.get(event.deviceId) ?? 0;
-      newerOf.set(event.deviceId, newer + 1);
-      if (event.at >= options.before && newer < options.keepPerDevice) survivors.push(event);
+      let kept = event.at >= options.before;
+      if (event.deviceId !== null) {
+        const newer = newerOf.get(event.deviceId) ?? 0;
+        newerOf.set(event.deviceId, newer + 1);
+        kept &&= newer < options.keepPerDevice;
+      }
+      if (kept) survivors.push(event);
     }
     const removed = this.events.length - survivors.length;
     this.events = survivors.reverse();
@@ -68,6 +68,14 @@ export class InMemoryFleetEventLog implements FleetEventLog {
   }
 
   async close(): Promise<void> {}
+}
+
+/** The event as the log keeps it: only the fields of its kind (a device's has no rolloutId key). */
+function numberedEvent(event: NewLoggedEvent, seq: number): FleetEvent {
+  const detail = { ...event.detail };
+  return event.rolloutId === undefined
+    ? { seq, at: event.at, deviceId: event.deviceId, type: event.type, detail }
+    : { seq, at: event.at, rolloutId: event.rolloutId, deviceId: event.deviceId, type: event.type, detail };
 }
 
 function copyEvent(event: FleetEvent): FleetEvent {
