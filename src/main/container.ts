@@ -43,6 +43,10 @@ import { UpdateFileLocks } from '../app/firmware/update-file-locks.js';
 import type { FleetTracker } from '../app/fleet/fleet-tracker.js';
 import { AuditTrail } from '../app/audit/audit-trail.js';
 import { AUDIT_LOG } from '../ports/audit-log.port.js';
+import { ROLLOUT_STORE } from '../ports/rollout-store.port.js';
+import { PENALTY_CLEARANCE_STORE } from '../ports/penalty-clearance-store.port.js';
+import { VERSION_SCHEME } from '../ports/version-scheme.port.js';
+import { semverVersionScheme } from '../adapters/outbound/semver/semver-version-scheme.js';
 
 export const HTTP_HANDLER = Symbol.for('fuota.HttpHandler');
 
@@ -83,6 +87,10 @@ export function createContainer(
   container.bind(DEVICE_CREDENTIAL_STORE).toConstantValue(storage.deviceCredentials);
   container.bind(HEALTH_CHECKS).toConstantValue(storage.healthChecks);
   container.bind(AUDIT_LOG).toConstantValue(storage.audit);
+  // For the rollouts' use cases. The storage closes them all (Storage.close, at shutdown).
+  container.bind(ROLLOUT_STORE).toConstantValue(storage.rollouts);
+  container.bind(PENALTY_CLEARANCE_STORE).toConstantValue(storage.penaltyClearances);
+  container.bind(VERSION_SCHEME).toConstantValue(semverVersionScheme);
   // Operator-driven use cases (rollouts) take it with @inject(AuditTrail) and record through it.
   container.bind(AuditTrail).toConstantValue(audit);
   // The configured credentials first, then each device's own.

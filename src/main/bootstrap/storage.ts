@@ -24,6 +24,15 @@ import {
   SqlJsUpdateAttemptStore,
   UPDATE_ATTEMPT_SCHEMA,
 } from '../../adapters/outbound/sqljs/sqljs-update-attempt-store.js';
+import { InMemoryPenaltyClearanceStore } from '../../adapters/outbound/memory/in-memory-penalty-clearance-store.js';
+import { InMemoryRolloutStore } from '../../adapters/outbound/memory/in-memory-rollout-store.js';
+import {
+  PENALTY_CLEARANCE_SCHEMA,
+  SqlJsPenaltyClearanceStore,
+} from '../../adapters/outbound/sqljs/sqljs-penalty-clearance-store.js';
+import { ROLLOUT_SCHEMA, SqlJsRolloutStore } from '../../adapters/outbound/sqljs/sqljs-rollout-store.js';
+import type { PenaltyClearanceStore } from '../../ports/penalty-clearance-store.port.js';
+import type { RolloutStore } from '../../ports/rollout-store.port.js';
 import { InMemoryDeviceInventoryStore } from '../../adapters/outbound/memory/in-memory-device-inventory-store.js';
 import { InMemoryFleetEventLog } from '../../adapters/outbound/memory/in-memory-fleet-event-log.js';
 import { InMemoryUpdateAttemptStore } from '../../adapters/outbound/memory/in-memory-update-attempt-store.js';
@@ -51,6 +60,9 @@ export interface Storage {
   readonly events: FleetEventLog;
   /** Every operator change: who, what, when, from where. */
   readonly audit: AuditLog;
+  /** Rollouts (definition and state), and when operators cleared devices' penalty boxes. */
+  readonly rollouts: RolloutStore;
+  readonly penaltyClearances: PenaltyClearanceStore;
   /** What `/healthz` asks: can the database and the file store read and write now? */
   readonly healthChecks: readonly HealthCheck[];
   /** Waits for pending writes, then releases everything. */
@@ -78,6 +90,8 @@ export async function openDiskStorage(
       ...UPDATE_ATTEMPT_SCHEMA,
       ...FLEET_EVENT_SCHEMA,
       ...AUDIT_SCHEMA,
+      ...ROLLOUT_SCHEMA,
+      ...PENALTY_CLEARANCE_SCHEMA,
     ],
     {
       ...(onJournalTaken === undefined ? {} : { onJournalTaken }),
@@ -111,6 +125,8 @@ export async function openDiskStorage(
     attempts: new SqlJsUpdateAttemptStore(database),
     events: new SqlJsFleetEventLog(database),
     audit: new SqlJsAuditLog(database),
+    rollouts: new SqlJsRolloutStore(database),
+    penaltyClearances: new SqlJsPenaltyClearanceStore(database),
     healthChecks: [
       { name: 'database', check: () => database.checkHealth() },
       { name: 'files', check: () => files.checkHealth() },
@@ -134,6 +150,8 @@ export function memoryStorage(): Storage {
     attempts: new InMemoryUpdateAttemptStore(),
     events: new InMemoryFleetEventLog(),
     audit: new InMemoryAuditLog(),
+    rollouts: new InMemoryRolloutStore(),
+    penaltyClearances: new InMemoryPenaltyClearanceStore(),
     // Memory can always be read and written while the process runs.
     healthChecks: [],
     close: async () => {},
