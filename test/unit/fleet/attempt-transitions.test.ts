@@ -64,7 +64,16 @@ describe('update attempt transitions', () => {
         provisionalAt: null,
         pollsSinceProvisional: 0,
         downloadedAt: null,
+        rollout: null,
       });
+    });
+
+    it("names the rollout and wave of a rollout's offer, and keeps them through every transition", () => {
+      const fromRollout = offer({ rollout: { id: 'r1', wave: 2 } });
+      expect(fromRollout.rollout).to.deep.equal({ id: 'r1', wave: 2 });
+      const later = run(fromRollout, started(SECOND), bytes(0, SIZE, 2 * SECOND), poll('2.0', MINUTE));
+      expect(later.state).to.equal('provisional');
+      expect(later.rollout).to.deep.equal({ id: 'r1', wave: 2 });
     });
 
     it('stays offered (the same object) while time passes with no request', () => {
