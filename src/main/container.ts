@@ -41,6 +41,7 @@ import { RemoveDeviceApp } from '../app/use-cases/remove-device-app.js';
 import { UploadUpdateFile } from '../app/use-cases/upload-update-file.js';
 import { UpdateFileLocks } from '../app/firmware/update-file-locks.js';
 import type { FleetTracker } from '../app/fleet/fleet-tracker.js';
+import type { RolloutService } from '../app/rollout/rollout-service.js';
 import { AuditTrail } from '../app/audit/audit-trail.js';
 import { AUDIT_LOG } from '../ports/audit-log.port.js';
 import { ROLLOUT_STORE } from '../ports/rollout-store.port.js';
@@ -78,6 +79,7 @@ export function createContainer(
   logger: Logger,
   fleet: FleetTracker,
   audit: AuditTrail,
+  rollouts: RolloutService,
 ): Container {
   const container = new Container({ defaultScope: 'Singleton' });
   container.bind(CONFIG).toConstantValue(config);
@@ -124,6 +126,8 @@ export function createContainer(
         checkHealth: context.get(CheckHealth),
         fleet,
         audit: context.get(AuditTrail),
+        rollouts,
+        offerPolicy: rollouts,
       },
       authenticator: context.get<Authenticator>(AUTHENTICATOR),
       authFailures: new AuthFailureLimiter(config.authFailuresPerMinute, config.authCooldownSeconds),

@@ -5,6 +5,8 @@ import type { Logger } from '../ports/logger.port.js';
 import type { Authenticator } from '../app/auth/authenticator.js';
 import { FleetTracker } from '../app/fleet/fleet-tracker.js';
 import { AuditTrail } from '../app/audit/audit-trail.js';
+import { RolloutService } from '../app/rollout/rollout-service.js';
+import { semverVersionScheme } from '../adapters/outbound/semver/semver-version-scheme.js';
 import type { Storage } from './bootstrap/storage.js';
 import type { Config } from '../app/config/config.js';
 import { listenError } from './config/listen-error.js';
@@ -28,6 +30,7 @@ export class FuotaServer {
     private readonly storage: Storage,
     readonly fleet: FleetTracker,
     readonly audit: AuditTrail,
+    readonly rollouts: RolloutService,
     readonly address: AddressInfo,
   ) {}
 
@@ -46,7 +49,26 @@ export class FuotaServer {
     );
     // On the fleet's clock: the records' times and the events' agree (tests move both).
     const audit = new AuditTrail(parts.storage.audit, parts.config.audit, parts.logger, fleet.now);
-    const container = createContainer(parts.config, parts.storage, parts.authenticator, parts.logger, fleet, audit);
+    const rollouts = await RolloutService.open(
+      {
+        rollouts: parts.storage.rollouts,
+        clearances: parts.storage.penaltyClearances,
+        attempts: parts.storage.attempts,
+      },
+      fleet,
+      audit,
+      semverVersionScheme,
+      parts.logger,
+    );
+    const container = createContainer(
+      parts.config,
+      parts.storage,
+      parts.authenticator,
+      parts.logger,
+      fleet,
+      audit,
+      rollouts,
+    );
     const https = new HttpsServer(container.get<RequestListener>(HTTP_HANDLER), {
       host: parts.config.host,
       port: parts.config.port,
@@ -56,11 +78,12 @@ export class FuotaServer {
       maxUploadBytes: parts.config.maxUploadBytes,
     });
     const address = await https.start().catch(async (error: unknown) => {
+      await rollouts.close();
       await fleet.close();
       throw listenError(error, parts.config.host, parts.config.port);
     });
     audit.startPruning();
-    return new FuotaServer(https, parts.storage, fleet, audit, address);
+    return new FuotaServer(https, parts.storage, fleet, audit, rollouts, address);
   }
 
   /** `https://host:port`, with a wildcard listen address shown as the loopback one. */
@@ -77,6 +100,7 @@ export class FuotaServer {
    */
   async stop(): Promise<void> {
     await this.https.stop();
+    await this.rollouts.close();
     await this.fleet.close();
     await this.audit.close();
     await this.storage.close();

@@ -3,9 +3,11 @@ import type { AttemptSignal } from '../../domain/fleet/attempt-signal.js';
 import { isFinalAttemptState } from '../../domain/fleet/attempt-state.js';
 import { advanceAttempt, offerAttempt } from '../../domain/fleet/attempt-transitions.js';
 import { recordSighting } from '../../domain/fleet/device-sighting.js';
-import type { FleetEvent, NewFleetEvent } from '../../domain/fleet/fleet-event.js';
+import type { FleetEvent, NewFleetEvent, NewLoggedEvent } from '../../domain/fleet/fleet-event.js';
 import type { DeviceAuthKind, InventoryEntry } from '../../domain/fleet/inventory-entry.js';
-import type { DownloadAttribution, UpdateAttempt } from '../../domain/fleet/update-attempt.js';
+import type { AttemptRollout, DownloadAttribution, UpdateAttempt } from '../../domain/fleet/update-attempt.js';
+import { offerPathOf, parseOfferPath } from '../../domain/rollout/offer-path.js';
+import type { NewRolloutEvent } from '../../domain/rollout/rollout-event.js';
 import type { UpdateFile } from '../../domain/update-file.js';
 import type { DeviceAppRepository } from '../../ports/device-app-repository.port.js';
 import type { DeviceInventoryStore } from '../../ports/device-inventory-store.port.js';
@@ -35,6 +37,39 @@ export interface CheckRecord {
   readonly offer?: UpdateFile;
   /** Whether the device has a seed row. */
   readonly assigned: boolean;
+  /**
+   * Fleet policy (rollouts), asked only when the answer offers nothing, once the poll has moved
+   * the device's attempt: an offer makes the answer a 200 naming the offer's own path.
+   */
+  readonly policy?: FleetOfferPolicy;
+}
+
+/** What fleet policy offers a polling device: a file, on behalf of a rollout's wave. */
+export interface FleetOffer {
+  readonly file: UpdateFile;
+  readonly rollout: AttemptRollout;
+  /** The device's open attempt, answered again (the same offer); null for a new one. */
+  readonly repeatOf: string | null;
+}
+
+/**
+ * Decides for one poll, synchronously: what it decides (and counts against its caps) and the
+ * attempt that records the offer are made in one turn, so concurrent polls cannot both pass a cap.
+ */
+export type FleetOfferPolicy = (device: {
+  readonly entry: InventoryEntry | undefined;
+  readonly attempt: UpdateAttempt | undefined;
+  readonly at: number;
+}) => FleetOffer | undefined;
+
+/** How a check was recorded: the path a fleet policy's offer named, and what to wait for. */
+export interface CheckOutcome {
+  /** The per-attempt path (see offer-path.ts) when fleet policy made or repeated an offer. */
+  readonly offerPath?: string;
+  /** The file that path names. */
+  readonly offerFile?: UpdateFile;
+  /** Resolves once what the check changed of an update attempt is durable; absent when nothing. */
+  readonly written?: Promise<void>;
 }
 
 /** One download request tied to an attempt: told the bytes it sent when it ends. */
@@ -118,14 +153,69 @@ export class FleetTracker {
   // ---- what devices do -------------------------------------------------------------------
 
   /**
-   * Records a check. Resolves once what it changed of an update attempt is durable; undefined
-   * (nothing to wait for) when it changed none, which is almost every check.
+   * Records a check: its entry at once (written with the next batch), the move of the device's
+   * attempt, and an offer (the device row's, or fleet policy's when the row offers nothing).
    */
-  recordCheck(check: CheckRecord): Promise<void> | undefined {
+  recordCheck(check: CheckRecord): CheckOutcome {
     const at = this.now();
     const { deviceId, version } = check;
+    const changed: UpdateAttempt[] = [];
+    const transitions: NewFleetEvent[] = [];
     const current = this.attempts.get(deviceId);
-    const image = this.images.find(version, current?.file);
+    let latest = current;
+    if (current !== undefined) {
+      latest = advanceAttempt(current, { kind: 'poll', at, version }, this.settings.rules);
+      if (latest !== current) this.noteChange(current, latest, changed, transitions);
+    }
+    let status = check.status;
+    let offer = status === 200 ? check.offer : undefined;
+    let rollout: AttemptRollout | undefined;
+    let offerPath: string | undefined;
+    if (offer === undefined && check.policy !== undefined) {
+      const fleetOffer = check.policy({ entry: this.entries.get(deviceId), attempt: latest, at });
+      if (fleetOffer !== undefined) {
+        status = 200;
+        offer = fleetOffer.file;
+        rollout = fleetOffer.rollout;
+        if (fleetOffer.repeatOf !== null && latest?.id === fleetOffer.repeatOf) offerPath = offerPathOf(latest.id);
+      }
+    }
+    this.recordSighting(check, at, status, current);
+    if (offer !== undefined) {
+      this.offers.add(check.address, deviceId, offer.path, at);
+      const offeredVersion = offer.image?.version ?? null;
+      const continues =
+        latest !== undefined &&
+        !isFinalAttemptState(latest.state) &&
+        latest.file === offer.path &&
+        latest.version === offeredVersion &&
+        (latest.rollout?.id ?? null) === (rollout?.id ?? null);
+      if (!continues) {
+        const started = offerAttempt({
+          deviceId,
+          file: offer.path,
+          fileSize: offer.size,
+          version: offeredVersion,
+          fromVersion: version,
+          at,
+          ...(rollout === undefined ? {} : { rollout }),
+        });
+        this.noteChange(undefined, started, changed, transitions);
+        latest = started;
+      }
+      if (rollout !== undefined && latest !== undefined) offerPath = offerPathOf(latest.id);
+    }
+    const written = changed.length === 0 ? undefined : this.commit(changed, transitions);
+    return {
+      ...(offerPath === undefined || offer === undefined ? {} : { offerPath, offerFile: offer }),
+      ...(written === undefined ? {} : { written }),
+    };
+  }
+
+  /** The check's entry: in memory now, written with the next batch. */
+  private recordSighting(check: CheckRecord, at: number, status: number, attempt: UpdateAttempt | undefined): void {
+    const { deviceId, version } = check;
+    const image = this.images.find(version, attempt?.file);
     const previous = this.entries.get(deviceId);
     const { entry, events } = recordSighting(previous, {
       deviceId,
@@ -134,7 +224,7 @@ export class FleetTracker {
       image,
       address: check.address,
       auth: check.auth,
-      status: check.status,
+      status,
     });
     this.entries.set(deviceId, entry);
     if (previous === undefined) this.sortedIds = undefined;
@@ -151,37 +241,26 @@ export class FleetTracker {
     }
     if (events.length > 0) this.pendingEvents.push(...events);
     this.noteAssignment(deviceId, check.assigned);
-
-    const changed: UpdateAttempt[] = [];
-    const transitions: NewFleetEvent[] = [];
-    let latest = current;
-    if (current !== undefined) {
-      latest = advanceAttempt(current, { kind: 'poll', at, version }, this.settings.rules);
-      if (latest !== current) this.noteChange(current, latest, changed, transitions);
-    }
-    const offer = check.offer;
-    if (check.status === 200 && offer !== undefined) {
-      this.offers.add(check.address, deviceId, offer.path, at);
-      const offeredVersion = offer.image?.version ?? null;
-      const continues =
-        latest !== undefined &&
-        !isFinalAttemptState(latest.state) &&
-        latest.file === offer.path &&
-        latest.version === offeredVersion;
-      if (!continues) {
-        const started = offerAttempt({
-          deviceId,
-          file: offer.path,
-          fileSize: offer.size,
-          version: offeredVersion,
-          fromVersion: version,
-          at,
-        });
-        this.noteChange(undefined, started, changed, transitions);
-      }
-    }
-    return changed.length === 0 ? undefined : this.commit(changed, transitions);
   }
+
+  /**
+   * The attempt an offer path (offer-path.ts) names, while it is its device's current one; an
+   * older attempt's path names nothing (its device has polled since and been answered anew).
+   */
+  offeredAttempt(path: string): UpdateAttempt | undefined {
+    const parsed = parseOfferPath(path);
+    if (parsed === undefined) return undefined;
+    const attempt = this.attempts.get(parsed.deviceId);
+    return attempt?.id === parsed.attemptId ? attempt : undefined;
+  }
+
+  /** Hears every change of an attempt (in memory, before it is written): rollouts count them. */
+  watchAttempts(listener: (after: UpdateAttempt, before: UpdateAttempt | undefined) => void): () => void {
+    this.attemptWatchers.add(listener);
+    return () => this.attemptWatchers.delete(listener);
+  }
+
+  private readonly attemptWatchers = new Set<(after: UpdateAttempt, before: UpdateAttempt | undefined) => void>();
 
   /**
    * A download request for `path`: tied to the requesting device's attempt (its own credential)
@@ -192,11 +271,16 @@ export class FleetTracker {
     readonly path: string;
     readonly deviceId: DeviceId | undefined;
     readonly address: string;
+    /** The device whose offer path (offer-path.ts) the request named: certain, whatever the credential. */
+    readonly offeredTo?: DeviceId;
   }): DownloadTrace | undefined {
     const at = this.now();
     let deviceId: DeviceId | undefined;
     let attribution: DownloadAttribution;
-    if (request.deviceId !== undefined) {
+    if (request.offeredTo !== undefined) {
+      deviceId = request.offeredTo;
+      attribution = 'direct';
+    } else if (request.deviceId !== undefined) {
       deviceId = request.deviceId;
       attribution = 'direct';
     } else {
@@ -327,6 +411,21 @@ export class FleetTracker {
     return () => this.listeners.delete(listener);
   }
 
+  /** Hears the stored files now and after every refresh (rollouts keep their images' facts). */
+  watchImages(listener: (files: readonly UpdateFile[]) => void): () => void {
+    this.imageWatchers.add(listener);
+    listener(this.storedImages);
+    return () => this.imageWatchers.delete(listener);
+  }
+
+  private readonly imageWatchers = new Set<(files: readonly UpdateFile[]) => void>();
+  private storedImages: readonly UpdateFile[] = [];
+
+  /** Appends events made elsewhere (rollouts') to the log, and tells the live views once durable. */
+  publish(events: readonly NewRolloutEvent[]): Promise<void> {
+    return this.appendEvents(events);
+  }
+
   /** The stored images' versions changed (an upload or a deletion). */
   async refreshImages(): Promise<void> {
     // The upload or deletion that asks has succeeded: a catalog that cannot be read now leaves
@@ -335,6 +434,8 @@ export class FleetTracker {
       const files: UpdateFile[] = [];
       for await (const file of this.stores.catalog.list()) files.push(file);
       this.images.replace(files);
+      this.storedImages = files;
+      for (const watcher of this.imageWatchers) watcher(files);
     } catch (error) {
       this.logger.warn('the stored images could not be read for the inventory', { error });
     }
@@ -449,6 +550,13 @@ export class FleetTracker {
     if (after.state === 'downloaded') this.downloaded.add(after.deviceId);
     else this.downloaded.delete(after.deviceId);
     changed.push(after);
+    for (const watcher of this.attemptWatchers) {
+      try {
+        watcher(after, before);
+      } catch (error) {
+        this.logger.warn('an attempt watcher failed', { error });
+      }
+    }
     if (before === undefined || before.state !== after.state) transitions.push(attemptEvent(after));
   }
 
@@ -510,7 +618,7 @@ export class FleetTracker {
   /** Attempt writes under way, which close() waits for. */
   private readonly inFlight = new Set<Promise<void>>();
 
-  private async appendEvents(events: readonly NewFleetEvent[]): Promise<void> {
+  private async appendEvents(events: readonly NewLoggedEvent[]): Promise<void> {
     const appended = await this.stores.events.append(events);
     for (const event of appended) {
       for (const listener of this.listeners) {

@@ -24,6 +24,18 @@ export const AUDIT_ACTIONS = [
   'device.forget',
   /** `fuota-server import-seed`: a seed volume's rows and files copied in. */
   'seed.import',
+  /** `POST /api/v1/rollouts`: a rollout created (as a draft). */
+  'rollout.create',
+  /** `PATCH /api/v1/rollouts/<id>`: a draft or paused rollout's definition replaced. */
+  'rollout.edit',
+  /** `POST /api/v1/rollouts/<id>/start|pause|resume|advance|abort`: an operator's action on a rollout. */
+  'rollout.start',
+  'rollout.pause',
+  'rollout.resume',
+  'rollout.advance',
+  'rollout.abort',
+  /** `DELETE /api/v1/devices/<id>/penalty`: a device's penalty box and rolled-back versions cleared. */
+  'device.penalty-clear',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -42,7 +42,7 @@ describe('FleetTracker: the order of a device timeline', () => {
       status: offer ? 200 : 204,
       ...(offer ? { offer: FILE } : {}),
       assigned: true,
-    });
+    }).written;
   const timeline = async (deviceId: string) =>
     (await events.list({ after: 0, limit: 100, deviceId: deviceId as DeviceId })).map((event) => event.type);
 

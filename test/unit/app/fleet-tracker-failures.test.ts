@@ -51,7 +51,7 @@ describe('FleetTracker: when storage fails', () => {
       status: offer ? 200 : 204,
       ...(offer ? { offer: FILE } : {}),
       assigned: true,
-    });
+    }).written;
 
   it('fails the check whose transition could not be written, and later writes the attempt as it is then', async () => {
     attempts.failing = true;

@@ -12,7 +12,7 @@ import type { DeviceRequestListener, DeviceRoute } from './request-dispatcher.js
 import type { HttpUseCases } from './use-cases.js';
 
 export interface DeviceAdapterDependencies {
-  readonly useCases: Pick<HttpUseCases, 'checkForUpdate' | 'openUpdateFile' | 'fleet'>;
+  readonly useCases: Pick<HttpUseCases, 'checkForUpdate' | 'openUpdateFile' | 'fleet' | 'offerPolicy'>;
   readonly authenticator: Authenticator;
   readonly authFailures: AuthFailureLimiter;
   readonly logger: Logger;
@@ -37,7 +37,7 @@ export function createDeviceAdapter({
   metrics,
 }: DeviceAdapterDependencies): DeviceRequestListener {
   const handlers: Record<DeviceRoute['name'], DeviceHandler> = {
-    'device-check': deviceCheckHandler(useCases.checkForUpdate, metrics, useCases.fleet),
+    'device-check': deviceCheckHandler(useCases.checkForUpdate, metrics, useCases.fleet, useCases.offerPolicy),
     'file-download': fileDownloadHandler(useCases.openUpdateFile, logger, useCases.fleet),
   };
 

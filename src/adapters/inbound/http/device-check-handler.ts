@@ -1,6 +1,8 @@
 import type { Principal } from '../../../app/auth/principal.js';
 import type { FleetTracker } from '../../../app/fleet/fleet-tracker.js';
-import type { CheckForUpdate } from '../../../app/use-cases/check-for-update.js';
+import type { OfferPolicySource } from '../../../app/rollout/offer-policy-source.js';
+import type { CheckForUpdate, UpdateCheck } from '../../../app/use-cases/check-for-update.js';
+import type { UpdateFilePath } from '../../../domain/update-file-path.js';
 import type { DeviceId } from '../../../domain/device-id.js';
 import { isDeviceId } from '../../../domain/device-id.js';
 import { deviceIdSchema } from './api-schemas.js';
@@ -32,13 +34,20 @@ function deviceIdOf(param: string): DeviceId {
  * it learns nothing, and neither does the inventory); one that moved an update attempt is
  * answered once that is durable.
  */
-export function deviceCheckHandler(checkForUpdate: CheckForUpdate, metrics: HttpMetrics, fleet: FleetTracker) {
+export function deviceCheckHandler(
+  checkForUpdate: CheckForUpdate,
+  metrics: HttpMetrics,
+  fleet: FleetTracker,
+  rollouts: OfferPolicySource,
+) {
   return async (exchange: DeviceExchange, principal: Principal): Promise<void> => {
     const deviceId = deviceIdOf(exchange.target.param);
     const running = appVersionFromQuery(exchange.target.query);
-    const check = await checkForUpdate.execute(deviceId, running, principal.deviceId);
-    metrics.check(check.decision.kind);
+    let check: UpdateCheck = await checkForUpdate.execute(deviceId, running, principal.deviceId);
     if (principal.deviceId === undefined || principal.deviceId === deviceId) {
+      // Explicit rows win: fleet policy is asked only when the row offers nothing.
+      const policy =
+        check.decision.kind === 'update-available' ? undefined : await rollouts.policyFor(deviceId, running);
       const recorded = fleet.recordCheck({
         deviceId,
         version: running,
@@ -47,9 +56,17 @@ export function deviceCheckHandler(checkForUpdate: CheckForUpdate, metrics: Http
         status: checkStatus(check.decision),
         ...(check.file === undefined ? {} : { offer: check.file }),
         assigned: check.decision.kind !== 'unknown-device',
+        ...(policy === undefined ? {} : { policy }),
       });
-      if (recorded !== undefined) await recorded;
+      if (recorded.written !== undefined) await recorded.written;
+      if (recorded.offerPath !== undefined && recorded.offerFile !== undefined) {
+        check = {
+          decision: { kind: 'update-available', updateFilePath: recorded.offerPath as UpdateFilePath },
+          file: recorded.offerFile,
+        };
+      }
     }
+    metrics.check(check.decision.kind);
     const answer = deviceCheckAnswer(check, deviceId);
     exchange.answer(answer.status, answer.headers, answer.body, answer.bodyBytes);
   };

@@ -2,6 +2,9 @@ import type { IncomingMessage } from 'node:http';
 import type { Principal } from '../../../app/auth/principal.js';
 import type { DownloadTrace, FleetTracker } from '../../../app/fleet/fleet-tracker.js';
 import type { OpenUpdateFile } from '../../../app/use-cases/open-update-file.js';
+import { DomainError } from '../../../domain/domain-error.js';
+import type { UpdateAttempt } from '../../../domain/fleet/update-attempt.js';
+import { OFFER_PATH_PREFIX } from '../../../domain/rollout/offer-path.js';
 import type { UpdateFilePath } from '../../../domain/update-file-path.js';
 import { isUpdateFilePath } from '../../../domain/update-file-path.js';
 import type { Logger } from '../../../ports/logger.port.js';
@@ -23,6 +26,22 @@ function updatePathOf(param: string): UpdateFilePath {
     : validated(updateFilePathSchema, decoded ?? param, 'invalid-file-path');
 }
 
+/**
+ * The attempt a rollout's offer path (`.offer/<attempt id>`, see offer-path.ts) names, or
+ * undefined for a stored file's path. An offer path names the file of its device's current
+ * attempt, for that device alone: anything else (an older attempt, another device's own
+ * credential, a made-up id) is answered as a missing file, which tells the asker nothing.
+ */
+function offeredAttemptOf(param: string, fleet: FleetTracker, principal: Principal): UpdateAttempt | undefined {
+  const decoded = percentDecoded(param);
+  if (decoded === undefined || !decoded.startsWith(OFFER_PATH_PREFIX)) return undefined;
+  const attempt = fleet.offeredAttempt(decoded);
+  if (attempt === undefined || (principal.deviceId !== undefined && principal.deviceId !== attempt.deviceId)) {
+    throw new DomainError('file-not-found', `no update file at ${decoded}`);
+  }
+  return attempt;
+}
+
 /** A request header as the answer's rules take it: absent or empty is undefined. */
 function headerText(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
@@ -38,7 +57,11 @@ export function fileDownloadHandler(openUpdateFile: OpenUpdateFile, logger: Logg
   const chunks = new ChunkPool();
   return async (exchange: DeviceExchange, principal: Principal): Promise<void> => {
     const { req } = exchange;
-    const opened = await openUpdateFile.execute(updatePathOf(exchange.target.param), principal.deviceId);
+    const offered = offeredAttemptOf(exchange.target.param, fleet, principal);
+    const opened =
+      offered === undefined
+        ? await openUpdateFile.execute(updatePathOf(exchange.target.param), principal.deviceId)
+        : await openUpdateFile.execute(offered.file);
     const answer = downloadAnswer(opened, {
       ifNoneMatch: headerText(req, 'if-none-match'),
       ifRange: headerText(req, 'if-range'),
@@ -62,6 +85,7 @@ export function fileDownloadHandler(openUpdateFile: OpenUpdateFile, logger: Logg
           path: opened.file.path,
           deviceId: principal.deviceId,
           address: req.socket.remoteAddress ?? '',
+          ...(offered === undefined ? {} : { offeredTo: offered.deviceId }),
         });
     if (req.method === 'HEAD' || exchange.gone) {
       exchange.answer(answer.status, answer.headers);

@@ -1,3 +1,5 @@
+import type { OfferPolicySource } from '../../../app/rollout/offer-policy-source.js';
+import type { RolloutOperations } from '../../../app/rollout/rollout-operations.js';
 import type { AuditTrail } from '../../../app/audit/audit-trail.js';
 import type { FleetTracker } from '../../../app/fleet/fleet-tracker.js';
 import type { AssignUpdate } from '../../../app/use-cases/assign-update.js';
@@ -31,4 +33,8 @@ export interface HttpUseCases {
   readonly fleet: FleetTracker;
   /** Where every operator change is recorded before it is answered, and read back. */
   readonly audit: AuditTrail;
+  /** Rollouts, as operators drive them. */
+  readonly rollouts: RolloutOperations;
+  /** Rollouts, as the device check asks them for an offer. */
+  readonly offerPolicy: OfferPolicySource;
 }

@@ -1,0 +1,13 @@
+import type { DeviceId } from '../../domain/device-id.js';
+import type { FleetOfferPolicy } from '../fleet/fleet-tracker.js';
+
+/**
+ * The fleet policy (rollouts) for one poll that its device row does not answer with an offer.
+ * Getting it may read the device's past attempts (the penalty box needs them), so it is asked
+ * before the check is recorded; the policy itself then decides synchronously, within the turn
+ * that records the poll and the offer.
+ */
+export interface OfferPolicySource {
+  /** undefined when no running rollout could want the device: most polls, at the cost of a lookup. */
+  policyFor(deviceId: DeviceId, running: string): Promise<FleetOfferPolicy | undefined>;
+}

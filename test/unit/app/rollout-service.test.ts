@@ -1,0 +1,265 @@
+import { expect } from 'chai';
+import { InMemoryAuditLog } from '../../../src/adapters/outbound/memory/in-memory-audit-log.js';
+import { InMemoryPenaltyClearanceStore } from '../../../src/adapters/outbound/memory/in-memory-penalty-clearance-store.js';
+import { InMemoryRolloutStore } from '../../../src/adapters/outbound/memory/in-memory-rollout-store.js';
+import { semverVersionScheme } from '../../../src/adapters/outbound/semver/semver-version-scheme.js';
+import { AuditTrail, localSource } from '../../../src/app/audit/audit-trail.js';
+import { DEFAULT_AUDIT_SETTINGS } from '../../../src/app/audit/audit-settings.js';
+import { FleetTracker, type FleetStores } from '../../../src/app/fleet/fleet-tracker.js';
+import { DEFAULT_FLEET_SETTINGS } from '../../../src/app/fleet/fleet-settings.js';
+import { RolloutOperationError } from '../../../src/app/rollout/rollout-operations.js';
+import { RolloutService, type RolloutStores } from '../../../src/app/rollout/rollout-service.js';
+import type { DeviceId } from '../../../src/domain/device-id.js';
+import type { RolloutInput } from '../../../src/domain/rollout/rollout-definition.js';
+import type { RolloutId } from '../../../src/domain/rollout/rollout-id.js';
+import { isInWave, waveBucket } from '../../../src/domain/rollout/wave-bucket.js';
+import { memoryFleetStores } from '../../support/fleet-stores.js';
+import { imageFile } from '../../support/image-files.js';
+import { RecordingLogger } from '../../support/test-server.js';
+
+const TARGET = imageFile('fw/app-2.0.0.bin', { version: '2.0.0' });
+const RUNNING = imageFile('fw/app-1.0.0.bin', { version: '1.0.0' });
+const OTHER_CHIP = imageFile('fw/c3-1.0.1.bin', { version: '1.0.1', chip: 'esp32c3' });
+const OPERATOR = localSource('test');
+const ADDRESS = '10.0.0.7';
+
+/**
+ * The rollout service driven as the device adapter drives it (a policy per poll, the poll and the
+ * offer recorded by the fleet tracker, downloads tied to their attempts by the offer path), on
+ * in-memory stores and a clock the tests move.
+ */
+describe('RolloutService', () => {
+  let time: number;
+  let fleetStores: FleetStores;
+  let rolloutStores: RolloutStores;
+  let tracker: FleetTracker;
+  let service: RolloutService;
+  const logger = new RecordingLogger();
+
+  async function open(): Promise<void> {
+    tracker = await FleetTracker.open(
+      fleetStores,
+      { ...DEFAULT_FLEET_SETTINGS, flushIntervalMs: 20 },
+      logger,
+      () => time,
+    );
+    const audit = new AuditTrail(new InMemoryAuditLog(), DEFAULT_AUDIT_SETTINGS, logger, () => time);
+    service = await RolloutService.open(rolloutStores, tracker, audit, semverVersionScheme, logger);
+  }
+
+  beforeEach(async () => {
+    time = Date.UTC(2026, 10, 1);
+    fleetStores = memoryFleetStores();
+    for (const file of [TARGET, RUNNING, OTHER_CHIP]) await fleetStores.catalog.put(file);
+    rolloutStores = {
+      rollouts: new InMemoryRolloutStore(),
+      clearances: new InMemoryPenaltyClearanceStore(),
+      attempts: fleetStores.attempts,
+    };
+    await open();
+  });
+  afterEach(async () => {
+    await service.close();
+    await tracker.close();
+  });
+
+  /** One poll as the device adapter makes it, for a device without a row: the offer path or undefined. */
+  async function poll(deviceId: string, version: string): Promise<string | undefined> {
+    const policy = await service.policyFor(deviceId as DeviceId, version);
+    const outcome = tracker.recordCheck({
+      deviceId: deviceId as DeviceId,
+      version,
+      address: ADDRESS,
+      auth: 'shared',
+      status: 404,
+      assigned: false,
+      ...(policy === undefined ? {} : { policy }),
+    });
+    await outcome.written;
+    return outcome.offerPath;
+  }
+
+  /** The whole offered file downloaded through its offer path. */
+  function download(path: string): void {
+    const attempt = tracker.offeredAttempt(path);
+    expect(attempt, `no attempt for ${path}`).to.not.equal(undefined);
+    const trace = tracker.downloadRequested({
+      path: attempt!.file,
+      deviceId: undefined,
+      address: ADDRESS,
+      offeredTo: attempt!.deviceId,
+    });
+    trace?.ended(0, attempt!.fileSize);
+  }
+
+  async function started(input: Partial<RolloutInput> = {}): Promise<RolloutId> {
+    const view = await service.create({ name: 'two', file: TARGET.path, waves: [100], ...input }, OPERATOR);
+    await service.act(view.rollout.id, 'start', OPERATOR);
+    return view.rollout.id;
+  }
+
+  /** Device ids inside (or outside) the rollout's first `percent`. */
+  function devicesIn(id: RolloutId, percent: number, count: number, inside = true): string[] {
+    const found: string[] = [];
+    for (let i = 0; found.length < count; i += 1) {
+      const device = `esp-${i}`;
+      if (isInWave(waveBucket(id, device as DeviceId), percent) === inside) found.push(device);
+    }
+    return found;
+  }
+
+  it('offers nothing while a draft, then the target through a path of each attempt of its own', async () => {
+    const draft = await service.create({ name: 'two', file: TARGET.path, waves: [100] }, OPERATOR);
+    expect(await poll('esp-1', '1.0.0')).to.equal(undefined);
+    await service.act(draft.rollout.id, 'start', OPERATOR);
+    const path = await poll('esp-1', '1.0.0');
+    expect(path).to.match(/^\.offer\/\d{15}-esp-1$/);
+    const attempt = tracker.currentAttempt('esp-1' as DeviceId);
+    expect(attempt?.file).to.equal(TARGET.path);
+    expect(attempt?.rollout).to.deep.equal({ id: draft.rollout.id, wave: 0 });
+    expect(tracker.entry('esp-1' as DeviceId)?.lastStatus).to.equal(200);
+    // The same check repeated: the same offer, no second attempt.
+    expect(await poll('esp-1', '1.0.0')).to.equal(path);
+    expect(service.get(draft.rollout.id)?.inFlight).to.equal(1);
+  });
+
+  it('follows the attempt to success, counted in its wave', async () => {
+    const id = await started();
+    download((await poll('esp-1', '1.0.0')) as string);
+    for (let i = 0; i < 3; i += 1) {
+      time += 60_000;
+      await poll('esp-1', '2.0.0');
+    }
+    const view = service.get(id);
+    expect(view?.waves[0]?.attempts.succeeded).to.equal(1);
+    expect(view?.inFlight).to.equal(0);
+  });
+
+  it('offers only to the devices in the current wave, and keeps them when the wave grows', async () => {
+    const created = await service.create({ name: 'staged', file: TARGET.path, waves: [10, 50] }, OPERATOR);
+    const id = created.rollout.id;
+    await service.act(id, 'start', OPERATOR);
+    const inTen = devicesIn(id, 10, 3);
+    const outOfTen = devicesIn(id, 10, 3, false).filter((device) => isInWave(waveBucket(id, device as DeviceId), 50));
+    for (const device of inTen) expect(await poll(device, '1.0.0'), device).to.be.a('string');
+    for (const device of outOfTen) expect(await poll(device, '1.0.0'), device).to.equal(undefined);
+    await service.act(id, 'advance', OPERATOR);
+    for (const device of outOfTen) expect(await poll(device, '1.0.0'), device).to.be.a('string');
+    expect(service.get(id)?.waves.map((wave) => wave.attempts.offered)).to.deep.equal([3, outOfTen.length]);
+  });
+
+  it('never offers the running version, a downgrade, or an image of another chip', async () => {
+    await started();
+    expect(await poll('same', '2.0.0')).to.equal(undefined);
+    expect(await poll('unknown-image', '0.9.0')).to.equal(undefined);
+    expect(await poll('c3', '1.0.1')).to.equal(undefined);
+    const older = await service.create({ name: 'back', file: RUNNING.path, waves: [100] }, OPERATOR);
+    await service.act(older.rollout.id, 'start', OPERATOR);
+    await fleetStores.catalog.put(imageFile('fw/app-3.0.0.bin', { version: '3.0.0' }));
+    await tracker.refreshImages();
+    expect(await poll('newer', '3.0.0')).to.equal(undefined);
+  });
+
+  it('holds its in-flight cap: a device over it polls again and gets its offer once a slot frees', async () => {
+    const id = await started({ maxInFlight: 2 });
+    const first = (await poll('esp-1', '1.0.0')) as string;
+    expect(await poll('esp-2', '1.0.0')).to.be.a('string');
+    expect(await poll('esp-3', '1.0.0')).to.equal(undefined);
+    download(first);
+    time += 60_000;
+    await poll('esp-1', '2.0.0');
+    await poll('esp-1', '2.0.0');
+    await poll('esp-1', '2.0.0');
+    expect(service.get(id)?.waves[0]?.attempts.succeeded).to.equal(1);
+    expect(await poll('esp-3', '1.0.0')).to.be.a('string');
+  });
+
+  it('halts by itself when devices roll back, offers nothing more, and counts afresh once resumed', async () => {
+    const id = await started({ halt: { failurePercent: 50, failureCount: 100, minResolved: 2 } });
+    for (const device of ['esp-1', 'esp-2']) {
+      download((await poll(device, '1.0.0')) as string);
+      time += 60_000;
+      await poll(device, '1.0.0'); // the old version again after the whole download: rolled back
+    }
+    const halted = service.get(id);
+    expect(halted?.rollout.state).to.equal('halted');
+    expect(halted?.rollout.haltReason).to.not.equal(null);
+    expect(halted?.current.failed).to.equal(2);
+    expect(await poll('esp-3', '1.0.0')).to.equal(undefined);
+    const events = await fleetStores.events.list({ after: 0, limit: 1000 });
+    expect(events.map((event) => event.type)).to.include('rollout.halted');
+    time += 60_000;
+    const resumed = await service.act(id, 'resume', OPERATOR);
+    expect(resumed.current.resolved).to.equal(0);
+    expect(await poll('esp-3', '1.0.0')).to.be.a('string');
+  });
+
+  it('puts a device that keeps failing in the penalty box, and lets an operator clear it', async () => {
+    await started({
+      penalty: { failures: 2, hours: 24 },
+      halt: { failurePercent: 100, failureCount: 100, minResolved: 100 },
+    });
+    for (let round = 0; round < 2; round += 1) {
+      expect(await poll('esp-1', '1.0.0'), `round ${round}`).to.be.a('string');
+      time += 60_000;
+      await poll('esp-1', '1.0.0'); // no download, the old version: a failed download
+    }
+    time += 60_000;
+    expect(await poll('esp-1', '1.0.0')).to.equal(undefined);
+    expect(service.penalties('esp-1' as DeviceId)).to.have.length(1);
+    const events = await fleetStores.events.list({ after: 0, limit: 1000 });
+    expect(events.map((event) => event.type)).to.include('device.penalized');
+    expect(await service.clearPenalty('esp-1' as DeviceId, OPERATOR)).to.equal(true);
+    expect(service.penalties('esp-1' as DeviceId)).to.deep.equal([]);
+    expect(await poll('esp-1', '1.0.0')).to.be.a('string');
+    expect(await service.clearPenalty('never-seen' as DeviceId, OPERATOR)).to.equal(false);
+  });
+
+  it('never offers again a version that rolled back on the device, until cleared', async () => {
+    await started({ halt: { failurePercent: 100, failureCount: 100, minResolved: 100 } });
+    download((await poll('esp-1', '1.0.0')) as string);
+    time += 60_000;
+    await poll('esp-1', '1.0.0');
+    expect(tracker.currentAttempt('esp-1' as DeviceId)?.state).to.equal('rolled-back');
+    time += 60_000;
+    expect(await poll('esp-1', '1.0.0')).to.equal(undefined);
+    await service.clearPenalty('esp-1' as DeviceId, OPERATOR);
+    expect(await poll('esp-1', '1.0.0')).to.be.a('string');
+  });
+
+  it('refuses what it cannot do, with a stable code, and changes nothing', async () => {
+    const refusal = async (work: () => Promise<unknown>) => {
+      try {
+        await work();
+      } catch (error) {
+        expect(error).to.be.instanceOf(RolloutOperationError);
+        return (error as RolloutOperationError).code;
+      }
+      throw new Error('not refused');
+    };
+    expect(await refusal(() => service.create({ name: 'x', file: 'fw/none.bin' }, OPERATOR))).to.equal(
+      'invalid-rollout',
+    );
+    expect(await refusal(() => service.create({ name: 'x', file: TARGET.path, waves: [50, 10] }, OPERATOR))).to.equal(
+      'invalid-rollout',
+    );
+    const id = (await service.create({ name: 'x', file: TARGET.path }, OPERATOR)).rollout.id;
+    expect(await refusal(() => service.act(id, 'pause', OPERATOR))).to.equal('rollout-state-conflict');
+    expect(await refusal(() => service.act('nope' as RolloutId, 'start', OPERATOR))).to.equal('rollout-not-found');
+    expect(service.get(id)?.rollout.state).to.equal('draft');
+  });
+
+  it('keeps its rollouts, their state and their counts across a restart', async () => {
+    const id = await started({ waves: [50, 100] });
+    const inWave = devicesIn(id, 50, 2);
+    for (const device of inWave) await poll(device, '1.0.0');
+    await service.close();
+    await tracker.close();
+    await open();
+    const view = service.get(id);
+    expect(view?.rollout.state).to.equal('running');
+    expect(view?.inFlight).to.equal(2);
+    expect(view?.waves[0]?.attempts.offered).to.equal(2);
+    expect(await poll(devicesIn(id, 50, 3)[2] as string, '1.0.0')).to.be.a('string');
+  });
+});
