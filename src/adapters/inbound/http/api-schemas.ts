@@ -140,5 +140,9 @@ export const problemSchema = z
       .array(z.string())
       .optional()
       .meta({ description: 'file-in-use: the device ids of the rows that name the file.' }),
+    problems: z
+      .array(z.object({ path: z.array(z.union([z.string(), z.int()])), message: z.string() }))
+      .optional()
+      .meta({ description: 'invalid-rollout: every bad field, by its path in the body (["waves", 2]).' }),
   })
   .meta({ id: 'Problem', description: 'An RFC 9457 problem document; code is the stable reason.' });

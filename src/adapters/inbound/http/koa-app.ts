@@ -19,6 +19,7 @@ import { deviceCredentialRoutes } from './routes/device-credential-routes.js';
 import { deviceRoutes } from './routes/device-routes.js';
 import { fileRoutes } from './routes/file-routes.js';
 import { fleetRoutes } from './routes/fleet-routes.js';
+import { rolloutRoutes } from './routes/rollout-routes.js';
 import type { HttpUseCases } from './use-cases.js';
 
 export interface KoaAppDependencies {
@@ -47,6 +48,7 @@ export function createApiRouter(useCases: HttpUseCases, metrics: HttpMetrics): R
   apiRoutes(router, useCases);
   deviceCredentialRoutes(router, useCases);
   fleetRoutes(router, useCases);
+  rolloutRoutes(router, useCases);
   auditRoutes(router, useCases);
   metricsRoutes(router, metrics);
   openApiRoutes(router, API_VERSION);

@@ -29,6 +29,20 @@ import {
   limitSchema,
 } from '../fleet-schemas.js';
 import { AUDIT_PAGE, auditCursorSchema, auditPageSchema } from '../audit-schemas.js';
+import {
+  attemptStateQuerySchema,
+  devicePenaltiesSchema,
+  rolloutDeviceListSchema,
+  rolloutIdSchema,
+  rolloutInputSchema,
+  rolloutListSchema,
+  rolloutPatchSchema,
+  rolloutPreviewSchema,
+  rolloutStateQuerySchema,
+  rolloutViewSchema,
+} from '../rollout-schemas.js';
+import { ROLLOUT_OPERATOR_ACTIONS } from '../../../../app/rollout/rollout-operations.js';
+import type { RolloutOperatorAction } from '../../../../app/rollout/rollout-operations.js';
 
 /** A body: a schema (JSON or text), or raw bytes. */
 export interface BodySpec {
@@ -64,6 +78,141 @@ const csv = { contentType: 'text/csv' };
 const bytes = { contentType: 'application/octet-stream', binary: true };
 const json = (schema: z.ZodType, array = false) => ({ contentType: 'application/json', schema, array });
 const download = ['Range', 'If-None-Match', 'If-Range'];
+
+const rolloutId = { id: rolloutIdSchema };
+const NOT_FOUND = { description: 'No such rollout (code rollout-not-found).' };
+const JSON_BODY_ERRORS = {
+  413: { description: 'The body is over 2 MB (code payload-too-large).' },
+  415: { description: 'The body is not sent as application/json (code unsupported-media-type).' },
+};
+const INVALID = {
+  description:
+    'The definition is not valid (code invalid-rollout): problems lists every bad field as { path, message } (a field of the wrong type, an unknown field, a wave list that is not increasing, an unknown or unstored file, a file that is not a valid image, ...). An empty body or one that is not JSON: invalid-request.',
+};
+
+const ACTION_SUMMARIES: Readonly<Record<RolloutOperatorAction, string>> = {
+  start: 'Starts a draft: its first wave is offered.',
+  pause: 'Pauses a running rollout: no offers (nor re-offers) until resumed.',
+  resume: 'Resumes a paused or halted rollout; failures count afresh from now.',
+  advance: 'Moves a running or paused rollout to its next wave (past the last: completed).',
+  abort: 'Ends a rollout for good: no more offers; attempts under way go on.',
+};
+
+/** The rollouts (issue 17) and a device's penalty box. */
+function rolloutOperations(): ApiOperation[] {
+  return [
+    {
+      method: 'post',
+      route: '/api/v1/rollouts',
+      operationId: 'createRollout',
+      access: 'operator',
+      summary: 'Creates a rollout as a draft (absent fields take the documented defaults).',
+      requestBody: json(rolloutInputSchema),
+      responses: {
+        201: { description: 'Created (Location: its URL); the rollout as read back.', ...json(rolloutViewSchema) },
+        400: INVALID,
+        ...JSON_BODY_ERRORS,
+      },
+    },
+    {
+      method: 'get',
+      route: '/api/v1/rollouts',
+      operationId: 'listRollouts',
+      access: 'operator',
+      summary: 'Every rollout, newest first, optionally of one state.',
+      query: { state: { schema: rolloutStateQuerySchema, required: false } },
+      responses: {
+        200: { description: 'The rollouts.', ...json(rolloutListSchema) },
+        400: { description: 'A query field is not valid (code invalid-query).' },
+      },
+    },
+    {
+      method: 'get',
+      route: '/api/v1/rollouts/:id',
+      operationId: 'getRollout',
+      access: 'operator',
+      summary: 'One rollout: its definition, state, per-wave counts by attempt state, in-flight vs cap, halt reason.',
+      pathParams: rolloutId,
+      responses: { 200: { description: 'The rollout.', ...json(rolloutViewSchema) }, 404: NOT_FOUND },
+    },
+    {
+      method: 'patch',
+      route: '/api/v1/rollouts/:id',
+      operationId: 'changeRollout',
+      access: 'operator',
+      summary: 'Changes the definition of a draft or paused rollout (a JSON merge patch: absent fields stay).',
+      pathParams: rolloutId,
+      requestBody: json(rolloutPatchSchema),
+      responses: {
+        200: { description: 'The rollout as changed.', ...json(rolloutViewSchema) },
+        400: INVALID,
+        404: NOT_FOUND,
+        409: { description: 'The rollout is neither a draft nor paused (code rollout-state-conflict).' },
+        ...JSON_BODY_ERRORS,
+      },
+    },
+    {
+      method: 'post',
+      route: '/api/v1/rollouts/:id/preview',
+      operationId: 'previewRollout',
+      access: 'operator',
+      summary: 'How many devices each wave holds now, and how many each rule excludes (nothing changes).',
+      pathParams: rolloutId,
+      responses: { 200: { description: 'The preview.', ...json(rolloutPreviewSchema) }, 404: NOT_FOUND },
+    },
+    ...ROLLOUT_OPERATOR_ACTIONS.map((action): ApiOperation => ({
+      method: 'post',
+      route: `/api/v1/rollouts/:id/${action}`,
+      operationId: `${action}Rollout`,
+      access: 'operator',
+      summary: ACTION_SUMMARIES[action],
+      pathParams: rolloutId,
+      responses: {
+        200: { description: 'The rollout after the action.', ...json(rolloutViewSchema) },
+        404: NOT_FOUND,
+        409: {
+          description:
+            "Not allowed in the rollout's state (code rollout-state-conflict) or at its current wave (code rollout-wave-conflict).",
+        },
+      },
+    })),
+    {
+      method: 'get',
+      route: '/api/v1/rollouts/:id/devices',
+      operationId: 'listRolloutDevices',
+      access: 'operator',
+      summary: 'The devices the rollout made offers to, with their latest attempt of it.',
+      pathParams: rolloutId,
+      query: { state: { schema: attemptStateQuerySchema, required: false } },
+      responses: {
+        200: { description: 'The devices.', ...json(rolloutDeviceListSchema) },
+        400: { description: 'A query field is not valid (code invalid-query).' },
+        404: NOT_FOUND,
+      },
+    },
+    {
+      method: 'get',
+      route: '/api/v1/devices/:id/penalty',
+      operationId: 'getDevicePenalty',
+      access: 'operator',
+      summary: "A device's penalty box: the images it is not offered for now, and until when.",
+      pathParams: id,
+      responses: { 200: { description: 'Its penalties (empty: none).', ...json(devicePenaltiesSchema) } },
+    },
+    {
+      method: 'delete',
+      route: '/api/v1/devices/:id/penalty',
+      operationId: 'clearDevicePenalty',
+      access: 'operator',
+      summary: "Clears a device's penalty box and its rolled-back versions: both may be offered again.",
+      pathParams: id,
+      responses: {
+        204: { description: 'Cleared.' },
+        404: { description: 'The device has never checked (code device-not-found).' },
+      },
+    },
+  ];
+}
 
 /**
  * Every operation the server answers. The router's routes are checked against this list by a
@@ -358,6 +507,7 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
     headers: ['Last-Event-ID'],
     responses: { 200: { description: 'The event stream.', contentType: 'text/event-stream' } },
   },
+  ...rolloutOperations(),
   {
     method: 'get',
     route: '/api/v1/audit',

@@ -1,0 +1,30 @@
+import type { Context } from 'koa';
+import { koaBody } from 'koa-body';
+import { DomainError } from '../../../domain/domain-error.js';
+import { TransportError } from './transport-error.js';
+
+/** The largest JSON body a route takes. */
+export const JSON_BODY_LIMIT = '2mb';
+
+const jsonBody = koaBody({ json: true, text: false, urlencoded: false, multipart: false, jsonLimit: JSON_BODY_LIMIT });
+
+/**
+ * The parsed JSON body of a request, or a problem that says what is wrong: 415
+ * unsupported-media-type for any other Content-Type (or none); 413 for a body over 2 MB; 400
+ * invalid-request for an empty body or bytes that are not JSON. (The same answers as the fleet
+ * routes' bodies.)
+ */
+export async function jsonBodyOf(ctx: Context): Promise<unknown> {
+  if (!ctx.is('application/json')) {
+    throw new TransportError('unsupported-media-type', 'send a JSON body with Content-Type: application/json');
+  }
+  if (ctx.request.length === 0) throw new DomainError('invalid-request', 'the body is empty: send a JSON object');
+  try {
+    await jsonBody(ctx, async () => {});
+  } catch (error) {
+    const status = (error as { status?: unknown }).status;
+    if (status === 413) throw new DomainError('payload-too-large', `a request body is at most ${JSON_BODY_LIMIT}`);
+    throw new DomainError('invalid-request', `the body is not valid JSON: ${(error as Error).message}`);
+  }
+  return ctx.request.body;
+}
