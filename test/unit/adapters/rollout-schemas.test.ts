@@ -45,12 +45,14 @@ describe('HTTP: rollout bodies (zod, issue 17)', () => {
 
   it('takes name and file alone (the rest defaults in the domain), and versions as a list or null, advance null', () => {
     expect(problemsOf(rolloutInputSchema, { name: 'n', file: 'f.bin' })).to.deep.equal([]);
-    expect(problemsOf(rolloutInputSchema, { name: 'n', file: 'f.bin', selector: { versions: ['1.0', '1.1'] } })).to.be
-      .empty;
-    expect(problemsOf(rolloutInputSchema, { name: 'n', file: 'f.bin', selector: { versions: null }, advance: null })).to
-      .be.empty;
+    expect(
+      problemsOf(rolloutInputSchema, { name: 'n', file: 'f.bin', selector: { versions: ['1.0', '1.1'] } }),
+    ).to.deep.equal([]);
+    expect(
+      problemsOf(rolloutInputSchema, { name: 'n', file: 'f.bin', selector: { versions: null }, advance: null }),
+    ).to.deep.equal([]);
     // A part of an object is enough: the domain fills the rest.
-    expect(problemsOf(rolloutInputSchema, { name: 'n', file: 'f.bin', halt: { failureCount: 3 } })).to.be.empty;
+    expect(problemsOf(rolloutInputSchema, { name: 'n', file: 'f.bin', halt: { failureCount: 3 } })).to.deep.equal([]);
   });
 
   it('names every bad field at once, by its path: missing, wrong type, unknown', () => {
@@ -84,8 +86,8 @@ describe('HTTP: rollout bodies (zod, issue 17)', () => {
   });
 
   it('a patch may leave out anything, name and file too, but not add unknown fields', () => {
-    expect(problemsOf(rolloutPatchSchema, {})).to.be.empty;
-    expect(problemsOf(rolloutPatchSchema, { maxInFlight: 5, advance: null })).to.be.empty;
+    expect(problemsOf(rolloutPatchSchema, {})).to.deep.equal([]);
+    expect(problemsOf(rolloutPatchSchema, { maxInFlight: 5, advance: null })).to.deep.equal([]);
     expect(problemsOf(rolloutPatchSchema, { name: null, state: 'running' })).to.have.members([
       'name: must be a string, got null',
       'state: unknown field',
