@@ -11,6 +11,7 @@ import { fleetCommand } from './commands/fleet-command.js';
 import { inspectCommand } from './commands/inspect-command.js';
 import { inventoryCommands } from './commands/inventory-commands.js';
 import { rmCommand } from './commands/rm-command.js';
+import { rolloutCommands } from './commands/rollout-commands.js';
 import { uploadCommand } from './commands/upload-command.js';
 import { CliFailure, EXIT } from './exit-codes.js';
 
@@ -41,6 +42,8 @@ Example session:
   fuota fleet
   fuota devices --inventory --overdue
   fuota device 24:0A:C4:00:01:02
+  fuota rollout create --name 'lamp 2.0' --file lamp/v2.0.0.bin --waves 1,10,50,100 --tags-all lamp
+  fuota rollout show r-3kq9
   fuota audit --after 41`,
   )
   .showHelpAfterError()
@@ -57,6 +60,7 @@ rmCommand(program, context);
 fleetCommand(program, context);
 inventoryCommands(program, context);
 auditCommand(program, context);
+rolloutCommands(program, context);
 for (const command of program.commands) command.exitOverride();
 
 try {
