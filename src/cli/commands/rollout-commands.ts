@@ -117,7 +117,7 @@ const ACTIONS: ReadonlyArray<readonly [RolloutAction, string]> = [
   ['pause', 'pause a running rollout: no offers until resumed'],
   ['resume', 'resume a paused or halted rollout (failures count afresh from now)'],
   ['advance', 'move to the next wave (past the last: completed)'],
-  ['abort', 'end a rollout for good (attempts under way go on)'],
+  ['abort', 'end a rollout for good: it makes no more offers'],
 ];
 
 const columns = () => (process.stdout.isTTY ? process.stdout.columns : undefined);

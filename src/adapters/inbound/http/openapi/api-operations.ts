@@ -95,7 +95,7 @@ const ACTION_SUMMARIES: Readonly<Record<RolloutOperatorAction, string>> = {
   pause: 'Pauses a running rollout: no offers (nor re-offers) until resumed.',
   resume: 'Resumes a paused or halted rollout; failures count afresh from now.',
   advance: 'Moves a running or paused rollout to its next wave (past the last: completed).',
-  abort: 'Ends a rollout for good: no more offers; attempts under way go on.',
+  abort: 'Ends a rollout for good (draft, running, paused or halted): it makes no more offers.',
 };
 
 /** The rollouts (issue 17) and a device's penalty box. */

@@ -1,0 +1,286 @@
+import { expect } from 'chai';
+import { buildEspImage } from '../support/esp-image-builder.js';
+import { expectProblem, FleetApi, ISO_UTC, jsonOf } from '../support/fleet-api-client.js';
+import type { RunningTestServer } from '../support/test-server.js';
+import { startTestServer, TEST_DEVICE_CREDENTIAL } from '../support/test-server.js';
+
+const START = Date.parse('2026-03-01T12:00:00.000Z');
+const ATTEMPT_STATES = [
+  'offered',
+  'downloading',
+  'downloaded',
+  'provisional',
+  'succeeded',
+  'rolled-back',
+  'download-failed',
+  'refused',
+  'silent',
+];
+const zeroAttempts = Object.fromEntries(ATTEMPT_STATES.map((state) => [state, 0]));
+
+interface RolloutJson {
+  readonly id: string;
+  readonly name: string;
+  readonly file: string;
+  readonly state: string;
+  readonly wave: number;
+  readonly waves: { percent: number; devices: number; attempts: Record<string, number> }[];
+  readonly inFlight: number;
+  readonly maxInFlight: number;
+  readonly haltReason: unknown;
+  readonly [field: string]: unknown;
+}
+interface ProblemJson {
+  readonly code: string;
+  readonly detail: string;
+  readonly problems?: { path: (string | number)[]; message: string }[];
+}
+
+/**
+ * The rollouts' operator API over real HTTPS (issue 17), against the real rollout service: create
+ * (201, defaults filled in), every bad field named, read back, change while draft or paused,
+ * preview, the operator actions and their conflicts, the devices offered to, the penalty box, and
+ * the audit records the service keeps of each change.
+ */
+describe('HTTP: rollouts API', () => {
+  let t: RunningTestServer;
+  let api: FleetApi;
+  const clock = START;
+  before(async () => {
+    t = await startTestServer({ now: () => clock });
+    api = new FleetApi(t);
+    const running = buildEspImage({ version: '1.0.0', projectName: 'lamp', chip: 'esp32c3' });
+    const target = buildEspImage({ version: '2.0.0', projectName: 'lamp', chip: 'esp32c3', seed: 2 });
+    expect((await t.client.put('/files/lamp-1.0.0.bin', running, 'application/octet-stream')).status).to.equal(200);
+    expect((await t.client.put('/files/lamp-2.0.0.bin', target, 'application/octet-stream')).status).to.equal(200);
+    // Ten lamps run the stored 1.0.0 (no device rows: only rollouts may offer them anything);
+    // three of them are the pilots.
+    for (let n = 0; n < 10; n += 1) expect((await api.poll(`lamp-${n}`, '1.0.0')).status).to.equal(404);
+    for (const id of ['lamp-0', 'lamp-1', 'lamp-2']) {
+      expect((await api.patch(id, { tags: ['pilot'] })).status).to.equal(200);
+    }
+  });
+  after(async () => {
+    api.close();
+    await t.stop();
+  });
+
+  const post = (path: string, body?: unknown) =>
+    body === undefined ? t.client.send(path, { method: 'POST' }) : api.send('POST', path, body);
+  const create = async (body: unknown): Promise<RolloutJson> => {
+    const res = await post('/api/v1/rollouts', body);
+    expect(res.status, res.text).to.equal(201);
+    return jsonOf<RolloutJson>(res);
+  };
+  const act = async (id: string, action: string): Promise<RolloutJson> => {
+    const res = await post(`/api/v1/rollouts/${id}/${action}`);
+    expect(res.status, `${action}: ${res.text}`).to.equal(200);
+    return jsonOf<RolloutJson>(res);
+  };
+
+  it('creates a draft from name and file alone: 201, Location, every default filled in, waves read back as objects', async () => {
+    const res = await post('/api/v1/rollouts', { name: 'lamp 2.0', file: 'lamp-2.0.0.bin' });
+    expect(res.status, res.text).to.equal(201);
+    expect(res.headers['content-type']).to.match(/^application\/json/);
+    const rollout = jsonOf<RolloutJson>(res);
+    expect(res.headers.location).to.equal(`/api/v1/rollouts/${rollout.id}`);
+    expect(rollout.id).to.match(/^[A-Za-z0-9_-]{1,32}$/);
+    expect(rollout).to.deep.include({
+      name: 'lamp 2.0',
+      file: 'lamp-2.0.0.bin',
+      selector: { tagsAll: [], tagsAny: [], devices: [], versions: null, project: null, chip: null },
+      advance: null,
+      maxInFlight: 50,
+      maxOffersPerMinute: 60,
+      halt: { failurePercent: 20, failureCount: 10, minResolved: 10 },
+      penalty: { failures: 3, hours: 24 },
+      allowDowngrade: false,
+      priority: 0,
+      includeUnknownImages: false,
+      state: 'draft',
+      wave: 0,
+      inFlight: 0,
+      offersLastMinute: 0,
+      haltReason: null,
+      startedAt: null,
+      endedAt: null,
+    });
+    expect(rollout.waves.map((wave) => wave.percent)).to.deep.equal([1, 10, 50, 100]);
+    for (const wave of rollout.waves) expect(wave.attempts).to.deep.equal(zeroAttempts);
+    expect(rollout.createdAt).to.match(ISO_UTC);
+    // Read back as created.
+    expect(await api.getJson(`/api/v1/rollouts/${rollout.id}`)).to.deep.equal(rollout);
+  });
+
+  it('names every field of the wrong type or unknown, by its path, in one 400 invalid-rollout', async () => {
+    const res = await post('/api/v1/rollouts', {
+      file: 3,
+      waves: [1, 'ten'],
+      selector: { tags: ['x'] },
+      maxInFlight: '5',
+    });
+    const problem = expectProblem(res, 400, 'invalid-rollout') as ProblemJson;
+    expect(problem.problems?.map((one) => one.path.join('.'))).to.have.members([
+      'name',
+      'file',
+      'waves.1',
+      'selector.tags',
+      'maxInFlight',
+    ]);
+    for (const one of problem.problems ?? []) expect(one.message).to.be.a('string').and.not.equal('');
+  });
+
+  it('names every bad value the service finds, an unknown file among them, in the same 400', async () => {
+    const res = await post('/api/v1/rollouts', {
+      name: 'bad',
+      file: 'no-such.bin',
+      waves: [10, 5],
+      halt: { failurePercent: 0 },
+      selector: { chip: 'z80' },
+    });
+    const problem = expectProblem(res, 400, 'invalid-rollout') as ProblemJson;
+    const paths = problem.problems?.map((one) => one.path.join('.'));
+    expect(paths).to.include.members(['waves.1', 'halt.failurePercent', 'selector.chip', 'file']);
+  });
+
+  it('refuses a body that is not JSON, or not sent as JSON', async () => {
+    expectProblem(
+      await api.send('POST', '/api/v1/rollouts', { name: 'n', file: 'lamp-2.0.0.bin' }, { contentType: 'text/plain' }),
+      415,
+      'unsupported-media-type',
+    );
+    expectProblem(await api.send('POST', '/api/v1/rollouts', '{"name":'), 400, 'invalid-request');
+    expectProblem(await t.client.send('/api/v1/rollouts', { method: 'POST' }), 415, 'unsupported-media-type');
+  });
+
+  it('answers 404 rollout-not-found for an unknown or impossible id, on every route', async () => {
+    expectProblem(await t.client.get('/api/v1/rollouts/nope'), 404, 'rollout-not-found');
+    expectProblem(await t.client.get('/api/v1/rollouts/no%20such'), 404, 'rollout-not-found');
+    expectProblem(await api.send('PATCH', '/api/v1/rollouts/nope', { priority: 1 }), 404, 'rollout-not-found');
+    expectProblem(await post('/api/v1/rollouts/nope/preview'), 404, 'rollout-not-found');
+    expectProblem(await post('/api/v1/rollouts/nope/start'), 404, 'rollout-not-found');
+    expectProblem(await t.client.get('/api/v1/rollouts/nope/devices'), 404, 'rollout-not-found');
+  });
+
+  it('is for operators only', async () => {
+    expectProblem(await t.client.get('/api/v1/rollouts', { auth: TEST_DEVICE_CREDENTIAL }), 403, 'operator-only');
+  });
+
+  it('changes a draft as a merge patch, keeping the fields left out; refuses bad fields', async () => {
+    const draft = await create({ name: 'patch me', file: 'lamp-2.0.0.bin', selector: { tagsAll: ['pilot'] } });
+    const res = await api.send('PATCH', `/api/v1/rollouts/${draft.id}`, {
+      maxInFlight: 5,
+      halt: { failureCount: 3 },
+      selector: { chip: 'esp32c3' },
+    });
+    expect(res.status, res.text).to.equal(200);
+    expect(jsonOf<RolloutJson>(res)).to.deep.include({
+      name: 'patch me',
+      maxInFlight: 5,
+      halt: { failurePercent: 20, failureCount: 3, minResolved: 10 },
+      selector: { tagsAll: ['pilot'], tagsAny: [], devices: [], versions: null, project: null, chip: 'esp32c3' },
+    });
+    const bad = await api.send('PATCH', `/api/v1/rollouts/${draft.id}`, { waves: [50, 10], state: 'running' });
+    const problem = expectProblem(bad, 400, 'invalid-rollout') as ProblemJson;
+    expect(problem.problems?.map((one) => one.path.join('.'))).to.deep.equal(['state']);
+    const badValue = await api.send('PATCH', `/api/v1/rollouts/${draft.id}`, { waves: [50, 10] });
+    expect((expectProblem(badValue, 400, 'invalid-rollout') as ProblemJson).problems?.[0]?.path).to.deep.equal([
+      'waves',
+      1,
+    ]);
+  });
+
+  it('previews, starts, offers to the pilots, lists them, pauses, resumes, completes; refuses what does not fit', async () => {
+    const draft = await create({
+      name: 'pilots',
+      file: 'lamp-2.0.0.bin',
+      selector: { tagsAll: ['pilot'] },
+      waves: [100],
+    });
+    const previewRes = await post(`/api/v1/rollouts/${draft.id}/preview`);
+    expect(previewRes.status, previewRes.text).to.equal(200);
+    const preview = jsonOf<{ selected: number; eligible: number; waves: unknown[]; excluded: Record<string, number> }>(
+      previewRes,
+    );
+    expect(preview).to.deep.include({ selected: 3, eligible: 3, waves: [{ percent: 100, devices: 3 }] });
+    expect(Object.values(preview.excluded).every((count) => count === 0)).to.equal(true);
+
+    expectProblem(await post(`/api/v1/rollouts/${draft.id}/pause`), 409, 'rollout-state-conflict');
+    const running = await act(draft.id, 'start');
+    expect(running).to.deep.include({ state: 'running', wave: 0 });
+    expect(running.startedAt).to.match(ISO_UTC);
+    expectProblem(await post(`/api/v1/rollouts/${draft.id}/start`), 409, 'rollout-state-conflict');
+    expectProblem(
+      await api.send('PATCH', `/api/v1/rollouts/${draft.id}`, { priority: 3 }),
+      409,
+      'rollout-state-conflict',
+    );
+
+    // The pilots are offered the image; the others are not selected.
+    for (const id of ['lamp-0', 'lamp-1', 'lamp-2']) expect((await api.poll(id, '1.0.0')).status, id).to.equal(200);
+    expect((await api.poll('lamp-5', '1.0.0')).status).to.equal(404);
+    const shown = await api.getJson<RolloutJson>(`/api/v1/rollouts/${draft.id}`);
+    expect(shown.inFlight).to.equal(3);
+    expect(shown.waves[0]?.attempts.offered).to.equal(3);
+
+    const devices = await api.getJson<{ items: { device: string; state: string; wave: number }[] }>(
+      `/api/v1/rollouts/${draft.id}/devices`,
+    );
+    expect(devices.items.map((one) => one.device).sort()).to.deep.equal(['lamp-0', 'lamp-1', 'lamp-2']);
+    for (const one of devices.items) expect(one).to.include({ state: 'offered', wave: 0 });
+    expect(
+      (await api.getJson<{ items: unknown[] }>(`/api/v1/rollouts/${draft.id}/devices?state=succeeded`)).items,
+    ).to.deep.equal([]);
+    expectProblem(await t.client.get(`/api/v1/rollouts/${draft.id}/devices?state=done`), 400, 'invalid-query');
+    expectProblem(await t.client.get(`/api/v1/rollouts/${draft.id}/devices?page=2`), 400, 'invalid-query');
+
+    expect(await act(draft.id, 'pause')).to.deep.include({ state: 'paused' });
+    const resumed = await act(draft.id, 'resume');
+    expect(resumed).to.deep.include({ state: 'running' });
+    expect(resumed.resumedAt).to.match(ISO_UTC);
+    // An operator's advance from the last wave completes it.
+    const completed = await act(draft.id, 'advance');
+    expect(completed).to.deep.include({ state: 'completed' });
+    expect(completed.endedAt).to.match(ISO_UTC);
+    expectProblem(await post(`/api/v1/rollouts/${draft.id}/abort`), 409, 'rollout-state-conflict');
+  });
+
+  it('aborts, and lists every rollout newest first, or those of one state', async () => {
+    const doomed = await create({ name: 'doomed', file: 'lamp-2.0.0.bin' });
+    expect(await act(doomed.id, 'abort')).to.deep.include({ state: 'aborted' });
+    const all = await api.getJson<{ items: RolloutJson[] }>('/api/v1/rollouts');
+    expect(all.items[0]?.id).to.equal(doomed.id);
+    const created = all.items.map((one) => Date.parse(String(one.createdAt)));
+    expect(created).to.deep.equal([...created].sort((a, b) => b - a));
+    const aborted = await api.getJson<{ items: RolloutJson[] }>('/api/v1/rollouts?state=aborted');
+    expect(aborted.items.map((one) => one.id)).to.deep.equal([doomed.id]);
+    expectProblem(await t.client.get('/api/v1/rollouts?state=stuck'), 400, 'invalid-query');
+  });
+
+  it("shows and clears a device's penalty box: 204, and 404 for a device never seen", async () => {
+    const penalties = await api.getJson<{ device: string; penalties: unknown[] }>('/api/v1/devices/lamp-3/penalty');
+    expect(penalties).to.deep.equal({ device: 'lamp-3', penalties: [] });
+    const cleared = await t.client.delete('/api/v1/devices/lamp-3/penalty');
+    expect(cleared.status, cleared.text).to.equal(204);
+    expect(cleared.text).to.equal('');
+    expectProblem(await t.client.delete('/api/v1/devices/never-seen/penalty'), 404, 'device-not-found');
+    expectProblem(await t.client.delete('/api/v1/devices/bad%20id/penalty'), 400, 'invalid-device-id');
+  });
+
+  it('has the service record every change in the audit log, with who and from where', async () => {
+    const made = await create({ name: 'audited', file: 'lamp-2.0.0.bin' });
+    await act(made.id, 'start');
+    const page = await api.getJson<{ items: { action: string; target: string; actor: string; address: string }[] }>(
+      '/api/v1/audit?limit=1000',
+    );
+    const mine = page.items.filter((record) => record.target === made.id);
+    expect(mine.map((record) => record.action)).to.deep.equal(['rollout.create', 'rollout.start']);
+    for (const record of mine) {
+      expect(record.actor).to.equal('operator');
+      expect(record.address).to.match(/127\.0\.0\.1$/);
+    }
+    expect(
+      page.items.some((record) => record.action === 'device.penalty-clear' && record.target === 'lamp-3'),
+    ).to.equal(true);
+  });
+});
