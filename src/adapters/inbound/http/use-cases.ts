@@ -2,7 +2,6 @@ import type { OfferPolicySource } from '../../../app/rollout/offer-policy-source
 import type { RolloutOperations } from '../../../app/rollout/rollout-operations.js';
 import type { AuditTrail } from '../../../app/audit/audit-trail.js';
 import type { FleetTracker } from '../../../app/fleet/fleet-tracker.js';
-import type { RolloutOperations } from '../../../app/rollout/rollout-operations.js';
 import type { AssignUpdate } from '../../../app/use-cases/assign-update.js';
 import type { DeviceCredentialStatus } from '../../../app/use-cases/device-credential-status.js';
 import type { ProvisionDeviceCredential } from '../../../app/use-cases/provision-device-credential.js';
