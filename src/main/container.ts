@@ -42,6 +42,7 @@ import { UploadUpdateFile } from '../app/use-cases/upload-update-file.js';
 import { UpdateFileLocks } from '../app/firmware/update-file-locks.js';
 import type { FleetTracker } from '../app/fleet/fleet-tracker.js';
 import type { RolloutService } from '../app/rollout/rollout-service.js';
+import { registerRolloutGauges } from '../adapters/inbound/http/rollout-metrics.js';
 import { AuditTrail } from '../app/audit/audit-trail.js';
 import { AUDIT_LOG } from '../ports/audit-log.port.js';
 import { ROLLOUT_STORE } from '../ports/rollout-store.port.js';
@@ -109,6 +110,7 @@ export function createContainer(
   for (const useCase of USE_CASES) container.bind<object>(useCase).toSelf();
   const metrics = new HttpMetrics();
   registerFleetGauges(metrics.registry, () => fleetSummary(fleet, fleet.now()));
+  registerRolloutGauges(metrics.registry, () => rollouts.gauges());
   container.bind<RequestListener>(HTTP_HANDLER).toDynamicValue((context) =>
     createHttpHandler({
       useCases: {

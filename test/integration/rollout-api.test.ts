@@ -222,6 +222,19 @@ describe('HTTP: rollouts API', () => {
     const shown = await api.getJson<RolloutJson>(`/api/v1/rollouts/${draft.id}`);
     expect(shown.inFlight).to.equal(3);
     expect(shown.waves[0]?.attempts.offered).to.equal(3);
+    // The same figures in the metrics, per rollout.
+    const metrics = (await t.client.get('/metrics')).text;
+    for (const line of [
+      `fuota_rollout_devices{rollout="${draft.id}",state="offered"} 3`,
+      `fuota_rollout_devices{rollout="${draft.id}",state="succeeded"} 0`,
+      `fuota_rollout_in_flight{rollout="${draft.id}"} 3`,
+      `fuota_rollout_offers_last_minute{rollout="${draft.id}"} 3`,
+      `fuota_rollout_halt_failure_ratio{rollout="${draft.id}"} 0.2`,
+      `fuota_rollout_info{rollout="${draft.id}",name="pilots",state="running",wave="0"} 1`,
+    ]) {
+      expect(metrics).to.include(line);
+    }
+    expect(metrics).to.not.include(`fuota_rollout_failure_ratio{rollout="${draft.id}"}`);
 
     const devices = await api.getJson<{ items: { device: string; state: string; wave: number }[] }>(
       `/api/v1/rollouts/${draft.id}/devices`,

@@ -50,6 +50,22 @@ export interface RolloutDeviceView {
   readonly updatedAt: number;
 }
 
+/** What the metrics show of a rollout (cheap to read: no device is looked at). */
+export interface RolloutGauges {
+  readonly id: RolloutId;
+  readonly name: string;
+  readonly state: Rollout['state'];
+  readonly wave: number;
+  /** Devices by the state of their latest attempt of the rollout. */
+  readonly devices: AttemptCounts;
+  readonly inFlight: number;
+  readonly maxInFlight: number;
+  readonly offersLastMinute: number;
+  /** Failed / resolved in the current wave (0-1); null before anything resolved. */
+  readonly failureRatio: number | null;
+  readonly haltFailureRatio: number;
+}
+
 /**
  * Why an operation was refused, with a stable code (mapped to an HTTP status by the adapter):
  * `rollout-not-found` 404; `invalid-rollout` 400 with every field problem (a bad field, an

@@ -27,9 +27,10 @@ import type { AuditSource, AuditTrail } from '../audit/audit-trail.js';
 import type { FleetOfferPolicy, FleetTracker } from '../fleet/fleet-tracker.js';
 import { ImageFactsIndex } from './image-facts-index.js';
 import type { OfferPolicySource } from './offer-policy-source.js';
-import { RolloutLedger } from './rollout-ledger.js';
+import { noAttempts, RolloutLedger } from './rollout-ledger.js';
 import {
   RolloutOperationError,
+  type RolloutGauges,
   type RolloutDeviceView,
   type RolloutOperations,
   type RolloutOperatorAction,
@@ -378,6 +379,32 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
       () => ({ action: 'device.penalty-clear', target: deviceId }),
     );
     return true;
+  }
+
+  /** Every rollout's figures for the metrics, oldest first. */
+  gauges(): RolloutGauges[] {
+    const now = this.fleet.now();
+    const staleMs = this.fleet.settings.rules.silentMs;
+    return [...this.ledgers.values()].map((ledger) => {
+      const { rollout } = ledger;
+      const sample = ledger.sample(now, staleMs);
+      const devices = noAttempts();
+      for (const counts of ledger.waveCounts()) {
+        for (const [state, count] of Object.entries(counts)) devices[state as AttemptState] += count;
+      }
+      return {
+        id: rollout.id,
+        name: rollout.definition.name,
+        state: rollout.state,
+        wave: rollout.wave,
+        devices,
+        inFlight: sample.inFlight,
+        maxInFlight: rollout.definition.maxInFlight,
+        offersLastMinute: ledger.recentOffers(now).length,
+        failureRatio: sample.resolved === 0 ? null : sample.failed / sample.resolved,
+        haltFailureRatio: rollout.definition.halt.failurePercent / 100,
+      };
+    });
   }
 
   // ---- inside --------------------------------------------------------------------------------
