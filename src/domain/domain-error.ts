@@ -27,6 +27,10 @@ export const DOMAIN_ERROR_CODES = [
   'credential-not-found',
   'payload-too-large',
   'storage-full',
+  'invalid-rollout',
+  'rollout-not-found',
+  'rollout-state-conflict',
+  'rollout-wave-conflict',
 ] as const;
 
 export const TRANSPORT_ERROR_CODES = [

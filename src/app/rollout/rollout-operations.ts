@@ -1,5 +1,6 @@
 import type { AttemptState } from '../../domain/fleet/attempt-state.js';
 import type { DeviceId } from '../../domain/device-id.js';
+import { DomainError } from '../../domain/domain-error.js';
 import type { FieldProblem } from '../../domain/rollout/field-problem.js';
 import type { Penalty } from '../../domain/rollout/penalty-box.js';
 import type { Rollout } from '../../domain/rollout/rollout.js';
@@ -72,13 +73,14 @@ export interface RolloutGauges {
  * unknown or unstored file, a file that is not a valid image); `rollout-state-conflict` and
  * `rollout-wave-conflict` 409.
  */
-export class RolloutOperationError extends Error {
+export class RolloutOperationError extends DomainError {
   constructor(
-    readonly code: 'rollout-not-found' | 'invalid-rollout' | 'rollout-state-conflict' | 'rollout-wave-conflict',
+    override readonly code:
+      'rollout-not-found' | 'invalid-rollout' | 'rollout-state-conflict' | 'rollout-wave-conflict',
     message: string,
     readonly problems: readonly FieldProblem[] = [],
   ) {
-    super(message);
+    super(code, message);
     this.name = 'RolloutOperationError';
   }
 }

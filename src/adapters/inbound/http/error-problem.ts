@@ -3,7 +3,6 @@ import { isDomainError } from '../../../domain/domain-error.js';
 import { ImageRejected } from '../../../domain/firmware/image-rejection.js';
 import type { Problem } from './problem.js';
 import { httpErrorProblem, problem } from './problem.js';
-import { rolloutProblem } from './rollout-problem.js';
 import { TransportError } from './transport-error.js';
 
 interface HttpError extends Error {
@@ -13,17 +12,23 @@ interface HttpError extends Error {
 
 /**
  * The problem that answers a failure, for both adapters: domain and transport errors through the
- * status table, the rollout service's refusals through theirs (rollout-problem.ts), HTTP errors
- * raised by Koa middleware (body too large, bad JSON...) as they are, and anything else as a 500
- * that reveals nothing of the server's internals; `unexpected` is told of those, to log them with
- * their stack.
+ * status table (an invalid rollout with every bad field), HTTP errors raised by Koa middleware
+ * (body too large, bad JSON...) as they are, and anything else as a 500 that reveals nothing of
+ * the server's internals; `unexpected` is told of those, to log them with their stack.
  */
+/** What a problem adds for some errors: the image's rejection reason, a rollout's bad fields. */
+function extraOf(caught: Error): Record<string, unknown> | undefined {
+  if (caught instanceof ImageRejected) return { reason: caught.reason };
+  if (caught instanceof RolloutOperationError && caught.code === 'invalid-rollout') {
+    return { problems: caught.problems.map((one) => ({ path: [...one.path], message: one.message })) };
+  }
+  return undefined;
+}
+
 export function errorProblem(caught: unknown, unexpected: (error: unknown) => void): Problem {
   if (isDomainError(caught) || caught instanceof TransportError) {
-    const extra = caught instanceof ImageRejected ? { reason: caught.reason } : undefined;
-    return problem(caught.code, caught.message, extra);
+    return problem(caught.code, caught.message, extraOf(caught));
   }
-  if (caught instanceof RolloutOperationError) return rolloutProblem(caught);
   const error = caught as HttpError;
   if (error.status !== undefined && error.status >= 400 && error.status < 500) {
     return httpErrorProblem(error.status, error.expose === true ? error.message : 'bad request');

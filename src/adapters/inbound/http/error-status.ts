@@ -12,6 +12,7 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   'invalid-query': 400,
   'invalid-request': 400,
   'record-id-mismatch': 400,
+  'invalid-rollout': 400, // with every bad field in `problems`
   'upload-incomplete': 400,
   // A 4xx that Koa or its middleware raised keeps the status it was raised with (see problem.ts).
   'bad-request': 400,
@@ -21,11 +22,14 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   'file-not-found': 404,
   'update-file-missing': 404,
   'credential-not-found': 404,
+  'rollout-not-found': 404,
   'route-not-found': 404,
   'method-not-allowed': 405,
   'file-path-conflict': 409,
   'file-in-use': 409,
   'reinstall-loop': 409,
+  'rollout-state-conflict': 409,
+  'rollout-wave-conflict': 409,
   'payload-too-large': 413,
   'unsupported-media-type': 415,
   'range-not-satisfiable': 416,

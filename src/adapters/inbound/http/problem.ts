@@ -2,14 +2,13 @@ import { STATUS_CODES } from 'node:http';
 import type { Context } from 'koa';
 import type { ErrorCode } from '../../../domain/domain-error.js';
 import { ERROR_STATUS } from './error-status.js';
-import type { RolloutErrorCode } from './rollout-problem.js';
 
 /** An RFC 9457 problem document; `code` is the stable machine-readable reason. */
 export interface Problem {
   readonly type: string;
   readonly title: string;
   readonly status: number;
-  readonly code: ErrorCode | RolloutErrorCode;
+  readonly code: ErrorCode;
   readonly detail: string;
 }
 
@@ -29,13 +28,7 @@ export function httpErrorProblem(status: number, detail: string): Problem {
   return problemWithStatus(status, 'bad-request', detail, {});
 }
 
-/** A problem with the status given (for codes outside ERROR_STATUS: see rollout-problem.ts). */
-export function problemWithStatus(
-  status: number,
-  code: ErrorCode | RolloutErrorCode,
-  detail: string,
-  extra: Record<string, unknown>,
-): Problem {
+function problemWithStatus(status: number, code: ErrorCode, detail: string, extra: Record<string, unknown>): Problem {
   return { type: `urn:fuota:problem:${code}`, title: STATUS_CODES[status] ?? 'Error', status, code, detail, ...extra };
 }
 
