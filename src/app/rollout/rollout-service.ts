@@ -2,6 +2,7 @@ import type { DeviceId } from '../../domain/device-id.js';
 import { isFinalAttemptState, type AttemptState } from '../../domain/fleet/attempt-state.js';
 import type { InventoryEntry } from '../../domain/fleet/inventory-entry.js';
 import type { UpdateAttempt } from '../../domain/fleet/update-attempt.js';
+import { ineligibilityOf } from '../../domain/rollout/device-eligibility.js';
 import { decideRolloutOffer, type RolloutCandidate } from '../../domain/rollout/offer-decision.js';
 import { penaltyOf, penaltyStartedBy } from '../../domain/rollout/penalty-box.js';
 import { rolledBackVersionsOf } from '../../domain/rollout/rolled-back-versions.js';
@@ -111,13 +112,25 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
 
   async policyFor(deviceId: DeviceId, running: string): Promise<FleetOfferPolicy | undefined> {
     // Only a running rollout offers (a paused or halted one does not even repeat its offer).
-    if (![...this.ledgers.values()].some((ledger) => ledger.rollout.state === 'running')) return undefined;
+    const candidates = this.candidates();
+    if (candidates.length === 0) return undefined;
+    // Most polls come from devices no running rollout wants (not selected, already on the
+    // target, another chip): judged on what is in memory, they cost no read of their history,
+    // which could only exclude more (penalty box, rolled-back versions).
+    const now = this.fleet.now();
+    const entry = this.fleet.entry(deviceId);
+    const attempt = this.fleet.currentAttempt(deviceId);
+    const light = this.rolloutDevice(deviceId, running, entry, attempt, []);
+    const wanted = candidates.some(
+      ({ rollout, target }) =>
+        ineligibilityOf(rollout.definition, target, light, this.scheme, now) === null ||
+        (attempt?.rollout?.id === rollout.id && !isFinalAttemptState(attempt.state)),
+    );
+    if (!wanted) return undefined;
     const history = await this.stores.attempts.forDevice(deviceId, HISTORY);
-    return ({ entry, attempt, at }) => {
-      const device = this.rolloutDevice(deviceId, running, entry, attempt, history);
-      const candidates = this.candidates();
-      if (candidates.length === 0) return undefined;
-      const decision = decideRolloutOffer(device, candidates, this.scheme, at);
+    return ({ entry: polled, attempt: latest, at }) => {
+      const device = this.rolloutDevice(deviceId, running, polled, latest, history);
+      const decision = decideRolloutOffer(device, this.candidates(), this.scheme, at);
       const offer = decision.offer;
       if (offer === null) return undefined;
       const ledger = this.ledgers.get(offer.rolloutId);
