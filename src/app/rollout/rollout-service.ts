@@ -81,6 +81,7 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
     audit: AuditTrail,
     scheme: VersionScheme,
     logger: Logger,
+    supervisionIntervalMs = SUPERVISION_INTERVAL_MS,
   ): Promise<RolloutService> {
     const service = new RolloutService(stores, fleet, audit, scheme, logger);
     for (const rollout of await stores.rollouts.list()) {
@@ -97,7 +98,7 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
       fleet.watchImages((files) => service.images.replace(files)),
       fleet.watchAttempts((after, before) => service.attemptChanged(after, before)),
     ];
-    service.timer = setInterval(() => service.supervise(), SUPERVISION_INTERVAL_MS);
+    service.timer = setInterval(() => service.supervise(), supervisionIntervalMs);
     service.timer.unref();
     return service;
   }

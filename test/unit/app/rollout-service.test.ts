@@ -14,6 +14,7 @@ import type { RolloutInput } from '../../../src/domain/rollout/rollout-definitio
 import type { RolloutId } from '../../../src/domain/rollout/rollout-id.js';
 import { isInWave, waveBucket } from '../../../src/domain/rollout/wave-bucket.js';
 import { memoryFleetStores } from '../../support/fleet-stores.js';
+import { eventually } from '../../support/eventually.js';
 import { imageFile } from '../../support/image-files.js';
 import { RecordingLogger } from '../../support/test-server.js';
 
@@ -44,7 +45,7 @@ describe('RolloutService', () => {
       () => time,
     );
     const audit = new AuditTrail(new InMemoryAuditLog(), DEFAULT_AUDIT_SETTINGS, logger, () => time);
-    service = await RolloutService.open(rolloutStores, tracker, audit, semverVersionScheme, logger);
+    service = await RolloutService.open(rolloutStores, tracker, audit, semverVersionScheme, logger, 10);
   }
 
   beforeEach(async () => {
@@ -247,6 +248,43 @@ describe('RolloutService', () => {
     expect(await refusal(() => service.act(id, 'pause', OPERATOR))).to.equal('rollout-state-conflict');
     expect(await refusal(() => service.act('nope' as RolloutId, 'start', OPERATOR))).to.equal('rollout-not-found');
     expect(service.get(id)?.rollout.state).to.equal('draft');
+  });
+
+  /** The device downloads its offer, boots the target and polls until its attempt succeeded. */
+  async function updates(device: string): Promise<void> {
+    download((await poll(device, '1.0.0')) as string);
+    for (let i = 0; i < 3; i += 1) {
+      time += 60_000;
+      await poll(device, '2.0.0');
+    }
+    expect(tracker.currentAttempt(device as DeviceId)?.state, device).to.equal('succeeded');
+  }
+
+  it('advances by itself once the wave succeeded and soaked, and completes once everyone wanted has updated', async () => {
+    const created = await service.create(
+      {
+        name: 'auto',
+        file: TARGET.path,
+        waves: [50, 100],
+        advance: { successPercent: 100, minResolved: 2, soakMinutes: 30 },
+      },
+      OPERATOR,
+    );
+    const id = created.rollout.id;
+    await service.act(id, 'start', OPERATOR);
+    const first = devicesIn(id, 50, 2);
+    const second = devicesIn(id, 50, 2, false);
+    for (const device of second) await poll(device, '1.0.0'); // seen, not yet in the wave
+    for (const device of first) await updates(device);
+    // Resolved and successful, but the soak time has not passed.
+    await new Promise((resolve) => setTimeout(resolve, 60)); // several supervision rounds
+    expect(service.get(id)?.rollout.wave).to.equal(0);
+    time += 30 * 60_000;
+    await eventually(() => service.get(id)?.rollout.wave === 1, 'the second wave');
+    for (const device of second) await updates(device);
+    await eventually(() => service.get(id)?.rollout.state === 'completed', 'completion');
+    const types = (await fleetStores.events.list({ after: 0, limit: 1000 })).map((event) => event.type);
+    expect(types).to.include.members(['rollout.started', 'rollout.wave-advanced', 'rollout.completed']);
   });
 
   it('keeps its rollouts, their state and their counts across a restart', async () => {
