@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { buildEspImage } from '../support/esp-image-builder.js';
-import { expectProblem, FleetApi, ISO_UTC, jsonOf } from '../support/fleet-api-client.js';
+import { expectProblem, FleetApi, ISO_UTC, jsonOf, openEventStream } from '../support/fleet-api-client.js';
+import { eventually } from '../support/eventually.js';
 import type { RunningTestServer } from '../support/test-server.js';
 import { startTestServer, TEST_DEVICE_CREDENTIAL } from '../support/test-server.js';
 
@@ -256,6 +257,24 @@ describe('HTTP: rollouts API', () => {
     expect(completed).to.deep.include({ state: 'completed' });
     expect(completed.endedAt).to.match(ISO_UTC);
     expectProblem(await post(`/api/v1/rollouts/${draft.id}/abort`), 409, 'rollout-state-conflict');
+  });
+
+  it('tells its events on the events page (by rollout) and live on the stream, each with its rolloutId', async () => {
+    const stream = await openEventStream(t, '/api/v1/events/stream?type=rollout.started');
+    try {
+      // For no device: the other tests' devices are offered nothing by it.
+      const rollout = await create({ name: 'told', file: 'lamp-2.0.0.bin', selector: { devices: ['nobody'] } });
+      await act(rollout.id, 'start');
+      await eventually(() => stream.events.length > 0, 'the live rollout.started');
+      expect(stream.events[0]?.data).to.deep.include({ type: 'rollout.started', rolloutId: rollout.id, device: null });
+      const page = await api.getJson<{ items: { type: string; rolloutId: string | null }[] }>(
+        `/api/v1/events?rollout=${rollout.id}`,
+      );
+      expect(page.items.map((event) => [event.type, event.rolloutId])).to.deep.equal([['rollout.started', rollout.id]]);
+      expectProblem(await t.client.get('/api/v1/events?rollout=not%20an%20id'), 400, 'invalid-query');
+    } finally {
+      stream.close();
+    }
   });
 
   it('aborts, and lists every rollout newest first, or those of one state', async () => {

@@ -480,10 +480,11 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
     route: '/api/v1/events',
     operationId: 'listEvents',
     access: 'operator',
-    summary: 'Fleet events ascending by seq, after a cursor, optionally of one device or one type.',
+    summary: 'Fleet events ascending by seq, after a cursor, optionally of one device, one rollout or one type.',
     query: {
       after: { schema: eventCursorSchema, required: false },
       device: { schema: deviceIdSchema, required: false },
+      rollout: { schema: rolloutIdSchema, required: false },
       type: { schema: eventTypeSchema, required: false },
       limit: { schema: limitSchema(1000), required: false },
     },
@@ -502,6 +503,7 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
     query: {
       after: { schema: eventCursorSchema, required: false },
       device: { schema: deviceIdSchema, required: false },
+      rollout: { schema: rolloutIdSchema, required: false },
       type: { schema: eventTypeSchema, required: false },
     },
     headers: ['Last-Event-ID'],

@@ -19,6 +19,7 @@ export interface StreamFilter {
   /** Replay the events after this seq first; undefined: only what happens from now on. */
   readonly after: number | undefined;
   readonly deviceId: DeviceId | undefined;
+  readonly rolloutId: string | undefined;
   readonly type: FleetEventType | undefined;
 }
 
@@ -56,6 +57,7 @@ export async function eventStream(ctx: Context, fleet: FleetTracker, filter: Str
   }
   const wanted = (event: FleetEvent) =>
     (filter.deviceId === undefined || event.deviceId === filter.deviceId) &&
+    (filter.rolloutId === undefined || event.rolloutId === filter.rolloutId) &&
     (filter.type === undefined || event.type === filter.type);
   const send = (event: FleetEvent) => {
     if (stopped || event.seq <= last) return;
@@ -123,6 +125,7 @@ async function replay(
       after: last(),
       limit: REPLAY_PAGE,
       ...(filter.deviceId === undefined ? {} : { deviceId: filter.deviceId }),
+      ...(filter.rolloutId === undefined ? {} : { rolloutId: filter.rolloutId }),
       ...(filter.type === undefined ? {} : { type: filter.type }),
     });
     for (const event of page) send(event);

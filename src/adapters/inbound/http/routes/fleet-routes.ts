@@ -23,6 +23,7 @@ import {
   MAX_TAGS,
 } from '../fleet-schemas.js';
 import { attemptView, fleetEventView, inventoryDeviceView, unseenDeviceView } from '../fleet-views.js';
+import { rolloutIdSchema } from '../rollout-schemas.js';
 import { operatorOnly } from '../middleware/basic-auth.js';
 import type { HttpUseCases } from '../use-cases.js';
 import { eventStream } from './fleet-event-stream.js';
@@ -212,15 +213,17 @@ export function fleetRoutes(router: Router, useCases: HttpUseCases): void {
   });
 
   router.get('/api/v1/events', operatorOnly(), async (ctx) => {
-    refuseUnknownQuery(ctx, ['after', 'device', 'type', 'limit']);
+    refuseUnknownQuery(ctx, ['after', 'device', 'rollout', 'type', 'limit']);
     const after = queryValue(ctx, 'after', eventCursorSchema) ?? 0;
     const deviceId = queryValue(ctx, 'device', deviceIdSchema);
+    const rolloutId = queryValue(ctx, 'rollout', rolloutIdSchema);
     const type = queryValue(ctx, 'type', eventTypeSchema);
     const limit = queryValue(ctx, 'limit', limitSchema(EVENT_PAGE)) ?? EVENT_PAGE;
     const events = await fleet.eventLog.list({
       after,
       limit,
       ...(deviceId === undefined ? {} : { deviceId }),
+      ...(rolloutId === undefined ? {} : { rolloutId }),
       ...(type === undefined ? {} : { type }),
     });
     // The last seq read, or the cursor given: polling again with it never misses an event.
@@ -228,14 +231,15 @@ export function fleetRoutes(router: Router, useCases: HttpUseCases): void {
   });
 
   router.get('/api/v1/events/stream', operatorOnly(), async (ctx) => {
-    refuseUnknownQuery(ctx, ['after', 'device', 'type']);
+    refuseUnknownQuery(ctx, ['after', 'device', 'rollout', 'type']);
     const lastEventId = ctx.get('Last-Event-ID');
     const after =
       lastEventId !== ''
         ? validated(eventCursorSchema, lastEventId, 'invalid-query')
         : queryValue(ctx, 'after', eventCursorSchema);
     const deviceId = queryValue(ctx, 'device', deviceIdSchema);
+    const rolloutId = queryValue(ctx, 'rollout', rolloutIdSchema);
     const type = queryValue(ctx, 'type', eventTypeSchema);
-    await eventStream(ctx, fleet, { after, deviceId, type });
+    await eventStream(ctx, fleet, { after, deviceId, rolloutId, type });
   });
 }
