@@ -8,6 +8,8 @@ import type { FleetOfferPolicy } from '../fleet/fleet-tracker.js';
  * that records the poll and the offer.
  */
 export interface OfferPolicySource {
+  /** Whether any rollout runs: when none does (most servers, most of the time), a check asks nothing more. */
+  offering(): boolean;
   /** undefined when no running rollout could want the device: most polls, at the cost of a lookup. */
   policyFor(deviceId: DeviceId, running: string): Promise<FleetOfferPolicy | undefined>;
 }

@@ -111,6 +111,11 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
 
   // ---- the check ---------------------------------------------------------------------------
 
+  offering(): boolean {
+    for (const ledger of this.ledgers.values()) if (ledger.rollout.state === 'running') return true;
+    return false;
+  }
+
   async policyFor(deviceId: DeviceId, running: string): Promise<FleetOfferPolicy | undefined> {
     // Only a running rollout offers (a paused or halted one does not even repeat its offer).
     const candidates = this.candidates();

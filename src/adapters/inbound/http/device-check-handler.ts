@@ -47,7 +47,9 @@ export function deviceCheckHandler(
     if (principal.deviceId === undefined || principal.deviceId === deviceId) {
       // Explicit rows win: fleet policy is asked only when the row offers nothing.
       const policy =
-        check.decision.kind === 'update-available' ? undefined : await rollouts.policyFor(deviceId, running);
+        check.decision.kind === 'update-available' || !rollouts.offering()
+          ? undefined
+          : await rollouts.policyFor(deviceId, running);
       const recorded = fleet.recordCheck({
         deviceId,
         version: running,
