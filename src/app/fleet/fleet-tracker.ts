@@ -53,17 +53,26 @@ export interface FleetOffer {
 }
 
 /**
+ * Fleet policy wants the device but not now (not in the wave yet, over a cap, an update under
+ * way): it is told 204 and polls again, even without a device row (which would be told 404).
+ */
+export const HOLD_BACK = 'hold-back';
+
+/**
  * Decides for one poll, synchronously: what it decides (and counts against its caps) and the
  * attempt that records the offer are made in one turn, so concurrent polls cannot both pass a cap.
+ * undefined: fleet policy has nothing for the device (the answer stays the device row's).
  */
 export type FleetOfferPolicy = (device: {
   readonly entry: InventoryEntry | undefined;
   readonly attempt: UpdateAttempt | undefined;
   readonly at: number;
-}) => FleetOffer | undefined;
+}) => FleetOffer | typeof HOLD_BACK | undefined;
 
 /** How a check was recorded: the path a fleet policy's offer named, and what to wait for. */
 export interface CheckOutcome {
+  /** Fleet policy held the device back: the answer is 204 (see HOLD_BACK). */
+  readonly heldBack?: true;
   /** The per-attempt path (see offer-path.ts) when fleet policy made or repeated an offer. */
   readonly offerPath?: string;
   /** The file that path names. */
@@ -171,9 +180,13 @@ export class FleetTracker {
     let offer = status === 200 ? check.offer : undefined;
     let rollout: AttemptRollout | undefined;
     let offerPath: string | undefined;
+    let heldBack = false;
     if (offer === undefined && check.policy !== undefined) {
       const fleetOffer = check.policy({ entry: this.entries.get(deviceId), attempt: latest, at });
-      if (fleetOffer !== undefined) {
+      if (fleetOffer === HOLD_BACK) {
+        status = 204;
+        heldBack = true;
+      } else if (fleetOffer !== undefined) {
         status = 200;
         offer = fleetOffer.file;
         rollout = fleetOffer.rollout;
@@ -208,6 +221,7 @@ export class FleetTracker {
     const written = changed.length === 0 ? undefined : this.commit(changed, transitions);
     return {
       ...(offerPath === undefined || offer === undefined ? {} : { offerPath, offerFile: offer }),
+      ...(heldBack ? { heldBack } : {}),
       ...(written === undefined ? {} : { written }),
     };
   }

@@ -3,7 +3,7 @@ import { isFinalAttemptState, type AttemptState } from '../../domain/fleet/attem
 import type { InventoryEntry } from '../../domain/fleet/inventory-entry.js';
 import type { UpdateAttempt } from '../../domain/fleet/update-attempt.js';
 import { ineligibilityOf } from '../../domain/rollout/device-eligibility.js';
-import { decideRolloutOffer, type RolloutCandidate } from '../../domain/rollout/offer-decision.js';
+import { decideRolloutOffer, type RolloutCandidate, type RolloutVerdict } from '../../domain/rollout/offer-decision.js';
 import { penaltyOf, penaltyStartedBy } from '../../domain/rollout/penalty-box.js';
 import { rolledBackVersionsOf } from '../../domain/rollout/rolled-back-versions.js';
 import { draftRollout, isLastWave, type Rollout } from '../../domain/rollout/rollout.js';
@@ -25,7 +25,7 @@ import type { PenaltyClearanceStore } from '../../ports/penalty-clearance-store.
 import type { RolloutStore } from '../../ports/rollout-store.port.js';
 import type { UpdateAttemptStore } from '../../ports/update-attempt-store.port.js';
 import type { AuditSource, AuditTrail } from '../audit/audit-trail.js';
-import type { FleetOfferPolicy, FleetTracker } from '../fleet/fleet-tracker.js';
+import { HOLD_BACK, type FleetOfferPolicy, type FleetTracker } from '../fleet/fleet-tracker.js';
 import { ImageFactsIndex } from './image-facts-index.js';
 import type { OfferPolicySource } from './offer-policy-source.js';
 import { noAttempts, RolloutLedger } from './rollout-ledger.js';
@@ -40,6 +40,14 @@ import {
 
 /** How often running rollouts are judged for the moves that need time to pass (soak, completion). */
 const SUPERVISION_INTERVAL_MS = 5_000;
+/** What a rollout that wants the device says when it offers nothing now: the device is told 204 and polls again. */
+const HELD_BACK_VERDICTS: ReadonlySet<RolloutVerdict> = new Set([
+  'not-in-wave',
+  'over-in-flight-cap',
+  'over-offer-rate-cap',
+  'open-attempt',
+]);
+
 /** Past attempts read per device for the penalty box (the domain's "newest 100 are enough"). */
 const HISTORY = 100;
 
@@ -138,7 +146,9 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
       const device = this.rolloutDevice(deviceId, running, polled, latest, history);
       const decision = decideRolloutOffer(device, this.candidates(), this.scheme, at);
       const offer = decision.offer;
-      if (offer === null) return undefined;
+      if (offer === null) {
+        return decision.verdicts.some(({ verdict }) => HELD_BACK_VERDICTS.has(verdict)) ? HOLD_BACK : undefined;
+      }
       const ledger = this.ledgers.get(offer.rolloutId);
       const target = this.images.target(offer.target.file);
       if (ledger === undefined || target === undefined) return undefined;
@@ -373,7 +383,6 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
     for (const ledger of this.ledgers.values()) {
       const image = { file: ledger.rollout.definition.file, version: this.targetOf(ledger.rollout)?.image.version };
       if (image.version === undefined || seen.has(`${image.file}\u0000${image.version}`)) continue;
-      seen.add(`${image.file}\u0000${image.version}`);
       const penalty = penaltyOf(
         past,
         { file: image.file, version: image.version },
@@ -381,7 +390,10 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
         clearedAt,
         now,
       );
-      if (penalty !== null) found.push({ ...penalty, file: image.file, version: image.version });
+      // Each rollout judges by its own rule: the image is boxed when one of them boxes it.
+      if (penalty === null) continue;
+      seen.add(`${image.file}\u0000${image.version}`);
+      found.push({ ...penalty, file: image.file, version: image.version });
     }
     return found;
   }

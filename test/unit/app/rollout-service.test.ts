@@ -144,6 +144,10 @@ describe('RolloutService', () => {
     const outOfTen = devicesIn(id, 10, 3, false).filter((device) => isInWave(waveBucket(id, device as DeviceId), 50));
     for (const device of inTen) expect(await poll(device, '1.0.0'), device).to.be.a('string');
     for (const device of outOfTen) expect(await poll(device, '1.0.0'), device).to.equal(undefined);
+    // Wanted later: told 204 (polls again), though it has no device row (which says 404).
+    for (const device of outOfTen) expect(tracker.entry(device as DeviceId)?.lastStatus, device).to.equal(204);
+    expect(await poll('not-an-image-runner', '0.9.0')).to.equal(undefined);
+    expect(tracker.entry('not-an-image-runner' as DeviceId)?.lastStatus).to.equal(404);
     await service.act(id, 'advance', OPERATOR);
     for (const device of outOfTen) expect(await poll(device, '1.0.0'), device).to.be.a('string');
     expect(service.get(id)?.waves.map((wave) => wave.attempts.offered)).to.deep.equal([3, outOfTen.length]);
@@ -166,6 +170,7 @@ describe('RolloutService', () => {
     const first = (await poll('esp-1', '1.0.0')) as string;
     expect(await poll('esp-2', '1.0.0')).to.be.a('string');
     expect(await poll('esp-3', '1.0.0')).to.equal(undefined);
+    expect(tracker.entry('esp-3' as DeviceId)?.lastStatus).to.equal(204);
     download(first);
     time += 60_000;
     await poll('esp-1', '2.0.0');

@@ -66,6 +66,9 @@ export function deviceCheckHandler(
           decision: { kind: 'update-available', updateFilePath: recorded.offerPath as UpdateFilePath },
           file: recorded.offerFile,
         };
+      } else if (recorded.heldBack === true) {
+        // A rollout wants the device, later (its wave, a cap): 204, it polls again.
+        check = { decision: { kind: 'no-update' } };
       }
     }
     metrics.check(check.decision.kind);
