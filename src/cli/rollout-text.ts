@@ -190,7 +190,13 @@ export function previewText(preview: RolloutPreviewJson): string {
     'excluded (a device may count under several rules):',
     ...(excluded.length === 0 ? ['  none'] : aligned(excluded.map(([rule, count]) => [`  ${rule}`, String(count)]))),
     'waves (cumulative):',
-    ...aligned(preview.waves.map((wave, index) => [`  ${index + 1}`, `${wave.percent}%`, `${wave.devices} devices`])),
+    ...aligned(
+      preview.waves.map((wave, index) => [
+        `  ${index + 1}`,
+        `${wave.percent}%`,
+        `${wave.devices} device${wave.devices === 1 ? '' : 's'}`,
+      ]),
+    ),
   ].join('\n');
 }
 
@@ -219,7 +225,7 @@ export function penaltiesText(penalties: DevicePenaltiesJson, now: number): stri
       penalties.penalties.map((penalty) => [
         `  ${penalty.file}`,
         penalty.version ?? '?',
-        `${penalty.failures} failures`,
+        `${penalty.failures} failure${penalty.failures === 1 ? '' : 's'}`,
         `until ${penalty.until} (${relativeTime(Date.parse(penalty.until), now)})`,
       ]),
     ),

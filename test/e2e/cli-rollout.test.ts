@@ -569,7 +569,7 @@ describe('e2e: the fuota CLI, rollouts', () => {
     expect(Date.parse(String(penalty?.until)) - Date.parse(String(penalty?.lastFailureAt))).to.equal(24 * HOUR_MS);
     expect(shown).to.match(
       new RegExp(
-        `^${PENALIZED}: in the penalty box for\\n {2}lamp/canary/v2\\.0\\.0\\.bin {2}2\\.0\\.0 {2}1 failures {2}until \\S+Z \\(in 2[34]h\\)\\n$`,
+        `^${PENALIZED}: in the penalty box for\\n {2}lamp/canary/v2\\.0\\.0\\.bin {2}2\\.0\\.0 {2}1 failure {2}until \\S+Z \\(in 2[34]h\\)\\n$`,
       ),
     );
     expect(nobody).to.equal(`${NEVER_SEEN}: not in the penalty box\n`);
@@ -617,7 +617,7 @@ describe('e2e: the fuota CLI, rollouts', () => {
       json<RolloutListJson>(['rollout', 'list']),
     ]);
     refusals.forEach((result, index) =>
-      expect(result.stderr).to.include(`: cannot ${actions[index]} a aborted rollout`),
+      expect(result.stderr).to.include(`: cannot ${actions[index]} an aborted rollout`),
     );
     expect(list.items.map((one) => [one.id, one.state])).to.deep.equal([
       [canary, 'aborted'],

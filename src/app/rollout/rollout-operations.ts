@@ -91,6 +91,8 @@ export class RolloutOperationError extends DomainError {
  * a RolloutOperationError.
  */
 export interface RolloutOperations {
+  /** Every problem of a definition (its values, its file), without creating anything; empty when it is valid. */
+  problemsOf(input: RolloutInput): readonly FieldProblem[];
   /** A new rollout, as a draft. */
   create(input: RolloutInput, who: AuditSource): Promise<RolloutView>;
   /** Every rollout, newest first. */

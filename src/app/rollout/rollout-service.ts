@@ -8,6 +8,7 @@ import { penaltyOf, penaltyStartedBy } from '../../domain/rollout/penalty-box.js
 import { rolledBackVersionsOf } from '../../domain/rollout/rolled-back-versions.js';
 import { draftRollout, isLastWave, type Rollout } from '../../domain/rollout/rollout.js';
 import { awaitingDevices } from '../../domain/rollout/rollout-completion.js';
+import type { FieldProblem } from '../../domain/rollout/field-problem.js';
 import type { RolloutInput } from '../../domain/rollout/rollout-definition.js';
 import type { OpenAttempt, RolloutDevice } from '../../domain/rollout/rollout-device.js';
 import { editRollout } from '../../domain/rollout/rollout-edit.js';
@@ -471,14 +472,23 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
     return this.view(ledger);
   }
 
-  private parsed(input: RolloutInput) {
+  problemsOf(input: RolloutInput): FieldProblem[] {
     const parsed = parseRolloutDefinition(input, this.scheme);
     const problems = parsed.ok || !('problems' in parsed.refusal) ? [] : [...parsed.refusal.problems];
     if (typeof input.file === 'string' && this.images.target(input.file) === undefined) {
-      problems.push({ path: ['file'], message: `no stored valid image at ${input.file}` });
+      if (!problems.some((problem) => problem.path[0] === 'file')) {
+        problems.push({ path: ['file'], message: `no stored valid image at ${input.file}` });
+      }
     }
+    return problems;
+  }
+
+  private parsed(input: RolloutInput) {
+    const problems = this.problemsOf(input);
+    const parsed = parseRolloutDefinition(input, this.scheme);
     if (!parsed.ok || problems.length > 0) {
-      throw new RolloutOperationError('invalid-rollout', 'the rollout definition has problems', problems);
+      const text = problems.map((problem) => `${problem.path.join('.') || '(body)'}: ${problem.message}`).join('; ');
+      throw new RolloutOperationError('invalid-rollout', `the rollout is not valid: ${text}`, problems);
     }
     return parsed.definition;
   }

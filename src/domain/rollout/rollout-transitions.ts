@@ -45,7 +45,10 @@ export const ROLLOUT_ACTION_SOURCES: Readonly<Record<RolloutActionKind, Readonly
 export function applyRolloutAction(rollout: Rollout, action: RolloutAction, at: number): RolloutChange {
   if (!ROLLOUT_ACTION_SOURCES[action.kind].has(rollout.state)) {
     const allowed = [...ROLLOUT_ACTION_SOURCES[action.kind]].join(', ');
-    return refuse('rollout-state-conflict', `cannot ${action.kind} a ${rollout.state} rollout (only ${allowed})`);
+    return refuse(
+      'rollout-state-conflict',
+      `cannot ${action.kind} ${/^[aeiou]/.test(rollout.state) ? 'an' : 'a'} ${rollout.state} rollout (only ${allowed})`,
+    );
   }
   const changed = { ...rollout, updatedAt: at };
   switch (action.kind) {

@@ -4,6 +4,8 @@ import type { z } from 'zod';
 import type { RolloutView } from '../../../../app/rollout/rollout-operations.js';
 import { ROLLOUT_OPERATOR_ACTIONS, RolloutOperationError } from '../../../../app/rollout/rollout-operations.js';
 import { DomainError } from '../../../../domain/domain-error.js';
+import type { FieldProblem } from '../../../../domain/rollout/field-problem.js';
+import type { RolloutInput } from '../../../../domain/rollout/rollout-definition.js';
 import type { RolloutId } from '../../../../domain/rollout/rollout-id.js';
 import { isRolloutId, ROLLOUT_ID_RULE } from '../../../../domain/rollout/rollout-id.js';
 import { auditSource } from '../audit-source.js';
@@ -30,12 +32,34 @@ import type { HttpUseCases } from '../use-cases.js';
 /**
  * A rollout body checked against its schema; one that does not fit is the service's own 400
  * (`invalid-rollout`), naming every bad field by its path, as a definition with bad values is.
+ * `valueProblems`, when given, also names the bad values of the fields whose type was right, so
+ * that one answer names them all.
  */
-export function rolloutBody<S extends z.ZodType>(schema: S, raw: unknown): z.output<S> {
+export function rolloutBody<S extends z.ZodType>(
+  schema: S,
+  raw: unknown,
+  valueProblems?: (wellTyped: RolloutInput) => readonly FieldProblem[],
+): z.output<S> {
   const result = schema.safeParse(raw);
   if (result.success) return result.data;
   const problems = schemaProblems(result.error);
+  const wellTyped = valueProblems === undefined ? undefined : wellTypedPart(raw, problems);
+  if (wellTyped !== undefined && valueProblems !== undefined) {
+    const badFields = new Set(problems.map((problem) => problem.path[0]));
+    problems.push(...valueProblems(wellTyped).filter((problem) => !badFields.has(problem.path[0])));
+  }
   throw new RolloutOperationError('invalid-rollout', `the rollout is not valid: ${problemsText(problems)}`, problems);
+}
+
+/**
+ * The fields of a body that had no type problem, when they still make a definition to judge:
+ * an object whose name and file are strings. Undefined otherwise (its type problems say enough).
+ */
+function wellTypedPart(raw: unknown, problems: readonly FieldProblem[]): RolloutInput | undefined {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
+  const badFields = new Set(problems.map((problem) => problem.path[0]));
+  const kept = Object.fromEntries(Object.entries(raw).filter(([field]) => !badFields.has(field)));
+  return typeof kept.name === 'string' && typeof kept.file === 'string' ? (kept as unknown as RolloutInput) : undefined;
 }
 
 /** The `:id` of a rollout route. An id no rollout can have (see ROLLOUT_ID_RULE) names none: 404. */
@@ -60,7 +84,9 @@ export function rolloutRoutes(router: Router, useCases: HttpUseCases): void {
   };
 
   router.post('/api/v1/rollouts', operatorOnly(), async (ctx) => {
-    const input = rolloutBody(rolloutInputSchema, await jsonBodyOf(ctx));
+    const input = rolloutBody(rolloutInputSchema, await jsonBodyOf(ctx), (wellTyped) =>
+      useCases.rollouts.problemsOf(wellTyped),
+    );
     const view = await useCases.rollouts.create(input, auditSource(ctx));
     ctx.status = 201;
     ctx.set('Location', `/api/v1/rollouts/${view.rollout.id}`);
