@@ -479,8 +479,8 @@ describe('e2e: the fuota CLI, rollouts', () => {
     expect(rollout).to.deep.include({ state: 'running', wave: 0, inFlight: 0, haltReason: null });
     expect(rollout.waves[0]?.attempts).to.deep.equal(attempts({ succeeded: 1 }));
     expect(rollout.current).to.deep.include({ resolved: 1, succeeded: 1, failed: 0 });
-    // The device now runs the target, so the wave holds no device left to offer to.
-    expect(waveLine(text, 1)).to.match(new RegExp(`^ {2}> 1 {2}50% {3}${'█'.repeat(40)} {2}0 devices: 1 succeeded$`));
+    // The device now runs the target: still one of the wave's devices, none left to offer to.
+    expect(waveLine(text, 1)).to.match(new RegExp(`^ {2}> 1 {2}50% {3}${'█'.repeat(40)} {2}1 device: 1 succeeded$`));
   });
 
   it('pause, advance while paused, resume, advance past the last wave (completed); each refused (5) where its state does not allow it', async () => {
@@ -558,8 +558,8 @@ describe('e2e: the fuota CLI, rollouts', () => {
     expect(text)
       .to.include('  state:      halted, wave 1 of 1 (100%)\n')
       .and.include(`  halted:     ${halted.haltReason?.text}\n`);
-    // Of the two devices only the spare is left to offer to.
-    expect(waveLine(text, 1)).to.match(/^ {2}> 1 {2}100% {2}x{40} {2}1 device: 1 failed$/);
+    // Two devices: the one that failed, and the spare still to offer to.
+    expect(waveLine(text, 1)).to.match(/^ {2}> 1 {2}100% {2}x{20}·{20} {2}2 devices: 1 failed$/);
     expect(haltedList.items.map((one) => one.id)).to.deep.equal([canary]);
 
     expect(penalties.device).to.equal(PENALIZED);

@@ -402,10 +402,19 @@ export class FleetTracker {
     return this.entries.get(deviceId);
   }
 
+  /** Hears every device forgotten (rollouts stop counting its open attempt). */
+  watchForgotten(listener: (deviceId: DeviceId) => void): () => void {
+    this.forgetWatchers.add(listener);
+    return () => this.forgetWatchers.delete(listener);
+  }
+
+  private readonly forgetWatchers = new Set<(deviceId: DeviceId) => void>();
+
   /** Forgets a device's entry, attempts and events (not its seed row); false when never seen. */
   async forget(deviceId: DeviceId): Promise<boolean> {
     const entry = this.entries.get(deviceId);
     if (entry === undefined) return false;
+    for (const watcher of this.forgetWatchers) watcher(deviceId);
     this.entries.delete(deviceId);
     this.attempts.delete(deviceId);
     this.downloaded.delete(deviceId);

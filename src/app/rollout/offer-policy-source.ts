@@ -1,4 +1,5 @@
 import type { DeviceId } from '../../domain/device-id.js';
+import type { UpdateAttempt } from '../../domain/fleet/update-attempt.js';
 import type { FleetOfferPolicy } from '../fleet/fleet-tracker.js';
 
 /**
@@ -10,6 +11,8 @@ import type { FleetOfferPolicy } from '../fleet/fleet-tracker.js';
 export interface OfferPolicySource {
   /** Whether any rollout runs: when none does (most servers, most of the time), a check asks nothing more. */
   offering(): boolean;
+  /** Whether a download of this attempt's offer path is still served (see RolloutService.offerStands). */
+  offerStands(attempt: UpdateAttempt): boolean;
   /** undefined when no running rollout could want the device: most polls, at the cost of a lookup. */
   policyFor(deviceId: DeviceId, running: string): Promise<FleetOfferPolicy | undefined>;
 }

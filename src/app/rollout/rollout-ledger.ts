@@ -1,7 +1,7 @@
 import type { DeviceId } from '../../domain/device-id.js';
 import { ATTEMPT_STATES, type AttemptState } from '../../domain/fleet/attempt-state.js';
 import type { UpdateAttempt } from '../../domain/fleet/update-attempt.js';
-import { pruneOffers } from '../../domain/rollout/offer-caps.js';
+import { OFFER_WINDOW_MS, pruneOffers } from '../../domain/rollout/offer-caps.js';
 import type { Rollout } from '../../domain/rollout/rollout.js';
 import { countingSince } from '../../domain/rollout/rollout.js';
 import { isInFlight, sampleWave, type WaveSample } from '../../domain/rollout/wave-sample.js';
@@ -14,45 +14,52 @@ export function noAttempts(): Record<AttemptState, number> {
 
 /**
  * One rollout as the server keeps it in memory: the rollout, every attempt it made (as the
- * attempt store holds them, kept current by the fleet tracker's changes), each device's latest
- * one, and when it made its recent offers (the rate cap). A rollout's attempts are a few per
- * device it reached: the counts of its waves, its in-flight load and the halt rule's sample are
- * read from them.
+ * attempt store holds them, kept current by the fleet tracker's changes) by device, each device's
+ * latest one, the attempts in flight, and when it made its recent offers (the rate cap). What a
+ * check asks of it (in flight, recent offers, a device's attempts) costs no walk over the
+ * rollout's devices.
  */
 export class RolloutLedger {
-  private readonly attempts = new Map<string, UpdateAttempt>();
+  private readonly attempts = new Map<DeviceId, UpdateAttempt[]>();
   private readonly latest = new Map<DeviceId, UpdateAttempt>();
-  /** Devices whose open attempt of this rollout another offer (a device row's) took the place of. */
-  private readonly superseded = new Set<DeviceId>();
+  /** Devices whose latest attempt of this rollout is in flight and still followed. */
+  private readonly open = new Map<DeviceId, UpdateAttempt>();
   private offers: readonly number[] = [];
-  /** Writes of this rollout, one after another (an operator's action and an automatic halt never interleave). */
+  /** Writes of this rollout, one after another (an operator's action and an automatic move never interleave). */
   queue: Promise<unknown> = Promise.resolve();
 
   constructor(public rollout: Rollout) {}
 
   /** An attempt of this rollout, new or changed. */
   record(attempt: UpdateAttempt): void {
-    this.attempts.set(attempt.id, attempt);
+    const list = this.attempts.get(attempt.deviceId) ?? [];
+    const index = list.findIndex((known) => known.id === attempt.id);
+    if (index >= 0) list[index] = attempt;
+    else list.push(attempt);
+    this.attempts.set(attempt.deviceId, list);
     const latest = this.latest.get(attempt.deviceId);
-    if (latest === undefined || latest.id <= attempt.id) {
-      this.latest.set(attempt.deviceId, attempt);
-      this.superseded.delete(attempt.deviceId);
-    }
+    if (latest !== undefined && latest.id > attempt.id) return;
+    this.latest.set(attempt.deviceId, attempt);
+    if (isInFlight(attempt.state)) this.open.set(attempt.deviceId, attempt);
+    else this.open.delete(attempt.deviceId);
   }
 
   /**
-   * The device was offered something else (its device row's file) while an attempt of this
-   * rollout was open: the tracker follows only the newer one, so the older is in flight no more.
+   * The device was offered something else (its device row's file), or forgotten, while an attempt
+   * of this rollout was open: the tracker follows only its newest attempt, so this one is in
+   * flight no more.
    */
   supersede(deviceId: DeviceId): void {
-    if (this.latest.has(deviceId)) this.superseded.add(deviceId);
+    this.open.delete(deviceId);
   }
 
   /** The device's attempts of this rollout. */
-  attemptsOf(deviceId: DeviceId): UpdateAttempt[] {
-    const all: UpdateAttempt[] = [];
-    for (const attempt of this.attempts.values()) if (attempt.deviceId === deviceId) all.push(attempt);
-    return all;
+  attemptsOf(deviceId: DeviceId): readonly UpdateAttempt[] {
+    return this.attempts.get(deviceId) ?? [];
+  }
+
+  hasReached(deviceId: DeviceId): boolean {
+    return this.latest.has(deviceId);
   }
 
   latestAttempts(): IterableIterator<UpdateAttempt> {
@@ -63,6 +70,15 @@ export class RolloutLedger {
     this.offers = [...pruneOffers(this.offers, at), at];
   }
 
+  /** The offers of the last minute, from the attempts read at start (each began with one new offer). */
+  noteRecentOffers(now: number): void {
+    const recent: number[] = [];
+    for (const list of this.attempts.values()) {
+      for (const attempt of list) if (now - attempt.offeredAt < OFFER_WINDOW_MS) recent.push(attempt.offeredAt);
+    }
+    this.offers = recent.sort((a, b) => a - b);
+  }
+
   recentOffers(now: number): readonly number[] {
     this.offers = pruneOffers(this.offers, now);
     return this.offers;
@@ -70,19 +86,16 @@ export class RolloutLedger {
 
   /**
    * Attempts between offered and resolved: a device has at most one open, so its latest tells.
-   * An offer its device never took up (still offered or downloading after `staleMs`: a device
-   * gone for good, or one that stopped polling) holds no slot: the cap would otherwise close for
-   * good after `maxInFlight` such devices.
+   * One that has not moved for `staleMs` (an offer never taken up, a device that booted the
+   * image and was not heard of since) holds no slot any more: the cap would otherwise close for
+   * good after `maxInFlight` devices that went away. A downloaded one turns silent (resolved) by
+   * then.
    */
   inFlight(now: number, staleMs: number): number {
-    let count = 0;
-    for (const attempt of this.latest.values()) {
-      if (!isInFlight(attempt.state) || this.superseded.has(attempt.deviceId)) continue;
-      const untaken = attempt.state === 'offered' || attempt.state === 'downloading';
-      if (untaken && now - attempt.updatedAt >= staleMs) continue;
-      count += 1;
+    for (const [deviceId, attempt] of this.open) {
+      if (now - attempt.updatedAt >= staleMs) this.open.delete(deviceId);
     }
-    return count;
+    return this.open.size;
   }
 
   /**
@@ -90,9 +103,10 @@ export class RolloutLedger {
    * resume; in flight as `inFlight` counts them.
    */
   sample(now: number, staleMs: number): WaveSample {
-    const since = countingSince(this.rollout);
-    const sample = sampleWave([...this.attempts.values()], since ?? Number.POSITIVE_INFINITY);
-    return { ...sample, inFlight: this.inFlight(now, staleMs) };
+    const since = countingSince(this.rollout) ?? Number.POSITIVE_INFINITY;
+    const all: UpdateAttempt[] = [];
+    for (const list of this.attempts.values()) all.push(...list);
+    return { ...sampleWave(all, since), inFlight: this.inFlight(now, staleMs) };
   }
 
   /** Per wave, the devices whose latest attempt of this rollout was offered in it, by that attempt's state. */

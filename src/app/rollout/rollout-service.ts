@@ -2,11 +2,12 @@ import type { DeviceId } from '../../domain/device-id.js';
 import { isFinalAttemptState, type AttemptState } from '../../domain/fleet/attempt-state.js';
 import type { InventoryEntry } from '../../domain/fleet/inventory-entry.js';
 import type { UpdateAttempt } from '../../domain/fleet/update-attempt.js';
-import { ineligibilityOf } from '../../domain/rollout/device-eligibility.js';
+import { deviceInWave, ineligibilityOf } from '../../domain/rollout/device-eligibility.js';
+import { isInWave, waveBucket } from '../../domain/rollout/wave-bucket.js';
 import { decideRolloutOffer, type RolloutCandidate, type RolloutVerdict } from '../../domain/rollout/offer-decision.js';
 import { penaltyOf, penaltyStartedBy } from '../../domain/rollout/penalty-box.js';
 import { rolledBackVersionsOf } from '../../domain/rollout/rolled-back-versions.js';
-import { draftRollout, isLastWave, type Rollout } from '../../domain/rollout/rollout.js';
+import { currentWavePercent, draftRollout, isLastWave, type Rollout } from '../../domain/rollout/rollout.js';
 import { awaitingDevices } from '../../domain/rollout/rollout-completion.js';
 import type { FieldProblem } from '../../domain/rollout/field-problem.js';
 import type { RolloutInput } from '../../domain/rollout/rollout-definition.js';
@@ -49,8 +50,17 @@ const HELD_BACK_VERDICTS: ReadonlySet<RolloutVerdict> = new Set([
   'open-attempt',
 ]);
 
+/** How often at most the completion rule walks the inventory, per rollout. */
+const COMPLETION_CHECK_MS = 60_000;
 /** Past attempts read per device for the penalty box (the domain's "newest 100 are enough"). */
 const HISTORY = 100;
+
+/** A running rollout with its ledger and its target as stored now. */
+interface RunningTarget {
+  readonly ledger: RolloutLedger;
+  readonly rollout: Rollout;
+  readonly target: RolloutTarget;
+}
 
 export interface RolloutStores {
   readonly rollouts: RolloutStore;
@@ -96,6 +106,8 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
     for (const rollout of await stores.rollouts.list()) {
       const ledger = new RolloutLedger(rollout);
       for (const attempt of await stores.attempts.forRollout(rollout.id)) ledger.record(attempt);
+      // The rate cap's window holds across a restart.
+      ledger.noteRecentOffers(fleet.now());
       // The tracker follows each device's newest attempt only: an older open one was superseded.
       for (const attempt of [...ledger.latestAttempts()]) {
         if (fleet.currentAttempt(attempt.deviceId)?.id !== attempt.id) ledger.supersede(attempt.deviceId);
@@ -106,6 +118,9 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
     service.stopWatching = [
       fleet.watchImages((files) => service.images.replace(files)),
       fleet.watchAttempts((after, before) => service.attemptChanged(after, before)),
+      fleet.watchForgotten((deviceId) => {
+        for (const ledger of service.ledgers.values()) ledger.supersede(deviceId);
+      }),
     ];
     service.timer = setInterval(() => service.supervise(), supervisionIntervalMs);
     service.timer.unref();
@@ -116,6 +131,7 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
     clearInterval(this.timer);
     for (const stop of this.stopWatching) stop();
     await Promise.allSettled([...this.ledgers.values()].map((ledger) => ledger.queue));
+    await Promise.allSettled([...this.publishing]);
   }
 
   // ---- the check ---------------------------------------------------------------------------
@@ -127,25 +143,28 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
 
   async policyFor(deviceId: DeviceId, running: string): Promise<FleetOfferPolicy | undefined> {
     // Only a running rollout offers (a paused or halted one does not even repeat its offer).
-    const candidates = this.candidates();
-    if (candidates.length === 0) return undefined;
-    // Most polls come from devices no running rollout wants (not selected, already on the
-    // target, another chip): judged on what is in memory, they cost no read of their history,
-    // which could only exclude more (penalty box, rolled-back versions).
+    const runningTargets = this.runningTargets();
+    if (runningTargets.length === 0) return undefined;
+    // Most polls come from devices no running rollout wants now (not selected, already on the
+    // target, another chip, not in the wave yet): judged on what is in memory, they cost no read
+    // of their history, which could only exclude more (penalty box, rolled-back versions).
     const now = this.fleet.now();
-    const entry = this.fleet.entry(deviceId);
     const attempt = this.fleet.currentAttempt(deviceId);
-    const light = this.rolloutDevice(deviceId, running, entry, attempt, []);
-    const wanted = candidates.some(
-      ({ rollout, target }) =>
-        ineligibilityOf(rollout.definition, target, light, this.scheme, now) === null ||
-        (attempt?.rollout?.id === rollout.id && !isFinalAttemptState(attempt.state)),
-    );
-    if (!wanted) return undefined;
+    const light = this.rolloutDevice(deviceId, running, this.fleet.entry(deviceId), attempt, []);
+    let wantedNow = false;
+    let wantedLater = false;
+    for (const { rollout, target } of runningTargets) {
+      if (attempt?.rollout?.id === rollout.id && !isFinalAttemptState(attempt.state)) wantedNow = true;
+      else if (ineligibilityOf(rollout.definition, target, light, this.scheme, now) === null) {
+        if (deviceInWave(rollout.id, light, currentWavePercent(rollout))) wantedNow = true;
+        else wantedLater = true;
+      }
+    }
+    if (!wantedNow) return wantedLater ? () => HOLD_BACK : undefined;
     const history = await this.stores.attempts.forDevice(deviceId, HISTORY);
     return ({ entry: polled, attempt: latest, at }) => {
       const device = this.rolloutDevice(deviceId, running, polled, latest, history);
-      const decision = decideRolloutOffer(device, this.candidates(), this.scheme, at);
+      const decision = decideRolloutOffer(device, this.candidates(at), this.scheme, at);
       const offer = decision.offer;
       if (offer === null) {
         return decision.verdicts.some(({ verdict }) => HELD_BACK_VERDICTS.has(verdict)) ? HOLD_BACK : undefined;
@@ -162,24 +181,40 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
     };
   }
 
-  /** The running rollouts whose target is stored, with their load now. */
-  private candidates(): RolloutCandidate[] {
-    const now = this.fleet.now();
-    const candidates: RolloutCandidate[] = [];
+  /**
+   * Whether a download of `attempt`'s offer path is still served: not when its rollout was
+   * aborted or halted before the device began to download (an operator who stops a bad release
+   * stops the offers already made); a download under way may finish or resume.
+   */
+  offerStands(attempt: UpdateAttempt): boolean {
+    const ledger = attempt.rollout === null ? undefined : this.ledgers.get(attempt.rollout.id as RolloutId);
+    if (ledger === undefined || attempt.state !== 'offered') return true;
+    return ledger.rollout.state !== 'aborted' && ledger.rollout.state !== 'halted';
+  }
+
+  /** The running rollouts whose target is stored. */
+  private runningTargets(): RunningTarget[] {
+    const found: RunningTarget[] = [];
     for (const ledger of this.ledgers.values()) {
       if (ledger.rollout.state !== 'running') continue;
       const target = this.targetOf(ledger.rollout);
-      if (target === undefined) continue;
-      candidates.push({
-        rollout: ledger.rollout,
-        target,
-        caps: {
-          inFlight: ledger.inFlight(now, this.fleet.settings.rules.silentMs),
-          recentOffers: ledger.recentOffers(now),
-        },
-      });
+      if (target !== undefined) found.push({ ledger, rollout: ledger.rollout, target });
     }
-    return candidates;
+    return found;
+  }
+
+  /** The running rollouts with their load at `now`, for a decision. */
+  private candidates(now: number): RolloutCandidate[] {
+    return this.runningTargets().map(({ ledger, rollout, target }) => ({
+      rollout,
+      target,
+      caps: { inFlight: ledger.inFlight(now, this.staleMs), recentOffers: ledger.recentOffers(now) },
+    }));
+  }
+
+  /** How long an attempt in flight may go unheard of before it holds no slot (see RolloutLedger.inFlight). */
+  private get staleMs(): number {
+    return this.fleet.settings.rules.silentMs;
   }
 
   private targetOf(rollout: Rollout): RolloutTarget | undefined {
@@ -226,7 +261,8 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
     const ledger = after.rollout === null ? undefined : this.ledgers.get(after.rollout.id as RolloutId);
     if (ledger === undefined) return;
     ledger.record(after);
-    if (before?.state === after.state || !isFinalAttemptState(after.state)) return;
+    // A failure (silent too: not final, since the device may come back, but resolved) may halt.
+    if (before?.state === after.state || !(isFinalAttemptState(after.state) || after.state === 'silent')) return;
     const penalty = penaltyStartedBy(
       ledger.attemptsOf(after.deviceId).filter((attempt) => attempt.id !== after.id),
       after,
@@ -240,57 +276,67 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
       );
     }
     // A failure halts at once: no offer is made on the rollout's strength after the rule broke.
-    const change = superviseRollout(
-      ledger.rollout,
-      { sample: ledger.sample(this.fleet.now(), this.fleet.settings.rules.silentMs), awaiting: 1 },
-      this.fleet.now(),
-    );
+    const now = this.fleet.now();
+    const change = superviseRollout(ledger.rollout, { sample: ledger.sample(now, this.staleMs), awaiting: 1 }, now);
     if (change?.ok === true && change.rollout.state === 'halted') {
       ledger.rollout = change.rollout;
       events.push(...change.events);
-      this.persist(ledger, change.rollout);
+      this.persist(ledger);
     }
-    if (events.length > 0) void this.publish(events);
+    if (events.length > 0) this.publish(events);
   }
 
-  /** Judges every running rollout: halt, advance after the soak, completion. */
+  /**
+   * Judges every running rollout: halt, advance after the soak, completion. Whether any device of
+   * the last wave is still wanted walks the inventory: asked only with nothing in flight, and at
+   * most once a minute per rollout.
+   */
   private supervise(): void {
     const now = this.fleet.now();
     for (const ledger of this.ledgers.values()) {
       if (ledger.rollout.state !== 'running') continue;
       const target = this.targetOf(ledger.rollout);
-      const awaiting =
-        target !== undefined &&
-        isLastWave(ledger.rollout) &&
-        ledger.inFlight(now, this.fleet.settings.rules.silentMs) === 0
-          ? awaitingDevices(ledger.rollout, target, this.knownDevices(), this.scheme, now)
-          : 1;
-      const change = superviseRollout(
-        ledger.rollout,
-        { sample: ledger.sample(this.fleet.now(), this.fleet.settings.rules.silentMs), awaiting },
-        now,
-      );
+      let awaiting = 1;
+      if (target !== undefined && isLastWave(ledger.rollout) && ledger.inFlight(now, this.staleMs) === 0) {
+        const last = this.completionCheckedAt.get(ledger.rollout.id);
+        if (last === undefined || now - last >= COMPLETION_CHECK_MS) {
+          this.completionCheckedAt.set(ledger.rollout.id, now);
+          awaiting = awaitingDevices(ledger.rollout, target, this.knownDevices(), this.scheme, now);
+        }
+      }
+      const change = superviseRollout(ledger.rollout, { sample: ledger.sample(now, this.staleMs), awaiting }, now);
       if (change?.ok !== true) continue;
       ledger.rollout = change.rollout;
-      this.persist(ledger, change.rollout);
-      if (change.events.length > 0) void this.publish(change.events);
+      this.persist(ledger);
+      if (change.events.length > 0) this.publish(change.events);
     }
   }
 
-  /** An automatic move: in memory at once, written right after (in order with the rollout's other writes). */
-  private persist(ledger: RolloutLedger, rollout: Rollout): void {
+  private readonly completionCheckedAt = new Map<RolloutId, number>();
+
+  /**
+   * An automatic move: in memory at once (offers follow it from the next check), written after
+   * the rollout's writes already queued, as the rollout is when the write runs: an operator's
+   * action written meanwhile is never overwritten with an older state.
+   */
+  private persist(ledger: RolloutLedger): void {
     ledger.queue = ledger.queue
-      .then(() => this.stores.rollouts.put(rollout))
-      .catch((error: unknown) => this.logger.error('a rollout could not be written', { error, rollout: rollout.id }));
+      .then(() => this.stores.rollouts.put(ledger.rollout))
+      .catch((error: unknown) =>
+        this.logger.error('a rollout could not be written', { error, rollout: ledger.rollout.id }),
+      );
   }
 
-  private async publish(events: readonly NewRolloutEvent[]): Promise<void> {
-    try {
-      await this.fleet.publish(events);
-    } catch (error) {
+  /** Events of automatic moves: appended in the background, awaited by close. */
+  private publish(events: readonly NewRolloutEvent[]): void {
+    const work = this.fleet.publish(events).catch((error: unknown) => {
       this.logger.warn('rollout events could not be written', { error, events: events.length });
-    }
+    });
+    this.publishing.add(work);
+    void work.finally(() => this.publishing.delete(work));
   }
+
+  private readonly publishing = new Set<Promise<void>>();
 
   /** Every device of the inventory as the rules see it, from what is in memory (no history read). */
   private *knownDevices(): Generator<RolloutDevice> {
@@ -416,7 +462,7 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
   /** Every rollout's figures for the metrics, oldest first. */
   gauges(): RolloutGauges[] {
     const now = this.fleet.now();
-    const staleMs = this.fleet.settings.rules.silentMs;
+    const staleMs = this.staleMs;
     return [...this.ledgers.values()].map((ledger) => {
       const { rollout } = ledger;
       const sample = ledger.sample(now, staleMs);
@@ -448,24 +494,44 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
     action: `rollout.${RolloutOperatorAction}` | 'rollout.edit',
   ): Promise<RolloutView> {
     const work = ledger.queue.then(async () => {
-      const change = apply(ledger.rollout, this.fleet.now());
-      if (!change.ok) {
-        const { refusal } = change;
-        throw new RolloutOperationError(refusal.code, refusal.message, 'problems' in refusal ? refusal.problems : []);
-      }
-      await this.audit.recorded(
+      const made = await this.audit.recorded(
         who,
         async () => {
-          await this.stores.rollouts.put(change.rollout);
-          ledger.rollout = change.rollout;
+          // An automatic move (a halt) may take effect in memory while the write is under way:
+          // the action is then judged again on what the move made, and written again, or refused.
+          for (;;) {
+            const base = ledger.rollout;
+            const change = apply(base, this.fleet.now());
+            if (!change.ok) {
+              const { refusal } = change;
+              throw new RolloutOperationError(
+                refusal.code,
+                refusal.message,
+                'problems' in refusal ? refusal.problems : [],
+              );
+            }
+            await this.stores.rollouts.put(change.rollout);
+            if (ledger.rollout === base) {
+              ledger.rollout = change.rollout;
+              return change;
+            }
+            if (!apply(ledger.rollout, this.fleet.now()).ok) {
+              // Put back what the move made (it is what runs); the next round refuses.
+              await this.stores.rollouts.put(ledger.rollout);
+            }
+          }
         },
-        () => ({
+        (change) => ({
           action,
           target: change.rollout.id,
           detail: { state: change.rollout.state, wave: change.rollout.wave },
         }),
       );
-      if (change.events.length > 0) await this.publish(change.events);
+      if (made.events.length > 0) {
+        await this.fleet.publish(made.events).catch((error: unknown) => {
+          this.logger.warn('rollout events could not be written', { error, events: made.events.length });
+        });
+      }
     });
     ledger.queue = work.catch(() => {});
     await work;
@@ -518,18 +584,33 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
     return id as RolloutId;
   }
 
+  /**
+   * Per wave (cumulative), the devices it holds: those the rollout wants now and those it has
+   * made an offer to (a device that updated is no longer wanted, and still counts).
+   */
+  private waveDevices(ledger: RolloutLedger, target: RolloutTarget, now: number): number[] {
+    const { rollout } = ledger;
+    const perWave = rollout.definition.waves.map(() => 0);
+    for (const device of this.knownDevices()) {
+      const counted =
+        ledger.hasReached(device.id) || ineligibilityOf(rollout.definition, target, device, this.scheme, now) === null;
+      if (!counted) continue;
+      const bucket = waveBucket(rollout.id, device.id);
+      rollout.definition.waves.forEach((percent, index) => {
+        if (isInWave(bucket, percent)) perWave[index] = (perWave[index] ?? 0) + 1;
+      });
+    }
+    return perWave;
+  }
+
   private view(ledger: RolloutLedger): RolloutView {
     const { rollout } = ledger;
     const target = this.targetOf(rollout);
     const now = this.fleet.now();
     const perWave =
-      target === undefined
-        ? rollout.definition.waves.map(() => 0)
-        : previewRollout(rollout.id, rollout.definition, target, this.knownDevices(), this.scheme, now).waves.map(
-            (wave) => wave.devices,
-          );
+      target === undefined ? rollout.definition.waves.map(() => 0) : this.waveDevices(ledger, target, now);
     const counts = ledger.waveCounts();
-    const sample = ledger.sample(this.fleet.now(), this.fleet.settings.rules.silentMs);
+    const sample = ledger.sample(this.fleet.now(), this.staleMs);
     return {
       rollout,
       waves: rollout.definition.waves.map((percent, index) => ({
@@ -537,7 +618,7 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
         devices: perWave[index] ?? 0,
         attempts: counts[index] ?? counts[0]!,
       })),
-      inFlight: ledger.inFlight(now, this.fleet.settings.rules.silentMs),
+      inFlight: ledger.inFlight(now, this.staleMs),
       offersLastMinute: ledger.recentOffers(now).length,
       current: {
         resolved: sample.resolved,

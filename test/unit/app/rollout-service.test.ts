@@ -133,6 +133,8 @@ describe('RolloutService', () => {
     }
     const view = service.get(id);
     expect(view?.waves[0]?.attempts.succeeded).to.equal(1);
+    // Updated, it is no longer wanted, and still one of the wave's devices.
+    expect(view?.waves[0]?.devices).to.equal(1);
     expect(view?.inFlight).to.equal(0);
   });
 
@@ -290,6 +292,60 @@ describe('RolloutService', () => {
     await eventually(() => service.get(id)?.rollout.state === 'completed', 'completion');
     const types = (await fleetStores.events.list({ after: 0, limit: 1000 })).map((event) => event.type);
     expect(types).to.include.members(['rollout.started', 'rollout.wave-advanced', 'rollout.completed']);
+  });
+
+  it('frees the in-flight slot of a device forgotten, or gone quiet past the silence timeout after booting the image', async () => {
+    const id = await started({ maxInFlight: 5 });
+    await poll('gone', '1.0.0');
+    download((await poll('quiet', '1.0.0')) as string);
+    time += 60_000;
+    await poll('quiet', '2.0.0'); // provisional, then never heard of again
+    expect(service.get(id)?.inFlight).to.equal(2);
+    await tracker.forget('gone' as DeviceId);
+    expect(service.get(id)?.inFlight).to.equal(1);
+    time += DEFAULT_FLEET_SETTINGS.rules.silentMs;
+    expect(service.get(id)?.inFlight).to.equal(0);
+  });
+
+  it('takes back an offer not yet downloaded when its rollout is aborted', async () => {
+    const id = await started();
+    const path = (await poll('esp-1', '1.0.0')) as string;
+    const attempt = tracker.offeredAttempt(path);
+    expect(service.offerStands(attempt!)).to.equal(true);
+    await service.act(id, 'abort', OPERATOR);
+    expect(service.offerStands(attempt!)).to.equal(false);
+  });
+
+  it('never lets an operator action undo an automatic halt made while the action was being written', async () => {
+    const id = await started({ waves: [50, 100], halt: { failurePercent: 50, failureCount: 100, minResolved: 1 } });
+    const device = devicesIn(id, 50, 1)[0] as string;
+    download((await poll(device, '1.0.0')) as string);
+    time += 60_000;
+    // The advance's write is held until the rollback (which halts the rollout) has been recorded.
+    const store = rolloutStores.rollouts;
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const put = store.put.bind(store);
+    let held = false;
+    store.put = async (rollout) => {
+      if (!held) {
+        held = true;
+        await gate;
+      }
+      return put(rollout);
+    };
+    const advancing = service.act(id, 'advance', OPERATOR).then(
+      () => 'advanced',
+      (error: unknown) => (error as RolloutOperationError).code,
+    );
+    await poll(device, '1.0.0'); // rolled back: halted at once, in memory
+    expect(service.get(id)?.rollout.state).to.equal('halted');
+    release();
+    expect(await advancing).to.equal('rollout-state-conflict');
+    await service.close();
+    const stored = (await store.list()).find((rollout) => rollout.id === id);
+    expect(stored).to.deep.include({ state: 'halted', wave: 0 });
+    expect(service.get(id)?.rollout).to.deep.include({ state: 'halted', wave: 0 });
   });
 
   it('keeps its rollouts, their state and their counts across a restart', async () => {

@@ -38,7 +38,7 @@ export function createDeviceAdapter({
 }: DeviceAdapterDependencies): DeviceRequestListener {
   const handlers: Record<DeviceRoute['name'], DeviceHandler> = {
     'device-check': deviceCheckHandler(useCases.checkForUpdate, metrics, useCases.fleet, useCases.offerPolicy),
-    'file-download': fileDownloadHandler(useCases.openUpdateFile, logger, useCases.fleet),
+    'file-download': fileDownloadHandler(useCases.openUpdateFile, logger, useCases.fleet, useCases.offerPolicy),
   };
 
   async function answer(exchange: DeviceExchange): Promise<void> {

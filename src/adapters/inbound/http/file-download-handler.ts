@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Principal } from '../../../app/auth/principal.js';
 import type { DownloadTrace, FleetTracker } from '../../../app/fleet/fleet-tracker.js';
+import type { OfferPolicySource } from '../../../app/rollout/offer-policy-source.js';
 import type { OpenUpdateFile } from '../../../app/use-cases/open-update-file.js';
 import { DomainError } from '../../../domain/domain-error.js';
 import type { UpdateAttempt } from '../../../domain/fleet/update-attempt.js';
@@ -29,14 +30,24 @@ function updatePathOf(param: string): UpdateFilePath {
 /**
  * The attempt a rollout's offer path (`.offer/<attempt id>`, see offer-path.ts) names, or
  * undefined for a stored file's path. An offer path names the file of its device's current
- * attempt, for that device alone: anything else (an older attempt, another device's own
- * credential, a made-up id) is answered as a missing file, which tells the asker nothing.
+ * attempt, for that device alone, while the offer stands: anything else (an older attempt,
+ * another device's own credential, a made-up id, an offer its aborted or halted rollout took
+ * back before the download began) is answered as a missing file, which tells the asker nothing.
  */
-function offeredAttemptOf(param: string, fleet: FleetTracker, principal: Principal): UpdateAttempt | undefined {
+function offeredAttemptOf(
+  param: string,
+  fleet: FleetTracker,
+  rollouts: OfferPolicySource,
+  principal: Principal,
+): UpdateAttempt | undefined {
   const decoded = percentDecoded(param);
   if (decoded === undefined || !decoded.startsWith(OFFER_PATH_PREFIX)) return undefined;
   const attempt = fleet.offeredAttempt(decoded);
-  if (attempt === undefined || (principal.deviceId !== undefined && principal.deviceId !== attempt.deviceId)) {
+  if (
+    attempt === undefined ||
+    (principal.deviceId !== undefined && principal.deviceId !== attempt.deviceId) ||
+    !rollouts.offerStands(attempt)
+  ) {
     throw new DomainError('file-not-found', `no update file at ${decoded}`);
   }
   return attempt;
@@ -53,11 +64,16 @@ function headerText(req: IncomingMessage, name: string): string | undefined {
  * decided by downloadAnswer. A body is read into reused buffers and written to the socket
  * (sendBlob): a stream pipeline per download cost a busy server a quarter more CPU per MiB.
  */
-export function fileDownloadHandler(openUpdateFile: OpenUpdateFile, logger: Logger, fleet: FleetTracker) {
+export function fileDownloadHandler(
+  openUpdateFile: OpenUpdateFile,
+  logger: Logger,
+  fleet: FleetTracker,
+  rollouts: OfferPolicySource,
+) {
   const chunks = new ChunkPool();
   return async (exchange: DeviceExchange, principal: Principal): Promise<void> => {
     const { req } = exchange;
-    const offered = offeredAttemptOf(exchange.target.param, fleet, principal);
+    const offered = offeredAttemptOf(exchange.target.param, fleet, rollouts, principal);
     const opened =
       offered === undefined
         ? await openUpdateFile.execute(updatePathOf(exchange.target.param), principal.deviceId)
