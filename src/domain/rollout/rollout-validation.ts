@@ -15,6 +15,9 @@ export type ParsedRolloutDefinition =
   | { readonly ok: true; readonly definition: RolloutDefinition }
   | { readonly ok: false; readonly refusal: RolloutRefusal };
 
+/** Beyond these, times would leave the range of a date (and mean "never" anyway). */
+const MAX_PENALTY_HOURS = 87_600;
+const MAX_SOAK_MINUTES = 525_600;
 const PERCENT_RULE = 'a percentage above 0 and at most 100, in steps of 0.01';
 
 /**
@@ -59,9 +62,9 @@ export function definitionProblems(definition: FilledRolloutInput, scheme: Versi
     check(isStepPercent(advance.successPercent), ['advance', 'successPercent'], PERCENT_RULE);
     check(isCount(advance.minResolved, 1), ['advance', 'minResolved'], 'an integer of at least 1');
     check(
-      Number.isFinite(advance.soakMinutes) && advance.soakMinutes >= 0,
+      Number.isFinite(advance.soakMinutes) && advance.soakMinutes >= 0 && advance.soakMinutes <= MAX_SOAK_MINUTES,
       ['advance', 'soakMinutes'],
-      'a number of minutes, at least 0',
+      `a number of minutes from 0 to ${MAX_SOAK_MINUTES} (a year)`,
     );
   }
   check(
@@ -78,7 +81,11 @@ export function definitionProblems(definition: FilledRolloutInput, scheme: Versi
   check(isCount(halt.failureCount, 1), ['halt', 'failureCount'], 'an integer of at least 1');
   check(isCount(halt.minResolved, 1), ['halt', 'minResolved'], 'an integer of at least 1');
   check(isCount(penalty.failures, 1), ['penalty', 'failures'], 'an integer of at least 1');
-  check(Number.isFinite(penalty.hours) && penalty.hours > 0, ['penalty', 'hours'], 'a number of hours above 0');
+  check(
+    Number.isFinite(penalty.hours) && penalty.hours > 0 && penalty.hours <= MAX_PENALTY_HOURS,
+    ['penalty', 'hours'],
+    `a number of hours above 0, at most ${MAX_PENALTY_HOURS} (ten years)`,
+  );
   check(Number.isSafeInteger(definition.priority), ['priority'], 'an integer');
   return problems;
 }

@@ -107,6 +107,14 @@ describe('rollout definition: validation', () => {
     ]);
   });
 
+  it('refuses times that would leave the range of a date: a penalty over ten years, a soak over a year', () => {
+    expect(problemPaths({ penalty: { failures: 3, hours: 2.5e9 } })).to.deep.equal(['penalty.hours']);
+    expect(problemPaths({ penalty: { failures: 3, hours: 87_600 } })).to.deep.equal([]);
+    expect(problemPaths({ advance: { successPercent: 90, minResolved: 1, soakMinutes: 525_601 } })).to.deep.equal([
+      'advance.soakMinutes',
+    ]);
+  });
+
   it('refuses a name with control characters or over 100 characters', () => {
     expect(problemPaths({ name: 'a\nb' })).to.deep.equal(['name']);
     expect(problemPaths({ name: 'x'.repeat(101) })).to.deep.equal(['name']);
