@@ -277,6 +277,18 @@ describe('HTTP: rollouts API', () => {
     }
   });
 
+  it("keeps a rollout's target from being replaced or deleted until the rollout ends (409 file-in-use)", async () => {
+    const image = buildEspImage({ version: '2.1.0', projectName: 'lamp', chip: 'esp32c3', seed: 3 });
+    expect((await t.client.put('/files/lamp-2.1.0.bin', image, 'application/octet-stream')).status).to.equal(200);
+    const pinned = await create({ name: 'pinned', file: 'lamp-2.1.0.bin', selector: { devices: ['nobody'] } });
+    const replaced = await t.client.put('/files/lamp-2.1.0.bin', image, 'application/octet-stream');
+    expectProblem(replaced, 409, 'file-in-use');
+    expect(replaced.text).to.include(pinned.id);
+    expectProblem(await t.client.send('/files/lamp-2.1.0.bin?force=true', { method: 'DELETE' }), 409, 'file-in-use');
+    await act(pinned.id, 'abort');
+    expect((await t.client.send('/files/lamp-2.1.0.bin', { method: 'DELETE' })).status).to.equal(200);
+  });
+
   it('aborts, and lists every rollout newest first, or those of one state', async () => {
     const doomed = await create({ name: 'doomed', file: 'lamp-2.0.0.bin' });
     expect(await act(doomed.id, 'abort')).to.deep.include({ state: 'aborted' });
@@ -285,7 +297,9 @@ describe('HTTP: rollouts API', () => {
     const created = all.items.map((one) => Date.parse(String(one.createdAt)));
     expect(created).to.deep.equal([...created].sort((a, b) => b - a));
     const aborted = await api.getJson<{ items: RolloutJson[] }>('/api/v1/rollouts?state=aborted');
-    expect(aborted.items.map((one) => one.id)).to.deep.equal([doomed.id]);
+    expect(aborted.items.map((one) => one.id)).to.include(doomed.id);
+    expect(aborted.items.map((one) => one.state)).to.deep.equal(aborted.items.map(() => 'aborted'));
+    expect(aborted.items.length).to.be.below(all.items.length);
     expectProblem(await t.client.get('/api/v1/rollouts?state=stuck'), 400, 'invalid-query');
   });
 

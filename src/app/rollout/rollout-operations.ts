@@ -91,6 +91,8 @@ export class RolloutOperationError extends DomainError {
  * a RolloutOperationError.
  */
 export interface RolloutOperations {
+  /** The rollouts not yet ended (draft to halted) whose target is `path`: its file may not change under them. */
+  targeting(path: string): readonly Rollout[];
   /** Every problem of a definition (its values, its file), without creating anything; empty when it is valid. */
   problemsOf(input: RolloutInput): readonly FieldProblem[];
   /** A new rollout, as a draft. */

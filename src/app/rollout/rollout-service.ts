@@ -538,6 +538,16 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
     return this.view(ledger);
   }
 
+  targeting(path: string): Rollout[] {
+    const found: Rollout[] = [];
+    for (const { rollout } of this.ledgers.values()) {
+      if (rollout.definition.file === path && rollout.state !== 'completed' && rollout.state !== 'aborted') {
+        found.push(rollout);
+      }
+    }
+    return found;
+  }
+
   problemsOf(input: RolloutInput): FieldProblem[] {
     const parsed = parseRolloutDefinition(input, this.scheme);
     const problems = parsed.ok || !('problems' in parsed.refusal) ? [] : [...parsed.refusal.problems];

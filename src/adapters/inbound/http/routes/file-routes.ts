@@ -74,11 +74,23 @@ function fileFacts(file: UpdateFile): Record<string, string | number | null> {
   };
 }
 
+/**
+ * A rollout's target does not change under it: replacing or deleting the file of a rollout not
+ * yet ended is refused (409 `file-in-use`), force or not, until it completes or is aborted.
+ */
+function refuseRolloutTarget(useCases: HttpUseCases, path: string): void {
+  const users = useCases.rollouts.targeting(path);
+  if (users.length === 0) return;
+  const named = users.map((rollout) => `${rollout.id} (${rollout.state})`).join(', ');
+  throw new DomainError('file-in-use', `${path} is the target of rollout ${named}: abort or complete it first`);
+}
+
 /** The operator's file routes; downloads are the device adapter's (file-download-handler.ts). */
 export function fileRoutes(router: Router, useCases: HttpUseCases, metrics: HttpMetrics): void {
   router.put('/files/*path', operatorOnly(), async (ctx) => {
     const path = filePath(ctx);
     refuseForm(ctx);
+    refuseRolloutTarget(useCases, path);
     const validate = validationChoice(ctx);
     checkDeclaredLength(ctx, useCases.uploadUpdateFile.maxBytes);
     try {
@@ -108,6 +120,7 @@ export function fileRoutes(router: Router, useCases: HttpUseCases, metrics: Http
     const path = filePath(ctx);
     const value = ctx.query.force;
     const force = value === undefined ? false : validated(forceFlagSchema, value, 'invalid-record');
+    refuseRolloutTarget(useCases, path);
     try {
       const deleted = await useCases.audit.recorded(
         auditSource(ctx),
