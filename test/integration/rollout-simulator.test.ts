@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { DEFAULT_ATTEMPT_RULES } from '../../src/domain/fleet/attempt-rules.js';
 import { loopbackAddress } from '../support/fleet-simulator.js';
 import type { FleetDevice, RolloutJson } from '../support/rollout-fleet.js';
 import { bucketOf, inParallel, RolloutApi, RolloutFleet, smallImage } from '../support/rollout-fleet.js';
@@ -10,14 +11,20 @@ const OLD = '1.0.0';
 const NEW = '2.0.0';
 const RUNNING_FILE = 'fw/lamp-1.0.0.bin';
 const TARGET_FILE = 'fw/lamp-2.0.0.bin';
-/** The default rules: 2 more polls after the provisional one succeed. */
-const POLLS_AFTER_UPDATE = 3;
+/**
+ * One poll after the provisional one makes an attempt succeeded (FUOTA_SUCCESS_POLLS=1; the
+ * default is 2): a poll less per updated device, in a file where a thousand devices update.
+ */
+const SUCCESS_POLLS = 1;
+const POLLS_AFTER_UPDATE = SUCCESS_POLLS + 1;
 /** Devices that run at once. */
 const CONCURRENCY = 16;
 
 /** A server with the running image (1.0.0) and the target (2.0.0) of project lamp stored, and a fleet to drive. */
 async function lampServer(): Promise<{ t: RunningTestServer; api: RolloutApi; fleet: RolloutFleet }> {
-  const t = await startTestServer({ fleet: { flushIntervalMs: 100 } });
+  const t = await startTestServer({
+    fleet: { flushIntervalMs: 100, rules: { ...DEFAULT_ATTEMPT_RULES, successPolls: SUCCESS_POLLS } },
+  });
   const running = smallImage({ version: OLD, projectName: 'lamp', seed: 1 });
   const target = smallImage({ version: NEW, projectName: 'lamp', seed: 2, kib: 16 });
   expect((await t.client.put(`/files/${RUNNING_FILE}`, running, BIN)).status).to.equal(200);
@@ -101,10 +108,13 @@ describe('Rollout simulator: 1,000 devices in waves of 10, 50 and 100%', functio
   /** The first wave whose percentage takes the device in. */
   const firstWave = (d: FleetDevice) => WAVES.findIndex((percent) => bucket(d) < percent * 100);
 
-  /** Every device not running the target polls once, and acts on what it is offered. */
-  const pollRound = () =>
+  /**
+   * Every device not running the target polls once, and acts on what it is offered (the
+   * unselected ones only when told: at the first wave and the last, to save a few hundred polls).
+   */
+  const pollRound = (unselectedToo: boolean) =>
     fleet.serveAll(
-      devices.filter((d) => fleet.versionOf(d) !== NEW),
+      devices.filter((d) => fleet.versionOf(d) !== NEW && (unselectedToo || selected.has(d.id))),
       CONCURRENCY,
     );
 
@@ -157,7 +167,7 @@ describe('Rollout simulator: 1,000 devices in waves of 10, 50 and 100%', functio
 
     rollout = await api.act(rollout.id, 'start');
     expect([rollout.state, rollout.wave]).to.deep.equal(['running', 0]);
-    await pollRound();
+    await pollRound(true);
     await expectWave(0);
     // Not a degenerate hash: about 80 of the 800 (a binomial's 5 standard deviations around it).
     const reached = count(devices, (d) => fleet.wasOffered(d.id));
@@ -167,7 +177,7 @@ describe('Rollout simulator: 1,000 devices in waves of 10, 50 and 100%', functio
   it('advanced to 50%: adds exactly the selected devices whose bucket is below 5000', async () => {
     rollout = await api.act(rollout.id, 'advance');
     expect([rollout.state, rollout.wave]).to.deep.equal(['running', 1]);
-    await pollRound();
+    await pollRound(false);
     await expectWave(1);
     expect(count(devices, (d) => fleet.wasOffered(d.id))).to.be.within(300, 500);
   });
@@ -175,12 +185,14 @@ describe('Rollout simulator: 1,000 devices in waves of 10, 50 and 100%', functio
   it('advanced to 100%: every healthy selected device runs 2.0.0, no unselected device was offered anything, and the rollout completes', async () => {
     rollout = await api.act(rollout.id, 'advance');
     expect([rollout.state, rollout.wave]).to.deep.equal(['running', 2]);
-    await pollRound();
+    await pollRound(true);
     await expectWave(2);
     const healthy = devices.filter((d) => selected.has(d.id) && d.behaviour === 'updates');
     expect(healthy).to.have.length(780);
     for (const d of healthy) expect(fleet.versionOf(d), d.id).to.equal(NEW);
 
+    // Nothing is left to offer (the 20 that rolled back are not offered 2.0.0 again): a sweep completes it.
+    const completion = api.waitForState(rollout.id, 'completed');
     // As the server saw it: every attempt it ever made is the rollout's, one per selected device.
     const summary = await api.getJson<{ devices: number; attempts: Record<string, number> }>('/api/v1/fleet');
     expect(summary.devices).to.equal(DEVICES);
@@ -193,14 +205,300 @@ describe('Rollout simulator: 1,000 devices in waves of 10, 50 and 100%', functio
         expect([seen.attempt, seen.attempts], d.id).to.deep.equal([null, []]);
       },
     );
-
-    // Nothing is left to offer (the 20 that rolled back are not offered 2.0.0 again): the next sweep completes it.
-    const deadline = Date.now() + 30_000;
-    while ((await api.rollout(rollout.id)).state !== 'completed') {
-      expect(Date.now(), 'the rollout did not complete').to.be.below(deadline);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    await completion;
     const completed = await api.events('rollout.completed');
     expect(completed.map((e) => [e.rolloutId, e.auto])).to.deep.equal([[rollout.id, true]]);
+  });
+});
+
+/**
+ * A release that rolls back on 30% of the devices of the first wave: the halt rule (20% of at
+ * least 10 resolved attempts) stops the rollout within that wave, the devices outside it are
+ * never offered anything, and the halt is on the events stream with its reason and counts.
+ */
+describe('Rollout simulator: a release that rolls back on 30% halts within the first wave', function () {
+  this.timeout(60_000);
+  const IN_WAVE = 30;
+  const OUTSIDE = 70;
+  let t: RunningTestServer;
+  let api: RolloutApi;
+  let fleet: RolloutFleet;
+  let rollout: RolloutJson;
+  const inWave: FleetDevice[] = [];
+  const outside: FleetDevice[] = [];
+
+  before(async () => {
+    ({ t, api, fleet } = await lampServer());
+    rollout = await api.create({
+      name: 'lamp 2.0, bad',
+      file: TARGET_FILE,
+      waves: [10, 50, 100],
+      maxInFlight: 100,
+      maxOffersPerMinute: 100_000,
+      halt: { failurePercent: 20, failureCount: 1000, minResolved: 10 },
+    });
+    // Devices picked by their bucket in this rollout: 30 in the first wave (10%), 70 outside it.
+    for (let n = 0; inWave.length < IN_WAVE || outside.length < OUTSIDE; n += 1) {
+      const id = `halt-${String(n).padStart(4, '0')}`;
+      const address = loopbackAddress(inWave.length + outside.length);
+      if (bucketOf(rollout.id, id) < 1000) {
+        if (inWave.length === IN_WAVE) continue;
+        // 3 in 10 roll back, spread over the wave.
+        const behaviour = [2, 5, 8].includes(inWave.length % 10) ? 'rolls-back' : 'updates';
+        inWave.push({ id, behaviour, version: OLD, auth: TEST_DEVICE_CREDENTIAL, address });
+      } else if (outside.length < OUTSIDE) {
+        outside.push({ id, behaviour: 'updates', version: OLD, auth: TEST_DEVICE_CREDENTIAL, address });
+      }
+    }
+    await api.act(rollout.id, 'start');
+  });
+  after(async () => {
+    api.close();
+    fleet.close();
+    await t.stop();
+  });
+
+  it('halts once 20% of at least 10 resolved attempts failed, and offers nothing more', async () => {
+    // The first wave's devices, a few at a time; those that poll after the halt are offered nothing.
+    await fleet.serveAll(inWave, 4);
+    const seen = await api.rollout(rollout.id);
+    expect([seen.state, seen.wave]).to.deep.equal(['halted', 0]);
+    const reason = seen.haltReason;
+    expect(reason, JSON.stringify(seen)).to.not.equal(null);
+    if (reason === null) return;
+    expect(reason).to.include({ kind: 'failure-percent', failurePercent: 20, failureCount: 1000 });
+    expect(reason.resolved).to.equal(reason.succeeded + reason.failed);
+    expect(reason.resolved).to.be.at.least(10);
+    expect(reason.failed * 100).to.be.at.least(20 * reason.resolved);
+    expect(reason.text)
+      .to.be.a('string')
+      .and.match(/ failed /);
+
+    // What the devices did, as the server counted it.
+    const offered = inWave.filter((d) => fleet.wasOffered(d.id));
+    const failed = offered.filter((d) => d.behaviour === 'rolls-back').length;
+    expect(offered.length, 'offered after the halt').to.be.below(IN_WAVE);
+    expect(nonZero(seen.waves[0]?.attempts ?? {})).to.deep.equal(
+      nonZero({ succeeded: offered.length - failed, 'rolled-back': failed }),
+    );
+    expect(reason.resolved).to.be.at.most(offered.length);
+
+    // On the events stream, once, with the same reason and counts.
+    const halted = await api.events('rollout.halted');
+    expect(halted).to.have.length(1);
+    expect(halted[0]).to.deep.include({
+      rolloutId: rollout.id,
+      device: null,
+      reason: 'failure-percent',
+      resolved: reason.resolved,
+      succeeded: reason.succeeded,
+      failed: reason.failed,
+      failurePercent: 20,
+      wave: 0,
+    });
+    // No attempt was offered after the halt.
+    const haltedAt = Date.parse(halted[0]?.at ?? '');
+    const listed = await api.devices(rollout.id);
+    expect(listed.map((item) => item.device)).to.deep.equal(offered.map((d) => d.id).sort());
+    for (const item of listed) expect(Date.parse(item.offeredAt), item.device).to.be.at.most(haltedAt);
+  });
+
+  it('leaves every device outside the first wave untouched, and offers nothing more to the first', async () => {
+    await fleet.serveAll([...outside, ...inWave], 8);
+    for (const d of outside) {
+      expect(fleet.pollsOf(d.id), d.id).to.deep.equal([{ version: OLD, status: 404 }]);
+    }
+    for (const d of inWave) expect(fleet.pollsOf(d.id).at(-1)?.status, d.id).to.equal(404);
+    const summary = await api.getJson<{ attempts: Record<string, number> }>('/api/v1/fleet');
+    const offered = inWave.filter((d) => fleet.wasOffered(d.id)).length;
+    expect(Object.values(summary.attempts).reduce((a, b) => a + b, 0)).to.equal(offered);
+    expect((await api.rollout(rollout.id)).state).to.equal('halted');
+  });
+});
+
+/**
+ * Small fleets, one rollout each (its selector names its devices, and it is aborted at the end):
+ * pause and resume, the penalty box, the rules no selector overrides, and downloads attributed
+ * through the offer path.
+ */
+describe('Rollout simulator: pause, penalty box, refused offers, attribution', function () {
+  this.timeout(60_000);
+  let t: RunningTestServer;
+  let api: RolloutApi;
+  let fleet: RolloutFleet;
+  let next = 0;
+  const device = (id: string, options: Partial<FleetDevice> = {}): FleetDevice => ({
+    id,
+    behaviour: 'updates',
+    version: OLD,
+    auth: TEST_DEVICE_CREDENTIAL,
+    address: `127.2.0.${(next += 1)}`,
+    ...options,
+  });
+  const rolloutFor = async (name: string, devices: readonly FleetDevice[], extra: Record<string, unknown> = {}) =>
+    api.create({
+      name,
+      file: TARGET_FILE,
+      selector: { devices: devices.map((d) => d.id) },
+      waves: [100],
+      maxOffersPerMinute: 100_000,
+      ...extra,
+    });
+
+  before(async () => {
+    ({ t, api, fleet } = await lampServer());
+  });
+  after(async () => {
+    api.close();
+    fleet.close();
+    await t.stop();
+  });
+
+  it('pauses: polls get no offer, not even the one made before; resumed: offers continue', async () => {
+    const devices = Array.from({ length: 10 }, (_, n) => device(`pause-${n}`));
+    const [early, waiting, ...rest] = devices as [FleetDevice, FleetDevice, ...FleetDevice[]];
+    const rollout = await rolloutFor('pause and resume', devices);
+    await api.act(rollout.id, 'start');
+    await fleet.serve(early);
+    expect(fleet.versionOf(early)).to.equal(NEW);
+    // Offered, and it has not downloaded yet when the operator pauses.
+    expect((await fleet.check(waiting)).status).to.equal(200);
+
+    expect((await api.act(rollout.id, 'pause')).state).to.equal('paused');
+    await fleet.serveAll([waiting, ...rest], 4);
+    for (const d of [waiting, ...rest]) {
+      expect(fleet.pollsOf(d.id).at(-1), d.id).to.deep.equal({ version: OLD, status: 404 });
+      expect(fleet.versionOf(d), d.id).to.equal(OLD);
+    }
+    expect((await api.rollout(rollout.id)).waves[0]?.attempts.offered).to.equal(1);
+
+    const resumed = await api.act(rollout.id, 'resume');
+    expect([resumed.state, resumed.resumedAt === null]).to.deep.equal(['running', false]);
+    await fleet.serveAll([waiting, ...rest], 4);
+    for (const d of devices) expect(fleet.versionOf(d), d.id).to.equal(NEW);
+    expect(nonZero((await api.rollout(rollout.id)).waves[0]?.attempts ?? {})).to.deep.equal({ succeeded: 10 });
+    const events = (await api.events('rollout.resumed')).filter((e) => e.rolloutId === rollout.id);
+    expect(events.map((e) => e.from)).to.deep.equal(['paused']);
+    await api.act(rollout.id, 'abort');
+  });
+
+  it('puts a device whose download failed 3 times in the penalty box, and offers again once an operator clears it', async () => {
+    // Big enough that a download cut past the first 64 KiB is cut (a small file is in the socket's buffers whole).
+    const big = 'fw/lamp-2.0.0-full.bin';
+    const image = smallImage({ version: NEW, projectName: 'lamp', seed: 5, kib: 512 });
+    expect((await t.client.put(`/files/${big}`, image, BIN)).status).to.equal(200);
+    const failing = device('penalty-0', { behaviour: 'download-fails', cutAt: 65_536 + 16_384 });
+    const rollout = await rolloutFor('penalty box', [failing], { file: big, halt: { minResolved: 100 } });
+    await api.act(rollout.id, 'start');
+    // Each poll after a failed download ends that attempt and is offered a new one, until the third failure.
+    expect(await fleet.serve(failing)).to.deep.equal({ version: OLD, status: 404 });
+    expect(fleet.pollsOf(failing.id).map((p) => p.status)).to.deep.equal([200, 200, 200, 404]);
+    expect((await fleet.check(failing)).status, 'polled again').to.equal(404);
+
+    const box = await api.getJson<{ device: string; penalties: Array<Record<string, unknown>> }>(
+      `/api/v1/devices/${failing.id}/penalty`,
+    );
+    expect(box.device).to.equal(failing.id);
+    expect(box.penalties).to.have.length(1);
+    expect(box.penalties[0]).to.include({ file: big, version: NEW, failures: 3 });
+    const { lastFailureAt, until } = box.penalties[0] as { lastFailureAt: string; until: string };
+    expect(Date.parse(until) - Date.parse(lastFailureAt)).to.equal(24 * 3_600_000);
+    const penalized = (await api.events('device.penalized')).filter((e) => e.device === failing.id);
+    expect(penalized.map((e) => [e.rolloutId, e.version, e.failures])).to.deep.equal([[rollout.id, NEW, 3]]);
+    const preview = await api.post<{ excluded: Record<string, number> }>(`/api/v1/rollouts/${rollout.id}/preview`);
+    expect(preview.excluded.penalized).to.equal(1);
+    const attempts = await api.getJson<{ attempts: Array<{ state: string }> }>(`/api/v1/devices/${failing.id}`);
+    expect(attempts.attempts.map((a) => a.state)).to.deep.equal([
+      'download-failed',
+      'download-failed',
+      'download-failed',
+    ]);
+
+    const cleared = await t.client.delete(`/api/v1/devices/${failing.id}/penalty`);
+    expect(cleared.status, cleared.text).to.equal(204);
+    expect(
+      (await api.getJson<{ penalties: unknown[] }>(`/api/v1/devices/${failing.id}/penalty`)).penalties,
+    ).to.deep.equal([]);
+    // Fixed (say, a better antenna): offered again, it updates.
+    const fixed: FleetDevice = { ...failing, behaviour: 'updates' };
+    await fleet.serve(fixed);
+    expect(fleet.versionOf(fixed)).to.equal(NEW);
+    expect(fleet.pollsOf(failing.id).filter((p) => p.status === 200)).to.have.length(4);
+    await api.act(rollout.id, 'abort');
+  });
+
+  it('refuses a downgrade unless the rollout allows it, and a secure_version drop even then', async () => {
+    // 3.0.0 (newer than the target) and 1.5.0 built with secure_version 2 (the target has 0).
+    const newer = smallImage({ version: '3.0.0', projectName: 'lamp', seed: 3 });
+    const secure = smallImage({ version: '1.5.0', projectName: 'lamp', seed: 4, secureVersion: 2 });
+    expect((await t.client.put('/files/fw/lamp-3.0.0.bin', newer, BIN)).status).to.equal(200);
+    expect((await t.client.put('/files/fw/lamp-1.5.0-sv2.bin', secure, BIN)).status).to.equal(200);
+    const ahead = device('rules-ahead', { version: '3.0.0' });
+    const hardened = device('rules-sv2', { version: '1.5.0' });
+    const control = device('rules-control');
+    const devices = [ahead, hardened, control];
+    // Known to the inventory (the preview counts known devices).
+    for (const d of devices) expect((await fleet.check(d)).status, d.id).to.equal(404);
+
+    const strict = await rolloutFor('no downgrades', devices);
+    const preview = await api.post<{ selected: number; eligible: number; excluded: Record<string, number> }>(
+      `/api/v1/rollouts/${strict.id}/preview`,
+    );
+    expect([preview.selected, preview.eligible]).to.deep.equal([3, 1]);
+    expect(nonZero(preview.excluded)).to.deep.equal({ downgrade: 1, 'lower-secure-version': 1 });
+    await api.act(strict.id, 'start');
+    await fleet.serveAll(devices, 3);
+    expect(devices.map((d) => [d.id, fleet.versionOf(d), fleet.wasOffered(d.id)])).to.deep.equal([
+      [ahead.id, '3.0.0', false],
+      [hardened.id, '1.5.0', false],
+      [control.id, NEW, true],
+    ]);
+    await api.act(strict.id, 'abort');
+
+    const lenient = await rolloutFor('downgrades allowed', [ahead, hardened], { allowDowngrade: true });
+    await api.act(lenient.id, 'start');
+    await fleet.serveAll([ahead, hardened], 2);
+    // The downgrade is offered now; the secure_version drop never is (the bootloader would erase the image).
+    expect([fleet.versionOf(ahead), fleet.versionOf(hardened), fleet.wasOffered(hardened.id)]).to.deep.equal([
+      NEW,
+      '1.5.0',
+      false,
+    ]);
+    const listed = await api.devices(lenient.id);
+    expect(listed.map((item) => [item.device, item.state])).to.deep.equal([[ahead.id, 'succeeded']]);
+    await api.act(lenient.id, 'abort');
+  });
+
+  it('attributes downloads through the offer path to the device (direct), with the shared credential too', async () => {
+    const shared = device('attr-shared');
+    const ownRes = await t.client.send('/api/v1/devices/attr-own/credentials', { method: 'POST' });
+    expect(ownRes.status, ownRes.text).to.equal(201);
+    const own = device('attr-own', { auth: JSON.parse(ownRes.text) as { username: string; password: string } });
+    const rollout = await rolloutFor('attribution', [shared, own]);
+    await api.act(rollout.id, 'start');
+
+    // The shared device's offer path is its own: another device's own credential cannot fetch it.
+    const offer = await fleet.check(shared);
+    expect(offer.status).to.equal(200);
+    expect(offer.path).to.match(/^\.offer\//);
+    const stolen = await t.client.get(`/files/${offer.path}`, { auth: own.auth });
+    expect(stolen.status, stolen.text).to.equal(404);
+    await fleet.take(shared, offer.path as string);
+    await fleet.serve(own);
+
+    const size = smallImage({ version: NEW, projectName: 'lamp', seed: 2, kib: 16 }).length;
+    for (const d of [shared, own]) {
+      expect(fleet.versionOf(d), d.id).to.equal(NEW);
+      const seen = await api.getJson<{
+        auth: string;
+        attempts: Array<{ state: string; file: string; attribution: string; downloads: number; servedBytes: number }>;
+      }>(`/api/v1/devices/${d.id}`);
+      expect(seen.auth, d.id).to.equal(d === shared ? 'shared' : 'device');
+      expect(
+        seen.attempts.map((a) => [a.state, a.file, a.attribution, a.downloads, a.servedBytes]),
+        d.id,
+      ).to.deep.equal([['succeeded', TARGET_FILE, 'direct', 1, size]]);
+    }
+    await api.act(rollout.id, 'abort');
   });
 });

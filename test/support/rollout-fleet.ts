@@ -291,6 +291,21 @@ export class RolloutApi {
     return this.getJson<RolloutJson>(`/api/v1/rollouts/${id}`);
   }
 
+  /**
+   * Waits until the rollout is in `state` (the automatic moves are judged on a 5 s sweep), asking
+   * every 250 ms: a rollout's read-back looks at every device.
+   */
+  async waitForState(id: string, state: string, timeoutMs = 30_000): Promise<RolloutJson> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const seen = await this.rollout(id);
+      if (seen.state === state) return seen;
+      if (Date.now() > deadline)
+        throw new Error(`rollout ${id} still ${seen.state}, not ${state}, after ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+
   async devices(id: string): Promise<RolloutDeviceJson[]> {
     return (await this.getJson<{ items: RolloutDeviceJson[] }>(`/api/v1/rollouts/${id}/devices`)).items;
   }
