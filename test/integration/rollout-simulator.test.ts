@@ -502,3 +502,95 @@ describe('Rollout simulator: pause, penalty box, refused offers, attribution', f
     await api.act(rollout.id, 'abort');
   });
 });
+
+/**
+ * The in-flight cap under many concurrent polls: 40 devices poll in a loop (each one again a
+ * moment after an answer that offered nothing) while an operator samples the rollout; at no time
+ * are more than 5 attempts between offered and resolved, and yet everyone is reached.
+ */
+describe('Rollout simulator: caps held under concurrent polls', function () {
+  this.timeout(60_000);
+  const DEVICES = 40;
+  const CAP = 5;
+  let t: RunningTestServer;
+  let api: RolloutApi;
+  let fleet: RolloutFleet;
+
+  before(async () => {
+    ({ t, api, fleet } = await lampServer());
+  });
+  after(async () => {
+    api.close();
+    fleet.close();
+    await t.stop();
+  });
+
+  it(`never has more than ${CAP} attempts in flight, and reaches every device`, async () => {
+    const devices: FleetDevice[] = Array.from({ length: DEVICES }, (_, n) => ({
+      id: `cap-${String(n).padStart(2, '0')}`,
+      behaviour: 'updates',
+      version: OLD,
+      auth: TEST_DEVICE_CREDENTIAL,
+      address: loopbackAddress(n),
+    }));
+    const rollout = await api.create({
+      name: 'capped',
+      file: TARGET_FILE,
+      waves: [100],
+      maxInFlight: CAP,
+      maxOffersPerMinute: 100_000,
+    });
+    await api.act(rollout.id, 'start');
+
+    let polling = true;
+    const sampled: number[] = [];
+    const sampler = (async () => {
+      while (polling) {
+        sampled.push((await api.rollout(rollout.id)).inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+    })();
+    try {
+      await inParallel(devices, DEVICES, async (d) => {
+        for (let round = 0; fleet.versionOf(d) === OLD; round += 1) {
+          if (round === 500) throw new Error(`${d.id} was still not offered after ${round} polls`);
+          await fleet.serve(d);
+          if (fleet.versionOf(d) === OLD) await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      });
+    } finally {
+      polling = false;
+      await sampler;
+    }
+
+    for (const d of devices) expect(fleet.versionOf(d), d.id).to.equal(NEW);
+    // Polls over the cap were answered as if there were no rollout, and polled again.
+    const refused = devices.reduce(
+      (sum, d) => sum + count(fleet.pollsOf(d.id), (p) => p.version === OLD && p.status === 404),
+      0,
+    );
+    expect(refused, 'polls turned away by the cap').to.be.greaterThan(0);
+    expect(sampled.length).to.be.greaterThan(5);
+    expect(Math.max(...sampled), JSON.stringify(sampled)).to.be.within(1, CAP);
+
+    // From the attempts themselves: each was in flight from its offer to its success.
+    const listed = await api.devices(rollout.id);
+    expect(listed).to.have.length(DEVICES);
+    const moments: Array<[number, number]> = [];
+    for (const item of listed) {
+      expect(item.state, item.device).to.equal('succeeded');
+      moments.push([Date.parse(item.offeredAt), 1], [Date.parse(item.updatedAt), -1]);
+    }
+    // At one millisecond, a success frees its slot before the offer that takes it.
+    moments.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    let inFlight = 0;
+    let most = 0;
+    for (const [, change] of moments) {
+      inFlight += change;
+      most = Math.max(most, inFlight);
+    }
+    expect(most).to.equal(CAP);
+    const seen = await api.rollout(rollout.id);
+    expect([seen.inFlight, nonZero(seen.waves[0]?.attempts ?? {})]).to.deep.equal([0, { succeeded: DEVICES }]);
+  });
+});

@@ -70,15 +70,23 @@ export class RolloutFleet {
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 8 });
 
   constructor(
-    private readonly port: number,
-    private readonly ca: string,
+    private port: number,
+    private ca: string,
     /** An operator's client, to see when the server has taken in a download. */
-    private readonly operator: HttpsTestClient,
+    private operator: HttpsTestClient,
     private readonly options: {
       /** Polls with the new version after the download (successPolls + 1 reaches succeeded). */
       readonly pollsAfterUpdate: number;
     },
   ) {}
+
+  /** The server was restarted (on another port, maybe with another certificate): the devices go on with it. */
+  reconnect(port: number, ca: string, operator: HttpsTestClient): void {
+    this.port = port;
+    this.ca = ca;
+    this.operator = operator;
+    this.agent.destroy();
+  }
 
   versionOf(device: FleetDevice): string {
     return this.running.get(device.id) ?? device.version;
