@@ -7,6 +7,8 @@ import type { FleetDevice, RolloutDeviceJson, RolloutJson } from '../support/rol
 import { bucketOf, RolloutApi, RolloutFleet, smallImage } from '../support/rollout-fleet.js';
 import type { StartedProgram } from '../support/started-program.js';
 import { programClient, programEnv, startProgram } from '../support/started-program.js';
+import type { RunningTestServer } from '../support/test-server.js';
+import { startTestServer, TEST_DEVICE_CREDENTIAL, testCertificate } from '../support/test-server.js';
 
 const BIN = 'application/octet-stream';
 const OLD = '1.0.0';
@@ -159,5 +161,61 @@ describe('e2e: a rollout across restarts', function () {
         expect(fleet.versionOf(d), d.id).to.equal(d.behaviour === 'updates' ? NEW : OLD);
       }
     });
+  });
+});
+
+/**
+ * The rate cap across a restart: `maxOffersPerMinute` bounds the offers "in any 60 seconds"; a
+ * server restarted within the minute must still count the offers it made before.
+ */
+describe('e2e: the offer rate cap across a restart', function () {
+  this.timeout(60_000);
+  let t: RunningTestServer | undefined;
+  let api: RolloutApi | undefined;
+  let fleet: RolloutFleet | undefined;
+
+  after(async () => {
+    api?.close();
+    fleet?.close();
+    await t?.stop();
+  });
+
+  it('still counts the offers of the last minute after a restart on the same data', async () => {
+    t = await startTestServer({ storage: 'disk' });
+    const ca = (await testCertificate()).cert;
+    expect(
+      (await t.client.put('/files/fw/lamp-1.0.0.bin', smallImage({ version: OLD, projectName: 'lamp' }), BIN)).status,
+    ).to.equal(200);
+    const target = smallImage({ version: NEW, projectName: 'lamp', seed: 2 });
+    expect((await t.client.put(`/files/${TARGET_FILE}`, target, BIN)).status).to.equal(200);
+    api = new RolloutApi(t.client);
+    fleet = new RolloutFleet(t.server.address.port, ca, t.client, { pollsAfterUpdate: POLLS_AFTER_UPDATE });
+    const devices: FleetDevice[] = Array.from({ length: 5 }, (_, n) => ({
+      id: `rate-${n}`,
+      behaviour: 'updates',
+      version: OLD,
+      auth: TEST_DEVICE_CREDENTIAL,
+      address: `127.5.0.${n + 1}`,
+    }));
+    const rollout = await api.create({ name: 'rate capped', file: TARGET_FILE, waves: [100], maxOffersPerMinute: 3 });
+    await api.act(rollout.id, 'start');
+    const [a, b, c, d, e] = devices as [FleetDevice, FleetDevice, FleetDevice, FleetDevice, FleetDevice];
+    await fleet.serveAll([a, b, c, d], 1);
+    expect(devices.map((x) => fleet?.wasOffered(x.id))).to.deep.equal([true, true, true, false, false]);
+    expect((await api.rollout(rollout.id)).offersLastMinute).to.equal(3);
+
+    // Restarted on the same data, well within the minute.
+    const dataDir = t.dataDir as string;
+    await t.server.stop();
+    t = await startTestServer({ dataDir });
+    api.close();
+    api = new RolloutApi(t.client);
+    fleet.reconnect(t.server.address.port, ca, t.client);
+    const offersBefore = (await api.rollout(rollout.id)).offersLastMinute;
+    await fleet.serveAll([d, e], 1);
+    expect(
+      [d, e].map((x) => fleet?.wasOffered(x.id)),
+      `offers in the last minute after the restart: ${offersBefore} (3 before it)`,
+    ).to.deep.equal([false, false]);
   });
 });
