@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { Agent } from 'node:https';
+import { Agent, request, type RequestOptions } from 'node:https';
+import { createSecureContext, type ConnectionOptions, type SecureContext } from 'node:tls';
 import type { DeviceId } from '../../src/domain/device-id.js';
 import type { RolloutId } from '../../src/domain/rollout/rollout-id.js';
 import { waveBucket } from '../../src/domain/rollout/wave-bucket.js';
@@ -68,6 +69,8 @@ export class RolloutFleet {
   readonly running = new Map<string, string>();
   /** Kept-alive connections for the operator's reads while devices wait for the server. */
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 8 });
+  /** The CA, parsed once (a device has it built in): thousands of checks would each parse it again. */
+  private secureContext: SecureContext;
 
   constructor(
     private port: number,
@@ -78,12 +81,15 @@ export class RolloutFleet {
       /** Polls with the new version after the download (successPolls + 1 reaches succeeded). */
       readonly pollsAfterUpdate: number;
     },
-  ) {}
+  ) {
+    this.secureContext = createSecureContext({ ca });
+  }
 
   /** The server was restarted (on another port, maybe with another certificate): the devices go on with it. */
   reconnect(port: number, ca: string, operator: HttpsTestClient): void {
     this.port = port;
     this.ca = ca;
+    this.secureContext = createSecureContext({ ca });
     this.operator = operator;
     this.agent.destroy();
   }
@@ -104,7 +110,7 @@ export class RolloutFleet {
   /** One check with the version it runs now; recorded. */
   async check(device: FleetDevice): Promise<Poll> {
     const version = this.versionOf(device);
-    const answer = await this.esp(device).check(device.id, version);
+    const answer = await this.espCheck(device, version);
     const poll: Poll =
       answer.path === undefined
         ? { version, status: answer.status }
@@ -171,6 +177,48 @@ export class RolloutFleet {
 
   close(): void {
     this.agent.destroy();
+  }
+
+  /**
+   * The esp32-fuota application's check, as EspHttpsOtaEmulator.check sends and reads it (a new
+   * TLS connection, Basic auth, the ESP32 User-Agent, `Connection: close`; the path read only when
+   * Content-Length is given and at most 255), with the CA parsed once.
+   */
+  private espCheck(device: FleetDevice, version: string): Promise<{ status: number; path: string | undefined }> {
+    const { username, password } = device.auth;
+    // Node passes `secureContext` on to tls.connect; @types/node's https.RequestOptions leaves it out.
+    const options: RequestOptions & Pick<ConnectionOptions, 'secureContext'> = {
+      host: '127.0.0.1',
+      port: this.port,
+      path: `/devices/${device.id}?app_ver=${version}`,
+      headers: {
+        'User-Agent': 'ESP32 HTTP Client/1.0',
+        Authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`,
+        Connection: 'close',
+      },
+      secureContext: this.secureContext,
+      servername: 'localhost',
+      agent: false,
+      localAddress: device.address,
+    };
+    return new Promise((resolve, reject) => {
+      const req = request(options, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', reject);
+        res.on('end', () => {
+          const status = res.statusCode ?? 0;
+          if (status !== 200) return resolve({ status, path: undefined });
+          const length = Number(res.headers['content-length']);
+          if (!Number.isInteger(length) || length > 255) {
+            return reject(new Error(`unusable check answer of ${length} bytes`));
+          }
+          resolve({ status, path: Buffer.concat(chunks).subarray(0, length).toString('latin1') });
+        });
+      });
+      req.on('error', reject);
+      req.end();
+    });
   }
 
   private esp(device: FleetDevice): EspHttpsOtaEmulator {
