@@ -67,6 +67,8 @@ export class RolloutFleet {
   readonly polls = new Map<string, Poll[]>();
   /** The version each device runs now. */
   readonly running = new Map<string, string>();
+  /** Devices whose download of an offer was answered 404 (an offer its halted or aborted rollout took back). */
+  readonly takenBack = new Set<string>();
   /** Kept-alive connections for the operator's reads while devices wait for the server. */
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 8 });
   /** The CA, parsed once (a device has it built in): thousands of checks would each parse it again. */
@@ -150,7 +152,14 @@ export class RolloutFleet {
       switch (device.behaviour) {
         case 'updates':
         case 'rolls-back': {
-          const image = await esp.normal(url);
+          const download = await esp.request('GET', url);
+          if (download.status === 404) {
+            // The offer was taken back: the OTA fails, and the device polls again.
+            this.takenBack.add(device.id);
+            return await this.check(device);
+          }
+          if (download.status !== 200) throw new Error(`GET answered ${download.status}`);
+          const image = download.body;
           if (!isWholeImage(image)) throw new Error('the image failed its SHA-256 check');
           await this.waitForAttempt(device.id, 'downloaded', (a) => a.state === 'downloaded');
           if (device.behaviour === 'rolls-back') return await this.check(device);
