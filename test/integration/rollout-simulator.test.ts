@@ -174,6 +174,9 @@ describe('Rollout simulator: 1,000 devices in waves of 10, 50 and 100%', functio
       if (offeredIn.length > healthy) expected['rolled-back'] = offeredIn.length - healthy;
       expect(nonZero(counts.attempts), `wave ${index}`).to.deep.equal(expected);
       expect(counts.percent).to.equal(WAVES[index]);
+      // The devices each wave holds (cumulative): every selected device is wanted or was offered to.
+      const holds = count(devices, (d) => selected.has(d.id) && bucket(d) < (WAVES[index] as number) * 100);
+      expect(counts.devices, `devices of wave ${index}`).to.equal(holds);
     });
   }
 
