@@ -5,6 +5,13 @@ import type { HttpResponse, RequestOptions } from './https-client.js';
 import type { RunningTestServer } from './test-server.js';
 import { TEST_CREDENTIAL, testCertificate } from './test-server.js';
 
+/**
+ * Kept-alive sockets idle this long are closed by the client: well before the server closes them
+ * (its keep-alive timeout is 5 s), so a request never goes out on a socket the server is closing
+ * (which a loaded machine answers with ECONNRESET).
+ */
+const IDLE_SOCKET_MS = 2_000;
+
 /** The fleet API's JSON answers, as the tests read them. */
 export interface DeviceJson {
   readonly id: string;
@@ -73,7 +80,7 @@ export function expectProblem(res: HttpResponse, status: number, code: string, w
 /** Requests against one test server, with JSON bodies and keep-alive polls. */
 export class FleetApi {
   /** Kept-alive connections for polls, so that thousands of devices poll quickly. */
-  readonly agent = new Agent({ keepAlive: true, maxSockets: 8 });
+  readonly agent = new Agent({ keepAlive: true, maxSockets: 8, timeout: IDLE_SOCKET_MS });
 
   constructor(readonly t: RunningTestServer) {}
 

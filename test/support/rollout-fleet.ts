@@ -11,6 +11,13 @@ import { eventually } from './eventually.js';
 import { imageVersion, isWholeImage } from './fleet-simulator.js';
 import type { HttpsTestClient } from './https-client.js';
 
+/**
+ * Kept-alive sockets idle this long are closed by the client: well before the server closes them
+ * (its keep-alive timeout is 5 s), so a request never goes out on a socket the server is closing
+ * (which a loaded machine answers with ECONNRESET).
+ */
+const IDLE_SOCKET_MS = 2_000;
+
 /*
  * Virtual esp32-fuota devices for rollouts (issue 17). Like the fleet simulator's devices, each
  * checks `GET /devices/<id>?app_ver=` over a new TLS connection from its own loopback address and
@@ -70,7 +77,7 @@ export class RolloutFleet {
   /** Devices whose download of an offer was answered 404 (an offer its halted or aborted rollout took back). */
   readonly takenBack = new Set<string>();
   /** Kept-alive connections for the operator's reads while devices wait for the server. */
-  private readonly agent = new Agent({ keepAlive: true, maxSockets: 8 });
+  private readonly agent = new Agent({ keepAlive: true, maxSockets: 8, timeout: IDLE_SOCKET_MS });
   /** The CA, parsed once (a device has it built in): thousands of checks would each parse it again. */
   private secureContext: SecureContext;
 
@@ -324,7 +331,7 @@ export interface EventJson {
 
 /** The operator's side of rollouts: create, act, read. Every call expects success. */
 export class RolloutApi {
-  private readonly agent = new Agent({ keepAlive: true, maxSockets: 4 });
+  private readonly agent = new Agent({ keepAlive: true, maxSockets: 4, timeout: IDLE_SOCKET_MS });
 
   constructor(private readonly client: HttpsTestClient) {}
 
