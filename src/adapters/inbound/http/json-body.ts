@@ -11,8 +11,8 @@ const jsonBody = koaBody({ json: true, text: false, urlencoded: false, multipart
 /**
  * The parsed JSON body of a request, or a problem that says what is wrong: 415
  * unsupported-media-type for any other Content-Type (or none); 413 for a body over 2 MB; 400
- * invalid-request for an empty body or bytes that are not JSON. (The same answers as the fleet
- * routes' bodies.)
+ * invalid-request for an empty body or bytes that are not JSON. Every JSON route reads its body
+ * here (the fleet's and the rollouts').
  */
 export async function jsonBodyOf(ctx: Context): Promise<unknown> {
   if (!ctx.is('application/json')) {

@@ -1,6 +1,5 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { koaBody } from 'koa-body';
 import type { z } from 'zod';
 import type { AuditEntry } from '../../../../app/audit/audit-trail.js';
 import type { InventoryFilter } from '../../../../app/fleet/fleet-queries.js';
@@ -11,7 +10,7 @@ import { DomainError } from '../../../../domain/domain-error.js';
 import { deviceIdSchema } from '../api-schemas.js';
 import { auditSource } from '../audit-source.js';
 import { deviceIdParam, queryValue, refuseUnknownQuery, validated } from '../edge-validation.js';
-import { TransportError } from '../transport-error.js';
+import { jsonBodyOf } from '../json-body.js';
 import {
   bulkTagSchema,
   cursorSchema,
@@ -31,7 +30,6 @@ import { eventStream } from './fleet-event-stream.js';
 const EVENT_PAGE = 1000;
 const DETAIL_ATTEMPTS = 10;
 const DETAIL_EVENTS = 100;
-const BODY_LIMIT = '2mb';
 
 /** The listing's filter from the query (unknown fields are left to the route to refuse). */
 function filterOf(ctx: Context): InventoryFilter {
@@ -49,29 +47,6 @@ function decodeCursor(raw: string): DeviceId {
   const id = Buffer.from(raw, 'base64url').toString('utf8');
   if (!isDeviceId(id)) throw new DomainError('invalid-query', 'cursor must be a value of an earlier answer\'s "next"');
   return id;
-}
-
-const jsonBody = koaBody({ json: true, text: false, urlencoded: false, multipart: false, jsonLimit: BODY_LIMIT });
-
-/**
- * The parsed JSON body of a request, or a problem that says what is wrong: 415
- * unsupported-media-type for any other Content-Type (or none), as `PUT /devices/<id>` answers a
- * body of a type it does not take; 413 for a body over 2 MB; 400 invalid-request for bytes that
- * are not JSON.
- */
-async function bodyOf(ctx: Context): Promise<unknown> {
-  if (!ctx.is('application/json')) {
-    throw new TransportError('unsupported-media-type', 'send a JSON body with Content-Type: application/json');
-  }
-  if (ctx.request.length === 0) throw new DomainError('invalid-request', 'the body is empty: send a JSON object');
-  try {
-    await jsonBody(ctx, async () => {});
-  } catch (error) {
-    const status = (error as { status?: unknown }).status;
-    if (status === 413) throw new DomainError('payload-too-large', `a request body is at most ${BODY_LIMIT}`);
-    throw new DomainError('invalid-request', `the body is not valid JSON: ${(error as Error).message}`);
-  }
-  return ctx.request.body;
 }
 
 /**
@@ -100,7 +75,7 @@ export function fleetRoutes(router: Router, useCases: HttpUseCases): void {
   });
 
   router.post('/api/v1/devices/tags', operatorOnly(), async (ctx) => {
-    const request = validated(bulkTagSchema, await bodyOf(ctx), 'invalid-request');
+    const request = validated(bulkTagSchema, await jsonBodyOf(ctx), 'invalid-request');
     const ids = request.devices ?? matchingIds(fleet, (request.filter ?? {}) as InventoryFilter, fleet.now());
     // Worked out for every device first: a device that would carry too many tags refuses the
     // whole request before any device changes.
@@ -167,7 +142,7 @@ export function fleetRoutes(router: Router, useCases: HttpUseCases): void {
 
   router.patch('/api/v1/devices/:id', operatorOnly(), async (ctx) => {
     const deviceId = deviceIdParam(ctx);
-    const change = validated(deviceChangeSchema, await bodyOf(ctx), 'invalid-request');
+    const change = validated(deviceChangeSchema, await jsonBodyOf(ctx), 'invalid-request');
     // Who, for the device's event and the audit log alike.
     const source = auditSource(ctx);
     // An empty change ({}) changes nothing and is no event.
