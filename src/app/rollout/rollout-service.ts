@@ -549,6 +549,11 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
   }
 
   problemsOf(input: RolloutInput): FieldProblem[] {
+    return this.judged(input).problems;
+  }
+
+  /** The definition parsed once, with every problem: the domain's, and a file that is no stored image. */
+  private judged(input: RolloutInput): { parsed: ReturnType<typeof parseRolloutDefinition>; problems: FieldProblem[] } {
     const parsed = parseRolloutDefinition(input, this.scheme);
     const problems = parsed.ok || !('problems' in parsed.refusal) ? [] : [...parsed.refusal.problems];
     if (typeof input.file === 'string' && this.images.target(input.file) === undefined) {
@@ -556,12 +561,11 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
         problems.push({ path: ['file'], message: `no stored valid image at ${input.file}` });
       }
     }
-    return problems;
+    return { parsed, problems };
   }
 
   private parsed(input: RolloutInput) {
-    const problems = this.problemsOf(input);
-    const parsed = parseRolloutDefinition(input, this.scheme);
+    const { parsed, problems } = this.judged(input);
     if (!parsed.ok || problems.length > 0) {
       const text = problems.map((problem) => `${problem.path.join('.') || '(body)'}: ${problem.message}`).join('; ');
       throw new RolloutOperationError('invalid-rollout', `the rollout is not valid: ${text}`, problems);
