@@ -111,6 +111,14 @@ describe('HTTP: rollouts API', () => {
     expect(rollout.createdAt).to.match(ISO_UTC);
     // Read back as created.
     expect(await api.getJson(`/api/v1/rollouts/${rollout.id}`)).to.deep.equal(rollout);
+    // The automatic advance's fields, as the issue spells them.
+    const automatic = await create({
+      name: 'lamp 2.0 auto',
+      file: 'lamp-2.0.0.bin',
+      advance: { successPercent: 95, minResolved: 5, soakMinutes: 30 },
+    });
+    expect(automatic.advance).to.deep.equal({ successPercent: 95, minResolved: 5, soakMinutes: 30 });
+    await act(automatic.id, 'abort');
   });
 
   it('names every field of the wrong type or unknown, by its path, in one 400 invalid-rollout', async () => {
