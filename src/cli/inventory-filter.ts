@@ -18,6 +18,7 @@ const FIELDS = {
   overdue: ['', 'devices not seen for 3x their poll interval (at least 15 minutes)'],
   unassigned: ['', 'devices that poll but have no device row'],
   seenAfter: ['<time>', 'devices seen since then: an ISO 8601 time, or a span back from now (15m, 24h, 7d)'],
+  search: ['<text>', 'devices whose id contains this text, in any case'],
 } as const;
 
 type Field = keyof typeof FIELDS;

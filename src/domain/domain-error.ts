@@ -36,6 +36,9 @@ export const DOMAIN_ERROR_CODES = [
 export const TRANSPORT_ERROR_CODES = [
   'unauthenticated',
   'operator-only',
+  'session-expired',
+  'csrf-token-mismatch',
+  'session-not-found',
   'too-many-failed-authentications',
   'route-not-found',
   'method-not-allowed',

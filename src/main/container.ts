@@ -27,6 +27,7 @@ import { LOGGER } from '../ports/logger.port.js';
 import type { Authenticator } from '../app/auth/authenticator.js';
 import { AUTHENTICATOR } from '../app/auth/authenticator.js';
 import { AuthFailureLimiter } from '../app/auth/auth-failure-limiter.js';
+import { OperatorSessions } from '../app/auth/operator-sessions.js';
 import type { Storage } from './bootstrap/storage.js';
 import type { Config } from '../app/config/config.js';
 import { CONFIG } from '../app/config/config.js';
@@ -135,6 +136,7 @@ export function createContainer(
       authFailures: new AuthFailureLimiter(config.authFailuresPerMinute, config.authCooldownSeconds),
       logger: context.get<Logger>(LOGGER),
       metrics,
+      sessions: new OperatorSessions(randomSecretGenerator, NODE_CREDENTIAL_HASHING.digests),
     }),
   );
   return container;

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { HttpMetrics } from '../../src/adapters/inbound/http/http-metrics.js';
 import { createApiRouter } from '../../src/adapters/inbound/http/koa-app.js';
+import type { SignInDependencies } from '../../src/adapters/inbound/http/routes/session-routes.js';
 import { DEVICE_ROUTES } from '../../src/adapters/inbound/http/request-dispatcher.js';
 import { openApiPath } from '../../src/adapters/inbound/http/openapi/openapi-document.js';
 import type { HttpUseCases } from '../../src/adapters/inbound/http/use-cases.js';
@@ -37,7 +38,7 @@ describe('HTTP: the OpenAPI document', () => {
 
   it('describes every method of every route the two adapters serve, and nothing they do not', () => {
     // The routes only, so the use cases are never called.
-    const router = createApiRouter({} as HttpUseCases, new HttpMetrics());
+    const router = createApiRouter({} as HttpUseCases, new HttpMetrics(), {} as SignInDependencies);
     const served = new Set<string>();
     for (const route of DEVICE_ROUTES) {
       for (const method of route.methods)

@@ -28,6 +28,8 @@ export default tseslint.config(
       'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
     },
   },
+  // The dashboard runs in the browser.
+  { files: ['ui/**/*.{ts,tsx}'], languageOptions: { globals: { ...globals.browser } } },
   {
     files: ['**/*.cjs'],
     languageOptions: { sourceType: 'commonjs' },

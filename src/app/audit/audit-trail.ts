@@ -113,6 +113,11 @@ export class AuditTrail {
     return this.log.list(query);
   }
 
+  /** The greatest seq the log has given (0 when none): where its tail starts. */
+  lastSeq(): Promise<number> {
+    return this.log.lastSeq();
+  }
+
   /** How many records wait to be written (storage failed). */
   get waiting(): number {
     return this.pending.length;

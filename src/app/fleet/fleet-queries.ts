@@ -18,6 +18,8 @@ export interface InventoryFilter {
   readonly unassigned?: boolean;
   /** Seen at or after this time (epoch ms). */
   readonly seenAfter?: number;
+  /** Part of the device id, in any case (the dashboard's search box). */
+  readonly search?: string;
 }
 
 /** An inventory entry with what is worked out when asked: overdue, unassigned, current attempt. */
@@ -70,6 +72,7 @@ export function matches(view: InventoryView, filter: InventoryFilter): boolean {
   if (filter.overdue !== undefined && view.overdue !== filter.overdue) return false;
   if (filter.unassigned !== undefined && view.unassigned !== filter.unassigned) return false;
   if (filter.seenAfter !== undefined && entry.lastSeen < filter.seenAfter) return false;
+  if (filter.search !== undefined && !entry.id.toLowerCase().includes(filter.search.toLowerCase())) return false;
   return true;
 }
 

@@ -105,6 +105,8 @@ export interface RolloutOperations {
   act(id: RolloutId, action: RolloutOperatorAction, who: AuditSource): Promise<RolloutView>;
   /** What the rollout's definition would do with the devices known now. */
   preview(id: RolloutId): RolloutPreview;
+  /** The preview of a definition not yet created (its waves drawn with a stand-in id). */
+  previewDefinition(input: RolloutInput): RolloutPreview;
   /** The devices the rollout made offers to, by their latest attempt's state when `state` is given. */
   devices(id: RolloutId, state?: AttemptState): readonly RolloutDeviceView[];
   /** The device's current penalties (one per image), empty when none. */

@@ -40,6 +40,9 @@ import {
   type RolloutView,
 } from './rollout-operations.js';
 
+/** The id a definition not yet created is previewed under (never one a rollout is given). */
+const PREVIEW_ID = 'preview' as RolloutId;
+
 /** How often running rollouts are judged for the moves that need time to pass (soak, completion). */
 const SUPERVISION_INTERVAL_MS = 5_000;
 /** What a rollout that wants the device says when it offers nothing now: the device is told 204 and polls again. */
@@ -401,6 +404,23 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
     const { rollout } = this.ledger(id);
     const target = this.requireTarget(rollout);
     return previewRollout(rollout.id, rollout.definition, target, this.knownDevices(), this.scheme, this.fleet.now());
+  }
+
+  /**
+   * A definition's preview before it is created (the dashboard's form): exclusions by rule are
+   * exact; the waves are drawn with a stand-in id (a rollout's id seeds its wave buckets), so
+   * their counts are within sampling noise of the created rollout's own preview.
+   */
+  previewDefinition(input: RolloutInput): RolloutPreview {
+    const definition = this.parsed(input);
+    const image = this.images.target(definition.file);
+    if (image === undefined) {
+      throw new RolloutOperationError('invalid-rollout', `no stored valid image at ${definition.file}`, [
+        { path: ['file'], message: `no stored valid image at ${definition.file}` },
+      ]);
+    }
+    const target = { file: definition.file, image: image.facts };
+    return previewRollout(PREVIEW_ID, definition, target, this.knownDevices(), this.scheme, this.fleet.now());
   }
 
   devices(id: RolloutId, state?: AttemptState): readonly RolloutDeviceView[] {

@@ -26,6 +26,9 @@ describe('stable error codes', () => {
     expect(Object.fromEntries(TRANSPORT_ERROR_CODES.map((code) => [code, ERROR_STATUS[code]]))).to.deep.equal({
       unauthenticated: 403,
       'operator-only': 403,
+      'session-expired': 403,
+      'csrf-token-mismatch': 403,
+      'session-not-found': 404,
       'too-many-failed-authentications': 429,
       'route-not-found': 404,
       'method-not-allowed': 405,

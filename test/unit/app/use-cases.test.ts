@@ -303,10 +303,21 @@ describe('use cases (in-memory adapters)', () => {
       const upload = new UploadUpdateFile(files, catalog, devices, lenient, locks, nodeSha256);
       await upload.execute(path('b.bin'), bytes('b'));
       await upload.execute(path('a/x.bin'), bytes(buildEspImage()));
-      const list = new ListUpdateFiles(files, describer);
+      const list = new ListUpdateFiles(files, describer, devices);
       expect((await list.execute()).map((file) => file.path)).to.deep.equal(['a/x.bin', 'b.bin']);
       expect((await list.one(path('a/x.bin'))).image?.chip).to.equal('esp32');
       expect(await list.one(path('zzz')).catch((e: unknown) => e)).to.have.property('code', 'file-not-found');
+    });
+
+    it('names the devices whose rows name a file, in id order, whether or not it is stored', async () => {
+      const list = new ListUpdateFiles(files, describer, devices);
+      await devices.upsertMany([
+        { deviceId: id('lamp-2'), appVersion: version('v1'), updateFilePath: path('a/x.bin') },
+        { deviceId: id('lamp-1'), appVersion: version('v1'), updateFilePath: path('a/x.bin') },
+        { deviceId: id('other'), appVersion: version('v1'), updateFilePath: path('b.bin') },
+      ]);
+      expect(await list.namedBy(path('a/x.bin'))).to.deep.equal(['lamp-1', 'lamp-2']);
+      expect(await list.namedBy(path('nothing.bin'))).to.deep.equal([]);
     });
   });
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ROLLOUT_STATES } from '../../../domain/rollout/rollout-state.js';
 import { APP_VERSION_PATTERN, APP_VERSION_RULE } from '../../../domain/app-version.js';
 import type { AppVersion } from '../../../domain/app-version.js';
 import { DEVICE_ID_PATTERN, DEVICE_ID_RULE } from '../../../domain/device-id.js';
@@ -103,6 +104,19 @@ export const updateFileViewSchema = z
     image: espImageInfoSchema.nullable(),
   })
   .meta({ id: 'UpdateFile', description: 'A stored update file.' });
+
+export const fileUsageSchema = z
+  .object({
+    devices: z.array(z.string()).meta({ description: 'The devices whose device row names the file.' }),
+    rollouts: z
+      .array(z.object({ id: z.string(), name: z.string(), state: z.enum(ROLLOUT_STATES) }))
+      .meta({ description: 'The rollouts whose target it is, ended ones too.' }),
+  })
+  .meta({ id: 'FileUsage', description: 'What uses a stored file.' });
+
+export const updateFileDetailSchema = updateFileViewSchema
+  .extend({ usage: fileUsageSchema })
+  .meta({ id: 'UpdateFileDetail', description: 'A stored update file and what uses it.' });
 
 export const deletedUpdateFileSchema = z.object({ deleted: updateFileViewSchema, namedBy: z.array(z.string()) }).meta({
   id: 'DeletedUpdateFile',

@@ -18,6 +18,9 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   'bad-request': 400,
   unauthenticated: 403, // never 401: the esp32-fuota application reboots on a 401
   'operator-only': 403,
+  'session-expired': 403, // the dashboard's cookie names no live session: sign in again
+  'csrf-token-mismatch': 403, // a cookie-authenticated change without the session's X-CSRF-Token
+  'session-not-found': 404,
   'device-not-found': 404,
   'file-not-found': 404,
   'update-file-missing': 404,

@@ -47,6 +47,11 @@ export const inventoryFilterFields = {
   overdue: flagSchema('overdue', OVERDUE),
   unassigned: flagSchema('unassigned', UNASSIGNED),
   seenAfter: isoTime('seenAfter').meta({ description: 'Devices seen at or after this time.' }),
+  search: z
+    .string()
+    .min(1)
+    .max(64)
+    .meta({ description: 'Devices whose id contains this text, in any case.', example: '0a:c4' }),
 } as const;
 
 /** A JSON flag of a body's filter: true or false, or the query field's words ("true", "1", "no", ...). */

@@ -4,6 +4,7 @@ import Router from '@koa/router';
 import Koa from 'koa';
 import type { AuthFailureLimiter } from '../../../app/auth/auth-failure-limiter.js';
 import type { Authenticator } from '../../../app/auth/authenticator.js';
+import type { OperatorSessions } from '../../../app/auth/operator-sessions.js';
 import type { Logger } from '../../../ports/logger.port.js';
 import type { HttpMetrics } from './http-metrics.js';
 import { metricsRoutes } from './routes/metrics-routes.js';
@@ -20,6 +21,9 @@ import { deviceRoutes } from './routes/device-routes.js';
 import { fileRoutes } from './routes/file-routes.js';
 import { fleetRoutes } from './routes/fleet-routes.js';
 import { rolloutRoutes } from './routes/rollout-routes.js';
+import type { SignInDependencies } from './routes/session-routes.js';
+import { sessionRoutes } from './routes/session-routes.js';
+import { uiAssets } from './ui-assets.js';
 import type { HttpUseCases } from './use-cases.js';
 
 export interface KoaAppDependencies {
@@ -28,6 +32,8 @@ export interface KoaAppDependencies {
   readonly authFailures: AuthFailureLimiter;
   readonly logger: Logger;
   readonly metrics: HttpMetrics;
+  /** The dashboard's sign-ins (its session cookie authenticates operator requests). */
+  readonly sessions: OperatorSessions;
 }
 
 // The version the OpenAPI document states: the package's, read once.
@@ -39,7 +45,7 @@ const API_VERSION = (
  * Every route of the operator adapter; with the device adapter's (DEVICE_ROUTES), each is described
  * in openapi/api-operations.ts, and a test holds them equal.
  */
-export function createApiRouter(useCases: HttpUseCases, metrics: HttpMetrics): Router {
+export function createApiRouter(useCases: HttpUseCases, metrics: HttpMetrics, signIn: SignInDependencies): Router {
   // Every method Node parses is "implemented", so a wrong method on a known route is a 405
   // (with Allow), never the router's 501.
   const router = new Router({ methods: [...METHODS] });
@@ -50,6 +56,7 @@ export function createApiRouter(useCases: HttpUseCases, metrics: HttpMetrics): R
   fleetRoutes(router, useCases);
   rolloutRoutes(router, useCases);
   auditRoutes(router, useCases);
+  sessionRoutes(router, signIn);
   metricsRoutes(router, metrics);
   openApiRoutes(router, API_VERSION);
   return router;
@@ -57,17 +64,25 @@ export function createApiRouter(useCases: HttpUseCases, metrics: HttpMetrics): R
 
 /**
  * The operator adapter: every request the dispatcher does not give the device adapter, as a Koa
- * application (request log line, problem bodies, `/healthz`, authentication, 404 and 405, then
- * the routes in routes/).
+ * application (request log line, problem bodies, `/healthz`, the dashboard's files, authentication,
+ * 404 and 405, then the routes in routes/).
  */
-export function createKoaApp({ useCases, authenticator, authFailures, logger, metrics }: KoaAppDependencies): Koa {
+export function createKoaApp({
+  useCases,
+  authenticator,
+  authFailures,
+  logger,
+  metrics,
+  sessions,
+}: KoaAppDependencies): Koa {
   const app = new Koa();
-  const router = createApiRouter(useCases, metrics);
+  const router = createApiRouter(useCases, metrics, { sessions, authenticator, limiter: authFailures, logger });
 
   app.use(requestLogger(logger, metrics));
   app.use(errorResponder(logger));
   app.use(healthEndpoint(useCases.checkHealth));
-  app.use(basicAuth(authenticator, authFailures, logger));
+  app.use(uiAssets());
+  app.use(basicAuth(authenticator, authFailures, logger, sessions));
   app.use(unmatchedRoutes());
   app.use(router.routes());
   app.use(router.allowedMethods());

@@ -1,12 +1,14 @@
 import type { IncomingMessage } from 'node:http';
 import type { AuthFailureLimiter, AuthRefusal } from '../../../app/auth/auth-failure-limiter.js';
 import type { Authenticator } from '../../../app/auth/authenticator.js';
+import type { OperatorSessions } from '../../../app/auth/operator-sessions.js';
 import type { Logger } from '../../../ports/logger.port.js';
 import type { HeaderList } from './header-list.js';
 import type { Problem } from './problem.js';
 import { problem } from './problem.js';
 import type { AuthenticatedOutcome, PrincipalOutcome } from './request-principal.js';
 import { offeredUser, requestPrincipal } from './request-principal.js';
+import { clearedSessionCookie } from './session-cookie.js';
 
 /** How a request's authentication ended: who sent it, or the answer that refuses it. */
 export type AuthenticationVerdict =
@@ -33,12 +35,15 @@ function failureText(outcome: Exclude<PrincipalOutcome, { kind: 'authenticated' 
       return 'wrong credentials';
     case 'certificate-refused':
       return `${outcome.reason}; the request needs HTTP Basic credentials or a valid client certificate`;
+    case 'session-ended':
+      return 'the session has ended (it expired, or signed out): sign in again';
   }
 }
 
 /**
- * Every request but `/healthz` needs a credential (Basic, or a client certificate when
- * FUOTA_TLS_CLIENT_CA is set); both adapters ask here. An address in its cool-down after failed
+ * Every request but `/healthz`, the dashboard's static files and its sign-in needs a credential
+ * (Basic, or a client certificate when FUOTA_TLS_CLIENT_CA is set, or on the operator adapter
+ * the dashboard's session cookie, when `sessions` is given); both adapters ask here. An address in its cool-down after failed
  * authentications is refused (429) before its credential is looked at. A failure is counted and
  * answers 403 with the Basic challenge, never 401: the esp32-fuota application treats a 401 as
  * fatal and reboots. A refused client certificate says why, in the answer and in a warning,
@@ -50,6 +55,7 @@ export async function authenticateRequest(
   limiter: AuthFailureLimiter,
   logger: Logger,
   requestId: string,
+  sessions?: OperatorSessions,
 ): Promise<AuthenticationVerdict> {
   const address = req.socket.remoteAddress ?? '';
   const refusal = limiter.refusal(address, () => offeredUser(req));
@@ -61,7 +67,7 @@ export async function authenticateRequest(
       user: offeredUser(req),
     };
   }
-  const outcome = await requestPrincipal(req, authenticator);
+  const outcome = await requestPrincipal(req, authenticator, sessions);
   if (outcome.kind === 'authenticated') return outcome;
   const user = offeredUser(req);
   limiter.recordFailure(address, user);
@@ -72,6 +78,16 @@ export async function authenticateRequest(
       remote: address,
       reqId: requestId,
     });
+  }
+  // An ended session's cookie is cleared, so the browser stops sending it; no Basic challenge,
+  // which would have a browser prompt for a password outside the dashboard's sign-in page.
+  if (outcome.kind === 'session-ended') {
+    return {
+      kind: 'refused',
+      problem: problem('session-expired', failureText(outcome)),
+      headers: [['Set-Cookie', clearedSessionCookie()]],
+      user,
+    };
   }
   return {
     kind: 'refused',

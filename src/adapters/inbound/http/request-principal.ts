@@ -1,8 +1,10 @@
 import type { IncomingMessage } from 'node:http';
+import type { OperatorSession, OperatorSessions } from '../../../app/auth/operator-sessions.js';
 import type { Authenticator } from '../../../app/auth/authenticator.js';
 import { deviceCredentialPair } from '../../../app/auth/device-credential-pair.js';
 import type { Principal } from '../../../app/auth/principal.js';
 import { certificateOutcome } from './client-certificate.js';
+import { sessionTokenOf } from './session-cookie.js';
 
 /** `user:password` from an `Authorization: Basic ...` header, or undefined when it is not one. */
 export function parseBasicCredentials(header: string | undefined): { username: string; password: string } | undefined {
@@ -14,8 +16,11 @@ export function parseBasicCredentials(header: string | undefined): { username: s
   return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 
-/** How a request authenticated, for the log: a configured credential, a device's own, a certificate. */
-export type AuthMethod = 'credential' | 'device-credential' | 'certificate';
+/**
+ * How a request authenticated, for the log: a configured credential, a device's own, a
+ * certificate, or the dashboard's session cookie.
+ */
+export type AuthMethod = 'credential' | 'device-credential' | 'certificate' | 'session';
 
 /** A request that authenticated: its principal, the user name it gave and how. */
 export interface AuthenticatedOutcome {
@@ -23,11 +28,13 @@ export interface AuthenticatedOutcome {
   readonly principal: Principal;
   readonly user: string;
   readonly method: AuthMethod;
+  /** The dashboard session that authenticated it (method `session`). */
+  readonly session?: OperatorSession;
 }
 
 export type PrincipalOutcome =
   | AuthenticatedOutcome
-  | { readonly kind: 'missing' | 'wrong' }
+  | { readonly kind: 'missing' | 'wrong' | 'session-ended' }
   | { readonly kind: 'certificate-refused'; readonly reason: string; readonly commonName: string };
 
 /**
@@ -54,12 +61,19 @@ export function claimedUser(offered: { readonly username: string; readonly passw
 }
 
 /**
- * Who sent `req`: Basic credentials when given (they decide, right or wrong), otherwise a
+ * Who sent `req`: Basic credentials when given (they decide, right or wrong), otherwise the
+ * dashboard's session cookie when `sessions` are accepted (the operator adapter's), otherwise a
  * verified client certificate, otherwise nobody.
  */
-export async function requestPrincipal(req: IncomingMessage, authenticator: Authenticator): Promise<PrincipalOutcome> {
+export async function requestPrincipal(
+  req: IncomingMessage,
+  authenticator: Authenticator,
+  sessions?: OperatorSessions,
+): Promise<PrincipalOutcome> {
   const header = req.headers.authorization;
   if (header === undefined) {
+    const token = sessions === undefined ? undefined : sessionTokenOf(req);
+    if (token !== undefined) return sessionOutcome(sessions?.find(token));
     const certificate = certificateOutcome(req);
     switch (certificate.kind) {
       case 'none':
@@ -90,6 +104,11 @@ export async function requestPrincipal(req: IncomingMessage, authenticator: Auth
   };
   if (!isLastRequest(req)) remember(req.socket, header, outcome);
   return outcome;
+}
+
+function sessionOutcome(session: OperatorSession | undefined): PrincipalOutcome {
+  if (session === undefined) return { kind: 'session-ended' };
+  return { kind: 'authenticated', principal: { role: 'operator' }, user: session.username, method: 'session', session };
 }
 
 const CLOSE = /(?:^|,)[ \t]*close[ \t]*(?:,|$)/i;

@@ -1,13 +1,18 @@
 import type { Context, Middleware } from 'koa';
 import type { AuthFailureLimiter } from '../../../../app/auth/auth-failure-limiter.js';
 import type { Authenticator } from '../../../../app/auth/authenticator.js';
+import type { OperatorSession, OperatorSessions } from '../../../../app/auth/operator-sessions.js';
 import type { Principal } from '../../../../app/auth/principal.js';
 import type { DeviceId } from '../../../../domain/device-id.js';
 import type { Logger } from '../../../../ports/logger.port.js';
 import { problem, sendProblem } from '../problem.js';
 import { authenticateRequest } from '../request-authentication.js';
 import type { AuthMethod } from '../request-principal.js';
+import { sessionTokenOf } from '../session-cookie.js';
 import { mayHaveUnreadBody } from '../unread-body.js';
+
+/** The dashboard's sign-in, which authenticates by the credential in its body. */
+export const SIGN_IN_PATH = '/api/v1/session';
 
 /** Who the authentication middleware found the request to come from. */
 export function principalOf(ctx: Context): Principal | undefined {
@@ -29,13 +34,36 @@ export function credentialOf(ctx: Context): RequestCredential | undefined {
   return ctx.state.credential as RequestCredential | undefined;
 }
 
+/** The dashboard session that authenticated the request, when its cookie did. */
+export function sessionOf(ctx: Context): { readonly token: string; readonly session: OperatorSession } | undefined {
+  return ctx.state.session as { token: string; session: OperatorSession } | undefined;
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
 /**
  * Authenticates every request that reaches the operator adapter's routes (see
- * authenticateRequest, which the device adapter uses too).
+ * authenticateRequest, which the device adapter uses too), but the dashboard's sign-in, which
+ * checks the credential in its body itself. A request that a session cookie authenticated may
+ * change something only with the session's CSRF token in `X-CSRF-Token`: a page of another site
+ * can make the browser send the cookie (were SameSite not honoured) but cannot read the token.
  */
-export function basicAuth(authenticator: Authenticator, limiter: AuthFailureLimiter, logger: Logger): Middleware {
+export function basicAuth(
+  authenticator: Authenticator,
+  limiter: AuthFailureLimiter,
+  logger: Logger,
+  sessions?: OperatorSessions,
+): Middleware {
   return async (ctx, next) => {
-    const verdict = await authenticateRequest(ctx.req, authenticator, limiter, logger, String(ctx.state.requestId));
+    if (ctx.method === 'POST' && ctx.path === SIGN_IN_PATH) return next();
+    const verdict = await authenticateRequest(
+      ctx.req,
+      authenticator,
+      limiter,
+      logger,
+      String(ctx.state.requestId),
+      sessions,
+    );
     if (verdict.kind === 'refused') {
       ctx.state.credential = { user: verdict.user, auth: 'refused' } satisfies RequestCredential;
       for (const [name, value] of verdict.headers) ctx.set(name, value);
@@ -46,6 +74,23 @@ export function basicAuth(authenticator: Authenticator, limiter: AuthFailureLimi
     }
     ctx.state.principal = verdict.principal;
     ctx.state.credential = { user: verdict.user, auth: verdict.method } satisfies RequestCredential;
+    if (verdict.session !== undefined && sessions !== undefined) {
+      ctx.state.session = { token: sessionTokenOf(ctx.req) ?? '', session: verdict.session };
+      if (
+        !SAFE_METHODS.has(ctx.method) &&
+        !sessions.csrfMatches(verdict.session, ctx.get('X-CSRF-Token') || undefined)
+      ) {
+        sendProblem(
+          ctx,
+          problem(
+            'csrf-token-mismatch',
+            "a change made with the dashboard's session needs the session's token in the X-CSRF-Token header",
+          ),
+        );
+        if (mayHaveUnreadBody(ctx.req)) ctx.set('Connection', 'close');
+        return;
+      }
+    }
     await next();
   };
 }

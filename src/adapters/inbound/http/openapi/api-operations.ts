@@ -10,6 +10,7 @@ import {
   healthSchema,
   provisionedCredentialSchema,
   updateFilePathSchema,
+  updateFileDetailSchema,
   updateFileViewSchema,
   validateFlagSchema,
 } from '../api-schemas.js';
@@ -28,6 +29,7 @@ import {
   inventoryPageSchema,
   limitSchema,
 } from '../fleet-schemas.js';
+import { sessionSchema, signInSchema } from '../session-schemas.js';
 import { AUDIT_PAGE, auditCursorSchema, auditPageSchema } from '../audit-schemas.js';
 import {
   attemptStateQuerySchema,
@@ -149,6 +151,19 @@ function rolloutOperations(): ApiOperation[] {
         404: NOT_FOUND,
         409: { description: 'The rollout is neither a draft nor paused (code rollout-state-conflict).' },
         ...JSON_BODY_ERRORS,
+      },
+    },
+    {
+      method: 'post',
+      route: '/api/v1/rollouts/preview',
+      operationId: 'previewRolloutDefinition',
+      access: 'operator',
+      summary:
+        'The preview of a definition not yet created: exclusions by rule exactly, waves drawn with a stand-in id (within sampling noise of the created rollout).',
+      requestBody: json(rolloutInputSchema),
+      responses: {
+        200: { description: 'The preview.', ...json(rolloutPreviewSchema) },
+        400: { description: 'The definition is not valid (code invalid-rollout, every bad field in problems).' },
       },
     },
     {
@@ -358,10 +373,10 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
     route: '/api/v1/files/*path',
     operationId: 'getFile',
     access: 'operator',
-    summary: 'One stored file with what the server read from it.',
+    summary: 'One stored file with what the server read from it, and what uses it (device rows, rollouts).',
     pathParams: path,
     responses: {
-      200: { description: 'The file.', ...json(updateFileViewSchema) },
+      200: { description: 'The file.', ...json(updateFileDetailSchema) },
       404: { description: 'No such file.' },
     },
   },
@@ -480,9 +495,16 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
     route: '/api/v1/events',
     operationId: 'listEvents',
     access: 'operator',
-    summary: 'Fleet events ascending by seq, after a cursor, optionally of one device, one rollout or one type.',
+    summary:
+      'Fleet events ascending by seq, after a cursor (or among the latest N of the log), optionally of one device, one rollout or one type.',
     query: {
       after: { schema: eventCursorSchema, required: false },
+      latest: {
+        schema: limitSchema(1000).meta({
+          description: "Instead of after: the events among the log's last N (those that match the filters).",
+        }),
+        required: false,
+      },
       device: { schema: deviceIdSchema, required: false },
       rollout: { schema: rolloutIdSchema, required: false },
       type: { schema: eventTypeSchema, required: false },
@@ -517,12 +539,54 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
     access: 'operator',
     summary: 'Every operator change (who, what, when, from where), ascending by seq, after a cursor.',
     query: {
+      latest: {
+        schema: limitSchema(AUDIT_PAGE).meta({
+          description: "Instead of after: the records among the log's last N seqs (fewer where an append failed).",
+        }),
+        required: false,
+      },
       after: { schema: auditCursorSchema, required: false },
       limit: { schema: limitSchema(AUDIT_PAGE), required: false },
     },
     responses: {
       200: { description: 'A page of audit records.', ...json(auditPageSchema) },
       400: { description: 'A query field is not valid (code invalid-query).' },
+    },
+  },
+  {
+    method: 'post',
+    route: '/api/v1/session',
+    operationId: 'signIn',
+    access: 'public',
+    summary:
+      'Signs in to the dashboard with an operator credential: sets the session cookie (HttpOnly, Secure, SameSite=Strict) and answers its CSRF token.',
+    requestBody: json(signInSchema),
+    responses: {
+      201: { description: 'Signed in.', ...json(sessionSchema) },
+      403: { description: 'Wrong credential (unauthenticated), or a device credential (operator-only).' },
+      429: { description: 'Too many failed authentications from this address; see Retry-After.' },
+    },
+  },
+  {
+    method: 'get',
+    route: '/api/v1/session',
+    operationId: 'currentSession',
+    access: 'operator',
+    summary: "The dashboard session the request's cookie carries.",
+    responses: {
+      200: { description: 'The session.', ...json(sessionSchema) },
+      404: { description: 'The request authenticated otherwise (Basic): it carries no session.' },
+    },
+  },
+  {
+    method: 'delete',
+    route: '/api/v1/session',
+    operationId: 'signOut',
+    access: 'operator',
+    summary: 'Signs out: the session ends and its cookie is cleared.',
+    responses: {
+      204: { description: 'Signed out.' },
+      404: { description: 'The request authenticated otherwise (Basic): it carries no session.' },
     },
   },
   {

@@ -88,7 +88,7 @@ function operation(op: ApiOperation, components: Json): Json {
       op.access === 'public'
         ? []
         : op.access === 'operator'
-          ? [{ basic: [] }]
+          ? [{ basic: [] }, { dashboardSession: [] }]
           : [{ basic: [] }, { deviceCertificate: [] }],
     ...(op.access === 'operator' ? { 'x-fuota-role': 'operator' } : {}),
   };
@@ -118,6 +118,13 @@ export function openApiDocument(version: string): Json {
           type: 'http',
           scheme: 'basic',
           description: 'Shared, operator or per-device credentials (username = device id).',
+        },
+        dashboardSession: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: 'fuota_session',
+          description:
+            "The dashboard's session (POST /api/v1/session); a change made with it also needs the session's token in X-CSRF-Token.",
         },
         deviceCertificate: {
           type: 'mutualTLS',

@@ -1,4 +1,6 @@
 import type Router from '@koa/router';
+import type { z } from 'zod';
+import type { updateFileDetailSchema } from '../api-schemas.js';
 import { updateFileView } from '../update-file-view.js';
 import { operatorOnly } from '../middleware/basic-auth.js';
 import type { HttpUseCases } from '../use-cases.js';
@@ -10,7 +12,18 @@ export function apiRoutes(router: Router, useCases: HttpUseCases): void {
     ctx.body = (await useCases.listUpdateFiles.execute()).map(updateFileView);
   });
 
+  // One file with what uses it: the dashboard's file page, and what an operator checks before
+  // deleting or replacing it.
   router.get('/api/v1/files/*path', operatorOnly(), async (ctx) => {
-    ctx.body = updateFileView(await useCases.listUpdateFiles.one(filePath(ctx)));
+    const path = filePath(ctx);
+    const entry = await useCases.listUpdateFiles.one(path);
+    const rollouts = useCases.rollouts
+      .list()
+      .filter((view) => view.rollout.definition.file === path)
+      .map(({ rollout }) => ({ id: rollout.id, name: rollout.definition.name, state: rollout.state }));
+    ctx.body = {
+      ...updateFileView(entry),
+      usage: { devices: await useCases.listUpdateFiles.namedBy(path), rollouts },
+    } satisfies z.input<typeof updateFileDetailSchema>;
   });
 }

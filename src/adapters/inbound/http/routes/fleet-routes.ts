@@ -188,8 +188,14 @@ export function fleetRoutes(router: Router, useCases: HttpUseCases): void {
   });
 
   router.get('/api/v1/events', operatorOnly(), async (ctx) => {
-    refuseUnknownQuery(ctx, ['after', 'device', 'rollout', 'type', 'limit']);
-    const after = queryValue(ctx, 'after', eventCursorSchema) ?? 0;
+    refuseUnknownQuery(ctx, ['after', 'latest', 'device', 'rollout', 'type', 'limit']);
+    const latest = queryValue(ctx, 'latest', limitSchema(EVENT_PAGE));
+    const given = queryValue(ctx, 'after', eventCursorSchema);
+    if (latest !== undefined && given !== undefined) {
+      throw new DomainError('invalid-query', 'give either after (a cursor) or latest (the log\u2019s end), not both');
+    }
+    // `latest`: the tail of the log, for a page that opens on what happened last.
+    const after = latest === undefined ? (given ?? 0) : Math.max(0, (await fleet.eventLog.lastSeq()) - latest);
     const deviceId = queryValue(ctx, 'device', deviceIdSchema);
     const rolloutId = queryValue(ctx, 'rollout', rolloutIdSchema);
     const type = queryValue(ctx, 'type', eventTypeSchema);

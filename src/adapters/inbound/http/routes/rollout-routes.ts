@@ -113,6 +113,14 @@ export function rolloutRoutes(router: Router, useCases: HttpUseCases): void {
     ctx.body = rolloutView(await useCases.rollouts.edit(id, input, auditSource(ctx)));
   });
 
+  // Before `/:id/...`: a definition's preview, for a form that has not created its rollout yet.
+  router.post('/api/v1/rollouts/preview', operatorOnly(), async (ctx) => {
+    const input = rolloutBody(rolloutInputSchema, await jsonBodyOf(ctx), (wellTyped) =>
+      useCases.rollouts.problemsOf(wellTyped),
+    );
+    ctx.body = rolloutPreviewView(useCases.rollouts.previewDefinition(input));
+  });
+
   router.post('/api/v1/rollouts/:id/preview', operatorOnly(), (ctx) => {
     const id = rolloutIdParam(ctx);
     current(id);

@@ -1,0 +1,94 @@
+import type Router from '@koa/router';
+import type { z } from 'zod';
+import type { Context } from 'koa';
+import type { AuthFailureLimiter } from '../../../../app/auth/auth-failure-limiter.js';
+import type { Authenticator } from '../../../../app/auth/authenticator.js';
+import type { OperatorSession, OperatorSessions } from '../../../../app/auth/operator-sessions.js';
+import type { Logger } from '../../../../ports/logger.port.js';
+import { validated } from '../edge-validation.js';
+import { jsonBodyOf } from '../json-body.js';
+import { SIGN_IN_PATH, sessionOf } from '../middleware/basic-auth.js';
+import { problem, sendProblem } from '../problem.js';
+import { clearedSessionCookie, sessionCookie } from '../session-cookie.js';
+import type { sessionSchema } from '../session-schemas.js';
+import { signInSchema } from '../session-schemas.js';
+
+/** What the dashboard's sign-in needs besides the routes' use cases. */
+export interface SignInDependencies {
+  readonly sessions: OperatorSessions;
+  readonly authenticator: Authenticator;
+  readonly limiter: AuthFailureLimiter;
+  readonly logger: Logger;
+}
+
+/** A session as the page sees it: who, the token to echo, when it ends (never the cookie's token). */
+export function sessionView(session: OperatorSession): z.input<typeof sessionSchema> {
+  return {
+    username: session.username,
+    csrfToken: session.csrfToken,
+    expiresAt: new Date(session.expiresAt).toISOString(),
+  };
+}
+
+function answerSession(ctx: Context, session: OperatorSession): void {
+  ctx.set('Cache-Control', 'no-store');
+  ctx.body = sessionView(session);
+}
+
+/**
+ * The dashboard's session: sign in with an operator credential (POST, which the authentication
+ * middleware lets through: it checks the credential in the body here, counting failures as
+ * Basic failures are counted), see it (GET), sign out (DELETE).
+ */
+export function sessionRoutes(router: Router, deps: SignInDependencies): void {
+  router.post(SIGN_IN_PATH, async (ctx) => {
+    const address = ctx.req.socket.remoteAddress ?? '';
+    const body = validated(signInSchema, await jsonBodyOf(ctx), 'invalid-request');
+    const refusal = deps.limiter.refusal(address, () => body.username);
+    if (refusal !== undefined) {
+      ctx.set('Retry-After', String(refusal.retryAfter));
+      sendProblem(
+        ctx,
+        problem('too-many-failed-authentications', `too many failed authentications; retry in ${refusal.retryAfter} s`),
+      );
+      return;
+    }
+    const principal = await deps.authenticator.authenticate(body.username, body.password);
+    ctx.state.credential = { user: body.username, auth: principal === undefined ? 'refused' : 'credential' };
+    if (principal === undefined) {
+      deps.limiter.recordFailure(address, body.username);
+      sendProblem(ctx, problem('unauthenticated', 'wrong user name or password'));
+      return;
+    }
+    if (principal.role !== 'operator' || principal.deviceId !== undefined) {
+      sendProblem(ctx, problem('operator-only', 'a device credential cannot sign in: use an operator credential'));
+      return;
+    }
+    const { token, session } = deps.sessions.open(body.username);
+    deps.logger.info('operator signed in', { user: body.username, remote: address, reqId: ctx.state.requestId });
+    ctx.status = 201;
+    ctx.set('Set-Cookie', sessionCookie(token, (session.expiresAt - session.createdAt) / 1000));
+    answerSession(ctx, session);
+  });
+
+  router.get(SIGN_IN_PATH, (ctx) => {
+    const current = sessionOf(ctx);
+    if (current === undefined) {
+      sendProblem(ctx, problem('session-not-found', 'this request carries no session cookie'));
+      return;
+    }
+    answerSession(ctx, current.session);
+  });
+
+  router.delete(SIGN_IN_PATH, (ctx) => {
+    const current = sessionOf(ctx);
+    if (current === undefined) {
+      sendProblem(ctx, problem('session-not-found', 'this request carries no session cookie'));
+      return;
+    }
+    deps.sessions.close(current.token);
+    deps.logger.info('operator signed out', { user: current.session.username, reqId: ctx.state.requestId });
+    ctx.set('Set-Cookie', clearedSessionCookie());
+    ctx.status = 204;
+  });
+}

@@ -1,0 +1,34 @@
+import type { IncomingMessage } from 'node:http';
+
+/** The dashboard's session cookie. */
+export const SESSION_COOKIE = 'fuota_session';
+
+// A token is the session registry's: base64url characters only.
+const TOKEN = /^[A-Za-z0-9_-]{1,256}$/;
+
+/** The session token a request's `Cookie` header carries, if any (a malformed one counts as none). */
+export function sessionTokenOf(req: IncomingMessage): string | undefined {
+  const header = req.headers.cookie;
+  if (header === undefined) return undefined;
+  for (const pair of header.split(';')) {
+    const equals = pair.indexOf('=');
+    if (equals < 0 || pair.slice(0, equals).trim() !== SESSION_COOKIE) continue;
+    const value = pair.slice(equals + 1).trim();
+    return TOKEN.test(value) ? value : '';
+  }
+  return undefined;
+}
+
+/**
+ * The cookie that carries a session: unreadable by scripts (HttpOnly), sent only over HTTPS
+ * (Secure), never with a request another site starts (SameSite=Strict), for the whole server's
+ * API (Path=/), and gone at the session's end (Max-Age).
+ */
+export function sessionCookie(token: string, maxAgeSeconds: number): string {
+  return `${SESSION_COOKIE}=${token}; Path=/; Max-Age=${Math.max(0, Math.floor(maxAgeSeconds))}; HttpOnly; Secure; SameSite=Strict`;
+}
+
+/** Tells the browser to forget the session cookie (sign-out, or a session that has ended). */
+export function clearedSessionCookie(): string {
+  return sessionCookie('', 0);
+}

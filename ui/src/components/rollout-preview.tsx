@@ -1,0 +1,91 @@
+import type { RolloutPreview } from '../api/rollout-api.js';
+import { EXCLUSION_REASONS } from '../api/rollout-api.js';
+
+/**
+ * What a rollout would do with the devices known now: how many its selector picks, how many no
+ * rule excludes, the devices per wave, and per rule how many it excludes (a device excluded by
+ * several rules counts under each).
+ */
+export function RolloutPreviewView({ preview }: { readonly preview: RolloutPreview }) {
+  const known = new Set(EXCLUSION_REASONS.map(([code]) => code));
+  const others = Object.keys(preview.excluded).filter((code) => !known.has(code));
+  return (
+    <div data-testid="rollout-preview">
+      <dl class="cards">
+        <div class="card">
+          <dt>Selected</dt>
+          <dd>{preview.selected}</dd>
+        </div>
+        <div class="card">
+          <dt>Eligible</dt>
+          <dd>{preview.eligible}</dd>
+        </div>
+        <div class="card">
+          <dt>Excluded</dt>
+          <dd>{Math.max(0, preview.selected - preview.eligible)}</dd>
+        </div>
+      </dl>
+      <h3>Devices per wave</h3>
+      <div class="table-wrap" tabIndex={0} role="region" aria-label="Devices per wave">
+        <table>
+          <caption class="visually-hidden">Devices each wave would hold now (cumulative)</caption>
+          <thead>
+            <tr>
+              <th scope="col">Wave</th>
+              <th scope="col" class="number">
+                Percent
+              </th>
+              <th scope="col" class="number">
+                Devices
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {preview.waves.map((wave, index) => (
+              <tr key={index}>
+                <td>{index + 1}</td>
+                <td class="number">{wave.percent}%</td>
+                <td class="number">{wave.devices}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <h3>Excluded by rule</h3>
+      <div class="table-wrap" tabIndex={0} role="region" aria-label="Excluded by rule">
+        <table data-testid="preview-exclusions">
+          <caption class="visually-hidden">Selected devices each rule excludes</caption>
+          <thead>
+            <tr>
+              <th scope="col">Rule</th>
+              <th scope="col">Meaning</th>
+              <th scope="col" class="number">
+                Devices
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {EXCLUSION_REASONS.map(([code, sentence]) => (
+              <tr key={code}>
+                <td>
+                  <code>{code}</code>
+                </td>
+                <td>{sentence}</td>
+                <td class="number">{preview.excluded[code] ?? 0}</td>
+              </tr>
+            ))}
+            {others.map((code) => (
+              <tr key={code}>
+                <td>
+                  <code>{code}</code>
+                </td>
+                <td>A rule this page does not know yet.</td>
+                <td class="number">{preview.excluded[code] ?? 0}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,92 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+
+/** The server's event types (src/domain/fleet/fleet-event.ts): SSE names each event by its type. */
+export const FLEET_EVENT_TYPES = [
+  'first-seen',
+  'version-changed',
+  'offered',
+  'downloading',
+  'downloaded',
+  'provisional',
+  'succeeded',
+  'rolled-back',
+  'download-failed',
+  'refused',
+  'silent',
+  'device-changed',
+  'rollout.started',
+  'rollout.wave-advanced',
+  'rollout.halted',
+  'rollout.resumed',
+  'rollout.completed',
+  'rollout.aborted',
+  'device.penalized',
+] as const;
+
+/** An event as the API gives it: its facts beside seq, at, device, rolloutId and type. */
+export interface FleetEvent {
+  readonly seq: number;
+  readonly at: string;
+  readonly device: string | null;
+  readonly rolloutId: string | null;
+  readonly type: string;
+  readonly [fact: string]: string | number | boolean | null;
+}
+
+export interface EventFilter {
+  readonly device?: string;
+  readonly rollout?: string;
+}
+
+/** Whether the live stream is connected: pages say so, since what they show may be stale. */
+export type LiveState = 'connecting' | 'live' | 'reconnecting';
+
+/**
+ * Calls `onEvent` for each fleet event as it happens (Server-Sent Events from
+ * /api/v1/events/stream, with the session cookie). The browser reconnects by itself and sends
+ * Last-Event-ID, so nothing is missed across a dropped connection.
+ */
+export function useFleetEvents(filter: EventFilter, onEvent: (event: FleetEvent) => void): LiveState {
+  const [state, setState] = useState<LiveState>('connecting');
+  const handler = useRef(onEvent);
+  handler.current = onEvent;
+  const query = new URLSearchParams();
+  if (filter.device !== undefined) query.set('device', filter.device);
+  if (filter.rollout !== undefined) query.set('rollout', filter.rollout);
+  const url = `/api/v1/events/stream${query.size > 0 ? `?${query.toString()}` : ''}`;
+
+  useEffect(() => {
+    const source = new EventSource(url, { withCredentials: true });
+    const receive = (message: MessageEvent<string>) => handler.current(JSON.parse(message.data) as FleetEvent);
+    for (const type of FLEET_EVENT_TYPES) source.addEventListener(type, receive);
+    source.onopen = () => setState('live');
+    source.onerror = () => setState('reconnecting');
+    return () => source.close();
+  }, [url]);
+  return state;
+}
+
+/**
+ * Runs `refresh` at most once per `delayMs` however many events ask for it (a busy fleet sends
+ * many), and once every `everyMs` anyway: a poll that changes no state (a device seen again)
+ * logs no event, yet moves "last seen" and the seen counts.
+ */
+export function useCoalescedRefresh(refresh: () => void, delayMs = 500, everyMs = 15_000): () => void {
+  const pending = useRef<number | undefined>(undefined);
+  const latest = useRef(refresh);
+  latest.current = refresh;
+  useEffect(() => {
+    const timer = window.setInterval(() => latest.current(), everyMs);
+    return () => {
+      window.clearInterval(timer);
+      window.clearTimeout(pending.current);
+    };
+  }, [everyMs]);
+  return () => {
+    if (pending.current !== undefined) return;
+    pending.current = window.setTimeout(() => {
+      pending.current = undefined;
+      latest.current();
+    }, delayMs);
+  };
+}
