@@ -213,11 +213,6 @@ export function listEvents(
   return api<EventPage>(`/api/v1/events${queryOf(params)}`, { signal });
 }
 
-/**
- * The newest `count` events of the log, newest first. The API lists events ascending after a
- * cursor and does not say the last seq, so the end of the log is found by probing with `limit=1`
- * (doubling, then halving: about 2·log2(events/window) small requests), then one page is read.
- */
 /** The newest `count` events of the fleet, newest first (`latest=` reads the log's tail). */
 export async function latestEvents(count: number, signal?: AbortSignal): Promise<FleetEvent[]> {
   const page = await api<EventPage>(`/api/v1/events${queryOf({ latest: count })}`, { signal });

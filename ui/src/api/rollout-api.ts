@@ -198,6 +198,16 @@ export function previewRollout(id: string, signal?: AbortSignal): Promise<Rollou
   return api<RolloutPreview>(`${base}/${pathOf(id)}/preview`, { method: 'POST', signal });
 }
 
+/**
+ * The preview of a definition not created yet (`POST /api/v1/rollouts/preview`, the body of
+ * `POST /api/v1/rollouts`): the exclusions exactly; the waves drawn with a stand-in id (a
+ * rollout's id seeds its waves), so within sampling noise of the created rollout's own preview.
+ * A bad definition is refused like a create: 400 `invalid-rollout` naming every bad field.
+ */
+export function previewDefinition(input: RolloutInput, signal?: AbortSignal): Promise<RolloutPreview> {
+  return api<RolloutPreview>(`${base}/preview`, { method: 'POST', json: input, signal });
+}
+
 export function actOnRollout(id: string, action: RolloutAction): Promise<Rollout> {
   return api<Rollout>(`${base}/${pathOf(id)}/${action}`, { method: 'POST' });
 }

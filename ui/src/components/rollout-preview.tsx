@@ -4,13 +4,20 @@ import { EXCLUSION_REASONS } from '../api/rollout-api.js';
 /**
  * What a rollout would do with the devices known now: how many its selector picks, how many no
  * rule excludes, the devices per wave, and per rule how many it excludes (a device excluded by
- * several rules counts under each).
+ * several rules counts under each). `testId` names its root (`rollout-preview` unless given, for
+ * a page whose own region carries that name); each wave's count is `preview-wave-<index>`, from 0.
  */
-export function RolloutPreviewView({ preview }: { readonly preview: RolloutPreview }) {
+export function RolloutPreviewView({
+  preview,
+  testId = 'rollout-preview',
+}: {
+  readonly preview: RolloutPreview;
+  readonly testId?: string;
+}) {
   const known = new Set(EXCLUSION_REASONS.map(([code]) => code));
   const others = Object.keys(preview.excluded).filter((code) => !known.has(code));
   return (
-    <div data-testid="rollout-preview">
+    <div data-testid={testId}>
       <dl class="cards">
         <div class="card">
           <dt>Selected</dt>
@@ -45,7 +52,9 @@ export function RolloutPreviewView({ preview }: { readonly preview: RolloutPrevi
               <tr key={index}>
                 <td>{index + 1}</td>
                 <td class="number">{wave.percent}%</td>
-                <td class="number">{wave.devices}</td>
+                <td class="number" data-testid={`preview-wave-${index}`}>
+                  {wave.devices}
+                </td>
               </tr>
             ))}
           </tbody>

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import type { AuditView } from '../api/audit-api.js';
-import { auditPageAfter, latestAudit } from '../api/audit-api.js';
+import { auditPageAfter, latestAudit, newerAfter, olderAfter } from '../api/audit-api.js';
 import { useResource } from '../api/use-resource.js';
 import { AuditDetail, auditMatches, AuditTarget } from '../components/audit-detail.js';
 import { ErrorNotice } from '../components/notice.js';
@@ -8,14 +8,17 @@ import { usePageTitle } from '../components/page-title.js';
 import { RelativeTime } from '../components/relative-time.js';
 import '../rollout.css';
 
-type Position = { readonly kind: 'latest' } | { readonly kind: 'after'; readonly after: number };
+type Position =
+  | { readonly kind: 'latest' }
+  | { readonly kind: 'after'; readonly after: number; readonly before?: number | undefined };
 
 const SIZES = [50, 100, 500, 1000] as const;
 
 /**
- * The audit log: who changed what, when, from where. The API reads it oldest first, paged by
- * seq (`after`, `limit`) and filters nothing, so the page opens on the newest records, pages
- * back and forth by seq, jumps to a seq, and filters the records shown by text.
+ * The audit log: who changed what, when, from where. The API reads it ascending by seq, after a
+ * seq (`after`, `limit`) or at its end (`latest`), and filters nothing. The page opens on the
+ * newest records (one request), pages back and forth by seq, jumps to a seq, and filters the
+ * records shown by text.
  */
 export function AuditPage(_props: { readonly params?: Record<string, string> }) {
   usePageTitle('Audit log');
@@ -24,14 +27,18 @@ export function AuditPage(_props: { readonly params?: Record<string, string> }) 
   const [filter, setFilter] = useState('');
   const [jump, setJump] = useState('');
   const [jumpError, setJumpError] = useState<string | undefined>(undefined);
-  const key = position.kind === 'latest' ? `latest|${limit}` : `${position.after}|${limit}`;
+  const key = position.kind === 'latest' ? `latest|${limit}` : `${position.after}|${position.before ?? ''}|${limit}`;
   const page = useResource<AuditView>(
     (signal) =>
-      position.kind === 'latest' ? latestAudit(limit, signal) : auditPageAfter(position.after, limit, signal),
+      position.kind === 'latest'
+        ? latestAudit(limit, signal)
+        : auditPageAfter(position.after, limit, signal, position.before),
     key,
   );
   const view = page.data;
   const shown = view === undefined ? [] : view.items.filter((record) => auditMatches(record, filter));
+  const older = view === undefined ? undefined : olderAfter(view, limit);
+  const newer = view === undefined ? undefined : newerAfter(view);
 
   const goJump = (event: Event) => {
     event.preventDefault();
@@ -105,16 +112,18 @@ export function AuditPage(_props: { readonly params?: Record<string, string> }) 
         <button
           type="button"
           class="secondary"
-          disabled={view === undefined || view.after <= 0 || page.loading}
-          onClick={() => view !== undefined && setPosition({ kind: 'after', after: Math.max(0, view.after - limit) })}
+          disabled={older === undefined || page.loading}
+          onClick={() =>
+            older !== undefined && setPosition({ kind: 'after', after: older, before: view?.items[0]?.seq })
+          }
         >
           Older
         </button>
         <button
           type="button"
           class="secondary"
-          disabled={view === undefined || view.end || page.loading}
-          onClick={() => view !== undefined && setPosition({ kind: 'after', after: view.next })}
+          disabled={newer === undefined || page.loading}
+          onClick={() => newer !== undefined && setPosition({ kind: 'after', after: newer })}
         >
           Newer
         </button>
@@ -140,7 +149,9 @@ export function AuditPage(_props: { readonly params?: Record<string, string> }) 
         page.loading && <p class="notice">Loading…</p>
       ) : view.items.length === 0 ? (
         <p class="notice">
-          {view.after === 0 ? 'No operator change has been recorded yet.' : 'No record after this seq yet.'}
+          {view.after === null || view.after === 0
+            ? 'No operator change has been recorded yet.'
+            : `No record after seq ${view.after} yet.`}
         </p>
       ) : (
         <div class="table-wrap" tabIndex={0} role="region" aria-labelledby="audit-heading">
