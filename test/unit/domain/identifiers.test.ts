@@ -7,12 +7,12 @@ import { isUpdateFilePath, parseUpdateFilePath } from '../../../src/domain/updat
 describe('identifiers', () => {
   describe('DeviceId', () => {
     it('accepts MAC addresses, names and the boundary lengths', () => {
-      for (const id of ['AA:BB:CC:DD:EE:FF', 'esp32-kitchen_1.a', 'x', 'd'.repeat(64)]) {
+      for (const id of ['AA:BB:CC:DD:EE:FF', 'esp32-kitchen_1.a', 'x', 'd'.repeat(64), '.a', '...x', '-']) {
         expect(isDeviceId(id), id).to.equal(true);
       }
     });
 
-    it('refuses empty, too long, SQL-shaped, traversal and non-ASCII ids with invalid-device-id', () => {
+    it('refuses empty, too long, SQL-shaped, traversal, dots-only and non-ASCII ids with invalid-device-id', () => {
       for (const id of [
         '',
         'd'.repeat(65),
@@ -20,6 +20,9 @@ describe('identifiers', () => {
         "a' OR 1=1 --",
         'device_id"; DROP TABLE device_app',
         '../x',
+        '.',
+        '..',
+        '.'.repeat(64),
         'a/b',
         'a b',
         'é',

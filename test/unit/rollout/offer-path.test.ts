@@ -6,7 +6,7 @@ import { offerPathOf, parseOfferPath } from '../../../src/domain/rollout/offer-p
 
 describe('offer paths', () => {
   it('name the attempt, and give back its id and device', () => {
-    for (const device of ['esp-1', 'AA:BB:CC:DD:EE:FF', '..', 'x'.repeat(64)] as DeviceId[]) {
+    for (const device of ['esp-1', 'AA:BB:CC:DD:EE:FF', '.x.', 'x'.repeat(64)] as DeviceId[]) {
       const id = attemptId(1_795_000_000_000, device);
       const path = offerPathOf(id);
       expect(parseOfferPath(path)).to.deep.equal({ attemptId: id, deviceId: device });
@@ -19,7 +19,14 @@ describe('offer paths', () => {
   });
 
   it('refuses what is not one', () => {
-    for (const path of ['fw/app.bin', '.offer/', '.offer/123-esp', `.offer/${'1'.repeat(15)}-bad id`, '.offerx/1']) {
+    for (const path of [
+      'fw/app.bin',
+      '.offer/',
+      '.offer/123-esp',
+      `.offer/${'1'.repeat(15)}-bad id`,
+      `.offer/${'1'.repeat(15)}-..`,
+      '.offerx/1',
+    ]) {
       expect(parseOfferPath(path), path).to.equal(undefined);
     }
   });

@@ -21,7 +21,7 @@ export const deviceIdSchema = z
   .regex(DEVICE_ID_PATTERN, DEVICE_ID_RULE)
   .transform((raw) => raw as DeviceId)
   .meta({
-    description: 'A device id: 1-64 of A-Z a-z 0-9 : . _ - (a MAC address fits).',
+    description: 'A device id: 1-64 of A-Z a-z 0-9 : . _ - (a MAC address fits), not only dots.',
     example: '24:0A:C4:00:01:02',
   });
 
