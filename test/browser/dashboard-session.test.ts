@@ -14,7 +14,7 @@ import { clearFailureScreenshots, screenshotFailure } from '../support/screensho
 import type { RunningTestServer } from '../support/test-server.js';
 import { startTestServer, TEST_CREDENTIAL, TEST_DEVICE_CREDENTIAL } from '../support/test-server.js';
 
-const SESSION_COOKIE = 'fuota_session';
+const SESSION_COOKIE = '__Host-fuota_session';
 
 /** The page's globals the tests read, typed here (the tests compile without the DOM library). */
 interface PageGlobals {

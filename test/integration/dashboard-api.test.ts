@@ -56,8 +56,12 @@ describe('HTTP: the API the dashboard uses', () => {
     );
     expect(held.items.length).to.be.greaterThan(0);
     expect(held.items.every((event) => event.device === 'held-lamp')).to.equal(true);
+    const newest = jsonOf<{ items: { seq: number }[] }>(await t.client.get('/api/v1/events?latest=3&limit=1'));
+    expect(newest.items.map((event) => event.seq)).to.deep.equal([all.at(-1)?.seq]);
+    expect(expectProblem(await t.client.get('/api/v1/events?latest=0'), 400, 'invalid-query').detail).to.include(
+      'latest',
+    );
     expectProblem(await t.client.get('/api/v1/events?latest=3&after=1'), 400, 'invalid-query');
-    expectProblem(await t.client.get('/api/v1/events?latest=0'), 400, 'invalid-query');
   });
 
   it('lists the latest audit records (latest=N), never with a cursor', async () => {

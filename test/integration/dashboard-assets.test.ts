@@ -65,13 +65,22 @@ describe('HTTP: the dashboard’s files', function () {
     expect(gunzipSync(zipped.body).equals(plain.body)).to.equal(true);
     const again = await t.client.get(script, { auth: null, headers: { 'If-None-Match': String(plain.headers.etag) } });
     expect(again.status).to.equal(304);
+    // Each encoding is its own representation, with its own validator.
+    expect(zipped.headers.etag).not.to.equal(plain.headers.etag);
+    const zippedAgain = await t.client.get(script, {
+      auth: null,
+      headers: { 'Accept-Encoding': 'gzip', 'If-None-Match': String(zipped.headers.etag) },
+    });
+    expect(zippedAgain.status).to.equal(304);
   });
 
   it('answers 404 for a file that is not there and 405 for a method other than GET and HEAD', async () => {
     const missing = await t.client.get('/ui/assets/nothing.js', { auth: null });
     expect([missing.status, JSON.parse(missing.text).code]).to.deep.equal([404, 'route-not-found']);
-    const post = await t.client.send('/ui/', { method: 'POST', auth: null });
-    expect([post.status, post.headers.allow]).to.deep.equal([405, 'GET, HEAD']);
+    for (const path of ['/ui/', '/ui']) {
+      const post = await t.client.send(path, { method: 'POST', auth: null });
+      expect([path, post.status, post.headers.allow]).to.deep.equal([path, 405, 'GET, HEAD']);
+    }
   });
 
   it('sends a browser that opens the root (or /ui) to /ui/, and leaves the root as it was for other clients', async () => {

@@ -1,11 +1,12 @@
+import { request } from 'node:https';
 import { expect } from 'chai';
 import type { HttpResponse } from '../support/https-client.js';
 import type { RunningTestServer } from '../support/test-server.js';
-import { startTestServer, TEST_CREDENTIAL, TEST_DEVICE_CREDENTIAL } from '../support/test-server.js';
+import { startTestServer, TEST_CREDENTIAL, TEST_DEVICE_CREDENTIAL, testCertificate } from '../support/test-server.js';
 
 const JSON_TYPE = { 'Content-Type': 'application/json' };
 
-/** The `fuota_session=<token>` pair a sign-in's Set-Cookie carries. */
+/** The `__Host-fuota_session=<token>` pair a sign-in's Set-Cookie carries. */
 function cookieOf(res: HttpResponse): string {
   const header = res.headers['set-cookie']?.[0] ?? '';
   return header.split(';')[0] ?? '';
@@ -37,7 +38,7 @@ describe('HTTP: dashboard sessions', () => {
     expect(res.status, res.text).to.equal(201);
     expect(res.headers['cache-control']).to.equal('no-store');
     const header = res.headers['set-cookie']?.[0] ?? '';
-    expect(header).to.match(/^fuota_session=[A-Za-z0-9_-]{64}; /);
+    expect(header).to.match(/^__Host-fuota_session=[A-Za-z0-9_-]{64}; /);
     for (const attribute of ['Path=/', 'Max-Age=43200', 'HttpOnly', 'Secure', 'SameSite=Strict']) {
       expect(header.split('; ')).to.include(attribute);
     }
@@ -137,7 +138,7 @@ describe('HTTP: dashboard sessions', () => {
     const out = await t.client.delete('/api/v1/session', withCookie(cookie, { 'X-CSRF-Token': csrfToken }));
     expect(out.status).to.equal(204);
     expect(out.headers['set-cookie']?.[0]).to.match(
-      /^fuota_session=; Path=\/; Max-Age=0; HttpOnly; Secure; SameSite=Strict$/,
+      /^__Host-fuota_session=; Path=\/; Max-Age=0; HttpOnly; Secure; SameSite=Strict$/,
     );
     const after = await t.client.get('/api/v1/fleet', { ...withCookie(cookie), localAddress: '127.0.0.7' });
     expect([after.status, JSON.parse(after.text).code]).to.deep.equal([403, 'session-expired']);
@@ -147,12 +148,115 @@ describe('HTTP: dashboard sessions', () => {
 
   it('counts a cookie that names no session as a failed authentication', async () => {
     const address = '127.0.0.8';
-    const forged = 'fuota_session=' + 'A'.repeat(64);
+    const forged = '__Host-fuota_session=' + 'A'.repeat(64);
     for (let i = 0; i < 3; i += 1) {
       const res = await t.client.get('/api/v1/fleet', { ...withCookie(forged), localAddress: address });
       expect(res.status).to.equal(403);
     }
     const limited = await t.client.get('/api/v1/fleet', { ...withCookie(forged), localAddress: address });
     expect(limited.status).to.equal(429);
+  });
+
+  it('lets a live session through while the same address fails without any credential, and answers GET /api/v1/session without one 404, uncounted', async () => {
+    const address = '127.0.0.9';
+    const res = await signIn(TEST_CREDENTIAL.username, TEST_CREDENTIAL.password, address);
+    const cookie = cookieOf(res);
+    // A page of another site making the operator's browser fetch the server without credentials,
+    // or devices behind the same NAT that lost theirs.
+    for (let i = 0; i < 5; i += 1) {
+      expect((await t.client.get('/api/v1/fleet', { auth: null, localAddress: address })).status).to.be.oneOf([
+        403, 429,
+      ]);
+    }
+    expect((await t.client.get('/api/v1/fleet', { auth: null, localAddress: address })).status).to.equal(429);
+    const live = await t.client.get('/api/v1/fleet', { ...withCookie(cookie), localAddress: address });
+    expect(live.status, live.text).to.equal(200);
+    // What the dashboard asks before anyone signed in is no failure.
+    const fresh = '127.0.0.10';
+    for (let i = 0; i < 5; i += 1) {
+      const none = await t.client.get('/api/v1/session', { auth: null, localAddress: fresh });
+      expect([none.status, JSON.parse(none.text).code]).to.deep.equal([404, 'session-not-found']);
+    }
+    expect((await signIn(TEST_CREDENTIAL.username, TEST_CREDENTIAL.password, fresh)).status).to.equal(201);
+  });
+
+  it('takes any session cookie that names a live session (a shadowing or stale one first does not lock it out)', async () => {
+    const res = await signIn(TEST_CREDENTIAL.username, TEST_CREDENTIAL.password, '127.0.0.11');
+    const live = cookieOf(res);
+    const stale = `__Host-fuota_session=${'B'.repeat(64)}`;
+    const both = await t.client.get('/api/v1/fleet', withCookie(`${stale}; bad=1; __Host-fuota_session=x!y; ${live}`));
+    expect(both.status, both.text).to.equal(200);
+    // The old name (or any other cookie) is no session at all.
+    const other = await t.client.get('/api/v1/fleet', withCookie(live.replace('__Host-', '')));
+    expect([other.status, JSON.parse(other.text).code]).to.deep.equal([403, 'unauthenticated']);
+  });
+
+  it('ends the session the browser had when it signs in again', async () => {
+    const first = cookieOf(await signIn(TEST_CREDENTIAL.username, TEST_CREDENTIAL.password, '127.0.0.12'));
+    const again = await t.client.send('/api/v1/session', {
+      method: 'POST',
+      auth: null,
+      headers: { ...JSON_TYPE, Cookie: first },
+      body: JSON.stringify(TEST_CREDENTIAL),
+      localAddress: '127.0.0.12',
+    });
+    expect(again.status).to.equal(201);
+    expect((await t.client.get('/api/v1/fleet', withCookie(first))).status).to.equal(403);
+    expect((await t.client.get('/api/v1/fleet', withCookie(cookieOf(again)))).status).to.equal(200);
+  });
+
+  it('logs whom a sign-in claims to be, never a secret typed into the user name', async () => {
+    const secret = 'E7dPYDe8-n7faFzL_QUPGTF7IO6pC6EW';
+    const res = await signIn(`kitchen-lamp:${secret}`, 'anything', '127.0.0.13');
+    expect(res.status).to.equal(403);
+    const lines = t.logger.lines.join('\n');
+    expect(lines).not.to.include(secret);
+    expect(lines).to.include('kitchen-lamp');
+  });
+
+  it('ends an event stream opened with the session when the session ends', async () => {
+    const res = await signIn(TEST_CREDENTIAL.username, TEST_CREDENTIAL.password, '127.0.0.14');
+    const cookie = cookieOf(res);
+    const { csrfToken } = JSON.parse(res.text) as { csrfToken: string };
+    const ca = (await testCertificate()).cert;
+    const base = new URL(t.client.baseUrl);
+    const ended = await new Promise<boolean>((resolve, reject) => {
+      const req = request(
+        {
+          host: base.hostname,
+          port: base.port,
+          path: '/api/v1/events/stream',
+          headers: { Cookie: cookie, Accept: 'text/event-stream' },
+          agent: false,
+          servername: 'localhost',
+          ca,
+        },
+        (stream) => {
+          expect(stream.statusCode).to.equal(200);
+          stream.resume();
+          const timer = setTimeout(() => resolve(false), 5000);
+          stream.on('end', () => {
+            clearTimeout(timer);
+            resolve(true);
+          });
+          void t.client.delete('/api/v1/session', withCookie(cookie, { 'X-CSRF-Token': csrfToken }));
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+    expect(ended, 'the stream ended after sign-out').to.equal(true);
+  });
+
+  it('sends no-store and nosniff on the API answers the cookie reads', async () => {
+    const res = await signIn(TEST_CREDENTIAL.username, TEST_CREDENTIAL.password, '127.0.0.15');
+    for (const path of ['/api/v1/fleet', '/api/v1/devices', '/api/v1/session', '/devices']) {
+      const answer = await t.client.get(path, withCookie(cookieOf(res)));
+      expect([path, answer.headers['cache-control'], answer.headers['x-content-type-options']]).to.deep.equal([
+        path,
+        'no-store',
+        'nosniff',
+      ]);
+    }
   });
 });

@@ -75,13 +75,26 @@ export const cursorSchema = z
   .regex(/^[A-Za-z0-9_-]{1,200}$/, 'cursor must be a value of an earlier answer\'s "next"')
   .meta({ description: 'The "next" value of the previous page.' });
 
-export const limitSchema = (max: number) =>
+export const limitSchema = (max: number, name = 'limit') =>
   z.coerce
-    .number({ message: `limit must be a number from 1 to ${max}` })
-    .int(`limit must be a whole number from 1 to ${max}`)
-    .min(1, `limit must be at least 1`)
-    .max(max, `limit must be at most ${max}`)
+    .number({ message: `${name} must be a number from 1 to ${max}` })
+    .int(`${name} must be a whole number from 1 to ${max}`)
+    .min(1, `${name} must be at least 1`)
+    .max(max, `${name} must be at most ${max}`)
     .meta({ description: `At most this many items (1-${max}).` });
+
+/**
+ * Where a listing that reads the tail of a log (`latest=N`, instead of a cursor) starts, and how
+ * much it reads: the log's last N seqs, or only the last `limit` of them when that is smaller.
+ */
+export function tailWindow(
+  lastSeq: number,
+  latest: number,
+  limit: number | undefined,
+): { after: number; limit: number } {
+  const size = Math.min(latest, limit ?? latest);
+  return { after: Math.max(0, lastSeq - size), limit: size };
+}
 
 export const deviceChangeSchema = z
   .object({

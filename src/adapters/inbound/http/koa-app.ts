@@ -11,6 +11,7 @@ import { metricsRoutes } from './routes/metrics-routes.js';
 import { openApiRoutes } from './routes/openapi-routes.js';
 import { basicAuth } from './middleware/basic-auth.js';
 import { errorResponder } from './middleware/error-responder.js';
+import { privateAnswers } from './middleware/private-answers.js';
 import { healthEndpoint } from './middleware/health-endpoint.js';
 import { requestLogger } from './middleware/request-logger.js';
 import { unmatchedRoutes } from './middleware/unmatched-routes.js';
@@ -80,6 +81,7 @@ export function createKoaApp({
 
   app.use(requestLogger(logger, metrics));
   app.use(errorResponder(logger));
+  app.use(privateAnswers());
   app.use(healthEndpoint(useCases.checkHealth));
   app.use(uiAssets());
   app.use(basicAuth(authenticator, authFailures, logger, sessions));

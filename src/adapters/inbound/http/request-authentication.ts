@@ -8,7 +8,7 @@ import type { Problem } from './problem.js';
 import { problem } from './problem.js';
 import type { AuthenticatedOutcome, PrincipalOutcome } from './request-principal.js';
 import { offeredUser, requestPrincipal } from './request-principal.js';
-import { clearedSessionCookie } from './session-cookie.js';
+import { clearedSessionCookie, sessionTokensOf } from './session-cookie.js';
 
 /** How a request's authentication ended: who sent it, or the answer that refuses it. */
 export type AuthenticationVerdict =
@@ -35,8 +35,6 @@ function failureText(outcome: Exclude<PrincipalOutcome, { kind: 'authenticated' 
       return 'wrong credentials';
     case 'certificate-refused':
       return `${outcome.reason}; the request needs HTTP Basic credentials or a valid client certificate`;
-    case 'session-ended':
-      return 'the session has ended (it expired, or signed out): sign in again';
   }
 }
 
@@ -58,6 +56,10 @@ export async function authenticateRequest(
   sessions?: OperatorSessions,
 ): Promise<AuthenticationVerdict> {
   const address = req.socket.remoteAddress ?? '';
+  if (sessions !== undefined && req.headers.authorization === undefined) {
+    const verdict = sessionVerdict(req, address, sessions, limiter);
+    if (verdict !== undefined) return verdict;
+  }
   const refusal = limiter.refusal(address, () => offeredUser(req));
   if (refusal !== undefined) {
     return {
@@ -67,7 +69,7 @@ export async function authenticateRequest(
       user: offeredUser(req),
     };
   }
-  const outcome = await requestPrincipal(req, authenticator, sessions);
+  const outcome = await requestPrincipal(req, authenticator);
   if (outcome.kind === 'authenticated') return outcome;
   const user = offeredUser(req);
   limiter.recordFailure(address, user);
@@ -79,20 +81,61 @@ export async function authenticateRequest(
       reqId: requestId,
     });
   }
-  // An ended session's cookie is cleared, so the browser stops sending it; no Basic challenge,
-  // which would have a browser prompt for a password outside the dashboard's sign-in page.
-  if (outcome.kind === 'session-ended') {
-    return {
-      kind: 'refused',
-      problem: problem('session-expired', failureText(outcome)),
-      headers: [['Set-Cookie', clearedSessionCookie()]],
-      user,
-    };
-  }
   return {
     kind: 'refused',
     problem: problem('unauthenticated', failureText(outcome)),
     headers: [['WWW-Authenticate', 'Basic realm="fuota"']],
     user,
+  };
+}
+
+/** What a dead session cookie counts its failures under: not the user name of anything else. */
+export const DEAD_SESSION_USER = '(dashboard session)';
+
+/**
+ * The verdict of a request's session cookies (without Basic credentials), or undefined when it
+ * carries none. A live session is let through without asking the failed-auth limiter: its
+ * 384-bit token cannot be guessed, and failures of others at the same address (a page of another
+ * site loading images from the server, devices behind the same NAT) must not lock an operator
+ * out. A cookie naming no session (expired, signed out, made up) is a failed authentication,
+ * counted under its own name; its answer clears the cookie, and carries no Basic challenge,
+ * which would have a browser prompt for a password outside the dashboard's sign-in page.
+ */
+function sessionVerdict(
+  req: IncomingMessage,
+  address: string,
+  sessions: OperatorSessions,
+  limiter: AuthFailureLimiter,
+): AuthenticationVerdict | undefined {
+  const tokens = sessionTokensOf(req);
+  if (tokens.length === 0) return undefined;
+  for (const token of tokens) {
+    const session = sessions.find(token);
+    if (session !== undefined) {
+      return {
+        kind: 'authenticated',
+        principal: { role: 'operator' },
+        user: session.username,
+        method: 'session',
+        session,
+        sessionToken: token,
+      };
+    }
+  }
+  const refusal = limiter.refusal(address, () => DEAD_SESSION_USER);
+  if (refusal !== undefined) {
+    return {
+      kind: 'refused',
+      problem: problem('too-many-failed-authentications', refusalText(refusal)),
+      headers: [['Retry-After', String(refusal.retryAfter)]],
+      user: DEAD_SESSION_USER,
+    };
+  }
+  limiter.recordFailure(address, DEAD_SESSION_USER);
+  return {
+    kind: 'refused',
+    problem: problem('session-expired', 'the session has ended (it expired, or signed out): sign in again'),
+    headers: [['Set-Cookie', clearedSessionCookie()]],
+    user: DEAD_SESSION_USER,
   };
 }

@@ -1,10 +1,9 @@
 import type { IncomingMessage } from 'node:http';
-import type { OperatorSession, OperatorSessions } from '../../../app/auth/operator-sessions.js';
+import type { OperatorSession } from '../../../app/auth/operator-sessions.js';
 import type { Authenticator } from '../../../app/auth/authenticator.js';
 import { deviceCredentialPair } from '../../../app/auth/device-credential-pair.js';
 import type { Principal } from '../../../app/auth/principal.js';
 import { certificateOutcome } from './client-certificate.js';
-import { sessionTokenOf } from './session-cookie.js';
 
 /** `user:password` from an `Authorization: Basic ...` header, or undefined when it is not one. */
 export function parseBasicCredentials(header: string | undefined): { username: string; password: string } | undefined {
@@ -28,13 +27,14 @@ export interface AuthenticatedOutcome {
   readonly principal: Principal;
   readonly user: string;
   readonly method: AuthMethod;
-  /** The dashboard session that authenticated it (method `session`). */
+  /** The dashboard session that authenticated it (method `session`), and its cookie's token. */
   readonly session?: OperatorSession;
+  readonly sessionToken?: string;
 }
 
 export type PrincipalOutcome =
   | AuthenticatedOutcome
-  | { readonly kind: 'missing' | 'wrong' | 'session-ended' }
+  | { readonly kind: 'missing' | 'wrong' }
   | { readonly kind: 'certificate-refused'; readonly reason: string; readonly commonName: string };
 
 /**
@@ -61,19 +61,13 @@ export function claimedUser(offered: { readonly username: string; readonly passw
 }
 
 /**
- * Who sent `req`: Basic credentials when given (they decide, right or wrong), otherwise the
- * dashboard's session cookie when `sessions` are accepted (the operator adapter's), otherwise a
- * verified client certificate, otherwise nobody.
+ * Who sent `req`: Basic credentials when given (they decide, right or wrong), otherwise a
+ * verified client certificate, otherwise nobody. (The dashboard's session cookie is looked at
+ * before, in request-authentication.ts.)
  */
-export async function requestPrincipal(
-  req: IncomingMessage,
-  authenticator: Authenticator,
-  sessions?: OperatorSessions,
-): Promise<PrincipalOutcome> {
+export async function requestPrincipal(req: IncomingMessage, authenticator: Authenticator): Promise<PrincipalOutcome> {
   const header = req.headers.authorization;
   if (header === undefined) {
-    const token = sessions === undefined ? undefined : sessionTokenOf(req);
-    if (token !== undefined) return sessionOutcome(sessions?.find(token));
     const certificate = certificateOutcome(req);
     switch (certificate.kind) {
       case 'none':
@@ -104,11 +98,6 @@ export async function requestPrincipal(
   };
   if (!isLastRequest(req)) remember(req.socket, header, outcome);
   return outcome;
-}
-
-function sessionOutcome(session: OperatorSession | undefined): PrincipalOutcome {
-  if (session === undefined) return { kind: 'session-ended' };
-  return { kind: 'authenticated', principal: { role: 'operator' }, user: session.username, method: 'session', session };
 }
 
 const CLOSE = /(?:^|,)[ \t]*close[ \t]*(?:,|$)/i;

@@ -1,22 +1,30 @@
 import type { IncomingMessage } from 'node:http';
 
-/** The dashboard's session cookie. */
-export const SESSION_COOKIE = 'fuota_session';
+/**
+ * The dashboard's session cookie. The `__Host-` prefix makes browsers refuse it unless it is
+ * Secure, for Path=/ and without Domain: no other site (a sibling subdomain) can plant one that
+ * shadows it.
+ */
+export const SESSION_COOKIE = '__Host-fuota_session';
 
 // A token is the session registry's: base64url characters only.
 const TOKEN = /^[A-Za-z0-9_-]{1,256}$/;
 
-/** The session token a request's `Cookie` header carries, if any (a malformed one counts as none). */
-export function sessionTokenOf(req: IncomingMessage): string | undefined {
+/**
+ * The session tokens a request's `Cookie` header carries: every well-formed value of the session
+ * cookie (a browser may send several of one name; malformed ones are no token at all).
+ */
+export function sessionTokensOf(req: IncomingMessage): string[] {
   const header = req.headers.cookie;
-  if (header === undefined) return undefined;
+  if (header === undefined) return [];
+  const tokens: string[] = [];
   for (const pair of header.split(';')) {
     const equals = pair.indexOf('=');
     if (equals < 0 || pair.slice(0, equals).trim() !== SESSION_COOKIE) continue;
     const value = pair.slice(equals + 1).trim();
-    return TOKEN.test(value) ? value : '';
+    if (TOKEN.test(value)) tokens.push(value);
   }
-  return undefined;
+  return tokens;
 }
 
 /**

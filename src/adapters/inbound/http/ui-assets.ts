@@ -106,11 +106,11 @@ export function uiAssets(dir: string = UI_DIR): Middleware {
       ctx.redirect(PREFIX);
       return;
     }
-    if (ctx.path === '/ui') {
+    if (ctx.path === '/ui' && (ctx.method === 'GET' || ctx.method === 'HEAD')) {
       ctx.redirect(PREFIX);
       return;
     }
-    if (!ctx.path.startsWith(PREFIX)) return next();
+    if (!ctx.path.startsWith(PREFIX) && ctx.path !== '/ui') return next();
     ctx.set('Content-Security-Policy', UI_CONTENT_SECURITY_POLICY);
     ctx.set('X-Content-Type-Options', 'nosniff');
     ctx.set('X-Frame-Options', 'DENY');
@@ -130,8 +130,10 @@ export function uiAssets(dir: string = UI_DIR): Middleware {
       sendProblem(ctx, problem('route-not-found', `no such resource: ${ctx.path}`));
       return;
     }
+    const gzip = asset.gzipped !== undefined && ctx.acceptsEncodings('gzip', 'identity') === 'gzip';
     ctx.set('Cache-Control', asset.immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
-    ctx.set('ETag', asset.etag);
+    // The two encodings are two representations: each has its own validator.
+    ctx.set('ETag', gzip ? `${asset.etag.slice(0, -1)}-gz"` : asset.etag);
     ctx.set('Vary', 'Accept-Encoding');
     ctx.type = asset.type;
     ctx.status = 200;
@@ -139,7 +141,6 @@ export function uiAssets(dir: string = UI_DIR): Middleware {
       ctx.status = 304;
       return;
     }
-    const gzip = asset.gzipped !== undefined && ctx.acceptsEncodings('gzip', 'identity') === 'gzip';
     if (gzip) ctx.set('Content-Encoding', 'gzip');
     ctx.body = gzip ? asset.gzipped : asset.body;
   };

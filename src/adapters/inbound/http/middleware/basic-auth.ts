@@ -8,7 +8,7 @@ import type { Logger } from '../../../../ports/logger.port.js';
 import { problem, sendProblem } from '../problem.js';
 import { authenticateRequest } from '../request-authentication.js';
 import type { AuthMethod } from '../request-principal.js';
-import { sessionTokenOf } from '../session-cookie.js';
+import { sessionTokensOf } from '../session-cookie.js';
 import { mayHaveUnreadBody } from '../unread-body.js';
 
 /** The dashboard's sign-in, which authenticates by the credential in its body. */
@@ -34,9 +34,30 @@ export function credentialOf(ctx: Context): RequestCredential | undefined {
   return ctx.state.credential as RequestCredential | undefined;
 }
 
+/** The dashboard session that authenticated a request, as the routes see it. */
+export interface RequestSession {
+  readonly token: string;
+  readonly session: OperatorSession;
+  /** Whether the session still lives (not signed out, not expired): a long answer asks again. */
+  alive(): boolean;
+}
+
 /** The dashboard session that authenticated the request, when its cookie did. */
-export function sessionOf(ctx: Context): { readonly token: string; readonly session: OperatorSession } | undefined {
-  return ctx.state.session as { token: string; session: OperatorSession } | undefined;
+export function sessionOf(ctx: Context): RequestSession | undefined {
+  return ctx.state.session as RequestSession | undefined;
+}
+
+/**
+ * Whether the request is the dashboard asking for its session with nothing that could
+ * authenticate it (a page opened before signing in): answered 404 without counting a failure.
+ */
+function asksForNoSession(ctx: Context): boolean {
+  return (
+    ctx.method === 'GET' &&
+    ctx.path === SIGN_IN_PATH &&
+    ctx.req.headers.authorization === undefined &&
+    sessionTokensOf(ctx.req).length === 0
+  );
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -44,7 +65,7 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /**
  * Authenticates every request that reaches the operator adapter's routes (see
  * authenticateRequest, which the device adapter uses too), but the dashboard's sign-in, which
- * checks the credential in its body itself. A request that a session cookie authenticated may
+ * checks the credential in its body itself, and its session asked for without any credential. A request that a session cookie authenticated may
  * change something only with the session's CSRF token in `X-CSRF-Token`: a page of another site
  * can make the browser send the cookie (were SameSite not honoured) but cannot read the token.
  */
@@ -55,7 +76,7 @@ export function basicAuth(
   sessions?: OperatorSessions,
 ): Middleware {
   return async (ctx, next) => {
-    if (ctx.method === 'POST' && ctx.path === SIGN_IN_PATH) return next();
+    if ((ctx.method === 'POST' && ctx.path === SIGN_IN_PATH) || asksForNoSession(ctx)) return next();
     const verdict = await authenticateRequest(
       ctx.req,
       authenticator,
@@ -74,8 +95,13 @@ export function basicAuth(
     }
     ctx.state.principal = verdict.principal;
     ctx.state.credential = { user: verdict.user, auth: verdict.method } satisfies RequestCredential;
-    if (verdict.session !== undefined && sessions !== undefined) {
-      ctx.state.session = { token: sessionTokenOf(ctx.req) ?? '', session: verdict.session };
+    if (verdict.session !== undefined && verdict.sessionToken !== undefined && sessions !== undefined) {
+      const token = verdict.sessionToken;
+      ctx.state.session = {
+        token,
+        session: verdict.session,
+        alive: () => sessions.find(token) !== undefined,
+      } satisfies RequestSession;
       if (
         !SAFE_METHODS.has(ctx.method) &&
         !sessions.csrfMatches(verdict.session, ctx.get('X-CSRF-Token') || undefined)

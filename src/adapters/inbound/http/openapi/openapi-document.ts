@@ -122,7 +122,7 @@ export function openApiDocument(version: string): Json {
         dashboardSession: {
           type: 'apiKey',
           in: 'cookie',
-          name: 'fuota_session',
+          name: '__Host-fuota_session',
           description:
             "The dashboard's session (POST /api/v1/session); a change made with it also needs the session's token in X-CSRF-Token.",
         },

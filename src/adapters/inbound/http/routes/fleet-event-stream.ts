@@ -31,10 +31,16 @@ export interface StreamFilter {
  * timeout from closing a quiet stream.
  *
  * A stream never finishes by itself, so it ends when the server stops listening (it is being
- * stopped): the client reads a clean end, not a cut connection, and the stop does not wait for
+ * stopped), or when `authorized` says its credential no longer holds (a dashboard session that
+ * signed out or expired): the client reads a clean end, not a cut connection, and the stop does not wait for
  * its grace period. The answer says `Connection: close`, as its connection is not reused.
  */
-export async function eventStream(ctx: Context, fleet: FleetTracker, filter: StreamFilter): Promise<void> {
+export async function eventStream(
+  ctx: Context,
+  fleet: FleetTracker,
+  filter: StreamFilter,
+  authorized?: () => boolean,
+): Promise<void> {
   const stream = new PassThrough();
   let stopped = false;
   let replaying = true;
@@ -71,7 +77,7 @@ export async function eventStream(ctx: Context, fleet: FleetTracker, filter: Str
   // Node's HTTP server sets `socket.server` on every connection it accepts.
   const server = (ctx.req.socket as { server?: Server }).server;
   const stopping = setInterval(() => {
-    if (server !== undefined && !server.listening) stop();
+    if ((server !== undefined && !server.listening) || (authorized !== undefined && !authorized())) stop();
   }, STOPPING_CHECK_MS);
   stopping.unref();
   const stop = () => {

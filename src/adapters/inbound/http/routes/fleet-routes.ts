@@ -20,10 +20,11 @@ import {
   inventoryFilterFields,
   limitSchema,
   MAX_TAGS,
+  tailWindow,
 } from '../fleet-schemas.js';
 import { attemptView, fleetEventView, inventoryDeviceView, unseenDeviceView } from '../fleet-views.js';
 import { rolloutIdSchema } from '../rollout-schemas.js';
-import { operatorOnly } from '../middleware/basic-auth.js';
+import { operatorOnly, sessionOf } from '../middleware/basic-auth.js';
 import type { HttpUseCases } from '../use-cases.js';
 import { eventStream } from './fleet-event-stream.js';
 
@@ -189,17 +190,20 @@ export function fleetRoutes(router: Router, useCases: HttpUseCases): void {
 
   router.get('/api/v1/events', operatorOnly(), async (ctx) => {
     refuseUnknownQuery(ctx, ['after', 'latest', 'device', 'rollout', 'type', 'limit']);
-    const latest = queryValue(ctx, 'latest', limitSchema(EVENT_PAGE));
+    const latest = queryValue(ctx, 'latest', limitSchema(EVENT_PAGE, 'latest'));
     const given = queryValue(ctx, 'after', eventCursorSchema);
     if (latest !== undefined && given !== undefined) {
       throw new DomainError('invalid-query', 'give either after (a cursor) or latest (the log\u2019s end), not both');
     }
-    // `latest`: the tail of the log, for a page that opens on what happened last.
-    const after = latest === undefined ? (given ?? 0) : Math.max(0, (await fleet.eventLog.lastSeq()) - latest);
     const deviceId = queryValue(ctx, 'device', deviceIdSchema);
     const rolloutId = queryValue(ctx, 'rollout', rolloutIdSchema);
     const type = queryValue(ctx, 'type', eventTypeSchema);
-    const limit = queryValue(ctx, 'limit', limitSchema(EVENT_PAGE)) ?? EVENT_PAGE;
+    const asked = queryValue(ctx, 'limit', limitSchema(EVENT_PAGE));
+    // `latest`: the tail of the log, for a page that opens on what happened last.
+    const { after, limit } =
+      latest === undefined
+        ? { after: given ?? 0, limit: asked ?? EVENT_PAGE }
+        : tailWindow(await fleet.eventLog.lastSeq(), latest, asked);
     const events = await fleet.eventLog.list({
       after,
       limit,
@@ -221,6 +225,13 @@ export function fleetRoutes(router: Router, useCases: HttpUseCases): void {
     const deviceId = queryValue(ctx, 'device', deviceIdSchema);
     const rolloutId = queryValue(ctx, 'rollout', rolloutIdSchema);
     const type = queryValue(ctx, 'type', eventTypeSchema);
-    await eventStream(ctx, fleet, { after, deviceId, rolloutId, type });
+    // A stream opened with the dashboard's session ends with it (sign-out, expiry).
+    const session = sessionOf(ctx);
+    await eventStream(
+      ctx,
+      fleet,
+      { after, deviceId, rolloutId, type },
+      session === undefined ? undefined : () => session.alive(),
+    );
   });
 }

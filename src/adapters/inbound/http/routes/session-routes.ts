@@ -7,9 +7,11 @@ import type { OperatorSession, OperatorSessions } from '../../../../app/auth/ope
 import type { Logger } from '../../../../ports/logger.port.js';
 import { validated } from '../edge-validation.js';
 import { jsonBodyOf } from '../json-body.js';
+import type { RequestCredential } from '../middleware/basic-auth.js';
 import { SIGN_IN_PATH, sessionOf } from '../middleware/basic-auth.js';
+import { claimedUser } from '../request-principal.js';
 import { problem, sendProblem } from '../problem.js';
-import { clearedSessionCookie, sessionCookie } from '../session-cookie.js';
+import { clearedSessionCookie, sessionCookie, sessionTokensOf } from '../session-cookie.js';
 import type { sessionSchema } from '../session-schemas.js';
 import { signInSchema } from '../session-schemas.js';
 
@@ -19,6 +21,16 @@ export interface SignInDependencies {
   readonly authenticator: Authenticator;
   readonly limiter: AuthFailureLimiter;
   readonly logger: Logger;
+}
+
+/**
+ * The pair as Basic auth would carry it (split at the first colon): a user name typed as
+ * `lamp-7:<secret>` is then judged, counted and logged as the Basic header's would be.
+ */
+function asBasicPair(username: string, password: string): { username: string; password: string } {
+  const joined = `${username}:${password}`;
+  const colon = joined.indexOf(':');
+  return { username: joined.slice(0, colon), password: joined.slice(colon + 1) };
 }
 
 /** A session as the page sees it: who, the token to echo, when it ends (never the cookie's token). */
@@ -44,7 +56,7 @@ export function sessionRoutes(router: Router, deps: SignInDependencies): void {
   router.post(SIGN_IN_PATH, async (ctx) => {
     const address = ctx.req.socket.remoteAddress ?? '';
     const body = validated(signInSchema, await jsonBodyOf(ctx), 'invalid-request');
-    const refusal = deps.limiter.refusal(address, () => body.username);
+    const refusal = deps.limiter.refusal(address, () => claimedUser(asBasicPair(body.username, body.password)));
     if (refusal !== undefined) {
       ctx.set('Retry-After', String(refusal.retryAfter));
       sendProblem(
@@ -54,9 +66,14 @@ export function sessionRoutes(router: Router, deps: SignInDependencies): void {
       return;
     }
     const principal = await deps.authenticator.authenticate(body.username, body.password);
-    ctx.state.credential = { user: body.username, auth: principal === undefined ? 'refused' : 'credential' };
+    // Logged as Basic logs it: whom the pair claims to be, never a piece of a password typed
+    // into the user name field (`lamp-7:<secret>`, as device credentials are written).
+    const user = claimedUser(asBasicPair(body.username, body.password));
+    const auth =
+      principal === undefined ? 'refused' : principal.deviceId === undefined ? 'credential' : 'device-credential';
+    ctx.state.credential = { user, auth } satisfies RequestCredential;
     if (principal === undefined) {
-      deps.limiter.recordFailure(address, body.username);
+      deps.limiter.recordFailure(address, user);
       sendProblem(ctx, problem('unauthenticated', 'wrong user name or password'));
       return;
     }
@@ -64,8 +81,10 @@ export function sessionRoutes(router: Router, deps: SignInDependencies): void {
       sendProblem(ctx, problem('operator-only', 'a device credential cannot sign in: use an operator credential'));
       return;
     }
+    // A browser signing in again leaves no second session behind it.
+    for (const previous of sessionTokensOf(ctx.req)) deps.sessions.close(previous);
     const { token, session } = deps.sessions.open(body.username);
-    deps.logger.info('operator signed in', { user: body.username, remote: address, reqId: ctx.state.requestId });
+    deps.logger.info('operator signed in', { user, remote: address, reqId: ctx.state.requestId });
     ctx.status = 201;
     ctx.set('Set-Cookie', sessionCookie(token, (session.expiresAt - session.createdAt) / 1000));
     answerSession(ctx, session);
