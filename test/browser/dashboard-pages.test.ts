@@ -173,7 +173,7 @@ describe('Dashboard in a browser: the pages, with a live fleet', function () {
       (text) => text.includes(OLD) && text.includes('lamp'),
       'the version chart',
     );
-    await review('fleet');
+    await review('fleet-first-checks');
   });
 
   it('devices page and a device page', async () => {
@@ -440,10 +440,52 @@ describe('Dashboard in a browser: the pages, with a live fleet', function () {
     await review('audit');
   });
 
+  it('fleet page after the rollouts: two versions running, and the outcomes', async () => {
+    await sections(page()).getByRole('link', { name: 'Fleet' }).click();
+    await waitUntil(
+      () => textOf(page().getByTestId('version-chart')),
+      (text) => text.includes(OLD) && text.includes('2.0.0'),
+      'the version chart shows the devices that updated to 2.0.0 beside those on 1.0.0',
+    );
+    // The README's picture of the dashboard: a fleet with a rollout behind it.
+    await review('fleet');
+  });
+
   it('signs out', async () => {
     await page().getByRole('button', { name: 'Sign out' }).click();
     await loginForm(page()).submit.waitFor({ state: 'visible' });
     expect(await sections(page()).count()).to.equal(0);
+  });
+
+  it('works by keyboard alone: signs in, skips to the content, follows a link and acts', async () => {
+    const keyboard = page().keyboard;
+    await page().goto('/ui/');
+    await loginForm(page()).submit.waitFor({ state: 'visible' });
+    // Tab from the top of the page reaches the user name first, then the password.
+    await page().locator('body').focus();
+    await keyboard.press('Tab');
+    expect(await page().evaluate('document.activeElement?.id')).to.equal('login-username');
+    await keyboard.type(TEST_CREDENTIAL.username);
+    await keyboard.press('Tab');
+    await keyboard.type(TEST_CREDENTIAL.password);
+    await keyboard.press('Enter');
+    await sections(page()).waitFor({ state: 'visible' });
+    // The first stop is the skip link; it moves focus past the navigation.
+    await page().locator('body').focus();
+    await keyboard.press('Tab');
+    expect(await page().evaluate('document.activeElement?.textContent')).to.equal('Skip to content');
+    await keyboard.press('Enter');
+    expect(await page().evaluate('document.activeElement?.id')).to.equal('main');
+    // A link of the navigation, reached by Tab and followed by Enter.
+    const devicesLink = sections(page()).getByRole('link', { name: 'Devices' });
+    await devicesLink.focus();
+    await keyboard.press('Enter');
+    await waitForPath(/^\/ui\/devices$/, 'the devices page, followed by keyboard');
+    await page().getByTestId('devices-table').waitFor({ state: 'visible' });
+    // A button pressed with the keyboard: sign out.
+    await page().getByRole('button', { name: 'Sign out' }).focus();
+    await keyboard.press('Enter');
+    await loginForm(page()).submit.waitFor({ state: 'visible' });
   });
 
   it('asked no other host, and the pages threw nothing and broke no CSP rule', () => {
