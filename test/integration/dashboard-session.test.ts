@@ -259,4 +259,25 @@ describe('HTTP: dashboard sessions', () => {
       ]);
     }
   });
+
+  it('records sign-ins and sign-outs in the audit log, with who and from where (not failed ones)', async () => {
+    const address = '127.0.0.16';
+    const res = await signIn(TEST_CREDENTIAL.username, TEST_CREDENTIAL.password, address);
+    const { csrfToken } = JSON.parse(res.text) as { csrfToken: string };
+    expect((await signIn(TEST_CREDENTIAL.username, 'wrong', address)).status).to.equal(403);
+    const out = await t.client.delete('/api/v1/session', {
+      ...withCookie(cookieOf(res), { 'X-CSRF-Token': csrfToken }),
+      localAddress: address,
+    });
+    expect(out.status).to.equal(204);
+    const records = (
+      JSON.parse((await t.client.get('/api/v1/audit?latest=2')).text) as {
+        items: { action: string; actor: string; target: string; address: string }[];
+      }
+    ).items;
+    expect(records.map(({ action, actor, target, address: from }) => [action, actor, target, from])).to.deep.equal([
+      ['session.sign-in', TEST_CREDENTIAL.username, TEST_CREDENTIAL.username, address],
+      ['session.sign-out', TEST_CREDENTIAL.username, TEST_CREDENTIAL.username, address],
+    ]);
+  });
 });

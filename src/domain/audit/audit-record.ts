@@ -36,6 +36,10 @@ export const AUDIT_ACTIONS = [
   'rollout.abort',
   /** `DELETE /api/v1/devices/<id>/penalty`: a device's penalty box and rolled-back versions cleared. */
   'device.penalty-clear',
+  /** `POST /api/v1/session`: an operator signed in to the dashboard (who may change things from now on). */
+  'session.sign-in',
+  /** `DELETE /api/v1/session`: an operator signed out of the dashboard. */
+  'session.sign-out',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -77,7 +77,13 @@ export function createKoaApp({
   sessions,
 }: KoaAppDependencies): Koa {
   const app = new Koa();
-  const router = createApiRouter(useCases, metrics, { sessions, authenticator, limiter: authFailures, logger });
+  const router = createApiRouter(useCases, metrics, {
+    sessions,
+    authenticator,
+    limiter: authFailures,
+    logger,
+    audit: useCases.audit,
+  });
 
   app.use(requestLogger(logger, metrics));
   app.use(errorResponder(logger));

@@ -4,7 +4,9 @@ import type { Context } from 'koa';
 import type { AuthFailureLimiter } from '../../../../app/auth/auth-failure-limiter.js';
 import type { Authenticator } from '../../../../app/auth/authenticator.js';
 import type { OperatorSession, OperatorSessions } from '../../../../app/auth/operator-sessions.js';
+import type { AuditTrail } from '../../../../app/audit/audit-trail.js';
 import type { Logger } from '../../../../ports/logger.port.js';
+import { auditSource } from '../audit-source.js';
 import { validated } from '../edge-validation.js';
 import { jsonBodyOf } from '../json-body.js';
 import type { RequestCredential } from '../middleware/basic-auth.js';
@@ -21,6 +23,7 @@ export interface SignInDependencies {
   readonly authenticator: Authenticator;
   readonly limiter: AuthFailureLimiter;
   readonly logger: Logger;
+  readonly audit: AuditTrail;
 }
 
 /**
@@ -85,6 +88,7 @@ export function sessionRoutes(router: Router, deps: SignInDependencies): void {
     for (const previous of sessionTokensOf(ctx.req)) deps.sessions.close(previous);
     const { token, session } = deps.sessions.open(body.username);
     deps.logger.info('operator signed in', { user, remote: address, reqId: ctx.state.requestId });
+    await deps.audit.record(auditSource(ctx), { action: 'session.sign-in', target: user });
     ctx.status = 201;
     ctx.set('Set-Cookie', sessionCookie(token, (session.expiresAt - session.createdAt) / 1000));
     answerSession(ctx, session);
@@ -99,7 +103,7 @@ export function sessionRoutes(router: Router, deps: SignInDependencies): void {
     answerSession(ctx, current.session);
   });
 
-  router.delete(SIGN_IN_PATH, (ctx) => {
+  router.delete(SIGN_IN_PATH, async (ctx) => {
     const current = sessionOf(ctx);
     if (current === undefined) {
       sendProblem(ctx, problem('session-not-found', 'this request carries no session cookie'));
@@ -107,6 +111,7 @@ export function sessionRoutes(router: Router, deps: SignInDependencies): void {
     }
     deps.sessions.close(current.token);
     deps.logger.info('operator signed out', { user: current.session.username, reqId: ctx.state.requestId });
+    await deps.audit.record(auditSource(ctx), { action: 'session.sign-out', target: current.session.username });
     ctx.set('Set-Cookie', clearedSessionCookie());
     ctx.status = 204;
   });
