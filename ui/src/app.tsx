@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { LocationProvider, Route, Router } from 'preact-iso';
 import { failureText } from './api/api-error.js';
 import { resumeSession, signOut } from './api/session.js';
-import type { Session } from './api/session-state.js';
+import type { Session, SessionEnd } from './api/session-state.js';
 import { currentSession, onSessionChange } from './api/session-state.js';
 import { Layout } from './components/layout.js';
 import { ErrorNotice } from './components/notice.js';
@@ -17,6 +17,11 @@ import { NotFoundPage } from './pages/not-found-page.js';
 import { RolloutNewPage } from './pages/rollout-new-page.js';
 import { RolloutPage } from './pages/rollout-page.js';
 import { RolloutsPage } from './pages/rollouts-page.js';
+
+const SESSION_END_TEXT: Readonly<Record<SessionEnd, string>> = {
+  'signed-out': 'You are signed out.',
+  ended: 'Your session has ended (it expired, or the server restarted): sign in again.',
+};
 
 type Gate = { kind: 'resuming' } | { kind: 'failed'; message: string } | { kind: 'ready'; session: Session | null };
 
@@ -34,9 +39,11 @@ export function App() {
       .then((session) => setGate({ kind: 'ready', session }))
       .catch((error: unknown) => setGate({ kind: 'failed', message: failureText(error) }));
     let signedIn = currentSession() !== null;
-    return onSessionChange((session) => {
-      // Only an end of a session that existed is worth saying (not a first visit).
-      setSignedOut(session === null && signedIn ? 'You are signed out.' : undefined);
+    return onSessionChange((session, reason) => {
+      // Only an end of a session that existed is worth saying (not a first visit); a second
+      // word of the same end (a sign-out whose request found the session gone) keeps the first.
+      if (session !== null) setSignedOut(undefined);
+      else if (signedIn) setSignedOut(SESSION_END_TEXT[reason]);
       signedIn = session !== null;
       setGate({ kind: 'ready', session });
     });

@@ -39,7 +39,7 @@ export async function api<T>(path: string, options: RequestOptions = {}): Promis
   });
   if (!response.ok) {
     const error = await apiErrorOf(response);
-    if (isSessionGone(error)) setSession(null);
+    if (isSessionGone(error)) setSession(null, 'ended');
     throw error;
   }
   const text = await response.text();

@@ -123,7 +123,7 @@ export function uploadFile(
         return;
       }
       void apiErrorOf(response).then((error) => {
-        if (isSessionGone(error)) setSession(null);
+        if (isSessionGone(error)) setSession(null, 'ended');
         reject(error);
       });
     };

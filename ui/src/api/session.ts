@@ -33,6 +33,6 @@ export async function signOut(): Promise<void> {
   try {
     await api<void>('/api/v1/session', { method: 'DELETE' });
   } finally {
-    setSession(null);
+    setSession(null, 'signed-out');
   }
 }

@@ -2,8 +2,14 @@ import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { failureText } from '../api/api-error.js';
 import { ErrorNotice, StatusNotice } from './notice.js';
 
+/** The sections' ways of clearing their success notice, called as any section's action starts. */
+const actionStarts = new Set<() => void>();
+
 export interface Action {
-  /** Runs `work`; on success says `done` (or what `done` makes of the answer) and calls `after`. */
+  /**
+   * Runs `work`; on success says `done` (or what `done` makes of the answer; '' says nothing,
+   * for a change the section shows by itself) and calls `after`.
+   */
   readonly run: <T>(work: () => Promise<T>, done: string | ((value: T) => string)) => Promise<boolean>;
   readonly busy: boolean;
   readonly error: string | undefined;
@@ -13,6 +19,8 @@ export interface Action {
 /**
  * One section's changes: one at a time (its buttons are disabled meanwhile), the server's
  * refusal in words when it refuses, a status line when it is done, and then `after` (a reload).
+ * Starting an action clears every section's status line (a success notice stays only until the
+ * operator does something else).
  */
 export function useAction(after: () => void): Action {
   const [busy, setBusy] = useState(false);
@@ -21,20 +29,25 @@ export function useAction(after: () => void): Action {
   const mounted = useRef(true);
   const then = useRef(after);
   then.current = after;
-  useEffect(
-    () => () => {
+  const self = useRef<() => void>(() => setStatus(undefined));
+  useEffect(() => {
+    const clear = self.current;
+    actionStarts.add(clear);
+    return () => {
       mounted.current = false;
-    },
-    [],
-  );
+      actionStarts.delete(clear);
+    };
+  }, []);
 
   const run = async <T,>(work: () => Promise<T>, done: string | ((value: T) => string)): Promise<boolean> => {
     setBusy(true);
     setError(undefined);
-    setStatus(undefined);
+    // Another section's success notice is old news once this action is taken.
+    for (const clear of actionStarts) clear();
     try {
       const value = await work();
-      if (mounted.current) setStatus(typeof done === 'string' ? done : done(value));
+      const text = typeof done === 'string' ? done : done(value);
+      if (mounted.current) setStatus(text === '' ? undefined : text);
       return true;
     } catch (failure) {
       if (mounted.current) setError(failureText(failure));

@@ -48,8 +48,8 @@ export function DeviceCredential(props: {
           <p data-testid="credential-status">None: the device uses the shared credential or a certificate.</p>
         ) : (
           <p data-testid="credential-status">
-            Has its own credential since <RelativeTime iso={status.createdAt} />{' '}
-            <span class="fleet-muted mono">{status.createdAt}</span>.
+            Has its own credential since <RelativeTime iso={status.createdAt} /> (
+            <span class="fleet-muted mono">{status.createdAt}</span>).
           </p>
         )}
         {secret !== null && <SecretPanel secret={secret} onHide={() => setSecret(null)} />}

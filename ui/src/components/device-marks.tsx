@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import type { DeviceDetail } from '../api/fleet-api.js';
 import { changeDevice } from '../api/fleet-api.js';
 import { ActionOutcome, useAction } from './device-action.js';
@@ -17,6 +17,8 @@ function NotYet() {
 export function DeviceTags({ device, onChanged }: Props) {
   const action = useAction(onChanged);
   const [adding, setAdding] = useState('');
+  // The Remove button goes with its tag: focus then moves to the tag field, not the page's top.
+  const input = useRef<HTMLInputElement>(null);
   const save = (tags: readonly string[], done: string) => action.run(() => changeDevice(device.id, { tags }), done);
 
   const add = async (event: Event) => {
@@ -51,7 +53,7 @@ export function DeviceTags({ device, onChanged }: Props) {
                         void save(
                           device.tags.filter((other) => other !== tag),
                           `Tag removed: ${tag}.`,
-                        )
+                        ).then(() => input.current?.focus())
                       }
                     >
                       Remove
@@ -64,6 +66,7 @@ export function DeviceTags({ device, onChanged }: Props) {
               <div class="field">
                 <label for="tag-add">Add tags (separated by spaces)</label>
                 <input
+                  ref={input}
                   id="tag-add"
                   name="tags"
                   autoComplete="off"
@@ -90,7 +93,8 @@ export function DeviceHold({ device, onChanged }: Props) {
   const toggle = () =>
     void action.run(
       () => changeDevice(device.id, { hold: !device.hold }),
-      device.hold ? 'Hold released: rollouts may offer this device updates again.' : 'The device is on hold.',
+      // The section's own sentence says where the hold stands (and is read out as it changes).
+      '',
     );
   return (
     <>
@@ -100,7 +104,7 @@ export function DeviceHold({ device, onChanged }: Props) {
           <NotYet />
         ) : (
           <>
-            <p>
+            <p aria-live="polite" data-testid="hold-state">
               {device.hold
                 ? 'On hold: no rollout offers this device an update.'
                 : 'Not on hold: rollouts may offer this device updates.'}

@@ -16,10 +16,7 @@ export function ImageFacts({ image }: { readonly image: ImageInfo }) {
     ['SHA-256 appended', image.hashAppended ? 'yes' : 'no'],
     ['Image length', sizeText(image.imageLength)],
     ['Compiled', `${image.compileDate} ${image.compileTime}`],
-    [
-      'Signed (Secure Boot v2)',
-      image.signed ? `yes, ${image.signatureBlocks} signature block${image.signatureBlocks === 1 ? '' : 's'}` : 'no',
-    ],
+    ['Signed (Secure Boot v2)', image.signed ? signatureText(image.signatureBlocks) : 'no signature block'],
   ];
   return (
     <dl class="facts">
@@ -37,8 +34,22 @@ export function ImageFacts({ image }: { readonly image: ImageInfo }) {
   );
 }
 
-/** Signed, unsigned, or not an image: a badge. */
+/**
+ * What `image.signed` means: the image carries a Secure Boot v2 signature sector whose structure,
+ * CRC and digest the server checked. The signature itself is not verified against a key.
+ */
+export function signatureText(blocks: number): string {
+  return `${blocks} signature block${blocks === 1 ? '' : 's'}; the signature itself is not verified by the server`;
+}
+
+/** A signature block (not verified), unsigned, or not an image: a badge. */
 export function SignedBadge({ image }: { readonly image: ImageInfo | null }) {
   if (image === null) return <span class="badge">not an image</span>;
-  return image.signed ? <span class="badge badge-ok">signed</span> : <span class="badge">unsigned</span>;
+  return image.signed ? (
+    <span class="badge" title={`Secure Boot v2: ${signatureText(image.signatureBlocks)}`}>
+      signature block (not verified)
+    </span>
+  ) : (
+    <span class="badge">unsigned</span>
+  );
 }

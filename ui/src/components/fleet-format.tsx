@@ -120,3 +120,16 @@ export function LiveIndicator({ state }: { readonly state: LiveState }) {
     </p>
   );
 }
+
+/**
+ * A banner while the live stream is down (the server stopped, or the network failed): the page
+ * stays as it was last loaded, which may no longer be true. Nothing while connected.
+ */
+export function LostContactBanner({ state }: { readonly state: LiveState }) {
+  if (state !== 'reconnecting') return null;
+  return (
+    <p class="notice notice-warn" role="status" data-testid="lost-contact">
+      Lost contact with the server: what is shown may be out of date. Reconnecting…
+    </p>
+  );
+}

@@ -15,7 +15,7 @@ function actionLabel(action: RolloutAction, rollout: Rollout): string {
     case 'advance': {
       const next = rollout.waves[rollout.wave + 1];
       return next === undefined
-        ? 'Advance (completes the rollout)'
+        ? 'Advance (completes the rollout)…'
         : `Advance to wave ${rollout.wave + 2} (${next.percent}%)`;
     }
     case 'abort':
@@ -31,9 +31,28 @@ const DONE: Readonly<Record<RolloutAction, string>> = {
   abort: 'Aborted',
 };
 
+/** Where the rollout stands, as far as a status notice is concerned. */
+const standing = (rollout: Rollout) => `${rollout.state}|${rollout.wave}`;
+
+interface Done {
+  readonly text: string;
+  readonly before: string;
+  readonly after: string;
+  readonly reached: boolean;
+}
+
+/** The actions that ask first: abort, and the advance that completes the rollout (both end it). */
+type Confirming = 'abort' | 'complete';
+
 /**
- * The operator actions the rollout's state allows (start, pause, resume, advance, abort), abort
- * after a confirmation. The server's answer is the rollout as it now stands.
+ * The operator actions the rollout's state allows (start, pause, resume, advance, abort). Those
+ * that end the rollout ask first, in the page: abort, and the advance past the last wave, which
+ * completes it. The server's answer is the rollout as it now stands. A status notice says what
+ * the action did only until the rollout moves by itself (a halt, an automatic advance, the
+ * live refresh): it is then no longer true, and goes.
+ *
+ * Start does not ask: a draft offers nothing until it starts, and a started rollout can be
+ * paused or aborted at once; its first wave is the cautious step the waves exist for.
  */
 export function RolloutActions({
   rollout,
@@ -43,29 +62,53 @@ export function RolloutActions({
   readonly onChanged: (rollout: Rollout) => void;
 }) {
   const [busy, setBusy] = useState<RolloutAction | undefined>(undefined);
-  const [confirmAbort, setConfirmAbort] = useState(false);
+  const [confirming, setConfirming] = useState<Confirming | undefined>(undefined);
   const [error, setError] = useState<string | undefined>(undefined);
-  const [done, setDone] = useState<string | undefined>(undefined);
+  // The notice, where the rollout stood before and after the action it tells of, and whether the
+  // page has shown it after (the page reloads the rollout once the server answered).
+  const [done, setDone] = useState<Done | undefined>(undefined);
   const confirmButton = useRef<HTMLButtonElement>(null);
   useEffect(() => {
-    if (confirmAbort) confirmButton.current?.focus();
-  }, [confirmAbort]);
+    if (confirming !== undefined) confirmButton.current?.focus();
+  }, [confirming]);
+  const now = standing(rollout);
+  useEffect(() => {
+    if (done === undefined) return;
+    if (now === done.after) {
+      if (!done.reached) setDone({ ...done, reached: true });
+    } else if (done.reached || now !== done.before) {
+      setDone(undefined);
+    }
+  }, [now, done]);
 
   const allowed = ROLLOUT_ACTIONS.filter((action) => ACTION_SOURCES[action].has(rollout.state));
+  const completes = rollout.waves[rollout.wave + 1] === undefined;
+  // A confirmation whose action the rollout no longer allows (it moved meanwhile) goes.
+  const asking =
+    confirming === 'abort' && allowed.includes('abort')
+      ? 'abort'
+      : confirming === 'complete' && allowed.includes('advance') && completes
+        ? 'complete'
+        : undefined;
   const run = (action: RolloutAction) => {
+    const before = standing(rollout);
     setBusy(action);
     setError(undefined);
     setDone(undefined);
     actOnRollout(rollout.id, action)
       .then((changed) => {
         const wave = changed.waves[changed.wave];
-        setDone(
-          `${DONE[action]}: the rollout is ${changed.state}` +
+        setDone({
+          text:
+            `${DONE[action]}: the rollout is ${changed.state}` +
             (changed.state === 'draft' || wave === undefined
               ? '.'
               : `, wave ${changed.wave + 1} of ${changed.waves.length} (${wave.percent}%).`),
-        );
-        setConfirmAbort(false);
+          before,
+          after: standing(changed),
+          reached: false,
+        });
+        setConfirming(undefined);
         onChanged(changed);
       })
       .catch((failure: unknown) => setError(failureText(failure)))
@@ -84,8 +127,17 @@ export function RolloutActions({
                 key={action}
                 type="button"
                 class="danger"
-                disabled={busy !== undefined || confirmAbort}
-                onClick={() => setConfirmAbort(true)}
+                disabled={busy !== undefined || asking !== undefined}
+                onClick={() => setConfirming('abort')}
+              >
+                {actionLabel(action, rollout)}
+              </button>
+            ) : action === 'advance' && completes ? (
+              <button
+                key={action}
+                type="button"
+                disabled={busy !== undefined || asking !== undefined}
+                onClick={() => setConfirming('complete')}
               >
                 {actionLabel(action, rollout)}
               </button>
@@ -103,7 +155,28 @@ export function RolloutActions({
           )}
         </div>
       )}
-      {confirmAbort && allowed.includes('abort') && (
+      {asking === 'complete' && (
+        <div class="confirm" role="group" aria-labelledby="complete-confirm-text">
+          <p id="complete-confirm-text">
+            Complete this rollout now? This is its last wave: advancing ends it as completed, it offers nothing more,
+            and it cannot be started again.
+          </p>
+          <div class="actions">
+            <button ref={confirmButton} type="button" disabled={busy !== undefined} onClick={() => run('advance')}>
+              {busy === 'advance' ? 'Completing…' : 'Yes, complete it'}
+            </button>
+            <button
+              type="button"
+              class="secondary"
+              disabled={busy !== undefined}
+              onClick={() => setConfirming(undefined)}
+            >
+              Not yet
+            </button>
+          </div>
+        </div>
+      )}
+      {asking === 'abort' && (
         <div class="confirm" role="group" aria-labelledby="abort-confirm-text">
           <p id="abort-confirm-text">
             Abort this rollout for good? It offers nothing more, offers not yet downloaded are taken back, and it cannot
@@ -123,7 +196,7 @@ export function RolloutActions({
               type="button"
               class="secondary"
               disabled={busy !== undefined}
-              onClick={() => setConfirmAbort(false)}
+              onClick={() => setConfirming(undefined)}
             >
               Keep it
             </button>
@@ -131,7 +204,7 @@ export function RolloutActions({
         </div>
       )}
       <ErrorNotice message={error} />
-      {done !== undefined && <StatusNotice>{done}</StatusNotice>}
+      {done !== undefined && <StatusNotice>{done.text}</StatusNotice>}
     </div>
   );
 }

@@ -10,12 +10,21 @@ import { EXCLUSION_REASONS } from '../api/rollout-api.js';
 export function RolloutPreviewView({
   preview,
   testId = 'rollout-preview',
+  fromWave = 0,
 }: {
   readonly preview: RolloutPreview;
   readonly testId?: string;
+  /** The first wave (index) still to come: an empty wave before it is no news. */
+  readonly fromWave?: number;
 }) {
   const known = new Set(EXCLUSION_REASONS.map(([code]) => code));
   const others = Object.keys(preview.excluded).filter((code) => !known.has(code));
+  // A wave with no device while some are eligible (1% of a small fleet): starting, or advancing
+  // to it, offers nothing until the next advance.
+  const empty =
+    preview.eligible > 0
+      ? preview.waves.flatMap((wave, index) => (index >= fromWave && wave.devices === 0 ? [index] : []))
+      : [];
   return (
     <div data-testid={testId}>
       <dl class="cards">
@@ -32,7 +41,21 @@ export function RolloutPreviewView({
           <dd>{Math.max(0, preview.selected - preview.eligible)}</dd>
         </div>
       </dl>
+      <p class="hint">
+        The preview counts the devices that would be offered now: a device that already runs the target counts as
+        excluded (<code>already-running</code>), so on a running or halted rollout these counts differ from the waves’
+        progress.
+      </p>
       <h3>Devices per wave</h3>
+      {empty.length > 0 && (
+        <div class="notice notice-warn" data-testid="preview-empty-waves">
+          {empty.map((index) => (
+            <p key={index}>
+              Wave {index + 1} holds no device: a started rollout offers nothing in it until it is advanced.
+            </p>
+          ))}
+        </div>
+      )}
       <div class="table-wrap" tabIndex={0} role="region" aria-label="Devices per wave">
         <table>
           <caption class="visually-hidden">Devices each wave would hold now (cumulative)</caption>
@@ -61,6 +84,9 @@ export function RolloutPreviewView({
         </table>
       </div>
       <h3>Excluded by rule</h3>
+      <p class="hint">
+        A device may be excluded by several rules: each rule counts it, while “Excluded” above counts each device once.
+      </p>
       <div class="table-wrap" tabIndex={0} role="region" aria-label="Excluded by rule">
         <table data-testid="preview-exclusions">
           <caption class="visually-hidden">Selected devices each rule excludes</caption>

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, failureText } from '../api/api-error.js';
 import type { FileEntry, Upload } from '../api/file-api.js';
 import { fileHref, sizeText, uploadFile } from '../api/file-api.js';
+import { signatureText } from './file-facts.js';
 
 type Verdict =
   | { readonly kind: 'stored'; readonly file: FileEntry }
@@ -46,7 +47,14 @@ function percentOf(loaded: number, total: number): number {
  * to store it, and send it (`PUT /files/<path>`) with a progress bar; then the server's verdict,
  * the stored file's facts or its refusal in words.
  */
-export function UploadPanel({ onStored }: { readonly onStored: (file: FileEntry) => void }) {
+export function UploadPanel({
+  onStored,
+  storedPaths,
+}: {
+  readonly onStored: (file: FileEntry) => void;
+  /** The stored files' paths (undefined until known): uploading to one of them replaces it. */
+  readonly storedPaths?: readonly string[] | undefined;
+}) {
   const [file, setFile] = useState<File | null>(null);
   const [path, setPath] = useState('');
   const [skipValidation, setSkipValidation] = useState(false);
@@ -130,6 +138,10 @@ export function UploadPanel({ onStored }: { readonly onStored: (file: FileEntry)
   };
 
   const percent = progress === null ? 0 : percentOf(progress.loaded, progress.total);
+  // Said before the upload, not after the stored file has replaced the old one.
+  const target = path.trim();
+  const justStored = verdict?.kind === 'stored' && verdict.file.path === target;
+  const replaces = !uploading && !justStored && storedPaths?.includes(target) === true;
   return (
     <form class="panel" onSubmit={submit} aria-labelledby="upload-heading">
       <h2 id="upload-heading">Upload a file</h2>
@@ -172,13 +184,18 @@ export function UploadPanel({ onStored }: { readonly onStored: (file: FileEntry)
             value={path}
             autoComplete="off"
             spellcheck={false}
-            aria-describedby="upload-path-hint"
+            aria-describedby={replaces ? 'upload-path-hint upload-path-replaces' : 'upload-path-hint'}
             disabled={uploading}
             onInput={(event) => setPath(event.currentTarget.value)}
           />
           <span class="hint" id="upload-path-hint">
             Segments of A-Z a-z 0-9 . _ + - separated by /, e.g. lamp/v2.0.0.bin.
           </span>
+          {replaces && (
+            <span class="hint path-replaces" id="upload-path-replaces" data-testid="upload-path-replaces">
+              A file is stored at this path: uploading replaces it.
+            </span>
+          )}
         </div>
       </div>
       <label class="check">
@@ -253,7 +270,7 @@ function UploadVerdict({ verdict }: { readonly verdict: Verdict }) {
       <p>
         {image === null
           ? 'Not an application image (stored without validation).'
-          : `Image: project ${image.projectName}, version ${image.version}, chip ${image.chip}, ESP-IDF ${image.idfVersion}, secure_version ${image.secureVersion}, ${image.signed ? 'signed' : 'unsigned'}.`}
+          : `Image: project ${image.projectName}, version ${image.version}, chip ${image.chip}, ESP-IDF ${image.idfVersion}, secure_version ${image.secureVersion}, ${image.signed ? `signed (Secure Boot v2): ${signatureText(image.signatureBlocks)}` : 'unsigned'}.`}
       </p>
     </div>
   );

@@ -1,4 +1,8 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { api } from '../api/client.js';
+
+/** How long to wait before opening a stream the browser gave up on again. */
+const RETRY_MS = 3000;
 
 /** The server's event types (src/domain/fleet/fleet-event.ts): SSE names each event by its type. */
 export const FLEET_EVENT_TYPES = [
@@ -55,14 +59,36 @@ export function useFleetEvents(filter: EventFilter, onEvent: (event: FleetEvent)
   if (filter.rollout !== undefined) query.set('rollout', filter.rollout);
   const url = `/api/v1/events/stream${query.size > 0 ? `?${query.toString()}` : ''}`;
 
+  // Bumped to open the stream again after the browser gave up on it.
+  const [attempt, setAttempt] = useState(0);
+
   useEffect(() => {
     const source = new EventSource(url, { withCredentials: true });
     const receive = (message: MessageEvent<string>) => handler.current(JSON.parse(message.data) as FleetEvent);
     for (const type of FLEET_EVENT_TYPES) source.addEventListener(type, receive);
+    let retry: number | undefined;
+    let closed = false;
     source.onopen = () => setState('live');
-    source.onerror = () => setState('reconnecting');
-    return () => source.close();
-  }, [url]);
+    source.onerror = () => {
+      setState('reconnecting');
+      // A network failure: the browser retries by itself. An answer that is not a stream (the
+      // server refused the session, after an expiry or a restart) closes it for good: ask the
+      // session (a refusal there signs the page out, with the reason) and else try again later.
+      if (source.readyState !== EventSource.CLOSED || retry !== undefined) return;
+      retry = window.setTimeout(() => {
+        api<unknown>('/api/v1/session')
+          .catch(() => undefined)
+          .finally(() => {
+            if (!closed) setAttempt((n) => n + 1);
+          });
+      }, RETRY_MS);
+    };
+    return () => {
+      closed = true;
+      window.clearTimeout(retry);
+      source.close();
+    };
+  }, [url, attempt]);
   return state;
 }
 

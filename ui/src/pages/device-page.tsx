@@ -9,7 +9,7 @@ import { DeviceCredential } from '../components/device-credential.js';
 import { DeviceHold, DeviceNote, DeviceTags } from '../components/device-marks.js';
 import { DevicePenalty } from '../components/device-penalty.js';
 import { DeviceTimeline } from '../components/device-timeline.js';
-import { DeviceMarks, formatSeconds, LiveIndicator } from '../components/fleet-format.js';
+import { DeviceMarks, formatSeconds, LiveIndicator, LostContactBanner } from '../components/fleet-format.js';
 import { ErrorNotice } from '../components/notice.js';
 import { usePageTitle } from '../components/page-title.js';
 import { RelativeTime } from '../components/relative-time.js';
@@ -61,6 +61,7 @@ function DeviceView({ id }: { readonly id: string }) {
         </h1>
         {found !== undefined && <LiveIndicator state={live} />}
       </div>
+      {found !== undefined && <LostContactBanner state={live} />}
       <ErrorNotice message={device.error} />
       {device.data === undefined && device.error === undefined && <p class="notice">Loading the device…</p>}
       {device.data?.kind === 'missing' && (

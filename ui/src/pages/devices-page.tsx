@@ -4,7 +4,14 @@ import { queryOf } from '../api/client.js';
 import type { InventoryDevice, InventoryQuery } from '../api/fleet-api.js';
 import { ATTEMPT_STATES, deviceHref, inventoryParams, isAttemptState, listDevices } from '../api/fleet-api.js';
 import { useResource } from '../api/use-resource.js';
-import { AttemptBadge, DeviceMarks, formatSeconds, LiveIndicator, TagList } from '../components/fleet-format.js';
+import {
+  AttemptBadge,
+  DeviceMarks,
+  formatSeconds,
+  LiveIndicator,
+  LostContactBanner,
+  TagList,
+} from '../components/fleet-format.js';
 import { ErrorNotice } from '../components/notice.js';
 import { usePageTitle } from '../components/page-title.js';
 import { RelativeTime } from '../components/relative-time.js';
@@ -133,6 +140,7 @@ export function DevicesPage(_props: { readonly params?: Record<string, string> }
         <h1 id="devices-title">Devices</h1>
         <LiveIndicator state={live} />
       </div>
+      <LostContactBanner state={live} />
 
       <form class="panel" role="search" aria-label="Devices" onSubmit={apply}>
         <div class="form-grid">
@@ -145,9 +153,13 @@ export function DevicesPage(_props: { readonly params?: Record<string, string> }
               value={draft.search}
               autoComplete="off"
               spellcheck={false}
+              aria-describedby="devices-search-hint"
               maxLength={64}
               onInput={(event) => searchAsYouType(event.currentTarget.value)}
             />
+            <span class="hint" id="devices-search-hint">
+              Any part of the id, in any case.
+            </span>
           </div>
           <div class="field">
             <label for="devices-tag">Tag</label>
@@ -156,9 +168,13 @@ export function DevicesPage(_props: { readonly params?: Record<string, string> }
               name="tag"
               value={draft.tag}
               autoComplete="off"
+              aria-describedby="devices-tag-hint"
               maxLength={64}
               onInput={set('tag')}
             />
+            <span class="hint" id="devices-tag-hint">
+              Exact: one whole tag; tags are case-sensitive.
+            </span>
           </div>
           <div class="field">
             <label for="devices-version">Running version</label>
@@ -167,9 +183,13 @@ export function DevicesPage(_props: { readonly params?: Record<string, string> }
               name="version"
               value={draft.version}
               autoComplete="off"
+              aria-describedby="devices-version-hint"
               maxLength={31}
               onInput={set('version')}
             />
+            <span class="hint" id="devices-version-hint">
+              Exact: the whole version as the device sends it (e.g. v1.2.0-dirty).
+            </span>
           </div>
           <div class="field">
             <label for="devices-project">Project</label>
@@ -178,9 +198,13 @@ export function DevicesPage(_props: { readonly params?: Record<string, string> }
               name="project"
               value={draft.project}
               autoComplete="off"
+              aria-describedby="devices-project-hint"
               maxLength={32}
               onInput={set('project')}
             />
+            <span class="hint" id="devices-project-hint">
+              Exact: the whole project name.
+            </span>
           </div>
           <div class="field">
             <label for="devices-chip">Chip</label>
@@ -189,9 +213,13 @@ export function DevicesPage(_props: { readonly params?: Record<string, string> }
               name="chip"
               value={draft.chip}
               autoComplete="off"
+              aria-describedby="devices-chip-hint"
               maxLength={32}
               onInput={set('chip')}
             />
+            <span class="hint" id="devices-chip-hint">
+              Exact: the whole chip name (esp32, esp32c3, …).
+            </span>
           </div>
           <div class="field">
             <label for="devices-state">Attempt state</label>

@@ -26,7 +26,7 @@ export function FilePage({ params }: { readonly params?: Record<string, string> 
           File <span class="mono">{path}</span>
         </h1>
         <StatusNotice>
-          Deleted {deleted.deleted.path} ({sizeText(deleted.deleted.size)}).
+          Deleted {deleted.deleted.path}: {sizeText(deleted.deleted.size)}.
           {deleted.namedBy.length > 0 &&
             ` Device rows still naming it (their devices are now told 404): ${deleted.namedBy.join(', ')}.`}
         </StatusNotice>
@@ -110,7 +110,7 @@ function FileDetails({
       </div>
       <div class="panel">
         <h2>Delete</h2>
-        <DeleteFile path={file.path} onDeleted={onDeleted} />
+        <DeleteFile path={file.path} usage={file.usage} onDeleted={onDeleted} />
       </div>
     </>
   );
@@ -163,11 +163,15 @@ type DeleteStep =
  */
 function DeleteFile({
   path,
+  usage,
   onDeleted,
 }: {
   readonly path: string;
+  readonly usage: FileUsage | undefined;
   readonly onDeleted: (deletion: FileDeletion) => void;
 }) {
+  // The rows the page knows name the file: said before the operator confirms.
+  const rows = usage?.devices ?? [];
   const [step, setStep] = useState<DeleteStep>({ kind: 'idle' });
   const [error, setError] = useState<string | undefined>(undefined);
   const [namedBy, setNamedBy] = useState<readonly string[]>([]);
@@ -227,8 +231,10 @@ function DeleteFile({
         <div class="confirm" role="group" aria-labelledby="delete-confirm-text">
           <p id="delete-confirm-text">
             {step.force
-              ? `Delete ${path} although device rows name it? Their devices will be told 404 at their next check.`
-              : `Delete ${path} for good? Devices can no longer download it.`}
+              ? `Delete ${path} although device rows name it (${(namedBy.length > 0 ? namedBy : rows).join(', ')})? Their devices will be told 404 at their next check.`
+              : rows.length > 0
+                ? `Delete ${path} for good? ${rows.length === 1 ? 'The device row of' : `The device rows of ${rows.length} devices,`} ${rows.join(', ')}, name${rows.length === 1 ? 's' : ''} it: the server refuses while they do (reassign them first, or then delete anyway, which leaves those devices told 404).`
+                : `Delete ${path} for good? Devices can no longer download it.`}
           </p>
           <div class="actions">
             <button

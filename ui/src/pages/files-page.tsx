@@ -17,7 +17,7 @@ export function FilesPage(_props: { readonly params?: Record<string, string> }) 
   return (
     <section>
       <h1>Files</h1>
-      <UploadPanel onStored={() => files.reload()} />
+      <UploadPanel onStored={() => files.reload()} storedPaths={files.data?.map((entry) => entry.path)} />
       <h2 id="files-heading">Stored files</h2>
       <ErrorNotice message={files.error} />
       {files.data === undefined ? (
@@ -50,7 +50,7 @@ function FilesTable({ files }: { readonly files: readonly FileEntry[] }) {
             </th>
             <th scope="col">SHA-256</th>
             <th scope="col">Stored</th>
-            <th scope="col">Signed</th>
+            <th scope="col">Signature</th>
           </tr>
         </thead>
         <tbody>

@@ -3,7 +3,7 @@ import { failureText } from '../api/api-error.js';
 import type { FleetSummary } from '../api/fleet-api.js';
 import { ATTEMPT_STATES, deviceHref, fetchFleet, latestEvents } from '../api/fleet-api.js';
 import { useResource } from '../api/use-resource.js';
-import { AttemptBadge, EventFacts, LiveIndicator } from '../components/fleet-format.js';
+import { AttemptBadge, EventFacts, LiveIndicator, LostContactBanner } from '../components/fleet-format.js';
 import { VersionChart } from '../components/fleet-version-chart.js';
 import { ErrorNotice } from '../components/notice.js';
 import { usePageTitle } from '../components/page-title.js';
@@ -31,6 +31,7 @@ export function FleetPage(_props: { readonly params?: Record<string, string> }) 
         <h1 id="fleet-title">Fleet</h1>
         <LiveIndicator state={live} />
       </div>
+      <LostContactBanner state={live} />
       <ErrorNotice message={summary.error} />
       {summary.data === undefined ? (
         summary.error === undefined && <p class="notice">Loading the fleet…</p>

@@ -6,6 +6,7 @@ import { ATTEMPT_STATES, getRollout, previewRollout, rolloutDevices } from '../a
 import { useResource } from '../api/use-resource.js';
 import type { FleetEvent } from '../live/fleet-events.js';
 import { useCoalescedRefresh, useFleetEvents } from '../live/fleet-events.js';
+import { LostContactBanner } from '../components/fleet-format.js';
 import { ErrorNotice } from '../components/notice.js';
 import { usePageTitle } from '../components/page-title.js';
 import { RelativeTime } from '../components/relative-time.js';
@@ -69,6 +70,7 @@ export function RolloutPage({ params }: { readonly params?: Record<string, strin
               : 'Live updates interrupted; reconnecting…'}
         </span>
       </p>
+      <LostContactBanner state={live} />
       <ErrorNotice message={rollout.error} />
       {data === undefined ? (
         rollout.loading && <p class="notice">Loading…</p>
@@ -252,7 +254,11 @@ function PreviewPanel({ rollout }: { readonly rollout: Rollout }) {
           ? 'What starting this draft would do with the devices known now (nothing is offered until it starts).'
           : 'How many devices each wave would hold now, and how many each rule excludes.'}
       </p>
-      <LoadedPreview key={`${rollout.updatedAt}|${generation}`} id={rollout.id} />
+      <LoadedPreview
+        key={`${rollout.updatedAt}|${generation}`}
+        id={rollout.id}
+        fromWave={rollout.state === 'draft' ? 0 : rollout.wave}
+      />
       <button type="button" class="secondary" onClick={() => setGeneration(generation + 1)}>
         Refresh the preview
       </button>
@@ -260,11 +266,11 @@ function PreviewPanel({ rollout }: { readonly rollout: Rollout }) {
   );
 }
 
-function LoadedPreview({ id }: { readonly id: string }) {
+function LoadedPreview({ id, fromWave }: { readonly id: string; readonly fromWave: number }) {
   const preview = useResource<RolloutPreview>((signal) => previewRollout(id, signal), id);
   if (preview.error !== undefined) return <ErrorNotice message={`No preview: ${preview.error}`} />;
   if (preview.data === undefined) return <p class="notice">Counting…</p>;
-  return <RolloutPreviewView preview={preview.data} />;
+  return <RolloutPreviewView preview={preview.data} fromWave={fromWave} />;
 }
 
 function listText(items: readonly string[]): string {

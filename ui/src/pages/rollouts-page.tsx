@@ -4,6 +4,7 @@ import type { Rollout } from '../api/rollout-api.js';
 import { listRollouts, ROLLOUT_STATES, rolloutHref } from '../api/rollout-api.js';
 import { useResource } from '../api/use-resource.js';
 import { useCoalescedRefresh, useFleetEvents } from '../live/fleet-events.js';
+import { LostContactBanner } from '../components/fleet-format.js';
 import { ErrorNotice } from '../components/notice.js';
 import { usePageTitle } from '../components/page-title.js';
 import { RelativeTime } from '../components/relative-time.js';
@@ -61,6 +62,7 @@ export function RolloutsPage(_props: { readonly params?: Record<string, string> 
             ? 'Connecting to live updates…'
             : 'Live updates interrupted; reconnecting…'}
       </p>
+      <LostContactBanner state={live} />
       <h2 id="rollouts-heading">{state === '' ? 'All rollouts' : `Rollouts ${state}`}</h2>
       <ErrorNotice message={rollouts.error} />
       {rollouts.data === undefined ? (
