@@ -329,7 +329,21 @@ describe('Dashboard in a browser: the pages, with a live fleet', function () {
       'the image choice lists the stored images',
     );
     await file.selectOption(TARGET_FILE);
-    await page().getByLabel('Waves (cumulative %)').fill(WAVES);
+    // The preview follows the form as it is typed: a wave list that is not increasing is named as
+    // the field's problem, then the right one previews every lamp in the last wave.
+    const waves = page().getByLabel('Waves (cumulative %)');
+    await waves.fill('50, 10');
+    await waitUntil(
+      () => textOf(page().getByTestId('rollout-preview')),
+      (text) => /increasing/i.test(text),
+      'the live preview names the waves problem',
+    );
+    await waves.fill(WAVES);
+    await waitUntil(
+      () => textOf(page().getByTestId('preview-wave-1')),
+      (text) => text.trim() === String(FLEET_SIZE),
+      `the live preview's last wave holds all ${FLEET_SIZE} lamps`,
+    );
     await review('rollout-new');
     await page().getByRole('button', { name: 'Create draft' }).click();
     const path = await waitForPath(/^\/ui\/rollouts\/(?!new$)[^/]+$/, 'the new rollout page');
