@@ -1,0 +1,195 @@
+import pg from 'pg';
+import { type Migration, MIGRATIONS, migrate } from './migrations.js';
+
+/** How a PostgreSQL database is reached. */
+export interface PostgresOptions {
+  /** Connections kept at most (node-postgres's pool `max`). */
+  readonly poolSize?: number;
+  /** How long opening one connection may take before the operation fails (ms). */
+  readonly connectTimeoutMs?: number;
+  /** The migrations to bring the schema to (the code's own by default; tests pass others). */
+  readonly migrations?: readonly Migration[];
+}
+
+export const DEFAULT_POOL_SIZE = 10;
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
+
+/** What one statement returned: its rows, and how many rows it changed (for writes). */
+export interface QueryAnswer<Row> {
+  readonly rows: Row[];
+  readonly rowCount: number;
+}
+
+/** Runs statements: the pool (each on any connection) or one transaction's connection. */
+export interface Queryable {
+  query<Row extends pg.QueryResultRow = pg.QueryResultRow>(
+    text: string,
+    values?: readonly unknown[],
+  ): Promise<QueryAnswer<Row>>;
+}
+
+/**
+ * PostgreSQL could not be reached (refused, no such socket, timed out, the connection dropped):
+ * the operation may succeed later, unlike an error PostgreSQL answered with (a SQLSTATE code).
+ */
+export class PostgresUnavailable extends Error {
+  constructor(where: string, cause: unknown) {
+    super(`PostgreSQL at ${where} is unreachable: ${(cause as Error).message ?? String(cause)}`, { cause });
+    this.name = 'PostgresUnavailable';
+  }
+}
+
+/**
+ * A pool of connections to one PostgreSQL database, its schema brought up to date at open
+ * (see migrations.ts). Every statement takes bound parameters only. A write resolves once
+ * PostgreSQL committed it: durable, as the ports promise (a database whose sessions run with
+ * `synchronous_commit = off` is refused at open: a commit there may be lost after it answered).
+ */
+export class PostgresDatabase implements Queryable {
+  private closed = false;
+  private readonly pending = new Set<Promise<unknown>>();
+
+  private constructor(
+    private readonly pool: pg.Pool,
+    /** The server and database, for messages (never the password). */
+    readonly where: string,
+  ) {}
+
+  /** The migrations this open applied (none when the schema was current). */
+  migrated: readonly number[] = [];
+
+  /** Connects to `url` (`postgres://user:password@host:port/database`) and migrates its schema. */
+  static async open(url: string, options: PostgresOptions = {}): Promise<PostgresDatabase> {
+    const where = describeUrl(url);
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: options.poolSize ?? DEFAULT_POOL_SIZE,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+      idleTimeoutMillis: 30_000,
+      application_name: 'fuota',
+    });
+    // An idle connection that dies (a server restart) is reported here; without a listener the
+    // process would crash. The pool drops it; the next statement opens a new connection.
+    pool.on('error', () => undefined);
+    const database = new PostgresDatabase(pool, where);
+    try {
+      database.migrated = await database.transaction(async (client) => {
+        await refuseAsynchronousCommit(client, where);
+        return migrate(client, options.migrations ?? MIGRATIONS, where);
+      });
+    } catch (error) {
+      await pool.end().catch(() => undefined);
+      throw error;
+    }
+    return database;
+  }
+
+  async query<Row extends pg.QueryResultRow = pg.QueryResultRow>(
+    text: string,
+    values: readonly unknown[] = [],
+  ): Promise<QueryAnswer<Row>> {
+    return this.track(async () => {
+      try {
+        const result = await this.pool.query<Row>(text, values as unknown[]);
+        return { rows: result.rows, rowCount: result.rowCount ?? 0 };
+      } catch (error) {
+        throw this.explained(error);
+      }
+    });
+  }
+
+  /**
+   * Runs `work` in one transaction on one connection: committed when `work` resolves (and the
+   * promise resolves only after the commit), rolled back when it throws.
+   */
+  async transaction<T>(work: (client: Queryable) => Promise<T>): Promise<T> {
+    return this.track(async () => {
+      let client: pg.PoolClient;
+      try {
+        client = await this.pool.connect();
+      } catch (error) {
+        throw this.explained(error);
+      }
+      const queryable: Queryable = {
+        query: async <Row extends pg.QueryResultRow>(text: string, values: readonly unknown[] = []) => {
+          const result = await client.query<Row>(text, values as unknown[]);
+          return { rows: result.rows, rowCount: result.rowCount ?? 0 };
+        },
+      };
+      let broken: Error | undefined;
+      try {
+        await client.query('BEGIN');
+        const result = await work(queryable);
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch((rollback: Error) => {
+          broken = rollback; // the connection is unusable: do not give it back to the pool
+        });
+        throw this.explained(error);
+      } finally {
+        client.release(broken);
+      }
+    });
+  }
+
+  /** Waits for the statements under way, then closes every connection. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.allSettled([...this.pending]);
+    await this.pool.end();
+  }
+
+  private track<T>(operation: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new Error(`the database at ${this.where} is closed`));
+    const running = operation();
+    this.pending.add(running);
+    const forget = () => this.pending.delete(running);
+    running.then(forget, forget);
+    return running;
+  }
+
+  /** A connection-level failure becomes a PostgresUnavailable naming the server; others stay. */
+  private explained(error: unknown): unknown {
+    if (error instanceof PostgresUnavailable || !isConnectionFailure(error)) return error;
+    return new PostgresUnavailable(this.where, error);
+  }
+}
+
+/** Refuses a database where a commit is acknowledged before it is durable. */
+async function refuseAsynchronousCommit(client: Queryable, where: string): Promise<void> {
+  const { rows } = await client.query<{ setting: string }>("SELECT current_setting('synchronous_commit') AS setting");
+  if (rows[0]?.setting === 'off') {
+    throw new Error(
+      `the database at ${where} runs with synchronous_commit = off, so an acknowledged write could be lost: ` +
+        'set it to on for fuota (ALTER ROLE <user> SET synchronous_commit = on)',
+    );
+  }
+}
+
+/** Errors PostgreSQL answered carry a five-character SQLSTATE; connection failures do not. */
+function isConnectionFailure(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) {
+    // 57P01-57P03: the server is shutting down or not yet accepting connections; 08xxx: connection exceptions.
+    return /^(57P0[123]|08...)$/.test(code);
+  }
+  return (
+    typeof code === 'string' ||
+    /timeout exceeded when trying to connect|Connection terminated|connect E/i.test(error.message)
+  );
+}
+
+/** `host:port/database` (or the socket directory), without the user's password. */
+export function describeUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    const host = decodeURIComponent(parsed.hostname) || parsed.searchParams.get('host') || 'localhost';
+    const port = parsed.port === '' ? '' : `:${parsed.port}`;
+    return `${host}${port}${decodeURIComponent(parsed.pathname) || '/'}`;
+  } catch {
+    return 'an unparsable URL';
+  }
+}
