@@ -154,6 +154,16 @@ describe('PostgreSQL schema migrations', () => {
     expect(failure).to.be.instanceOf(Error).with.property('message').that.includes('numbered 3');
   });
 
+  it('names the database in the error when it does not exist', async () => {
+    const url = await emptyDatabase();
+    const missing = url.replace(/fuota_test_[0-9a-f]+/, 'fuota_test_missing');
+    const failure = await open(missing).catch((error: Error) => error);
+    expect(failure).to.be.instanceOf(Error).with.property('message').that.includes('cannot open the database at');
+    expect((failure as Error).message)
+      .to.include('/fuota_test_missing')
+      .and.to.include('does not exist');
+  });
+
   it('refuses a database whose sessions commit asynchronously', async () => {
     const url = await emptyDatabase();
     const name = new URL(url).pathname.slice(1);

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { type Migration, MIGRATIONS, migrate } from './migrations.js';
+import { type Migration, MIGRATIONS, migrate, SchemaRefused } from './migrations.js';
 
 /** How a PostgreSQL database is reached. */
 export interface PostgresOptions {
@@ -79,7 +79,8 @@ export class PostgresDatabase implements Queryable {
       });
     } catch (error) {
       await pool.end().catch(() => undefined);
-      throw error;
+      if (error instanceof PostgresUnavailable || error instanceof SchemaRefused) throw error;
+      throw new Error(`cannot open the database at ${where}: ${(error as Error).message}`, { cause: error });
     }
     return database;
   }
@@ -117,6 +118,12 @@ export class PostgresDatabase implements Queryable {
         },
       };
       let broken: Error | undefined;
+      // A connection that dies between two statements reports it here (unheard, it would crash
+      // the process); the next statement then fails, and the connection is not reused.
+      const onError = (error: Error) => {
+        broken = error;
+      };
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         const result = await work(queryable);
@@ -128,6 +135,7 @@ export class PostgresDatabase implements Queryable {
         });
         throw this.explained(error);
       } finally {
+        client.off('error', onError);
         client.release(broken);
       }
     });
@@ -190,6 +198,7 @@ export function describeUrl(url: string): string {
     const port = parsed.port === '' ? '' : `:${parsed.port}`;
     return `${host}${port}${decodeURIComponent(parsed.pathname) || '/'}`;
   } catch {
-    return 'an unparsable URL';
+    // A form node-postgres reads but URL does not (`postgres://user@/db?host=/socket`).
+    return url.replace(/^[a-z]+:\/\/(?:[^@/]*@)?/i, '').replace(/\?.*$/, '');
   }
 }
