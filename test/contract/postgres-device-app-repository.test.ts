@@ -8,7 +8,7 @@ import { PostgresDatabase } from '../../src/adapters/outbound/postgres/postgres-
 import type { DeviceId } from '../../src/domain/device-id.js';
 import type { DeviceAppRepository } from '../../src/ports/device-app-repository.port.js';
 import { deviceAppRepositoryContract, listAll, row } from './device-app-repository.contract.js';
-import { usePostgresDatabase } from '../support/postgres.js';
+import { createTestDatabase, usePostgresDatabase } from '../support/postgres.js';
 
 describe('PostgreSQL device_app', () => {
   const database = usePostgresDatabase();
@@ -75,6 +75,20 @@ describe('PostgreSQL device_app', () => {
       await other.delete('shared' as DeviceId);
       expect(await repository.get('shared' as DeviceId)).to.equal(undefined);
       await other.close();
+    });
+
+    it('lists in byte order of device id in a database whose collation sorts otherwise', async () => {
+      const human = await createTestDatabase({ icuLocale: 'en-US' });
+      try {
+        const there = await PostgresDeviceAppRepository.open(human.url, { poolSize: 1 });
+        const ids = ['dev-1', 'Zed', 'AA:BB:CC', 'a', 'B', 'b_2', 'b-1', 'b.0'];
+        await there.upsertMany(ids.map((id) => row(id)));
+        const listed = (await listAll(there)).map((record) => record.deviceId);
+        await there.close();
+        expect(listed).to.deep.equal([...ids].sort());
+      } finally {
+        await human.drop();
+      }
     });
 
     it('refuses statements after close, naming the database', async () => {

@@ -81,10 +81,17 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** Creates an empty database named `fuota_test_<16 random hex digits>`. */
-export async function createTestDatabase(): Promise<TestDatabase> {
+/**
+ * Creates an empty database named `fuota_test_<16 random hex digits>`; with `icuLocale`, one
+ * whose default collation is that ICU locale's (text sorted as people read it, not by bytes).
+ */
+export async function createTestDatabase(options: { readonly icuLocale?: string } = {}): Promise<TestDatabase> {
   const name = `fuota_test_${randomBytes(8).toString('hex')}`;
-  await onServer((client) => client.query(`CREATE DATABASE ${name}`));
+  const collation =
+    options.icuLocale === undefined
+      ? ''
+      : ` TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE '${options.icuLocale.replace(/[^A-Za-z0-9-]/g, '')}' LOCALE 'C.UTF-8'`;
+  await onServer((client) => client.query(`CREATE DATABASE ${name}${collation}`));
   return {
     name,
     url: databaseUrl(serverUrl(), name),
