@@ -77,6 +77,8 @@ export async function startTestServer(
      * (not `stop()`, which removes it): a restart on the same data. `stop()` removes it.
      */
     dataDir?: string;
+    /** A fixed port (default: a free one), for a restart that clients must find where it was. */
+    port?: number;
   } = {},
 ): Promise<RunningTestServer> {
   const dataDir =
@@ -86,7 +88,7 @@ export async function startTestServer(
       : undefined);
   const config: Config = {
     host: '127.0.0.1',
-    port: 0,
+    port: options.port ?? 0,
     dataDir: dataDir ?? '/nonexistent',
     tlsFiles: undefined,
     tlsHostnames: [],
