@@ -5,11 +5,15 @@ import { type Migration, MIGRATIONS, SchemaRefused } from '../../src/adapters/ou
 import { PostgresDatabase, PostgresUnavailable } from '../../src/adapters/outbound/postgres/postgres-database.js';
 import { createTestDatabase, requirePostgres, type TestDatabase } from '../support/postgres.js';
 
-/** A second migration for the tests, slow enough that concurrent runners overlap in it. */
-const SLOW_SECOND: Migration = {
-  version: 2,
-  name: 'slow_second',
-  statements: ['SELECT pg_sleep(0.3)', 'CREATE TABLE second_table (x integer)'],
+/** The code's migrations' versions, and the one after its last. */
+const VERSIONS = MIGRATIONS.map((migration) => migration.version);
+const NEXT = MIGRATIONS.length + 1;
+
+/** One more migration for the tests, slow enough that concurrent runners overlap in it. */
+const SLOW_NEXT: Migration = {
+  version: NEXT,
+  name: 'slow_next',
+  statements: ['SELECT pg_sleep(0.3)', 'CREATE TABLE next_table (x integer)'],
 };
 
 describe('PostgreSQL schema migrations', () => {
@@ -65,7 +69,10 @@ describe('PostgreSQL schema migrations', () => {
     const database = await open(url);
     expect(database.migrated).to.deep.equal(MIGRATIONS.map((migration) => migration.version));
     const rows = await recorded(url);
-    expect(rows.map(({ version, name }) => ({ version, name }))).to.deep.equal([{ version: 1, name: 'device_app' }]);
+    expect(rows.map(({ version, name }) => ({ version, name }))).to.deep.equal([
+      { version: 1, name: 'device_app' },
+      { version: 2, name: 'device_credential' },
+    ]);
     expect(rows[0]?.applied_at).to.be.instanceOf(Date);
     const columns = await sql<{
       column_name: string;
@@ -100,17 +107,26 @@ describe('PostgreSQL schema migrations', () => {
   it('applies only the migrations a database at an earlier version lacks', async () => {
     const url = await emptyDatabase();
     await (await open(url, MIGRATIONS)).close();
-    const later = await open(url, [...MIGRATIONS, SLOW_SECOND]);
-    expect(later.migrated).to.deep.equal([2]);
-    expect((await recorded(url)).map((row) => row.version)).to.deep.equal([1, 2]);
+    const later = await open(url, [...MIGRATIONS, SLOW_NEXT]);
+    expect(later.migrated).to.deep.equal([NEXT]);
+    expect((await recorded(url)).map((row) => row.version)).to.deep.equal([...VERSIONS, NEXT]);
+  });
+
+  it("brings a database at each earlier version of the code's to the latest", async () => {
+    for (let at = 1; at < MIGRATIONS.length; at += 1) {
+      const url = await emptyDatabase();
+      await (await open(url, MIGRATIONS.slice(0, at))).close();
+      expect((await open(url)).migrated, `from version ${at}`).to.deep.equal(VERSIONS.slice(at));
+      expect((await recorded(url)).map((row) => row.version)).to.deep.equal(VERSIONS);
+    }
   });
 
   it('applies each migration once when several processes start at the same moment', async () => {
     const url = await emptyDatabase();
-    const runners = await Promise.all(Array.from({ length: 6 }, () => open(url, [...MIGRATIONS, SLOW_SECOND])));
-    const applied = runners.flatMap((runner) => runner.migrated).sort();
-    expect(applied).to.deep.equal([1, 2]);
-    expect((await recorded(url)).map((row) => row.version)).to.deep.equal([1, 2]);
+    const runners = await Promise.all(Array.from({ length: 6 }, () => open(url, [...MIGRATIONS, SLOW_NEXT])));
+    const applied = runners.flatMap((runner) => runner.migrated).sort((a, b) => a - b);
+    expect(applied).to.deep.equal([...VERSIONS, NEXT]);
+    expect((await recorded(url)).map((row) => row.version)).to.deep.equal([...VERSIONS, NEXT]);
   });
 
   it('refuses a database at a newer version than the code knows, changing nothing', async () => {
@@ -121,8 +137,8 @@ describe('PostgreSQL schema migrations', () => {
     expect(failure).to.be.instanceOf(SchemaRefused);
     expect((failure as Error).message)
       .to.include('schema version 99')
-      .and.to.include('newer than this fuota knows (1)');
-    expect((await recorded(url)).map((row) => row.version)).to.deep.equal([1, 99]);
+      .and.to.include(`newer than this fuota knows (${MIGRATIONS.length})`);
+    expect((await recorded(url)).map((row) => row.version)).to.deep.equal([...VERSIONS, 99]);
   });
 
   it('refuses a database whose recorded migration has another name', async () => {
@@ -136,22 +152,27 @@ describe('PostgreSQL schema migrations', () => {
   it('leaves no trace of a migration that fails part-way', async () => {
     const url = await emptyDatabase();
     const broken: Migration = {
-      version: 2,
+      version: NEXT,
       name: 'broken',
       statements: ['CREATE TABLE half_done (x integer)', 'SELECT no_such_function()'],
     };
     const failure = await open(url, [...MIGRATIONS, broken]).catch((error: Error) => error);
     expect(failure).to.be.instanceOf(Error).with.property('message').that.includes('no_such_function');
-    // One transaction for the whole run: migration 1 is not recorded either, and can run again.
+    // One transaction for the whole run: the earlier migrations are not recorded either, and can run again.
     expect(await sql(url, "SELECT to_regclass('half_done') AS t")).to.deep.equal([{ t: null }]);
     expect(await sql(url, "SELECT to_regclass('fuota_schema_migrations') AS t")).to.deep.equal([{ t: null }]);
-    expect((await open(url)).migrated).to.deep.equal([1]);
+    expect((await open(url)).migrated).to.deep.equal(VERSIONS);
   });
 
   it('refuses a list of migrations with a gap (a mistake in the code)', async () => {
     const url = await emptyDatabase();
-    const failure = await open(url, [...MIGRATIONS, { ...SLOW_SECOND, version: 3 }]).catch((error: Error) => error);
-    expect(failure).to.be.instanceOf(Error).with.property('message').that.includes('numbered 3');
+    const failure = await open(url, [...MIGRATIONS, { ...SLOW_NEXT, version: NEXT + 1 }]).catch(
+      (error: Error) => error,
+    );
+    expect(failure)
+      .to.be.instanceOf(Error)
+      .with.property('message')
+      .that.includes(`numbered ${NEXT + 1}`);
   });
 
   it('names the database in the error when it does not exist', async () => {

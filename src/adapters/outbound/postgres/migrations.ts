@@ -1,4 +1,5 @@
 import { DEVICE_APP } from './migrations/0001-device-app.js';
+import { DEVICE_CREDENTIAL } from './migrations/0002-device-credential.js';
 import type { Queryable } from './postgres-database.js';
 
 /**
@@ -14,7 +15,7 @@ export interface Migration {
 }
 
 /** The schema this code works with, oldest first; versions are 1, 2, 3... without gaps. */
-export const MIGRATIONS: readonly Migration[] = [DEVICE_APP];
+export const MIGRATIONS: readonly Migration[] = [DEVICE_APP, DEVICE_CREDENTIAL];
 
 /**
  * The key of the transaction-level advisory lock under which migrations run: the bytes of
