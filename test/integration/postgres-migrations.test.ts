@@ -72,6 +72,7 @@ describe('PostgreSQL schema migrations', () => {
     expect(rows.map(({ version, name }) => ({ version, name }))).to.deep.equal([
       { version: 1, name: 'device_app' },
       { version: 2, name: 'device_credential' },
+      { version: 3, name: 'update_file' },
     ]);
     expect(rows[0]?.applied_at).to.be.instanceOf(Date);
     const columns = await sql<{

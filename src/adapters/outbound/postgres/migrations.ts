@@ -1,5 +1,6 @@
 import { DEVICE_APP } from './migrations/0001-device-app.js';
 import { DEVICE_CREDENTIAL } from './migrations/0002-device-credential.js';
+import { UPDATE_FILE } from './migrations/0003-update-file.js';
 import type { Queryable } from './postgres-database.js';
 
 /**
@@ -15,7 +16,7 @@ export interface Migration {
 }
 
 /** The schema this code works with, oldest first; versions are 1, 2, 3... without gaps. */
-export const MIGRATIONS: readonly Migration[] = [DEVICE_APP, DEVICE_CREDENTIAL];
+export const MIGRATIONS: readonly Migration[] = [DEVICE_APP, DEVICE_CREDENTIAL, UPDATE_FILE];
 
 /**
  * The key of the transaction-level advisory lock under which migrations run: the bytes of
