@@ -74,6 +74,7 @@ describe('PostgreSQL schema migrations', () => {
       { version: 2, name: 'device_credential' },
       { version: 3, name: 'update_file' },
       { version: 4, name: 'penalty_clearance' },
+      { version: 5, name: 'rollout' },
     ]);
     expect(rows[0]?.applied_at).to.be.instanceOf(Date);
     const columns = await sql<{

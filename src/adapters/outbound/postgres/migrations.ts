@@ -2,6 +2,7 @@ import { DEVICE_APP } from './migrations/0001-device-app.js';
 import { DEVICE_CREDENTIAL } from './migrations/0002-device-credential.js';
 import { UPDATE_FILE } from './migrations/0003-update-file.js';
 import { PENALTY_CLEARANCE } from './migrations/0004-penalty-clearance.js';
+import { ROLLOUT } from './migrations/0005-rollout.js';
 import type { Queryable } from './postgres-database.js';
 
 /**
@@ -17,7 +18,13 @@ export interface Migration {
 }
 
 /** The schema this code works with, oldest first; versions are 1, 2, 3... without gaps. */
-export const MIGRATIONS: readonly Migration[] = [DEVICE_APP, DEVICE_CREDENTIAL, UPDATE_FILE, PENALTY_CLEARANCE];
+export const MIGRATIONS: readonly Migration[] = [
+  DEVICE_APP,
+  DEVICE_CREDENTIAL,
+  UPDATE_FILE,
+  PENALTY_CLEARANCE,
+  ROLLOUT,
+];
 
 /**
  * The key of the transaction-level advisory lock under which migrations run: the bytes of

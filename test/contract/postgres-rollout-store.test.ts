@@ -1,0 +1,60 @@
+import { expect } from 'chai';
+import pg from 'pg';
+import { PostgresRolloutStore } from '../../src/adapters/outbound/postgres/postgres-rollout-store.js';
+import type { RolloutStore } from '../../src/ports/rollout-store.port.js';
+import { draft, rolloutStoreContract, storedRollout } from './rollout-store.contract.js';
+import { usePostgresDatabase } from '../support/postgres.js';
+
+describe('PostgreSQL rollout', () => {
+  const database = usePostgresDatabase();
+
+  /** An empty table: the file's database is shared by its tests, one after another. */
+  async function openEmpty(): Promise<RolloutStore> {
+    const store = await PostgresRolloutStore.open(database.current().url, { poolSize: 4 });
+    const client = new pg.Client({ connectionString: database.current().url });
+    await client.connect();
+    await client.query('TRUNCATE rollout');
+    await client.end();
+    return store;
+  }
+
+  rolloutStoreContract('PostgreSQL', {
+    open: openEmpty,
+    reopen: async (store) => {
+      await store.close();
+      return PostgresRolloutStore.open(database.current().url, { poolSize: 4 });
+    },
+  });
+
+  describe('PostgresRolloutStore', () => {
+    let store: RolloutStore;
+    beforeEach(async () => {
+      store = await openEmpty();
+    });
+    afterEach(() => store.close());
+
+    it('keeps creation order across two processes, and each sees the other’s puts', async () => {
+      const other = await PostgresRolloutStore.open(database.current().url, { poolSize: 2 });
+      await store.put(draft('first'));
+      await other.put(draft('second'));
+      await store.put(draft('third'));
+      await other.put(storedRollout('first', { state: 'running', haltReason: null }));
+      const expected = [
+        storedRollout('first', { state: 'running', haltReason: null }),
+        draft('second'),
+        draft('third'),
+      ];
+      expect(await store.list()).to.deep.equal(expected);
+      expect(await other.list()).to.deep.equal(expected);
+      await other.close();
+    });
+
+    it('goes on with later puts after one that failed', async () => {
+      // A NUL cannot be stored in PostgreSQL text: this put fails, the next must not.
+      const failure = await store.put(draft('bad\u0000id')).catch((error: Error) => error);
+      expect(failure).to.be.instanceOf(Error);
+      await store.put(draft('good'));
+      expect(await store.list()).to.deep.equal([draft('good')]);
+    });
+  });
+});
