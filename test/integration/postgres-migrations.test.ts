@@ -75,6 +75,7 @@ describe('PostgreSQL schema migrations', () => {
       { version: 3, name: 'update_file' },
       { version: 4, name: 'penalty_clearance' },
       { version: 5, name: 'rollout' },
+      { version: 6, name: 'audit_record' },
     ]);
     expect(rows[0]?.applied_at).to.be.instanceOf(Date);
     const columns = await sql<{

@@ -3,6 +3,7 @@ import { DEVICE_CREDENTIAL } from './migrations/0002-device-credential.js';
 import { UPDATE_FILE } from './migrations/0003-update-file.js';
 import { PENALTY_CLEARANCE } from './migrations/0004-penalty-clearance.js';
 import { ROLLOUT } from './migrations/0005-rollout.js';
+import { AUDIT_RECORD } from './migrations/0006-audit-record.js';
 import type { Queryable } from './postgres-database.js';
 
 /**
@@ -24,6 +25,7 @@ export const MIGRATIONS: readonly Migration[] = [
   UPDATE_FILE,
   PENALTY_CLEARANCE,
   ROLLOUT,
+  AUDIT_RECORD,
 ];
 
 /**
