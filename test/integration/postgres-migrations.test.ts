@@ -76,6 +76,7 @@ describe('PostgreSQL schema migrations', () => {
       { version: 4, name: 'penalty_clearance' },
       { version: 5, name: 'rollout' },
       { version: 6, name: 'audit_record' },
+      { version: 7, name: 'device_inventory' },
     ]);
     expect(rows[0]?.applied_at).to.be.instanceOf(Date);
     const columns = await sql<{

@@ -4,6 +4,7 @@ import { UPDATE_FILE } from './migrations/0003-update-file.js';
 import { PENALTY_CLEARANCE } from './migrations/0004-penalty-clearance.js';
 import { ROLLOUT } from './migrations/0005-rollout.js';
 import { AUDIT_RECORD } from './migrations/0006-audit-record.js';
+import { DEVICE_INVENTORY } from './migrations/0007-device-inventory.js';
 import type { Queryable } from './postgres-database.js';
 
 /**
@@ -26,6 +27,7 @@ export const MIGRATIONS: readonly Migration[] = [
   PENALTY_CLEARANCE,
   ROLLOUT,
   AUDIT_RECORD,
+  DEVICE_INVENTORY,
 ];
 
 /**

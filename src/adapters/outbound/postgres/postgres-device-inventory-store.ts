@@ -1,0 +1,199 @@
+import type { DeviceId } from '../../../domain/device-id.js';
+import type { DeviceAuthKind, InventoryEntry, InventoryPoll } from '../../../domain/fleet/inventory-entry.js';
+import type { DeviceInventoryStore } from '../../../ports/device-inventory-store.port.js';
+import { PostgresDatabase, type PostgresOptions } from './postgres-database.js';
+
+/** A bigint column: node-postgres hands it over as text. */
+type BigintText = string;
+
+interface Row {
+  readonly id: string;
+  readonly first_seen: BigintText;
+  readonly last_seen: BigintText;
+  readonly running_version: string;
+  readonly image_project: string | null;
+  readonly image_chip: string | null;
+  readonly image_secure_version: number | null;
+  readonly address: string;
+  readonly auth: string;
+  readonly polls: BigintText;
+  readonly poll_interval_ms: BigintText | null;
+  readonly last_status: number;
+  /** The jsonb, parsed by node-postgres (a new array at every read). */
+  readonly tags: string[];
+  readonly hold: boolean;
+  readonly note: string;
+}
+
+const COLUMNS =
+  'id, first_seen, last_seen, running_version, image_project, image_chip, image_secure_version, address, auth, ' +
+  'polls, poll_interval_ms, last_status, tags, hold, note';
+// Many entries in one statement: one array per column, in COLUMNS order.
+const UPSERT_ROWS =
+  `INSERT INTO device_inventory (${COLUMNS}) SELECT * FROM unnest(` +
+  '$1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::integer[], $8::text[], ' +
+  '$9::text[], $10::bigint[], $11::bigint[], $12::integer[], $13::jsonb[], $14::boolean[], $15::text[]) ' +
+  'ON CONFLICT (id) DO UPDATE SET ' +
+  COLUMNS.split(', ')
+    .filter((column) => column !== 'id')
+    .map((column) => `${column} = excluded.${column}`)
+    .join(', ');
+/** The poll fields of many existing entries in one statement; ids without an entry match nothing. */
+const RECORD_POLLS =
+  'UPDATE device_inventory SET last_seen = p.last_seen, polls = p.polls, poll_interval_ms = p.poll_interval_ms, ' +
+  'last_status = p.last_status FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::integer[]) ' +
+  'AS p(id, last_seen, polls, poll_interval_ms, last_status) WHERE device_inventory.id = p.id';
+const SELECT_FIRST_PAGE = `SELECT ${COLUMNS} FROM device_inventory ORDER BY id LIMIT $1`;
+const SELECT_PAGE = `SELECT ${COLUMNS} FROM device_inventory WHERE id > $1 ORDER BY id LIMIT $2`;
+const DELETE = 'DELETE FROM device_inventory WHERE id = $1';
+/** Entries per page of `list()`. */
+export const PAGE_SIZE = 1000;
+/** Rows per statement of `putMany` and `recordPolls`. */
+export const ROWS_PER_STATEMENT = 5000;
+
+/**
+ * The fleet inventory in PostgreSQL's `device_inventory` table (migration 7). This store's writes
+ * reach PostgreSQL one after another, in the order they were made, so that the later of two
+ * writes of one entry is the one kept (a pool would let them overtake each other). Within a
+ * write, rows go in id order, so that writes from several processes lock rows in the same order
+ * and never deadlock.
+ */
+export class PostgresDeviceInventoryStore implements DeviceInventoryStore {
+  /** The last write under way (settled, never rejected): the next one waits for it. */
+  private lastWrite: Promise<unknown> = Promise.resolve();
+
+  /** `ownsDatabase`: closing the store closes the database (when nothing else shares it). */
+  constructor(
+    private readonly database: PostgresDatabase,
+    private readonly ownsDatabase = false,
+  ) {}
+
+  /** Connects to `url`, migrates the schema, and closes the pool when the store is closed. */
+  static async open(url: string, options?: PostgresOptions): Promise<PostgresDeviceInventoryStore> {
+    return new PostgresDeviceInventoryStore(await PostgresDatabase.open(url, options), true);
+  }
+
+  /** Keyset pages in ascending byte order of id: one page in memory at a time. */
+  async *list(): AsyncIterable<InventoryEntry> {
+    let after: string | undefined;
+    for (;;) {
+      const { rows } =
+        after === undefined
+          ? await this.database.query<Row>(SELECT_FIRST_PAGE, [PAGE_SIZE])
+          : await this.database.query<Row>(SELECT_PAGE, [after, PAGE_SIZE]);
+      for (const row of rows) yield toEntry(row);
+      if (rows.length < PAGE_SIZE) return;
+      after = rows[rows.length - 1]!.id;
+    }
+  }
+
+  /** One transaction: every entry, or none. An id named twice gets its last entry, as in turn. */
+  async putMany(entries: readonly InventoryEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    // The parameters are taken now: a caller changing its objects afterwards changes nothing.
+    const rows = lastPerId(entries, (entry) => entry.id);
+    const chunks = chunked(rows).map(entryColumns);
+    await this.inTurn(() =>
+      this.database.transaction(async (transaction) => {
+        for (const columns of chunks) await transaction.query(UPSERT_ROWS, columns);
+      }),
+    );
+  }
+
+  /** One transaction: every poll, or none. An id named twice gets its last poll. */
+  async recordPolls(polls: readonly InventoryPoll[]): Promise<void> {
+    if (polls.length === 0) return;
+    const rows = lastPerId(polls, (poll) => poll.id);
+    const chunks = chunked(rows).map(pollColumns);
+    await this.inTurn(() =>
+      this.database.transaction(async (transaction) => {
+        for (const columns of chunks) await transaction.query(RECORD_POLLS, columns);
+      }),
+    );
+  }
+
+  async delete(id: DeviceId): Promise<boolean> {
+    const { rowCount } = await this.inTurn(() => this.database.query(DELETE, [id]));
+    return rowCount > 0;
+  }
+
+  async close(): Promise<void> {
+    await this.lastWrite;
+    if (this.ownsDatabase) await this.database.close();
+  }
+
+  /** Runs `write` once the writes made before it have ended. */
+  private inTurn<T>(write: () => Promise<T>): Promise<T> {
+    const running = this.lastWrite.then(write);
+    this.lastWrite = running.catch(() => undefined);
+    return running;
+  }
+}
+
+/** The last of the items with each id, in byte order of id (one statement cannot touch a row twice). */
+function lastPerId<T>(items: readonly T[], idOf: (item: T) => string): T[] {
+  const last = new Map(items.map((item) => [idOf(item), item]));
+  return [...last.keys()].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))).map((id) => last.get(id)!);
+}
+
+function chunked<T>(items: readonly T[]): T[][] {
+  const chunks: T[][] = [];
+  for (let start = 0; start < items.length; start += ROWS_PER_STATEMENT) {
+    chunks.push(items.slice(start, start + ROWS_PER_STATEMENT));
+  }
+  return chunks;
+}
+
+/** The parameters of UPSERT_ROWS, in COLUMNS order. */
+function entryColumns(entries: readonly InventoryEntry[]): unknown[] {
+  return [
+    entries.map((entry) => entry.id),
+    entries.map((entry) => entry.firstSeen),
+    entries.map((entry) => entry.lastSeen),
+    entries.map((entry) => entry.runningVersion),
+    entries.map((entry) => entry.image?.project ?? null),
+    entries.map((entry) => entry.image?.chip ?? null),
+    entries.map((entry) => entry.image?.secureVersion ?? null),
+    entries.map((entry) => entry.address),
+    entries.map((entry) => entry.auth),
+    entries.map((entry) => entry.polls),
+    entries.map((entry) => entry.pollIntervalMs),
+    entries.map((entry) => entry.lastStatus),
+    entries.map((entry) => JSON.stringify(entry.tags)),
+    entries.map((entry) => entry.hold),
+    entries.map((entry) => entry.note),
+  ];
+}
+
+/** The parameters of RECORD_POLLS. */
+function pollColumns(polls: readonly InventoryPoll[]): unknown[] {
+  return [
+    polls.map((poll) => poll.id),
+    polls.map((poll) => poll.lastSeen),
+    polls.map((poll) => poll.polls),
+    polls.map((poll) => poll.pollIntervalMs),
+    polls.map((poll) => poll.lastStatus),
+  ];
+}
+
+/** Stored rows are trusted as they are, as the sql.js adapter trusts its own. */
+function toEntry(row: Row): InventoryEntry {
+  return {
+    id: row.id as DeviceId,
+    firstSeen: Number(row.first_seen),
+    lastSeen: Number(row.last_seen),
+    runningVersion: row.running_version,
+    image:
+      row.image_project === null
+        ? null
+        : { project: row.image_project, chip: row.image_chip!, secureVersion: row.image_secure_version! },
+    address: row.address,
+    auth: row.auth as DeviceAuthKind,
+    polls: Number(row.polls),
+    pollIntervalMs: row.poll_interval_ms === null ? null : Number(row.poll_interval_ms),
+    lastStatus: row.last_status,
+    tags: row.tags,
+    hold: row.hold,
+    note: row.note,
+  };
+}
