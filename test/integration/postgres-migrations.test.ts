@@ -77,6 +77,7 @@ describe('PostgreSQL schema migrations', () => {
       { version: 5, name: 'rollout' },
       { version: 6, name: 'audit_record' },
       { version: 7, name: 'device_inventory' },
+      { version: 8, name: 'update_attempt' },
     ]);
     expect(rows[0]?.applied_at).to.be.instanceOf(Date);
     const columns = await sql<{

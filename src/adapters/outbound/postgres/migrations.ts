@@ -5,6 +5,7 @@ import { PENALTY_CLEARANCE } from './migrations/0004-penalty-clearance.js';
 import { ROLLOUT } from './migrations/0005-rollout.js';
 import { AUDIT_RECORD } from './migrations/0006-audit-record.js';
 import { DEVICE_INVENTORY } from './migrations/0007-device-inventory.js';
+import { UPDATE_ATTEMPT } from './migrations/0008-update-attempt.js';
 import type { Queryable } from './postgres-database.js';
 
 /**
@@ -28,6 +29,7 @@ export const MIGRATIONS: readonly Migration[] = [
   ROLLOUT,
   AUDIT_RECORD,
   DEVICE_INVENTORY,
+  UPDATE_ATTEMPT,
 ];
 
 /**

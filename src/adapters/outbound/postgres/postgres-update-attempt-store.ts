@@ -1,0 +1,230 @@
+import type { DeviceId } from '../../../domain/device-id.js';
+import type { AttemptState } from '../../../domain/fleet/attempt-state.js';
+import type { ByteSpan, DownloadAttribution, UpdateAttempt } from '../../../domain/fleet/update-attempt.js';
+import type { UpdateFilePath } from '../../../domain/update-file-path.js';
+import type { UpdateAttemptStore } from '../../../ports/update-attempt-store.port.js';
+import { PostgresDatabase, type PostgresOptions } from './postgres-database.js';
+
+/** A bigint column: node-postgres hands it over as text. */
+type BigintText = string;
+
+interface Row {
+  readonly id: string;
+  readonly device_id: string;
+  readonly file: string;
+  readonly file_size: BigintText;
+  readonly version: string | null;
+  readonly from_version: string;
+  readonly state: string;
+  readonly offered_at: BigintText;
+  readonly updated_at: BigintText;
+  readonly attribution: string | null;
+  readonly downloads: number;
+  /** The jsonb, parsed by node-postgres (new arrays at every read). */
+  readonly served: ByteSpan[];
+  readonly provisional_at: BigintText | null;
+  readonly polls_since_provisional: number;
+  readonly downloaded_at: BigintText | null;
+  readonly rollout_id: string | null;
+  readonly rollout_wave: number | null;
+}
+
+const COLUMNS =
+  'id, device_id, file, file_size, version, from_version, state, offered_at, updated_at, attribution, downloads, ' +
+  'served, provisional_at, polls_since_provisional, downloaded_at, rollout_id, rollout_wave';
+// Many attempts in one statement: one array per column, in COLUMNS order.
+const UPSERT_ROWS =
+  `INSERT INTO update_attempt (${COLUMNS}) SELECT * FROM unnest(` +
+  '$1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::bigint[], ' +
+  '$9::bigint[], $10::text[], $11::integer[], $12::jsonb[], $13::bigint[], $14::integer[], $15::bigint[], ' +
+  '$16::text[], $17::integer[]) ON CONFLICT (id) DO UPDATE SET ' +
+  COLUMNS.split(', ')
+    .filter((column) => column !== 'id')
+    .map((column) => `${column} = excluded.${column}`)
+    .join(', ');
+/** The first `$1` devices, and of each its newest `$2` attempts, newest first. */
+const SELECT_FIRST_RECENT_PAGE =
+  'WITH devices AS (SELECT DISTINCT device_id FROM update_attempt ORDER BY device_id LIMIT $1) ' +
+  `SELECT a.* FROM devices d CROSS JOIN LATERAL (SELECT ${COLUMNS} FROM update_attempt ` +
+  'WHERE device_id = d.device_id ORDER BY id DESC LIMIT $2) a ORDER BY a.device_id, a.id DESC';
+/** The next `$2` devices after `$1`, and of each its newest `$3` attempts, newest first. */
+const SELECT_RECENT_PAGE =
+  'WITH devices AS (SELECT DISTINCT device_id FROM update_attempt WHERE device_id > $1 ORDER BY device_id LIMIT $2) ' +
+  `SELECT a.* FROM devices d CROSS JOIN LATERAL (SELECT ${COLUMNS} FROM update_attempt ` +
+  'WHERE device_id = d.device_id ORDER BY id DESC LIMIT $3) a ORDER BY a.device_id, a.id DESC';
+const SELECT_FOR_DEVICE = `SELECT ${COLUMNS} FROM update_attempt WHERE device_id = $1 ORDER BY id DESC LIMIT $2`;
+const SELECT_FOR_ROLLOUT = `SELECT ${COLUMNS} FROM update_attempt WHERE rollout_id = $1 ORDER BY id`;
+const DELETE_DEVICE = 'DELETE FROM update_attempt WHERE device_id = $1';
+/**
+ * The devices of one page of pruning: the next `$2` after `$1` (the first page: after '', which
+ * no device id is).
+ */
+const SELECT_DEVICE_PAGE =
+  'SELECT DISTINCT device_id FROM update_attempt WHERE device_id > $1 ORDER BY device_id LIMIT $2';
+/**
+ * Of the devices `$1`, removes every attempt that is not its device's newest and was last
+ * updated before `$2` or has at least `$3` newer ones of its device. One statement: what it
+ * ranks is what it deletes.
+ */
+const DELETE_PRUNED =
+  'DELETE FROM update_attempt WHERE id IN (SELECT id FROM (SELECT id, updated_at, ' +
+  'row_number() OVER (PARTITION BY device_id ORDER BY id DESC) AS rank FROM update_attempt ' +
+  'WHERE device_id = ANY($1::text[])) ranked WHERE rank > 1 AND (updated_at < $2 OR rank > $3))';
+/** Devices per page of `recent`, and per statement of `pruneBefore`. */
+export const DEVICES_PER_PAGE = 500;
+/** Rows per statement of `putMany`. */
+export const ROWS_PER_STATEMENT = 5000;
+
+/**
+ * Update attempts in PostgreSQL's `update_attempt` table (migration 8). This store's writes
+ * reach PostgreSQL one after another, in the order they were made, so that the later of two
+ * writes of one attempt is the one kept (a pool would let them overtake each other). Within a
+ * write, rows go in id order, so that writes from several processes lock rows in the same order
+ * and never deadlock.
+ */
+export class PostgresUpdateAttemptStore implements UpdateAttemptStore {
+  /** The last write under way (settled, never rejected): the next one waits for it. */
+  private lastWrite: Promise<unknown> = Promise.resolve();
+
+  /** `ownsDatabase`: closing the store closes the database (when nothing else shares it). */
+  constructor(
+    private readonly database: PostgresDatabase,
+    private readonly ownsDatabase = false,
+  ) {}
+
+  /** Connects to `url`, migrates the schema, and closes the pool when the store is closed. */
+  static async open(url: string, options?: PostgresOptions): Promise<PostgresUpdateAttemptStore> {
+    return new PostgresUpdateAttemptStore(await PostgresDatabase.open(url, options), true);
+  }
+
+  /** Keyset pages of DEVICES_PER_PAGE devices in ascending byte order of device id. */
+  async *recent(perDevice: number): AsyncIterable<UpdateAttempt> {
+    if (perDevice <= 0) return;
+    let after: string | undefined;
+    for (;;) {
+      const { rows } =
+        after === undefined
+          ? await this.database.query<Row>(SELECT_FIRST_RECENT_PAGE, [DEVICES_PER_PAGE, perDevice])
+          : await this.database.query<Row>(SELECT_RECENT_PAGE, [after, DEVICES_PER_PAGE, perDevice]);
+      for (const row of rows) yield toAttempt(row);
+      const last = rows.at(-1);
+      if (last === undefined) return;
+      after = last.device_id;
+    }
+  }
+
+  async forDevice(deviceId: DeviceId, limit: number): Promise<UpdateAttempt[]> {
+    if (limit <= 0) return [];
+    const { rows } = await this.database.query<Row>(SELECT_FOR_DEVICE, [deviceId, limit]);
+    return rows.map(toAttempt);
+  }
+
+  async forRollout(rolloutId: string): Promise<UpdateAttempt[]> {
+    const { rows } = await this.database.query<Row>(SELECT_FOR_ROLLOUT, [rolloutId]);
+    return rows.map(toAttempt);
+  }
+
+  /** One transaction: every attempt, or none. An id named twice gets its last attempt, as in turn. */
+  async putMany(attempts: readonly UpdateAttempt[]): Promise<void> {
+    if (attempts.length === 0) return;
+    // The parameters are taken now: a caller changing its objects afterwards changes nothing.
+    const last = new Map(attempts.map((attempt) => [attempt.id, attempt]));
+    const rows = [...last.keys()].sort(byBytes).map((id) => last.get(id)!);
+    const chunks: unknown[][] = [];
+    for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
+      chunks.push(columnsOf(rows.slice(start, start + ROWS_PER_STATEMENT)));
+    }
+    await this.inTurn(() =>
+      this.database.transaction(async (transaction) => {
+        for (const columns of chunks) await transaction.query(UPSERT_ROWS, columns);
+      }),
+    );
+  }
+
+  async deleteDevice(deviceId: DeviceId): Promise<number> {
+    return (await this.inTurn(() => this.database.query(DELETE_DEVICE, [deviceId]))).rowCount;
+  }
+
+  /**
+   * DEVICES_PER_PAGE devices a statement (each its own transaction, in turn with this store's
+   * other writes), so that pruning a large table never holds one long transaction.
+   */
+  async pruneBefore(before: number, keepPerDevice = Number.MAX_SAFE_INTEGER): Promise<number> {
+    const keep = Math.max(1, Math.min(keepPerDevice, Number.MAX_SAFE_INTEGER));
+    let removed = 0;
+    let after = '';
+    for (;;) {
+      const { rows } = await this.database.query<{ device_id: string }>(SELECT_DEVICE_PAGE, [after, DEVICES_PER_PAGE]);
+      const devices = rows.map((row) => row.device_id);
+      if (devices.length > 0) {
+        const { rowCount } = await this.inTurn(() => this.database.query(DELETE_PRUNED, [devices, before, keep]));
+        removed += rowCount;
+      }
+      if (devices.length < DEVICES_PER_PAGE) return removed;
+      after = devices.at(-1)!;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.lastWrite;
+    if (this.ownsDatabase) await this.database.close();
+  }
+
+  /** Runs `write` once the writes made before it have ended. */
+  private inTurn<T>(write: () => Promise<T>): Promise<T> {
+    const running = this.lastWrite.then(write);
+    this.lastWrite = running.catch(() => undefined);
+    return running;
+  }
+}
+
+/** Byte order of the strings' UTF-8, as `COLLATE "C"` sorts them. */
+function byBytes(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}
+
+/** The parameters of UPSERT_ROWS, in COLUMNS order. */
+function columnsOf(attempts: readonly UpdateAttempt[]): unknown[] {
+  return [
+    attempts.map((attempt) => attempt.id),
+    attempts.map((attempt) => attempt.deviceId),
+    attempts.map((attempt) => attempt.file),
+    attempts.map((attempt) => attempt.fileSize),
+    attempts.map((attempt) => attempt.version),
+    attempts.map((attempt) => attempt.fromVersion),
+    attempts.map((attempt) => attempt.state),
+    attempts.map((attempt) => attempt.offeredAt),
+    attempts.map((attempt) => attempt.updatedAt),
+    attempts.map((attempt) => attempt.attribution),
+    attempts.map((attempt) => attempt.downloads),
+    attempts.map((attempt) => JSON.stringify(attempt.served)),
+    attempts.map((attempt) => attempt.provisionalAt),
+    attempts.map((attempt) => attempt.pollsSinceProvisional),
+    attempts.map((attempt) => attempt.downloadedAt),
+    attempts.map((attempt) => attempt.rollout?.id ?? null),
+    attempts.map((attempt) => attempt.rollout?.wave ?? null),
+  ];
+}
+
+/** Stored rows are trusted as they are, as the sql.js adapter trusts its own. */
+function toAttempt(row: Row): UpdateAttempt {
+  const time = (value: BigintText | null) => (value === null ? null : Number(value));
+  return {
+    id: row.id,
+    deviceId: row.device_id as DeviceId,
+    file: row.file as UpdateFilePath,
+    fileSize: Number(row.file_size),
+    version: row.version,
+    fromVersion: row.from_version,
+    state: row.state as AttemptState,
+    offeredAt: Number(row.offered_at),
+    updatedAt: Number(row.updated_at),
+    attribution: row.attribution as DownloadAttribution | null,
+    downloads: row.downloads,
+    served: row.served,
+    provisionalAt: time(row.provisional_at),
+    pollsSinceProvisional: row.polls_since_provisional,
+    downloadedAt: time(row.downloaded_at),
+    rollout: row.rollout_id === null ? null : { id: row.rollout_id, wave: row.rollout_wave! },
+  };
+}
