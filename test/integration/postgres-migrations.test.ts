@@ -78,6 +78,7 @@ describe('PostgreSQL schema migrations', () => {
       { version: 6, name: 'audit_record' },
       { version: 7, name: 'device_inventory' },
       { version: 8, name: 'update_attempt' },
+      { version: 9, name: 'fleet_event' },
     ]);
     expect(rows[0]?.applied_at).to.be.instanceOf(Date);
     const columns = await sql<{

@@ -6,6 +6,7 @@ import { ROLLOUT } from './migrations/0005-rollout.js';
 import { AUDIT_RECORD } from './migrations/0006-audit-record.js';
 import { DEVICE_INVENTORY } from './migrations/0007-device-inventory.js';
 import { UPDATE_ATTEMPT } from './migrations/0008-update-attempt.js';
+import { FLEET_EVENT } from './migrations/0009-fleet-event.js';
 import type { Queryable } from './postgres-database.js';
 
 /**
@@ -30,6 +31,7 @@ export const MIGRATIONS: readonly Migration[] = [
   AUDIT_RECORD,
   DEVICE_INVENTORY,
   UPDATE_ATTEMPT,
+  FLEET_EVENT,
 ];
 
 /**
