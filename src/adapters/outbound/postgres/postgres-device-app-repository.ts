@@ -4,6 +4,7 @@ import type { DeviceId } from '../../../domain/device-id.js';
 import type { UpdateFilePath } from '../../../domain/update-file-path.js';
 import type { DeviceAppRepository } from '../../../ports/device-app-repository.port.js';
 import { PostgresDatabase, type PostgresOptions } from './postgres-database.js';
+import { keysetPages } from './keyset-pages.js';
 
 interface Row {
   readonly device_id: string;
@@ -49,16 +50,9 @@ export class PostgresDeviceAppRepository implements DeviceAppRepository {
 
   /** Keyset pages in ascending byte order of device id: one page in memory at a time. */
   async *list(): AsyncIterable<DeviceAppRecord> {
-    let after: string | undefined;
-    for (;;) {
-      const { rows } =
-        after === undefined
-          ? await this.database.query<Row>(SELECT_FIRST_PAGE, [PAGE_SIZE])
-          : await this.database.query<Row>(SELECT_PAGE, [after, PAGE_SIZE]);
-      for (const row of rows) yield toRecord(row);
-      if (rows.length < PAGE_SIZE) return;
-      after = rows[rows.length - 1]!.device_id;
-    }
+    const queries = { firstPage: SELECT_FIRST_PAGE, nextPage: SELECT_PAGE };
+    for await (const row of keysetPages<Row>(this.database, queries, PAGE_SIZE, (last) => last.device_id))
+      yield toRecord(row);
   }
 
   async namingFile(path: UpdateFilePath): Promise<DeviceAppRecord[]> {

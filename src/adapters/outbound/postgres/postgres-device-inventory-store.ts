@@ -2,6 +2,9 @@ import type { DeviceId } from '../../../domain/device-id.js';
 import type { DeviceAuthKind, InventoryEntry, InventoryPoll } from '../../../domain/fleet/inventory-entry.js';
 import type { DeviceInventoryStore } from '../../../ports/device-inventory-store.port.js';
 import { PostgresDatabase, type PostgresOptions } from './postgres-database.js';
+import { lastPerId } from './batch-rows.js';
+import { WriteTurns } from './write-turns.js';
+import { keysetPages } from './keyset-pages.js';
 
 /** A bigint column: node-postgres hands it over as text. */
 type BigintText = string;
@@ -59,8 +62,7 @@ export const ROWS_PER_STATEMENT = 5000;
  * and never deadlock.
  */
 export class PostgresDeviceInventoryStore implements DeviceInventoryStore {
-  /** The last write under way (settled, never rejected): the next one waits for it. */
-  private lastWrite: Promise<unknown> = Promise.resolve();
+  private readonly turns = new WriteTurns();
 
   /** `ownsDatabase`: closing the store closes the database (when nothing else shares it). */
   constructor(
@@ -75,16 +77,8 @@ export class PostgresDeviceInventoryStore implements DeviceInventoryStore {
 
   /** Keyset pages in ascending byte order of id: one page in memory at a time. */
   async *list(): AsyncIterable<InventoryEntry> {
-    let after: string | undefined;
-    for (;;) {
-      const { rows } =
-        after === undefined
-          ? await this.database.query<Row>(SELECT_FIRST_PAGE, [PAGE_SIZE])
-          : await this.database.query<Row>(SELECT_PAGE, [after, PAGE_SIZE]);
-      for (const row of rows) yield toEntry(row);
-      if (rows.length < PAGE_SIZE) return;
-      after = rows[rows.length - 1]!.id;
-    }
+    const queries = { firstPage: SELECT_FIRST_PAGE, nextPage: SELECT_PAGE };
+    for await (const row of keysetPages<Row>(this.database, queries, PAGE_SIZE, (last) => last.id)) yield toEntry(row);
   }
 
   /** One transaction: every entry, or none. An id named twice gets its last entry, as in turn. */
@@ -93,7 +87,7 @@ export class PostgresDeviceInventoryStore implements DeviceInventoryStore {
     // The parameters are taken now: a caller changing its objects afterwards changes nothing.
     const rows = lastPerId(entries, (entry) => entry.id);
     const chunks = chunked(rows).map(entryColumns);
-    await this.inTurn(() =>
+    await this.turns.run(() =>
       this.database.transaction(async (transaction) => {
         for (const columns of chunks) await transaction.query(UPSERT_ROWS, columns);
       }),
@@ -105,7 +99,7 @@ export class PostgresDeviceInventoryStore implements DeviceInventoryStore {
     if (polls.length === 0) return;
     const rows = lastPerId(polls, (poll) => poll.id);
     const chunks = chunked(rows).map(pollColumns);
-    await this.inTurn(() =>
+    await this.turns.run(() =>
       this.database.transaction(async (transaction) => {
         for (const columns of chunks) await transaction.query(RECORD_POLLS, columns);
       }),
@@ -113,27 +107,14 @@ export class PostgresDeviceInventoryStore implements DeviceInventoryStore {
   }
 
   async delete(id: DeviceId): Promise<boolean> {
-    const { rowCount } = await this.inTurn(() => this.database.query(DELETE, [id]));
+    const { rowCount } = await this.turns.run(() => this.database.query(DELETE, [id]));
     return rowCount > 0;
   }
 
   async close(): Promise<void> {
-    await this.lastWrite;
+    await this.turns.idle();
     if (this.ownsDatabase) await this.database.close();
   }
-
-  /** Runs `write` once the writes made before it have ended. */
-  private inTurn<T>(write: () => Promise<T>): Promise<T> {
-    const running = this.lastWrite.then(write);
-    this.lastWrite = running.catch(() => undefined);
-    return running;
-  }
-}
-
-/** The last of the items with each id, in byte order of id (one statement cannot touch a row twice). */
-function lastPerId<T>(items: readonly T[], idOf: (item: T) => string): T[] {
-  const last = new Map(items.map((item) => [idOf(item), item]));
-  return [...last.keys()].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))).map((id) => last.get(id)!);
 }
 
 function chunked<T>(items: readonly T[]): T[][] {

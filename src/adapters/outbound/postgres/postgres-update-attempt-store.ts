@@ -4,6 +4,8 @@ import type { ByteSpan, DownloadAttribution, UpdateAttempt } from '../../../doma
 import type { UpdateFilePath } from '../../../domain/update-file-path.js';
 import type { UpdateAttemptStore } from '../../../ports/update-attempt-store.port.js';
 import { PostgresDatabase, type PostgresOptions } from './postgres-database.js';
+import { lastPerId } from './batch-rows.js';
+import { WriteTurns } from './write-turns.js';
 
 /** A bigint column: node-postgres hands it over as text. */
 type BigintText = string;
@@ -83,8 +85,7 @@ export const ROWS_PER_STATEMENT = 5000;
  * and never deadlock.
  */
 export class PostgresUpdateAttemptStore implements UpdateAttemptStore {
-  /** The last write under way (settled, never rejected): the next one waits for it. */
-  private lastWrite: Promise<unknown> = Promise.resolve();
+  private readonly turns = new WriteTurns();
 
   /** `ownsDatabase`: closing the store closes the database (when nothing else shares it). */
   constructor(
@@ -128,13 +129,12 @@ export class PostgresUpdateAttemptStore implements UpdateAttemptStore {
   async putMany(attempts: readonly UpdateAttempt[]): Promise<void> {
     if (attempts.length === 0) return;
     // The parameters are taken now: a caller changing its objects afterwards changes nothing.
-    const last = new Map(attempts.map((attempt) => [attempt.id, attempt]));
-    const rows = [...last.keys()].sort(byBytes).map((id) => last.get(id)!);
+    const rows = lastPerId(attempts, (attempt) => attempt.id);
     const chunks: unknown[][] = [];
     for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
       chunks.push(columnsOf(rows.slice(start, start + ROWS_PER_STATEMENT)));
     }
-    await this.inTurn(() =>
+    await this.turns.run(() =>
       this.database.transaction(async (transaction) => {
         for (const columns of chunks) await transaction.query(UPSERT_ROWS, columns);
       }),
@@ -142,7 +142,7 @@ export class PostgresUpdateAttemptStore implements UpdateAttemptStore {
   }
 
   async deleteDevice(deviceId: DeviceId): Promise<number> {
-    return (await this.inTurn(() => this.database.query(DELETE_DEVICE, [deviceId]))).rowCount;
+    return (await this.turns.run(() => this.database.query(DELETE_DEVICE, [deviceId]))).rowCount;
   }
 
   /**
@@ -157,7 +157,7 @@ export class PostgresUpdateAttemptStore implements UpdateAttemptStore {
       const { rows } = await this.database.query<{ device_id: string }>(SELECT_DEVICE_PAGE, [after, DEVICES_PER_PAGE]);
       const devices = rows.map((row) => row.device_id);
       if (devices.length > 0) {
-        const { rowCount } = await this.inTurn(() => this.database.query(DELETE_PRUNED, [devices, before, keep]));
+        const { rowCount } = await this.turns.run(() => this.database.query(DELETE_PRUNED, [devices, before, keep]));
         removed += rowCount;
       }
       if (devices.length < DEVICES_PER_PAGE) return removed;
@@ -166,21 +166,9 @@ export class PostgresUpdateAttemptStore implements UpdateAttemptStore {
   }
 
   async close(): Promise<void> {
-    await this.lastWrite;
+    await this.turns.idle();
     if (this.ownsDatabase) await this.database.close();
   }
-
-  /** Runs `write` once the writes made before it have ended. */
-  private inTurn<T>(write: () => Promise<T>): Promise<T> {
-    const running = this.lastWrite.then(write);
-    this.lastWrite = running.catch(() => undefined);
-    return running;
-  }
-}
-
-/** Byte order of the strings' UTF-8, as `COLLATE "C"` sorts them. */
-function byBytes(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }
 
 /** The parameters of UPSERT_ROWS, in COLUMNS order. */

@@ -3,6 +3,7 @@ import type { UpdateFile } from '../../../domain/update-file.js';
 import type { UpdateFilePath } from '../../../domain/update-file-path.js';
 import type { UpdateFileCatalog } from '../../../ports/update-file-catalog.port.js';
 import { PostgresDatabase, type PostgresOptions } from './postgres-database.js';
+import { keysetPages } from './keyset-pages.js';
 
 interface Row {
   readonly path: string;
@@ -54,16 +55,9 @@ export class PostgresUpdateFileCatalog implements UpdateFileCatalog {
 
   /** Keyset pages in ascending byte order of path: one page in memory at a time. */
   async *list(): AsyncIterable<UpdateFile> {
-    let after: string | undefined;
-    for (;;) {
-      const { rows } =
-        after === undefined
-          ? await this.database.query<Row>(SELECT_FIRST_PAGE, [PAGE_SIZE])
-          : await this.database.query<Row>(SELECT_PAGE, [after, PAGE_SIZE]);
-      for (const row of rows) yield toEntry(row);
-      if (rows.length < PAGE_SIZE) return;
-      after = rows[rows.length - 1]!.path;
-    }
+    const queries = { firstPage: SELECT_FIRST_PAGE, nextPage: SELECT_PAGE };
+    for await (const row of keysetPages<Row>(this.database, queries, PAGE_SIZE, (last) => last.path))
+      yield toEntry(row);
   }
 
   async put(file: UpdateFile): Promise<void> {
