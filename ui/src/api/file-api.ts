@@ -1,27 +1,10 @@
+import type { EspImageInfo } from '../../../src/domain/firmware/esp-image-info.js';
 import { ApiError, apiErrorOf } from './api-error.js';
 import { api, isSessionGone, pathOf, queryOf, requestHeaders } from './client.js';
 import { setSession } from './session-state.js';
 
-/** What the server read out of a valid ESP-IDF application image (src/domain/firmware/esp-image-info.ts). */
-export interface ImageInfo {
-  readonly chip: string;
-  readonly chipId: number;
-  readonly minChipRev: number;
-  readonly minChipRevFull: number;
-  readonly maxChipRevFull: number;
-  readonly segmentCount: number;
-  readonly hashAppended: boolean;
-  readonly imageLength: number;
-  readonly projectName: string;
-  readonly version: string;
-  readonly idfVersion: string;
-  readonly secureVersion: number;
-  readonly elfSha256: string;
-  readonly compileDate: string;
-  readonly compileTime: string;
-  readonly signed: boolean;
-  readonly signatureBlocks: number;
-}
+/** What the server read out of a valid ESP-IDF application image: the domain's own type. */
+export type ImageInfo = EspImageInfo;
 
 /** Who names a stored file: device rows (their device ids) and rollouts targeting it. */
 export interface FileUsage {

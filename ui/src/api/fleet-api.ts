@@ -1,3 +1,4 @@
+import type { AttemptState } from '../../../src/domain/fleet/attempt-state.js';
 import { ApiError } from './api-error.js';
 import { api, pathOf, queryOf } from './client.js';
 import type { FleetEvent } from '../live/fleet-events.js';
@@ -10,24 +11,9 @@ import type { FleetEvent } from '../live/fleet-events.js';
  * operator and is shown as text only.
  */
 
-/** The states of an update attempt (src/domain/fleet/attempt-state.ts), in the server's order. */
-export const ATTEMPT_STATES = [
-  'offered',
-  'downloading',
-  'downloaded',
-  'provisional',
-  'succeeded',
-  'rolled-back',
-  'download-failed',
-  'refused',
-  'silent',
-] as const;
-
-export type AttemptState = (typeof ATTEMPT_STATES)[number];
-
-export function isAttemptState(value: string): value is AttemptState {
-  return (ATTEMPT_STATES as readonly string[]).includes(value);
-}
+// The states of an update attempt, in the server's order: the domain's own list (pure code).
+export { ATTEMPT_STATES, isAttemptState } from '../../../src/domain/fleet/attempt-state.js';
+export type { AttemptState };
 
 /** What the device runs, as its image header tells. */
 export interface RunningImage {

@@ -1,18 +1,12 @@
+import type { AttemptState } from '../../../src/domain/fleet/attempt-state.js';
+import type { RolloutState } from '../../../src/domain/rollout/rollout-state.js';
+import { ROLLOUT_ACTION_SOURCES } from '../../../src/domain/rollout/rollout-transitions.js';
 import { api, pathOf, queryOf } from './client.js';
 
-/** Where one offer stands (src/domain/fleet/attempt-state.ts), in the order a bar draws them. */
-export const ATTEMPT_STATES = [
-  'offered',
-  'downloading',
-  'downloaded',
-  'provisional',
-  'succeeded',
-  'rolled-back',
-  'download-failed',
-  'refused',
-  'silent',
-] as const;
-export type AttemptState = (typeof ATTEMPT_STATES)[number];
+// Where one offer stands, in the order a bar draws them, and a rollout's states: the domain's own
+// lists (pure code), so that the page never drifts from the server.
+export { ATTEMPT_STATES } from '../../../src/domain/fleet/attempt-state.js';
+export type { AttemptState, RolloutState };
 
 export const FAILED_ATTEMPT_STATES: ReadonlySet<string> = new Set([
   'rolled-back',
@@ -21,20 +15,13 @@ export const FAILED_ATTEMPT_STATES: ReadonlySet<string> = new Set([
   'silent',
 ]);
 
-export const ROLLOUT_STATES = ['draft', 'running', 'paused', 'halted', 'completed', 'aborted'] as const;
-export type RolloutState = (typeof ROLLOUT_STATES)[number];
+export { ROLLOUT_STATES } from '../../../src/domain/rollout/rollout-state.js';
 
 export const ROLLOUT_ACTIONS = ['start', 'pause', 'resume', 'advance', 'abort'] as const;
 export type RolloutAction = (typeof ROLLOUT_ACTIONS)[number];
 
-/** The states each operator action may be taken from (src/domain/rollout/rollout-transitions.ts). */
-export const ACTION_SOURCES: Readonly<Record<RolloutAction, ReadonlySet<string>>> = {
-  start: new Set(['draft']),
-  pause: new Set(['running']),
-  resume: new Set(['paused', 'halted']),
-  advance: new Set(['running', 'paused']),
-  abort: new Set(['draft', 'running', 'paused', 'halted']),
-};
+/** The states each operator action may be taken from: the domain's transition table. */
+export const ACTION_SOURCES: Readonly<Record<RolloutAction, ReadonlySet<string>>> = ROLLOUT_ACTION_SOURCES;
 
 /** The rules no selector overrides (src/domain/rollout/offer-rules.ts), each in a sentence. */
 export const EXCLUSION_REASONS: ReadonlyArray<readonly [code: string, sentence: string]> = [

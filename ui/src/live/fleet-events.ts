@@ -1,31 +1,12 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { FLEET_EVENT_TYPES } from '../../../src/domain/fleet/fleet-event.js';
 import { api } from '../api/client.js';
 
 /** How long to wait before opening a stream the browser gave up on again. */
 const RETRY_MS = 3000;
 
-/** The server's event types (src/domain/fleet/fleet-event.ts): SSE names each event by its type. */
-export const FLEET_EVENT_TYPES = [
-  'first-seen',
-  'version-changed',
-  'offered',
-  'downloading',
-  'downloaded',
-  'provisional',
-  'succeeded',
-  'rolled-back',
-  'download-failed',
-  'refused',
-  'silent',
-  'device-changed',
-  'rollout.started',
-  'rollout.wave-advanced',
-  'rollout.halted',
-  'rollout.resumed',
-  'rollout.completed',
-  'rollout.aborted',
-  'device.penalized',
-] as const;
+// The server's event types (SSE names each event by its type): the domain's own list.
+export { FLEET_EVENT_TYPES } from '../../../src/domain/fleet/fleet-event.js';
 
 /** An event as the API gives it: its facts beside seq, at, device, rolloutId and type. */
 export interface FleetEvent {
