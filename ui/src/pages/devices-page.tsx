@@ -65,6 +65,24 @@ const draftOf = (query: InventoryQuery): Draft => ({
   unassigned: query.unassigned === true,
 });
 
+/** The filters that match a field exactly, with the server's length limit for each. */
+const EXACT_FILTERS: ReadonlyArray<{
+  readonly name: 'tag' | 'version' | 'project' | 'chip';
+  readonly label: string;
+  readonly maxLength: number;
+  readonly hint: string;
+}> = [
+  { name: 'tag', label: 'Tag', maxLength: 64, hint: 'Exact: one whole tag; tags are case-sensitive.' },
+  {
+    name: 'version',
+    label: 'Running version',
+    maxLength: 31,
+    hint: 'Exact: the whole version as the device sends it (e.g. v1.2.0-dirty).',
+  },
+  { name: 'project', label: 'Project', maxLength: 32, hint: 'Exact: the whole project name.' },
+  { name: 'chip', label: 'Chip', maxLength: 32, hint: 'Exact: the whole chip name (esp32, esp32c3, …).' },
+];
+
 function queryOfDraft(draft: Draft): InventoryQuery {
   const text = (value: string) => (value.trim() === '' ? undefined : value.trim());
   return {
@@ -161,66 +179,23 @@ export function DevicesPage(_props: { readonly params?: Record<string, string> }
               Any part of the id, in any case.
             </span>
           </div>
-          <div class="field">
-            <label for="devices-tag">Tag</label>
-            <input
-              id="devices-tag"
-              name="tag"
-              value={draft.tag}
-              autoComplete="off"
-              aria-describedby="devices-tag-hint"
-              maxLength={64}
-              onInput={set('tag')}
-            />
-            <span class="hint" id="devices-tag-hint">
-              Exact: one whole tag; tags are case-sensitive.
-            </span>
-          </div>
-          <div class="field">
-            <label for="devices-version">Running version</label>
-            <input
-              id="devices-version"
-              name="version"
-              value={draft.version}
-              autoComplete="off"
-              aria-describedby="devices-version-hint"
-              maxLength={31}
-              onInput={set('version')}
-            />
-            <span class="hint" id="devices-version-hint">
-              Exact: the whole version as the device sends it (e.g. v1.2.0-dirty).
-            </span>
-          </div>
-          <div class="field">
-            <label for="devices-project">Project</label>
-            <input
-              id="devices-project"
-              name="project"
-              value={draft.project}
-              autoComplete="off"
-              aria-describedby="devices-project-hint"
-              maxLength={32}
-              onInput={set('project')}
-            />
-            <span class="hint" id="devices-project-hint">
-              Exact: the whole project name.
-            </span>
-          </div>
-          <div class="field">
-            <label for="devices-chip">Chip</label>
-            <input
-              id="devices-chip"
-              name="chip"
-              value={draft.chip}
-              autoComplete="off"
-              aria-describedby="devices-chip-hint"
-              maxLength={32}
-              onInput={set('chip')}
-            />
-            <span class="hint" id="devices-chip-hint">
-              Exact: the whole chip name (esp32, esp32c3, …).
-            </span>
-          </div>
+          {EXACT_FILTERS.map((filter) => (
+            <div class="field" key={filter.name}>
+              <label for={`devices-${filter.name}`}>{filter.label}</label>
+              <input
+                id={`devices-${filter.name}`}
+                name={filter.name}
+                value={draft[filter.name]}
+                autoComplete="off"
+                aria-describedby={`devices-${filter.name}-hint`}
+                maxLength={filter.maxLength}
+                onInput={set(filter.name)}
+              />
+              <span class="hint" id={`devices-${filter.name}-hint`}>
+                {filter.hint}
+              </span>
+            </div>
+          ))}
           <div class="field">
             <label for="devices-state">Attempt state</label>
             <select id="devices-state" name="state" value={draft.state} onChange={set('state')}>
