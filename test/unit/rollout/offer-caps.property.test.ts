@@ -9,7 +9,9 @@ import { T0 } from './support/rollout-fixtures.js';
  */
 const steps = fc.array(
   fc.tuple(fc.constantFrom('poll', 'poll', 'resolve'), fc.constantFrom(0, 0, 0, 1, 500, 7_000, 30_000, 61_000)),
-  { maxLength: 300 },
+  // At least 30 steps: short scripts rarely reach a cap, and every short script is the start of a
+  // longer one. With this length, each cap is reached in 110-270 of 300 runs (200 seeds tried).
+  { minLength: 30, maxLength: 300 },
 );
 const caps = fc.record({
   maxInFlight: fc.integer({ min: 1, max: 8 }),
@@ -53,8 +55,8 @@ describe('offer caps (properties)', () => {
       }),
       { numRuns: 300 },
     );
-    // Not vacuous: many runs pushed against each cap.
-    expect(reached['over-in-flight-cap']).to.be.above(30);
-    expect(reached['over-offer-rate-cap']).to.be.above(30);
+    // Not vacuous: many runs pushed against each cap (the bound is half the least count seen).
+    expect(reached['over-in-flight-cap']).to.be.above(60);
+    expect(reached['over-offer-rate-cap']).to.be.above(60);
   });
 });
