@@ -27,6 +27,7 @@ export const DOMAIN_ERROR_CODES = [
   'credential-not-found',
   'payload-too-large',
   'storage-full',
+  'storage-unavailable',
   'invalid-rollout',
   'rollout-not-found',
   'rollout-state-conflict',

@@ -6,7 +6,7 @@ import type { HeaderList } from './header-list.js';
 import { flatHeaders } from './header-list.js';
 import type { HttpMetrics } from './http-metrics.js';
 import type { Problem } from './problem.js';
-import { PROBLEM_TYPE, problemBody } from './problem.js';
+import { PROBLEM_TYPE, problemBody, problemHeaders } from './problem.js';
 import type { DeviceTarget } from './request-dispatcher.js';
 import { requestIdFor } from './request-id.js';
 import { mayHaveUnreadBody } from './unread-body.js';
@@ -48,6 +48,7 @@ export class DeviceExchange {
     const body = problemBody(problem);
     const all: Array<readonly [string, string]> = [
       ...headers,
+      ...problemHeaders(problem),
       ['Content-Type', PROBLEM_TYPE],
       ['Content-Length', String(body.length)],
     ];

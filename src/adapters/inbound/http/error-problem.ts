@@ -26,6 +26,11 @@ function extraOf(caught: Error): Record<string, unknown> | undefined {
 }
 
 export function errorProblem(caught: unknown, unexpected: (error: unknown) => void): Problem {
+  if (isDomainError(caught) && caught.code === 'storage-unavailable') {
+    // Which server failed and how is for the operator's log, not for the client.
+    unexpected(caught);
+    return problem(caught.code, 'the server cannot reach its storage right now; try again shortly');
+  }
   if (isDomainError(caught) || caught instanceof TransportError) {
     return problem(caught.code, caught.message, extraOf(caught));
   }

@@ -39,5 +39,8 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   'invalid-image': 422,
   'too-many-failed-authentications': 429,
   'internal-error': 500,
+  // The database or object store cannot be reached now (an outage, a restart): try again later,
+  // never a wrong answer. Sent with Retry-After.
+  'storage-unavailable': 503,
   'storage-full': 507, // RFC 4918's Insufficient Storage: the write failed, nothing was kept
 };

@@ -2,6 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Context } from 'koa';
 import type { ErrorCode } from '../../../domain/domain-error.js';
 import { ERROR_STATUS } from './error-status.js';
+import type { HeaderList } from './header-list.js';
 
 /** An RFC 9457 problem document; `code` is the stable machine-readable reason. */
 export interface Problem {
@@ -40,9 +41,21 @@ export function problemBody(body: Problem): Buffer {
   return Buffer.from(JSON.stringify(body));
 }
 
+/**
+ * How long a client should wait before asking again when the storage is unreachable (503): long
+ * enough for a database failover or restart to be noticed, short against a device's poll interval.
+ */
+export const STORAGE_RETRY_AFTER_SECONDS = 5;
+
+/** Headers every answer with this problem carries, whichever adapter sends it. */
+export function problemHeaders(body: Problem): HeaderList {
+  return body.status === 503 ? [['Retry-After', String(STORAGE_RETRY_AFTER_SECONDS)]] : [];
+}
+
 /** Answers with a problem document (devices ignore the body; people with curl read it). */
 export function sendProblem(ctx: Context, body: Problem): void {
   ctx.status = body.status;
+  for (const [name, value] of problemHeaders(body)) ctx.set(name, value);
   ctx.set('Content-Type', PROBLEM_TYPE);
   ctx.body = problemBody(body);
 }

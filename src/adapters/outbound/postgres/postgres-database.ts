@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { DomainError } from '../../../domain/domain-error.js';
 import { type Migration, MIGRATIONS, migrate, SchemaRefused } from './migrations.js';
 
 /** How a PostgreSQL database is reached. */
@@ -29,12 +30,14 @@ export interface Queryable {
 }
 
 /**
- * PostgreSQL could not be reached (refused, no such socket, timed out, the connection dropped):
- * the operation may succeed later, unlike an error PostgreSQL answered with (a SQLSTATE code).
+ * PostgreSQL could not be reached (refused, no such socket, timed out, the connection dropped, the
+ * server shutting down): the operation may succeed later, unlike an error PostgreSQL answered with
+ * (a SQLSTATE code). The `storage-unavailable` domain error: a request it fails is answered 503.
  */
-export class PostgresUnavailable extends Error {
+export class PostgresUnavailable extends DomainError {
   constructor(where: string, cause: unknown) {
-    super(`PostgreSQL at ${where} is unreachable: ${(cause as Error).message ?? String(cause)}`, { cause });
+    super('storage-unavailable', `PostgreSQL at ${where} is unreachable: ${(cause as Error).message ?? String(cause)}`);
+    this.cause = cause;
     this.name = 'PostgresUnavailable';
   }
 }
@@ -139,6 +142,22 @@ export class PostgresDatabase implements Queryable {
         client.release(broken);
       }
     });
+  }
+
+  /**
+   * Resolves when the database can be written now: reachable, and not a read-only server (a
+   * standby left behind by a failover takes connections but refuses every write).
+   */
+  async checkHealth(): Promise<void> {
+    const { rows } = await this.query<{ readOnly: string }>(
+      'SELECT current_setting(\'transaction_read_only\') AS "readOnly"',
+    );
+    if (rows[0]?.readOnly !== 'off') throw new Error(`the database at ${this.where} is read-only (a standby?)`);
+  }
+
+  /** Connections open, idle, and requests waiting for one (for the pool's metrics). */
+  get poolUsage(): { readonly total: number; readonly idle: number; readonly waiting: number } {
+    return { total: this.pool.totalCount, idle: this.pool.idleCount, waiting: this.pool.waitingCount };
   }
 
   /** Waits for the statements under way, then closes every connection. */

@@ -226,6 +226,24 @@ export class S3BlobStore implements BlobStore {
   /** The client is the caller's to destroy; readers still open keep their copies until released. */
   async close(): Promise<void> {}
 
+  /**
+   * Rejects unless the bucket takes a write and gives it back now: a small object under the
+   * store's hidden `.fuota-health/` keys, written, read and deleted (each probe its own key, so
+   * instances probing together never disturb each other).
+   */
+  async checkHealth(): Promise<void> {
+    const key = this.keys.newHealthKey();
+    const probe = randomUUID();
+    await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: probe }));
+    try {
+      const read = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      const text = await read.Body?.transformToString();
+      if (text !== probe) throw new Error(`the bucket ${this.bucket} gave back other bytes than were written`);
+    } finally {
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+    }
+  }
+
   /** The object at `key`, or undefined when there is none. */
   private async head(key: string): Promise<Version | undefined> {
     try {

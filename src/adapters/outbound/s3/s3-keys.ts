@@ -45,6 +45,11 @@ export class S3KeyLayout {
     return `${this.base}.fuota-aside/`;
   }
 
+  /** A fresh key for a health probe's object (written, read back, deleted). */
+  newHealthKey(): string {
+    return `${this.base}.fuota-health/${randomUUID()}`;
+  }
+
   /** A fresh key for a copy kept aside. */
   newAsideKey(): string {
     return `${this.asidePrefix}${randomUUID()}`;

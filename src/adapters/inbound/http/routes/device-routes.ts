@@ -7,6 +7,7 @@ import { DomainError } from '../../../../domain/domain-error.js';
 import { TransportError } from '../transport-error.js';
 import { deviceRecordsCsv, parseDeviceRecordCsv } from '../device-record-csv.js';
 import { operatorOnly } from '../middleware/basic-auth.js';
+import { startedIteration } from '../started-iteration.js';
 import type { HttpUseCases } from '../use-cases.js';
 
 const RECORD_LIMIT = '16kb';
@@ -49,9 +50,10 @@ function withDomainErrors(parse: Middleware): Middleware {
 
 /** The operator's device routes; a device's own check is the device adapter's (device-check-handler.ts). */
 export function deviceRoutes(router: Router, useCases: HttpUseCases): void {
-  router.get('/devices', operatorOnly(), (ctx) => {
+  router.get('/devices', operatorOnly(), async (ctx) => {
+    const records = await startedIteration(useCases.listDeviceApps.execute());
     setCsv(ctx);
-    ctx.body = deviceRecordsCsv(useCases.listDeviceApps.execute());
+    ctx.body = deviceRecordsCsv(records);
   });
 
   router.put(
