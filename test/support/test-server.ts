@@ -5,7 +5,10 @@ import type { TlsMaterial } from '../../src/adapters/outbound/tls/dev-certificat
 import { generateSelfSignedCertificate } from '../../src/adapters/outbound/tls/dev-certificate.js';
 import { RoleAuthenticator } from '../../src/app/auth/role-authenticator.js';
 import type { Storage } from '../../src/main/bootstrap/storage.js';
-import { memoryStorage, openDiskStorage } from '../../src/main/bootstrap/storage.js';
+import { combined, memoryStorage, openDiskStorage } from '../../src/main/bootstrap/storage.js';
+import { openPostgresStateStores } from '../../src/main/bootstrap/postgres-state-stores.js';
+import { S3BlobStore } from '../../src/adapters/outbound/s3/s3-blob-store.js';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { Config } from '../../src/app/config/config.js';
 import { dataLayout } from '../../src/main/config/data-layout.js';
 import { FuotaServer } from '../../src/main/fuota-server.js';
@@ -46,6 +49,25 @@ export class RecordingLogger implements Logger {
   async flush(): Promise<void> {}
 }
 
+/** PostgreSQL and/or S3 storage as `serve` opens it, memory for a part not given. */
+async function sharedStorage(shared: NonNullable<Parameters<typeof startTestServer>[0]>['shared']): Promise<Storage> {
+  const memory = memoryStorage();
+  const { files: memoryFiles, healthChecks: _none, close: _nothing, ...memoryState } = memory;
+  const state =
+    shared?.databaseUrl === undefined
+      ? { ...memoryState, health: undefined, close: async () => {} }
+      : await openPostgresStateStores({ url: shared.databaseUrl, poolSize: 10 });
+  const files =
+    shared?.s3 === undefined
+      ? memoryFiles
+      : await S3BlobStore.open({ client: shared.s3.client, bucket: shared.s3.bucket, prefix: shared.s3.prefix ?? '' });
+  return combined(state, {
+    files,
+    health: { name: 'files', check: async () => (files instanceof S3BlobStore ? files.checkHealth() : undefined) },
+    close: () => files.close(),
+  });
+}
+
 export interface RunningTestServer {
   readonly server: FuotaServer;
   readonly client: HttpsTestClient;
@@ -79,6 +101,15 @@ export async function startTestServer(
     dataDir?: string;
     /** A fixed port (default: a free one), for a restart that clients must find where it was. */
     port?: number;
+    /**
+     * Shared storage instead: every table in this PostgreSQL database and/or the update files in
+     * this bucket (the other part in memory when only one is given). `stop()` leaves both as
+     * they are, for another server to share or a restart to find.
+     */
+    shared?: {
+      readonly databaseUrl?: string;
+      readonly s3?: { readonly client: S3Client; readonly bucket: string; readonly prefix?: string };
+    };
   } = {},
 ): Promise<RunningTestServer> {
   const dataDir =
@@ -90,6 +121,7 @@ export async function startTestServer(
     host: '127.0.0.1',
     port: options.port ?? 0,
     dataDir: dataDir ?? '/nonexistent',
+    storage: { database: undefined, blobs: undefined },
     tlsFiles: undefined,
     tlsHostnames: [],
     tlsClientCaFile: undefined,
@@ -105,7 +137,12 @@ export async function startTestServer(
     fleet: { ...DEFAULT_FLEET_SETTINGS, ...options.fleet },
     audit: { ...DEFAULT_AUDIT_SETTINGS, ...options.audit },
   };
-  const opened = dataDir === undefined ? memoryStorage() : await openDiskStorage(dataLayout(dataDir));
+  const opened =
+    options.shared !== undefined
+      ? await sharedStorage(options.shared)
+      : dataDir === undefined
+        ? memoryStorage()
+        : await openDiskStorage(dataLayout(dataDir));
   const storage: Storage =
     options.filesIo === undefined
       ? opened

@@ -1,12 +1,18 @@
 import type { AuditSettings } from '../audit/audit-settings.js';
 import type { FleetSettings } from '../fleet/fleet-settings.js';
+import type { StorageSettings } from './storage-settings.js';
 
 /** The validated configuration of one server process (see `load-config.ts` for its sources). */
 export interface Config {
   readonly host: string;
   readonly port: number;
-  /** Absolute path of the directory holding the database, update files, TLS files, credential. */
+  /**
+   * Absolute path of the directory holding the TLS files, the credential and the lock, and the
+   * embedded database and update files unless `storage` names shared ones.
+   */
   readonly dataDir: string;
+  /** PostgreSQL and an S3-compatible bucket, when configured, instead of the data dir. */
+  readonly storage: StorageSettings;
   /** PEM files the operator brought; when absent a certificate is generated into the data dir. */
   readonly tlsFiles: { readonly certFile: string; readonly keyFile: string } | undefined;
   /** Extra names (DNS names or IP addresses) the generated certificate is valid for. */

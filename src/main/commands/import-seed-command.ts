@@ -5,7 +5,7 @@ import { FileSystemBlobStore } from '../../adapters/outbound/filesystem/filesyst
 import { SqlJsDeviceAppRepository } from '../../adapters/outbound/sqljs/sqljs-device-app-repository.js';
 import type { Logger } from '../../ports/logger.port.js';
 import { DataDirLock } from '../bootstrap/data-dir-lock.js';
-import { openDiskStorage } from '../bootstrap/storage.js';
+import { openStorage } from '../bootstrap/storage.js';
 import { stopOnLostLock } from './stop-on-lost-lock.js';
 import { dataLayout } from '../config/data-layout.js';
 import { loadConfig } from '../config/load-config.js';
@@ -29,7 +29,9 @@ export async function importSeedCommand(
   const seedFiles = await FileSystemBlobStore.openExisting(source);
   const lock = await DataDirLock.acquire(config.dataDir, { onLost: stopOnLostLock, logger });
   try {
-    const storage = await openDiskStorage(dataLayout(config.dataDir), logger, (error) => lock.reportLost(error));
+    const storage = await openStorage(config.storage, dataLayout(config.dataDir), logger, (error) =>
+      lock.reportLost(error),
+    );
     // The import is recorded in the audit log like an operator's change over the API, once it is done.
     const audit = new AuditTrail(storage.audit, config.audit, logger);
     try {

@@ -7,7 +7,8 @@ import type { ProvisionedCredential } from '../bootstrap/provision-credential.js
 import { DataDirLock } from '../bootstrap/data-dir-lock.js';
 import { provisionCredential } from '../bootstrap/provision-credential.js';
 import { provisionTls } from '../bootstrap/provision-tls.js';
-import { openDiskStorage } from '../bootstrap/storage.js';
+import { openStorage } from '../bootstrap/storage.js';
+import { describeStorage } from '../config/storage-description.js';
 import { stopOnLostLock } from './stop-on-lost-lock.js';
 import { dataLayout } from '../config/data-layout.js';
 import { loadConfig } from '../config/load-config.js';
@@ -25,7 +26,8 @@ export async function serveCommand(env: NodeJS.ProcessEnv, logger: Logger): Prom
     const credential = await provisionCredential(config, layout.credentialFile);
     // The writes refused with it are answered 500 first; exiting in the same turn would only reset
     // their connections. Every later write is refused too, so the moment's wait risks nothing.
-    const storage = await openDiskStorage(
+    const storage = await openStorage(
+      config.storage,
       layout,
       logger,
       (error) => void setTimeout(() => lock.reportLost(error), 100),
@@ -41,6 +43,7 @@ export async function serveCommand(env: NodeJS.ProcessEnv, logger: Logger): Prom
       throw error;
     });
     logger.info('data dir', { path: config.dataDir });
+    logger.info('storage', describeStorage(config.storage));
     logger.info('TLS certificate', { path: tls.certFile, source: tls.source });
     if (config.tlsClientCaFile !== undefined)
       logger.info('client certificates accepted', { ca: config.tlsClientCaFile });

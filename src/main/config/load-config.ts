@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { Config, LogLevel } from '../../app/config/config.js';
 import { LOG_LEVELS } from '../../app/config/config.js';
 import { ConfigError } from './config-error.js';
+import { blobUrl, databaseUrl, endpointUrl, shownValue, storageSettings } from './storage-config.js';
 
 /** Seed variable names still honoured, so a seed deployment's environment works unchanged. */
 const ALIASES = {
@@ -29,6 +30,10 @@ const username = z
   .string()
   .regex(/^[\x21-\x39\x3B-\x7E]{1,128}$/, 'must be 1-128 printable ASCII characters without ":" or spaces');
 const password = z.string().regex(/^[\x20-\x7E]{1,256}$/, 'must be 1-256 printable ASCII characters');
+
+const boolean = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], 'must be true or false')
+  .transform((value) => ['true', '1', 'yes'].includes(value));
 
 const logLevel = z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info');
 
@@ -56,10 +61,7 @@ const schema = z.object({
   FUOTA_OPERATOR_USERNAME: username.optional(),
   FUOTA_OPERATOR_PASSWORD: password.optional(),
   FUOTA_MAX_UPLOAD_BYTES: integer(1, Number.MAX_SAFE_INTEGER).default(33554432),
-  FUOTA_VALIDATE_IMAGES: z
-    .enum(['true', 'false', '1', '0', 'yes', 'no'], 'must be true or false')
-    .transform((value) => ['true', '1', 'yes'].includes(value))
-    .default(true),
+  FUOTA_VALIDATE_IMAGES: boolean.default(true),
   FUOTA_AUTH_FAILURES_PER_MINUTE: integer(1, 1_000_000).default(20),
   FUOTA_AUTH_COOLDOWN_SECONDS: integer(1, 86_400).default(60),
   FUOTA_LOG_LEVEL: logLevel,
@@ -68,6 +70,15 @@ const schema = z.object({
   FUOTA_SILENT_MINUTES: integer(1, 100_000).default(60),
   FUOTA_HISTORY_DAYS: integer(1, 3_650).default(30),
   FUOTA_AUDIT_DAYS: integer(1, 36_500).default(365),
+  FUOTA_DATABASE_URL: databaseUrl.optional(),
+  FUOTA_DATABASE_POOL_SIZE: integer(1, 1_000).default(10),
+  FUOTA_BLOB_URL: blobUrl.optional(),
+  FUOTA_S3_ENDPOINT: endpointUrl.optional(),
+  FUOTA_S3_REGION: z
+    .string()
+    .regex(/^[a-z0-9-]{1,64}$/, 'must be a region name such as us-east-1 (or auto for Cloudflare R2)')
+    .optional(),
+  FUOTA_S3_PATH_STYLE: boolean.default(false),
 });
 
 type Variable = keyof z.input<typeof schema>;
@@ -99,7 +110,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     const shown = raw[variable as Variable];
     throw new ConfigError(
       variable,
-      `${issue?.message ?? 'invalid'}${shown === undefined ? '' : ` (got "${variable.endsWith('PASSWORD') ? '…' : shown}")`}`,
+      `${issue?.message ?? 'invalid'}${shown === undefined ? '' : ` (got "${shownValue(variable, shown)}")`}`,
     );
   }
   const values = parsed.data;
@@ -113,6 +124,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     host: values.FUOTA_HOST,
     port: values.FUOTA_PORT,
     dataDir: resolve(cwd, values.FUOTA_DATA_DIR),
+    storage: storageSettings(values, env.AWS_REGION),
     tlsFiles:
       values.FUOTA_TLS_CERT !== undefined && values.FUOTA_TLS_KEY !== undefined
         ? { certFile: resolve(cwd, values.FUOTA_TLS_CERT), keyFile: resolve(cwd, values.FUOTA_TLS_KEY) }

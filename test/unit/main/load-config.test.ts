@@ -11,6 +11,7 @@ describe('loadConfig', () => {
       host: '0.0.0.0',
       port: 50000,
       dataDir: '/srv/data',
+      storage: { database: undefined, blobs: undefined },
       tlsFiles: undefined,
       tlsHostnames: [],
       tlsClientCaFile: undefined,
@@ -54,6 +55,12 @@ describe('loadConfig', () => {
         FUOTA_SILENT_MINUTES: '90',
         FUOTA_HISTORY_DAYS: '7',
         FUOTA_AUDIT_DAYS: '3650',
+        FUOTA_DATABASE_URL: 'postgres://fuota:pw@db.internal:5432/fuota',
+        FUOTA_DATABASE_POOL_SIZE: '25',
+        FUOTA_BLOB_URL: 's3://fleet-images/fuota/prod/',
+        FUOTA_S3_ENDPOINT: 'http://minio:9000',
+        FUOTA_S3_REGION: 'eu-west-1',
+        FUOTA_S3_PATH_STYLE: 'true',
       },
       '/srv',
     );
@@ -61,6 +68,16 @@ describe('loadConfig', () => {
       host: '127.0.0.1',
       port: 8443,
       dataDir: '/srv/var/fuota',
+      storage: {
+        database: { url: 'postgres://fuota:pw@db.internal:5432/fuota', poolSize: 25 },
+        blobs: {
+          bucket: 'fleet-images',
+          prefix: 'fuota/prod',
+          endpoint: 'http://minio:9000',
+          region: 'eu-west-1',
+          pathStyle: true,
+        },
+      },
       tlsFiles: { certFile: '/srv/c.pem', keyFile: '/k.pem' },
       tlsHostnames: ['fuota.example.net', '192.168.1.10'],
       tlsClientCaFile: '/srv/devices-ca.pem',
@@ -110,6 +127,19 @@ describe('loadConfig', () => {
     [{ FUOTA_AUTH_FAILURES_PER_MINUTE: '0' }, 'FUOTA_AUTH_FAILURES_PER_MINUTE'],
     [{ FUOTA_AUTH_COOLDOWN_SECONDS: 'soon' }, 'FUOTA_AUTH_COOLDOWN_SECONDS'],
     [{ FUOTA_AUDIT_DAYS: '0' }, 'FUOTA_AUDIT_DAYS'],
+    [{ FUOTA_DATABASE_URL: 'mysql://db/fuota' }, 'FUOTA_DATABASE_URL'],
+    [{ FUOTA_DATABASE_URL: 'db.internal' }, 'FUOTA_DATABASE_URL'],
+    [{ FUOTA_DATABASE_POOL_SIZE: '0' }, 'FUOTA_DATABASE_POOL_SIZE'],
+    [{ FUOTA_BLOB_URL: 'https://bucket.s3.amazonaws.com' }, 'FUOTA_BLOB_URL'],
+    [{ FUOTA_BLOB_URL: 's3://Bad_Bucket/x' }, 'FUOTA_BLOB_URL'],
+    [{ FUOTA_BLOB_URL: 's3://bucket/../x' }, 'FUOTA_BLOB_URL'],
+    [{ FUOTA_BLOB_URL: 's3://bucket/.hidden' }, 'FUOTA_BLOB_URL'],
+    [{ FUOTA_BLOB_URL: 's3://bucket', FUOTA_S3_ENDPOINT: 'minio:9000' }, 'FUOTA_S3_ENDPOINT'],
+    [{ FUOTA_BLOB_URL: 's3://bucket', FUOTA_S3_PATH_STYLE: 'sometimes' }, 'FUOTA_S3_PATH_STYLE'],
+    [{ FUOTA_BLOB_URL: 's3://bucket', FUOTA_S3_REGION: 'EU West' }, 'FUOTA_S3_REGION'],
+    // S3 settings without a bucket: files would quietly land in the data dir instead.
+    [{ FUOTA_S3_ENDPOINT: 'http://minio:9000' }, 'FUOTA_S3_ENDPOINT'],
+    [{ FUOTA_S3_REGION: 'eu-west-1' }, 'FUOTA_S3_REGION'],
   ];
   for (const [env, variable] of invalid) {
     it(`names ${variable} for ${JSON.stringify(env)}`, () => {
@@ -125,6 +155,22 @@ describe('loadConfig', () => {
       }
     });
   }
+
+  it('keeps files at the root of a bucket given without a prefix, in AWS_REGION unless FUOTA_S3_REGION says', () => {
+    expect(loadConfig({ FUOTA_BLOB_URL: 's3://images', AWS_REGION: 'ap-south-1' }).storage).to.deep.equal({
+      database: undefined,
+      blobs: { bucket: 'images', prefix: '', endpoint: undefined, region: 'ap-south-1', pathStyle: false },
+    });
+    expect(loadConfig({ FUOTA_BLOB_URL: 's3://images/' }).storage.blobs).to.include({
+      prefix: '',
+      region: 'us-east-1',
+    });
+  });
+
+  it('never echoes the password of a database URL in its error', () => {
+    const refused = () => loadConfig({ FUOTA_DATABASE_URL: 'mysql://fuota:hunter2@db/fuota' });
+    expect(refused).to.throw(ConfigError).with.property('message').that.does.not.include('hunter2');
+  });
 
   it('never echoes a password in its error', () => {
     expect(() => loadConfig({ FUOTA_PASSWORD: 'bad\u0001secret' }))

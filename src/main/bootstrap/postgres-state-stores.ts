@@ -1,0 +1,47 @@
+import type { PostgresSettings } from '../../app/config/storage-settings.js';
+import { PostgresAuditLog } from '../../adapters/outbound/postgres/postgres-audit-log.js';
+import { PostgresDatabase } from '../../adapters/outbound/postgres/postgres-database.js';
+import { PostgresDeviceAppRepository } from '../../adapters/outbound/postgres/postgres-device-app-repository.js';
+import { PostgresDeviceCredentialStore } from '../../adapters/outbound/postgres/postgres-device-credential-store.js';
+import { PostgresDeviceInventoryStore } from '../../adapters/outbound/postgres/postgres-device-inventory-store.js';
+import { PostgresFleetEventLog } from '../../adapters/outbound/postgres/postgres-fleet-event-log.js';
+import { PostgresPenaltyClearanceStore } from '../../adapters/outbound/postgres/postgres-penalty-clearance-store.js';
+import { PostgresRolloutStore } from '../../adapters/outbound/postgres/postgres-rollout-store.js';
+import { PostgresUpdateAttemptStore } from '../../adapters/outbound/postgres/postgres-update-attempt-store.js';
+import { PostgresUpdateFileCatalog } from '../../adapters/outbound/postgres/postgres-update-file-catalog.js';
+import type { Logger } from '../../ports/logger.port.js';
+import type { StateStores } from './state-stores.js';
+
+/**
+ * Every table in one PostgreSQL database, on one pool of connections; the schema is migrated at
+ * open (under an advisory lock, so instances starting together migrate once).
+ */
+export async function openPostgresStateStores(
+  settings: PostgresSettings,
+  logger?: Logger,
+): Promise<StateStores & { readonly database: PostgresDatabase }> {
+  const database = await PostgresDatabase.open(settings.url, { poolSize: settings.poolSize });
+  if (database.migrated.length > 0)
+    logger?.info('database schema migrated', { database: database.where, migrations: database.migrated.join(',') });
+  const stores = {
+    devices: new PostgresDeviceAppRepository(database),
+    catalog: new PostgresUpdateFileCatalog(database),
+    deviceCredentials: new PostgresDeviceCredentialStore(database),
+    inventory: new PostgresDeviceInventoryStore(database),
+    attempts: new PostgresUpdateAttemptStore(database),
+    events: new PostgresFleetEventLog(database),
+    audit: new PostgresAuditLog(database),
+    rollouts: new PostgresRolloutStore(database),
+    penaltyClearances: new PostgresPenaltyClearanceStore(database),
+  };
+  return {
+    ...stores,
+    database,
+    health: { name: 'database', check: () => database.checkHealth() },
+    close: async () => {
+      // Each store's writes under way first, then the connections they run on.
+      await Promise.all(Object.values(stores).map((store) => store.close()));
+      await database.close();
+    },
+  };
+}

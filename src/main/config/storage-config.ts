@@ -1,0 +1,109 @@
+import { z } from 'zod';
+import type { S3Settings, StorageSettings } from '../../app/config/storage-settings.js';
+import { isUpdateFilePath } from '../../domain/update-file-path.js';
+import { ConfigError } from './config-error.js';
+
+/*
+ * The shared-storage variables: FUOTA_DATABASE_URL (PostgreSQL), FUOTA_BLOB_URL (an S3-compatible
+ * bucket) and the FUOTA_S3_* settings of the latter. The AWS credentials are not read here: the
+ * AWS SDK takes them from its usual places (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a
+ * profile, an instance role), so every way AWS users know works.
+ */
+
+const parsedUrl = (raw: string): URL | undefined => {
+  try {
+    return new URL(raw);
+  } catch {
+    return undefined;
+  }
+};
+
+export const databaseUrl = z
+  .string()
+  .refine(
+    (raw) => ['postgres:', 'postgresql:'].includes(parsedUrl(raw)?.protocol ?? ''),
+    'must be a PostgreSQL URL: postgres://user:password@host:5432/database',
+  );
+
+/** S3's bucket naming rules (AWS, MinIO and R2 agree on them): 3-63 of a-z 0-9 . - */
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+export const blobUrl = z.string().refine((raw) => blobLocation(raw) !== undefined, {
+  message:
+    'must be s3://bucket or s3://bucket/prefix (bucket: 3-63 of a-z 0-9 . -; prefix: /-separated segments of A-Z a-z 0-9 . _ + -, none starting with a dot)',
+});
+
+export const endpointUrl = z
+  .string()
+  .refine(
+    (raw) => ['http:', 'https:'].includes(parsedUrl(raw)?.protocol ?? ''),
+    'must be an http:// or https:// URL, such as http://minio:9000',
+  );
+
+/** The bucket and key prefix of `s3://bucket/prefix`, or undefined when it is not one. */
+function blobLocation(raw: string): { bucket: string; prefix: string } | undefined {
+  const match = /^s3:\/\/([^/]+)(?:\/(.*))?$/.exec(raw);
+  if (match === null) return undefined;
+  const bucket = match[1] ?? '';
+  const prefix = (match[2] ?? '').replace(/\/+$/, '');
+  if (!BUCKET.test(bucket) || bucket.includes('..')) return undefined;
+  if (prefix !== '' && !isUpdateFilePath(prefix)) return undefined;
+  return { bucket, prefix };
+}
+
+/** The validated variables this module's settings come from. */
+export interface StorageVariables {
+  readonly FUOTA_DATABASE_URL?: string | undefined;
+  readonly FUOTA_DATABASE_POOL_SIZE: number;
+  readonly FUOTA_BLOB_URL?: string | undefined;
+  readonly FUOTA_S3_ENDPOINT?: string | undefined;
+  readonly FUOTA_S3_REGION?: string | undefined;
+  readonly FUOTA_S3_PATH_STYLE: boolean;
+}
+
+/**
+ * The storage settings; `awsRegion` is AWS_REGION, the SDK's own variable, used when
+ * FUOTA_S3_REGION is not set. S3 settings without FUOTA_BLOB_URL are a mistake worth stopping for:
+ * the operator meant to use a bucket, and files would silently land in the data dir instead.
+ */
+export function storageSettings(values: StorageVariables, awsRegion: string | undefined): StorageSettings {
+  const database =
+    values.FUOTA_DATABASE_URL === undefined
+      ? undefined
+      : { url: values.FUOTA_DATABASE_URL, poolSize: values.FUOTA_DATABASE_POOL_SIZE };
+  if (values.FUOTA_BLOB_URL === undefined) {
+    const stray =
+      values.FUOTA_S3_ENDPOINT !== undefined
+        ? 'FUOTA_S3_ENDPOINT'
+        : values.FUOTA_S3_REGION !== undefined
+          ? 'FUOTA_S3_REGION'
+          : undefined;
+    if (stray !== undefined)
+      throw new ConfigError(
+        stray,
+        `${stray} is set but FUOTA_BLOB_URL is not: set FUOTA_BLOB_URL=s3://bucket/prefix to keep update files in a bucket`,
+      );
+    return { database, blobs: undefined };
+  }
+  const location = blobLocation(values.FUOTA_BLOB_URL);
+  if (location === undefined) throw new ConfigError('FUOTA_BLOB_URL', 'must be s3://bucket/prefix');
+  const blobs: S3Settings = {
+    ...location,
+    endpoint: values.FUOTA_S3_ENDPOINT,
+    region: values.FUOTA_S3_REGION ?? (awsRegion !== undefined && awsRegion !== '' ? awsRegion : 'us-east-1'),
+    pathStyle: values.FUOTA_S3_PATH_STYLE,
+  };
+  return { database, blobs };
+}
+
+/** What a configuration error may show of a variable's value: never a password in a URL. */
+export function shownValue(variable: string, value: string): string {
+  if (variable.endsWith('PASSWORD')) return '…';
+  if (variable === 'FUOTA_DATABASE_URL') {
+    const url = parsedUrl(value);
+    if (url === undefined) return '…';
+    if (url.password !== '') url.password = '…';
+    return url.toString();
+  }
+  return value;
+}
