@@ -44,6 +44,7 @@ import { UpdateFileLocks } from '../app/firmware/update-file-locks.js';
 import type { FleetTracker } from '../app/fleet/fleet-tracker.js';
 import type { RolloutService } from '../app/rollout/rollout-service.js';
 import { registerRolloutGauges } from '../adapters/inbound/http/rollout-metrics.js';
+import type { StorageMetrics } from '../adapters/inbound/http/storage-metrics.js';
 import { AuditTrail } from '../app/audit/audit-trail.js';
 import { AUDIT_LOG } from '../ports/audit-log.port.js';
 import { ROLLOUT_STORE } from '../ports/rollout-store.port.js';
@@ -82,6 +83,7 @@ export function createContainer(
   fleet: FleetTracker,
   audit: AuditTrail,
   rollouts: RolloutService,
+  storageMetrics?: StorageMetrics,
 ): Container {
   const container = new Container({ defaultScope: 'Singleton' });
   container.bind(CONFIG).toConstantValue(config);
@@ -112,6 +114,7 @@ export function createContainer(
   const metrics = new HttpMetrics();
   registerFleetGauges(metrics.registry, () => fleetSummary(fleet, fleet.now()));
   registerRolloutGauges(metrics.registry, () => rollouts.gauges());
+  storageMetrics?.register(metrics.registry, storage.poolUsage);
   container.bind<RequestListener>(HTTP_HANDLER).toDynamicValue((context) =>
     createHttpHandler({
       useCases: {

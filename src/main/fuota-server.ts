@@ -12,6 +12,7 @@ import type { Config } from '../app/config/config.js';
 import { listenError } from './config/listen-error.js';
 import { loopbackHost } from './config/loopback-host.js';
 import { createContainer, HTTP_HANDLER } from './container.js';
+import type { StorageMetrics } from '../adapters/inbound/http/storage-metrics.js';
 
 export interface FuotaServerParts {
   readonly config: Config;
@@ -21,6 +22,8 @@ export interface FuotaServerParts {
   readonly logger: Logger;
   /** The fleet's clock (epoch ms); tests move it. */
   readonly now?: () => number;
+  /** What the storage's adapters report their requests to, shown with the server's metrics. */
+  readonly storageMetrics?: StorageMetrics;
 }
 
 /** A running server: the container's HTTP handler behind HTTPS, and the storage it owns. */
@@ -68,6 +71,7 @@ export class FuotaServer {
       fleet,
       audit,
       rollouts,
+      parts.storageMetrics,
     );
     const https = new HttpsServer(container.get<RequestListener>(HTTP_HANDLER), {
       host: parts.config.host,

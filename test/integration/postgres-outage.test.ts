@@ -3,6 +3,7 @@ import { startPrivatePostgres, whyNoPrivatePostgres, type PrivatePostgres } from
 import { startTestServer, type RunningTestServer, TEST_DEVICE_CREDENTIAL } from '../support/test-server.js';
 import { buildEspImage } from '../support/esp-image-builder.js';
 import { POSTGRES_HOW_TO } from '../support/postgres.js';
+import { requireS3Server, type TestS3Server } from '../support/s3-server.js';
 
 /**
  * A PostgreSQL restart while fuota serves (issue 19): every request that needs the database is
@@ -15,6 +16,7 @@ describe('a PostgreSQL outage while serving', function () {
   this.timeout(120_000);
   let postgres: PrivatePostgres | undefined;
   let running: RunningTestServer | undefined;
+  let s3: TestS3Server | undefined;
   const image = buildEspImage({ version: '2.0.0', segmentLengths: [40_000, 1_000] });
   const device = { auth: TEST_DEVICE_CREDENTIAL };
 
@@ -25,8 +27,11 @@ describe('a PostgreSQL outage while serving', function () {
       console.warn(`      (skipped: ${why}: ${POSTGRES_HOW_TO})`);
       this.skip();
     }
+    s3 = await requireS3Server(this);
     postgres = await startPrivatePostgres();
-    running = await startTestServer({ shared: { databaseUrl: postgres.url } });
+    running = await startTestServer({
+      shared: { databaseUrl: postgres.url, s3: { client: s3!.client, bucket: s3!.bucket } },
+    });
     const { client } = running;
     expect((await client.put('/files/fw/v2.bin', image, 'application/octet-stream')).status).to.equal(200);
     expect((await client.put('/devices/esp-1', '"esp-1","1.0.0","fw/v2.bin"', 'text/csv')).status).to.equal(200);
@@ -36,7 +41,15 @@ describe('a PostgreSQL outage while serving', function () {
     await postgres?.start().catch(() => undefined);
     await running?.stop();
     await postgres?.remove();
+    await s3?.stop();
   });
+
+  /** The value of a sample of /metrics (the line starting with `sample`), or undefined. */
+  async function metric(sample: string): Promise<number | undefined> {
+    const text = (await running!.client.get('/metrics')).text;
+    const line = text.split('\n').find((one) => one.startsWith(`${sample} `));
+    return line === undefined ? undefined : Number(line.slice(sample.length + 1));
+  }
 
   const check = () => running!.client.get('/devices/esp-1?app_ver=1.0.0', device);
 
@@ -46,6 +59,18 @@ describe('a PostgreSQL outage while serving', function () {
     const health = await running!.client.get('/healthz', { auth: null });
     expect(health.status).to.equal(200);
     expect(JSON.parse(health.text)).to.deep.include({ checks: { database: 'ok', files: 'ok' } });
+  });
+
+  it('shows the pool and how long the storage took at /metrics', async () => {
+    expect(await metric('fuota_database_pool_connections{state="max"}')).to.equal(10);
+    expect(await metric('fuota_database_pool_waiting')).to.equal(0);
+    expect(
+      await metric('fuota_storage_request_duration_seconds_count{store="database",operation="query"}'),
+    ).to.be.above(0);
+    expect(
+      await metric('fuota_storage_request_duration_seconds_count{store="files",operation="PutObject"}'),
+    ).to.be.above(0);
+    expect(await metric('fuota_storage_unavailable_total{store="database"}')).to.equal(undefined);
   });
 
   it('answers 503 with Retry-After while PostgreSQL is down, and /healthz names the database', async () => {
@@ -64,6 +89,7 @@ describe('a PostgreSQL outage while serving', function () {
     expect(health.status).to.equal(503);
     expect(JSON.parse(health.text)).to.deep.include({ checks: { database: 'failing', files: 'ok' } });
     expect(running!.logger.lines.join('\n')).to.include('is unreachable');
+    expect(await metric('fuota_storage_unavailable_total{store="database"}')).to.be.at.least(8);
   });
 
   it('serves again once PostgreSQL is back, without a restart, and lost nothing it acknowledged', async () => {

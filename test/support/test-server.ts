@@ -9,6 +9,8 @@ import { combined, memoryStorage, openDiskStorage } from '../../src/main/bootstr
 import { openPostgresStateStores } from '../../src/main/bootstrap/postgres-state-stores.js';
 import { S3BlobStore } from '../../src/adapters/outbound/s3/s3-blob-store.js';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { StorageMetrics } from '../../src/adapters/inbound/http/storage-metrics.js';
+import { reportLatency } from '../../src/adapters/outbound/s3/s3-latency.js';
 import type { Config } from '../../src/app/config/config.js';
 import { dataLayout } from '../../src/main/config/data-layout.js';
 import { FuotaServer } from '../../src/main/fuota-server.js';
@@ -50,13 +52,17 @@ export class RecordingLogger implements Logger {
 }
 
 /** PostgreSQL and/or S3 storage as `serve` opens it, memory for a part not given. */
-async function sharedStorage(shared: NonNullable<Parameters<typeof startTestServer>[0]>['shared']): Promise<Storage> {
+async function sharedStorage(
+  shared: NonNullable<Parameters<typeof startTestServer>[0]>['shared'],
+  observer: StorageMetrics,
+): Promise<Storage> {
   const memory = memoryStorage();
   const { files: memoryFiles, healthChecks: _none, close: _nothing, ...memoryState } = memory;
   const state =
     shared?.databaseUrl === undefined
-      ? { ...memoryState, health: undefined, close: async () => {} }
-      : await openPostgresStateStores({ url: shared.databaseUrl, poolSize: 10 });
+      ? { ...memoryState, health: undefined, poolUsage: undefined, close: async () => {} }
+      : await openPostgresStateStores({ url: shared.databaseUrl, poolSize: 10 }, undefined, observer);
+  if (shared?.s3 !== undefined) reportLatency(shared.s3.client, observer);
   const files =
     shared?.s3 === undefined
       ? memoryFiles
@@ -137,9 +143,11 @@ export async function startTestServer(
     fleet: { ...DEFAULT_FLEET_SETTINGS, ...options.fleet },
     audit: { ...DEFAULT_AUDIT_SETTINGS, ...options.audit },
   };
+  // Reported to by shared storage's adapters, shown at /metrics.
+  const storageMetrics = new StorageMetrics();
   const opened =
     options.shared !== undefined
-      ? await sharedStorage(options.shared)
+      ? await sharedStorage(options.shared, storageMetrics)
       : dataDir === undefined
         ? memoryStorage()
         : await openDiskStorage(dataLayout(dataDir));
@@ -164,6 +172,7 @@ export async function startTestServer(
     ),
     tls,
     logger,
+    storageMetrics,
     ...(options.now === undefined ? {} : { now: options.now }),
   });
   const client = new HttpsTestClient(`https://localhost:${server.address.port}`, tls.cert, TEST_CREDENTIAL);

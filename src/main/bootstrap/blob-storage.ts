@@ -3,6 +3,8 @@ import type { S3Settings } from '../../app/config/storage-settings.js';
 import { FileSystemBlobStore } from '../../adapters/outbound/filesystem/filesystem-blob-store.js';
 import { S3BlobStore } from '../../adapters/outbound/s3/s3-blob-store.js';
 import { reportUnavailable } from '../../adapters/outbound/s3/s3-unavailable.js';
+import { reportLatency } from '../../adapters/outbound/s3/s3-latency.js';
+import type { StorageObserver } from '../../ports/storage-observer.port.js';
 import type { BlobStore } from '../../ports/blob-store.port.js';
 import type { HealthCheck } from '../../ports/health-check.port.js';
 
@@ -23,13 +25,14 @@ export async function openFilesystemBlobs(filesDir: string): Promise<BlobStorage
  * An S3-compatible bucket. The AWS SDK finds the credentials where AWS users keep them
  * (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a profile, an instance role).
  */
-export async function openS3Blobs(settings: S3Settings): Promise<BlobStorage> {
+export async function openS3Blobs(settings: S3Settings, observer?: StorageObserver): Promise<BlobStorage> {
   const client = new S3Client({
     region: settings.region,
     forcePathStyle: settings.pathStyle,
     ...(settings.endpoint === undefined ? {} : { endpoint: settings.endpoint }),
   });
   reportUnavailable(client, `${settings.endpoint ?? 'AWS S3'} (bucket ${settings.bucket})`);
+  if (observer !== undefined) reportLatency(client, observer);
   try {
     const files = await S3BlobStore.open({ client, bucket: settings.bucket, prefix: settings.prefix });
     return {

@@ -84,6 +84,7 @@ export async function openEmbeddedDatabase(
     rollouts: new SqlJsRolloutStore(database),
     penaltyClearances: new SqlJsPenaltyClearanceStore(database),
     health: { name: 'database', check: () => database.checkHealth() },
+    poolUsage: undefined,
     close: () => database.close(),
   };
 }

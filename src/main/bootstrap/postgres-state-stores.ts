@@ -10,6 +10,7 @@ import { PostgresRolloutStore } from '../../adapters/outbound/postgres/postgres-
 import { PostgresUpdateAttemptStore } from '../../adapters/outbound/postgres/postgres-update-attempt-store.js';
 import { PostgresUpdateFileCatalog } from '../../adapters/outbound/postgres/postgres-update-file-catalog.js';
 import type { Logger } from '../../ports/logger.port.js';
+import type { StorageObserver } from '../../ports/storage-observer.port.js';
 import type { StateStores } from './state-stores.js';
 
 /**
@@ -19,8 +20,12 @@ import type { StateStores } from './state-stores.js';
 export async function openPostgresStateStores(
   settings: PostgresSettings,
   logger?: Logger,
-): Promise<StateStores & { readonly database: PostgresDatabase }> {
-  const database = await PostgresDatabase.open(settings.url, { poolSize: settings.poolSize });
+  observer?: StorageObserver,
+): Promise<StateStores> {
+  const database = await PostgresDatabase.open(settings.url, {
+    poolSize: settings.poolSize,
+    ...(observer === undefined ? {} : { observer }),
+  });
   if (database.migrated.length > 0)
     logger?.info('database schema migrated', { database: database.where, migrations: database.migrated.join(',') });
   const stores = {
@@ -36,8 +41,8 @@ export async function openPostgresStateStores(
   };
   return {
     ...stores,
-    database,
     health: { name: 'database', check: () => database.checkHealth() },
+    poolUsage: () => database.poolUsage,
     close: async () => {
       // Each store's writes under way first, then the connections they run on.
       await Promise.all(Object.values(stores).map((store) => store.close()));

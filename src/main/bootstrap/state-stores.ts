@@ -8,6 +8,7 @@ import type { PenaltyClearanceStore } from '../../ports/penalty-clearance-store.
 import type { RolloutStore } from '../../ports/rollout-store.port.js';
 import type { UpdateAttemptStore } from '../../ports/update-attempt-store.port.js';
 import type { UpdateFileCatalog } from '../../ports/update-file-catalog.port.js';
+import type { PoolUsage } from '../../ports/storage-observer.port.js';
 
 /** Every table the server keeps, from one database (embedded, PostgreSQL or memory). */
 export interface StateStores {
@@ -25,6 +26,8 @@ export interface StateStores {
   readonly penaltyClearances: PenaltyClearanceStore;
   /** Can the database read and write now? (absent for memory, which always can). */
   readonly health: HealthCheck | undefined;
+  /** The connection pool's usage now, for a database reached over connections (PostgreSQL). */
+  readonly poolUsage: (() => PoolUsage) | undefined;
   /** Waits for pending writes, then releases the database. */
   close(): Promise<void>;
 }

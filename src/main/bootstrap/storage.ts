@@ -12,6 +12,7 @@ import type { StorageSettings } from '../../app/config/storage-settings.js';
 import type { BlobStore } from '../../ports/blob-store.port.js';
 import type { HealthCheck } from '../../ports/health-check.port.js';
 import type { Logger } from '../../ports/logger.port.js';
+import type { PoolUsage, StorageObserver } from '../../ports/storage-observer.port.js';
 import type { DataLayout } from '../config/data-layout.js';
 import { type BlobStorage, openFilesystemBlobs, openS3Blobs } from './blob-storage.js';
 import { openEmbeddedDatabase } from './embedded-database.js';
@@ -19,7 +20,9 @@ import { openPostgresStateStores } from './postgres-state-stores.js';
 import type { StateStores } from './state-stores.js';
 
 /** The stores the use cases work on, and how to release them. */
-export interface Storage extends Omit<StateStores, 'health' | 'close'> {
+export interface Storage extends Omit<StateStores, 'health' | 'close' | 'poolUsage'> {
+  /** The database's connection pool now (PostgreSQL), for the metrics. */
+  readonly poolUsage?: (() => PoolUsage) | undefined;
   readonly files: BlobStore;
   /** What `/healthz` asks: can the database and the file store read and write now? */
   readonly healthChecks: readonly HealthCheck[];
@@ -31,22 +34,26 @@ export interface Storage extends Omit<StateStores, 'health' | 'close'> {
  * The storage the settings name: PostgreSQL or the embedded database in the data dir, an
  * S3-compatible bucket or the data dir's files directory (any of the four pairs). `logger` hears
  * of the embedded database's recovery and checkpoints; `onJournalTaken` that another process
- * took its journal over (so the data dir lock was lost).
+ * took its journal over (so the data dir lock was lost); `observer` how long each request to
+ * PostgreSQL or the bucket took.
  */
 export async function openStorage(
   settings: StorageSettings,
   layout: DataLayout,
   logger?: Logger,
   onJournalTaken?: (error: Error) => void,
+  observer?: StorageObserver,
 ): Promise<Storage> {
   const blobs =
-    settings.blobs === undefined ? await openFilesystemBlobs(layout.filesDir) : await openS3Blobs(settings.blobs);
+    settings.blobs === undefined
+      ? await openFilesystemBlobs(layout.filesDir)
+      : await openS3Blobs(settings.blobs, observer);
   let state: StateStores;
   try {
     state =
       settings.database === undefined
         ? await openEmbeddedDatabase(layout.databaseFile, logger, onJournalTaken)
-        : await openPostgresStateStores(settings.database, logger);
+        : await openPostgresStateStores(settings.database, logger, observer);
   } catch (error) {
     await blobs.close();
     throw error;
@@ -65,9 +72,10 @@ export function openDiskStorage(
 
 /** One database's stores with one blob store. */
 export function combined(state: StateStores, blobs: BlobStorage): Storage {
-  const { health, close, ...stores } = state;
+  const { health, close, poolUsage, ...stores } = state;
   return {
     ...stores,
+    poolUsage,
     files: blobs.files,
     healthChecks: health === undefined ? [blobs.health] : [health, blobs.health],
     close: async () => {

@@ -8,6 +8,7 @@ import { DataDirLock } from '../bootstrap/data-dir-lock.js';
 import { provisionCredential } from '../bootstrap/provision-credential.js';
 import { provisionTls } from '../bootstrap/provision-tls.js';
 import { openStorage } from '../bootstrap/storage.js';
+import { StorageMetrics } from '../../adapters/inbound/http/storage-metrics.js';
 import { describeStorage } from '../config/storage-description.js';
 import { stopOnLostLock } from './stop-on-lost-lock.js';
 import { dataLayout } from '../config/data-layout.js';
@@ -26,11 +27,13 @@ export async function serveCommand(env: NodeJS.ProcessEnv, logger: Logger): Prom
     const credential = await provisionCredential(config, layout.credentialFile);
     // The writes refused with it are answered 500 first; exiting in the same turn would only reset
     // their connections. Every later write is refused too, so the moment's wait risks nothing.
+    const storageMetrics = new StorageMetrics();
     const storage = await openStorage(
       config.storage,
       layout,
       logger,
       (error) => void setTimeout(() => lock.reportLost(error), 100),
+      storageMetrics,
     );
     const server = await FuotaServer.start({
       config,
@@ -38,6 +41,7 @@ export async function serveCommand(env: NodeJS.ProcessEnv, logger: Logger): Prom
       authenticator: new RoleAuthenticator(credentials(config, credential), NODE_CREDENTIAL_HASHING),
       tls,
       logger,
+      storageMetrics,
     }).catch(async (error: unknown) => {
       await storage.close();
       throw error;

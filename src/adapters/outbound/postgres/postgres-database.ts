@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { DomainError } from '../../../domain/domain-error.js';
+import type { PoolUsage, StorageObserver } from '../../../ports/storage-observer.port.js';
 import { type Migration, MIGRATIONS, migrate, SchemaRefused } from './migrations.js';
 
 /** How a PostgreSQL database is reached. */
@@ -10,6 +11,8 @@ export interface PostgresOptions {
   readonly connectTimeoutMs?: number;
   /** The migrations to bring the schema to (the code's own by default; tests pass others). */
   readonly migrations?: readonly Migration[];
+  /** Hears how long each statement and transaction took (metrics). */
+  readonly observer?: StorageObserver;
 }
 
 export const DEFAULT_POOL_SIZE = 10;
@@ -56,6 +59,8 @@ export class PostgresDatabase implements Queryable {
     private readonly pool: pg.Pool,
     /** The server and database, for messages (never the password). */
     readonly where: string,
+    private readonly observer: StorageObserver | undefined,
+    private readonly poolSize: number,
   ) {}
 
   /** The migrations this open applied (none when the schema was current). */
@@ -64,9 +69,10 @@ export class PostgresDatabase implements Queryable {
   /** Connects to `url` (`postgres://user:password@host:port/database`) and migrates its schema. */
   static async open(url: string, options: PostgresOptions = {}): Promise<PostgresDatabase> {
     const where = describeUrl(url);
+    const poolSize = options.poolSize ?? DEFAULT_POOL_SIZE;
     const pool = new pg.Pool({
       connectionString: url,
-      max: options.poolSize ?? DEFAULT_POOL_SIZE,
+      max: poolSize,
       connectionTimeoutMillis: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
       idleTimeoutMillis: 30_000,
       application_name: 'fuota',
@@ -74,7 +80,7 @@ export class PostgresDatabase implements Queryable {
     // An idle connection that dies (a server restart) is reported here; without a listener the
     // process would crash. The pool drops it; the next statement opens a new connection.
     pool.on('error', () => undefined);
-    const database = new PostgresDatabase(pool, where);
+    const database = new PostgresDatabase(pool, where, options.observer, poolSize);
     try {
       database.migrated = await database.transaction(async (client) => {
         await refuseAsynchronousCommit(client, where);
@@ -92,7 +98,7 @@ export class PostgresDatabase implements Queryable {
     text: string,
     values: readonly unknown[] = [],
   ): Promise<QueryAnswer<Row>> {
-    return this.track(async () => {
+    return this.track('query', async () => {
       try {
         const result = await this.pool.query<Row>(text, values as unknown[]);
         return { rows: result.rows, rowCount: result.rowCount ?? 0 };
@@ -107,7 +113,7 @@ export class PostgresDatabase implements Queryable {
    * promise resolves only after the commit), rolled back when it throws.
    */
   async transaction<T>(work: (client: Queryable) => Promise<T>): Promise<T> {
-    return this.track(async () => {
+    return this.track('transaction', async () => {
       let client: pg.PoolClient;
       try {
         client = await this.pool.connect();
@@ -156,8 +162,13 @@ export class PostgresDatabase implements Queryable {
   }
 
   /** Connections open, idle, and requests waiting for one (for the pool's metrics). */
-  get poolUsage(): { readonly total: number; readonly idle: number; readonly waiting: number } {
-    return { total: this.pool.totalCount, idle: this.pool.idleCount, waiting: this.pool.waitingCount };
+  get poolUsage(): PoolUsage {
+    return {
+      total: this.pool.totalCount,
+      idle: this.pool.idleCount,
+      waiting: this.pool.waitingCount,
+      max: this.poolSize,
+    };
   }
 
   /** Waits for the statements under way, then closes every connection. */
@@ -168,12 +179,20 @@ export class PostgresDatabase implements Queryable {
     await this.pool.end();
   }
 
-  private track<T>(operation: () => Promise<T>): Promise<T> {
+  private track<T>(kind: 'query' | 'transaction', operation: () => Promise<T>): Promise<T> {
     if (this.closed) return Promise.reject(new Error(`the database at ${this.where} is closed`));
+    const started = performance.now();
     const running = operation();
     this.pending.add(running);
-    const forget = () => this.pending.delete(running);
-    running.then(forget, forget);
+    const settled = (failed: boolean) => {
+      this.pending.delete(running);
+      this.observer?.timed('database', kind, (performance.now() - started) / 1000, failed);
+    };
+    // Failed means unreachable (what the operator's alert is about), not a statement refused.
+    running.then(
+      () => settled(false),
+      (error: unknown) => settled(error instanceof PostgresUnavailable),
+    );
     return running;
   }
 
