@@ -79,6 +79,7 @@ export class FuotaServer {
       cert: parts.tls.cert,
       key: parts.tls.key,
       clientCa: parts.tls.clientCa,
+      ticketKeys: parts.config.tlsTicketKeys,
       maxUploadBytes: parts.config.maxUploadBytes,
     });
     const address = await https.start().catch(async (error: unknown) => {

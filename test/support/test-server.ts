@@ -105,6 +105,8 @@ export async function startTestServer(
      * (not `stop()`, which removes it): a restart on the same data. `stop()` removes it.
      */
     dataDir?: string;
+    /** The TLS session-ticket key (48 bytes), as FUOTA_TLS_TICKET_KEYS gives it. */
+    tlsTicketKeys?: Buffer;
     /** A fixed port (default: a free one), for a restart that clients must find where it was. */
     port?: number;
     /**
@@ -130,6 +132,7 @@ export async function startTestServer(
     storage: { database: undefined, blobs: undefined },
     tlsFiles: undefined,
     tlsHostnames: [],
+    tlsTicketKeys: options.tlsTicketKeys,
     tlsClientCaFile: undefined,
     username: TEST_CREDENTIAL.username,
     password: TEST_CREDENTIAL.password,

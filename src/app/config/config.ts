@@ -17,6 +17,8 @@ export interface Config {
   readonly tlsFiles: { readonly certFile: string; readonly keyFile: string } | undefined;
   /** Extra names (DNS names or IP addresses) the generated certificate is valid for. */
   readonly tlsHostnames: readonly string[];
+  /** The TLS session-ticket key shared by every instance (FUOTA_TLS_TICKET_KEYS), 48 bytes. */
+  readonly tlsTicketKeys: Buffer | undefined;
   /** A PEM file of CA certificates: devices may then authenticate with a client certificate (CN = device id). */
   readonly tlsClientCaFile: string | undefined;
   readonly username: string;

@@ -6,7 +6,8 @@ import { z } from 'zod';
 import type { Config, LogLevel } from '../../app/config/config.js';
 import { LOG_LEVELS } from '../../app/config/config.js';
 import { ConfigError } from './config-error.js';
-import { blobUrl, databaseUrl, endpointUrl, shownValue, storageSettings } from './storage-config.js';
+import { blobUrl, databaseUrl, endpointUrl, storageSettings } from './storage-config.js';
+import { shownValue } from './shown-value.js';
 
 /** Seed variable names still honoured, so a seed deployment's environment works unchanged. */
 const ALIASES = {
@@ -35,6 +36,14 @@ const boolean = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], 'must be true or false')
   .transform((value) => ['true', '1', 'yes'].includes(value));
 
+/** 48 bytes (Node's ticket key: name, HMAC and AES keys), as 96 hex digits or base64. */
+const ticketKeys = z
+  .string()
+  .transform((text) =>
+    /^[0-9a-fA-F]{96}$/.test(text) ? Buffer.from(text, 'hex') : Buffer.from(text.replace(/\s/g, ''), 'base64'),
+  )
+  .refine((key) => key.length === 48, 'must be 48 bytes as 96 hex digits (openssl rand -hex 48) or base64');
+
 const logLevel = z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info');
 
 const schema = z.object({
@@ -44,6 +53,7 @@ const schema = z.object({
   FUOTA_TLS_CERT: z.string().optional(),
   FUOTA_TLS_KEY: z.string().optional(),
   FUOTA_TLS_CLIENT_CA: z.string().min(1).optional(),
+  FUOTA_TLS_TICKET_KEYS: ticketKeys.optional(),
   FUOTA_TLS_HOSTNAMES: z
     .string()
     .transform((list) =>
@@ -130,6 +140,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
         ? { certFile: resolve(cwd, values.FUOTA_TLS_CERT), keyFile: resolve(cwd, values.FUOTA_TLS_KEY) }
         : undefined,
     tlsHostnames: values.FUOTA_TLS_HOSTNAMES,
+    tlsTicketKeys: values.FUOTA_TLS_TICKET_KEYS,
     tlsClientCaFile: values.FUOTA_TLS_CLIENT_CA === undefined ? undefined : resolve(cwd, values.FUOTA_TLS_CLIENT_CA),
     username: values.FUOTA_USERNAME,
     password: values.FUOTA_PASSWORD,

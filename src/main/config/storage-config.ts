@@ -95,15 +95,3 @@ export function storageSettings(values: StorageVariables, awsRegion: string | un
   };
   return { database, blobs };
 }
-
-/** What a configuration error may show of a variable's value: never a password in a URL. */
-export function shownValue(variable: string, value: string): string {
-  if (variable.endsWith('PASSWORD')) return '…';
-  if (variable === 'FUOTA_DATABASE_URL') {
-    const url = parsedUrl(value);
-    if (url === undefined) return '…';
-    if (url.password !== '') url.password = '…';
-    return url.toString();
-  }
-  return value;
-}

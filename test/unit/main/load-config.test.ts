@@ -14,6 +14,7 @@ describe('loadConfig', () => {
       storage: { database: undefined, blobs: undefined },
       tlsFiles: undefined,
       tlsHostnames: [],
+      tlsTicketKeys: undefined,
       tlsClientCaFile: undefined,
       username: 'fuota',
       password: undefined,
@@ -39,6 +40,7 @@ describe('loadConfig', () => {
         FUOTA_TLS_KEY: '/k.pem',
         FUOTA_TLS_HOSTNAMES: 'fuota.example.net, 192.168.1.10',
         FUOTA_TLS_CLIENT_CA: 'devices-ca.pem',
+        FUOTA_TLS_TICKET_KEYS: 'ab'.repeat(48),
         FUOTA_USERNAME: 'ops',
         FUOTA_PASSWORD: 's3cret pass',
         FUOTA_MAX_UPLOAD_BYTES: '1048576',
@@ -80,6 +82,7 @@ describe('loadConfig', () => {
       },
       tlsFiles: { certFile: '/srv/c.pem', keyFile: '/k.pem' },
       tlsHostnames: ['fuota.example.net', '192.168.1.10'],
+      tlsTicketKeys: Buffer.alloc(48, 0xab),
       tlsClientCaFile: '/srv/devices-ca.pem',
       username: 'ops',
       password: 's3cret pass',
@@ -127,6 +130,8 @@ describe('loadConfig', () => {
     [{ FUOTA_AUTH_FAILURES_PER_MINUTE: '0' }, 'FUOTA_AUTH_FAILURES_PER_MINUTE'],
     [{ FUOTA_AUTH_COOLDOWN_SECONDS: 'soon' }, 'FUOTA_AUTH_COOLDOWN_SECONDS'],
     [{ FUOTA_AUDIT_DAYS: '0' }, 'FUOTA_AUDIT_DAYS'],
+    [{ FUOTA_TLS_TICKET_KEYS: 'ab'.repeat(40) }, 'FUOTA_TLS_TICKET_KEYS'],
+    [{ FUOTA_TLS_TICKET_KEYS: 'not a key' }, 'FUOTA_TLS_TICKET_KEYS'],
     [{ FUOTA_DATABASE_URL: 'mysql://db/fuota' }, 'FUOTA_DATABASE_URL'],
     [{ FUOTA_DATABASE_URL: 'db.internal' }, 'FUOTA_DATABASE_URL'],
     [{ FUOTA_DATABASE_POOL_SIZE: '0' }, 'FUOTA_DATABASE_POOL_SIZE'],
@@ -165,6 +170,13 @@ describe('loadConfig', () => {
       prefix: '',
       region: 'us-east-1',
     });
+  });
+
+  it('reads a ticket key given in base64 as well as in hex, and never echoes a wrong one', () => {
+    const key = Buffer.alloc(48, 7);
+    expect(loadConfig({ FUOTA_TLS_TICKET_KEYS: key.toString('base64') }).tlsTicketKeys).to.deep.equal(key);
+    const refused = () => loadConfig({ FUOTA_TLS_TICKET_KEYS: key.subarray(0, 40).toString('hex') });
+    expect(refused).to.throw(ConfigError).with.property('message').that.does.not.include('0707');
   });
 
   it('never echoes the password of a database URL in its error', () => {

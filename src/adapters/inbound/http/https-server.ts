@@ -17,6 +17,11 @@ export interface HttpsServerOptions {
    * without one (an operator with curl) still connects and authenticates with Basic.
    */
   readonly clientCa?: string | undefined;
+  /**
+   * The key (48 bytes) that seals TLS session tickets: the same on every instance, a device
+   * resumes its session on whichever one it reaches. Without it each process draws its own.
+   */
+  readonly ticketKeys?: Buffer | undefined;
   /** Uploads declaring more than this are refused before their body is asked for. */
   readonly maxUploadBytes: number;
   /** How long plain HTTP sent to this port is read after its 400 at most (tests lengthen it). */
@@ -45,6 +50,7 @@ export class HttpsServer {
         cert: options.cert,
         key: options.key,
         minVersion: 'TLSv1.2',
+        ...(options.ticketKeys === undefined ? {} : { ticketKeys: options.ticketKeys }),
         ...(options.clientCa === undefined
           ? {}
           : { ca: options.clientCa, requestCert: true, rejectUnauthorized: false }),
