@@ -42,6 +42,7 @@ import { RemoveDeviceApp } from '../app/use-cases/remove-device-app.js';
 import { UploadUpdateFile } from '../app/use-cases/upload-update-file.js';
 import { UpdateFileLocks } from '../app/firmware/update-file-locks.js';
 import type { FleetTracker } from '../app/fleet/fleet-tracker.js';
+import type { FleetChanges } from '../app/fleet/fleet-changes.js';
 import type { RolloutService } from '../app/rollout/rollout-service.js';
 import { registerRolloutGauges } from '../adapters/inbound/http/rollout-metrics.js';
 import type { StorageMetrics } from '../adapters/inbound/http/storage-metrics.js';
@@ -83,6 +84,7 @@ export function createContainer(
   fleet: FleetTracker,
   audit: AuditTrail,
   rollouts: RolloutService,
+  fleetChanges: FleetChanges,
   storageMetrics?: StorageMetrics,
 ): Container {
   const container = new Container({ defaultScope: 'Singleton' });
@@ -131,6 +133,7 @@ export function createContainer(
         deviceCredentialStatus: context.get(DeviceCredentialStatus),
         checkHealth: context.get(CheckHealth),
         fleet,
+        fleetChanges,
         audit: context.get(AuditTrail),
         rollouts,
         offerPolicy: rollouts,

@@ -4,6 +4,7 @@ import { HttpsServer } from '../adapters/inbound/http/https-server.js';
 import type { Logger } from '../ports/logger.port.js';
 import type { Authenticator } from '../app/auth/authenticator.js';
 import { FleetTracker } from '../app/fleet/fleet-tracker.js';
+import { FleetChanges } from '../app/fleet/fleet-changes.js';
 import { AuditTrail } from '../app/audit/audit-trail.js';
 import { RolloutService } from '../app/rollout/rollout-service.js';
 import { semverVersionScheme } from '../adapters/outbound/semver/semver-version-scheme.js';
@@ -32,6 +33,7 @@ export class FuotaServer {
     private readonly https: HttpsServer,
     private readonly storage: Storage,
     readonly fleet: FleetTracker,
+    private readonly fleetChanges: FleetChanges,
     readonly audit: AuditTrail,
     readonly rollouts: RolloutService,
     readonly address: AddressInfo,
@@ -63,6 +65,8 @@ export class FuotaServer {
       semverVersionScheme,
       parts.logger,
     );
+    // Other servers on the same storage hear of this one's uploads and rows, and it of theirs.
+    const fleetChanges = new FleetChanges(fleet, parts.storage.changes);
     const container = createContainer(
       parts.config,
       parts.storage,
@@ -71,6 +75,7 @@ export class FuotaServer {
       fleet,
       audit,
       rollouts,
+      fleetChanges,
       parts.storageMetrics,
     );
     const https = new HttpsServer(container.get<RequestListener>(HTTP_HANDLER), {
@@ -83,12 +88,13 @@ export class FuotaServer {
       maxUploadBytes: parts.config.maxUploadBytes,
     });
     const address = await https.start().catch(async (error: unknown) => {
+      fleetChanges.close();
       await rollouts.close();
       await fleet.close();
       throw listenError(error, parts.config.host, parts.config.port);
     });
     audit.startPruning();
-    return new FuotaServer(https, parts.storage, fleet, audit, rollouts, address);
+    return new FuotaServer(https, parts.storage, fleet, fleetChanges, audit, rollouts, address);
   }
 
   /** `https://host:port`, with a wildcard listen address shown as the loopback one. */
@@ -105,6 +111,7 @@ export class FuotaServer {
    */
   async stop(): Promise<void> {
     await this.https.stop();
+    this.fleetChanges.close();
     await this.rollouts.close();
     await this.fleet.close();
     await this.audit.close();

@@ -686,6 +686,16 @@ export class FleetTracker {
     }
   }
 
+  /**
+   * Reads the seed rows' ids again (another server may have changed them while this one could not
+   * hear of it); until that is done, changes noted meanwhile are kept and applied after.
+   */
+  reloadAssignments(): void {
+    if (this.assignedIds === undefined) return; // a load is under way and will see the rows as they are
+    this.assignedIds = undefined;
+    this.loadAssignments();
+  }
+
   /** Reads the seed rows' ids in the background: a large table must not hold up the start. */
   private loadAssignments(): void {
     void (async () => {

@@ -25,6 +25,7 @@ import { ROLLOUT_SCHEMA, SqlJsRolloutStore } from '../../adapters/outbound/sqljs
 import { SqlJsUpdateFileCatalog, UPDATE_FILE_SCHEMA } from '../../adapters/outbound/sqljs/sqljs-update-file-catalog.js';
 import type { Logger } from '../../ports/logger.port.js';
 import type { StateStores } from './state-stores.js';
+import { InMemoryChangeBus } from '../../adapters/outbound/memory/in-memory-change-bus.js';
 
 /**
  * The embedded database: one sql.js database file for every table (devices.db in the data dir).
@@ -85,6 +86,8 @@ export async function openEmbeddedDatabase(
     penaltyClearances: new SqlJsPenaltyClearanceStore(database),
     health: { name: 'database', check: () => database.checkHealth() },
     poolUsage: undefined,
+    // No other server can share the data dir (its lock): nobody to tell, nothing to hear.
+    changes: new InMemoryChangeBus().feed(),
     close: () => database.close(),
   };
 }

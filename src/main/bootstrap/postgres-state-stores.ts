@@ -1,6 +1,7 @@
 import type { PostgresSettings } from '../../app/config/storage-settings.js';
 import { PostgresAuditLog } from '../../adapters/outbound/postgres/postgres-audit-log.js';
 import { PostgresDatabase } from '../../adapters/outbound/postgres/postgres-database.js';
+import { PostgresChangeFeed } from '../../adapters/outbound/postgres/postgres-change-feed.js';
 import { PostgresDeviceAppRepository } from '../../adapters/outbound/postgres/postgres-device-app-repository.js';
 import { PostgresDeviceCredentialStore } from '../../adapters/outbound/postgres/postgres-device-credential-store.js';
 import { PostgresDeviceInventoryStore } from '../../adapters/outbound/postgres/postgres-device-inventory-store.js';
@@ -28,6 +29,10 @@ export async function openPostgresStateStores(
   });
   if (database.migrated.length > 0)
     logger?.info('database schema migrated', { database: database.where, migrations: database.migrated.join(',') });
+  const changes = await PostgresChangeFeed.open(settings.url, database, logger).catch(async (error: unknown) => {
+    await database.close();
+    throw error;
+  });
   const stores = {
     devices: new PostgresDeviceAppRepository(database),
     catalog: new PostgresUpdateFileCatalog(database),
@@ -43,8 +48,10 @@ export async function openPostgresStateStores(
     ...stores,
     health: { name: 'database', check: () => database.checkHealth() },
     poolUsage: () => database.poolUsage,
+    changes,
     close: async () => {
       // Each store's writes under way first, then the connections they run on.
+      await changes.close();
       await Promise.all(Object.values(stores).map((store) => store.close()));
       await database.close();
     },

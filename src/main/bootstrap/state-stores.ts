@@ -9,6 +9,7 @@ import type { RolloutStore } from '../../ports/rollout-store.port.js';
 import type { UpdateAttemptStore } from '../../ports/update-attempt-store.port.js';
 import type { UpdateFileCatalog } from '../../ports/update-file-catalog.port.js';
 import type { PoolUsage } from '../../ports/storage-observer.port.js';
+import type { ChangeFeed } from '../../ports/change-feed.port.js';
 
 /** Every table the server keeps, from one database (embedded, PostgreSQL or memory). */
 export interface StateStores {
@@ -24,6 +25,8 @@ export interface StateStores {
   /** Rollouts (definition and state), and when operators cleared devices' penalty boxes. */
   readonly rollouts: RolloutStore;
   readonly penaltyClearances: PenaltyClearanceStore;
+  /** Tells other servers on the same database of this one's changes, and this one of theirs. */
+  readonly changes: ChangeFeed;
   /** Can the database read and write now? (absent for memory, which always can). */
   readonly health: HealthCheck | undefined;
   /** The connection pool's usage now, for a database reached over connections (PostgreSQL). */

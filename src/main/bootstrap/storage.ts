@@ -9,6 +9,7 @@ import { InMemoryDeviceInventoryStore } from '../../adapters/outbound/memory/in-
 import { InMemoryFleetEventLog } from '../../adapters/outbound/memory/in-memory-fleet-event-log.js';
 import { InMemoryUpdateAttemptStore } from '../../adapters/outbound/memory/in-memory-update-attempt-store.js';
 import type { StorageSettings } from '../../app/config/storage-settings.js';
+import { InMemoryChangeBus } from '../../adapters/outbound/memory/in-memory-change-bus.js';
 import type { BlobStore } from '../../ports/blob-store.port.js';
 import type { HealthCheck } from '../../ports/health-check.port.js';
 import type { Logger } from '../../ports/logger.port.js';
@@ -98,6 +99,7 @@ export function memoryStorage(): Storage {
     audit: new InMemoryAuditLog(),
     rollouts: new InMemoryRolloutStore(),
     penaltyClearances: new InMemoryPenaltyClearanceStore(),
+    changes: new InMemoryChangeBus().feed(),
     // Memory can always be read and written while the process runs.
     healthChecks: [],
     close: async () => {},

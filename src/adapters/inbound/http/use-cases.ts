@@ -2,6 +2,7 @@ import type { OfferPolicySource } from '../../../app/rollout/offer-policy-source
 import type { RolloutOperations } from '../../../app/rollout/rollout-operations.js';
 import type { AuditTrail } from '../../../app/audit/audit-trail.js';
 import type { FleetTracker } from '../../../app/fleet/fleet-tracker.js';
+import type { FleetChanges } from '../../../app/fleet/fleet-changes.js';
 import type { AssignUpdate } from '../../../app/use-cases/assign-update.js';
 import type { DeviceCredentialStatus } from '../../../app/use-cases/device-credential-status.js';
 import type { ProvisionDeviceCredential } from '../../../app/use-cases/provision-device-credential.js';
@@ -31,6 +32,8 @@ export interface HttpUseCases {
   readonly checkHealth: CheckHealth;
   /** The fleet inventory: recorded by the device adapter, shown and changed by the operator adapter. */
   readonly fleet: FleetTracker;
+  /** Where uploads, deletions and seed-row writes say so, for the other servers on the storage too. */
+  readonly fleetChanges: FleetChanges;
   /** Where every operator change is recorded before it is answered, and read back. */
   readonly audit: AuditTrail;
   /** Rollouts, as operators drive them. */

@@ -80,7 +80,7 @@ export function deviceRoutes(router: Router, useCases: HttpUseCases): void {
         auditSource(ctx),
         async () => {
           const record = await useCases.assignUpdate.execute(deviceId, fields);
-          useCases.fleet.noteAssignment(deviceId, true);
+          useCases.fleetChanges.assignmentChanged(deviceId, true);
           return record;
         },
         (record) => ({
@@ -98,7 +98,7 @@ export function deviceRoutes(router: Router, useCases: HttpUseCases): void {
       auditSource(ctx),
       async () => {
         await useCases.removeDeviceApp.execute(deviceId);
-        useCases.fleet.noteAssignment(deviceId, false);
+        useCases.fleetChanges.assignmentChanged(deviceId, false);
       },
       () => ({ action: 'device-row.delete', target: deviceId }),
     );

@@ -102,7 +102,7 @@ export function fileRoutes(router: Router, useCases: HttpUseCases, metrics: Http
         async () => {
           const file = await useCases.uploadUpdateFile.execute(path, body, { validate });
           metrics.upload(file.size);
-          await useCases.fleet.refreshImages();
+          await useCases.fleetChanges.imagesChanged();
           return file;
         },
         (file) => ({ action: 'file.put', target: file.path, detail: fileFacts(file) }),
@@ -126,7 +126,7 @@ export function fileRoutes(router: Router, useCases: HttpUseCases, metrics: Http
         auditSource(ctx),
         async () => {
           const done = await useCases.deleteUpdateFile.execute(path, { force });
-          await useCases.fleet.refreshImages();
+          await useCases.fleetChanges.imagesChanged();
           return done;
         },
         (done) => ({
