@@ -13,6 +13,11 @@ Commands:
   import-seed <seed-data-dir>    copy a docker-fuota-server volume (devices.db and the update
                                  files beside it) into FUOTA_DATA_DIR; stop the server first
       --skip-invalid             import what can be served, listing the rest, instead of refusing
+  migrate-storage --to <postgres-url> [--blobs <s3://bucket/prefix>]
+                                 copy FUOTA_DATA_DIR's embedded state (and, with --blobs, its
+                                 update files; without, they stay in the data dir) into shared
+                                 storage, then verify counts and SHA-256s; safe to rerun; stop
+                                 the server first (the bucket's FUOTA_S3_* settings as for serve)
   healthcheck                    exit 0 when the server configured by the same environment
                                  answers /healthz with 200, 1 otherwise (for containers)
   help                           show this text
@@ -25,7 +30,12 @@ async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { 'skip-invalid': { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      'skip-invalid': { type: 'boolean', default: false },
+      to: { type: 'string' },
+      blobs: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   const [command = 'serve', ...rest] = positionals;
   if (values.help || command === 'help') {
@@ -56,6 +66,12 @@ async function main(argv: string[]): Promise<number> {
       loadConfig(process.env);
       const { importSeedCommand } = await import('./commands/import-seed-command.js');
       return importSeedCommand(process.env, rest[0], { skipInvalid: values['skip-invalid'] }, await logger());
+    }
+    case 'migrate-storage': {
+      if (rest.length > 0) break;
+      const { checkMigrateOptions, migrateStorageCommand } = await import('./commands/migrate-storage-command.js');
+      const options = checkMigrateOptions({ to: values.to, blobs: values.blobs });
+      return migrateStorageCommand(process.env, options, await logger(), (text) => process.stdout.write(text));
     }
   }
   process.stderr.write(USAGE);

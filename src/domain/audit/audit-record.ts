@@ -24,6 +24,8 @@ export const AUDIT_ACTIONS = [
   'device.forget',
   /** `fuota-server import-seed`: a seed volume's rows and files copied in. */
   'seed.import',
+  /** `fuota-server migrate-storage`: an embedded data dir's tables (and files) copied into shared storage. */
+  'storage.migrate',
   /** `POST /api/v1/rollouts`: a rollout created (as a draft). */
   'rollout.create',
   /** `PATCH /api/v1/rollouts/<id>`: a draft or paused rollout's definition replaced. */
