@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { startPrivatePostgres, whyNoPrivatePostgres, type PrivatePostgres } from '../support/private-postgres.js';
 import { startTestServer, type RunningTestServer, TEST_DEVICE_CREDENTIAL } from '../support/test-server.js';
 import { buildEspImage } from '../support/esp-image-builder.js';
+import { eventually } from '../support/eventually.js';
 import { POSTGRES_HOW_TO } from '../support/postgres.js';
 import { requireS3Server, type TestS3Server } from '../support/s3-server.js';
 
@@ -90,6 +91,24 @@ describe('a PostgreSQL outage while serving', function () {
     expect(JSON.parse(health.text)).to.deep.include({ checks: { database: 'failing', files: 'ok' } });
     expect(running!.logger.lines.join('\n')).to.include('is unreachable');
     expect(await metric('fuota_storage_unavailable_total{store="database"}')).to.be.at.least(8);
+  });
+
+  it('answers 503, not a request that hangs, while PostgreSQL is frozen (a hung host), and recovers', async function () {
+    this.timeout(90_000);
+    await postgres!.start();
+    await eventually(async () => (await check()).status === 200, 'serving again before the freeze');
+    await postgres!.freeze();
+    try {
+      const started = Date.now();
+      const answer = await check();
+      expect(answer.status, answer.text).to.equal(503);
+      // Bounded by the statement timeout (15 s), far below a device's or curl's patience.
+      expect(Date.now() - started).to.be.below(30_000);
+    } finally {
+      await postgres!.thaw();
+    }
+    // The connections that timed out were dropped: the pool serves with fresh ones.
+    await eventually(async () => (await check()).status === 200, 'serving again after the thaw', 30_000);
   });
 
   it('serves again once PostgreSQL is back, without a restart, and lost nothing it acknowledged', async () => {

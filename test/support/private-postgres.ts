@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { chown, mkdtemp, rm } from 'node:fs/promises';
+import { chown, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -32,6 +32,13 @@ export interface PrivatePostgres {
   start(): Promise<void>;
   /** Stops at once ("fast": open connections are cut, as in a crash or a failover). */
   stop(): Promise<void>;
+  /**
+   * Freezes the server and every backend (SIGSTOP): connections stay open and nothing answers,
+   * as when its host hangs or the network drops packets without closing anything.
+   */
+  freeze(): Promise<void>;
+  /** Lets a frozen server run again (SIGCONT). */
+  thaw(): Promise<void>;
   /** Stops and removes the cluster. */
   remove(): Promise<void>;
 }
@@ -67,8 +74,23 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   const url = `postgresql://${encodeURIComponent(superuser)}@${encodeURIComponent(directory)}/fuota`;
   await run(join(bin, 'createdb'), ['-h', directory, '-U', superuser, 'fuota']);
   let running = true;
+  /** The postmaster and its children (the backends), as `kill` arguments. */
+  const processes = async (): Promise<string[]> => {
+    const postmaster = (await readFile(join(data, 'postmaster.pid'), 'utf8')).split('\n')[0]?.trim() ?? '';
+    const { stdout } = await run('pgrep', ['-P', postmaster]).catch(() => ({ stdout: '' }));
+    return [postmaster, ...stdout.split('\n').filter((pid) => pid.trim() !== '')];
+  };
+  let frozen = false;
   return {
     url,
+    freeze: async () => {
+      await run('kill', ['-STOP', ...(await processes())]);
+      frozen = true;
+    },
+    thaw: async () => {
+      await run('kill', ['-CONT', ...(await processes())]);
+      frozen = false;
+    },
     start: async () => {
       if (running) return;
       await pgCtl('start', ['-o', options]);
@@ -80,6 +102,7 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
       running = false;
     },
     remove: async () => {
+      if (frozen) await run('kill', ['-CONT', ...(await processes())]).catch(() => undefined);
       if (running) await pgCtl('stop', ['-m', 'immediate']).catch(() => undefined);
       running = false;
       await rm(directory, { recursive: true, force: true });

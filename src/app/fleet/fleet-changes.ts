@@ -10,6 +10,9 @@ import type { FleetTracker } from './fleet-tracker.js';
  */
 export class FleetChanges {
   private readonly unsubscribe: () => void;
+  /** The catalog read under way, and whether another was asked for while it ran. */
+  private refreshing: Promise<void> | undefined;
+  private refreshAgain = false;
 
   constructor(
     private readonly fleet: FleetTracker,
@@ -20,7 +23,7 @@ export class FleetChanges {
 
   /** An upload or deletion through this server succeeded. */
   async imagesChanged(): Promise<void> {
-    await this.fleet.refreshImages();
+    await this.refreshImages();
     this.feed.announce({ kind: 'catalog' });
   }
 
@@ -30,6 +33,28 @@ export class FleetChanges {
     this.feed.announce({ kind: 'device-row', deviceId, assigned });
   }
 
+  /**
+   * Reads the catalog again, one read at a time: two reads running together could finish in
+   * either order, and the older listing would then win. A change heard while a read runs makes
+   * one more read after it; the promise resolves once a read that began after the call is done.
+   */
+  private refreshImages(): Promise<void> {
+    if (this.refreshing !== undefined) {
+      this.refreshAgain = true;
+      return this.refreshing;
+    }
+    const run = async () => {
+      do {
+        this.refreshAgain = false;
+        await this.fleet.refreshImages();
+      } while (this.refreshAgain);
+    };
+    this.refreshing = run().finally(() => {
+      this.refreshing = undefined;
+    });
+    return this.refreshing;
+  }
+
   close(): void {
     this.unsubscribe();
   }
@@ -37,13 +62,13 @@ export class FleetChanges {
   private apply(change: HeardChange): void {
     switch (change.kind) {
       case 'catalog':
-        void this.fleet.refreshImages();
+        void this.refreshImages();
         return;
       case 'device-row':
         this.fleet.noteAssignment(change.deviceId, change.assigned);
         return;
       case 'resync':
-        void this.fleet.refreshImages();
+        void this.refreshImages();
         this.fleet.reloadAssignments();
         return;
     }

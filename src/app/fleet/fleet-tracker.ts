@@ -95,6 +95,9 @@ export interface FleetStores {
   readonly devices: DeviceAppRepository;
 }
 
+/** How soon a failed read of the seed rows' ids is tried again. */
+const ASSIGNMENTS_RETRY_MS = 5_000;
+
 /**
  * The fleet as the server sees it from checks and downloads alone: one inventory entry per
  * device, each device's current update attempt, and the events between them.
@@ -707,7 +710,14 @@ export class FleetTracker {
       }
       this.assignmentsWhileLoading.clear();
       this.assignedIds = ids;
-    })().catch((error: unknown) => this.logger.warn('the seed rows could not be read for the inventory', { error }));
+    })().catch((error: unknown) => {
+      // Until read, `unassigned` is judged from each device's last check; try again shortly.
+      this.logger.warn('the seed rows could not be read for the inventory; retrying', { error });
+      if (this.closed) return;
+      setTimeout(() => {
+        if (!this.closed && this.assignedIds === undefined) this.loadAssignments();
+      }, ASSIGNMENTS_RETRY_MS).unref();
+    });
   }
 }
 

@@ -8,6 +8,9 @@ import type { StorageObserver } from '../../ports/storage-observer.port.js';
 import type { BlobStore } from '../../ports/blob-store.port.js';
 import type { HealthCheck } from '../../ports/health-check.port.js';
 
+export const S3_CONNECT_TIMEOUT_MS = 5_000;
+export const S3_IDLE_TIMEOUT_MS = 15_000;
+
 /** Where update files' bytes live, whether it can be written now, and how to release it. */
 export interface BlobStorage {
   readonly files: BlobStore;
@@ -21,18 +24,42 @@ export async function openFilesystemBlobs(filesDir: string): Promise<BlobStorage
   return { files, health: { name: 'files', check: () => files.checkHealth() }, close: () => files.close() };
 }
 
+/** How long connecting to the store, and a silence on a connection, may last (tests shorten them). */
+export interface S3Timeouts {
+  readonly connectMs: number;
+  readonly idleMs: number;
+}
+
 /**
- * An S3-compatible bucket. The AWS SDK finds the credentials where AWS users keep them
- * (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a profile, an instance role).
+ * A client for the bucket's service that reports an unreachable or hung store as
+ * `storage-unavailable` (503) and each request's duration to `observer`. The AWS SDK finds the
+ * credentials where AWS users keep them (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a profile,
+ * an instance role) unless `credentials` are given.
  */
-export async function openS3Blobs(settings: S3Settings, observer?: StorageObserver): Promise<BlobStorage> {
+export function createS3Client(
+  settings: S3Settings,
+  observer?: StorageObserver,
+  timeouts: S3Timeouts = { connectMs: S3_CONNECT_TIMEOUT_MS, idleMs: S3_IDLE_TIMEOUT_MS },
+  credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string },
+): S3Client {
   const client = new S3Client({
     region: settings.region,
     forcePathStyle: settings.pathStyle,
+    // A store that hangs (a partition, a frozen host) must fail the request as unreachable (503)
+    // rather than hold it until the client gives up: connecting may take 5 s, and a connection
+    // may stay silent for 15 s (mid-download too) before the SDK gives up (and retries).
+    requestHandler: { connectionTimeout: timeouts.connectMs, socketTimeout: timeouts.idleMs },
     ...(settings.endpoint === undefined ? {} : { endpoint: settings.endpoint }),
+    ...(credentials === undefined ? {} : { credentials }),
   });
   reportUnavailable(client, `${settings.endpoint ?? 'AWS S3'} (bucket ${settings.bucket})`);
   if (observer !== undefined) reportLatency(client, observer);
+  return client;
+}
+
+/** An S3-compatible bucket, on a client of its own (destroyed at close). */
+export async function openS3Blobs(settings: S3Settings, observer?: StorageObserver): Promise<BlobStorage> {
+  const client = createS3Client(settings, observer);
   try {
     const files = await S3BlobStore.open({ client, bucket: settings.bucket, prefix: settings.prefix });
     return {

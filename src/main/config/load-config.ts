@@ -39,10 +39,18 @@ const boolean = z
 /** 48 bytes (Node's ticket key: name, HMAC and AES keys), as 96 hex digits or base64. */
 const ticketKeys = z
   .string()
-  .transform((text) =>
-    /^[0-9a-fA-F]{96}$/.test(text) ? Buffer.from(text, 'hex') : Buffer.from(text.replace(/\s/g, ''), 'base64'),
-  )
-  .refine((key) => key.length === 48, 'must be 48 bytes as 96 hex digits (openssl rand -hex 48) or base64');
+  .transform((text) => {
+    if (/^[0-9a-fA-F]{96}$/.test(text)) return Buffer.from(text, 'hex');
+    // Only hex digits but not 96 of them: hex of the wrong length (openssl rand -hex 32), even
+    // when it happens to decode as base64.
+    if (/^[0-9a-fA-F]+$/.test(text)) return Buffer.alloc(0);
+    // Node's base64 decoder skips what is not base64: only text that is exactly the encoding of
+    // its bytes counts.
+    const key = Buffer.from(text, 'base64');
+    return key.toString('base64') === text ? key : Buffer.alloc(0);
+  })
+  .refine((key) => key.length === 48, 'must be 48 bytes as 96 hex digits (openssl rand -hex 48) or base64')
+  .refine((key) => key.some((byte) => byte !== 0), 'must not be all zeros: draw it with openssl rand -hex 48');
 
 const logLevel = z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info');
 
@@ -124,6 +132,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     );
   }
   const values = parsed.data;
+  refuseStraySettings(raw);
   if ((values.FUOTA_TLS_CERT === undefined) !== (values.FUOTA_TLS_KEY === undefined)) {
     const missing = values.FUOTA_TLS_CERT === undefined ? 'FUOTA_TLS_CERT' : 'FUOTA_TLS_KEY';
     throw new ConfigError(missing, 'FUOTA_TLS_CERT and FUOTA_TLS_KEY must be set together');
@@ -161,6 +170,21 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     },
     audit: { ...DEFAULT_AUDIT_SETTINGS, retentionMs: values.FUOTA_AUDIT_DAYS * 24 * 3600_000 },
   };
+}
+
+/** A setting of shared storage given without the variable that turns that storage on is a mistake. */
+function refuseStraySettings(raw: Partial<Record<Variable, string>>): void {
+  const needs: Array<[Variable, Variable]> = [
+    ['FUOTA_DATABASE_POOL_SIZE', 'FUOTA_DATABASE_URL'],
+    ['FUOTA_S3_ENDPOINT', 'FUOTA_BLOB_URL'],
+    ['FUOTA_S3_REGION', 'FUOTA_BLOB_URL'],
+    ['FUOTA_S3_PATH_STYLE', 'FUOTA_BLOB_URL'],
+  ];
+  for (const [setting, needed] of needs) {
+    if (raw[setting] !== undefined && raw[needed] === undefined) {
+      throw new ConfigError(setting, `${setting} is set but ${needed} is not: it only applies with ${needed}`);
+    }
+  }
 }
 
 /** The variable's value, or its seed alias's; both set to different values is an error. */

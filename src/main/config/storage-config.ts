@@ -38,7 +38,12 @@ export const endpointUrl = z
   .refine(
     (raw) => ['http:', 'https:'].includes(parsedUrl(raw)?.protocol ?? ''),
     'must be an http:// or https:// URL, such as http://minio:9000',
-  );
+  )
+  // Credentials go in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, never in an address that is logged.
+  .refine((raw) => {
+    const url = parsedUrl(raw);
+    return url === undefined || (url.username === '' && url.password === '' && url.search === '' && url.hash === '');
+  }, 'must be the address only (scheme, host, port): no user name, password or query');
 
 /** The bucket and key prefix of `s3://bucket/prefix`, or undefined when it is not one. */
 function blobLocation(raw: string): { bucket: string; prefix: string } | undefined {
@@ -63,28 +68,16 @@ export interface StorageVariables {
 
 /**
  * The storage settings; `awsRegion` is AWS_REGION, the SDK's own variable, used when
- * FUOTA_S3_REGION is not set. S3 settings without FUOTA_BLOB_URL are a mistake worth stopping for:
- * the operator meant to use a bucket, and files would silently land in the data dir instead.
+ * FUOTA_S3_REGION is not set.
  */
 export function storageSettings(values: StorageVariables, awsRegion: string | undefined): StorageSettings {
   const database =
     values.FUOTA_DATABASE_URL === undefined
       ? undefined
       : { url: values.FUOTA_DATABASE_URL, poolSize: values.FUOTA_DATABASE_POOL_SIZE };
-  if (values.FUOTA_BLOB_URL === undefined) {
-    const stray =
-      values.FUOTA_S3_ENDPOINT !== undefined
-        ? 'FUOTA_S3_ENDPOINT'
-        : values.FUOTA_S3_REGION !== undefined
-          ? 'FUOTA_S3_REGION'
-          : undefined;
-    if (stray !== undefined)
-      throw new ConfigError(
-        stray,
-        `${stray} is set but FUOTA_BLOB_URL is not: set FUOTA_BLOB_URL=s3://bucket/prefix to keep update files in a bucket`,
-      );
-    return { database, blobs: undefined };
-  }
+  // S3 settings without FUOTA_BLOB_URL were refused before this (load-config.ts): the operator
+  // meant to use a bucket, and files would otherwise land in the data dir unnoticed.
+  if (values.FUOTA_BLOB_URL === undefined) return { database, blobs: undefined };
   const location = blobLocation(values.FUOTA_BLOB_URL);
   if (location === undefined) throw new ConfigError('FUOTA_BLOB_URL', 'must be s3://bucket/prefix');
   const blobs: S3Settings = {

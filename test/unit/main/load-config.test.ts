@@ -145,6 +145,18 @@ describe('loadConfig', () => {
     // S3 settings without a bucket: files would quietly land in the data dir instead.
     [{ FUOTA_S3_ENDPOINT: 'http://minio:9000' }, 'FUOTA_S3_ENDPOINT'],
     [{ FUOTA_S3_REGION: 'eu-west-1' }, 'FUOTA_S3_REGION'],
+    [{ FUOTA_S3_PATH_STYLE: 'true' }, 'FUOTA_S3_PATH_STYLE'],
+    [{ FUOTA_DATABASE_POOL_SIZE: '20' }, 'FUOTA_DATABASE_POOL_SIZE'],
+    [{ FUOTA_BLOB_URL: 's3://bucket', FUOTA_S3_ENDPOINT: 'http://user:secret@minio:9000' }, 'FUOTA_S3_ENDPOINT'],
+    [
+      { FUOTA_BLOB_URL: 's3://bucket', FUOTA_S3_ENDPOINT: 'http://minio:9000/?X-Amz-Credential=x' },
+      'FUOTA_S3_ENDPOINT',
+    ],
+    // Not a key: 64 hex digits (32 bytes, which lenient base64 decoding would stretch to 48),
+    // text that is not base64, and 48 zero bytes.
+    [{ FUOTA_TLS_TICKET_KEYS: 'ab'.repeat(32) }, 'FUOTA_TLS_TICKET_KEYS'],
+    [{ FUOTA_TLS_TICKET_KEYS: `!!!!${'A'.repeat(64)}` }, 'FUOTA_TLS_TICKET_KEYS'],
+    [{ FUOTA_TLS_TICKET_KEYS: '0'.repeat(96) }, 'FUOTA_TLS_TICKET_KEYS'],
   ];
   for (const [env, variable] of invalid) {
     it(`names ${variable} for ${JSON.stringify(env)}`, () => {

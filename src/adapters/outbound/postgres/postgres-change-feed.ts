@@ -8,6 +8,14 @@ import type { PostgresDatabase } from './postgres-database.js';
 export const CHANGE_CHANNEL = 'fuota_changes';
 /** How long after losing its listening connection the feed tries again (and again). */
 export const RECONNECT_DELAY_MS = 1_000;
+/**
+ * How often the listening connection is asked a trivial question, and how long it may take to
+ * answer: a connection whose peer vanished without closing it (a partition, a failover) never
+ * says it ended, and would listen to nothing for good.
+ */
+export const PING_INTERVAL_MS = 10_000;
+const PING_TIMEOUT_MS = 5_000;
+const CONNECT_TIMEOUT_MS = 5_000;
 
 /**
  * Changes between servers over PostgreSQL's LISTEN/NOTIFY: announcements go out with
@@ -22,6 +30,7 @@ export class PostgresChangeFeed implements ChangeFeed {
   private readonly listeners = new Set<(change: HeardChange) => void>();
   private client: pg.Client | undefined;
   private retry: NodeJS.Timeout | undefined;
+  private readonly ping: NodeJS.Timeout;
   private closed = false;
   private sending: Promise<void> = Promise.resolve();
 
@@ -29,12 +38,20 @@ export class PostgresChangeFeed implements ChangeFeed {
     private readonly url: string,
     private readonly database: PostgresDatabase,
     private readonly logger: Logger | undefined,
-  ) {}
+  ) {
+    this.ping = setInterval(() => this.checkAlive(), PING_INTERVAL_MS);
+    this.ping.unref();
+  }
 
   /** Starts listening (the database must be reachable now, as at any start). */
   static async open(url: string, database: PostgresDatabase, logger?: Logger): Promise<PostgresChangeFeed> {
     const feed = new PostgresChangeFeed(url, database, logger);
-    await feed.listen();
+    try {
+      await feed.listen();
+    } catch (error) {
+      await feed.close();
+      throw error;
+    }
     return feed;
   }
 
@@ -60,6 +77,7 @@ export class PostgresChangeFeed implements ChangeFeed {
 
   async close(): Promise<void> {
     this.closed = true;
+    clearInterval(this.ping);
     await this.sending;
     clearTimeout(this.retry);
     const client = this.client;
@@ -68,7 +86,13 @@ export class PostgresChangeFeed implements ChangeFeed {
   }
 
   private async listen(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.url, application_name: 'fuota-changes' });
+    const client = new pg.Client({
+      connectionString: this.url,
+      application_name: 'fuota-changes',
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      query_timeout: PING_TIMEOUT_MS,
+      keepAlive: true,
+    });
     // Reported by 'end' too; without a listener an error would crash the process.
     client.on('error', () => undefined);
     await client.connect();
@@ -82,6 +106,17 @@ export class PostgresChangeFeed implements ChangeFeed {
     client.once('end', () => this.lost(client));
     if (this.closed) await client.end().catch(() => undefined);
     else this.client = client;
+  }
+
+  /** Asks the listening connection a trivial question; no answer in time means it is gone. */
+  private checkAlive(): void {
+    const client = this.client;
+    if (client === undefined || this.closed) return;
+    client.query('SELECT 1').catch(() => {
+      this.lost(client);
+      // It may never finish closing (a vanished peer); it is no longer this feed's either way.
+      void client.end().catch(() => undefined);
+    });
   }
 
   private lost(client: pg.Client): void {

@@ -13,10 +13,19 @@ export interface PostgresOptions {
   readonly migrations?: readonly Migration[];
   /** Hears how long each statement and transaction took (metrics). */
   readonly observer?: StorageObserver;
+  /** See DEFAULT_STATEMENT_TIMEOUT_MS (tests shorten it). */
+  readonly statementTimeoutMs?: number;
 }
 
 export const DEFAULT_POOL_SIZE = 10;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
+/**
+ * How long one statement may go unanswered before it fails as `PostgresUnavailable` and its
+ * connection is dropped: a server that hangs (a network partition, a frozen host) must give a
+ * 503, not a request that waits until the client gives up, nor a pool of stuck connections.
+ * Far above what any statement of fuota takes on a working server.
+ */
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 15_000;
 
 /** What one statement returned: its rows, and how many rows it changed (for writes). */
 export interface QueryAnswer<Row> {
@@ -75,6 +84,9 @@ export class PostgresDatabase implements Queryable {
       max: poolSize,
       connectionTimeoutMillis: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
       idleTimeoutMillis: 30_000,
+      query_timeout: options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS,
+      // The kernel then notices a peer that vanished (a failover, a cut cable) on idle connections.
+      keepAlive: true,
       application_name: 'fuota',
     });
     // An idle connection that dies (a server restart) is reported here; without a listener the
@@ -99,11 +111,23 @@ export class PostgresDatabase implements Queryable {
     values: readonly unknown[] = [],
   ): Promise<QueryAnswer<Row>> {
     return this.track('query', async () => {
+      let client: pg.PoolClient;
       try {
-        const result = await this.pool.query<Row>(text, values as unknown[]);
-        return { rows: result.rows, rowCount: result.rowCount ?? 0 };
+        client = await this.pool.connect();
       } catch (error) {
         throw this.explained(error);
+      }
+      let broken: Error | undefined;
+      try {
+        const result = await client.query<Row>(text, values as unknown[]);
+        return { rows: result.rows, rowCount: result.rowCount ?? 0 };
+      } catch (error) {
+        // A connection that failed or timed out is dropped, not given back to the pool (a
+        // timed-out statement may still occupy it); one that merely refused a statement is kept.
+        if (isConnectionFailure(error)) broken = error as Error;
+        throw this.explained(error);
+      } finally {
+        client.release(broken);
       }
     });
   }
@@ -139,9 +163,14 @@ export class PostgresDatabase implements Queryable {
         await client.query('COMMIT');
         return result;
       } catch (error) {
-        await client.query('ROLLBACK').catch((rollback: Error) => {
-          broken = rollback; // the connection is unusable: do not give it back to the pool
-        });
+        if (isConnectionFailure(error)) {
+          // Failed or timed out: PostgreSQL rolls back a transaction whose connection goes away.
+          broken = error as Error;
+        } else {
+          await client.query('ROLLBACK').catch((rollback: Error) => {
+            broken = rollback; // the connection is unusable: do not give it back to the pool
+          });
+        }
         throw this.explained(error);
       } finally {
         client.off('error', onError);
@@ -224,7 +253,7 @@ function isConnectionFailure(error: unknown): boolean {
   }
   return (
     typeof code === 'string' ||
-    /timeout exceeded when trying to connect|Connection terminated|connect E/i.test(error.message)
+    /timeout exceeded when trying to connect|Query read timeout|Connection terminated|connect E/i.test(error.message)
   );
 }
 
