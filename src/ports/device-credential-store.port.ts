@@ -12,6 +12,8 @@ export interface DeviceCredential {
 /** Per-device credentials by device id. Writes are durable once they resolve. */
 export interface DeviceCredentialStore {
   get(deviceId: DeviceId): Promise<DeviceCredential | undefined>;
+  /** Every credential in ascending byte order of device id, produced in pages so that memory stays flat. */
+  list(): AsyncIterable<DeviceCredential>;
   /** Records a credential, replacing the device's previous one (rotation). */
   put(credential: DeviceCredential): Promise<void>;
   /** False when the device had no credential. */

@@ -9,6 +9,16 @@ export class InMemoryDeviceCredentialStore implements DeviceCredentialStore {
     return this.credentials.get(deviceId);
   }
 
+  async *list(): AsyncIterable<DeviceCredential> {
+    // Byte order, as SQLite's default BINARY collation sorts the sql.js twin.
+    const ids = [...this.credentials.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    for (const id of ids) {
+      // Skips one deleted while the caller was between two items.
+      const credential = this.credentials.get(id);
+      if (credential !== undefined) yield credential;
+    }
+  }
+
   async put(credential: DeviceCredential): Promise<void> {
     this.credentials.set(credential.deviceId, credential);
   }

@@ -1,5 +1,6 @@
 import type { DeviceId } from '../../../domain/device-id.js';
 import type { DeviceCredential, DeviceCredentialStore } from '../../../ports/device-credential-store.port.js';
+import { keysetPages } from './keyset-pages.js';
 import { PostgresDatabase, type PostgresOptions } from './postgres-database.js';
 
 interface Row {
@@ -8,7 +9,12 @@ interface Row {
   readonly created_at: string;
 }
 
-const SELECT_ONE = 'SELECT device_id, secret_hash, created_at FROM device_credential WHERE device_id = $1';
+const COLUMNS = 'device_id, secret_hash, created_at';
+const SELECT_ONE = `SELECT ${COLUMNS} FROM device_credential WHERE device_id = $1`;
+const SELECT_FIRST_PAGE = `SELECT ${COLUMNS} FROM device_credential ORDER BY device_id LIMIT $1`;
+const SELECT_PAGE = `SELECT ${COLUMNS} FROM device_credential WHERE device_id > $1 ORDER BY device_id LIMIT $2`;
+/** Rows per page of `list()`. */
+const PAGE_SIZE = 1000;
 const UPSERT =
   'INSERT INTO device_credential (device_id, secret_hash, created_at) VALUES ($1, $2, $3) ' +
   'ON CONFLICT (device_id) DO UPDATE SET secret_hash = excluded.secret_hash, created_at = excluded.created_at';
@@ -34,6 +40,13 @@ export class PostgresDeviceCredentialStore implements DeviceCredentialStore {
     const { rows } = await this.database.query<Row>(SELECT_ONE, [deviceId]);
     const row = rows[0];
     return row === undefined ? undefined : toCredential(row);
+  }
+
+  /** Keyset pages in ascending byte order of device id (`COLLATE "C"`): one page in memory at a time. */
+  async *list(): AsyncIterable<DeviceCredential> {
+    const queries = { firstPage: SELECT_FIRST_PAGE, nextPage: SELECT_PAGE };
+    for await (const row of keysetPages<Row>(this.database, queries, PAGE_SIZE, (last) => last.device_id))
+      yield toCredential(row);
   }
 
   async put(credential: DeviceCredential): Promise<void> {

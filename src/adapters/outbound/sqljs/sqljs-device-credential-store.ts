@@ -9,6 +9,9 @@ export const DEVICE_CREDENTIAL_SCHEMA = [
   'CREATE TABLE IF NOT EXISTS device_credential (device_id TEXT PRIMARY KEY, secret_hash TEXT NOT NULL, created_at TEXT NOT NULL)',
 ];
 const SELECT_ONE = 'SELECT device_id, secret_hash, created_at FROM device_credential WHERE device_id = ?';
+const SELECT_PAGE =
+  'SELECT device_id, secret_hash, created_at FROM device_credential WHERE device_id > ? ORDER BY device_id LIMIT ?';
+const PAGE_SIZE = 1000;
 const UPSERT = 'INSERT OR REPLACE INTO device_credential (device_id, secret_hash, created_at) VALUES (?, ?, ?)';
 const DELETE = 'DELETE FROM device_credential WHERE device_id = ?';
 
@@ -28,6 +31,11 @@ export class SqlJsDeviceCredentialStore implements DeviceCredentialStore {
 
   async get(deviceId: DeviceId): Promise<DeviceCredential | undefined> {
     return this.recent.read(deviceId, () => this.database.all(SELECT_ONE, [deviceId], toCredential)[0]);
+  }
+
+  /** Keyset pages in ascending byte order of device id (SQLite's BINARY collation), bypassing the cache. */
+  list(): AsyncIterable<DeviceCredential> {
+    return this.database.pages(SELECT_PAGE, PAGE_SIZE, toCredential, (credential) => credential.deviceId);
   }
 
   async put(credential: DeviceCredential): Promise<void> {
