@@ -2,7 +2,6 @@ import type { AuditRecord } from '../../domain/audit/audit-record.js';
 import type { Sha256Factory } from '../../domain/firmware/sha256-hasher.js';
 import type { NewLoggedEvent } from '../../domain/fleet/fleet-event.js';
 import type { Logger } from '../../ports/logger.port.js';
-import { credentialCandidates } from './credential-candidates.js';
 import { foreignTargetRows } from './foreign-target-rows.js';
 import { copyCatalogOnly, copyUpdateFiles } from './migrate-update-files.js';
 import { countTables } from './migration-counts.js';
@@ -112,9 +111,7 @@ export class MigrateStorage {
     }
     logger.info('device rows copied', { rows });
     let credentials = 0;
-    for (const id of await credentialCandidates(source)) {
-      const credential = await source.deviceCredentials.get(id);
-      if (credential === undefined) continue;
+    for await (const credential of source.deviceCredentials.list()) {
       await target.deviceCredentials.put(credential);
       credentials += 1;
     }
@@ -158,9 +155,8 @@ export class MigrateStorage {
 
   private async verify(differences: string[]): Promise<MigrationReport> {
     const { source, target, options } = this;
-    const credentialIds = await credentialCandidates(source);
-    const sourceCounts = await countTables(source, credentialIds);
-    const targetCounts = await countTables(target, credentialIds, options.isOwnRecord);
+    const sourceCounts = await countTables(source);
+    const targetCounts = await countTables(target, options.isOwnRecord);
     const files = options.copyFiles
       ? await verifyUpdateFiles(source, target.files, this.sha256)
       : await verifyUpdateFiles(source, source.files, this.sha256);

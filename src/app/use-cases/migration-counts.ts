@@ -1,4 +1,3 @@
-import type { DeviceId } from '../../domain/device-id.js';
 import type { AuditRecord } from '../../domain/audit/audit-record.js';
 import { everyRecord } from './migration-log-tail.js';
 import { ALL_ATTEMPTS, type MigratedTable, type MigrationStores } from './migration-stores.js';
@@ -12,23 +11,17 @@ async function count(items: AsyncIterable<unknown>): Promise<number> {
   return n;
 }
 
-/**
- * Counts one side's tables. Credentials are counted among `credentialIds` (see
- * credential-candidates.ts); audit records `ignored` (the migration's own) are not counted.
- */
+/** Counts one side's tables; audit records `ignored` (the migration's own) are not counted. */
 export async function countTables(
   stores: MigrationStores,
-  credentialIds: ReadonlySet<DeviceId>,
   ignored: (record: AuditRecord) => boolean = () => false,
 ): Promise<TableCounts> {
-  let credentials = 0;
-  for (const id of credentialIds) if ((await stores.deviceCredentials.get(id)) !== undefined) credentials += 1;
   let audit = 0;
   for await (const record of everyRecord(stores.audit)) if (!ignored(record)) audit += 1;
   return {
     catalog: await count(stores.catalog.list()),
     devices: await count(stores.devices.list()),
-    deviceCredentials: credentials,
+    deviceCredentials: await count(stores.deviceCredentials.list()),
     inventory: await count(stores.inventory.list()),
     attempts: await count(stores.attempts.recent(ALL_ATTEMPTS)),
     penaltyClearances: (await stores.penaltyClearances.list()).size,
