@@ -1,8 +1,8 @@
 import type { MigrationStores } from './migration-stores.js';
 
 /**
- * What the target holds that the source does not: device rows, inventory entries, catalog
- * entries, files and rollouts keyed by an id or path the source lacks. A target holding any is
+ * What the target holds that the source does not: device rows, device credentials, inventory
+ * entries, catalog entries, files and rollouts keyed by an id or path the source lacks. A target holding any is
  * not an earlier run of this migration (it is another fleet's storage, or one a server has
  * already changed), and the migration refuses it rather than mixing two fleets. At most `limit`
  * lines.
@@ -30,6 +30,11 @@ export async function foreignTargetRows(
     'device row',
     keys(source.devices.list(), (row) => row.deviceId),
     keys(target.devices.list(), (row) => row.deviceId),
+  );
+  await check(
+    'device credential',
+    keys(source.deviceCredentials.list(), (credential) => credential.deviceId),
+    keys(target.deviceCredentials.list(), (credential) => credential.deviceId),
   );
   await check(
     'inventory entry',
