@@ -111,9 +111,11 @@ export class MigrateStorage {
     }
     logger.info('device rows copied', { rows });
     let credentials = 0;
-    for await (const credential of source.deviceCredentials.list()) {
-      await target.deviceCredentials.put(credential);
-      credentials += 1;
+    // The port writes one credential at a time: a batch's writes run together, not one round
+    // trip after the other (a fleet may hold as many credentials as devices).
+    for await (const batch of batches(source.deviceCredentials.list())) {
+      await Promise.all(batch.map((credential) => target.deviceCredentials.put(credential)));
+      credentials += batch.length;
     }
     logger.info('device credentials copied', { credentials });
     let entries = 0;
