@@ -1,9 +1,25 @@
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
+import pg from 'pg';
+import { PostgresAuditLog } from '../../src/adapters/outbound/postgres/postgres-audit-log.js';
+import { PostgresDeviceCredentialStore } from '../../src/adapters/outbound/postgres/postgres-device-credential-store.js';
+import { PostgresFleetEventLog } from '../../src/adapters/outbound/postgres/postgres-fleet-event-log.js';
+import {
+  everyRecord,
+  recordContent,
+  type SeqLog,
+  withoutSeq as seqless,
+} from '../../src/app/use-cases/migration-log-tail.js';
+import type { AppVersion } from '../../src/domain/app-version.js';
+import type { DeviceId } from '../../src/domain/device-id.js';
+import type { UpdateFilePath } from '../../src/domain/update-file-path.js';
+import type { DeviceCredential } from '../../src/ports/device-credential-store.port.js';
+import { openEmbeddedDatabase } from '../../src/main/bootstrap/embedded-database.js';
 import type { HttpsTestClient } from '../support/https-client.js';
-import { programClient, programEnv, runProgram, startProgram } from '../support/started-program.js';
+import { MAIN, programClient, programEnv, runProgram, startProgram } from '../support/started-program.js';
 import { buildEspImage } from '../support/esp-image-builder.js';
 import { createTestDatabase, requirePostgres, type TestDatabase } from '../support/postgres.js';
 import { requireS3Server, type TestS3Server } from '../support/s3-server.js';
@@ -22,6 +38,31 @@ interface Answers {
 
 const json = <T>(text: string): T => JSON.parse(text) as T;
 const withoutSeq = (items: Array<Record<string, unknown>>) => items.map(({ seq: _seq, ...rest }) => rest);
+
+/** A credential provisioned with no trace elsewhere (its audit record pruned, say): only `list()` finds it. */
+function ghostCredential(id: string): DeviceCredential {
+  return {
+    deviceId: id as DeviceId,
+    secretHash: `scrypt$16384$8$1$c2FsdA$${id}`,
+    createdAt: '2026-01-02T03:04:05.000Z',
+  };
+}
+
+/** A log's records in order, by content (their numbers are the store's own). */
+async function contents<R extends { readonly seq: number }>(log: SeqLog<R>): Promise<string[]> {
+  const all: string[] = [];
+  for await (const record of everyRecord(log)) all.push(recordContent(seqless(record)));
+  return all;
+}
+
+async function listed<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const all: T[] = [];
+  for await (const item of items) all.push(item);
+  return all;
+}
+
+/** The per-table lines of a migration's check that say ok. */
+const okCounts = (output: string) => output.split('\n').filter((line) => /^\w+\s+\d+\s+\d+\s+ok$/.test(line));
 
 async function answers(client: HttpsTestClient): Promise<Answers> {
   const devices = json<{ items: Array<{ id: string }> }>((await client.get('/api/v1/devices')).text);
@@ -98,6 +139,9 @@ describe('e2e: migrating an embedded data dir into PostgreSQL and an S3-compatib
     } finally {
       await program.stop();
     }
+    const embedded = await openEmbeddedDatabase(join(dir, 'data', 'devices.db'));
+    await embedded.deviceCredentials.put(ghostCredential('ghost-7'));
+    await embedded.close();
     // Read once everything the server wrote behind its answers (polls in batches) is in the data dir.
     const restarted = await startProgram(embeddedEnv());
     try {
@@ -142,14 +186,13 @@ describe('e2e: migrating an embedded data dir into PostgreSQL and an S3-compatib
       .to.match(/^files\s+2\s+2\s+ok$/m)
       .and.match(/^devices\s+2\s+2\s+ok$/m);
     expect(migrated.output)
-      .to.match(/^deviceCredentials\s+1\s+1\s+ok$/m)
+      .to.match(/^deviceCredentials\s+2\s+2\s+ok$/m)
       .and.match(/^rollouts\s+1\s+1\s+ok$/m);
     expect(migrated.output).to.not.include('DIFFERS');
     // Again: the same counts, the files kept, the logs not appended twice.
     const again = await migrate();
     expect(again.code, again.output).to.equal(0);
-    const counts = (output: string) => output.split('\n').filter((line) => /^\w+\s+\d+\s+\d+\s+ok$/.test(line));
-    expect(counts(again.output)).to.deep.equal(counts(migrated.output)).and.have.length(10);
+    expect(okCounts(again.output)).to.deep.equal(okCounts(migrated.output)).and.have.length(10);
     expect(again.output).to.match(/"copied":0,"alreadyThere":2/);
 
     const program = await startProgram(sharedEnv());
@@ -176,6 +219,9 @@ describe('e2e: migrating an embedded data dir into PostgreSQL and an S3-compatib
       expect((await client.get('/devices/dev-1?app_ver=1.0', own)).text).to.equal('app-1.1.bin');
       const wrong = { auth: { username: 'dev-1', password: 'wrong' } };
       expect((await client.get('/devices/dev-1?app_ver=1.0', wrong)).status).to.be.oneOf([401, 403]);
+      const credentials = await PostgresDeviceCredentialStore.open(database!.url, { poolSize: 1 });
+      expect(await credentials.get('ghost-7' as DeviceId)).to.deep.equal(ghostCredential('ghost-7'));
+      await credentials.close();
       // A server on the target changes it: a later run would mix the two, and refuses.
       expect((await client.put('/devices/dev-3', '"dev-3","1.0","app-1.1.bin"', 'text/csv')).status).to.equal(200);
     } finally {
@@ -184,5 +230,217 @@ describe('e2e: migrating an embedded data dir into PostgreSQL and an S3-compatib
     const late = await migrate();
     expect(late.code, late.output).to.equal(1);
     expect(late.output).to.include('device row dev-3').and.include('nothing was copied');
+  });
+
+  it('without --blobs moves the tables only, and a server on PostgreSQL serves the files from the data dir', async () => {
+    const tablesOnly = await createTestDatabase();
+    try {
+      const migrated = await runProgram(embeddedEnv(), ['migrate-storage', '--to', tablesOnly.url]);
+      expect(migrated.code, migrated.output).to.equal(0);
+      expect(migrated.output).to.include('update files stay in the data dir');
+      expect(migrated.output)
+        .to.match(/^files\s+2\s+2\s+ok$/m)
+        .and.match(/^catalog\s+2\s+2\s+ok$/m)
+        .and.match(/^deviceCredentials\s+2\s+2\s+ok$/m);
+      expect(okCounts(migrated.output)).to.have.length(10);
+
+      // FUOTA_DATABASE_URL alone: the tables in PostgreSQL, the files in the data dir's files/.
+      const program = await startProgram({ ...embeddedEnv(), FUOTA_DATABASE_URL: tablesOnly.url });
+      try {
+        const client = await programClient(program, join(dir, 'data'));
+        const after_ = await answers(client);
+        expect(after_.rows).to.equal(before_.rows);
+        expect(after_.events).to.deep.equal(before_.events);
+        expect(after_.audit.slice(0, -1)).to.deep.equal(before_.audit);
+        expect((await client.get('/files/app-1.1.bin')).body.equals(firmware)).to.equal(true);
+        expect((await client.get('/files/tools/blob.bin')).body.equals(blob)).to.equal(true);
+        const own = { auth: { username: 'dev-1', password: deviceSecret } };
+        expect((await client.get('/devices/dev-1?app_ver=1.0', own)).text).to.equal('app-1.1.bin');
+      } finally {
+        await program.stop();
+      }
+    } finally {
+      await tablesOnly.drop();
+    }
+  });
+});
+
+/** A migration SIGKILLed while it copies, then run again: it resumes, duplicating nothing. */
+describe('e2e: a migration killed midway, then rerun', function () {
+  let dir: string;
+  let s3: TestS3Server | undefined;
+  let database: TestDatabase | undefined;
+  const firmware = buildEspImage({ version: '1.1', segmentLengths: [150_000, 150_000] });
+  // Enough rows that each log takes many batches (500 rows each) to copy: a kill lands mid-log.
+  const DEVICES = 10_000;
+  const EVENTS = 20_000;
+  const AUDIT = 10_000;
+  const GHOSTS = 200;
+
+  const dataDir = () => join(dir, 'data');
+  const env = () => ({
+    ...programEnv(dataDir()),
+    FUOTA_S3_ENDPOINT: s3!.endpoint,
+    FUOTA_S3_PATH_STYLE: 'true',
+    AWS_ACCESS_KEY_ID: 'S3RVER',
+    AWS_SECRET_ACCESS_KEY: 'S3RVER',
+  });
+  const args = () => ['migrate-storage', '--to', database!.url, '--blobs', `s3://${s3!.bucket}/killed`];
+
+  /** How many rows `table` of the target holds (0 before the migration created it). */
+  async function rowsIn(table: 'fleet_event' | 'audit_record'): Promise<number> {
+    const client = new pg.Client({ connectionString: database!.url });
+    await client.connect();
+    try {
+      return (await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`)).rows[0]!.n;
+    } catch {
+      return 0;
+    } finally {
+      await client.end();
+    }
+  }
+
+  /**
+   * Starts the migration (not with runProgram: a run over this much data may need more than its
+   * 20 s on a busy machine); `done` resolves with its exit code and output.
+   */
+  function startMigration() {
+    const child = spawn(process.execPath, [MAIN, ...args()], { env: { PATH: process.env.PATH ?? '', ...env() } });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 100_000);
+    const done = new Promise<{ code: number | null; output: string }>((resolve) =>
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        resolve({ code, output });
+      }),
+    );
+    return { child, output: () => output, done };
+  }
+
+  const migration = () => startMigration().done;
+
+  /** Runs the migration and SIGKILLs it as soon as `table` holds a row; resolves with the rows then. */
+  async function killedOnceCopying(table: 'fleet_event' | 'audit_record'): Promise<number> {
+    const { child, output, done } = startMigration();
+    const deadline = Date.now() + 60_000;
+    while ((await rowsIn(table)) === 0) {
+      if (child.exitCode !== null) throw new Error(`the migration ended before it was killed:\n${output()}`);
+      if (Date.now() > deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    child.kill('SIGKILL');
+    await done;
+    expect(child.signalCode, output()).to.equal('SIGKILL');
+    return rowsIn(table);
+  }
+
+  before(async function () {
+    await requirePostgres(this);
+    s3 = await requireS3Server(this);
+    database = await createTestDatabase();
+    dir = await mkdtemp(join(tmpdir(), 'fuota-migrate-killed-'));
+    const program = await startProgram(programEnv(dataDir()));
+    try {
+      const client = await programClient(program, dataDir());
+      expect((await client.put('/files/app-1.1.bin', firmware, 'application/octet-stream')).status).to.equal(200);
+    } finally {
+      await program.stop();
+    }
+    // Written straight into the stopped server's database: far faster than through its API.
+    const embedded = await openEmbeddedDatabase(join(dataDir(), 'devices.db'));
+    try {
+      const ids = Array.from({ length: DEVICES }, (_, i) => `dev-${String(i).padStart(5, '0')}` as DeviceId);
+      for (let start = 0; start < DEVICES; start += 5000)
+        await embedded.devices.upsertMany(
+          ids.slice(start, start + 5000).map((deviceId) => ({
+            deviceId,
+            appVersion: '1.0' as AppVersion,
+            updateFilePath: 'app-1.1.bin' as UpdateFilePath,
+          })),
+        );
+      for (let start = 0; start < EVENTS; start += 5000)
+        await embedded.events.append(
+          Array.from({ length: 5000 }, (_, i) => ({
+            at: 1_700_000_000_000 + start + i,
+            deviceId: ids[(start + i) % DEVICES]!,
+            type: 'first-seen' as const,
+            detail: { n: start + i },
+          })),
+        );
+      for (let start = 0; start < AUDIT; start += 5000)
+        await embedded.audit.append(
+          Array.from({ length: 5000 }, (_, i) => ({
+            at: 1_700_000_000_000 + start + i,
+            actor: 'ops',
+            address: '127.0.0.1',
+            action: 'device-row.put' as const,
+            target: ids[(start + i) % DEVICES]!,
+            detail: { n: start + i },
+            requestId: `req-${start + i}`,
+          })),
+        );
+      await Promise.all(
+        Array.from({ length: GHOSTS }, (_, i) => embedded.deviceCredentials.put(ghostCredential(`ghost-${i}`))),
+      );
+    } finally {
+      await embedded.close();
+    }
+  });
+
+  after(async () => {
+    await database?.drop();
+    await s3?.stop();
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('resumes after a SIGKILL in each log: verified, nothing duplicated, and the target serves', async () => {
+    const eventsThen = await killedOnceCopying('fleet_event');
+    expect(eventsThen, 'killed while it copied the events').to.be.greaterThan(0).and.lessThan(EVENTS);
+    const auditThen = await killedOnceCopying('audit_record');
+    expect(auditThen, 'killed while it copied the audit records').to.be.greaterThan(0).and.lessThan(AUDIT);
+
+    const rerun = await migration();
+    expect(rerun.code, rerun.output).to.equal(0);
+    expect(rerun.output).to.not.include('DIFFERS');
+    expect(okCounts(rerun.output)).to.have.length(10);
+    // The logs resumed after what the killed runs had committed.
+    expect(rerun.output).to.include(`"appended":0,"alreadyThere":${EVENTS}`);
+    expect(rerun.output).to.include(`"alreadyThere":${auditThen},"msg":"audit records copied"`);
+    expect(rerun.output)
+      .to.match(new RegExp(`^devices\\s+${DEVICES}\\s+${DEVICES}\\s+ok$`, 'm'))
+      .and.match(new RegExp(`^deviceCredentials\\s+${GHOSTS}\\s+${GHOSTS}\\s+ok$`, 'm'));
+
+    // By content, in order: each source record once, then the one run that completed's own record.
+    const source = await openEmbeddedDatabase(join(dataDir(), 'devices.db'));
+    const events = await PostgresFleetEventLog.open(database!.url, { poolSize: 1 });
+    const audit = await PostgresAuditLog.open(database!.url, { poolSize: 1 });
+    const credentials = await PostgresDeviceCredentialStore.open(database!.url, { poolSize: 1 });
+    try {
+      const sourceEvents = await contents(source.events);
+      expect(sourceEvents).to.have.length(EVENTS);
+      expect(await contents(events)).to.deep.equal(sourceEvents);
+      const sourceAudit = await contents(source.audit);
+      const targetAudit = await contents(audit);
+      expect(targetAudit.slice(0, -1)).to.deep.equal(sourceAudit);
+      expect(JSON.parse(targetAudit.at(-1)!)).to.deep.include({ action: 'storage.migrate' });
+      expect(await listed(credentials.list())).to.deep.equal(await listed(source.deviceCredentials.list()));
+    } finally {
+      await Promise.all([source.close(), events.close(), audit.close(), credentials.close()]);
+    }
+
+    const program = await startProgram({
+      ...env(),
+      FUOTA_DATABASE_URL: database!.url,
+      FUOTA_BLOB_URL: `s3://${s3!.bucket}/killed`,
+    });
+    try {
+      const client = await programClient(program, dataDir());
+      expect((await client.get('/devices/dev-09999?app_ver=1.0')).text).to.equal('app-1.1.bin');
+      expect((await client.get('/files/app-1.1.bin')).body.equals(firmware)).to.equal(true);
+    } finally {
+      await program.stop();
+    }
   });
 });
