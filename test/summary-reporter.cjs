@@ -1,5 +1,6 @@
 // Mocha's spec reporter, plus one closing line in the plain form CI reads in any language:
-// "N passed, N failed, N skipped".
+// "N passed, N failed, N skipped", after a line naming the Node that ran them (.ci/run runs the
+// tests on two; mocha's workers are started with this process's own node).
 'use strict';
 const Mocha = require('mocha');
 
@@ -11,7 +12,8 @@ class SummaryReporter extends Spec {
     super(runner, options);
     runner.once(EVENT_RUN_END, () => {
       const { passes, failures, pending } = runner.stats ?? this.stats;
-      process.stdout.write(`\n${passes} passed, ${failures} failed, ${pending} skipped\n`);
+      process.stdout.write(`\nmocha ran on Node ${process.version} (${process.execPath})\n`);
+      process.stdout.write(`${passes} passed, ${failures} failed, ${pending} skipped\n`);
     });
   }
 }
