@@ -64,10 +64,16 @@ describe('README and docs/', () => {
     for (const variable of variables) expect(`${README}\n${operations}`, variable).to.include(`\`${variable}\``);
   });
 
-  it("gives the quick start's two commands, and .ci/run runs its test command", () => {
+  it("gives the quick start's two commands, and .ci/run runs its test command on the machine's Node and Node 24", () => {
     expect(README).to.include('npm ci && npm start');
     expect(README).to.match(/^npm test\b/m);
-    expect(readFileSync(join(ROOT, '.ci', 'run'), 'utf8')).to.match(/^npm test$/m);
+    const ci = readFileSync(join(ROOT, '.ci', 'run'), 'utf8');
+    expect(ci.match(/^ *npm test$/gm)).to.have.length(2);
+    expect(ci).to.include('tools/fetch-node 24 ');
+    // The second Node is the Docker image's.
+    expect(readFileSync(join(ROOT, 'docker', 'Dockerfile'), 'utf8')).to.match(
+      /^ARG NODE_IMAGE=node:24-bookworm-slim$/m,
+    );
   });
 
   it('lints first in npm test, as the README says', () => {
