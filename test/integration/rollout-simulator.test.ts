@@ -165,7 +165,11 @@ describe('Rollout simulator: 1,000 devices in waves of 10, 50 and 100%', functio
     }
 
     const seen = await api.rollout(rollout.id);
-    expect([seen.state, seen.wave, seen.inFlight]).to.deep.equal(['running', wave, 0]);
+    // At the last wave, the completion sweep (every 5 s) may already have found nothing left to
+    // offer once every device polled: on a slow machine the poll round outlasts a sweep.
+    const states = wave === WAVES.length - 1 ? ['running', 'completed'] : ['running'];
+    expect(states, `state at wave ${wave}`).to.include(seen.state);
+    expect([seen.wave, seen.inFlight]).to.deep.equal([wave, 0]);
     seen.waves.forEach((counts, index) => {
       const offeredIn = reached.filter((d) => firstWave(d) === index);
       const expected: Record<string, number> = {};
