@@ -111,23 +111,13 @@ export class PostgresDatabase implements Queryable {
     values: readonly unknown[] = [],
   ): Promise<QueryAnswer<Row>> {
     return this.track('query', async () => {
-      let client: pg.PoolClient;
       try {
-        client = await this.pool.connect();
-      } catch (error) {
-        throw this.explained(error);
-      }
-      let broken: Error | undefined;
-      try {
-        const result = await client.query<Row>(text, values as unknown[]);
+        // The pool releases the connection with the error, so one that failed or timed out (a
+        // statement may still occupy it) is dropped rather than given to the next caller.
+        const result = await this.pool.query<Row>(text, values as unknown[]);
         return { rows: result.rows, rowCount: result.rowCount ?? 0 };
       } catch (error) {
-        // A connection that failed or timed out is dropped, not given back to the pool (a
-        // timed-out statement may still occupy it); one that merely refused a statement is kept.
-        if (isConnectionFailure(error)) broken = error as Error;
         throw this.explained(error);
-      } finally {
-        client.release(broken);
       }
     });
   }
