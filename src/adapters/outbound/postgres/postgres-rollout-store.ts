@@ -5,6 +5,7 @@ import type { RolloutId } from '../../../domain/rollout/rollout-id.js';
 import type { RolloutState } from '../../../domain/rollout/rollout-state.js';
 import type { RolloutStore } from '../../../ports/rollout-store.port.js';
 import { PostgresDatabase, type PostgresOptions } from './postgres-database.js';
+import { rolloutColumnValues } from '../rollout-columns.js';
 
 /** A bigint column: node-postgres hands it over as text. */
 type BigintText = string;
@@ -64,7 +65,7 @@ export class PostgresRolloutStore implements RolloutStore {
 
   async put(rollout: Rollout): Promise<void> {
     // The parameters are taken now: a caller changing its object afterwards changes nothing.
-    const parameters = toParameters(rollout);
+    const parameters = rolloutColumnValues(rollout);
     const put = this.lastPut.then(() => this.database.query(UPSERT, parameters));
     this.lastPut = put.catch(() => undefined);
     await put;
@@ -73,23 +74,6 @@ export class PostgresRolloutStore implements RolloutStore {
   async close(): Promise<void> {
     if (this.ownsDatabase) await this.database.close();
   }
-}
-
-/** The parameters of UPSERT, in COLUMNS order. */
-function toParameters(rollout: Rollout): unknown[] {
-  return [
-    rollout.id,
-    JSON.stringify(rollout.definition),
-    rollout.state,
-    rollout.wave,
-    rollout.createdAt,
-    rollout.updatedAt,
-    rollout.startedAt,
-    rollout.waveStartedAt,
-    rollout.resumedAt,
-    rollout.haltReason === null ? null : JSON.stringify(rollout.haltReason),
-    rollout.endedAt,
-  ];
 }
 
 /** Stored rows are trusted as they are, as the sql.js adapter trusts its own. */

@@ -7,6 +7,7 @@ import type { RolloutState } from '../../../domain/rollout/rollout-state.js';
 import type { RolloutStore } from '../../../ports/rollout-store.port.js';
 import type { SchemaStep } from './sqljs-database.js';
 import { SqlJsDatabase } from './sqljs-database.js';
+import { rolloutColumnValues } from '../rollout-columns.js';
 
 // One row per rollout. `definition` is the RolloutDefinition as JSON text, `halt_reason` the
 // HaltReason as JSON text (null when not halted); times are epoch ms. `position` is the
@@ -51,29 +52,12 @@ export class SqlJsRolloutStore implements RolloutStore {
   }
 
   async put(rollout: Rollout): Promise<void> {
-    await this.database.write([[UPSERT, toRow(rollout)]]);
+    await this.database.write([[UPSERT, rolloutColumnValues(rollout)]]);
   }
 
   async close(): Promise<void> {
     if (this.ownsDatabase) await this.database.close();
   }
-}
-
-/** The parameters of UPSERT, in COLUMNS order. */
-function toRow(rollout: Rollout): SqlValue[] {
-  return [
-    rollout.id,
-    JSON.stringify(rollout.definition),
-    rollout.state,
-    rollout.wave,
-    rollout.createdAt,
-    rollout.updatedAt,
-    rollout.startedAt,
-    rollout.waveStartedAt,
-    rollout.resumedAt,
-    rollout.haltReason === null ? null : JSON.stringify(rollout.haltReason),
-    rollout.endedAt,
-  ];
 }
 
 function toRollout(row: SqlValue[]): Rollout {
