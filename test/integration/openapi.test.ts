@@ -71,6 +71,19 @@ describe('HTTP: the OpenAPI document', () => {
     expect((await t.client.get('/healthz', { auth: null })).status).to.equal(200);
   });
 
+  it("describes the 503 (storage-unavailable) of issue 19 on every authenticated operation, devices' included", () => {
+    const check = document.paths['/devices/{id}']?.get as unknown as {
+      responses: Record<string, { description: string }>;
+    };
+    expect(check.responses['503']?.description).to.include('storage-unavailable');
+    for (const [path, methods] of Object.entries(document.paths)) {
+      for (const [method, operation] of Object.entries(methods)) {
+        const described = operation as unknown as { security: unknown[]; responses: Record<string, unknown> };
+        if (described.security.length > 0) expect(described.responses, `${method} ${path}`).to.have.property('503');
+      }
+    }
+  });
+
   it('describes the names issue 14 gave DELETE /files: the force flag and the namedBy field', () => {
     const remove = document.paths['/files/{path}']?.delete;
     expect(remove?.parameters?.map((p) => p.name)).to.deep.equal(['path', 'force']);

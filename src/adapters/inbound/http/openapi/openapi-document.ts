@@ -74,6 +74,12 @@ function operation(op: ApiOperation, components: Json): Json {
       description: 'Too many failed authentications from this address; see Retry-After.',
       ...problem,
     };
+    // Every authenticated operation reads or writes the storage.
+    responses['503'] ??= {
+      description:
+        'storage-unavailable: the database or the object store cannot be reached right now (Retry-After: 5); nothing wrong with the request.',
+      ...problem,
+    };
   }
   responses.default = { description: 'An error, as a problem document.', ...problem };
   return {
