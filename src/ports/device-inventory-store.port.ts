@@ -1,21 +1,25 @@
 import type { DeviceId } from '../domain/device-id.js';
-import type { InventoryEntry, InventoryPoll } from '../domain/fleet/inventory-entry.js';
+import type { InventoryEntry, InventorySighting, OperatorFields } from '../domain/fleet/inventory-entry.js';
 
 /**
- * The fleet inventory: one entry per device that ever checked (see InventoryEntry). The server
- * holds the inventory in memory and writes changed entries here, polls in batches, operators'
- * changes one by one; every write resolves once it is durable.
+ * The fleet inventory: one entry per device that ever checked (see InventoryEntry). Each server
+ * holds the inventory in memory and writes what its checks changed here, in batches, and
+ * operators' changes one by one; several servers' writes of one entry combine as
+ * inventory-merge.ts says. Every write resolves once it is durable.
  */
 export interface DeviceInventoryStore {
   /** Every entry in ascending id order, produced in batches so that memory stays flat. */
   list(): AsyncIterable<InventoryEntry>;
-  /** Inserts the entries or replaces those with the same id, in one durable write. */
+  /** The entries of these ids that exist, in ascending id order. */
+  getMany(ids: readonly DeviceId[]): Promise<InventoryEntry[]>;
+  /** Every entry last seen at or after `at` (epoch ms), in ascending id order, in batches. */
+  seenSince(at: number): AsyncIterable<InventoryEntry>;
+  /** Inserts the entries or replaces those with the same id, whole, in one durable write. */
   putMany(entries: readonly InventoryEntry[]): Promise<void>;
-  /**
-   * Sets the poll fields of existing entries in one durable write (ids without an entry are
-   * skipped): the batch of checks that changed nothing else.
-   */
-  recordPolls(polls: readonly InventoryPoll[]): Promise<void>;
+  /** Merges checks into entries, inserting those that are new (mergeSighting), in one durable write. */
+  recordSightings(sightings: readonly InventorySighting[]): Promise<void>;
+  /** Sets an entry's operators' fields only; resolves to the entry as stored after, undefined when there is none. */
+  setOperatorFields(id: DeviceId, fields: OperatorFields): Promise<InventoryEntry | undefined>;
   /** Resolves to false when there was no such entry. */
   delete(id: DeviceId): Promise<boolean>;
   /** Waits for pending writes and releases the storage. */

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { DeviceId } from '../../src/domain/device-id.js';
-import type { InventoryEntry } from '../../src/domain/fleet/inventory-entry.js';
+import type { InventoryEntry, InventorySighting } from '../../src/domain/fleet/inventory-entry.js';
 import type { DeviceInventoryStore } from '../../src/ports/device-inventory-store.port.js';
 
 /** An entry with every field set; `overrides` changes some. */
@@ -21,6 +21,12 @@ export function inventoryEntry(id: string, overrides: Partial<InventoryEntry> = 
     note: 'Flur 2 – Küche ✓ 🔥 "quoted" \'single\'',
     ...overrides,
   };
+}
+
+/** A sighting of the entry `inventoryEntry(id)` with one new check; `overrides` changes some fields. */
+export function sightingOf(id: string, overrides: Partial<InventorySighting> = {}): InventorySighting {
+  const { polls: _polls, tags: _tags, hold: _hold, note: _note, ...fields } = inventoryEntry(id);
+  return { ...fields, newPolls: 1, ...overrides };
 }
 
 export async function listInventory(store: DeviceInventoryStore): Promise<InventoryEntry[]> {
@@ -119,35 +125,108 @@ export function deviceInventoryStoreContract(
       expect((await listInventory(store)).map((entry) => entry.id)).to.deep.equal(['a', 'b']);
     });
 
-    it('records polls of existing entries, changing only the poll fields, and skips unknown ids', async () => {
-      await store.putMany([inventoryEntry('a'), inventoryEntry('b', { pollIntervalMs: null })]);
-      await store.recordPolls([
-        { id: 'a' as DeviceId, lastSeen: 1_767_300_000_000, polls: 43, pollIntervalMs: null, lastStatus: 200 },
-        { id: 'b' as DeviceId, lastSeen: 1_767_300_000_001, polls: 7, pollIntervalMs: 30_000, lastStatus: 404 },
-        { id: 'ghost' as DeviceId, lastSeen: 1, polls: 1, pollIntervalMs: null, lastStatus: 204 },
+    it('merges sightings that arrive out of order: counts add up, the latest check sets the check fields', async () => {
+      const base = inventoryEntry('a', { lastSeen: 1000, polls: 10, pollIntervalMs: 60_000, lastStatus: 204 });
+      await store.putMany([base]);
+      // Another server's later checks arrive first, then this one's older ones.
+      await store.recordSightings([
+        sightingOf('a', { lastSeen: 3000, newPolls: 2, pollIntervalMs: 1000, lastStatus: 200 }),
+      ]);
+      await store.recordSightings([
+        sightingOf('a', { lastSeen: 2000, newPolls: 5, pollIntervalMs: 7, lastStatus: 404, runningVersion: '0.1' }),
       ]);
       expect(await listInventory(store)).to.deep.equal([
-        inventoryEntry('a', { lastSeen: 1_767_300_000_000, polls: 43, pollIntervalMs: null, lastStatus: 200 }),
-        inventoryEntry('b', { lastSeen: 1_767_300_000_001, polls: 7, pollIntervalMs: 30_000, lastStatus: 404 }),
+        { ...base, lastSeen: 3000, polls: 17, pollIntervalMs: 1000, lastStatus: 200 },
       ]);
     });
 
-    it('records polls in batches larger than one statement holds', async () => {
-      const ids = Array.from({ length: 12_001 }, (_, i) => `p${String(i).padStart(5, '0')}`);
-      await store.putMany(ids.map((id) => inventoryEntry(id)));
-      await store.recordPolls(
-        ids.map((id, i) => ({
-          id: id as DeviceId,
-          lastSeen: 2_000_000_000_000 + i,
-          polls: i,
-          pollIntervalMs: i,
-          lastStatus: 204,
-        })),
+    it("records sightings: new entries without operators' fields, existing ones merged, operators' fields kept", async () => {
+      await store.putMany([inventoryEntry('old', { lastSeen: 5000, firstSeen: 100, polls: 10 })]);
+      const sighting = sightingOf;
+      await store.recordSightings([
+        sighting('new', { newPolls: 2, image: null, pollIntervalMs: null }),
+        // Newer than stored: its check fields win; its earlier first sighting too.
+        sighting('old', {
+          lastSeen: 6000,
+          firstSeen: 50,
+          runningVersion: '2.0.0',
+          address: '198.51.100.1',
+          auth: 'shared',
+          newPolls: 3,
+        }),
+      ]);
+      // Older than stored: counted, but the check fields stay the newer ones.
+      await store.recordSightings([
+        sighting('old', { lastSeen: 5500, firstSeen: 200, runningVersion: '1.9.0', image: null, newPolls: 4 }),
+      ]);
+      const [newEntry, oldEntry] = await listInventory(store);
+      expect(newEntry).to.deep.equal({
+        ...inventoryEntry('new', { image: null, pollIntervalMs: null }),
+        polls: 2,
+        tags: [],
+        hold: false,
+        note: '',
+      });
+      expect(oldEntry).to.deep.equal(
+        inventoryEntry('old', {
+          firstSeen: 50,
+          lastSeen: 6000,
+          runningVersion: '2.0.0',
+          address: '198.51.100.1',
+          auth: 'shared',
+          polls: 17,
+        }),
       );
+    });
+
+    it('records sightings in batches larger than one statement holds, an id named twice counted twice', async () => {
+      const ids = Array.from({ length: 5_003 }, (_, i) => `s${String(i).padStart(5, '0')}`);
+      await store.recordSightings([
+        ...ids.map((id) => sightingOf(id)),
+        sightingOf('s00007', { newPolls: 2, lastSeen: 1 }),
+      ]);
       const listed = await listInventory(store);
+      expect(listed).to.have.length(5_003);
+      expect(listed.filter((entry) => entry.polls !== 1).map((entry) => [entry.id, entry.polls])).to.deep.equal([
+        ['s00007', 3],
+      ]);
+    });
+
+    it("sets operators' fields only, and answers the entry as stored", async () => {
+      await store.putMany([inventoryEntry('a'), inventoryEntry('b')]);
+      const changed = await store.setOperatorFields('a' as DeviceId, { tags: ['x', 'y z'], hold: false, note: "it's" });
+      const expected = inventoryEntry('a', { tags: ['x', 'y z'], hold: false, note: "it's" });
+      expect(changed).to.deep.equal(expected);
+      expect(await store.setOperatorFields('ghost' as DeviceId, { tags: [], hold: true, note: '' })).to.equal(
+        undefined,
+      );
+      expect(await listInventory(store)).to.deep.equal([expected, inventoryEntry('b')]);
+    });
+
+    it('gets the entries of some ids, and those last seen since a time', async () => {
+      await store.putMany([
+        inventoryEntry('c', { lastSeen: 300 }),
+        inventoryEntry('a', { lastSeen: 100 }),
+        inventoryEntry('b', { lastSeen: 200 }),
+      ]);
       expect(
-        listed.map((entry) => [entry.polls, entry.lastSeen - 2_000_000_000_000, entry.pollIntervalMs]),
-      ).to.deep.equal(ids.map((_, i) => [i, i, i]));
+        (await store.getMany(['c', 'ghost', 'a', 'c'] as DeviceId[])).map((entry) => [entry.id, entry.lastSeen]),
+      ).to.deep.equal([
+        ['a', 100],
+        ['c', 300],
+      ]);
+      expect(await store.getMany([])).to.deep.equal([]);
+      const seen: InventoryEntry[] = [];
+      for await (const entry of store.seenSince(200)) seen.push(entry);
+      expect(seen).to.deep.equal([inventoryEntry('b', { lastSeen: 200 }), inventoryEntry('c', { lastSeen: 300 })]);
+    });
+
+    it('lists every entry seen since a time across many pages', async () => {
+      const ids = Array.from({ length: 2_345 }, (_, i) => `q${String(i).padStart(5, '0')}`);
+      await store.putMany(ids.map((id, i) => inventoryEntry(id, { lastSeen: i % 2 === 0 ? 10 : 20 })));
+      const seen: string[] = [];
+      for await (const entry of store.seenSince(15)) seen.push(entry.id);
+      expect(seen).to.deep.equal(ids.filter((_, i) => i % 2 === 1));
     });
 
     it('keeps what it stored when callers change their objects', async () => {
@@ -175,12 +254,22 @@ export function deviceInventoryStoreContract(
       it('finds every acknowledged write after close and reopen', async () => {
         await store.putMany([inventoryEntry('a'), inventoryEntry('b'), inventoryEntry('c', { image: null })]);
         await store.putMany([inventoryEntry('b', { note: 'после', tags: [] })]);
-        await store.recordPolls([{ id: 'b' as DeviceId, lastSeen: 5, polls: 6, pollIntervalMs: 7, lastStatus: 200 }]);
+        await store.recordSightings([
+          sightingOf('b', { lastSeen: 1_767_300_000_005, newPolls: 6, pollIntervalMs: 7, lastStatus: 200 }),
+        ]);
+        await store.setOperatorFields('c' as DeviceId, { tags: ['t'], hold: false, note: 'n' });
         await store.delete('a' as DeviceId);
         store = await reopen(store);
         expect(await listInventory(store)).to.deep.equal([
-          inventoryEntry('b', { note: 'после', tags: [], lastSeen: 5, polls: 6, pollIntervalMs: 7, lastStatus: 200 }),
-          inventoryEntry('c', { image: null }),
+          inventoryEntry('b', {
+            note: 'после',
+            tags: [],
+            lastSeen: 1_767_300_000_005,
+            polls: 48,
+            pollIntervalMs: 7,
+            lastStatus: 200,
+          }),
+          inventoryEntry('c', { image: null, tags: ['t'], hold: false, note: 'n' }),
         ]);
       });
     }

@@ -6,7 +6,12 @@ import {
 } from '../../src/adapters/outbound/postgres/postgres-device-inventory-store.js';
 import type { DeviceId } from '../../src/domain/device-id.js';
 import type { DeviceInventoryStore } from '../../src/ports/device-inventory-store.port.js';
-import { deviceInventoryStoreContract, inventoryEntry, listInventory } from './device-inventory-store.contract.js';
+import {
+  deviceInventoryStoreContract,
+  inventoryEntry,
+  listInventory,
+  sightingOf,
+} from './device-inventory-store.contract.js';
 import { usePostgresDatabase } from '../support/postgres.js';
 
 describe('PostgreSQL device_inventory', () => {
@@ -51,15 +56,19 @@ describe('PostgreSQL device_inventory', () => {
       expect(await listInventory(store)).to.deep.equal([inventoryEntry('kept', { polls: 1 })]);
     });
 
-    it('gives an id named twice in one batch its last entry and its last poll', async () => {
-      await store.putMany([inventoryEntry('a', { polls: 1 }), inventoryEntry('b'), inventoryEntry('a', { polls: 2 })]);
-      await store.recordPolls([
-        { id: 'b' as DeviceId, lastSeen: 1, polls: 10, pollIntervalMs: null, lastStatus: 200 },
-        { id: 'b' as DeviceId, lastSeen: 2, polls: 11, pollIntervalMs: 5, lastStatus: 204 },
+    it("gives an id named twice in one batch its last entry, and counts both of its sightings' checks", async () => {
+      await store.putMany([
+        inventoryEntry('a', { polls: 1 }),
+        inventoryEntry('b', { lastSeen: 0 }),
+        inventoryEntry('a', { polls: 2 }),
+      ]);
+      await store.recordSightings([
+        sightingOf('b', { lastSeen: 2, newPolls: 10, pollIntervalMs: 5, lastStatus: 204 }),
+        sightingOf('b', { lastSeen: 1, newPolls: 11, pollIntervalMs: null, lastStatus: 200 }),
       ]);
       expect(await listInventory(store)).to.deep.equal([
         inventoryEntry('a', { polls: 2 }),
-        inventoryEntry('b', { lastSeen: 2, polls: 11, pollIntervalMs: 5, lastStatus: 204 }),
+        inventoryEntry('b', { lastSeen: 2, polls: 63, pollIntervalMs: 5, lastStatus: 204 }),
       ]);
     });
 
@@ -67,9 +76,9 @@ describe('PostgreSQL device_inventory', () => {
       await Promise.all(
         Array.from({ length: 50 }, (_, i) =>
           i % 2 === 0
-            ? store.putMany([inventoryEntry('same', { polls: i })])
-            : store.recordPolls([
-                { id: 'same' as DeviceId, lastSeen: i, polls: i, pollIntervalMs: i, lastStatus: 200 },
+            ? store.putMany([inventoryEntry('same', { polls: i, lastSeen: i })])
+            : store.recordSightings([
+                sightingOf('same', { lastSeen: i, newPolls: 1, pollIntervalMs: i, lastStatus: 200 }),
               ]),
         ),
       );

@@ -79,6 +79,7 @@ describe('PostgreSQL schema migrations', () => {
       { version: 7, name: 'device_inventory' },
       { version: 8, name: 'update_attempt' },
       { version: 9, name: 'fleet_event' },
+      { version: 10, name: 'device_inventory_last_seen' },
     ]);
     expect(rows[0]?.applied_at).to.be.instanceOf(Date);
     const columns = await sql<{

@@ -4,7 +4,8 @@ import { isFinalAttemptState } from '../../domain/fleet/attempt-state.js';
 import { advanceAttempt, offerAttempt } from '../../domain/fleet/attempt-transitions.js';
 import { recordSighting } from '../../domain/fleet/device-sighting.js';
 import type { FleetEvent, NewFleetEvent, NewLoggedEvent } from '../../domain/fleet/fleet-event.js';
-import type { DeviceAuthKind, InventoryEntry } from '../../domain/fleet/inventory-entry.js';
+import type { DeviceAuthKind, InventoryEntry, InventorySighting } from '../../domain/fleet/inventory-entry.js';
+import { withUnwritten } from '../../domain/fleet/inventory-merge.js';
 import type { AttemptRollout, DownloadAttribution, UpdateAttempt } from '../../domain/fleet/update-attempt.js';
 import { offerPathOf, parseOfferPath } from '../../domain/rollout/offer-path.js';
 import type { NewRolloutEvent } from '../../domain/rollout/rollout-event.js';
@@ -22,8 +23,6 @@ import { RunningImageIndex } from './running-image-index.js';
 
 /** Entries per inventory write when a batch is large (some 20 ms of applying each). */
 const FLUSH_SLICE = 2000;
-/** Polls per write: a poll is a quarter of an entry's bytes and much less to apply. */
-const POLL_SLICE = 5000;
 
 /** One authenticated device check, as the device adapter answered it. */
 export interface CheckRecord {
@@ -117,10 +116,14 @@ export class FleetTracker {
   private assignedIds: Set<DeviceId> | undefined;
   /** What changed while the seed rows were being read, applied after. */
   private readonly assignmentsWhileLoading = new Map<DeviceId, boolean>();
-  /** Entries to write whole (new, or something but the poll fields changed) with the next batch. */
-  private readonly dirty = new Set<DeviceId>();
-  /** Entries of which only the poll fields changed (almost every check): written as such, a fraction of the bytes. */
-  private readonly polled = new Set<DeviceId>();
+  /**
+   * Checks of each device not yet written (with what the latest of them set): the next batch
+   * writes them as the device's sighting. Written as counts, so that several servers' checks of
+   * one device add up in storage (inventory-merge.ts).
+   */
+  private readonly unwritten = new Map<DeviceId, number>();
+  /** Checks of each device in a write under way (taken out of `unwritten`; back in if it fails). */
+  private readonly writing = new Map<DeviceId, number>();
   private pendingEvents: NewFleetEvent[] = [];
   private readonly offers: RecentOffers;
   private readonly images = new RunningImageIndex();
@@ -245,17 +248,7 @@ export class FleetTracker {
     });
     this.entries.set(deviceId, entry);
     if (previous === undefined) this.sortedIds = undefined;
-    if (
-      previous === undefined ||
-      previous.runningVersion !== entry.runningVersion ||
-      previous.address !== entry.address ||
-      previous.auth !== entry.auth ||
-      previous.image !== entry.image
-    ) {
-      this.dirty.add(deviceId);
-    } else {
-      this.polled.add(deviceId);
-    }
+    this.unwritten.set(deviceId, (this.unwritten.get(deviceId) ?? 0) + 1);
     if (events.length > 0) this.pendingEvents.push(...events);
     this.noteAssignment(deviceId, check.assigned);
   }
@@ -390,17 +383,28 @@ export class FleetTracker {
     if (change.tags !== undefined) detail.tags = tags.join(',');
     if (change.hold !== undefined) detail.hold = after.hold;
     if (change.note !== undefined) detail.note = after.note;
-    // In memory first, so that a batch written meanwhile carries it too; taken back when the
-    // write fails (the operator is told it did not happen).
+    // In memory first, so that a change made meanwhile starts from this one; taken back when
+    // the write fails (the operator is told it did not happen).
     this.entries.set(deviceId, after);
+    let stored: InventoryEntry | undefined;
     try {
-      await this.stores.inventory.putMany([after]);
+      // A device first seen moments ago may not be stored yet: its sighting goes first.
+      if (this.writing.has(deviceId)) await Promise.allSettled([this.flushing, ...this.inFlight]);
+      if (this.unwritten.has(deviceId)) await this.writeSightings([deviceId]);
+      stored = await this.stores.inventory.setOperatorFields(deviceId, { tags, hold: after.hold, note: after.note });
     } catch (error) {
       const now = this.entries.get(deviceId);
       if (now !== undefined)
         this.entries.set(deviceId, { ...now, tags: before.tags, hold: before.hold, note: before.note });
       throw error;
     }
+    // Forgotten meanwhile, here or by another server.
+    if (stored === undefined) return undefined;
+    const now = this.entries.get(deviceId);
+    // The poll fields as stored (other servers' checks included), what this server has not written on top.
+    if (now !== undefined)
+      this.entries.set(deviceId, { ...this.merged(stored), tags: now.tags, hold: now.hold, note: now.note });
+    this.announceWritten([deviceId]);
     await this.appendEvents([{ at: this.now(), deviceId, type: 'device-changed', detail }]);
     return this.entries.get(deviceId);
   }
@@ -421,13 +425,13 @@ export class FleetTracker {
     this.entries.delete(deviceId);
     this.attempts.delete(deviceId);
     this.downloaded.delete(deviceId);
-    this.dirty.delete(deviceId);
-    this.polled.delete(deviceId);
+    this.unwritten.delete(deviceId);
     this.sortedIds = undefined;
     this.pendingEvents = this.pendingEvents.filter((event) => event.deviceId !== deviceId);
     await this.stores.inventory.delete(deviceId);
     await this.stores.attempts.deleteDevice(deviceId);
     await this.stores.events.deleteDevice(deviceId);
+    this.announceWritten([deviceId]);
     return true;
   }
 
@@ -485,28 +489,10 @@ export class FleetTracker {
   /** Writes the pending batch now (tests, and the sweep). */
   async flush(): Promise<void> {
     if (this.flushing !== undefined) return this.flushing;
-    const ids = [...this.dirty];
-    const polledIds = [...this.polled].filter((id) => !this.dirty.has(id));
+    const ids = [...this.unwritten.keys()];
     const events = this.pendingEvents;
-    if (ids.length === 0 && polledIds.length === 0 && events.length === 0) return;
-    this.dirty.clear();
-    this.polled.clear();
+    if (ids.length === 0 && events.length === 0) return;
     this.pendingEvents = [];
-    // Each slice is read from memory just before it is written: an operator's change or a
-    // forgotten device since the batch began is never overwritten with what was there before.
-    const entriesOf = (slice: readonly DeviceId[]) =>
-      slice.flatMap((id) => {
-        const entry = this.entries.get(id);
-        return entry === undefined ? [] : [entry];
-      });
-    const pollsOf = (slice: readonly DeviceId[]) =>
-      entriesOf(slice).map(({ id, lastSeen, polls, pollIntervalMs, lastStatus }) => ({
-        id,
-        lastSeen,
-        polls,
-        pollIntervalMs,
-        lastStatus,
-      }));
     // The events are appended first, numbered at once (the logs number an append when it is
     // called): a transition committed while the inventory is being written comes after them.
     const appended =
@@ -518,23 +504,14 @@ export class FleetTracker {
           );
     this.flushing = (async () => {
       try {
-        // In slices: a write is applied in one go, and checks wait meanwhile.
+        // In slices: a write is applied in one go, and checks wait meanwhile. Each slice is read
+        // from memory just before it is written, with the checks counted until then.
         for (let start = 0; start < ids.length; start += FLUSH_SLICE) {
-          const slice = entriesOf(ids.slice(start, start + FLUSH_SLICE));
-          if (slice.length > 0) await this.stores.inventory.putMany(slice);
+          await this.writeSightings(ids.slice(start, start + FLUSH_SLICE));
         }
       } catch (error) {
-        for (const id of ids) this.dirty.add(id);
+        // Their checks stay counted as unwritten: the next batch writes them.
         this.logger.warn('the inventory could not be written; retrying', { error, devices: ids.length });
-      }
-      try {
-        for (let start = 0; start < polledIds.length; start += POLL_SLICE) {
-          const slice = pollsOf(polledIds.slice(start, start + POLL_SLICE));
-          if (slice.length > 0) await this.stores.inventory.recordPolls(slice);
-        }
-      } catch (error) {
-        for (const id of polledIds) this.polled.add(id);
-        this.logger.warn('the inventory could not be written; retrying', { error, devices: polledIds.length });
       }
       const failed = await appended;
       if (failed !== undefined) {
@@ -547,7 +524,151 @@ export class FleetTracker {
     return this.flushing;
   }
 
+  // ---- other servers on the same storage ---------------------------------------------------
+
+  /** Hears the devices whose entry or attempt this server wrote, other than by its batches. */
+  watchWrites(listener: (deviceIds: readonly DeviceId[]) => void): () => void {
+    this.writeWatchers.add(listener);
+    return () => this.writeWatchers.delete(listener);
+  }
+
+  private readonly writeWatchers = new Set<(deviceIds: readonly DeviceId[]) => void>();
+
+  /**
+   * Reads back the entries last seen at or after `since`: other servers' checks (written in their
+   * batches) join this server's view, with what this server has not written yet on top.
+   */
+  async absorbSeenSince(since: number): Promise<void> {
+    for await (const stored of this.stores.inventory.seenSince(since)) this.absorb(stored);
+  }
+
+  /** Reads these devices' entries and current attempts again: another server changed them. */
+  async reloadDevices(deviceIds: readonly DeviceId[]): Promise<void> {
+    const stored = await this.stores.inventory.getMany(deviceIds);
+    const found = new Set(stored.map((entry) => entry.id));
+    for (const entry of stored) this.absorb(entry);
+    for (const deviceId of deviceIds) {
+      if (!found.has(deviceId) && !this.hasPendingChecks(deviceId)) this.drop(deviceId);
+    }
+    for (const deviceId of found) {
+      const [latest] = await this.stores.attempts.forDevice(deviceId, 1);
+      if (latest !== undefined) this.takeAttempt(latest);
+    }
+  }
+
+  /** Reads every entry and current attempt again (the feed may have missed changes). */
+  async resync(): Promise<void> {
+    const seen = new Set<DeviceId>();
+    for await (const stored of this.stores.inventory.list()) {
+      seen.add(stored.id);
+      this.absorb(stored);
+    }
+    for (const deviceId of [...this.entries.keys()]) {
+      if (!seen.has(deviceId) && !this.hasPendingChecks(deviceId)) this.drop(deviceId);
+    }
+    for await (const attempt of this.stores.attempts.recent(1)) this.takeAttempt(attempt);
+  }
+
   // ---- inside --------------------------------------------------------------------------------
+
+  /** A stored entry as this server shows it: with the checks this server has not written on top. */
+  private merged(stored: InventoryEntry): InventoryEntry {
+    const pending = (this.unwritten.get(stored.id) ?? 0) + (this.writing.get(stored.id) ?? 0);
+    return withUnwritten(stored, this.entries.get(stored.id), pending);
+  }
+
+  private absorb(stored: InventoryEntry): void {
+    if (!this.entries.has(stored.id)) this.sortedIds = undefined;
+    this.entries.set(stored.id, this.merged(stored));
+  }
+
+  /** An attempt read back: taken when it is newer than the one in memory (a later offer, or a later move). */
+  private takeAttempt(stored: UpdateAttempt): void {
+    const current = this.attempts.get(stored.deviceId);
+    const newer =
+      current === undefined ||
+      stored.id > current.id ||
+      (stored.id === current.id && stored.updatedAt > current.updatedAt);
+    if (!newer) return;
+    this.attempts.set(stored.deviceId, stored);
+    if (stored.state === 'downloaded') this.downloaded.add(stored.deviceId);
+    else this.downloaded.delete(stored.deviceId);
+    const before = current?.id === stored.id ? current : undefined;
+    for (const watcher of this.attemptWatchers) {
+      try {
+        watcher(stored, before);
+      } catch (error) {
+        this.logger.warn('an attempt watcher failed', { error });
+      }
+    }
+  }
+
+  private hasPendingChecks(deviceId: DeviceId): boolean {
+    return this.unwritten.has(deviceId) || this.writing.has(deviceId);
+  }
+
+  /** A device forgotten by another server: gone from memory as if forgotten here. */
+  private drop(deviceId: DeviceId): void {
+    if (!this.entries.has(deviceId)) return;
+    for (const watcher of this.forgetWatchers) watcher(deviceId);
+    this.entries.delete(deviceId);
+    this.attempts.delete(deviceId);
+    this.downloaded.delete(deviceId);
+    this.unwritten.delete(deviceId);
+    this.writing.delete(deviceId);
+    this.retryAttempts.delete(deviceId);
+    this.sortedIds = undefined;
+  }
+
+  private announceWritten(deviceIds: readonly DeviceId[]): void {
+    for (const watcher of this.writeWatchers) {
+      try {
+        watcher(deviceIds);
+      } catch (error) {
+        this.logger.warn('a write watcher failed', { error });
+      }
+    }
+  }
+
+  /**
+   * The devices' sightings as in memory now, with their checks not written yet, which are taken
+   * into `writing`: two writes under way never carry the same check. `settle` tells the outcome.
+   */
+  private takeSightings(deviceIds: readonly DeviceId[]): InventorySighting[] {
+    return deviceIds.flatMap((id) => {
+      const entry = this.entries.get(id);
+      const newPolls = this.unwritten.get(id);
+      if (entry === undefined || newPolls === undefined) return [];
+      this.unwritten.delete(id);
+      this.writing.set(id, (this.writing.get(id) ?? 0) + newPolls);
+      const { polls: _polls, tags: _tags, hold: _hold, note: _note, ...fields } = entry;
+      return [{ ...fields, newPolls }];
+    });
+  }
+
+  /** A write of taken sightings ended: their checks are written, or unwritten again. */
+  private settle(sightings: readonly InventorySighting[], durable: boolean): void {
+    for (const { id, newPolls } of sightings) {
+      const left = (this.writing.get(id) ?? 0) - newPolls;
+      if (left > 0) this.writing.set(id, left);
+      else this.writing.delete(id);
+      // A device forgotten meanwhile has nothing to write any more.
+      if (!durable && this.entries.has(id)) this.unwritten.set(id, (this.unwritten.get(id) ?? 0) + newPolls);
+    }
+  }
+
+  /** Writes the devices' sightings; their checks count as written once it is durable. */
+  private async writeSightings(deviceIds: readonly DeviceId[]): Promise<void> {
+    const sightings = this.takeSightings(deviceIds);
+    if (sightings.length === 0) return;
+    try {
+      await this.stores.inventory.recordSightings(sightings);
+    } catch (error) {
+      this.settle(sightings, false);
+      throw error;
+    }
+    this.settle(sightings, true);
+  }
 
   private isOpenFor(deviceId: DeviceId, path: string): boolean {
     const attempt = this.attempts.get(deviceId);
@@ -606,25 +727,24 @@ export class FleetTracker {
   private async writeChanges(changed: readonly UpdateAttempt[], transitions: readonly NewFleetEvent[]): Promise<void> {
     const deviceIds = new Set(changed.map((attempt) => attempt.deviceId));
     const events = [...this.takePendingEvents(deviceIds), ...transitions];
-    const entries = [...deviceIds].flatMap((id) => {
-      const entry = this.dirty.has(id) ? this.entries.get(id) : undefined;
-      return entry === undefined ? [] : [entry];
-    });
-    for (const entry of entries) this.dirty.delete(entry.id);
+    const sightings = this.takeSightings([...deviceIds]);
     // Queued together, they share one append and one fsync.
     const writes = await Promise.allSettled([
-      entries.length > 0 ? this.stores.inventory.putMany(entries) : Promise.resolve(),
+      sightings.length > 0 ? this.stores.inventory.recordSightings(sightings) : Promise.resolve(),
       this.stores.attempts.putMany(changed),
       events.length > 0 ? this.appendEvents(events) : Promise.resolve(),
     ]);
+    this.settle(sightings, writes[0]?.status === 'fulfilled');
     const failed = writes.find((write): write is PromiseRejectedResult => write.status === 'rejected');
-    if (failed === undefined) return;
+    if (failed === undefined) {
+      this.announceWritten([...deviceIds]);
+      return;
+    }
     this.logger.warn('an update attempt could not be written; retrying', {
       error: failed.reason,
       attempts: changed.length,
     });
     for (const attempt of changed) this.retryAttempts.add(attempt.deviceId);
-    for (const entry of entries) this.dirty.add(entry.id);
     if (writes[2]?.status === 'rejected') this.pendingEvents.push(...events);
     throw failed.reason;
   }

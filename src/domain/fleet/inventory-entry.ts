@@ -37,7 +37,13 @@ export interface InventoryEntry {
 }
 
 /**
- * What a check changes of an entry whose version, address, authentication and image stay as
- * they were: almost every check. Written as such, it is a fraction of the whole entry.
+ * What one server's checks made of an entry since that server last wrote it, when more than the
+ * poll fields changed (a new device, another version, address, authentication or image): every
+ * field the checks set, and how many checks there were. Operators' fields are not part of it.
  */
-export type InventoryPoll = Pick<InventoryEntry, 'id' | 'lastSeen' | 'polls' | 'pollIntervalMs' | 'lastStatus'>;
+export type InventorySighting = Omit<InventoryEntry, 'polls' | 'tags' | 'hold' | 'note'> & {
+  readonly newPolls: number;
+};
+
+/** What operators set of an entry (checks never change them). */
+export type OperatorFields = Pick<InventoryEntry, 'tags' | 'hold' | 'note'>;

@@ -1,5 +1,6 @@
 import type { DeviceId } from '../../../domain/device-id.js';
-import type { InventoryEntry, InventoryPoll } from '../../../domain/fleet/inventory-entry.js';
+import type { InventoryEntry, InventorySighting, OperatorFields } from '../../../domain/fleet/inventory-entry.js';
+import { mergeSighting } from '../../../domain/fleet/inventory-merge.js';
 import type { DeviceInventoryStore } from '../../../ports/device-inventory-store.port.js';
 
 /** The fleet inventory in a Map, for tests and throw-away servers: nothing survives the process. */
@@ -7,12 +8,19 @@ export class InMemoryDeviceInventoryStore implements DeviceInventoryStore {
   private readonly entries = new Map<DeviceId, InventoryEntry>();
 
   async *list(): AsyncIterable<InventoryEntry> {
-    // Byte order, as SQLite's default BINARY collation sorts the sql.js twin.
-    const ids = [...this.entries.keys()].sort(byCodeUnit);
-    for (const id of ids) {
+    yield* this.sorted(() => true);
+  }
+
+  async getMany(ids: readonly DeviceId[]): Promise<InventoryEntry[]> {
+    const found = [...new Set(ids)].sort(byCodeUnit).flatMap((id) => {
       const entry = this.entries.get(id);
-      if (entry !== undefined) yield copyEntry(entry);
-    }
+      return entry === undefined ? [] : [copyEntry(entry)];
+    });
+    return found;
+  }
+
+  async *seenSince(at: number): AsyncIterable<InventoryEntry> {
+    yield* this.sorted((entry) => entry.lastSeen >= at);
   }
 
   async putMany(entries: readonly InventoryEntry[]): Promise<void> {
@@ -20,11 +28,18 @@ export class InMemoryDeviceInventoryStore implements DeviceInventoryStore {
     for (const entry of entries) this.entries.set(entry.id, copyEntry(entry));
   }
 
-  async recordPolls(polls: readonly InventoryPoll[]): Promise<void> {
-    for (const { id, lastSeen, polls: count, pollIntervalMs, lastStatus } of polls) {
-      const entry = this.entries.get(id);
-      if (entry !== undefined) this.entries.set(id, { ...entry, lastSeen, polls: count, pollIntervalMs, lastStatus });
+  async recordSightings(sightings: readonly InventorySighting[]): Promise<void> {
+    for (const sighting of sightings) {
+      this.entries.set(sighting.id, copyEntry(mergeSighting(this.entries.get(sighting.id), sighting)));
     }
+  }
+
+  async setOperatorFields(id: DeviceId, fields: OperatorFields): Promise<InventoryEntry | undefined> {
+    const entry = this.entries.get(id);
+    if (entry === undefined) return undefined;
+    const changed = copyEntry({ ...entry, tags: fields.tags, hold: fields.hold, note: fields.note });
+    this.entries.set(id, changed);
+    return copyEntry(changed);
   }
 
   async delete(id: DeviceId): Promise<boolean> {
@@ -32,6 +47,15 @@ export class InMemoryDeviceInventoryStore implements DeviceInventoryStore {
   }
 
   async close(): Promise<void> {}
+
+  private *sorted(keep: (entry: InventoryEntry) => boolean): Iterable<InventoryEntry> {
+    // Byte order, as SQLite's default BINARY collation sorts the sql.js twin.
+    const ids = [...this.entries.keys()].sort(byCodeUnit);
+    for (const id of ids) {
+      const entry = this.entries.get(id);
+      if (entry !== undefined && keep(entry)) yield copyEntry(entry);
+    }
+  }
 }
 
 function copyEntry(entry: InventoryEntry): InventoryEntry {

@@ -7,6 +7,7 @@ import { AUDIT_RECORD } from './migrations/0006-audit-record.js';
 import { DEVICE_INVENTORY } from './migrations/0007-device-inventory.js';
 import { UPDATE_ATTEMPT } from './migrations/0008-update-attempt.js';
 import { FLEET_EVENT } from './migrations/0009-fleet-event.js';
+import { INVENTORY_LAST_SEEN } from './migrations/0010-inventory-last-seen.js';
 import type { Queryable } from './postgres-database.js';
 
 /**
@@ -32,6 +33,7 @@ export const MIGRATIONS: readonly Migration[] = [
   DEVICE_INVENTORY,
   UPDATE_ATTEMPT,
   FLEET_EVENT,
+  INVENTORY_LAST_SEEN,
 ];
 
 /**

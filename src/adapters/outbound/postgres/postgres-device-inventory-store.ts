@@ -1,5 +1,11 @@
 import type { DeviceId } from '../../../domain/device-id.js';
-import type { DeviceAuthKind, InventoryEntry, InventoryPoll } from '../../../domain/fleet/inventory-entry.js';
+import type {
+  DeviceAuthKind,
+  InventoryEntry,
+  InventorySighting,
+  OperatorFields,
+} from '../../../domain/fleet/inventory-entry.js';
+import { combineSightings } from '../../../domain/fleet/inventory-merge.js';
 import type { DeviceInventoryStore } from '../../../ports/device-inventory-store.port.js';
 import { PostgresDatabase, type PostgresOptions } from './postgres-database.js';
 import { lastPerId } from './batch-rows.js';
@@ -41,17 +47,40 @@ const UPSERT_ROWS =
     .filter((column) => column !== 'id')
     .map((column) => `${column} = excluded.${column}`)
     .join(', ');
-/** The poll fields of many existing entries in one statement; ids without an entry match nothing. */
-const RECORD_POLLS =
-  'UPDATE device_inventory SET last_seen = p.last_seen, polls = p.polls, poll_interval_ms = p.poll_interval_ms, ' +
-  'last_status = p.last_status FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::integer[]) ' +
-  'AS p(id, last_seen, polls, poll_interval_ms, last_status) WHERE device_inventory.id = p.id';
+/** The fields a check sets, taken from the newer of the stored entry and the sighting. */
+const SIGHTED_COLUMNS = [
+  'running_version',
+  'image_project',
+  'image_chip',
+  'image_secure_version',
+  'address',
+  'auth',
+  'poll_interval_ms',
+  'last_status',
+];
+/** Sightings merged as inventory-merge.ts says: the first twelve columns, the new polls as polls. */
+const RECORD_SIGHTINGS =
+  `INSERT INTO device_inventory (${COLUMNS}) SELECT *, '[]'::jsonb, false, '' FROM unnest(` +
+  '$1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::integer[], $8::text[], ' +
+  '$9::text[], $10::bigint[], $11::bigint[], $12::integer[]) ' +
+  'ON CONFLICT (id) DO UPDATE SET ' +
+  'first_seen = LEAST(device_inventory.first_seen, excluded.first_seen), ' +
+  'polls = device_inventory.polls + excluded.polls, ' +
+  SIGHTED_COLUMNS.map(
+    (column) =>
+      `${column} = CASE WHEN excluded.last_seen >= device_inventory.last_seen ` +
+      `THEN excluded.${column} ELSE device_inventory.${column} END`,
+  ).join(', ') +
+  ', last_seen = GREATEST(device_inventory.last_seen, excluded.last_seen)';
+const SET_OPERATOR_FIELDS = `UPDATE device_inventory SET tags = $2::jsonb, hold = $3, note = $4 WHERE id = $1 RETURNING ${COLUMNS}`;
+const SELECT_MANY = `SELECT ${COLUMNS} FROM device_inventory WHERE id = ANY($1::text[]) ORDER BY id`;
+const SELECT_SEEN_PAGE = `SELECT ${COLUMNS} FROM device_inventory WHERE last_seen >= $1 AND id > $2 ORDER BY id LIMIT $3`;
 const SELECT_FIRST_PAGE = `SELECT ${COLUMNS} FROM device_inventory ORDER BY id LIMIT $1`;
 const SELECT_PAGE = `SELECT ${COLUMNS} FROM device_inventory WHERE id > $1 ORDER BY id LIMIT $2`;
 const DELETE = 'DELETE FROM device_inventory WHERE id = $1';
 /** Entries per page of `list()`. */
 export const PAGE_SIZE = 1000;
-/** Rows per statement of `putMany` and `recordPolls`. */
+/** Rows per statement of `putMany` and `recordSightings`. */
 export const ROWS_PER_STATEMENT = 5000;
 
 /**
@@ -94,16 +123,41 @@ export class PostgresDeviceInventoryStore implements DeviceInventoryStore {
     );
   }
 
-  /** One transaction: every poll, or none. An id named twice gets its last poll. */
-  async recordPolls(polls: readonly InventoryPoll[]): Promise<void> {
-    if (polls.length === 0) return;
-    const rows = lastPerId(polls, (poll) => poll.id);
-    const chunks = chunked(rows).map(pollColumns);
+  async getMany(ids: readonly DeviceId[]): Promise<InventoryEntry[]> {
+    if (ids.length === 0) return [];
+    const { rows } = await this.database.query<Row>(SELECT_MANY, [[...new Set(ids)]]);
+    return rows.map(toEntry);
+  }
+
+  async *seenSince(at: number): AsyncIterable<InventoryEntry> {
+    let after = '';
+    for (;;) {
+      const { rows } = await this.database.query<Row>(SELECT_SEEN_PAGE, [at, after, PAGE_SIZE]);
+      yield* rows.map(toEntry);
+      if (rows.length < PAGE_SIZE) return;
+      after = rows[rows.length - 1]!.id;
+    }
+  }
+
+  /** One transaction: every sighting, or none. */
+  async recordSightings(sightings: readonly InventorySighting[]): Promise<void> {
+    if (sightings.length === 0) return;
+    const rows = combineSightings(sightings)
+      .sort(byId)
+      .map((sighting) => ({ ...sighting, polls: sighting.newPolls, tags: [], hold: false, note: '' }));
+    const chunks = chunked(rows).map((entries) => entryColumns(entries).slice(0, 12));
     await this.turns.run(() =>
       this.database.transaction(async (transaction) => {
-        for (const columns of chunks) await transaction.query(RECORD_POLLS, columns);
+        for (const columns of chunks) await transaction.query(RECORD_SIGHTINGS, columns);
       }),
     );
+  }
+
+  async setOperatorFields(id: DeviceId, fields: OperatorFields): Promise<InventoryEntry | undefined> {
+    const { rows } = await this.turns.run(() =>
+      this.database.query<Row>(SET_OPERATOR_FIELDS, [id, JSON.stringify(fields.tags), fields.hold, fields.note]),
+    );
+    return rows[0] === undefined ? undefined : toEntry(rows[0]);
   }
 
   async delete(id: DeviceId): Promise<boolean> {
@@ -115,6 +169,10 @@ export class PostgresDeviceInventoryStore implements DeviceInventoryStore {
     await this.turns.idle();
     if (this.ownsDatabase) await this.database.close();
   }
+}
+
+function byId(a: { readonly id: string }, b: { readonly id: string }): number {
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
 function chunked<T>(items: readonly T[]): T[][] {
@@ -143,17 +201,6 @@ function entryColumns(entries: readonly InventoryEntry[]): unknown[] {
     entries.map((entry) => JSON.stringify(entry.tags)),
     entries.map((entry) => entry.hold),
     entries.map((entry) => entry.note),
-  ];
-}
-
-/** The parameters of RECORD_POLLS. */
-function pollColumns(polls: readonly InventoryPoll[]): unknown[] {
-  return [
-    polls.map((poll) => poll.id),
-    polls.map((poll) => poll.lastSeen),
-    polls.map((poll) => poll.polls),
-    polls.map((poll) => poll.pollIntervalMs),
-    polls.map((poll) => poll.lastStatus),
   ];
 }
 

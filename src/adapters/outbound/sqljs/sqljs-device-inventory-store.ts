@@ -3,9 +3,11 @@ import type { DeviceId } from '../../../domain/device-id.js';
 import type {
   DeviceAuthKind,
   InventoryEntry,
-  InventoryPoll,
+  InventorySighting,
+  OperatorFields,
   RunningImage,
 } from '../../../domain/fleet/inventory-entry.js';
+import { combineSightings } from '../../../domain/fleet/inventory-merge.js';
 import type { DeviceInventoryStore } from '../../../ports/device-inventory-store.port.js';
 import type { JournalStatement } from './sqljs-database.js';
 import { SqlJsDatabase } from './sqljs-database.js';
@@ -31,10 +33,34 @@ const PUT_BATCH =
   `INSERT OR REPLACE INTO device_inventory (${COLUMNS}) SELECT ` +
   Array.from({ length: 15 }, (_, column) => `value->>${column}`).join(', ') +
   ' FROM json_each(?)';
-/** The poll fields of a batch of existing entries, the same way: one JSON array of [id, last_seen, polls, poll_interval_ms, last_status]. */
-const RECORD_POLLS =
-  'UPDATE device_inventory SET last_seen = j.value->>1, polls = j.value->>2, poll_interval_ms = j.value->>3, ' +
-  'last_status = j.value->>4 FROM json_each(?) AS j WHERE device_inventory.id = j.value->>0';
+/** The fields a check sets, taken from the newer of the stored entry and the sighting. */
+const SIGHTED_COLUMNS = [
+  'running_version',
+  'image_project',
+  'image_chip',
+  'image_secure_version',
+  'address',
+  'auth',
+  'poll_interval_ms',
+  'last_status',
+];
+/**
+ * Sightings merged as inventory-merge.ts says, one JSON array of rows in COLUMNS order with the
+ * new polls in the polls column and no operators' fields (a new entry gets none). `WHERE true`
+ * tells SQLite's parser that ON CONFLICT belongs to the INSERT, not to the join.
+ */
+const RECORD_SIGHTINGS =
+  `INSERT INTO device_inventory (${COLUMNS}) SELECT ` +
+  Array.from({ length: 12 }, (_, column) => `value->>${column}`).join(', ') +
+  ", '[]', 0, '' FROM json_each(?) WHERE true ON CONFLICT (id) DO UPDATE SET " +
+  'first_seen = min(first_seen, excluded.first_seen), polls = polls + excluded.polls, ' +
+  SIGHTED_COLUMNS.map(
+    (column) => `${column} = CASE WHEN excluded.last_seen >= last_seen THEN excluded.${column} ELSE ${column} END`,
+  ).join(', ') +
+  ', last_seen = max(last_seen, excluded.last_seen)';
+const SET_OPERATOR_FIELDS = 'UPDATE device_inventory SET tags = ?, hold = ?, note = ? WHERE id = ?';
+const SELECT_ONE = `SELECT ${COLUMNS} FROM device_inventory WHERE id = ?`;
+const SELECT_SEEN_PAGE = `SELECT ${COLUMNS} FROM device_inventory WHERE last_seen >= ? AND id > ? ORDER BY id LIMIT ?`;
 const SELECT_PAGE = `SELECT ${COLUMNS} FROM device_inventory WHERE id > ? ORDER BY id LIMIT ?`;
 const EXISTS = 'SELECT 1 FROM device_inventory WHERE id = ?';
 const DELETE = 'DELETE FROM device_inventory WHERE id = ?';
@@ -70,16 +96,44 @@ export class SqlJsDeviceInventoryStore implements DeviceInventoryStore {
     await this.database.write(statements, undefined, { trusted: true });
   }
 
-  async recordPolls(polls: readonly InventoryPoll[]): Promise<void> {
-    if (polls.length === 0) return;
+  async getMany(ids: readonly DeviceId[]): Promise<InventoryEntry[]> {
+    return [...new Set(ids)]
+      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+      .flatMap((id) => this.database.all(SELECT_ONE, [id], toEntry));
+  }
+
+  async *seenSince(at: number): AsyncIterable<InventoryEntry> {
+    let after = '';
+    for (;;) {
+      const page = this.database.all(SELECT_SEEN_PAGE, [at, after, PAGE_SIZE], toEntry);
+      yield* page;
+      const last = page.at(-1);
+      if (last === undefined || page.length < PAGE_SIZE) return;
+      after = last.id;
+    }
+  }
+
+  async recordSightings(sightings: readonly InventorySighting[]): Promise<void> {
+    if (sightings.length === 0) return;
+    const combined = combineSightings(sightings);
     const statements: JournalStatement[] = [];
-    for (let start = 0; start < polls.length; start += INVENTORY_ROWS_PER_STATEMENT) {
-      const rows = polls
+    for (let start = 0; start < combined.length; start += INVENTORY_ROWS_PER_STATEMENT) {
+      const rows = combined
         .slice(start, start + INVENTORY_ROWS_PER_STATEMENT)
-        .map((poll) => [poll.id, poll.lastSeen, poll.polls, poll.pollIntervalMs, poll.lastStatus]);
-      statements.push([RECORD_POLLS, [JSON.stringify(rows)]]);
+        .map((sighting) =>
+          toRow({ ...sighting, polls: sighting.newPolls, tags: [], hold: false, note: '' }).slice(0, 12),
+        );
+      statements.push([RECORD_SIGHTINGS, [JSON.stringify(rows)]]);
     }
     await this.database.write(statements, undefined, { trusted: true });
+  }
+
+  async setOperatorFields(id: DeviceId, fields: OperatorFields): Promise<InventoryEntry | undefined> {
+    if (this.database.all(EXISTS, [id], () => true).length === 0) return undefined;
+    await this.database.write([
+      [SET_OPERATOR_FIELDS, [JSON.stringify(fields.tags), fields.hold ? 1 : 0, fields.note, id]],
+    ]);
+    return this.database.all(SELECT_ONE, [id], toEntry)[0];
   }
 
   async delete(id: DeviceId): Promise<boolean> {
