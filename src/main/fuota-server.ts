@@ -66,7 +66,7 @@ export class FuotaServer {
       parts.logger,
     );
     // Other servers on the same storage hear of this one's uploads and rows, and it of theirs.
-    const fleetChanges = new FleetChanges(fleet, parts.storage.changes);
+    const fleetChanges = new FleetChanges(fleet, rollouts, parts.storage.changes, parts.logger);
     const container = createContainer(
       parts.config,
       parts.storage,

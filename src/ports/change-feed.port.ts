@@ -2,11 +2,15 @@ import type { DeviceId } from '../domain/device-id.js';
 
 /**
  * A change one server made that other servers sharing its storage keep a view of in memory:
- * the stored images (catalog), and which devices have a seed row.
+ * the stored images (catalog), which devices have a seed row, devices' inventory entries and
+ * update attempts (other than by checks' batches, which servers read back by time), and the
+ * rollouts.
  */
 export type SharedChange =
   | { readonly kind: 'catalog' }
-  | { readonly kind: 'device-row'; readonly deviceId: DeviceId; readonly assigned: boolean };
+  | { readonly kind: 'device-row'; readonly deviceId: DeviceId; readonly assigned: boolean }
+  | { readonly kind: 'devices'; readonly deviceIds: readonly DeviceId[] }
+  | { readonly kind: 'rollouts' };
 
 /**
  * What a listener hears: another server's change, or `resync` when the feed may have missed
@@ -20,6 +24,11 @@ export type HeardChange = SharedChange | { readonly kind: 'resync' };
  * (a lost connection loses what was sent meanwhile, which the `resync` that follows covers).
  */
 export interface ChangeFeed {
+  /**
+   * Whether other servers may share this storage now: only then are their checks' batches worth
+   * reading back (an embedded database has no other server).
+   */
+  readonly hasPeers: boolean;
   /** Sends to the other servers; never throws (a failure is logged by the adapter). */
   announce(change: SharedChange): void;
   /** `listener` hears every change announced by another server, and every resync. */

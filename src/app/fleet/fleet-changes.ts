@@ -1,24 +1,69 @@
 import type { DeviceId } from '../../domain/device-id.js';
 import type { ChangeFeed, HeardChange } from '../../ports/change-feed.port.js';
+import type { Logger } from '../../ports/logger.port.js';
+import type { RolloutService } from '../rollout/rollout-service.js';
 import type { FleetTracker } from './fleet-tracker.js';
+
+/** How often a server reads back the entries other servers' checks touched (when it has peers). */
+export const PEER_SYNC_INTERVAL_MS = 2_000;
+/**
+ * How far back each read reaches before the previous one began: a check reaches storage up to a
+ * batch interval (1 s) after it happened, by another server's clock (kept within a second or two
+ * of this one's by NTP, as every server's should be).
+ */
+export const PEER_SYNC_OVERLAP_MS = 5_000;
 
 /**
  * Keeps the fleet's in-memory views of shared tables current when several servers share the
  * storage: this server's changes go out on the feed, the others' come in and are applied as if
  * made here (without going out again). The views: the stored images (the inventory's image
- * facts, the rollouts' image facts) and which devices have a seed row (`unassigned`).
+ * facts, the rollouts' image facts), which devices have a seed row (`unassigned`), devices'
+ * entries and current attempts changed other than by checks (transitions, operators' changes,
+ * forgotten devices), the rollouts and penalty clearances. Checks' batches are not announced
+ * (hundreds a second): every PEER_SYNC_INTERVAL_MS the entries seen since the last read are
+ * read back, so another server's checks show here within about three seconds.
  */
 export class FleetChanges {
-  private readonly unsubscribe: () => void;
+  private readonly unsubscribe: Array<() => void>;
+  private readonly syncTimer: NodeJS.Timeout;
+  private syncedFrom: number;
+  private syncing = false;
+  /** Reloads of devices and rollouts, one after another (an older read never lands after a newer one). */
+  private reloads: Promise<void> = Promise.resolve();
   /** The catalog read under way, and whether another was asked for while it ran. */
   private refreshing: Promise<void> | undefined;
   private refreshAgain = false;
 
   constructor(
     private readonly fleet: FleetTracker,
+    private readonly rollouts: RolloutService,
     private readonly feed: ChangeFeed,
+    private readonly logger: Logger,
   ) {
-    this.unsubscribe = feed.subscribe((change) => this.apply(change));
+    this.unsubscribe = [
+      feed.subscribe((change) => this.apply(change)),
+      fleet.watchWrites((deviceIds) => feed.announce({ kind: 'devices', deviceIds })),
+      rollouts.watchWrites(() => feed.announce({ kind: 'rollouts' })),
+    ];
+    this.syncedFrom = fleet.now();
+    this.syncTimer = setInterval(() => void this.syncPeers(), PEER_SYNC_INTERVAL_MS);
+    this.syncTimer.unref();
+  }
+
+  /** Reads back what other servers' checks wrote since the last read (see PEER_SYNC_INTERVAL_MS). */
+  async syncPeers(): Promise<void> {
+    if (!this.feed.hasPeers || this.syncing) return;
+    this.syncing = true;
+    const startedAt = this.fleet.now();
+    try {
+      await this.fleet.absorbSeenSince(this.syncedFrom - PEER_SYNC_OVERLAP_MS);
+      this.syncedFrom = startedAt;
+    } catch (error) {
+      // The next round reads from the same time again.
+      this.logger.warn("other servers' checks could not be read back; retrying", { error });
+    } finally {
+      this.syncing = false;
+    }
   }
 
   /** An upload or deletion through this server succeeded. */
@@ -56,7 +101,20 @@ export class FleetChanges {
   }
 
   close(): void {
-    this.unsubscribe();
+    clearInterval(this.syncTimer);
+    for (const stop of this.unsubscribe) stop();
+  }
+
+  /** Runs a reload after those before it; a failure is logged (a resync or the next change mends it). */
+  private reload(what: string, work: () => Promise<void>): void {
+    this.reloads = this.reloads.then(work).catch((error: unknown) => {
+      this.logger.warn(`${what} changed by another server could not be read`, { error });
+    });
+  }
+
+  /** Waits for the reloads asked for so far (tests). */
+  settled(): Promise<void> {
+    return this.reloads;
   }
 
   private apply(change: HeardChange): void {
@@ -67,9 +125,17 @@ export class FleetChanges {
       case 'device-row':
         this.fleet.noteAssignment(change.deviceId, change.assigned);
         return;
+      case 'devices':
+        this.reload('devices', () => this.fleet.reloadDevices(change.deviceIds));
+        return;
+      case 'rollouts':
+        this.reload('rollouts', () => this.rollouts.reload());
+        return;
       case 'resync':
         void this.refreshImages();
         this.fleet.reloadAssignments();
+        this.reload('the fleet', () => this.fleet.resync());
+        this.reload('rollouts', () => this.rollouts.reload());
         return;
     }
   }

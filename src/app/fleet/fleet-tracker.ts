@@ -264,6 +264,21 @@ export class FleetTracker {
     return attempt?.id === parsed.attemptId ? attempt : undefined;
   }
 
+  /**
+   * As offeredAttempt, but an attempt newer than this server knows of the device (another server
+   * sharing the storage may have offered it a moment ago) is looked for in storage first.
+   */
+  async findOfferedAttempt(path: string): Promise<UpdateAttempt | undefined> {
+    const known = this.offeredAttempt(path);
+    if (known !== undefined) return known;
+    const parsed = parseOfferPath(path);
+    if (parsed === undefined) return undefined;
+    const current = this.attempts.get(parsed.deviceId);
+    if (current !== undefined && current.id >= parsed.attemptId) return undefined;
+    await this.reloadDevices([parsed.deviceId]);
+    return this.offeredAttempt(path);
+  }
+
   /** Hears every change of an attempt (in memory, before it is written): rollouts count them. */
   watchAttempts(listener: (after: UpdateAttempt, before: UpdateAttempt | undefined) => void): () => void {
     this.attemptWatchers.add(listener);

@@ -107,15 +107,7 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
   ): Promise<RolloutService> {
     const service = new RolloutService(stores, fleet, audit, scheme, logger);
     for (const rollout of await stores.rollouts.list()) {
-      const ledger = new RolloutLedger(rollout);
-      for (const attempt of await stores.attempts.forRollout(rollout.id)) ledger.record(attempt);
-      // The rate cap's window holds across a restart.
-      ledger.noteRecentOffers(fleet.now());
-      // The tracker follows each device's newest attempt only: an older open one was superseded.
-      for (const attempt of [...ledger.latestAttempts()]) {
-        if (fleet.currentAttempt(attempt.deviceId)?.id !== attempt.id) ledger.supersede(attempt.deviceId);
-      }
-      service.ledgers.set(rollout.id, ledger);
+      service.ledgers.set(rollout.id, await service.loadLedger(rollout));
     }
     service.clearances = new Map(await stores.clearances.list());
     service.stopWatching = [
@@ -128,6 +120,63 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
     service.timer = setInterval(() => service.supervise(), supervisionIntervalMs);
     service.timer.unref();
     return service;
+  }
+
+  /** A stored rollout with every attempt it made. */
+  private async loadLedger(rollout: Rollout): Promise<RolloutLedger> {
+    const ledger = new RolloutLedger(rollout);
+    for (const attempt of await this.stores.attempts.forRollout(rollout.id)) ledger.record(attempt);
+    // The rate cap's window holds across a restart.
+    ledger.noteRecentOffers(this.fleet.now());
+    // The tracker follows each device's newest attempt only: an older open one was superseded.
+    for (const attempt of [...ledger.latestAttempts()]) {
+      if (this.fleet.currentAttempt(attempt.deviceId)?.id !== attempt.id) ledger.supersede(attempt.deviceId);
+    }
+    return ledger;
+  }
+
+  // ---- other servers on the same storage ---------------------------------------------------
+
+  /** Hears every write of a rollout or a penalty clearance (other servers read them again). */
+  watchWrites(listener: () => void): () => void {
+    this.writeWatchers.add(listener);
+    return () => this.writeWatchers.delete(listener);
+  }
+
+  private readonly writeWatchers = new Set<() => void>();
+
+  private written(): void {
+    for (const watcher of this.writeWatchers) {
+      try {
+        watcher();
+      } catch (error) {
+        this.logger.warn('a rollout write watcher failed', { error });
+      }
+    }
+  }
+
+  /**
+   * Reads the rollouts and penalty clearances again: another server created or changed some. A
+   * rollout's stored state replaces the one in memory unless that one is newer (a write of this
+   * server's still under way); each read waits for the rollout's own writes queued before it.
+   */
+  async reload(): Promise<void> {
+    const stored = await this.stores.rollouts.list();
+    for (const rollout of stored) {
+      const ledger = this.ledgers.get(rollout.id);
+      if (ledger === undefined) {
+        const loaded = await this.loadLedger(rollout);
+        if (!this.ledgers.has(rollout.id)) this.ledgers.set(rollout.id, loaded);
+        continue;
+      }
+      const work = ledger.queue.then(async () => {
+        const [current] = (await this.stores.rollouts.list()).filter((known) => known.id === rollout.id);
+        if (current !== undefined && current.updatedAt >= ledger.rollout.updatedAt) ledger.rollout = current;
+      });
+      ledger.queue = work.catch(() => {});
+      await work;
+    }
+    this.clearances = new Map(await this.stores.clearances.list());
   }
 
   async close(): Promise<void> {
@@ -325,6 +374,7 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
   private persist(ledger: RolloutLedger): void {
     ledger.queue = ledger.queue
       .then(() => this.stores.rollouts.put(ledger.rollout))
+      .then(() => this.written())
       .catch((error: unknown) =>
         this.logger.error('a rollout could not be written', { error, rollout: ledger.rollout.id }),
       );
@@ -363,6 +413,7 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
       async () => {
         await this.stores.rollouts.put(rollout);
         this.ledgers.set(rollout.id, ledger);
+        this.written();
       },
       () => ({
         action: 'rollout.create',
@@ -473,6 +524,7 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
       async () => {
         await this.stores.clearances.put(deviceId, at);
         this.clearances.set(deviceId, at);
+        this.written();
       },
       () => ({ action: 'device.penalty-clear', target: deviceId }),
     );
@@ -531,6 +583,7 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
               );
             }
             await this.stores.rollouts.put(change.rollout);
+            this.written();
             if (ledger.rollout === base) {
               ledger.rollout = change.rollout;
               return change;

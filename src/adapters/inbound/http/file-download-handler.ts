@@ -34,15 +34,15 @@ function updatePathOf(param: string): UpdateFilePath {
  * another device's own credential, a made-up id, an offer its aborted or halted rollout took
  * back before the download began) is answered as a missing file, which tells the asker nothing.
  */
-function offeredAttemptOf(
+async function offeredAttemptOf(
   param: string,
   fleet: FleetTracker,
   rollouts: OfferPolicySource,
   principal: Principal,
-): UpdateAttempt | undefined {
+): Promise<UpdateAttempt | undefined> {
   const decoded = percentDecoded(param);
   if (decoded === undefined || !decoded.startsWith(OFFER_PATH_PREFIX)) return undefined;
-  const attempt = fleet.offeredAttempt(decoded);
+  const attempt = await fleet.findOfferedAttempt(decoded);
   if (
     attempt === undefined ||
     (principal.deviceId !== undefined && principal.deviceId !== attempt.deviceId) ||
@@ -73,7 +73,7 @@ export function fileDownloadHandler(
   const chunks = new ChunkPool();
   return async (exchange: DeviceExchange, principal: Principal): Promise<void> => {
     const { req } = exchange;
-    const offered = offeredAttemptOf(exchange.target.param, fleet, rollouts, principal);
+    const offered = await offeredAttemptOf(exchange.target.param, fleet, rollouts, principal);
     const opened =
       offered === undefined
         ? await openUpdateFile.execute(updatePathOf(exchange.target.param), principal.deviceId)

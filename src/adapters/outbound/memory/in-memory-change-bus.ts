@@ -20,6 +20,10 @@ class InMemoryChangeFeed implements ChangeFeed {
 
   constructor(private readonly members: Set<InMemoryChangeFeed>) {}
 
+  get hasPeers(): boolean {
+    return this.members.size > 1;
+  }
+
   announce(change: SharedChange): void {
     for (const member of this.members) if (member !== this) setImmediate(() => member.deliver(change));
   }

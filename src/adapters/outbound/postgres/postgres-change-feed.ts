@@ -1,3 +1,4 @@
+import type { DeviceId } from '../../../domain/device-id.js';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { ChangeFeed, HeardChange, SharedChange } from '../../../ports/change-feed.port.js';
@@ -16,6 +17,8 @@ export const RECONNECT_DELAY_MS = 1_000;
 export const PING_INTERVAL_MS = 10_000;
 const PING_TIMEOUT_MS = 5_000;
 const CONNECT_TIMEOUT_MS = 5_000;
+/** PostgreSQL takes payloads under 8,000 bytes; this leaves room for the sender's id. */
+const MAX_PAYLOAD_BYTES = 7_000;
 
 /**
  * Changes between servers over PostgreSQL's LISTEN/NOTIFY: announcements go out with
@@ -55,7 +58,19 @@ export class PostgresChangeFeed implements ChangeFeed {
     return feed;
   }
 
+  /** Any number of servers may share the database. */
+  readonly hasPeers = true;
+
   announce(change: SharedChange): void {
+    // A notification's payload is at most 8,000 bytes: many devices go out in several.
+    if (change.kind === 'devices' && change.deviceIds.length > 1) {
+      if (Buffer.byteLength(JSON.stringify(change)) > MAX_PAYLOAD_BYTES) {
+        const half = Math.ceil(change.deviceIds.length / 2);
+        this.announce({ kind: 'devices', deviceIds: change.deviceIds.slice(0, half) });
+        this.announce({ kind: 'devices', deviceIds: change.deviceIds.slice(half) });
+        return;
+      }
+    }
     const payload = JSON.stringify({ ...change, from: this.self });
     // One after another: on a pool, two statements may run on two connections and commit (and
     // so notify) in either order; a row written then deleted must be heard in that order.
@@ -151,6 +166,13 @@ export class PostgresChangeFeed implements ChangeFeed {
     }
     if (change.from === this.self) return;
     if (change.kind === 'catalog') this.tell({ kind: 'catalog' });
+    else if (change.kind === 'rollouts') this.tell({ kind: 'rollouts' });
+    else if (
+      change.kind === 'devices' &&
+      Array.isArray(change.deviceIds) &&
+      change.deviceIds.every((id: unknown) => typeof id === 'string')
+    )
+      this.tell({ kind: 'devices', deviceIds: change.deviceIds as unknown as readonly DeviceId[] });
     else if (
       change.kind === 'device-row' &&
       typeof change.deviceId === 'string' &&
