@@ -58,6 +58,7 @@ export class FuotaServer {
       {
         rollouts: parts.storage.rollouts,
         clearances: parts.storage.penaltyClearances,
+        locks: parts.storage.rolloutLocks,
         attempts: parts.storage.attempts,
       },
       fleet,

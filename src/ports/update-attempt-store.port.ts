@@ -1,5 +1,6 @@
 import type { DeviceId } from '../domain/device-id.js';
 import type { UpdateAttempt } from '../domain/fleet/update-attempt.js';
+import type { CapState } from '../domain/rollout/offer-caps.js';
 
 /** Update attempts (see UpdateAttempt), kept by id. Every write resolves once it is durable. */
 export interface UpdateAttemptStore {
@@ -12,6 +13,11 @@ export interface UpdateAttemptStore {
   forDevice(deviceId: DeviceId, limit: number): Promise<UpdateAttempt[]>;
   /** Every stored attempt of the rollout (see UpdateAttempt.rollout), ascending by id (offer order). */
   forRollout(rolloutId: string): Promise<UpdateAttempt[]>;
+  /**
+   * The rollout's load at `at` as stored (see storedRolloutLoad): what every server sharing the
+   * storage has offered on its strength, for its caps.
+   */
+  rolloutLoad(rolloutId: string, at: number, staleMs: number): Promise<CapState>;
   /** Inserts the attempts or replaces those with the same id, in one durable write. */
   putMany(attempts: readonly UpdateAttempt[]): Promise<void>;
   /** Removes every attempt of the device; resolves to how many there were. */

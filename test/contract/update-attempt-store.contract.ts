@@ -115,6 +115,60 @@ export function updateAttemptStoreContract(
       ]);
     });
 
+    it("tells a rollout's load as stored: newest in-flight attempts heard of lately, and offers of the last minute", async () => {
+      const at = 1_800_000_000_000;
+      const staleMs = 3_600_000;
+      const mine = { id: 'r1', wave: 0 };
+      await store.putMany([
+        // In flight and current: counted.
+        updateAttempt('a-001', 'a', {
+          rollout: mine,
+          state: 'offered',
+          offeredAt: at - 10_000,
+          updatedAt: at - 10_000,
+        }),
+        updateAttempt('b-001', 'b', {
+          rollout: mine,
+          state: 'downloaded',
+          offeredAt: at - 120_000,
+          updatedAt: at - 1_000,
+        }),
+        // Superseded by a newer attempt of its device (a device row's offer): not in flight any more.
+        updateAttempt('c-001', 'c', {
+          rollout: mine,
+          state: 'downloading',
+          offeredAt: at - 30_000,
+          updatedAt: at - 5_000,
+        }),
+        updateAttempt('c-002', 'c', { rollout: null, state: 'offered', offeredAt: at - 1_000, updatedAt: at - 1_000 }),
+        // Not heard of for longer than staleMs: holds no slot.
+        updateAttempt('d-001', 'd', {
+          rollout: mine,
+          state: 'offered',
+          offeredAt: at - staleMs - 1,
+          updatedAt: at - staleMs - 1,
+        }),
+        // Resolved: no slot, but its offer was within the minute.
+        updateAttempt('e-001', 'e', {
+          rollout: mine,
+          state: 'rolled-back',
+          offeredAt: at - 59_999,
+          updatedAt: at - 100,
+        }),
+        // Another rollout's.
+        updateAttempt('f-001', 'f', {
+          rollout: { id: 'r2', wave: 0 },
+          state: 'offered',
+          offeredAt: at - 1,
+          updatedAt: at - 1,
+        }),
+      ]);
+      const load = await store.rolloutLoad('r1', at, staleMs);
+      expect(load.inFlight).to.equal(2);
+      expect([...load.recentOffers]).to.deep.equal([at - 59_999, at - 30_000, at - 10_000]);
+      expect(await store.rolloutLoad('nothing', at, staleMs)).to.deep.equal({ inFlight: 0, recentOffers: [] });
+    });
+
     it("prunes a rollout's attempts like any other, and forRollout no longer finds them", async () => {
       const r1 = { rollout: { id: 'r1', wave: 0 } };
       await store.putMany([

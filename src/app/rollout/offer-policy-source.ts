@@ -8,11 +8,23 @@ import type { FleetOfferPolicy } from '../fleet/fleet-tracker.js';
  * before the check is recorded; the policy itself then decides synchronously, within the turn
  * that records the poll and the offer.
  */
+/**
+ * A poll's fleet policy, and what it holds while the offer it may make is recorded: when servers
+ * share the storage, the locks of the rollouts that may make a new offer (see RolloutLocks).
+ */
+export interface OfferPolicyLease {
+  readonly policy: FleetOfferPolicy;
+  release(): Promise<void>;
+}
+
 export interface OfferPolicySource {
   /** Whether any rollout runs: when none does (most servers, most of the time), a check asks nothing more. */
   offering(): boolean;
   /** Whether a download of this attempt's offer path is still served (see RolloutService.offerStands). */
   offerStands(attempt: UpdateAttempt): boolean;
-  /** undefined when no running rollout could want the device: most polls, at the cost of a lookup. */
-  policyFor(deviceId: DeviceId, running: string): Promise<FleetOfferPolicy | undefined>;
+  /**
+   * undefined when no running rollout could want the device: most polls, at the cost of a lookup.
+   * The lease must be released once the check's record is durable (or failed).
+   */
+  policyFor(deviceId: DeviceId, running: string): Promise<OfferPolicyLease | undefined>;
 }

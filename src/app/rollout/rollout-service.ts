@@ -24,12 +24,14 @@ import { parseRolloutDefinition } from '../../domain/rollout/rollout-validation.
 import type { VersionScheme } from '../../domain/rollout/version-scheme.js';
 import type { Logger } from '../../ports/logger.port.js';
 import type { PenaltyClearanceStore } from '../../ports/penalty-clearance-store.port.js';
+import type { RolloutLocks } from '../../ports/rollout-locks.port.js';
+import { capRefusal, type CapState } from '../../domain/rollout/offer-caps.js';
 import type { RolloutStore } from '../../ports/rollout-store.port.js';
 import type { UpdateAttemptStore } from '../../ports/update-attempt-store.port.js';
 import type { AuditSource, AuditTrail } from '../audit/audit-trail.js';
 import { HOLD_BACK, type FleetOfferPolicy, type FleetTracker } from '../fleet/fleet-tracker.js';
 import { ImageFactsIndex } from './image-facts-index.js';
-import type { OfferPolicySource } from './offer-policy-source.js';
+import type { OfferPolicyLease, OfferPolicySource } from './offer-policy-source.js';
 import { noAttempts, RolloutLedger } from './rollout-ledger.js';
 import {
   RolloutOperationError,
@@ -69,6 +71,7 @@ export interface RolloutStores {
   readonly rollouts: RolloutStore;
   readonly clearances: PenaltyClearanceStore;
   readonly attempts: UpdateAttemptStore;
+  readonly locks: RolloutLocks;
 }
 
 /**
@@ -193,7 +196,7 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
     return false;
   }
 
-  async policyFor(deviceId: DeviceId, running: string): Promise<FleetOfferPolicy | undefined> {
+  async policyFor(deviceId: DeviceId, running: string): Promise<OfferPolicyLease | undefined> {
     // Only a running rollout offers (a paused or halted one does not even repeat its offer).
     const runningTargets = this.runningTargets();
     if (runningTargets.length === 0) return undefined;
@@ -205,18 +208,41 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
     const light = this.rolloutDevice(deviceId, running, this.fleet.entry(deviceId), attempt, []);
     let wantedNow = false;
     let wantedLater = false;
-    for (const { rollout, target } of runningTargets) {
+    /** Running rollouts that may make the device a new offer now, by what this server knows of their load. */
+    const mayOffer: RolloutId[] = [];
+    for (const { ledger, rollout, target } of runningTargets) {
       if (attempt?.rollout?.id === rollout.id && !isFinalAttemptState(attempt.state)) wantedNow = true;
       else if (ineligibilityOf(rollout.definition, target, light, this.scheme, now) === null) {
-        if (deviceInWave(rollout.id, light, currentWavePercent(rollout))) wantedNow = true;
-        else wantedLater = true;
+        if (deviceInWave(rollout.id, light, currentWavePercent(rollout))) {
+          wantedNow = true;
+          if (capRefusal(rollout.definition, this.loadOf(ledger, now), now) === null) mayOffer.push(rollout.id);
+        } else wantedLater = true;
       }
     }
-    if (!wantedNow) return wantedLater ? () => HOLD_BACK : undefined;
+    if (!wantedNow) return wantedLater ? { policy: () => HOLD_BACK, release: async () => {} } : undefined;
     const history = await this.stores.attempts.forDevice(deviceId, HISTORY);
-    return ({ entry: polled, attempt: latest, at }) => {
+    // Other servers sharing the storage offer on the same rollouts: a new offer is decided on the
+    // load as stored, under the rollouts' locks, held until the check's record is durable.
+    let stored: ReadonlyMap<RolloutId, CapState> = new Map();
+    let release = async () => {};
+    if (this.stores.locks.shared && mayOffer.length > 0) {
+      release = await this.stores.locks.lock(mayOffer);
+      try {
+        const at = this.fleet.now();
+        const loads = await Promise.all(
+          mayOffer.map(async (id) => [id, await this.stores.attempts.rolloutLoad(id, at, this.staleMs)] as const),
+        );
+        stored = new Map(loads);
+      } catch (error) {
+        await release();
+        throw error;
+      }
+    }
+    // With other servers, a rollout not locked here makes no new offer, whatever memory says by then.
+    const unlockedAreFull = this.stores.locks.shared;
+    const policy: FleetOfferPolicy = ({ entry: polled, attempt: latest, at }) => {
       const device = this.rolloutDevice(deviceId, running, polled, latest, history);
-      const decision = decideRolloutOffer(device, this.candidates(at), this.scheme, at);
+      const decision = decideRolloutOffer(device, this.candidates(at, stored, unlockedAreFull), this.scheme, at);
       const offer = decision.offer;
       if (offer === null) {
         return decision.verdicts.some(({ verdict }) => HELD_BACK_VERDICTS.has(verdict)) ? HOLD_BACK : undefined;
@@ -231,6 +257,7 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
         repeatOf: offer.repeatOf,
       };
     };
+    return { policy, release };
   }
 
   /**
@@ -255,13 +282,37 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
     return found;
   }
 
-  /** The running rollouts with their load at `now`, for a decision. */
-  private candidates(now: number): RolloutCandidate[] {
-    return this.runningTargets().map(({ ledger, rollout, target }) => ({
-      rollout,
-      target,
-      caps: { inFlight: ledger.inFlight(now, this.staleMs), recentOffers: ledger.recentOffers(now) },
-    }));
+  /**
+   * The running rollouts with their load at `now`, for a decision: as this server knows it, or
+   * as stored when read under the rollout's lock (`stored`), whichever is the heavier (storage
+   * has every server's offers; memory may have moves not written yet). `unlockedAreFull`: a
+   * rollout whose lock is not held counts as full (it may repeat offers, not make new ones).
+   */
+  private candidates(
+    now: number,
+    stored: ReadonlyMap<RolloutId, CapState> = new Map(),
+    unlockedAreFull = false,
+  ): RolloutCandidate[] {
+    return this.runningTargets().map(({ ledger, rollout, target }) => {
+      const known = this.loadOf(ledger, now);
+      const read = stored.get(rollout.id);
+      const caps =
+        read === undefined
+          ? unlockedAreFull
+            ? { ...known, inFlight: Math.max(known.inFlight, rollout.definition.maxInFlight) }
+            : known
+          : {
+              inFlight: Math.max(known.inFlight, read.inFlight),
+              recentOffers:
+                read.recentOffers.length > known.recentOffers.length ? read.recentOffers : known.recentOffers,
+            };
+      return { rollout, target, caps };
+    });
+  }
+
+  /** A rollout's load at `now` as this server knows it. */
+  private loadOf(ledger: RolloutLedger, now: number): CapState {
+    return { inFlight: ledger.inFlight(now, this.staleMs), recentOffers: ledger.recentOffers(now) };
   }
 
   /** How long an attempt in flight may go unheard of before it holds no slot (see RolloutLedger.inFlight). */

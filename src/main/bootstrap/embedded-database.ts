@@ -26,6 +26,7 @@ import { SqlJsUpdateFileCatalog, UPDATE_FILE_SCHEMA } from '../../adapters/outbo
 import type { Logger } from '../../ports/logger.port.js';
 import type { StateStores } from './state-stores.js';
 import { InMemoryChangeBus } from '../../adapters/outbound/memory/in-memory-change-bus.js';
+import { InProcessRolloutLocks } from '../../adapters/outbound/memory/in-process-rollout-locks.js';
 
 /**
  * The embedded database: one sql.js database file for every table (devices.db in the data dir).
@@ -88,6 +89,7 @@ export async function openEmbeddedDatabase(
     poolUsage: undefined,
     // No other server can share the data dir (its lock): nobody to tell, nothing to hear.
     changes: new InMemoryChangeBus().feed(),
+    rolloutLocks: new InProcessRolloutLocks(),
     close: () => database.close(),
   };
 }

@@ -1,6 +1,7 @@
 import type { PostgresSettings } from '../../app/config/storage-settings.js';
 import { PostgresAuditLog } from '../../adapters/outbound/postgres/postgres-audit-log.js';
 import { PostgresDatabase } from '../../adapters/outbound/postgres/postgres-database.js';
+import { PostgresRolloutLocks } from '../../adapters/outbound/postgres/postgres-rollout-locks.js';
 import { PostgresChangeFeed } from '../../adapters/outbound/postgres/postgres-change-feed.js';
 import { PostgresDeviceAppRepository } from '../../adapters/outbound/postgres/postgres-device-app-repository.js';
 import { PostgresDeviceCredentialStore } from '../../adapters/outbound/postgres/postgres-device-credential-store.js';
@@ -49,6 +50,7 @@ export async function openPostgresStateStores(
     health: { name: 'database', check: () => database.checkHealth() },
     poolUsage: () => database.poolUsage,
     changes,
+    rolloutLocks: new PostgresRolloutLocks(database),
     close: async () => {
       // Each store's writes under way first, then the connections they run on.
       await changes.close();

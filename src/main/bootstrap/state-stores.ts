@@ -2,6 +2,7 @@ import type { MigrationStores } from '../../app/use-cases/migration-stores.js';
 import type { ChangeFeed } from '../../ports/change-feed.port.js';
 import type { HealthCheck } from '../../ports/health-check.port.js';
 import type { PoolUsage } from '../../ports/storage-observer.port.js';
+import type { RolloutLocks } from '../../ports/rollout-locks.port.js';
 
 /**
  * Every table the server keeps, from one database (embedded, PostgreSQL or memory): the server's
@@ -12,6 +13,8 @@ export interface StateStores extends Omit<MigrationStores, 'files'> {
   readonly health: HealthCheck | undefined;
   /** The connection pool's usage now, for a database reached over connections (PostgreSQL). */
   readonly poolUsage: (() => PoolUsage) | undefined;
+  /** One offer decision per rollout at a time, among every server on the same database. */
+  readonly rolloutLocks: RolloutLocks;
   /** Tells other servers on the same database of this one's changes, and this one of theirs. */
   readonly changes: ChangeFeed;
   /** Waits for pending writes, then releases the database. */

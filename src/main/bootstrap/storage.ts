@@ -10,6 +10,7 @@ import { InMemoryFleetEventLog } from '../../adapters/outbound/memory/in-memory-
 import { InMemoryUpdateAttemptStore } from '../../adapters/outbound/memory/in-memory-update-attempt-store.js';
 import type { StorageSettings } from '../../app/config/storage-settings.js';
 import { InMemoryChangeBus } from '../../adapters/outbound/memory/in-memory-change-bus.js';
+import { InProcessRolloutLocks } from '../../adapters/outbound/memory/in-process-rollout-locks.js';
 import type { BlobStore } from '../../ports/blob-store.port.js';
 import type { HealthCheck } from '../../ports/health-check.port.js';
 import type { Logger } from '../../ports/logger.port.js';
@@ -100,6 +101,7 @@ export function memoryStorage(): Storage {
     rollouts: new InMemoryRolloutStore(),
     penaltyClearances: new InMemoryPenaltyClearanceStore(),
     changes: new InMemoryChangeBus().feed(),
+    rolloutLocks: new InProcessRolloutLocks(),
     // Memory can always be read and written while the process runs.
     healthChecks: [],
     close: async () => {},

@@ -17,6 +17,7 @@ import { memoryFleetStores } from '../../support/fleet-stores.js';
 import { eventually } from '../../support/eventually.js';
 import { imageFile } from '../../support/image-files.js';
 import { RecordingLogger } from '../../support/test-server.js';
+import { InProcessRolloutLocks } from '../../../src/adapters/outbound/memory/in-process-rollout-locks.js';
 
 const TARGET = imageFile('fw/app-2.0.0.bin', { version: '2.0.0' });
 const RUNNING = imageFile('fw/app-1.0.0.bin', { version: '1.0.0' });
@@ -55,6 +56,7 @@ describe('RolloutService', () => {
     rolloutStores = {
       rollouts: new InMemoryRolloutStore(),
       clearances: new InMemoryPenaltyClearanceStore(),
+      locks: new InProcessRolloutLocks(),
       attempts: fleetStores.attempts,
     };
     await open();
@@ -66,18 +68,22 @@ describe('RolloutService', () => {
 
   /** One poll as the device adapter makes it, for a device without a row: the offer path or undefined. */
   async function poll(deviceId: string, version: string): Promise<string | undefined> {
-    const policy = await service.policyFor(deviceId as DeviceId, version);
-    const outcome = tracker.recordCheck({
-      deviceId: deviceId as DeviceId,
-      version,
-      address: ADDRESS,
-      auth: 'shared',
-      status: 404,
-      assigned: false,
-      ...(policy === undefined ? {} : { policy }),
-    });
-    await outcome.written;
-    return outcome.offerPath;
+    const lease = await service.policyFor(deviceId as DeviceId, version);
+    try {
+      const outcome = tracker.recordCheck({
+        deviceId: deviceId as DeviceId,
+        version,
+        address: ADDRESS,
+        auth: 'shared',
+        status: 404,
+        assigned: false,
+        ...(lease === undefined ? {} : { policy: lease.policy }),
+      });
+      await outcome.written;
+      return outcome.offerPath;
+    } finally {
+      await lease?.release();
+    }
   }
 
   /** The whole offered file downloaded through its offer path. */

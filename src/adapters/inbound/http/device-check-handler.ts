@@ -1,5 +1,5 @@
 import type { Principal } from '../../../app/auth/principal.js';
-import type { FleetTracker } from '../../../app/fleet/fleet-tracker.js';
+import type { CheckOutcome, FleetTracker } from '../../../app/fleet/fleet-tracker.js';
 import type { OfferPolicySource } from '../../../app/rollout/offer-policy-source.js';
 import type { CheckForUpdate, UpdateCheck } from '../../../app/use-cases/check-for-update.js';
 import type { UpdateFilePath } from '../../../domain/update-file-path.js';
@@ -46,21 +46,26 @@ export function deviceCheckHandler(
     let check: UpdateCheck = await checkForUpdate.execute(deviceId, running, principal.deviceId);
     if (principal.deviceId === undefined || principal.deviceId === deviceId) {
       // Explicit rows win: fleet policy is asked only when the row offers nothing.
-      const policy =
+      const lease =
         check.decision.kind === 'update-available' || !rollouts.offering()
           ? undefined
           : await rollouts.policyFor(deviceId, running);
-      const recorded = fleet.recordCheck({
-        deviceId,
-        version: running,
-        address: exchange.req.socket.remoteAddress ?? '',
-        auth: deviceAuthKind(exchange.credential?.auth),
-        status: checkStatus(check.decision),
-        ...(check.file === undefined ? {} : { offer: check.file }),
-        assigned: check.decision.kind !== 'unknown-device',
-        ...(policy === undefined ? {} : { policy }),
-      });
-      if (recorded.written !== undefined) await recorded.written;
+      let recorded: CheckOutcome;
+      try {
+        recorded = fleet.recordCheck({
+          deviceId,
+          version: running,
+          address: exchange.req.socket.remoteAddress ?? '',
+          auth: deviceAuthKind(exchange.credential?.auth),
+          status: checkStatus(check.decision),
+          ...(check.file === undefined ? {} : { offer: check.file }),
+          assigned: check.decision.kind !== 'unknown-device',
+          ...(lease === undefined ? {} : { policy: lease.policy }),
+        });
+        if (recorded.written !== undefined) await recorded.written;
+      } finally {
+        await lease?.release();
+      }
       if (recorded.offerPath !== undefined && recorded.offerFile !== undefined) {
         check = {
           decision: { kind: 'update-available', updateFilePath: recorded.offerPath as UpdateFilePath },

@@ -1,5 +1,7 @@
 import type { DeviceId } from '../../../domain/device-id.js';
 import type { UpdateAttempt } from '../../../domain/fleet/update-attempt.js';
+import type { CapState } from '../../../domain/rollout/offer-caps.js';
+import { storedRolloutLoad } from '../../../domain/rollout/stored-rollout-load.js';
 import type { UpdateAttemptStore } from '../../../ports/update-attempt-store.port.js';
 import { byCodeUnit } from './in-memory-device-inventory-store.js';
 
@@ -27,6 +29,16 @@ export class InMemoryUpdateAttemptStore implements UpdateAttemptStore {
       for (const attempt of attempts.values()) if (attempt.rollout?.id === rolloutId) found.push(copyAttempt(attempt));
     }
     return found.sort((a, b) => byCodeUnit(a.id, b.id));
+  }
+
+  async rolloutLoad(rolloutId: string, at: number, staleMs: number): Promise<CapState> {
+    const newestId = (deviceId: DeviceId) => [...(this.devices.get(deviceId)?.keys() ?? [])].sort(byCodeUnit).at(-1);
+    return storedRolloutLoad(
+      await this.forRollout(rolloutId),
+      (attempt) => newestId(attempt.deviceId) === attempt.id,
+      at,
+      staleMs,
+    );
   }
 
   async putMany(attempts: readonly UpdateAttempt[]): Promise<void> {

@@ -2,6 +2,10 @@ import type { DeviceId } from '../../../domain/device-id.js';
 import type { AttemptState } from '../../../domain/fleet/attempt-state.js';
 import type { ByteSpan, DownloadAttribution, UpdateAttempt } from '../../../domain/fleet/update-attempt.js';
 import type { UpdateFilePath } from '../../../domain/update-file-path.js';
+import type { CapState } from '../../../domain/rollout/offer-caps.js';
+import { OFFER_WINDOW_MS } from '../../../domain/rollout/offer-caps.js';
+import { storedRolloutLoad } from '../../../domain/rollout/stored-rollout-load.js';
+import { IN_FLIGHT_ATTEMPT_STATES } from '../../../domain/rollout/wave-sample.js';
 import type { UpdateAttemptStore } from '../../../ports/update-attempt-store.port.js';
 import { PostgresDatabase, type PostgresOptions } from './postgres-database.js';
 import { lastPerId } from './batch-rows.js';
@@ -56,6 +60,16 @@ const SELECT_RECENT_PAGE =
   'WHERE device_id = d.device_id ORDER BY id DESC LIMIT $3) a ORDER BY a.device_id, a.id DESC';
 const SELECT_FOR_DEVICE = `SELECT ${COLUMNS} FROM update_attempt WHERE device_id = $1 ORDER BY id DESC LIMIT $2`;
 const SELECT_FOR_ROLLOUT = `SELECT ${COLUMNS} FROM update_attempt WHERE rollout_id = $1 ORDER BY id`;
+/**
+ * What storedRolloutLoad needs of a rollout's attempts: those offered in the last minute (`$2`)
+ * or in flight (`$4`) and heard of lately (`$3`), each with whether it is its device's newest.
+ */
+const SELECT_LOAD =
+  `SELECT ${COLUMNS.split(', ')
+    .map((column) => `a.${column}`)
+    .join(', ')}, ` +
+  'NOT EXISTS (SELECT 1 FROM update_attempt b WHERE b.device_id = a.device_id AND b.id > a.id) AS newest ' +
+  'FROM update_attempt a WHERE a.rollout_id = $1 AND (a.offered_at > $2 OR (a.updated_at > $3 AND a.state = ANY($4)))';
 const DELETE_DEVICE = 'DELETE FROM update_attempt WHERE device_id = $1';
 /**
  * The devices of one page of pruning: the next `$2` after `$1` (the first page: after '', which
@@ -123,6 +137,17 @@ export class PostgresUpdateAttemptStore implements UpdateAttemptStore {
   async forRollout(rolloutId: string): Promise<UpdateAttempt[]> {
     const { rows } = await this.database.query<Row>(SELECT_FOR_ROLLOUT, [rolloutId]);
     return rows.map(toAttempt);
+  }
+
+  async rolloutLoad(rolloutId: string, at: number, staleMs: number): Promise<CapState> {
+    const { rows } = await this.database.query<Row & { readonly newest: boolean }>(SELECT_LOAD, [
+      rolloutId,
+      at - OFFER_WINDOW_MS,
+      at - staleMs,
+      [...IN_FLIGHT_ATTEMPT_STATES],
+    ]);
+    const newest = new Set(rows.filter((row) => row.newest).map((row) => row.id));
+    return storedRolloutLoad(rows.map(toAttempt), (attempt) => newest.has(attempt.id), at, staleMs);
   }
 
   /** One transaction: every attempt, or none. An id named twice gets its last attempt, as in turn. */

@@ -3,6 +3,10 @@ import type { DeviceId } from '../../../domain/device-id.js';
 import type { AttemptState } from '../../../domain/fleet/attempt-state.js';
 import type { ByteSpan, DownloadAttribution, UpdateAttempt } from '../../../domain/fleet/update-attempt.js';
 import type { UpdateFilePath } from '../../../domain/update-file-path.js';
+import type { CapState } from '../../../domain/rollout/offer-caps.js';
+import { OFFER_WINDOW_MS } from '../../../domain/rollout/offer-caps.js';
+import { storedRolloutLoad } from '../../../domain/rollout/stored-rollout-load.js';
+import { IN_FLIGHT_ATTEMPT_STATES } from '../../../domain/rollout/wave-sample.js';
 import type { UpdateAttemptStore } from '../../../ports/update-attempt-store.port.js';
 import type { JournalStatement, SchemaStep } from './sqljs-database.js';
 import { addedColumn, SqlJsDatabase } from './sqljs-database.js';
@@ -44,6 +48,15 @@ const SELECT_RECENT_PAGE =
   'ORDER BY a.device_id, a.id DESC';
 const SELECT_FOR_DEVICE = `SELECT ${COLUMNS} FROM update_attempt WHERE device_id = ? ORDER BY id DESC LIMIT ?`;
 const SELECT_FOR_ROLLOUT = `SELECT ${COLUMNS} FROM update_attempt WHERE rollout_id = ? ORDER BY id`;
+/**
+ * What storedRolloutLoad needs of a rollout's attempts: those offered in the last minute (`?2`)
+ * or in flight and heard of lately (`?3`, `?4` the in-flight states as a JSON array), each with
+ * whether it is its device's newest attempt.
+ */
+const SELECT_LOAD =
+  `SELECT ${COLUMNS_OF_A}, NOT EXISTS (SELECT 1 FROM update_attempt b WHERE b.device_id = a.device_id AND b.id > a.id) ` +
+  'FROM update_attempt a WHERE a.rollout_id = ?1 AND (a.offered_at > ?2 OR ' +
+  '(a.updated_at > ?3 AND a.state IN (SELECT value FROM json_each(?4))))';
 const COUNT_FOR_DEVICE = 'SELECT count(*) FROM update_attempt WHERE device_id = ?';
 const DELETE_DEVICE = 'DELETE FROM update_attempt WHERE device_id = ?';
 /**
@@ -102,6 +115,20 @@ export class SqlJsUpdateAttemptStore implements UpdateAttemptStore {
 
   async forRollout(rolloutId: string): Promise<UpdateAttempt[]> {
     return this.database.all(SELECT_FOR_ROLLOUT, [rolloutId], toAttempt);
+  }
+
+  async rolloutLoad(rolloutId: string, at: number, staleMs: number): Promise<CapState> {
+    const newest = new Set<string>();
+    const attempts = this.database.all(
+      SELECT_LOAD,
+      [rolloutId, at - OFFER_WINDOW_MS, at - staleMs, JSON.stringify([...IN_FLIGHT_ATTEMPT_STATES])],
+      (row) => {
+        const attempt = toAttempt(row);
+        if (row[COLUMN_COUNT] === 1) newest.add(attempt.id);
+        return attempt;
+      },
+    );
+    return storedRolloutLoad(attempts, (attempt) => newest.has(attempt.id), at, staleMs);
   }
 
   async putMany(attempts: readonly UpdateAttempt[]): Promise<void> {

@@ -1,0 +1,60 @@
+import { expect } from 'chai';
+import { InProcessRolloutLocks } from '../../src/adapters/outbound/memory/in-process-rollout-locks.js';
+import { PostgresDatabase } from '../../src/adapters/outbound/postgres/postgres-database.js';
+import { PostgresRolloutLocks } from '../../src/adapters/outbound/postgres/postgres-rollout-locks.js';
+import { usePostgresDatabase } from '../support/postgres.js';
+import { rolloutLocksContract } from './rollout-locks.contract.js';
+
+describe('rollout locks', () => {
+  rolloutLocksContract('in process', async () => {
+    const locks = new InProcessRolloutLocks();
+    return { first: locks, second: locks, close: async () => {} };
+  });
+
+  describe('PostgreSQL advisory locks', () => {
+    const database = usePostgresDatabase();
+
+    /** Two servers' locks, each with its own pool, as two processes have. */
+    async function twoServers() {
+      const url = database.current().url;
+      const pools = [
+        await PostgresDatabase.open(url, { poolSize: 3 }),
+        await PostgresDatabase.open(url, { poolSize: 3 }),
+      ];
+      return {
+        first: new PostgresRolloutLocks(pools[0]!),
+        second: new PostgresRolloutLocks(pools[1]!),
+        close: async () => {
+          await Promise.all(pools.map((pool) => pool.close()));
+        },
+      };
+    }
+
+    rolloutLocksContract('PostgreSQL', twoServers);
+
+    it("gives up a server's locks when its connection goes away (a server that dies holds nothing)", async function () {
+      this.timeout(20_000);
+      const url = database.current().url;
+      const dying = await PostgresDatabase.open(url, { poolSize: 2 });
+      const living = await PostgresDatabase.open(url, { poolSize: 2 });
+      try {
+        const releaseDying = await new PostgresRolloutLocks(dying).lock(['r1']);
+        const waiting = new PostgresRolloutLocks(living).lock(['r1']);
+        // The holder's session is ended from outside, as a killed process's would be.
+        await living.query(
+          'SELECT pg_terminate_backend(pid) FROM pg_locks ' +
+            "WHERE locktype = 'advisory' AND granted AND classid = $1 " +
+            'AND database = (SELECT oid FROM pg_database WHERE datname = current_database())',
+          [0x726c636b],
+        );
+        const release = await waiting;
+        await release();
+        // Its holder, unaware, lets go later: its commit fails on the lost connection, and nothing else happens.
+        await releaseDying();
+      } finally {
+        await dying.close().catch(() => undefined);
+        await living.close();
+      }
+    });
+  });
+});

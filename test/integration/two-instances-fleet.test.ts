@@ -1,0 +1,174 @@
+import { expect } from 'chai';
+import { DEFAULT_ATTEMPT_RULES } from '../../src/domain/fleet/attempt-rules.js';
+import { eventually } from '../support/eventually.js';
+import { loopbackAddress } from '../support/fleet-simulator.js';
+import { createTestDatabase, requirePostgres, type TestDatabase } from '../support/postgres.js';
+import type { FleetDevice } from '../support/rollout-fleet.js';
+import { inParallel, RolloutApi, RolloutFleet, smallImage } from '../support/rollout-fleet.js';
+import { requireS3Server, type TestS3Server } from '../support/s3-server.js';
+import type { RunningTestServer } from '../support/test-server.js';
+import { startTestServer, TEST_DEVICE_CREDENTIAL, testCertificate } from '../support/test-server.js';
+
+const BIN = 'application/octet-stream';
+const OLD = '1.0.0';
+const NEW = '2.0.0';
+const TARGET_FILE = 'fw/lamp-2.0.0.bin';
+const device = { auth: TEST_DEVICE_CREDENTIAL };
+
+interface DeviceJson {
+  readonly polls: number;
+  readonly lastSeen: string;
+  readonly runningVersion: string;
+  readonly tags: readonly string[];
+  readonly hold: boolean;
+}
+
+/**
+ * Two fuota servers on one PostgreSQL database and one bucket serving one fleet (issue 19): the
+ * inventory, the update attempts and the rollouts are one, whichever server a device or an
+ * operator reaches.
+ */
+describe('two instances serving one fleet', function () {
+  this.timeout(120_000);
+  let database: TestDatabase | undefined;
+  let s3: TestS3Server | undefined;
+  let first: RunningTestServer;
+  let second: RunningTestServer;
+
+  before(async function () {
+    await requirePostgres(this);
+    s3 = await requireS3Server(this);
+    database = await createTestDatabase();
+    const shared = { databaseUrl: database.url, s3: { client: s3!.client, bucket: s3!.bucket, prefix: 'fleet' } };
+    const fleet = { flushIntervalMs: 100, rules: { ...DEFAULT_ATTEMPT_RULES, successPolls: 1 } };
+    first = await startTestServer({ shared, fleet });
+    second = await startTestServer({ shared, fleet });
+  });
+
+  after(async () => {
+    await first?.stop();
+    await second?.stop();
+    await database?.drop();
+    await s3?.stop();
+  });
+
+  const view = async (server: RunningTestServer, id: string): Promise<DeviceJson> => {
+    const res = await server.client.get(`/api/v1/devices/${id}`);
+    expect(res.status, res.text).to.equal(200);
+    return JSON.parse(res.text) as DeviceJson;
+  };
+
+  it("counts every check of a device once, whichever server took it, and shows operators' changes and forgetting on both", async () => {
+    const checks: Array<[RunningTestServer, string]> = [
+      [first, OLD],
+      [second, OLD],
+      [second, OLD],
+      [first, OLD],
+      [second, '1.0.1'],
+      [first, '1.0.1'],
+      [first, '1.0.1'],
+    ];
+    // Concurrent checks on both servers, then a last one on the second.
+    await Promise.all(
+      checks.map(([server, version]) => server.client.get(`/devices/twin-1?app_ver=${version}`, device)),
+    );
+    expect((await second.client.get('/devices/twin-1?app_ver=1.0.2', device)).status).to.equal(404);
+    for (const server of [first, second]) {
+      await eventually(async () => {
+        const seen = await view(server, 'twin-1');
+        return seen.polls === checks.length + 1 && seen.runningVersion === '1.0.2';
+      }, 'both servers count 8 checks and show the last version');
+    }
+    const patched = await first.client.send('/api/v1/devices/twin-1', {
+      method: 'PATCH',
+      body: JSON.stringify({ tags: ['lab'], hold: true }),
+      headers: { 'Content-Type': 'application/json' },
+    });
+    expect(patched.status, patched.text).to.equal(200);
+    await eventually(async () => (await view(second, 'twin-1')).hold, 'the second server sees the hold');
+    expect((await view(second, 'twin-1')).tags).to.deep.equal(['lab']);
+    // More checks on the second keep the operator's fields and add to the count.
+    await second.client.get('/devices/twin-1?app_ver=1.0.2', device);
+    await eventually(async () => (await view(first, 'twin-1')).polls === checks.length + 2, 'the first counts 9');
+    expect((await view(first, 'twin-1')).tags).to.deep.equal(['lab']);
+    expect((await second.client.delete('/api/v1/devices/twin-1')).status).to.be.oneOf([200, 204]);
+    await eventually(
+      async () => (await first.client.get('/api/v1/devices/twin-1')).status === 404,
+      'the first forgets it too',
+    );
+  });
+
+  it('holds a rollout started on one to its in-flight cap with devices polling both, and reaches every device', async () => {
+    const CAP = 4;
+    const DEVICES = 32;
+    const running = smallImage({ version: OLD, projectName: 'lamp', seed: 1 });
+    const target = smallImage({ version: NEW, projectName: 'lamp', seed: 2, kib: 16 });
+    expect((await first.client.put('/files/fw/lamp-1.0.0.bin', running, BIN)).status).to.equal(200);
+    expect((await second.client.put(`/files/${TARGET_FILE}`, target, BIN)).status).to.equal(200);
+    const ca = (await testCertificate()).cert;
+    const options = { pollsAfterUpdate: 2 };
+    // Half the devices poll the first server, half the second.
+    const fleets = [
+      new RolloutFleet(first.server.address.port, ca, first.client, options),
+      new RolloutFleet(second.server.address.port, ca, second.client, options),
+    ];
+    const api = new RolloutApi(first.client);
+    try {
+      const devices: FleetDevice[] = Array.from({ length: DEVICES }, (_, n) => ({
+        id: `twin-cap-${String(n).padStart(2, '0')}`,
+        behaviour: 'updates',
+        version: OLD,
+        auth: TEST_DEVICE_CREDENTIAL,
+        address: loopbackAddress(n),
+      }));
+      const fleetOf = (d: FleetDevice) => fleets[Number(d.id.slice(-2)) % 2] as RolloutFleet;
+      const rollout = await api.create({
+        name: 'capped across servers',
+        file: TARGET_FILE,
+        waves: [100],
+        maxInFlight: CAP,
+        maxOffersPerMinute: 100_000,
+      });
+      await api.act(rollout.id, 'start');
+      // The second server hears of the start.
+      await eventually(
+        async () => JSON.parse((await second.client.get(`/api/v1/rollouts/${rollout.id}`)).text).state === 'running',
+        'the second server runs the rollout',
+      );
+      await inParallel(devices, DEVICES, async (d) => {
+        const fleet = fleetOf(d);
+        for (let round = 0; fleet.versionOf(d) === OLD; round += 1) {
+          if (round === 600) throw new Error(`${d.id} was still not offered after ${round} polls`);
+          await fleet.serve(d);
+          if (fleet.versionOf(d) === OLD) await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      });
+      for (const d of devices) expect(fleetOf(d).versionOf(d), d.id).to.equal(NEW);
+
+      // From the attempts as stored, whichever server made them: each was in flight from its
+      // offer to its success, and never more than CAP at once.
+      let listed: Awaited<ReturnType<RolloutApi['devices']>> = [];
+      await eventually(async () => {
+        listed = await api.devices(rollout.id);
+        return listed.length === DEVICES && listed.every((item) => item.state === 'succeeded');
+      }, 'the first server sees every attempt succeeded');
+      const moments: Array<[number, number]> = [];
+      for (const item of listed) moments.push([Date.parse(item.offeredAt), 1], [Date.parse(item.updatedAt), -1]);
+      moments.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+      let inFlight = 0;
+      let most = 0;
+      for (const [, change] of moments) {
+        inFlight += change;
+        most = Math.max(most, inFlight);
+      }
+      expect(most).to.be.within(1, CAP);
+      // Both servers made offers.
+      const offeredBy = fleets.map((fleet) => devices.filter((d) => fleet.wasOffered(d.id)).length);
+      expect(offeredBy[0]).to.be.greaterThan(0);
+      expect(offeredBy[1]).to.be.greaterThan(0);
+    } finally {
+      api.close();
+      for (const fleet of fleets) fleet.close();
+    }
+  });
+});
