@@ -1,4 +1,3 @@
-import { expect } from 'chai';
 import { InProcessRolloutLocks } from '../../src/adapters/outbound/memory/in-process-rollout-locks.js';
 import { PostgresDatabase } from '../../src/adapters/outbound/postgres/postgres-database.js';
 import { PostgresRolloutLocks } from '../../src/adapters/outbound/postgres/postgres-rollout-locks.js';
