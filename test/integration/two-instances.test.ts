@@ -9,8 +9,8 @@ import { startTestServer, type RunningTestServer, TEST_DEVICE_CREDENTIAL } from 
  * Two fuota servers on one PostgreSQL database and one bucket (issue 19): what one stores, the
  * other serves at once, because neither keeps a copy of rows, catalog entries or files that the
  * other could change; and what each keeps a view of in memory (the stored images' facts, which
- * devices have a row) follows the other's changes over LISTEN/NOTIFY. (The inventory and the
- * rollouts themselves are not yet shared: see docs/operations.md.)
+ * devices have a row) follows the other's changes over LISTEN/NOTIFY. The fleet itself (inventory,
+ * attempts, rollouts) across two servers: two-instances-fleet.test.ts.
  */
 describe('two instances on one PostgreSQL database and one bucket', function () {
   this.timeout(60_000);
