@@ -5,11 +5,18 @@ import { parseArgs } from 'node:util';
 import type { Logger } from '../ports/logger.port.js';
 import { loadConfig, loadLogLevel } from './config/load-config.js';
 import { ConfigError } from './config/config-error.js';
+import { loadEphemeralConfig } from './config/ephemeral-config.js';
 
 const USAGE = `Usage: fuota-server [command]
 
 Commands:
   serve                          start the HTTPS server (the default)
+      --ephemeral                everything in memory, nothing written to disk: a free port, a
+                                 fresh certificate and credential, logs on standard error and one
+                                 JSON line on standard output once ready (docs/testing-harness.md)
+      --preload <dir>            with --ephemeral: upload <dir>'s *.bin files and set the rows
+                                 of <dir>/devices.csv before the ready line
+      --exit-on-stdin-close      with --ephemeral: also stop when standard input closes
   import-seed <seed-data-dir>    copy a docker-fuota-server volume (devices.db and the update
                                  files beside it) into FUOTA_DATA_DIR; stop the server first
       --skip-invalid             import what can be served, listing the rest, instead of refusing
@@ -34,6 +41,9 @@ async function main(argv: string[]): Promise<number> {
       'skip-invalid': { type: 'boolean', default: false },
       to: { type: 'string' },
       blobs: { type: 'string' },
+      ephemeral: { type: 'boolean', default: false },
+      preload: { type: 'string' },
+      'exit-on-stdin-close': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -44,14 +54,26 @@ async function main(argv: string[]): Promise<number> {
   }
   // The configuration is checked before the server's modules load (koa, sql.js, pino, x509...),
   // so that a mistake in it is said at once; each command is loaded only when it runs.
-  const logger = async (): Promise<Logger> => {
+  const logger = async (to: 'stdout' | 'stderr' = 'stdout'): Promise<Logger> => {
     const level = loadLogLevel(process.env);
     const { PinoLogger } = await import('../adapters/outbound/logging/pino-logger.js');
-    return PinoLogger.toStdout(level);
+    return to === 'stdout' ? PinoLogger.toStdout(level) : PinoLogger.toStderr(level);
   };
+  const ephemeralOnly = values.preload !== undefined || values['exit-on-stdin-close'];
+  if ((values.ephemeral && command !== 'serve') || (ephemeralOnly && !values.ephemeral)) {
+    process.stderr.write(`fuota: --ephemeral, --preload and --exit-on-stdin-close go with serve --ephemeral\n\n`);
+    process.stderr.write(USAGE);
+    return 2;
+  }
   switch (command) {
     case 'serve': {
       if (rest.length > 0) break;
+      if (values.ephemeral) {
+        loadEphemeralConfig(process.env);
+        const { serveEphemeralCommand } = await import('./commands/serve-ephemeral-command.js');
+        const options = { preload: values.preload, exitOnStdinClose: values['exit-on-stdin-close'] };
+        return serveEphemeralCommand(process.env, options, await logger('stderr'));
+      }
       loadConfig(process.env);
       const { serveCommand } = await import('./commands/serve-command.js');
       return serveCommand(process.env, await logger());

@@ -36,7 +36,7 @@ export async function provisionCredential(
     await writeCredentialFile(credentialFile, { ...stored, username: config.username });
     return { secret, source: 'stored', renamedFrom: stored.username };
   }
-  const password = randomBytes(18).toString('base64url');
+  const password = newPassword();
   const passwordHash = await hashPassword(password);
   await writeCredentialFile(credentialFile, {
     username: config.username,
@@ -48,4 +48,28 @@ export async function provisionCredential(
     source: 'generated',
     generatedPassword: password,
   };
+}
+
+/**
+ * For `serve --ephemeral`: the shared operator credential from the environment, or a random
+ * password made now and kept in memory only (it is handed to whoever started the server, in the
+ * ready line). Always one, even beside split credentials: the ready line names it.
+ */
+export function ephemeralCredential(config: Config): ProvisionedCredential & { readonly password: string } {
+  if (config.password !== undefined) {
+    const secret = { kind: 'plain', username: config.username, password: config.password } as const;
+    return { secret, source: 'environment', password: config.password };
+  }
+  const password = newPassword();
+  return {
+    secret: { kind: 'plain', username: config.username, password },
+    source: 'generated',
+    generatedPassword: password,
+    password,
+  };
+}
+
+/** 144 random bits, in characters that need no quoting in a URL, a shell or a JSON string. */
+function newPassword(): string {
+  return randomBytes(18).toString('base64url');
 }

@@ -1,4 +1,8 @@
-import { certificateNames, ensureDevCertificate } from '../../adapters/outbound/tls/dev-certificate.js';
+import {
+  certificateNames,
+  ensureDevCertificate,
+  generateSelfSignedCertificate,
+} from '../../adapters/outbound/tls/dev-certificate.js';
 import type { TlsMaterial } from '../../adapters/outbound/tls/dev-certificate.js';
 import type { KeyObject } from 'node:crypto';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
@@ -65,7 +69,32 @@ async function readConfiguredPair(certFile: string, keyFile: string): Promise<Tl
 
 /** The server's certificate (see below) and, when configured, the CA for client certificates. */
 export async function provisionTls(config: Config, layout: DataLayout): Promise<ProvisionedTls> {
-  const server = await serverCertificate(config, layout);
+  return withClientCa(config, await serverCertificate(config, layout));
+}
+
+/** The TLS material of `serve --ephemeral`: nothing read from or written to a data dir. */
+export interface EphemeralTls extends TlsMaterial {
+  readonly source: 'configured' | 'generated';
+  readonly clientCa?: string;
+}
+
+/**
+ * For `serve --ephemeral`: the operator's PEM pair when configured (only read), else a fresh
+ * certificate made in memory for localhost, 127.0.0.1, FUOTA_TLS_HOSTNAMES and a listen host
+ * that names one address (a test rig that listens on a LAN address connects to that name), and
+ * never written anywhere.
+ */
+export async function ephemeralTls(config: Config): Promise<EphemeralTls> {
+  if (config.tlsFiles !== undefined) {
+    const material = await readConfiguredPair(config.tlsFiles.certFile, config.tlsFiles.keyFile);
+    return withClientCa(config, { ...material, source: 'configured' });
+  }
+  const wildcard = config.host === '0.0.0.0' || config.host === '::';
+  const names = certificateNames([...config.tlsHostnames, ...(wildcard ? [] : [config.host])]);
+  return withClientCa(config, { ...(await generateSelfSignedCertificate(names)), source: 'generated' });
+}
+
+async function withClientCa<T extends object>(config: Config, server: T): Promise<T & { clientCa?: string }> {
   return config.tlsClientCaFile === undefined
     ? server
     : { ...server, clientCa: await readClientCa(config.tlsClientCaFile) };

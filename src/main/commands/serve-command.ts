@@ -1,20 +1,15 @@
-import { once } from 'node:events';
-import type { CredentialSecret } from '../../app/auth/credential-verifier.js';
-import { RoleAuthenticator } from '../../app/auth/role-authenticator.js';
-import type { Role } from '../../app/auth/role.js';
-import type { Config } from '../../app/config/config.js';
-import type { ProvisionedCredential } from '../bootstrap/provision-credential.js';
 import { DataDirLock } from '../bootstrap/data-dir-lock.js';
 import { provisionCredential } from '../bootstrap/provision-credential.js';
 import { provisionTls } from '../bootstrap/provision-tls.js';
+import { logCredentials, serverAuthenticator } from '../bootstrap/server-authenticator.js';
 import { openStorage } from '../bootstrap/storage.js';
 import { StorageMetrics } from '../../adapters/inbound/http/storage-metrics.js';
 import { describeStorage } from '../config/storage-description.js';
 import { stopOnLostLock } from './stop-on-lost-lock.js';
+import { stopRequest } from './stop-request.js';
 import { dataLayout } from '../config/data-layout.js';
 import { loadConfig } from '../config/load-config.js';
 import { FuotaServer } from '../fuota-server.js';
-import { NODE_CREDENTIAL_HASHING } from '../node-credential-hashing.js';
 import type { Logger } from '../../ports/logger.port.js';
 
 /** `fuota-server serve`: runs until SIGINT or SIGTERM, then stops cleanly (exit 0). */
@@ -38,7 +33,7 @@ export async function serveCommand(env: NodeJS.ProcessEnv, logger: Logger): Prom
     const server = await FuotaServer.start({
       config,
       storage,
-      authenticator: new RoleAuthenticator(credentials(config, credential), NODE_CREDENTIAL_HASHING),
+      authenticator: serverAuthenticator(config, credential),
       tls,
       logger,
       storageMetrics,
@@ -59,18 +54,7 @@ export async function serveCommand(env: NodeJS.ProcessEnv, logger: Logger): Prom
         },
       );
     }
-    if (credential !== undefined) {
-      const renamed = credential.renamedFrom === undefined ? {} : { renamedFrom: credential.renamedFrom };
-      logger.info('credential', { username: config.username, role: 'operator', source: credential.source, ...renamed });
-    }
-    if (config.operatorCredential !== undefined)
-      logger.info('credential', {
-        username: config.operatorCredential.username,
-        role: 'operator',
-        source: 'environment',
-      });
-    if (config.deviceCredential !== undefined)
-      logger.info('credential', { username: config.deviceCredential.username, role: 'device', source: 'environment' });
+    logCredentials(logger, config, credential);
     if (credential?.generatedPassword !== undefined) {
       // Written straight to the terminal, never through the logger: shown this once only. The
       // logger writes asynchronously, so let its lines out first.
@@ -86,26 +70,11 @@ export async function serveCommand(env: NodeJS.ProcessEnv, logger: Logger): Prom
       url: `https://${config.host.includes(':') ? `[${config.host}]` : config.host}:${server.address.port}`,
       local: server.url,
     });
-    const signal = await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
-    logger.info('stopping', { signal: String(signal[0] ?? '') });
+    logger.info('stopping', { signal: await stopRequest({ stdinClose: false }) });
     await server.stop();
     logger.info('stopped');
     return 0;
   } finally {
     await lock.release();
   }
-}
-
-/** Every credential the server accepts, with its role. */
-function credentials(
-  config: Config,
-  shared: ProvisionedCredential | undefined,
-): Array<{ secret: CredentialSecret; role: Role }> {
-  const list: Array<{ secret: CredentialSecret; role: Role }> = [];
-  if (shared !== undefined) list.push({ secret: shared.secret, role: 'operator' });
-  if (config.operatorCredential !== undefined)
-    list.push({ secret: { kind: 'plain', ...config.operatorCredential }, role: 'operator' });
-  if (config.deviceCredential !== undefined)
-    list.push({ secret: { kind: 'plain', ...config.deviceCredential }, role: 'device' });
-  return list;
 }

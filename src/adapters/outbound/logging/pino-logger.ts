@@ -42,7 +42,7 @@ function isoTimePerMillisecond(): string {
 
 /**
  * Structured logs with pino: one JSON object per line (`level`, `time`, the fields, `msg`), or
- * coloured lines for a person when stdout is a terminal. Lines are gathered for a few
+ * coloured lines for a person when the stream is a terminal. Lines are gathered for a few
  * milliseconds and written together (see BufferedLineDestination), so a busy server makes one
  * write per batch instead of one per request.
  */
@@ -51,13 +51,24 @@ export class PinoLogger implements Logger {
 
   /** `level`: trace, debug, info, warn, error, fatal or silent. */
   static toStdout(level: string): PinoLogger {
+    return PinoLogger.toStream(process.stdout, 1, level);
+  }
+
+  /** To standard error: for `serve --ephemeral`, whose standard output carries only its ready line. */
+  static toStderr(level: string): PinoLogger {
+    return PinoLogger.toStream(process.stderr, 2, level);
+  }
+
+  private static toStream(stream: NodeJS.WriteStream, fd: number, level: string): PinoLogger {
     const options = { level, base: undefined, timestamp: isoTimePerMillisecond };
-    if (process.stdout.isTTY) {
+    if (stream.isTTY) {
       // Loaded only for a terminal: a server logging to a pipe never holds it in its heap.
       const { PinoPretty } = createRequire(import.meta.url)('pino-pretty') as { PinoPretty: typeof PrettyFactory };
-      return new PinoLogger(pino(options, PinoPretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', sync: true })));
+      return new PinoLogger(
+        pino(options, PinoPretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', sync: true, destination: fd })),
+      );
     }
-    return new PinoLogger(pino(options, new BufferedLineDestination(1, LOG_BUFFERING)));
+    return new PinoLogger(pino(options, new BufferedLineDestination(fd, LOG_BUFFERING)));
   }
 
   info(message: string, fields?: Record<string, unknown>): void {
