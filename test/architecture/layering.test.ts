@@ -42,7 +42,7 @@ interface Rule {
   readonly packages: 'any' | ReadonlySet<string>;
 }
 
-const EVERY_PLACE = new Set(['domain', 'ports', 'app', 'adapters', 'main', 'cli']);
+const EVERY_PLACE = new Set(['domain', 'ports', 'app', 'adapters', 'main', 'cli', 'testing']);
 
 /**
  * The dependency rule (design.md: domain <- ports <- app <- adapters <- main). src/app uses
@@ -57,6 +57,8 @@ const RULES: Readonly<Record<string, Rule>> = {
   adapters: { places: new Set(['domain', 'ports', 'app', 'adapters']), packages: 'any' },
   main: { places: new Set(['domain', 'ports', 'app', 'adapters', 'main']), packages: 'any' },
   cli: { places: new Set(['domain', 'ports', 'app', 'adapters', 'cli']), packages: 'any' },
+  // The package's `fuota/testing` export: a thin public face over the composition root.
+  testing: { places: new Set(['main', 'testing']), packages: new Set(['reflect-metadata']) },
 };
 
 /** The package a bare specifier names: `node:fs` and `fs` alike, `@koa/router` whole, `pino/file` as `pino`. */
