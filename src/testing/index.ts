@@ -81,7 +81,12 @@ export async function startEphemeralServer(options: EphemeralServerOptions = {})
     ca: running.ca,
     username: running.username,
     password: running.password,
-    upload: (path, bytes) => running.client.upload(path, bytes),
+    upload: async (path, bytes) => {
+      // For callers in plain JavaScript, whom the types do not stop.
+      if (!(bytes instanceof Uint8Array))
+        throw new TypeError('upload(path, bytes): bytes must be a Uint8Array or Buffer');
+      await running.client.upload(path, bytes);
+    },
     assign: (id, version, path) => running.client.assign(id, version, path),
     close: () => (closing ??= running.stop()),
   };

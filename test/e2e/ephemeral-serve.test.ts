@@ -207,8 +207,8 @@ describe('e2e: serve --ephemeral --exit-on-stdin-close, its parent killed with S
   it('stops once the parent is gone, and leaves nothing on disk', async function () {
     requireTool(this, 'curl', 'curl');
     const sandbox = await makeSandbox();
+    const parent = startEphemeral(sandbox, [], {}, PARENT);
     try {
-      const parent = startEphemeral(sandbox, [], {}, PARENT);
       const ready = await parent.ready;
       expect(await exists(ready.caCertFile)).to.equal(true);
       expect((await curl(ready, sandbox.client, 'list')).status).to.equal(200);
@@ -219,6 +219,9 @@ describe('e2e: serve --ephemeral --exit-on-stdin-close, its parent killed with S
       expect(await exists(ready.caCertFile)).to.equal(false);
       expect(await sandbox.leftovers()).to.deep.equal([]);
     } finally {
+      // A failure before the kill: the parent's death stops the server too.
+      if (parent.child.exitCode === null && parent.child.signalCode === null) parent.child.kill('SIGKILL');
+      await parent.closed;
       await sandbox.remove();
     }
   });

@@ -65,6 +65,11 @@ describe('fuota/testing: startEphemeralServer', () => {
       (error: unknown) => error,
     );
     expect((missing as OperatorRequestRefused).status).to.equal(400);
+    const text = await server.upload('x.bin', 'not bytes' as unknown as Uint8Array).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(text).to.be.instanceOf(TypeError);
   });
 
   it('takes a credential, certificate names and a folder to preload; each server is its own', async () => {
