@@ -11,5 +11,9 @@ export function imageSummary(image: EspImageInfo | null | undefined): string {
     `  ESP-IDF:  ${image.idfVersion}`,
     `  built:    ${image.compileDate} ${image.compileTime}`,
     `  secure version: ${image.secureVersion}; ${image.segmentCount} segments; ${image.hashAppended ? 'SHA-256 appended' : 'no SHA-256 appended'}; ${image.signed ? `signed (${image.signatureBlocks} block${image.signatureBlocks === 1 ? '' : 's'})` : 'unsigned'}`,
+    ...(image.signatures ?? []).map(
+      (block, index) =>
+        `  signature block ${index}: ${block.scheme}, key digest ${block.keyDigest}, ${block.verifies ? 'verifies' : 'DOES NOT VERIFY'}`,
+    ),
   ].join('\n');
 }

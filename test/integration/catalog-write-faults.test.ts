@@ -19,6 +19,7 @@ import type { UpdateFilePath } from '../../src/domain/update-file-path.js';
 import { FaultyFileIo } from '../support/faulty-file-io.js';
 import { readAll } from '../contract/blob-store.contract.js';
 import { nodeSha256 } from '../../src/adapters/outbound/crypto/node-sha256.js';
+import { nodeSignatureVerifier } from '../../src/adapters/outbound/crypto/node-signature-verifier.js';
 
 const path = 'fw/app.bin' as UpdateFilePath;
 const config = { maxUploadBytes: 1 << 20, validateImages: false } as Config;
@@ -49,8 +50,8 @@ describe('Uploads and deletions whose catalog write fails', () => {
     files = await FileSystemBlobStore.open(join(dir, 'files'));
     const devices = new InMemoryDeviceAppRepository();
     const locks = new UpdateFileLocks();
-    describer = new UpdateFileDescriber(files, catalog, nodeSha256, locks);
-    upload = new UploadUpdateFile(files, catalog, devices, config, locks, nodeSha256);
+    describer = new UpdateFileDescriber(files, catalog, nodeSha256, locks, nodeSignatureVerifier);
+    upload = new UploadUpdateFile(files, catalog, devices, config, locks, nodeSha256, nodeSignatureVerifier);
     remove = new DeleteUpdateFile(files, catalog, devices, describer, locks);
   });
   afterEach(async () => {

@@ -1,5 +1,6 @@
-import { createHash } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, sign } from 'node:crypto';
 import { crc32 } from 'node:zlib';
+import { espsecureKeyMaterial } from '../../src/domain/firmware/public-key-material.js';
 
 /** Chip ids as in esp_app_format.h. */
 export const CHIP_IDS = {
@@ -23,6 +24,12 @@ export interface ImageOptions {
   readonly hashAppended?: boolean;
   /** Append a structurally valid (cryptographically bogus) Secure Boot v2 sector with this many blocks. */
   readonly signatureBlocks?: 0 | 1 | 2 | 3;
+  /**
+   * Sign the image for real, one block per PEM private key (RSA-3072 or ECDSA P-192/P-256/P-384),
+   * as espsecure sign_data --version 2 [--append_signatures] lays them out; instead of
+   * `signatureBlocks`.
+   */
+  readonly signingKeys?: readonly string[];
   readonly version?: string;
   readonly projectName?: string;
   readonly idfVersion?: string;
@@ -103,13 +110,73 @@ export function buildEspImage(options: ImageOptions = {}): Buffer {
   const padding = Buffer.alloc(15 - (image.length % 16));
   image = Buffer.concat([image, padding, Buffer.from([checksum])]);
   if (options.hashAppended !== false) image = Buffer.concat([image, createHash('sha256').update(image).digest()]);
+  if (options.signingKeys !== undefined && options.signingKeys.length > 0) return signImage(image, options.signingKeys);
   const blocks = options.signatureBlocks ?? 0;
   return blocks > 0 ? appendSignatureSector(image, blocks, random) : image;
 }
 
+const padToSector = (image: Buffer): Buffer =>
+  Buffer.concat([image, Buffer.alloc((4096 - (image.length % 4096)) % 4096, 0xff)]);
+
+const littleEndian = (bigEndian: Buffer, size: number): Buffer =>
+  Buffer.concat([Buffer.alloc(size - bigEndian.length), bigEndian]).reverse();
+
+/** One real Secure Boot v2 block signing `padded` with `privateKeyPem` (espsecure's _sign_v2 layout). */
+export function signatureBlock(padded: Buffer, privateKeyPem: string): Buffer {
+  const privateKey = createPrivateKey(privateKeyPem);
+  const block = Buffer.alloc(1216);
+  block[0] = 0xe7;
+  if (privateKey.asymmetricKeyType === 'rsa') {
+    const jwk = createPublicKey(privateKey).export({ format: 'jwk' });
+    const modulus = Buffer.from(jwk.n ?? '', 'base64url');
+    const exponent = Buffer.from(jwk.e ?? '', 'base64url');
+    block[1] = 2;
+    createHash('sha256').update(padded).digest().copy(block, 4);
+    Buffer.from(espsecureKeyMaterial({ kind: 'rsa', modulus, exponent: exponent.readUIntBE(0, exponent.length) })).copy(
+      block,
+      36,
+    );
+    const signature = sign('sha256', padded, {
+      key: privateKey,
+      padding: 6 /* RSA_PKCS1_PSS_PADDING */,
+      saltLength: 32,
+    });
+    Buffer.from(signature).reverse().copy(block, 812);
+  } else {
+    const named = privateKey.asymmetricKeyDetails?.namedCurve;
+    const curve = named === 'secp384r1' ? 'P-384' : named === 'prime256v1' ? 'P-256' : 'P-192';
+    const size = { 'P-192': 24, 'P-256': 32, 'P-384': 48 }[curve];
+    const wide = curve === 'P-384';
+    const hash = wide ? 'sha384' : 'sha256';
+    // The SubjectPublicKeyInfo ends with the uncompressed point 04 || x || y (JWK cannot name P-192).
+    const spki = createPublicKey(privateKey).export({ format: 'der', type: 'spki' });
+    const x = spki.subarray(spki.length - 2 * size, spki.length - size);
+    const y = spki.subarray(spki.length - size);
+    block[1] = 3;
+    block[2] = wide ? 1 : 0;
+    const digestEnd = wide ? 52 : 36;
+    createHash(hash).update(padded).digest().copy(block, 4);
+    Buffer.from(espsecureKeyMaterial({ kind: 'ecdsa', curve, x, y })).copy(block, digestEnd);
+    const signature = sign(hash, padded, { key: privateKey, dsaEncoding: 'ieee-p1363' });
+    const field = wide ? 96 : 64;
+    littleEndian(signature.subarray(0, size), size).copy(block, digestEnd + 1 + field);
+    littleEndian(signature.subarray(size), size).copy(block, digestEnd + 1 + field + size);
+  }
+  block.writeUInt32LE(crc32(block.subarray(0, 1196)) >>> 0, 1196);
+  return block;
+}
+
+/** `image` padded with 0xFF to 4 KiB and followed by a sector of real signature blocks. */
+export function signImage(image: Buffer, privateKeysPem: readonly string[]): Buffer {
+  const padded = padToSector(image);
+  const sector = Buffer.alloc(4096, 0xff);
+  privateKeysPem.forEach((pem, n) => signatureBlock(padded, pem).copy(sector, n * 1216));
+  return Buffer.concat([padded, sector]);
+}
+
 /** espsecure's layout: 0xFF to a 4 KiB boundary, then blocks of 1216 bytes and 0xFF to 4096. */
 function appendSignatureSector(image: Buffer, blocks: number, random: () => number): Buffer {
-  const padded = Buffer.concat([image, Buffer.alloc((4096 - (image.length % 4096)) % 4096, 0xff)]);
+  const padded = padToSector(image);
   const digest = createHash('sha256').update(padded).digest();
   const sector = Buffer.alloc(4096, 0xff);
   for (let n = 0; n < blocks; n += 1) {

@@ -2,6 +2,7 @@ import type { EspImageInfo } from '../../domain/firmware/esp-image-info.js';
 import { EspImageParser } from '../../domain/firmware/esp-image-parser.js';
 import { ImageRejected } from '../../domain/firmware/image-rejection.js';
 import type { Sha256Factory } from '../../domain/firmware/sha256-hasher.js';
+import type { SignatureVerifierFactory } from '../../domain/firmware/signature-verifier.js';
 
 /** The outcome of reading a file as an ESP-IDF image: its info, or why it is not a valid one. */
 export interface ImageInspection {
@@ -19,9 +20,10 @@ export function inspectImage(
   source: AsyncIterable<Uint8Array>,
   enforce: boolean,
   sha256: Sha256Factory,
+  signatures: SignatureVerifierFactory,
 ): { inspection: ImageInspection; content: AsyncGenerator<Uint8Array> } {
   const inspection: ImageInspection = { image: undefined, rejection: undefined };
-  const parser = new EspImageParser(sha256);
+  const parser = new EspImageParser(sha256, signatures);
   const attempt = (step: () => void) => {
     if (inspection.rejection !== undefined) return;
     try {

@@ -8,6 +8,8 @@ import type { UpdateFileCatalog } from '../../ports/update-file-catalog.port.js'
 import { UPDATE_FILE_CATALOG } from '../../ports/update-file-catalog.port.js';
 import type { Sha256Factory } from '../../ports/sha256.port.js';
 import { SHA256_FACTORY } from '../../ports/sha256.port.js';
+import type { SignatureVerifierFactory } from '../../ports/signature-verifier.port.js';
+import { SIGNATURE_VERIFIER } from '../../ports/signature-verifier.port.js';
 import { inspectImage } from './image-inspection.js';
 import { UpdateFileLocks } from './update-file-locks.js';
 
@@ -15,8 +17,14 @@ const READ_CHUNK = 64 * 1024;
 
 /** Whether `known` describes the version of the file that `info` was taken from. */
 function describes(known: UpdateFile | undefined, info: BlobInfo): known is UpdateFile {
-  // An entry recorded before change tokens existed is read again once, then carries one.
-  return known !== undefined && known.changeToken === info.changeToken && known.size === info.size;
+  // An entry recorded before change tokens existed is read again once, then carries one; so is a
+  // signed image's entry recorded before signatures were verified, to learn its blocks' facts.
+  return (
+    known !== undefined &&
+    known.changeToken === info.changeToken &&
+    known.size === info.size &&
+    !(known.image?.signed === true && known.image.signatures === undefined)
+  );
 }
 
 /**
@@ -58,6 +66,7 @@ export class UpdateFileDescriber {
     @inject(UPDATE_FILE_CATALOG) private readonly catalog: UpdateFileCatalog,
     @inject(SHA256_FACTORY) private readonly sha256: Sha256Factory,
     @inject(UpdateFileLocks) private readonly locks: UpdateFileLocks,
+    @inject(SIGNATURE_VERIFIER) private readonly signatures: SignatureVerifierFactory,
   ) {}
 
   /**
@@ -122,7 +131,7 @@ export class UpdateFileDescriber {
 
   private async hash(path: UpdateFilePath, blob: OpenedBlob): Promise<UpdateFile> {
     const hash = this.sha256();
-    const { inspection, content } = inspectImage(bytesOf(blob, blob.info.size), false, this.sha256);
+    const { inspection, content } = inspectImage(bytesOf(blob, blob.info.size), false, this.sha256, this.signatures);
     for await (const chunk of content) hash.update(chunk);
     return {
       path,

@@ -10,6 +10,8 @@ import type { UpdateFileCatalog } from '../../ports/update-file-catalog.port.js'
 import { UPDATE_FILE_CATALOG } from '../../ports/update-file-catalog.port.js';
 import type { Sha256Factory } from '../../ports/sha256.port.js';
 import { SHA256_FACTORY } from '../../ports/sha256.port.js';
+import type { SignatureVerifierFactory } from '../../ports/signature-verifier.port.js';
+import { SIGNATURE_VERIFIER } from '../../ports/signature-verifier.port.js';
 import type { Config } from '../config/config.js';
 import { CONFIG } from '../config/config.js';
 import type { ImageInspection } from '../firmware/image-inspection.js';
@@ -43,6 +45,7 @@ export class UploadUpdateFile {
     // assigned between the check of the rows below and the file's publication.
     @inject(UpdateFileLocks) private readonly locks: UpdateFileLocks,
     @inject(SHA256_FACTORY) private readonly sha256: Sha256Factory,
+    @inject(SIGNATURE_VERIFIER) private readonly signatures: SignatureVerifierFactory,
   ) {}
 
   get maxBytes(): number {
@@ -52,7 +55,7 @@ export class UploadUpdateFile {
   execute(path: UpdateFilePath, content: AsyncIterable<Uint8Array>, options: UploadOptions = {}): Promise<UpdateFile> {
     const validate = options.validate ?? this.config.validateImages;
     return this.locks.run(path, async () => {
-      const { inspection, content: inspected } = inspectImage(content, validate, this.sha256);
+      const { inspection, content: inspected } = inspectImage(content, validate, this.sha256, this.signatures);
       // Checked once the whole image is read, before the store publishes it: a refusal here
       // fails the upload's source, so the store keeps the previous version.
       const checked = endingWith(inspected, () => this.refuseReinstallLoop(path, inspection));

@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { createHash } from 'node:crypto';
 import type { Command } from 'commander';
 import { nodeSha256 } from '../../adapters/outbound/crypto/node-sha256.js';
+import { nodeSignatureVerifier } from '../../adapters/outbound/crypto/node-signature-verifier.js';
 import { inspectImage } from '../../app/firmware/image-inspection.js';
 import type { CliContext } from '../cli-context.js';
 import { CliFailure, EXIT } from '../exit-codes.js';
@@ -23,7 +24,7 @@ export function inspectCommand(program: Command, context: CliContext): void {
     .action(async (file: string) => {
       const hash = createHash('sha256');
       let size = 0;
-      const { inspection, content } = inspectImage(createReadStream(file), false, nodeSha256);
+      const { inspection, content } = inspectImage(createReadStream(file), false, nodeSha256, nodeSignatureVerifier);
       try {
         for await (const chunk of content) {
           hash.update(chunk);

@@ -1,3 +1,5 @@
+import type { SignatureFact } from './signature-fact.js';
+
 /** What the server reads out of a valid ESP-IDF application image. */
 export interface EspImageInfo {
   readonly chip: string;
@@ -20,4 +22,9 @@ export interface EspImageInfo {
   /** A structurally valid Secure Boot v2 signature sector follows the image. */
   readonly signed: boolean;
   readonly signatureBlocks: number;
+  /**
+   * Each signature block's scheme, key digest and verdict, in sector order. Absent in catalog
+   * entries recorded before signatures were verified (the describer reads such files again).
+   */
+  readonly signatures?: readonly SignatureFact[];
 }

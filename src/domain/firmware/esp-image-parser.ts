@@ -3,6 +3,9 @@ import type { EspImageInfo } from './esp-image-info.js';
 import { crc32 } from './crc32.js';
 import { ImageRejected } from './image-rejection.js';
 import type { Sha256Factory, Sha256Hasher } from './sha256-hasher.js';
+import { readSignatureBlock } from './signature-block.js';
+import type { SignatureFact } from './signature-fact.js';
+import type { SignatureVerifierFactory, SignedRegionVerifier } from './signature-verifier.js';
 
 const HEADER_SIZE = 24;
 const SEGMENT_HEADER_SIZE = 8;
@@ -51,7 +54,10 @@ const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.e
 /**
  * Reads an ESP-IDF application image as its bytes stream past, in one pass and constant memory,
  * checking what the bootloader and esp_ota_end check: header, segments, app descriptor, checksum,
- * appended SHA-256, and (structure, CRC and digest) a Secure Boot v2 signature sector. It throws
+ * appended SHA-256, and a Secure Boot v2 signature sector: its structure, CRC and digest (a block
+ * that fails them is refused as corrupt), and each block's signature, verified cryptographically
+ * and reported (a signature that does not verify is a fact about the image, not a refusal: whether
+ * it is acceptable depends on the fleet's trusted keys). It throws
  * ImageRejected as soon as the bytes seen prove the image bad, and from `finish()` when they end
  * before the image does.
  */
@@ -71,9 +77,14 @@ export class EspImageParser {
   private imageDigest: Uint8Array | undefined;
   private signatureDigest: Uint8Array | undefined;
   private signatureBlocks = 0;
+  private signatures: SignatureFact[] = [];
+  private readonly createSha256: Sha256Factory;
+  private readonly verifier: SignedRegionVerifier;
 
-  constructor(createSha256: Sha256Factory) {
+  constructor(createSha256: Sha256Factory, createVerifier: SignatureVerifierFactory) {
+    this.createSha256 = createSha256;
     this.hasher = createSha256();
+    this.verifier = createVerifier();
   }
 
   push(chunk: Uint8Array): void {
@@ -141,7 +152,10 @@ export class EspImageParser {
 
   private consume(piece: Uint8Array): void {
     const stage = this.stage;
-    if (stage.kind !== 'signature-sector' && stage.kind !== 'done') this.hasher.update(piece);
+    if (stage.kind !== 'signature-sector' && stage.kind !== 'done') {
+      this.hasher.update(piece);
+      this.verifier.update(piece);
+    }
     switch (stage.kind) {
       case 'segment-data':
         for (const byte of piece) this.checksum ^= byte;
@@ -286,10 +300,11 @@ export class EspImageParser {
     this.buffer = [];
     const digest = this.signatureDigest ?? new Uint8Array(32);
     let blocks = 0;
+    const facts: SignatureFact[] = [];
     for (; blocks < 3; blocks += 1) {
       const block = sector.subarray(blocks * SIGNATURE_BLOCK, (blocks + 1) * SIGNATURE_BLOCK);
       if (block[0] !== 0xe7) break;
-      this.checkSignatureBlock(blocks, block, digest);
+      facts.push(this.checkSignatureBlock(blocks, block, digest));
     }
     if (blocks === 0) {
       throw new ImageRejected(
@@ -301,10 +316,11 @@ export class EspImageParser {
       throw new ImageRejected('signature-invalid', 'the signature sector is not 0xFF after its last block');
     }
     this.signatureBlocks = blocks;
+    this.signatures = facts;
     this.stage = { kind: 'done' };
   }
 
-  private checkSignatureBlock(index: number, block: Uint8Array, digest: Uint8Array): void {
+  private checkSignatureBlock(index: number, block: Uint8Array, digest: Uint8Array): SignatureFact {
     const version = block[1];
     if (version !== 2 && version !== 3) {
       throw new ImageRejected(
@@ -315,17 +331,23 @@ export class EspImageParser {
     if (u32(block, SIGNATURE_CRC_SPAN) !== crc32(block.subarray(0, SIGNATURE_CRC_SPAN))) {
       throw new ImageRejected('signature-invalid', `signature block ${index} fails its CRC-32`);
     }
-    // ECDSA with SHA-384 (version 3, flag 1) carries a 48-byte digest the parser does not compute.
-    const sha384 = version === 3 && block[2] === 1;
-    if (!sha384 && !sameBytes(block.subarray(4, 36), digest)) {
+    if (block.subarray(SIGNATURE_CRC_SPAN + 4).some((byte) => byte !== 0)) {
+      throw new ImageRejected('signature-invalid', `signature block ${index} has non-zero padding`);
+    }
+    const content = readSignatureBlock(block);
+    if (typeof content === 'string')
+      throw new ImageRejected('signature-invalid', `signature block ${index}: ${content}`);
+    // ECDSA P-384 blocks (version 3, flag 1) sign the SHA-384 of the image: a 48-byte digest.
+    const expected = content.imageDigest.length === 48 ? this.verifier.sha384() : digest;
+    if (!sameBytes(content.imageDigest, expected)) {
       throw new ImageRejected(
         'signature-invalid',
         `signature block ${index} was made for other image bytes (digest mismatch)`,
       );
     }
-    if (block.subarray(SIGNATURE_CRC_SPAN + 4).some((byte) => byte !== 0)) {
-      throw new ImageRejected('signature-invalid', `signature block ${index} has non-zero padding`);
-    }
+    const keyHash = this.createSha256();
+    keyHash.update(content.keyMaterial);
+    return { scheme: content.scheme, keyDigest: hex(keyHash.digest()), verifies: this.verifier.verify(content) };
   }
 
   private result(signed: boolean): EspImageInfo {
@@ -349,6 +371,7 @@ export class EspImageParser {
       compileTime: app.compileTime,
       signed,
       signatureBlocks: this.signatureBlocks,
+      signatures: this.signatures,
     };
   }
 }

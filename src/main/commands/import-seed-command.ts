@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { nodeSha256 } from '../../adapters/outbound/crypto/node-sha256.js';
+import { nodeSignatureVerifier } from '../../adapters/outbound/crypto/node-signature-verifier.js';
 import { FileSystemBlobStore } from '../../adapters/outbound/filesystem/filesystem-blob-store.js';
 import { SqlJsDeviceAppRepository } from '../../adapters/outbound/sqljs/sqljs-device-app-repository.js';
 import type { Logger } from '../../ports/logger.port.js';
@@ -42,6 +43,7 @@ export async function importSeedCommand(
         config,
         new UpdateFileLocks(),
         nodeSha256,
+        nodeSignatureVerifier,
       );
       const importer = new ImportSeedVolume(seedDevices, seedFiles, storage.devices, upload);
       const report = await audit.recorded(

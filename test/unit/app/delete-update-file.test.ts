@@ -11,6 +11,7 @@ import type { DeviceAppRecord } from '../../../src/domain/device-app-record.js';
 import type { UpdateFile } from '../../../src/domain/update-file.js';
 import type { UpdateFilePath } from '../../../src/domain/update-file-path.js';
 import { nodeSha256 } from '../../../src/adapters/outbound/crypto/node-sha256.js';
+import { nodeSignatureVerifier } from '../../../src/adapters/outbound/crypto/node-signature-verifier.js';
 
 const path = 'fw/app.bin' as UpdateFilePath;
 const config = { maxUploadBytes: 100_000, validateImages: false } as Config;
@@ -56,12 +57,12 @@ describe('DeleteUpdateFile', () => {
     catalog = new GatedCatalog();
     devices = new InMemoryDeviceAppRepository();
     const locks = new UpdateFileLocks();
-    upload = new UploadUpdateFile(files, catalog, devices, config, locks, nodeSha256);
+    upload = new UploadUpdateFile(files, catalog, devices, config, locks, nodeSha256, nodeSignatureVerifier);
     remove = new DeleteUpdateFile(
       files,
       catalog,
       devices,
-      new UpdateFileDescriber(files, catalog, nodeSha256, locks),
+      new UpdateFileDescriber(files, catalog, nodeSha256, locks, nodeSignatureVerifier),
       locks,
     );
     await upload.execute(path, bytes('version one'));
@@ -98,11 +99,16 @@ describe('DeleteUpdateFile', () => {
       }
     })();
     const locks = new UpdateFileLocks();
-    const describer = new UpdateFileDescriber(failing, catalog, nodeSha256, locks);
-    const stored = await new UploadUpdateFile(failing, catalog, devices, config, locks, nodeSha256).execute(
-      path,
-      bytes('still here'),
-    );
+    const describer = new UpdateFileDescriber(failing, catalog, nodeSha256, locks, nodeSignatureVerifier);
+    const stored = await new UploadUpdateFile(
+      failing,
+      catalog,
+      devices,
+      config,
+      locks,
+      nodeSha256,
+      nodeSignatureVerifier,
+    ).execute(path, bytes('still here'));
     const removing = new DeleteUpdateFile(failing, catalog, devices, describer, locks);
     expect(await removing.execute(path).catch((e: unknown) => e)).to.have.property('code', 'EIO');
     expect(await catalog.get(path), 'the entry went first').to.equal(undefined);

@@ -10,6 +10,7 @@ import type { DeviceAppRecord } from '../../../src/domain/device-app-record.js';
 import { chunks, p, readAll } from '../../contract/blob-store.contract.js';
 import { listAll } from '../../contract/device-app-repository.contract.js';
 import { nodeSha256 } from '../../../src/adapters/outbound/crypto/node-sha256.js';
+import { nodeSignatureVerifier } from '../../../src/adapters/outbound/crypto/node-signature-verifier.js';
 
 const raw = (deviceId: string, appVersion: string, updateFilePath: string) =>
   ({ deviceId, appVersion, updateFilePath }) as DeviceAppRecord;
@@ -30,6 +31,7 @@ describe('ImportSeedVolume', () => {
       { maxUploadBytes: 10, validateImages: true } as Config,
       new UpdateFileLocks(),
       nodeSha256,
+      nodeSignatureVerifier,
     );
     return { importer: new ImportSeedVolume(seedDevices, seedFiles, devices, upload), devices, files: files_, catalog };
   }

@@ -11,6 +11,7 @@ import { UploadUpdateFile } from '../../../src/app/use-cases/upload-update-file.
 import type { OpenedBlob } from '../../../src/ports/blob-store.port.js';
 import type { UpdateFilePath } from '../../../src/domain/update-file-path.js';
 import { nodeSha256 } from '../../../src/adapters/outbound/crypto/node-sha256.js';
+import { nodeSignatureVerifier } from '../../../src/adapters/outbound/crypto/node-signature-verifier.js';
 
 const path = 'fw/app.bin' as UpdateFilePath;
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -25,7 +26,7 @@ describe('UpdateFileDescriber', () => {
   beforeEach(() => {
     files = new InMemoryBlobStore();
     catalog = new InMemoryUpdateFileCatalog();
-    describer = new UpdateFileDescriber(files, catalog, nodeSha256, new UpdateFileLocks());
+    describer = new UpdateFileDescriber(files, catalog, nodeSha256, new UpdateFileLocks(), nodeSignatureVerifier);
   });
 
   it('describes an opened file from its own bytes when the path holds another version by now', async () => {
@@ -106,7 +107,7 @@ describe('UpdateFileDescriber re-describing while the path changes', () => {
     files = new GatedBlobStore();
     catalog = new InMemoryUpdateFileCatalog();
     locks = new UpdateFileLocks();
-    describer = new UpdateFileDescriber(files, catalog, nodeSha256, locks);
+    describer = new UpdateFileDescriber(files, catalog, nodeSha256, locks, nodeSignatureVerifier);
     // A file without an entry (copied in by hand): the next describe hashes it.
     await (await files.put(path, bytes('version one'), { maxBytes: 100 })).settle();
   });
@@ -120,7 +121,15 @@ describe('UpdateFileDescriber re-describing while the path changes', () => {
 
   it('does not overwrite the entry of an upload that replaced the file while the old version was hashed', async () => {
     const { pending } = await describing();
-    const upload = new UploadUpdateFile(files, catalog, new InMemoryDeviceAppRepository(), config, locks, nodeSha256);
+    const upload = new UploadUpdateFile(
+      files,
+      catalog,
+      new InMemoryDeviceAppRepository(),
+      config,
+      locks,
+      nodeSha256,
+      nodeSignatureVerifier,
+    );
     // The upload does not read through open(): it completes while the describe waits at the gate.
     const uploaded = await upload.execute(path, bytes('version two'));
     files.letThrough();

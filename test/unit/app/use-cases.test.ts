@@ -18,6 +18,7 @@ import type { DeviceId } from '../../../src/domain/device-id.js';
 import type { UpdateFilePath } from '../../../src/domain/update-file-path.js';
 import { buildEspImage } from '../../support/esp-image-builder.js';
 import { nodeSha256 } from '../../../src/adapters/outbound/crypto/node-sha256.js';
+import { nodeSignatureVerifier } from '../../../src/adapters/outbound/crypto/node-signature-verifier.js';
 
 const id = (value: string) => value as DeviceId;
 const version = (value: string) => value as AppVersion;
@@ -47,7 +48,7 @@ describe('use cases (in-memory adapters)', () => {
     files = new InMemoryBlobStore();
     catalog = new InMemoryUpdateFileCatalog();
     locks = new UpdateFileLocks();
-    describer = new UpdateFileDescriber(files, catalog, nodeSha256, locks);
+    describer = new UpdateFileDescriber(files, catalog, nodeSha256, locks, nodeSignatureVerifier);
   });
 
   describe('AssignUpdate', () => {
@@ -68,7 +69,7 @@ describe('use cases (in-memory adapters)', () => {
     });
 
     it('refuses (reinstall-loop) a row whose file is an image of the version it updates from', async () => {
-      await new UploadUpdateFile(files, catalog, devices, config, locks, nodeSha256).execute(
+      await new UploadUpdateFile(files, catalog, devices, config, locks, nodeSha256, nodeSignatureVerifier).execute(
         path('v2.bin'),
         bytes(buildEspImage({ version: '2.0' })),
       );
@@ -85,7 +86,7 @@ describe('use cases (in-memory adapters)', () => {
 
   describe('UploadUpdateFile and the reinstall loop', () => {
     it('refuses (reinstall-loop, naming the rows) an image of the version that rows naming its path update from, keeping the previous file', async () => {
-      const upload = new UploadUpdateFile(files, catalog, devices, config, locks, nodeSha256);
+      const upload = new UploadUpdateFile(files, catalog, devices, config, locks, nodeSha256, nodeSignatureVerifier);
       const previous = await upload.execute(path('fw/next.bin'), bytes(buildEspImage({ version: '3.0' })));
       await devices.upsertMany([
         { deviceId: id('d1'), appVersion: version('2.0'), updateFilePath: path('fw/next.bin') },
@@ -110,7 +111,7 @@ describe('use cases (in-memory adapters)', () => {
     });
 
     it('holds whatever the order when an upload and an assignment of the same path race', async () => {
-      const upload = new UploadUpdateFile(files, catalog, devices, config, locks, nodeSha256);
+      const upload = new UploadUpdateFile(files, catalog, devices, config, locks, nodeSha256, nodeSignatureVerifier);
       const assign = new AssignUpdate(devices, describer, locks);
       const image = buildEspImage({ version: '2.0' });
       // A slow upload: the assignment arrives while its bytes are still streaming in.
@@ -150,10 +151,15 @@ describe('use cases (in-memory adapters)', () => {
         updateFilePath: 'fw/2.bin',
       });
       const image = buildEspImage({ version: '2.0' });
-      const stored = await new UploadUpdateFile(files, catalog, devices, config, locks, nodeSha256).execute(
-        path('fw/2.bin'),
-        bytes(image),
-      );
+      const stored = await new UploadUpdateFile(
+        files,
+        catalog,
+        devices,
+        config,
+        locks,
+        nodeSha256,
+        nodeSignatureVerifier,
+      ).execute(path('fw/2.bin'), bytes(image));
       const offered = await check.execute(id('d1'), version('1.0'));
       expect(offered.decision).to.deep.equal({ kind: 'update-available', updateFilePath: 'fw/2.bin' });
       expect(offered.file).to.deep.equal(stored);
@@ -170,7 +176,7 @@ describe('use cases (in-memory adapters)', () => {
 
   describe('CheckForUpdate for a device confined to its own id', () => {
     it('answers its own check and treats every other device as unknown', async () => {
-      await new UploadUpdateFile(files, catalog, devices, lenient, locks, nodeSha256).execute(
+      await new UploadUpdateFile(files, catalog, devices, lenient, locks, nodeSha256, nodeSignatureVerifier).execute(
         path('fw.bin'),
         bytes('fw'),
       );
@@ -188,10 +194,15 @@ describe('use cases (in-memory adapters)', () => {
   describe('UploadUpdateFile and OpenUpdateFile', () => {
     it('stores a valid image with its size, SHA-256 and parsed facts, and serves it back', async () => {
       const image = buildEspImage({ version: '3.1', projectName: 'lamp' });
-      const stored = await new UploadUpdateFile(files, catalog, devices, config, locks, nodeSha256).execute(
-        path('a.bin'),
-        bytes(image.subarray(0, 100), image.subarray(100)),
-      );
+      const stored = await new UploadUpdateFile(
+        files,
+        catalog,
+        devices,
+        config,
+        locks,
+        nodeSha256,
+        nodeSignatureVerifier,
+      ).execute(path('a.bin'), bytes(image.subarray(0, 100), image.subarray(100)));
       expect(stored).to.include({ path: 'a.bin', size: image.length });
       expect(stored.image).to.include({ version: '3.1', projectName: 'lamp', chip: 'esp32' });
       expect(await catalog.get(path('a.bin'))).to.deep.equal(stored);
@@ -201,7 +212,7 @@ describe('use cases (in-memory adapters)', () => {
     });
 
     it('refuses an invalid image with the reason, storing nothing and keeping the previous version', async () => {
-      const upload = new UploadUpdateFile(files, catalog, devices, config, locks, nodeSha256);
+      const upload = new UploadUpdateFile(files, catalog, devices, config, locks, nodeSha256, nodeSignatureVerifier);
       const good = buildEspImage();
       await upload.execute(path('a.bin'), bytes(good));
       const broken = Buffer.from(good);
@@ -216,25 +227,39 @@ describe('use cases (in-memory adapters)', () => {
     });
 
     it('stores any bytes when validation is off (configured or per request), recording no image', async () => {
-      const stored = await new UploadUpdateFile(files, catalog, devices, lenient, locks, nodeSha256).execute(
-        path('blob.bin'),
-        bytes('abc'),
-      );
+      const stored = await new UploadUpdateFile(
+        files,
+        catalog,
+        devices,
+        lenient,
+        locks,
+        nodeSha256,
+        nodeSignatureVerifier,
+      ).execute(path('blob.bin'), bytes('abc'));
       expect(stored).to.include({
         size: 3,
         sha256: 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
       });
       expect(stored.image).to.equal(undefined);
-      const optedOut = await new UploadUpdateFile(files, catalog, devices, config, locks, nodeSha256).execute(
-        path('other.bin'),
-        bytes('xyz'),
-        { validate: false },
-      );
+      const optedOut = await new UploadUpdateFile(
+        files,
+        catalog,
+        devices,
+        config,
+        locks,
+        nodeSha256,
+        nodeSignatureVerifier,
+      ).execute(path('other.bin'), bytes('xyz'), { validate: false });
       expect(optedOut.image).to.equal(undefined);
-      const image = await new UploadUpdateFile(files, catalog, devices, lenient, locks, nodeSha256).execute(
-        path('img.bin'),
-        bytes(buildEspImage({ version: '9' })),
-      );
+      const image = await new UploadUpdateFile(
+        files,
+        catalog,
+        devices,
+        lenient,
+        locks,
+        nodeSha256,
+        nodeSignatureVerifier,
+      ).execute(path('img.bin'), bytes(buildEspImage({ version: '9' })));
       expect(image.image?.version).to.equal('9');
     });
 
@@ -246,6 +271,7 @@ describe('use cases (in-memory adapters)', () => {
         { maxUploadBytes: 10, validateImages: false } as Config,
         locks,
         nodeSha256,
+        nodeSignatureVerifier,
       );
       const failure = await upload.execute(path('a.bin'), bytes('0123456', '789x')).catch((e: unknown) => e);
       expect(failure).to.have.property('code', 'payload-too-large');
@@ -253,11 +279,11 @@ describe('use cases (in-memory adapters)', () => {
     });
 
     it('lets a device confined to its own id download only the file its row assigns it', async () => {
-      await new UploadUpdateFile(files, catalog, devices, lenient, locks, nodeSha256).execute(
+      await new UploadUpdateFile(files, catalog, devices, lenient, locks, nodeSha256, nodeSignatureVerifier).execute(
         path('mine.bin'),
         bytes('mine'),
       );
-      await new UploadUpdateFile(files, catalog, devices, lenient, locks, nodeSha256).execute(
+      await new UploadUpdateFile(files, catalog, devices, lenient, locks, nodeSha256, nodeSignatureVerifier).execute(
         path('theirs.bin'),
         bytes('theirs'),
       );
@@ -300,7 +326,7 @@ describe('use cases (in-memory adapters)', () => {
 
   describe('ListUpdateFiles', () => {
     it('lists every stored file in path order with its entry, and answers file-not-found for one that is not', async () => {
-      const upload = new UploadUpdateFile(files, catalog, devices, lenient, locks, nodeSha256);
+      const upload = new UploadUpdateFile(files, catalog, devices, lenient, locks, nodeSha256, nodeSignatureVerifier);
       await upload.execute(path('b.bin'), bytes('b'));
       await upload.execute(path('a/x.bin'), bytes(buildEspImage()));
       const list = new ListUpdateFiles(files, describer, devices);

@@ -5,6 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { nodeSha256 } from '../../../src/adapters/outbound/crypto/node-sha256.js';
+import { nodeSignatureVerifier } from '../../../src/adapters/outbound/crypto/node-signature-verifier.js';
 import type { EspImageInfo } from '../../../src/domain/firmware/esp-image-info.js';
 import { EspImageParser } from '../../../src/domain/firmware/esp-image-parser.js';
 import { ImageRejected } from '../../../src/domain/firmware/image-rejection.js';
@@ -17,7 +18,7 @@ const SHARED = join(ROOT, '..', 'shared');
 
 /** Parses `bytes` fed in chunks of `chunk` bytes (streams cut images anywhere). */
 function parse(bytes: Uint8Array, chunk = 1 << 16): EspImageInfo {
-  const parser = new EspImageParser(nodeSha256);
+  const parser = new EspImageParser(nodeSha256, nodeSignatureVerifier);
   for (let at = 0; at < bytes.length; at += chunk) parser.push(bytes.subarray(at, at + chunk));
   return parser.finish();
 }
@@ -334,7 +335,7 @@ describe('EspImageParser', () => {
      * after it would throw or the last answer be wrong: this test would fail, not test less.
      */
     function cutAnswers(image: Uint8Array, chunk: (k: number) => number): Array<[number, string | undefined]> {
-      const parser = new EspImageParser(nodeSha256);
+      const parser = new EspImageParser(nodeSha256, nodeSignatureVerifier);
       const answers: Array<[number, string | undefined]> = [];
       for (let length = 0, k = 0; ; k += 1) {
         answers.push([length, reasonOf(() => parser.finish())]);
@@ -428,6 +429,7 @@ describe('EspImageParser', () => {
           compileTime: reference.app_desc.time,
           signed: reference.secure_boot_v2_signature !== undefined,
           signatureBlocks: reference.secure_boot_v2_signature?.blocks.length ?? 0,
+          signatures: [],
         });
       });
     }

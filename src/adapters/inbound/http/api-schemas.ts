@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SIGNATURE_SCHEMES } from '../../../domain/firmware/signature-block.js';
 import { ROLLOUT_STATES } from '../../../domain/rollout/rollout-state.js';
 import { APP_VERSION_PATTERN, APP_VERSION_RULE } from '../../../domain/app-version.js';
 import type { AppVersion } from '../../../domain/app-version.js';
@@ -73,6 +74,20 @@ export const deviceRecordCsvSchema = z
     example: '"24:0A:C4:00:01:02","v1.9.0","lamp/v2.0.0.bin"',
   });
 
+export const signatureFactSchema = z
+  .object({
+    scheme: z.enum(SIGNATURE_SCHEMES),
+    keyDigest: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .meta({
+        description:
+          "SHA-256 of the block's public key as `espsecure digest_sbv2_public_key` writes it: the value a device's eFuse holds.",
+      }),
+    verifies: z.boolean().meta({ description: "The signature verifies with the block's key over the image." }),
+  })
+  .meta({ id: 'SignatureBlock', description: 'One Secure Boot v2 signature block of an image.' });
+
 export const espImageInfoSchema = z
   .object({
     chip: z.string(),
@@ -92,6 +107,7 @@ export const espImageInfoSchema = z
     compileTime: z.string(),
     signed: z.boolean(),
     signatureBlocks: z.int(),
+    signatures: z.array(signatureFactSchema).meta({ description: 'Each signature block, in sector order.' }),
   })
   .meta({ id: 'EspImageInfo', description: 'What the server read from an ESP-IDF application image.' });
 

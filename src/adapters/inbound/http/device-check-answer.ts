@@ -1,4 +1,5 @@
 import type { UpdateCheck } from '../../../app/use-cases/check-for-update.js';
+import type { SignatureFact } from '../../../domain/firmware/signature-fact.js';
 import type { UpdateFile } from '../../../domain/update-file.js';
 import { DomainError } from '../../../domain/domain-error.js';
 import type { HeaderList } from './header-list.js';
@@ -53,6 +54,8 @@ export function deviceCheckAnswer({ decision, file }: UpdateCheck, deviceId: str
         headers.push(['X-Firmware-Size', String(file.size)], ['X-Firmware-SHA256', file.sha256]);
         const version = file.image?.version;
         if (version !== undefined && HEADER_SAFE.test(version)) headers.push(['X-Firmware-Version', version]);
+        const signatures = file.image?.signatures ?? [];
+        if (signatures.length > 0) headers.push(['X-Firmware-Signatures', signatureHeader(signatures)]);
       }
       headers.push(['Content-Type', 'text/csv'], ['Content-Length', String(bodyBytes)]);
       const answer: DeviceCheckAnswer = { status: 200, headers, body, bodyBytes };
@@ -67,4 +70,12 @@ export function deviceCheckAnswer({ decision, file }: UpdateCheck, deviceId: str
     case 'update-file-missing':
       throw new DomainError('update-file-missing', `the update file ${decision.updateFilePath} is not in the store`);
   }
+}
+
+/**
+ * Each signature block as `<scheme>; key=<key digest>; verifies=<true|false>`, comma-separated in
+ * sector order: a client can tell before downloading whether its eFuse key digest signed the image.
+ */
+function signatureHeader(signatures: readonly SignatureFact[]): string {
+  return signatures.map((block) => `${block.scheme}; key=${block.keyDigest}; verifies=${block.verifies}`).join(', ');
 }

@@ -7,6 +7,7 @@ export function updateFileView(file: UpdateFile) {
     size: file.size,
     sha256: file.sha256,
     storedAt: file.storedAt,
-    image: file.image ?? null,
+    // An entry recorded before signatures were verified has no facts: an unsigned image's are none.
+    image: file.image === undefined ? null : { ...file.image, signatures: [...(file.image.signatures ?? [])] },
   };
 }
