@@ -19,6 +19,7 @@ export const DOMAIN_ERROR_CODES = [
   'invalid-query',
   'invalid-request',
   'invalid-image',
+  'untrusted-signature',
   'reinstall-loop',
   'record-id-mismatch',
   'device-not-found',

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { TrustedKeys } from '../app/firmware/trusted-keys.js';
 import { Container, type Newable } from 'inversify';
 import type { RequestListener } from 'node:http';
 import { createHttpHandler } from '../adapters/inbound/http/http-handler.js';
@@ -87,6 +88,7 @@ export function createContainer(
   audit: AuditTrail,
   rollouts: RolloutService,
   fleetChanges: FleetChanges,
+  trustedKeys: TrustedKeys,
   storageMetrics?: StorageMetrics,
 ): Container {
   const container = new Container({ defaultScope: 'Singleton' });
@@ -103,6 +105,7 @@ export function createContainer(
   container.bind(VERSION_SCHEME).toConstantValue(semverVersionScheme);
   // Operator-driven use cases (rollouts) take it with @inject(AuditTrail) and record through it.
   container.bind(AuditTrail).toConstantValue(audit);
+  container.bind(TrustedKeys).toConstantValue(trustedKeys);
   // The configured credentials first, then each device's own.
   container
     .bind(AUTHENTICATOR)

@@ -13,6 +13,7 @@ import type { Config } from '../app/config/config.js';
 import { listenError } from './config/listen-error.js';
 import { loopbackHost } from './config/loopback-host.js';
 import { createContainer, HTTP_HANDLER } from './container.js';
+import { openTrustedKeys } from './bootstrap/trusted-keys.js';
 import type { StorageMetrics } from '../adapters/inbound/http/storage-metrics.js';
 
 export interface FuotaServerParts {
@@ -40,6 +41,7 @@ export class FuotaServer {
   ) {}
 
   static async start(parts: FuotaServerParts): Promise<FuotaServer> {
+    const trustedKeys = await openTrustedKeys(parts.config);
     const fleet = await FleetTracker.open(
       {
         inventory: parts.storage.inventory,
@@ -77,6 +79,7 @@ export class FuotaServer {
       audit,
       rollouts,
       fleetChanges,
+      trustedKeys,
       parts.storageMetrics,
     );
     const https = new HttpsServer(container.get<RequestListener>(HTTP_HANDLER), {

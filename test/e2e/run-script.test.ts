@@ -18,6 +18,7 @@ const NOT_PASSED_BY_NAME = new Set([
   'FUOTA_TLS_CERT',
   'FUOTA_TLS_KEY',
   'FUOTA_TLS_CLIENT_CA',
+  'FUOTA_TRUSTED_KEYS',
 ]);
 
 /** docker/run_fuota_server, with `echo` as the container engine: what it would run. */
@@ -41,5 +42,22 @@ describe('docker/run_fuota_server', () => {
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', CONTAINER_ENGINE: 'echo' },
     });
     expect(none.stdout).to.not.include('--env');
+  });
+
+  it('mounts the FUOTA_TRUSTED_KEYS file read-only and points the variable at it inside', async () => {
+    const file = join(ROOT, 'package.json'); // any readable file of this host
+    const { stdout } = await run('bash', [SCRIPT], {
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', CONTAINER_ENGINE: 'echo', FUOTA_TRUSTED_KEYS: file },
+    });
+    expect(stdout).to.include(
+      ` --volume ${file}:/run/fuota-keys/trusted-keys.pem:ro --env FUOTA_TRUSTED_KEYS=/run/fuota-keys/trusted-keys.pem `,
+    );
+    const missing = await run('bash', [SCRIPT], {
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', CONTAINER_ENGINE: 'echo', FUOTA_TRUSTED_KEYS: '/no/such/keys' },
+    }).catch((error: { code: number; stderr: string }) => error);
+    expect(missing).to.deep.include({ code: 2 });
+    expect((missing as { stderr: string }).stderr).to.include(
+      'FUOTA_TRUSTED_KEYS=/no/such/keys is not a readable file',
+    );
   });
 });

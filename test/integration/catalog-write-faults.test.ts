@@ -13,6 +13,7 @@ import {
 import type { Config } from '../../src/app/config/config.js';
 import { UpdateFileDescriber } from '../../src/app/firmware/update-file-describer.js';
 import { UpdateFileLocks } from '../../src/app/firmware/update-file-locks.js';
+import { TrustedKeys } from '../../src/app/firmware/trusted-keys.js';
 import { DeleteUpdateFile } from '../../src/app/use-cases/delete-update-file.js';
 import { UploadUpdateFile } from '../../src/app/use-cases/upload-update-file.js';
 import type { UpdateFilePath } from '../../src/domain/update-file-path.js';
@@ -51,7 +52,16 @@ describe('Uploads and deletions whose catalog write fails', () => {
     const devices = new InMemoryDeviceAppRepository();
     const locks = new UpdateFileLocks();
     describer = new UpdateFileDescriber(files, catalog, nodeSha256, locks, nodeSignatureVerifier);
-    upload = new UploadUpdateFile(files, catalog, devices, config, locks, nodeSha256, nodeSignatureVerifier);
+    upload = new UploadUpdateFile(
+      files,
+      catalog,
+      devices,
+      config,
+      locks,
+      nodeSha256,
+      nodeSignatureVerifier,
+      new TrustedKeys([]),
+    );
     remove = new DeleteUpdateFile(files, catalog, devices, describer, locks);
   });
   afterEach(async () => {

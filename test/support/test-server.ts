@@ -92,6 +92,8 @@ export async function startTestServer(
     filesIo?: FileIo;
     maxUploadBytes?: number;
     validateImages?: boolean;
+    /** FUOTA_TRUSTED_KEYS: a file of PEM public keys and/or key digests. */
+    trustedKeysFile?: string;
     authFailuresPerMinute?: number;
     authCooldownSeconds?: number;
     /** Fleet settings other than the defaults (success, silence, retention). */
@@ -140,6 +142,7 @@ export async function startTestServer(
     operatorCredential: undefined,
     maxUploadBytes: options.maxUploadBytes ?? 32 * 1024 * 1024,
     validateImages: options.validateImages ?? true,
+    trustedKeysFile: options.trustedKeysFile,
     authFailuresPerMinute: options.authFailuresPerMinute ?? 20,
     authCooldownSeconds: options.authCooldownSeconds ?? 60,
     logLevel: 'info',

@@ -31,6 +31,11 @@ export interface Config {
   readonly maxUploadBytes: number;
   /** Refuse uploads that are not valid ESP-IDF application images (a request may opt out). */
   readonly validateImages: boolean;
+  /**
+   * A file of PEM public keys and/or key digests (FUOTA_TRUSTED_KEYS): images must then be signed
+   * by one of them (or by a key added through the API) to be uploaded or rolled out.
+   */
+  readonly trustedKeysFile?: string | undefined;
   /** Failed authentications per minute from one address before it is refused with 429. */
   readonly authFailuresPerMinute: number;
   /** How long such an address is refused. */

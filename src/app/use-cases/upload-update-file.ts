@@ -16,6 +16,7 @@ import type { Config } from '../config/config.js';
 import { CONFIG } from '../config/config.js';
 import type { ImageInspection } from '../firmware/image-inspection.js';
 import { inspectImage } from '../firmware/image-inspection.js';
+import { TrustedKeys } from '../firmware/trusted-keys.js';
 import { UpdateFileLocks } from '../firmware/update-file-locks.js';
 
 export interface UploadOptions {
@@ -29,6 +30,7 @@ export interface UploadOptions {
  * An operator stores (or replaces) an update file. The bytes are parsed as an ESP-IDF image on
  * their way to disk (one pass, constant memory); an invalid image is refused with the reason and
  * nothing is stored, unless validation is off, in which case any bytes are kept, as the seed did.
+ * With trusted keys set, an image not signed by one of them is refused too (422), nothing stored.
  * An image of the very version that a row naming this path updates from is refused too (409):
  * that device would install it again after every check, forever (AssignUpdate refuses the same
  * pair in the other order).
@@ -46,6 +48,7 @@ export class UploadUpdateFile {
     @inject(UpdateFileLocks) private readonly locks: UpdateFileLocks,
     @inject(SHA256_FACTORY) private readonly sha256: Sha256Factory,
     @inject(SIGNATURE_VERIFIER) private readonly signatures: SignatureVerifierFactory,
+    @inject(TrustedKeys) private readonly trustedKeys: TrustedKeys,
   ) {}
 
   get maxBytes(): number {
@@ -58,7 +61,10 @@ export class UploadUpdateFile {
       const { inspection, content: inspected } = inspectImage(content, validate, this.sha256, this.signatures);
       // Checked once the whole image is read, before the store publishes it: a refusal here
       // fails the upload's source, so the store keeps the previous version.
-      const checked = endingWith(inspected, () => this.refuseReinstallLoop(path, inspection));
+      const checked = endingWith(inspected, async () => {
+        await this.refuseUntrusted(path, inspection);
+        await this.refuseReinstallLoop(path, inspection);
+      });
       const stored = await this.files.put(path, checked, { maxBytes: options.maxBytes ?? this.config.maxUploadBytes });
       const entry: UpdateFile = {
         path,
@@ -79,6 +85,15 @@ export class UploadUpdateFile {
       await stored.settle();
       return entry;
     });
+  }
+
+  /**
+   * With trusted keys set, an image needs a block that verifies with one of them (bytes stored
+   * unvalidated, not an image, have no signature to check: `?validate=false` is for other files).
+   */
+  private async refuseUntrusted(path: UpdateFilePath, inspection: ImageInspection): Promise<void> {
+    if (inspection.image === undefined) return;
+    await this.trustedKeys.refuseUntrusted(inspection.image, `${path} was not stored`);
   }
 
   private async refuseReinstallLoop(path: UpdateFilePath, inspection: ImageInspection): Promise<void> {

@@ -13,6 +13,7 @@ import { loadConfig } from '../config/load-config.js';
 import { ImportSeedVolume, SeedImportRefused } from '../../app/use-cases/import-seed-volume.js';
 import { UploadUpdateFile } from '../../app/use-cases/upload-update-file.js';
 import { UpdateFileLocks } from '../../app/firmware/update-file-locks.js';
+import { openTrustedKeys } from '../bootstrap/trusted-keys.js';
 import { AuditTrail, localSource } from '../../app/audit/audit-trail.js';
 
 /** `fuota-server import-seed <dir>`: exit 0 imported, 1 refused or failed. */
@@ -44,6 +45,7 @@ export async function importSeedCommand(
         new UpdateFileLocks(),
         nodeSha256,
         nodeSignatureVerifier,
+        await openTrustedKeys(config),
       );
       const importer = new ImportSeedVolume(seedDevices, seedFiles, storage.devices, upload);
       const report = await audit.recorded(

@@ -7,6 +7,7 @@ import { UpdateFileDescriber } from '../../../src/app/firmware/update-file-descr
 import { DeleteUpdateFile } from '../../../src/app/use-cases/delete-update-file.js';
 import { UploadUpdateFile } from '../../../src/app/use-cases/upload-update-file.js';
 import { UpdateFileLocks } from '../../../src/app/firmware/update-file-locks.js';
+import { TrustedKeys } from '../../../src/app/firmware/trusted-keys.js';
 import type { DeviceAppRecord } from '../../../src/domain/device-app-record.js';
 import type { UpdateFile } from '../../../src/domain/update-file.js';
 import type { UpdateFilePath } from '../../../src/domain/update-file-path.js';
@@ -57,7 +58,16 @@ describe('DeleteUpdateFile', () => {
     catalog = new GatedCatalog();
     devices = new InMemoryDeviceAppRepository();
     const locks = new UpdateFileLocks();
-    upload = new UploadUpdateFile(files, catalog, devices, config, locks, nodeSha256, nodeSignatureVerifier);
+    upload = new UploadUpdateFile(
+      files,
+      catalog,
+      devices,
+      config,
+      locks,
+      nodeSha256,
+      nodeSignatureVerifier,
+      new TrustedKeys([]),
+    );
     remove = new DeleteUpdateFile(
       files,
       catalog,
@@ -108,6 +118,7 @@ describe('DeleteUpdateFile', () => {
       locks,
       nodeSha256,
       nodeSignatureVerifier,
+      new TrustedKeys([]),
     ).execute(path, bytes('still here'));
     const removing = new DeleteUpdateFile(failing, catalog, devices, describer, locks);
     expect(await removing.execute(path).catch((e: unknown) => e)).to.have.property('code', 'EIO');

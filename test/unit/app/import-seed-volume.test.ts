@@ -6,6 +6,7 @@ import type { Config } from '../../../src/app/config/config.js';
 import { ImportSeedVolume, SeedImportRefused } from '../../../src/app/use-cases/import-seed-volume.js';
 import { UploadUpdateFile } from '../../../src/app/use-cases/upload-update-file.js';
 import { UpdateFileLocks } from '../../../src/app/firmware/update-file-locks.js';
+import { TrustedKeys } from '../../../src/app/firmware/trusted-keys.js';
 import type { DeviceAppRecord } from '../../../src/domain/device-app-record.js';
 import { chunks, p, readAll } from '../../contract/blob-store.contract.js';
 import { listAll } from '../../contract/device-app-repository.contract.js';
@@ -32,6 +33,7 @@ describe('ImportSeedVolume', () => {
       new UpdateFileLocks(),
       nodeSha256,
       nodeSignatureVerifier,
+      new TrustedKeys([]),
     );
     return { importer: new ImportSeedVolume(seedDevices, seedFiles, devices, upload), devices, files: files_, catalog };
   }

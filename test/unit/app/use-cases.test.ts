@@ -5,6 +5,7 @@ import { InMemoryUpdateFileCatalog } from '../../../src/adapters/outbound/memory
 import type { Config } from '../../../src/app/config/config.js';
 import { UpdateFileDescriber } from '../../../src/app/firmware/update-file-describer.js';
 import { UpdateFileLocks } from '../../../src/app/firmware/update-file-locks.js';
+import { TrustedKeys } from '../../../src/app/firmware/trusted-keys.js';
 import { AssignUpdate } from '../../../src/app/use-cases/assign-update.js';
 import { CheckForUpdate } from '../../../src/app/use-cases/check-for-update.js';
 import { ListDeviceApps } from '../../../src/app/use-cases/list-device-apps.js';
@@ -69,10 +70,16 @@ describe('use cases (in-memory adapters)', () => {
     });
 
     it('refuses (reinstall-loop) a row whose file is an image of the version it updates from', async () => {
-      await new UploadUpdateFile(files, catalog, devices, config, locks, nodeSha256, nodeSignatureVerifier).execute(
-        path('v2.bin'),
-        bytes(buildEspImage({ version: '2.0' })),
-      );
+      await new UploadUpdateFile(
+        files,
+        catalog,
+        devices,
+        config,
+        locks,
+        nodeSha256,
+        nodeSignatureVerifier,
+        new TrustedKeys([]),
+      ).execute(path('v2.bin'), bytes(buildEspImage({ version: '2.0' })));
       const assign = new AssignUpdate(devices, describer, locks);
       const failure = await assign
         .execute(id('d1'), { deviceId: 'd1', appVersion: '2.0', updateFilePath: 'v2.bin' })
@@ -86,7 +93,16 @@ describe('use cases (in-memory adapters)', () => {
 
   describe('UploadUpdateFile and the reinstall loop', () => {
     it('refuses (reinstall-loop, naming the rows) an image of the version that rows naming its path update from, keeping the previous file', async () => {
-      const upload = new UploadUpdateFile(files, catalog, devices, config, locks, nodeSha256, nodeSignatureVerifier);
+      const upload = new UploadUpdateFile(
+        files,
+        catalog,
+        devices,
+        config,
+        locks,
+        nodeSha256,
+        nodeSignatureVerifier,
+        new TrustedKeys([]),
+      );
       const previous = await upload.execute(path('fw/next.bin'), bytes(buildEspImage({ version: '3.0' })));
       await devices.upsertMany([
         { deviceId: id('d1'), appVersion: version('2.0'), updateFilePath: path('fw/next.bin') },
@@ -111,7 +127,16 @@ describe('use cases (in-memory adapters)', () => {
     });
 
     it('holds whatever the order when an upload and an assignment of the same path race', async () => {
-      const upload = new UploadUpdateFile(files, catalog, devices, config, locks, nodeSha256, nodeSignatureVerifier);
+      const upload = new UploadUpdateFile(
+        files,
+        catalog,
+        devices,
+        config,
+        locks,
+        nodeSha256,
+        nodeSignatureVerifier,
+        new TrustedKeys([]),
+      );
       const assign = new AssignUpdate(devices, describer, locks);
       const image = buildEspImage({ version: '2.0' });
       // A slow upload: the assignment arrives while its bytes are still streaming in.
@@ -159,6 +184,7 @@ describe('use cases (in-memory adapters)', () => {
         locks,
         nodeSha256,
         nodeSignatureVerifier,
+        new TrustedKeys([]),
       ).execute(path('fw/2.bin'), bytes(image));
       const offered = await check.execute(id('d1'), version('1.0'));
       expect(offered.decision).to.deep.equal({ kind: 'update-available', updateFilePath: 'fw/2.bin' });
@@ -176,10 +202,16 @@ describe('use cases (in-memory adapters)', () => {
 
   describe('CheckForUpdate for a device confined to its own id', () => {
     it('answers its own check and treats every other device as unknown', async () => {
-      await new UploadUpdateFile(files, catalog, devices, lenient, locks, nodeSha256, nodeSignatureVerifier).execute(
-        path('fw.bin'),
-        bytes('fw'),
-      );
+      await new UploadUpdateFile(
+        files,
+        catalog,
+        devices,
+        lenient,
+        locks,
+        nodeSha256,
+        nodeSignatureVerifier,
+        new TrustedKeys([]),
+      ).execute(path('fw.bin'), bytes('fw'));
       await devices.upsert({ deviceId: id('d1'), appVersion: version('1.0'), updateFilePath: path('fw.bin') });
       await devices.upsert({ deviceId: id('d2'), appVersion: version('1.0'), updateFilePath: path('fw.bin') });
       const check = new CheckForUpdate(devices, describer);
@@ -202,6 +234,7 @@ describe('use cases (in-memory adapters)', () => {
         locks,
         nodeSha256,
         nodeSignatureVerifier,
+        new TrustedKeys([]),
       ).execute(path('a.bin'), bytes(image.subarray(0, 100), image.subarray(100)));
       expect(stored).to.include({ path: 'a.bin', size: image.length });
       expect(stored.image).to.include({ version: '3.1', projectName: 'lamp', chip: 'esp32' });
@@ -212,7 +245,16 @@ describe('use cases (in-memory adapters)', () => {
     });
 
     it('refuses an invalid image with the reason, storing nothing and keeping the previous version', async () => {
-      const upload = new UploadUpdateFile(files, catalog, devices, config, locks, nodeSha256, nodeSignatureVerifier);
+      const upload = new UploadUpdateFile(
+        files,
+        catalog,
+        devices,
+        config,
+        locks,
+        nodeSha256,
+        nodeSignatureVerifier,
+        new TrustedKeys([]),
+      );
       const good = buildEspImage();
       await upload.execute(path('a.bin'), bytes(good));
       const broken = Buffer.from(good);
@@ -235,6 +277,7 @@ describe('use cases (in-memory adapters)', () => {
         locks,
         nodeSha256,
         nodeSignatureVerifier,
+        new TrustedKeys([]),
       ).execute(path('blob.bin'), bytes('abc'));
       expect(stored).to.include({
         size: 3,
@@ -249,6 +292,7 @@ describe('use cases (in-memory adapters)', () => {
         locks,
         nodeSha256,
         nodeSignatureVerifier,
+        new TrustedKeys([]),
       ).execute(path('other.bin'), bytes('xyz'), { validate: false });
       expect(optedOut.image).to.equal(undefined);
       const image = await new UploadUpdateFile(
@@ -259,6 +303,7 @@ describe('use cases (in-memory adapters)', () => {
         locks,
         nodeSha256,
         nodeSignatureVerifier,
+        new TrustedKeys([]),
       ).execute(path('img.bin'), bytes(buildEspImage({ version: '9' })));
       expect(image.image?.version).to.equal('9');
     });
@@ -272,6 +317,7 @@ describe('use cases (in-memory adapters)', () => {
         locks,
         nodeSha256,
         nodeSignatureVerifier,
+        new TrustedKeys([]),
       );
       const failure = await upload.execute(path('a.bin'), bytes('0123456', '789x')).catch((e: unknown) => e);
       expect(failure).to.have.property('code', 'payload-too-large');
@@ -279,14 +325,26 @@ describe('use cases (in-memory adapters)', () => {
     });
 
     it('lets a device confined to its own id download only the file its row assigns it', async () => {
-      await new UploadUpdateFile(files, catalog, devices, lenient, locks, nodeSha256, nodeSignatureVerifier).execute(
-        path('mine.bin'),
-        bytes('mine'),
-      );
-      await new UploadUpdateFile(files, catalog, devices, lenient, locks, nodeSha256, nodeSignatureVerifier).execute(
-        path('theirs.bin'),
-        bytes('theirs'),
-      );
+      await new UploadUpdateFile(
+        files,
+        catalog,
+        devices,
+        lenient,
+        locks,
+        nodeSha256,
+        nodeSignatureVerifier,
+        new TrustedKeys([]),
+      ).execute(path('mine.bin'), bytes('mine'));
+      await new UploadUpdateFile(
+        files,
+        catalog,
+        devices,
+        lenient,
+        locks,
+        nodeSha256,
+        nodeSignatureVerifier,
+        new TrustedKeys([]),
+      ).execute(path('theirs.bin'), bytes('theirs'));
       await devices.upsert({ deviceId: id('d1'), appVersion: version('1.0'), updateFilePath: path('mine.bin') });
       const open = new OpenUpdateFile(files, describer, devices);
       const { blob } = await open.execute(path('mine.bin'), id('d1'));
@@ -326,7 +384,16 @@ describe('use cases (in-memory adapters)', () => {
 
   describe('ListUpdateFiles', () => {
     it('lists every stored file in path order with its entry, and answers file-not-found for one that is not', async () => {
-      const upload = new UploadUpdateFile(files, catalog, devices, lenient, locks, nodeSha256, nodeSignatureVerifier);
+      const upload = new UploadUpdateFile(
+        files,
+        catalog,
+        devices,
+        lenient,
+        locks,
+        nodeSha256,
+        nodeSignatureVerifier,
+        new TrustedKeys([]),
+      );
       await upload.execute(path('b.bin'), bytes('b'));
       await upload.execute(path('a/x.bin'), bytes(buildEspImage()));
       const list = new ListUpdateFiles(files, describer, devices);

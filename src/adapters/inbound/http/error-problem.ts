@@ -1,6 +1,7 @@
 import { RolloutOperationError } from '../../../app/rollout/rollout-operations.js';
 import { isDomainError } from '../../../domain/domain-error.js';
 import { ImageRejected } from '../../../domain/firmware/image-rejection.js';
+import { UntrustedSignature } from '../../../domain/firmware/untrusted-signature.js';
 import type { Problem } from './problem.js';
 import { httpErrorProblem, problem } from './problem.js';
 import { TransportError } from './transport-error.js';
@@ -19,6 +20,7 @@ interface HttpError extends Error {
 /** What a problem adds for some errors: the image's rejection reason, a rollout's bad fields. */
 function extraOf(caught: Error): Record<string, unknown> | undefined {
   if (caught instanceof ImageRejected) return { reason: caught.reason };
+  if (caught instanceof UntrustedSignature) return { reason: caught.reason, signatures: caught.signatures };
   if (caught instanceof RolloutOperationError && caught.code === 'invalid-rollout') {
     return { problems: caught.problems.map((one) => ({ path: [...one.path], message: one.message })) };
   }

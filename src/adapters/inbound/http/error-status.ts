@@ -37,6 +37,8 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   'unsupported-media-type': 415,
   'range-not-satisfiable': 416,
   'invalid-image': 422,
+  // Trusted keys are set and no block of the image verifies with one of them.
+  'untrusted-signature': 422,
   'too-many-failed-authentications': 429,
   'internal-error': 500,
   // The database or object store cannot be reached now (an outage, a restart): try again later,

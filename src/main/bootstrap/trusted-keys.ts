@@ -1,0 +1,18 @@
+import { readTrustedKeysFile, TrustedKeysFileError } from '../../adapters/outbound/crypto/trusted-keys-file.js';
+import type { Config } from '../../app/config/config.js';
+import { TrustedKeys } from '../../app/firmware/trusted-keys.js';
+import { ConfigError } from '../config/config-error.js';
+
+/**
+ * The fleet's trusted keys: the FUOTA_TRUSTED_KEYS file's, read once at start (a file that
+ * cannot be used stops the start, saying which line and why).
+ */
+export async function openTrustedKeys(config: Config): Promise<TrustedKeys> {
+  if (config.trustedKeysFile === undefined) return new TrustedKeys([]);
+  try {
+    return new TrustedKeys(await readTrustedKeysFile(config.trustedKeysFile));
+  } catch (error) {
+    if (error instanceof TrustedKeysFileError) throw new ConfigError('FUOTA_TRUSTED_KEYS', error.message);
+    throw error;
+  }
+}

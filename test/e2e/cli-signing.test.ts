@@ -1,0 +1,80 @@
+import { expect } from 'chai';
+import type { CliBench } from '../support/cli-bench.js';
+import { startCliBench } from '../support/cli-bench.js';
+import { buildEspImage } from '../support/esp-image-builder.js';
+import {
+  signedFixture,
+  signedFixtureText,
+  signedManifest,
+  skipWithoutSignedFixtures,
+} from '../support/signed-fixtures.js';
+
+interface InspectJson {
+  accepted: boolean;
+  reason?: string;
+  image?: { signatures: Array<{ scheme: string; keyDigest: string; verifies: boolean }> };
+  signing?: { trusted: boolean; keyDigest?: string; reason?: string };
+}
+
+/** The CLI and signed images: `fuota inspect [--trusted-keys]`, offline, on espsecure's vectors. */
+describe('e2e: the fuota CLI, signed images', function () {
+  let bench: CliBench;
+  const fuota = (args: string[]) => bench.fuota(args);
+  const inspect = async (args: string[]) => {
+    const result = await fuota(['--json', 'inspect', ...args]);
+    return { code: result.code, value: JSON.parse(result.stdout) as InspectJson, stderr: result.stderr };
+  };
+
+  before(async function () {
+    skipWithoutSignedFixtures(this);
+    const manifest = signedManifest();
+    const files: Record<string, Buffer> = { 'plain.bin': buildEspImage() };
+    for (const name of Object.keys(manifest.images)) files[name] = signedFixture(name);
+    files['rsa.pem'] = Buffer.from(signedFixtureText(manifest.keys.rsa3072?.public ?? ''));
+    files['broken.keys'] = Buffer.from('not a key\n');
+    bench = await startCliBench(files);
+  });
+  after(() => bench?.stop());
+
+  it("shows each block's scheme, key digest and verdict, and without trusted keys accepts them all", async () => {
+    const manifest = signedManifest();
+    for (const [name, { blocks }] of Object.entries(manifest.images)) {
+      const { code, value } = await inspect([name]);
+      expect(code, name).to.equal(0);
+      expect(value.accepted).to.equal(true);
+      expect(value.image?.signatures).to.deep.equal(
+        blocks.map((block) => ({
+          scheme: block.scheme,
+          keyDigest: manifest.keys[block.key]?.keyDigest,
+          verifies: block.verifies,
+        })),
+      );
+    }
+    const text = await fuota(['inspect', 'tampered-signature-rsa3072.bin']);
+    expect(text.stdout).to.include(
+      `signature block 0: RSA-3072, key digest ${manifest.keys.rsa3072?.keyDigest}, DOES NOT VERIFY`,
+    );
+  });
+
+  it('--trusted-keys gives the verdict of an upload to a server with those keys: exit 0, or 5 with the reason', async () => {
+    const digest = signedManifest().keys.rsa3072?.keyDigest;
+    const trusted = await inspect(['--trusted-keys', 'rsa.pem', 'signed-rsa3072-twice.bin']);
+    expect(trusted.code).to.equal(0);
+    expect(trusted.value).to.deep.include({ accepted: true, signing: { trusted: true, keyDigest: digest } });
+    for (const [name, reason] of [
+      ['plain.bin', 'unsigned'],
+      ['tampered-signature-rsa3072.bin', 'signature-does-not-verify'],
+      ['signed-ecdsa256.bin', 'untrusted-key'],
+    ]) {
+      const refused = await inspect(['--trusted-keys', 'rsa.pem', name ?? '']);
+      expect(refused.code, name).to.equal(5);
+      expect(refused.value).to.include({ accepted: false, reason });
+    }
+    const text = await fuota(['inspect', '--trusted-keys', 'rsa.pem', 'signed-ecdsa256.bin']);
+    expect(text.stdout).to.match(/refused: untrusted-key: signed by an untrusted key with digest [0-9a-f]{64}/);
+    expect(text.stdout).to.include('would refuse it with 422 (untrusted-signature)');
+    const broken = await fuota(['inspect', '--trusted-keys', 'broken.keys', 'plain.bin']);
+    expect(broken.code).to.equal(2);
+    expect(broken.stderr).to.include('broken.keys line 1: neither a PEM public key nor a key digest');
+  });
+});

@@ -1,0 +1,73 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { expect } from 'chai';
+import { parseTrustedKeys, pemKeyDigest } from '../../../src/adapters/outbound/crypto/trusted-keys-file.js';
+import { signingVerdict } from '../../../src/domain/firmware/signing-verdict.js';
+
+const publicPem = (type: 'rsa' | 'ec', options: object): string =>
+  generateKeyPairSync(type as 'rsa', options as { modulusLength: number })
+    .publicKey.export({ format: 'pem', type: 'spki' })
+    .toString();
+
+describe('trusted-keys file', () => {
+  const rsa = publicPem('rsa', { modulusLength: 3072 });
+  const p192 = publicPem('ec', { namedCurve: 'prime192v1' });
+  const digest = 'ab'.repeat(32);
+
+  it('reads PEM public keys and key digests, with comments and blank lines, each key once', () => {
+    const keys = parseTrustedKeys(
+      `# fleet keys\n\n${rsa}\n${p192}\n${digest.toUpperCase()}   # lamp line\n${pemKeyDigest(rsa).keyDigest}\n`,
+      'keys.txt',
+    );
+    expect(keys).to.deep.equal([
+      { keyDigest: pemKeyDigest(rsa).keyDigest, scheme: 'RSA-3072', name: null, source: 'file', addedAt: null },
+      { keyDigest: pemKeyDigest(p192).keyDigest, scheme: 'ECDSA-P192', name: null, source: 'file', addedAt: null },
+      { keyDigest: digest, scheme: null, name: 'lamp line', source: 'file', addedAt: null },
+    ]);
+  });
+
+  const refusals: Array<[string, string, RegExp]> = [
+    [
+      'a private key',
+      generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
+        .privateKey.export({ format: 'pem', type: 'pkcs8' })
+        .toString(),
+      /line 1: a private key/,
+    ],
+    [
+      'an RSA-2048 key',
+      publicPem('rsa', { modulusLength: 2048 }),
+      /line 1: not a Secure Boot v2 signing key: an RSA key of 2048 bits/,
+    ],
+    [
+      'an Ed25519 key',
+      generateKeyPairSync('ed25519').publicKey.export({ format: 'pem', type: 'spki' }).toString(),
+      /not a Secure Boot v2 signing key/,
+    ],
+    ['a short digest', `# ok\n${'ab'.repeat(31)}\n`, /line 2: neither a PEM public key nor a key digest/],
+    ['no key at all', '# nothing yet\n', /holds no key/],
+  ];
+  for (const [what, text, message] of refusals) {
+    it(`refuses ${what}, saying where`, () => {
+      expect(() => parseTrustedKeys(text, 'keys.txt')).to.throw(message);
+    });
+  }
+});
+
+describe('signingVerdict', () => {
+  const good = { scheme: 'RSA-3072' as const, keyDigest: 'a'.repeat(64), verifies: true };
+  const bad = { scheme: 'RSA-3072' as const, keyDigest: 'b'.repeat(64), verifies: false };
+  it('trusts an image with a verifying block of a trusted key, whatever the other blocks', () => {
+    expect(signingVerdict([bad, good], new Set([good.keyDigest, bad.keyDigest]))).to.deep.equal({
+      trusted: true,
+      keyDigest: good.keyDigest,
+    });
+  });
+  it('names what it found otherwise: unsigned, a signature that does not verify, an untrusted key', () => {
+    expect(signingVerdict([], new Set([good.keyDigest]))).to.include({ trusted: false, reason: 'unsigned' });
+    expect(signingVerdict([bad, good], new Set([bad.keyDigest]))).to.include({ reason: 'signature-does-not-verify' });
+    expect(signingVerdict([bad], new Set(['c'.repeat(64)]))).to.include({ reason: 'signature-does-not-verify' });
+    const untrusted = signingVerdict([good, bad], new Set(['c'.repeat(64)]));
+    expect(untrusted).to.include({ reason: 'untrusted-key' });
+    expect(untrusted.trusted ? '' : untrusted.detail).to.include(`untrusted key with digest ${good.keyDigest}`);
+  });
+});
