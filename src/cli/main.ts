@@ -10,6 +10,7 @@ import { fileCommands } from './commands/file-commands.js';
 import { fleetCommand } from './commands/fleet-command.js';
 import { inspectCommand } from './commands/inspect-command.js';
 import { inventoryCommands } from './commands/inventory-commands.js';
+import { keysCommands } from './commands/keys-commands.js';
 import { rmCommand } from './commands/rm-command.js';
 import { rolloutCommands } from './commands/rollout-commands.js';
 import { uploadCommand } from './commands/upload-command.js';
@@ -61,6 +62,7 @@ fleetCommand(program, context);
 inventoryCommands(program, context);
 auditCommand(program, context);
 rolloutCommands(program, context);
+keysCommands(program, context);
 for (const command of program.commands) command.exitOverride();
 
 try {

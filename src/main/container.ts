@@ -1,4 +1,7 @@
 import 'reflect-metadata';
+import { AddSigningKey } from '../app/use-cases/add-signing-key.js';
+import { SIGNING_KEY_READER } from '../ports/signing-key-reader.port.js';
+import { nodeSigningKeyReader } from '../adapters/outbound/crypto/node-signing-key-reader.js';
 import { TrustedKeys } from '../app/firmware/trusted-keys.js';
 import { Container, type Newable } from 'inversify';
 import type { RequestListener } from 'node:http';
@@ -64,6 +67,7 @@ const USE_CASES: ReadonlyArray<Newable<object>> = [
   CheckHealth,
   DeleteUpdateFile,
   DeviceCredentialStatus,
+  AddSigningKey,
   ListDeviceApps,
   ListUpdateFiles,
   UpdateFileDescriber,
@@ -117,6 +121,7 @@ export function createContainer(
   container.bind(SECRET_GENERATOR).toConstantValue(randomSecretGenerator);
   container.bind(SHA256_FACTORY).toConstantValue(nodeSha256);
   container.bind(SIGNATURE_VERIFIER).toConstantValue(nodeSignatureVerifier);
+  container.bind(SIGNING_KEY_READER).toConstantValue(nodeSigningKeyReader);
   container.bind(LOGGER).toConstantValue(logger);
   for (const useCase of USE_CASES) container.bind<object>(useCase).toSelf();
   const metrics = new HttpMetrics();
@@ -138,6 +143,8 @@ export function createContainer(
         revokeDeviceCredential: context.get(RevokeDeviceCredential),
         deviceCredentialStatus: context.get(DeviceCredentialStatus),
         checkHealth: context.get(CheckHealth),
+        trustedKeys,
+        addSigningKey: context.get(AddSigningKey),
         fleet,
         fleetChanges,
         audit: context.get(AuditTrail),

@@ -41,7 +41,7 @@ export class FuotaServer {
   ) {}
 
   static async start(parts: FuotaServerParts): Promise<FuotaServer> {
-    const trustedKeys = await openTrustedKeys(parts.config);
+    const trustedKeys = await openTrustedKeys(parts.config, parts.storage.trustedKeys);
     const fleet = await FleetTracker.open(
       {
         inventory: parts.storage.inventory,

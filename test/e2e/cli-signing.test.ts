@@ -77,4 +77,39 @@ describe('e2e: the fuota CLI, signed images', function () {
     expect(broken.code).to.equal(2);
     expect(broken.stderr).to.include('broken.keys line 1: neither a PEM public key nor a key digest');
   });
+
+  it('fuota keys lists, adds (PEM file or digest) and removes trusted keys; the server then refuses what they do not sign', async () => {
+    const manifest = signedManifest();
+    const rsa = manifest.keys.rsa3072?.keyDigest ?? '';
+    const p384 = manifest.keys.ecdsa384?.keyDigest ?? '';
+    const empty = await fuota(['keys']);
+    expect(empty.code, empty.stderr).to.equal(0);
+    expect(empty.stdout).to.match(/^no trusted signing keys/);
+    const added = await fuota(['keys', 'add', 'rsa.pem', '--name', 'release']);
+    expect(added.code, added.stderr).to.equal(0);
+    expect(added.stdout).to.equal(`trusted: ${rsa} (RSA-3072)\n`);
+    expect((await fuota(['keys', 'add', p384])).code).to.equal(0);
+    const listed = await fuota(['--json', 'keys', 'list']);
+    expect((JSON.parse(listed.stdout) as Array<{ keyDigest: string }>).map((key) => key.keyDigest)).to.deep.equal([
+      rsa,
+      p384,
+    ]);
+    const text = await fuota(['keys']);
+    expect(text.stdout.split('\n')[0]).to.match(/^KEY DIGEST\s+SCHEME\s+SOURCE\s+ADDED\s+NAME$/);
+    expect(text.stdout).to.match(new RegExp(`${rsa}\\s+RSA-3072\\s+api\\s+\\S+\\s+release`));
+
+    const refused = await fuota(['upload', 'signed-ecdsa256.bin', '--as', 'p256.bin']);
+    expect(refused.code).to.equal(5);
+    expect(refused.stderr).to.include('signed by an untrusted key with digest');
+    expect((await fuota(['upload', 'signed-ecdsa384.bin', '--as', 'p384.bin'])).code).to.equal(0);
+
+    const bad = await fuota(['keys', 'add', 'no-such-file.pem']);
+    expect(bad.code).to.equal(2);
+    expect((await fuota(['keys', 'add', 'broken.keys'])).code).to.equal(5);
+    expect((await fuota(['keys', 'rm', rsa])).stdout).to.equal(`no longer trusted: ${rsa}\n`);
+    const last = await fuota(['keys', 'rm', p384]);
+    expect(last.code).to.equal(0);
+    expect(last.stderr).to.include('no trusted signing key is left');
+    expect((await fuota(['keys', 'rm', p384])).code).to.equal(4);
+  });
 });

@@ -34,6 +34,7 @@ interface Answers {
   readonly events: unknown[];
   readonly audit: Array<Record<string, unknown>>;
   readonly rollouts: unknown[];
+  readonly signingKeys: unknown[];
 }
 
 const json = <T>(text: string): T => JSON.parse(text) as T;
@@ -75,6 +76,7 @@ async function answers(client: HttpsTestClient): Promise<Answers> {
     events: withoutSeq(events.items),
     audit: withoutSeq(audit.items),
     rollouts: rollouts.items.map(({ id, name, file, state }) => ({ id, name, file, state })),
+    signingKeys: json<unknown[]>((await client.get('/api/v1/signing-keys')).text),
   };
 }
 
@@ -141,6 +143,14 @@ describe('e2e: migrating an embedded data dir into PostgreSQL and an S3-compatib
     }
     const embedded = await openEmbeddedDatabase(join(dir, 'data', 'devices.db'));
     await embedded.deviceCredentials.put(ghostCredential('ghost-7'));
+    // A trusted key added through the API (added here, so that the uploads above were not refused).
+    await embedded.trustedKeys.put({
+      keyDigest: 'c0'.repeat(32),
+      scheme: 'ECDSA-P256',
+      name: 'release',
+      source: 'api',
+      addedAt: '2026-11-28T10:00:00.000Z',
+    });
     await embedded.close();
     // Read once everything the server wrote behind its answers (polls in batches) is in the data dir.
     const restarted = await startProgram(embeddedEnv());
@@ -187,12 +197,13 @@ describe('e2e: migrating an embedded data dir into PostgreSQL and an S3-compatib
       .and.match(/^devices\s+2\s+2\s+ok$/m);
     expect(migrated.output)
       .to.match(/^deviceCredentials\s+2\s+2\s+ok$/m)
-      .and.match(/^rollouts\s+1\s+1\s+ok$/m);
+      .and.match(/^rollouts\s+1\s+1\s+ok$/m)
+      .and.match(/^trustedKeys\s+1\s+1\s+ok$/m);
     expect(migrated.output).to.not.include('DIFFERS');
     // Again: the same counts, the files kept, the logs not appended twice.
     const again = await migrate();
     expect(again.code, again.output).to.equal(0);
-    expect(okCounts(again.output)).to.deep.equal(okCounts(migrated.output)).and.have.length(10);
+    expect(okCounts(again.output)).to.deep.equal(okCounts(migrated.output)).and.have.length(11);
     expect(again.output).to.match(/"copied":0,"alreadyThere":2/);
 
     const program = await startProgram(sharedEnv());
@@ -203,6 +214,7 @@ describe('e2e: migrating an embedded data dir into PostgreSQL and an S3-compatib
       expect(after_.inventory).to.have.members(before_.inventory);
       expect(after_.events).to.deep.equal(before_.events);
       expect(after_.rollouts).to.deep.equal(before_.rollouts);
+      expect(after_.signingKeys).to.deep.equal(before_.signingKeys).and.have.length(1);
       // The earlier records, then one record of each run.
       expect(after_.audit.slice(0, -2)).to.deep.equal(before_.audit);
       for (const record of after_.audit.slice(-2))
@@ -242,7 +254,7 @@ describe('e2e: migrating an embedded data dir into PostgreSQL and an S3-compatib
         .to.match(/^files\s+2\s+2\s+ok$/m)
         .and.match(/^catalog\s+2\s+2\s+ok$/m)
         .and.match(/^deviceCredentials\s+2\s+2\s+ok$/m);
-      expect(okCounts(migrated.output)).to.have.length(10);
+      expect(okCounts(migrated.output)).to.have.length(11);
 
       // FUOTA_DATABASE_URL alone: the tables in PostgreSQL, the files in the data dir's files/.
       const program = await startProgram({ ...embeddedEnv(), FUOTA_DATABASE_URL: tablesOnly.url });
@@ -404,7 +416,7 @@ describe('e2e: a migration killed midway, then rerun', function () {
     const rerun = await migration();
     expect(rerun.code, rerun.output).to.equal(0);
     expect(rerun.output).to.not.include('DIFFERS');
-    expect(okCounts(rerun.output)).to.have.length(10);
+    expect(okCounts(rerun.output)).to.have.length(11);
     // The logs resumed after what the killed runs had committed.
     expect(rerun.output).to.include(`"appended":0,"alreadyThere":${EVENTS}`);
     expect(rerun.output).to.include(`"alreadyThere":${auditThen},"msg":"audit records copied"`);

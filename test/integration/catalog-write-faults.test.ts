@@ -14,6 +14,7 @@ import type { Config } from '../../src/app/config/config.js';
 import { UpdateFileDescriber } from '../../src/app/firmware/update-file-describer.js';
 import { UpdateFileLocks } from '../../src/app/firmware/update-file-locks.js';
 import { TrustedKeys } from '../../src/app/firmware/trusted-keys.js';
+import { InMemoryTrustedKeyStore } from '../../src/adapters/outbound/memory/in-memory-trusted-key-store.js';
 import { DeleteUpdateFile } from '../../src/app/use-cases/delete-update-file.js';
 import { UploadUpdateFile } from '../../src/app/use-cases/upload-update-file.js';
 import type { UpdateFilePath } from '../../src/domain/update-file-path.js';
@@ -60,7 +61,7 @@ describe('Uploads and deletions whose catalog write fails', () => {
       locks,
       nodeSha256,
       nodeSignatureVerifier,
-      new TrustedKeys([]),
+      new TrustedKeys([], new InMemoryTrustedKeyStore()),
     );
     remove = new DeleteUpdateFile(files, catalog, devices, describer, locks);
   });

@@ -80,6 +80,7 @@ describe('PostgreSQL schema migrations', () => {
       { version: 8, name: 'update_attempt' },
       { version: 9, name: 'fleet_event' },
       { version: 10, name: 'device_inventory_last_seen' },
+      { version: 11, name: 'trusted_key' },
     ]);
     expect(rows[0]?.applied_at).to.be.instanceOf(Date);
     const columns = await sql<{

@@ -133,6 +133,10 @@ export class MigrateStorage {
     const clearances = await source.penaltyClearances.list();
     for (const [id, at] of clearances) await target.penaltyClearances.put(id, at);
     logger.info('penalty clearances copied', { clearances: clearances.size });
+    // In the order they were added, which the target keeps.
+    const trustedKeys = await source.trustedKeys.list();
+    for (const key of trustedKeys) await target.trustedKeys.put(key);
+    logger.info('trusted keys copied', { trustedKeys: trustedKeys.length });
     // In creation order, so that the target lists them in the same order.
     const rollouts = await source.rollouts.list();
     for (const rollout of rollouts) await target.rollouts.put(rollout);

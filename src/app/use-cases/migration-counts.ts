@@ -25,6 +25,7 @@ export async function countTables(
     inventory: await count(stores.inventory.list()),
     attempts: await count(stores.attempts.recent(ALL_ATTEMPTS)),
     penaltyClearances: (await stores.penaltyClearances.list()).size,
+    trustedKeys: (await stores.trustedKeys.list()).length,
     rollouts: (await stores.rollouts.list()).length,
     events: await count(everyRecord(stores.events)),
     audit,

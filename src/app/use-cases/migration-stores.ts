@@ -6,6 +6,7 @@ import type { DeviceInventoryStore } from '../../ports/device-inventory-store.po
 import type { FleetEventLog } from '../../ports/fleet-event-log.port.js';
 import type { PenaltyClearanceStore } from '../../ports/penalty-clearance-store.port.js';
 import type { RolloutStore } from '../../ports/rollout-store.port.js';
+import type { TrustedKeyStore } from '../../ports/trusted-key-store.port.js';
 import type { UpdateAttemptStore } from '../../ports/update-attempt-store.port.js';
 import type { UpdateFileCatalog } from '../../ports/update-file-catalog.port.js';
 
@@ -21,6 +22,7 @@ export interface MigrationStores {
   readonly audit: AuditLog;
   readonly rollouts: RolloutStore;
   readonly penaltyClearances: PenaltyClearanceStore;
+  readonly trustedKeys: TrustedKeyStore;
 }
 
 /** The tables a migration copies and counts, in the order it copies them. */
@@ -32,6 +34,7 @@ export const MIGRATED_TABLES = [
   'inventory',
   'attempts',
   'penaltyClearances',
+  'trustedKeys',
   'rollouts',
   'events',
   'audit',

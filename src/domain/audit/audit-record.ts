@@ -38,6 +38,10 @@ export const AUDIT_ACTIONS = [
   'rollout.abort',
   /** `DELETE /api/v1/devices/<id>/penalty`: a device's penalty box and rolled-back versions cleared. */
   'device.penalty-clear',
+  /** `POST /api/v1/signing-keys`: a key added to the trusted signing keys (or renamed). */
+  'signing-key.add',
+  /** `DELETE /api/v1/signing-keys/<digest>`: a key removed from the trusted signing keys. */
+  'signing-key.remove',
   /** `POST /api/v1/session`: an operator signed in to the dashboard (who may change things from now on). */
   'session.sign-in',
   /** `DELETE /api/v1/session`: an operator signed out of the dashboard. */

@@ -23,6 +23,7 @@ import {
 } from '../../adapters/outbound/sqljs/sqljs-penalty-clearance-store.js';
 import { ROLLOUT_SCHEMA, SqlJsRolloutStore } from '../../adapters/outbound/sqljs/sqljs-rollout-store.js';
 import { SqlJsUpdateFileCatalog, UPDATE_FILE_SCHEMA } from '../../adapters/outbound/sqljs/sqljs-update-file-catalog.js';
+import { SqlJsTrustedKeyStore, TRUSTED_KEY_SCHEMA } from '../../adapters/outbound/sqljs/sqljs-trusted-key-store.js';
 import type { Logger } from '../../ports/logger.port.js';
 import type { StateStores } from './state-stores.js';
 import { InMemoryChangeBus } from '../../adapters/outbound/memory/in-memory-change-bus.js';
@@ -50,6 +51,7 @@ export async function openEmbeddedDatabase(
       ...AUDIT_SCHEMA,
       ...ROLLOUT_SCHEMA,
       ...PENALTY_CLEARANCE_SCHEMA,
+      ...TRUSTED_KEY_SCHEMA,
     ],
     {
       ...(onJournalTaken === undefined ? {} : { onJournalTaken }),
@@ -85,6 +87,7 @@ export async function openEmbeddedDatabase(
     audit: new SqlJsAuditLog(database),
     rollouts: new SqlJsRolloutStore(database),
     penaltyClearances: new SqlJsPenaltyClearanceStore(database),
+    trustedKeys: new SqlJsTrustedKeyStore(database),
     health: { name: 'database', check: () => database.checkHealth() },
     poolUsage: undefined,
     // No other server can share the data dir (its lock): nobody to tell, nothing to hear.

@@ -8,6 +8,7 @@ import { PostgresDeviceCredentialStore } from '../../adapters/outbound/postgres/
 import { PostgresDeviceInventoryStore } from '../../adapters/outbound/postgres/postgres-device-inventory-store.js';
 import { PostgresFleetEventLog } from '../../adapters/outbound/postgres/postgres-fleet-event-log.js';
 import { PostgresPenaltyClearanceStore } from '../../adapters/outbound/postgres/postgres-penalty-clearance-store.js';
+import { PostgresTrustedKeyStore } from '../../adapters/outbound/postgres/postgres-trusted-key-store.js';
 import { PostgresRolloutStore } from '../../adapters/outbound/postgres/postgres-rollout-store.js';
 import { PostgresUpdateAttemptStore } from '../../adapters/outbound/postgres/postgres-update-attempt-store.js';
 import { PostgresUpdateFileCatalog } from '../../adapters/outbound/postgres/postgres-update-file-catalog.js';
@@ -44,6 +45,7 @@ export async function openPostgresStateStores(
     audit: new PostgresAuditLog(database),
     rollouts: new PostgresRolloutStore(database),
     penaltyClearances: new PostgresPenaltyClearanceStore(database),
+    trustedKeys: new PostgresTrustedKeyStore(database),
   };
   return {
     ...stores,

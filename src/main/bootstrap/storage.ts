@@ -3,6 +3,7 @@ import { InMemoryDeviceCredentialStore } from '../../adapters/outbound/memory/in
 import { InMemoryDeviceAppRepository } from '../../adapters/outbound/memory/in-memory-device-app-repository.js';
 import { InMemoryUpdateFileCatalog } from '../../adapters/outbound/memory/in-memory-update-file-catalog.js';
 import { InMemoryAuditLog } from '../../adapters/outbound/memory/in-memory-audit-log.js';
+import { InMemoryTrustedKeyStore } from '../../adapters/outbound/memory/in-memory-trusted-key-store.js';
 import { InMemoryPenaltyClearanceStore } from '../../adapters/outbound/memory/in-memory-penalty-clearance-store.js';
 import { InMemoryRolloutStore } from '../../adapters/outbound/memory/in-memory-rollout-store.js';
 import { InMemoryDeviceInventoryStore } from '../../adapters/outbound/memory/in-memory-device-inventory-store.js';
@@ -100,6 +101,7 @@ export function memoryStorage(): Storage {
     audit: new InMemoryAuditLog(),
     rollouts: new InMemoryRolloutStore(),
     penaltyClearances: new InMemoryPenaltyClearanceStore(),
+    trustedKeys: new InMemoryTrustedKeyStore(),
     changes: new InMemoryChangeBus().feed(),
     rolloutLocks: new InProcessRolloutLocks(),
     // Memory can always be read and written while the process runs.

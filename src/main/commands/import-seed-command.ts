@@ -45,7 +45,7 @@ export async function importSeedCommand(
         new UpdateFileLocks(),
         nodeSha256,
         nodeSignatureVerifier,
-        await openTrustedKeys(config),
+        await openTrustedKeys(config, storage.trustedKeys),
       );
       const importer = new ImportSeedVolume(seedDevices, seedFiles, storage.devices, upload);
       const report = await audit.recorded(

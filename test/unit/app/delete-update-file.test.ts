@@ -8,6 +8,7 @@ import { DeleteUpdateFile } from '../../../src/app/use-cases/delete-update-file.
 import { UploadUpdateFile } from '../../../src/app/use-cases/upload-update-file.js';
 import { UpdateFileLocks } from '../../../src/app/firmware/update-file-locks.js';
 import { TrustedKeys } from '../../../src/app/firmware/trusted-keys.js';
+import { InMemoryTrustedKeyStore } from '../../../src/adapters/outbound/memory/in-memory-trusted-key-store.js';
 import type { DeviceAppRecord } from '../../../src/domain/device-app-record.js';
 import type { UpdateFile } from '../../../src/domain/update-file.js';
 import type { UpdateFilePath } from '../../../src/domain/update-file-path.js';
@@ -66,7 +67,7 @@ describe('DeleteUpdateFile', () => {
       locks,
       nodeSha256,
       nodeSignatureVerifier,
-      new TrustedKeys([]),
+      new TrustedKeys([], new InMemoryTrustedKeyStore()),
     );
     remove = new DeleteUpdateFile(
       files,
@@ -118,7 +119,7 @@ describe('DeleteUpdateFile', () => {
       locks,
       nodeSha256,
       nodeSignatureVerifier,
-      new TrustedKeys([]),
+      new TrustedKeys([], new InMemoryTrustedKeyStore()),
     ).execute(path, bytes('still here'));
     const removing = new DeleteUpdateFile(failing, catalog, devices, describer, locks);
     expect(await removing.execute(path).catch((e: unknown) => e)).to.have.property('code', 'EIO');

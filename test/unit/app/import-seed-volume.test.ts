@@ -7,6 +7,7 @@ import { ImportSeedVolume, SeedImportRefused } from '../../../src/app/use-cases/
 import { UploadUpdateFile } from '../../../src/app/use-cases/upload-update-file.js';
 import { UpdateFileLocks } from '../../../src/app/firmware/update-file-locks.js';
 import { TrustedKeys } from '../../../src/app/firmware/trusted-keys.js';
+import { InMemoryTrustedKeyStore } from '../../../src/adapters/outbound/memory/in-memory-trusted-key-store.js';
 import type { DeviceAppRecord } from '../../../src/domain/device-app-record.js';
 import { chunks, p, readAll } from '../../contract/blob-store.contract.js';
 import { listAll } from '../../contract/device-app-repository.contract.js';
@@ -33,7 +34,7 @@ describe('ImportSeedVolume', () => {
       new UpdateFileLocks(),
       nodeSha256,
       nodeSignatureVerifier,
-      new TrustedKeys([]),
+      new TrustedKeys([], new InMemoryTrustedKeyStore()),
     );
     return { importer: new ImportSeedVolume(seedDevices, seedFiles, devices, upload), devices, files: files_, catalog };
   }

@@ -7,6 +7,7 @@ import type { Config } from '../../../src/app/config/config.js';
 import { UpdateFileDescriber } from '../../../src/app/firmware/update-file-describer.js';
 import { UpdateFileLocks } from '../../../src/app/firmware/update-file-locks.js';
 import { TrustedKeys } from '../../../src/app/firmware/trusted-keys.js';
+import { InMemoryTrustedKeyStore } from '../../../src/adapters/outbound/memory/in-memory-trusted-key-store.js';
 import { DeleteUpdateFile } from '../../../src/app/use-cases/delete-update-file.js';
 import { UploadUpdateFile } from '../../../src/app/use-cases/upload-update-file.js';
 import type { OpenedBlob } from '../../../src/ports/blob-store.port.js';
@@ -130,7 +131,7 @@ describe('UpdateFileDescriber re-describing while the path changes', () => {
       locks,
       nodeSha256,
       nodeSignatureVerifier,
-      new TrustedKeys([]),
+      new TrustedKeys([], new InMemoryTrustedKeyStore()),
     );
     // The upload does not read through open(): it completes while the describe waits at the gate.
     const uploaded = await upload.execute(path, bytes('version two'));

@@ -6,6 +6,7 @@ import type { Config } from '../../../src/app/config/config.js';
 import { UpdateFileDescriber } from '../../../src/app/firmware/update-file-describer.js';
 import { UpdateFileLocks } from '../../../src/app/firmware/update-file-locks.js';
 import { TrustedKeys } from '../../../src/app/firmware/trusted-keys.js';
+import { InMemoryTrustedKeyStore } from '../../../src/adapters/outbound/memory/in-memory-trusted-key-store.js';
 import { AssignUpdate } from '../../../src/app/use-cases/assign-update.js';
 import { CheckForUpdate } from '../../../src/app/use-cases/check-for-update.js';
 import { ListDeviceApps } from '../../../src/app/use-cases/list-device-apps.js';
@@ -78,7 +79,7 @@ describe('use cases (in-memory adapters)', () => {
         locks,
         nodeSha256,
         nodeSignatureVerifier,
-        new TrustedKeys([]),
+        new TrustedKeys([], new InMemoryTrustedKeyStore()),
       ).execute(path('v2.bin'), bytes(buildEspImage({ version: '2.0' })));
       const assign = new AssignUpdate(devices, describer, locks);
       const failure = await assign
@@ -101,7 +102,7 @@ describe('use cases (in-memory adapters)', () => {
         locks,
         nodeSha256,
         nodeSignatureVerifier,
-        new TrustedKeys([]),
+        new TrustedKeys([], new InMemoryTrustedKeyStore()),
       );
       const previous = await upload.execute(path('fw/next.bin'), bytes(buildEspImage({ version: '3.0' })));
       await devices.upsertMany([
@@ -135,7 +136,7 @@ describe('use cases (in-memory adapters)', () => {
         locks,
         nodeSha256,
         nodeSignatureVerifier,
-        new TrustedKeys([]),
+        new TrustedKeys([], new InMemoryTrustedKeyStore()),
       );
       const assign = new AssignUpdate(devices, describer, locks);
       const image = buildEspImage({ version: '2.0' });
@@ -184,7 +185,7 @@ describe('use cases (in-memory adapters)', () => {
         locks,
         nodeSha256,
         nodeSignatureVerifier,
-        new TrustedKeys([]),
+        new TrustedKeys([], new InMemoryTrustedKeyStore()),
       ).execute(path('fw/2.bin'), bytes(image));
       const offered = await check.execute(id('d1'), version('1.0'));
       expect(offered.decision).to.deep.equal({ kind: 'update-available', updateFilePath: 'fw/2.bin' });
@@ -210,7 +211,7 @@ describe('use cases (in-memory adapters)', () => {
         locks,
         nodeSha256,
         nodeSignatureVerifier,
-        new TrustedKeys([]),
+        new TrustedKeys([], new InMemoryTrustedKeyStore()),
       ).execute(path('fw.bin'), bytes('fw'));
       await devices.upsert({ deviceId: id('d1'), appVersion: version('1.0'), updateFilePath: path('fw.bin') });
       await devices.upsert({ deviceId: id('d2'), appVersion: version('1.0'), updateFilePath: path('fw.bin') });
@@ -234,7 +235,7 @@ describe('use cases (in-memory adapters)', () => {
         locks,
         nodeSha256,
         nodeSignatureVerifier,
-        new TrustedKeys([]),
+        new TrustedKeys([], new InMemoryTrustedKeyStore()),
       ).execute(path('a.bin'), bytes(image.subarray(0, 100), image.subarray(100)));
       expect(stored).to.include({ path: 'a.bin', size: image.length });
       expect(stored.image).to.include({ version: '3.1', projectName: 'lamp', chip: 'esp32' });
@@ -253,7 +254,7 @@ describe('use cases (in-memory adapters)', () => {
         locks,
         nodeSha256,
         nodeSignatureVerifier,
-        new TrustedKeys([]),
+        new TrustedKeys([], new InMemoryTrustedKeyStore()),
       );
       const good = buildEspImage();
       await upload.execute(path('a.bin'), bytes(good));
@@ -277,7 +278,7 @@ describe('use cases (in-memory adapters)', () => {
         locks,
         nodeSha256,
         nodeSignatureVerifier,
-        new TrustedKeys([]),
+        new TrustedKeys([], new InMemoryTrustedKeyStore()),
       ).execute(path('blob.bin'), bytes('abc'));
       expect(stored).to.include({
         size: 3,
@@ -292,7 +293,7 @@ describe('use cases (in-memory adapters)', () => {
         locks,
         nodeSha256,
         nodeSignatureVerifier,
-        new TrustedKeys([]),
+        new TrustedKeys([], new InMemoryTrustedKeyStore()),
       ).execute(path('other.bin'), bytes('xyz'), { validate: false });
       expect(optedOut.image).to.equal(undefined);
       const image = await new UploadUpdateFile(
@@ -303,7 +304,7 @@ describe('use cases (in-memory adapters)', () => {
         locks,
         nodeSha256,
         nodeSignatureVerifier,
-        new TrustedKeys([]),
+        new TrustedKeys([], new InMemoryTrustedKeyStore()),
       ).execute(path('img.bin'), bytes(buildEspImage({ version: '9' })));
       expect(image.image?.version).to.equal('9');
     });
@@ -317,7 +318,7 @@ describe('use cases (in-memory adapters)', () => {
         locks,
         nodeSha256,
         nodeSignatureVerifier,
-        new TrustedKeys([]),
+        new TrustedKeys([], new InMemoryTrustedKeyStore()),
       );
       const failure = await upload.execute(path('a.bin'), bytes('0123456', '789x')).catch((e: unknown) => e);
       expect(failure).to.have.property('code', 'payload-too-large');
@@ -333,7 +334,7 @@ describe('use cases (in-memory adapters)', () => {
         locks,
         nodeSha256,
         nodeSignatureVerifier,
-        new TrustedKeys([]),
+        new TrustedKeys([], new InMemoryTrustedKeyStore()),
       ).execute(path('mine.bin'), bytes('mine'));
       await new UploadUpdateFile(
         files,
@@ -343,7 +344,7 @@ describe('use cases (in-memory adapters)', () => {
         locks,
         nodeSha256,
         nodeSignatureVerifier,
-        new TrustedKeys([]),
+        new TrustedKeys([], new InMemoryTrustedKeyStore()),
       ).execute(path('theirs.bin'), bytes('theirs'));
       await devices.upsert({ deviceId: id('d1'), appVersion: version('1.0'), updateFilePath: path('mine.bin') });
       const open = new OpenUpdateFile(files, describer, devices);
@@ -392,7 +393,7 @@ describe('use cases (in-memory adapters)', () => {
         locks,
         nodeSha256,
         nodeSignatureVerifier,
-        new TrustedKeys([]),
+        new TrustedKeys([], new InMemoryTrustedKeyStore()),
       );
       await upload.execute(path('b.bin'), bytes('b'));
       await upload.execute(path('a/x.bin'), bytes(buildEspImage()));

@@ -25,12 +25,15 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   'file-not-found': 404,
   'update-file-missing': 404,
   'credential-not-found': 404,
+  'signing-key-not-found': 404,
   'rollout-not-found': 404,
   'route-not-found': 404,
   'method-not-allowed': 405,
   'file-path-conflict': 409,
   'file-in-use': 409,
   'reinstall-loop': 409,
+  // The key is in the FUOTA_TRUSTED_KEYS file, which the API does not change.
+  'signing-key-in-file': 409,
   'rollout-state-conflict': 409,
   'rollout-wave-conflict': 409,
   'payload-too-large': 413,
@@ -39,6 +42,7 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   'invalid-image': 422,
   // Trusted keys are set and no block of the image verifies with one of them.
   'untrusted-signature': 422,
+  'invalid-signing-key': 422,
   'too-many-failed-authentications': 429,
   'internal-error': 500,
   // The database or object store cannot be reached now (an outage, a restart): try again later,

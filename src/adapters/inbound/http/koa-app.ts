@@ -18,6 +18,7 @@ import { unmatchedRoutes } from './middleware/unmatched-routes.js';
 import { apiRoutes } from './routes/api-routes.js';
 import { auditRoutes } from './routes/audit-routes.js';
 import { deviceCredentialRoutes } from './routes/device-credential-routes.js';
+import { signingKeyRoutes } from './routes/signing-key-routes.js';
 import { deviceRoutes } from './routes/device-routes.js';
 import { fileRoutes } from './routes/file-routes.js';
 import { fleetRoutes } from './routes/fleet-routes.js';
@@ -54,6 +55,7 @@ export function createApiRouter(useCases: HttpUseCases, metrics: HttpMetrics, si
   fileRoutes(router, useCases, metrics);
   apiRoutes(router, useCases);
   deviceCredentialRoutes(router, useCases);
+  signingKeyRoutes(router, useCases);
   fleetRoutes(router, useCases);
   rolloutRoutes(router, useCases);
   auditRoutes(router, useCases);

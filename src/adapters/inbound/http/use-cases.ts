@@ -14,6 +14,8 @@ import type { ListDeviceApps } from '../../../app/use-cases/list-device-apps.js'
 import type { ListUpdateFiles } from '../../../app/use-cases/list-update-files.js';
 import type { OpenUpdateFile } from '../../../app/use-cases/open-update-file.js';
 import type { RemoveDeviceApp } from '../../../app/use-cases/remove-device-app.js';
+import type { TrustedKeys } from '../../../app/firmware/trusted-keys.js';
+import type { AddSigningKey } from '../../../app/use-cases/add-signing-key.js';
 import type { UploadUpdateFile } from '../../../app/use-cases/upload-update-file.js';
 
 /** The use cases the HTTP adapter drives. */
@@ -30,6 +32,9 @@ export interface HttpUseCases {
   readonly revokeDeviceCredential: RevokeDeviceCredential;
   readonly deviceCredentialStatus: DeviceCredentialStatus;
   readonly checkHealth: CheckHealth;
+  /** The trusted Secure Boot v2 signing keys (`/api/v1/signing-keys`). */
+  readonly trustedKeys: TrustedKeys;
+  readonly addSigningKey: AddSigningKey;
   /** The fleet inventory: recorded by the device adapter, shown and changed by the operator adapter. */
   readonly fleet: FleetTracker;
   /** Where uploads, deletions and seed-row writes say so, for the other servers on the storage too. */

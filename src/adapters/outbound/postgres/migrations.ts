@@ -8,6 +8,7 @@ import { DEVICE_INVENTORY } from './migrations/0007-device-inventory.js';
 import { UPDATE_ATTEMPT } from './migrations/0008-update-attempt.js';
 import { FLEET_EVENT } from './migrations/0009-fleet-event.js';
 import { INVENTORY_LAST_SEEN } from './migrations/0010-inventory-last-seen.js';
+import { TRUSTED_KEY } from './migrations/0011-trusted-key.js';
 import type { Queryable } from './postgres-database.js';
 
 /**
@@ -34,6 +35,7 @@ export const MIGRATIONS: readonly Migration[] = [
   UPDATE_ATTEMPT,
   FLEET_EVENT,
   INVENTORY_LAST_SEEN,
+  TRUSTED_KEY,
 ];
 
 /**

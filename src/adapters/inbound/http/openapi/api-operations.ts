@@ -1,5 +1,11 @@
 import type { z } from 'zod';
 import {
+  keyDigestParamSchema,
+  removedSigningKeySchema,
+  signingKeyInputSchema,
+  signingKeySchema,
+} from '../signing-key-schemas.js';
+import {
   appVersionSchema,
   credentialStatusSchema,
   deletedUpdateFileSchema,
@@ -410,6 +416,7 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
     pathParams: id,
     responses: { 200: { description: 'Revoked.' }, 404: { description: 'It had none.' } },
   },
+  ...signingKeyOperations(),
   {
     method: 'get',
     route: '/api/v1/devices',
@@ -617,3 +624,54 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
     },
   },
 ];
+
+/** The trusted Secure Boot v2 signing keys (issue 20). */
+function signingKeyOperations(): ApiOperation[] {
+  const digest = { digest: keyDigestParamSchema };
+  return [
+    {
+      method: 'get',
+      route: '/api/v1/signing-keys',
+      operationId: 'listSigningKeys',
+      access: 'operator',
+      summary:
+        "The trusted signing keys: the FUOTA_TRUSTED_KEYS file's, then those added here. While there is one, uploads and rollout targets must be signed by one of them.",
+      responses: {
+        200: { description: 'The keys (empty: signatures are only reported).', ...json(signingKeySchema, true) },
+      },
+    },
+    {
+      method: 'post',
+      route: '/api/v1/signing-keys',
+      operationId: 'addSigningKey',
+      access: 'operator',
+      summary: 'Trusts a key from now on (a key added before is renamed); audited.',
+      requestBody: json(signingKeyInputSchema),
+      responses: {
+        201: { description: 'Added.', ...json(signingKeySchema) },
+        400: { description: 'The body is not one of the two shapes (code invalid-request).' },
+        409: { description: 'The key is in the FUOTA_TRUSTED_KEYS file (code signing-key-in-file).' },
+        422: {
+          description:
+            'publicKey is not a Secure Boot v2 signing key (RSA-3072, ECDSA P-192/P-256/P-384), or keyDigest is not 64 hex digits (code invalid-signing-key).',
+        },
+        ...JSON_BODY_ERRORS,
+      },
+    },
+    {
+      method: 'delete',
+      route: '/api/v1/signing-keys/:digest',
+      operationId: 'removeSigningKey',
+      access: 'operator',
+      summary:
+        'Stops trusting a key added through the API; removing the last trusted key turns the check off. Audited.',
+      pathParams: digest,
+      responses: {
+        200: { description: 'Removed.', ...json(removedSigningKeySchema) },
+        404: { description: 'No key added through the API has that digest (code signing-key-not-found).' },
+        409: { description: 'The key is in the FUOTA_TRUSTED_KEYS file (code signing-key-in-file).' },
+        422: { description: 'The digest is not 64 hex digits (code invalid-signing-key).' },
+      },
+    },
+  ];
+}
