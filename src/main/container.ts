@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { SignedTargetRollouts } from '../app/firmware/signed-target-rollouts.js';
 import { AddSigningKey } from '../app/use-cases/add-signing-key.js';
 import { SIGNING_KEY_READER } from '../ports/signing-key-reader.port.js';
 import { nodeSigningKeyReader } from '../adapters/outbound/crypto/node-signing-key-reader.js';
@@ -148,7 +149,8 @@ export function createContainer(
         fleet,
         fleetChanges,
         audit: context.get(AuditTrail),
-        rollouts,
+        // Operators' rollouts refuse a target not signed by a trusted key (while keys are set).
+        rollouts: new SignedTargetRollouts(rollouts, trustedKeys, context.get(UpdateFileDescriber)),
         offerPolicy: rollouts,
       },
       authenticator: context.get<Authenticator>(AUTHENTICATOR),

@@ -95,7 +95,7 @@ const JSON_BODY_ERRORS = {
 };
 const INVALID = {
   description:
-    'The definition is not valid (code invalid-rollout): problems lists every bad field as { path, message } (a field of the wrong type, an unknown field, a wave list that is not increasing, an unknown or unstored file, a file that is not a valid image, ...). An empty body or one that is not JSON: invalid-request.',
+    'The definition is not valid (code invalid-rollout): problems lists every bad field as { path, message } (a field of the wrong type, an unknown field, a wave list that is not increasing, an unknown or unstored file, a file that is not a valid image, an image not signed by a trusted key while trusted signing keys are set, ...). An empty body or one that is not JSON: invalid-request.',
 };
 
 const ACTION_SUMMARIES: Readonly<Record<RolloutOperatorAction, string>> = {
@@ -190,6 +190,14 @@ function rolloutOperations(): ApiOperation[] {
       pathParams: rolloutId,
       responses: {
         200: { description: 'The rollout after the action.', ...json(rolloutViewSchema) },
+        ...(action === 'start' || action === 'resume'
+          ? {
+              400: {
+                description:
+                  'Trusted signing keys are set and the target image is not signed by one of them, or it is no longer a stored valid image (code invalid-rollout).',
+              },
+            }
+          : {}),
         404: NOT_FOUND,
         409: {
           description:
