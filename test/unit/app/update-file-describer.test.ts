@@ -11,6 +11,9 @@ import { InMemoryTrustedKeyStore } from '../../../src/adapters/outbound/memory/i
 import { DeleteUpdateFile } from '../../../src/app/use-cases/delete-update-file.js';
 import { UploadUpdateFile } from '../../../src/app/use-cases/upload-update-file.js';
 import type { OpenedBlob } from '../../../src/ports/blob-store.port.js';
+import type { EspImageInfo } from '../../../src/domain/firmware/esp-image-info.js';
+import type { UpdateFile } from '../../../src/domain/update-file.js';
+import { buildEspImage } from '../../support/esp-image-builder.js';
 import type { UpdateFilePath } from '../../../src/domain/update-file-path.js';
 import { nodeSha256 } from '../../../src/adapters/outbound/crypto/node-sha256.js';
 import { nodeSignatureVerifier } from '../../../src/adapters/outbound/crypto/node-signature-verifier.js';
@@ -51,6 +54,28 @@ describe('UpdateFileDescriber', () => {
     const target = Buffer.alloc(32);
     expect(target.subarray(0, await opened.read(target, 0)).toString()).to.equal('version one');
     await opened.release();
+  });
+
+  it("reads again, once, a signed image's entry recorded before signatures were verified, to learn its blocks", async () => {
+    const image = buildEspImage({ signatureBlocks: 2 });
+    const stored = await files.put(
+      path,
+      (async function* () {
+        yield image;
+      })(),
+      { maxBytes: 1 << 20 },
+    );
+    const fresh = await describer.describe(path);
+    const { signatures: _signatures, ...older } = fresh?.image ?? ({} as EspImageInfo);
+    await catalog.put({ ...(fresh as UpdateFile), image: older as EspImageInfo });
+    expect((await catalog.get(path))?.image?.signatures).to.equal(undefined);
+    const again = await describer.describe(path);
+    expect(again?.image?.signatures?.map((block) => [block.scheme, block.verifies])).to.deep.equal([
+      ['RSA-3072', false],
+      ['RSA-3072', false],
+    ]);
+    expect((await catalog.get(path))?.image?.signatures).to.have.length(2);
+    expect(again?.changeToken).to.equal(stored.changeToken);
   });
 
   it('takes the recorded entry as it is while the file keeps its change token, and reads it again once it does not', async () => {
