@@ -16,7 +16,11 @@ export function ImageFacts({ image }: { readonly image: ImageInfo }) {
     ['SHA-256 appended', image.hashAppended ? 'yes' : 'no'],
     ['Image length', sizeText(image.imageLength)],
     ['Compiled', `${image.compileDate} ${image.compileTime}`],
-    ['Signed (Secure Boot v2)', image.signed ? signatureText(image.signatureBlocks) : 'no signature block'],
+    ['Signed (Secure Boot v2)', image.signed ? signatureText(image) : 'no signature block'],
+    ...(image.signatures ?? []).map((block, index): readonly [string, string] => [
+      `Signature block ${index}`,
+      `${block.scheme}, key digest ${block.keyDigest}: ${block.verifies ? 'verifies' : 'does not verify'}`,
+    ]),
   ];
   return (
     <dl class="facts">
@@ -35,21 +39,24 @@ export function ImageFacts({ image }: { readonly image: ImageInfo }) {
 }
 
 /**
- * What `image.signed` means: the image carries a Secure Boot v2 signature sector whose structure,
- * CRC and digest the server checked. The signature itself is not verified against a key.
+ * What `image.signed` means: the image carries a Secure Boot v2 signature sector, each of whose
+ * blocks the server verified with the block's own key (whether that key is trusted is the
+ * server's trusted keys' business: an untrusted image is refused at upload while keys are set).
  */
-export function signatureText(blocks: number): string {
-  return `${blocks} signature block${blocks === 1 ? '' : 's'}; the signature itself is not verified by the server`;
+export function signatureText(image: Pick<ImageInfo, 'signatureBlocks' | 'signatures'>): string {
+  const blocks = image.signatureBlocks;
+  const verifying = (image.signatures ?? []).filter((block) => block.verifies).length;
+  return `${blocks} signature block${blocks === 1 ? '' : 's'}, ${verifying} of which verif${verifying === 1 ? 'ies' : 'y'}`;
 }
 
-/** A signature block (not verified), unsigned, or not an image: a badge. */
+/** Signed (with how many blocks verify), unsigned, or not an image: a badge. */
 export function SignedBadge({ image }: { readonly image: ImageInfo | null }) {
   if (image === null) return <span class="badge">not an image</span>;
-  return image.signed ? (
-    <span class="badge" title={`Secure Boot v2: ${signatureText(image.signatureBlocks)}`}>
-      signature block (not verified)
+  if (!image.signed) return <span class="badge">unsigned</span>;
+  const verifies = (image.signatures ?? []).some((block) => block.verifies);
+  return (
+    <span class="badge" title={`Secure Boot v2: ${signatureText(image)}`}>
+      {verifies ? 'signed' : 'signature does not verify'}
     </span>
-  ) : (
-    <span class="badge">unsigned</span>
   );
 }

@@ -270,7 +270,7 @@ function UploadVerdict({ verdict }: { readonly verdict: Verdict }) {
       <p>
         {image === null
           ? 'Not an application image (stored without validation).'
-          : `Image: project ${image.projectName}, version ${image.version}, chip ${image.chip}, ESP-IDF ${image.idfVersion}, secure_version ${image.secureVersion}, ${image.signed ? `signed (Secure Boot v2): ${signatureText(image.signatureBlocks)}` : 'unsigned'}.`}
+          : `Image: project ${image.projectName}, version ${image.version}, chip ${image.chip}, ESP-IDF ${image.idfVersion}, secure_version ${image.secureVersion}, ${image.signed ? `signed (Secure Boot v2): ${signatureText(image)}` : 'unsigned'}.`}
       </p>
     </div>
   );
