@@ -18,8 +18,11 @@ export interface DeviceInventoryStore {
   putMany(entries: readonly InventoryEntry[]): Promise<void>;
   /** Merges checks into entries, inserting those that are new (mergeSighting), in one durable write. */
   recordSightings(sightings: readonly InventorySighting[]): Promise<void>;
-  /** Sets an entry's operators' fields only; resolves to the entry as stored after, undefined when there is none. */
-  setOperatorFields(id: DeviceId, fields: OperatorFields): Promise<InventoryEntry | undefined>;
+  /**
+   * Sets the operators' fields named (the others, and every check field, as they are stored);
+   * resolves to the entry as stored after, undefined when there is none.
+   */
+  setOperatorFields(id: DeviceId, fields: Partial<OperatorFields>): Promise<InventoryEntry | undefined>;
   /** Resolves to false when there was no such entry. */
   delete(id: DeviceId): Promise<boolean>;
   /** Waits for pending writes and releases the storage. */

@@ -201,6 +201,13 @@ export function deviceInventoryStoreContract(
         undefined,
       );
       expect(await listInventory(store)).to.deep.equal([expected, inventoryEntry('b')]);
+      // Only the fields named: another server's change to the others is kept.
+      expect(await store.setOperatorFields('b' as DeviceId, { hold: false })).to.deep.equal(
+        inventoryEntry('b', { hold: false }),
+      );
+      expect(await store.setOperatorFields('b' as DeviceId, { note: '', tags: [] })).to.deep.equal(
+        inventoryEntry('b', { hold: false, note: '', tags: [] }),
+      );
     });
 
     it('gets the entries of some ids, and those last seen since a time', async () => {

@@ -8,8 +8,6 @@ export interface LockPair {
   close(): Promise<void>;
 }
 
-const tick = () => new Promise((resolve) => setTimeout(resolve, 20));
-
 /** What every RolloutLocks adapter promises. */
 export function rolloutLocksContract(name: string, open: () => Promise<LockPair>): void {
   describe(`RolloutLocks contract: ${name}`, () => {
@@ -23,62 +21,71 @@ export function rolloutLocksContract(name: string, open: () => Promise<LockPair>
       await pair.close();
     });
 
-    it('lets one holder of a rollout in at a time, the next once the first lets go', async () => {
-      const order: string[] = [];
-      const releaseFirst = await pair.first.lock(['r1']);
-      const second = pair.second.lock(['r1']).then((release) => {
-        order.push('second holds');
-        return release;
-      });
-      await tick();
-      await tick();
-      order.push('first lets go');
-      await releaseFirst();
-      const releaseSecond = await second;
-      expect(order).to.deep.equal(['first lets go', 'second holds']);
-      await releaseSecond();
+    it('gives a rollout to one holder at a time, to the next once the first lets go', async () => {
+      const first = await pair.first.tryLock(['r1']);
+      expect(first).to.be.a('function');
+      expect(await pair.second.tryLock(['r1'])).to.equal(undefined);
+      await first?.();
+      const second = await pair.second.tryLock(['r1']);
+      expect(second).to.be.a('function');
+      await second?.();
     });
 
     it('keeps holders of different rollouts apart from each other', async () => {
-      const releaseFirst = await pair.first.lock(['r1']);
-      const releaseSecond = await pair.second.lock(['r2']);
-      await releaseSecond();
-      await releaseFirst();
+      const first = await pair.first.tryLock(['r1']);
+      const second = await pair.second.tryLock(['r2']);
+      expect([typeof first, typeof second]).to.deep.equal(['function', 'function']);
+      await second?.();
+      await first?.();
     });
 
-    it('takes overlapping sets named in any order without a deadlock, many holders at once', async () => {
+    it('takes all of a set or none of it', async () => {
+      const first = await pair.first.tryLock(['b']);
+      expect(await pair.second.tryLock(['a', 'b', 'c'])).to.equal(undefined);
+      // Nothing of the refused set is held: 'a' and 'c' are free.
+      const rest = await pair.first.tryLock(['c', 'a']);
+      expect(rest).to.be.a('function');
+      await rest?.();
+      await first?.();
+    });
+
+    it('never has two holders of a rollout among many concurrent tries', async () => {
       let holding = 0;
       let most = 0;
+      let granted = 0;
       const sets = [['a', 'b'], ['b', 'a'], ['b', 'c', 'a'], ['a'], ['c', 'a', 'a']];
       await Promise.all(
         Array.from({ length: 20 }, async (_, i) => {
           const locks = i % 2 === 0 ? pair.first : pair.second;
-          const release = await locks.lock(sets[i % sets.length] as string[]);
-          holding += 1;
-          most = Math.max(most, holding);
-          await new Promise((resolve) => setTimeout(resolve, 2));
-          holding -= 1;
-          await release();
+          for (let tries = 0; tries < 200; tries += 1) {
+            const release = await locks.tryLock(sets[i % sets.length] as string[]);
+            if (release === undefined) {
+              await new Promise((resolve) => setTimeout(resolve, 1 + (i % 3)));
+              continue;
+            }
+            granted += 1;
+            holding += 1;
+            most = Math.max(most, holding);
+            await new Promise((resolve) => setTimeout(resolve, 1));
+            holding -= 1;
+            await release();
+            return;
+          }
         }),
       );
-      // Every set holds 'a': never two holders at once.
+      // Every set holds 'a': never two holders at once; and the tries got through.
       expect(most).to.equal(1);
+      expect(granted).to.be.greaterThan(10);
     });
 
     it('gives a lock up once, however often released', async () => {
-      const release = await pair.first.lock(['r1']);
-      await release();
-      await release();
-      const again = await pair.second.lock(['r1']);
-      const third = pair.first.lock(['r1']);
-      let thirdHolds = false;
-      void third.then(() => (thirdHolds = true));
-      await tick();
-      expect(thirdHolds).to.equal(false);
-      await again();
-      await (
-        await third
-      )();
+      const release = await pair.first.tryLock(['r1']);
+      await release?.();
+      await release?.();
+      const again = await pair.second.tryLock(['r1']);
+      expect(again).to.be.a('function');
+      expect(await pair.first.tryLock(['r1'])).to.equal(undefined);
+      await again?.();
     });
   });
 }

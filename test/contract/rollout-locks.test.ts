@@ -1,6 +1,7 @@
+import { expect } from 'chai';
 import { InProcessRolloutLocks } from '../../src/adapters/outbound/memory/in-process-rollout-locks.js';
 import { PostgresDatabase } from '../../src/adapters/outbound/postgres/postgres-database.js';
-import { PostgresRolloutLocks } from '../../src/adapters/outbound/postgres/postgres-rollout-locks.js';
+import { MAX_HELD_LOCKS, PostgresRolloutLocks } from '../../src/adapters/outbound/postgres/postgres-rollout-locks.js';
 import { usePostgresDatabase } from '../support/postgres.js';
 import { rolloutLocksContract } from './rollout-locks.contract.js';
 
@@ -11,6 +12,24 @@ describe('rollout locks', () => {
   });
 
   describe('PostgreSQL advisory locks', () => {
+    it('holds at most MAX_HELD_LOCKS at once in one server, so that its pool never runs dry', async () => {
+      const pool = await PostgresDatabase.open(database.current().url, { poolSize: 4 });
+      try {
+        const locks = new PostgresRolloutLocks(pool);
+        const held = [];
+        for (let n = 0; n < MAX_HELD_LOCKS; n += 1) held.push(await locks.tryLock([`r${n}`]));
+        expect(await locks.tryLock(['another'])).to.equal(undefined);
+        // The pool still answers.
+        expect((await pool.query<{ one: number }>('SELECT 1 AS one')).rows[0]?.one).to.equal(1);
+        for (const release of held) await release?.();
+        const another = await locks.tryLock(['another']);
+        expect(another).to.be.a('function');
+        await another?.();
+      } finally {
+        await pool.close();
+      }
+    });
+
     const database = usePostgresDatabase();
 
     /** Two servers' locks, each with its own pool, as two processes have. */
@@ -37,8 +56,9 @@ describe('rollout locks', () => {
       const dying = await PostgresDatabase.open(url, { poolSize: 2 });
       const living = await PostgresDatabase.open(url, { poolSize: 2 });
       try {
-        const releaseDying = await new PostgresRolloutLocks(dying).lock(['r1']);
-        const waiting = new PostgresRolloutLocks(living).lock(['r1']);
+        const releaseDying = await new PostgresRolloutLocks(dying).tryLock(['r1']);
+        const living1 = new PostgresRolloutLocks(living);
+        expect(await living1.tryLock(['r1'])).to.equal(undefined);
         // The holder's session is ended from outside, as a killed process's would be.
         await living.query(
           'SELECT pg_terminate_backend(pid) FROM pg_locks ' +
@@ -46,10 +66,11 @@ describe('rollout locks', () => {
             'AND database = (SELECT oid FROM pg_database WHERE datname = current_database())',
           [0x726c636b],
         );
-        const release = await waiting;
-        await release();
+        const release = await living1.tryLock(['r1']);
+        expect(release).to.be.a('function');
+        await release?.();
         // Its holder, unaware, lets go later: its commit fails on the lost connection, and nothing else happens.
-        await releaseDying();
+        await releaseDying?.();
       } finally {
         await dying.close().catch(() => undefined);
         await living.close();

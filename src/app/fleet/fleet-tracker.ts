@@ -406,7 +406,12 @@ export class FleetTracker {
       // A device first seen moments ago may not be stored yet: its sighting goes first.
       if (this.writing.has(deviceId)) await Promise.allSettled([this.flushing, ...this.inFlight]);
       if (this.unwritten.has(deviceId)) await this.writeSightings([deviceId]);
-      stored = await this.stores.inventory.setOperatorFields(deviceId, { tags, hold: after.hold, note: after.note });
+      // Only the fields changed: another server's change to the others is kept.
+      stored = await this.stores.inventory.setOperatorFields(deviceId, {
+        ...(change.tags === undefined ? {} : { tags }),
+        ...(change.hold === undefined ? {} : { hold: change.hold }),
+        ...(change.note === undefined ? {} : { note: change.note }),
+      });
     } catch (error) {
       const now = this.entries.get(deviceId);
       if (now !== undefined)
@@ -415,10 +420,17 @@ export class FleetTracker {
     }
     // Forgotten meanwhile, here or by another server.
     if (stored === undefined) return undefined;
-    const now = this.entries.get(deviceId);
-    // The poll fields as stored (other servers' checks included), what this server has not written on top.
-    if (now !== undefined)
-      this.entries.set(deviceId, { ...this.merged(stored), tags: now.tags, hold: now.hold, note: now.note });
+    // As stored: the operators' fields (another server's changes to the others included), and
+    // the checks, with what this server has not written on top; while a write of its checks is
+    // under way, the stored checks may or may not hold it, so only the operators' fields are taken.
+    const current = this.entries.get(deviceId);
+    if (current !== undefined)
+      this.entries.set(
+        deviceId,
+        this.writing.has(deviceId)
+          ? { ...current, tags: stored.tags, hold: stored.hold, note: stored.note }
+          : this.merged(stored),
+      );
     this.announceWritten([deviceId]);
     await this.appendEvents([{ at: this.now(), deviceId, type: 'device-changed', detail }]);
     return this.entries.get(deviceId);
@@ -441,6 +453,7 @@ export class FleetTracker {
     this.attempts.delete(deviceId);
     this.downloaded.delete(deviceId);
     this.unwritten.delete(deviceId);
+    this.writing.delete(deviceId);
     this.sortedIds = undefined;
     this.pendingEvents = this.pendingEvents.filter((event) => event.deviceId !== deviceId);
     await this.stores.inventory.delete(deviceId);
@@ -554,17 +567,23 @@ export class FleetTracker {
    * batches) join this server's view, with what this server has not written yet on top.
    */
   async absorbSeenSince(since: number): Promise<void> {
-    for await (const stored of this.stores.inventory.seenSince(since)) this.absorb(stored);
+    await this.readingBack(async (absorb) => {
+      for await (const stored of this.stores.inventory.seenSince(since)) absorb(stored);
+    });
   }
 
   /** Reads these devices' entries and current attempts again: another server changed them. */
   async reloadDevices(deviceIds: readonly DeviceId[]): Promise<void> {
-    const stored = await this.stores.inventory.getMany(deviceIds);
-    const found = new Set(stored.map((entry) => entry.id));
-    for (const entry of stored) this.absorb(entry);
-    for (const deviceId of deviceIds) {
-      if (!found.has(deviceId) && !this.hasPendingChecks(deviceId)) this.drop(deviceId);
-    }
+    const found = new Set<DeviceId>();
+    await this.readingBack(async (absorb) => {
+      for (const entry of await this.stores.inventory.getMany(deviceIds)) {
+        found.add(entry.id);
+        absorb(entry);
+      }
+    });
+    // Forgotten by another server: forgotten here too, checks not written yet included (they
+    // came before the forget; a check after it makes the device anew).
+    for (const deviceId of deviceIds) if (!found.has(deviceId)) this.drop(deviceId);
     for (const deviceId of found) {
       const [latest] = await this.stores.attempts.forDevice(deviceId, 1);
       if (latest !== undefined) this.takeAttempt(latest);
@@ -574,10 +593,13 @@ export class FleetTracker {
   /** Reads every entry and current attempt again (the feed may have missed changes). */
   async resync(): Promise<void> {
     const seen = new Set<DeviceId>();
-    for await (const stored of this.stores.inventory.list()) {
-      seen.add(stored.id);
-      this.absorb(stored);
-    }
+    await this.readingBack(async (absorb) => {
+      for await (const stored of this.stores.inventory.list()) {
+        seen.add(stored.id);
+        absorb(stored);
+      }
+    });
+    // A device first seen here while the list was read is not in it: kept while its checks are unwritten.
     for (const deviceId of [...this.entries.keys()]) {
       if (!seen.has(deviceId) && !this.hasPendingChecks(deviceId)) this.drop(deviceId);
     }
@@ -592,10 +614,27 @@ export class FleetTracker {
     return withUnwritten(stored, this.entries.get(stored.id), pending);
   }
 
-  private absorb(stored: InventoryEntry): void {
-    if (!this.entries.has(stored.id)) this.sortedIds = undefined;
-    this.entries.set(stored.id, this.merged(stored));
+  /**
+   * Runs a read-back of stored entries, absorbing each as read, except those of devices this
+   * server wrote while the read ran or is writing now: the read may or may not hold that write,
+   * so the count would be doubled or go back. Those are read again next time.
+   */
+  private async readingBack(read: (absorb: (stored: InventoryEntry) => void) => Promise<void>): Promise<void> {
+    const settled = new Set<DeviceId>();
+    this.settleWatchers.add(settled);
+    try {
+      await read((stored) => {
+        if (settled.has(stored.id) || this.writing.has(stored.id)) return;
+        if (!this.entries.has(stored.id)) this.sortedIds = undefined;
+        this.entries.set(stored.id, this.merged(stored));
+      });
+    } finally {
+      this.settleWatchers.delete(settled);
+    }
   }
+
+  /** The devices whose writes settled during each read-back under way (see readingBack). */
+  private readonly settleWatchers = new Set<Set<DeviceId>>();
 
   /** An attempt read back: taken when it is newer than the one in memory (a later offer, or a later move). */
   private takeAttempt(stored: UpdateAttempt): void {
@@ -664,6 +703,7 @@ export class FleetTracker {
   /** A write of taken sightings ended: their checks are written, or unwritten again. */
   private settle(sightings: readonly InventorySighting[], durable: boolean): void {
     for (const { id, newPolls } of sightings) {
+      for (const watcher of this.settleWatchers) watcher.add(id);
       const left = (this.writing.get(id) ?? 0) - newPolls;
       if (left > 0) this.writing.set(id, left);
       else this.writing.delete(id);

@@ -225,8 +225,12 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
     // load as stored, under the rollouts' locks, held until the check's record is durable.
     let stored: ReadonlyMap<RolloutId, CapState> = new Map();
     let release = async () => {};
-    if (this.stores.locks.shared && mayOffer.length > 0) {
-      release = await this.stores.locks.lock(mayOffer);
+    const lock =
+      this.stores.locks.shared && mayOffer.length > 0 ? await this.stores.locks.tryLock(mayOffer) : undefined;
+    // Not got (another check, here or elsewhere, is deciding an offer on one of them): the
+    // rollouts count as full this once, and the device polls again.
+    if (lock !== undefined) {
+      release = lock;
       try {
         const at = this.fleet.now();
         const loads = await Promise.all(

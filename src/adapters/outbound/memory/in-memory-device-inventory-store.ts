@@ -34,10 +34,15 @@ export class InMemoryDeviceInventoryStore implements DeviceInventoryStore {
     }
   }
 
-  async setOperatorFields(id: DeviceId, fields: OperatorFields): Promise<InventoryEntry | undefined> {
+  async setOperatorFields(id: DeviceId, fields: Partial<OperatorFields>): Promise<InventoryEntry | undefined> {
     const entry = this.entries.get(id);
     if (entry === undefined) return undefined;
-    const changed = copyEntry({ ...entry, tags: fields.tags, hold: fields.hold, note: fields.note });
+    const changed = copyEntry({
+      ...entry,
+      tags: fields.tags ?? entry.tags,
+      hold: fields.hold ?? entry.hold,
+      note: fields.note ?? entry.note,
+    });
     this.entries.set(id, changed);
     return copyEntry(changed);
   }

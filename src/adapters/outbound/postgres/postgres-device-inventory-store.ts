@@ -72,7 +72,10 @@ const RECORD_SIGHTINGS =
       `THEN excluded.${column} ELSE device_inventory.${column} END`,
   ).join(', ') +
   ', last_seen = GREATEST(device_inventory.last_seen, excluded.last_seen)';
-const SET_OPERATOR_FIELDS = `UPDATE device_inventory SET tags = $2::jsonb, hold = $3, note = $4 WHERE id = $1 RETURNING ${COLUMNS}`;
+/** A null leaves its field as stored. */
+const SET_OPERATOR_FIELDS =
+  'UPDATE device_inventory SET tags = coalesce($2::jsonb, tags), hold = coalesce($3, hold), ' +
+  `note = coalesce($4, note) WHERE id = $1 RETURNING ${COLUMNS}`;
 const SELECT_MANY = `SELECT ${COLUMNS} FROM device_inventory WHERE id = ANY($1::text[]) ORDER BY id`;
 const SELECT_SEEN_PAGE = `SELECT ${COLUMNS} FROM device_inventory WHERE last_seen >= $1 AND id > $2 ORDER BY id LIMIT $3`;
 const SELECT_FIRST_PAGE = `SELECT ${COLUMNS} FROM device_inventory ORDER BY id LIMIT $1`;
@@ -153,9 +156,14 @@ export class PostgresDeviceInventoryStore implements DeviceInventoryStore {
     );
   }
 
-  async setOperatorFields(id: DeviceId, fields: OperatorFields): Promise<InventoryEntry | undefined> {
+  async setOperatorFields(id: DeviceId, fields: Partial<OperatorFields>): Promise<InventoryEntry | undefined> {
     const { rows } = await this.turns.run(() =>
-      this.database.query<Row>(SET_OPERATOR_FIELDS, [id, JSON.stringify(fields.tags), fields.hold, fields.note]),
+      this.database.query<Row>(SET_OPERATOR_FIELDS, [
+        id,
+        fields.tags === undefined ? null : JSON.stringify(fields.tags),
+        fields.hold ?? null,
+        fields.note ?? null,
+      ]),
     );
     return rows[0] === undefined ? undefined : toEntry(rows[0]);
   }

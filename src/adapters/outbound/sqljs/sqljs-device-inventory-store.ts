@@ -58,7 +58,9 @@ const RECORD_SIGHTINGS =
     (column) => `${column} = CASE WHEN excluded.last_seen >= last_seen THEN excluded.${column} ELSE ${column} END`,
   ).join(', ') +
   ', last_seen = max(last_seen, excluded.last_seen)';
-const SET_OPERATOR_FIELDS = 'UPDATE device_inventory SET tags = ?, hold = ?, note = ? WHERE id = ?';
+/** A null leaves its field as stored. */
+const SET_OPERATOR_FIELDS =
+  'UPDATE device_inventory SET tags = coalesce(?, tags), hold = coalesce(?, hold), note = coalesce(?, note) WHERE id = ?';
 const SELECT_ONE = `SELECT ${COLUMNS} FROM device_inventory WHERE id = ?`;
 const SELECT_SEEN_PAGE = `SELECT ${COLUMNS} FROM device_inventory WHERE last_seen >= ? AND id > ? ORDER BY id LIMIT ?`;
 const SELECT_PAGE = `SELECT ${COLUMNS} FROM device_inventory WHERE id > ? ORDER BY id LIMIT ?`;
@@ -128,11 +130,11 @@ export class SqlJsDeviceInventoryStore implements DeviceInventoryStore {
     await this.database.write(statements, undefined, { trusted: true });
   }
 
-  async setOperatorFields(id: DeviceId, fields: OperatorFields): Promise<InventoryEntry | undefined> {
+  async setOperatorFields(id: DeviceId, fields: Partial<OperatorFields>): Promise<InventoryEntry | undefined> {
     if (this.database.all(EXISTS, [id], () => true).length === 0) return undefined;
-    await this.database.write([
-      [SET_OPERATOR_FIELDS, [JSON.stringify(fields.tags), fields.hold ? 1 : 0, fields.note, id]],
-    ]);
+    const tags = fields.tags === undefined ? null : JSON.stringify(fields.tags);
+    const hold = fields.hold === undefined ? null : fields.hold ? 1 : 0;
+    await this.database.write([[SET_OPERATOR_FIELDS, [tags, hold, fields.note ?? null, id]]]);
     return this.database.all(SELECT_ONE, [id], toEntry)[0];
   }
 

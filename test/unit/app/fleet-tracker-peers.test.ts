@@ -1,0 +1,105 @@
+import { expect } from 'chai';
+import { InMemoryDeviceInventoryStore } from '../../../src/adapters/outbound/memory/in-memory-device-inventory-store.js';
+import { DEFAULT_FLEET_SETTINGS } from '../../../src/app/fleet/fleet-settings.js';
+import { FleetTracker } from '../../../src/app/fleet/fleet-tracker.js';
+import type { DeviceId } from '../../../src/domain/device-id.js';
+import type { InventoryEntry, InventorySighting, OperatorFields } from '../../../src/domain/fleet/inventory-entry.js';
+import { memoryFleetStores } from '../../support/fleet-stores.js';
+import { RecordingLogger } from '../../support/test-server.js';
+
+const D = 'esp-1' as DeviceId;
+const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
+
+/** An inventory store whose writes can be held: durable in storage, but heard of later. */
+class HeldStore extends InMemoryDeviceInventoryStore {
+  operatorWrite: Promise<void> | undefined;
+  sightingsHeard: Promise<void> | undefined;
+  override async setOperatorFields(id: DeviceId, fields: Partial<OperatorFields>): Promise<InventoryEntry | undefined> {
+    if (this.operatorWrite !== undefined) await this.operatorWrite;
+    return super.setOperatorFields(id, fields);
+  }
+  override async recordSightings(sightings: readonly InventorySighting[]): Promise<void> {
+    await super.recordSightings(sightings);
+    if (this.sightingsHeard !== undefined) await this.sightingsHeard;
+  }
+}
+
+/**
+ * The fleet tracker's view when other servers share its storage (issue 19): what it reads back of
+ * their writes never undoes nor doubles its own (found by a review, each case failed before).
+ */
+describe('FleetTracker with other servers on its storage', () => {
+  const check = (tracker: FleetTracker, version = '1.0.0') =>
+    tracker.recordCheck({ deviceId: D, version, address: '10.0.0.1', auth: 'shared', status: 204, assigned: true });
+
+  async function open(inventory: InMemoryDeviceInventoryStore) {
+    return FleetTracker.open(memoryFleetStores({ inventory }), DEFAULT_FLEET_SETTINGS, new RecordingLogger());
+  }
+
+  it("keeps an operator's change that a read-back lands in the middle of", async () => {
+    const inventory = new HeldStore();
+    const tracker = await open(inventory);
+    try {
+      check(tracker);
+      await tracker.flush();
+      let write!: () => void;
+      inventory.operatorWrite = new Promise((resolve) => (write = resolve));
+      const changing = tracker.change(D, { tags: ['lab'] }, 'op');
+      await tick();
+      await tracker.absorbSeenSince(0); // storage has no tags yet
+      write();
+      expect((await changing)?.tags).to.deep.equal(['lab']);
+      expect(tracker.entry(D)?.tags).to.deep.equal(['lab']);
+    } finally {
+      await tracker.close();
+    }
+  });
+
+  it('counts checks once when a read-back lands while their write settles', async () => {
+    const inventory = new HeldStore();
+    const tracker = await open(inventory);
+    try {
+      check(tracker);
+      await tracker.flush();
+      for (let i = 0; i < 3; i += 1) check(tracker);
+      let heard!: () => void;
+      inventory.sightingsHeard = new Promise((resolve) => (heard = resolve));
+      const flushing = tracker.flush();
+      await tick();
+      await tracker.absorbSeenSince(0); // storage holds the 3 checks, and so does the write under way
+      heard();
+      await flushing;
+      expect(tracker.entry(D)?.polls).to.equal(4);
+      await tracker.absorbSeenSince(0);
+      expect(tracker.entry(D)?.polls).to.equal(4);
+    } finally {
+      await tracker.close();
+    }
+  });
+
+  it("counts another server's checks with its own, and forgets a device another server forgot", async () => {
+    const inventory = new InMemoryDeviceInventoryStore();
+    const tracker = await open(inventory);
+    try {
+      check(tracker);
+      await tracker.flush();
+      const entry = tracker.entry(D) as InventoryEntry;
+      // Another server took 5 checks, the last one later, reporting another version.
+      const { polls: _polls, tags: _tags, hold: _hold, note: _note, ...fields } = entry;
+      await inventory.recordSightings([
+        { ...fields, lastSeen: entry.lastSeen + 1000, runningVersion: '2.0.0', newPolls: 5 },
+      ]);
+      check(tracker, '2.0.0'); // and this one, one more, not written yet
+      await tracker.absorbSeenSince(0);
+      expect(tracker.entry(D)).to.deep.include({ polls: 7, runningVersion: '2.0.0' });
+      await tracker.flush();
+      expect((await inventory.getMany([D]))[0]?.polls).to.equal(7);
+      await inventory.delete(D);
+      check(tracker, '2.0.0');
+      await tracker.reloadDevices([D]);
+      expect(tracker.entry(D)).to.equal(undefined);
+    } finally {
+      await tracker.close();
+    }
+  });
+});
