@@ -9,6 +9,7 @@ import { UPDATE_ATTEMPT } from './migrations/0008-update-attempt.js';
 import { FLEET_EVENT } from './migrations/0009-fleet-event.js';
 import { INVENTORY_LAST_SEEN } from './migrations/0010-inventory-last-seen.js';
 import { TRUSTED_KEY } from './migrations/0011-trusted-key.js';
+import { ATTEMPT_ROLLOUT_LOAD } from './migrations/0012-attempt-rollout-load.js';
 import type { Queryable } from './postgres-database.js';
 
 /**
@@ -36,6 +37,7 @@ export const MIGRATIONS: readonly Migration[] = [
   FLEET_EVENT,
   INVENTORY_LAST_SEEN,
   TRUSTED_KEY,
+  ATTEMPT_ROLLOUT_LOAD,
 ];
 
 /**

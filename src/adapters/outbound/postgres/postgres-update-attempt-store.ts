@@ -60,16 +60,20 @@ const SELECT_RECENT_PAGE =
   'WHERE device_id = d.device_id ORDER BY id DESC LIMIT $3) a ORDER BY a.device_id, a.id DESC';
 const SELECT_FOR_DEVICE = `SELECT ${COLUMNS} FROM update_attempt WHERE device_id = $1 ORDER BY id DESC LIMIT $2`;
 const SELECT_FOR_ROLLOUT = `SELECT ${COLUMNS} FROM update_attempt WHERE rollout_id = $1 ORDER BY id`;
+/** The in-flight states as SQL literals (as migration 12's partial index names them, so that it serves). */
+const IN_FLIGHT_STATES_SQL = [...IN_FLIGHT_ATTEMPT_STATES].map((state) => `'${state}'`).join(', ');
+const COLUMNS_OF_A = COLUMNS.split(', ')
+  .map((column) => `a.${column}`)
+  .join(', ');
 /**
  * What storedRolloutLoad needs of a rollout's attempts: those offered in the last minute (`$2`)
- * or in flight (`$4`) and heard of lately (`$3`), each with whether it is its device's newest.
+ * and those in flight heard of lately (`$3`), each read through its own index (migration 12),
+ * with whether it is its device's newest attempt.
  */
 const SELECT_LOAD =
-  `SELECT ${COLUMNS.split(', ')
-    .map((column) => `a.${column}`)
-    .join(', ')}, ` +
-  'NOT EXISTS (SELECT 1 FROM update_attempt b WHERE b.device_id = a.device_id AND b.id > a.id) AS newest ' +
-  'FROM update_attempt a WHERE a.rollout_id = $1 AND (a.offered_at > $2 OR (a.updated_at > $3 AND a.state = ANY($4)))';
+  `SELECT ${COLUMNS_OF_A}, NOT EXISTS (SELECT 1 FROM update_attempt b WHERE b.device_id = a.device_id AND b.id > a.id) AS newest ` +
+  'FROM (SELECT * FROM update_attempt WHERE rollout_id = $1 AND offered_at > $2 UNION ' +
+  `SELECT * FROM update_attempt WHERE rollout_id = $1 AND updated_at > $3 AND state IN (${IN_FLIGHT_STATES_SQL})) a`;
 const DELETE_DEVICE = 'DELETE FROM update_attempt WHERE device_id = $1';
 /**
  * The devices of one page of pruning: the next `$2` after `$1` (the first page: after '', which
@@ -144,7 +148,6 @@ export class PostgresUpdateAttemptStore implements UpdateAttemptStore {
       rolloutId,
       at - OFFER_WINDOW_MS,
       at - staleMs,
-      [...IN_FLIGHT_ATTEMPT_STATES],
     ]);
     const newest = new Set(rows.filter((row) => row.newest).map((row) => row.id));
     return storedRolloutLoad(rows.map(toAttempt), (attempt) => newest.has(attempt.id), at, staleMs);
