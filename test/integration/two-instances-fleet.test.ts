@@ -29,7 +29,7 @@ interface DeviceJson {
  * operator reaches.
  */
 describe('two instances serving one fleet', function () {
-  this.timeout(120_000);
+  this.timeout(180_000);
   let database: TestDatabase | undefined;
   let s3: TestS3Server | undefined;
   let first: RunningTestServer;
@@ -96,6 +96,35 @@ describe('two instances serving one fleet', function () {
       async () => (await first.client.get('/api/v1/devices/twin-1')).status === 404,
       'the first forgets it too',
     );
+  });
+
+  it("judges an operator's action on the rollout as stored, whichever server made the last change a moment ago", async () => {
+    const image = smallImage({ version: '3.0.0', projectName: 'lamp', seed: 3 });
+    expect((await first.client.put('/files/fw/lamp-3.0.0.bin', image, BIN)).status).to.equal(200);
+    const apis = [new RolloutApi(first.client), new RolloutApi(second.client)];
+    try {
+      const rollout = await apis[0]!.create({ name: 'both ways', file: 'fw/lamp-3.0.0.bin', waves: [10, 100] });
+      // Each action on the other server at once, before it could have heard of the one before.
+      const steps = ['start', 'pause', 'resume', 'advance', 'pause', 'resume', 'abort'] as const;
+      const states = ['running', 'paused', 'running', 'running', 'paused', 'running', 'aborted'];
+      for (const [n, step] of steps.entries()) {
+        await eventually(
+          async () => (await second.client.get(`/api/v1/rollouts/${rollout.id}`)).status === 200,
+          'both servers know the rollout',
+        );
+        const acted = await apis[n % 2]!.act(rollout.id, step);
+        expect([step, acted.state]).to.deep.equal([step, states[n]]);
+      }
+      for (const api of apis) {
+        await eventually(
+          async () => (await api.rollout(rollout.id)).state === 'aborted',
+          'both servers see it aborted',
+        );
+        expect((await api.rollout(rollout.id)).wave).to.equal(1);
+      }
+    } finally {
+      for (const api of apis) api.close();
+    }
   });
 
   it('holds a rollout started on one to its in-flight cap with devices polling both, and reaches every device', async () => {

@@ -24,7 +24,8 @@ import { parseRolloutDefinition } from '../../domain/rollout/rollout-validation.
 import type { VersionScheme } from '../../domain/rollout/version-scheme.js';
 import type { Logger } from '../../ports/logger.port.js';
 import type { PenaltyClearanceStore } from '../../ports/penalty-clearance-store.port.js';
-import type { RolloutLocks } from '../../ports/rollout-locks.port.js';
+import { DomainError } from '../../domain/domain-error.js';
+import type { RolloutLockRelease, RolloutLocks } from '../../ports/rollout-locks.port.js';
 import { capRefusal, type CapState } from '../../domain/rollout/offer-caps.js';
 import type { RolloutStore } from '../../ports/rollout-store.port.js';
 import type { UpdateAttemptStore } from '../../ports/update-attempt-store.port.js';
@@ -65,6 +66,15 @@ interface RunningTarget {
   readonly ledger: RolloutLedger;
   readonly rollout: Rollout;
   readonly target: RolloutTarget;
+}
+
+/** How often, and how far apart, an operator's action or an automatic move tries a rollout's lock. */
+const ROLLOUT_LOCK_TRIES = 50;
+const ROLLOUT_LOCK_RETRY_MS = 100;
+
+/** Whether two states of a rollout are the same write of it (what a move was judged on is still what is stored). */
+function sameMoment(a: Rollout, b: Rollout): boolean {
+  return a.updatedAt === b.updatedAt && a.state === b.state && a.wave === b.wave;
 }
 
 export interface RolloutStores {
@@ -160,8 +170,9 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
 
   /**
    * Reads the rollouts and penalty clearances again: another server created or changed some. A
-   * rollout's stored state replaces the one in memory unless that one is newer (a write of this
-   * server's still under way); each read waits for the rollout's own writes queued before it.
+   * rollout's stored state replaces the one in memory (with other servers, every write of a
+   * rollout is made under its lock onto its stored state, so storage has the last word); each
+   * read waits for this server's writes of the rollout queued before it.
    */
   async reload(): Promise<void> {
     const stored = await this.stores.rollouts.list();
@@ -174,7 +185,7 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
       }
       const work = ledger.queue.then(async () => {
         const [current] = (await this.stores.rollouts.list()).filter((known) => known.id === rollout.id);
-        if (current !== undefined && current.updatedAt >= ledger.rollout.updatedAt) ledger.rollout = current;
+        if (current !== undefined) ledger.rollout = current;
       });
       ledger.queue = work.catch(() => {});
       await work;
@@ -386,9 +397,10 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
     const now = this.fleet.now();
     const change = superviseRollout(ledger.rollout, { sample: ledger.sample(now, this.staleMs), awaiting: 1 }, now);
     if (change?.ok === true && change.rollout.state === 'halted') {
+      const base = ledger.rollout;
       ledger.rollout = change.rollout;
       events.push(...change.events);
-      this.persist(ledger);
+      this.persist(ledger, base);
     }
     if (events.length > 0) this.publish(events);
   }
@@ -413,8 +425,9 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
       }
       const change = superviseRollout(ledger.rollout, { sample: ledger.sample(now, this.staleMs), awaiting }, now);
       if (change?.ok !== true) continue;
+      const base = ledger.rollout;
       ledger.rollout = change.rollout;
-      this.persist(ledger);
+      this.persist(ledger, base);
       if (change.events.length > 0) this.publish(change.events);
     }
   }
@@ -426,13 +439,47 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
    * the rollout's writes already queued, as the rollout is when the write runs: an operator's
    * action written meanwhile is never overwritten with an older state.
    */
-  private persist(ledger: RolloutLedger): void {
+  private persist(ledger: RolloutLedger, base: Rollout): void {
     ledger.queue = ledger.queue
-      .then(() => this.stores.rollouts.put(ledger.rollout))
+      .then(async () => {
+        if (!this.stores.locks.shared) {
+          await this.stores.rollouts.put(ledger.rollout);
+          return;
+        }
+        // Other servers write this rollout too: the move is written only onto the state it was
+        // judged on, under the rollout's lock. When another server changed the rollout meanwhile,
+        // its state is taken instead, and the rules judge that again at the next sweep.
+        const release = await this.lockRollout(ledger.rollout.id);
+        try {
+          const stored = await this.storedRollout(ledger.rollout.id);
+          if (stored === undefined || sameMoment(stored, base)) await this.stores.rollouts.put(ledger.rollout);
+          else ledger.rollout = stored;
+        } finally {
+          await release();
+        }
+      })
       .then(() => this.written())
       .catch((error: unknown) =>
         this.logger.error('a rollout could not be written', { error, rollout: ledger.rollout.id }),
       );
+  }
+
+  /** The rollout as stored now (undefined when it is not). */
+  private async storedRollout(id: RolloutId): Promise<Rollout | undefined> {
+    return (await this.stores.rollouts.list()).find((rollout) => rollout.id === id);
+  }
+
+  /**
+   * The rollout's lock (see RolloutLocks), tried for a few seconds: checks hold it for a moment
+   * while they decide an offer. Past that, the storage is too busy or unreachable: 503.
+   */
+  private async lockRollout(id: RolloutId): Promise<RolloutLockRelease> {
+    for (let attempt = 0; attempt < ROLLOUT_LOCK_TRIES; attempt += 1) {
+      const release = await this.stores.locks.tryLock([id]);
+      if (release !== undefined) return release;
+      await new Promise((resolve) => setTimeout(resolve, ROLLOUT_LOCK_RETRY_MS));
+    }
+    throw new DomainError('storage-unavailable', `rollout ${id} is being changed by another server; try again`);
   }
 
   /** Events of automatic moves: appended in the background, awaited by close. */
@@ -621,49 +668,66 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
     action: `rollout.${RolloutOperatorAction}` | 'rollout.edit',
   ): Promise<RolloutView> {
     const work = ledger.queue.then(async () => {
-      const made = await this.audit.recorded(
-        who,
-        async () => {
-          // An automatic move (a halt) may take effect in memory while the write is under way:
-          // the action is then judged again on what the move made, and written again, or refused.
-          for (;;) {
-            const base = ledger.rollout;
-            const change = apply(base, this.fleet.now());
-            if (!change.ok) {
-              const { refusal } = change;
-              throw new RolloutOperationError(
-                refusal.code,
-                refusal.message,
-                'problems' in refusal ? refusal.problems : [],
-              );
-            }
-            await this.stores.rollouts.put(change.rollout);
-            this.written();
-            if (ledger.rollout === base) {
-              ledger.rollout = change.rollout;
-              return change;
-            }
-            if (!apply(ledger.rollout, this.fleet.now()).ok) {
-              // Put back what the move made (it is what runs); the next round refuses.
-              await this.stores.rollouts.put(ledger.rollout);
-            }
-          }
-        },
-        (change) => ({
-          action,
-          target: change.rollout.id,
-          detail: { state: change.rollout.state, wave: change.rollout.wave },
-        }),
-      );
-      if (made.events.length > 0) {
-        await this.fleet.publish(made.events).catch((error: unknown) => {
-          this.logger.warn('rollout events could not be written', { error, events: made.events.length });
-        });
+      // Other servers write this rollout too: the action is judged and written on its state as
+      // stored, under its lock.
+      const release = this.stores.locks.shared ? await this.lockRollout(ledger.rollout.id) : undefined;
+      try {
+        if (release !== undefined) ledger.rollout = (await this.storedRollout(ledger.rollout.id)) ?? ledger.rollout;
+        await this.changeUnlocked(ledger, apply, who, action);
+      } finally {
+        await release?.();
       }
     });
     ledger.queue = work.catch(() => {});
     await work;
     return this.view(ledger);
+  }
+
+  private async changeUnlocked(
+    ledger: RolloutLedger,
+    apply: (rollout: Rollout, at: number) => RolloutChange,
+    who: AuditSource,
+    action: `rollout.${RolloutOperatorAction}` | 'rollout.edit',
+  ): Promise<void> {
+    const made = await this.audit.recorded(
+      who,
+      async () => {
+        // An automatic move (a halt) may take effect in memory while the write is under way:
+        // the action is then judged again on what the move made, and written again, or refused.
+        for (;;) {
+          const base = ledger.rollout;
+          const change = apply(base, this.fleet.now());
+          if (!change.ok) {
+            const { refusal } = change;
+            throw new RolloutOperationError(
+              refusal.code,
+              refusal.message,
+              'problems' in refusal ? refusal.problems : [],
+            );
+          }
+          await this.stores.rollouts.put(change.rollout);
+          this.written();
+          if (ledger.rollout === base) {
+            ledger.rollout = change.rollout;
+            return change;
+          }
+          if (!apply(ledger.rollout, this.fleet.now()).ok) {
+            // Put back what the move made (it is what runs); the next round refuses.
+            await this.stores.rollouts.put(ledger.rollout);
+          }
+        }
+      },
+      (change) => ({
+        action,
+        target: change.rollout.id,
+        detail: { state: change.rollout.state, wave: change.rollout.wave },
+      }),
+    );
+    if (made.events.length > 0) {
+      await this.fleet.publish(made.events).catch((error: unknown) => {
+        this.logger.warn('rollout events could not be written', { error, events: made.events.length });
+      });
+    }
   }
 
   targeting(path: string): Rollout[] {
