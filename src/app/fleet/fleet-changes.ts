@@ -12,6 +12,13 @@ export const PEER_SYNC_INTERVAL_MS = 2_000;
  * of this one's by NTP, as every server's should be).
  */
 export const PEER_SYNC_OVERLAP_MS = 5_000;
+/**
+ * A notification can be lost without the listening connection being (a failed send, a server
+ * that died between its write and its announcement): with peers, the rollouts are read again
+ * this often, and the whole fleet (entries and attempts) this often, whatever was heard.
+ */
+export const ROLLOUT_RESYNC_INTERVAL_MS = 10_000;
+export const FLEET_RESYNC_INTERVAL_MS = 10 * 60_000;
 
 /**
  * Keeps the fleet's in-memory views of shared tables current when several servers share the
@@ -26,6 +33,7 @@ export const PEER_SYNC_OVERLAP_MS = 5_000;
 export class FleetChanges {
   private readonly unsubscribe: Array<() => void>;
   private readonly syncTimer: NodeJS.Timeout;
+  private readonly resyncTimers: NodeJS.Timeout[];
   private syncedFrom: number;
   private syncing = false;
   /** Reloads of devices and rollouts, one after another (an older read never lands after a newer one). */
@@ -48,6 +56,15 @@ export class FleetChanges {
     this.syncedFrom = fleet.now();
     this.syncTimer = setInterval(() => void this.syncPeers(), PEER_SYNC_INTERVAL_MS);
     this.syncTimer.unref();
+    this.resyncTimers = [
+      setInterval(() => {
+        if (feed.hasPeers) this.reload('rollouts', () => this.rollouts.reload());
+      }, ROLLOUT_RESYNC_INTERVAL_MS),
+      setInterval(() => {
+        if (feed.hasPeers) this.reload('the fleet', () => this.fleet.resync());
+      }, FLEET_RESYNC_INTERVAL_MS),
+    ];
+    for (const timer of this.resyncTimers) timer.unref();
   }
 
   /** Reads back what other servers' checks wrote since the last read (see PEER_SYNC_INTERVAL_MS). */
@@ -102,6 +119,7 @@ export class FleetChanges {
 
   close(): void {
     clearInterval(this.syncTimer);
+    for (const timer of this.resyncTimers) clearInterval(timer);
     for (const stop of this.unsubscribe) stop();
   }
 
