@@ -157,7 +157,7 @@ export function createContainer(
       authFailures: new AuthFailureLimiter(config.authFailuresPerMinute, config.authCooldownSeconds),
       logger: context.get<Logger>(LOGGER),
       metrics,
-      sessions: new OperatorSessions(randomSecretGenerator, NODE_CREDENTIAL_HASHING.digests),
+      sessions: new OperatorSessions(storage.sessions, randomSecretGenerator, NODE_CREDENTIAL_HASHING.digests),
     }),
   );
   return container;

@@ -82,6 +82,7 @@ describe('PostgreSQL schema migrations', () => {
       { version: 10, name: 'device_inventory_last_seen' },
       { version: 11, name: 'trusted_key' },
       { version: 12, name: 'update_attempt_rollout_load' },
+      { version: 13, name: 'operator_session' },
     ]);
     expect(rows[0]?.applied_at).to.be.instanceOf(Date);
     const columns = await sql<{

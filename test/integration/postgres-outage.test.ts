@@ -1,6 +1,11 @@
 import { expect } from 'chai';
 import { startPrivatePostgres, whyNoPrivatePostgres, type PrivatePostgres } from '../support/private-postgres.js';
-import { startTestServer, type RunningTestServer, TEST_DEVICE_CREDENTIAL } from '../support/test-server.js';
+import {
+  startTestServer,
+  type RunningTestServer,
+  TEST_CREDENTIAL,
+  TEST_DEVICE_CREDENTIAL,
+} from '../support/test-server.js';
 import { buildEspImage } from '../support/esp-image-builder.js';
 import { eventually } from '../support/eventually.js';
 import { POSTGRES_HOW_TO } from '../support/postgres.js';
@@ -20,6 +25,9 @@ describe('a PostgreSQL outage while serving', function () {
   let s3: TestS3Server | undefined;
   const image = buildEspImage({ version: '2.0.0', segmentLengths: [40_000, 1_000] });
   const device = { auth: TEST_DEVICE_CREDENTIAL };
+  /** A dashboard session signed in before the outage (kept in PostgreSQL). */
+  let sessionCookie = '';
+  const withSession = () => ({ auth: null, headers: { Cookie: sessionCookie } });
 
   before(async function () {
     const why = whyNoPrivatePostgres();
@@ -36,6 +44,14 @@ describe('a PostgreSQL outage while serving', function () {
     const { client } = running;
     expect((await client.put('/files/fw/v2.bin', image, 'application/octet-stream')).status).to.equal(200);
     expect((await client.put('/devices/esp-1', '"esp-1","1.0.0","fw/v2.bin"', 'text/csv')).status).to.equal(200);
+    const signIn = await client.send('/api/v1/session', {
+      method: 'POST',
+      auth: null,
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(TEST_CREDENTIAL),
+    });
+    expect(signIn.status).to.equal(201);
+    sessionCookie = (signIn.headers['set-cookie']?.[0] ?? '').split(';')[0] ?? '';
   });
 
   after(async () => {
@@ -84,6 +100,10 @@ describe('a PostgreSQL outage while serving', function () {
     }
     const listed = await running!.client.get('/devices');
     expect(listed.status).to.equal(503);
+    // A session that cannot be looked up is not taken for an ended one (no 403, no cleared cookie).
+    const bySession = await running!.client.get('/api/v1/fleet', withSession());
+    expect([bySession.status, JSON.parse(bySession.text).code]).to.deep.equal([503, 'storage-unavailable']);
+    expect(bySession.headers['set-cookie']).to.equal(undefined);
     const written = await running!.client.put('/devices/esp-2', '"esp-2","1.0.0","fw/v2.bin"', 'text/csv');
     expect(written.status).to.equal(503);
     const health = await running!.client.get('/healthz', { auth: null });
@@ -122,6 +142,9 @@ describe('a PostgreSQL outage while serving', function () {
     expect([answer.status, answer.text]).to.deep.equal([200, 'fw/v2.bin']);
     expect((await running!.client.get('/healthz', { auth: null })).status).to.equal(200);
     expect((await running!.client.get('/devices')).text).to.equal('"esp-1","1.0.0","fw/v2.bin"\n');
+    expect((await running!.client.get('/api/v1/session', withSession())).status, 'the session outlived it').to.equal(
+      200,
+    );
     expect((await running!.client.put('/devices/esp-2', '"esp-2","1.0.0","fw/v2.bin"', 'text/csv')).status).to.equal(
       200,
     );

@@ -28,6 +28,7 @@ import type { Logger } from '../../ports/logger.port.js';
 import type { StateStores } from './state-stores.js';
 import { InMemoryChangeBus } from '../../adapters/outbound/memory/in-memory-change-bus.js';
 import { InProcessRolloutLocks } from '../../adapters/outbound/memory/in-process-rollout-locks.js';
+import { InMemoryOperatorSessionStore } from '../../adapters/outbound/memory/in-memory-operator-session-store.js';
 
 /**
  * The embedded database: one sql.js database file for every table (devices.db in the data dir).
@@ -90,6 +91,9 @@ export async function openEmbeddedDatabase(
     trustedKeys: new SqlJsTrustedKeyStore(database),
     health: { name: 'database', check: () => database.checkHealth() },
     poolUsage: undefined,
+    // One process serves the data dir (its lock): its memory is every server's. A restart signs
+    // everyone out.
+    sessions: new InMemoryOperatorSessionStore(),
     // No other server can share the data dir (its lock): nobody to tell, nothing to hear.
     changes: new InMemoryChangeBus().feed(),
     rolloutLocks: new InProcessRolloutLocks(),

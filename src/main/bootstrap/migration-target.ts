@@ -29,6 +29,8 @@ export async function openMigrationTarget(
       close,
       poolUsage: _pool,
       changes: _changes,
+      // Sign-ins are not moved: a browser signs in again on the new storage.
+      sessions: _sessions,
       ...state
     } = await openPostgresStateStores(database, logger);
     return {

@@ -6,6 +6,7 @@ import { PostgresChangeFeed } from '../../adapters/outbound/postgres/postgres-ch
 import { PostgresDeviceAppRepository } from '../../adapters/outbound/postgres/postgres-device-app-repository.js';
 import { PostgresDeviceCredentialStore } from '../../adapters/outbound/postgres/postgres-device-credential-store.js';
 import { PostgresDeviceInventoryStore } from '../../adapters/outbound/postgres/postgres-device-inventory-store.js';
+import { PostgresOperatorSessionStore } from '../../adapters/outbound/postgres/postgres-operator-session-store.js';
 import { PostgresFleetEventLog } from '../../adapters/outbound/postgres/postgres-fleet-event-log.js';
 import { PostgresPenaltyClearanceStore } from '../../adapters/outbound/postgres/postgres-penalty-clearance-store.js';
 import { PostgresTrustedKeyStore } from '../../adapters/outbound/postgres/postgres-trusted-key-store.js';
@@ -46,6 +47,7 @@ export async function openPostgresStateStores(
     rollouts: new PostgresRolloutStore(database),
     penaltyClearances: new PostgresPenaltyClearanceStore(database),
     trustedKeys: new PostgresTrustedKeyStore(database),
+    sessions: new PostgresOperatorSessionStore(database),
   };
   return {
     ...stores,

@@ -10,6 +10,7 @@ import { InMemoryDeviceInventoryStore } from '../../adapters/outbound/memory/in-
 import { InMemoryFleetEventLog } from '../../adapters/outbound/memory/in-memory-fleet-event-log.js';
 import { InMemoryUpdateAttemptStore } from '../../adapters/outbound/memory/in-memory-update-attempt-store.js';
 import type { StorageSettings } from '../../app/config/storage-settings.js';
+import { InMemoryOperatorSessionStore } from '../../adapters/outbound/memory/in-memory-operator-session-store.js';
 import { InMemoryChangeBus } from '../../adapters/outbound/memory/in-memory-change-bus.js';
 import { InProcessRolloutLocks } from '../../adapters/outbound/memory/in-process-rollout-locks.js';
 import type { BlobStore } from '../../ports/blob-store.port.js';
@@ -102,6 +103,7 @@ export function memoryStorage(): Storage {
     rollouts: new InMemoryRolloutStore(),
     penaltyClearances: new InMemoryPenaltyClearanceStore(),
     trustedKeys: new InMemoryTrustedKeyStore(),
+    sessions: new InMemoryOperatorSessionStore(),
     changes: new InMemoryChangeBus().feed(),
     rolloutLocks: new InProcessRolloutLocks(),
     // Memory can always be read and written while the process runs.

@@ -57,7 +57,7 @@ export async function authenticateRequest(
 ): Promise<AuthenticationVerdict> {
   const address = req.socket.remoteAddress ?? '';
   if (sessions !== undefined && req.headers.authorization === undefined) {
-    const verdict = sessionVerdict(req, address, sessions, limiter);
+    const verdict = await sessionVerdict(req, address, sessions, limiter);
     if (verdict !== undefined) return verdict;
   }
   const refusal = limiter.refusal(address, () => offeredUser(req));
@@ -97,20 +97,21 @@ export const DEAD_SESSION_USER = '(dashboard session)';
  * carries none. A live session is let through without asking the failed-auth limiter: its
  * 384-bit token cannot be guessed, and failures of others at the same address (a page of another
  * site loading images from the server, devices behind the same NAT) must not lock an operator
- * out. A cookie naming no session (expired, signed out, made up) is a failed authentication,
+ * out. The session store is asked (the shared database's, with several servers: a store that cannot
+ * be reached fails the request with 503, it is never taken for a dead session). A cookie naming no session (expired, signed out, made up) is a failed authentication,
  * counted under its own name; its answer clears the cookie, and carries no Basic challenge,
  * which would have a browser prompt for a password outside the dashboard's sign-in page.
  */
-function sessionVerdict(
+async function sessionVerdict(
   req: IncomingMessage,
   address: string,
   sessions: OperatorSessions,
   limiter: AuthFailureLimiter,
-): AuthenticationVerdict | undefined {
+): Promise<AuthenticationVerdict | undefined> {
   const tokens = sessionTokensOf(req);
   if (tokens.length === 0) return undefined;
   for (const token of tokens) {
-    const session = sessions.find(token);
+    const session = await sessions.find(token);
     if (session !== undefined) {
       return {
         kind: 'authenticated',

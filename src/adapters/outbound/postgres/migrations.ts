@@ -10,6 +10,7 @@ import { FLEET_EVENT } from './migrations/0009-fleet-event.js';
 import { INVENTORY_LAST_SEEN } from './migrations/0010-inventory-last-seen.js';
 import { TRUSTED_KEY } from './migrations/0011-trusted-key.js';
 import { ATTEMPT_ROLLOUT_LOAD } from './migrations/0012-attempt-rollout-load.js';
+import { OPERATOR_SESSION } from './migrations/0013-operator-session.js';
 import type { Queryable } from './postgres-database.js';
 
 /**
@@ -38,6 +39,7 @@ export const MIGRATIONS: readonly Migration[] = [
   INVENTORY_LAST_SEEN,
   TRUSTED_KEY,
   ATTEMPT_ROLLOUT_LOAD,
+  OPERATOR_SESSION,
 ];
 
 /**

@@ -38,8 +38,11 @@ export function credentialOf(ctx: Context): RequestCredential | undefined {
 export interface RequestSession {
   readonly token: string;
   readonly session: OperatorSession;
-  /** Whether the session still lives (not signed out, not expired): a long answer asks again. */
-  alive(): boolean;
+  /**
+   * Whether the session still lives (not signed out here or on another server, not expired): a
+   * long answer asks again. Rejects when the session store cannot be reached.
+   */
+  alive(): Promise<boolean>;
 }
 
 /** The dashboard session that authenticated the request, when its cookie did. */
@@ -100,7 +103,7 @@ export function basicAuth(
       ctx.state.session = {
         token,
         session: verdict.session,
-        alive: () => sessions.find(token) !== undefined,
+        alive: async () => (await sessions.find(token)) !== undefined,
       } satisfies RequestSession;
       if (
         !SAFE_METHODS.has(ctx.method) &&

@@ -9,6 +9,12 @@ import { fleetEventView } from '../fleet-views.js';
 const HEARTBEAT_MS = 15_000;
 /** How often a stream looks whether the server is stopping (it then ends, rather than being cut). */
 const STOPPING_CHECK_MS = 200;
+/**
+ * How often a stream asks whether its credential still holds: a dashboard session is looked up
+ * in its store (the shared database, with several servers), so once a second rather than at
+ * every stopping check.
+ */
+const SESSION_CHECK_MS = 1000;
 const REPLAY_PAGE = 1000;
 /** A client this far behind is dropped (it reconnects with Last-Event-ID and catches up from the log). */
 /** Live events held while a replay runs, at most. */
@@ -32,14 +38,14 @@ export interface StreamFilter {
  *
  * A stream never finishes by itself, so it ends when the server stops listening (it is being
  * stopped), or when `authorized` says its credential no longer holds (a dashboard session that
- * signed out or expired): the client reads a clean end, not a cut connection, and the stop does not wait for
- * its grace period. The answer says `Connection: close`, as its connection is not reused.
+ * signed out or expired, on this server or another; a store that cannot be reached ends it too):
+ * the client reads a clean end, not a cut connection, and the stop does not wait for its grace period. The answer says `Connection: close`, as its connection is not reused.
  */
 export async function eventStream(
   ctx: Context,
   fleet: FleetTracker,
   filter: StreamFilter,
-  authorized?: () => boolean,
+  authorized?: () => Promise<boolean>,
 ): Promise<void> {
   const stream = new PassThrough();
   let stopped = false;
@@ -77,15 +83,35 @@ export async function eventStream(
   // Node's HTTP server sets `socket.server` on every connection it accepts.
   const server = (ctx.req.socket as { server?: Server }).server;
   const stopping = setInterval(() => {
-    if ((server !== undefined && !server.listening) || (authorized !== undefined && !authorized())) stop();
+    if (server !== undefined && !server.listening) stop();
   }, STOPPING_CHECK_MS);
   stopping.unref();
+  let asking = false;
+  const sessionCheck =
+    authorized === undefined
+      ? undefined
+      : setInterval(() => {
+          if (asking) return;
+          asking = true;
+          authorized()
+            .then(
+              (alive) => {
+                if (!alive) stop();
+              },
+              () => stop(),
+            )
+            .finally(() => {
+              asking = false;
+            });
+        }, SESSION_CHECK_MS);
+  sessionCheck?.unref();
   const stop = () => {
     if (stopped) return;
     stopped = true;
     unsubscribe();
     clearInterval(heartbeat);
     clearInterval(stopping);
+    clearInterval(sessionCheck);
     stream.end();
   };
   ctx.req.once('close', stop);

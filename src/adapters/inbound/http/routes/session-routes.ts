@@ -85,8 +85,8 @@ export function sessionRoutes(router: Router, deps: SignInDependencies): void {
       return;
     }
     // A browser signing in again leaves no second session behind it.
-    for (const previous of sessionTokensOf(ctx.req)) deps.sessions.close(previous);
-    const { token, session } = deps.sessions.open(body.username);
+    for (const previous of sessionTokensOf(ctx.req)) await deps.sessions.close(previous);
+    const { token, session } = await deps.sessions.open(body.username);
     deps.logger.info('operator signed in', { user, remote: address, reqId: ctx.state.requestId });
     await deps.audit.record(auditSource(ctx), { action: 'session.sign-in', target: user });
     ctx.status = 201;
@@ -109,7 +109,7 @@ export function sessionRoutes(router: Router, deps: SignInDependencies): void {
       sendProblem(ctx, problem('session-not-found', 'this request carries no session cookie'));
       return;
     }
-    deps.sessions.close(current.token);
+    await deps.sessions.close(current.token);
     deps.logger.info('operator signed out', { user: current.session.username, reqId: ctx.state.requestId });
     await deps.audit.record(auditSource(ctx), { action: 'session.sign-out', target: current.session.username });
     ctx.set('Set-Cookie', clearedSessionCookie());
