@@ -95,6 +95,7 @@ export function createContainer(
   fleetChanges: FleetChanges,
   trustedKeys: TrustedKeys,
   storageMetrics?: StorageMetrics,
+  metricLabels?: Readonly<Record<string, string>>,
 ): Container {
   const container = new Container({ defaultScope: 'Singleton' });
   container.bind(CONFIG).toConstantValue(config);
@@ -126,6 +127,8 @@ export function createContainer(
   container.bind(LOGGER).toConstantValue(logger);
   for (const useCase of USE_CASES) container.bind<object>(useCase).toSelf();
   const metrics = new HttpMetrics();
+  // A worker of FUOTA_WORKERS counts its own requests: its samples carry its `worker` label.
+  if (metricLabels !== undefined) metrics.registry.setDefaultLabels({ ...metricLabels });
   registerFleetGauges(metrics.registry, () => fleetSummary(fleet, fleet.now()));
   registerRolloutGauges(metrics.registry, () => rollouts.gauges());
   storageMetrics?.register(metrics.registry, storage.poolUsage);

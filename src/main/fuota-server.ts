@@ -26,6 +26,8 @@ export interface FuotaServerParts {
   readonly now?: () => number;
   /** What the storage's adapters report their requests to, shown with the server's metrics. */
   readonly storageMetrics?: StorageMetrics;
+  /** Labels on every metric sample (a worker's `worker`), when several processes serve the port. */
+  readonly metricLabels?: Readonly<Record<string, string>>;
 }
 
 /** A running server: the container's HTTP handler behind HTTPS, and the storage it owns. */
@@ -81,6 +83,7 @@ export class FuotaServer {
       fleetChanges,
       trustedKeys,
       parts.storageMetrics,
+      parts.metricLabels,
     );
     const https = new HttpsServer(container.get<RequestListener>(HTTP_HANDLER), {
       host: parts.config.host,

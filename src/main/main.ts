@@ -6,6 +6,7 @@ import type { Logger } from '../ports/logger.port.js';
 import { loadConfig, loadLogLevel } from './config/load-config.js';
 import { ConfigError } from './config/config-error.js';
 import { loadEphemeralConfig } from './config/ephemeral-config.js';
+import { workerIdentity } from './cluster/worker-identity.js';
 
 const USAGE = `Usage: fuota-server [command]
 
@@ -54,10 +55,15 @@ async function main(argv: string[]): Promise<number> {
   }
   // The configuration is checked before the server's modules load (koa, sql.js, pino, x509...),
   // so that a mistake in it is said at once; each command is loaded only when it runs.
-  const logger = async (to: 'stdout' | 'stderr' = 'stdout'): Promise<Logger> => {
+  const logger = async (to: 'stdout' | 'stderr' = 'stdout', workers = 1): Promise<Logger> => {
     const level = loadLogLevel(process.env);
     const { PinoLogger } = await import('../adapters/outbound/logging/pino-logger.js');
-    return to === 'stdout' ? PinoLogger.toStdout(level) : PinoLogger.toStderr(level);
+    if (to === 'stderr') return PinoLogger.toStderr(level);
+    // A worker of FUOTA_WORKERS says which one on each line; it and its primary share stdout.
+    const worker = workerIdentity();
+    return worker === undefined
+      ? PinoLogger.toStdout(level, { sharedOutput: workers > 1 })
+      : PinoLogger.toStdout(level, { fields: { worker: worker.slot, pid: worker.pid }, sharedOutput: true });
   };
   const ephemeralOnly = values.preload !== undefined || values['exit-on-stdin-close'];
   if ((values.ephemeral && command !== 'serve') || (ephemeralOnly && !values.ephemeral)) {
@@ -74,9 +80,9 @@ async function main(argv: string[]): Promise<number> {
         const options = { preload: values.preload, exitOnStdinClose: values['exit-on-stdin-close'] };
         return serveEphemeralCommand(process.env, options, await logger('stderr'));
       }
-      loadConfig(process.env);
+      const { workers } = loadConfig(process.env);
       const { serveCommand } = await import('./commands/serve-command.js');
-      return serveCommand(process.env, await logger());
+      return serveCommand(process.env, await logger('stdout', workers));
     }
     case 'healthcheck': {
       if (rest.length > 0) break;

@@ -132,6 +132,7 @@ export async function startTestServer(
     port: options.port ?? 0,
     dataDir: dataDir ?? '/nonexistent',
     storage: { database: undefined, blobs: undefined },
+    workers: 1,
     tlsFiles: undefined,
     tlsHostnames: [],
     tlsTicketKeys: options.tlsTicketKeys,

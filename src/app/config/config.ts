@@ -13,6 +13,11 @@ export interface Config {
   readonly dataDir: string;
   /** PostgreSQL and an S3-compatible bucket, when configured, instead of the data dir. */
   readonly storage: StorageSettings;
+  /**
+   * Worker processes serving the one port (FUOTA_WORKERS, node:cluster); more than one only on
+   * shared storage (FUOTA_DATABASE_URL).
+   */
+  readonly workers: number;
   /** PEM files the operator brought; when absent a certificate is generated into the data dir. */
   readonly tlsFiles: { readonly certFile: string; readonly keyFile: string } | undefined;
   /** Extra names (DNS names or IP addresses) the generated certificate is valid for. */

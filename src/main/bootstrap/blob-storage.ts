@@ -18,9 +18,12 @@ export interface BlobStorage {
   close(): Promise<void>;
 }
 
-/** The data dir's files directory: the embedded default. */
-export async function openFilesystemBlobs(filesDir: string): Promise<BlobStorage> {
-  const files = await FileSystemBlobStore.open(filesDir);
+/**
+ * The data dir's files directory: the embedded default. `sharedWithWorkers`: the worker
+ * processes of FUOTA_WORKERS write to it too (see FileSystemBlobStore.open's `keepLeftovers`).
+ */
+export async function openFilesystemBlobs(filesDir: string, sharedWithWorkers = false): Promise<BlobStorage> {
+  const files = await FileSystemBlobStore.open(filesDir, { keepLeftovers: sharedWithWorkers });
   return { files, health: { name: 'files', check: () => files.checkHealth() }, close: () => files.close() };
 }
 

@@ -39,7 +39,8 @@ export interface Storage extends Omit<StateStores, 'health' | 'close' | 'poolUsa
  * S3-compatible bucket or the data dir's files directory (any of the four pairs). `logger` hears
  * of the embedded database's recovery and checkpoints; `onJournalTaken` that another process
  * took its journal over (so the data dir lock was lost); `observer` how long each request to
- * PostgreSQL or the bucket took.
+ * PostgreSQL or the bucket took. `asWorker`: this process is one of FUOTA_WORKERS' workers,
+ * sharing the data dir's files directory with its siblings.
  */
 export async function openStorage(
   settings: StorageSettings,
@@ -47,10 +48,11 @@ export async function openStorage(
   logger?: Logger,
   onJournalTaken?: (error: Error) => void,
   observer?: StorageObserver,
+  asWorker = false,
 ): Promise<Storage> {
   const blobs =
     settings.blobs === undefined
-      ? await openFilesystemBlobs(layout.filesDir)
+      ? await openFilesystemBlobs(layout.filesDir, asWorker)
       : await openS3Blobs(settings.blobs, observer);
   let state: StateStores;
   try {

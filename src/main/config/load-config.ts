@@ -52,6 +52,9 @@ const ticketKeys = z
   .refine((key) => key.length === 48, 'must be 48 bytes as 96 hex digits (openssl rand -hex 48) or base64')
   .refine((key) => key.some((byte) => byte !== 0), 'must not be all zeros: draw it with openssl rand -hex 48');
 
+/** More worker processes than this is a typo (a machine has far fewer cores), not a plan. */
+export const MAX_WORKERS = 64;
+
 const logLevel = z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info');
 
 const schema = z.object({
@@ -98,6 +101,7 @@ const schema = z.object({
     .regex(/^[a-z0-9-]{1,64}$/, 'must be a region name such as us-east-1 (or auto for Cloudflare R2)')
     .optional(),
   FUOTA_S3_PATH_STYLE: boolean.default(false),
+  FUOTA_WORKERS: integer(1, MAX_WORKERS).default(1),
 });
 
 type Variable = keyof z.input<typeof schema>;
@@ -134,6 +138,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
   }
   const values = parsed.data;
   refuseStraySettings(raw);
+  if (values.FUOTA_WORKERS > 1 && values.FUOTA_DATABASE_URL === undefined) {
+    throw new ConfigError(
+      'FUOTA_WORKERS',
+      `FUOTA_WORKERS=${values.FUOTA_WORKERS} needs shared storage (FUOTA_DATABASE_URL): the embedded database in the data dir is one process's, so worker processes cannot share it`,
+    );
+  }
   if ((values.FUOTA_TLS_CERT === undefined) !== (values.FUOTA_TLS_KEY === undefined)) {
     const missing = values.FUOTA_TLS_CERT === undefined ? 'FUOTA_TLS_CERT' : 'FUOTA_TLS_KEY';
     throw new ConfigError(missing, 'FUOTA_TLS_CERT and FUOTA_TLS_KEY must be set together');
@@ -145,6 +155,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     port: values.FUOTA_PORT,
     dataDir: resolve(cwd, values.FUOTA_DATA_DIR),
     storage: storageSettings(values, env.AWS_REGION),
+    workers: values.FUOTA_WORKERS,
     tlsFiles:
       values.FUOTA_TLS_CERT !== undefined && values.FUOTA_TLS_KEY !== undefined
         ? { certFile: resolve(cwd, values.FUOTA_TLS_CERT), keyFile: resolve(cwd, values.FUOTA_TLS_KEY) }

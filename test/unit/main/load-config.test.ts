@@ -12,6 +12,7 @@ describe('loadConfig', () => {
       port: 50000,
       dataDir: '/srv/data',
       storage: { database: undefined, blobs: undefined },
+      workers: 1,
       tlsFiles: undefined,
       tlsHostnames: [],
       tlsTicketKeys: undefined,
@@ -65,6 +66,7 @@ describe('loadConfig', () => {
         FUOTA_S3_ENDPOINT: 'http://minio:9000',
         FUOTA_S3_REGION: 'eu-west-1',
         FUOTA_S3_PATH_STYLE: 'true',
+        FUOTA_WORKERS: '4',
       },
       '/srv',
     );
@@ -82,6 +84,7 @@ describe('loadConfig', () => {
           pathStyle: true,
         },
       },
+      workers: 4,
       tlsFiles: { certFile: '/srv/c.pem', keyFile: '/k.pem' },
       tlsHostnames: ['fuota.example.net', '192.168.1.10'],
       tlsTicketKeys: Buffer.alloc(48, 0xab),
@@ -108,6 +111,17 @@ describe('loadConfig', () => {
   it('honours the seed variable names', () => {
     const config = loadConfig({ US_SERVER_PORT: '50001', US_AUTH_USERNAME: 'seed', US_AUTH_PASSWORD: 'pw' });
     expect([config.port, config.username, config.password]).to.deep.equal([50001, 'seed', 'pw']);
+  });
+
+  it('takes FUOTA_WORKERS on shared storage, and 1 on the embedded database; says why it refuses more there', () => {
+    expect(loadConfig({ FUOTA_WORKERS: '2', FUOTA_DATABASE_URL: 'postgres://db/fuota' }).workers).to.equal(2);
+    expect(loadConfig({ FUOTA_WORKERS: '1' }).workers).to.equal(1);
+    expect(() => loadConfig({ FUOTA_WORKERS: '3' })).to.throw(
+      'FUOTA_WORKERS: FUOTA_WORKERS=3 needs shared storage (FUOTA_DATABASE_URL)',
+    );
+    expect(() => loadConfig({ FUOTA_WORKERS: '65', FUOTA_DATABASE_URL: 'postgres://db/fuota' })).to.throw(
+      'FUOTA_WORKERS: must be at most 64 (got "65")',
+    );
   });
 
   it('treats an empty variable as unset', () => {
@@ -160,6 +174,14 @@ describe('loadConfig', () => {
     [{ FUOTA_TLS_TICKET_KEYS: 'ab'.repeat(32) }, 'FUOTA_TLS_TICKET_KEYS'],
     [{ FUOTA_TLS_TICKET_KEYS: `!!!!${'A'.repeat(64)}` }, 'FUOTA_TLS_TICKET_KEYS'],
     [{ FUOTA_TLS_TICKET_KEYS: '0'.repeat(96) }, 'FUOTA_TLS_TICKET_KEYS'],
+    [{ FUOTA_WORKERS: '0', FUOTA_DATABASE_URL: 'postgres://db/fuota' }, 'FUOTA_WORKERS'],
+    [{ FUOTA_WORKERS: '-1', FUOTA_DATABASE_URL: 'postgres://db/fuota' }, 'FUOTA_WORKERS'],
+    [{ FUOTA_WORKERS: 'abc', FUOTA_DATABASE_URL: 'postgres://db/fuota' }, 'FUOTA_WORKERS'],
+    [{ FUOTA_WORKERS: '2.5', FUOTA_DATABASE_URL: 'postgres://db/fuota' }, 'FUOTA_WORKERS'],
+    [{ FUOTA_WORKERS: '1000', FUOTA_DATABASE_URL: 'postgres://db/fuota' }, 'FUOTA_WORKERS'],
+    // Workers on the embedded database: it is one process's.
+    [{ FUOTA_WORKERS: '2' }, 'FUOTA_WORKERS'],
+    [{ FUOTA_WORKERS: '2', FUOTA_BLOB_URL: 's3://bucket' }, 'FUOTA_WORKERS'],
   ];
   for (const [env, variable] of invalid) {
     it(`names ${variable} for ${JSON.stringify(env)}`, () => {

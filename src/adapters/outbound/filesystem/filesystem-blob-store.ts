@@ -76,11 +76,17 @@ export class FileSystemBlobStore implements BlobStore {
    * Opens (creating) the store and removes temporaries and kept-aside previous versions left by
    * uploads that a crash cut off.
    * `io`: how uploads are written (the fault-injection tests pass one that fails on purpose).
+   * `keepLeftovers`: another process writes to the same directory (a worker of FUOTA_WORKERS:
+   * its siblings' uploads under way look like leftovers); the primary removed them before it
+   * started the workers.
    */
-  static async open(root: string, options: { io?: FileIo } = {}): Promise<FileSystemBlobStore> {
+  static async open(
+    root: string,
+    options: { io?: FileIo; keepLeftovers?: boolean } = {},
+  ): Promise<FileSystemBlobStore> {
     await mkdir(root, { recursive: true });
     const store = new FileSystemBlobStore(root, options.io ?? nodeFileIo);
-    await store.removeStaleUploads(root);
+    if (options.keepLeftovers !== true) await store.removeStaleUploads(root);
     return store;
   }
 

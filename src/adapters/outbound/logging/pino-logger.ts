@@ -23,6 +23,20 @@ function holdsError(fields: Record<string, unknown>): boolean {
 
 // Lines wait at most 10 ms, and a burst of up to 64 KiB goes out in one write.
 const LOG_BUFFERING = { intervalMs: 10, bufferBytes: 64 * 1024 };
+/**
+ * For a process whose stdout other processes write to as well (cluster workers): a write to a
+ * pipe of at most PIPE_BUF (4096 on Linux) bytes is never interleaved with another's, so each
+ * batch of whole lines stays whole.
+ */
+const SHARED_LOG_BUFFERING = { intervalMs: 10, bufferBytes: 4096 };
+
+/** How a process's log is written. */
+export interface LogOptions {
+  /** Fields on every line (a worker's `worker` and `pid`). */
+  readonly fields?: Record<string, unknown>;
+  /** Other processes write to the same stdout: keep each write whole (see SHARED_LOG_BUFFERING). */
+  readonly sharedOutput?: boolean;
+}
 
 let stampedMs = Number.NaN;
 let stamp = '';
@@ -50,17 +64,17 @@ export class PinoLogger implements Logger {
   private constructor(private readonly pino: Pino) {}
 
   /** `level`: trace, debug, info, warn, error, fatal or silent. */
-  static toStdout(level: string): PinoLogger {
-    return PinoLogger.toStream(process.stdout, 1, level);
+  static toStdout(level: string, log: LogOptions = {}): PinoLogger {
+    return PinoLogger.toStream(process.stdout, 1, level, log);
   }
 
   /** To standard error: for `serve --ephemeral`, whose standard output carries only its ready line. */
-  static toStderr(level: string): PinoLogger {
-    return PinoLogger.toStream(process.stderr, 2, level);
+  static toStderr(level: string, log: LogOptions = {}): PinoLogger {
+    return PinoLogger.toStream(process.stderr, 2, level, log);
   }
 
-  private static toStream(stream: NodeJS.WriteStream, fd: number, level: string): PinoLogger {
-    const options = { level, base: undefined, timestamp: isoTimePerMillisecond };
+  private static toStream(stream: NodeJS.WriteStream, fd: number, level: string, log: LogOptions): PinoLogger {
+    const options = { level, base: log.fields, timestamp: isoTimePerMillisecond };
     if (stream.isTTY) {
       // Loaded only for a terminal: a server logging to a pipe never holds it in its heap.
       const { PinoPretty } = createRequire(import.meta.url)('pino-pretty') as { PinoPretty: typeof PrettyFactory };
@@ -68,7 +82,8 @@ export class PinoLogger implements Logger {
         pino(options, PinoPretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', sync: true, destination: fd })),
       );
     }
-    return new PinoLogger(pino(options, new BufferedLineDestination(fd, LOG_BUFFERING)));
+    const buffering = log.sharedOutput === true ? SHARED_LOG_BUFFERING : LOG_BUFFERING;
+    return new PinoLogger(pino(options, new BufferedLineDestination(fd, buffering)));
   }
 
   info(message: string, fields?: Record<string, unknown>): void {
