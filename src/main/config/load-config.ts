@@ -106,6 +106,9 @@ const schema = z.object({
 
 type Variable = keyof z.input<typeof schema>;
 
+/** Every FUOTA_ variable the configuration reads (the seed's aliases aside). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(schema.shape);
+
 /**
  * FUOTA_LOG_LEVEL alone, for the logger that exists before the rest of the configuration is read
  * (so that a configuration error can be reported by a working program); same rule as loadConfig.
