@@ -2,7 +2,7 @@ import { Agent } from 'node:https';
 import type { Call, LoadTarget } from './load.js';
 import { call } from './load.js';
 
-/** The id the seeded data dirs give device `i` (see seededDataDir in run.ts). */
+/** The id the seeded data dirs give device `i` (see seeded-rows.ts). */
 export const seededDeviceId = (i: number) => `dev-${String(i).padStart(7, '0')}`;
 
 /**

@@ -3,6 +3,9 @@ import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { serverCommand } from './cpu-pinning.js';
 
+/** fuota's "listening" log line; group 1 is the port. */
+export const FUOTA_READY = /"local":"https:\/\/[^"]+:(\d+)"[^\n]*"msg":"fuota listening"/;
+
 export interface RunningProcess {
   readonly pid: number;
   readonly port: number;

@@ -10,13 +10,6 @@ import { dirname, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { request, Agent } from 'node:https';
-import { SqlJsDatabase } from '../src/adapters/outbound/sqljs/sqljs-database.js';
-import {
-  DEVICE_APP_SCHEMA,
-  SqlJsDeviceAppRepository,
-} from '../src/adapters/outbound/sqljs/sqljs-device-app-repository.js';
-import { UPDATE_FILE_SCHEMA } from '../src/adapters/outbound/sqljs/sqljs-update-file-catalog.js';
-import type { DeviceAppRecord } from '../src/domain/device-app-record.js';
 import { buildEspImage } from '../test/support/esp-image-builder.js';
 import type { LoadTarget } from './load.js';
 import { call, runLoad } from './load.js';
@@ -24,7 +17,8 @@ import { checkEveryDevice, seededCheck } from './fleet-load.js';
 import { PINNED, pinLoadGenerator } from './cpu-pinning.js';
 import { cpuSeconds, rssBytes, sampleRss } from './proc-stats.js';
 import type { RunningProcess } from './processes.js';
-import { startNode } from './processes.js';
+import { FUOTA_READY, startNode } from './processes.js';
+import { seededDataDir } from './seeded-rows.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const MAIN = join(ROOT, 'dist', 'src', 'main', 'main.js');
@@ -72,7 +66,7 @@ function fuotaEnv(dataDir: string): Record<string, string> {
 }
 
 async function startFuota(dataDir: string): Promise<RunningProcess> {
-  return startNode(MAIN, fuotaEnv(dataDir), /"local":"https:\/\/[^"]+:(\d+)"[^\n]*"msg":"fuota listening"/);
+  return startNode(MAIN, fuotaEnv(dataDir), FUOTA_READY);
 }
 
 /** Measures `work` against a server: its CPU seconds and the work's own result. */
@@ -218,27 +212,6 @@ async function writeRate(server: Server) {
     }),
   );
   return { writesPerSecond: result.requests / result.seconds, failures: result.failures };
-}
-
-/** A data dir holding `count` device rows, written through the sql.js adapter. */
-async function seededDataDir(base: string, count: number): Promise<string> {
-  const dataDir = join(base, `rows-${count}`);
-  await mkdir(dataDir, { recursive: true });
-  const database = await SqlJsDatabase.open(join(dataDir, 'devices.db'), [...DEVICE_APP_SCHEMA, ...UPDATE_FILE_SCHEMA]);
-  const repository = new SqlJsDeviceAppRepository(database);
-  for (let start = 0; start < count; start += 10_000) {
-    const batch: DeviceAppRecord[] = [];
-    for (let i = start; i < Math.min(count, start + 10_000); i += 1) {
-      batch.push({
-        deviceId: `dev-${String(i).padStart(7, '0')}`,
-        appVersion: '1.0.0',
-        updateFilePath: 'fw/app-2.0.0.bin',
-      } as DeviceAppRecord);
-    }
-    await repository.upsertMany(batch);
-  }
-  await database.close();
-  return dataDir;
 }
 
 /** fuota's V8 heap in use, from its own metrics. */

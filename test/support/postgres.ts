@@ -53,7 +53,7 @@ async function onServer<T>(work: (client: pg.Client) => Promise<T>): Promise<T> 
 let reachable: Promise<string | undefined> | undefined;
 
 /** Why the server cannot be used (unreachable, no such role...), or undefined when it can. */
-function whyUnusable(): Promise<string | undefined> {
+export function whyUnusable(): Promise<string | undefined> {
   reachable ??= onServer((client) => client.query('SELECT 1')).then(
     () => undefined,
     (error: Error) => `PostgreSQL is not usable at ${shown(serverUrl())} (${error.message})`,
