@@ -18,7 +18,7 @@ const BATCH = 10_000;
  * 1.0.0 and is offered fw/app-2.0.0.bin, so a check reporting 0.9.0 is told 204 (seededCheck).
  * Written through the store before the server starts: 100,000 PUTs would take minutes.
  */
-async function writeRows(repository: DeviceAppRepository, count: number): Promise<void> {
+export async function writeRows(repository: DeviceAppRepository, count: number): Promise<void> {
   for (let start = 0; start < count; start += BATCH) {
     const batch: DeviceAppRecord[] = [];
     for (let i = start; i < Math.min(count, start + BATCH); i += 1) {
