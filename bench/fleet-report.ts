@@ -29,7 +29,8 @@ export interface FleetRow {
   readonly fleetPerCoreWithDatabase: number | null;
   /** What stopped the search: the step that failed, and whether the load generator was the limit. */
   readonly stoppedBy: string;
-  readonly steps: StepMeasurement[];
+  /** Every step measured, in order, with its attempt and verdict. */
+  readonly steps: Array<StepMeasurement & { readonly attempt: number; readonly passed: boolean }>;
 }
 
 const round = (value: number, digits = 3) => Number(value.toFixed(digits));
@@ -71,8 +72,13 @@ export function unavailableRow(configuration: string, mode: string, reason: stri
 export function fleetRow(configuration: string, mode: string, search: SearchResult<StepMeasurement>): FleetRow {
   const best = search.best?.measurement;
   const last = search.steps[search.steps.length - 1];
-  const stoppedBy = last === undefined ? 'no step' : last.passed ? 'rates ran out' : failure(last.measurement);
-  const steps = search.steps.map((step) => step.measurement);
+  const stoppedBy =
+    last === undefined
+      ? 'no step'
+      : last.passed
+        ? 'rates ran out'
+        : `${failure(last.measurement)}${last.attempt > 1 ? ` (attempt ${last.attempt})` : ''}`;
+  const steps = search.steps.map((step) => ({ ...step.measurement, attempt: step.attempt, passed: step.passed }));
   if (best === undefined)
     return { ...unavailableRow(configuration, mode, ''), unavailable: undefined, stoppedBy, steps };
   const perCore = 1000 / Math.max(1e-9, best.serverCpuMsPerCheck);

@@ -36,6 +36,7 @@ const SETTINGS = {
   startRate: setting('BENCH_FLEET_START_RATE', 200),
   factor: setting('BENCH_FLEET_FACTOR', 1.25),
   maxRate: setting('BENCH_FLEET_MAX_RATE', 20_000),
+  attempts: setting('BENCH_FLEET_ATTEMPTS', 2),
   sessionSlots: 64,
 };
 /** Comma-separated parts of configuration or mode names to keep (all when unset). */
@@ -68,12 +69,15 @@ async function searchModes(configuration: FleetConfiguration, server: StartedFle
       risingRates(SETTINGS.startRate, SETTINGS.factor, SETTINGS.maxRate),
       (rate) => measureStep(server, rate, settings),
       meetsTarget,
-      ({ rate, measurement: m, passed }) =>
-        log(
-          `    ${rate}/s: p50 ${m.p50Ms.toFixed(1)} ms, p99 ${m.p99Ms.toFixed(1)} ms, ${m.errors} errors, server ${m.serverCpuMsPerCheck.toFixed(3)} ms/check ` +
-            `(${m.serverCores.toFixed(2)} cores), load generator ${m.clientCores.toFixed(2)} cores, ` +
-            `resumed ${Math.round(m.resumedShare * 100)}% ${passed ? 'ok' : 'FAILED'}`,
-        ),
+      {
+        attempts: SETTINGS.attempts,
+        onStep: ({ rate, measurement: m, passed, attempt }) =>
+          log(
+            `    ${rate}/s: p50 ${m.p50Ms.toFixed(1)} ms, p99 ${m.p99Ms.toFixed(1)} ms, ${m.errors} errors, server ${m.serverCpuMsPerCheck.toFixed(3)} ms/check ` +
+              `(${m.serverCores.toFixed(2)} cores), load generator ${m.clientCores.toFixed(2)} cores, ` +
+              `resumed ${Math.round(m.resumedShare * 100)}% ${passed ? 'ok' : 'FAILED'}${attempt > 1 ? ` (attempt ${attempt})` : ''}`,
+          ),
+      },
     );
     rows.push(fleetRow(configuration.name, mode.name, search));
   }

@@ -14,6 +14,8 @@ export interface Step<M> {
   readonly rate: number;
   readonly measurement: M;
   readonly passed: boolean;
+  /** 1 for the first measurement of this rate, 2 for its second... */
+  readonly attempt: number;
 }
 
 export interface SearchResult<M> {
@@ -23,20 +25,28 @@ export interface SearchResult<M> {
   readonly best: Step<M> | undefined;
 }
 
+/**
+ * `attempts`: how many times a failing rate is measured before the search stops. On a shared
+ * machine a neighbour's burst can stall a step that the server would hold; a rate the server
+ * cannot hold fails every time.
+ */
 export async function stepSearch<M>(
   rates: readonly number[],
   measure: (rate: number) => Promise<M>,
   passes: (measurement: M) => boolean,
-  onStep?: (step: Step<M>) => void,
+  options: { attempts?: number; onStep?: (step: Step<M>) => void } = {},
 ): Promise<SearchResult<M>> {
   const steps: Array<Step<M>> = [];
   let best: Step<M> | undefined;
   for (const rate of rates) {
-    const measurement = await measure(rate);
-    const step = { rate, measurement, passed: passes(measurement) };
-    steps.push(step);
-    onStep?.(step);
-    if (!step.passed) break;
+    let step: Step<M> | undefined;
+    for (let attempt = 1; attempt <= (options.attempts ?? 1) && !step?.passed; attempt += 1) {
+      const measurement = await measure(rate);
+      step = { rate, measurement, passed: passes(measurement), attempt };
+      steps.push(step);
+      options.onStep?.(step);
+    }
+    if (!step?.passed) break;
     best = step;
   }
   return { steps, best };

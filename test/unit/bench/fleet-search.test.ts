@@ -106,6 +106,27 @@ describe('bench:fleet: the open loop and the step search', () => {
     expect(meetsTarget(measurement(100, { p99Ms: 100 }))).to.equal(false);
   });
 
+  it('measures a failing rate again when asked, and goes on when it passes then', async () => {
+    const failures = new Set([200]);
+    const search = await stepSearch(
+      [100, 200, 400],
+      async (rate) => {
+        const failed = failures.delete(rate);
+        return measurement(rate, { errors: failed || rate === 400 ? 1 : 0 });
+      },
+      meetsTarget,
+      { attempts: 2 },
+    );
+    expect(search.steps.map((step) => [step.rate, step.attempt, step.passed])).to.deep.equal([
+      [100, 1, true],
+      [200, 1, false],
+      [200, 2, true],
+      [400, 1, false],
+      [400, 2, false],
+    ]);
+    expect(search.best?.rate).to.equal(200);
+  });
+
   it('has no best rate when the first step fails', async () => {
     const search = await stepSearch([100, 200], async (rate) => measurement(rate, { errors: 3 }), meetsTarget);
     expect(search.best).to.equal(undefined);
