@@ -131,7 +131,12 @@ describe('bench:fleet: the open loop and the step search', () => {
     const search = await stepSearch([100, 200], async (rate) => measurement(rate, { errors: 3 }), meetsTarget);
     expect(search.best).to.equal(undefined);
     expect(search.steps).to.have.length(1);
-    expect(fleetRow('x', 'y', search).maxRate).to.equal(null);
+    expect(fleetRow('x', 'y', search)).to.include({ maxRate: null, serverCpuMsPerCheck: null });
+  });
+
+  it('takes the CPU figures from the first step when it was answered in full but too slowly', async () => {
+    const search = await stepSearch([100, 200], async (rate) => measurement(rate, { p99Ms: 300 }), meetsTarget);
+    expect(fleetRow('x', 'y', search)).to.include({ maxRate: null, p99Ms: 300, fleetPerCore: 600_000 });
   });
 
   it('states the fleet one server core carries at a 5-minute poll from the CPU per check of the best step', async () => {
