@@ -75,7 +75,7 @@ async function searchModes(configuration: FleetConfiguration, server: StartedFle
           log(
             `    ${rate}/s: p50 ${m.p50Ms.toFixed(1)} ms, p99 ${m.p99Ms.toFixed(1)} ms, ${m.errors} errors, server ${m.serverCpuMsPerCheck.toFixed(3)} ms/check ` +
               `(${m.serverCores.toFixed(2)} cores), load generator ${m.clientCores.toFixed(2)} cores, ` +
-              `resumed ${Math.round(m.resumedShare * 100)}% ${passed ? 'ok' : 'FAILED'}${attempt > 1 ? ` (attempt ${attempt})` : ''}`,
+              `resumed ${Math.round(m.resumedShare * 100)}%, CPU stall ${m.cpuStallShare === null ? '?' : `${Math.round(m.cpuStallShare * 100)}%`} ${passed ? 'ok' : 'FAILED'}${attempt > 1 ? ` (attempt ${attempt})` : ''}`,
           ),
       },
     );

@@ -1,3 +1,4 @@
+import { cpuStallMicroseconds, stallShare } from './cpu-pressure.js';
 import { seededCheck } from './fleet-load.js';
 import { runOpenLoop } from './open-loop.js';
 import { percentile } from './percentile.js';
@@ -48,6 +49,8 @@ export interface StepMeasurement {
   /** The database's backends' CPU per completed check, when there is a database process. */
   readonly databaseCpuMsPerCheck: number | null;
   readonly serverProcesses: number;
+  /** The share of the step during which some task on the machine waited for a CPU (PSI). */
+  readonly cpuStallShare: number | null;
 }
 
 /** The step's criteria: every check answered as expected, with p99 latency under 100 ms. */
@@ -93,8 +96,10 @@ export async function measureStep(
   const serverBefore = cpuByPid(tree);
   const databaseBefore = cpuByPid(databasePids);
   const clientBefore = process.cpuUsage();
+  const stallBefore = cpuStallMicroseconds();
   const { result, resumed } = await checksAt(server, rate, settings.seconds, settings);
   const client = process.cpuUsage(clientBefore);
+  const stallAfter = cpuStallMicroseconds();
   const serverCpu = cpuBetween(serverBefore, cpuByPid(tree));
   const databaseCpu = cpuBetween(databaseBefore, cpuByPid(databasePids));
   const checks = Math.max(1, result.completed);
@@ -113,5 +118,6 @@ export async function measureStep(
     clientCores: (client.user + client.system) / 1e6 / result.seconds,
     databaseCpuMsPerCheck: databasePids.length === 0 ? null : (databaseCpu * 1000) / checks,
     serverProcesses: tree.length,
+    cpuStallShare: stallShare(stallBefore, stallAfter, result.seconds),
   };
 }

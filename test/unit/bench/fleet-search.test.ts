@@ -22,6 +22,7 @@ const measurement = (rate: number, changes: Partial<StepMeasurement> = {}): Step
   clientCores: 0.3,
   databaseCpuMsPerCheck: null,
   serverProcesses: 1,
+  cpuStallShare: 0,
   ...changes,
 });
 
