@@ -71,9 +71,17 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(USAGE);
     return 2;
   }
+  const unexpected = (extra: readonly string[]) => {
+    process.stderr.write(
+      `fuota: unexpected argument${extra.length > 1 ? 's' : ''} to ${command}: ${extra.join(' ')}\n\n`,
+    );
+  };
   switch (command) {
     case 'serve': {
-      if (rest.length > 0) break;
+      if (rest.length > 0) {
+        unexpected(rest);
+        break;
+      }
       if (values.ephemeral) {
         loadEphemeralConfig(process.env);
         const { serveEphemeralCommand } = await import('./commands/serve-ephemeral-command.js');
@@ -85,7 +93,10 @@ async function main(argv: string[]): Promise<number> {
       return serveCommand(process.env, await logger('stdout', workers));
     }
     case 'healthcheck': {
-      if (rest.length > 0) break;
+      if (rest.length > 0) {
+        unexpected(rest);
+        break;
+      }
       const { healthcheckCommand } = await import('./commands/healthcheck-command.js');
       return healthcheckCommand(process.env);
     }

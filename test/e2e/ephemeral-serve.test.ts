@@ -271,3 +271,74 @@ describe('e2e: serve --ephemeral refusals', function () {
     }
   });
 });
+
+/** Resolves once `text` shows in what `read` returns (the program's output so far). */
+async function shown(read: () => string, text: string): Promise<void> {
+  while (!read().includes(text)) await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
+/** A preload folder of `count` small images: long enough to preload that a stop lands meanwhile. */
+async function bigPreload(sandbox: Sandbox, count = 400): Promise<string> {
+  const dir = join(sandbox.client, 'preload');
+  await mkdir(dir);
+  const image = buildEspImage({ version: '1.0', segmentLengths: [1024] });
+  for (let i = 0; i < count; i++) await writeFile(join(dir, `fw-${i}.bin`), image);
+  return dir;
+}
+
+describe('e2e: serve --ephemeral stopped before its ready line', function () {
+  let sandbox: Sandbox;
+  beforeEach(async () => (sandbox = await makeSandbox()));
+  afterEach(async () => sandbox.remove());
+
+  it('SIGTERM during --preload stops it: exit 0, no ready line, nothing left in TMPDIR', async () => {
+    const program = startEphemeral(sandbox, ['--preload', await bigPreload(sandbox)]);
+    await shown(program.stderr, '"msg":"preloading"');
+    program.child.kill('SIGTERM');
+    expect(await program.closed).to.equal(0);
+    expect(program.stdout()).to.equal('');
+    expect(program.stderr()).to.include('"signal":"SIGTERM"').and.include('"msg":"stopped"');
+    expect(await sandbox.leftovers()).to.deep.equal([]);
+  });
+
+  it('with --exit-on-stdin-close, a parent killed during --preload stops it at once: no ready line, nothing left', async () => {
+    const PARENT = `
+      const { spawn } = require('node:child_process');
+      const [main, ...args] = process.argv.slice(1);
+      spawn(process.execPath, [main, 'serve', '--ephemeral', '--exit-on-stdin-close', ...args], {
+        stdio: ['pipe', 'inherit', 'inherit'],
+      });
+      setInterval(() => {}, 3600000);
+    `;
+    const parent = startEphemeral(sandbox, ['--preload', await bigPreload(sandbox)], {}, PARENT);
+    await shown(parent.stderr, '"msg":"preloading"');
+    parent.child.kill('SIGKILL');
+    await parent.closed;
+    expect(parent.stdout()).to.equal('');
+    expect(parent.stderr()).to.include('"signal":"stdin closed"').and.include('"msg":"stopped"');
+    expect(await sandbox.leftovers()).to.deep.equal([]);
+  });
+
+  it('a reader of standard output that went away (EPIPE on the ready line) stops it quietly: exit 0, nothing left', async () => {
+    const PARENT = `
+      const { spawn } = require('node:child_process');
+      const [main, ...args] = process.argv.slice(1);
+      const child = spawn(process.execPath, [main, 'serve', '--ephemeral', ...args], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      child.stdout.destroy();
+      child.on('exit', (code, signal) => console.log(JSON.stringify({ code, signal })));
+    `;
+    const parent = startEphemeral(sandbox, [], {}, PARENT);
+    expect(await parent.closed).to.equal(0);
+    expect(JSON.parse(parent.stdout())).to.deep.equal({ code: 0, signal: null });
+    expect(parent.stderr()).to.include('"signal":"stdout closed"').and.not.include('EPIPE');
+    expect(await sandbox.leftovers()).to.deep.equal([]);
+  });
+
+  it('names an unexpected argument (exit 2)', async () => {
+    const refused = await runProgram(sandbox.env, ['serve', '--ephemeral', 'extra']);
+    expect(refused.code).to.equal(2);
+    expect(refused.output).to.include('unexpected argument to serve: extra');
+  });
+});

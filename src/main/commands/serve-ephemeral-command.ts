@@ -29,7 +29,10 @@ export interface ReadyLine {
  * `fuota-server serve --ephemeral`: an in-memory server for a test run (see
  * docs/testing-harness.md). Logs go to standard error (the logger given); standard output
  * carries the ready line only. Runs until SIGINT, SIGTERM or SIGHUP, or with
- * `exitOnStdinClose` until standard input closes; then stops and removes its certificate file.
+ * `exitOnStdinClose` until standard input closes, or until standard output is gone (a write
+ * failed: EPIPE); then stops and removes its certificate file. Those are listened to from the
+ * start: one arriving before the ready line (during a long preload) stops the start, leaves
+ * nothing behind and exits 0 without a ready line.
  */
 export async function serveEphemeralCommand(
   env: NodeJS.ProcessEnv,
@@ -38,32 +41,53 @@ export async function serveEphemeralCommand(
   out: (line: string) => void = (line) => process.stdout.write(line),
 ): Promise<number> {
   const config = loadEphemeralConfig(env);
-  const running = await openEphemeralServer(config, logger);
+  const giveUp = new AbortController();
+  let stdoutGone: () => void = () => {};
+  const outputClosed = new Promise<string>((resolve) => (stdoutGone = () => resolve('stdout closed')));
+  // A reader that went away: stop quietly rather than crash on an unhandled EPIPE.
+  process.stdout.on('error', stdoutGone);
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  const request = stopRequest({ stdinClose: options.exitOnStdinClose, signals, abort: giveUp.signal });
+  let stopped: string | undefined;
+  const stop = Promise.race([request, outputClosed]).then((reason) => (stopped = reason));
   try {
-    const caFile = await CaCertFile.write(running.ca);
+    const running = await openEphemeralServer(config, logger);
     try {
-      if (options.preload !== undefined) {
-        const loaded = await preload(options.preload, running.client);
-        logger.info('preloaded', { from: options.preload, files: loaded.files.length, rows: loaded.rows });
+      const caFile = await CaCertFile.write(running.ca);
+      try {
+        if (options.preload !== undefined && stopped === undefined) {
+          logger.info('preloading', { from: options.preload });
+          const loading = preload(options.preload, running.client);
+          // Stopped meanwhile: the server's stop ends the preload's requests; its failure is moot.
+          loading.catch(() => {});
+          const loaded = await Promise.race([loading, stop.then(() => undefined)]);
+          if (loaded !== undefined) {
+            logger.info('preloaded', { from: options.preload, files: loaded.files.length, rows: loaded.rows });
+          }
+        }
+        if (stopped === undefined) {
+          logger.info('fuota listening', { url: running.url, local: running.url, ephemeral: true });
+          await logger.flush();
+          const ready: ReadyLine = {
+            url: running.url,
+            port: running.port,
+            caCertPem: running.ca,
+            caCertFile: caFile.path,
+            username: running.username,
+            password: running.password,
+          };
+          out(`${JSON.stringify(ready)}\n`);
+        }
+        logger.info('stopping', { signal: await stop });
+      } finally {
+        await caFile.remove();
       }
-      logger.info('fuota listening', { url: running.url, local: running.url, ephemeral: true });
-      await logger.flush();
-      const ready: ReadyLine = {
-        url: running.url,
-        port: running.port,
-        caCertPem: running.ca,
-        caCertFile: caFile.path,
-        username: running.username,
-        password: running.password,
-      };
-      out(`${JSON.stringify(ready)}\n`);
-      const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-      logger.info('stopping', { signal: await stopRequest({ stdinClose: options.exitOnStdinClose, signals }) });
     } finally {
-      await caFile.remove();
+      await running.stop();
     }
   } finally {
-    await running.stop();
+    // The stdout listener stays: a late EPIPE must not crash the exit either.
+    giveUp.abort();
   }
   logger.info('stopped');
   return 0;
