@@ -154,7 +154,8 @@ describe('e2e: serve --ephemeral --preload <dir>', function () {
     await writeFile(join(dir, 'notes.txt'), 'not a .bin: not uploaded');
     await writeFile(
       join(dir, 'devices.csv'),
-      '"24:0A:C4:00:01:02","1.0","lamp-1.1.bin"\n"fan-7","1.9","fan/v2.0.bin"\n',
+      // With the byte order mark a Windows spreadsheet writes: not part of the first device id.
+      '\uFEFF"24:0A:C4:00:01:02","1.0","lamp-1.1.bin"\n"fan-7","1.9","fan/v2.0.bin"\n',
     );
     port = await freePort();
     program = startEphemeral(sandbox, ['--preload', dir], {

@@ -40,11 +40,13 @@ export async function preload(dir: string, client: OperatorClient): Promise<Prel
 
 /** Sets each row of the seed-format CSV file, when there is one; returns how many. */
 async function applyRows(file: string, client: OperatorClient): Promise<number> {
-  const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+  let text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return undefined;
     throw failure(file, `cannot read it (${error.code ?? String(error)})`);
   });
   if (text === undefined) return 0;
+  // A byte order mark (spreadsheets on Windows write one) is not part of the first device id.
+  text = text.replace(/^\uFEFF/, '');
   let records: string[][];
   try {
     records = parse(text, { relax_column_count: true, skip_empty_lines: true }) as string[][];
