@@ -32,6 +32,7 @@ describe('e2e: the fuota CLI, signed images', function () {
     for (const name of Object.keys(manifest.images)) files[name] = signedFixture(name);
     files['rsa.pem'] = Buffer.from(signedFixtureText(manifest.keys.rsa3072?.public ?? ''));
     files['broken.keys'] = Buffer.from('not a key\n');
+    files['rsa-b.keys'] = Buffer.from(`${manifest.keys['rsa3072-b']?.keyDigest ?? ''}\n`);
     bench = await startCliBench(files);
   });
   after(() => bench?.stop());
@@ -73,6 +74,12 @@ describe('e2e: the fuota CLI, signed images', function () {
     const text = await fuota(['inspect', '--trusted-keys', 'rsa.pem', 'signed-ecdsa256.bin']);
     expect(text.stdout).to.match(/refused: untrusted-key: signed by an untrusted key with digest [0-9a-f]{64}/);
     expect(text.stdout).to.include('would refuse it with 422 (untrusted-signature)');
+    // The fixtures are ESP32 images: only block 0 counts, so the second key alone is not enough.
+    const secondOnly = await inspect(['--trusted-keys', 'rsa-b.keys', 'signed-rsa3072-twice.bin']);
+    expect(secondOnly.code).to.equal(5);
+    expect(secondOnly.value).to.include({ accepted: false, reason: 'untrusted-key' });
+    const secondText = await fuota(['inspect', '--trusted-keys', 'rsa-b.keys', 'signed-rsa3072-twice.bin']);
+    expect(secondText.stdout).to.include('an ESP32 checks only the first signature block, signed by');
     const broken = await fuota(['inspect', '--trusted-keys', 'broken.keys', 'plain.bin']);
     expect(broken.code).to.equal(2);
     expect(broken.stderr).to.include('broken.keys line 1: neither a PEM public key nor a key digest');
@@ -101,7 +108,11 @@ describe('e2e: the fuota CLI, signed images', function () {
     const refused = await fuota(['upload', 'signed-ecdsa256.bin', '--as', 'p256.bin']);
     expect(refused.code).to.equal(5);
     expect(refused.stderr).to.include('signed by an untrusted key with digest');
-    expect((await fuota(['upload', 'signed-ecdsa384.bin', '--as', 'p384.bin'])).code).to.equal(0);
+    // The P-384 key is trusted, but the fixtures are ESP32 images and an ESP32 verifies RSA-3072 only.
+    const p384Upload = await fuota(['upload', 'signed-ecdsa384.bin', '--as', 'p384.bin']);
+    expect(p384Upload.code).to.equal(5);
+    expect(p384Upload.stderr).to.include('an ESP32 cannot verify ECDSA-P384 signatures');
+    expect((await fuota(['upload', 'signed-rsa3072.bin', '--as', 'rsa.bin'])).code).to.equal(0);
 
     const bad = await fuota(['keys', 'add', 'no-such-file.pem']);
     expect(bad.code).to.equal(2);

@@ -6,6 +6,7 @@ import { expect } from 'chai';
 import type { HttpResponse } from '../support/https-client.js';
 import type { RunningTestServer } from '../support/test-server.js';
 import { startTestServer } from '../support/test-server.js';
+import { buildEspImage } from '../support/esp-image-builder.js';
 import {
   signedFixture,
   signedFixtureText,
@@ -64,7 +65,15 @@ describe('HTTP: /api/v1/signing-keys', function () {
       const refused = await first.client.put('/files/b.bin', signedFixture('signed-ecdsa256.bin'), BIN);
       expect(refused.status).to.equal(422);
       expect(JSON.parse(refused.text)).to.include({ code: 'untrusted-signature', reason: 'untrusted-key' });
-      expect((await first.client.put('/files/c.bin', signedFixture('signed-ecdsa384.bin'), BIN)).status).to.equal(200);
+      expect((await first.client.put('/files/c.bin', signedFixture('signed-rsa3072.bin'), BIN)).status).to.equal(200);
+      // The P-384 key is trusted, but an ESP32 (the fixtures' chip) verifies RSA-3072 only; a P4 takes it.
+      const p384 = await first.client.put('/files/d.bin', signedFixture('signed-ecdsa384.bin'), BIN);
+      expect(JSON.parse(p384.text)).to.include({ status: 422, reason: 'scheme-not-supported' });
+      const p4 = buildEspImage({
+        chip: 'esp32p4',
+        signingKeys: [signedFixtureText(manifest.keys.ecdsa384?.private ?? '')],
+      });
+      expect((await first.client.put('/files/d.bin', p4, BIN)).status).to.equal(200);
 
       await first.server.stop();
       second = await startTestServer({ dataDir: first.dataDir as string });

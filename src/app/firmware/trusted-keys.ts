@@ -57,7 +57,7 @@ export class TrustedKeys {
   async verdict(image: EspImageInfo): Promise<SigningVerdict | undefined> {
     const keys = await this.list();
     if (keys.length === 0) return undefined;
-    return signingVerdict(image.signatures ?? [], new Set(keys.map((key) => key.keyDigest)));
+    return signingVerdict(image.signatures ?? [], new Set(keys.map((key) => key.keyDigest)), image.chip);
   }
 
   /** Throws UntrustedSignature, saying what was found, unless the image may go to the fleet. */

@@ -48,7 +48,7 @@ export function inspectCommand(program: Command, context: CliContext): void {
       const image = inspection.image;
       // The upload's second check, with trusted keys: a block that verifies with one of them.
       const signing =
-        trusted === undefined || image === undefined ? undefined : signingVerdict(image.signatures ?? [], trusted);
+        trusted === undefined || image === undefined ? undefined : signingVerdict(image.signatures ?? [], trusted, image.chip);
       const accepted = rejection === undefined && signing?.trusted !== false;
       const report = {
         file,

@@ -57,17 +57,43 @@ describe('signingVerdict', () => {
   const good = { scheme: 'RSA-3072' as const, keyDigest: 'a'.repeat(64), verifies: true };
   const bad = { scheme: 'RSA-3072' as const, keyDigest: 'b'.repeat(64), verifies: false };
   it('trusts an image with a verifying block of a trusted key, whatever the other blocks', () => {
-    expect(signingVerdict([bad, good], new Set([good.keyDigest, bad.keyDigest]))).to.deep.equal({
+    expect(signingVerdict([bad, good], new Set([good.keyDigest, bad.keyDigest]), 'esp32s3')).to.deep.equal({
       trusted: true,
       keyDigest: good.keyDigest,
     });
   });
   it('names what it found otherwise: unsigned, a signature that does not verify, an untrusted key', () => {
-    expect(signingVerdict([], new Set([good.keyDigest]))).to.include({ trusted: false, reason: 'unsigned' });
-    expect(signingVerdict([bad, good], new Set([bad.keyDigest]))).to.include({ reason: 'signature-does-not-verify' });
-    expect(signingVerdict([bad], new Set(['c'.repeat(64)]))).to.include({ reason: 'signature-does-not-verify' });
-    const untrusted = signingVerdict([good, bad], new Set(['c'.repeat(64)]));
+    expect(signingVerdict([], new Set([good.keyDigest]), 'esp32s3')).to.include({ trusted: false, reason: 'unsigned' });
+    expect(signingVerdict([bad, good], new Set([bad.keyDigest]), 'esp32s3')).to.include({
+      reason: 'signature-does-not-verify',
+    });
+    expect(signingVerdict([bad], new Set(['c'.repeat(64)]), 'esp32s3')).to.include({
+      reason: 'signature-does-not-verify',
+    });
+    const untrusted = signingVerdict([good, bad], new Set(['c'.repeat(64)]), 'esp32s3');
     expect(untrusted).to.include({ reason: 'untrusted-key' });
     expect(untrusted.trusted ? '' : untrusted.detail).to.include(`untrusted key with digest ${good.keyDigest}`);
+  });
+  it('follows the chip: an ESP32 checks block 0 only and RSA-3072 only; a C2 ECDSA only', () => {
+    const other = { scheme: 'RSA-3072' as const, keyDigest: 'c'.repeat(64), verifies: true };
+    const firstOnly = signingVerdict([other, good], new Set([good.keyDigest]), 'esp32');
+    expect(firstOnly).to.include({ trusted: false, reason: 'untrusted-key' });
+    expect(firstOnly.trusted ? '' : firstOnly.detail).to.include(
+      `an ESP32 checks only the first signature block, signed by ${other.keyDigest}, not trusted`,
+    );
+    expect(signingVerdict([other, good], new Set([good.keyDigest]), 'esp32s3')).to.include({ trusted: true });
+    expect(signingVerdict([good, other], new Set([good.keyDigest]), 'esp32')).to.include({ trusted: true });
+    const ecdsa = { scheme: 'ECDSA-P256' as const, keyDigest: 'd'.repeat(64), verifies: true };
+    const esp32Ecdsa = signingVerdict([ecdsa], new Set([ecdsa.keyDigest]), 'esp32');
+    expect(esp32Ecdsa).to.include({ trusted: false, reason: 'scheme-not-supported' });
+    expect(esp32Ecdsa.trusted ? '' : esp32Ecdsa.detail).to.include('an ESP32 cannot verify ECDSA-P256 signatures');
+    expect(signingVerdict([ecdsa], new Set([ecdsa.keyDigest]), 'esp32c3')).to.include({
+      reason: 'scheme-not-supported',
+    });
+    expect(signingVerdict([good], new Set([good.keyDigest]), 'esp32c2')).to.include({ reason: 'scheme-not-supported' });
+    expect(signingVerdict([ecdsa], new Set([ecdsa.keyDigest]), 'esp32c2')).to.include({ trusted: true });
+    expect(signingVerdict([ecdsa], new Set([ecdsa.keyDigest]), 'esp32c6')).to.include({ trusted: true });
+    // Chips whose rules are not confirmed: any block, any scheme.
+    expect(signingVerdict([other, ecdsa], new Set([ecdsa.keyDigest]), 'esp32p4')).to.include({ trusted: true });
   });
 });
