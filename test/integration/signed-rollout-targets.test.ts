@@ -15,7 +15,7 @@ interface Problem {
 
 /**
  * Rollouts and trusted keys, over HTTPS: while keys are set, a rollout cannot be created, edited,
- * started or resumed with a target image not signed by one of them; without keys, as before.
+ * started, resumed or advanced with a target image not signed by one of them; without keys, as before.
  */
 describe('HTTP: rollout targets and trusted signing keys', function () {
   let t: RunningTestServer;
@@ -50,6 +50,10 @@ describe('HTTP: rollout targets and trusted signing keys', function () {
 
   it('without trusted keys, targets any stored image, signed or not', async () => {
     for (const file of ['plain.bin', 'p256.bin']) expect((await create(`before ${file}`, file)).status).to.equal(201);
+    const waved = await create('running plain.bin', 'plain.bin', { waves: [50, 100] });
+    expect(waved.status, waved.text).to.equal(201);
+    const { id } = JSON.parse(waved.text) as { id: string };
+    expect((await send('POST', `/api/v1/rollouts/${id}/start`)).status).to.equal(200);
   });
 
   it('with a trusted key, refuses to create or edit a rollout of an image not signed by it, naming what was found', async () => {
@@ -85,6 +89,10 @@ describe('HTTP: rollout targets and trusted signing keys', function () {
     expect(before).to.not.equal(undefined);
     const refused = refusal(await send('POST', `/api/v1/rollouts/${before?.id ?? ''}/start`));
     expect(refused.detail).to.match(/cannot start: plain\.bin is not signed by a trusted key \(unsigned\)/);
+    // A running rollout is not advanced to more devices either.
+    const running = list.items.find((rollout) => rollout.name === 'running plain.bin');
+    const advance = refusal(await send('POST', `/api/v1/rollouts/${running?.id ?? ''}/advance`));
+    expect(advance.detail).to.match(/cannot advance: plain\.bin is not signed by a trusted key \(unsigned\)/);
     const key = signedManifest().keys.rsa3072?.keyDigest ?? '';
     expect((await t.client.delete(`/api/v1/signing-keys/${key}`)).status).to.equal(200);
     expect((await send('POST', `/api/v1/rollouts/${before?.id ?? ''}/start`)).status).to.equal(200);

@@ -9,13 +9,13 @@ import { RolloutOperationError } from '../rollout/rollout-operations.js';
 import type { TrustedKeys } from './trusted-keys.js';
 import type { UpdateFileDescriber } from './update-file-describer.js';
 
-/** The actions that make a rollout offer its image (again): refused for an image not trusted now. */
-const OFFERING_ACTIONS: ReadonlySet<RolloutOperatorAction> = new Set(['start', 'resume']);
+/** The actions that make a rollout offer its image (again, or to more devices): refused for an image not trusted now. */
+const OFFERING_ACTIONS: ReadonlySet<RolloutOperatorAction> = new Set(['start', 'resume', 'advance']);
 
 /**
  * The operators' rollouts, refusing a target image that is not signed by a trusted key while
  * trusted keys are set: at create and edit (a problem of `file`, beside the definition's others),
- * and at start and resume, since keys may have changed since the rollout was made. Everything
+ * and at start, resume and advance, since keys may have changed since the rollout was made. Everything
  * else is the rollouts' own.
  */
 export class SignedTargetRollouts implements RolloutOperations {
