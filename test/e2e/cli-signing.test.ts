@@ -33,6 +33,12 @@ describe('e2e: the fuota CLI, signed images', function () {
     files['rsa.pem'] = Buffer.from(signedFixtureText(manifest.keys.rsa3072?.public ?? ''));
     files['broken.keys'] = Buffer.from('not a key\n');
     files['rsa-b.keys'] = Buffer.from(`${manifest.keys['rsa3072-b']?.keyDigest ?? ''}\n`);
+    files['private.pem'] = Buffer.from(signedFixtureText(manifest.keys.rsa3072?.private ?? ''));
+    // What espsecure digest_sbv2_public_key -o writes: the 32 raw bytes.
+    files['digest-b.bin'] = Buffer.from(manifest.keys['rsa3072-b']?.keyDigest ?? '', 'hex');
+    files['two.pem'] = Buffer.from(
+      signedFixtureText(manifest.keys.rsa3072?.public ?? '') + signedFixtureText(manifest.keys.ecdsa256?.public ?? ''),
+    );
     bench = await startCliBench(files);
   });
   after(() => bench?.stop());
@@ -116,6 +122,30 @@ describe('e2e: the fuota CLI, signed images', function () {
 
     const bad = await fuota(['keys', 'add', 'no-such-file.pem']);
     expect(bad.code).to.equal(2);
+    expect(bad.stderr).to.include('no-such-file.pem is neither a key digest');
+    expect(bad.stderr).to.include('there is no such file (ENOENT)');
+    // A private key never leaves the machine; several keys are refused too; nothing is sent.
+    const before = (await fuota(['--json', 'keys'])).stdout;
+    const privateKey = await fuota(['keys', 'add', 'private.pem']);
+    expect(privateKey.code).to.equal(5);
+    expect(privateKey.stderr).to.include('private.pem holds no public key to trust: a private key');
+    expect(privateKey.stderr).to.include('nothing was sent');
+    expect(privateKey.stderr).to.not.include('PRIVATE');
+    expect((await fuota(['keys', 'add', 'two.pem'])).stderr).to.include('2 PEM blocks');
+    expect((await fuota(['--json', 'keys'])).stdout).to.equal(before);
+    // A key already trusted: kept (scheme and name too), answered as such.
+    const again = await fuota(['keys', 'add', rsa]);
+    expect(again.code, again.stderr).to.equal(0);
+    expect(again.stdout).to.equal(`already trusted: ${rsa} (RSA-3072)\n`);
+    expect((await fuota(['keys'])).stdout).to.match(new RegExp(`${rsa}\\s+RSA-3072\\s+api\\s+\\S+\\s+release`));
+    // The digest as espsecure writes it (raw bytes to -o) or prints it (spaced bytes).
+    const rsaB = manifest.keys['rsa3072-b']?.keyDigest ?? '';
+    const raw = await fuota(['keys', 'add', 'digest-b.bin']);
+    expect(raw.stdout, raw.stderr).to.equal(`trusted: ${rsaB} (given as its digest)\n`);
+    expect((await fuota(['keys', 'rm', rsaB.match(/../g)?.join(':') ?? ''])).code).to.equal(0);
+    const spaced = await fuota(['keys', 'add', rsaB.toUpperCase().match(/../g)?.join(' ') ?? '']);
+    expect(spaced.stdout, spaced.stderr).to.equal(`trusted: ${rsaB} (given as its digest)\n`);
+    expect((await fuota(['keys', 'rm', 'digest-b.bin'])).code).to.equal(0);
     expect((await fuota(['keys', 'add', 'broken.keys'])).code).to.equal(5);
     expect((await fuota(['keys', 'rm', rsa])).stdout).to.equal(`no longer trusted: ${rsa}\n`);
     const last = await fuota(['keys', 'rm', p384]);

@@ -7,6 +7,7 @@ import type { HttpResponse } from '../support/https-client.js';
 import type { RunningTestServer } from '../support/test-server.js';
 import { startTestServer } from '../support/test-server.js';
 import { buildEspImage } from '../support/esp-image-builder.js';
+import { generateSelfSignedCertificate } from '../../src/adapters/outbound/tls/dev-certificate.js';
 import {
   signedFixture,
   signedFixtureText,
@@ -58,6 +59,13 @@ describe('HTTP: /api/v1/signing-keys', function () {
       expect(added.status, added.text).to.equal(201);
       const key = JSON.parse(added.text) as SigningKey;
       expect(key).to.deep.include({ keyDigest: rsa?.keyDigest, scheme: 'RSA-3072', name: 'release', source: 'api' });
+      // Given again (as its digest, with no name): 200, and it keeps its scheme, name and addedAt.
+      const again = await post(first, { keyDigest: rsa?.keyDigest });
+      expect(again.status, again.text).to.equal(200);
+      expect(JSON.parse(again.text)).to.deep.equal(key);
+      const renamed = await post(first, { keyDigest: rsa?.keyDigest, name: 'release 2' });
+      expect(renamed.status, renamed.text).to.equal(200);
+      expect(JSON.parse(renamed.text)).to.deep.equal({ ...key, name: 'release 2' });
       const byDigest = await post(first, { keyDigest: manifest.keys.ecdsa384?.keyDigest.toUpperCase() });
       expect(byDigest.status, byDigest.text).to.equal(201);
       expect(JSON.parse(byDigest.text)).to.deep.include({ scheme: null, name: null });
@@ -96,6 +104,7 @@ describe('HTTP: /api/v1/signing-keys', function () {
         audit.items.filter((record) => record.action.startsWith('signing-key.')).map((r) => [r.action, r.target]),
       ).to.deep.equal([
         ['signing-key.add', rsa?.keyDigest],
+        ['signing-key.update', rsa?.keyDigest],
         ['signing-key.add', manifest.keys.ecdsa384?.keyDigest],
         ['signing-key.remove', rsa?.keyDigest],
         ['signing-key.remove', manifest.keys.ecdsa384?.keyDigest],
@@ -153,11 +162,38 @@ describe('HTTP: /api/v1/signing-keys', function () {
         expect(res.status, res.text).to.equal(422);
         expect(JSON.parse(res.text)).to.include({ code: 'invalid-signing-key' });
       }
-      for (const body of [{}, { publicKey: 'x', keyDigest: 'y' }, { keyDigest: 'a'.repeat(64), extra: 1 }]) {
-        expect((await post(t, body)).status).to.equal(400);
+      const rsa = pem('rsa', { modulusLength: 3072 });
+      const { cert } = await generateSelfSignedCertificate(['localhost']);
+      for (const [body, message] of [
+        [{ publicKey: cert }, 'an X.509 certificate, not a public key'],
+        [{ publicKey: `${rsa}${pem('ec', { namedCurve: 'prime256v1' })}` }, '2 PEM blocks'],
+        [{ publicKey: 'hello' }, 'not a PEM public key'],
+        [{ publicKey: pem('ec', { namedCurve: 'secp256k1' }) }, 'an ECDSA key on secp256k1'],
+      ] as const) {
+        const res = await post(t, body);
+        expect(res.status, res.text).to.equal(422);
+        expect((JSON.parse(res.text) as { detail: string }).detail).to.include(message);
       }
-      expect((await t.client.delete('/api/v1/signing-keys/not-hex')).status).to.equal(422);
+      for (const [body, message] of [
+        [{}, 'give either publicKey (a PEM public key) or keyDigest'],
+        [{ publicKey: 'x', keyDigest: 'y' }, 'not both'],
+        [{ keyDigest: 'a'.repeat(64), extra: 1 }, ''],
+      ] as const) {
+        const res = await post(t, body);
+        expect(res.status).to.equal(400);
+        expect((JSON.parse(res.text) as { detail: string }).detail).to.include(message);
+      }
+      const bad = await t.client.delete('/api/v1/signing-keys/not-hex');
+      expect(bad.status).to.equal(400);
+      expect(bad.text).to.include('the path must end with a key digest');
       expect(await list(t)).to.deep.equal([]);
+      // espsecure signature_info_v2 prints the digest as spaced bytes; colons are taken too.
+      const digest = 'c0'.repeat(32);
+      const spaced = await post(t, { keyDigest: digest.toUpperCase().match(/../g)?.join(' ') });
+      expect(spaced.status, spaced.text).to.equal(201);
+      expect(JSON.parse(spaced.text)).to.include({ keyDigest: digest });
+      const colons = digest.match(/../g)?.join(':') ?? '';
+      expect((await t.client.delete(`/api/v1/signing-keys/${colons}`)).status).to.equal(200);
     } finally {
       await t.stop();
     }

@@ -14,6 +14,12 @@ export interface NewTrustedKey {
   readonly name: string | null;
 }
 
+/** What adding a key did: trusted it anew, gave a known key a name or scheme, or nothing. */
+export interface AddedTrustedKey {
+  readonly key: TrustedKey;
+  readonly outcome: 'added' | 'updated' | 'unchanged';
+}
+
 /**
  * The keys the fleet's Secure Boot devices trust: the FUOTA_TRUSTED_KEYS file's (read at start,
  * changed only by editing the file and restarting) together with those operators added through
@@ -35,12 +41,23 @@ export class TrustedKeys {
     return [...this.fromFile, ...added];
   }
 
-  /** Trusts a key from now on (a key added before gets the new name). */
-  async add(key: NewTrustedKey, at: Date): Promise<TrustedKey> {
+  /**
+   * Trusts a key from now on. A key added before keeps what is known of it: its scheme (a key
+   * given again as its digest still has the scheme its PEM gave), its name unless a new one is
+   * given, and when it was first added; `outcome` says whether anything changed.
+   */
+  async add(key: NewTrustedKey, at: Date): Promise<AddedTrustedKey> {
     this.refuseFileKey(key.keyDigest, 'is already trusted');
-    const stored: TrustedKey = { ...key, source: 'api', addedAt: at.toISOString() };
-    await this.store.put(stored);
-    return stored;
+    const known = (await this.store.list()).find((one) => one.keyDigest === key.keyDigest);
+    if (known === undefined) {
+      const stored: TrustedKey = { ...key, source: 'api', addedAt: at.toISOString() };
+      await this.store.put(stored);
+      return { key: stored, outcome: 'added' };
+    }
+    const merged: TrustedKey = { ...known, scheme: key.scheme ?? known.scheme, name: key.name ?? known.name };
+    if (merged.scheme === known.scheme && merged.name === known.name) return { key: known, outcome: 'unchanged' };
+    await this.store.put(merged);
+    return { key: merged, outcome: 'updated' };
   }
 
   /** Stops trusting a key added through the API; removing the last key turns the check off. */

@@ -1,9 +1,9 @@
 import { inject, injectable } from 'inversify';
 import { DomainError } from '../../domain/domain-error.js';
-import type { TrustedKey } from '../../domain/firmware/trusted-key.js';
-import { keyDigestOf } from '../../domain/firmware/trusted-key.js';
+import { KEY_DIGEST_FORMS_TEXT, keyDigestOf } from '../../domain/firmware/trusted-key.js';
 import type { SigningKeyReader } from '../../ports/signing-key-reader.port.js';
 import { SIGNING_KEY_READER } from '../../ports/signing-key-reader.port.js';
+import type { AddedTrustedKey } from '../firmware/trusted-keys.js';
 import { TrustedKeys } from '../firmware/trusted-keys.js';
 
 /** A key as an operator gives it: a PEM public key, or the digest espsecure printed. */
@@ -23,7 +23,7 @@ export class AddSigningKey {
     @inject(SIGNING_KEY_READER) private readonly reader: SigningKeyReader,
   ) {}
 
-  async execute(input: SigningKeyInput, at: Date): Promise<TrustedKey> {
+  async execute(input: SigningKeyInput, at: Date): Promise<AddedTrustedKey> {
     const name = input.name === undefined || input.name.trim() === '' ? null : input.name.trim();
     if ('publicKey' in input) {
       let read: ReturnType<SigningKeyReader['read']>;
@@ -41,7 +41,7 @@ export class AddSigningKey {
     if (keyDigest === undefined) {
       throw new DomainError(
         'invalid-signing-key',
-        'keyDigest must be 64 hex digits, as espsecure digest_sbv2_public_key writes it',
+        `keyDigest must be a key digest: ${KEY_DIGEST_FORMS_TEXT} (as espsecure signature_info_v2 prints it)`,
       );
     }
     return this.trustedKeys.add({ keyDigest, scheme: null, name }, at);

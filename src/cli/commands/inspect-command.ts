@@ -48,7 +48,9 @@ export function inspectCommand(program: Command, context: CliContext): void {
       const image = inspection.image;
       // The upload's second check, with trusted keys: a block that verifies with one of them.
       const signing =
-        trusted === undefined || image === undefined ? undefined : signingVerdict(image.signatures ?? [], trusted, image.chip);
+        trusted === undefined || image === undefined
+          ? undefined
+          : signingVerdict(image.signatures ?? [], trusted, image.chip);
       const accepted = rejection === undefined && signing?.trusted !== false;
       const report = {
         file,
@@ -88,7 +90,7 @@ export function inspectCommand(program: Command, context: CliContext): void {
 /** The digests of a trusted-keys file's keys; a file that cannot be used is a usage error. */
 async function trustedDigests(file: string): Promise<ReadonlySet<string>> {
   try {
-    return new Set((await readTrustedKeysFile(file)).map((key) => key.keyDigest));
+    return new Set((await readTrustedKeysFile(file, 'the --trusted-keys file')).map((key) => key.keyDigest));
   } catch (error) {
     if (error instanceof TrustedKeysFileError) throw new CliFailure(error.message, EXIT.usage);
     throw error;

@@ -38,8 +38,10 @@ export const AUDIT_ACTIONS = [
   'rollout.abort',
   /** `DELETE /api/v1/devices/<id>/penalty`: a device's penalty box and rolled-back versions cleared. */
   'device.penalty-clear',
-  /** `POST /api/v1/signing-keys`: a key added to the trusted signing keys (or renamed). */
+  /** `POST /api/v1/signing-keys`: a key added to the trusted signing keys. */
   'signing-key.add',
+  /** `POST /api/v1/signing-keys` of a key already added: given a new name, or its scheme learned from its PEM. */
+  'signing-key.update',
   /** `DELETE /api/v1/signing-keys/<digest>`: a key removed from the trusted signing keys. */
   'signing-key.remove',
   /** `POST /api/v1/session`: an operator signed in to the dashboard (who may change things from now on). */

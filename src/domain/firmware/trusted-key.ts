@@ -21,8 +21,26 @@ export interface TrustedKey {
   readonly addedAt: string | null;
 }
 
-/** `text` as a key digest (hex, any case, surrounding blanks ignored), or undefined if it is none. */
+/**
+ * The forms a key digest comes in: 64 hex digits (`digest_sbv2_public_key` -o written as hex, e.g.
+ * by `xxd -p -c 32`), or 32 hex bytes separated by spaces (as `espsecure signature_info_v2`
+ * prints "Public key digest for block 0: 30 c9 2b ...") or by colons; any case.
+ */
+const KEY_DIGEST_FORMS = /^[0-9a-f]{2}(?:(?: +|:)?[0-9a-f]{2}){31}$/i;
+
+/** What a key digest may look like, for messages. */
+export const KEY_DIGEST_FORMS_TEXT = '64 hex digits, or 32 hex bytes separated by spaces or colons';
+
+/** `text` as a key digest (any of KEY_DIGEST_FORMS, surrounding blanks ignored), or undefined if it is none. */
 export function keyDigestOf(text: string): string | undefined {
-  const digest = text.trim().toLowerCase();
+  const trimmed = text.trim();
+  if (!KEY_DIGEST_FORMS.test(trimmed)) return undefined;
+  const digest = trimmed.replace(/[ :]/g, '').toLowerCase();
   return KEY_DIGEST_PATTERN.test(digest) ? digest : undefined;
+}
+
+/** A raw digest as `espsecure digest_sbv2_public_key -o` writes it (32 bytes) in hex, or undefined. */
+export function keyDigestOfBytes(bytes: Uint8Array): string | undefined {
+  if (bytes.length !== 32) return undefined;
+  return [...bytes].map((byte) => byte.toString(16).padStart(2, '0')).join('');
 }

@@ -11,7 +11,7 @@ import type { TrustedKeyStore } from '../../ports/trusted-key-store.port.js';
 export async function openTrustedKeys(config: Config, store: TrustedKeyStore): Promise<TrustedKeys> {
   if (config.trustedKeysFile === undefined) return new TrustedKeys([], store);
   try {
-    return new TrustedKeys(await readTrustedKeysFile(config.trustedKeysFile), store);
+    return new TrustedKeys(await readTrustedKeysFile(config.trustedKeysFile, 'the FUOTA_TRUSTED_KEYS file'), store);
   } catch (error) {
     if (error instanceof TrustedKeysFileError) throw new ConfigError('FUOTA_TRUSTED_KEYS', error.message);
     throw error;

@@ -1,6 +1,15 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { expect } from 'chai';
-import { parseTrustedKeys, pemKeyDigest } from '../../../src/adapters/outbound/crypto/trusted-keys-file.js';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import {
+  parseTrustedKeys,
+  pemKeyDigest,
+  readTrustedKeysFile,
+} from '../../../src/adapters/outbound/crypto/trusted-keys-file.js';
+import { nodeSigningKeyReader } from '../../../src/adapters/outbound/crypto/node-signing-key-reader.js';
+import { generateSelfSignedCertificate } from '../../../src/adapters/outbound/tls/dev-certificate.js';
+import { keyDigestOf } from '../../../src/domain/firmware/trusted-key.js';
 import { signingVerdict } from '../../../src/domain/firmware/signing-verdict.js';
 
 const publicPem = (type: 'rsa' | 'ec', options: object): string =>
@@ -25,6 +34,41 @@ describe('trusted-keys file', () => {
     ]);
   });
 
+  it("reads key digests in espsecure's printed forms: bytes separated by spaces (signature_info_v2) or colons", () => {
+    const spaced = digest.match(/../g)?.join(' ') ?? '';
+    const colons = digest.toUpperCase().match(/../g)?.join(':') ?? '';
+    const keys = parseTrustedKeys(`${spaced}  # printed\n${colons}\n`, 'keys.txt');
+    expect(keys.map((key) => [key.keyDigest, key.name])).to.deep.equal([[digest, 'printed']]);
+    expect(keyDigestOf(`  ${colons} `)).to.equal(digest);
+    for (const bad of [digest.slice(2), `${spaced} ab`, `${digest.slice(0, 3)} ${digest.slice(3)}`, `${digest}:`]) {
+      expect(keyDigestOf(bad), bad).to.equal(undefined);
+    }
+  });
+
+  it('says which file could not be read, for what and why', async () => {
+    const missing = join(tmpdir(), 'fuota-no-such-keys-file');
+    let error: unknown;
+    try {
+      await readTrustedKeysFile(missing, 'the FUOTA_TRUSTED_KEYS file');
+    } catch (caught) {
+      error = caught;
+    }
+    expect(String(error)).to.include(
+      `cannot read the FUOTA_TRUSTED_KEYS file ${missing}: there is no such file (ENOENT)`,
+    );
+  });
+
+  it('reads exactly one PEM public key from an operator, refusing several, certificates and what is not PEM', async () => {
+    expect(nodeSigningKeyReader.read(rsa)).to.deep.equal(pemKeyDigest(rsa));
+    const { cert } = await generateSelfSignedCertificate(['localhost']);
+    expect(() => nodeSigningKeyReader.read(cert)).to.throw(/an X\.509 certificate, not a public key/);
+    expect(() => nodeSigningKeyReader.read(`${rsa}\n${p192}`)).to.throw(/2 PEM blocks .*one public key at a time/);
+    expect(() => nodeSigningKeyReader.read('hello')).to.throw(/^not a PEM public key/);
+    const damaged = rsa.replace(/\n[A-Za-z0-9+/]{20}/, '\n!!!!');
+    expect(() => nodeSigningKeyReader.read(damaged)).to.throw(/not a PEM public key that can be read/);
+    expect(() => nodeSigningKeyReader.read(damaged)).to.not.throw(/DECODER/);
+  });
+
   const refusals: Array<[string, string, RegExp]> = [
     [
       'a private key',
@@ -41,7 +85,22 @@ describe('trusted-keys file', () => {
     [
       'an Ed25519 key',
       generateKeyPairSync('ed25519').publicKey.export({ format: 'pem', type: 'spki' }).toString(),
-      /not a Secure Boot v2 signing key/,
+      /not a Secure Boot v2 signing key: an Ed25519 key;/,
+    ],
+    [
+      'a secp256k1 key',
+      publicPem('ec', { namedCurve: 'secp256k1' }),
+      /not a Secure Boot v2 signing key: an ECDSA key on secp256k1;/,
+    ],
+    [
+      'a certificate',
+      '# ca\n-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n',
+      /line 2: an X\.509 certificate, not a public key/,
+    ],
+    [
+      'a raw binary digest, without echoing it',
+      '\u0001\u0002\u00ff\u0010binary\u0000',
+      /line 1: neither a PEM public key nor a key digest .*: binary data, not text .*xxd -p -c 32/,
     ],
     ['a short digest', `# ok\n${'ab'.repeat(31)}\n`, /line 2: neither a PEM public key nor a key digest/],
     ['no key at all', '# nothing yet\n', /holds no key/],
@@ -49,6 +108,8 @@ describe('trusted-keys file', () => {
   for (const [what, text, message] of refusals) {
     it(`refuses ${what}, saying where`, () => {
       expect(() => parseTrustedKeys(text, 'keys.txt')).to.throw(message);
+      // eslint-disable-next-line no-control-regex
+      expect(() => parseTrustedKeys(text, 'keys.txt')).to.not.throw(/[\u0000-\u0008\u00ff]/);
     });
   }
 });

@@ -11,14 +11,18 @@ export const signingKeyInputSchema = z
           .string()
           .min(1)
           .max(16 * 1024)
-          .meta({ description: 'A PEM public key: RSA-3072, or ECDSA P-192, P-256 or P-384.' }),
+          .meta({
+            description:
+              'One PEM public key (one BEGIN PUBLIC KEY block; not a private key, not a certificate): RSA-3072, or ECDSA P-192, P-256 or P-384.',
+          }),
         name,
       })
       .strict(),
     z
       .object({
         keyDigest: z.string().meta({
-          description: 'The key digest as espsecure digest_sbv2_public_key writes it (64 hex digits).',
+          description:
+            'The key digest (SHA-256 of the key as espsecure digest_sbv2_public_key computes it): 64 hex digits, or 32 hex bytes separated by spaces or colons as espsecure signature_info_v2 prints it; any case.',
           example: '30c92b706e316585dc755f20b68d5d4cb830cda53b4fb0bf7dded175127e289d',
         }),
         name,
@@ -51,5 +55,8 @@ export const removedSigningKeySchema = z
 
 export const keyDigestParamSchema = z
   .string()
-  .regex(/^[0-9a-fA-F]{64}$/, 'must be a key digest: 64 hex digits')
-  .meta({ description: 'The key digest (64 hex digits).' });
+  .regex(
+    /^[0-9a-fA-F: ]{64,95}$/,
+    'the path must end with a key digest: 64 hex digits (or 32 hex bytes separated by colons)',
+  )
+  .meta({ description: 'The key digest: 64 hex digits, or 32 hex bytes separated by colons; any case.' });

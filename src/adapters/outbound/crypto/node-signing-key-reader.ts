@@ -1,12 +1,14 @@
+import { singlePublicKeyPem } from '../../../domain/firmware/pem-text.js';
 import type { SigningKeyReader } from '../../../ports/signing-key-reader.port.js';
 import { pemKeyDigest } from './trusted-keys-file.js';
 
-/** node:crypto reads the PEM key; a private key is refused, as in the trusted-keys file. */
+/**
+ * node:crypto reads the PEM key. The text must hold exactly one PEM block, a public key: not a
+ * private key or a certificate (as in the trusted-keys file), and not several keys, of which
+ * node:crypto would read only the first.
+ */
 export const nodeSigningKeyReader: SigningKeyReader = {
   read(pem) {
-    if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem)) {
-      throw new Error('a private key; give the public key (espsecure extract_public_key --version 2)');
-    }
-    return pemKeyDigest(pem);
+    return pemKeyDigest(singlePublicKeyPem(pem));
   },
 };

@@ -653,15 +653,24 @@ function signingKeyOperations(): ApiOperation[] {
       route: '/api/v1/signing-keys',
       operationId: 'addSigningKey',
       access: 'operator',
-      summary: 'Trusts a key from now on (a key added before is renamed); audited.',
+      summary:
+        'Trusts a key from now on (201); a key added before keeps its scheme and addedAt and takes a new name only if one is given (200); audited.',
       requestBody: json(signingKeyInputSchema),
       responses: {
+        200: {
+          description:
+            'The key was already added: it keeps its scheme, addedAt and (unless a new one is given) its name; audited as signing-key.update when the name or scheme changed, not at all otherwise.',
+          ...json(signingKeySchema),
+        },
         201: { description: 'Added.', ...json(signingKeySchema) },
-        400: { description: 'The body is not one of the two shapes (code invalid-request).' },
+        400: {
+          description:
+            'The body is not one of the two shapes: neither or both of publicKey and keyDigest, or an unknown field (code invalid-request).',
+        },
         409: { description: 'The key is in the FUOTA_TRUSTED_KEYS file (code signing-key-in-file).' },
         422: {
           description:
-            'publicKey is not a Secure Boot v2 signing key (RSA-3072, ECDSA P-192/P-256/P-384), or keyDigest is not 64 hex digits (code invalid-signing-key).',
+            'publicKey is not one PEM Secure Boot v2 public key (RSA-3072, ECDSA P-192/P-256/P-384; a private key, a certificate, several PEM blocks or text that is not PEM are refused), or keyDigest is not a key digest (code invalid-signing-key).',
         },
         ...JSON_BODY_ERRORS,
       },
@@ -678,7 +687,7 @@ function signingKeyOperations(): ApiOperation[] {
         200: { description: 'Removed.', ...json(removedSigningKeySchema) },
         404: { description: 'No key added through the API has that digest (code signing-key-not-found).' },
         409: { description: 'The key is in the FUOTA_TRUSTED_KEYS file (code signing-key-in-file).' },
-        422: { description: 'The digest is not 64 hex digits (code invalid-signing-key).' },
+        400: { description: 'The path does not end with a key digest (code invalid-request).' },
       },
     },
   ];
