@@ -5,6 +5,7 @@ import { nodeSha256 } from '../../../src/adapters/outbound/crypto/node-sha256.js
 import { nodeSignatureVerifier } from '../../../src/adapters/outbound/crypto/node-signature-verifier.js';
 import { signaturePublicKeyFromPem } from '../../../src/adapters/outbound/crypto/pem-public-key.js';
 import type { EspImageInfo } from '../../../src/domain/firmware/esp-image-info.js';
+import { crc32 } from '../../../src/domain/firmware/crc32.js';
 import { EspImageParser } from '../../../src/domain/firmware/esp-image-parser.js';
 import { ImageRejected } from '../../../src/domain/firmware/image-rejection.js';
 import { espsecureKeyMaterial } from '../../../src/domain/firmware/public-key-material.js';
@@ -80,7 +81,8 @@ describe('Secure Boot v2 signature verification', function () {
 
     // The property: any one byte changed in what is signed, or in a block, and no block that
     // covers it still verifies: the parser refuses the image as corrupt (digest, CRC, structure)
-    // or reports the signature as not verifying.
+    // or reports the signature as not verifying. A flip in a block stops at its CRC-32 here; the
+    // suite below recomputes the CRC so that flips reach the key digest and the verification.
     for (const name of ['signed-rsa3072.bin', 'signed-ecdsa256.bin', 'signed-ecdsa384.bin']) {
       it(`${name}: flipping any single byte of the signed region or of the signature block leaves nothing that verifies`, () => {
         const original = signedFixture(name);
@@ -101,6 +103,55 @@ describe('Secure Boot v2 signature verification', function () {
                 return;
               }
               expect(info.signatures?.some((block) => block.verifies) ?? false).to.equal(false);
+            },
+          ),
+          { numRuns: 150 },
+        );
+      });
+    }
+  });
+
+  describe('single-byte flips in the key and signature fields of a block whose CRC-32 is recomputed', function () {
+    before(function () {
+      skipWithoutSignedFixtures(this);
+    });
+
+    // Offsets in the block (esp_secure_boot.h). Left out on purpose: magic and version (a flip is a
+    // structural refusal), the reserved bytes 2-3 and the zero bytes after the signature up to
+    // the CRC (the ROM reads neither: only the CRC covers them, so a flip there, CRC recomputed,
+    // rightly still verifies), the image digest (a flip is the parser's digest-mismatch refusal,
+    // before any crypto) and the ECDSA curve id (a structural refusal).
+    const fields: Record<string, { key: [number, number]; signature: [number, number] }> = {
+      'signed-rsa3072.bin': { key: [36, 36 + 776], signature: [36 + 776, 36 + 776 + 384] },
+      'signed-ecdsa256.bin': { key: [37, 37 + 64], signature: [37 + 64, 37 + 128] },
+      'signed-ecdsa384.bin': { key: [53, 53 + 96], signature: [53 + 96, 53 + 192] },
+    };
+    for (const [name, { key, signature }] of Object.entries(fields)) {
+      it(`${name}: the block is read, and then does not verify (a signature flip) or has another key digest (a key flip)`, () => {
+        const original = signedFixture(name);
+        const sectorAt = original.length - 4096;
+        const [fact] = parse(original).signatures ?? [];
+        expect(fact?.verifies).to.equal(true);
+        fc.assert(
+          fc.property(
+            fc.oneof(
+              fc.integer({ min: key[0], max: key[1] - 1 }),
+              fc.integer({ min: signature[0], max: signature[1] - 1 }),
+            ),
+            fc.integer({ min: 1, max: 255 }),
+            (at, xor) => {
+              const bytes = Buffer.from(original);
+              bytes[sectorAt + at] = (bytes[sectorAt + at] ?? 0) ^ xor;
+              bytes.writeUInt32LE(crc32(bytes.subarray(sectorAt, sectorAt + 1196)), sectorAt + 1196);
+              // Never refused as corrupt: the flip reaches the key digest and the verification.
+              const [flipped] = parse(bytes).signatures ?? [];
+              if (at >= signature[0]) {
+                expect(flipped, `signature byte ${at}`).to.deep.equal({ ...fact, verifies: false });
+              } else {
+                // RSA's rinv and m' are not used by node:crypto, so a flip there may still verify;
+                // the key digest (what the eFuse holds) changes, so no device trusting the key takes it.
+                expect(flipped?.keyDigest, `key byte ${at}`).to.not.equal(fact?.keyDigest);
+              }
             },
           ),
           { numRuns: 150 },
