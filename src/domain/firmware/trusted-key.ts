@@ -1,6 +1,6 @@
 import type { SignatureScheme } from './signature-block.js';
 
-/** A key digest as espsecure digest_sbv2_public_key writes it: 64 lowercase hex digits. */
+/** A key digest as fuota keeps and shows it: the SHA-256 espsecure digest_sbv2_public_key computes (it writes the 32 raw bytes), as 64 lowercase hex digits. */
 export const KEY_DIGEST_PATTERN = /^[0-9a-f]{64}$/;
 
 /** Where a trusted key comes from: the FUOTA_TRUSTED_KEYS file (read-only) or the API. */

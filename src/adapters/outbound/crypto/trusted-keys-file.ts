@@ -7,7 +7,7 @@ import { KEY_DIGEST_FORMS_TEXT, keyDigestOf } from '../../../domain/firmware/tru
 import { notPublicKeyBecause, pemBlocks, withoutPemBlocks } from '../../../domain/firmware/pem-text.js';
 import { signaturePublicKeyFromPem } from './pem-public-key.js';
 
-/** The key's scheme and its digest as espsecure digest_sbv2_public_key writes it. */
+/** The key's scheme and its digest (the SHA-256 espsecure digest_sbv2_public_key computes), in lowercase hex. */
 export function pemKeyDigest(pem: string): { keyDigest: string; scheme: SignatureScheme } {
   const key = signaturePublicKeyFromPem(pem);
   const keyDigest = createHash('sha256').update(espsecureKeyMaterial(key)).digest('hex');
