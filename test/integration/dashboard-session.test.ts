@@ -1,8 +1,8 @@
-import { request } from 'node:https';
 import { expect } from 'chai';
+import { eventStreamEndsAfter } from '../support/event-stream-end.js';
 import type { HttpResponse } from '../support/https-client.js';
 import type { RunningTestServer } from '../support/test-server.js';
-import { startTestServer, TEST_CREDENTIAL, TEST_DEVICE_CREDENTIAL, testCertificate } from '../support/test-server.js';
+import { startTestServer, TEST_CREDENTIAL, TEST_DEVICE_CREDENTIAL } from '../support/test-server.js';
 
 const JSON_TYPE = { 'Content-Type': 'application/json' };
 
@@ -218,33 +218,12 @@ describe('HTTP: dashboard sessions', () => {
     const res = await signIn(TEST_CREDENTIAL.username, TEST_CREDENTIAL.password, '127.0.0.14');
     const cookie = cookieOf(res);
     const { csrfToken } = JSON.parse(res.text) as { csrfToken: string };
-    const ca = (await testCertificate()).cert;
-    const base = new URL(t.client.baseUrl);
-    const ended = await new Promise<boolean>((resolve, reject) => {
-      const req = request(
-        {
-          host: base.hostname,
-          port: base.port,
-          path: '/api/v1/events/stream',
-          headers: { Cookie: cookie, Accept: 'text/event-stream' },
-          agent: false,
-          servername: 'localhost',
-          ca,
-        },
-        (stream) => {
-          expect(stream.statusCode).to.equal(200);
-          stream.resume();
-          const timer = setTimeout(() => resolve(false), 5000);
-          stream.on('end', () => {
-            clearTimeout(timer);
-            resolve(true);
-          });
-          void t.client.delete('/api/v1/session', withCookie(cookie, { 'X-CSRF-Token': csrfToken }));
-        },
-      );
-      req.on('error', reject);
-      req.end();
-    });
+    const ended = await eventStreamEndsAfter(
+      t,
+      cookie,
+      () => void t.client.delete('/api/v1/session', withCookie(cookie, { 'X-CSRF-Token': csrfToken })),
+      5000,
+    );
     expect(ended, 'the stream ended after sign-out').to.equal(true);
   });
 

@@ -1,8 +1,8 @@
-import { request } from 'node:https';
 import { expect } from 'chai';
+import { eventStreamEndsAfter } from '../support/event-stream-end.js';
 import type { HttpResponse } from '../support/https-client.js';
 import { createTestDatabase, requirePostgres, type TestDatabase } from '../support/postgres.js';
-import { startTestServer, type RunningTestServer, TEST_CREDENTIAL, testCertificate } from '../support/test-server.js';
+import { startTestServer, type RunningTestServer, TEST_CREDENTIAL } from '../support/test-server.js';
 
 const JSON_TYPE = { 'Content-Type': 'application/json' };
 
@@ -79,33 +79,12 @@ describe('dashboard sessions shared by two servers on one PostgreSQL database', 
 
   it('an event stream opened on one ends when the session is signed out on the other', async () => {
     const { cookie, csrfToken } = await signIn(first);
-    const ca = (await testCertificate()).cert;
-    const base = new URL(first.client.baseUrl);
-    const ended = await new Promise<boolean>((resolve, reject) => {
-      const req = request(
-        {
-          host: base.hostname,
-          port: base.port,
-          path: '/api/v1/events/stream',
-          headers: { Cookie: cookie, Accept: 'text/event-stream' },
-          agent: false,
-          servername: 'localhost',
-          ca,
-        },
-        (stream) => {
-          expect(stream.statusCode).to.equal(200);
-          stream.resume();
-          const timer = setTimeout(() => resolve(false), 10_000);
-          stream.on('end', () => {
-            clearTimeout(timer);
-            resolve(true);
-          });
-          void second.client.delete('/api/v1/session', withCookie(cookie, { 'X-CSRF-Token': csrfToken }));
-        },
-      );
-      req.on('error', reject);
-      req.end();
-    });
+    const ended = await eventStreamEndsAfter(
+      first,
+      cookie,
+      () => void second.client.delete('/api/v1/session', withCookie(cookie, { 'X-CSRF-Token': csrfToken })),
+      10_000,
+    );
     expect(ended, 'the stream ended after the sign-out on the other server').to.equal(true);
   });
 
