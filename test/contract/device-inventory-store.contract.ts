@@ -192,6 +192,32 @@ export function deviceInventoryStoreContract(
       ]);
     });
 
+    it('records poll-only sightings: last seen, polls and interval move, the rest stays as stored', async () => {
+      await store.putMany([inventoryEntry('p')]);
+      const base = inventoryEntry('p');
+      await store.recordSightings([
+        sightingOf('p', { lastSeen: base.lastSeen + 60_000, pollIntervalMs: 61_000, newPolls: 2, pollOnly: true }),
+      ]);
+      // An older check's interval is not taken; its count is.
+      await store.recordSightings([
+        sightingOf('p', { lastSeen: base.lastSeen + 1, pollIntervalMs: 5, newPolls: 1, pollOnly: true }),
+      ]);
+      // Named twice in one batch, once with other fields: written whole.
+      await store.recordSightings([
+        sightingOf('p', { lastSeen: base.lastSeen + 120_000, newPolls: 1, pollOnly: true }),
+        sightingOf('p', { lastSeen: base.lastSeen + 120_001, runningVersion: '1.2.4', newPolls: 1 }),
+      ]);
+      expect(await listInventory(store)).to.deep.equal([
+        {
+          ...base,
+          lastSeen: base.lastSeen + 120_001,
+          runningVersion: '1.2.4',
+          polls: base.polls + 5,
+          pollIntervalMs: 60_000,
+        },
+      ]);
+    });
+
     it("sets operators' fields only, and answers the entry as stored", async () => {
       await store.putMany([inventoryEntry('a'), inventoryEntry('b')]);
       const changed = await store.setOperatorFields('a' as DeviceId, { tags: ['x', 'y z'], hold: false, note: "it's" });

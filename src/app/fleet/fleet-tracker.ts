@@ -2,7 +2,7 @@ import type { DeviceId } from '../../domain/device-id.js';
 import type { AttemptSignal } from '../../domain/fleet/attempt-signal.js';
 import { isFinalAttemptState } from '../../domain/fleet/attempt-state.js';
 import { advanceAttempt, offerAttempt } from '../../domain/fleet/attempt-transitions.js';
-import { recordSighting } from '../../domain/fleet/device-sighting.js';
+import { recordSighting, samePollShape } from '../../domain/fleet/device-sighting.js';
 import type { FleetEvent, NewFleetEvent, NewLoggedEvent } from '../../domain/fleet/fleet-event.js';
 import type { DeviceAuthKind, InventoryEntry, InventorySighting } from '../../domain/fleet/inventory-entry.js';
 import { withUnwritten } from '../../domain/fleet/inventory-merge.js';
@@ -124,6 +124,11 @@ export class FleetTracker {
   private readonly unwritten = new Map<DeviceId, number>();
   /** Checks of each device in a write under way (taken out of `unwritten`; back in if it fails). */
   private readonly writing = new Map<DeviceId, number>();
+  /**
+   * Devices whose unwritten checks changed more than the poll fields (a new entry, another
+   * version, address, authentication, image or answer): the others' sightings are `pollOnly`.
+   */
+  private readonly reshaped = new Set<DeviceId>();
   private pendingEvents: NewFleetEvent[] = [];
   private readonly offers: RecentOffers;
   private readonly images = new RunningImageIndex();
@@ -248,6 +253,7 @@ export class FleetTracker {
     });
     this.entries.set(deviceId, entry);
     if (previous === undefined) this.sortedIds = undefined;
+    if (previous === undefined || !samePollShape(previous, entry)) this.reshaped.add(deviceId);
     this.unwritten.set(deviceId, (this.unwritten.get(deviceId) ?? 0) + 1);
     if (events.length > 0) this.pendingEvents.push(...events);
     this.noteAssignment(deviceId, check.assigned);
@@ -454,6 +460,7 @@ export class FleetTracker {
     this.downloaded.delete(deviceId);
     this.unwritten.delete(deviceId);
     this.writing.delete(deviceId);
+    this.reshaped.delete(deviceId);
     this.sortedIds = undefined;
     this.pendingEvents = this.pendingEvents.filter((event) => event.deviceId !== deviceId);
     await this.stores.inventory.delete(deviceId);
@@ -670,6 +677,7 @@ export class FleetTracker {
     this.downloaded.delete(deviceId);
     this.unwritten.delete(deviceId);
     this.writing.delete(deviceId);
+    this.reshaped.delete(deviceId);
     this.retryAttempts.delete(deviceId);
     this.sortedIds = undefined;
   }
@@ -695,20 +703,38 @@ export class FleetTracker {
       if (entry === undefined || newPolls === undefined) return [];
       this.unwritten.delete(id);
       this.writing.set(id, (this.writing.get(id) ?? 0) + newPolls);
-      const { polls: _polls, tags: _tags, hold: _hold, note: _note, ...fields } = entry;
-      return [{ ...fields, newPolls }];
+      const pollOnly = !this.reshaped.delete(id);
+      // Written out field by field: one object of one shape per device and batch.
+      return [
+        {
+          id: entry.id,
+          firstSeen: entry.firstSeen,
+          lastSeen: entry.lastSeen,
+          runningVersion: entry.runningVersion,
+          image: entry.image,
+          address: entry.address,
+          auth: entry.auth,
+          pollIntervalMs: entry.pollIntervalMs,
+          lastStatus: entry.lastStatus,
+          newPolls,
+          pollOnly,
+        },
+      ];
     });
   }
 
   /** A write of taken sightings ended: their checks are written, or unwritten again. */
   private settle(sightings: readonly InventorySighting[], durable: boolean): void {
-    for (const { id, newPolls } of sightings) {
+    for (const { id, newPolls, pollOnly } of sightings) {
       for (const watcher of this.settleWatchers) watcher.add(id);
       const left = (this.writing.get(id) ?? 0) - newPolls;
       if (left > 0) this.writing.set(id, left);
       else this.writing.delete(id);
       // A device forgotten meanwhile has nothing to write any more.
-      if (!durable && this.entries.has(id)) this.unwritten.set(id, (this.unwritten.get(id) ?? 0) + newPolls);
+      if (!durable && this.entries.has(id)) {
+        this.unwritten.set(id, (this.unwritten.get(id) ?? 0) + newPolls);
+        if (pollOnly !== true) this.reshaped.add(id);
+      }
     }
   }
 

@@ -73,3 +73,22 @@ export function recordSighting(
     events: [{ at, deviceId, type: 'version-changed', detail: { from: entry.runningVersion, to: version } }],
   };
 }
+
+/**
+ * Whether `after` differs from `before` in the poll fields alone (last seen, polls, interval):
+ * the same version, image, address, authentication and answer. Most checks of a fleet are such.
+ */
+export function samePollShape(before: InventoryEntry, after: InventoryEntry): boolean {
+  return (
+    before.runningVersion === after.runningVersion &&
+    before.address === after.address &&
+    before.auth === after.auth &&
+    before.lastStatus === after.lastStatus &&
+    sameImage(before.image, after.image)
+  );
+}
+
+function sameImage(a: RunningImage | null, b: RunningImage | null): boolean {
+  if (a === null || b === null) return a === b;
+  return a === b || (a.project === b.project && a.chip === b.chip && a.secureVersion === b.secureVersion);
+}

@@ -43,6 +43,14 @@ export interface InventoryEntry {
  */
 export type InventorySighting = Omit<InventoryEntry, 'polls' | 'tags' | 'hold' | 'note'> & {
   readonly newPolls: number;
+  /**
+   * The checks changed only the poll fields (last seen, polls, interval) since this server last
+   * wrote the entry: version, image, address, authentication and answer are as it wrote them.
+   * A store that is the entry's only writer may then write just the poll fields (a fraction of
+   * the bytes, on every batch of a large fleet); one shared by several servers writes it whole,
+   * since another may have written other fields meanwhile. Absent: false.
+   */
+  readonly pollOnly?: boolean;
 };
 
 /** What operators set of an entry (checks never change them). */

@@ -11,7 +11,7 @@ import type { InventoryEntry, InventorySighting } from './inventory-entry.js';
 
 /** The stored entry after a sighting: a new entry (no tags, no hold, no note) when there was none. */
 export function mergeSighting(stored: InventoryEntry | undefined, sighting: InventorySighting): InventoryEntry {
-  const { newPolls, ...fields } = sighting;
+  const { newPolls, pollOnly: _pollOnly, ...fields } = sighting;
   if (stored === undefined) return { ...fields, polls: newPolls, tags: [], hold: false, note: '' };
   const newer = sighting.lastSeen >= stored.lastSeen;
   return {
@@ -53,6 +53,7 @@ export function combineSightings(sightings: readonly InventorySighting[]): Inven
       ...newer,
       firstSeen: Math.min(known.firstSeen, sighting.firstSeen),
       newPolls: known.newPolls + sighting.newPolls,
+      pollOnly: known.pollOnly === true && sighting.pollOnly === true,
     });
   }
   return [...byId.values()];

@@ -58,6 +58,15 @@ const RECORD_SIGHTINGS =
     (column) => `${column} = CASE WHEN excluded.last_seen >= last_seen THEN excluded.${column} ELSE ${column} END`,
   ).join(', ') +
   ', last_seen = max(last_seen, excluded.last_seen)';
+/**
+ * Sightings that changed only the poll fields (`pollOnly`): rows of [id, last seen, new polls,
+ * interval]. This store is its entries' only writer (the data dir's lock), so the other fields
+ * are stored as the sighting has them. A device forgotten meanwhile has no row to update.
+ */
+const RECORD_POLLS =
+  'UPDATE device_inventory SET last_seen = max(last_seen, j.value->>1), polls = polls + j.value->>2, ' +
+  'poll_interval_ms = CASE WHEN j.value->>1 >= last_seen THEN j.value->>3 ELSE poll_interval_ms END ' +
+  'FROM json_each(?) AS j WHERE device_inventory.id = j.value->>0';
 /** A null leaves its field as stored. */
 const SET_OPERATOR_FIELDS =
   'UPDATE device_inventory SET tags = coalesce(?, tags), hold = coalesce(?, hold), note = coalesce(?, note) WHERE id = ?';
@@ -117,15 +126,23 @@ export class SqlJsDeviceInventoryStore implements DeviceInventoryStore {
 
   async recordSightings(sightings: readonly InventorySighting[]): Promise<void> {
     if (sightings.length === 0) return;
-    const combined = combineSightings(sightings);
+    const polls: unknown[][] = [];
+    const whole: unknown[][] = [];
+    for (const sighting of combineSightings(sightings)) {
+      if (sighting.pollOnly === true) {
+        polls.push([sighting.id, sighting.lastSeen, sighting.newPolls, sighting.pollIntervalMs]);
+      } else {
+        whole.push(toSightingRow(sighting));
+      }
+    }
     const statements: JournalStatement[] = [];
-    for (let start = 0; start < combined.length; start += INVENTORY_ROWS_PER_STATEMENT) {
-      const rows = combined
-        .slice(start, start + INVENTORY_ROWS_PER_STATEMENT)
-        .map((sighting) =>
-          toRow({ ...sighting, polls: sighting.newPolls, tags: [], hold: false, note: '' }).slice(0, 12),
-        );
-      statements.push([RECORD_SIGHTINGS, [JSON.stringify(rows)]]);
+    for (const [sql, rows] of [
+      [RECORD_SIGHTINGS, whole],
+      [RECORD_POLLS, polls],
+    ] as const) {
+      for (let start = 0; start < rows.length; start += INVENTORY_ROWS_PER_STATEMENT) {
+        statements.push([sql, [JSON.stringify(rows.slice(start, start + INVENTORY_ROWS_PER_STATEMENT))]]);
+      }
     }
     await this.database.write(statements, undefined, { trusted: true });
   }
@@ -167,6 +184,24 @@ function toRow(entry: InventoryEntry): unknown[] {
     entry.tags,
     entry.hold ? 1 : 0,
     entry.note,
+  ];
+}
+
+/** A sighting as a JSON array in the order of COLUMNS' first twelve, its new polls as the polls. */
+function toSightingRow(sighting: InventorySighting): unknown[] {
+  return [
+    sighting.id,
+    sighting.firstSeen,
+    sighting.lastSeen,
+    sighting.runningVersion,
+    sighting.image?.project ?? null,
+    sighting.image?.chip ?? null,
+    sighting.image?.secureVersion ?? null,
+    sighting.address,
+    sighting.auth,
+    sighting.newPolls,
+    sighting.pollIntervalMs,
+    sighting.lastStatus,
   ];
 }
 
