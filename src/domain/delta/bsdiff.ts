@@ -1,5 +1,8 @@
 import type { BsdiffControl } from './bsdiff-control.js';
+import { runSkipping } from './byte-runs.js';
 import { suffixArray } from './suffix-array.js';
+import { longestMatch } from './suffix-search.js';
+import type { ByteComparison } from './suffix-search.js';
 
 /**
  * Colin Percival's bsdiff ("Naive differences of executable code", 2003), as bsdiff 4.x and
@@ -14,6 +17,11 @@ import { suffixArray } from './suffix-array.js';
  * between them; overlapping extensions are cut where the forward one stops gaining.
  */
 export function bsdiffControls(base: Uint8Array, target: Uint8Array): BsdiffControl[] {
+  return bsdiffControlsWith(base, target, runSkipping(base, target));
+}
+
+/** bsdiff with the search's byte comparisons given (tests compare the fast ones with byte by byte). */
+export function bsdiffControlsWith(base: Uint8Array, target: Uint8Array, bytes: ByteComparison): BsdiffControl[] {
   const sa = suffixArray(base);
   const oldSize = base.length;
   const newSize = target.length;
@@ -30,7 +38,7 @@ export function bsdiffControls(base: Uint8Array, target: Uint8Array): BsdiffCont
     scan += len;
     let scoredTo = scan;
     for (; scan < newSize; scan++) {
-      const found = longestMatch(sa, base, target, scan);
+      const found = longestMatch(sa, bytes, scan);
       len = found.length;
       pos = found.position;
       for (; scoredTo < scan + len; scoredTo++) {
@@ -99,46 +107,4 @@ export function bsdiffControls(base: Uint8Array, target: Uint8Array): BsdiffCont
     lastOffset = pos - scan;
   }
   return controls;
-}
-
-interface Match {
-  readonly position: number;
-  readonly length: number;
-}
-
-/**
- * bsdiff's binary search of the suffix array for target[from..]: halve [start, end] by comparing
- * the middle suffix over the shorter of the two lengths (equal counts as not smaller), then take
- * the longer match of the last two (the upper one on a tie).
- */
-function longestMatch(sa: Int32Array, base: Uint8Array, target: Uint8Array, from: number): Match {
-  let start = 0;
-  let end = base.length;
-  while (end - start >= 2) {
-    const middle = start + ((end - start) >> 1);
-    if (comparePrefix(base, sa[middle]!, target, from) < 0) start = middle;
-    else end = middle;
-  }
-  const lower = matchLength(base, sa[start]!, target, from);
-  const upper = matchLength(base, sa[end]!, target, from);
-  return lower > upper ? { position: sa[start]!, length: lower } : { position: sa[end]!, length: upper };
-}
-
-/** memcmp of base[at..] and target[from..] over the shorter length: its sign. */
-function comparePrefix(base: Uint8Array, at: number, target: Uint8Array, from: number): number {
-  const length = Math.min(base.length - at, target.length - from);
-  for (let i = 0; i < length; i++) {
-    const a = base[at + i]!;
-    const b = target[from + i]!;
-    if (a !== b) return a - b;
-  }
-  return 0;
-}
-
-/** How many bytes base[at..] and target[from..] have in common from their start. */
-function matchLength(base: Uint8Array, at: number, target: Uint8Array, from: number): number {
-  const length = Math.min(base.length - at, target.length - from);
-  let i = 0;
-  while (i < length && base[at + i] === target[from + i]) i++;
-  return i;
 }
