@@ -25,7 +25,13 @@ export type DeltaEdit =
    * What a relinked build does to code after an insertion: every `stride`-th 32-bit word of
    * `length` bytes moves by `delta` (addresses shifted), the bytes between stay.
    */
-  | { readonly kind: 'relocate'; readonly at: number; readonly length: number; readonly stride: number; readonly delta: number };
+  | {
+      readonly kind: 'relocate';
+      readonly at: number;
+      readonly length: number;
+      readonly stride: number;
+      readonly delta: number;
+    };
 
 /** The target: `base` with `edits` applied in order. */
 export function applyEdits(base: Uint8Array, edits: readonly DeltaEdit[]): Uint8Array {
@@ -96,7 +102,7 @@ export function firmwareLikeBytes(size: number, seed: number): Uint8Array {
     const region = random();
     const length = Math.min(padding - at, 256 + Math.floor(random() * 8192));
     if (region < 0.75) {
-      for (const end = at + length; at < end; ) {
+      for (const end = at + length; at < end;) {
         // A skewed pick: a few instructions are very common, as in compiled code.
         const instruction = vocabulary[Math.floor(random() * random() * vocabulary.length)]!;
         const width = instruction & 1 ? 2 : 3;
@@ -104,7 +110,7 @@ export function firmwareLikeBytes(size: number, seed: number): Uint8Array {
         if (random() < 0.3 && at < end) out[at++] = Math.floor(random() * 256);
       }
     } else if (region < 0.9) {
-      for (const end = at + length; at < end; ) {
+      for (const end = at + length; at < end;) {
         const word = words[Math.floor(random() * words.length)]!;
         for (let i = 0; i < word.length && at < end; i++) out[at++] = word.charCodeAt(i);
         if (random() < 0.2 && at < end) out[at++] = 0;

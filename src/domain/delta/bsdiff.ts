@@ -55,7 +55,7 @@ export function bsdiffControlsWith(base: Uint8Array, target: Uint8Array, bytes: 
     {
       let agreeing = 0;
       let best = 0;
-      for (let i = 0; lastScan + i < scan && lastPos + i < oldSize; ) {
+      for (let i = 0; lastScan + i < scan && lastPos + i < oldSize;) {
         if (base[lastPos + i] === target[lastScan + i]) agreeing++;
         i++;
         if (agreeing * 2 - i > best * 2 - lengthForward) {
