@@ -15,14 +15,19 @@ function measureOne(size: number): void {
   const { base, target } = largeImagePair(size);
   const rssBefore = process.memoryUsage.rss();
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   const controls = bsdiffControls(base, target);
   const seconds = (performance.now() - started) / 1000;
+  // CPU time too: on a shared, loaded machine wall time says more about the neighbours.
+  const cpu = process.cpuUsage(cpuBefore);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   const peakRss = process.resourceUsage().maxRSS * 1024;
   const extra = controls.reduce((sum, control) => sum + control.extraLength, 0);
   console.log(
     JSON.stringify({
       mib: size / MIB,
       seconds: Number(seconds.toFixed(2)),
+      cpuSeconds: Number(cpuSeconds.toFixed(2)),
       peakRssMib: Math.round(peakRss / MIB),
       rssBeforeMib: Math.round(rssBefore / MIB),
       controls: controls.length,

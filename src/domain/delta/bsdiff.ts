@@ -1,5 +1,5 @@
 import type { BsdiffControl } from './bsdiff-control.js';
-import { runSkipping } from './byte-runs.js';
+import { stretchSkipping } from './periodic-stretches.js';
 import { suffixArray } from './suffix-array.js';
 import { longestMatch } from './suffix-search.js';
 import type { ByteComparison } from './suffix-search.js';
@@ -17,7 +17,7 @@ import type { ByteComparison } from './suffix-search.js';
  * between them; overlapping extensions are cut where the forward one stops gaining.
  */
 export function bsdiffControls(base: Uint8Array, target: Uint8Array): BsdiffControl[] {
-  return bsdiffControlsWith(base, target, runSkipping(base, target));
+  return bsdiffControlsWith(base, target, stretchSkipping(base, target));
 }
 
 /** bsdiff with the search's byte comparisons given (tests compare the fast ones with byte by byte). */
