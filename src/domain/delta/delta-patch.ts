@@ -1,6 +1,6 @@
 import type { BsdiffControl } from './bsdiff-control.js';
+import { DeltaPatchApplier } from './delta-patch-applier.js';
 import { DELTA_PATCH_HEADER_SIZE, encodeDeltaPatchHeader, readDeltaPatchHeader } from './delta-patch-header.js';
-import { SequentialPatchApplier } from './sequential-patch-applier.js';
 import { writeSequentialPatch } from './sequential-patch-writer.js';
 
 /*
@@ -29,9 +29,8 @@ export function encodeDeltaPatch(
  * (which base the device runs is the caller's question, as on the device). Throws DeltaPatchError.
  */
 export function applyDeltaPatch(base: Uint8Array, patch: Uint8Array): Uint8Array {
-  readDeltaPatchHeader(patch);
-  const applier = new SequentialPatchApplier(base);
-  const newFile = applier.push(patch.subarray(DELTA_PATCH_HEADER_SIZE));
+  const applier = new DeltaPatchApplier(base);
+  const newFile = applier.push(patch);
   applier.finish();
   return newFile;
 }

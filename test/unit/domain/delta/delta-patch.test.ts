@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import type { BsdiffControl } from '../../../../src/domain/delta/bsdiff-control.js';
+import { DeltaPatchApplier } from '../../../../src/domain/delta/delta-patch-applier.js';
 import { DeltaPatchError } from '../../../../src/domain/delta/delta-patch-error.js';
 import {
   DELTA_PATCH_HEADER_SIZE,
@@ -84,17 +85,20 @@ describe('delta patch (edo1-hs8-7): header, writer and applier', () => {
     });
 
     for (const pair of GOLDEN_PAIRS)
-      it(`${pair.name}: the patch written from detools' own bsdiff steps applies back exactly, also in 1-byte pieces`, () => {
+      it(`${pair.name}: the patch written from detools' own bsdiff steps applies back exactly, also streamed in 1-byte pieces with its header`, () => {
         const base = deltaFixture(pair.old);
         const target = deltaFixture(pair.new);
         const { controls } = readNonePatch(deltaFixture(pair.none));
         const patch = encodeDeltaPatch(base, target, controls, DIGEST);
         expect(Buffer.from(applyDeltaPatch(base, patch)).equals(target)).to.equal(true);
-        const applier = new SequentialPatchApplier(base);
+        const applier = new DeltaPatchApplier(base);
         const parts: Uint8Array[] = [];
-        for (let at = DELTA_PATCH_HEADER_SIZE; at < patch.length; at++)
+        for (let at = 0; at < patch.length; at++) {
           parts.push(applier.push(patch.subarray(at, at + 1)));
+          expect(applier.header === undefined, `header read after ${at + 1} bytes`).to.equal(at + 1 < 64);
+        }
         applier.finish();
+        expect(Array.from(applier.header!.baseImageSha256)).to.deep.equal(Array.from(DIGEST));
         expect(Buffer.concat(parts).equals(target)).to.equal(true);
       });
 
@@ -132,6 +136,9 @@ describe('delta patch (edo1-hs8-7): header, writer and applier', () => {
         DIGEST,
       );
       expect(faultOf(() => readDeltaPatchHeader(patch.subarray(0, 63)))).to.equal('truncated');
+      const cut = new DeltaPatchApplier(new Uint8Array(0));
+      expect(cut.push(patch.subarray(0, 63)).length).to.equal(0);
+      expect(faultOf(() => cut.finish())).to.equal('truncated');
       const wrongMagic = patch.slice();
       wrongMagic[3] = 0xfd;
       expect(faultOf(() => applyDeltaPatch(new Uint8Array(0), wrongMagic))).to.equal('bad-magic');
