@@ -1,3 +1,4 @@
+import { bsdiffControls } from './bsdiff.js';
 import type { BsdiffControl } from './bsdiff-control.js';
 import { DeltaPatchApplier } from './delta-patch-applier.js';
 import { DELTA_PATCH_HEADER_SIZE, encodeDeltaPatchHeader, readDeltaPatchHeader } from './delta-patch-header.js';
@@ -22,6 +23,14 @@ export function encodeDeltaPatch(
   patch.set(header);
   patch.set(body, header.length);
   return patch;
+}
+
+/**
+ * The patch fuota stores and offers: bsdiff's steps from `base` to `target`, encoded for a device
+ * whose running image has the appended SHA-256 `baseImageSha256` (the header's digest).
+ */
+export function makeDeltaPatch(base: Uint8Array, target: Uint8Array, baseImageSha256: Uint8Array): Uint8Array {
+  return encodeDeltaPatch(base, target, bsdiffControls(base, target), baseImageSha256);
 }
 
 /**
