@@ -18,12 +18,14 @@ const READ_CHUNK = 64 * 1024;
 /** Whether `known` describes the version of the file that `info` was taken from. */
 function describes(known: UpdateFile | undefined, info: BlobInfo): known is UpdateFile {
   // An entry recorded before change tokens existed is read again once, then carries one; so is a
-  // signed image's entry recorded before signatures were verified, to learn its blocks' facts.
+  // signed image's entry recorded before signatures were verified, to learn its blocks' facts,
+  // and an image's entry recorded before its appended SHA-256 was read (delta patches need it).
   return (
     known !== undefined &&
     known.changeToken === info.changeToken &&
     known.size === info.size &&
-    !(known.image?.signed === true && known.image.signatures === undefined)
+    !(known.image?.signed === true && known.image.signatures === undefined) &&
+    !(known.image?.hashAppended === true && known.image.appendedSha256 === undefined)
   );
 }
 

@@ -10,6 +10,13 @@ export interface EspImageInfo {
   readonly maxChipRevFull: number;
   readonly segmentCount: number;
   readonly hashAppended: boolean;
+  /**
+   * The appended SHA-256 (of every image byte before it), lowercase hex: what
+   * esp_partition_get_sha256 returns for the running app, so what a device names as its base for
+   * a delta patch. Undefined when no hash is appended, and in catalog entries recorded before it
+   * was read (the describer reads such files again).
+   */
+  readonly appendedSha256?: string;
   /** Bytes up to and including the appended SHA-256 (what esp_image_verify reports). */
   readonly imageLength: number;
   readonly projectName: string;

@@ -361,6 +361,7 @@ export class EspImageParser {
       maxChipRevFull: header.maxChipRevFull,
       segmentCount: header.segmentCount,
       hashAppended: header.hashAppended,
+      ...(header.hashAppended && this.imageDigest !== undefined ? { appendedSha256: hex(this.imageDigest) } : {}),
       imageLength: this.imageEnd,
       projectName: app.projectName,
       version: app.version,

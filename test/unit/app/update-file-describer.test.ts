@@ -78,6 +78,26 @@ describe('UpdateFileDescriber', () => {
     expect(again?.changeToken).to.equal(stored.changeToken);
   });
 
+  it("reads again, once, an image's entry recorded before its appended SHA-256 was read (a delta patch's base)", async () => {
+    const image = buildEspImage({ version: 'v1.0.0' });
+    await files.put(
+      path,
+      (async function* () {
+        yield image;
+      })(),
+      { maxBytes: 1 << 20 },
+    );
+    const fresh = await describer.describe(path);
+    const expected = createHash('sha256').update(image.subarray(0, image.length - 32)).digest('hex');
+    expect(fresh?.image?.appendedSha256).to.equal(expected);
+    const { appendedSha256: _appended, ...older } = fresh?.image ?? ({} as EspImageInfo);
+    await catalog.put({ ...(fresh as UpdateFile), image: older as EspImageInfo });
+    expect((await catalog.get(path))?.image?.appendedSha256).to.equal(undefined);
+    const again = await describer.describe(path);
+    expect(again?.image?.appendedSha256).to.equal(expected);
+    expect((await catalog.get(path))?.image?.appendedSha256).to.equal(expected);
+  });
+
   it('takes the recorded entry as it is while the file keeps its change token, and reads it again once it does not', async () => {
     const stored = await files.put(path, bytes('the bytes'), { maxBytes: 100 });
     const recorded = {

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -64,6 +65,11 @@ describe('EspImageParser', () => {
                 signed: false,
                 imageLength: image.length,
               });
+              expect(info.appendedSha256).to.equal(
+                hashAppended
+                  ? createHash('sha256').update(image.subarray(0, image.length - 32)).digest('hex')
+                  : undefined,
+              );
             }
           });
         }
@@ -410,8 +416,20 @@ describe('EspImageParser', () => {
           secure_boot_v2_signature?: { blocks: unknown[] };
         };
         expect(reference.valid).to.equal(true);
-        const info = parse(readFileSync(file), 4000);
+        const bytes = readFileSync(file);
+        const info = parse(bytes, 4000);
+        // The appended SHA-256 (what esp_partition_get_sha256 returns on the device) is the
+        // SHA-256 of every image byte before it: checked here with node:crypto, independently.
+        const appended =
+          reference.header.hash_appended === 1
+            ? { appendedSha256: createHash('sha256').update(bytes.subarray(0, reference.image_len - 32)).digest('hex') }
+            : {};
+        if (appended.appendedSha256 !== undefined)
+          expect(bytes.subarray(reference.image_len - 32, reference.image_len).toString('hex')).to.equal(
+            appended.appendedSha256,
+          );
         expect(info).to.deep.equal({
+          ...appended,
           chip: reference.header.chip,
           chipId: reference.header.chip_id,
           minChipRev: reference.header.min_chip_rev,

@@ -97,6 +97,14 @@ export const espImageInfoSchema = z
     maxChipRevFull: z.int(),
     segmentCount: z.int(),
     hashAppended: z.boolean(),
+    appendedSha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .optional()
+      .meta({
+        description:
+          "The image's appended SHA-256, as esp_partition_get_sha256 returns it for the running app (a delta patch's base). Absent when no hash is appended.",
+      }),
     imageLength: z.int(),
     projectName: z.string(),
     version: z.string(),
