@@ -22,6 +22,8 @@ import type { FleetSettings } from '../../src/app/fleet/fleet-settings.js';
 import { DEFAULT_FLEET_SETTINGS } from '../../src/app/fleet/fleet-settings.js';
 import type { AuditSettings } from '../../src/app/audit/audit-settings.js';
 import { DEFAULT_AUDIT_SETTINGS } from '../../src/app/audit/audit-settings.js';
+import type { DeltaSettings } from '../../src/app/delta/delta-settings.js';
+import { DEFAULT_DELTA_SETTINGS } from '../../src/app/delta/delta-settings.js';
 import { NODE_CREDENTIAL_HASHING } from '../../src/main/node-credential-hashing.js';
 
 export const TEST_CREDENTIAL = { username: 'operator', password: 'correct horse battery staple' };
@@ -100,6 +102,8 @@ export async function startTestServer(
     fleet?: Partial<FleetSettings>;
     /** Audit log settings other than the defaults (retention). */
     audit?: Partial<AuditSettings>;
+    /** Delta patch settings other than the defaults. */
+    delta?: Partial<DeltaSettings>;
     /** The fleet's clock (epoch ms), for tests that move time. */
     now?: () => number;
     /**
@@ -149,6 +153,7 @@ export async function startTestServer(
     logLevel: 'info',
     fleet: { ...DEFAULT_FLEET_SETTINGS, ...options.fleet },
     audit: { ...DEFAULT_AUDIT_SETTINGS, ...options.audit },
+    delta: { ...DEFAULT_DELTA_SETTINGS, ...options.delta },
   };
   // Reported to by shared storage's adapters, shown at /metrics.
   const storageMetrics = new StorageMetrics();

@@ -1,4 +1,5 @@
 import type { AuditSettings } from '../audit/audit-settings.js';
+import type { DeltaSettings } from '../delta/delta-settings.js';
 import type { FleetSettings } from '../fleet/fleet-settings.js';
 import type { StorageSettings } from './storage-settings.js';
 
@@ -51,6 +52,8 @@ export interface Config {
   readonly fleet: FleetSettings;
   /** How long the audit log of operators' changes is kept. */
   readonly audit: AuditSettings;
+  /** Whether and how delta patches are made and offered. */
+  readonly delta: DeltaSettings;
 }
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;

@@ -1,5 +1,6 @@
 import { DEFAULT_AUDIT_SETTINGS } from '../../app/audit/audit-settings.js';
 import { DEFAULT_FLEET_SETTINGS } from '../../app/fleet/fleet-settings.js';
+import { DEFAULT_DELTA_SETTINGS } from '../../app/delta/delta-settings.js';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { z } from 'zod';
@@ -26,6 +27,13 @@ const integer = (min: number, max: number) =>
     .regex(/^\d+$/, `must be a whole number from ${min} to ${max}`)
     .transform(Number)
     .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+
+/** A share such as 0.8: a decimal number above 0 and at most 1. */
+const ratio = z
+  .string()
+  .regex(/^(0?\.\d+|1(\.0*)?|0)$/, 'must be a decimal number above 0 and at most 1, such as 0.8')
+  .transform(Number)
+  .pipe(z.number().gt(0, 'must be above 0').max(1, 'must be at most 1'));
 
 const username = z
   .string()
@@ -102,6 +110,12 @@ const schema = z.object({
     .optional(),
   FUOTA_S3_PATH_STYLE: boolean.default(false),
   FUOTA_WORKERS: integer(1, MAX_WORKERS).default(1),
+  FUOTA_DELTA: boolean.default(true),
+  FUOTA_DELTA_MAX_RATIO: ratio.default(DEFAULT_DELTA_SETTINGS.maxRatio),
+  FUOTA_DELTA_BASES: integer(0, 100).default(DEFAULT_DELTA_SETTINGS.bases),
+  FUOTA_DELTA_BUILD_TIMEOUT_SECONDS: integer(1, 3_600).default(DEFAULT_DELTA_SETTINGS.buildTimeoutMs / 1000),
+  FUOTA_DELTA_BUILD_MEMORY_MIB: integer(64, 65_536).default(DEFAULT_DELTA_SETTINGS.buildMemoryMiB),
+  FUOTA_DELTA_CONCURRENCY: integer(1, 64).default(DEFAULT_DELTA_SETTINGS.concurrency),
 });
 
 type Variable = keyof z.input<typeof schema>;
@@ -185,6 +199,14 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
       retentionMs: values.FUOTA_HISTORY_DAYS * 24 * 3600_000,
     },
     audit: { ...DEFAULT_AUDIT_SETTINGS, retentionMs: values.FUOTA_AUDIT_DAYS * 24 * 3600_000 },
+    delta: {
+      enabled: values.FUOTA_DELTA,
+      maxRatio: values.FUOTA_DELTA_MAX_RATIO,
+      bases: values.FUOTA_DELTA_BASES,
+      buildTimeoutMs: values.FUOTA_DELTA_BUILD_TIMEOUT_SECONDS * 1000,
+      buildMemoryMiB: values.FUOTA_DELTA_BUILD_MEMORY_MIB,
+      concurrency: values.FUOTA_DELTA_CONCURRENCY,
+    },
   };
 }
 

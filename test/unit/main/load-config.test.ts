@@ -1,5 +1,6 @@
 import { DEFAULT_FLEET_SETTINGS } from '../../../src/app/fleet/fleet-settings.js';
 import { DEFAULT_AUDIT_SETTINGS } from '../../../src/app/audit/audit-settings.js';
+import { DEFAULT_DELTA_SETTINGS } from '../../../src/app/delta/delta-settings.js';
 import { expect } from 'chai';
 import { ConfigError } from '../../../src/main/config/config-error.js';
 import { loadConfig } from '../../../src/main/config/load-config.js';
@@ -29,6 +30,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       fleet: DEFAULT_FLEET_SETTINGS,
       audit: DEFAULT_AUDIT_SETTINGS,
+      delta: DEFAULT_DELTA_SETTINGS,
     });
   });
 
@@ -67,6 +69,12 @@ describe('loadConfig', () => {
         FUOTA_S3_REGION: 'eu-west-1',
         FUOTA_S3_PATH_STYLE: 'true',
         FUOTA_WORKERS: '4',
+        FUOTA_DELTA: 'no',
+        FUOTA_DELTA_MAX_RATIO: '0.5',
+        FUOTA_DELTA_BASES: '5',
+        FUOTA_DELTA_BUILD_TIMEOUT_SECONDS: '30',
+        FUOTA_DELTA_BUILD_MEMORY_MIB: '1024',
+        FUOTA_DELTA_CONCURRENCY: '2',
       },
       '/srv',
     );
@@ -105,7 +113,28 @@ describe('loadConfig', () => {
         retentionMs: 7 * 24 * 3600_000,
       },
       audit: { ...DEFAULT_AUDIT_SETTINGS, retentionMs: 3650 * 24 * 3600_000 },
+      delta: {
+        enabled: false,
+        maxRatio: 0.5,
+        bases: 5,
+        buildTimeoutMs: 30_000,
+        buildMemoryMiB: 1024,
+        concurrency: 2,
+      },
     });
+  });
+
+  it('makes and offers delta patches by default, with the documented limits', () => {
+    expect(loadConfig({}).delta).to.deep.equal({
+      enabled: true,
+      maxRatio: 0.8,
+      bases: 3,
+      buildTimeoutMs: 60_000,
+      buildMemoryMiB: 512,
+      concurrency: 1,
+    });
+    expect(loadConfig({ FUOTA_DELTA_MAX_RATIO: '1' }).delta.maxRatio).to.equal(1);
+    expect(loadConfig({ FUOTA_DELTA_MAX_RATIO: '.25' }).delta.maxRatio).to.equal(0.25);
   });
 
   it('honours the seed variable names', () => {
@@ -147,6 +176,14 @@ describe('loadConfig', () => {
     [{ FUOTA_AUTH_FAILURES_PER_MINUTE: '0' }, 'FUOTA_AUTH_FAILURES_PER_MINUTE'],
     [{ FUOTA_AUTH_COOLDOWN_SECONDS: 'soon' }, 'FUOTA_AUTH_COOLDOWN_SECONDS'],
     [{ FUOTA_AUDIT_DAYS: '0' }, 'FUOTA_AUDIT_DAYS'],
+    [{ FUOTA_DELTA: 'sometimes' }, 'FUOTA_DELTA'],
+    [{ FUOTA_DELTA_MAX_RATIO: '0' }, 'FUOTA_DELTA_MAX_RATIO'],
+    [{ FUOTA_DELTA_MAX_RATIO: '1.5' }, 'FUOTA_DELTA_MAX_RATIO'],
+    [{ FUOTA_DELTA_MAX_RATIO: '80%' }, 'FUOTA_DELTA_MAX_RATIO'],
+    [{ FUOTA_DELTA_BASES: '-1' }, 'FUOTA_DELTA_BASES'],
+    [{ FUOTA_DELTA_BUILD_TIMEOUT_SECONDS: '0' }, 'FUOTA_DELTA_BUILD_TIMEOUT_SECONDS'],
+    [{ FUOTA_DELTA_BUILD_MEMORY_MIB: '16' }, 'FUOTA_DELTA_BUILD_MEMORY_MIB'],
+    [{ FUOTA_DELTA_CONCURRENCY: '0' }, 'FUOTA_DELTA_CONCURRENCY'],
     [{ FUOTA_TLS_TICKET_KEYS: 'ab'.repeat(40) }, 'FUOTA_TLS_TICKET_KEYS'],
     [{ FUOTA_TLS_TICKET_KEYS: 'not a key' }, 'FUOTA_TLS_TICKET_KEYS'],
     [{ FUOTA_DATABASE_URL: 'mysql://db/fuota' }, 'FUOTA_DATABASE_URL'],
