@@ -36,6 +36,10 @@ export const DOMAIN_ERROR_CODES = [
   'rollout-not-found',
   'rollout-state-conflict',
   'rollout-wave-conflict',
+  'not-an-image',
+  'delta-not-found',
+  'delta-not-smaller',
+  'delta-build-failed',
 ] as const;
 
 export const TRANSPORT_ERROR_CODES = [

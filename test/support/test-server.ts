@@ -21,6 +21,8 @@ import { FileSystemBlobStore } from '../../src/adapters/outbound/filesystem/file
 import type { FleetSettings } from '../../src/app/fleet/fleet-settings.js';
 import { DEFAULT_FLEET_SETTINGS } from '../../src/app/fleet/fleet-settings.js';
 import type { AuditSettings } from '../../src/app/audit/audit-settings.js';
+import { BlobDeltaPatchStore } from '../../src/adapters/outbound/delta/blob-delta-patch-store.js';
+import { S3_DELTAS_AREA } from '../../src/main/bootstrap/blob-storage.js';
 import { DEFAULT_AUDIT_SETTINGS } from '../../src/app/audit/audit-settings.js';
 import type { DeltaSettings } from '../../src/app/delta/delta-settings.js';
 import { DEFAULT_DELTA_SETTINGS } from '../../src/app/delta/delta-settings.js';
@@ -59,7 +61,7 @@ async function sharedStorage(
   observer: StorageMetrics,
 ): Promise<Storage> {
   const memory = memoryStorage();
-  const { files: memoryFiles, healthChecks: _none, close: _nothing, ...memoryState } = memory;
+  const { files: memoryFiles, deltas: memoryDeltas, healthChecks: _none, close: _nothing, ...memoryState } = memory;
   const state =
     shared?.databaseUrl === undefined
       ? { ...memoryState, health: undefined, poolUsage: undefined, close: async () => {} }
@@ -69,10 +71,23 @@ async function sharedStorage(
     shared?.s3 === undefined
       ? memoryFiles
       : await S3BlobStore.open({ client: shared.s3.client, bucket: shared.s3.bucket, prefix: shared.s3.prefix ?? '' });
+  const deltaBlobs =
+    shared?.s3 === undefined
+      ? undefined
+      : await S3BlobStore.open({
+          client: shared.s3.client,
+          bucket: shared.s3.bucket,
+          prefix: shared.s3.prefix ?? '',
+          area: S3_DELTAS_AREA,
+        });
   return combined(state, {
     files,
+    deltas: deltaBlobs === undefined ? memoryDeltas : new BlobDeltaPatchStore(deltaBlobs),
     health: { name: 'files', check: async () => (files instanceof S3BlobStore ? files.checkHealth() : undefined) },
-    close: () => files.close(),
+    close: async () => {
+      await files.close();
+      await deltaBlobs?.close();
+    },
   });
 }
 

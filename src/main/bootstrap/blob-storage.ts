@@ -6,6 +6,8 @@ import { reportUnavailable } from '../../adapters/outbound/s3/s3-unavailable.js'
 import { reportLatency } from '../../adapters/outbound/s3/s3-latency.js';
 import type { StorageObserver } from '../../ports/storage-observer.port.js';
 import type { BlobStore } from '../../ports/blob-store.port.js';
+import type { DeltaPatchStore } from '../../ports/delta-patch-store.port.js';
+import { BlobDeltaPatchStore } from '../../adapters/outbound/delta/blob-delta-patch-store.js';
 import type { HealthCheck } from '../../ports/health-check.port.js';
 
 export const S3_CONNECT_TIMEOUT_MS = 5_000;
@@ -14,6 +16,8 @@ export const S3_IDLE_TIMEOUT_MS = 15_000;
 /** Where update files' bytes live, whether it can be written now, and how to release it. */
 export interface BlobStorage {
   readonly files: BlobStore;
+  /** Delta patches, apart from the update files (no update file path can name them). */
+  readonly deltas: DeltaPatchStore;
   readonly health: HealthCheck;
   close(): Promise<void>;
 }
@@ -22,9 +26,22 @@ export interface BlobStorage {
  * The data dir's files directory: the embedded default. `sharedWithWorkers`: the worker
  * processes of FUOTA_WORKERS write to it too (see FileSystemBlobStore.open's `keepLeftovers`).
  */
-export async function openFilesystemBlobs(filesDir: string, sharedWithWorkers = false): Promise<BlobStorage> {
+export async function openFilesystemBlobs(
+  filesDir: string,
+  deltasDir: string,
+  sharedWithWorkers = false,
+): Promise<BlobStorage> {
   const files = await FileSystemBlobStore.open(filesDir, { keepLeftovers: sharedWithWorkers });
-  return { files, health: { name: 'files', check: () => files.checkHealth() }, close: () => files.close() };
+  const deltas = await FileSystemBlobStore.open(deltasDir, { keepLeftovers: sharedWithWorkers });
+  return {
+    files,
+    deltas: new BlobDeltaPatchStore(deltas),
+    health: { name: 'files', check: () => files.checkHealth() },
+    close: async () => {
+      await files.close();
+      await deltas.close();
+    },
+  };
 }
 
 /** How long connecting to the store, and a silence on a connection, may last (tests shorten them). */
@@ -60,16 +77,27 @@ export function createS3Client(
   return client;
 }
 
+/** Where delta patches live in a bucket: `<prefix>/.deltas/`, which no update file path can name. */
+export const S3_DELTAS_AREA = '.deltas';
+
 /** An S3-compatible bucket, on a client of its own (destroyed at close). */
 export async function openS3Blobs(settings: S3Settings, observer?: StorageObserver): Promise<BlobStorage> {
   const client = createS3Client(settings, observer);
   try {
     const files = await S3BlobStore.open({ client, bucket: settings.bucket, prefix: settings.prefix });
+    const deltas = await S3BlobStore.open({
+      client,
+      bucket: settings.bucket,
+      prefix: settings.prefix,
+      area: S3_DELTAS_AREA,
+    });
     return {
       files,
+      deltas: new BlobDeltaPatchStore(deltas),
       health: { name: 'files', check: () => files.checkHealth() },
       close: async () => {
         await files.close();
+        await deltas.close();
         client.destroy();
       },
     };

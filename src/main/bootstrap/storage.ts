@@ -18,6 +18,8 @@ import type { HealthCheck } from '../../ports/health-check.port.js';
 import type { Logger } from '../../ports/logger.port.js';
 import type { PoolUsage, StorageObserver } from '../../ports/storage-observer.port.js';
 import type { DataLayout } from '../config/data-layout.js';
+import type { DeltaPatchStore } from '../../ports/delta-patch-store.port.js';
+import { BlobDeltaPatchStore } from '../../adapters/outbound/delta/blob-delta-patch-store.js';
 import { type BlobStorage, openFilesystemBlobs, openS3Blobs } from './blob-storage.js';
 import { openEmbeddedDatabase } from './embedded-database.js';
 import { openPostgresStateStores } from './postgres-state-stores.js';
@@ -28,6 +30,8 @@ export interface Storage extends Omit<StateStores, 'health' | 'close' | 'poolUsa
   /** The database's connection pool now (PostgreSQL), for the metrics. */
   readonly poolUsage?: (() => PoolUsage) | undefined;
   readonly files: BlobStore;
+  /** Delta patches' bytes (beside the update files: the data dir's deltas/, or the bucket's .deltas/). */
+  readonly deltas: DeltaPatchStore;
   /** What `/healthz` asks: can the database and the file store read and write now? */
   readonly healthChecks: readonly HealthCheck[];
   /** Waits for pending writes, then releases everything. */
@@ -52,7 +56,7 @@ export async function openStorage(
 ): Promise<Storage> {
   const blobs =
     settings.blobs === undefined
-      ? await openFilesystemBlobs(layout.filesDir, asWorker)
+      ? await openFilesystemBlobs(layout.filesDir, layout.deltasDir, asWorker)
       : await openS3Blobs(settings.blobs, observer);
   let state: StateStores;
   try {
@@ -83,6 +87,7 @@ export function combined(state: StateStores, blobs: BlobStorage): Storage {
     ...stores,
     poolUsage,
     files: blobs.files,
+    deltas: blobs.deltas,
     healthChecks: health === undefined ? [blobs.health] : [health, blobs.health],
     close: async () => {
       await close();
@@ -96,6 +101,7 @@ export function memoryStorage(): Storage {
   return {
     devices: new InMemoryDeviceAppRepository(),
     files: new InMemoryBlobStore(),
+    deltas: new BlobDeltaPatchStore(new InMemoryBlobStore()),
     catalog: new InMemoryUpdateFileCatalog(),
     deviceCredentials: new InMemoryDeviceCredentialStore(),
     inventory: new InMemoryDeviceInventoryStore(),

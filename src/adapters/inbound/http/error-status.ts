@@ -14,6 +14,8 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   'record-id-mismatch': 400,
   'invalid-rollout': 400, // with every bad field in `problems`
   'upload-incomplete': 400,
+  // A delta patch was asked for between files of which one is not a valid ESP-IDF image.
+  'not-an-image': 400,
   // A 4xx that Koa or its middleware raised keeps the status it was raised with (see problem.ts).
   'bad-request': 400,
   unauthenticated: 403, // never 401: the esp32-fuota application reboots on a 401
@@ -27,6 +29,7 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   'credential-not-found': 404,
   'signing-key-not-found': 404,
   'rollout-not-found': 404,
+  'delta-not-found': 404,
   'route-not-found': 404,
   'method-not-allowed': 405,
   'file-path-conflict': 409,
@@ -43,6 +46,10 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   // Trusted keys are set and no block of the image verifies with one of them.
   'untrusted-signature': 422,
   'invalid-signing-key': 422,
+  // The patch was made and applies back, but is not under FUOTA_DELTA_MAX_RATIO of the target.
+  'delta-not-smaller': 422,
+  // The build failed, ran out of time or memory, or its patch did not rebuild the target.
+  'delta-build-failed': 422,
   'too-many-failed-authentications': 429,
   'internal-error': 500,
   // The database or object store cannot be reached now (an outage, a restart): try again later,

@@ -41,6 +41,8 @@ export interface S3BlobStoreOptions {
   readonly bucket: string;
   /** Key prefix of every object the store keeps ('' for the bucket's root). */
   readonly prefix?: string;
+  /** A hidden folder below the prefix for a store apart from the update files (`.deltas`). */
+  readonly area?: string;
   /** Bytes per part of a multipart upload (at least 5 MiB); bodies up to this size are one PutObject. */
   readonly partSize?: number;
   /**
@@ -103,7 +105,7 @@ export class S3BlobStore implements BlobStore {
   private constructor(options: S3BlobStoreOptions) {
     this.client = options.client;
     this.bucket = options.bucket;
-    this.keys = new S3KeyLayout(options.prefix ?? '');
+    this.keys = new S3KeyLayout(options.prefix ?? '', options.area);
     this.partSize = options.partSize ?? MIN_PART_SIZE;
     if (this.partSize < MIN_PART_SIZE) throw new Error(`S3 part size must be at least ${MIN_PART_SIZE} bytes`);
   }

@@ -11,15 +11,20 @@ import { isUpdateFilePath } from '../../../domain/update-file-path.js';
 export class S3KeyLayout {
   private readonly base: string;
 
-  /** `prefix`: '' for the bucket's root, otherwise `/`-separated segments (outer slashes ignored). */
-  constructor(prefix: string) {
+  /**
+   * `prefix`: '' for the bucket's root, otherwise `/`-separated segments (outer slashes ignored).
+   * `area`: a hidden folder below the prefix (such as `.deltas`, the delta patches' store), which
+   * no update file path can name, so a store there never meets the update files' store.
+   */
+  constructor(prefix: string, area?: string) {
     const trimmed = prefix.replace(/^\/+|\/+$/g, '');
     if (trimmed !== '' && !isUpdateFilePath(trimmed)) {
       throw new Error(
         `S3 key prefix "${prefix}" must be /-separated segments of A-Z a-z 0-9 . _ + -, none starting with a dot`,
       );
     }
-    this.base = trimmed === '' ? '' : `${trimmed}/`;
+    if (area !== undefined && !/^\.[a-z][a-z-]*$/.test(area)) throw new Error(`S3 store area "${area}" must be .<letters>`);
+    this.base = (trimmed === '' ? '' : `${trimmed}/`) + (area === undefined ? '' : `${area}/`);
   }
 
   /** Every key of the store starts with this ('' or ending in `/`). */
