@@ -60,6 +60,10 @@ import { PENALTY_CLEARANCE_STORE } from '../ports/penalty-clearance-store.port.j
 import { VERSION_SCHEME } from '../ports/version-scheme.port.js';
 import { semverVersionScheme } from '../adapters/outbound/semver/semver-version-scheme.js';
 
+import type { DeltaService } from '../app/delta/delta-service.js';
+import { DELTA_OFFERS } from '../app/delta/delta-offers.js';
+import { registerDeltaMetrics } from '../adapters/inbound/http/delta-metrics.js';
+
 export const HTTP_HANDLER = Symbol.for('fuota.HttpHandler');
 
 const USE_CASES: ReadonlyArray<Newable<object>> = [
@@ -94,6 +98,7 @@ export function createContainer(
   rollouts: RolloutService,
   fleetChanges: FleetChanges,
   trustedKeys: TrustedKeys,
+  deltas: DeltaService,
   storageMetrics?: StorageMetrics,
   metricLabels?: Readonly<Record<string, string>>,
 ): Container {
@@ -112,6 +117,8 @@ export function createContainer(
   // Operator-driven use cases (rollouts) take it with @inject(AuditTrail) and record through it.
   container.bind(AuditTrail).toConstantValue(audit);
   container.bind(TrustedKeys).toConstantValue(trustedKeys);
+  // The device path asks the patches through DeltaOffers only.
+  container.bind(DELTA_OFFERS).toConstantValue(deltas);
   // The configured credentials first, then each device's own.
   container
     .bind(AUTHENTICATOR)
@@ -131,6 +138,7 @@ export function createContainer(
   if (metricLabels !== undefined) metrics.registry.setDefaultLabels({ ...metricLabels });
   registerFleetGauges(metrics.registry, () => fleetSummary(fleet, fleet.now()));
   registerRolloutGauges(metrics.registry, () => rollouts.gauges());
+  registerDeltaMetrics(metrics.registry, deltas);
   storageMetrics?.register(metrics.registry, storage.poolUsage);
   container.bind<RequestListener>(HTTP_HANDLER).toDynamicValue((context) =>
     createHttpHandler({
@@ -155,6 +163,7 @@ export function createContainer(
         // Operators' rollouts refuse a target not signed by a trusted key (while keys are set).
         rollouts: new SignedTargetRollouts(rollouts, trustedKeys, context.get(UpdateFileDescriber)),
         offerPolicy: rollouts,
+        deltas,
       },
       authenticator: context.get<Authenticator>(AUTHENTICATOR),
       authFailures: new AuthFailureLimiter(config.authFailuresPerMinute, config.authCooldownSeconds),

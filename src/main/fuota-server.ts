@@ -8,6 +8,9 @@ import { FleetChanges } from '../app/fleet/fleet-changes.js';
 import { AuditTrail } from '../app/audit/audit-trail.js';
 import { RolloutService } from '../app/rollout/rollout-service.js';
 import { semverVersionScheme } from '../adapters/outbound/semver/semver-version-scheme.js';
+import { nodeSha256 } from '../adapters/outbound/crypto/node-sha256.js';
+import { WorkerDeltaPatchBuilder } from '../adapters/outbound/delta/worker-delta-patch-builder.js';
+import { DeltaService } from '../app/delta/delta-service.js';
 import type { Storage } from './bootstrap/storage.js';
 import type { Config } from '../app/config/config.js';
 import { listenError } from './config/listen-error.js';
@@ -39,7 +42,9 @@ export class FuotaServer {
     private readonly fleetChanges: FleetChanges,
     readonly audit: AuditTrail,
     readonly rollouts: RolloutService,
+    readonly deltas: DeltaService,
     readonly address: AddressInfo,
+    private readonly stopRolloutWatch: () => void,
   ) {}
 
   static async start(parts: FuotaServerParts): Promise<FuotaServer> {
@@ -72,6 +77,25 @@ export class FuotaServer {
     );
     // Other servers on the same storage hear of this one's uploads and rows, and it of theirs.
     const fleetChanges = new FleetChanges(fleet, rollouts, parts.storage.changes, parts.logger);
+    const deltas = await DeltaService.open(
+      {
+        files: parts.storage.files,
+        patches: parts.storage.deltas,
+        catalog: parts.storage.catalog,
+        builder: new WorkerDeltaPatchBuilder(parts.config.delta),
+        feed: parts.storage.changes,
+        fleet,
+        sha256: nodeSha256,
+        logger: parts.logger,
+        now: fleet.now,
+      },
+      parts.config.delta,
+    );
+    const stopRolloutWatch = rollouts.watchStarts((file) => {
+      deltas.rolloutStarted(file).catch((error: unknown) => {
+        parts.logger.warn('delta patches for a started rollout could not be asked for', { file, error });
+      });
+    });
     const container = createContainer(
       parts.config,
       parts.storage,
@@ -82,6 +106,7 @@ export class FuotaServer {
       rollouts,
       fleetChanges,
       trustedKeys,
+      deltas,
       parts.storageMetrics,
       parts.metricLabels,
     );
@@ -95,13 +120,15 @@ export class FuotaServer {
       maxUploadBytes: parts.config.maxUploadBytes,
     });
     const address = await https.start().catch(async (error: unknown) => {
+      stopRolloutWatch();
+      await deltas.close();
       fleetChanges.close();
       await rollouts.close();
       await fleet.close();
       throw listenError(error, parts.config.host, parts.config.port);
     });
     audit.startPruning();
-    return new FuotaServer(https, parts.storage, fleet, fleetChanges, audit, rollouts, address);
+    return new FuotaServer(https, parts.storage, fleet, fleetChanges, audit, rollouts, deltas, address, stopRolloutWatch);
   }
 
   /** `https://host:port`, with a wildcard listen address shown as the loopback one. */
@@ -118,6 +145,9 @@ export class FuotaServer {
    */
   async stop(): Promise<void> {
     await this.https.stop();
+    this.stopRolloutWatch();
+    // Builds under way are stopped (their workers terminated): a restart builds them again.
+    await this.deltas.close();
     this.fleetChanges.close();
     await this.rollouts.close();
     await this.fleet.close();

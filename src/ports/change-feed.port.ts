@@ -3,14 +3,16 @@ import type { DeviceId } from '../domain/device-id.js';
 /**
  * A change one server made that other servers sharing its storage keep a view of in memory:
  * the stored images (catalog), which devices have a seed row, devices' inventory entries and
- * update attempts (other than by checks' batches, which servers read back by time), and the
- * rollouts.
+ * update attempts (other than by checks' batches, which servers read back by time), the
+ * rollouts, and the delta patches.
  */
 export type SharedChange =
   | { readonly kind: 'catalog' }
   | { readonly kind: 'device-row'; readonly deviceId: DeviceId; readonly assigned: boolean }
   | { readonly kind: 'devices'; readonly deviceIds: readonly DeviceId[] }
-  | { readonly kind: 'rollouts' };
+  | { readonly kind: 'rollouts' }
+  /** A delta patch was stored or removed: the patch index is read again. */
+  | { readonly kind: 'deltas' };
 
 /**
  * What a listener hears: another server's change, or `resync` when the feed may have missed

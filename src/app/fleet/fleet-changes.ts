@@ -149,6 +149,8 @@ export class FleetChanges {
       case 'rollouts':
         this.reload('rollouts', () => this.rollouts.reload());
         return;
+      case 'deltas':
+        return; // the DeltaService's own (it listens on the feed itself)
       case 'resync':
         void this.refreshImages();
         this.fleet.reloadAssignments();

@@ -545,12 +545,32 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
   async act(id: RolloutId, action: RolloutOperatorAction, who: AuditSource): Promise<RolloutView> {
     const ledger = this.ledger(id);
     if (action === 'start' || action === 'resume') this.requireTarget(ledger.rollout);
-    return this.change(
+    const view = await this.change(
       ledger,
       (rollout, at) => applyRolloutAction(rollout, { kind: action }, at),
       who,
       `rollout.${action}`,
     );
+    if (action === 'start') this.tellStarted(ledger.rollout.definition.file);
+    return view;
+  }
+
+  /** Hears each rollout this server starts, with its target file (delta patches are made for it). */
+  watchStarts(listener: (file: string) => void): () => void {
+    this.startWatchers.add(listener);
+    return () => this.startWatchers.delete(listener);
+  }
+
+  private readonly startWatchers = new Set<(file: string) => void>();
+
+  private tellStarted(file: string): void {
+    for (const watcher of this.startWatchers) {
+      try {
+        watcher(file);
+      } catch (error) {
+        this.logger.warn('a rollout start watcher failed', { error });
+      }
+    }
   }
 
   preview(id: RolloutId): RolloutPreview {

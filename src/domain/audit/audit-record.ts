@@ -44,6 +44,10 @@ export const AUDIT_ACTIONS = [
   'signing-key.update',
   /** `DELETE /api/v1/signing-keys/<digest>`: a key removed from the trusted signing keys. */
   'signing-key.remove',
+  /** `POST /api/v1/deltas`: a delta patch made (and stored) on an operator's request. */
+  'delta.make',
+  /** `DELETE /api/v1/deltas/<id>`: a stored delta patch removed. */
+  'delta.delete',
   /** `POST /api/v1/session`: an operator signed in to the dashboard (who may change things from now on). */
   'session.sign-in',
   /** `DELETE /api/v1/session`: an operator signed out of the dashboard. */

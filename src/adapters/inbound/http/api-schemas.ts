@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { deltaPatchSchema } from './delta-schemas.js';
 import { SIGNATURE_SCHEMES } from '../../../domain/firmware/signature-block.js';
 import { ROLLOUT_STATES } from '../../../domain/rollout/rollout-state.js';
 import { APP_VERSION_PATTERN, APP_VERSION_RULE } from '../../../domain/app-version.js';
@@ -139,8 +140,13 @@ export const fileUsageSchema = z
   .meta({ id: 'FileUsage', description: 'What uses a stored file.' });
 
 export const updateFileDetailSchema = updateFileViewSchema
-  .extend({ usage: fileUsageSchema })
-  .meta({ id: 'UpdateFileDetail', description: 'A stored update file and what uses it.' });
+  .extend({
+    usage: fileUsageSchema,
+    patches: z
+      .array(deltaPatchSchema)
+      .meta({ description: 'The stored delta patches to this file, newest first.' }),
+  })
+  .meta({ id: 'UpdateFileDetail', description: 'A stored update file, what uses it, and the patches to it.' });
 
 export const deletedUpdateFileSchema = z.object({ deleted: updateFileViewSchema, namedBy: z.array(z.string()) }).meta({
   id: 'DeletedUpdateFile',

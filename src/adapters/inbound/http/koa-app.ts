@@ -23,6 +23,7 @@ import { deviceRoutes } from './routes/device-routes.js';
 import { fileRoutes } from './routes/file-routes.js';
 import { fleetRoutes } from './routes/fleet-routes.js';
 import { rolloutRoutes } from './routes/rollout-routes.js';
+import { deltaRoutes } from './routes/delta-routes.js';
 import type { SignInDependencies } from './routes/session-routes.js';
 import { sessionRoutes } from './routes/session-routes.js';
 import { uiAssets } from './ui-assets.js';
@@ -58,6 +59,7 @@ export function createApiRouter(useCases: HttpUseCases, metrics: HttpMetrics, si
   signingKeyRoutes(router, useCases);
   fleetRoutes(router, useCases);
   rolloutRoutes(router, useCases);
+  deltaRoutes(router, useCases);
   auditRoutes(router, useCases);
   sessionRoutes(router, signIn);
   metricsRoutes(router, metrics);

@@ -17,6 +17,7 @@ import type { RemoveDeviceApp } from '../../../app/use-cases/remove-device-app.j
 import type { TrustedKeys } from '../../../app/firmware/trusted-keys.js';
 import type { AddSigningKey } from '../../../app/use-cases/add-signing-key.js';
 import type { UploadUpdateFile } from '../../../app/use-cases/upload-update-file.js';
+import type { DeltaService } from '../../../app/delta/delta-service.js';
 
 /** The use cases the HTTP adapter drives. */
 export interface HttpUseCases {
@@ -45,4 +46,6 @@ export interface HttpUseCases {
   readonly rollouts: RolloutOperations;
   /** Rollouts, as the device check asks them for an offer. */
   readonly offerPolicy: OfferPolicySource;
+  /** Delta patches: made on uploads, listed, made and removed by operators. */
+  readonly deltas: DeltaService;
 }

@@ -167,6 +167,7 @@ export class PostgresChangeFeed implements ChangeFeed {
     if (change.from === this.self) return;
     if (change.kind === 'catalog') this.tell({ kind: 'catalog' });
     else if (change.kind === 'rollouts') this.tell({ kind: 'rollouts' });
+    else if (change.kind === 'deltas') this.tell({ kind: 'deltas' });
     else if (
       change.kind === 'devices' &&
       Array.isArray(change.deviceIds) &&

@@ -36,6 +36,7 @@ import {
   limitSchema,
 } from '../fleet-schemas.js';
 import { sessionSchema, signInSchema } from '../session-schemas.js';
+import { deltaIdParamSchema, deltaListingSchema, deltaMakeSchema, deltaPatchSchema } from '../delta-schemas.js';
 import { AUDIT_PAGE, auditCursorSchema, auditPageSchema } from '../audit-schemas.js';
 import {
   attemptStateQuerySchema,
@@ -425,6 +426,7 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
     responses: { 200: { description: 'Revoked.' }, 404: { description: 'It had none.' } },
   },
   ...signingKeyOperations(),
+  ...deltaOperations(),
   {
     method: 'get',
     route: '/api/v1/devices',
@@ -632,6 +634,55 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
     },
   },
 ];
+
+/** Delta patches (issue 21): listed, made and removed by operators. */
+function deltaOperations(): ApiOperation[] {
+  return [
+    {
+      method: 'get',
+      route: '/api/v1/deltas',
+      operationId: 'listDeltas',
+      access: 'operator',
+      summary:
+        'Every stored delta patch, newest first, and the pairs without one on this server (builds under way, patches not smaller than FUOTA_DELTA_MAX_RATIO, failed builds).',
+      responses: { 200: { description: 'The patches and builds.', ...json(deltaListingSchema) } },
+    },
+    {
+      method: 'post',
+      route: '/api/v1/deltas',
+      operationId: 'makeDelta',
+      access: 'operator',
+      summary:
+        'Makes the patch from base to target now (again, whatever was remembered of the pair), checks that it applies back, and stores it when under FUOTA_DELTA_MAX_RATIO of the target; audited as delta.make.',
+      requestBody: json(deltaMakeSchema),
+      responses: {
+        201: { description: 'The stored patch.', ...json(deltaPatchSchema) },
+        400: {
+          description:
+            'A path is not an update file path (invalid-file-path), a file is not an ESP-IDF image with its SHA-256 appended (not-an-image), both hold the same bytes or the body is not { base, target } (invalid-request).',
+        },
+        404: { description: 'No file is stored at a path (code file-not-found).' },
+        422: {
+          description:
+            'The patch is not under FUOTA_DELTA_MAX_RATIO of the target (delta-not-smaller), or the build failed: time, memory, a patch that did not rebuild the target, delta patches turned off (delta-build-failed).',
+        },
+        ...JSON_BODY_ERRORS,
+      },
+    },
+    {
+      method: 'delete',
+      route: '/api/v1/deltas/:id',
+      operationId: 'removeDelta',
+      access: 'operator',
+      summary: 'Removes a stored patch (devices get the full image for its pair); audited as delta.delete.',
+      pathParams: { id: deltaIdParamSchema },
+      responses: {
+        204: { description: 'Removed.' },
+        404: { description: 'No stored patch has that id (code delta-not-found).' },
+      },
+    },
+  ];
+}
 
 /** The trusted Secure Boot v2 signing keys (issue 20). */
 function signingKeyOperations(): ApiOperation[] {

@@ -5,6 +5,7 @@ import { updateFileView } from '../update-file-view.js';
 import { operatorOnly } from '../middleware/basic-auth.js';
 import type { HttpUseCases } from '../use-cases.js';
 import { filePath } from './file-routes.js';
+import { deltaPatchView } from '../delta-views.js';
 
 /** The JSON API (`/api/v1`): what the server knows of its files. */
 export function apiRoutes(router: Router, useCases: HttpUseCases): void {
@@ -24,6 +25,7 @@ export function apiRoutes(router: Router, useCases: HttpUseCases): void {
     ctx.body = {
       ...updateFileView(entry),
       usage: { devices: await useCases.listUpdateFiles.namedBy(path), rollouts },
+      patches: useCases.deltas.patchesTo(entry.sha256).map(deltaPatchView),
     } satisfies z.input<typeof updateFileDetailSchema>;
   });
 }

@@ -103,6 +103,8 @@ export function fileRoutes(router: Router, useCases: HttpUseCases, metrics: Http
           const file = await useCases.uploadUpdateFile.execute(path, body, { validate });
           metrics.upload(file.size);
           await useCases.fleetChanges.imagesChanged();
+          // In the background: patches to the new image, and away with those of a replaced one.
+          useCases.deltas.fileStored(file);
           return file;
         },
         (file) => ({ action: 'file.put', target: file.path, detail: fileFacts(file) }),
@@ -127,6 +129,7 @@ export function fileRoutes(router: Router, useCases: HttpUseCases, metrics: Http
         async () => {
           const done = await useCases.deleteUpdateFile.execute(path, { force });
           await useCases.fleetChanges.imagesChanged();
+          useCases.deltas.fileDeleted();
           return done;
         },
         (done) => ({
