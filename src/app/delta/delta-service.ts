@@ -72,6 +72,7 @@ export class DeltaService implements DeltaOffers {
   private bySha = new Map<string, UpdateFile>();
   private readonly unsubscribe: Array<() => void>;
   private reloading: Promise<void> = Promise.resolve();
+  private pruning: Promise<void> = Promise.resolve();
   private closed = false;
 
   private constructor(
@@ -127,14 +128,21 @@ export class DeltaService implements DeltaOffers {
 
   /** An image was stored through this server: patches to it from its recent and running bases. */
   fileStored(file: UpdateFile): void {
-    void this.prune().catch((error: unknown) => this.parts.logger.warn('delta patches could not be pruned', { error }));
+    this.pruneLater();
     if (!this.settings.enabled || !isPatchable(file)) return;
     for (const base of this.basesFor(file)) this.ask(base, file, 'uploaded');
   }
 
   /** A file was deleted through this server: the patches from or to it go. */
   fileDeleted(): void {
-    void this.prune().catch((error: unknown) => this.parts.logger.warn('delta patches could not be pruned', { error }));
+    this.pruneLater();
+  }
+
+  /** Prunes in the background, one prune after another. */
+  private pruneLater(): void {
+    this.pruning = this.pruning
+      .then(() => this.prune())
+      .catch((error: unknown) => this.parts.logger.warn('delta patches could not be pruned', { error }));
   }
 
   /** A rollout to `path` started: the devices it will reach run the bases chosen for it. */
@@ -241,6 +249,7 @@ export class DeltaService implements DeltaOffers {
 
   /** Waits for the builds under way (tests, and a stop). */
   async settled(): Promise<void> {
+    await this.pruning;
     while (this.builds.size > 0) await Promise.allSettled([...this.builds.values()]);
     await this.reloading;
   }
@@ -250,6 +259,7 @@ export class DeltaService implements DeltaOffers {
     for (const stop of this.unsubscribe) stop();
     await this.parts.builder.close();
     await Promise.allSettled([...this.builds.values()]);
+    await this.pruning;
     await this.reloading.catch(() => undefined);
   }
 
