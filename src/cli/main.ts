@@ -11,6 +11,7 @@ import { fleetCommand } from './commands/fleet-command.js';
 import { inspectCommand } from './commands/inspect-command.js';
 import { inventoryCommands } from './commands/inventory-commands.js';
 import { keysCommands } from './commands/keys-commands.js';
+import { deltaCommands } from './commands/delta-commands.js';
 import { rmCommand } from './commands/rm-command.js';
 import { rolloutCommands } from './commands/rollout-commands.js';
 import { uploadCommand } from './commands/upload-command.js';
@@ -45,7 +46,8 @@ Example session:
   fuota device 24:0A:C4:00:01:02
   fuota rollout create --name 'lamp 2.0' --file lamp/v2.0.0.bin --waves 1,10,50,100 --tags-all lamp
   fuota rollout show r-3kq9
-  fuota audit --after 41`,
+  fuota audit --after 41
+  fuota delta ls`,
   )
   .showHelpAfterError()
   .exitOverride();
@@ -63,6 +65,7 @@ inventoryCommands(program, context);
 auditCommand(program, context);
 rolloutCommands(program, context);
 keysCommands(program, context);
+deltaCommands(program, context);
 for (const command of program.commands) command.exitOverride();
 
 try {
