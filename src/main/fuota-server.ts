@@ -128,7 +128,17 @@ export class FuotaServer {
       throw listenError(error, parts.config.host, parts.config.port);
     });
     audit.startPruning();
-    return new FuotaServer(https, parts.storage, fleet, fleetChanges, audit, rollouts, deltas, address, stopRolloutWatch);
+    return new FuotaServer(
+      https,
+      parts.storage,
+      fleet,
+      fleetChanges,
+      audit,
+      rollouts,
+      deltas,
+      address,
+      stopRolloutWatch,
+    );
   }
 
   /** `https://host:port`, with a wildcard listen address shown as the loopback one. */

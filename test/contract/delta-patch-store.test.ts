@@ -63,7 +63,12 @@ describe('DeltaPatchStore on s3rver', function () {
   });
 
   const onS3 = async () => {
-    const blobs = await S3BlobStore.open({ client: server!.client, bucket: server!.bucket, prefix, area: S3_DELTAS_AREA });
+    const blobs = await S3BlobStore.open({
+      client: server!.client,
+      bucket: server!.bucket,
+      prefix,
+      area: S3_DELTAS_AREA,
+    });
     return { store: new BlobDeltaPatchStore(blobs), close: () => blobs.close() };
   };
   deltaPatchStoreContract('S3-compatible (s3rver), <prefix>/.deltas/', {

@@ -51,7 +51,7 @@ async function patchBytes(t: RunningTestServer, id: string): Promise<Buffer> {
   return Buffer.concat(out);
 }
 
-describe('HTTP: delta patches (/api/v1/deltas, a file\'s patches)', () => {
+describe("HTTP: delta patches (/api/v1/deltas, a file's patches)", () => {
   let t: RunningTestServer;
   afterEach(async () => {
     await t?.stop();
@@ -79,8 +79,10 @@ describe('HTTP: delta patches (/api/v1/deltas, a file\'s patches)', () => {
       baseVersion: '1.0.0',
       targetSize: v2.length,
     });
-    expect(patch!.ratio).to.equal(patch!.size / v2.length).and.to.be.below(0.8);
-    expect(Date.parse(patch!.createdAt)).to.be.a('number').and.not.NaN;
+    expect(patch!.ratio)
+      .to.equal(patch!.size / v2.length)
+      .and.to.be.below(0.8);
+    expect(Number.isNaN(Date.parse(patch!.createdAt))).to.equal(false);
     expect(sha256(applyDeltaPatch(v1, await patchBytes(t, patch!.id)))).to.equal(sha256(v2));
     expect(((await fileOf(t, 'fw/v1.bin')) as unknown as { patches: Patch[] }).patches).to.deep.equal([]);
     expect((await listing(t)).patches.map((p) => p.id)).to.deep.equal([patch!.id]);

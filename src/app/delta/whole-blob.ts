@@ -9,7 +9,11 @@ const hex = (bytes: Uint8Array) => Array.from(bytes, (byte) => byte.toString(16)
  * (checked by SHA-256); undefined when the file is gone or was replaced since. Patches are made
  * from exact bytes: a patch from other bytes would rebuild another image on the device.
  */
-export async function wholeBlob(files: BlobStore, file: UpdateFile, sha256: Sha256Factory): Promise<Uint8Array | undefined> {
+export async function wholeBlob(
+  files: BlobStore,
+  file: UpdateFile,
+  sha256: Sha256Factory,
+): Promise<Uint8Array | undefined> {
   const opened = await files.open(file.path);
   if (opened === undefined) return undefined;
   const bytes = new Uint8Array(opened.info.size);

@@ -88,7 +88,9 @@ describe('UpdateFileDescriber', () => {
       { maxBytes: 1 << 20 },
     );
     const fresh = await describer.describe(path);
-    const expected = createHash('sha256').update(image.subarray(0, image.length - 32)).digest('hex');
+    const expected = createHash('sha256')
+      .update(image.subarray(0, image.length - 32))
+      .digest('hex');
     expect(fresh?.image?.appendedSha256).to.equal(expected);
     const { appendedSha256: _appended, ...older } = fresh?.image ?? ({} as EspImageInfo);
     await catalog.put({ ...(fresh as UpdateFile), image: older as EspImageInfo });

@@ -67,7 +67,9 @@ describe('EspImageParser', () => {
               });
               expect(info.appendedSha256).to.equal(
                 hashAppended
-                  ? createHash('sha256').update(image.subarray(0, image.length - 32)).digest('hex')
+                  ? createHash('sha256')
+                      .update(image.subarray(0, image.length - 32))
+                      .digest('hex')
                   : undefined,
               );
             }
@@ -422,7 +424,11 @@ describe('EspImageParser', () => {
         // SHA-256 of every image byte before it: checked here with node:crypto, independently.
         const appended =
           reference.header.hash_appended === 1
-            ? { appendedSha256: createHash('sha256').update(bytes.subarray(0, reference.image_len - 32)).digest('hex') }
+            ? {
+                appendedSha256: createHash('sha256')
+                  .update(bytes.subarray(0, reference.image_len - 32))
+                  .digest('hex'),
+              }
             : {};
         if (appended.appendedSha256 !== undefined)
           expect(bytes.subarray(reference.image_len - 32, reference.image_len).toString('hex')).to.equal(

@@ -142,9 +142,7 @@ export const fileUsageSchema = z
 export const updateFileDetailSchema = updateFileViewSchema
   .extend({
     usage: fileUsageSchema,
-    patches: z
-      .array(deltaPatchSchema)
-      .meta({ description: 'The stored delta patches to this file, newest first.' }),
+    patches: z.array(deltaPatchSchema).meta({ description: 'The stored delta patches to this file, newest first.' }),
   })
   .meta({ id: 'UpdateFileDetail', description: 'A stored update file, what uses it, and the patches to it.' });
 

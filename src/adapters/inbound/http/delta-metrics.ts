@@ -8,7 +8,10 @@ import type { DeltaService } from '../../../app/delta/delta-service.js';
  * not-smaller, failed), and the stored patches (every server on shared storage reports the same
  * count; the builds are each server's own).
  */
-export function registerDeltaMetrics(registry: Registry, deltas: Pick<DeltaService, 'buildCounts' | 'patchCount'>): void {
+export function registerDeltaMetrics(
+  registry: Registry,
+  deltas: Pick<DeltaService, 'buildCounts' | 'patchCount'>,
+): void {
   const builds: Counter<'outcome'> = new Counter({
     name: 'fuota_delta_builds_total',
     help: 'Delta patch builds this server finished, by outcome: stored, not-smaller (not under FUOTA_DELTA_MAX_RATIO), failed.',

@@ -5,7 +5,9 @@ const sha256 = z.string().regex(/^[0-9a-f]{64}$/);
 
 export const deltaPatchSchema = z
   .object({
-    id: z.string().meta({ description: '`<target sha256>.<base sha256>.<format>`; devices download it as `.delta/<id>`.' }),
+    id: z
+      .string()
+      .meta({ description: '`<target sha256>.<base sha256>.<format>`; devices download it as `.delta/<id>`.' }),
     format: z.enum([EDO1_HS8_7]),
     baseSha256: sha256.meta({ description: 'SHA-256 of the whole base file (signature sector included).' }),
     baseImageSha256: sha256.meta({
@@ -35,7 +37,7 @@ export const deltaBuildSchema = z
   .meta({
     id: 'DeltaBuild',
     description:
-      "A pair without a patch on this server: a build under way, or why it gave none (remembered until restart, so it is not rebuilt on every check; `delta make` builds it again).",
+      'A pair without a patch on this server: a build under way, or why it gave none (remembered until restart, so it is not rebuilt on every check; `delta make` builds it again).',
   });
 
 export const deltaListingSchema = z

@@ -1,6 +1,10 @@
 import { Worker } from 'node:worker_threads';
 import type { DeltaSettings } from '../../../app/delta/delta-settings.js';
-import type { DeltaBuildRequest, DeltaBuildResult, DeltaPatchBuilder } from '../../../ports/delta-patch-builder.port.js';
+import type {
+  DeltaBuildRequest,
+  DeltaBuildResult,
+  DeltaPatchBuilder,
+} from '../../../ports/delta-patch-builder.port.js';
 import type { BuildReply } from './delta-build-worker.js';
 
 const MIB = 1024 * 1024;

@@ -23,7 +23,8 @@ export class S3KeyLayout {
         `S3 key prefix "${prefix}" must be /-separated segments of A-Z a-z 0-9 . _ + -, none starting with a dot`,
       );
     }
-    if (area !== undefined && !/^\.[a-z][a-z-]*$/.test(area)) throw new Error(`S3 store area "${area}" must be .<letters>`);
+    if (area !== undefined && !/^\.[a-z][a-z-]*$/.test(area))
+      throw new Error(`S3 store area "${area}" must be .<letters>`);
     this.base = (trimmed === '' ? '' : `${trimmed}/`) + (area === undefined ? '' : `${area}/`);
   }
 
