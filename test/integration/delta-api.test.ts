@@ -206,6 +206,28 @@ describe("HTTP: delta patches (/api/v1/deltas, a file's patches)", () => {
     expect(left.map((p) => p.targetSha256)).to.deep.equal([sha256(release('3.0.1'))]);
   });
 
+  it("builds patches to a rollout's target when it starts, from the versions devices run", async () => {
+    t = await startTestServer({ delta: { bases: 0 } });
+    const v1 = release('1.0.0');
+    const v2 = release('2.0.0');
+    await upload(t, 'fw/v1.bin', v1);
+    await upload(t, 'fw/v2.bin', v2);
+    // A device runs 1.0.0 (the inventory learns it from its check).
+    await t.client.get('/devices/lamp-1?app_ver=1.0.0', { auth: TEST_DEVICE_CREDENTIAL });
+    await t.server.deltas.settled();
+    expect((await listing(t)).patches).to.deep.equal([]);
+    const created = await t.client.send('/api/v1/rollouts', {
+      method: 'POST',
+      body: JSON.stringify({ name: 'v2', file: 'fw/v2.bin' }),
+      headers: { 'Content-Type': 'application/json' },
+    });
+    expect(created.status, created.text).to.equal(201);
+    const id = (JSON.parse(created.text) as { id: string }).id;
+    expect((await t.client.send(`/api/v1/rollouts/${id}/start`, { method: 'POST' })).status).to.equal(200);
+    await t.server.deltas.settled();
+    expect((await listing(t)).patches.map((p) => p.basePath)).to.deep.equal(['fw/v1.bin']);
+  });
+
   it('with FUOTA_DELTA off, makes and offers nothing', async () => {
     t = await startTestServer({ delta: { enabled: false } });
     const v1 = release('1.0.0');
