@@ -20,12 +20,14 @@ describe('HTTP: deleting a stored file', () => {
 
   it('deletes the file and its entry durably and answers what was deleted', async () => {
     expect((await t.client.put('/files/lamp/v2.bin', image, BYTES)).status).to.equal(200);
-    // The entry as read (without `usage`, what uses it, which only GET of one file adds).
-    const { usage, ...stored } = JSON.parse((await t.client.get('/api/v1/files/lamp/v2.bin')).text) as Record<
+    // The entry as read (without `usage`, what uses it, and `patches`, the delta patches to it,
+    // which only GET of one file adds).
+    const { usage, patches, ...stored } = JSON.parse((await t.client.get('/api/v1/files/lamp/v2.bin')).text) as Record<
       string,
       unknown
     >;
     expect(usage).to.deep.equal({ devices: [], rollouts: [] });
+    expect(patches).to.deep.equal([]);
     const res = await t.client.delete('/files/lamp/v2.bin');
     expect(res.status, res.text).to.equal(200);
     expect(res.headers['content-type']).to.match(/^application\/json/);

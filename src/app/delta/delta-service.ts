@@ -66,6 +66,9 @@ export class DeltaService implements DeltaOffers {
   private readonly states = new Map<string, DeltaBuildState>();
   private readonly builds = new Map<string, Promise<DeltaBuildOutcome>>();
   private readonly outcomes = new Map<DeltaBuildOutcome, number>();
+  /** Builds reading their files or running now, and those waiting for their turn. */
+  private building = 0;
+  private readonly turns: Array<() => void> = [];
   private stored: readonly UpdateFile[] = [];
   /** Stored images by appended SHA-256, then by file SHA-256 (two paths, same bytes: one file). */
   private byImageDigest = new Map<string, Map<string, UpdateFile>>();
@@ -258,6 +261,11 @@ export class DeltaService implements DeltaOffers {
     this.closed = true;
     for (const stop of this.unsubscribe) stop();
     await this.parts.builder.close();
+    // Those waiting for their turn end at once (as failures: a restart asks for them again).
+    for (const next of this.turns.splice(0)) {
+      this.building++;
+      next();
+    }
     await Promise.allSettled([...this.builds.values()]);
     await this.pruning;
     await this.reloading.catch(() => undefined);
@@ -422,7 +430,24 @@ export class DeltaService implements DeltaOffers {
     return build;
   }
 
+  /**
+   * Builds take turns here, FUOTA_DELTA_CONCURRENCY at a time, before their files are read: a
+   * queue of builds (a burst of uploads, each asking for several bases) holds no file bytes.
+   */
   private async runBuild(id: string, base: UpdateFile, target: UpdateFile): Promise<DeltaBuildOutcome> {
+    if (this.building >= this.settings.concurrency) await new Promise<void>((resolve) => this.turns.push(resolve));
+    else this.building++;
+    try {
+      return await this.readAndBuild(id, base, target);
+    } finally {
+      const next = this.turns.shift();
+      if (next === undefined) this.building--;
+      else next();
+    }
+  }
+
+  private async readAndBuild(id: string, base: UpdateFile, target: UpdateFile): Promise<DeltaBuildOutcome> {
+    if (this.closed) return this.remember(id, base, target, 'failed', 'the server is stopping');
     const [baseBytes, targetBytes] = await Promise.all([
       wholeBlob(this.parts.files, base, this.parts.sha256),
       wholeBlob(this.parts.files, target, this.parts.sha256),
