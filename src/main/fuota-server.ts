@@ -11,6 +11,8 @@ import { semverVersionScheme } from '../adapters/outbound/semver/semver-version-
 import { nodeSha256 } from '../adapters/outbound/crypto/node-sha256.js';
 import { WorkerDeltaPatchBuilder } from '../adapters/outbound/delta/worker-delta-patch-builder.js';
 import { DeltaService } from '../app/delta/delta-service.js';
+import { backfillImageDigests } from '../app/delta/image-digest-backfill.js';
+import { UpdateFileDescriber } from '../app/firmware/update-file-describer.js';
 import type { Storage } from './bootstrap/storage.js';
 import type { Config } from '../app/config/config.js';
 import { listenError } from './config/listen-error.js';
@@ -128,6 +130,13 @@ export class FuotaServer {
       throw listenError(error, parts.config.host, parts.config.port);
     });
     audit.startPruning();
+    // Entries recorded before images' appended SHA-256 was read get it now, in the background.
+    void backfillImageDigests(
+      parts.storage.catalog,
+      container.get(UpdateFileDescriber),
+      () => fleetChanges.imagesChanged(),
+      parts.logger,
+    ).catch((error: unknown) => parts.logger.warn("images' appended SHA-256 could not be read", { error }));
     return new FuotaServer(
       https,
       parts.storage,

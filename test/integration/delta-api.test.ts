@@ -6,6 +6,10 @@ import type { HttpResponse } from '../support/https-client.js';
 import type { RunningTestServer } from '../support/test-server.js';
 import { startTestServer, TEST_DEVICE_CREDENTIAL } from '../support/test-server.js';
 import { imageDigest, release, sha256 } from '../support/delta-images.js';
+import { eventually } from '../support/eventually.js';
+import { openDiskStorage } from '../../src/main/bootstrap/storage.js';
+import { dataLayout } from '../../src/main/config/data-layout.js';
+import type { EspImageInfo } from '../../src/domain/firmware/esp-image-info.js';
 
 const BIN = 'application/octet-stream';
 
@@ -252,6 +256,32 @@ describe("HTTP: delta patches (/api/v1/deltas, a file's patches)", () => {
     await first.server.stop();
     t = await startTestServer({ storage: 'disk', dataDir: first.dataDir });
     expect((await listing(t)).patches).to.deep.equal(before);
+  });
+
+  it('reads at start the appended SHA-256 of images recorded before it was, and then patches from them are offered', async () => {
+    const first = await startTestServer({ storage: 'disk', delta: { bases: 0 } });
+    const v1 = release('1.0.0');
+    await upload(first, 'fw/v1.bin', v1);
+    await upload(first, 'fw/v2.bin', release('2.0.0'));
+    await first.server.stop();
+    // As an earlier release recorded them: no appendedSha256.
+    const storage = await openDiskStorage(dataLayout(first.dataDir!));
+    for await (const file of storage.catalog.list()) {
+      const { appendedSha256: _digest, ...older } = file.image as EspImageInfo;
+      await storage.catalog.put({ ...file, image: older });
+    }
+    await storage.close();
+    t = await startTestServer({ storage: 'disk', dataDir: first.dataDir, delta: { bases: 0 } });
+    const target = async () => t.storage.catalog.get('fw/v2.bin' as never);
+    await eventually(
+      async () => (await target())?.image?.appendedSha256 !== undefined,
+      'the entries are made good in the background',
+    );
+    const target0 = await target();
+    await eventually(() => {
+      void t.server.deltas.settled();
+      return t.server.deltas.offerFor(target0!, EDO1_HS8_7, imageDigest(v1)) !== undefined;
+    }, 'a device running v1 is offered a patch (built on demand)');
   });
 
   it('is refused to devices (operator only)', async () => {
