@@ -26,9 +26,16 @@ export function updateAttempt(id: string, deviceId: string, overrides: Partial<U
     pollsSinceProvisional: 2,
     downloadedAt: 1_767_225_650_000,
     rollout: { id: 'spring-2027_a', wave: 2 },
+    offeredAs: 'patch',
+    downloadedAs: 'patch',
+    patchSize: 70_000,
+    patchId: `${'b'.repeat(64)}.${'a'.repeat(64)}.edo1-hs8-7`,
     ...overrides,
   };
 }
+
+/** An attempt offered and downloaded as the full file (the default one is a patch's). */
+const FULL_DOWNLOAD: Partial<UpdateAttempt> = { offeredAs: 'full', downloadedAs: 'full', patchSize: null, patchId: null };
 
 export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
@@ -81,6 +88,10 @@ export function updateAttemptStoreContract(
         pollsSinceProvisional: 0,
         downloadedAt: null,
         rollout: null,
+        offeredAs: 'full',
+        downloadedAs: null,
+        patchSize: null,
+        patchId: null,
         file: "fw/it's ünïcode.bin" as UpdateFilePath,
       });
       await store.putMany([full, fresh]);
@@ -330,6 +341,7 @@ export function updateAttemptStoreContract(
         await store.putMany([
           updateAttempt('0005', 'd', { rollout: null }),
           updateAttempt('0006', 'e', { rollout: { id: 'r9', wave: 0 } }),
+          updateAttempt('0007', 'f', FULL_DOWNLOAD),
         ]);
         await store.deleteDevice('c' as DeviceId);
         expect(await store.pruneBefore(2)).to.equal(1);
@@ -339,8 +351,9 @@ export function updateAttemptStoreContract(
           updateAttempt('0003', 'b'),
           updateAttempt('0005', 'd', { rollout: null }),
           updateAttempt('0006', 'e', { rollout: { id: 'r9', wave: 0 } }),
+          updateAttempt('0007', 'f', FULL_DOWNLOAD),
         ]);
-        expect(ids(await store.forRollout('spring-2027_a'))).to.deep.equal(['0002', '0003']);
+        expect(ids(await store.forRollout('spring-2027_a'))).to.deep.equal(['0002', '0003', '0007']);
         expect(ids(await store.forRollout('r9'))).to.deep.equal(['0006']);
       });
     }

@@ -69,11 +69,12 @@ describe('SqlJsUpdateAttemptStore on a database made before rollouts', () => {
   let dir = '';
   afterEach(() => rm(dir, { recursive: true, force: true }));
 
-  it('adds the rollout columns, keeps every attempt (rollout null), and takes new ones', async () => {
+  it('adds the rollout and delivery columns, keeps every attempt (rollout null, offered and downloaded full), and takes new ones', async () => {
     dir = await mkdtemp(join(tmpdir(), 'fuota-attempts-old-'));
     const file = join(dir, 'devices.db');
-    const folded = updateAttempt('0001', 'a', { rollout: null });
-    const journaled = updateAttempt('0002', 'b', { rollout: null, state: 'offered' });
+    const before = { rollout: null, offeredAs: 'full', downloadedAs: 'full', patchSize: null, patchId: null } as const;
+    const folded = updateAttempt('0001', 'a', before);
+    const journaled = updateAttempt('0002', 'b', { ...before, state: 'offered' });
     const old = await SqlJsDatabase.open(file, SCHEMA_BEFORE_ROLLOUTS);
     await old.write([[PUT_BEFORE_ROLLOUTS, oldRow(folded)]]);
     await old.close();

@@ -3,6 +3,8 @@ import { expect } from 'chai';
 import pg from 'pg';
 import { type Migration, MIGRATIONS, SchemaRefused } from '../../src/adapters/outbound/postgres/migrations.js';
 import { PostgresDatabase, PostgresUnavailable } from '../../src/adapters/outbound/postgres/postgres-database.js';
+import { PostgresUpdateAttemptStore } from '../../src/adapters/outbound/postgres/postgres-update-attempt-store.js';
+import type { DeviceId } from '../../src/domain/device-id.js';
 import { createTestDatabase, requirePostgres, type TestDatabase } from '../support/postgres.js';
 
 /** The code's migrations' versions, and the one after its last. */
@@ -83,6 +85,7 @@ describe('PostgreSQL schema migrations', () => {
       { version: 11, name: 'trusted_key' },
       { version: 12, name: 'update_attempt_rollout_load' },
       { version: 13, name: 'operator_session' },
+      { version: 14, name: 'update_attempt_delivery' },
     ]);
     expect(rows[0]?.applied_at).to.be.instanceOf(Date);
     const columns = await sql<{
@@ -130,6 +133,37 @@ describe('PostgreSQL schema migrations', () => {
       expect((await open(url)).migrated, `from version ${at}`).to.deep.equal(VERSIONS.slice(at));
       expect((await recorded(url)).map((row) => row.version)).to.deep.equal(VERSIONS);
     }
+  });
+
+  it('migration 14 reads attempts stored before it as full offers, downloaded as full when downloaded', async () => {
+    const url = await emptyDatabase();
+    await (await open(url, MIGRATIONS.slice(0, 13))).close();
+    const insert =
+      'INSERT INTO update_attempt (id, device_id, file, file_size, version, from_version, state, offered_at, ' +
+      'updated_at, attribution, downloads, served, provisional_at, polls_since_provisional, downloaded_at) ' +
+      "VALUES ($1, $2, 'fw.bin', 100, '2.0', '1.0', $3, 1, 2, $4, $5, $6::jsonb, NULL, 0, NULL)";
+    await sql(url, insert, ['000000000000001-a', 'a', 'offered', null, 0, '[]']);
+    await sql(url, insert, ['000000000000002-b', 'b', 'downloaded', 'direct', 1, '[[0,100]]']);
+    const database = await open(url);
+    expect(database.migrated).to.deep.equal([14]);
+    const store = new PostgresUpdateAttemptStore(database);
+    const [a] = await store.forDevice('a' as DeviceId, 1);
+    const [b] = await store.forDevice('b' as DeviceId, 1);
+    expect(a).to.include({ offeredAs: 'full', downloadedAs: null, patchSize: null, patchId: null });
+    expect(b).to.include({ offeredAs: 'full', downloadedAs: 'full', patchSize: null, patchId: null });
+    // A patch offer names its patch; a full offer names none; and a form is one of the two.
+    const bad = [
+      "UPDATE update_attempt SET offered_as = 'patch' WHERE device_id = 'a'",
+      "UPDATE update_attempt SET patch_id = 'x', patch_size = 10 WHERE device_id = 'a'",
+      "UPDATE update_attempt SET downloaded_as = 'half' WHERE device_id = 'b'",
+    ];
+    for (const statement of bad) {
+      let refused: unknown;
+      await sql(url, statement).catch((error: unknown) => (refused = error));
+      expect(refused, statement).to.be.instanceOf(Error);
+    }
+    await sql(url, "UPDATE update_attempt SET offered_as = 'patch', patch_id = 'x', patch_size = 10 WHERE device_id = 'a'");
+    expect((await store.forDevice('a' as DeviceId, 1))[0]).to.include({ offeredAs: 'patch', patchSize: 10, patchId: 'x' });
   });
 
   it('applies each migration once when several processes start at the same moment', async () => {

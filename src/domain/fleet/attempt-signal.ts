@@ -1,4 +1,4 @@
-import type { ByteSpan, DownloadAttribution } from './update-attempt.js';
+import type { ByteSpan, DeliveryForm, DownloadAttribution } from './update-attempt.js';
 
 /**
  * Everything the server observes that can move an update attempt (see attempt-transitions.ts).
@@ -7,12 +7,18 @@ import type { ByteSpan, DownloadAttribution } from './update-attempt.js';
  * - `poll`: the device checked for updates, reporting the version it runs.
  * - `download-started`: a request (GET or HEAD) for the offered file was tied to the attempt.
  * - `bytes-served`: the server sent this span of the file (whole, a Range chunk, a resumed tail).
+ *   Both download signals say which form was fetched: the patch's bytes or (absent) the full file's.
  * - `tick`: time passing, from a background sweep, so that silence can be noticed with no request at all.
  */
 export type AttemptSignal =
   | { readonly kind: 'poll'; readonly at: number; readonly version: string }
-  | { readonly kind: 'download-started'; readonly at: number; readonly attribution: DownloadAttribution }
-  | { readonly kind: 'bytes-served'; readonly at: number; readonly span: ByteSpan }
+  | {
+      readonly kind: 'download-started';
+      readonly at: number;
+      readonly attribution: DownloadAttribution;
+      readonly form?: DeliveryForm;
+    }
+  | { readonly kind: 'bytes-served'; readonly at: number; readonly span: ByteSpan; readonly form?: DeliveryForm }
   | { readonly kind: 'tick'; readonly at: number };
 
 export type AttemptSignalKind = AttemptSignal['kind'];

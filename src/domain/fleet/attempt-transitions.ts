@@ -5,7 +5,14 @@ import type { AttemptRules } from './attempt-rules.js';
 import type { AttemptSignal } from './attempt-signal.js';
 import { isFinalAttemptState, type AttemptState } from './attempt-state.js';
 import { addSpan, coversWhole, highestServedEnd, servedBytes } from './byte-coverage.js';
-import type { AttemptRollout, ByteSpan, DownloadAttribution, UpdateAttempt } from './update-attempt.js';
+import type {
+  AttemptRollout,
+  ByteSpan,
+  DeliveryForm,
+  DownloadAttribution,
+  OfferedPatch,
+  UpdateAttempt,
+} from './update-attempt.js';
 
 /*
  * How an update attempt moves, from nothing but the device's polls and downloads (issue 16).
@@ -52,6 +59,11 @@ import type { AttemptRollout, ByteSpan, DownloadAttribution, UpdateAttempt } fro
  *   `downloadedAt` (bytes re-sent afterwards do not restart the clock). A stalled download
  *   (downloading, forever) or an offer never taken stays where it is; the caller decides when a
  *   newer offer supersedes it.
+ * - Delta updates: an offer names the full file or a patch to it (`offeredAs`). Downloads say
+ *   which they fetched; the bytes served, `downloaded` and refusal are measured against that
+ *   form's size (a patch of 40 KiB sent whole is a downloaded attempt). A download of the other
+ *   form than the last one's starts the count anew (its bytes are not the same bytes). What the
+ *   device then boots is the same image either way, so the polls move the attempt as before.
  * - Final states (succeeded, rolled-back, download-failed, refused) ignore every signal; silent
  *   is not final: the device may still come back with either version.
  *
@@ -70,6 +82,8 @@ export interface AttemptOffer {
   readonly at: number;
   /** The rollout making the offer; absent for a device row's. */
   readonly rollout?: AttemptRollout;
+  /** The patch the answer names instead of the file; absent when it names the full file. */
+  readonly patch?: OfferedPatch;
 }
 
 /**
@@ -94,7 +108,32 @@ export function offerAttempt(offer: AttemptOffer): UpdateAttempt {
     pollsSinceProvisional: 0,
     downloadedAt: null,
     rollout: offer.rollout ?? null,
+    offeredAs: offer.patch === undefined ? 'full' : 'patch',
+    downloadedAs: null,
+    patchSize: offer.patch?.size ?? null,
+    patchId: offer.patch?.id ?? null,
   };
+}
+
+/**
+ * The attempt answered again with the same file, now as `patch` (or as the full file when
+ * undefined): a patch may become ready between two polls, or go. The same object when the form
+ * and the patch are unchanged.
+ */
+export function reofferAttempt(attempt: UpdateAttempt, patch: OfferedPatch | undefined, at: number): UpdateAttempt {
+  if ((patch?.id ?? null) === attempt.patchId) return attempt;
+  return {
+    ...attempt,
+    updatedAt: at,
+    offeredAs: patch === undefined ? 'full' : 'patch',
+    patchSize: patch?.size ?? null,
+    patchId: patch?.id ?? null,
+  };
+}
+
+/** The bytes a whole download of the attempt's downloaded form has: the patch's or the file's. */
+export function deliveredSize(attempt: UpdateAttempt): number {
+  return attempt.downloadedAs === 'patch' && attempt.patchSize !== null ? attempt.patchSize : attempt.fileSize;
 }
 
 /** Whether a poll reporting `version` reports the attempt's offered version (else: the old version). */
@@ -111,9 +150,9 @@ export function advanceAttempt(attempt: UpdateAttempt, signal: AttemptSignal, ru
         ? offeredVersionPolled(attempt, signal.at, rules)
         : oldVersionPolled(attempt, signal.at, rules);
     case 'download-started':
-      return downloadStarted(attempt, signal.at, signal.attribution);
+      return downloadStarted(inForm(attempt, signal.form ?? 'full', signal.at), signal.at, signal.attribution);
     case 'bytes-served':
-      return bytesServed(attempt, signal.at, signal.span);
+      return bytesServed(inForm(attempt, signal.form ?? 'full', signal.at), signal.at, signal.span);
     case 'tick':
       return ticked(attempt, signal.at, rules);
   }
@@ -151,8 +190,14 @@ function onlyHeaderFetched(attempt: UpdateAttempt, rules: AttemptRules): boolean
   return (
     servedBytes(attempt.served) > 0 &&
     highestServedEnd(attempt.served) <= rules.refusalBytes &&
-    !coversWhole(attempt.served, attempt.fileSize)
+    !coversWhole(attempt.served, deliveredSize(attempt))
   );
+}
+
+/** The attempt counting downloads of `form`: the same object when it already does, else with nothing served of it yet. */
+function inForm(attempt: UpdateAttempt, form: DeliveryForm, at: number): UpdateAttempt {
+  if (attempt.downloadedAs === form) return attempt;
+  return { ...attempt, updatedAt: at, downloadedAs: form, served: attempt.downloadedAs === null ? attempt.served : [] };
 }
 
 function downloadStarted(attempt: UpdateAttempt, at: number, attribution: DownloadAttribution): UpdateAttempt {
@@ -166,7 +211,7 @@ function downloadStarted(attempt: UpdateAttempt, at: number, attribution: Downlo
 }
 
 function bytesServed(attempt: UpdateAttempt, at: number, span: ByteSpan): UpdateAttempt {
-  const clipped: ByteSpan = [Math.max(span[0], 0), Math.min(span[1], attempt.fileSize)];
+  const clipped: ByteSpan = [Math.max(span[0], 0), Math.min(span[1], deliveredSize(attempt))];
   const served = addSpan(attempt.served, clipped);
   if (served === attempt.served) return attempt;
   return downloadProgressed({ ...attempt, updatedAt: at, served }, at);
@@ -175,7 +220,7 @@ function bytesServed(attempt: UpdateAttempt, at: number, span: ByteSpan): Update
 /** After a download signal: offered and downloading become downloaded once the file is covered, else downloading. */
 function downloadProgressed(attempt: UpdateAttempt, at: number): UpdateAttempt {
   if (attempt.state !== 'offered' && attempt.state !== 'downloading') return attempt;
-  if (coversWhole(attempt.served, attempt.fileSize)) return { ...attempt, state: 'downloaded', downloadedAt: at };
+  if (coversWhole(attempt.served, deliveredSize(attempt))) return { ...attempt, state: 'downloaded', downloadedAt: at };
   return attempt.state === 'offered' ? { ...attempt, state: 'downloading' } : attempt;
 }
 

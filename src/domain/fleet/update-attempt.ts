@@ -9,6 +9,12 @@ import type { AttemptState } from './attempt-state.js';
  */
 export type DownloadAttribution = 'direct' | 'inferred';
 
+/**
+ * How a file reaches a device: as the full image, or as a patch from the image it runs (a
+ * device that asked for one with `delta=`), which it applies to rebuild the same full image.
+ */
+export type DeliveryForm = 'patch' | 'full';
+
 /** A half-open byte span `[start, end)` of a file that the server has sent. */
 export type ByteSpan = readonly [start: number, end: number];
 
@@ -40,6 +46,24 @@ export interface UpdateAttempt {
   readonly downloadedAt: number | null;
   /** The rollout whose offer this is, and the index of its wave then; null for a device row's offer. */
   readonly rollout: AttemptRollout | null;
+  /** Whether the latest answer offering the file named a patch or the full file. */
+  readonly offeredAs: DeliveryForm;
+  /**
+   * The form of the downloads tied to the attempt (the latest one's, when a device changed
+   * form); null before the first. `served` and `downloaded` count bytes of this form: of the
+   * patch (`patchSize` of them) or of the file (`fileSize`).
+   */
+  readonly downloadedAs: DeliveryForm | null;
+  /** The offered patch's size in bytes (its 64-byte header included); null when offered as the full file. */
+  readonly patchSize: number | null;
+  /** The offered patch's id (see delta-path.ts), which its downloads name; null when offered as the full file. */
+  readonly patchId: string | null;
+}
+
+/** The patch an offer names, when it names one. */
+export interface OfferedPatch {
+  readonly id: string;
+  readonly size: number;
 }
 
 /** Which rollout made an offer, in which of its waves (the per-wave counts read it). */

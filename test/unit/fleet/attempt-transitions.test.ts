@@ -3,7 +3,7 @@ import type { DeviceId } from '../../../src/domain/device-id.js';
 import { DEFAULT_ATTEMPT_RULES } from '../../../src/domain/fleet/attempt-rules.js';
 import type { AttemptSignal } from '../../../src/domain/fleet/attempt-signal.js';
 import { FINAL_ATTEMPT_STATES } from '../../../src/domain/fleet/attempt-state.js';
-import { advanceAttempt, offerAttempt, reportsOfferedVersion } from '../../../src/domain/fleet/attempt-transitions.js';
+import { advanceAttempt, offerAttempt, reofferAttempt, reportsOfferedVersion } from '../../../src/domain/fleet/attempt-transitions.js';
 import type { ByteSpan, UpdateAttempt } from '../../../src/domain/fleet/update-attempt.js';
 import type { UpdateFilePath } from '../../../src/domain/update-file-path.js';
 
@@ -46,6 +46,51 @@ const downloaded = (): UpdateAttempt => run(offer(), started(SECOND), bytes(0, S
 const provisional = (): UpdateAttempt => run(downloaded(), poll('2.0', MINUTE));
 
 describe('update attempt transitions', () => {
+  describe('delivered as a patch', () => {
+    const PATCH = { id: 'p1', size: 40_000 };
+    const patchBytes = (start: number, end: number, after: number): AttemptSignal => ({
+      kind: 'bytes-served',
+      at: T0 + after,
+      span: [start, end],
+      form: 'patch',
+    });
+    const patchStarted = (after: number): AttemptSignal => ({
+      kind: 'download-started',
+      at: T0 + after,
+      attribution: 'direct',
+      form: 'patch',
+    });
+
+    it('records the offered patch, and is downloaded once the patch (not the file) was sent whole', () => {
+      const offered = offer({ patch: PATCH });
+      expect(offered).to.include({ offeredAs: 'patch', downloadedAs: null, patchSize: 40_000, patchId: 'p1' });
+      const half = run(offered, patchStarted(SECOND), patchBytes(0, 20_000, 2 * SECOND));
+      expect(half).to.include({ state: 'downloading', downloadedAs: 'patch' });
+      const whole = run(half, patchStarted(3 * SECOND), patchBytes(20_000, 40_000, 4 * SECOND));
+      expect(whole).to.include({ state: 'downloaded', downloads: 2 });
+      expect(whole.served).to.deep.equal([[0, 40_000]]);
+      const booted = run(whole, poll('2.0', MINUTE), poll('2.0', 2 * MINUTE), poll('2.0', 3 * MINUTE));
+      expect(booted).to.include({ state: 'succeeded', offeredAs: 'patch', downloadedAs: 'patch' });
+    });
+
+    it('clips patch bytes to the patch, and starts the count anew when the other form is fetched', () => {
+      const patched = run(offer({ patch: PATCH }), patchStarted(SECOND), patchBytes(0, 30_000, 2 * SECOND));
+      const full = run(patched, started(3 * SECOND), bytes(0, 40_000, 4 * SECOND));
+      expect(full).to.include({ state: 'downloading', downloadedAs: 'full' });
+      expect(full.served).to.deep.equal([[0, 40_000]]);
+      expect(run(patched, patchBytes(0, 90_000, 5 * SECOND))).to.include({ state: 'downloaded' });
+    });
+
+    it('takes a new form on a repeated offer, and is the same object when the form is the same', () => {
+      const offered = offer();
+      expect(reofferAttempt(offered, undefined, T0 + SECOND)).to.equal(offered);
+      const patched = reofferAttempt(offered, PATCH, T0 + SECOND);
+      expect(patched).to.include({ offeredAs: 'patch', patchSize: 40_000, patchId: 'p1', updatedAt: T0 + SECOND });
+      expect(reofferAttempt(patched, PATCH, T0 + 2 * SECOND)).to.equal(patched);
+      expect(reofferAttempt(patched, undefined, T0 + 2 * SECOND)).to.include({ offeredAs: 'full', patchId: null });
+    });
+  });
+
   describe('offered', () => {
     it('is where an offer starts: nothing downloaded, nothing polled', () => {
       expect(offer()).to.deep.equal({
@@ -65,6 +110,10 @@ describe('update attempt transitions', () => {
         pollsSinceProvisional: 0,
         downloadedAt: null,
         rollout: null,
+        offeredAs: 'full',
+        downloadedAs: null,
+        patchSize: null,
+        patchId: null,
       });
     });
 

@@ -11,6 +11,7 @@ import { INVENTORY_LAST_SEEN } from './migrations/0010-inventory-last-seen.js';
 import { TRUSTED_KEY } from './migrations/0011-trusted-key.js';
 import { ATTEMPT_ROLLOUT_LOAD } from './migrations/0012-attempt-rollout-load.js';
 import { OPERATOR_SESSION } from './migrations/0013-operator-session.js';
+import { ATTEMPT_DELIVERY } from './migrations/0014-attempt-delivery.js';
 import type { Queryable } from './postgres-database.js';
 
 /**
@@ -40,6 +41,7 @@ export const MIGRATIONS: readonly Migration[] = [
   TRUSTED_KEY,
   ATTEMPT_ROLLOUT_LOAD,
   OPERATOR_SESSION,
+  ATTEMPT_DELIVERY,
 ];
 
 /**

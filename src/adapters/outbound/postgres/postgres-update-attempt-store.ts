@@ -1,6 +1,6 @@
 import type { DeviceId } from '../../../domain/device-id.js';
 import type { AttemptState } from '../../../domain/fleet/attempt-state.js';
-import type { ByteSpan, DownloadAttribution, UpdateAttempt } from '../../../domain/fleet/update-attempt.js';
+import type { ByteSpan, DeliveryForm, DownloadAttribution, UpdateAttempt } from '../../../domain/fleet/update-attempt.js';
 import type { UpdateFilePath } from '../../../domain/update-file-path.js';
 import type { CapState } from '../../../domain/rollout/offer-caps.js';
 import { OFFER_WINDOW_MS } from '../../../domain/rollout/offer-caps.js';
@@ -33,17 +33,22 @@ interface Row {
   readonly downloaded_at: BigintText | null;
   readonly rollout_id: string | null;
   readonly rollout_wave: number | null;
+  readonly offered_as: string;
+  readonly downloaded_as: string | null;
+  readonly patch_size: BigintText | null;
+  readonly patch_id: string | null;
 }
 
 const COLUMNS =
   'id, device_id, file, file_size, version, from_version, state, offered_at, updated_at, attribution, downloads, ' +
-  'served, provisional_at, polls_since_provisional, downloaded_at, rollout_id, rollout_wave';
+  'served, provisional_at, polls_since_provisional, downloaded_at, rollout_id, rollout_wave, offered_as, downloaded_as, ' +
+  'patch_size, patch_id';
 // Many attempts in one statement: one array per column, in COLUMNS order.
 const UPSERT_ROWS =
   `INSERT INTO update_attempt (${COLUMNS}) SELECT * FROM unnest(` +
   '$1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::bigint[], ' +
   '$9::bigint[], $10::text[], $11::integer[], $12::jsonb[], $13::bigint[], $14::integer[], $15::bigint[], ' +
-  '$16::text[], $17::integer[]) ON CONFLICT (id) DO UPDATE SET ' +
+  '$16::text[], $17::integer[], $18::text[], $19::text[], $20::bigint[], $21::text[]) ON CONFLICT (id) DO UPDATE SET ' +
   COLUMNS.split(', ')
     .filter((column) => column !== 'id')
     .map((column) => `${column} = excluded.${column}`)
@@ -96,7 +101,7 @@ export const DEVICES_PER_PAGE = 500;
 export const ROWS_PER_STATEMENT = 5000;
 
 /**
- * Update attempts in PostgreSQL's `update_attempt` table (migration 8). This store's writes
+ * Update attempts in PostgreSQL's `update_attempt` table (migrations 8 and 14). This store's writes
  * reach PostgreSQL one after another, in the order they were made, so that the later of two
  * writes of one attempt is the one kept (a pool would let them overtake each other). Within a
  * write, rows go in id order, so that writes from several processes lock rows in the same order
@@ -219,6 +224,10 @@ function columnsOf(attempts: readonly UpdateAttempt[]): unknown[] {
     attempts.map((attempt) => attempt.downloadedAt),
     attempts.map((attempt) => attempt.rollout?.id ?? null),
     attempts.map((attempt) => attempt.rollout?.wave ?? null),
+    attempts.map((attempt) => attempt.offeredAs),
+    attempts.map((attempt) => attempt.downloadedAs),
+    attempts.map((attempt) => attempt.patchSize),
+    attempts.map((attempt) => attempt.patchId),
   ];
 }
 
@@ -242,5 +251,9 @@ function toAttempt(row: Row): UpdateAttempt {
     pollsSinceProvisional: row.polls_since_provisional,
     downloadedAt: time(row.downloaded_at),
     rollout: row.rollout_id === null ? null : { id: row.rollout_id, wave: row.rollout_wave! },
+    offeredAs: row.offered_as as DeliveryForm,
+    downloadedAs: row.downloaded_as as DeliveryForm | null,
+    patchSize: time(row.patch_size),
+    patchId: row.patch_id,
   };
 }

@@ -1,7 +1,7 @@
 import type { SqlValue } from 'sql.js';
 import type { DeviceId } from '../../../domain/device-id.js';
 import type { AttemptState } from '../../../domain/fleet/attempt-state.js';
-import type { ByteSpan, DownloadAttribution, UpdateAttempt } from '../../../domain/fleet/update-attempt.js';
+import type { ByteSpan, DeliveryForm, DownloadAttribution, UpdateAttempt } from '../../../domain/fleet/update-attempt.js';
 import type { UpdateFilePath } from '../../../domain/update-file-path.js';
 import type { CapState } from '../../../domain/rollout/offer-caps.js';
 import { OFFER_WINDOW_MS } from '../../../domain/rollout/offer-caps.js';
@@ -16,21 +16,29 @@ import { addedColumn, SqlJsDatabase } from './sqljs-database.js';
 // row's offer. The first index serves a device's newest attempts, `recent` and pruning (a
 // device's newest attempt is its greatest id); the second, partial (a fleet without rollouts
 // pays nothing for it), a rollout's attempts. The rollout columns came with rollouts: a database
-// made before them gets them added, null in every row it had.
+// made before them gets them added, null in every row it had. So did the delivery columns with
+// delta updates (`offered_as` 'patch' or 'full', `downloaded_as`, `patch_size`, `patch_id`): an
+// older row reads as offered full, with its downloads (if any) of the full file.
 export const UPDATE_ATTEMPT_SCHEMA: readonly SchemaStep[] = [
   'CREATE TABLE IF NOT EXISTS update_attempt (' +
     'id TEXT PRIMARY KEY, device_id TEXT NOT NULL, file TEXT NOT NULL, file_size INTEGER NOT NULL, version TEXT, ' +
     'from_version TEXT NOT NULL, state TEXT NOT NULL, offered_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, ' +
     'attribution TEXT, downloads INTEGER NOT NULL, served TEXT NOT NULL, provisional_at INTEGER, ' +
-    'polls_since_provisional INTEGER NOT NULL, downloaded_at INTEGER, rollout_id TEXT, rollout_wave INTEGER)',
+    'polls_since_provisional INTEGER NOT NULL, downloaded_at INTEGER, rollout_id TEXT, rollout_wave INTEGER, ' +
+    'offered_as TEXT, downloaded_as TEXT, patch_size INTEGER, patch_id TEXT)',
   addedColumn('update_attempt', 'rollout_id', 'TEXT'),
   addedColumn('update_attempt', 'rollout_wave', 'INTEGER'),
+  addedColumn('update_attempt', 'offered_as', 'TEXT'),
+  addedColumn('update_attempt', 'downloaded_as', 'TEXT'),
+  addedColumn('update_attempt', 'patch_size', 'INTEGER'),
+  addedColumn('update_attempt', 'patch_id', 'TEXT'),
   'CREATE INDEX IF NOT EXISTS update_attempt_by_device ON update_attempt (device_id, id)',
   'CREATE INDEX IF NOT EXISTS update_attempt_by_rollout ON update_attempt (rollout_id, id) WHERE rollout_id IS NOT NULL',
 ];
 const COLUMNS =
   'id, device_id, file, file_size, version, from_version, state, offered_at, updated_at, attribution, downloads, ' +
-  'served, provisional_at, polls_since_provisional, downloaded_at, rollout_id, rollout_wave';
+  'served, provisional_at, polls_since_provisional, downloaded_at, rollout_id, rollout_wave, offered_as, downloaded_as, ' +
+  'patch_size, patch_id';
 const COLUMN_COUNT = COLUMNS.split(', ').length;
 const COLUMNS_OF_A = COLUMNS.split(', ')
   .map((column) => `a.${column}`)
@@ -192,6 +200,10 @@ function toRow(attempt: UpdateAttempt): unknown[] {
     attempt.downloadedAt,
     attempt.rollout?.id ?? null,
     attempt.rollout?.wave ?? null,
+    attempt.offeredAs,
+    attempt.downloadedAs,
+    attempt.patchSize,
+    attempt.patchId,
   ];
 }
 
@@ -213,5 +225,9 @@ function toAttempt(row: SqlValue[]): UpdateAttempt {
     pollsSinceProvisional: Number(row[13]),
     downloadedAt: row[14] === null ? null : Number(row[14]),
     rollout: row[15] === null ? null : { id: String(row[15]), wave: Number(row[16]) },
+    offeredAs: row[17] === 'patch' ? 'patch' : 'full',
+    downloadedAs: row[18] === null ? (row[10] === 0 ? null : 'full') : (String(row[18]) as DeliveryForm),
+    patchSize: row[19] === null ? null : Number(row[19]),
+    patchId: row[20] === null ? null : String(row[20]),
   };
 }
