@@ -58,6 +58,7 @@ import { AUDIT_LOG } from '../ports/audit-log.port.js';
 import { ROLLOUT_STORE } from '../ports/rollout-store.port.js';
 import { PENALTY_CLEARANCE_STORE } from '../ports/penalty-clearance-store.port.js';
 import { VERSION_SCHEME } from '../ports/version-scheme.port.js';
+import type { DeltaOffers } from '../app/delta/delta-offers.js';
 import { semverVersionScheme } from '../adapters/outbound/semver/semver-version-scheme.js';
 
 import type { DeltaService } from '../app/delta/delta-service.js';
@@ -164,6 +165,7 @@ export function createContainer(
         rollouts: new SignedTargetRollouts(rollouts, trustedKeys, context.get(UpdateFileDescriber)),
         offerPolicy: rollouts,
         deltas,
+        deltaOffers: context.get<DeltaOffers>(DELTA_OFFERS),
       },
       authenticator: context.get<Authenticator>(AUTHENTICATOR),
       authFailures: new AuthFailureLimiter(config.authFailuresPerMinute, config.authCooldownSeconds),

@@ -18,6 +18,7 @@ import type { Config } from '../app/config/config.js';
 import { listenError } from './config/listen-error.js';
 import { loopbackHost } from './config/loopback-host.js';
 import { createContainer, HTTP_HANDLER } from './container.js';
+import type { Container } from 'inversify';
 import { openTrustedKeys } from './bootstrap/trusted-keys.js';
 import type { StorageMetrics } from '../adapters/inbound/http/storage-metrics.js';
 
@@ -49,7 +50,11 @@ export class FuotaServer {
     private readonly stopRolloutWatch: () => void,
   ) {}
 
-  static async start(parts: FuotaServerParts): Promise<FuotaServer> {
+  /**
+   * `rebind`, applied to the container after its own bindings and before the HTTP handler is
+   * made, replaces some of them: the tests' in-memory DeltaOffers, for one.
+   */
+  static async start(parts: FuotaServerParts, rebind?: (container: Container) => void): Promise<FuotaServer> {
     const trustedKeys = await openTrustedKeys(parts.config, parts.storage.trustedKeys);
     const fleet = await FleetTracker.open(
       {
@@ -112,6 +117,7 @@ export class FuotaServer {
       parts.storageMetrics,
       parts.metricLabels,
     );
+    rebind?.(container);
     const https = new HttpsServer(container.get<RequestListener>(HTTP_HANDLER), {
       host: parts.config.host,
       port: parts.config.port,

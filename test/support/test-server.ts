@@ -27,6 +27,8 @@ import { DEFAULT_AUDIT_SETTINGS } from '../../src/app/audit/audit-settings.js';
 import type { DeltaSettings } from '../../src/app/delta/delta-settings.js';
 import { DEFAULT_DELTA_SETTINGS } from '../../src/app/delta/delta-settings.js';
 import { NODE_CREDENTIAL_HASHING } from '../../src/main/node-credential-hashing.js';
+import type { DeltaOffers } from '../../src/app/delta/delta-offers.js';
+import { DELTA_OFFERS } from '../../src/app/delta/delta-offers.js';
 
 export const TEST_CREDENTIAL = { username: 'operator', password: 'correct horse battery staple' };
 /** A credential with the device role only. */
@@ -139,6 +141,8 @@ export async function startTestServer(
       readonly databaseUrl?: string;
       readonly s3?: { readonly client: S3Client; readonly bucket: string; readonly prefix?: string };
     };
+    /** The patches devices are offered (default: the container's, none). */
+    deltaOffers?: DeltaOffers;
   } = {},
 ): Promise<RunningTestServer> {
   const dataDir =
@@ -201,6 +205,9 @@ export async function startTestServer(
     logger,
     storageMetrics,
     ...(options.now === undefined ? {} : { now: options.now }),
+  }, (container) => {
+    const { deltaOffers } = options;
+    if (deltaOffers !== undefined) container.rebind<DeltaOffers>(DELTA_OFFERS).toConstantValue(deltaOffers);
   });
   const client = new HttpsTestClient(`https://localhost:${server.address.port}`, tls.cert, TEST_CREDENTIAL);
   return {

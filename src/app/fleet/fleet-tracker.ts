@@ -1,7 +1,9 @@
 import type { DeviceId } from '../../domain/device-id.js';
 import type { AttemptSignal } from '../../domain/fleet/attempt-signal.js';
 import { isFinalAttemptState } from '../../domain/fleet/attempt-state.js';
-import { advanceAttempt, offerAttempt } from '../../domain/fleet/attempt-transitions.js';
+import { advanceAttempt, offerAttempt, reofferAttempt } from '../../domain/fleet/attempt-transitions.js';
+import { DELTA_PATH_PREFIX, deltaPathOf } from '../../domain/delta/delta-path.js';
+import type { DeltaPatchInfo } from '../delta/delta-offers.js';
 import { recordSighting, samePollShape } from '../../domain/fleet/device-sighting.js';
 import type { FleetEvent, NewFleetEvent, NewLoggedEvent } from '../../domain/fleet/fleet-event.js';
 import type { DeviceAuthKind, InventoryEntry, InventorySighting } from '../../domain/fleet/inventory-entry.js';
@@ -41,6 +43,11 @@ export interface CheckRecord {
    * the device's attempt: an offer makes the answer a 200 naming the offer's own path.
    */
   readonly policy?: FleetOfferPolicy;
+  /**
+   * The patch to offer instead of `file`, if any: given when the device asked for patches
+   * (`delta=`), asked of whichever file the answer offers (the row's or fleet policy's).
+   */
+  readonly patchFor?: (file: UpdateFile) => DeltaPatchInfo | undefined;
 }
 
 /** What fleet policy offers a polling device: a file, on behalf of a rollout's wave. */
@@ -76,6 +83,8 @@ export interface CheckOutcome {
   readonly offerPath?: string;
   /** The file that path names. */
   readonly offerFile?: UpdateFile;
+  /** The patch the answer offers instead of the file (the row's or fleet policy's), as the attempt records it. */
+  readonly patch?: DeltaPatchInfo;
   /** Resolves once what the check changed of an update attempt is durable; absent when nothing. */
   readonly written?: Promise<void>;
 }
@@ -205,8 +214,11 @@ export class FleetTracker {
       }
     }
     this.recordSighting(check, at, status, current);
+    const patch = offer === undefined ? undefined : check.patchFor?.(offer);
     if (offer !== undefined) {
-      this.offers.add(check.address, deviceId, offer.path, at);
+      // A patch download names the patch, not the file: attributed by what the answer named.
+      this.offers.add(check.address, deviceId, patch === undefined ? offer.path : deltaPathOf(patch.id), at);
+      const offeredPatch = patch === undefined ? undefined : { id: patch.id, size: patch.size };
       const offeredVersion = offer.image?.version ?? null;
       const continues =
         latest !== undefined &&
@@ -223,15 +235,21 @@ export class FleetTracker {
           fromVersion: version,
           at,
           ...(rollout === undefined ? {} : { rollout }),
+          ...(offeredPatch === undefined ? {} : { patch: offeredPatch }),
         });
         this.noteChange(undefined, started, changed, transitions);
         latest = started;
+      } else if (latest !== undefined) {
+        const reoffered = reofferAttempt(latest, offeredPatch, at);
+        if (reoffered !== latest) this.noteChange(latest, reoffered, changed, transitions);
+        latest = reoffered;
       }
       if (rollout !== undefined && latest !== undefined) offerPath = offerPathOf(latest.id);
     }
     const written = changed.length === 0 ? undefined : this.commit(changed, transitions);
     return {
       ...(offerPath === undefined || offer === undefined ? {} : { offerPath, offerFile: offer }),
+      ...(patch === undefined ? {} : { patch }),
       ...(heldBack ? { heldBack } : {}),
       ...(written === undefined ? {} : { written }),
     };
@@ -297,6 +315,8 @@ export class FleetTracker {
    * A download request for `path`: tied to the requesting device's attempt (its own credential)
    * or, with the shared credential, to the device offered that file from the same address most
    * recently (within the attribution window). Undefined when no open attempt is for that file.
+   * A patch's path (`.delta/<id>`) is tied to the attempt that offered that patch, and its bytes
+   * count as the patch's.
    */
   downloadRequested(request: {
     readonly path: string;
@@ -322,11 +342,12 @@ export class FleetTracker {
     }
     if (deviceId === undefined || !this.isOpenFor(deviceId, request.path)) return undefined;
     const attemptId = (this.attempts.get(deviceId) as UpdateAttempt).id;
-    this.signal(deviceId, attemptId, { kind: 'download-started', at, attribution });
+    const form = request.path.startsWith(DELTA_PATH_PREFIX) ? 'patch' : 'full';
+    this.signal(deviceId, attemptId, { kind: 'download-started', at, attribution, form });
     const device = deviceId;
     return {
       ended: (start, end) =>
-        this.signal(device, attemptId, { kind: 'bytes-served', at: this.now(), span: [start, end] }),
+        this.signal(device, attemptId, { kind: 'bytes-served', at: this.now(), span: [start, end], form }),
     };
   }
 
@@ -751,9 +772,14 @@ export class FleetTracker {
     this.settle(sightings, true);
   }
 
+  /** Whether the device's attempt is open and offered `path`: its file, or the patch it named. */
   private isOpenFor(deviceId: DeviceId, path: string): boolean {
     const attempt = this.attempts.get(deviceId);
-    return attempt !== undefined && attempt.file === path && !isFinalAttemptState(attempt.state);
+    return (
+      attempt !== undefined &&
+      !isFinalAttemptState(attempt.state) &&
+      (attempt.file === path || (attempt.patchId !== null && path === deltaPathOf(attempt.patchId)))
+    );
   }
 
   /** Applies a download's signal to the device's attempt if it is still the one the download began on. */

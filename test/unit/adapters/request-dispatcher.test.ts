@@ -2,6 +2,8 @@ import { expect } from 'chai';
 import { deviceMethodsAt, deviceTarget } from '../../../src/adapters/inbound/http/request-dispatcher.js';
 
 /** The dispatch table: which adapter answers a request, decided from its method and path alone. */
+const PATCH_ID = `${'b'.repeat(64)}.${'a'.repeat(64)}.edo1-hs8-7`;
+
 describe('request dispatcher', () => {
   const adapterOf = (method: string, url: string) => deviceTarget(method, url)?.route.name ?? 'operator';
 
@@ -22,6 +24,14 @@ describe('request dispatcher', () => {
     ['GET', '/files/fw%2Fapp.bin', 'file-download'],
     ['GET', '/files/fw/app.bin/', 'file-download'], // the adapter's 400 (not an update path)
     ['GET', '/files/../etc/passwd', 'file-download'], // the adapter's 400
+    // Patches (delta updates): under their own path and under a rollout offer's.
+    ['GET', `/files/.delta/${PATCH_ID}`, 'file-download'],
+    ['HEAD', `/files/.delta/${PATCH_ID}`, 'file-download'],
+    ['GET', `/files/.offer/001767225600000-dev1/.delta/${PATCH_ID}`, 'file-download'],
+    ['GET', `/files/.delta/${PATCH_ID}?x=1`, 'file-download'],
+    ['GET', '/files/.delta/not-a-patch', 'file-download'], // the adapter's 404
+    ['PUT', `/files/.delta/${PATCH_ID}`, 'operator'], // the operator adapter refuses the reserved path
+    ['DELETE', `/files/.delta/${PATCH_ID}`, 'operator'],
     // The operator's routes, other methods on the device paths included.
     ['GET', '/devices', 'operator'],
     ['GET', '/devices/', 'operator'], // the CSV list, as the router allows the slash
@@ -67,6 +77,13 @@ describe('request dispatcher', () => {
       query: 'x=1',
     });
     expect(deviceTarget('GET', '/devices/d1')).to.deep.include({ param: 'd1', query: '' });
+    expect(deviceTarget('GET', `/devices/d1?app_ver=1&delta=edo1-hs8-7&base=${'A'.repeat(64)}`)).to.deep.include({
+      param: 'd1',
+      query: `app_ver=1&delta=edo1-hs8-7&base=${'A'.repeat(64)}`,
+    });
+    expect(deviceTarget('GET', `/files/.offer/001767225600000-d1/.delta/${PATCH_ID}`)).to.deep.include({
+      param: `.offer/001767225600000-d1/.delta/${PATCH_ID}`,
+    });
   });
 
   it("knows the device adapter's methods on a path, for the operator adapter's Allow", () => {

@@ -12,7 +12,10 @@ import type { DeviceRequestListener, DeviceRoute } from './request-dispatcher.js
 import type { HttpUseCases } from './use-cases.js';
 
 export interface DeviceAdapterDependencies {
-  readonly useCases: Pick<HttpUseCases, 'checkForUpdate' | 'openUpdateFile' | 'fleet' | 'offerPolicy'>;
+  readonly useCases: Pick<
+    HttpUseCases,
+    'checkForUpdate' | 'openUpdateFile' | 'fleet' | 'offerPolicy' | 'deltaOffers'
+  >;
   readonly authenticator: Authenticator;
   readonly authFailures: AuthFailureLimiter;
   readonly logger: Logger;
@@ -37,8 +40,21 @@ export function createDeviceAdapter({
   metrics,
 }: DeviceAdapterDependencies): DeviceRequestListener {
   const handlers: Record<DeviceRoute['name'], DeviceHandler> = {
-    'device-check': deviceCheckHandler(useCases.checkForUpdate, metrics, useCases.fleet, useCases.offerPolicy),
-    'file-download': fileDownloadHandler(useCases.openUpdateFile, logger, useCases.fleet, useCases.offerPolicy),
+    'device-check': deviceCheckHandler(
+      useCases.checkForUpdate,
+      metrics,
+      useCases.fleet,
+      useCases.offerPolicy,
+      useCases.deltaOffers,
+    ),
+    'file-download': fileDownloadHandler(
+      useCases.openUpdateFile,
+      logger,
+      metrics,
+      useCases.fleet,
+      useCases.offerPolicy,
+      useCases.deltaOffers,
+    ),
   };
 
   async function answer(exchange: DeviceExchange): Promise<void> {

@@ -1,4 +1,8 @@
 import type { Principal } from '../../../app/auth/principal.js';
+import type { DeltaOffers, DeltaPatchInfo } from '../../../app/delta/delta-offers.js';
+import { deltaPathOf } from '../../../domain/delta/delta-path.js';
+import { parseOfferPath } from '../../../domain/rollout/offer-path.js';
+import type { UpdateFile } from '../../../domain/update-file.js';
 import type { CheckOutcome, FleetTracker } from '../../../app/fleet/fleet-tracker.js';
 import type { OfferPolicySource } from '../../../app/rollout/offer-policy-source.js';
 import type { CheckForUpdate, UpdateCheck } from '../../../app/use-cases/check-for-update.js';
@@ -7,7 +11,9 @@ import type { DeviceId } from '../../../domain/device-id.js';
 import { isDeviceId } from '../../../domain/device-id.js';
 import { deviceIdSchema } from './api-schemas.js';
 import { appVersionFromQuery } from './app-version-query.js';
-import { checkStatus, deviceCheckAnswer } from './device-check-answer.js';
+import { checkStatus, deviceCheckAnswer, type OfferedPatchAnswer } from './device-check-answer.js';
+import type { DeltaRequest } from './delta-query.js';
+import { deltaRequestFromQuery } from './delta-query.js';
 import { deviceAuthKind } from './device-auth-kind.js';
 import type { DeviceExchange } from './device-exchange.js';
 import { validated } from './edge-validation.js';
@@ -26,9 +32,35 @@ function deviceIdOf(param: string): DeviceId {
 }
 
 /**
+ * The ready patch from the device's running image to `file`, if any. A patch that would not
+ * rebuild exactly this file is never offered (the device checks the result against the file's
+ * digest and would refuse it after downloading it all).
+ */
+function patchFinder(offers: DeltaOffers, request: DeltaRequest): (file: UpdateFile) => DeltaPatchInfo | undefined {
+  return (file) => {
+    const patch = offers.offerFor(file, request.format, request.baseImageSha256);
+    return patch !== undefined && patch.targetSha256 === file.sha256 && patch.targetSize === file.size
+      ? patch
+      : undefined;
+  };
+}
+
+/** The path a patch is offered under: its own, or under the rollout offer's path so that the download keeps its attempt. */
+function offeredPatch(patch: DeltaPatchInfo | undefined, offerPath: string | undefined): OfferedPatchAnswer | undefined {
+  if (patch === undefined) return undefined;
+  const attemptId = offerPath === undefined ? undefined : parseOfferPath(offerPath)?.attemptId;
+  return { path: deltaPathOf(patch.id, attemptId), patch };
+}
+
+/**
  * `GET|HEAD /devices/<id>?app_ver=<running version>`, the check every device makes on every
  * poll: 200 with the bare update path, 204, or a problem (400 for a bad id or version, 404 for
  * an unknown device or a missing file, 403 for a device asking for another's row).
+ *
+ * A device that applies patches adds `delta=<format>&base=<its running image's SHA-256>`
+ * (delta-query.ts): when the answer offers a file and a patch from that image to it is ready
+ * (DeltaOffers), the answer names the patch instead (device-check-answer.ts). Without `delta=`,
+ * the answer is exactly what it was before patches existed.
  *
  * Every check is recorded in the fleet inventory (a device asking about another's id is not:
  * it learns nothing, and neither does the inventory); one that moved an update attempt is
@@ -39,10 +71,14 @@ export function deviceCheckHandler(
   metrics: HttpMetrics,
   fleet: FleetTracker,
   rollouts: OfferPolicySource,
+  deltaOffers: DeltaOffers,
 ) {
   return async (exchange: DeviceExchange, principal: Principal): Promise<void> => {
     const deviceId = deviceIdOf(exchange.target.param);
     const running = appVersionFromQuery(exchange.target.query);
+    const deltaRequest = deltaRequestFromQuery(exchange.target.query);
+    const patchFor = deltaRequest === undefined ? undefined : patchFinder(deltaOffers, deltaRequest);
+    let patch: OfferedPatchAnswer | undefined;
     let check: UpdateCheck = await checkForUpdate.execute(deviceId, running, principal.deviceId);
     if (principal.deviceId === undefined || principal.deviceId === deviceId) {
       // Explicit rows win: fleet policy is asked only when the row offers nothing.
@@ -61,11 +97,13 @@ export function deviceCheckHandler(
           ...(check.file === undefined ? {} : { offer: check.file }),
           assigned: check.decision.kind !== 'unknown-device',
           ...(lease === undefined ? {} : { policy: lease.policy }),
+          ...(patchFor === undefined ? {} : { patchFor }),
         });
         if (recorded.written !== undefined) await recorded.written;
       } finally {
         await lease?.release();
       }
+      patch = offeredPatch(recorded.patch, recorded.offerPath);
       if (recorded.offerPath !== undefined && recorded.offerFile !== undefined) {
         check = {
           decision: { kind: 'update-available', updateFilePath: recorded.offerPath as UpdateFilePath },
@@ -74,10 +112,14 @@ export function deviceCheckHandler(
       } else if (recorded.heldBack === true) {
         // A rollout wants the device, later (its wave, a cap): 204, it polls again.
         check = { decision: { kind: 'no-update' } };
+        patch = undefined;
       }
+    } else if (patchFor !== undefined && check.file !== undefined && check.decision.kind === 'update-available') {
+      // Not recorded (see above): the row's offer, as a patch when one is ready.
+      patch = offeredPatch(patchFor(check.file), undefined);
     }
     metrics.check(check.decision.kind);
-    const answer = deviceCheckAnswer(check, deviceId);
+    const answer = deviceCheckAnswer(check, deviceId, patch);
     exchange.answer(answer.status, answer.headers, answer.body, answer.bodyBytes);
   };
 }

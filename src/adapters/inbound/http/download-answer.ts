@@ -1,5 +1,4 @@
-import type { OpenedUpdateFile } from '../../../app/use-cases/open-update-file.js';
-import type { ByteRange } from '../../../ports/blob-store.port.js';
+import type { ByteRange, OpenedBlob } from '../../../ports/blob-store.port.js';
 import { evaluateRange } from './byte-range-request.js';
 import { noneMatchSatisfied, rangeStillValid, strongEtag } from './conditional-request.js';
 import type { HeaderList } from './header-list.js';
@@ -28,10 +27,11 @@ export type DownloadAnswer =
  * Whole files, single ranges and conditional requests, as the device adapter answers them
  * (file-download-handler.ts), kept apart from Node's response so that unit tests can reach every
  * case. Every answer carries the
- * validators (a strong SHA-256 ETag, Last-Modified), Accept-Ranges and `no-cache`.
+ * validators (a strong ETag of `etagSha256`, the file's SHA-256 or a patch's, and Last-Modified),
+ * Accept-Ranges and `no-cache`.
  */
-export function downloadAnswer({ blob, file }: OpenedUpdateFile, conditions: DownloadConditions): DownloadAnswer {
-  const etag = strongEtag(file.sha256);
+export function downloadAnswer(blob: OpenedBlob, etagSha256: string, conditions: DownloadConditions): DownloadAnswer {
+  const etag = strongEtag(etagSha256);
   const size = blob.info.size;
   const validators: Array<readonly [string, string]> = [
     ['Accept-Ranges', 'bytes'],

@@ -1,4 +1,10 @@
+import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import type { DeltaOffers, DeltaPatchInfo } from '../../../app/delta/delta-offers.js';
+import { deltaPathOf, parseDeltaPath } from '../../../domain/delta/delta-path.js';
+import type { DeviceId } from '../../../domain/device-id.js';
+import type { OpenedBlob } from '../../../ports/blob-store.port.js';
+import type { HttpMetrics } from './http-metrics.js';
 import type { Principal } from '../../../app/auth/principal.js';
 import type { DownloadTrace, FleetTracker } from '../../../app/fleet/fleet-tracker.js';
 import type { OfferPolicySource } from '../../../app/rollout/offer-policy-source.js';
@@ -28,20 +34,17 @@ function updatePathOf(param: string): UpdateFilePath {
 }
 
 /**
- * The attempt a rollout's offer path (`.offer/<attempt id>`, see offer-path.ts) names, or
- * undefined for a stored file's path. An offer path names the file of its device's current
+ * The attempt a rollout's offer path (`.offer/<attempt id>`, see offer-path.ts), decoded, names. An offer path names the file of its device's current
  * attempt, for that device alone, while the offer stands: anything else (an older attempt,
  * another device's own credential, a made-up id, an offer its aborted or halted rollout took
  * back before the download began) is answered as a missing file, which tells the asker nothing.
  */
 async function offeredAttemptOf(
-  param: string,
+  decoded: string,
   fleet: FleetTracker,
   rollouts: OfferPolicySource,
   principal: Principal,
-): Promise<UpdateAttempt | undefined> {
-  const decoded = percentDecoded(param);
-  if (decoded === undefined || !decoded.startsWith(OFFER_PATH_PREFIX)) return undefined;
+): Promise<UpdateAttempt> {
   const attempt = await fleet.findOfferedAttempt(decoded);
   if (
     attempt === undefined ||
@@ -59,33 +62,122 @@ function headerText(req: IncomingMessage, name: string): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
+/** What one download sends: an opened blob, its validator, and how the fleet knows it. */
+interface DownloadSource {
+  readonly blob: OpenedBlob;
+  /** The hex digest its strong ETag carries. */
+  readonly etagSha256: string;
+  /** The path the fleet ties the download to an attempt by: the file's, or the patch's `.delta/<id>`. */
+  readonly tracePath: string;
+  /** The device whose offer path the request named. */
+  readonly offeredTo?: DeviceId;
+  /** The patch it is, when it is one. */
+  readonly patch?: DeltaPatchInfo;
+}
+
+/**
+ * A patch's download (`.delta/<id>`, or `.offer/<attempt id>/.delta/<id>`, see delta-path.ts),
+ * or undefined for any other path. A patch is served like a file, to whoever may have it: under
+ * an offer path, to the device of that offer's attempt while it stands and names that patch;
+ * under its own path, to any shared-credential device, and to a device with its own credential
+ * only when its current attempt was offered that patch (as it may download only its row's file).
+ * Anything else, and a patch not stored, is answered as a missing file.
+ */
+async function patchSourceOf(
+  param: string,
+  fleet: FleetTracker,
+  rollouts: OfferPolicySource,
+  deltaOffers: DeltaOffers,
+  principal: Principal,
+): Promise<DownloadSource | undefined> {
+  const decoded = percentDecoded(param);
+  const parsed = decoded === undefined ? undefined : parseDeltaPath(decoded);
+  if (parsed === undefined) return undefined;
+  const missing = () => new DomainError('file-not-found', `no update file at ${decoded}`);
+  const patchId = parsed.patchId?.id;
+  if (patchId === undefined) throw missing();
+  let offeredTo: DeviceId | undefined;
+  if (parsed.offerPath !== undefined) {
+    const attempt = await offeredAttemptOf(parsed.offerPath, fleet, rollouts, principal);
+    if (attempt?.patchId !== patchId) throw missing();
+    offeredTo = attempt.deviceId;
+  } else if (principal.deviceId !== undefined && fleet.currentAttempt(principal.deviceId)?.patchId !== patchId) {
+    throw missing();
+  }
+  const opened = await deltaOffers.open(patchId);
+  if (opened === undefined) throw missing();
+  return {
+    blob: opened.blob,
+    etagSha256: patchEtagDigest(opened.patch),
+    tracePath: deltaPathOf(patchId),
+    ...(offeredTo === undefined ? {} : { offeredTo }),
+    patch: opened.patch,
+  };
+}
+
+/**
+ * The digest of a patch's strong ETag: of its id (its target, base and format), size and making
+ * time, so that a patch made again for the same pair (another encoder, other bytes) never
+ * validates a partial copy of the one before.
+ */
+function patchEtagDigest(patch: DeltaPatchInfo): string {
+  return createHash('sha256').update(`${patch.id}\n${patch.size}\n${patch.createdAt}`).digest('hex');
+}
+
+/** A stored file's download: by its path, or by the rollout offer path naming it. */
+async function fileSourceOf(
+  param: string,
+  openUpdateFile: OpenUpdateFile,
+  fleet: FleetTracker,
+  rollouts: OfferPolicySource,
+  principal: Principal,
+): Promise<DownloadSource> {
+  const decoded = percentDecoded(param);
+  const offered =
+    decoded === undefined || !decoded.startsWith(OFFER_PATH_PREFIX)
+      ? undefined
+      : await offeredAttemptOf(decoded, fleet, rollouts, principal);
+  const opened =
+    offered === undefined
+      ? await openUpdateFile.execute(updatePathOf(param), principal.deviceId)
+      : await openUpdateFile.execute(offered.file);
+  return {
+    blob: opened.blob,
+    etagSha256: opened.file.sha256,
+    tracePath: opened.file.path,
+    ...(offered === undefined ? {} : { offeredTo: offered.deviceId }),
+  };
+}
+
 /**
  * `GET|HEAD /files/<path>`: whole files, single ranges (206) and conditional requests (304, 416),
  * decided by downloadAnswer. A body is read into reused buffers and written to the socket
  * (sendBlob): a stream pipeline per download cost a busy server a quarter more CPU per MiB.
+ * Patches (`.delta/<id>`) are downloads like any file's, from DeltaOffers.
  */
 export function fileDownloadHandler(
   openUpdateFile: OpenUpdateFile,
   logger: Logger,
+  metrics: HttpMetrics,
   fleet: FleetTracker,
   rollouts: OfferPolicySource,
+  deltaOffers: DeltaOffers,
 ) {
   const chunks = new ChunkPool();
   return async (exchange: DeviceExchange, principal: Principal): Promise<void> => {
     const { req } = exchange;
-    const offered = await offeredAttemptOf(exchange.target.param, fleet, rollouts, principal);
-    const opened =
-      offered === undefined
-        ? await openUpdateFile.execute(updatePathOf(exchange.target.param), principal.deviceId)
-        : await openUpdateFile.execute(offered.file);
-    const answer = downloadAnswer(opened, {
+    const param = exchange.target.param;
+    const source =
+      (await patchSourceOf(param, fleet, rollouts, deltaOffers, principal)) ??
+      (await fileSourceOf(param, openUpdateFile, fleet, rollouts, principal));
+    const answer = downloadAnswer(source.blob, source.etagSha256, {
       ifNoneMatch: headerText(req, 'if-none-match'),
       ifRange: headerText(req, 'if-range'),
       range: headerText(req, 'range'),
     });
     // A client gone while the file was opened gets nothing; the request is logged as aborted.
     if (answer.kind !== 'content' || req.method === 'HEAD' || exchange.gone) {
-      await opened.blob.release();
+      await source.blob.release();
     }
     if (answer.kind === 'not-modified') {
       exchange.answer(304, answer.headers);
@@ -98,10 +190,10 @@ export function fileDownloadHandler(
     const trace = exchange.gone
       ? undefined
       : fleet.downloadRequested({
-          path: opened.file.path,
+          path: source.tracePath,
           deviceId: principal.deviceId,
           address: req.socket.remoteAddress ?? '',
-          ...(offered === undefined ? {} : { offeredTo: offered.deviceId }),
+          ...(source.offeredTo === undefined ? {} : { offeredTo: source.offeredTo }),
         });
     if (req.method === 'HEAD' || exchange.gone) {
       exchange.answer(answer.status, answer.headers);
@@ -109,16 +201,13 @@ export function fileDownloadHandler(
       return;
     }
     let sending: BlobSending | undefined;
-    if (trace !== undefined)
-      traceServedBytes(
-        trace,
-        exchange,
-        answer.range?.start ?? 0,
-        answer.range === undefined ? opened.blob.info.size : answer.range.end - answer.range.start + 1,
-        () => sending?.bytesSent ?? 0,
-      );
+    const start = answer.range?.start ?? 0;
+    const length = answer.range === undefined ? source.blob.info.size : answer.range.end - answer.range.start + 1;
+    if (trace !== undefined) traceServedBytes(trace, exchange, start, length, () => sending?.bytesSent ?? 0);
+    const { patch } = source;
+    if (patch !== undefined && start + length === patch.size) countPatchDelivered(exchange, metrics, patch);
     exchange.beginStream(answer.status, answer.headers, () => sending?.bytesSent ?? 0);
-    sending = sendBlob(opened.blob, answer.range, exchange.res, chunks, (error) =>
+    sending = sendBlob(source.blob, answer.range, exchange.res, chunks, (error) =>
       logger.warn('reading the file failed', {
         path: exchange.target.path,
         reqId: exchange.requestId,
@@ -126,6 +215,17 @@ export function fileDownloadHandler(
       }),
     );
   };
+}
+
+/**
+ * Counts a patch delivered (and the bytes it saved against its full image) once an answer that
+ * ends at the patch's last byte was sent whole: a download in one request, or the last part of
+ * a resumed one.
+ */
+function countPatchDelivered(exchange: DeviceExchange, metrics: HttpMetrics, patch: DeltaPatchInfo): void {
+  exchange.res.once('close', () => {
+    if (exchange.res.writableFinished) metrics.patchDownloaded(Math.max(0, patch.targetSize - patch.size));
+  });
 }
 
 /**

@@ -66,6 +66,19 @@ export class HttpMetrics {
     registers: [this.registry],
   });
 
+  // Delta updates, as this server delivered them: a patch counts once an answer ending at its last
+  // byte was sent whole (a download in one request, or the last part of a resumed one).
+  private readonly patchDownloads = new Counter({
+    name: 'fuota_delta_patch_downloads_total',
+    help: 'Patch downloads completed (an answer ending at the patch\'s last byte sent whole).',
+    registers: [this.registry],
+  });
+  private readonly bytesSaved = new Counter({
+    name: 'fuota_delta_bytes_saved_total',
+    help: 'Bytes not sent thanks to patches: for each completed patch download, the full image size minus the patch size.',
+    registers: [this.registry],
+  });
+
   constructor() {
     // Process metrics (CPU, memory, event-loop lag, file descriptors), read when scraped.
     collectDefaultMetrics({ register: this.registry, prefix: 'fuota_' });
@@ -86,6 +99,12 @@ export class HttpMetrics {
   check(decision: UpdateDecision['kind']): void {
     const outcome = CHECK_OUTCOMES[decision];
     this.pendingChecks.inc(outcome, () => ({ outcome }));
+  }
+
+  /** A patch was delivered, saving `saved` bytes against its full image. */
+  patchDownloaded(saved: number): void {
+    this.patchDownloads.inc();
+    this.bytesSaved.inc(saved);
   }
 
   upload(bytes: number): void {

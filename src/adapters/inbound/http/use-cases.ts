@@ -1,3 +1,4 @@
+import type { DeltaOffers } from '../../../app/delta/delta-offers.js';
 import type { OfferPolicySource } from '../../../app/rollout/offer-policy-source.js';
 import type { RolloutOperations } from '../../../app/rollout/rollout-operations.js';
 import type { AuditTrail } from '../../../app/audit/audit-trail.js';
@@ -48,4 +49,6 @@ export interface HttpUseCases {
   readonly offerPolicy: OfferPolicySource;
   /** Delta patches: made on uploads, listed, made and removed by operators. */
   readonly deltas: DeltaService;
+  /** The patches the device path offers and serves (delta updates). */
+  readonly deltaOffers: DeltaOffers;
 }
