@@ -1,3 +1,4 @@
+import { coversWhole } from '../../domain/fleet/byte-coverage.js';
 import type { DeviceId } from '../../domain/device-id.js';
 import type { AttemptState } from '../../domain/fleet/attempt-state.js';
 import { ATTEMPT_STATES } from '../../domain/fleet/attempt-state.js';
@@ -49,6 +50,11 @@ export interface FleetSummary {
     readonly count: number;
   }>;
   readonly attempts: Readonly<Record<AttemptState, number>>;
+  /**
+   * Delta updates among the devices' current attempts: those whose patch was downloaded whole,
+   * and the bytes that saved, each the offered file's size minus its patch's.
+   */
+  readonly delta: { readonly patchDownloads: number; readonly bytesSaved: number };
 }
 
 export const MAX_PAGE = 1000;
@@ -126,7 +132,14 @@ export function fleetSummary(tracker: FleetTracker, now: number): FleetSummary {
     else group.count += 1;
   }
   const attempts = Object.fromEntries(ATTEMPT_STATES.map((state) => [state, 0])) as Record<AttemptState, number>;
-  for (const attempt of tracker.currentAttempts()) attempts[attempt.state] += 1;
+  const delta = { patchDownloads: 0, bytesSaved: 0 };
+  for (const attempt of tracker.currentAttempts()) {
+    attempts[attempt.state] += 1;
+    if (attempt.downloadedAs === 'patch' && attempt.patchSize !== null && coversWhole(attempt.served, attempt.patchSize)) {
+      delta.patchDownloads += 1;
+      delta.bytesSaved += Math.max(0, attempt.fileSize - attempt.patchSize);
+    }
+  }
   return {
     devices: tracker.size(),
     seen,
@@ -134,6 +147,7 @@ export function fleetSummary(tracker: FleetTracker, now: number): FleetSummary {
     unassigned,
     versions: [...versions.values()].sort((a, b) => b.count - a.count || (a.version < b.version ? -1 : 1)),
     attempts,
+    delta,
   };
 }
 

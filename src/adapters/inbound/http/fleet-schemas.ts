@@ -149,6 +149,17 @@ export const attemptViewSchema = z
     downloads: z.int(),
     servedBytes: z.int(),
     fileSize: z.int(),
+    offeredAs: z
+      .enum(['patch', 'full'])
+      .meta({ description: 'Whether the latest answer offering the file named a patch to it or the full file.' }),
+    downloadedAs: z.enum(['patch', 'full']).nullable().meta({
+      description:
+        "The form of the attempt's downloads (the latest one's); null before the first. servedBytes counts bytes of it.",
+    }),
+    patchSize: z
+      .int()
+      .nullable()
+      .meta({ description: 'The offered patch in bytes (its 64-byte header included); null when offered full.' }),
   })
   .meta({ id: 'UpdateAttempt', description: 'One offer of a file to a device and what became of it.' });
 
@@ -229,6 +240,14 @@ export const fleetSummarySchema = z
       z.object({ project: z.string().nullable(), version: z.string(), chip: z.string().nullable(), count: z.int() }),
     ),
     attempts: z.record(z.enum(ATTEMPT_STATES), z.int()),
+    delta: z
+      .object({
+        patchDownloads: z.int().meta({ description: "Current attempts whose patch was downloaded whole." }),
+        bytesSaved: z.int().meta({
+          description: "For each of those, the offered file's size minus its patch's size, summed.",
+        }),
+      })
+      .meta({ description: "Delta updates among the devices' current attempts (each device's newest)." }),
   })
   .meta({ id: 'FleetSummary', description: 'The fleet at a glance.' });
 

@@ -20,6 +20,9 @@ export function attemptView(attempt: UpdateAttempt) {
     downloads: attempt.downloads,
     servedBytes: servedBytes(attempt.served),
     fileSize: attempt.fileSize,
+    offeredAs: attempt.offeredAs,
+    downloadedAs: attempt.downloadedAs,
+    patchSize: attempt.patchSize,
   };
 }
 
