@@ -67,6 +67,8 @@ export class DeltaDeviceEmulator {
     runningImage: Uint8Array,
     /** undefined: a device without esp_delta_ota, which never sends `delta=`. */
     private readonly applyPatch: DevicePatchApplier | undefined,
+    /** A faulty device's: the digest it reports as its running image's, whatever it runs. */
+    private readonly reportedBase?: Uint8Array,
   ) {
     this.image = Buffer.from(runningImage);
     this.info = imageInfo(this.image);
@@ -91,7 +93,8 @@ export class DeltaDeviceEmulator {
 
   /** The check's query string, as this device sends it. */
   checkQuery(): string {
-    const ask = this.applyPatch === undefined ? '' : `&delta=${EDO1_HS8_7}&base=${this.imageDigest.toString('hex')}`;
+    const base = Buffer.from(this.reportedBase ?? this.imageDigest).toString('hex');
+    const ask = this.applyPatch === undefined ? '' : `&delta=${EDO1_HS8_7}&base=${base}`;
     return `app_ver=${this.version}${ask}`;
   }
 
