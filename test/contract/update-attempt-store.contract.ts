@@ -35,7 +35,12 @@ export function updateAttempt(id: string, deviceId: string, overrides: Partial<U
 }
 
 /** An attempt offered and downloaded as the full file (the default one is a patch's). */
-const FULL_DOWNLOAD: Partial<UpdateAttempt> = { offeredAs: 'full', downloadedAs: 'full', patchSize: null, patchId: null };
+const FULL_DOWNLOAD: Partial<UpdateAttempt> = {
+  offeredAs: 'full',
+  downloadedAs: 'full',
+  patchSize: null,
+  patchId: null,
+};
 
 export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];

@@ -37,7 +37,7 @@ describe('delta updates: an esp_delta_ota device updates with a patch', () => {
       ['lamp-1.0.0.bin', base],
       ['lamp-1.1.0.bin', target],
     ] as const) {
-      const res = await t.client.put(`/files/${path}`, image, "application/octet-stream");
+      const res = await t.client.put(`/files/${path}`, image, 'application/octet-stream');
       expect(res.status, res.text).to.equal(200);
     }
     offers.add({ base, baseImageSha256: appendedDigest(base).toString('hex'), target, patch, format: EDO1_HS8_7 });
@@ -110,7 +110,9 @@ describe('delta updates: an esp_delta_ota device updates with a patch', () => {
     expect(summary.delta).to.deep.equal({ patchDownloads: 1, bytesSaved: target.length - patch.length });
     const metrics = (await t.client.get('/metrics')).text;
     expect(metrics).to.match(/^fuota_delta_patch_downloads_total(\{[^}]*\})? 1$/m);
-    expect(metrics).to.match(new RegExp(`^fuota_delta_bytes_saved_total(\\{[^}]*\\})? ${target.length - patch.length}$`, 'm'));
+    expect(metrics).to.match(
+      new RegExp(`^fuota_delta_bytes_saved_total(\\{[^}]*\\})? ${target.length - patch.length}$`, 'm'),
+    );
     expect(offers.openBlobs).to.equal(0);
   });
 
@@ -118,9 +120,9 @@ describe('delta updates: an esp_delta_ota device updates with a patch', () => {
     // The server offers by the digest the device sends; a device sending another's digest (a
     // bug) gets a patch whose header names another image, and must keep its own.
     const other = buildEspImage({ version: '1.0.0', projectName: 'lamp', seed: 8, segmentLengths: [65_536, 8_192] });
-    expect((await t.client.put('/devices/lamp-odd', '"lamp-odd","1.0.0","lamp-1.1.0.bin"', 'text/csv')).status).to.equal(
-      200,
-    );
+    expect(
+      (await t.client.put('/devices/lamp-odd', '"lamp-odd","1.0.0","lamp-1.1.0.bin"', 'text/csv')).status,
+    ).to.equal(200);
     const odd = new DeltaDeviceEmulator(
       { port: t.server.address.port, ca, auth: TEST_CREDENTIAL },
       'lamp-odd',

@@ -162,8 +162,15 @@ describe('PostgreSQL schema migrations', () => {
       await sql(url, statement).catch((error: unknown) => (refused = error));
       expect(refused, statement).to.be.instanceOf(Error);
     }
-    await sql(url, "UPDATE update_attempt SET offered_as = 'patch', patch_id = 'x', patch_size = 10 WHERE device_id = 'a'");
-    expect((await store.forDevice('a' as DeviceId, 1))[0]).to.include({ offeredAs: 'patch', patchSize: 10, patchId: 'x' });
+    await sql(
+      url,
+      "UPDATE update_attempt SET offered_as = 'patch', patch_id = 'x', patch_size = 10 WHERE device_id = 'a'",
+    );
+    expect((await store.forDevice('a' as DeviceId, 1))[0]).to.include({
+      offeredAs: 'patch',
+      patchSize: 10,
+      patchId: 'x',
+    });
   });
 
   it('applies each migration once when several processes start at the same moment', async () => {

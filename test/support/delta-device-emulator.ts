@@ -122,7 +122,13 @@ export class DeltaDeviceEmulator {
     const info = imageInfo(next);
     this.image = Buffer.from(next);
     this.info = info;
-    return { status: 200, path, form: patching ? 'patch' : 'full', downloaded: download.body.length, booted: info.version };
+    return {
+      status: 200,
+      path,
+      form: patching ? 'patch' : 'full',
+      downloaded: download.body.length,
+      booted: info.version,
+    };
   }
 
   /** The header's checks, then the patch applied from its pieces. */
@@ -131,7 +137,8 @@ export class DeltaDeviceEmulator {
     if (patch.readUInt32LE(0) !== PATCH_MAGIC) throw new Error("the patch header's magic is wrong");
     const base = patch.subarray(4, 36);
     if (!base.equals(this.imageDigest)) throw new Error('the patch is not for the running image');
-    if (announcedBase !== this.imageDigest.toString('hex')) throw new Error('X-Delta-Base-SHA256 is not the running image');
+    if (announcedBase !== this.imageDigest.toString('hex'))
+      throw new Error('X-Delta-Base-SHA256 is not the running image');
     const pieces = function* () {
       for (let at = 0; at < patch.length; at += PATCH_PIECE_SIZE) yield patch.subarray(at, at + PATCH_PIECE_SIZE);
     };
@@ -159,7 +166,9 @@ export class DeltaDeviceEmulator {
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+          );
           res.on('error', reject);
         },
       );

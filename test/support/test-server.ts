@@ -191,24 +191,27 @@ export async function startTestServer(
         };
   const tls = await testCertificate();
   const logger = new RecordingLogger();
-  const server = await FuotaServer.start({
-    config,
-    storage,
-    authenticator: new RoleAuthenticator(
-      [
-        { secret: { kind: 'plain', ...TEST_CREDENTIAL }, role: 'operator' },
-        { secret: { kind: 'plain', ...TEST_DEVICE_CREDENTIAL }, role: 'device' },
-      ],
-      NODE_CREDENTIAL_HASHING,
-    ),
-    tls,
-    logger,
-    storageMetrics,
-    ...(options.now === undefined ? {} : { now: options.now }),
-  }, (container) => {
-    const { deltaOffers } = options;
-    if (deltaOffers !== undefined) container.rebind<DeltaOffers>(DELTA_OFFERS).toConstantValue(deltaOffers);
-  });
+  const server = await FuotaServer.start(
+    {
+      config,
+      storage,
+      authenticator: new RoleAuthenticator(
+        [
+          { secret: { kind: 'plain', ...TEST_CREDENTIAL }, role: 'operator' },
+          { secret: { kind: 'plain', ...TEST_DEVICE_CREDENTIAL }, role: 'device' },
+        ],
+        NODE_CREDENTIAL_HASHING,
+      ),
+      tls,
+      logger,
+      storageMetrics,
+      ...(options.now === undefined ? {} : { now: options.now }),
+    },
+    (container) => {
+      const { deltaOffers } = options;
+      if (deltaOffers !== undefined) container.rebind<DeltaOffers>(DELTA_OFFERS).toConstantValue(deltaOffers);
+    },
+  );
   const client = new HttpsTestClient(`https://localhost:${server.address.port}`, tls.cert, TEST_CREDENTIAL);
   return {
     server,

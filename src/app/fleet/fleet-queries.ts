@@ -135,7 +135,11 @@ export function fleetSummary(tracker: FleetTracker, now: number): FleetSummary {
   const delta = { patchDownloads: 0, bytesSaved: 0 };
   for (const attempt of tracker.currentAttempts()) {
     attempts[attempt.state] += 1;
-    if (attempt.downloadedAs === 'patch' && attempt.patchSize !== null && coversWhole(attempt.served, attempt.patchSize)) {
+    if (
+      attempt.downloadedAs === 'patch' &&
+      attempt.patchSize !== null &&
+      coversWhole(attempt.served, attempt.patchSize)
+    ) {
       delta.patchDownloads += 1;
       delta.bytesSaved += Math.max(0, attempt.fileSize - attempt.patchSize);
     }

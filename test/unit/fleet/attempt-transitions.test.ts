@@ -3,7 +3,12 @@ import type { DeviceId } from '../../../src/domain/device-id.js';
 import { DEFAULT_ATTEMPT_RULES } from '../../../src/domain/fleet/attempt-rules.js';
 import type { AttemptSignal } from '../../../src/domain/fleet/attempt-signal.js';
 import { FINAL_ATTEMPT_STATES } from '../../../src/domain/fleet/attempt-state.js';
-import { advanceAttempt, offerAttempt, reofferAttempt, reportsOfferedVersion } from '../../../src/domain/fleet/attempt-transitions.js';
+import {
+  advanceAttempt,
+  offerAttempt,
+  reofferAttempt,
+  reportsOfferedVersion,
+} from '../../../src/domain/fleet/attempt-transitions.js';
 import type { ByteSpan, UpdateAttempt } from '../../../src/domain/fleet/update-attempt.js';
 import type { UpdateFilePath } from '../../../src/domain/update-file-path.js';
 

@@ -34,6 +34,12 @@ export interface AttemptView {
   readonly downloads: number;
   readonly servedBytes: number;
   readonly fileSize: number;
+  /** Whether the offer named a patch to the file (delta updates) or the full file. */
+  readonly offeredAs: 'patch' | 'full';
+  /** What the downloads fetched (servedBytes counts bytes of it); null before the first. */
+  readonly downloadedAs: 'patch' | 'full' | null;
+  /** The offered patch's size; null when offered full. */
+  readonly patchSize: number | null;
 }
 
 export type AuthKind = 'shared' | 'device' | 'certificate';
@@ -106,6 +112,8 @@ export interface FleetSummary {
   readonly unassigned: number;
   readonly versions: readonly VersionGroup[];
   readonly attempts: Readonly<Record<AttemptState, number>>;
+  /** Current attempts whose patch was downloaded whole, and the bytes that saved against the full files. */
+  readonly delta: { readonly patchDownloads: number; readonly bytesSaved: number };
 }
 
 export interface EventPage {

@@ -2,10 +2,16 @@ import type { AttemptView } from '../api/fleet-api.js';
 import { AttemptBadge, formatBytes } from './fleet-format.js';
 import { RelativeTime } from './relative-time.js';
 
-const servedText = (attempt: AttemptView) => `${formatBytes(attempt.servedBytes)} of ${formatBytes(attempt.fileSize)}`;
+/** The bytes a whole download has: the patch's when the device fetched the patch, else the file's. */
+const deliveredSize = (attempt: AttemptView) =>
+  attempt.downloadedAs === 'patch' && attempt.patchSize !== null ? attempt.patchSize : attempt.fileSize;
+
+const servedText = (attempt: AttemptView) =>
+  `${formatBytes(attempt.servedBytes)} of ${formatBytes(deliveredSize(attempt))}` +
+  (attempt.downloadedAs === 'patch' ? ` (a patch to a ${formatBytes(attempt.fileSize)} image)` : '');
 
 const fraction = (attempt: AttemptView) =>
-  attempt.fileSize <= 0 ? 0 : Math.min(1, Math.max(0, attempt.servedBytes / attempt.fileSize));
+  deliveredSize(attempt) <= 0 ? 0 : Math.min(1, Math.max(0, attempt.servedBytes / deliveredSize(attempt)));
 
 /** The attempt under way (or the last one): its state, what it offers, how much was served. */
 export function DeviceCurrentAttempt({ attempt }: { readonly attempt: AttemptView | null }) {

@@ -3,7 +3,7 @@ import { failureText } from '../api/api-error.js';
 import type { FleetSummary } from '../api/fleet-api.js';
 import { ATTEMPT_STATES, deviceHref, fetchFleet, latestEvents } from '../api/fleet-api.js';
 import { useResource } from '../api/use-resource.js';
-import { AttemptBadge, EventFacts, LiveIndicator, LostContactBanner } from '../components/fleet-format.js';
+import { AttemptBadge, EventFacts, formatBytes, LiveIndicator, LostContactBanner } from '../components/fleet-format.js';
 import { VersionChart } from '../components/fleet-version-chart.js';
 import { ErrorNotice } from '../components/notice.js';
 import { usePageTitle } from '../components/page-title.js';
@@ -57,6 +57,12 @@ function SummaryView({ summary }: { readonly summary: FleetSummary }) {
         <SummaryCard label="Seen in 7 d" value={summary.seen['7d']} testId="fleet-seen-7d" />
         <SummaryCard label="Overdue" value={summary.overdue} testId="fleet-overdue" />
         <SummaryCard label="Unassigned" value={summary.unassigned} testId="fleet-unassigned" />
+        <SummaryCard label="Patch downloads" value={summary.delta.patchDownloads} testId="fleet-patch-downloads" />
+        <SummaryCard
+          label="Saved by patches"
+          value={formatBytes(summary.delta.bytesSaved)}
+          testId="fleet-bytes-saved"
+        />
       </dl>
       <p class="fleet-links">
         <a href="/ui/devices?overdue=true">Overdue devices</a>
@@ -93,7 +99,7 @@ function SummaryView({ summary }: { readonly summary: FleetSummary }) {
   );
 }
 
-function SummaryCard(props: { readonly label: string; readonly value: number; readonly testId: string }) {
+function SummaryCard(props: { readonly label: string; readonly value: number | string; readonly testId: string }) {
   return (
     <div class="card">
       <dt>{props.label}</dt>

@@ -35,9 +35,7 @@ export function deltaRequestFromQuery(querystring: string): DeltaRequest | undef
   if (bases.length !== 1) {
     throw new DomainError(
       'invalid-query',
-      bases.length === 0
-        ? 'delta needs base, the SHA-256 of the running image in hex'
-        : 'base must be given once',
+      bases.length === 0 ? 'delta needs base, the SHA-256 of the running image in hex' : 'base must be given once',
     );
   }
   const [format = '', base = ''] = [deltas[0], bases[0]];

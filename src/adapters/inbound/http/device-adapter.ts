@@ -12,10 +12,7 @@ import type { DeviceRequestListener, DeviceRoute } from './request-dispatcher.js
 import type { HttpUseCases } from './use-cases.js';
 
 export interface DeviceAdapterDependencies {
-  readonly useCases: Pick<
-    HttpUseCases,
-    'checkForUpdate' | 'openUpdateFile' | 'fleet' | 'offerPolicy' | 'deltaOffers'
-  >;
+  readonly useCases: Pick<HttpUseCases, 'checkForUpdate' | 'openUpdateFile' | 'fleet' | 'offerPolicy' | 'deltaOffers'>;
   readonly authenticator: Authenticator;
   readonly authFailures: AuthFailureLimiter;
   readonly logger: Logger;

@@ -46,7 +46,10 @@ function patchFinder(offers: DeltaOffers, request: DeltaRequest): (file: UpdateF
 }
 
 /** The path a patch is offered under: its own, or under the rollout offer's path so that the download keeps its attempt. */
-function offeredPatch(patch: DeltaPatchInfo | undefined, offerPath: string | undefined): OfferedPatchAnswer | undefined {
+function offeredPatch(
+  patch: DeltaPatchInfo | undefined,
+  offerPath: string | undefined,
+): OfferedPatchAnswer | undefined {
   if (patch === undefined) return undefined;
   const attemptId = offerPath === undefined ? undefined : parseOfferPath(offerPath)?.attemptId;
   return { path: deltaPathOf(patch.id, attemptId), patch };

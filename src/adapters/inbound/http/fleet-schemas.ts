@@ -242,7 +242,7 @@ export const fleetSummarySchema = z
     attempts: z.record(z.enum(ATTEMPT_STATES), z.int()),
     delta: z
       .object({
-        patchDownloads: z.int().meta({ description: "Current attempts whose patch was downloaded whole." }),
+        patchDownloads: z.int().meta({ description: 'Current attempts whose patch was downloaded whole.' }),
         bytesSaved: z.int().meta({
           description: "For each of those, the offered file's size minus its patch's size, summed.",
         }),

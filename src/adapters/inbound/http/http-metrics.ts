@@ -70,7 +70,7 @@ export class HttpMetrics {
   // byte was sent whole (a download in one request, or the last part of a resumed one).
   private readonly patchDownloads = new Counter({
     name: 'fuota_delta_patch_downloads_total',
-    help: 'Patch downloads completed (an answer ending at the patch\'s last byte sent whole).',
+    help: "Patch downloads completed (an answer ending at the patch's last byte sent whole).",
     registers: [this.registry],
   });
   private readonly bytesSaved = new Counter({

@@ -1,7 +1,12 @@
 import type { SqlValue } from 'sql.js';
 import type { DeviceId } from '../../../domain/device-id.js';
 import type { AttemptState } from '../../../domain/fleet/attempt-state.js';
-import type { ByteSpan, DeliveryForm, DownloadAttribution, UpdateAttempt } from '../../../domain/fleet/update-attempt.js';
+import type {
+  ByteSpan,
+  DeliveryForm,
+  DownloadAttribution,
+  UpdateAttempt,
+} from '../../../domain/fleet/update-attempt.js';
 import type { UpdateFilePath } from '../../../domain/update-file-path.js';
 import type { CapState } from '../../../domain/rollout/offer-caps.js';
 import { OFFER_WINDOW_MS } from '../../../domain/rollout/offer-caps.js';
