@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { SHA256_HEX } from '../../src/adapters/inbound/http/delta-query.js';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { HttpMetrics } from '../../src/adapters/inbound/http/http-metrics.js';
 import { createApiRouter } from '../../src/adapters/inbound/http/koa-app.js';
@@ -65,7 +66,9 @@ describe('HTTP: the OpenAPI document', () => {
   it('takes its parameter rules from the schemas that validate requests', async () => {
     const check = document.paths['/devices/{id}']?.get;
     expect(check?.parameters?.find((p) => p.name === 'id')?.schema.pattern).to.equal(DEVICE_ID_PATTERN.source);
-    expect(check?.parameters?.map((p) => p.name)).to.deep.equal(['id', 'app_ver']);
+    expect(check?.parameters?.map((p) => p.name)).to.deep.equal(['id', 'app_ver', 'delta', 'base']);
+    // Delta updates: base's rule is the one delta-query.ts applies.
+    expect(check?.parameters?.find((p) => p.name === 'base')?.schema.pattern).to.equal(SHA256_HEX.source);
     // The same schema refuses what the document says is invalid.
     expect((await t.client.get('/devices/bad%20id?app_ver=1.0')).status).to.equal(400);
     expect((await t.client.get('/healthz', { auth: null })).status).to.equal(200);

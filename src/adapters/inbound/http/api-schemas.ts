@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { deltaPatchSchema } from './delta-schemas.js';
+import { EDO1_HS8_7 } from '../../../domain/delta/delta-format.js';
+import { SHA256_HEX } from './delta-query.js';
 import { SIGNATURE_SCHEMES } from '../../../domain/firmware/signature-block.js';
 import { ROLLOUT_STATES } from '../../../domain/rollout/rollout-state.js';
 import { APP_VERSION_PATTERN, APP_VERSION_RULE } from '../../../domain/app-version.js';
@@ -26,6 +28,19 @@ export const deviceIdSchema = z
     description: 'A device id: 1-64 of A-Z a-z 0-9 : . _ - (a MAC address fits), not only dots.',
     example: '24:0A:C4:00:01:02',
   });
+
+/** `delta=` of a device check, as the API description shows it (delta-query.ts reads it). */
+export const deltaFormatQuerySchema = z.string().meta({
+  description:
+    'The patch format the device applies (delta updates): edo1-hs8-7 (esp_delta_ota). Another value is ignored: the full image is offered.',
+  example: EDO1_HS8_7,
+});
+
+/** `base=` of a device check, as the API description shows it. */
+export const deltaBaseQuerySchema = z.string().regex(SHA256_HEX, 'base must be a SHA-256 digest: 64 hex digits').meta({
+  description:
+    "The SHA-256 of the device's running image (its appended digest, as esp_partition_get_sha256 gives it), in hex; required with delta.",
+});
 
 export const appVersionSchema = z
   .string()

@@ -9,7 +9,8 @@ export interface DeltaRequest {
   readonly baseImageSha256: string;
 }
 
-const SHA256_HEX = /^[0-9a-fA-F]{64}$/;
+/** A SHA-256 digest in hex, either case: what `base` must be. */
+export const SHA256_HEX = /^[0-9a-fA-F]{64}$/;
 
 /**
  * The `delta=<format>&base=<64 hex>` of a device check's raw query string (as app-version-query.ts

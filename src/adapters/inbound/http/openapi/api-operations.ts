@@ -7,6 +7,8 @@ import {
 } from '../signing-key-schemas.js';
 import {
   appVersionSchema,
+  deltaBaseQuerySchema,
+  deltaFormatQuerySchema,
   credentialStatusSchema,
   deletedUpdateFileSchema,
   deviceIdSchema,
@@ -256,14 +258,22 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
     access: 'any',
     summary: 'A device asks whether there is an update for the version it runs.',
     pathParams: id,
-    query: { app_ver: { schema: appVersionSchema, required: true } },
+    query: {
+      app_ver: { schema: appVersionSchema, required: true },
+      delta: { schema: deltaFormatQuerySchema, required: false },
+      base: { schema: deltaBaseQuerySchema, required: false },
+    },
     responses: {
       200: {
-        description: 'The bare update path (no quotes, no newline), with X-Firmware-Size, -SHA256, -Version.',
+        description:
+          'The bare update path (no quotes, no newline), with X-Firmware-Size, -SHA256, -Version. With delta= and a patch ready from base: the patch path (.delta/<id>, or .offer/<attempt>/.delta/<id>), with X-Delta-Format and X-Delta-Base-SHA256; X-Firmware-* describe the full image it rebuilds.',
         ...csv,
       },
       204: { description: "The device is known and runs another version than its row's." },
-      400: { description: 'app_ver missing, empty, repeated or invalid, or a malformed id.' },
+      400: {
+        description:
+          'app_ver missing, empty, repeated or invalid, or a malformed id; delta without base, a malformed base, or either repeated (invalid-query).',
+      },
       404: { description: 'Unknown device, or its update file is not stored.' },
     },
   },
@@ -274,7 +284,11 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
     access: 'any',
     summary: "The check's answer without its body.",
     pathParams: id,
-    query: { app_ver: { schema: appVersionSchema, required: true } },
+    query: {
+      app_ver: { schema: appVersionSchema, required: true },
+      delta: { schema: deltaFormatQuerySchema, required: false },
+      base: { schema: deltaBaseQuerySchema, required: false },
+    },
     responses: {
       200: { description: 'An update is offered.' },
       204: { description: 'No update.' },
@@ -317,14 +331,18 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
     route: '/files/*path',
     operationId: 'downloadFile',
     access: 'any',
-    summary: 'Downloads an update file: whole, one range, or conditionally (ETag = SHA-256).',
+    summary:
+      'Downloads an update file, or a patch a check named (.delta/<id>, .offer/<attempt>/.delta/<id>): whole, one range, or conditionally (ETag = SHA-256).',
     pathParams: path,
     headers: download,
     responses: {
       200: { description: 'The file.', ...bytes },
       206: { description: 'The requested range, with Content-Range.', ...bytes },
       304: { description: 'If-None-Match matched the ETag.' },
-      404: { description: 'No such file (or, for a device with its own credential, not its file).' },
+      404: {
+        description:
+          'No such file or patch (or, for a device with its own credential, not its file, nor the patch its attempt was offered).',
+      },
       416: { description: 'The range lies outside the file; Content-Range: bytes */<size>.' },
     },
   },
