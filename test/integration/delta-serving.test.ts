@@ -195,6 +195,23 @@ describe('HTTP: delta updates, the device side', () => {
       }
     });
 
+    it("serves a device's own credential only the patch its current attempt was offered", async () => {
+      const made = await t.client.send('/api/v1/devices/d6/credentials', { method: 'POST' });
+      expect(made.status, made.text).to.equal(201);
+      const own = { auth: { username: 'd6', password: jsonOf<{ password: string }>(made).password } };
+      expect((await t.client.put('/devices/d6', '"d6","1.0.0","lamp-1.1.0.bin"', 'text/csv')).status).to.equal(200);
+      // Offered the full image (no patch from its base): the patch is not its to fetch.
+      expect((await t.client.get(`/devices/d6?${deltaQuery('cd'.repeat(32))}`, own)).text).to.equal('lamp-1.1.0.bin');
+      expectProblem(await t.client.get(patchPath(), own), 404, 'file-not-found');
+      // Offered the patch: now it is, tied to its attempt directly.
+      expect((await t.client.get(`/devices/d6?${deltaQuery()}`, own)).text).to.equal(`.delta/${patch.id}`);
+      const download = await t.client.get(patchPath(), own);
+      expect(download.status).to.equal(200);
+      expect(download.body.equals(patchBytes)).to.equal(true);
+      const detail = await eventuallyState('d6', 'downloaded');
+      expect(detail.attempt).to.deep.include({ attribution: 'direct', offeredAs: 'patch', downloadedAs: 'patch' });
+    });
+
     it('refuses an upload to the reserved .delta/ path (400), as to any dot-path', async () => {
       const res = await t.client.put(`/files/.delta/${patch.id}`, Buffer.from('x'), 'application/octet-stream');
       expectProblem(res, 400, 'invalid-file-path');
