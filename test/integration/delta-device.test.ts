@@ -10,6 +10,8 @@ import { InMemoryDeltaOffers } from '../support/in-memory-delta-offers.js';
 import type { RunningTestServer } from '../support/test-server.js';
 import { startTestServer, TEST_CREDENTIAL, testCertificate } from '../support/test-server.js';
 import { applyTestPatch, makeTestPatch } from '../support/test-delta-patch.js';
+import type { RealDeltaCodec } from '../support/real-delta-codec.js';
+import { realDeltaCodec } from '../support/real-delta-codec.js';
 
 /** The appended SHA-256 of an image built with one (its last 32 bytes). */
 const appendedDigest = (image: Buffer) => image.subarray(image.length - 32);
@@ -134,5 +136,49 @@ describe('delta updates: an esp_delta_ota device updates with a patch', () => {
     await odd.poll().catch((error: unknown) => (refused = error));
     expect(String(refused)).to.include('not for the running image');
     expect(odd.runningImage.equals(other)).to.equal(true);
+  });
+});
+
+describe("delta updates: an esp_delta_ota device updates with fuota's own codec", () => {
+  let t: RunningTestServer;
+  let codec: RealDeltaCodec | undefined;
+  const offers = new InMemoryDeltaOffers();
+  const base = buildEspImage({ version: '1.0.0', projectName: 'lamp', seed: 11, segmentLengths: [65_536, 8_192] });
+  const target = buildEspImage({ version: '1.2.0', projectName: 'lamp', seed: 12, segmentLengths: [65_536, 8_192] });
+
+  before(async function () {
+    codec = await realDeltaCodec();
+    if (codec === undefined) {
+      console.warn(
+        '      (skipped: src/domain/delta/delta-patch.ts has no makeDeltaPatch and applyDeltaPatch in this build)',
+      );
+      this.skip();
+    }
+    t = await startTestServer({ deltaOffers: offers });
+    for (const [path, image] of [
+      ['lamp-1.0.0.bin', base],
+      ['lamp-1.2.0.bin', target],
+    ] as const) {
+      expect((await t.client.put(`/files/${path}`, image, 'application/octet-stream')).status).to.equal(200);
+    }
+    const patch = codec.makeDeltaPatch(base, target, appendedDigest(base));
+    offers.add({ base, baseImageSha256: appendedDigest(base).toString('hex'), target, patch, format: EDO1_HS8_7 });
+    expect(
+      (await t.client.put('/devices/lamp-real', '"lamp-real","1.0.0","lamp-1.2.0.bin"', 'text/csv')).status,
+    ).to.equal(200);
+  });
+  after(async () => {
+    await t?.stop();
+  });
+
+  it('rebuilds the image from the real patch, streamed, and boots it', async () => {
+    const lamp = new DeltaDeviceEmulator(
+      { port: t.server.address.port, ca: (await testCertificate()).cert, auth: TEST_CREDENTIAL },
+      'lamp-real',
+      base,
+      (codec as RealDeltaCodec).apply,
+    );
+    expect(await lamp.poll()).to.deep.include({ status: 200, form: 'patch', booted: '1.2.0' });
+    expect(lamp.runningImage.equals(target)).to.equal(true);
   });
 });
