@@ -13,7 +13,7 @@ import { StorageMetrics } from '../../src/adapters/inbound/http/storage-metrics.
 import { reportLatency } from '../../src/adapters/outbound/s3/s3-latency.js';
 import type { Config } from '../../src/app/config/config.js';
 import { dataLayout } from '../../src/main/config/data-layout.js';
-import { FuotaServer } from '../../src/main/fuota-server.js';
+import { FuotaServer, type FuotaServerParts } from '../../src/main/fuota-server.js';
 import type { Logger } from '../../src/ports/logger.port.js';
 import { HttpsTestClient } from './https-client.js';
 import type { FileIo } from '../../src/adapters/outbound/filesystem/file-io.js';
@@ -191,27 +191,25 @@ export async function startTestServer(
         };
   const tls = await testCertificate();
   const logger = new RecordingLogger();
-  const server = await FuotaServer.start(
-    {
-      config,
-      storage,
-      authenticator: new RoleAuthenticator(
-        [
-          { secret: { kind: 'plain', ...TEST_CREDENTIAL }, role: 'operator' },
-          { secret: { kind: 'plain', ...TEST_DEVICE_CREDENTIAL }, role: 'device' },
-        ],
-        NODE_CREDENTIAL_HASHING,
-      ),
-      tls,
-      logger,
-      storageMetrics,
-      ...(options.now === undefined ? {} : { now: options.now }),
-    },
-    (container) => {
-      const { deltaOffers } = options;
-      if (deltaOffers !== undefined) container.rebind<DeltaOffers>(DELTA_OFFERS).toConstantValue(deltaOffers);
-    },
-  );
+  const parts: FuotaServerParts = {
+    config,
+    storage,
+    authenticator: new RoleAuthenticator(
+      [
+        { secret: { kind: 'plain', ...TEST_CREDENTIAL }, role: 'operator' },
+        { secret: { kind: 'plain', ...TEST_DEVICE_CREDENTIAL }, role: 'device' },
+      ],
+      NODE_CREDENTIAL_HASHING,
+    ),
+    tls,
+    logger,
+    storageMetrics,
+    ...(options.now === undefined ? {} : { now: options.now }),
+  };
+  const { deltaOffers } = options;
+  const server = await FuotaServer.start(parts, (container) => {
+    if (deltaOffers !== undefined) container.rebind<DeltaOffers>(DELTA_OFFERS).toConstantValue(deltaOffers);
+  });
   const client = new HttpsTestClient(`https://localhost:${server.address.port}`, tls.cert, TEST_CREDENTIAL);
   return {
     server,
