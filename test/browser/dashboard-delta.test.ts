@@ -5,12 +5,12 @@ import { DEFAULT_ATTEMPT_RULES } from '../../src/domain/fleet/attempt-rules.js';
 import { expectAccessible } from '../support/accessibility.js';
 import type { Dashboard } from '../support/browser.js';
 import { launchChromium, openDashboard, requireChromium, signIn, textOf, waitUntil } from '../support/browser.js';
-import { DeltaDeviceEmulator } from '../support/delta-device-emulator.js';
+import { DeltaDeviceEmulator, streamedDeltaApplier } from '../support/delta-device-emulator.js';
 import { buildEspImage } from '../support/esp-image-builder.js';
 import { InMemoryDeltaOffers } from '../support/in-memory-delta-offers.js';
 import type { RunningTestServer } from '../support/test-server.js';
 import { startTestServer, TEST_CREDENTIAL, testCertificate } from '../support/test-server.js';
-import { applyTestPatch, makeTestPatch } from '../support/test-delta-patch.js';
+import { makeDeltaPatch } from '../../src/domain/delta/delta-patch.js';
 
 const digestOf = (image: Buffer) => image.subarray(image.length - 32);
 
@@ -26,7 +26,7 @@ describe('Dashboard in a browser: bytes saved by patches', function () {
   let dashboard: Dashboard;
   const base = buildEspImage({ version: '1.0.0', projectName: 'lamp', seed: 5, segmentLengths: [200_000, 4_096] });
   const target = buildEspImage({ version: '1.1.0', projectName: 'lamp', seed: 5, segmentLengths: [200_000, 4_096] });
-  const patch = makeTestPatch(base, target, digestOf(base));
+  const patch = Buffer.from(makeDeltaPatch(base, target, digestOf(base)));
 
   before(async function () {
     requireChromium(this);
@@ -49,7 +49,7 @@ describe('Dashboard in a browser: bytes saved by patches', function () {
       { port: t.server.address.port, ca: (await testCertificate()).cert, auth: TEST_CREDENTIAL },
       'lamp-1',
       base,
-      applyTestPatch,
+      streamedDeltaApplier,
     );
     expect(await lamp.poll()).to.deep.include({ form: 'patch', booted: '1.1.0' });
     browser = await launchChromium();

@@ -9,7 +9,7 @@ import { InMemoryDeltaOffers } from '../support/in-memory-delta-offers.js';
 import { basicHeader, openRawTls, readResponse } from '../support/raw-tls.js';
 import type { RunningTestServer } from '../support/test-server.js';
 import { startTestServer, TEST_CREDENTIAL, testCertificate } from '../support/test-server.js';
-import { makeTestPatch } from '../support/test-delta-patch.js';
+import { makeDeltaPatch } from '../../src/domain/delta/delta-patch.js';
 
 const digestOf = (image: Buffer) => image.subarray(image.length - 32);
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
@@ -30,7 +30,7 @@ describe('HTTP: delta updates, the device side', () => {
   const base = build('1.0.0');
   const target = build('1.1.0');
   const baseHex = digestOf(base).toString('hex');
-  const patchBytes = makeTestPatch(base, target, digestOf(base));
+  const patchBytes = Buffer.from(makeDeltaPatch(base, target, digestOf(base)));
   let patch: DeltaPatchInfo;
   const patchPath = () => `/files/.delta/${patch.id}`;
 

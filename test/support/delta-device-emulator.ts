@@ -6,6 +6,7 @@ import { nodeSignatureVerifier } from '../../src/adapters/outbound/crypto/node-s
 import { EDO1_HS8_7 } from '../../src/domain/delta/delta-format.js';
 import type { EspImageInfo } from '../../src/domain/firmware/esp-image-info.js';
 import { EspImageParser } from '../../src/domain/firmware/esp-image-parser.js';
+import { DeltaPatchApplier } from '../../src/domain/delta/delta-patch-applier.js';
 
 /** esp_delta_ota's header: magic 0xfccdde10 (little-endian), the base image's SHA-256, 28 zero bytes. */
 const PATCH_MAGIC = 0xfccdde10;
@@ -15,10 +16,19 @@ export const PATCH_PIECE_SIZE = 1024;
 
 /**
  * Rebuilds the new image from the running one and the patch's bytes (header included), given in
- * pieces as they arrive. For the real codec: `(base, pieces) => applyDeltaPatch(base, concat(pieces))`
- * (delta-patch.ts does not check the header's base digest: the device does, before applying).
+ * pieces as they arrive (the applier does not check the header's base digest: the device does,
+ * before applying).
  */
 export type DevicePatchApplier = (base: Uint8Array, pieces: Iterable<Uint8Array>) => Uint8Array;
+
+/** fuota's own applier fed as esp_delta_ota is fed: piece by piece, with the device's limits. */
+export const streamedDeltaApplier: DevicePatchApplier = (base, pieces) => {
+  const applier = new DeltaPatchApplier(base);
+  const rebuilt: Uint8Array[] = [];
+  for (const piece of pieces) rebuilt.push(applier.push(piece));
+  applier.finish();
+  return Buffer.concat(rebuilt);
+};
 
 /** What one poll did. */
 export interface DeltaDevicePoll {
