@@ -19,6 +19,7 @@ import { cpuSeconds, rssBytes, sampleRss } from './proc-stats.js';
 import type { RunningProcess } from './processes.js';
 import { FUOTA_READY, startNode } from './processes.js';
 import { seededDataDir } from './seeded-rows.js';
+import { deltaRows } from './delta-patches.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const MAIN = join(ROOT, 'dist', 'src', 'main', 'main.js');
@@ -579,6 +580,16 @@ async function main(): Promise<void> {
         fleet.rssGrowthMiB <= 150,
       ),
     );
+
+    process.stdout.write(
+      '9. delta patches: creation time and memory (1.5 and 4 MiB pairs), sizes of the golden pairs\n',
+    );
+    for (const row of await deltaRows()) {
+      // The golden pairs' "floor" is detools' own patch of the same pair.
+      const reference =
+        row.reference === null ? {} : { floor: row.reference, ratio: rounded(row.value / row.reference) };
+      rows.push({ ...absolute(row.scenario, row.value, row.unit, row.target, row.met), ...reference });
+    }
 
     const result = {
       date: new Date().toISOString(),
