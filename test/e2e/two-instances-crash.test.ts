@@ -199,6 +199,14 @@ class UploadLedger {
         ).to.equal(1);
         const allowed = [record.acknowledged, ...(record.inFlight === undefined ? [] : [record.inFlight])];
         const kept = allowed.includes(found[0] ?? null);
+        if (!kept) {
+          const sent = [...record.sent];
+          const name = (digest: string | null | undefined) =>
+            digest === null || digest === undefined ? String(digest) : `version ${sent.indexOf(digest)}/${sent.length}`;
+          console.warn(
+            `      ${label}: ${path} acknowledged as ${name(record.acknowledged)} (in flight: ${name(record.inFlight)}), served ${name(found[0])}`,
+          );
+        }
         record.acknowledged = found[0] ?? null;
         record.inFlight = undefined;
         return kept;

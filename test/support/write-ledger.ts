@@ -33,7 +33,11 @@ export class WriteLedger {
     for (const [id, value] of this.acknowledged) {
       const found = rows.get(id) ?? null;
       const allowed = [value, ...(this.inFlight.has(id) ? [this.inFlight.get(id) ?? null] : [])];
-      if (!allowed.includes(found)) lost += 1;
+      if (!allowed.includes(found)) {
+        lost += 1;
+        // Which write and what was there instead: the count alone does not tell where to look.
+        console.warn(`      ${label}: row ${id} acknowledged as ${String(value)}, found ${String(found)}`);
+      }
       this.acknowledged.set(id, found);
     }
     for (const [id, values] of this.refused) {
