@@ -256,6 +256,20 @@ describe('HTTP: delta updates, the device side', () => {
       expect(detail.attempt).to.deep.include({ offeredAs: 'full', downloadedAs: 'full', patchSize: null });
     });
 
+    it('ties a full-image download with the shared credential to the device offered a patch (its fallback)', async () => {
+      const row = await t.client.put('/devices/d7', '"d7","1.0.0","lamp-1.1.0.bin"', 'text/csv');
+      expect(row.status, row.text).to.equal(200);
+      expect((await check('d7', deltaQuery())).text).to.equal(`.delta/${patch.id}`);
+      expect((await t.client.get('/files/lamp-1.1.0.bin')).body.length).to.equal(target.length);
+      const detail = await eventuallyState('d7', 'downloaded');
+      expect(detail.attempt).to.deep.include({
+        offeredAs: 'patch',
+        downloadedAs: 'full',
+        attribution: 'inferred',
+        servedBytes: target.length,
+      });
+    });
+
     it('describes the new fields in the OpenAPI document', async () => {
       const doc = jsonOf<{ components: { schemas: Record<string, { properties: Record<string, unknown> }> } }>(
         await t.client.get('/api/v1/openapi.json'),

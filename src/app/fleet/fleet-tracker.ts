@@ -216,8 +216,14 @@ export class FleetTracker {
     this.recordSighting(check, at, status, current);
     const patch = offer === undefined ? undefined : check.patchFor?.(offer);
     if (offer !== undefined) {
-      // A patch download names the patch, not the file: attributed by what the answer named.
-      this.offers.add(check.address, deviceId, patch === undefined ? offer.path : deltaPathOf(patch.id), at);
+      // A patch download names the patch, not the file; a device that cannot use the patch
+      // fetches the full image instead, and that download is its attempt's as well.
+      this.offers.add(
+        check.address,
+        deviceId,
+        patch === undefined ? [offer.path] : [deltaPathOf(patch.id), offer.path],
+        at,
+      );
       const offeredPatch = patch === undefined ? undefined : { id: patch.id, size: patch.size };
       const offeredVersion = offer.image?.version ?? null;
       const continues =

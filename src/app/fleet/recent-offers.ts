@@ -1,7 +1,8 @@
 import type { DeviceId } from '../../domain/device-id.js';
 
 interface Offer {
-  readonly path: string;
+  /** The path the answer named, and the other form's (the full image when a patch was named). */
+  readonly paths: readonly string[];
   readonly at: number;
 }
 
@@ -17,14 +18,18 @@ export class RecentOffers {
 
   constructor(private readonly windowMs: number) {}
 
-  add(address: string, deviceId: DeviceId, path: string, at: number): void {
+  /**
+   * `paths`: what the answer named first, then any other path the device may fetch instead (a
+   * device offered a patch may fall back to the full image, and that download is its attempt's too).
+   */
+  add(address: string, deviceId: DeviceId, paths: readonly string[], at: number): void {
     let offers = this.byAddress.get(address);
     if (offers === undefined) {
       offers = new Map();
       this.byAddress.set(address, offers);
     }
     offers.delete(deviceId);
-    offers.set(deviceId, { path, at });
+    offers.set(deviceId, { paths, at });
   }
 
   /** The device offered `path` from `address` most recently within the window that `accepts` takes. */
@@ -34,7 +39,7 @@ export class RecentOffers {
     // Oldest first (no copy of a large NAT's offers): the last one that fits is the newest.
     let newest: DeviceId | undefined;
     for (const [deviceId, offer] of offers) {
-      if (at - offer.at <= this.windowMs && offer.path === path && accepts(deviceId)) newest = deviceId;
+      if (at - offer.at <= this.windowMs && offer.paths.includes(path) && accepts(deviceId)) newest = deviceId;
     }
     return newest;
   }
