@@ -9,7 +9,7 @@ export interface DeltaSettings {
   /** A build still running after this long is stopped (its worker terminated) and counted failed. */
   readonly buildTimeoutMs: number;
   /**
-   * The build worker's heap cap, and the bound on a pair's estimated memory (9x the base plus 3x
+   * The build worker's heap cap, and the bound on a pair's estimated memory (32 MiB, 12x the base and 6x
    * the target: buffers outside the heap that the worker's cap does not count); bigger pairs are refused.
    */
   readonly buildMemoryMiB: number;

@@ -46,10 +46,10 @@ describe('WorkerDeltaPatchBuilder', () => {
     }
   });
 
-  it('refuses, without starting, a pair whose estimated memory (9x base + 3x target) is above the cap', async () => {
+  it('refuses, without starting, a pair whose estimated memory (32 MiB + 12x base + 6x target) is above the cap', async () => {
     const builder = new WorkerDeltaPatchBuilder({ ...LIMITS, buildMemoryMiB: 1 });
     const big = new Uint8Array(100_000);
-    expect(estimatedBuildBytes(big.length, big.length)).to.equal(1_200_000);
+    expect(estimatedBuildBytes(big.length, big.length)).to.equal(32 * 1024 * 1024 + 1_800_000);
     const result = await builder.build({ base: big, target: big, baseImageSha256 });
     expect(result).to.include({ kind: 'failed', fault: 'too-large' });
     await builder.close();
