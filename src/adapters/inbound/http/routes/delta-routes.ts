@@ -26,15 +26,22 @@ export function deltaRoutes(router: Router, useCases: HttpUseCases): void {
     const input = validated(deltaMakeSchema, await jsonBodyOf(ctx), 'invalid-request');
     const base = validated(updateFilePathSchema, input.base, 'invalid-file-path');
     const target = validated(updateFilePathSchema, input.target, 'invalid-file-path');
-    const patch = await useCases.audit.recorded(
-      auditSource(ctx),
-      () => useCases.deltas.make(base, target),
-      (made) => ({
-        action: 'delta.make',
-        target: made.id,
-        detail: { base: input.base, target: input.target, size: made.size, targetSize: made.targetSize },
-      }),
-    );
+    // The answer waits for the build (its turn, then up to FUOTA_DELTA_BUILD_TIMEOUT_SECONDS): the server's
+    // idle timeout, meant for clients that stop talking, must not cut off this silent wait.
+    const socket = ctx.req.socket;
+    const idleTimeout = socket.timeout ?? 0;
+    socket.setTimeout(0);
+    const patch = await useCases.audit
+      .recorded(
+        auditSource(ctx),
+        () => useCases.deltas.make(base, target),
+        (made) => ({
+          action: 'delta.make',
+          target: made.id,
+          detail: { base: input.base, target: input.target, size: made.size, targetSize: made.targetSize },
+        }),
+      )
+      .finally(() => socket.setTimeout(idleTimeout));
     ctx.status = 201;
     ctx.body = deltaPatchView(patch);
   });
