@@ -40,6 +40,7 @@ export const DOMAIN_ERROR_CODES = [
   'delta-not-found',
   'delta-not-smaller',
   'delta-build-failed',
+  'delta-base-ambiguous',
 ] as const;
 
 export const TRANSPORT_ERROR_CODES = [

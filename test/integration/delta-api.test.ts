@@ -126,12 +126,21 @@ describe("HTTP: delta patches (/api/v1/deltas, a file's patches)", () => {
     expect(imageDigest(signed.subarray(0, v1.length))).to.equal(imageDigest(v1));
     const v2 = release('2.0.0');
     await upload(t, 'fw/v1.bin', v1);
-    await upload(t, 'fw/v1-signed.bin', signed);
     await upload(t, 'fw/v2.bin', v2);
     const made = await make(t, { base: 'fw/v1.bin', target: 'fw/v2.bin' });
     expect(made.status, made.text).to.equal(201);
     const target = await t.storage.catalog.get('fw/v2.bin' as never);
+    expect(t.server.deltas.offerFor(target!, EDO1_HS8_7, imageDigest(v1))?.id).to.equal(
+      (JSON.parse(made.text) as Patch).id,
+    );
+    await upload(t, 'fw/v1-signed.bin', signed);
     expect(t.server.deltas.offerFor(target!, EDO1_HS8_7, imageDigest(v1))).to.equal(undefined);
+    // An operator asking for a patch from either file is told why none would be offered.
+    for (const base of ['fw/v1.bin', 'fw/v1-signed.bin']) {
+      const refused = await make(t, { base, target: 'fw/v2.bin' });
+      expect(refused.status, refused.text).to.equal(409);
+      expect(JSON.parse(refused.text)).to.include({ code: 'delta-base-ambiguous' });
+    }
     // Once the other file is gone, the digest names one file again and its patch is offered.
     expect((await t.client.delete('/files/fw/v1-signed.bin')).status).to.equal(200);
     await t.server.deltas.settled();

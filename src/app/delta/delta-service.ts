@@ -46,6 +46,13 @@ export interface DeltaServiceParts {
   readonly now: () => number;
 }
 
+/**
+ * A build that failed for a cause that may pass (a busy machine's timeout, a storage error) may
+ * be tried again when asked this long after; one refused for its size or memory, or whose patch
+ * did not rebuild the target, fails the same way every time and is not.
+ */
+export const DELTA_RETRY_AFTER_MS = 60 * 60 * 1000;
+
 const hex = (bytes: Uint8Array) => Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
 
 /**
@@ -54,7 +61,8 @@ const hex = (bytes: Uint8Array) => Array.from(bytes, (byte) => byte.toString(16)
  * chip, and from the versions devices run), when a rollout starts, and when a device asks for a
  * pair from a base fuota stores but has no patch for (the device gets the full image meanwhile).
  * A patch is kept only when it applies back to the exact target and is under the ratio; a pair
- * that gave no patch is remembered (in memory) and not built again until an operator asks.
+ * that gave no patch is remembered (in memory) and not built again until an operator asks, or,
+ * after a failure that may pass (a timeout, a storage error), when asked an hour later.
  *
  * The index of patches is the patch store's listing, read at start and again when another server
  * announces a change ('deltas' on the change feed), so servers sharing the storage offer the same
@@ -64,6 +72,8 @@ const hex = (bytes: Uint8Array) => Array.from(bytes, (byte) => byte.toString(16)
 export class DeltaService implements DeltaOffers {
   private patches = new Map<string, DeltaPatchInfo>();
   private readonly states = new Map<string, DeltaBuildState>();
+  /** Failed pairs that may be built again when asked, from this time (epoch ms) on. */
+  private readonly retryAt = new Map<string, number>();
   private readonly builds = new Map<string, Promise<DeltaBuildOutcome>>();
   private readonly outcomes = new Map<DeltaBuildOutcome, number>();
   /** Builds reading their files or running now, and those waiting for their turn. */
@@ -75,6 +85,8 @@ export class DeltaService implements DeltaOffers {
   private bySha = new Map<string, UpdateFile>();
   private readonly unsubscribe: Array<() => void>;
   private reloading: Promise<void> = Promise.resolve();
+  /** While a reload reads the listing: this server's own index changes, applied over what it read. */
+  private changedDuringReload: Map<string, DeltaPatchInfo | null> | undefined;
   private pruning: Promise<void> = Promise.resolve();
   private closed = false;
 
@@ -121,10 +133,24 @@ export class DeltaService implements DeltaOffers {
   }
 
   async open(id: string): Promise<{ readonly patch: DeltaPatchInfo; readonly blob: OpenedBlob } | undefined> {
-    const patch = this.patches.get(id);
+    // A patch another server made and offered may reach this one before its listing is read again.
+    const patch = this.patches.get(id) ?? (await this.readUnlisted(id));
     if (patch === undefined) return undefined;
     const blob = await this.parts.patches.open(id);
-    return blob === undefined ? undefined : { patch, blob };
+    if (blob === undefined) return undefined;
+    // The download's length and ETag describe the bytes opened: the pair may have been made again
+    // (by another server) since this server read the patch's facts.
+    return { patch: { ...patch, size: blob.info.size, createdAt: blob.info.modifiedAt.getTime() }, blob };
+  }
+
+  /** A stored patch missing from the index, between two stored files this server knows; else undefined. */
+  private async readUnlisted(id: string): Promise<DeltaPatchInfo | undefined> {
+    const key = parseDeltaPatchId(id);
+    // Only pairs of known files touch the store: a made-up id costs no storage request.
+    if (key === undefined || !this.bySha.has(key.targetSha256) || !this.bySha.has(key.baseSha256)) return undefined;
+    const patch = await this.readPatch(id);
+    if (patch !== undefined) this.notePatch(patch);
+    return patch;
   }
 
   // ---- what triggers builds ------------------------------------------------------------------
@@ -181,6 +207,12 @@ export class DeltaService implements DeltaOffers {
       throw new DomainError('invalid-request', `${basePath} and ${targetPath} hold the same bytes: no patch needed`);
     if (!this.settings.enabled)
       throw new DomainError('delta-build-failed', 'delta patches are turned off (FUOTA_DELTA=false)');
+    const digest = base.image?.appendedSha256 as string;
+    if ((this.byImageDigest.get(digest)?.size ?? 0) > 1)
+      throw new DomainError(
+        'delta-base-ambiguous',
+        `${basePath}'s image digest ${digest} is also another stored file's: a device running it cannot be told apart, so no patch from it is offered`,
+      );
     const id = this.idOf(base, target);
     await this.builds.get(id)?.catch(() => undefined);
     if (!this.patches.has(id)) {
@@ -201,14 +233,18 @@ export class DeltaService implements DeltaOffers {
     );
   }
 
-  /** Removes a stored patch (a device asking for its pair again gets one built anew). */
+  /**
+   * Removes a stored patch, also one whose files are gone (not offered, and not yet pruned). This
+   * server builds the pair again only when an operator asks, or on a new upload or rollout to its
+   * target; another server (or this one after a restart) may build it when a device asks for it.
+   */
   async remove(id: string): Promise<DeltaPatchView> {
-    const patch = this.patches.get(id) ?? (await this.readPatch(id));
+    const patch = this.patches.get(id) ?? (await this.readPatch(id)) ?? (await this.readOrphan(id));
     if (patch === undefined) throw new DomainError('delta-not-found', `no delta patch ${id}`);
     const view = this.view(patch);
     await this.parts.patches.delete(id);
-    this.patches.delete(id);
-    // Not built again on the next check: only when an operator asks, or a new upload or rollout.
+    this.forgetPatch(id);
+    this.retryAt.delete(id);
     this.states.set(id, {
       baseSha256: patch.baseSha256,
       targetSha256: patch.targetSha256,
@@ -279,16 +315,42 @@ export class DeltaService implements DeltaOffers {
    */
   reload(): Promise<void> {
     const run = async () => {
-      const next = new Map<string, DeltaPatchInfo>();
-      for await (const id of this.parts.patches.list()) {
-        const known = this.patches.get(id) ?? (await this.readPatch(id));
-        if (known !== undefined) next.set(id, known);
+      const since = new Map<string, DeltaPatchInfo | null>();
+      this.changedDuringReload = since;
+      try {
+        const next = new Map<string, DeltaPatchInfo>();
+        for await (const id of this.parts.patches.list()) {
+          const known = this.patches.get(id) ?? (await this.readPatch(id));
+          if (known !== undefined) next.set(id, known);
+        }
+        // This server's own puts and removals made while the listing was read are newer than it.
+        for (const [id, patch] of since) {
+          if (patch === null) next.delete(id);
+          else next.set(id, patch);
+        }
+        this.patches = next;
+      } finally {
+        this.changedDuringReload = undefined;
       }
-      this.patches = next;
     };
     const reloaded = this.reloading.catch(() => undefined).then(run);
     this.reloading = reloaded;
     return reloaded;
+  }
+
+  /** A stored patch whose target file is gone: what its id and the store tell (target size unknown: 0). */
+  private async readOrphan(id: string): Promise<DeltaPatchInfo | undefined> {
+    const key = parseDeltaPatchId(id);
+    const stat = key === undefined ? undefined : await this.parts.patches.stat(id);
+    if (key === undefined || stat === undefined) return undefined;
+    const head = await this.parts.patches.readHead(id, DELTA_PATCH_HEADER_SIZE);
+    let baseImageSha256 = '';
+    try {
+      if (head !== undefined) baseImageSha256 = hex(readDeltaPatchHeader(head).baseImageSha256);
+    } catch {
+      // A patch without a valid header is removed all the same.
+    }
+    return { ...key, id, baseImageSha256, targetSize: 0, size: stat.size, createdAt: stat.storedAt };
   }
 
   /** A stored patch's facts: its id, size and time, its header's base digest, its target's size. */
@@ -342,10 +404,13 @@ export class DeltaService implements DeltaOffers {
       const key = parseDeltaPatchId(id);
       if (key !== undefined && stored.has(key.targetSha256) && stored.has(key.baseSha256)) continue;
       if (await this.parts.patches.delete(id)) removed++;
-      this.patches.delete(id);
+      this.forgetPatch(id);
     }
     for (const [id, state] of this.states) {
-      if (!stored.has(state.baseSha256) || !stored.has(state.targetSha256)) this.states.delete(id);
+      if (!stored.has(state.baseSha256) || !stored.has(state.targetSha256)) {
+        this.states.delete(id);
+        this.retryAt.delete(id);
+      }
     }
     if (removed > 0) {
       this.parts.logger.info('delta patches removed with their files', { removed });
@@ -404,7 +469,8 @@ export class DeltaService implements DeltaOffers {
   /** Starts a build of the pair unless it has a patch, a build under way, or a remembered outcome. */
   private ask(base: UpdateFile, target: UpdateFile, why: string): void {
     const id = this.idOf(base, target);
-    if (this.closed || this.patches.has(id) || this.builds.has(id) || this.states.has(id)) return;
+    if (this.closed || this.patches.has(id) || this.builds.has(id)) return;
+    if (this.states.has(id) && !(this.parts.now() >= (this.retryAt.get(id) ?? Infinity))) return;
     void this.build(base, target, why);
   }
 
@@ -413,6 +479,7 @@ export class DeltaService implements DeltaOffers {
     const id = this.idOf(base, target);
     const running = this.builds.get(id);
     if (running !== undefined) return running;
+    this.retryAt.delete(id);
     this.states.set(id, {
       baseSha256: base.sha256,
       targetSha256: target.sha256,
@@ -423,7 +490,8 @@ export class DeltaService implements DeltaOffers {
     const build = this.runBuild(id, base, target)
       .catch((error: unknown) => {
         this.parts.logger.warn('a delta patch build failed', { id, error });
-        return this.remember(id, base, target, 'failed', error instanceof Error ? error.message : String(error));
+        const detail = error instanceof Error ? error.message : String(error);
+        return this.remember(id, base, target, 'failed', detail, { retry: true });
       })
       .finally(() => this.builds.delete(id));
     this.builds.set(id, build);
@@ -453,7 +521,14 @@ export class DeltaService implements DeltaOffers {
       wholeBlob(this.parts.files, target, this.parts.sha256),
     ]);
     if (baseBytes === undefined || targetBytes === undefined) {
-      return this.remember(id, base, target, 'failed', 'a file was replaced or deleted before the build could read it');
+      return this.remember(
+        id,
+        base,
+        target,
+        'failed',
+        'a file was replaced or deleted before the build could read it',
+        { retry: true },
+      );
     }
     const result = await this.parts.builder.build({
       base: baseBytes,
@@ -462,7 +537,8 @@ export class DeltaService implements DeltaOffers {
     });
     if (result.kind === 'failed') {
       this.parts.logger.warn('a delta patch build failed', { id, fault: result.fault, detail: result.detail });
-      return this.remember(id, base, target, 'failed', `${result.fault}: ${result.detail}`);
+      const retry = result.fault === 'timeout' || result.fault === 'error';
+      return this.remember(id, base, target, 'failed', `${result.fault}: ${result.detail}`, { retry });
     }
     const ratio = result.patch.length / target.size;
     if (ratio >= this.settings.maxRatio) {
@@ -475,7 +551,7 @@ export class DeltaService implements DeltaOffers {
       );
     }
     const stored = await this.parts.patches.put(id, result.patch);
-    this.patches.set(id, {
+    this.notePatch({
       id,
       format: EDO1_HS8_7,
       baseSha256: base.sha256,
@@ -486,10 +562,21 @@ export class DeltaService implements DeltaOffers {
       createdAt: stored.storedAt,
     });
     this.states.delete(id);
+    this.retryAt.delete(id);
     this.count('stored');
     this.parts.logger.info('delta patch stored', { id, base: base.path, target: target.path, size: stored.size });
     this.parts.feed.announce({ kind: 'deltas' });
     return 'stored';
+  }
+
+  private notePatch(patch: DeltaPatchInfo): void {
+    this.patches.set(patch.id, patch);
+    this.changedDuringReload?.set(patch.id, patch);
+  }
+
+  private forgetPatch(id: string): void {
+    this.patches.delete(id);
+    this.changedDuringReload?.set(id, null);
   }
 
   private remember(
@@ -498,8 +585,11 @@ export class DeltaService implements DeltaOffers {
     target: UpdateFile,
     state: 'not-smaller' | 'failed',
     detail: string,
+    options: { readonly retry: boolean } = { retry: false },
   ): DeltaBuildOutcome {
-    this.states.set(id, { baseSha256: base.sha256, targetSha256: target.sha256, state, detail, at: this.parts.now() });
+    const at = this.parts.now();
+    this.states.set(id, { baseSha256: base.sha256, targetSha256: target.sha256, state, detail, at });
+    if (options.retry) this.retryAt.set(id, at + DELTA_RETRY_AFTER_MS);
     this.count(state);
     return state;
   }

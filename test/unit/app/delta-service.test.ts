@@ -7,7 +7,7 @@ import { InMemoryBlobStore } from '../../../src/adapters/outbound/memory/in-memo
 import { InMemoryChangeBus } from '../../../src/adapters/outbound/memory/in-memory-change-bus.js';
 import { InMemoryUpdateFileCatalog } from '../../../src/adapters/outbound/memory/in-memory-update-file-catalog.js';
 import { chooseBases } from '../../../src/app/delta/delta-base-choice.js';
-import { DeltaService } from '../../../src/app/delta/delta-service.js';
+import { DELTA_RETRY_AFTER_MS, DeltaService } from '../../../src/app/delta/delta-service.js';
 import { DEFAULT_DELTA_SETTINGS } from '../../../src/app/delta/delta-settings.js';
 import type { DeltaSettings } from '../../../src/app/delta/delta-settings.js';
 import { inspectImage } from '../../../src/app/firmware/image-inspection.js';
@@ -41,17 +41,27 @@ class Bench {
   readonly catalog = new InMemoryUpdateFileCatalog();
   readonly logger = new RecordingLogger();
   entries: InventoryEntry[] = [];
+  /** The service's clock (epoch ms). */
+  now = 1_000;
   private stored: UpdateFile[] = [];
   private readonly watchers = new Set<(files: readonly UpdateFile[]) => void>();
   service!: DeltaService;
 
-  async start(settings: Partial<DeltaSettings> = {}): Promise<this> {
+  async start(
+    settings: Partial<DeltaSettings> = {},
+    limits: { buildTimeoutMs?: number; buildMemoryMiB?: number } = {},
+  ): Promise<this> {
     this.service = await DeltaService.open(
       {
         files: this.files,
         patches: this.patches,
         catalog: this.catalog,
-        builder: new WorkerDeltaPatchBuilder({ buildTimeoutMs: 30_000, buildMemoryMiB: 256, concurrency: 1 }),
+        builder: new WorkerDeltaPatchBuilder({
+          buildTimeoutMs: 30_000,
+          buildMemoryMiB: 256,
+          concurrency: 1,
+          ...limits,
+        }),
         feed: new InMemoryChangeBus().feed(),
         fleet: {
           watchImages: (listener) => {
@@ -63,7 +73,7 @@ class Bench {
         },
         sha256: nodeSha256,
         logger: this.logger,
-        now: () => 1_000,
+        now: () => this.now,
       },
       { ...DEFAULT_DELTA_SETTINGS, ...settings },
     );
@@ -141,6 +151,73 @@ describe('DeltaService', () => {
     await bench.service.close();
     await bench.start();
     expect(bench.service.offerFor(target, EDO1_HS8_7, imageDigest(v1))?.id).to.equal(id);
+  });
+
+  it('builds a pair that failed for a passing cause (its time limit) again only when asked an hour later', async () => {
+    bench = await new Bench().start({}, { buildTimeoutMs: 1 });
+    const v1 = release('1.0.0');
+    await bench.store('fw/v1.bin', v1);
+    const target = await bench.store('fw/v2.bin', release('2.0.0'));
+    const ask = async () => {
+      bench.service.offerFor(target, EDO1_HS8_7, imageDigest(v1));
+      await bench.service.settled();
+      return bench.service.buildCounts().get('failed') ?? 0;
+    };
+    expect(await ask()).to.equal(1);
+    expect(bench.service.buildStates()[0]?.detail).to.match(/^timeout/);
+    bench.now += DELTA_RETRY_AFTER_MS - 1;
+    expect(await ask(), 'asked again within the hour').to.equal(1);
+    bench.now += 1;
+    expect(await ask(), 'asked an hour after the failure').to.equal(2);
+  });
+
+  it('never builds again, when asked, a pair refused for its size', async () => {
+    bench = await new Bench().start({}, { buildMemoryMiB: 1 });
+    const v1 = release('1.0.0');
+    await bench.store('fw/v1.bin', v1);
+    const target = await bench.store('fw/v2.bin', release('2.0.0'));
+    for (let i = 0; i < 2; i++) {
+      bench.service.offerFor(target, EDO1_HS8_7, imageDigest(v1));
+      await bench.service.settled();
+      bench.now += 2 * DELTA_RETRY_AFTER_MS;
+    }
+    expect([...bench.service.buildCounts()]).to.deep.equal([['failed', 1]]);
+    expect(bench.service.buildStates()[0]?.detail).to.match(/^too-large/);
+  });
+
+  it("opens a stored patch missing from its index (another server's, not yet listed), with the stored bytes' size", async () => {
+    bench = await new Bench().start();
+    const v1 = release('1.0.0');
+    const v2 = release('2.0.0');
+    const base = await bench.store('fw/v1.bin', v1);
+    const target = await bench.store('fw/v2.bin', v2);
+    const id = `${target.sha256}.${base.sha256}.${EDO1_HS8_7}`;
+    const bytes = makeDeltaPatch(v1, v2, Buffer.from(imageDigest(v1), 'hex'));
+    await bench.patches.put(id, bytes);
+    expect(bench.service.list()).to.deep.equal([]);
+    const opened = await bench.service.open(id);
+    expect(opened?.patch).to.include({
+      id,
+      size: bytes.length,
+      targetSize: v2.length,
+      baseImageSha256: imageDigest(v1),
+    });
+    await opened?.blob.release();
+    // An id between files this server does not know is not looked up.
+    expect(await bench.service.open(`${'ab'.repeat(32)}.${base.sha256}.${EDO1_HS8_7}`)).to.equal(undefined);
+  });
+
+  it('removes a stored patch whose target file is gone (not offered, not yet pruned)', async () => {
+    bench = await new Bench().start();
+    const v1 = release('1.0.0');
+    const base = await bench.store('fw/v1.bin', v1);
+    const gone = release('2.0.0');
+    const id = `${sha256(gone)}.${base.sha256}.${EDO1_HS8_7}`;
+    await bench.patches.put(id, makeDeltaPatch(v1, gone, Buffer.from(imageDigest(v1), 'hex')));
+    expect((await bench.service.remove(id)).id).to.equal(id);
+    expect(await bench.patches.stat(id)).to.equal(undefined);
+    const again = await bench.service.remove(id).catch((error: unknown) => error);
+    expect(again).to.include({ code: 'delta-not-found' });
   });
 
   it('when a rollout starts, builds from the recent versions and from those devices run', async () => {

@@ -48,6 +48,7 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   'invalid-signing-key': 422,
   // The patch was made and applies back, but is not under FUOTA_DELTA_MAX_RATIO of the target.
   'delta-not-smaller': 422,
+  'delta-base-ambiguous': 409,
   // The build failed, ran out of time or memory, or its patch did not rebuild the target.
   'delta-build-failed': 422,
   'too-many-failed-authentications': 429,

@@ -680,6 +680,10 @@ function deltaOperations(): ApiOperation[] {
             'A path is not an update file path (invalid-file-path), a file is not an ESP-IDF image with its SHA-256 appended (not-an-image), both hold the same bytes or the body is not { base, target } (invalid-request).',
         },
         404: { description: 'No file is stored at a path (code file-not-found).' },
+        409: {
+          description:
+            "The base's image digest is also another stored file's (the same image signed twice, say): no patch from it would be offered (code delta-base-ambiguous).",
+        },
         422: {
           description:
             'The patch is not under FUOTA_DELTA_MAX_RATIO of the target (delta-not-smaller), or the build failed: time, memory, a patch that did not rebuild the target, delta patches turned off (delta-build-failed).',
@@ -692,7 +696,8 @@ function deltaOperations(): ApiOperation[] {
       route: '/api/v1/deltas/:id',
       operationId: 'removeDelta',
       access: 'operator',
-      summary: 'Removes a stored patch (devices get the full image for its pair); audited as delta.delete.',
+      summary:
+        'Removes a stored patch, also one whose files are gone (devices get the full image for its pair; this server makes it again only when asked, or on an upload or rollout to its target); audited as delta.delete.',
       pathParams: { id: deltaIdParamSchema },
       responses: {
         204: { description: 'Removed.' },
