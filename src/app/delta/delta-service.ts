@@ -1,7 +1,6 @@
 import { EDO1_HS8_7 } from '../../domain/delta/delta-format.js';
 import type { DeltaFormatId } from '../../domain/delta/delta-format.js';
 import { deltaPatchId, parseDeltaPatchId } from '../../domain/delta/delta-patch-id.js';
-import { DELTA_PATCH_HEADER_SIZE, readDeltaPatchHeader } from '../../domain/delta/delta-patch.js';
 import { DomainError } from '../../domain/domain-error.js';
 import type { InventoryEntry } from '../../domain/fleet/inventory-entry.js';
 import type { UpdateFile } from '../../domain/update-file.js';
@@ -16,6 +15,7 @@ import type { UpdateFileCatalog } from '../../ports/update-file-catalog.port.js'
 import { chooseBases, isPatchable } from './delta-base-choice.js';
 import type { DeltaBuildOutcome, DeltaBuildState } from './delta-build-state.js';
 import type { DeltaOffers, DeltaPatchInfo } from './delta-offers.js';
+import { DeltaPatchIndex } from './delta-patch-index.js';
 import type { DeltaSettings } from './delta-settings.js';
 import { wholeBlob } from './whole-blob.js';
 
@@ -53,8 +53,6 @@ export interface DeltaServiceParts {
  */
 export const DELTA_RETRY_AFTER_MS = 60 * 60 * 1000;
 
-const hex = (bytes: Uint8Array) => Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
-
 /**
  * Makes, keeps and offers delta patches (issue 21). Patches are built, one per pair at a time,
  * when an image is uploaded (from the newest FUOTA_DELTA_BASES other versions of its project and
@@ -70,7 +68,7 @@ const hex = (bytes: Uint8Array) => Array.from(bytes, (byte) => byte.toString(16)
  * image digest, and the patches by id.
  */
 export class DeltaService implements DeltaOffers {
-  private patches = new Map<string, DeltaPatchInfo>();
+  private readonly patches: DeltaPatchIndex;
   private readonly states = new Map<string, DeltaBuildState>();
   /** Failed pairs that may be built again when asked, from this time (epoch ms) on. */
   private readonly retryAt = new Map<string, number>();
@@ -84,9 +82,6 @@ export class DeltaService implements DeltaOffers {
   private byImageDigest = new Map<string, Map<string, UpdateFile>>();
   private bySha = new Map<string, UpdateFile>();
   private readonly unsubscribe: Array<() => void>;
-  private reloading: Promise<void> = Promise.resolve();
-  /** While a reload reads the listing: this server's own index changes, applied over what it read. */
-  private changedDuringReload: Map<string, DeltaPatchInfo | null> | undefined;
   private pruning: Promise<void> = Promise.resolve();
   private closed = false;
 
@@ -94,6 +89,12 @@ export class DeltaService implements DeltaOffers {
     private readonly parts: DeltaServiceParts,
     private readonly settings: DeltaSettings,
   ) {
+    this.patches = new DeltaPatchIndex({
+      patches: parts.patches,
+      catalog: parts.catalog,
+      logger: parts.logger,
+      knownFile: (sha256) => this.bySha.get(sha256),
+    });
     this.unsubscribe = [
       parts.fleet.watchImages((files) => this.noteFiles(files)),
       parts.feed.subscribe((change) => this.heard(change)),
@@ -148,8 +149,8 @@ export class DeltaService implements DeltaOffers {
     const key = parseDeltaPatchId(id);
     // Only pairs of known files touch the store: a made-up id costs no storage request.
     if (key === undefined || !this.bySha.has(key.targetSha256) || !this.bySha.has(key.baseSha256)) return undefined;
-    const patch = await this.readPatch(id);
-    if (patch !== undefined) this.notePatch(patch);
+    const patch = await this.patches.read(id);
+    if (patch !== undefined) this.patches.note(patch);
     return patch;
   }
 
@@ -239,11 +240,11 @@ export class DeltaService implements DeltaOffers {
    * target; another server (or this one after a restart) may build it when a device asks for it.
    */
   async remove(id: string): Promise<DeltaPatchView> {
-    const patch = this.patches.get(id) ?? (await this.readPatch(id)) ?? (await this.readOrphan(id));
+    const patch = this.patches.get(id) ?? (await this.patches.read(id)) ?? (await this.patches.readOrphan(id));
     if (patch === undefined) throw new DomainError('delta-not-found', `no delta patch ${id}`);
     const view = this.view(patch);
     await this.parts.patches.delete(id);
-    this.forgetPatch(id);
+    this.patches.forget(id);
     this.retryAt.delete(id);
     this.states.set(id, {
       baseSha256: patch.baseSha256,
@@ -290,7 +291,7 @@ export class DeltaService implements DeltaOffers {
   async settled(): Promise<void> {
     await this.pruning;
     while (this.builds.size > 0) await Promise.allSettled([...this.builds.values()]);
-    await this.reloading;
+    await this.patches.reloaded();
   }
 
   async close(): Promise<void> {
@@ -304,89 +305,14 @@ export class DeltaService implements DeltaOffers {
     }
     await Promise.allSettled([...this.builds.values()]);
     await this.pruning;
-    await this.reloading.catch(() => undefined);
+    await this.patches.reloaded();
   }
 
   // ---- the index ----------------------------------------------------------------------------
 
-  /**
-   * Reads the store's listing again (another server stored or removed a patch). Reloads run one
-   * after another, so an older listing never lands after a newer one.
-   */
+  /** Reads the store's listing again (another server stored or removed a patch). */
   reload(): Promise<void> {
-    const run = async () => {
-      const since = new Map<string, DeltaPatchInfo | null>();
-      this.changedDuringReload = since;
-      try {
-        const next = new Map<string, DeltaPatchInfo>();
-        for await (const id of this.parts.patches.list()) {
-          const known = this.patches.get(id) ?? (await this.readPatch(id));
-          if (known !== undefined) next.set(id, known);
-        }
-        // This server's own puts and removals made while the listing was read are newer than it.
-        for (const [id, patch] of since) {
-          if (patch === null) next.delete(id);
-          else next.set(id, patch);
-        }
-        this.patches = next;
-      } finally {
-        this.changedDuringReload = undefined;
-      }
-    };
-    const reloaded = this.reloading.catch(() => undefined).then(run);
-    this.reloading = reloaded;
-    return reloaded;
-  }
-
-  /** A stored patch whose target file is gone: what its id and the store tell (target size unknown: 0). */
-  private async readOrphan(id: string): Promise<DeltaPatchInfo | undefined> {
-    const key = parseDeltaPatchId(id);
-    const stat = key === undefined ? undefined : await this.parts.patches.stat(id);
-    if (key === undefined || stat === undefined) return undefined;
-    const head = await this.parts.patches.readHead(id, DELTA_PATCH_HEADER_SIZE);
-    let baseImageSha256 = '';
-    try {
-      if (head !== undefined) baseImageSha256 = hex(readDeltaPatchHeader(head).baseImageSha256);
-    } catch {
-      // A patch without a valid header is removed all the same.
-    }
-    return { ...key, id, baseImageSha256, targetSize: 0, size: stat.size, createdAt: stat.storedAt };
-  }
-
-  /** A stored patch's facts: its id, size and time, its header's base digest, its target's size. */
-  private async readPatch(id: string): Promise<DeltaPatchInfo | undefined> {
-    const key = parseDeltaPatchId(id);
-    const target = key === undefined ? undefined : await this.fileWithSha(key.targetSha256);
-    if (key === undefined || target === undefined) return undefined;
-    const [stat, head] = await Promise.all([
-      this.parts.patches.stat(id),
-      this.parts.patches.readHead(id, DELTA_PATCH_HEADER_SIZE),
-    ]);
-    if (stat === undefined || head === undefined) return undefined;
-    let baseImageSha256: string;
-    try {
-      baseImageSha256 = hex(readDeltaPatchHeader(head).baseImageSha256);
-    } catch (error) {
-      this.parts.logger.warn('a stored delta patch has no valid header; not offered', { id, error });
-      return undefined;
-    }
-    return {
-      id,
-      format: key.format,
-      baseSha256: key.baseSha256,
-      baseImageSha256,
-      targetSha256: key.targetSha256,
-      targetSize: target.size,
-      size: stat.size,
-      createdAt: stat.storedAt,
-    };
-  }
-
-  private async fileWithSha(sha256: string): Promise<UpdateFile | undefined> {
-    const known = this.bySha.get(sha256);
-    if (known !== undefined) return known;
-    for await (const file of this.parts.catalog.list()) if (file.sha256 === sha256) return file;
-    return undefined;
+    return this.patches.reload();
   }
 
   /**
@@ -404,7 +330,7 @@ export class DeltaService implements DeltaOffers {
       const key = parseDeltaPatchId(id);
       if (key !== undefined && stored.has(key.targetSha256) && stored.has(key.baseSha256)) continue;
       if (await this.parts.patches.delete(id)) removed++;
-      this.forgetPatch(id);
+      this.patches.forget(id);
     }
     for (const [id, state] of this.states) {
       if (!stored.has(state.baseSha256) || !stored.has(state.targetSha256)) {
@@ -551,7 +477,7 @@ export class DeltaService implements DeltaOffers {
       );
     }
     const stored = await this.parts.patches.put(id, result.patch);
-    this.notePatch({
+    this.patches.note({
       id,
       format: EDO1_HS8_7,
       baseSha256: base.sha256,
@@ -567,16 +493,6 @@ export class DeltaService implements DeltaOffers {
     this.parts.logger.info('delta patch stored', { id, base: base.path, target: target.path, size: stored.size });
     this.parts.feed.announce({ kind: 'deltas' });
     return 'stored';
-  }
-
-  private notePatch(patch: DeltaPatchInfo): void {
-    this.patches.set(patch.id, patch);
-    this.changedDuringReload?.set(patch.id, patch);
-  }
-
-  private forgetPatch(id: string): void {
-    this.patches.delete(id);
-    this.changedDuringReload?.set(id, null);
   }
 
   private remember(
