@@ -227,6 +227,31 @@ describe('HTTP: delta updates, the device side', () => {
         /fuota_http_requests_total\{[^}]*route="\/files\/\*path"[^}]*\}/,
       );
     });
+
+    it('counts a resumed patch download once, its parts saving one image, and a short range little', async () => {
+      const counters = async () => {
+        const text = (await t.client.get('/metrics')).text;
+        const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? 'NaN');
+        return {
+          downloads: value('fuota_delta_patch_downloads_total'),
+          saved: value('fuota_delta_bytes_saved_total'),
+        };
+      };
+      const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
+      const perByte = (target.length - patchBytes.length) / patchBytes.length;
+      const before = await counters();
+      const half = Math.floor(patchBytes.length / 2);
+      expect((await get(patchPath(), { Range: `bytes=0-${half - 1}` })).status).to.equal(206);
+      expect((await get(patchPath(), { Range: `bytes=${half}-` })).status).to.equal(206);
+      await settle();
+      const resumed = await counters();
+      expect(resumed.downloads - before.downloads, 'downloads').to.equal(1);
+      expect(resumed.saved - before.saved, 'bytes saved').to.be.closeTo(target.length - patchBytes.length, 1);
+      expect((await get(patchPath(), { Range: 'bytes=-10' })).status).to.equal(206);
+      await settle();
+      const tail = await counters();
+      expect(tail.saved - resumed.saved, 'bytes saved by a 10-byte range').to.equal(Math.round(10 * perByte));
+    });
   });
 
   describe('attempts', () => {

@@ -205,7 +205,7 @@ export function fileDownloadHandler(
     const length = answer.range === undefined ? source.blob.info.size : answer.range.end - answer.range.start + 1;
     if (trace !== undefined) traceServedBytes(trace, exchange, start, length, () => sending?.bytesSent ?? 0);
     const { patch } = source;
-    if (patch !== undefined && start + length === patch.size) countPatchDelivered(exchange, metrics, patch);
+    if (patch !== undefined) countPatchDelivered(exchange, metrics, patch, length, start + length === patch.size);
     exchange.beginStream(answer.status, answer.headers, () => sending?.bytesSent ?? 0);
     sending = sendBlob(source.blob, answer.range, exchange.res, chunks, (error) =>
       logger.warn('reading the file failed', {
@@ -218,13 +218,23 @@ export function fileDownloadHandler(
 }
 
 /**
- * Counts a patch delivered (and the bytes it saved against its full image) once an answer that
- * ends at the patch's last byte was sent whole: a download in one request, or the last part of
- * a resumed one.
+ * Counts, once an answer of `length` patch bytes was sent whole, the bytes it saved against the
+ * full image: each patch byte stands for targetSize / size bytes of the image, so the parts of
+ * a resumed download add up to one image's saving, and a short range saves little. An answer
+ * ending at the patch's last byte (`completes`: a download in one request, or the last part of
+ * a resumed one) also counts a patch download.
  */
-function countPatchDelivered(exchange: DeviceExchange, metrics: HttpMetrics, patch: DeltaPatchInfo): void {
+function countPatchDelivered(
+  exchange: DeviceExchange,
+  metrics: HttpMetrics,
+  patch: DeltaPatchInfo,
+  length: number,
+  completes: boolean,
+): void {
   exchange.res.once('close', () => {
-    if (exchange.res.writableFinished) metrics.patchDownloaded(Math.max(0, patch.targetSize - patch.size));
+    if (!exchange.res.writableFinished || patch.size === 0) return;
+    const saved = Math.round((length * Math.max(0, patch.targetSize - patch.size)) / patch.size);
+    metrics.patchBytesSent(saved, completes);
   });
 }
 

@@ -67,7 +67,8 @@ export class HttpMetrics {
   });
 
   // Delta updates, as this server delivered them: a patch counts once an answer ending at its last
-  // byte was sent whole (a download in one request, or the last part of a resumed one).
+  // byte was sent whole (a download in one request, or the last part of a resumed one); the bytes
+  // saved are counted per patch byte sent, so a resumed download's parts add up to one saving.
   private readonly patchDownloads = new Counter({
     name: 'fuota_delta_patch_downloads_total',
     help: "Patch downloads completed (an answer ending at the patch's last byte sent whole).",
@@ -75,7 +76,7 @@ export class HttpMetrics {
   });
   private readonly bytesSaved = new Counter({
     name: 'fuota_delta_bytes_saved_total',
-    help: 'Bytes not sent thanks to patches: for each completed patch download, the full image size minus the patch size.',
+    help: "Bytes not sent thanks to patches: per patch byte sent, the full image's size over the patch's, less one (a whole patch: image size minus patch size).",
     registers: [this.registry],
   });
 
@@ -101,9 +102,9 @@ export class HttpMetrics {
     this.pendingChecks.inc(outcome, () => ({ outcome }));
   }
 
-  /** A patch was delivered, saving `saved` bytes against its full image. */
-  patchDownloaded(saved: number): void {
-    this.patchDownloads.inc();
+  /** Patch bytes were sent, saving `saved` bytes against the full image; `completes`: they ended the patch. */
+  patchBytesSent(saved: number, completes: boolean): void {
+    if (completes) this.patchDownloads.inc();
     this.bytesSaved.inc(saved);
   }
 
