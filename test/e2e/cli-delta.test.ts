@@ -36,7 +36,8 @@ describe('e2e: the fuota CLI, delta patches', () => {
   it('ls lists the patches made on upload, as a table and as JSON', async () => {
     const text = await fuota(['delta', 'ls']);
     expect(text.code, text.stderr).to.equal(0);
-    expect(text.stdout).to.match(/^TARGET\s+FROM\s+SIZE\s+OF TARGET\s+STORED\s+ID$/m);
+    expect(text.stdout).to.match(/^TARGET\s+FROM\s+SIZE\s+OF TARGET\s+OFFERED\s+STORED\s+ID$/m);
+    expect(text.stdout).to.match(/^lamp\/v2\.bin\s+lamp\/v1\.bin \(1\.0\.0\)\s+\S+ \S+\s+[\d.]+%\s+yes\s/m);
     expect(text.stdout).to.include(`lamp/v2.bin  lamp/v1.bin (1.0.0)`);
     const json = await fuota(['--json', 'delta', 'ls']);
     expect(json.code).to.equal(0);

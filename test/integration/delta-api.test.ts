@@ -24,6 +24,7 @@ interface Patch {
   targetSize: number;
   size: number;
   ratio: number;
+  offered: boolean;
   createdAt: string;
 }
 
@@ -133,8 +134,13 @@ describe("HTTP: delta patches (/api/v1/deltas, a file's patches)", () => {
     expect(t.server.deltas.offerFor(target!, EDO1_HS8_7, imageDigest(v1))?.id).to.equal(
       (JSON.parse(made.text) as Patch).id,
     );
+    expect((await listing(t)).patches.map((patch) => patch.offered)).to.deep.equal([true]);
     await upload(t, 'fw/v1-signed.bin', signed);
     expect(t.server.deltas.offerFor(target!, EDO1_HS8_7, imageDigest(v1))).to.equal(undefined);
+    expect(
+      (await listing(t)).patches.map((patch) => patch.offered),
+      'listed as not offered',
+    ).to.deep.equal([false]);
     // An operator asking for a patch from either file is told why none would be offered.
     for (const base of ['fw/v1.bin', 'fw/v1-signed.bin']) {
       const refused = await make(t, { base, target: 'fw/v2.bin' });
@@ -198,6 +204,16 @@ describe("HTTP: delta patches (/api/v1/deltas, a file's patches)", () => {
       ['delta.make', patch.id],
       ['delta.delete', patch.id],
     ]);
+    expect((await listing(t)).patches).to.deep.equal([]);
+    // Remembered as removed (not as a failed build), and not built again when a device asks.
+    expect((await listing(t)).builds.map((build) => [build.state, build.basePath, build.targetPath])).to.deep.include([
+      'removed',
+      'fw/v1.bin',
+      'fw/v2.bin',
+    ]);
+    const target = await t.storage.catalog.get('fw/v2.bin' as never);
+    expect(t.server.deltas.offerFor(target!, EDO1_HS8_7, imageDigest(v1))).to.equal(undefined);
+    await t.server.deltas.settled();
     expect((await listing(t)).patches).to.deep.equal([]);
   });
 

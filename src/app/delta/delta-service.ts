@@ -26,6 +26,8 @@ export interface DeltaPatchView extends DeltaPatchInfo {
   readonly targetPath: string | null;
   /** size / targetSize. */
   readonly ratio: number;
+  /** Whether devices running the base are sent it now (see `offerable`). */
+  readonly offered: boolean;
 }
 
 /** What the service needs of the fleet: the stored images as it reads them, and what devices run. */
@@ -221,6 +223,11 @@ export class DeltaService implements DeltaOffers {
       await this.build(base, target, 'an operator asked');
     }
     const patch = this.patches.get(id);
+    if (patch !== undefined && patch.size >= this.settings.maxRatio * patch.targetSize)
+      throw new DomainError(
+        'delta-not-smaller',
+        `the stored patch from ${basePath} to ${targetPath} is ${patch.size} bytes, ${((patch.size / patch.targetSize) * 100).toFixed(1)}% of the target's ${patch.targetSize}: not offered (FUOTA_DELTA_MAX_RATIO=${this.settings.maxRatio})`,
+      );
     if (patch !== undefined) return this.view(patch);
     const state = this.states.get(id);
     if (state?.state === 'not-smaller')
@@ -249,7 +256,7 @@ export class DeltaService implements DeltaOffers {
     this.states.set(id, {
       baseSha256: patch.baseSha256,
       targetSha256: patch.targetSha256,
-      state: 'failed',
+      state: 'removed',
       detail: 'removed by an operator',
       at: this.parts.now(),
     });
@@ -522,6 +529,19 @@ export class DeltaService implements DeltaOffers {
       baseVersion: base?.image?.version ?? null,
       targetPath: this.bySha.get(patch.targetSha256)?.path ?? null,
       ratio: patch.size / patch.targetSize,
+      offered: this.offerable(patch),
     };
+  }
+
+  /** What `offerFor` asks of a stored patch, for a device running its base. */
+  private offerable(patch: DeltaPatchInfo): boolean {
+    const target = this.bySha.get(patch.targetSha256);
+    return (
+      this.settings.enabled &&
+      target !== undefined &&
+      isPatchable(target) &&
+      this.baseByDigest(patch.baseImageSha256)?.sha256 === patch.baseSha256 &&
+      patch.size < this.settings.maxRatio * patch.targetSize
+    );
   }
 }

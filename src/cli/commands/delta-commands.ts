@@ -15,6 +15,7 @@ interface DeltaPatchJson {
   targetSize: number;
   size: number;
   ratio: number;
+  offered: boolean;
   createdAt: string;
 }
 
@@ -23,7 +24,7 @@ interface DeltaBuildJson {
   baseSha256: string;
   targetPath: string | null;
   targetSha256: string;
-  state: 'pending' | 'not-smaller' | 'failed';
+  state: 'pending' | 'not-smaller' | 'failed' | 'removed';
   detail: string;
   at: string;
 }
@@ -39,12 +40,13 @@ function listingText(listing: { patches: DeltaPatchJson[]; builds: DeltaBuildJso
     listing.patches.length === 0
       ? 'no delta patches stored'
       : table(
-          ['TARGET', 'FROM', 'SIZE', 'OF TARGET', 'STORED', 'ID'],
+          ['TARGET', 'FROM', 'SIZE', 'OF TARGET', 'OFFERED', 'STORED', 'ID'],
           listing.patches.map((patch) => [
             fileName(patch.targetPath, patch.targetSha256),
             `${fileName(patch.basePath, patch.baseSha256)}${patch.baseVersion === null ? '' : ` (${patch.baseVersion})`}`,
             humanBytes(patch.size),
             percent(patch.ratio),
+            patch.offered ? 'yes' : 'no',
             patch.createdAt,
             patch.id,
           ]),
@@ -87,7 +89,9 @@ Examples:
 
   delta
     .command('ls')
-    .description('every stored patch, newest first, and the pairs without one (builds under way, not smaller, failed)')
+    .description(
+      'every stored patch, newest first, whether it is offered, and the pairs without one (builds under way, not smaller, failed, removed)',
+    )
     .action(async () => {
       const res = await context.client().expect([200], 'GET', apiPath('api', 'v1', 'deltas'));
       const listing = JSON.parse(res.body.toString('utf8')) as { patches: DeltaPatchJson[]; builds: DeltaBuildJson[] };

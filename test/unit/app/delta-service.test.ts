@@ -207,6 +207,24 @@ describe('DeltaService', () => {
     expect(await bench.service.open(`${'ab'.repeat(32)}.${base.sha256}.${EDO1_HS8_7}`)).to.equal(undefined);
   });
 
+  it('lists a stored patch over a lowered FUOTA_DELTA_MAX_RATIO as not offered, and make answers delta-not-smaller', async () => {
+    bench = await new Bench().start();
+    const v1 = release('1.0.0');
+    await bench.store('fw/v1.bin', v1);
+    const target = await bench.store('fw/v2.bin', release('2.0.0'));
+    const made = await bench.service.make('fw/v1.bin' as UpdateFilePath, 'fw/v2.bin' as UpdateFilePath);
+    expect(made.offered).to.equal(true);
+    await bench.service.close();
+    await bench.start({ maxRatio: made.ratio / 2 });
+    expect(bench.service.list().map((patch) => [patch.id, patch.offered])).to.deep.equal([[made.id, false]]);
+    expect(bench.service.offerFor(target, EDO1_HS8_7, imageDigest(v1))).to.equal(undefined);
+    const refused = await bench.service
+      .make('fw/v1.bin' as UpdateFilePath, 'fw/v2.bin' as UpdateFilePath)
+      .catch((error: unknown) => error);
+    expect(refused).to.include({ code: 'delta-not-smaller' });
+    expect((refused as Error).message).to.match(/the stored patch .* not offered/);
+  });
+
   it('removes a stored patch whose target file is gone (not offered, not yet pruned)', async () => {
     bench = await new Bench().start();
     const v1 = release('1.0.0');

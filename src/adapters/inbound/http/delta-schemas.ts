@@ -20,6 +20,10 @@ export const deltaPatchSchema = z
     targetSize: z.int(),
     size: z.int().meta({ description: "The patch's bytes, header included: what a device downloads." }),
     ratio: z.number().meta({ description: 'size / targetSize.' }),
+    offered: z.boolean().meta({
+      description:
+        'Whether devices running the base are sent it now: false while the ratio is not under FUOTA_DELTA_MAX_RATIO, another stored file has the base image digest, a file of the pair is gone, or FUOTA_DELTA is off.',
+    }),
     createdAt: z.string().meta({ description: 'When the patch was stored (ISO 8601).' }),
   })
   .meta({ id: 'DeltaPatch', description: 'A stored delta patch from one exact base file to one exact target file.' });
@@ -30,7 +34,7 @@ export const deltaBuildSchema = z
     basePath: z.string().nullable(),
     targetSha256: sha256,
     targetPath: z.string().nullable(),
-    state: z.enum(['pending', 'not-smaller', 'failed']),
+    state: z.enum(['pending', 'not-smaller', 'failed', 'removed']),
     detail: z.string(),
     at: z.string(),
   })

@@ -17,6 +17,7 @@ export function deltaPatchView(patch: DeltaPatchView): z.input<typeof deltaPatch
     targetSize: patch.targetSize,
     size: patch.size,
     ratio: patch.ratio,
+    offered: patch.offered,
     createdAt: new Date(patch.createdAt).toISOString(),
   };
 }

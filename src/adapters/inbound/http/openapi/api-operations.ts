@@ -292,6 +292,7 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
     responses: {
       200: { description: 'An update is offered.' },
       204: { description: 'No update.' },
+      400: { description: 'The same query errors as the GET (invalid-app-version, invalid-query), without a body.' },
       404: { description: 'Unknown device or missing file.' },
     },
   },
