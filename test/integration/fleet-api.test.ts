@@ -433,7 +433,12 @@ describe('HTTP: fleet inventory API, devices', () => {
       ]) {
         expectProblem(await api.tag(body), 400, 'invalid-request');
       }
-      expectProblem(await api.tag('{'), 400, 'invalid-request');
+      expect(expectProblem(await api.tag('{'), 400, 'invalid-request').detail).to.match(/^the body is not valid JSON/);
+      // A bare value is JSON, but not a body: said so, not called invalid JSON.
+      for (const bare of ['null', '1', '"x"'])
+        expect(expectProblem(await api.tag(bare), 400, 'invalid-request', bare).detail).to.equal(
+          'the body must be a JSON object, not a bare value',
+        );
       expect(await ids('?tag=x')).to.deep.equal([]);
     });
 

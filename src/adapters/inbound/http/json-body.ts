@@ -24,6 +24,9 @@ export async function jsonBodyOf(ctx: Context): Promise<unknown> {
   } catch (error) {
     const status = (error as { status?: unknown }).status;
     if (status === 413) throw new DomainError('payload-too-large', `a request body is at most ${JSON_BODY_LIMIT}`);
+    // The parser takes objects and arrays only: a bare value (null, 1, "x") is valid JSON but no body.
+    if (/only supports object and array/.test((error as Error).message))
+      throw new DomainError('invalid-request', 'the body must be a JSON object, not a bare value');
     throw new DomainError('invalid-request', `the body is not valid JSON: ${(error as Error).message}`);
   }
   return ctx.request.body;
