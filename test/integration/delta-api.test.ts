@@ -180,6 +180,9 @@ describe("HTTP: delta patches (/api/v1/deltas, a file's patches)", () => {
     expect(await problem({ base: 'notes.txt', target: 'fw/v2.bin' })).to.deep.equal([400, 'not-an-image']);
     expect(await problem({ base: 'fw/v1.bin', target: '../x' })).to.deep.equal([400, 'invalid-file-path']);
     expect(await problem({ base: 'fw/v1.bin' })).to.deep.equal([400, 'invalid-request']);
+    // The problem names the field it is about.
+    const missing = JSON.parse((await make(t, { base: 'fw/v1.bin' })).text) as { detail: string };
+    expect(missing.detail).to.match(/^target: /);
     expect(await problem({ base: 'fw/v1.bin', target: 'fw/rebuilt.bin' })).to.deep.equal([422, 'delta-not-smaller']);
     const builds = (await listing(t)).builds;
     expect(builds).to.have.length(1);

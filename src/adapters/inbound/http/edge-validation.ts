@@ -7,11 +7,16 @@ import { deviceIdSchema } from './api-schemas.js';
 
 /**
  * `raw` checked against one of the API's schemas; a value that does not fit is the domain error
- * `code` (a 400 through the error table) with the schema's message.
+ * `code` (a 400 through the error table) with the schema's message, after the field it is about
+ * when it is one of a body's (`target: Invalid input: expected string, received undefined`).
  */
 export function validated<S extends z.ZodType>(schema: S, raw: unknown, code: DomainErrorCode): z.output<S> {
   const result = schema.safeParse(raw);
-  if (!result.success) throw new DomainError(code, result.error.issues[0]?.message ?? 'invalid value');
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const field = issue === undefined || issue.path.length === 0 ? '' : `${issue.path.map(String).join('.')}: `;
+    throw new DomainError(code, `${field}${issue?.message ?? 'invalid value'}`);
+  }
   return result.data;
 }
 
