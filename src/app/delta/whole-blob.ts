@@ -1,8 +1,7 @@
+import { hexOf } from '../../domain/hex.js';
 import type { BlobStore } from '../../ports/blob-store.port.js';
 import type { UpdateFile } from '../../domain/update-file.js';
 import type { Sha256Factory } from '../../ports/sha256.port.js';
-
-const hex = (bytes: Uint8Array) => Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
 
 /**
  * The stored bytes of `file`, whole, when they are still the ones its catalog entry describes
@@ -30,5 +29,5 @@ export async function wholeBlob(
   }
   const hasher = sha256();
   hasher.update(bytes);
-  return hex(hasher.digest()) === file.sha256 ? bytes : undefined;
+  return hexOf(hasher.digest()) === file.sha256 ? bytes : undefined;
 }

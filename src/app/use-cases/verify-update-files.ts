@@ -1,3 +1,4 @@
+import { hexOf } from '../../domain/hex.js';
 import type { Sha256Factory } from '../../domain/firmware/sha256-hasher.js';
 import type { UpdateFilePath } from '../../domain/update-file-path.js';
 import type { BlobStore, OpenedBlob } from '../../ports/blob-store.port.js';
@@ -65,9 +66,5 @@ async function digestOf(opened: OpenedBlob, sha256: Sha256Factory): Promise<{ si
     hasher.update(chunk);
     size += chunk.length;
   }
-  return { size, sha256: hex(hasher.digest()) };
-}
-
-function hex(bytes: Uint8Array): string {
-  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
+  return { size, sha256: hexOf(hasher.digest()) };
 }

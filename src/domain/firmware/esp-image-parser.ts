@@ -1,3 +1,4 @@
+import { hexOf } from '../hex.js';
 import { chipName } from './esp-chip.js';
 import type { EspImageInfo } from './esp-image-info.js';
 import { crc32 } from './crc32.js';
@@ -48,7 +49,6 @@ interface AppDescriptor {
 
 const u16 = (b: Uint8Array, at: number) => (b[at] ?? 0) | ((b[at + 1] ?? 0) << 8);
 const u32 = (b: Uint8Array, at: number) => (u16(b, at) | (u16(b, at + 2) << 16)) >>> 0;
-const hex = (b: Uint8Array) => Array.from(b, (byte) => byte.toString(16).padStart(2, '0')).join('');
 const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((byte, i) => byte === b[i]);
 
 /**
@@ -347,7 +347,7 @@ export class EspImageParser {
     }
     const keyHash = this.createSha256();
     keyHash.update(content.keyMaterial);
-    return { scheme: content.scheme, keyDigest: hex(keyHash.digest()), verifies: this.verifier.verify(content) };
+    return { scheme: content.scheme, keyDigest: hexOf(keyHash.digest()), verifies: this.verifier.verify(content) };
   }
 
   private result(signed: boolean): EspImageInfo {
@@ -361,7 +361,7 @@ export class EspImageParser {
       maxChipRevFull: header.maxChipRevFull,
       segmentCount: header.segmentCount,
       hashAppended: header.hashAppended,
-      ...(header.hashAppended && this.imageDigest !== undefined ? { appendedSha256: hex(this.imageDigest) } : {}),
+      ...(header.hashAppended && this.imageDigest !== undefined ? { appendedSha256: hexOf(this.imageDigest) } : {}),
       imageLength: this.imageEnd,
       projectName: app.projectName,
       version: app.version,
@@ -392,7 +392,7 @@ function readAppDescriptor(bytes: Uint8Array): AppDescriptor {
     compileTime: cString(bytes, 80, 16, 'time'),
     compileDate: cString(bytes, 96, 16, 'date'),
     idfVersion: cString(bytes, 112, 32, 'idf_ver'),
-    elfSha256: hex(bytes.subarray(144, 176)),
+    elfSha256: hexOf(bytes.subarray(144, 176)),
   };
 }
 
@@ -415,7 +415,7 @@ function badMagic(bytes: Uint8Array): ImageRejected {
     : '';
   return new ImageRejected(
     'bad-magic',
-    `not an ESP-IDF application image: the first byte is 0x${hex(bytes.subarray(0, 1))}, not 0xe9${hint}`,
+    `not an ESP-IDF application image: the first byte is 0x${hexOf(bytes.subarray(0, 1))}, not 0xe9${hint}`,
   );
 }
 

@@ -1,3 +1,4 @@
+import { hexOf } from '../hex.js';
 import type { SignatureScheme } from './signature-block.js';
 
 /** A key digest as fuota keeps and shows it: the SHA-256 espsecure digest_sbv2_public_key computes (it writes the 32 raw bytes), as 64 lowercase hex digits. */
@@ -42,5 +43,5 @@ export function keyDigestOf(text: string): string | undefined {
 /** A raw digest as `espsecure digest_sbv2_public_key -o` writes it (32 bytes) in hex, or undefined. */
 export function keyDigestOfBytes(bytes: Uint8Array): string | undefined {
   if (bytes.length !== 32) return undefined;
-  return [...bytes].map((byte) => byte.toString(16).padStart(2, '0')).join('');
+  return hexOf(bytes);
 }
