@@ -1,12 +1,11 @@
 import { parseDeltaPatchId } from '../../domain/delta/delta-patch-id.js';
+import { hexOf } from '../../domain/hex.js';
 import { DELTA_PATCH_HEADER_SIZE, readDeltaPatchHeader } from '../../domain/delta/delta-patch.js';
 import type { UpdateFile } from '../../domain/update-file.js';
 import type { DeltaPatchStore } from '../../ports/delta-patch-store.port.js';
 import type { Logger } from '../../ports/logger.port.js';
 import type { UpdateFileCatalog } from '../../ports/update-file-catalog.port.js';
 import type { DeltaPatchInfo } from './delta-offers.js';
-
-const hex = (bytes: Uint8Array) => Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
 
 export interface DeltaPatchIndexParts {
   readonly patches: DeltaPatchStore;
@@ -95,44 +94,43 @@ export class DeltaPatchIndex {
   async read(id: string): Promise<DeltaPatchInfo | undefined> {
     const key = parseDeltaPatchId(id);
     const target = key === undefined ? undefined : await this.fileWithSha(key.targetSha256);
-    if (key === undefined || target === undefined) return undefined;
+    if (target === undefined) return undefined;
+    const stored = await this.readStored(id);
+    if (stored?.baseImageSha256 === undefined) return undefined;
+    return { ...stored, baseImageSha256: stored.baseImageSha256, targetSize: target.size };
+  }
+
+  /**
+   * A stored patch whose target file is gone, for its removal: what its id and the store tell
+   * (target size unknown: 0; base digest empty when the header is not valid).
+   */
+  async readOrphan(id: string): Promise<DeltaPatchInfo | undefined> {
+    const stored = await this.readStored(id);
+    return stored === undefined
+      ? undefined
+      : { ...stored, baseImageSha256: stored.baseImageSha256 ?? '', targetSize: 0 };
+  }
+
+  /** What the id, the store's stat and the header say of a stored patch (the digest undefined for a bad header). */
+  private async readStored(
+    id: string,
+  ): Promise<
+    (Omit<DeltaPatchInfo, 'baseImageSha256' | 'targetSize'> & { baseImageSha256: string | undefined }) | undefined
+  > {
+    const key = parseDeltaPatchId(id);
+    if (key === undefined) return undefined;
     const [stat, head] = await Promise.all([
       this.parts.patches.stat(id),
       this.parts.patches.readHead(id, DELTA_PATCH_HEADER_SIZE),
     ]);
     if (stat === undefined || head === undefined) return undefined;
-    let baseImageSha256: string;
+    let baseImageSha256: string | undefined;
     try {
-      baseImageSha256 = hex(readDeltaPatchHeader(head).baseImageSha256);
+      baseImageSha256 = hexOf(readDeltaPatchHeader(head).baseImageSha256);
     } catch (error) {
       this.parts.logger.warn('a stored delta patch has no valid header; not offered', { id, error });
-      return undefined;
     }
-    return {
-      id,
-      format: key.format,
-      baseSha256: key.baseSha256,
-      baseImageSha256,
-      targetSha256: key.targetSha256,
-      targetSize: target.size,
-      size: stat.size,
-      createdAt: stat.storedAt,
-    };
-  }
-
-  /** A stored patch whose target file is gone: what its id and the store tell (target size unknown: 0). */
-  async readOrphan(id: string): Promise<DeltaPatchInfo | undefined> {
-    const key = parseDeltaPatchId(id);
-    const stat = key === undefined ? undefined : await this.parts.patches.stat(id);
-    if (key === undefined || stat === undefined) return undefined;
-    const head = await this.parts.patches.readHead(id, DELTA_PATCH_HEADER_SIZE);
-    let baseImageSha256 = '';
-    try {
-      if (head !== undefined) baseImageSha256 = hex(readDeltaPatchHeader(head).baseImageSha256);
-    } catch {
-      // A patch without a valid header is removed all the same.
-    }
-    return { ...key, id, baseImageSha256, targetSize: 0, size: stat.size, createdAt: stat.storedAt };
+    return { ...key, id, baseImageSha256, size: stat.size, createdAt: stat.storedAt };
   }
 
   private async fileWithSha(sha256: string): Promise<UpdateFile | undefined> {
