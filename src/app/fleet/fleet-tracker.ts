@@ -218,12 +218,8 @@ export class FleetTracker {
     if (offer !== undefined) {
       // A patch download names the patch, not the file; a device that cannot use the patch
       // fetches the full image instead, and that download is its attempt's as well.
-      this.offers.add(
-        check.address,
-        deviceId,
-        patch === undefined ? [offer.path] : [deltaPathOf(patch.id), offer.path],
-        at,
-      );
+      if (patch === undefined) this.offers.add(check.address, deviceId, offer.path, at);
+      else this.offers.add(check.address, deviceId, deltaPathOf(patch.id), at, offer.path);
       const offeredPatch = patch === undefined ? undefined : { id: patch.id, size: patch.size };
       const offeredVersion = offer.image?.version ?? null;
       const continues =

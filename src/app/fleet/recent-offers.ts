@@ -1,8 +1,10 @@
 import type { DeviceId } from '../../domain/device-id.js';
 
 interface Offer {
-  /** The path the answer named, and the other form's (the full image when a patch was named). */
-  readonly paths: readonly string[];
+  /** The path the answer named. */
+  readonly path: string;
+  /** The full image's path when the answer named a patch: a device may fetch it instead. */
+  readonly fallback: string | undefined;
   readonly at: number;
 }
 
@@ -19,17 +21,17 @@ export class RecentOffers {
   constructor(private readonly windowMs: number) {}
 
   /**
-   * `paths`: what the answer named first, then any other path the device may fetch instead (a
-   * device offered a patch may fall back to the full image, and that download is its attempt's too).
+   * `path`: what the answer named; `fallback`: the full image's path when that was a patch (a
+   * device that cannot use the patch fetches the image instead, and that download is its attempt's too).
    */
-  add(address: string, deviceId: DeviceId, paths: readonly string[], at: number): void {
+  add(address: string, deviceId: DeviceId, path: string, at: number, fallback?: string): void {
     let offers = this.byAddress.get(address);
     if (offers === undefined) {
       offers = new Map();
       this.byAddress.set(address, offers);
     }
     offers.delete(deviceId);
-    offers.set(deviceId, { paths, at });
+    offers.set(deviceId, { path, fallback, at });
   }
 
   /** The device offered `path` from `address` most recently within the window that `accepts` takes. */
@@ -39,7 +41,8 @@ export class RecentOffers {
     // Oldest first (no copy of a large NAT's offers): the last one that fits is the newest.
     let newest: DeviceId | undefined;
     for (const [deviceId, offer] of offers) {
-      if (at - offer.at <= this.windowMs && offer.paths.includes(path) && accepts(deviceId)) newest = deviceId;
+      if (at - offer.at <= this.windowMs && (offer.path === path || offer.fallback === path) && accepts(deviceId))
+        newest = deviceId;
     }
     return newest;
   }
