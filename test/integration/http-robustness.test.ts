@@ -204,11 +204,12 @@ describe('HTTP robustness (design.md section 4)', () => {
     ]) {
       const socket = connectTcp(port(), '127.0.0.1');
       socket.write(request);
-      const answer = await new Promise<string>((resolve, reject) => {
+      // The server closes right after its answer: a body still coming may see a reset after it.
+      const answer = await new Promise<string>((resolve) => {
         let text = '';
         socket.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
         socket.on('close', () => resolve(text));
-        socket.on('error', reject);
+        socket.on('error', () => {});
       });
       expect(answer).to.match(/^HTTP\/1\.1 400 Bad Request\r\n/);
       expect(answer).to.match(/\r\nContent-Type: text\/plain; charset=utf-8\r\n/);

@@ -4,8 +4,7 @@ import type { Server } from 'node:https';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { answerClientError } from './client-error-answer.js';
-import type { PlainHttpRefusal } from './plain-http-refusal.js';
-import { refusePlainHttp } from './plain-http-refusal.js';
+import { answerPlainHttp } from './plain-http-refusal.js';
 
 export interface HttpsServerOptions {
   readonly host: string;
@@ -24,8 +23,6 @@ export interface HttpsServerOptions {
   readonly ticketKeys?: Buffer | undefined;
   /** Uploads declaring more than this are refused before their body is asked for. */
   readonly maxUploadBytes: number;
-  /** How long plain HTTP sent to this port is read after its 400 at most (tests lengthen it). */
-  readonly plainHttpDrainMs?: number | undefined;
 }
 
 // Limits that keep one slow or idle client from holding resources others need.
@@ -39,7 +36,6 @@ const STOP_GRACE_MS = 5_000;
 /** The HTTP API served over HTTPS (HTTP/1.0 and 1.1, keep-alive, 100-continue). */
 export class HttpsServer {
   private readonly server: Server;
-  private readonly plainHttp: PlainHttpRefusal;
 
   constructor(
     handle: RequestListener,
@@ -69,11 +65,10 @@ export class HttpsServer {
       if (!(declared > options.maxUploadBytes)) res.writeContinue();
       handle(req, res);
     });
-    this.plainHttp = refusePlainHttp(this.server, TLS_HANDSHAKE_TIMEOUT_MS, options.plainHttpDrainMs);
     this.server.on('clientError', answerClientError);
     // A failed handshake (a scanner, a client that does not trust the certificate) concerns
-    // only that client.
-    this.server.on('tlsClientError', () => {});
+    // only that client; one that sent plain HTTP is told to use https://.
+    answerPlainHttp(this.server);
   }
 
   async start(): Promise<AddressInfo> {
@@ -91,9 +86,6 @@ export class HttpsServer {
     if (!this.server.listening) return;
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeIdleConnections();
-    // Connections that never became HTTP ones (plain HTTP being refused, or no first byte yet)
-    // carry no request to finish, and closeAllConnections would never reach them.
-    this.plainHttp.destroyAll();
     const grace = setTimeout(() => this.server.closeAllConnections(), STOP_GRACE_MS);
     grace.unref();
     await closed;

@@ -1,82 +1,38 @@
-import type { Socket } from 'node:net';
-import type { Server } from 'node:tls';
+import { Socket } from 'node:net';
+import type { Server, TLSSocket } from 'node:tls';
 
-// Every TLS connection opens with a handshake record (content type 22); plain HTTP opens with a
-// method's letters.
-const TLS_HANDSHAKE_RECORD = 0x16;
 const BODY = 'This port speaks HTTPS only: send the request to https:// instead of http://.\n';
 const ANSWER =
   'HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\n' +
   `Content-Length: ${Buffer.byteLength(BODY)}\r\nConnection: close\r\n\r\n${BODY}`;
-// After the answer, the rest of the request is read and dropped for this long at most, so that
-// closing with unread bytes does not reset the connection before the client has read the answer.
-export const PLAIN_HTTP_DRAIN_MS = 2_000;
 
-/** The connections the look holds: not yet handed to TLS, or answered and draining. */
-export interface PlainHttpRefusal {
-  /** Destroys them all, for a server that stops: they are not HTTP connections, so Node's closeAllConnections never reaches them. */
-  destroyAll(): void;
-}
+/**
+ * What OpenSSL calls a first record that is not TLS: an HTTP request line (`GET `, `POST `,
+ * `HEAD `, `PUT `; newer OpenSSL knows more methods), a proxy's `CONNECT`, or bytes whose
+ * would-be record version is no version at all (`DELETE`, `OPTIONS` for the OpenSSL of Node 20).
+ * A TLS client that fails its handshake for any other reason is not answered in plain text.
+ */
+const NOT_TLS = new Set(['ERR_SSL_HTTP_REQUEST', 'ERR_SSL_HTTPS_PROXY_REQUEST', 'ERR_SSL_WRONG_VERSION_NUMBER']);
 
 /**
  * Plain HTTP sent to the HTTPS port would get a dropped connection (the TLS layer finds no
- * handshake), which tells the person with curl nothing. The server looks at the first bytes of
- * each connection before its TLS layer does: a TLS handshake goes on to TLS as it is (the bytes
- * are put back), anything else gets a short plain-text 400 saying to use https://, as nginx does.
+ * handshake), which tells the person with curl nothing. When the TLS layer refuses a first record
+ * as plain HTTP, the connection gets a short plain-text 400 saying to use https://, as nginx does,
+ * written on the TCP connection beneath the failed TLS socket before Node closes it.
  *
- * Node's TLS server takes connections with its one 'connection' listener; that listener is moved
- * behind the look. A Node that takes them otherwise is left as it is (plain HTTP then gets the
- * dropped connection, and a test says so). `firstByteTimeoutMs` bounds a client that sends
- * nothing, as the handshake timeout did; `drainMs` bounds the reading after the answer.
+ * The TLS layer reads the connection itself, in C++: nothing here runs for a TLS connection. (An
+ * earlier version looked at each connection's first bytes in JavaScript before handing it to
+ * TLS, which cost every device's check a tenth more CPU, see docs/performance.md.) The price: the
+ * connection is closed right after the answer, so a client still sending a request body past the
+ * first read (64 KiB) sees a reset after the whole 400 arrived. curl waits for an answer before
+ * sending a body over 1 MiB (`Expect: 100-continue`), and a request without a body is read whole.
  */
-export function refusePlainHttp(
-  server: Server,
-  firstByteTimeoutMs: number,
-  drainMs = PLAIN_HTTP_DRAIN_MS,
-): PlainHttpRefusal {
-  const held = new Set<Socket>();
-  const refusal: PlainHttpRefusal = {
-    destroyAll: () => {
-      for (const socket of held) socket.destroy();
-      held.clear();
-    },
-  };
-  const listeners = server.listeners('connection');
-  const takeTls = listeners[0] as ((socket: Socket) => void) | undefined;
-  if (listeners.length !== 1 || takeTls === undefined) return refusal;
-  server.removeListener('connection', takeTls);
-  server.on('connection', (socket: Socket) => {
-    held.add(socket);
-    socket.once('close', () => held.delete(socket));
-    const drop = () => socket.destroy();
-    // Absolute, not an idle timer: nothing has been read yet, and a client that never sends
-    // the first byte must not keep the connection.
-    const firstByte = setTimeout(drop, firstByteTimeoutMs);
-    firstByte.unref();
-    socket.once('close', () => clearTimeout(firstByte));
-    socket.once('error', drop);
-    socket.once('data', (first: Buffer) => {
-      clearTimeout(firstByte);
-      socket.pause();
-      socket.unshift(first);
-      if (first[0] === TLS_HANDSHAKE_RECORD) {
-        held.delete(socket);
-        socket.off('error', drop);
-        takeTls.call(server, socket);
-      } else {
-        answerPlainHttp(socket, drop, drainMs);
-      }
-    });
+export function answerPlainHttp(server: Server): void {
+  server.on('tlsClientError', (error: NodeJS.ErrnoException, socket: TLSSocket) => {
+    if (error.code === undefined || !NOT_TLS.has(error.code)) return;
+    // The TCP socket Node's TLS server wrapped: undocumented, hence the checks, and a test on
+    // every Node the project supports that the answer arrives.
+    const tcp = (socket as TLSSocket & { _parent?: unknown })._parent;
+    if (tcp instanceof Socket && !tcp.destroyed && tcp.writable) tcp.write(ANSWER);
   });
-  return refusal;
-}
-
-function answerPlainHttp(socket: Socket, drop: () => void, drainMs: number): void {
-  socket.end(ANSWER);
-  socket.resume();
-  // An absolute deadline, not socket.setTimeout: that is an idle timer every byte resets, so a
-  // client trickling a byte a second would stay connected (and hold up the server's stop) forever.
-  const deadline = setTimeout(drop, drainMs);
-  deadline.unref();
-  socket.once('close', () => clearTimeout(deadline));
 }
