@@ -1,29 +1,70 @@
 import { expect } from 'chai';
 import type { IncomingMessage } from 'node:http';
-import { claimedUser, isLastRequest } from '../../../src/adapters/inbound/http/request-principal.js';
+import type { Authenticator } from '../../../src/app/auth/authenticator.js';
+import type { Principal } from '../../../src/app/auth/principal.js';
+import { claimedUser, requestPrincipal } from '../../../src/adapters/inbound/http/request-principal.js';
 
-describe('isLastRequest', () => {
-  const request = (version: '1.0' | '1.1', connection?: string) =>
-    ({
-      httpVersionMajor: 1,
-      httpVersionMinor: version === '1.0' ? 0 : 1,
-      headers: connection === undefined ? {} : { connection },
-    }) as IncomingMessage;
+/** An authenticator that counts how often it is asked: a remembered verdict is not asked again. */
+class CountingAuthenticator implements Authenticator {
+  asked = 0;
+  constructor(private readonly verdict: (username: string, password: string) => Principal | undefined) {}
+  async authenticate(username: string, password: string): Promise<Principal | undefined> {
+    this.asked += 1;
+    return this.verdict(username, password);
+  }
+}
 
-  it('sees Connection: close on HTTP/1.1, in any case and among other tokens', () => {
-    for (const connection of ['close', 'Close', ' CLOSE ', 'TE, close', 'close,upgrade', 'keep-alive, close']) {
-      expect(isLastRequest(request('1.1', connection)), connection).to.equal(true);
+const basic = (username: string, password: string) =>
+  `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+const requestWith = (authorization: string) => ({ headers: { authorization }, socket: {} }) as IncomingMessage;
+
+describe('requestPrincipal: remembered verdicts', () => {
+  const configured = (username: string, password: string): Principal | undefined =>
+    password === 'right'
+      ? username === 'dev'
+        ? { role: 'device', deviceId: 'dev' as never }
+        : { role: 'operator' }
+      : undefined;
+
+  it("asks the authenticator once for a configured credential's header, on any number of requests", async () => {
+    const authenticator = new CountingAuthenticator(configured);
+    for (let i = 0; i < 5; i += 1) {
+      const outcome = await requestPrincipal(requestWith(basic('op', 'right')), authenticator);
+      expect(outcome).to.deep.include({ kind: 'authenticated', user: 'op', method: 'credential' });
     }
-    for (const connection of [undefined, 'keep-alive', 'closed', 'x-close', 'Upgrade', '']) {
-      expect(isLastRequest(request('1.1', connection)), String(connection)).to.equal(false);
-    }
+    expect(authenticator.asked).to.equal(1);
   });
 
-  it('takes an HTTP/1.0 request as the last unless it asks for keep-alive', () => {
-    expect(isLastRequest(request('1.0'))).to.equal(true);
-    expect(isLastRequest(request('1.0', 'close'))).to.equal(true);
-    expect(isLastRequest(request('1.0', 'Keep-Alive'))).to.equal(false);
-    expect(isLastRequest(request('1.0', 'keep-alive-please'))).to.equal(true);
+  it("asks anew every time for a device's own credential (it may be revoked) and for a failure", async () => {
+    const authenticator = new CountingAuthenticator(configured);
+    for (let i = 0; i < 3; i += 1) {
+      expect(await requestPrincipal(requestWith(basic('dev', 'right')), authenticator)).to.deep.include({
+        kind: 'authenticated',
+        method: 'device-credential',
+      });
+      expect(await requestPrincipal(requestWith(basic('op', 'wrong')), authenticator)).to.deep.equal({ kind: 'wrong' });
+    }
+    expect(authenticator.asked).to.equal(6);
+  });
+
+  it('keeps each authenticator apart: a header one server accepted is not taken by another', async () => {
+    const first = new CountingAuthenticator(configured);
+    const second = new CountingAuthenticator(() => undefined);
+    expect((await requestPrincipal(requestWith(basic('op', 'right')), first)).kind).to.equal('authenticated');
+    expect((await requestPrincipal(requestWith(basic('op', 'right')), second)).kind).to.equal('wrong');
+    expect(second.asked).to.equal(1);
+  });
+
+  it('remembers a bounded number of headers, the oldest forgotten first', async () => {
+    const authenticator = new CountingAuthenticator((_user, password) =>
+      password === 'right' ? { role: 'operator' } : undefined,
+    );
+    for (let i = 0; i < 65; i += 1) await requestPrincipal(requestWith(basic(`op-${i}`, 'right')), authenticator);
+    expect(authenticator.asked).to.equal(65);
+    await requestPrincipal(requestWith(basic('op-64', 'right')), authenticator);
+    expect(authenticator.asked).to.equal(65);
+    await requestPrincipal(requestWith(basic('op-0', 'right')), authenticator);
+    expect(authenticator.asked).to.equal(66);
   });
 });
 

@@ -83,8 +83,8 @@ export async function requestPrincipal(req: IncomingMessage, authenticator: Auth
         };
     }
   }
-  const remembered = rememberedOutcome(req.socket, header);
-  if (remembered !== undefined) return remembered;
+  const known = rememberedBy(authenticator).get(header);
+  if (known !== undefined) return known;
   const offered = parseBasicCredentials(header);
   if (offered === undefined) return { kind: 'missing' };
   const principal = await authenticator.authenticate(offered.username, offered.password);
@@ -96,42 +96,34 @@ export async function requestPrincipal(req: IncomingMessage, authenticator: Auth
     user: principal.deviceId ?? offered.username,
     method,
   };
-  if (!isLastRequest(req)) remember(req.socket, header, outcome);
+  if (principal.deviceId === undefined) remember(rememberedBy(authenticator), header, outcome);
   return outcome;
 }
 
-const CLOSE = /(?:^|,)[ \t]*close[ \t]*(?:,|$)/i;
-const KEEP_ALIVE = /(?:^|,)[ \t]*keep-alive[ \t]*(?:,|$)/i;
+// A server has a handful of configured credentials; a few spellings of each header fit.
+const REMEMBERED_HEADERS = 64;
+// Per authenticator: a process may run several servers (tests do), each with its own credentials.
+const remembered = new WeakMap<Authenticator, Map<string, AuthenticatedOutcome>>();
 
-/**
- * Whether the client said its connection ends with this request (`Connection: close`, or
- * HTTP/1.0 without keep-alive): nothing is kept for a connection with no next request.
- */
-export function isLastRequest(req: IncomingMessage): boolean {
-  const connection = req.headers.connection;
-  if (req.httpVersionMajor === 1 && req.httpVersionMinor === 0)
-    return connection === undefined || !KEEP_ALIVE.test(connection);
-  return connection !== undefined && CLOSE.test(connection);
+function rememberedBy(authenticator: Authenticator): Map<string, AuthenticatedOutcome> {
+  let outcomes = remembered.get(authenticator);
+  if (outcomes === undefined) remembered.set(authenticator, (outcomes = new Map()));
+  return outcomes;
 }
 
-// Kept beside the socket rather than on it: a property added to Node's socket objects would give
-// them a second shape and slow down Node's own code on every socket.
-const remembered = new WeakMap<object, { readonly header: string; readonly outcome: PrincipalOutcome }>();
-
 /**
- * A keep-alive client sends the same `Authorization` on every request of its connection. The
- * verdict of one of the server's configured credentials (fixed while it runs) is kept on the
- * connection for the next request carrying the very same header, which is then spared the
- * decoding and the constant-time hash. Comparing with the header this same client sent before
- * tells it nothing it does not know. A device's own credential (a principal naming a device) can
- * be revoked at any moment, so it is checked anew on every request; failures are never kept.
+ * Devices send the same `Authorization` on every check, most of them on a new connection each
+ * time. The verdict of one of the server's configured credentials (fixed while it runs) is kept
+ * for the very same header, which is then spared the decoding and the constant-time digests
+ * (a Map lookup hashes the whole header and never compares a near miss byte by byte). Only
+ * headers that authenticated are kept, so a client guessing fills nothing. A device's own
+ * credential (a principal naming a device) can be revoked at any moment, so it is checked anew
+ * on every request.
  */
-function remember(socket: object, header: string, outcome: PrincipalOutcome & { kind: 'authenticated' }): void {
-  if (outcome.principal.deviceId !== undefined) return;
-  remembered.set(socket, { header, outcome });
-}
-
-function rememberedOutcome(socket: object, header: string): PrincipalOutcome | undefined {
-  const entry = remembered.get(socket);
-  return entry !== undefined && entry.header === header ? entry.outcome : undefined;
+function remember(outcomes: Map<string, AuthenticatedOutcome>, header: string, outcome: AuthenticatedOutcome): void {
+  if (outcomes.size >= REMEMBERED_HEADERS) {
+    const oldest = outcomes.keys().next().value;
+    if (oldest !== undefined) outcomes.delete(oldest);
+  }
+  outcomes.set(header, outcome);
 }
