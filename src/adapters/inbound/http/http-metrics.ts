@@ -2,6 +2,7 @@ import { METHODS } from 'node:http';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 import type { UpdateDecision } from '../../../domain/update-decision.js';
 import { ScrapeBatchedCounter } from './scrape-batched-counter.js';
+import { ScrapeBatchedHistogram } from './scrape-batched-histogram.js';
 
 /** The route label of a request no route matched (kept apart so paths never become labels). */
 export const UNMATCHED_ROUTE = 'unmatched';
@@ -35,12 +36,16 @@ export class HttpMetrics {
     registers: [this.registry],
     collect: () => this.pendingRequests.flush(),
   });
-  private readonly durations = new Histogram({
+  private readonly pendingDurations: ScrapeBatchedHistogram<'method' | 'route'> = new ScrapeBatchedHistogram(
+    () => this.durations,
+  );
+  private readonly durations: Histogram<'method' | 'route'> = new Histogram({
     name: 'fuota_http_request_duration_seconds',
     help: "Time from a request's arrival until its answer was finished, by method and route pattern.",
     labelNames: ['method', 'route'] as const,
     buckets: DURATION_BUCKETS,
     registers: [this.registry],
+    collect: () => this.pendingDurations.flush(),
   });
   private readonly pendingChecks: ScrapeBatchedCounter<'outcome'> = new ScrapeBatchedCounter(() => this.checks);
   private readonly checks: Counter<'outcome'> = new Counter({
@@ -93,7 +98,7 @@ export class HttpMetrics {
       route,
       status: String(status),
     }));
-    this.durations.observe({ method: knownMethod, route }, seconds);
+    this.pendingDurations.observe(`${knownMethod} ${route}`, () => ({ method: knownMethod, route }), seconds);
     this.servedPending += bytes;
   }
 
