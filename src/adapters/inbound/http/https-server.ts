@@ -4,6 +4,8 @@ import type { Server } from 'node:https';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { answerClientError } from './client-error-answer.js';
+import type { OpenConnections } from './open-connections.js';
+import { trackOpenConnections } from './open-connections.js';
 import { answerPlainHttp } from './plain-http-refusal.js';
 
 export interface HttpsServerOptions {
@@ -23,6 +25,8 @@ export interface HttpsServerOptions {
   readonly ticketKeys?: Buffer | undefined;
   /** Uploads declaring more than this are refused before their body is asked for. */
   readonly maxUploadBytes: number;
+  /** How long stop() lets requests in flight finish before it cuts every connection (tests shorten it). */
+  readonly stopGraceMs?: number | undefined;
 }
 
 // Limits that keep one slow or idle client from holding resources others need.
@@ -36,6 +40,7 @@ const STOP_GRACE_MS = 5_000;
 /** The HTTP API served over HTTPS (HTTP/1.0 and 1.1, keep-alive, 100-continue). */
 export class HttpsServer {
   private readonly server: Server;
+  private readonly connections: OpenConnections;
 
   constructor(
     handle: RequestListener,
@@ -69,6 +74,7 @@ export class HttpsServer {
     // A failed handshake (a scanner, a client that does not trust the certificate) concerns
     // only that client; one that sent plain HTTP is told to use https://.
     answerPlainHttp(this.server);
+    this.connections = trackOpenConnections(this.server);
   }
 
   async start(): Promise<AddressInfo> {
@@ -81,12 +87,18 @@ export class HttpsServer {
     return this.server.address() as AddressInfo;
   }
 
-  /** Stops accepting, lets requests in flight finish for a few seconds, then cuts the rest. */
+  /**
+   * Stops accepting, lets requests in flight finish for a few seconds, then cuts the rest:
+   * HTTP connections and connections still in their TLS handshake alike.
+   */
   async stop(): Promise<void> {
     if (!this.server.listening) return;
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeIdleConnections();
-    const grace = setTimeout(() => this.server.closeAllConnections(), STOP_GRACE_MS);
+    const grace = setTimeout(() => {
+      this.server.closeAllConnections();
+      this.connections.destroyAll();
+    }, this.options.stopGraceMs ?? STOP_GRACE_MS);
     grace.unref();
     await closed;
     clearTimeout(grace);

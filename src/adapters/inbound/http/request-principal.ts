@@ -100,7 +100,9 @@ export async function requestPrincipal(req: IncomingMessage, authenticator: Auth
   return outcome;
 }
 
-// A server has a handful of configured credentials; a few spellings of each header fit.
+// A server has a handful of configured credentials; a few spellings of each header fit. Once
+// full, nothing is forgotten: a holder of a credential sending many spellings of it (the Basic
+// scheme's case and spaces) cannot push the devices' own header out, only be checked in full.
 const REMEMBERED_HEADERS = 64;
 // Per authenticator: a process may run several servers (tests do), each with its own credentials.
 const remembered = new WeakMap<Authenticator, Map<string, AuthenticatedOutcome>>();
@@ -121,9 +123,5 @@ function rememberedBy(authenticator: Authenticator): Map<string, AuthenticatedOu
  * on every request.
  */
 function remember(outcomes: Map<string, AuthenticatedOutcome>, header: string, outcome: AuthenticatedOutcome): void {
-  if (outcomes.size >= REMEMBERED_HEADERS) {
-    const oldest = outcomes.keys().next().value;
-    if (oldest !== undefined) outcomes.delete(oldest);
-  }
-  outcomes.set(header, outcome);
+  if (outcomes.size < REMEMBERED_HEADERS) outcomes.set(header, outcome);
 }

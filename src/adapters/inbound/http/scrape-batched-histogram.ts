@@ -41,7 +41,9 @@ export class ScrapeBatchedHistogram<L extends string> {
 
   private handOver(entry: Pending<L>): void {
     const histogram = this.histogram();
-    for (let i = 0; i < entry.count; i += 1) histogram.observe(entry.labels, entry.values[i] as number);
+    const count = entry.count;
+    // Emptied first: a value prom-client refuses must not make every later scrape fail again.
     entry.count = 0;
+    for (let i = 0; i < count; i += 1) histogram.observe(entry.labels, entry.values[i] as number);
   }
 }
