@@ -55,13 +55,16 @@ describe('rollout locks', () => {
       const url = database.current().url;
       const dying = await PostgresDatabase.open(url, { poolSize: 2 });
       const living = await PostgresDatabase.open(url, { poolSize: 2 });
+      let releaseDying: (() => Promise<void>) | undefined;
       try {
-        const releaseDying = await new PostgresRolloutLocks(dying).tryLock(['r1']);
+        releaseDying = await new PostgresRolloutLocks(dying).tryLock(['r1']);
         const living1 = new PostgresRolloutLocks(living);
         expect(await living1.tryLock(['r1'])).to.equal(undefined);
-        // The holder's session is ended from outside, as a killed process's would be.
+        // The holder's session is ended from outside, as a killed process's would be. Without
+        // the timeout argument pg_terminate_backend only signals the backend and returns: on a
+        // busy machine the lock was then still held at the next line.
         await living.query(
-          'SELECT pg_terminate_backend(pid) FROM pg_locks ' +
+          'SELECT pg_terminate_backend(pid, 10000) FROM pg_locks ' +
             "WHERE locktype = 'advisory' AND granted AND classid = $1 " +
             'AND database = (SELECT oid FROM pg_database WHERE datname = current_database())',
           [0x726c636b],
@@ -72,6 +75,8 @@ describe('rollout locks', () => {
         // Its holder, unaware, lets go later: its commit fails on the lost connection, and nothing else happens.
         await releaseDying?.();
       } finally {
+        // A holder never let go keeps its transaction, and close() waits for it.
+        await releaseDying?.();
         await dying.close().catch(() => undefined);
         await living.close();
       }
