@@ -33,6 +33,19 @@ describe('ScrapeBatchedHistogram', () => {
     }
   });
 
+  it('adds up observations made under several keys that stand for the same labels', async () => {
+    const { pending, direct, batchedRegistry, directRegistry } = twins();
+    for (const [key, value] of [
+      ['GET 200 /a', 0.002],
+      ['GET 404 /a', 0.05],
+      ['GET 200 /a', 0.5],
+    ] as const) {
+      pending.observe(key, () => ({ route: '/a' }), value);
+      direct.observe({ route: '/a' }, value);
+    }
+    expect(await batchedRegistry.metrics()).to.equal(await directRegistry.metrics());
+  });
+
   it('hands over a label set that reaches 1,024 waiting observations without waiting for a scrape', async () => {
     // A histogram that is not told to flush when read: it shows only what was handed over.
     const histogram = new Histogram({ name: 'took_seconds', help: 'h', labelNames: ['route'], registers: [] });

@@ -20,10 +20,9 @@ const NOT_TLS = new Set(['ERR_SSL_HTTP_REQUEST', 'ERR_SSL_HTTPS_PROXY_REQUEST', 
  * as plain HTTP, the connection gets a short plain-text 400 saying to use https://, as nginx does,
  * written on the TCP connection beneath the failed TLS socket before Node closes it.
  *
- * The TLS layer reads the connection itself, in C++: nothing here runs for a TLS connection. (An
- * earlier version looked at each connection's first bytes in JavaScript before handing it to
- * TLS, which cost every device's check a tenth more CPU, see docs/performance.md.) The price: the
- * connection is closed right after the answer, so a client still sending a request body past the
+ * The TLS layer reads the connection itself, in C++: nothing here runs for a TLS connection, so
+ * devices, which open one per check, pay nothing for this. The price: the connection is closed
+ * right after the answer, so a client still sending a request body past the
  * first read (64 KiB) sees a reset after the whole 400 arrived. curl waits for an answer before
  * sending a body over 1 MiB (`Expect: 100-continue`), and a request without a body is read whole.
  */

@@ -22,7 +22,7 @@ export class ScrapeBatchedHistogram<L extends string> {
   /** Give `flush` to the Histogram's `collect` option (the histogram calls it before being read). */
   constructor(private readonly histogram: () => Histogram<L>) {}
 
-  /** `key` stands for `labels` (the same labels always under the same key). */
+  /** `key` stands for `labels`: a key always for the same labels (several keys may share them). */
   observe(key: string, labels: () => LabelValues<L>, value: number): void {
     let entry = this.pending.get(key);
     if (entry === undefined) {
