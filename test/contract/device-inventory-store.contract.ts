@@ -320,6 +320,36 @@ export function deviceInventoryStoreContract(
           await survivor.close();
         }
       });
+
+      it('replays poll-only sightings after a crash to what was read before it', async () => {
+        // sql.js applies these row by row but journals them as one statement each: replay must agree.
+        const ids = Array.from({ length: 5_002 }, (_, i) => `q${String(i).padStart(5, '0')}`);
+        const base = inventoryEntry('q');
+        await store.putMany(ids.map((id) => ({ ...base, id: id as DeviceId })));
+        await store.recordSightings(
+          ids.map((id, i) =>
+            sightingOf(id, {
+              lastSeen: base.lastSeen + (i % 3 === 0 ? -5 : 90_000 + i),
+              pollIntervalMs: i % 7 === 0 ? null : 60_000 + i,
+              newPolls: 1 + (i % 4),
+              pollOnly: true,
+            }),
+          ),
+        );
+        const before = await listInventory(store);
+        expect(before.filter((entry) => entry.lastSeen === base.lastSeen)).to.have.length(1_668);
+        expect(before.find((entry) => entry.id === 'q00001')).to.deep.include({
+          lastSeen: base.lastSeen + 90_001,
+          pollIntervalMs: 60_001,
+          polls: base.polls + 2,
+        });
+        const survivor = await crashCopy();
+        try {
+          expect(await listInventory(survivor)).to.deep.equal(before);
+        } finally {
+          await survivor.close();
+        }
+      });
     }
   });
 }

@@ -67,10 +67,28 @@ export type CheckpointEvent =
 
 const CHECKPOINT_RETRY_MS = 5_000;
 
+/**
+ * A statement journaled as `journaled` and applied to memory by running `sql` once per row of
+ * `rows`: the same change, made without SQLite parsing every row back out of the journaled JSON
+ * (that parse was most of a large batch's cost). Replay runs `journaled`, so the two must agree.
+ */
+export interface RowWiseStatement {
+  readonly journaled: JournalStatement;
+  readonly sql: string;
+  readonly rows: readonly (readonly SqlValue[])[];
+}
+
+/** What a write is made of: plain statements, and row-wise ones (see RowWiseStatement). */
+export type WriteStatement = JournalStatement | RowWiseStatement;
+
+function journaledForm(statement: WriteStatement): JournalStatement {
+  return 'journaled' in statement ? statement.journaled : statement;
+}
+
 /** One write waiting for its group commit, and what became of it. */
 interface PendingWrite {
   readonly record: string;
-  readonly statements: readonly JournalStatement[];
+  readonly statements: readonly WriteStatement[];
   readonly applied: (() => void) | undefined;
   changes: number;
   error?: unknown;
@@ -235,14 +253,19 @@ export class SqlJsDatabase {
    * replay skips it with a warning.
    */
   async write(
-    statements: readonly JournalStatement[],
+    statements: readonly WriteStatement[],
     applied?: () => void,
     options: { readonly trusted?: boolean } = {},
   ): Promise<number> {
     if (this.closed) throw new Error('the database is closed');
     if (this.journal === undefined) throw new Error('the database is open read-only');
     if (options.trusted !== true) this.validate(statements);
-    const write: PendingWrite = { record: encodeEntry(statements), statements, applied, changes: 0 };
+    const write: PendingWrite = {
+      record: encodeEntry(statements.map(journaledForm)),
+      statements,
+      applied,
+      changes: 0,
+    };
     this.pending.push(write);
     await this.flusher.request();
     if (write.error !== undefined) throw write.error;
@@ -287,11 +310,11 @@ export class SqlJsDatabase {
    * is journaled. They run against the durable state, without the writes still waiting for their
    * append: the statements we write (upserts, deletes by key) succeed or fail regardless of order.
    */
-  private validate(statements: readonly JournalStatement[]): void {
+  private validate(statements: readonly WriteStatement[]): void {
     // Prepared once like the statements: every write pays for these three.
     this.prepared('SAVEPOINT validate').run();
     try {
-      for (const [sql, params] of statements) this.prepared(sql).run(params as SqlValue[]);
+      for (const statement of statements) this.run(statement);
     } finally {
       this.prepared('ROLLBACK TO validate').run();
       this.prepared('RELEASE validate').run();
@@ -302,10 +325,7 @@ export class SqlJsDatabase {
   private apply(write: PendingWrite): void {
     this.db.run('BEGIN');
     try {
-      for (const [sql, params] of write.statements) {
-        this.prepared(sql).run(params as SqlValue[]);
-        write.changes += this.db.getRowsModified();
-      }
+      for (const statement of write.statements) write.changes += this.run(statement);
       this.db.run('COMMIT');
     } catch (error) {
       this.db.run('ROLLBACK');
@@ -313,6 +333,21 @@ export class SqlJsDatabase {
       return;
     }
     write.applied?.();
+  }
+
+  /** Runs one statement of a write; the rows it changed. */
+  private run(statement: WriteStatement): number {
+    if (!('journaled' in statement)) {
+      this.prepared(statement[0]).run(statement[1] as SqlValue[]);
+      return this.db.getRowsModified();
+    }
+    const prepared = this.prepared(statement.sql);
+    let changes = 0;
+    for (const row of statement.rows) {
+      prepared.run(row as SqlValue[]);
+      changes += this.db.getRowsModified();
+    }
+    return changes;
   }
 
   /** The whole database as a file image; export() frees every statement, so ours go first. */

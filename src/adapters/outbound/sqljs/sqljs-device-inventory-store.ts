@@ -9,7 +9,7 @@ import type {
 } from '../../../domain/fleet/inventory-entry.js';
 import { combineSightings } from '../../../domain/fleet/inventory-merge.js';
 import type { DeviceInventoryStore } from '../../../ports/device-inventory-store.port.js';
-import type { JournalStatement } from './sqljs-database.js';
+import type { JournalStatement, WriteStatement } from './sqljs-database.js';
 import { SqlJsDatabase } from './sqljs-database.js';
 
 // Beside the seed's device_app table, which a seed server would ignore. Times are epoch ms,
@@ -67,6 +67,10 @@ const RECORD_POLLS =
   'UPDATE device_inventory SET last_seen = max(last_seen, j.value->>1), polls = polls + j.value->>2, ' +
   'poll_interval_ms = CASE WHEN j.value->>1 >= last_seen THEN j.value->>3 ELSE poll_interval_ms END ' +
   'FROM json_each(?) AS j WHERE device_inventory.id = j.value->>0';
+/** RECORD_POLLS for one row, its parameters that row: how a write applies it to memory. */
+const RECORD_POLL =
+  'UPDATE device_inventory SET last_seen = max(last_seen, ?2), polls = polls + ?3, ' +
+  'poll_interval_ms = CASE WHEN ?2 >= last_seen THEN ?4 ELSE poll_interval_ms END WHERE id = ?1';
 /** A null leaves its field as stored. */
 const SET_OPERATOR_FIELDS =
   'UPDATE device_inventory SET tags = coalesce(?, tags), hold = coalesce(?, hold), note = coalesce(?, note) WHERE id = ?';
@@ -126,7 +130,7 @@ export class SqlJsDeviceInventoryStore implements DeviceInventoryStore {
 
   async recordSightings(sightings: readonly InventorySighting[]): Promise<void> {
     if (sightings.length === 0) return;
-    const polls: unknown[][] = [];
+    const polls: SqlValue[][] = [];
     const whole: unknown[][] = [];
     for (const sighting of combineSightings(sightings)) {
       if (sighting.pollOnly === true) {
@@ -135,14 +139,13 @@ export class SqlJsDeviceInventoryStore implements DeviceInventoryStore {
         whole.push(toSightingRow(sighting));
       }
     }
-    const statements: JournalStatement[] = [];
-    for (const [sql, rows] of [
-      [RECORD_SIGHTINGS, whole],
-      [RECORD_POLLS, polls],
-    ] as const) {
-      for (let start = 0; start < rows.length; start += INVENTORY_ROWS_PER_STATEMENT) {
-        statements.push([sql, [JSON.stringify(rows.slice(start, start + INVENTORY_ROWS_PER_STATEMENT))]]);
-      }
+    const statements: WriteStatement[] = [];
+    for (let start = 0; start < whole.length; start += INVENTORY_ROWS_PER_STATEMENT) {
+      statements.push([RECORD_SIGHTINGS, [JSON.stringify(whole.slice(start, start + INVENTORY_ROWS_PER_STATEMENT))]]);
+    }
+    for (let start = 0; start < polls.length; start += INVENTORY_ROWS_PER_STATEMENT) {
+      const rows = polls.slice(start, start + INVENTORY_ROWS_PER_STATEMENT);
+      statements.push({ journaled: [RECORD_POLLS, [JSON.stringify(rows)]], sql: RECORD_POLL, rows });
     }
     await this.database.write(statements, undefined, { trusted: true });
   }
