@@ -19,12 +19,20 @@ import type { Logger } from '../../ports/logger.port.js';
 import type { UpdateAttemptStore } from '../../ports/update-attempt-store.port.js';
 import type { UpdateFileCatalog } from '../../ports/update-file-catalog.port.js';
 import { attemptEvent } from './attempt-event.js';
+import type { DeviceSlot } from './device-slot.js';
+import { deviceSlot } from './device-slot.js';
 import type { FleetSettings } from './fleet-settings.js';
 import { RecentOffers } from './recent-offers.js';
 import { RunningImageIndex } from './running-image-index.js';
 
 /** Entries per inventory write when a batch is large (some 20 ms of applying each). */
 const FLUSH_SLICE = 2000;
+
+/** Sightings taken for one write, each with its device's slot (the same index). */
+interface TakenSightings {
+  readonly slots: DeviceSlot[];
+  readonly sightings: InventorySighting[];
+}
 
 /** One authenticated device check, as the device adapter answered it. */
 export interface CheckRecord {
@@ -117,7 +125,13 @@ const ASSIGNMENTS_RETRY_MS = 5_000;
  * device fell silent, writes the batch, and prunes old history.
  */
 export class FleetTracker {
-  private readonly entries = new Map<DeviceId, InventoryEntry>();
+  /** Every device's entry and unwritten checks. */
+  private readonly slots = new Map<DeviceId, DeviceSlot>();
+  /**
+   * The slots whose checks became unwritten since the last batch took them, in order (one may be
+   * named twice, or have none left: written by an operator's change, or forgotten).
+   */
+  private dirty: DeviceSlot[] = [];
   private readonly attempts = new Map<DeviceId, UpdateAttempt>();
   /** Devices whose attempt is `downloaded`: the only ones the silence sweep looks at. */
   private readonly downloaded = new Set<DeviceId>();
@@ -125,19 +139,6 @@ export class FleetTracker {
   private assignedIds: Set<DeviceId> | undefined;
   /** What changed while the seed rows were being read, applied after. */
   private readonly assignmentsWhileLoading = new Map<DeviceId, boolean>();
-  /**
-   * Checks of each device not yet written (with what the latest of them set): the next batch
-   * writes them as the device's sighting. Written as counts, so that several servers' checks of
-   * one device add up in storage (inventory-merge.ts).
-   */
-  private readonly unwritten = new Map<DeviceId, number>();
-  /** Checks of each device in a write under way (taken out of `unwritten`; back in if it fails). */
-  private readonly writing = new Map<DeviceId, number>();
-  /**
-   * Devices whose unwritten checks changed more than the poll fields (a new entry, another
-   * version, address, authentication, image or answer): the others' sightings are `pollOnly`.
-   */
-  private readonly reshaped = new Set<DeviceId>();
   private pendingEvents: NewFleetEvent[] = [];
   private readonly offers: RecentOffers;
   private readonly images = new RunningImageIndex();
@@ -165,7 +166,7 @@ export class FleetTracker {
     now: () => number = Date.now,
   ): Promise<FleetTracker> {
     const tracker = new FleetTracker(stores, settings, logger, now);
-    for await (const entry of stores.inventory.list()) tracker.entries.set(entry.id, entry);
+    for await (const entry of stores.inventory.list()) tracker.slots.set(entry.id, deviceSlot(entry));
     for await (const attempt of stores.attempts.recent(1)) {
       tracker.attempts.set(attempt.deviceId, attempt);
       if (attempt.state === 'downloaded') tracker.downloaded.add(attempt.deviceId);
@@ -191,6 +192,7 @@ export class FleetTracker {
     const changed: UpdateAttempt[] = [];
     const transitions: NewFleetEvent[] = [];
     const current = this.attempts.get(deviceId);
+    const slot = this.slots.get(deviceId);
     let latest = current;
     if (current !== undefined) {
       latest = advanceAttempt(current, { kind: 'poll', at, version }, this.settings.rules);
@@ -202,7 +204,7 @@ export class FleetTracker {
     let offerPath: string | undefined;
     let heldBack = false;
     if (offer === undefined && check.policy !== undefined) {
-      const fleetOffer = check.policy({ entry: this.entries.get(deviceId), attempt: latest, at });
+      const fleetOffer = check.policy({ entry: slot?.entry, attempt: latest, at });
       if (fleetOffer === HOLD_BACK) {
         status = 204;
         heldBack = true;
@@ -213,7 +215,7 @@ export class FleetTracker {
         if (fleetOffer.repeatOf !== null && latest?.id === fleetOffer.repeatOf) offerPath = offerPathOf(latest.id);
       }
     }
-    this.recordSighting(check, at, status, current);
+    this.recordSighting(slot, check, at, status, current);
     const patch = offer === undefined ? undefined : check.patchFor?.(offer);
     if (offer !== undefined) {
       // A patch download names the patch, not the file; a device that cannot use the patch
@@ -258,10 +260,16 @@ export class FleetTracker {
   }
 
   /** The check's entry: in memory now, written with the next batch. */
-  private recordSighting(check: CheckRecord, at: number, status: number, attempt: UpdateAttempt | undefined): void {
+  private recordSighting(
+    slot: DeviceSlot | undefined,
+    check: CheckRecord,
+    at: number,
+    status: number,
+    attempt: UpdateAttempt | undefined,
+  ): void {
     const { deviceId, version } = check;
     const image = this.images.find(version, attempt?.file);
-    const previous = this.entries.get(deviceId);
+    const previous = slot?.entry;
     const { entry, events } = recordSighting(previous, {
       deviceId,
       at,
@@ -271,12 +279,19 @@ export class FleetTracker {
       auth: check.auth,
       status,
     });
-    this.entries.set(deviceId, entry);
-    if (previous === undefined) this.sortedIds = undefined;
-    if (previous === undefined || !samePollShape(previous, entry)) this.reshaped.add(deviceId);
-    this.unwritten.set(deviceId, (this.unwritten.get(deviceId) ?? 0) + 1);
+    let sighted = slot;
+    if (sighted === undefined) {
+      sighted = deviceSlot(entry);
+      sighted.reshaped = true;
+      this.slots.set(deviceId, sighted);
+      this.sortedIds = undefined;
+    } else {
+      sighted.entry = entry;
+      if (previous !== undefined && !samePollShape(previous, entry)) sighted.reshaped = true;
+    }
+    this.addUnwritten(sighted, 1);
     if (events.length > 0) this.pendingEvents.push(...events);
-    this.noteAssignment(deviceId, check.assigned);
+    this.noteCheckedAssignment(sighted, check.assigned);
   }
 
   /**
@@ -356,7 +371,7 @@ export class FleetTracker {
   // ---- what operators see and do -----------------------------------------------------------
 
   entry(deviceId: DeviceId): InventoryEntry | undefined {
-    return this.entries.get(deviceId);
+    return this.slots.get(deviceId)?.entry;
   }
 
   currentAttempt(deviceId: DeviceId): UpdateAttempt | undefined {
@@ -370,6 +385,21 @@ export class FleetTracker {
 
   /** Told by the use cases that write seed rows. */
   noteAssignment(deviceId: DeviceId, assigned: boolean): void {
+    const slot = this.slots.get(deviceId);
+    if (slot !== undefined) slot.notedIn = undefined;
+    this.setAssignment(deviceId, assigned);
+  }
+
+  /** What a check found of the device's seed row; the same as its last check found needs nothing. */
+  private noteCheckedAssignment(slot: DeviceSlot, assigned: boolean): void {
+    const ids = this.assignedIds;
+    if (ids !== undefined && slot.notedIn === ids && slot.notedAssigned === assigned) return;
+    this.setAssignment(slot.entry.id, assigned);
+    slot.notedIn = ids;
+    slot.notedAssigned = assigned;
+  }
+
+  private setAssignment(deviceId: DeviceId, assigned: boolean): void {
     if (this.assignedIds === undefined) this.assignmentsWhileLoading.set(deviceId, assigned);
     else if (assigned) this.assignedIds.add(deviceId);
     else this.assignedIds.delete(deviceId);
@@ -377,16 +407,16 @@ export class FleetTracker {
 
   /** Every device id, ascending (a stable order for paging). */
   ids(): readonly DeviceId[] {
-    this.sortedIds ??= [...this.entries.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    this.sortedIds ??= [...this.slots.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     return this.sortedIds;
   }
 
   size(): number {
-    return this.entries.size;
+    return this.slots.size;
   }
 
-  values(): IterableIterator<InventoryEntry> {
-    return this.entries.values();
+  *values(): IterableIterator<InventoryEntry> {
+    for (const slot of this.slots.values()) yield slot.entry;
   }
 
   currentAttempts(): IterableIterator<UpdateAttempt> {
@@ -414,8 +444,9 @@ export class FleetTracker {
     change: { readonly tags?: readonly string[]; readonly hold?: boolean; readonly note?: string },
     who: string,
   ): Promise<InventoryEntry | undefined> {
-    const before = this.entries.get(deviceId);
-    if (before === undefined) return undefined;
+    const slot = this.slots.get(deviceId);
+    if (slot === undefined) return undefined;
+    const before = slot.entry;
     const tags = change.tags === undefined ? before.tags : normalizedTags(change.tags);
     const after: InventoryEntry = {
       ...before,
@@ -429,12 +460,13 @@ export class FleetTracker {
     if (change.note !== undefined) detail.note = after.note;
     // In memory first, so that a change made meanwhile starts from this one; taken back when
     // the write fails (the operator is told it did not happen).
-    this.entries.set(deviceId, after);
+    slot.entry = after;
     let stored: InventoryEntry | undefined;
     try {
       // A device first seen moments ago may not be stored yet: its sighting goes first.
-      if (this.writing.has(deviceId)) await Promise.allSettled([this.flushing, ...this.inFlight]);
-      if (this.unwritten.has(deviceId)) await this.writeSightings([deviceId]);
+      if (slot.writing > 0) await Promise.allSettled([this.flushing, ...this.inFlight]);
+      const unwritten = this.slots.get(deviceId);
+      if (unwritten !== undefined && unwritten.unwritten > 0) await this.writeSightings([unwritten]);
       // Only the fields changed: another server's change to the others is kept.
       stored = await this.stores.inventory.setOperatorFields(deviceId, {
         ...(change.tags === undefined ? {} : { tags }),
@@ -442,9 +474,8 @@ export class FleetTracker {
         ...(change.note === undefined ? {} : { note: change.note }),
       });
     } catch (error) {
-      const now = this.entries.get(deviceId);
-      if (now !== undefined)
-        this.entries.set(deviceId, { ...now, tags: before.tags, hold: before.hold, note: before.note });
+      const now = this.slots.get(deviceId);
+      if (now !== undefined) now.entry = { ...now.entry, tags: before.tags, hold: before.hold, note: before.note };
       throw error;
     }
     // Forgotten meanwhile, here or by another server.
@@ -452,17 +483,15 @@ export class FleetTracker {
     // As stored: the operators' fields (another server's changes to the others included), and
     // the checks, with what this server has not written on top; while a write of its checks is
     // under way, the stored checks may or may not hold it, so only the operators' fields are taken.
-    const current = this.entries.get(deviceId);
+    const current = this.slots.get(deviceId);
     if (current !== undefined)
-      this.entries.set(
-        deviceId,
-        this.writing.has(deviceId)
-          ? { ...current, tags: stored.tags, hold: stored.hold, note: stored.note }
-          : this.merged(stored),
-      );
+      current.entry =
+        current.writing > 0
+          ? { ...current.entry, tags: stored.tags, hold: stored.hold, note: stored.note }
+          : this.merged(stored, current);
     this.announceWritten([deviceId]);
     await this.appendEvents([{ at: this.now(), deviceId, type: 'device-changed', detail }]);
-    return this.entries.get(deviceId);
+    return this.slots.get(deviceId)?.entry;
   }
 
   /** Hears every device forgotten (rollouts stop counting its open attempt). */
@@ -475,15 +504,13 @@ export class FleetTracker {
 
   /** Forgets a device's entry, attempts and events (not its seed row); false when never seen. */
   async forget(deviceId: DeviceId): Promise<boolean> {
-    const entry = this.entries.get(deviceId);
-    if (entry === undefined) return false;
+    const slot = this.slots.get(deviceId);
+    if (slot === undefined) return false;
     for (const watcher of this.forgetWatchers) watcher(deviceId);
-    this.entries.delete(deviceId);
+    slot.gone = true;
+    this.slots.delete(deviceId);
     this.attempts.delete(deviceId);
     this.downloaded.delete(deviceId);
-    this.unwritten.delete(deviceId);
-    this.writing.delete(deviceId);
-    this.reshaped.delete(deviceId);
     this.sortedIds = undefined;
     this.pendingEvents = this.pendingEvents.filter((event) => event.deviceId !== deviceId);
     await this.stores.inventory.delete(deviceId);
@@ -547,9 +574,10 @@ export class FleetTracker {
   /** Writes the pending batch now (tests, and the sweep). */
   async flush(): Promise<void> {
     if (this.flushing !== undefined) return this.flushing;
-    const ids = [...this.unwritten.keys()];
+    const slots = this.dirty;
     const events = this.pendingEvents;
-    if (ids.length === 0 && events.length === 0) return;
+    if (slots.length === 0 && events.length === 0) return;
+    this.dirty = [];
     this.pendingEvents = [];
     // The events are appended first, numbered at once (the logs number an append when it is
     // called): a transition committed while the inventory is being written comes after them.
@@ -564,12 +592,14 @@ export class FleetTracker {
       try {
         // In slices: a write is applied in one go, and checks wait meanwhile. Each slice is read
         // from memory just before it is written, with the checks counted until then.
-        for (let start = 0; start < ids.length; start += FLUSH_SLICE) {
-          await this.writeSightings(ids.slice(start, start + FLUSH_SLICE));
+        for (let start = 0; start < slots.length; start += FLUSH_SLICE) {
+          await this.writeSightings(slots.slice(start, start + FLUSH_SLICE));
         }
       } catch (error) {
-        // Their checks stay counted as unwritten: the next batch writes them.
-        this.logger.warn('the inventory could not be written; retrying', { error, devices: ids.length });
+        // Their checks stay counted as unwritten: the next batch writes them (a failed write's
+        // slots are back in `dirty` already; those of the slices not tried go back here).
+        for (const slot of slots) if (slot.unwritten > 0 && !slot.gone) this.dirty.push(slot);
+        this.logger.warn('the inventory could not be written; retrying', { error, devices: slots.length });
       }
       const failed = await appended;
       if (failed !== undefined) {
@@ -630,7 +660,7 @@ export class FleetTracker {
       }
     });
     // A device first seen here while the list was read is not in it: kept while its checks are unwritten.
-    for (const deviceId of [...this.entries.keys()]) {
+    for (const deviceId of [...this.slots.keys()]) {
       if (!seen.has(deviceId) && !this.hasPendingChecks(deviceId)) this.drop(deviceId);
     }
     for await (const attempt of this.stores.attempts.recent(1)) this.takeAttempt(attempt);
@@ -639,9 +669,9 @@ export class FleetTracker {
   // ---- inside --------------------------------------------------------------------------------
 
   /** A stored entry as this server shows it: with the checks this server has not written on top. */
-  private merged(stored: InventoryEntry): InventoryEntry {
-    const pending = (this.unwritten.get(stored.id) ?? 0) + (this.writing.get(stored.id) ?? 0);
-    return withUnwritten(stored, this.entries.get(stored.id), pending);
+  private merged(stored: InventoryEntry, slot: DeviceSlot | undefined): InventoryEntry {
+    if (slot === undefined) return stored;
+    return withUnwritten(stored, slot.entry, slot.unwritten + slot.writing);
   }
 
   /**
@@ -654,9 +684,14 @@ export class FleetTracker {
     this.settleWatchers.add(settled);
     try {
       await read((stored) => {
-        if (settled.has(stored.id) || this.writing.has(stored.id)) return;
-        if (!this.entries.has(stored.id)) this.sortedIds = undefined;
-        this.entries.set(stored.id, this.merged(stored));
+        const slot = this.slots.get(stored.id);
+        if (settled.has(stored.id) || (slot !== undefined && slot.writing > 0)) return;
+        if (slot !== undefined) {
+          slot.entry = this.merged(stored, slot);
+          return;
+        }
+        this.slots.set(stored.id, deviceSlot(stored));
+        this.sortedIds = undefined;
       });
     } finally {
       this.settleWatchers.delete(settled);
@@ -688,19 +723,25 @@ export class FleetTracker {
   }
 
   private hasPendingChecks(deviceId: DeviceId): boolean {
-    return this.unwritten.has(deviceId) || this.writing.has(deviceId);
+    const slot = this.slots.get(deviceId);
+    return slot !== undefined && (slot.unwritten > 0 || slot.writing > 0);
+  }
+
+  /** Counts checks as unwritten, naming the slot for the next batch when it had none. */
+  private addUnwritten(slot: DeviceSlot, checks: number): void {
+    if (slot.unwritten === 0) this.dirty.push(slot);
+    slot.unwritten += checks;
   }
 
   /** A device forgotten by another server: gone from memory as if forgotten here. */
   private drop(deviceId: DeviceId): void {
-    if (!this.entries.has(deviceId)) return;
+    const slot = this.slots.get(deviceId);
+    if (slot === undefined) return;
     for (const watcher of this.forgetWatchers) watcher(deviceId);
-    this.entries.delete(deviceId);
+    slot.gone = true;
+    this.slots.delete(deviceId);
     this.attempts.delete(deviceId);
     this.downloaded.delete(deviceId);
-    this.unwritten.delete(deviceId);
-    this.writing.delete(deviceId);
-    this.reshaped.delete(deviceId);
     this.retryAttempts.delete(deviceId);
     this.sortedIds = undefined;
   }
@@ -719,59 +760,61 @@ export class FleetTracker {
    * The devices' sightings as in memory now, with their checks not written yet, which are taken
    * into `writing`: two writes under way never carry the same check. `settle` tells the outcome.
    */
-  private takeSightings(deviceIds: readonly DeviceId[]): InventorySighting[] {
-    return deviceIds.flatMap((id) => {
-      const entry = this.entries.get(id);
-      const newPolls = this.unwritten.get(id);
-      if (entry === undefined || newPolls === undefined) return [];
-      this.unwritten.delete(id);
-      this.writing.set(id, (this.writing.get(id) ?? 0) + newPolls);
-      const pollOnly = !this.reshaped.delete(id);
+  private takeSightings(slots: readonly DeviceSlot[]): TakenSightings {
+    const taken: TakenSightings = { slots: [], sightings: [] };
+    for (const slot of slots) {
+      const newPolls = slot.unwritten;
+      if (newPolls === 0 || slot.gone) continue;
+      slot.unwritten = 0;
+      slot.writing += newPolls;
+      const pollOnly = !slot.reshaped;
+      slot.reshaped = false;
+      const entry = slot.entry;
+      taken.slots.push(slot);
       // Written out field by field: one object of one shape per device and batch.
-      return [
-        {
-          id: entry.id,
-          firstSeen: entry.firstSeen,
-          lastSeen: entry.lastSeen,
-          runningVersion: entry.runningVersion,
-          image: entry.image,
-          address: entry.address,
-          auth: entry.auth,
-          pollIntervalMs: entry.pollIntervalMs,
-          lastStatus: entry.lastStatus,
-          newPolls,
-          pollOnly,
-        },
-      ];
-    });
+      taken.sightings.push({
+        id: entry.id,
+        firstSeen: entry.firstSeen,
+        lastSeen: entry.lastSeen,
+        runningVersion: entry.runningVersion,
+        image: entry.image,
+        address: entry.address,
+        auth: entry.auth,
+        pollIntervalMs: entry.pollIntervalMs,
+        lastStatus: entry.lastStatus,
+        newPolls,
+        pollOnly,
+      });
+    }
+    return taken;
   }
 
   /** A write of taken sightings ended: their checks are written, or unwritten again. */
-  private settle(sightings: readonly InventorySighting[], durable: boolean): void {
-    for (const { id, newPolls, pollOnly } of sightings) {
+  private settle(taken: TakenSightings, durable: boolean): void {
+    taken.slots.forEach((slot, i) => {
+      const { id, newPolls, pollOnly } = taken.sightings[i] as InventorySighting;
       for (const watcher of this.settleWatchers) watcher.add(id);
-      const left = (this.writing.get(id) ?? 0) - newPolls;
-      if (left > 0) this.writing.set(id, left);
-      else this.writing.delete(id);
-      // A device forgotten meanwhile has nothing to write any more.
-      if (!durable && this.entries.has(id)) {
-        this.unwritten.set(id, (this.unwritten.get(id) ?? 0) + newPolls);
-        if (pollOnly !== true) this.reshaped.add(id);
-      }
-    }
+      slot.writing -= newPolls;
+      if (durable) return;
+      // A device forgotten meanwhile has nothing to write any more, unless it checked again since.
+      const current = slot.gone ? this.slots.get(id) : slot;
+      if (current === undefined) return;
+      if (pollOnly !== true) current.reshaped = true;
+      this.addUnwritten(current, newPolls);
+    });
   }
 
   /** Writes the devices' sightings; their checks count as written once it is durable. */
-  private async writeSightings(deviceIds: readonly DeviceId[]): Promise<void> {
-    const sightings = this.takeSightings(deviceIds);
-    if (sightings.length === 0) return;
+  private async writeSightings(slots: readonly DeviceSlot[]): Promise<void> {
+    const taken = this.takeSightings(slots);
+    if (taken.sightings.length === 0) return;
     try {
-      await this.stores.inventory.recordSightings(sightings);
+      await this.stores.inventory.recordSightings(taken.sightings);
     } catch (error) {
-      this.settle(sightings, false);
+      this.settle(taken, false);
       throw error;
     }
-    this.settle(sightings, true);
+    this.settle(taken, true);
   }
 
   /** Whether the device's attempt is open and offered `path`: its file, or the patch it named. */
@@ -836,14 +879,14 @@ export class FleetTracker {
   private async writeChanges(changed: readonly UpdateAttempt[], transitions: readonly NewFleetEvent[]): Promise<void> {
     const deviceIds = new Set(changed.map((attempt) => attempt.deviceId));
     const events = [...this.takePendingEvents(deviceIds), ...transitions];
-    const sightings = this.takeSightings([...deviceIds]);
+    const taken = this.takeSightings([...deviceIds].flatMap((id) => this.slots.get(id) ?? []));
     // Queued together, they share one append and one fsync.
     const writes = await Promise.allSettled([
-      sightings.length > 0 ? this.stores.inventory.recordSightings(sightings) : Promise.resolve(),
+      taken.sightings.length > 0 ? this.stores.inventory.recordSightings(taken.sightings) : Promise.resolve(),
       this.stores.attempts.putMany(changed),
       events.length > 0 ? this.appendEvents(events) : Promise.resolve(),
     ]);
-    this.settle(sightings, writes[0]?.status === 'fulfilled');
+    this.settle(taken, writes[0]?.status === 'fulfilled');
     const failed = writes.find((write): write is PromiseRejectedResult => write.status === 'rejected');
     if (failed === undefined) {
       this.announceWritten([...deviceIds]);

@@ -1,9 +1,11 @@
 import { expect } from 'chai';
+import { InMemoryDeviceInventoryStore } from '../../../src/adapters/outbound/memory/in-memory-device-inventory-store.js';
 import { InMemoryUpdateAttemptStore } from '../../../src/adapters/outbound/memory/in-memory-update-attempt-store.js';
 import { DEFAULT_FLEET_SETTINGS } from '../../../src/app/fleet/fleet-settings.js';
 import type { FleetStores } from '../../../src/app/fleet/fleet-tracker.js';
 import { FleetTracker } from '../../../src/app/fleet/fleet-tracker.js';
 import type { DeviceId } from '../../../src/domain/device-id.js';
+import type { InventorySighting } from '../../../src/domain/fleet/inventory-entry.js';
 import type { UpdateAttempt } from '../../../src/domain/fleet/update-attempt.js';
 import { eventually } from '../../support/eventually.js';
 import { memoryFleetStores, OFFERED_FILE } from '../../support/fleet-stores.js';
@@ -18,6 +20,18 @@ class FailingAttemptStore extends InMemoryUpdateAttemptStore {
   override async putMany(attempts: readonly UpdateAttempt[]): Promise<void> {
     if (this.failing) throw new Error('ENOSPC: no space left on device');
     return super.putMany(attempts);
+  }
+}
+
+/** An inventory store whose next `failures` writes of sightings fail. */
+class FailingInventoryStore extends InMemoryDeviceInventoryStore {
+  failures = 0;
+  override async recordSightings(sightings: readonly InventorySighting[]): Promise<void> {
+    if (this.failures > 0) {
+      this.failures -= 1;
+      throw new Error('EIO: i/o error');
+    }
+    return super.recordSightings(sightings);
   }
 }
 
@@ -74,5 +88,47 @@ describe('FleetTracker: when storage fails', () => {
     };
     await tracker.refreshImages();
     expect(logger.lines.some((line) => line.includes('the stored images could not be read'))).to.equal(true);
+  });
+
+  it('writes every check of a batch whose first slice failed once storage is back, once each', async () => {
+    const inventory = new FailingInventoryStore();
+    const batchTracker = await FleetTracker.open(
+      memoryFleetStores({ inventory }),
+      { ...DEFAULT_FLEET_SETTINGS, flushIntervalMs: 3_600_000 },
+      logger,
+      () => time,
+    );
+    try {
+      // Three slices of a batch; device 0 checks twice, device 1 is forgotten while its write fails.
+      const ids = Array.from({ length: 4_500 }, (_, i) => `dev-${String(i).padStart(4, '0')}` as DeviceId);
+      const poll = (deviceId: DeviceId) =>
+        batchTracker.recordCheck({
+          deviceId,
+          version: '1.0',
+          address: '10.0.0.7',
+          auth: 'shared',
+          status: 204,
+          assigned: true,
+        });
+      for (const id of ids) poll(id);
+      time += 2_000;
+      poll(ids[0] as DeviceId);
+      inventory.failures = 1;
+      const failing = batchTracker.flush();
+      await batchTracker.forget(ids[1] as DeviceId);
+      await failing;
+      expect(logger.lines.some((line) => line.includes('the inventory could not be written'))).to.equal(true);
+      // Nothing of the batch stored, the forgotten device not either.
+      expect((await inventory.getMany(ids)).length).to.equal(0);
+      await batchTracker.flush();
+      const stored = await inventory.getMany(ids);
+      expect(stored.map((entry) => entry.id)).to.deep.equal(ids.filter((id) => id !== ids[1]));
+      expect(stored.map((entry) => entry.polls)).to.deep.equal([2, ...Array.from({ length: 4_498 }, () => 1)]);
+      // Nothing left over: another batch writes nothing more.
+      await batchTracker.flush();
+      expect((await inventory.getMany(ids)).map((entry) => entry.polls)).to.deep.equal(stored.map((e) => e.polls));
+    } finally {
+      await batchTracker.close();
+    }
   });
 });

@@ -1,0 +1,38 @@
+import type { DeviceId } from '../../domain/device-id.js';
+import type { InventoryEntry } from '../../domain/fleet/inventory-entry.js';
+
+/**
+ * One device as a server holds it: its inventory entry and its checks not yet durable, together,
+ * so that a check finds all it changes with one lookup and a batch reaches each device's counts
+ * without any. With 100,000 devices, every lookup in a map that large cost a check about as much
+ * as a kept-alive request's own work (cache misses), and a check and its batch made a dozen.
+ */
+export interface DeviceSlot {
+  entry: InventoryEntry;
+  /**
+   * Checks not written yet (with what the latest of them set): the next batch writes them as the
+   * device's sighting. Written as counts, so that several servers' checks of one device add up
+   * in storage (inventory-merge.ts).
+   */
+  unwritten: number;
+  /** Checks in a write under way (taken out of `unwritten`; back in if it fails). */
+  writing: number;
+  /**
+   * Whether the unwritten checks changed more than the poll fields (a new entry, another version,
+   * address, authentication, image or answer): the others' sightings are `pollOnly`.
+   */
+  reshaped: boolean;
+  /** Forgotten (here or by another server): a write under way settles nothing here any more. */
+  gone: boolean;
+  /**
+   * The set of seed-row ids that the device's last check was noted in, and whether as assigned:
+   * a check that finds the same needs no look into that set (a large one, see above). Cleared
+   * by any other change of the device's assignment.
+   */
+  notedIn: ReadonlySet<DeviceId> | undefined;
+  notedAssigned: boolean;
+}
+
+export function deviceSlot(entry: InventoryEntry): DeviceSlot {
+  return { entry, unwritten: 0, writing: 0, reshaped: false, gone: false, notedIn: undefined, notedAssigned: false };
+}
