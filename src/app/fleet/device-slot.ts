@@ -1,4 +1,3 @@
-import type { DeviceId } from '../../domain/device-id.js';
 import type { InventoryEntry } from '../../domain/fleet/inventory-entry.js';
 
 /**
@@ -24,15 +23,26 @@ export interface DeviceSlot {
   reshaped: boolean;
   /** Forgotten (here or by another server): a write under way settles nothing here any more. */
   gone: boolean;
+  /** Named for the next batch (in the tracker's list of slots to write): named once at most. */
+  queued: boolean;
   /**
-   * The set of seed-row ids that the device's last check was noted in, and whether as assigned:
-   * a check that finds the same needs no look into that set (a large one, see above). Cleared
-   * by any other change of the device's assignment.
+   * Which reading of the seed rows' ids (counted from 1; 0 for none) the device's last check was
+   * noted in, and whether as assigned: a check that finds the same needs no look into those ids
+   * (a large set, see above). Set back to 0 by any other change of the device's assignment.
    */
-  notedIn: ReadonlySet<DeviceId> | undefined;
+  notedIn: number;
   notedAssigned: boolean;
 }
 
 export function deviceSlot(entry: InventoryEntry): DeviceSlot {
-  return { entry, unwritten: 0, writing: 0, reshaped: false, gone: false, notedIn: undefined, notedAssigned: false };
+  return {
+    entry,
+    unwritten: 0,
+    writing: 0,
+    reshaped: false,
+    gone: false,
+    queued: false,
+    notedIn: 0,
+    notedAssigned: false,
+  };
 }

@@ -128,8 +128,9 @@ export class FleetTracker {
   /** Every device's entry and unwritten checks. */
   private readonly slots = new Map<DeviceId, DeviceSlot>();
   /**
-   * The slots whose checks became unwritten since the last batch took them, in order (one may be
-   * named twice, or have none left: written by an operator's change, or forgotten).
+   * The slots named for the next batch (`queued`), each once, in the order their checks came:
+   * those with unwritten checks, and some with none left (written by an operator's change, or
+   * forgotten), which the batch passes over.
    */
   private dirty: DeviceSlot[] = [];
   private readonly attempts = new Map<DeviceId, UpdateAttempt>();
@@ -139,6 +140,8 @@ export class FleetTracker {
   private assignedIds: Set<DeviceId> | undefined;
   /** What changed while the seed rows were being read, applied after. */
   private readonly assignmentsWhileLoading = new Map<DeviceId, boolean>();
+  /** How many times the seed rows' ids were read: which reading a slot's noted assignment was made in. */
+  private assignmentsRead = 0;
   private pendingEvents: NewFleetEvent[] = [];
   private readonly offers: RecentOffers;
   private readonly images = new RunningImageIndex();
@@ -386,16 +389,16 @@ export class FleetTracker {
   /** Told by the use cases that write seed rows. */
   noteAssignment(deviceId: DeviceId, assigned: boolean): void {
     const slot = this.slots.get(deviceId);
-    if (slot !== undefined) slot.notedIn = undefined;
+    if (slot !== undefined) slot.notedIn = 0;
     this.setAssignment(deviceId, assigned);
   }
 
   /** What a check found of the device's seed row; the same as its last check found needs nothing. */
   private noteCheckedAssignment(slot: DeviceSlot, assigned: boolean): void {
-    const ids = this.assignedIds;
-    if (ids !== undefined && slot.notedIn === ids && slot.notedAssigned === assigned) return;
+    const loaded = this.assignedIds !== undefined;
+    if (loaded && slot.notedIn === this.assignmentsRead && slot.notedAssigned === assigned) return;
     this.setAssignment(slot.entry.id, assigned);
-    slot.notedIn = ids;
+    slot.notedIn = loaded ? this.assignmentsRead : 0;
     slot.notedAssigned = assigned;
   }
 
@@ -589,16 +592,23 @@ export class FleetTracker {
             (error: unknown) => ({ error }),
           );
     this.flushing = (async () => {
+      let tried = 0;
       try {
         // In slices: a write is applied in one go, and checks wait meanwhile. Each slice is read
         // from memory just before it is written, with the checks counted until then.
-        for (let start = 0; start < slots.length; start += FLUSH_SLICE) {
-          await this.writeSightings(slots.slice(start, start + FLUSH_SLICE));
+        for (; tried < slots.length; tried += FLUSH_SLICE) {
+          const slice = slots.slice(tried, tried + FLUSH_SLICE);
+          // A check from here on names its slot for the next batch.
+          for (const slot of slice) slot.queued = false;
+          await this.writeSightings(slice);
         }
       } catch (error) {
-        // Their checks stay counted as unwritten: the next batch writes them (a failed write's
-        // slots are back in `dirty` already; those of the slices not tried go back here).
-        for (const slot of slots) if (slot.unwritten > 0 && !slot.gone) this.dirty.push(slot);
+        // Their checks stay counted as unwritten: the next batch writes them (the failed write's
+        // slots are named for it already; those of the slices not tried are named here).
+        for (const slot of slots.slice(tried + FLUSH_SLICE)) {
+          if (slot.unwritten > 0 && !slot.gone) this.dirty.push(slot);
+          else slot.queued = false;
+        }
         this.logger.warn('the inventory could not be written; retrying', { error, devices: slots.length });
       }
       const failed = await appended;
@@ -727,9 +737,12 @@ export class FleetTracker {
     return slot !== undefined && (slot.unwritten > 0 || slot.writing > 0);
   }
 
-  /** Counts checks as unwritten, naming the slot for the next batch when it had none. */
+  /** Counts checks as unwritten, naming the slot for the next batch unless it is named already. */
   private addUnwritten(slot: DeviceSlot, checks: number): void {
-    if (slot.unwritten === 0) this.dirty.push(slot);
+    if (!slot.queued) {
+      slot.queued = true;
+      this.dirty.push(slot);
+    }
     slot.unwritten += checks;
   }
 
@@ -982,6 +995,7 @@ export class FleetTracker {
       }
       this.assignmentsWhileLoading.clear();
       this.assignedIds = ids;
+      this.assignmentsRead += 1;
     })().catch((error: unknown) => {
       // Until read, `unassigned` is judged from each device's last check; try again shortly.
       this.logger.warn('the seed rows could not be read for the inventory; retrying', { error });

@@ -131,4 +131,34 @@ describe('FleetTracker: when storage fails', () => {
       await batchTracker.close();
     }
   });
+
+  it('names each device once for the next batch however many batches fail while storage is down', async () => {
+    const inventory = new FailingInventoryStore();
+    const downTracker = await FleetTracker.open(
+      memoryFleetStores({ inventory }),
+      { ...DEFAULT_FLEET_SETTINGS, flushIntervalMs: 3_600_000 },
+      logger,
+      () => time,
+    );
+    try {
+      const ids = Array.from({ length: 10 }, (_, i) => `dev-${i}` as DeviceId);
+      for (const deviceId of ids)
+        downTracker.recordCheck({
+          deviceId,
+          version: '1.0',
+          address: '10.0.0.7',
+          auth: 'shared',
+          status: 204,
+          assigned: true,
+        });
+      inventory.failures = 100;
+      for (let i = 0; i < 100; i += 1) await downTracker.flush();
+      // The list of slots to write (private): one per device, not one more per failed batch.
+      expect((downTracker as unknown as { dirty: unknown[] }).dirty).to.have.length(ids.length);
+      await downTracker.flush();
+      expect((await inventory.getMany(ids)).map((entry) => entry.polls)).to.deep.equal(ids.map(() => 1));
+    } finally {
+      await downTracker.close();
+    }
+  });
 });
