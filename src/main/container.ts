@@ -7,6 +7,7 @@ import { TrustedKeys } from '../app/firmware/trusted-keys.js';
 import { Container, type Newable } from 'inversify';
 import type { RequestListener } from 'node:http';
 import { createHttpHandler } from '../adapters/inbound/http/http-handler.js';
+import { FinishedRequests } from '../adapters/inbound/http/finished-request.js';
 import { HttpMetrics } from '../adapters/inbound/http/http-metrics.js';
 import { registerFleetGauges } from '../adapters/inbound/http/fleet-metrics.js';
 import { fleetSummary } from '../app/fleet/fleet-queries.js';
@@ -135,6 +136,9 @@ export function createContainer(
   container.bind(LOGGER).toConstantValue(logger);
   for (const useCase of USE_CASES) container.bind<object>(useCase).toSelf();
   const metrics = new HttpMetrics();
+  const finishedRequests = new FinishedRequests(logger, metrics);
+  // The server records what is still waiting when it stops (FuotaServer.stop).
+  container.bind(FinishedRequests).toConstantValue(finishedRequests);
   // A worker of FUOTA_WORKERS counts its own requests: its samples carry its `worker` label.
   if (metricLabels !== undefined) metrics.registry.setDefaultLabels({ ...metricLabels });
   registerFleetGauges(metrics.registry, () => fleetSummary(fleet, fleet.now()));
@@ -171,6 +175,7 @@ export function createContainer(
       authFailures: new AuthFailureLimiter(config.authFailuresPerMinute, config.authCooldownSeconds),
       logger: context.get<Logger>(LOGGER),
       metrics,
+      finishedRequests,
       sessions: new OperatorSessions(storage.sessions, randomSecretGenerator, NODE_CREDENTIAL_HASHING.digests),
     }),
   );

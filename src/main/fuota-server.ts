@@ -1,3 +1,4 @@
+import { FinishedRequests } from '../adapters/inbound/http/finished-request.js';
 import type { AddressInfo } from 'node:net';
 import type { RequestListener } from 'node:http';
 import { HttpsServer } from '../adapters/inbound/http/https-server.js';
@@ -48,6 +49,7 @@ export class FuotaServer {
     readonly deltas: DeltaService,
     readonly address: AddressInfo,
     private readonly stopRolloutWatch: () => void,
+    private readonly finishedRequests: FinishedRequests,
   ) {}
 
   /**
@@ -153,6 +155,7 @@ export class FuotaServer {
       deltas,
       address,
       stopRolloutWatch,
+      container.get(FinishedRequests),
     );
   }
 
@@ -165,11 +168,12 @@ export class FuotaServer {
   }
 
   /**
-   * Finishes requests in flight, writes the fleet's pending batch (and audit records a failed
+   * Finishes requests in flight and records them, writes the fleet's pending batch (and audit records a failed
    * write left), then flushes and closes the storage.
    */
   async stop(): Promise<void> {
     await this.https.stop();
+    this.finishedRequests.drain();
     this.stopRolloutWatch();
     // Builds under way are stopped (their workers terminated): a restart builds them again.
     await this.deltas.close();

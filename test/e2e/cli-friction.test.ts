@@ -1,3 +1,4 @@
+import { RECORD_DELAY_MS } from '../../src/adapters/inbound/http/finished-request.js';
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { webcrypto } from 'node:crypto';
@@ -96,8 +97,15 @@ describe('e2e: the fuota CLI says what to do', () => {
   after(() => bench.stop());
 
   const fuota = (args: string[], changes: Record<string, string | undefined> = {}) => bench.fuota(args, changes);
-  /** How many requests the server has answered so far (it logs every one). */
-  const requestsLogged = () => t.logger.lines.filter((line) => line.startsWith('info request ')).length;
+  /**
+   * How many requests the server has answered so far (it logs every one). Its lines are made at
+   * most RECORD_DELAY_MS after each answer, on a timer of this process (the server runs in it):
+   * a timer set now fires after every one of those.
+   */
+  const requestsLogged = async () => {
+    await new Promise((resolve) => setTimeout(resolve, RECORD_DELAY_MS));
+    return t.logger.lines.filter((line) => line.startsWith('info request ')).length;
+  };
 
   describe('TLS failures: one line naming the problem and the fix, exit 1', () => {
     const servers: Server[] = [];
@@ -203,7 +211,7 @@ describe('e2e: the fuota CLI says what to do', () => {
       it(name, async () => {
         const file = join(dir, `bad-ca-${index}`);
         await make(file);
-        const before = requestsLogged();
+        const before = await requestsLogged();
         for (const [args, changes] of [
           [['devices', '--ca-cert', file], {}],
           [['devices'], { FUOTA_CA_CERT: file }],
@@ -216,14 +224,14 @@ describe('e2e: the fuota CLI says what to do', () => {
           ).to.equal(true);
           expect(result.stderr.trimEnd().split('\n')).to.have.length(1);
         }
-        expect(requestsLogged()).to.equal(before);
+        expect(await requestsLogged()).to.equal(before);
       });
     });
   });
 
   describe('no password', () => {
     it('without a terminal: a usage error saying to pass --password or FUOTA_PASSWORD, and no request (so no failed authentication)', async () => {
-      const before = requestsLogged();
+      const before = await requestsLogged();
       const result = await fuota(['devices'], { FUOTA_PASSWORD: undefined });
       expect([result.code, result.stderr]).to.deep.equal([
         2,
@@ -235,7 +243,7 @@ describe('e2e: the fuota CLI says what to do', () => {
         2,
         'fuota: no password: pass --password or set FUOTA_PASSWORD (there is no terminal to ask on)\n',
       ]);
-      expect(requestsLogged()).to.equal(before);
+      expect(await requestsLogged()).to.equal(before);
     });
 
     /** Runs of onTerminal not ended yet: a prompt that never came leaves one waiting for an answer. */

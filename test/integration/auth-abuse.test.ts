@@ -1,3 +1,4 @@
+import { eventually } from '../support/eventually.js';
 import { expect } from 'chai';
 import { buildEspImage } from '../support/esp-image-builder.js';
 import type { RunningTestServer } from '../support/test-server.js';
@@ -124,9 +125,13 @@ describe('HTTP: one misconfigured device behind a NAT does not lock out the othe
       statuses.join(' '),
     ).to.equal(true);
     expect(statuses.slice(20)).to.deep.equal([429, 429, 429, 429, 429]);
-    const refusedLog = t.logger.lines.filter(
-      (line) => line.startsWith('info request ') && line.includes('"auth":"refused"') && line.includes('127.0.0.6'),
-    );
+    const refusedLines = () =>
+      t.logger.lines.filter(
+        (line) => line.startsWith('info request ') && line.includes('"auth":"refused"') && line.includes('127.0.0.6'),
+      );
+    // Each request's line is made shortly after its answer (see FinishedRequests).
+    await eventually(async () => refusedLines().length === statuses.length, 'a line for each refused check');
+    const refusedLog = refusedLines();
     expect(
       refusedLog.every((line) => line.includes('"user":"site:lamp-1"')),
       refusedLog[0],

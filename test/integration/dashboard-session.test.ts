@@ -1,3 +1,4 @@
+import { eventually } from '../support/eventually.js';
 import { expect } from 'chai';
 import { eventStreamEndsAfter } from '../support/event-stream-end.js';
 import type { HttpResponse } from '../support/https-client.js';
@@ -209,6 +210,8 @@ describe('HTTP: dashboard sessions', () => {
     const secret = 'E7dPYDe8-n7faFzL_QUPGTF7IO6pC6EW';
     const res = await signIn(`kitchen-lamp:${secret}`, 'anything', '127.0.0.13');
     expect(res.status).to.equal(403);
+    // The request's line is made shortly after its answer (see FinishedRequests).
+    await eventually(async () => t.logger.lines.join('\n').includes('kitchen-lamp'), 'the sign-in line');
     const lines = t.logger.lines.join('\n');
     expect(lines).not.to.include(secret);
     expect(lines).to.include('kitchen-lamp');

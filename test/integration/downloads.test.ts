@@ -1,3 +1,4 @@
+import { eventually } from '../support/eventually.js';
 import { expect } from 'chai';
 import { existsSync, readdirSync, readlinkSync } from 'node:fs';
 import { request } from 'node:https';
@@ -107,6 +108,12 @@ describe('HTTP: downloads for every ESP-IDF client mode', () => {
       t.logger.lines.length = 0;
       await t.client.get('/files/fw/v3.bin', { headers: { Range: 'bytes=0-999', 'X-Request-Id': 'fast-1' } });
       await t.client.get(routedPath, { headers: { Range: 'bytes=0-999', 'X-Request-Id': 'routed-1' } });
+      // A request's line is made shortly after its answer (see FinishedRequests).
+      await eventually(
+        async () =>
+          ['fast-1', 'routed-1'].every((id) => t.logger.lines.some((line) => line.includes(`"reqId":"${id}"`))),
+        'both lines',
+      );
       const logged = (id: string) => {
         const line = t.logger.lines.find((candidate) => candidate.includes(`"reqId":"${id}"`));
         return JSON.parse(line?.replace(/^info request /, '') ?? '{}') as Record<string, unknown>;

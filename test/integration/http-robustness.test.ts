@@ -189,6 +189,8 @@ describe('HTTP robustness (design.md section 4)', () => {
     ] as const;
     for (const [id, path, auth, expected] of requests) {
       await t.client.get(path, { auth, headers: { 'X-Request-Id': id } });
+      // A request's line is made shortly after its answer (see FinishedRequests).
+      await eventually(async () => t.logger.lines.some((entry) => entry.includes(`"reqId":"${id}"`)), id);
       const line =
         t.logger.lines.find((entry) => entry.startsWith('info request ') && entry.includes(`"reqId":"${id}"`)) ?? '';
       expect(JSON.parse(line.slice('info request '.length)), id).to.include(expected);

@@ -1,3 +1,4 @@
+import { eventually } from '../support/eventually.js';
 import { expect } from 'chai';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { HttpsServer } from '../../src/adapters/inbound/http/https-server.js';
@@ -139,6 +140,12 @@ describe('HTTP: one adapter per request', () => {
       expect([res.status, JSON.parse(res.text).code]).to.deep.equal([500, 'internal-error']);
       expect(res.text).to.not.include('the repository failed once');
       expect(gets).to.equal(1);
+      // A request's line is made shortly after its answer (see FinishedRequests).
+      await eventually(
+        async () =>
+          t.logger.lines.some((line) => line.startsWith('info request') && line.includes('"reqId":"fails-once"')),
+        'the request line',
+      );
       const logged = t.logger.lines.filter((line) => line.includes('"reqId":"fails-once"'));
       expect(logged.some((line) => line.startsWith('error unexpected error'))).to.equal(true);
       expect(logged.some((line) => line.startsWith('info request') && line.includes('"status":500'))).to.equal(true);

@@ -6,6 +6,7 @@ import { deviceCheckHandler } from './device-check-handler.js';
 import { DeviceExchange } from './device-exchange.js';
 import { errorProblem } from './error-problem.js';
 import { fileDownloadHandler } from './file-download-handler.js';
+import type { FinishedRequests } from './finished-request.js';
 import type { HttpMetrics } from './http-metrics.js';
 import { authenticateRequest } from './request-authentication.js';
 import type { DeviceRequestListener, DeviceRoute } from './request-dispatcher.js';
@@ -17,6 +18,8 @@ export interface DeviceAdapterDependencies {
   readonly authFailures: AuthFailureLimiter;
   readonly logger: Logger;
   readonly metrics: HttpMetrics;
+  /** Where every finished request is recorded (log line and metrics), shared with the operator adapter. */
+  readonly finishedRequests: FinishedRequests;
 }
 
 type DeviceHandler = (exchange: DeviceExchange, principal: Principal) => Promise<void>;
@@ -35,6 +38,7 @@ export function createDeviceAdapter({
   authFailures,
   logger,
   metrics,
+  finishedRequests,
 }: DeviceAdapterDependencies): DeviceRequestListener {
   const handlers: Record<DeviceRoute['name'], DeviceHandler> = {
     'device-check': deviceCheckHandler(
@@ -81,7 +85,7 @@ export function createDeviceAdapter({
 
   return (req, res, target) => {
     const exchange = new DeviceExchange(req, res, target);
-    exchange.recordWhenClosed(logger, metrics);
+    exchange.recordWhenClosed(finishedRequests);
     answer(exchange).catch((caught: unknown) => failed(exchange, caught));
   };
 }

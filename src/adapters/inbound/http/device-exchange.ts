@@ -1,10 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import type { Logger } from '../../../ports/logger.port.js';
-import { CLIENT_CLOSED_REQUEST, recordFinishedRequest } from './finished-request.js';
+import type { FinishedRequests } from './finished-request.js';
+import { CLIENT_CLOSED_REQUEST } from './finished-request.js';
 import type { HeaderList } from './header-list.js';
 import { flatHeaders } from './header-list.js';
-import type { HttpMetrics } from './http-metrics.js';
 import type { Problem } from './problem.js';
 import { PROBLEM_TYPE, problemBody, problemHeaders } from './problem.js';
 import type { DeviceTarget } from './request-dispatcher.js';
@@ -64,14 +63,14 @@ export class DeviceExchange {
   }
 
   /**
-   * Records the request (log line and metrics, see recordFinishedRequest) once: 'close' comes
-   * after the answer is done or instead of it (the client went away).
+   * Records the request (log line and metrics, see FinishedRequests) once: 'close' comes after
+   * the answer is done or instead of it (the client went away).
    */
-  recordWhenClosed(logger: Logger, metrics: HttpMetrics): void {
+  recordWhenClosed(finished: FinishedRequests): void {
     // Read now: the socket is detached once the answer is done.
     const remote = this.req.socket.remoteAddress;
     this.res.once('close', () =>
-      recordFinishedRequest(logger, metrics, {
+      finished.record({
         method: this.req.method ?? 'GET',
         path: this.target.path,
         route: this.target.route.route,

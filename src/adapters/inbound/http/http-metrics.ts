@@ -55,6 +55,7 @@ export class HttpMetrics {
     registers: [this.registry],
     collect: () => this.pendingChecks.flush(),
   });
+  private readonly readers: Array<() => void> = [];
   private servedPending = 0;
   private readonly served: Counter = new Counter({
     name: 'fuota_served_bytes_total',
@@ -115,8 +116,14 @@ export class HttpMetrics {
     this.uploaded.inc(bytes);
   }
 
+  /** `read` runs before every exposition: what waits to be counted is counted first. */
+  beforeRead(read: () => void): void {
+    this.readers.push(read);
+  }
+
   /** The text exposition format and its content type. */
   async exposition(): Promise<{ contentType: string; body: string }> {
+    for (const read of this.readers) read();
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
 }

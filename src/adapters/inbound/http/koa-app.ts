@@ -6,6 +6,7 @@ import type { AuthFailureLimiter } from '../../../app/auth/auth-failure-limiter.
 import type { Authenticator } from '../../../app/auth/authenticator.js';
 import type { OperatorSessions } from '../../../app/auth/operator-sessions.js';
 import type { Logger } from '../../../ports/logger.port.js';
+import type { FinishedRequests } from './finished-request.js';
 import type { HttpMetrics } from './http-metrics.js';
 import { metricsRoutes } from './routes/metrics-routes.js';
 import { openApiRoutes } from './routes/openapi-routes.js';
@@ -35,6 +36,8 @@ export interface KoaAppDependencies {
   readonly authFailures: AuthFailureLimiter;
   readonly logger: Logger;
   readonly metrics: HttpMetrics;
+  /** Where every finished request is recorded (log line and metrics), by both adapters. */
+  readonly finishedRequests: FinishedRequests;
   /** The dashboard's sign-ins (its session cookie authenticates operator requests). */
   readonly sessions: OperatorSessions;
 }
@@ -78,6 +81,7 @@ export function createKoaApp({
   authFailures,
   logger,
   metrics,
+  finishedRequests,
   sessions,
 }: KoaAppDependencies): Koa {
   const app = new Koa();
@@ -89,7 +93,7 @@ export function createKoaApp({
     audit: useCases.audit,
   });
 
-  app.use(requestLogger(logger, metrics));
+  app.use(requestLogger(finishedRequests));
   app.use(errorResponder(logger));
   app.use(privateAnswers());
   app.use(healthEndpoint(useCases.checkHealth));

@@ -1,18 +1,17 @@
 import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
 import type { Middleware } from 'koa';
-import type { Logger } from '../../../../ports/logger.port.js';
-import { CLIENT_CLOSED_REQUEST, recordFinishedRequest } from '../finished-request.js';
-import type { HttpMetrics } from '../http-metrics.js';
+import type { FinishedRequests } from '../finished-request.js';
+import { CLIENT_CLOSED_REQUEST } from '../finished-request.js';
 import { UNMATCHED_ROUTE } from '../http-metrics.js';
 import { requestIdFor } from '../request-id.js';
 import { credentialOf } from './basic-auth.js';
 
 /**
  * Gives each request its id (`X-Request-Id`) and records it once its answer is finished or the
- * client went away (see recordFinishedRequest).
+ * client went away (see FinishedRequests).
  */
-export function requestLogger(logger: Logger, metrics: HttpMetrics): Middleware {
+export function requestLogger(finished: FinishedRequests): Middleware {
   return async (ctx, next) => {
     const started = performance.now();
     const requestId = requestIdFor(ctx.req.headers['x-request-id']);
@@ -26,7 +25,7 @@ export function requestLogger(logger: Logger, metrics: HttpMetrics): Middleware 
       res.off('close', onClose);
       const length = ctx.response.length;
       const route = (ctx as { _matchedRoute?: unknown })._matchedRoute;
-      recordFinishedRequest(logger, metrics, {
+      finished.record({
         method: ctx.method,
         path: ctx.path,
         route: typeof route === 'string' ? route : UNMATCHED_ROUTE,
