@@ -28,6 +28,9 @@ import { RunningImageIndex } from './running-image-index.js';
 /** Entries per inventory write when a batch is large (some 20 ms of applying each). */
 const FLUSH_SLICE = 2000;
 
+/** The fields a check that changed nothing else moves (see recordSighting). */
+type PollFields = { -readonly [K in 'lastSeen' | 'polls' | 'pollIntervalMs']: InventoryEntry[K] };
+
 /** Sightings taken for one write, each with its device's slot (the same index). */
 interface TakenSightings {
   readonly slots: DeviceSlot[];
@@ -288,9 +291,18 @@ export class FleetTracker {
       sighted.reshaped = true;
       this.slots.set(deviceId, sighted);
       this.sortedIds = undefined;
+    } else if (previous !== undefined && samePollShape(previous, entry)) {
+      // Only the poll fields moved: they are copied into the entry held, which stays. A new
+      // object per check outlived young collections (a device checks again minutes later) and
+      // left garbage in the old generation at the fleet's check rate. Readers of an entry read
+      // it in one turn; one that reads it again later sees the later check.
+      const held = previous as PollFields;
+      held.lastSeen = entry.lastSeen;
+      held.polls = entry.polls;
+      held.pollIntervalMs = entry.pollIntervalMs;
     } else {
       sighted.entry = entry;
-      if (previous !== undefined && !samePollShape(previous, entry)) sighted.reshaped = true;
+      sighted.reshaped = true;
     }
     this.addUnwritten(sighted, 1);
     if (events.length > 0) this.pendingEvents.push(...events);
