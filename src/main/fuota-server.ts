@@ -173,7 +173,7 @@ export class FuotaServer {
    */
   async stop(): Promise<void> {
     await this.https.stop();
-    this.finishedRequests.drain();
+    this.finishedRequests.close();
     this.stopRolloutWatch();
     // Builds under way are stopped (their workers terminated): a restart builds them again.
     await this.deltas.close();

@@ -385,6 +385,10 @@ export class FleetTracker {
 
   // ---- what operators see and do -----------------------------------------------------------
 
+  /**
+   * The device's entry as held: later checks update its poll fields (last seen, polls, interval)
+   * in place (see recordSighting), so whatever must not change keeps a copy. So do values().
+   */
   entry(deviceId: DeviceId): InventoryEntry | undefined {
     return this.slots.get(deviceId)?.entry;
   }

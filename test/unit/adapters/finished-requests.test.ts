@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
 import type { FinishedRequest } from '../../../src/adapters/inbound/http/finished-request.js';
 import { FinishedRequests, RECORD_DELAY_MS } from '../../../src/adapters/inbound/http/finished-request.js';
 import { HttpMetrics } from '../../../src/adapters/inbound/http/http-metrics.js';
@@ -34,7 +35,7 @@ describe('FinishedRequests', () => {
     metrics = new HttpMetrics();
     finished = new FinishedRequests(logger, metrics);
   });
-  afterEach(() => finished.drain());
+  afterEach(() => finished.close());
 
   it('writes each line soon after by itself, in the order the requests finished', async () => {
     for (let n = 0; n < 3; n += 1) finished.record(request(n));
@@ -58,5 +59,40 @@ describe('FinishedRequests', () => {
     expect(logger.lines).to.have.length(1);
     for (let n = 1; n <= 256; n += 1) finished.record(request(n));
     expect(logger.lines).to.have.length(257);
+  });
+
+  it('records each request at once once closed (requests cut by a stopping server end after it)', () => {
+    finished.record(request(0));
+    finished.close();
+    expect(logger.lines).to.have.length(1);
+    finished.record(request(1));
+    expect(logger.lines).to.have.length(2);
+  });
+
+  it('records the rest of a batch when one record fails, and says so', () => {
+    const info = logger.info.bind(logger);
+    logger.info = (message, fields) => {
+      if (fields?.reqId === 'req-1') throw new Error('cannot write this one');
+      info(message, fields);
+    };
+    for (let n = 0; n < 3; n += 1) finished.record(request(n));
+    finished.drain();
+    expect(logger.lines.filter((line) => line.startsWith('info request')).length).to.equal(2);
+    expect(logger.lines.some((line) => line.startsWith('warn finished requests could not be recorded'))).to.equal(true);
+  });
+
+  it('records what waits when the process exits, even with process.exit', () => {
+    const module = new URL('../../../src/adapters/inbound/http/finished-request.js', import.meta.url).href;
+    const metrics = new URL('../../../src/adapters/inbound/http/http-metrics.js', import.meta.url).href;
+    const script = `
+      const { FinishedRequests } = await import(${JSON.stringify(module)});
+      const { HttpMetrics } = await import(${JSON.stringify(metrics)});
+      const logger = { info: (m, f) => process.stdout.write(m + ' ' + f.reqId + '\\n'), warn() {}, error() {}, async flush() {} };
+      const finished = new FinishedRequests(logger, new HttpMetrics());
+      finished.record(${JSON.stringify(request(7))});
+      process.exit(3);
+    `;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect([run.status, run.stdout, run.stderr]).to.deep.equal([3, 'request req-7\n', '']);
   });
 });

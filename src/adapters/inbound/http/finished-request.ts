@@ -45,23 +45,26 @@ const RECORD_BATCH = 256;
  * is when it is written, its `ms` the request's own): recording one right after its answer ran
  * the logger's and the metrics' code cold (a device's check comes on a new TLS connection, whose
  * handshake leaves little of it in the CPU's caches), several times what the same code costs
- * in a loop. A scrape of the metrics records the waiting ones first, and so does drain() when
- * the server stops; the timer keeps the process alive until they are written.
+ * in a loop. A scrape of the metrics records the waiting ones first; so does close(), when the
+ * server has stopped (requests that end after it, cut by the stop, are recorded at once), and so
+ * does the process's exit, however it exits. The timer keeps the process alive until they are.
  */
 export class FinishedRequests {
   private waiting: FinishedRequest[] = [];
   private timer: NodeJS.Timeout | undefined;
+  private closed = false;
 
   constructor(
     private readonly logger: Logger,
     private readonly metrics: HttpMetrics,
   ) {
     metrics.beforeRead(() => this.drain());
+    recordedAtExit.add(this);
   }
 
   record(request: FinishedRequest): void {
     this.waiting.push(request);
-    if (this.waiting.length >= RECORD_BATCH) this.drain();
+    if (this.closed || this.waiting.length >= RECORD_BATCH) this.drain();
     else this.timer ??= setTimeout(() => this.drain(), RECORD_DELAY_MS);
   }
 
@@ -71,9 +74,41 @@ export class FinishedRequests {
     this.timer = undefined;
     const waiting = this.waiting;
     this.waiting = [];
-    for (const request of waiting) recordFinishedRequest(this.logger, this.metrics, request);
+    let failed: { error: unknown; count: number } | undefined;
+    for (const request of waiting) {
+      // One record that cannot be made must not take the rest of the batch (or a stop) with it.
+      try {
+        recordFinishedRequest(this.logger, this.metrics, request);
+      } catch (error) {
+        failed = { error, count: (failed?.count ?? 0) + 1 };
+      }
+    }
+    if (failed !== undefined) {
+      try {
+        this.logger.warn('finished requests could not be recorded', failed);
+      } catch {
+        // The logger itself failing: nowhere left to say it.
+      }
+    }
+  }
+
+  /** The server has stopped: records what waits, and from now on each request as it ends. */
+  close(): void {
+    this.closed = true;
+    recordedAtExit.delete(this);
+    this.drain();
   }
 }
+
+/**
+ * The recorders of servers not closed yet, drained when the process exits (an exit after a lost
+ * data-dir lock, an uncaught error): before the logger writes out its last lines, whose own exit
+ * listener was added earlier (so this one goes in front). One listener for all of them.
+ */
+const recordedAtExit = new Set<FinishedRequests>();
+process.prependOnceListener('exit', () => {
+  for (const recorder of recordedAtExit) recorder.drain();
+});
 
 function recordFinishedRequest(logger: Logger, metrics: HttpMetrics, request: FinishedRequest): void {
   metrics.request(request.method, request.route, request.status, request.bytes, request.ms / 1000);
