@@ -3,8 +3,7 @@ import type { InventoryEntry } from '../../domain/fleet/inventory-entry.js';
 /**
  * One device as a server holds it: its inventory entry and its checks not yet durable, together,
  * so that a check finds all it changes with one lookup and a batch reaches each device's counts
- * without any. With 100,000 devices, every lookup in a map that large cost a check about as much
- * as a kept-alive request's own work (cache misses), and a check and its batch made a dozen.
+ * without any: with a large fleet, each lookup in a map of every device misses the CPU's caches.
  */
 export interface DeviceSlot {
   entry: InventoryEntry;

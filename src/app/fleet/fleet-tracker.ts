@@ -291,12 +291,12 @@ export class FleetTracker {
       sighted.reshaped = true;
       this.slots.set(deviceId, sighted);
       this.sortedIds = undefined;
-    } else if (previous !== undefined && samePollShape(previous, entry)) {
+    } else if (samePollShape(sighted.entry, entry)) {
       // Only the poll fields moved: they are copied into the entry held, which stays. A new
       // object per check outlived young collections (a device checks again minutes later) and
       // left garbage in the old generation at the fleet's check rate. Readers of an entry read
       // it in one turn; one that reads it again later sees the later check.
-      const held = previous as PollFields;
+      const held = sighted.entry as PollFields;
       held.lastSeen = entry.lastSeen;
       held.polls = entry.polls;
       held.pollIntervalMs = entry.pollIntervalMs;
@@ -484,8 +484,8 @@ export class FleetTracker {
     try {
       // A device first seen moments ago may not be stored yet: its sighting goes first.
       if (slot.writing > 0) await Promise.allSettled([this.flushing, ...this.inFlight]);
-      const unwritten = this.slots.get(deviceId);
-      if (unwritten !== undefined && unwritten.unwritten > 0) await this.writeSightings([unwritten]);
+      const latest = this.slots.get(deviceId);
+      if (latest !== undefined && latest.unwritten > 0) await this.writeSightings([latest]);
       // Only the fields changed: another server's change to the others is kept.
       stored = await this.stores.inventory.setOperatorFields(deviceId, {
         ...(change.tags === undefined ? {} : { tags }),

@@ -90,26 +90,32 @@ describe('FleetTracker: when storage fails', () => {
     expect(logger.lines.some((line) => line.includes('the stored images could not be read'))).to.equal(true);
   });
 
-  it('writes every check of a batch whose first slice failed once storage is back, once each', async () => {
+  /** A tracker over a failing inventory store whose batches are written only when flushed, and a 204 check. */
+  const batchedTracker = async () => {
     const inventory = new FailingInventoryStore();
-    const batchTracker = await FleetTracker.open(
+    const opened = await FleetTracker.open(
       memoryFleetStores({ inventory }),
       { ...DEFAULT_FLEET_SETTINGS, flushIntervalMs: 3_600_000 },
       logger,
       () => time,
     );
+    const poll = (deviceId: DeviceId) =>
+      opened.recordCheck({
+        deviceId,
+        version: '1.0',
+        address: '10.0.0.7',
+        auth: 'shared',
+        status: 204,
+        assigned: true,
+      });
+    return { inventory, tracker: opened, poll };
+  };
+
+  it('writes every check of a batch whose first slice failed once storage is back, once each', async () => {
+    const { inventory, tracker: batchTracker, poll } = await batchedTracker();
     try {
       // Three slices of a batch; device 0 checks twice, device 1 is forgotten while its write fails.
       const ids = Array.from({ length: 4_500 }, (_, i) => `dev-${String(i).padStart(4, '0')}` as DeviceId);
-      const poll = (deviceId: DeviceId) =>
-        batchTracker.recordCheck({
-          deviceId,
-          version: '1.0',
-          address: '10.0.0.7',
-          auth: 'shared',
-          status: 204,
-          assigned: true,
-        });
       for (const id of ids) poll(id);
       time += 2_000;
       poll(ids[0] as DeviceId);
@@ -133,24 +139,10 @@ describe('FleetTracker: when storage fails', () => {
   });
 
   it('names each device once for the next batch however many batches fail while storage is down', async () => {
-    const inventory = new FailingInventoryStore();
-    const downTracker = await FleetTracker.open(
-      memoryFleetStores({ inventory }),
-      { ...DEFAULT_FLEET_SETTINGS, flushIntervalMs: 3_600_000 },
-      logger,
-      () => time,
-    );
+    const { inventory, tracker: downTracker, poll } = await batchedTracker();
     try {
       const ids = Array.from({ length: 10 }, (_, i) => `dev-${i}` as DeviceId);
-      for (const deviceId of ids)
-        downTracker.recordCheck({
-          deviceId,
-          version: '1.0',
-          address: '10.0.0.7',
-          auth: 'shared',
-          status: 204,
-          assigned: true,
-        });
+      for (const deviceId of ids) poll(deviceId);
       inventory.failures = 100;
       for (let i = 0; i < 100; i += 1) await downTracker.flush();
       // The list of slots to write (private): one per device, not one more per failed batch.
