@@ -13,6 +13,7 @@ import { request, Agent } from 'node:https';
 import { buildEspImage } from '../test/support/esp-image-builder.js';
 import type { LoadTarget } from './load.js';
 import { call, runLoad } from './load.js';
+import { assignBenchDevice, AUTHORIZATION, CHECK, fuotaEnv } from './bench-device.js';
 import { checkEveryDevice, seededCheck } from './fleet-load.js';
 import { PINNED, pinLoadGenerator } from './cpu-pinning.js';
 import { cpuSeconds, rssBytes, sampleRss } from './proc-stats.js';
@@ -27,8 +28,6 @@ const FLOOR = join(ROOT, 'dist', 'bench', 'floor-server.js');
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 5);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const WARM_UP_SECONDS = 1;
-const AUTH = { username: 'bench', password: 'bench-secret' };
-const AUTHORIZATION = `Basic ${Buffer.from(`${AUTH.username}:${AUTH.password}`).toString('base64')}`;
 const MiB = 1024 * 1024;
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
@@ -53,17 +52,6 @@ type Sample = Record<string, number>;
 interface Summary {
   readonly medians: Partial<Record<Name, Sample>>;
   readonly ratios: Partial<Record<Name, Sample>>;
-}
-
-function fuotaEnv(dataDir: string): Record<string, string> {
-  return {
-    FUOTA_HOST: '127.0.0.1',
-    FUOTA_PORT: '0',
-    FUOTA_DATA_DIR: dataDir,
-    FUOTA_USERNAME: AUTH.username,
-    FUOTA_PASSWORD: AUTH.password,
-    FUOTA_MAX_UPLOAD_BYTES: String(300 * MiB),
-  };
 }
 
 async function startFuota(dataDir: string): Promise<RunningProcess> {
@@ -123,7 +111,6 @@ async function interleaved(
   );
 }
 
-const CHECK = { method: 'GET', path: '/devices/bench-dev?app_ver=1.0', expect: 200 } as const;
 const DOWNLOAD = { method: 'GET', path: '/files/bench/app-1.5m.bin', expect: 200 } as const;
 
 async function checkScenario(server: Server, keepAlive: boolean, concurrency: number, seconds = SECONDS) {
@@ -408,15 +395,7 @@ async function main(): Promise<void> {
     const heavy = await startFloor(dataDir, fuotaHeapMiB);
     started.push(heavy);
     servers.push({ name: 'heavy', process: heavy, target: { port: heavy.port, ca, authorization: AUTHORIZATION } });
-    for (const server of servers) {
-      await call(server.target, false, {
-        method: 'PUT',
-        path: '/devices/bench-dev',
-        headers: { 'Content-Type': 'text/csv' },
-        body: '"bench-dev","1.0","bench/app-1.5m.bin"',
-        expect: 200,
-      });
-    }
+    for (const server of servers) await assignBenchDevice(server.target);
 
     const rows: Row[] = [];
     process.stdout.write('1. device check, keep-alive, 64 connections\n');

@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildEspImage } from '../test/support/esp-image-builder.js';
+import { assignBenchDevice, AUTHORIZATION, CHECK, fuotaEnv } from './bench-device.js';
 import { PINNED, pinLoadGenerator } from './cpu-pinning.js';
 import { checkEveryDevice, seededCheck } from './fleet-load.js';
 import type { Call, LoadTarget } from './load.js';
@@ -31,8 +32,6 @@ const MAINS = (process.env.BENCH_MAINS ?? join(ROOT, 'dist', 'src', 'main', 'mai
 const SCENARIOS = (process.env.BENCH_SCENARIOS ?? 'check,fleet').split(',');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
-const AUTHORIZATION = `Basic ${Buffer.from('bench:bench-secret').toString('base64')}`;
-const CHECK: Call = { method: 'GET', path: '/devices/bench-dev?app_ver=1.0', expect: 200 };
 const MiB = 1024 * 1024;
 
 interface Measured {
@@ -46,14 +45,7 @@ interface Measured {
 const median = (values: readonly number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 
 async function startFuota(main: string, dataDir: string): Promise<{ process: RunningProcess; target: LoadTarget }> {
-  const env = {
-    FUOTA_HOST: '127.0.0.1',
-    FUOTA_PORT: '0',
-    FUOTA_DATA_DIR: dataDir,
-    FUOTA_USERNAME: 'bench',
-    FUOTA_PASSWORD: 'bench-secret',
-    FUOTA_MAX_UPLOAD_BYTES: String(300 * MiB),
-  };
+  const env = fuotaEnv(dataDir);
   // The first start makes the certificate: the server measured is the one that runs every day.
   await (await startNode(main, env, FUOTA_READY)).stop();
   const process = await startNode(main, env, FUOTA_READY);
@@ -128,15 +120,7 @@ async function checkScenarios(base: string, started: RunningProcess[]): Promise<
   };
   const floorServer: Measured = { label: 'floor', process: floor, target: floorTarget, next: () => CHECK, cpuMs: [] };
   servers.push(floorServer);
-  for (const server of servers) {
-    await call(server.target, false, {
-      method: 'PUT',
-      path: '/devices/bench-dev',
-      headers: { 'Content-Type': 'text/csv' },
-      body: '"bench-dev","1.0","bench/app-1.5m.bin"',
-      expect: 200,
-    });
-  }
+  for (const server of servers) await assignBenchDevice(server.target);
   const pairs = servers.slice(0, -1).map((server) => [server, floorServer] as const);
   await rounds('check kept alive', servers, (server, seconds) => cpuPerRequest(server, true, 64, seconds), pairs);
   await rounds('check new connection', servers, (server, seconds) => cpuPerRequest(server, false, 32, seconds), pairs);
