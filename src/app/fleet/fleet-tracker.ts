@@ -31,9 +31,21 @@ const FLUSH_SLICE = 2000;
 /** The fields a check that changed nothing else moves (see recordSighting). */
 type PollFields = { -readonly [K in 'lastSeen' | 'polls' | 'pollIntervalMs']: InventoryEntry[K] };
 
-/** Sightings taken for one write, each with its device's slot (the same index). */
-interface TakenSightings {
+/**
+ * Checks taken for one write, by device (the same index in each list): what `settle` needs once
+ * the write ends. The sightings themselves go to the store and are not held here: a write lasts
+ * long enough for young collections to move whatever it holds into the old generation, where a
+ * large fleet's batches left their garbage every second.
+ */
+interface TakenChecks {
   readonly slots: DeviceSlot[];
+  readonly newPolls: number[];
+  readonly pollOnly: boolean[];
+}
+
+/** Sightings for the store, and the checks they carry. */
+interface TakenSightings {
+  readonly checks: TakenChecks;
   readonly sightings: InventorySighting[];
 }
 
@@ -790,7 +802,7 @@ export class FleetTracker {
    * into `writing`: two writes under way never carry the same check. `settle` tells the outcome.
    */
   private takeSightings(slots: readonly DeviceSlot[]): TakenSightings {
-    const taken: TakenSightings = { slots: [], sightings: [] };
+    const taken: TakenSightings = { checks: { slots: [], newPolls: [], pollOnly: [] }, sightings: [] };
     for (const slot of slots) {
       const newPolls = slot.unwritten;
       if (newPolls === 0 || slot.gone) continue;
@@ -799,7 +811,9 @@ export class FleetTracker {
       const pollOnly = !slot.reshaped;
       slot.reshaped = false;
       const entry = slot.entry;
-      taken.slots.push(slot);
+      taken.checks.slots.push(slot);
+      taken.checks.newPolls.push(newPolls);
+      taken.checks.pollOnly.push(pollOnly);
       // Written out field by field: one object of one shape per device and batch.
       taken.sightings.push({
         id: entry.id,
@@ -818,32 +832,45 @@ export class FleetTracker {
     return taken;
   }
 
+  /**
+   * Takes the slots' sightings and hands them to the store, keeping only their checks for
+   * `settle`: an async function holds every local across its awaits, sightings included.
+   */
+  private startWritingSightings(slots: readonly DeviceSlot[]): { checks: TakenChecks; written: Promise<void> } {
+    const { checks, sightings } = this.takeSightings(slots);
+    return {
+      checks,
+      written: sightings.length === 0 ? Promise.resolve() : this.stores.inventory.recordSightings(sightings),
+    };
+  }
+
   /** A write of taken sightings ended: their checks are written, or unwritten again. */
-  private settle(taken: TakenSightings, durable: boolean): void {
+  private settle(taken: TakenChecks, durable: boolean): void {
     taken.slots.forEach((slot, i) => {
-      const { id, newPolls, pollOnly } = taken.sightings[i] as InventorySighting;
+      const id = slot.entry.id;
+      const newPolls = taken.newPolls[i] as number;
+      const pollOnly = taken.pollOnly[i] as boolean;
       for (const watcher of this.settleWatchers) watcher.add(id);
       slot.writing -= newPolls;
       if (durable) return;
       // A device forgotten meanwhile has nothing to write any more, unless it checked again since.
       const current = slot.gone ? this.slots.get(id) : slot;
       if (current === undefined) return;
-      if (pollOnly !== true) current.reshaped = true;
+      if (!pollOnly) current.reshaped = true;
       this.addUnwritten(current, newPolls);
     });
   }
 
   /** Writes the devices' sightings; their checks count as written once it is durable. */
   private async writeSightings(slots: readonly DeviceSlot[]): Promise<void> {
-    const taken = this.takeSightings(slots);
-    if (taken.sightings.length === 0) return;
+    const { checks, written } = this.startWritingSightings(slots);
     try {
-      await this.stores.inventory.recordSightings(taken.sightings);
+      await written;
     } catch (error) {
-      this.settle(taken, false);
+      this.settle(checks, false);
       throw error;
     }
-    this.settle(taken, true);
+    this.settle(checks, true);
   }
 
   /** Whether the device's attempt is open and offered `path`: its file, or the patch it named. */
@@ -908,14 +935,14 @@ export class FleetTracker {
   private async writeChanges(changed: readonly UpdateAttempt[], transitions: readonly NewFleetEvent[]): Promise<void> {
     const deviceIds = new Set(changed.map((attempt) => attempt.deviceId));
     const events = [...this.takePendingEvents(deviceIds), ...transitions];
-    const taken = this.takeSightings([...deviceIds].flatMap((id) => this.slots.get(id) ?? []));
+    const { checks, written } = this.startWritingSightings([...deviceIds].flatMap((id) => this.slots.get(id) ?? []));
     // Queued together, they share one append and one fsync.
     const writes = await Promise.allSettled([
-      taken.sightings.length > 0 ? this.stores.inventory.recordSightings(taken.sightings) : Promise.resolve(),
+      written,
       this.stores.attempts.putMany(changed),
       events.length > 0 ? this.appendEvents(events) : Promise.resolve(),
     ]);
-    this.settle(taken, writes[0]?.status === 'fulfilled');
+    this.settle(checks, writes[0]?.status === 'fulfilled');
     const failed = writes.find((write): write is PromiseRejectedResult => write.status === 'rejected');
     if (failed === undefined) {
       this.announceWritten([...deviceIds]);

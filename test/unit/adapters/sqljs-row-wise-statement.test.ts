@@ -13,7 +13,7 @@ const INSERT_JSON = 'INSERT INTO t SELECT value->>0, value->>1 FROM json_each(?)
 const INSERT_ONE = 'INSERT INTO t VALUES (?1, ?2)';
 
 function rowWise(journaledSql: string, sql: string, rows: (string | number)[][]): RowWiseStatement {
-  return { journaled: [journaledSql, [JSON.stringify(rows)]], sql, rows };
+  return { journaled: [journaledSql, [JSON.stringify(rows)]], sql, rowCount: rows.length, row: (i) => rows[i] ?? [] };
 }
 
 /** A statement applied to memory row by row and journaled as one: what the inventory's poll batches are. */

@@ -77,7 +77,10 @@ const CHECKPOINT_RETRY_MS = 5_000;
 export interface RowWiseStatement {
   readonly journaled: JournalStatement;
   readonly sql: string;
-  readonly rows: readonly (readonly SqlValue[])[];
+  /** How many rows: `sql` runs once for each. */
+  readonly rowCount: number;
+  /** Row `i`'s parameters (0-based), read before the next row is asked for: one array may serve them all. */
+  readonly row: (i: number) => readonly SqlValue[];
 }
 
 /** What a write is made of: plain statements, and row-wise ones (see RowWiseStatement). */
@@ -345,8 +348,8 @@ export class SqlJsDatabase {
     }
     const prepared = this.prepared(statement.sql);
     let changes = 0;
-    for (const row of statement.rows) {
-      prepared.run(row as SqlValue[]);
+    for (let i = 0; i < statement.rowCount; i += 1) {
+      prepared.run(statement.row(i) as SqlValue[]);
       changes += this.db.getRowsModified();
     }
     return changes;

@@ -11,6 +11,7 @@ import { combineSightings } from '../../../domain/fleet/inventory-merge.js';
 import type { DeviceInventoryStore } from '../../../ports/device-inventory-store.port.js';
 import type { JournalStatement, WriteStatement } from './sqljs-database.js';
 import { SqlJsDatabase } from './sqljs-database.js';
+import { pollRowsStatement } from './poll-rows.js';
 
 // Beside the seed's device_app table, which a seed server would ignore. Times are epoch ms,
 // `hold` is 0 or 1, `tags` is a JSON array; the image is three columns, all null without one.
@@ -128,26 +129,19 @@ export class SqlJsDeviceInventoryStore implements DeviceInventoryStore {
     }
   }
 
-  async recordSightings(sightings: readonly InventorySighting[]): Promise<void> {
-    if (sightings.length === 0) return;
-    const polls: SqlValue[][] = [];
-    const whole: unknown[][] = [];
-    for (const sighting of combineSightings(sightings)) {
-      if (sighting.pollOnly === true) {
-        polls.push([sighting.id, sighting.lastSeen, sighting.newPolls, sighting.pollIntervalMs]);
-      } else {
-        whole.push(toSightingRow(sighting));
-      }
+  /**
+   * Not an async function: one would hold `sightings` until the write is durable (an async
+   * function keeps its locals across awaits), and what the write needs is taken out of them now.
+   */
+  recordSightings(sightings: readonly InventorySighting[]): Promise<void> {
+    if (sightings.length === 0) return Promise.resolve();
+    let statements: WriteStatement[];
+    try {
+      statements = sightingStatements(sightings);
+    } catch (error) {
+      return Promise.reject(error);
     }
-    const statements: WriteStatement[] = [];
-    for (let start = 0; start < whole.length; start += INVENTORY_ROWS_PER_STATEMENT) {
-      statements.push([RECORD_SIGHTINGS, [JSON.stringify(whole.slice(start, start + INVENTORY_ROWS_PER_STATEMENT))]]);
-    }
-    for (let start = 0; start < polls.length; start += INVENTORY_ROWS_PER_STATEMENT) {
-      const rows = polls.slice(start, start + INVENTORY_ROWS_PER_STATEMENT);
-      statements.push({ journaled: [RECORD_POLLS, [JSON.stringify(rows)]], sql: RECORD_POLL, rows });
-    }
-    await this.database.write(statements, undefined, { trusted: true });
+    return this.database.write(statements, undefined, { trusted: true }).then(() => undefined);
   }
 
   async setOperatorFields(id: DeviceId, fields: Partial<OperatorFields>): Promise<InventoryEntry | undefined> {
@@ -167,6 +161,25 @@ export class SqlJsDeviceInventoryStore implements DeviceInventoryStore {
   async close(): Promise<void> {
     if (this.ownsDatabase) await this.database.close();
   }
+}
+
+/** The statements that record `sightings`: whole rows merged, poll-only ones applied row by row. */
+function sightingStatements(sightings: readonly InventorySighting[]): WriteStatement[] {
+  const polls: InventorySighting[] = [];
+  const whole: unknown[][] = [];
+  for (const sighting of combineSightings(sightings)) {
+    if (sighting.pollOnly === true) polls.push(sighting);
+    else whole.push(toSightingRow(sighting));
+  }
+  const statements: WriteStatement[] = [];
+  for (let start = 0; start < whole.length; start += INVENTORY_ROWS_PER_STATEMENT) {
+    statements.push([RECORD_SIGHTINGS, [JSON.stringify(whole.slice(start, start + INVENTORY_ROWS_PER_STATEMENT))]]);
+  }
+  for (let start = 0; start < polls.length; start += INVENTORY_ROWS_PER_STATEMENT) {
+    const rows = polls.slice(start, start + INVENTORY_ROWS_PER_STATEMENT);
+    statements.push(pollRowsStatement(rows, RECORD_POLLS, RECORD_POLL));
+  }
+  return statements;
 }
 
 /** One entry as a JSON array in COLUMNS order. */
