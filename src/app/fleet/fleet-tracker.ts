@@ -112,6 +112,8 @@ export interface CheckOutcome {
   readonly written?: Promise<void>;
 }
 
+const NOTHING_TO_ADD: CheckOutcome = Object.freeze({});
+
 /** One download request tied to an attempt: told the bytes it sent when it ends. */
 export interface DownloadTrace {
   /** The request ended having sent the bytes `[start, end)` of the file. */
@@ -269,6 +271,8 @@ export class FleetTracker {
       if (rollout !== undefined && latest !== undefined) offerPath = offerPathOf(latest.id);
     }
     const written = changed.length === 0 ? undefined : this.commit(changed, transitions);
+    // Most checks: a poll that moved nothing and offers what the row offers.
+    if (written === undefined && patch === undefined && !heldBack && offerPath === undefined) return NOTHING_TO_ADD;
     return {
       ...(offerPath === undefined || offer === undefined ? {} : { offerPath, offerFile: offer }),
       ...(patch === undefined ? {} : { patch }),

@@ -8,7 +8,7 @@ import { errorProblem } from './error-problem.js';
 import { fileDownloadHandler } from './file-download-handler.js';
 import type { FinishedRequests } from './finished-request.js';
 import type { HttpMetrics } from './http-metrics.js';
-import { authenticateRequest } from './request-authentication.js';
+import { authenticatedAtOnce, authenticateRequest } from './request-authentication.js';
 import type { DeviceRequestListener, DeviceRoute } from './request-dispatcher.js';
 import type { HttpUseCases } from './use-cases.js';
 
@@ -58,7 +58,14 @@ export function createDeviceAdapter({
     ),
   };
 
-  async function answer(exchange: DeviceExchange): Promise<void> {
+  function answer(exchange: DeviceExchange): Promise<void> {
+    const known = authenticatedAtOnce(exchange.req, authenticator, authFailures);
+    if (known === undefined) return authenticateAndAnswer(exchange);
+    exchange.credential = { user: known.user, auth: known.method };
+    return handlers[exchange.target.route.name](exchange, known.principal);
+  }
+
+  async function authenticateAndAnswer(exchange: DeviceExchange): Promise<void> {
     const verdict = await authenticateRequest(exchange.req, authenticator, authFailures, logger, exchange.requestId);
     if (verdict.kind === 'refused') {
       exchange.credential = { user: verdict.user, auth: 'refused' };

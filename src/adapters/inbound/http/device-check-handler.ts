@@ -91,20 +91,21 @@ export function deviceCheckHandler(
           : await rollouts.policyFor(deviceId, running);
       let recorded: CheckOutcome;
       try {
+        // Every field given, absent ones as undefined: one shape for every check.
         recorded = fleet.recordCheck({
           deviceId,
           version: running,
           address: exchange.req.socket.remoteAddress ?? '',
           auth: deviceAuthKind(exchange.credential?.auth),
           status: checkStatus(check.decision),
-          ...(check.file === undefined ? {} : { offer: check.file }),
+          offer: check.file,
           assigned: check.decision.kind !== 'unknown-device',
-          ...(lease === undefined ? {} : { policy: lease.policy }),
-          ...(patchFor === undefined ? {} : { patchFor }),
+          policy: lease?.policy,
+          patchFor,
         });
         if (recorded.written !== undefined) await recorded.written;
       } finally {
-        await lease?.release();
+        if (lease !== undefined) await lease.release();
       }
       patch = offeredPatch(recorded.patch, recorded.offerPath);
       if (recorded.offerPath !== undefined && recorded.offerFile !== undefined) {

@@ -7,7 +7,7 @@ import type { HeaderList } from './header-list.js';
 import type { Problem } from './problem.js';
 import { problem } from './problem.js';
 import type { AuthenticatedOutcome, PrincipalOutcome } from './request-principal.js';
-import { offeredUser, requestPrincipal } from './request-principal.js';
+import { offeredUser, rememberedOutcome, requestPrincipal } from './request-principal.js';
 import { clearedSessionCookie, sessionTokensOf } from './session-cookie.js';
 
 /** How a request's authentication ended: who sent it, or the answer that refuses it. */
@@ -87,6 +87,24 @@ export async function authenticateRequest(
     headers: [['WWW-Authenticate', 'Basic realm="fuota"']],
     user,
   };
+}
+
+/**
+ * What authenticateRequest decides for a request whose `Authorization` header authenticated
+ * before (one of the server's configured credentials, see request-principal.ts), told without a
+ * promise: devices send the same header on every check. Undefined for every other request,
+ * and for one from an address in its cool-down: authenticateRequest answers those.
+ */
+export function authenticatedAtOnce(
+  req: IncomingMessage,
+  authenticator: Authenticator,
+  limiter: AuthFailureLimiter,
+): AuthenticatedOutcome | undefined {
+  const header = req.headers.authorization;
+  if (header === undefined) return undefined;
+  const known = rememberedOutcome(authenticator, header);
+  if (known === undefined) return undefined;
+  return limiter.refusal(req.socket.remoteAddress ?? '', () => offeredUser(req)) === undefined ? known : undefined;
 }
 
 /** What a dead session cookie counts its failures under: not the user name of anything else. */

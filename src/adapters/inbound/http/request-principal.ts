@@ -83,7 +83,7 @@ export async function requestPrincipal(req: IncomingMessage, authenticator: Auth
         };
     }
   }
-  const known = rememberedBy(authenticator).get(header);
+  const known = rememberedOutcome(authenticator, header);
   if (known !== undefined) return known;
   const offered = parseBasicCredentials(header);
   if (offered === undefined) return { kind: 'missing' };
@@ -106,6 +106,11 @@ export async function requestPrincipal(req: IncomingMessage, authenticator: Auth
 const REMEMBERED_HEADERS = 64;
 // Per authenticator: a process may run several servers (tests do), each with its own credentials.
 const remembered = new WeakMap<Authenticator, Map<string, AuthenticatedOutcome>>();
+
+/** The verdict kept for this very `Authorization` header (see remember), if any. */
+export function rememberedOutcome(authenticator: Authenticator, header: string): AuthenticatedOutcome | undefined {
+  return remembered.get(authenticator)?.get(header);
+}
 
 function rememberedBy(authenticator: Authenticator): Map<string, AuthenticatedOutcome> {
   let outcomes = remembered.get(authenticator);
