@@ -33,9 +33,9 @@ type PollFields = { -readonly [K in 'lastSeen' | 'polls' | 'pollIntervalMs']: In
 
 /**
  * Checks taken for one write, by device (the same index in each list): what `settle` needs once
- * the write ends. The sightings themselves go to the store and are not held here: a write lasts
- * long enough for young collections to move whatever it holds into the old generation, where a
- * large fleet's batches left their garbage every second.
+ * the write ends. The sightings themselves go to the store and are not held here: what a write
+ * holds outlives young collections (it waits for an fsync), is moved into the old generation, and
+ * is freed only by a full collection.
  */
 interface TakenChecks {
   readonly slots: DeviceSlot[];
@@ -842,10 +842,14 @@ export class FleetTracker {
    */
   private startWritingSightings(slots: readonly DeviceSlot[]): { checks: TakenChecks; written: Promise<void> } {
     const { checks, sightings } = this.takeSightings(slots);
-    return {
-      checks,
-      written: sightings.length === 0 ? Promise.resolve() : this.stores.inventory.recordSightings(sightings),
-    };
+    let written: Promise<void>;
+    try {
+      written = sightings.length === 0 ? Promise.resolve() : this.stores.inventory.recordSightings(sightings);
+    } catch (error) {
+      // A store that throws instead of rejecting: its checks are settled as not written all the same.
+      written = Promise.reject(error);
+    }
+    return { checks, written };
   }
 
   /** A write of taken sightings ended: their checks are written, or unwritten again. */

@@ -68,6 +68,38 @@ describe('PinoLogger: JSON lines', () => {
     ]);
   });
 
+  it('leaves to pino fields that are not a plain object (a Date, an array, a class with toJSON)', () => {
+    class WithJson {
+      constructor(readonly a: number) {}
+      toJSON(): string {
+        return 'replaced';
+      }
+    }
+    const ours = capture();
+    const theirs = capture();
+    const logger = PinoLogger.toLines(ours, 'info');
+    const reference = pino({ level: 'info', base: undefined, timestamp: () => ',"time":"T"' }, theirs);
+    for (const fields of [new Date(0), ['a', 'b'], new WithJson(1)]) {
+      logger.info('odd', fields as unknown as Record<string, unknown>);
+      reference.info(fields, 'odd');
+    }
+    expect(ours.lines).to.deep.equal(theirs.lines);
+    for (const line of ours.lines) expect(() => JSON.parse(line) as unknown, line).to.not.throw();
+  });
+
+  it('reads nothing of the fields of a line below its level', () => {
+    const logger = PinoLogger.toLines(capture(), 'warn');
+    let reads = 0;
+    const fields = {
+      get a(): number {
+        reads += 1;
+        return 1;
+      },
+    };
+    logger.info('not written', fields);
+    expect(reads).to.equal(0);
+  });
+
   it('leaves nested fields and errors to pino, and writes nothing below its level', () => {
     const ours = capture();
     const logger = PinoLogger.toLines(ours, 'warn');

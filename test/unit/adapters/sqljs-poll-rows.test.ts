@@ -42,6 +42,13 @@ describe('pollRowsStatement', () => {
     expect(applied).to.deep.equal(expected);
   });
 
+  it('writes a number that is not finite as null in both forms, as JSON.stringify does', () => {
+    const odd = [sighting('dev-x', Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY)];
+    const statement = pollRowsStatement(odd, 'JOURNALED', 'APPLIED');
+    expect(statement.journaled).to.deep.equal(['JOURNALED', [JSON.stringify([['dev-x', null, null, null]])]]);
+    expect([...statement.row(0)]).to.deep.equal(['dev-x', null, null, null]);
+  });
+
   it('makes an empty statement of no sightings', () => {
     const statement = pollRowsStatement([], 'JOURNALED', 'APPLIED');
     expect(statement.rowCount).to.equal(0);

@@ -58,11 +58,20 @@ export function createDeviceAdapter({
     ),
   };
 
+  /**
+   * Authenticates the request and runs its handler. Not an async function, so that the common
+   * request (a header that authenticated before: see authenticatedAtOnce) waits for no promise;
+   * whatever it throws still rejects, to be answered as a problem.
+   */
   function answer(exchange: DeviceExchange): Promise<void> {
-    const known = authenticatedAtOnce(exchange.req, authenticator, authFailures);
-    if (known === undefined) return authenticateAndAnswer(exchange);
-    exchange.credential = { user: known.user, auth: known.method };
-    return handlers[exchange.target.route.name](exchange, known.principal);
+    try {
+      const known = authenticatedAtOnce(exchange.req, authenticator, authFailures);
+      if (known === undefined) return authenticateAndAnswer(exchange);
+      exchange.credential = { user: known.user, auth: known.method };
+      return handlers[exchange.target.route.name](exchange, known.principal);
+    } catch (caught) {
+      return Promise.reject(caught);
+    }
   }
 
   async function authenticateAndAnswer(exchange: DeviceExchange): Promise<void> {

@@ -102,7 +102,11 @@ export class PinoLogger implements Logger {
     return PinoLogger.toLines(new BufferedLineDestination(fd, buffering), level, log);
   }
 
-  /** JSON lines, each written to `lines` whole. */
+  /**
+   * JSON lines, each written to `lines` whole. The lines of flat fields are made without pino
+   * (see line), so pino's options that change a line (redact, hooks, mixin, formatters) must not
+   * be set here: those lines would not get them.
+   */
   static toLines(lines: LineSink, level: string, log: LogOptions = {}): PinoLogger {
     return new PinoLogger(pino({ level, base: log.fields, timestamp: isoTimePerMillisecond }, lines), lines);
   }
@@ -120,9 +124,9 @@ export class PinoLogger implements Logger {
   }
 
   /**
-   * Writes pino's very line for flat fields (see flatFieldsJson) made with one JSON.stringify:
-   * pino escapes each key and value in JavaScript, which was most of what a kept-alive device
-   * check's log line cost. False when pino must write it (nested fields, a terminal).
+   * Writes pino's line for flat fields (see flatFieldsJson) made with one native JSON.stringify
+   * instead of pino's escaping of each key and value in JavaScript: every request has a line.
+   * False when pino must write it (other fields, a terminal's pretty lines).
    */
   private line(
     level: 'info' | 'warn' | 'error',
@@ -130,9 +134,10 @@ export class PinoLogger implements Logger {
     fields: Record<string, unknown> | undefined,
   ): boolean {
     if (this.lines === undefined) return false;
+    // Below the level, nothing is made at all (as with pino's own disabled methods).
+    if (!this.pino.isLevelEnabled(level)) return true;
     const json = fields === undefined ? '{}' : flatFieldsJson(fields);
     if (json === undefined) return false;
-    if (!this.pino.isLevelEnabled(level)) return true;
     const chindings = (this.pino as unknown as Record<symbol, string>)[pino.symbols.chindingsSym] ?? '';
     this.lines.write(
       `{"level":${LEVEL_NUMBERS[level]}${isoTimePerMillisecond()}${chindings}` +

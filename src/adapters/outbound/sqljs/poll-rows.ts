@@ -7,10 +7,10 @@ import type { RowWiseStatement } from './sqljs-database.js';
  * [id, last seen, new polls, interval], journaled as `journaledSql` with a JSON array of them and
  * applied to memory by `sql` once per row.
  *
- * The rows are held until their write is durable and applied, long enough for young collections
- * to move them into the old generation: an array per row made a large fleet's batches leave
- * garbage there every second. So they are kept as columns, four objects for however many rows,
- * and each row's parameters are one array refilled.
+ * The rows are held until their write is durable and applied: they outlive young collections and
+ * are moved into the old generation, freed only by a full collection. So they are kept as
+ * columns, four objects for however many rows, and each row's parameters are one array refilled.
+ * A number that is not finite is null in both forms, as JSON.stringify writes it.
  */
 export function pollRowsStatement(
   sightings: readonly InventorySighting[],
@@ -21,7 +21,7 @@ export function pollRowsStatement(
   const ids: string[] = new Array<string>(count);
   const lastSeen = new Float64Array(count);
   const newPolls = new Float64Array(count);
-  // NaN stands for a null interval (not learned yet): a learned one is a finite number.
+  // NaN stands for null: an interval not learned yet (or any number that is not finite).
   const intervals = new Float64Array(count);
   const json: string[] = new Array<string>(count);
   for (let i = 0; i < count; i += 1) {
@@ -30,9 +30,10 @@ export function pollRowsStatement(
     lastSeen[i] = sighting.lastSeen;
     newPolls[i] = sighting.newPolls;
     intervals[i] = sighting.pollIntervalMs ?? Number.NaN;
-    // As JSON.stringify writes the row (finite numbers print alike).
+    // As JSON.stringify writes the row.
     json[i] =
-      `[${JSON.stringify(sighting.id)},${sighting.lastSeen},${sighting.newPolls},${sighting.pollIntervalMs ?? 'null'}]`;
+      `[${JSON.stringify(sighting.id)},${jsonNumber(sighting.lastSeen)},${jsonNumber(sighting.newPolls)},` +
+      `${jsonNumber(sighting.pollIntervalMs ?? Number.NaN)}]`;
   }
   const params: SqlValue[] = ['', 0, 0, null];
   return {
@@ -40,12 +41,19 @@ export function pollRowsStatement(
     sql,
     rowCount: count,
     row: (i) => {
-      const interval = intervals[i] as number;
       params[0] = ids[i] as string;
-      params[1] = lastSeen[i] as number;
-      params[2] = newPolls[i] as number;
-      params[3] = Number.isNaN(interval) ? null : interval;
+      params[1] = finiteOrNull(lastSeen[i] as number);
+      params[2] = finiteOrNull(newPolls[i] as number);
+      params[3] = finiteOrNull(intervals[i] as number);
       return params;
     },
   };
+}
+
+function finiteOrNull(value: number): number | null {
+  return Number.isFinite(value) ? value : null;
+}
+
+function jsonNumber(value: number): string {
+  return Number.isFinite(value) ? String(value) : 'null';
 }
