@@ -26,9 +26,9 @@ export function pinLoadGenerator(): void {
   if (PINNED) execFileSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
 }
 
-/** The command and arguments that run `node <script>` on CPU 1 (or as it is, unpinned). */
-export function serverCommand(script: string): { command: string; args: string[] } {
+/** The command and arguments that run `node <nodeArgs> <script>` on CPU 1 (or as it is, unpinned). */
+export function serverCommand(script: string, nodeArgs: readonly string[] = []): { command: string; args: string[] } {
   return PINNED
-    ? { command: 'taskset', args: ['-c', '1', process.execPath, script] }
-    : { command: process.execPath, args: [script] };
+    ? { command: 'taskset', args: ['-c', '1', process.execPath, ...nodeArgs, script] }
+    : { command: process.execPath, args: [...nodeArgs, script] };
 }

@@ -14,11 +14,19 @@ export interface RunningProcess {
   stop(): Promise<void>;
 }
 
-/** Spawns `node <script>` (on its own CPU where it can, see cpu-pinning.ts) and waits until a line of its output matches `ready` (group 1: port). */
-export async function startNode(script: string, env: Record<string, string>, ready: RegExp): Promise<RunningProcess> {
+/**
+ * Spawns `node <nodeArgs> <script>` (on its own CPU where it can, see cpu-pinning.ts) and waits
+ * until a line of its output matches `ready` (group 1: port).
+ */
+export async function startNode(
+  script: string,
+  env: Record<string, string>,
+  ready: RegExp,
+  nodeArgs: readonly string[] = [],
+): Promise<RunningProcess> {
   const started = performance.now();
   // taskset runs node in its own process (exec), so the pid is node's.
-  const { command, args } = serverCommand(script);
+  const { command, args } = serverCommand(script, nodeArgs);
   const child: ChildProcess = spawn(command, args, {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -5,7 +5,9 @@
  *
  * BENCH_MAINS: comma-separated paths of built `dist/src/main/main.js` files, e.g. this tree's
  * and a `git worktree` of the commit before, built with `npx tsc -p .` (its node_modules a
- * symlink to this tree's). BENCH_SCENARIOS: `check` (the device check kept alive over 64
+ * symlink to this tree's); `path|--flag --other` starts that build with those Node flags (one
+ * build may appear twice, with and without). BENCH_PAUSE_MS: a pause before each measured run,
+ * as a server idles in `npm run bench`'s rotation. BENCH_SCENARIOS: `check` (the device check kept alive over 64
  * connections, and with a new TLS connection each over 32, every build against one floor) and/or
  * `fleet` (kept-alive checks from 100,000 inventoried devices against 1,000, per build).
  * BENCH_ROUNDS (default 7) and BENCH_SECONDS (default 3) set the rounds. Prints each round's
@@ -32,6 +34,7 @@ const MAINS = (process.env.BENCH_MAINS ?? join(ROOT, 'dist', 'src', 'main', 'mai
 const SCENARIOS = (process.env.BENCH_SCENARIOS ?? 'check,fleet').split(',');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+const PAUSE_MS = Number(process.env.BENCH_PAUSE_MS ?? 0);
 const MiB = 1024 * 1024;
 
 interface Measured {
@@ -44,17 +47,25 @@ interface Measured {
 
 const median = (values: readonly number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 
-async function startFuota(main: string, dataDir: string): Promise<{ process: RunningProcess; target: LoadTarget }> {
+/** A BENCH_MAINS entry: the build's main.js, and the Node flags to start it with. */
+function buildOf(spec: string): { main: string; nodeArgs: string[] } {
+  const [main = '', flags = ''] = spec.split('|');
+  return { main, nodeArgs: flags.split(' ').filter((flag) => flag !== '') };
+}
+
+async function startFuota(spec: string, dataDir: string): Promise<{ process: RunningProcess; target: LoadTarget }> {
   const env = fuotaEnv(dataDir);
+  const { main, nodeArgs } = buildOf(spec);
   // The first start makes the certificate: the server measured is the one that runs every day.
-  await (await startNode(main, env, FUOTA_READY)).stop();
-  const process = await startNode(main, env, FUOTA_READY);
+  await (await startNode(main, env, FUOTA_READY, nodeArgs)).stop();
+  const process = await startNode(main, env, FUOTA_READY, nodeArgs);
   const ca = await readFile(join(dataDir, 'tls', 'cert.pem'), 'utf8');
   return { process, target: { port: process.port, ca, authorization: AUTHORIZATION } };
 }
 
 /** CPU milliseconds per request of one run against `server`. */
 async function cpuPerRequest(server: Measured, keepAlive: boolean, concurrency: number, seconds: number) {
+  if (seconds === SECONDS && PAUSE_MS > 0) await new Promise((resolvePromise) => setTimeout(resolvePromise, PAUSE_MS));
   const before = cpuSeconds(server.process.pid);
   const result = await runLoad(server.target, { concurrency, seconds, keepAlive, next: server.next });
   return ((cpuSeconds(server.process.pid) - before) * 1000) / Math.max(1, result.requests);
