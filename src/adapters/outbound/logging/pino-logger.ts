@@ -44,8 +44,10 @@ export interface LineSink {
   write(line: string): boolean;
 }
 
-/** pino's numbers for the levels this logger writes. */
-const LEVEL_NUMBERS = { info: 30, warn: 40, error: 50 } as const;
+/** pino's options for a process's log (the same for JSON lines and a terminal's pretty lines). */
+function pinoOptions(level: string, log: LogOptions) {
+  return { level, base: log.fields, timestamp: isoTimePerMillisecond };
+}
 
 let stampedMs = Number.NaN;
 let stamp = '';
@@ -90,7 +92,7 @@ export class PinoLogger implements Logger {
   }
 
   private static toStream(stream: NodeJS.WriteStream, fd: number, level: string, log: LogOptions): PinoLogger {
-    const options = { level, base: log.fields, timestamp: isoTimePerMillisecond };
+    const options = pinoOptions(level, log);
     if (stream.isTTY) {
       // Loaded only for a terminal: a server logging to a pipe never holds it in its heap.
       const { PinoPretty } = createRequire(import.meta.url)('pino-pretty') as { PinoPretty: typeof PrettyFactory };
@@ -108,7 +110,7 @@ export class PinoLogger implements Logger {
    * be set here: those lines would not get them.
    */
   static toLines(lines: LineSink, level: string, log: LogOptions = {}): PinoLogger {
-    return new PinoLogger(pino({ level, base: log.fields, timestamp: isoTimePerMillisecond }, lines), lines);
+    return new PinoLogger(pino(pinoOptions(level, log), lines), lines);
   }
 
   info(message: string, fields?: Record<string, unknown>): void {
@@ -140,7 +142,7 @@ export class PinoLogger implements Logger {
     if (json === undefined) return false;
     const chindings = (this.pino as unknown as Record<symbol, string>)[pino.symbols.chindingsSym] ?? '';
     this.lines.write(
-      `{"level":${LEVEL_NUMBERS[level]}${isoTimePerMillisecond()}${chindings}` +
+      `{"level":${this.pino.levels.values[level]}${isoTimePerMillisecond()}${chindings}` +
         `${json.length > 2 ? `,${json.slice(1, -1)}` : ''},"msg":${JSON.stringify(message)}}\n`,
     );
     return true;

@@ -69,8 +69,8 @@ const CHECKPOINT_RETRY_MS = 5_000;
 
 /**
  * A statement journaled as `journaled` and applied to memory by running `sql` once per row
- * (`rowCount` of them, `row(i)` the parameters of each): the same change, made without SQLite parsing every row back out of the journaled JSON
- * (that parse was most of a large batch's cost). Replay runs `journaled`, so the two must agree:
+ * (`rowCount` of them, `row(i)` the parameters of each): the same change, made without SQLite
+ * parsing every row back out of the journaled JSON (that parse was most of a large batch's cost). Replay runs `journaled`, so the two must agree:
  * rows of finite numbers, strings and nulls only (JSON turns Infinity into null, and a row holding
  * undefined fails in memory after it was journaled).
  */
