@@ -7,6 +7,7 @@ import { answerClientError } from './client-error-answer.js';
 import type { OpenConnections } from './open-connections.js';
 import { trackOpenConnections } from './open-connections.js';
 import { answerPlainHttp } from './plain-http-refusal.js';
+import { serverCipherList } from './tls-cipher-order.js';
 
 export interface HttpsServerOptions {
   readonly host: string;
@@ -51,6 +52,9 @@ export class HttpsServer {
         cert: options.cert,
         key: options.key,
         minVersion: 'TLSv1.2',
+        // The server picks from its own order: see serverCipherList for why.
+        ciphers: serverCipherList(),
+        honorCipherOrder: true,
         ...(options.ticketKeys === undefined ? {} : { ticketKeys: options.ticketKeys }),
         ...(options.clientCa === undefined
           ? {}
