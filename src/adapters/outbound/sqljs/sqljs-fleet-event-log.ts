@@ -110,7 +110,9 @@ export class SqlJsFleetEventLog implements FleetEventLog {
       statements.push([APPEND_BATCH, [JSON.stringify(rows)]]);
     }
     statements.push([RAISE_SEQ, [seq]]);
-    await this.database.write(statements);
+    // Its own typed values in an INSERT OR REPLACE and an upsert: nothing SQLite refuses, so not
+    // tried before it is journaled (a burst of first-seen events ran every insert twice).
+    await this.database.write(statements, undefined, { trusted: true });
     return numbered.map(copy);
   }
 
