@@ -13,6 +13,7 @@ import { stat } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:https';
 import { join } from 'node:path';
+import { serverCipherList } from '../src/adapters/inbound/http/tls-cipher-order.js';
 
 // Idle objects, never touched again: only their presence in the heap is measured.
 const ballast: Array<{ readonly index: number; readonly label: string }> = [];
@@ -30,6 +31,8 @@ const server = createServer(
     cert: readFileSync(process.env.FLOOR_CERT ?? ''),
     key: readFileSync(process.env.FLOOR_KEY ?? ''),
     keepAliveTimeout: 5000,
+    // fuota's TLS order, so that both negotiate the same suite and a ratio measures the rest.
+    ciphers: serverCipherList(),
   },
   (req, res) => {
     if (req.headers.authorization !== expected) {

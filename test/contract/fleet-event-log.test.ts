@@ -30,6 +30,33 @@ fleetEventLogContract('sql.js on a file', {
   cleanup: () => rm(directory, { recursive: true, force: true }),
 });
 
+describe('SqlJsFleetEventLog: an event whose time is not a number', () => {
+  let dir = '';
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  it('is refused before anything is journaled; the appends around it keep their seqs, after a reopen too', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'fuota-events-nan-'));
+    const file = join(dir, 'devices.db');
+    const log = await SqlJsFleetEventLog.open(file);
+    const [first] = await log.append([newEvent('a', 1)]);
+    for (const at of [Number.NaN, Number.POSITIVE_INFINITY]) {
+      let refused: unknown;
+      await log.append([newEvent('a', 2), newEvent('b', at)]).catch((error: unknown) => (refused = error));
+      expect(refused).to.be.instanceOf(TypeError);
+    }
+    const [second] = await log.append([newEvent('b', 3)]);
+    expect(second?.seq).to.equal((first?.seq ?? 0) + 1);
+    await log.close();
+    const reopened = await SqlJsFleetEventLog.open(file);
+    const listed = await reopened.list({ limit: 10 });
+    expect(listed.map((event) => [event.deviceId, event.at])).to.deep.equal([
+      ['a', 1],
+      ['b', 3],
+    ]);
+    await reopened.close();
+  });
+});
+
 /** The tables as the release before rollouts made them, and its append (five columns). */
 const SCHEMA_BEFORE_ROLLOUTS = [
   'CREATE TABLE IF NOT EXISTS fleet_event (' +

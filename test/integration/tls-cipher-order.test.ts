@@ -54,8 +54,17 @@ describe('TLS cipher order', () => {
     }
   });
 
-  it('gives a TLS 1.2 client (an ESP-IDF device on mbedTLS) an ECDHE AES-128-GCM suite', async () => {
-    const { cipher, protocol } = await negotiated({ maxVersion: 'TLSv1.2' });
+  it('gives a TLS 1.3 client that lists ChaCha20 and AES-256 before AES-128 TLS_AES_128_GCM_SHA256', async () => {
+    const ciphers = 'TLS_CHACHA20_POLY1305_SHA256:TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256';
+    expect(await negotiated({ ciphers })).to.deep.equal({ cipher: 'TLS_AES_128_GCM_SHA256', protocol: 'TLSv1.3' });
+  });
+
+  it("gives a TLS 1.2 client that lists AES-256 and ChaCha20 first Node's first choice, ECDHE AES-128-GCM", async () => {
+    // The order in which an mbedTLS client (an ESP-IDF device) offers its TLS 1.2 suites.
+    const ciphers =
+      'ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:' +
+      'ECDHE-RSA-CHACHA20-POLY1305:ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256';
+    const { cipher, protocol } = await negotiated({ maxVersion: 'TLSv1.2', ciphers });
     expect(protocol).to.equal('TLSv1.2');
     expect(cipher).to.match(/^TLS_ECDHE_(ECDSA|RSA)_WITH_AES_128_GCM_SHA256$/);
   });

@@ -11,13 +11,21 @@ describe('serverCipherList', () => {
     expect(list).to.have.lengthOf(defaults.length);
   });
 
-  it('works on the list it is given (a --tls-cipher-list), and leaves a list without the suite as it is', () => {
-    expect(serverCipherList('TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256:ECDHE-ECDSA-AES128-GCM-SHA256')).to.equal(
-      'TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:ECDHE-ECDSA-AES128-GCM-SHA256',
-    );
-    expect(serverCipherList('TLS_AES_128_GCM_SHA256:HIGH')).to.equal('TLS_AES_128_GCM_SHA256:HIGH');
+  it('uses a list an operator set with --tls-cipher-list exactly as given', () => {
+    const operators = 'TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256:ECDHE-ECDSA-AES256-GCM-SHA384';
+    expect(serverCipherList(operators)).to.equal(operators);
     expect(serverCipherList('TLS_CHACHA20_POLY1305_SHA256:HIGH:!aNULL')).to.equal(
       'TLS_CHACHA20_POLY1305_SHA256:HIGH:!aNULL',
+    );
+  });
+
+  it("reorders Node's own list only, whatever that list is in a given Node", () => {
+    const nodes = 'TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256:ECDHE-ECDSA-AES128-GCM-SHA256';
+    expect(serverCipherList(nodes, nodes)).to.equal(
+      'TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:ECDHE-ECDSA-AES128-GCM-SHA256',
+    );
+    expect(serverCipherList('TLS_AES_256_GCM_SHA384:HIGH', 'TLS_AES_256_GCM_SHA384:HIGH')).to.equal(
+      'TLS_AES_256_GCM_SHA384:HIGH',
     );
   });
 });

@@ -52,7 +52,8 @@ export class HttpsServer {
         cert: options.cert,
         key: options.key,
         minVersion: 'TLSv1.2',
-        // The server picks from its own order: see serverCipherList for why.
+        // Chosen in the server's order (Node's default for servers, said here for the reader):
+        // see serverCipherList for why this one.
         ciphers: serverCipherList(),
         honorCipherOrder: true,
         ...(options.ticketKeys === undefined ? {} : { ticketKeys: options.ticketKeys }),

@@ -255,7 +255,7 @@ export class SqlJsDatabase {
    * `trusted`: statements SQLite cannot refuse (an adapter's upsert of values it typed itself)
    * are not tried before they are journaled, which halves the cost of the large batches that
    * need it (the fleet inventory's). One that fails anyway fails its writer all the same, and
-   * replay skips it with a warning.
+   * replay skips it as it was skipped then (replayEntry).
    */
   async write(
     statements: readonly WriteStatement[],

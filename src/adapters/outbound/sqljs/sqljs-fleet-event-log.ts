@@ -84,6 +84,10 @@ export class SqlJsFleetEventLog implements FleetEventLog {
 
   async append(events: readonly NewLoggedEvent[]): Promise<FleetEvent[]> {
     if (events.length === 0) return [];
+    // Journaled without being tried first (below): the one value SQLite could refuse (a time that
+    // is no number, written as null into a NOT NULL column) is refused here, before any seq is taken.
+    const untimed = events.find((event) => !Number.isFinite(event.at));
+    if (untimed !== undefined) throw new TypeError(`a fleet event's time must be a finite number, not ${untimed.at}`);
     // Reserved before the first await: concurrent appends never share a seq. Seqs of an append
     // that fails are never given (the next append starts past them), so none is given twice.
     let seq = this.reserved ?? this.durableSeq();
@@ -110,8 +114,9 @@ export class SqlJsFleetEventLog implements FleetEventLog {
       statements.push([APPEND_BATCH, [JSON.stringify(rows)]]);
     }
     statements.push([RAISE_SEQ, [seq]]);
-    // Its own typed values in an INSERT OR REPLACE and an upsert: nothing SQLite refuses, so not
-    // tried before it is journaled (a burst of first-seen events ran every insert twice).
+    // Values this adapter typed (times checked above) in an INSERT OR REPLACE and an upsert:
+    // nothing SQLite refuses, so not tried before they are journaled (a burst of first-seen
+    // events ran every insert twice).
     await this.database.write(statements, undefined, { trusted: true });
     return numbered.map(copy);
   }
