@@ -283,6 +283,35 @@ describe('SqlJsDatabase on a failing disk', () => {
     expect(await storedIds(join(dir, 'crash2'))).to.deep.equal(['a', 'b']);
   });
 
+  it('keeps applying a group after a trusted write whose refusal ended the transaction itself', async () => {
+    const schema = [
+      'CREATE TABLE IF NOT EXISTS t (id TEXT PRIMARY KEY)',
+      // As SQLite does on its own for some errors (out of memory): the transaction is gone when
+      // the statement fails, so the ROLLBACK that follows has nothing to roll back.
+      "CREATE TRIGGER IF NOT EXISTS refuse BEFORE INSERT ON t WHEN NEW.id = 'bad' BEGIN SELECT RAISE(ROLLBACK, 'refused'); END",
+    ];
+    const file = join(dir, 'trusted.db');
+    const database = await SqlJsDatabase.open(file, schema);
+    const insert = (id: string) =>
+      database.write([['INSERT INTO t (id) VALUES (?)', [id]]], undefined, { trusted: true }).then(
+        () => 'written',
+        (error: unknown) => (error instanceof Error ? error.message : String(error)),
+      );
+    // The first write flushes alone; the next three make one group.
+    const outcomes = await Promise.all([insert('a'), insert('b'), insert('bad'), insert('c')]);
+    expect(outcomes[0]).to.equal('written');
+    expect(outcomes[1]).to.equal('written');
+    expect(outcomes[2]).to.include('refused');
+    expect(outcomes[3]).to.equal('written');
+    const ids = (db: SqlJsDatabase) => db.all('SELECT id FROM t ORDER BY id', [], (r) => String(r[0]));
+    expect(ids(database)).to.deep.equal(['a', 'b', 'c']);
+    await crashCopy(dir, join(dir, 'crashed'), 'trusted.db');
+    await database.close();
+    const replayed = await SqlJsDatabase.open(join(dir, 'crashed', 'trusted.db'), schema);
+    expect(ids(replayed)).to.deep.equal(['a', 'b', 'c']);
+    await replayed.close();
+  });
+
   it('refuses a statement SQLite refuses before journaling it, and takes the next writes', async () => {
     const database = await SqlJsDatabase.open(join(dir, 'devices.db'), DEVICE_APP_SCHEMA);
     const refused = await database

@@ -333,7 +333,12 @@ export class SqlJsDatabase {
       for (const statement of write.statements) write.changes += this.run(statement);
       this.db.run('COMMIT');
     } catch (error) {
-      this.db.run('ROLLBACK');
+      try {
+        this.db.run('ROLLBACK');
+      } catch {
+        // SQLite ended the transaction itself (out of memory, a trigger's RAISE(ROLLBACK)): there
+        // is nothing left to roll back, and the rest of the group must still be applied.
+      }
       write.error = error;
       return;
     }
@@ -469,7 +474,11 @@ function replayEntry(db: Database, statements: readonly JournalStatement[]): voi
     for (const [sql, params] of statements) db.run(sql, params as SqlValue[]);
     db.run('COMMIT');
   } catch {
-    db.run('ROLLBACK');
+    try {
+      db.run('ROLLBACK');
+    } catch {
+      // SQLite ended the transaction itself, as when the write was first applied (see apply).
+    }
   }
 }
 
