@@ -50,7 +50,6 @@ const DELETE_DEVICE = 'DELETE FROM fleet_event WHERE device_id = ?';
 /** The device id `?2` + 1 rows after `?1` in device order: the end of the next range pruning looks at. */
 const SELECT_RANGE_END = 'SELECT device_id FROM fleet_event WHERE device_id > ? ORDER BY device_id LIMIT 1 OFFSET ?';
 /** Of the devices in (`?1`, `?2`], the events older than `?3` and those past each device's newest `?4`. */
-/** Of the devices in (`?1`, `?2`], the events older than `?3` and those past each device's newest `?4`. */
 const SELECT_DOOMED_BOUNDED =
   'SELECT seq FROM (SELECT seq, at, ROW_NUMBER() OVER (PARTITION BY device_id ORDER BY seq DESC) AS newer ' +
   'FROM fleet_event WHERE device_id > ?1 AND device_id <= ?2) WHERE at < ?3 OR newer > ?4';
@@ -164,8 +163,9 @@ export class SqlJsFleetEventLog implements FleetEventLog {
       if (doomed.length < PRUNE_CHUNK) break;
       await new Promise((resolve) => setImmediate(resolve));
     }
-    // Then device range by device range (the empty device id comes before them all), each about PRUNE_CHUNK events (more when its last device has
-    // many): no one query reads the whole table, and the event loop runs between ranges.
+    // Then device range by device range (the empty device id comes before them all), each about
+    // PRUNE_CHUNK events (more when its last device has many): no one query reads the whole
+    // table, and the event loop runs between ranges.
     let after = '';
     for (;;) {
       const [end] = this.database.all(SELECT_RANGE_END, [after, PRUNE_CHUNK - 1], (row) => String(row[0]));
