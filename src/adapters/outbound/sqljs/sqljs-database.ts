@@ -333,12 +333,7 @@ export class SqlJsDatabase {
       for (const statement of write.statements) write.changes += this.run(statement);
       this.db.run('COMMIT');
     } catch (error) {
-      try {
-        this.db.run('ROLLBACK');
-      } catch {
-        // SQLite ended the transaction itself (out of memory, a trigger's RAISE(ROLLBACK)): there
-        // is nothing left to roll back, and the rest of the group must still be applied.
-      }
+      rollBack(this.db);
       write.error = error;
       return;
     }
@@ -474,11 +469,20 @@ function replayEntry(db: Database, statements: readonly JournalStatement[]): voi
     for (const [sql, params] of statements) db.run(sql, params as SqlValue[]);
     db.run('COMMIT');
   } catch {
-    try {
-      db.run('ROLLBACK');
-    } catch {
-      // SQLite ended the transaction itself, as when the write was first applied (see apply).
-    }
+    rollBack(db);
+  }
+}
+
+/**
+ * Rolls back a write SQLite refused. Some refusals end the transaction themselves (out of memory,
+ * a trigger's RAISE(ROLLBACK)): nothing is left to roll back then, and what follows the write (the
+ * rest of its group, the rest of a replay) must still run.
+ */
+function rollBack(db: Database): void {
+  try {
+    db.run('ROLLBACK');
+  } catch {
+    // No transaction left: SQLite rolled it back already.
   }
 }
 
