@@ -7,7 +7,7 @@ import type { VersionScheme } from './version-scheme.js';
 
 /**
  * The rollout with a new definition (`PATCH`): only while draft or paused, when nothing is being
- * offered from it. `input` is the whole definition (absent fields take their defaults, as on
+ * offered from it, and its file only while a draft (a started rollout's attempts are of its file). `input` is the whole definition (absent fields take their defaults, as on
  * create; the HTTP layer merges a patch into the current definition first). A paused rollout
  * keeps its wave index, so its new waves must still have that wave; its percentage may change.
  * No event: the audit log records operators' changes.
@@ -19,6 +19,12 @@ export function editRollout(rollout: Rollout, input: RolloutInput, scheme: Versi
   }
   const parsed = parseRolloutDefinition(input, scheme);
   if (!parsed.ok) return { ok: false, refusal: parsed.refusal };
+  if (rollout.state !== 'draft' && parsed.definition.file !== rollout.definition.file) {
+    // Its attempts are of its file: another target would mix two images' outcomes in one rollout's
+    // counts and halt rule, and leave the first file's devices mid-update with nothing holding it.
+    const message = `cannot change the file of a ${rollout.state} rollout (only a draft's): create a new rollout for ${parsed.definition.file}`;
+    return { ok: false, refusal: { code: 'rollout-state-conflict', message } };
+  }
   if (parsed.definition.waves.length <= rollout.wave) {
     const message = `the rollout is at wave ${rollout.wave} (counting from 0): keep at least ${rollout.wave + 1} waves`;
     return { ok: false, refusal: { code: 'invalid-rollout', message, problems: [{ path: ['waves'], message }] } };

@@ -25,6 +25,15 @@ describe('rollout edit', () => {
     }
   });
 
+  it("refuses another file once the rollout has started, and keeps a draft's file changeable", () => {
+    const other = { ...input, file: 'fw/other-2.0.0.bin' };
+    const paused = editRollout(rollout({}, 'paused'), other, scheme, T0);
+    expect(paused.ok || paused.refusal.code).to.equal('rollout-state-conflict');
+    if (!paused.ok) expect(paused.refusal.message).to.include('cannot change the file of a paused rollout');
+    const draft = editRollout(rollout({}, 'draft'), other, scheme, T0);
+    expect(draft.ok && draft.rollout.definition.file).to.equal('fw/other-2.0.0.bin');
+  });
+
   it('refuses an invalid definition with every problem', () => {
     const change = editRollout(rollout({}, 'draft'), { ...input, waves: [50, 5], maxInFlight: 0 }, scheme, T0);
     expect(change.ok).to.equal(false);
