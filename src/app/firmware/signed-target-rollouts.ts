@@ -4,7 +4,12 @@ import type { FieldProblem } from '../../domain/rollout/field-problem.js';
 import type { RolloutInput } from '../../domain/rollout/rollout-definition.js';
 import type { RolloutId } from '../../domain/rollout/rollout-id.js';
 import type { AuditSource } from '../audit/audit-trail.js';
-import type { RolloutOperations, RolloutOperatorAction, RolloutView } from '../rollout/rollout-operations.js';
+import type {
+  RolloutEdit,
+  RolloutOperations,
+  RolloutOperatorAction,
+  RolloutView,
+} from '../rollout/rollout-operations.js';
 import { RolloutOperationError } from '../rollout/rollout-operations.js';
 import type { TrustedKeys } from './trusted-keys.js';
 import type { UpdateFileDescriber } from './update-file-describer.js';
@@ -40,9 +45,12 @@ export class SignedTargetRollouts implements RolloutOperations {
     return this.inner.create(input, who);
   }
 
-  async edit(id: RolloutId, input: RolloutInput, who: AuditSource): Promise<RolloutView> {
-    await this.refuseWithUntrusted(input);
-    return this.inner.edit(id, input, who);
+  async edit(id: RolloutId, edit: RolloutEdit, who: AuditSource): Promise<RolloutView> {
+    // Judged on the definition as it is now (the check reads the image, so it cannot wait for the
+    // edit's turn): a file the edit sets is this one; a file it keeps was judged when it was set.
+    const current = this.inner.get(id)?.rollout.definition;
+    if (current !== undefined) await this.refuseWithUntrusted(edit(current));
+    return this.inner.edit(id, edit, who);
   }
 
   async act(id: RolloutId, action: RolloutOperatorAction, who: AuditSource): Promise<RolloutView> {

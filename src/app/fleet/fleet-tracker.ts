@@ -128,6 +128,13 @@ export interface FleetStores {
   readonly devices: DeviceAppRepository;
 }
 
+/** What an operator sets of a device's entry: the fields given. */
+export interface OperatorChange {
+  readonly tags?: readonly string[];
+  readonly hold?: boolean;
+  readonly note?: string;
+}
+
 /** How soon a failed read of the seed rows' ids is tried again. */
 const ASSIGNMENTS_RETRY_MS = 5_000;
 
@@ -472,11 +479,53 @@ export class FleetTracker {
 
   /**
    * Changes an entry's operators' fields and resolves with the entry once durable (undefined for
-   * a device never seen). `who` names the operator in the event.
+   * a device never seen). `who` names the operator in the event. One device's changes are made
+   * one at a time, each on the entry the one before it left (see `changeFrom`).
    */
-  async change(
+  change(deviceId: DeviceId, change: OperatorChange, who: string): Promise<InventoryEntry | undefined> {
+    return this.inTurn(deviceId, () => this.changeNow(deviceId, change, who));
+  }
+
+  /**
+   * A change worked out from the entry as it is when the change's turn comes (after every change
+   * of the device asked for before it): `decide` returns the fields to set, or undefined for none,
+   * and may throw to refuse. Two operators adding a tag each at once both keep theirs; worked out
+   * from what each read before the other's write, one would drop the other's. Resolves with the
+   * entry and whether it changed, or undefined for a device never seen (or forgotten meanwhile).
+   */
+  changeFrom(
     deviceId: DeviceId,
-    change: { readonly tags?: readonly string[]; readonly hold?: boolean; readonly note?: string },
+    decide: (entry: InventoryEntry) => OperatorChange | undefined,
+    who: string,
+  ): Promise<{ readonly entry: InventoryEntry; readonly changed: boolean } | undefined> {
+    return this.inTurn(deviceId, async () => {
+      const entry = this.slots.get(deviceId)?.entry;
+      if (entry === undefined) return undefined;
+      const change = decide(entry);
+      if (change === undefined) return { entry, changed: false };
+      const changed = await this.changeNow(deviceId, change, who);
+      return changed === undefined ? undefined : { entry: changed, changed: true };
+    });
+  }
+
+  /** Runs `work` after every operator's change of the device asked for before it has ended. */
+  private inTurn<T>(deviceId: DeviceId, work: () => Promise<T>): Promise<T> {
+    const before = this.operatorTurns.get(deviceId);
+    const run = before === undefined ? work() : before.then(work);
+    const ended = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.operatorTurns.set(deviceId, ended);
+    void ended.then(() => {
+      if (this.operatorTurns.get(deviceId) === ended) this.operatorTurns.delete(deviceId);
+    });
+    return run;
+  }
+
+  private async changeNow(
+    deviceId: DeviceId,
+    change: OperatorChange,
     who: string,
   ): Promise<InventoryEntry | undefined> {
     const slot = this.slots.get(deviceId);
@@ -536,6 +585,8 @@ export class FleetTracker {
   }
 
   private readonly forgetWatchers = new Set<(deviceId: DeviceId) => void>();
+  /** Per device, the end of the last operator's change asked for (see `inTurn`). */
+  private readonly operatorTurns = new Map<DeviceId, Promise<void>>();
 
   /** Forgets a device's entry, attempts and events (not its seed row); false when never seen. */
   async forget(deviceId: DeviceId): Promise<boolean> {

@@ -4,7 +4,7 @@ import { DomainError } from '../../domain/domain-error.js';
 import type { FieldProblem } from '../../domain/rollout/field-problem.js';
 import type { Penalty } from '../../domain/rollout/penalty-box.js';
 import type { Rollout } from '../../domain/rollout/rollout.js';
-import type { RolloutInput } from '../../domain/rollout/rollout-definition.js';
+import type { RolloutDefinition, RolloutInput } from '../../domain/rollout/rollout-definition.js';
 import type { RolloutId } from '../../domain/rollout/rollout-id.js';
 import type { RolloutPreview } from '../../domain/rollout/rollout-preview.js';
 import type { AuditSource } from '../audit/audit-trail.js';
@@ -90,6 +90,9 @@ export class RolloutOperationError extends DomainError {
  * appended before the returned promise resolves; a refused one changes nothing and rejects with
  * a RolloutOperationError.
  */
+/** A rollout's new definition, worked out from its current one (a merge patch, say). */
+export type RolloutEdit = (current: RolloutDefinition) => RolloutInput;
+
 export interface RolloutOperations {
   /** The rollouts not yet ended (draft to halted) whose target is `path`: its file may not change under them. */
   targeting(path: string): readonly Rollout[];
@@ -100,8 +103,13 @@ export interface RolloutOperations {
   /** Every rollout, newest first. */
   list(): readonly RolloutView[];
   get(id: RolloutId): RolloutView | undefined;
-  /** Replaces the definition of a draft or paused rollout (fields left out take the defaults). */
-  edit(id: RolloutId, input: RolloutInput, who: AuditSource): Promise<RolloutView>;
+  /**
+   * Replaces the definition of a draft or paused rollout (fields left out take the defaults) with
+   * what `edit` makes of the definition as it is when the change's turn comes (after every change
+   * asked for before it, on any server), so that two operators' edits of different fields both
+   * take effect.
+   */
+  edit(id: RolloutId, edit: RolloutEdit, who: AuditSource): Promise<RolloutView>;
   act(id: RolloutId, action: RolloutOperatorAction, who: AuditSource): Promise<RolloutView>;
   /** What the rollout's definition would do with the devices known now. */
   preview(id: RolloutId): RolloutPreview;

@@ -38,6 +38,7 @@ import {
   RolloutOperationError,
   type RolloutGauges,
   type RolloutDeviceView,
+  type RolloutEdit,
   type RolloutOperations,
   type RolloutOperatorAction,
   type RolloutView,
@@ -535,11 +536,19 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
     return ledger === undefined ? undefined : this.view(ledger);
   }
 
-  async edit(id: RolloutId, input: RolloutInput, who: AuditSource): Promise<RolloutView> {
+  async edit(id: RolloutId, edit: RolloutEdit, who: AuditSource): Promise<RolloutView> {
     const ledger = this.ledger(id);
-    // Checked first for the file (a refusal names it), then by the domain for the rest.
-    this.parsed(input);
-    return this.change(ledger, (rollout, at) => editRollout(rollout, input, this.scheme, at), who, 'rollout.edit');
+    return this.change(
+      ledger,
+      (rollout, at) => {
+        const input = edit(rollout.definition);
+        // Checked first for the file (a refusal names it), then by the domain for the rest.
+        this.parsed(input);
+        return editRollout(rollout, input, this.scheme, at);
+      },
+      who,
+      'rollout.edit',
+    );
   }
 
   async act(id: RolloutId, action: RolloutOperatorAction, who: AuditSource): Promise<RolloutView> {

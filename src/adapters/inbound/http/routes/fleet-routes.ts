@@ -7,6 +7,7 @@ import { fleetSummary, listInventory, matchingIds, MAX_PAGE, viewOf } from '../.
 import type { DeviceId } from '../../../../domain/device-id.js';
 import { isDeviceId } from '../../../../domain/device-id.js';
 import { DomainError } from '../../../../domain/domain-error.js';
+import type { InventoryEntry } from '../../../../domain/fleet/inventory-entry.js';
 import { deviceIdSchema } from '../api-schemas.js';
 import { auditSource } from '../audit-source.js';
 import { deviceIdParam, queryValue, refuseUnknownQuery, validated } from '../edge-validation.js';
@@ -78,36 +79,49 @@ export function fleetRoutes(router: Router, useCases: HttpUseCases): void {
   router.post('/api/v1/devices/tags', operatorOnly(), async (ctx) => {
     const request = validated(bulkTagSchema, await jsonBodyOf(ctx), 'invalid-request');
     const ids = request.devices ?? matchingIds(fleet, (request.filter ?? {}) as InventoryFilter, fleet.now());
-    // Worked out for every device first: a device that would carry too many tags refuses the
-    // whole request before any device changes.
-    const changes: Array<{ readonly id: DeviceId; readonly tags: string[] }> = [];
-    for (const id of new Set(ids)) {
-      const entry = fleet.entry(id);
-      if (entry === undefined) continue;
+    const edited = (entry: InventoryEntry): string[] | undefined => {
       const tags = new Set(entry.tags);
       for (const tag of request.add) tags.add(tag);
       for (const tag of request.remove) tags.delete(tag);
-      if (tags.size === entry.tags.length && entry.tags.every((tag) => tags.has(tag))) continue;
+      if (tags.size === entry.tags.length && entry.tags.every((tag) => tags.has(tag))) return undefined;
       if (tags.size > MAX_TAGS) {
-        throw new DomainError('invalid-request', `device ${id} would carry ${tags.size} tags; at most ${MAX_TAGS}`);
+        throw new DomainError(
+          'invalid-request',
+          `device ${entry.id} would carry ${tags.size} tags; at most ${MAX_TAGS}`,
+        );
       }
-      changes.push({ id, tags: [...tags] });
-    }
+      return [...tags];
+    };
+    // Judged for every device first: a device that would carry too many tags refuses the whole
+    // request before any device changes. Each device's tags are then worked out again when its
+    // change is made, from its tags as they are then: another operator's change made meanwhile
+    // is kept.
+    const devices = [...new Set(ids)].filter((id) => {
+      const entry = fleet.entry(id);
+      return entry !== undefined && edited(entry) !== undefined;
+    });
     // One audit record per device changed, all written at once before the answer; when a change
     // fails midway, those made before it are recorded all the same (they were made).
     const source = auditSource(ctx);
     const done: AuditEntry[] = [];
     let changed = 0;
     try {
-      for (const { id, tags } of changes) {
-        const entry = await fleet.change(id, { tags }, source.actor);
+      for (const id of devices) {
+        const made = await fleet.changeFrom(
+          id,
+          (entry) => {
+            const tags = edited(entry);
+            return tags === undefined ? undefined : { tags };
+          },
+          source.actor,
+        );
+        if (made?.changed !== true) continue;
         changed += 1;
-        if (entry !== undefined)
-          done.push({
-            action: 'device.tags',
-            target: id,
-            detail: { add: request.add, remove: request.remove, tags: entry.tags },
-          });
+        done.push({
+          action: 'device.tags',
+          target: id,
+          detail: { add: request.add, remove: request.remove, tags: made.entry.tags },
+        });
       }
     } finally {
       await useCases.audit.record(source, done);

@@ -5,7 +5,7 @@ import type { RolloutView } from '../../../../app/rollout/rollout-operations.js'
 import { ROLLOUT_OPERATOR_ACTIONS, RolloutOperationError } from '../../../../app/rollout/rollout-operations.js';
 import { DomainError } from '../../../../domain/domain-error.js';
 import type { FieldProblem } from '../../../../domain/rollout/field-problem.js';
-import type { RolloutInput } from '../../../../domain/rollout/rollout-definition.js';
+import type { RolloutDefinition, RolloutInput } from '../../../../domain/rollout/rollout-definition.js';
 import type { RolloutId } from '../../../../domain/rollout/rollout-id.js';
 import { isRolloutId, ROLLOUT_ID_RULE } from '../../../../domain/rollout/rollout-id.js';
 import { auditSource } from '../audit-source.js';
@@ -107,10 +107,12 @@ export function rolloutRoutes(router: Router, useCases: HttpUseCases): void {
   router.patch('/api/v1/rollouts/:id', operatorOnly(), async (ctx) => {
     const id = rolloutIdParam(ctx);
     const patch = rolloutBody(rolloutPatchSchema, await jsonBodyOf(ctx));
-    // Merged onto the definition as it is now; the service refuses the edit unless the rollout
-    // is a draft or paused, and judges the merged definition as a whole.
-    const input = patchedDefinition(current(id).rollout.definition, patch);
-    ctx.body = rolloutView(await useCases.rollouts.edit(id, input, auditSource(ctx)));
+    current(id);
+    // Merged onto the definition as it is when the edit's turn comes (another operator's edit
+    // made meanwhile is kept); the service refuses the edit unless the rollout is a draft or
+    // paused, and judges the merged definition as a whole.
+    const edit = (definition: RolloutDefinition) => patchedDefinition(definition, patch);
+    ctx.body = rolloutView(await useCases.rollouts.edit(id, edit, auditSource(ctx)));
   });
 
   // Before `/:id/...`: a definition's preview, for a form that has not created its rollout yet.
