@@ -95,6 +95,13 @@ export class ApiClient {
   }
 }
 
+/**
+ * Marks a device-route request (`check`, `download`) as an operator's probe: the server answers
+ * it as the device's row says and changes nothing of the fleet (no inventory entry, no attempt,
+ * no rollout offer counted).
+ */
+export const PROBE_HEADERS: Readonly<Record<string, string>> = { 'Fuota-Probe': '1' };
+
 /** A response's problem document turned into the failure a command ends with. */
 export function failureOf(res: ApiResponse): CliFailure {
   let problem: unknown;

@@ -83,6 +83,11 @@ describe('e2e: the fuota CLI', () => {
       4,
       'fuota: not found: the server has no row for this device (a device gets 404 and tries again later)\n',
     ]);
+    // An operator's checks, not the devices': the fleet's inventory holds neither device.
+    const inventory = JSON.parse((await bench.t.client.get('/api/v1/devices')).text) as {
+      items: Array<{ id: string }>;
+    };
+    expect(inventory.items.map((device) => device.id)).to.deep.equal([]);
     expect((await fuota(['unassign', '24:0A:C4:00:01:02'])).code).to.equal(0);
     expect((await fuota(['unassign', '24:0A:C4:00:01:02'])).code).to.equal(4);
   });

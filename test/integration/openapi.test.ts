@@ -66,7 +66,7 @@ describe('HTTP: the OpenAPI document', () => {
   it('takes its parameter rules from the schemas that validate requests', async () => {
     const check = document.paths['/devices/{id}']?.get;
     expect(check?.parameters?.find((p) => p.name === 'id')?.schema.pattern).to.equal(DEVICE_ID_PATTERN.source);
-    expect(check?.parameters?.map((p) => p.name)).to.deep.equal(['id', 'app_ver', 'delta', 'base']);
+    expect(check?.parameters?.map((p) => p.name)).to.deep.equal(['id', 'app_ver', 'delta', 'base', 'Fuota-Probe']);
     // Delta updates: base's rule is the one delta-query.ts applies.
     expect(check?.parameters?.find((p) => p.name === 'base')?.schema.pattern).to.equal(SHA256_HEX.source);
     // The same schema refuses what the document says is invalid.

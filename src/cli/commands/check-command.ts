@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { apiPath, failureOf } from '../api-client.js';
+import { apiPath, failureOf, PROBE_HEADERS } from '../api-client.js';
 import type { CliContext } from '../cli-context.js';
 import { CliFailure, EXIT } from '../exit-codes.js';
 import { humanBytes } from '../output.js';
@@ -8,13 +8,17 @@ import { humanBytes } from '../output.js';
 export function checkCommand(program: Command, context: CliContext): void {
   program
     .command('check')
-    .description('ask for an update exactly as a device running <version> would, and explain the answer')
+    .description(
+      "ask for an update as a device running <version> would, and explain the answer (its row's; the fleet records nothing of it)",
+    )
     .argument('<device-id>', 'the device id')
     .requiredOption('--version <app_ver>', 'the version the device would say it runs')
     .addHelpText('after', '\nExample:\n  fuota check 24:0A:C4:00:01:02 --version v1.9.0')
     .action(async (deviceId: string, options: { version: string }) => {
       const query = `app_ver=${encodeURIComponent(options.version)}`;
-      const res = await context.client().send('GET', `${apiPath('devices', deviceId)}?${query}`);
+      const res = await context.client().send('GET', `${apiPath('devices', deviceId)}?${query}`, {
+        headers: PROBE_HEADERS,
+      });
       if (res.status === 200) {
         const file = {
           path: res.body.toString('utf8'),

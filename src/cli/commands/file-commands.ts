@@ -5,7 +5,7 @@ import { basename } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
 import type { EspImageInfo } from '../../domain/firmware/esp-image-info.js';
-import { apiPath, failureOf } from '../api-client.js';
+import { apiPath, failureOf, PROBE_HEADERS } from '../api-client.js';
 import type { CliContext } from '../cli-context.js';
 import { CliFailure, EXIT } from '../exit-codes.js';
 import { humanBytes, table } from '../output.js';
@@ -52,7 +52,7 @@ export function fileCommands(program: Command, context: CliContext): void {
     .addHelpText('after', '\nExample:\n  fuota download lamp/v2.0.0.bin -o /tmp/lamp.bin')
     .action(async (path: string, options: { output?: string }) => {
       const target = options.output ?? basename(path);
-      const res = await context.client().open('GET', apiPath('files', ...path.split('/')));
+      const res = await context.client().open('GET', apiPath('files', ...path.split('/')), { headers: PROBE_HEADERS });
       if (res.statusCode !== 200) {
         const chunks: Buffer[] = [];
         for await (const chunk of res) chunks.push(chunk as Buffer);

@@ -18,6 +18,7 @@ import { deviceAuthKind } from './device-auth-kind.js';
 import type { DeviceExchange } from './device-exchange.js';
 import { validated } from './edge-validation.js';
 import type { HttpMetrics } from './http-metrics.js';
+import { isOperatorProbe } from './operator-probe.js';
 import { percentDecoded } from './percent-decoding.js';
 
 /**
@@ -83,7 +84,8 @@ export function deviceCheckHandler(
     const patchFor = deltaRequest === undefined ? undefined : patchFinder(deltaOffers, deltaRequest);
     let patch: OfferedPatchAnswer | undefined;
     let check: UpdateCheck = await checkForUpdate.execute(deviceId, running, principal.deviceId);
-    if (principal.deviceId === undefined || principal.deviceId === deviceId) {
+    const probe = isOperatorProbe(exchange.req, principal);
+    if (!probe && (principal.deviceId === undefined || principal.deviceId === deviceId)) {
       // Explicit rows win: fleet policy is asked only when the row offers nothing.
       const lease =
         check.decision.kind === 'update-available' || !rollouts.offering()
@@ -122,7 +124,8 @@ export function deviceCheckHandler(
       // Not recorded (see above): the row's offer, as a patch when one is ready.
       patch = offeredPatch(patchFor(check.file), undefined);
     }
-    metrics.check(check.decision.kind);
+    // A probe is no device's check (see operator-probe.ts).
+    if (!probe) metrics.check(check.decision.kind);
     const answer = deviceCheckAnswer(check, deviceId, patch);
     exchange.answer(answer.status, answer.headers, answer.body, answer.bodyBytes);
   };

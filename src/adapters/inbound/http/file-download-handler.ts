@@ -22,6 +22,7 @@ import { ChunkPool } from './chunk-pool.js';
 import type { DeviceExchange } from './device-exchange.js';
 import { downloadAnswer } from './download-answer.js';
 import { validated } from './edge-validation.js';
+import { isOperatorProbe } from './operator-probe.js';
 import { percentDecoded } from './percent-decoding.js';
 import { problem } from './problem.js';
 
@@ -187,14 +188,16 @@ export function fileDownloadHandler(
       exchange.problem(problem('range-not-satisfiable', `the file has ${answer.size} bytes`), answer.headers);
       return;
     }
-    const trace = exchange.gone
-      ? undefined
-      : fleet.downloadRequested({
-          path: source.tracePath,
-          deviceId: principal.deviceId,
-          address: req.socket.remoteAddress ?? '',
-          ...(source.offeredTo === undefined ? {} : { offeredTo: source.offeredTo }),
-        });
+    // An operator's probe is no device's download (see operator-probe.ts): tied to no attempt.
+    const trace =
+      exchange.gone || isOperatorProbe(req, principal)
+        ? undefined
+        : fleet.downloadRequested({
+            path: source.tracePath,
+            deviceId: principal.deviceId,
+            address: req.socket.remoteAddress ?? '',
+            ...(source.offeredTo === undefined ? {} : { offeredTo: source.offeredTo }),
+          });
     if (req.method === 'HEAD' || exchange.gone) {
       exchange.answer(answer.status, answer.headers);
       trace?.ended(0, 0);

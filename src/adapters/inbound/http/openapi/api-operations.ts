@@ -88,7 +88,9 @@ const path = { path: updateFilePathSchema };
 const csv = { contentType: 'text/csv' };
 const bytes = { contentType: 'application/octet-stream', binary: true };
 const json = (schema: z.ZodType, array = false) => ({ contentType: 'application/json', schema, array });
-const download = ['Range', 'If-None-Match', 'If-Range'];
+const download = ['Range', 'If-None-Match', 'If-Range', 'Fuota-Probe'];
+/** An operator asking as a device would (docs/api.md, Operator probes). */
+const probe = ['Fuota-Probe'];
 
 const rolloutId = { id: rolloutIdSchema };
 const NOT_FOUND = { description: 'No such rollout (code rollout-not-found).' };
@@ -258,6 +260,7 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
     access: 'any',
     summary: 'A device asks whether there is an update for the version it runs.',
     pathParams: id,
+    headers: probe,
     query: {
       app_ver: { schema: appVersionSchema, required: true },
       delta: { schema: deltaFormatQuerySchema, required: false },
@@ -284,6 +287,7 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
     access: 'any',
     summary: "The check's answer without its body.",
     pathParams: id,
+    headers: probe,
     query: {
       app_ver: { schema: appVersionSchema, required: true },
       delta: { schema: deltaFormatQuerySchema, required: false },
