@@ -45,11 +45,22 @@ export class RolloutLedger {
   }
 
   /**
-   * The device was offered something else (its device row's file), or forgotten, while an attempt
+   * The device was offered something else (its device row's file) while an attempt
    * of this rollout was open: the tracker follows only its newest attempt, so this one is in
    * flight no more.
    */
   supersede(deviceId: DeviceId): void {
+    this.open.delete(deviceId);
+  }
+
+  /**
+   * The device was forgotten: its attempts go, as they went from storage (a restart would not
+   * read them back), so the rollout's devices, counts and wave sample no longer hold it. The
+   * offers' times stay for the rate cap: those offers were made.
+   */
+  forget(deviceId: DeviceId): void {
+    this.attempts.delete(deviceId);
+    this.latest.delete(deviceId);
     this.open.delete(deviceId);
   }
 

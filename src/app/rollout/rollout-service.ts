@@ -128,7 +128,7 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
       fleet.watchImages((files) => service.images.replace(files)),
       fleet.watchAttempts((after, before) => service.attemptChanged(after, before)),
       fleet.watchForgotten((deviceId) => {
-        for (const ledger of service.ledgers.values()) ledger.supersede(deviceId);
+        for (const ledger of service.ledgers.values()) ledger.forget(deviceId);
       }),
     ];
     service.timer = setInterval(() => service.supervise(), supervisionIntervalMs);

@@ -309,6 +309,10 @@ describe('RolloutService', () => {
     expect(service.get(id)?.inFlight).to.equal(2);
     await tracker.forget('gone' as DeviceId);
     expect(service.get(id)?.inFlight).to.equal(1);
+    // Gone from the rollout's devices and wave counts too, as after a restart (storage forgot
+    // its attempts): it was listed as offered until then.
+    expect(service.devices(id).map((device) => device.deviceId)).to.deep.equal(['quiet']);
+    expect(service.get(id)?.waves[0]?.attempts.offered).to.equal(0);
     time += DEFAULT_FLEET_SETTINGS.rules.silentMs;
     expect(service.get(id)?.inFlight).to.equal(0);
   });
