@@ -48,13 +48,15 @@ describe('HTTP: uploads sent the wrong way say how to send them', () => {
     expect(other.detail).to.not.include('--data-binary');
   });
 
-  it('says that curl --data changed the bytes when an upload declared as form data is no image', async () => {
+  it('says that curl --data may have changed the bytes when an upload declared as form data is no image', async () => {
     const mangled = Buffer.from(image.filter((byte) => byte !== 0x0a && byte !== 0x0d));
     const res = await t.client.put('/files/x.bin', mangled, FORM);
     expect(res.status).to.equal(422);
     const body = JSON.parse(res.text) as { code: string; detail: string };
     expect(body.code).to.equal('invalid-image');
-    expect(body.detail).to.include('curl --data changes the bytes').and.include('--data-binary @<file>');
+    expect(body.detail)
+      .to.include('sent with curl --data or -d, its newlines were stripped')
+      .and.include('--data-binary @<file>');
     // The same bytes declared as a file get the refusal without the hint.
     const plain = JSON.parse((await t.client.put('/files/x.bin', mangled, 'application/octet-stream')).text) as {
       detail: string;
@@ -93,7 +95,7 @@ describe('HTTP: uploads sent the wrong way say how to send them', () => {
     it('curl -X PUT --data @img.bin gets 422 saying to use --data-binary', async () => {
       const body = await curl('-X', 'PUT', '--data', `@${join(dir, 'img.bin')}`, `${t.server.url}/files/curl-data.bin`);
       expect(body.status).to.equal(422);
-      expect(body.detail).to.include('curl --data changes the bytes');
+      expect(body.detail).to.include('sent with curl --data or -d, its newlines were stripped');
       const stored = await curl(
         '-X',
         'PUT',

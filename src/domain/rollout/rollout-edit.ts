@@ -14,7 +14,7 @@ import type { VersionScheme } from './version-scheme.js';
  */
 export function editRollout(rollout: Rollout, input: RolloutInput, scheme: VersionScheme, at: number): RolloutChange {
   if (!EDITABLE_ROLLOUT_STATES.has(rollout.state)) {
-    const message = `cannot edit a ${rollout.state} rollout (only draft, paused)`;
+    const message = `cannot edit ${/^[aeiou]/.test(rollout.state) ? 'an' : 'a'} ${rollout.state} rollout (only draft, paused)`;
     return { ok: false, refusal: { code: 'rollout-state-conflict', message } };
   }
   const parsed = parseRolloutDefinition(input, scheme);

@@ -80,6 +80,12 @@ describe('HTTP: rollout bodies (zod, issue 17)', () => {
     ]);
   });
 
+  it('says a number too large for a double is one, not "must be a number, got number"', () => {
+    // JSON.parse reads -1e400 as -Infinity, which the schema refuses.
+    const body = JSON.parse('{"name":"n","file":"f.bin","priority":-1e400}') as unknown;
+    expect(problemsOf(rolloutInputSchema, body)).to.deep.equal(['priority: must be a number, got a number too large']);
+  });
+
   it('refuses a body that is not an object', () => {
     expect(problemsOf(rolloutInputSchema, [1, 2])).to.deep.equal([': must be a JSON object, got a list']);
     expect(problemsOf(rolloutPatchSchema, 'x')).to.deep.equal([': must be a JSON object, got a string']);

@@ -22,7 +22,10 @@ describe('rollout edit', () => {
     for (const state of ['running', 'halted', 'completed', 'aborted'] as const) {
       const change = editRollout(rollout({}, state), input, scheme, T0);
       expect(change.ok || change.refusal.code, state).to.equal('rollout-state-conflict');
+      if (!change.ok) expect(change.refusal.message).to.match(/^cannot edit an? \w+ rollout/);
     }
+    const aborted = editRollout(rollout({}, 'aborted'), input, scheme, T0);
+    expect(aborted.ok || aborted.refusal.message).to.equal('cannot edit an aborted rollout (only draft, paused)');
   });
 
   it("refuses another file once the rollout has started, and keeps a draft's file changeable", () => {

@@ -30,6 +30,8 @@ const typed = (expected: string) => (issue: Issue) =>
 
 function jsonType(value: unknown): string {
   if (value === null) return 'null';
+  // JSON has no infinity, but a number too large for a double (1e400) parses as one.
+  if (typeof value === 'number' && !Number.isFinite(value)) return 'a number too large';
   if (Array.isArray(value)) return 'a list';
   return typeof value === 'object' ? 'an object' : typeof value === 'string' ? 'a string' : typeof value;
 }

@@ -53,8 +53,9 @@ function refuseForm(ctx: Context): void {
 // bytes) and declares application/x-www-form-urlencoded, the type curl also gives a body sent
 // without one. Such uploads are accepted (the seed took them), but an image refused after that
 // says why its bytes may not be the file's.
+// curl declares --data-binary bodies the same way, so the hint says what only --data does.
 const FORM_DATA_HINT =
-  ' (the upload was sent as application/x-www-form-urlencoded: curl --data changes the bytes, send the file with curl --data-binary @<file> or -T <file>)';
+  ' (the upload was declared application/x-www-form-urlencoded, as curl declares --data and --data-binary alike: sent with curl --data or -d, its newlines were stripped; send the file with curl --data-binary @<file> or -T <file>)';
 
 /** Adds that hint to an image refusal of an upload declared as form data. */
 function withFormDataHint(ctx: Context, error: unknown): unknown {
