@@ -6,7 +6,8 @@ export function shownValue(variable: string, value: string): string {
     try {
       url = new URL(value);
     } catch {
-      return '…';
+      // A form URL does not parse (no host before a socket's directory): its password hidden.
+      return value.replace(/^([a-z]+:\/\/[^:@/]*:)[^@/]*@/i, '$1…@');
     }
     if (url.password !== '') url.password = '…';
     return url.toString();

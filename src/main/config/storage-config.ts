@@ -18,10 +18,12 @@ const parsedUrl = (raw: string): URL | undefined => {
   }
 };
 
+// By its scheme, not by URL's parser: node-postgres reads forms URL refuses, such as a user name
+// with no host before a Unix socket's directory (`postgres://user:pw@/db?host=/run/postgresql`).
 export const databaseUrl = z
   .string()
   .refine(
-    (raw) => ['postgres:', 'postgresql:'].includes(parsedUrl(raw)?.protocol ?? ''),
+    (raw) => /^postgres(?:ql)?:\/\/\S*$/i.test(raw),
     'must be a PostgreSQL URL: postgres://user:password@host:5432/database',
   );
 

@@ -4,6 +4,8 @@ import { DEFAULT_DELTA_SETTINGS } from '../../../src/app/delta/delta-settings.js
 import { expect } from 'chai';
 import { ConfigError } from '../../../src/main/config/config-error.js';
 import { loadConfig } from '../../../src/main/config/load-config.js';
+import { shownValue } from '../../../src/main/config/shown-value.js';
+import { describeUrl } from '../../../src/adapters/outbound/postgres/postgres-database.js';
 
 describe('loadConfig', () => {
   it('uses the documented defaults when nothing is set', () => {
@@ -251,6 +253,23 @@ describe('loadConfig', () => {
     expect(loadConfig({ FUOTA_TLS_TICKET_KEYS: key.toString('base64') }).tlsTicketKeys).to.deep.equal(key);
     const refused = () => loadConfig({ FUOTA_TLS_TICKET_KEYS: key.subarray(0, 40).toString('hex') });
     expect(refused).to.throw(ConfigError).with.property('message').that.does.not.include('0707');
+  });
+
+  it("takes every form of database URL node-postgres reads, a Unix socket's with a user name too", () => {
+    for (const url of [
+      'postgres://fuota:pw@/fuota?host=/run/postgresql',
+      'postgres://fuota@/fuota?host=/run/postgresql',
+      'postgres:///fuota?host=/run/postgresql',
+      'postgresql://fuota:pw@db.internal:5433/fuota',
+    ])
+      expect(loadConfig({ FUOTA_DATABASE_URL: url }).storage.database?.url, url).to.equal(url);
+    // It says where, without the password: the socket's directory when one is given.
+    expect(describeUrl('postgres://fuota:pw@/fuota?host=/run/postgresql')).to.equal('/run/postgresql/fuota');
+    expect(describeUrl('postgres://fuota:pw@localhost/fuota?host=/run/postgresql')).to.equal('/run/postgresql/fuota');
+    expect(describeUrl('postgresql://fuota:pw@db.internal:5433/fuota')).to.equal('db.internal:5433/fuota');
+    expect(shownValue('FUOTA_DATABASE_URL', 'postgres://fuota:hunter2@/fuota?host=/run/postgresql')).to.equal(
+      'postgres://fuota:…@/fuota?host=/run/postgresql',
+    );
   });
 
   it('never echoes the password of a database URL in its error', () => {

@@ -251,11 +251,14 @@ function isConnectionFailure(error: unknown): boolean {
 export function describeUrl(url: string): string {
   try {
     const parsed = new URL(url);
-    const host = decodeURIComponent(parsed.hostname) || parsed.searchParams.get('host') || 'localhost';
+    // node-postgres takes `?host=` (a socket's directory) over the URL's host.
+    const host = parsed.searchParams.get('host') || decodeURIComponent(parsed.hostname) || 'localhost';
     const port = parsed.port === '' ? '' : `:${parsed.port}`;
     return `${host}${port}${decodeURIComponent(parsed.pathname) || '/'}`;
   } catch {
     // A form node-postgres reads but URL does not (`postgres://user@/db?host=/socket`).
-    return url.replace(/^[a-z]+:\/\/(?:[^@/]*@)?/i, '').replace(/\?.*$/, '');
+    const socket = /[?&]host=([^&]*)/.exec(url)?.[1];
+    const rest = url.replace(/^[a-z]+:\/\/(?:[^@/]*@)?/i, '').replace(/\?.*$/, '');
+    return socket === undefined || socket === '' ? rest : `${decodeURIComponent(socket)}${rest.replace(/^[^/]*/, '')}`;
   }
 }
