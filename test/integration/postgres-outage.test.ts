@@ -91,6 +91,7 @@ describe('a PostgreSQL outage while serving', function () {
   });
 
   it('answers 503 with Retry-After while PostgreSQL is down, and /healthz names the database', async () => {
+    const linesBefore = running!.logger.lines.length;
     await postgres!.stop();
     for (let i = 0; i < 5; i++) {
       const answer = await check();
@@ -111,6 +112,13 @@ describe('a PostgreSQL outage while serving', function () {
     expect(JSON.parse(health.text)).to.deep.include({ checks: { database: 'failing', files: 'ok' } });
     expect(running!.logger.lines.join('\n')).to.include('is unreachable');
     expect(await metric('fuota_storage_unavailable_total{store="database"}')).to.be.at.least(8);
+    // Logged as an outage, not as each request's error with its stack: one warning per adapter
+    // (the device routes' and the operators'), naming the cause, within these few seconds.
+    const lines = running!.logger.lines.slice(linesBefore);
+    const outage = lines.filter((line) => line.includes('storage unavailable: requests answered 503'));
+    expect(outage.length, lines.join('\n')).to.be.within(1, 2);
+    for (const line of outage) expect(line).to.match(/^warn .*is unreachable/);
+    expect(lines.filter((line) => line.startsWith('error unexpected error'))).to.deep.equal([]);
   });
 
   it('answers 503, not a request that hangs, while PostgreSQL is frozen (a hung host), and recovers', async function () {

@@ -6,6 +6,7 @@ import { deviceCheckHandler } from './device-check-handler.js';
 import { DeviceExchange } from './device-exchange.js';
 import { errorProblem } from './error-problem.js';
 import { fileDownloadHandler } from './file-download-handler.js';
+import { StorageOutageLog } from './storage-outage-log.js';
 import type { FinishedRequests } from './finished-request.js';
 import type { HttpMetrics } from './http-metrics.js';
 import { authenticatedAtOnce, authenticateRequest } from './request-authentication.js';
@@ -85,14 +86,14 @@ export function createDeviceAdapter({
     await handlers[exchange.target.route.name](exchange, verdict.principal);
   }
 
+  const outages = new StorageOutageLog(logger);
+
   function failed(exchange: DeviceExchange, caught: unknown): void {
-    const problem = errorProblem(caught, (error) =>
-      logger.error('unexpected error', {
-        method: exchange.req.method,
-        path: exchange.target.path,
-        reqId: exchange.requestId,
-        error,
-      }),
+    const request = { method: exchange.req.method, path: exchange.target.path, reqId: exchange.requestId };
+    const problem = errorProblem(
+      caught,
+      (error) => logger.error('unexpected error', { ...request, error }),
+      (error) => outages.report(error, request),
     );
     // An answer already begun (a streamed body) can only be cut short.
     if (exchange.res.headersSent) exchange.res.destroy();

@@ -27,10 +27,14 @@ function extraOf(caught: Error): Record<string, unknown> | undefined {
   return undefined;
 }
 
-export function errorProblem(caught: unknown, unexpected: (error: unknown) => void): Problem {
+export function errorProblem(
+  caught: unknown,
+  unexpected: (error: unknown) => void,
+  unavailable: (error: unknown) => void = unexpected,
+): Problem {
   if (isDomainError(caught) && caught.code === 'storage-unavailable') {
     // Which server failed and how is for the operator's log, not for the client.
-    unexpected(caught);
+    unavailable(caught);
     return problem(caught.code, 'the server cannot reach its storage right now; try again shortly');
   }
   if (isDomainError(caught) || caught instanceof TransportError) {

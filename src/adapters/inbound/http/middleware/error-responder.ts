@@ -2,10 +2,12 @@ import type { Middleware } from 'koa';
 import type { Logger } from '../../../../ports/logger.port.js';
 import { errorProblem } from '../error-problem.js';
 import { sendProblem } from '../problem.js';
+import { StorageOutageLog } from '../storage-outage-log.js';
 import { mayHaveUnreadBody } from '../unread-body.js';
 
 /** Turns every failure of the operator adapter's routes into a problem response (see errorProblem). */
 export function errorResponder(logger: Logger): Middleware {
+  const outages = new StorageOutageLog(logger);
   return async (ctx, next) => {
     try {
       await next();
@@ -18,8 +20,12 @@ export function errorResponder(logger: Logger): Middleware {
       ctx.res.removeHeader('Content-Length');
       sendProblem(
         ctx,
-        errorProblem(caught, (error) =>
-          logger.error('unexpected error', { method: ctx.method, path: ctx.path, reqId: ctx.state.requestId, error }),
+        errorProblem(
+          caught,
+          (error) =>
+            logger.error('unexpected error', { method: ctx.method, path: ctx.path, reqId: ctx.state.requestId, error }),
+          (error) =>
+            outages.report(error, { method: ctx.method, path: ctx.path, reqId: ctx.state.requestId as string }),
         ),
       );
       // The rest of a refused body may still be on its way: close instead of reading it.
