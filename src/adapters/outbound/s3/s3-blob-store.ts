@@ -168,8 +168,11 @@ export class S3BlobStore implements BlobStore {
         multipart = undefined;
       }
     } catch (error) {
-      if (multipart !== undefined) await this.abortMultipart(key, multipart.uploadId);
-      await aside?.letGo();
+      // Neither waited for: a store that hung on a part hangs on its abort too, and the
+      // uploader's answer (a 503) would come after its connection's idle timeout had cut it. An
+      // abort or a removal that fails leaves its leftover to the next start's sweep.
+      if (multipart !== undefined) void this.abortMultipart(key, multipart.uploadId);
+      void aside?.letGo();
       throw error;
     }
     const revert = () => this.revertPut(key, aside);
