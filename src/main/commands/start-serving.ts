@@ -5,6 +5,7 @@ import type { ProvisionedCredential } from '../bootstrap/provision-credential.js
 import type { ProvisionedTls } from '../bootstrap/provision-tls.js';
 import { logCredentials, serverAuthenticator } from '../bootstrap/server-authenticator.js';
 import { openStorage } from '../bootstrap/storage.js';
+import { warnOfMissingFiles } from '../bootstrap/missing-files-warning.js';
 import type { DataLayout } from '../config/data-layout.js';
 import { describeStorage } from '../config/storage-description.js';
 import { FuotaServer } from '../fuota-server.js';
@@ -35,6 +36,8 @@ export async function startServing(
     storageMetrics,
     role.worker !== undefined,
   );
+  // In the background: a hint for the operator, not a condition of starting.
+  void warnOfMissingFiles(storage.catalog, storage.files, describeStorage(config.storage).files ?? 'files', logger);
   return FuotaServer.start({
     config,
     storage,
