@@ -50,7 +50,20 @@ export interface S3BlobStoreOptions {
    * removed at open (default one day: far longer than any upload or revert takes).
    */
   readonly staleAfterMs?: number;
+  /**
+   * The longest a HeadObject (a stat, the start of every open) may wait for its answer, retries
+   * included, before it fails as unreachable (default 10 s).
+   */
+  readonly headDeadlineMs?: number;
 }
+
+/**
+ * A device's check of a file about to be offered, and every download, starts with a HeadObject:
+ * with the client's own budget (three tries of a 15 s silence) a hung store held each one for
+ * nearly a minute, far past a device's own timeout, before its 503. A HEAD is a few hundred
+ * bytes: ten seconds without one is an outage.
+ */
+const HEAD_DEADLINE_MS = 10_000;
 
 /** One object version as HeadObject reports it. */
 interface Version {
@@ -99,6 +112,7 @@ export class S3BlobStore implements BlobStore {
   private readonly bucket: string;
   private readonly keys: S3KeyLayout;
   private readonly partSize: number;
+  private readonly headDeadlineMs: number;
   /** Readers of this process, by the key they read from (while it is not a copy aside). */
   private readonly readers = new Map<string, Set<S3OpenedBlob>>();
 
@@ -107,6 +121,7 @@ export class S3BlobStore implements BlobStore {
     this.bucket = options.bucket;
     this.keys = new S3KeyLayout(options.prefix ?? '', options.area);
     this.partSize = options.partSize ?? MIN_PART_SIZE;
+    this.headDeadlineMs = options.headDeadlineMs ?? HEAD_DEADLINE_MS;
     if (this.partSize < MIN_PART_SIZE) throw new Error(`S3 part size must be at least ${MIN_PART_SIZE} bytes`);
   }
 
@@ -252,7 +267,9 @@ export class S3BlobStore implements BlobStore {
   /** The object at `key`, or undefined when there is none. */
   private async head(key: string): Promise<Version | undefined> {
     try {
-      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }), {
+        abortSignal: AbortSignal.timeout(this.headDeadlineMs),
+      });
       const etag = head.ETag ?? '';
       const size = head.ContentLength ?? 0;
       return {

@@ -35,7 +35,8 @@ export function isUnavailable(error: unknown): boolean {
   if (status !== undefined) return status === 500 || status === 502 || status === 503 || status === 504;
   const code = (error as { code?: unknown } | undefined)?.code;
   const name = (error as { name?: unknown } | undefined)?.name;
-  return (typeof code === 'string' && NETWORK_CODES.has(code)) || name === 'TimeoutError';
+  // AbortError: fuota aborts a request only at its deadline (HeadObject's): no answer in time.
+  return (typeof code === 'string' && NETWORK_CODES.has(code)) || name === 'TimeoutError' || name === 'AbortError';
 }
 
 /**
