@@ -64,6 +64,13 @@ describe('HTTP: an operator probing the device routes', () => {
     expect((await api.getJson<DeviceJson>('/api/v1/devices/row-1')).attempt).to.deep.include({ state: 'offered' });
   });
 
+  it('is the device’s check with the header set to anything but 1', async () => {
+    for (const value of ['0', '', 'yes']) {
+      expect((await api.poll('zero-1', '1.0.0', { headers: { 'Fuota-Probe': value } })).status).to.equal(404);
+    }
+    expect((await api.getJson<DeviceJson>('/api/v1/devices/zero-1')).polls).to.equal(3);
+  });
+
   it('is a device credential’s check all the same when it carries the header', async () => {
     const res = await api.poll('cred-1', '1.0.0', { headers: PROBE, auth: TEST_DEVICE_CREDENTIAL });
     expect(res.status).to.equal(404);

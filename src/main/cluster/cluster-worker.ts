@@ -19,7 +19,7 @@ export async function serveAsWorker(config: Config, worker: WorkerIdentity, logg
   const tls = await provisionTls(config, layout);
   const credential = await provisionCredential(config, layout.credentialFile);
   const server = await startServing(config, layout, tls, credential, logger, {
-    worker: { metricLabels: { worker: String(worker.slot) } },
+    worker: { metricLabels: { worker: String(worker.slot) }, first: worker.slot === 1 },
   });
   logger.info('worker listening', { local: server.url });
   const [signal] = (await stop) as unknown[];

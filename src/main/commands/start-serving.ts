@@ -14,8 +14,11 @@ import { FuotaServer } from '../fuota-server.js';
 export interface ServingRole {
   /** The embedded database's journal was taken over by another process (the lock was lost). */
   readonly onJournalTaken?: (error: Error) => void;
-  /** One of several workers: the files directory is shared, and metrics carry these labels. */
-  readonly worker?: { readonly metricLabels: Readonly<Record<string, string>> };
+  /**
+   * One of several workers: the files directory is shared, and metrics carry these labels;
+   * `first`: the one of them that says what concerns them all once (the start-up checks).
+   */
+  readonly worker?: { readonly metricLabels: Readonly<Record<string, string>>; readonly first: boolean };
 }
 
 /** Opens the storage and starts the HTTPS server on it; the storage is closed if that fails. */
@@ -36,8 +39,9 @@ export async function startServing(
     storageMetrics,
     role.worker !== undefined,
   );
-  // In the background: a hint for the operator, not a condition of starting.
-  void warnOfMissingFiles(storage.catalog, storage.files, describeStorage(config.storage).files ?? 'files', logger);
+  // In the background: a hint for the operator, not a condition of starting; once, with workers.
+  if (role.worker?.first !== false)
+    void warnOfMissingFiles(storage.catalog, storage.files, describeStorage(config.storage).files ?? 'files', logger);
   return FuotaServer.start({
     config,
     storage,

@@ -6,8 +6,9 @@ export function shownValue(variable: string, value: string): string {
     try {
       url = new URL(value);
     } catch {
-      // A form URL does not parse (no host before a socket's directory): its password hidden.
-      return value.replace(/^([a-z]+:\/\/[^:@/]*:)[^@/]*@/i, '$1…@');
+      // A form URL does not parse (no host before a socket's directory): its user's part, up to
+      // the last `@` before the query (a raw `@` may be in the password), hidden.
+      return value.replace(/^([a-z]+:\/\/)[^?#]*@/i, '$1…@');
     }
     if (url.password !== '') url.password = '…';
     return url.toString();

@@ -268,8 +268,18 @@ describe('loadConfig', () => {
     expect(describeUrl('postgres://fuota:pw@localhost/fuota?host=/run/postgresql')).to.equal('/run/postgresql/fuota');
     expect(describeUrl('postgresql://fuota:pw@db.internal:5433/fuota')).to.equal('db.internal:5433/fuota');
     expect(shownValue('FUOTA_DATABASE_URL', 'postgres://fuota:hunter2@/fuota?host=/run/postgresql')).to.equal(
-      'postgres://fuota:…@/fuota?host=/run/postgresql',
+      'postgres://…@/fuota?host=/run/postgresql',
     );
+    // A raw @ or / in the password, which node-postgres reads in this form: none of it shown.
+    for (const url of [
+      'postgres://fuota:hun@ter2@/fuota?host=/run/pg',
+      'postgres://fuota:hun/ter@2@/fuota?host=/run/pg',
+    ]) {
+      expect(describeUrl(url), url).to.equal('/run/pg/fuota');
+      expect(shownValue('FUOTA_DATABASE_URL', url), url).to.equal('postgres://…@/fuota?host=/run/pg');
+    }
+    // A malformed escape is shown as it is, not a crash at start.
+    expect(describeUrl('postgres://fuota:pw@/fuota?host=%ZZ')).to.equal('%ZZ/fuota');
   });
 
   it('never echoes the password of a database URL in its error', () => {

@@ -188,9 +188,11 @@ export function fileDownloadHandler(
       exchange.problem(problem('range-not-satisfiable', `the file has ${answer.size} bytes`), answer.headers);
       return;
     }
-    // An operator's probe is no device's download (see operator-probe.ts): tied to no attempt.
+    // An operator's probe is no device's download (see operator-probe.ts): tied to no attempt,
+    // and no patch counted as delivered.
+    const probe = isOperatorProbe(req, principal);
     const trace =
-      exchange.gone || isOperatorProbe(req, principal)
+      exchange.gone || probe
         ? undefined
         : fleet.downloadRequested({
             path: source.tracePath,
@@ -208,7 +210,8 @@ export function fileDownloadHandler(
     const length = answer.range === undefined ? source.blob.info.size : answer.range.end - answer.range.start + 1;
     if (trace !== undefined) traceServedBytes(trace, exchange, start, length, () => sending?.bytesSent ?? 0);
     const { patch } = source;
-    if (patch !== undefined) countPatchDelivered(exchange, metrics, patch, length, start + length === patch.size);
+    if (patch !== undefined && !probe)
+      countPatchDelivered(exchange, metrics, patch, length, start + length === patch.size);
     exchange.beginStream(answer.status, answer.headers, () => sending?.bytesSent ?? 0);
     sending = sendBlob(source.blob, answer.range, exchange.res, chunks, (error) =>
       logger.warn('reading the file failed', {

@@ -18,5 +18,5 @@ export const PROBE_HEADER = 'fuota-probe';
  * request of the seed's shared credential without the header (devices and curl use it alike).
  */
 export function isOperatorProbe(req: IncomingMessage, principal: Principal): boolean {
-  return principal.role === 'operator' && req.headers[PROBE_HEADER] !== undefined;
+  return principal.role === 'operator' && req.headers[PROBE_HEADER] === '1';
 }

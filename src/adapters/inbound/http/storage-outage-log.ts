@@ -10,28 +10,55 @@ export interface OutageRequest {
   readonly reqId: string | undefined;
 }
 
+/** Runs `line` in `ms`; the timer must not keep the process alive. */
+export type LineTimer = (line: () => void, ms: number) => void;
+
+const unrefTimer: LineTimer = (line, ms) => {
+  setTimeout(line, ms).unref();
+};
+
 /**
  * The log of requests answered 503 because storage cannot be reached: the first at once, then at
- * most one line every ten seconds, each counting the requests answered so since the line before.
- * A warning with the storage's own message, not an error with a stack trace for each request: a
- * 20-second PostgreSQL outage under 20 polling devices wrote a thousand error lines, a megabyte,
- * per server, and a large fleet's outage would have flooded the log that says what happened.
+ * most one line every ten seconds, each counting the requests answered so since the line before
+ * (the last of an outage's lines comes at most ten seconds after its last 503, so no count is
+ * carried into the next outage). A warning with the storage's own message, not an error with a
+ * stack trace for each request: a 20-second PostgreSQL outage under 20 polling devices wrote a
+ * thousand error lines, a megabyte, per server, and a large fleet's outage would have flooded the
+ * log that says what happened.
  */
 export class StorageOutageLog {
   private lastLineAt = Number.NEGATIVE_INFINITY;
   private unlogged = 0;
+  private latest: { readonly error: unknown; readonly request: OutageRequest } | undefined;
+  private lineDue = false;
 
   constructor(
     private readonly logger: Logger,
     private readonly now: () => number = Date.now,
+    private readonly later: LineTimer = unrefTimer,
     private readonly everyMs = LINE_EVERY_MS,
   ) {}
 
   report(error: unknown, request: OutageRequest): void {
     this.unlogged += 1;
-    const at = this.now();
-    if (at - this.lastLineAt < this.everyMs) return;
-    this.lastLineAt = at;
+    this.latest = { error, request };
+    if (this.lineDue) return;
+    const wait = this.lastLineAt + this.everyMs - this.now();
+    if (wait <= 0) {
+      this.writeLine();
+      return;
+    }
+    this.lineDue = true;
+    this.later(() => {
+      this.lineDue = false;
+      this.writeLine();
+    }, wait);
+  }
+
+  private writeLine(): void {
+    if (this.unlogged === 0 || this.latest === undefined) return;
+    const { error, request } = this.latest;
+    this.lastLineAt = this.now();
     this.logger.warn('storage unavailable: requests answered 503', {
       answered: this.unlogged,
       reason: error instanceof Error ? error.message : String(error),

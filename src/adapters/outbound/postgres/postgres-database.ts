@@ -247,6 +247,14 @@ function isConnectionFailure(error: unknown): boolean {
   );
 }
 
+function safelyDecoded(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
 /** `host:port/database` (or the socket directory), without the user's password. */
 export function describeUrl(url: string): string {
   try {
@@ -256,9 +264,13 @@ export function describeUrl(url: string): string {
     const port = parsed.port === '' ? '' : `:${parsed.port}`;
     return `${host}${port}${decodeURIComponent(parsed.pathname) || '/'}`;
   } catch {
-    // A form node-postgres reads but URL does not (`postgres://user@/db?host=/socket`).
-    const socket = /[?&]host=([^&]*)/.exec(url)?.[1];
-    const rest = url.replace(/^[a-z]+:\/\/(?:[^@/]*@)?/i, '').replace(/\?.*$/, '');
-    return socket === undefined || socket === '' ? rest : `${decodeURIComponent(socket)}${rest.replace(/^[^/]*/, '')}`;
+    // A form node-postgres reads but URL does not (`postgres://user@/db?host=/socket`). The
+    // user's part runs to the last `@` before the query: node-postgres reads a raw `@` (or `/`)
+    // in such a password, and none of it may be shown.
+    const [beforeQuery = '', query = ''] = url.replace(/#.*$/, '').split('?', 2);
+    const rest = beforeQuery.replace(/^[a-z]+:\/\//i, '').replace(/^.*@/, '');
+    const socket = /(?:^|&)host=([^&]*)/.exec(query)?.[1];
+    if (socket === undefined || socket === '') return rest;
+    return `${safelyDecoded(socket)}${rest.replace(/^[^/]*/, '')}`;
   }
 }
