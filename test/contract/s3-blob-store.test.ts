@@ -202,6 +202,44 @@ describe('S3BlobStore on s3rver', function () {
       expect(again?.toString()).to.equal('version two!');
     });
 
+    it("answers repeated stats from a second's memory, its own writes at once, another writer's within the second", async () => {
+      let heads = 0;
+      const name = `count-heads-${Math.random()}`;
+      server!.client.middlewareStack.add(
+        (next, context) => async (args) => {
+          if ((context as { commandName?: string }).commandName === 'HeadObjectCommand') heads += 1;
+          return next(args);
+        },
+        { step: 'initialize', name },
+      );
+      try {
+        await (await store.put(p('a.bin'), chunks('one'), { maxBytes: 100 })).settle();
+        heads = 0;
+        const first = await store.stat(p('a.bin'));
+        for (let i = 0; i < 5; i += 1) expect(await store.stat(p('a.bin'))).to.deep.equal(first);
+        expect(await store.stat(p('none.bin'))).to.equal(undefined);
+        expect(await store.stat(p('none.bin'))).to.equal(undefined);
+        expect(heads, 'one HeadObject per path').to.equal(2);
+        // Its own write is seen at once, as is its own deletion.
+        await (await store.put(p('a.bin'), chunks('three'), { maxBytes: 100 })).settle();
+        expect((await store.stat(p('a.bin')))?.size).to.equal(5);
+        await store.delete(p('a.bin'));
+        expect(await store.stat(p('a.bin'))).to.equal(undefined);
+        // Another writer's, behind the store's back: at once when asked fresh, within the second anyway.
+        await server!.client.send(
+          new PutObjectCommand({ Bucket: server!.bucket, Key: 'fw-images/none.bin', Body: 'four' }),
+        );
+        expect((await store.stat(p('none.bin'), { fresh: true }))?.size).to.equal(4);
+        await server!.client.send(
+          new PutObjectCommand({ Bucket: server!.bucket, Key: 'fw-images/none.bin', Body: 'five!' }),
+        );
+        await new Promise((resolve) => setTimeout(resolve, 1_100));
+        expect((await store.stat(p('none.bin')))?.size).to.equal(5);
+      } finally {
+        server!.client.middlewareStack.remove(name);
+      }
+    });
+
     it('answers a path with a dot segment with invalid-file-path, so nothing outside the prefix is reached', async () => {
       for (const path of ['../secret', '/etc/passwd', 'a/../../secret', '.fuota-aside/x']) {
         expect(await store.open(p(path)).catch((e: unknown) => e), path).to.have.property('code', 'invalid-file-path');

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { RecentStatCache } from '../../../src/adapters/outbound/filesystem/recent-stat-cache.js';
+import { RecentStatCache } from '../../../src/adapters/outbound/recent-stat-cache.js';
 
 describe('RecentStatCache', () => {
   const info = { size: 3, modifiedAt: new Date(0), changeToken: '1' };

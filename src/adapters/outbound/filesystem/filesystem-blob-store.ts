@@ -28,7 +28,7 @@ import { probeDirectory } from './directory-probe.js';
 import { fsyncDirectory, temporarySibling } from './durable-file.js';
 import type { FileIo, WritableFile } from './file-io.js';
 import { nodeFileIo, writeAll } from './file-io.js';
-import { RecentStatCache } from './recent-stat-cache.js';
+import { RecentStatCache } from '../recent-stat-cache.js';
 import { storageFullOr } from './storage-full.js';
 
 /**

@@ -24,6 +24,7 @@ import type {
   PutOptions,
   StoredBlob,
 } from '../../../ports/blob-store.port.js';
+import { RecentStatCache } from '../recent-stat-cache.js';
 import { createUploadMeter } from '../upload-meter.js';
 import { AsideCopy } from './s3-aside-copy.js';
 import { S3KeyLayout } from './s3-keys.js';
@@ -113,6 +114,15 @@ export class S3BlobStore implements BlobStore {
   private readonly keys: S3KeyLayout;
   private readonly partSize: number;
   private readonly headDeadlineMs: number;
+  /**
+   * Recent stats, as the filesystem store keeps them (see RecentStatCache): every check offered a
+   * file asks its size and version, and without them each one was a HeadObject to the bucket.
+   * A write through this store forgets its path at once; another server's write is seen within
+   * the cache's second (downloads never ask it: they go by the HeadObject of what they open).
+   */
+  private readonly recentStats = new RecentStatCache();
+  /** Counts this store's writes: a stat that saw one happen while it ran is not kept. */
+  private writes = 0;
   /** Readers of this process, by the key they read from (while it is not a copy aside). */
   private readonly readers = new Map<string, Set<S3OpenedBlob>>();
 
@@ -182,7 +192,10 @@ export class S3BlobStore implements BlobStore {
         );
         multipart = undefined;
       }
+      this.written(path);
     } catch (error) {
+      // A publication that failed may have taken effect all the same (an answer lost on the way).
+      this.written(path);
       // Neither waited for: a store that hung on a part hangs on its abort too, and the
       // uploader's answer (a 503) would come after its connection's idle timeout had cut it. An
       // abort or a removal that fails leaves its leftover to the next start's sweep.
@@ -190,7 +203,13 @@ export class S3BlobStore implements BlobStore {
       void aside?.letGo();
       throw error;
     }
-    const revert = () => this.revertPut(key, aside);
+    const revert = async () => {
+      try {
+        await this.revertPut(key, aside);
+      } finally {
+        this.written(path);
+      }
+    };
     try {
       const stored = await this.head(key);
       if (stored === undefined) throw new Error(`${path} is not in the bucket right after its upload`);
@@ -210,8 +229,19 @@ export class S3BlobStore implements BlobStore {
     }
   }
 
-  async stat(path: UpdateFilePath): Promise<BlobInfo | undefined> {
-    return (await this.head(this.keys.keyOf(path)))?.info;
+  async stat(path: UpdateFilePath, options: { readonly fresh?: boolean } = {}): Promise<BlobInfo | undefined> {
+    const recent = options.fresh === true ? undefined : this.recentStats.lookup(path);
+    if (recent !== undefined) return recent.info;
+    const writes = this.writes;
+    const info = (await this.head(this.keys.keyOf(path)))?.info;
+    if (writes === this.writes) this.recentStats.remember(path, info);
+    return info;
+  }
+
+  /** The object at `path` changed (or may have) through this store. */
+  private written(path: UpdateFilePath): void {
+    this.writes += 1;
+    this.recentStats.forget(path);
   }
 
   async open(path: UpdateFilePath): Promise<OpenedBlob | undefined> {
@@ -232,7 +262,11 @@ export class S3BlobStore implements BlobStore {
     const version = await this.head(key);
     if (version === undefined) return false;
     await this.keepForReaders(key, version.etag, () => this.copyAside(key, version.etag));
-    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+    try {
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+    } finally {
+      this.written(path);
+    }
     return true;
   }
 

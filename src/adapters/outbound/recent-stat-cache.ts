@@ -1,4 +1,4 @@
-import type { BlobInfo } from '../../../ports/blob-store.port.js';
+import type { BlobInfo } from '../../ports/blob-store.port.js';
 
 const DEFAULT_TTL_MS = 1_000;
 const DEFAULT_CAPACITY = 4_096;
