@@ -2,8 +2,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
 import { S3BlobStore } from '../../src/adapters/outbound/s3/s3-blob-store.js';
 import type { UpdateFilePath } from '../../src/domain/update-file-path.js';
-import { createS3Client } from '../../src/main/bootstrap/blob-storage.js';
-import { requireS3Server, type TestS3Server } from '../support/s3-server.js';
+import { requireS3Server, serverClientVia, type TestS3Server } from '../support/s3-server.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 
 async function* once(bytes: Uint8Array): AsyncIterable<Uint8Array> {
@@ -26,18 +25,7 @@ describe('an object store that hangs, for a stat', function () {
     proxy = await TcpProxy.start(Number(new URL(s3!.endpoint).port));
     // The server's own client configuration, with silences long enough that only the deadline
     // can end the wait quickly.
-    client = createS3Client(
-      {
-        bucket: s3!.bucket,
-        prefix: '',
-        endpoint: `http://127.0.0.1:${proxy.port}`,
-        region: 'us-east-1',
-        pathStyle: true,
-      },
-      undefined,
-      { connectMs: 500, idleMs: 10_000 },
-      { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-    );
+    client = serverClientVia(s3!, proxy.port, { connectMs: 500, idleMs: 10_000 });
   });
 
   after(async () => {

@@ -1,9 +1,8 @@
 import { expect } from 'chai';
-import { createS3Client } from '../../src/main/bootstrap/blob-storage.js';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { buildEspImage } from '../support/esp-image-builder.js';
 import { eventually } from '../support/eventually.js';
-import { requireS3Server, type TestS3Server } from '../support/s3-server.js';
+import { requireS3Server, serverClientVia, type TestS3Server } from '../support/s3-server.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { startTestServer, type RunningTestServer, TEST_DEVICE_CREDENTIAL } from '../support/test-server.js';
 
@@ -26,18 +25,7 @@ describe('an object store out of reach while serving', function () {
     s3 = await requireS3Server(this);
     proxy = await TcpProxy.start(Number(new URL(s3!.endpoint).port));
     // The server's own client configuration (timeouts, 503 mapping), with short timeouts.
-    client = createS3Client(
-      {
-        bucket: s3!.bucket,
-        prefix: '',
-        endpoint: `http://127.0.0.1:${proxy.port}`,
-        region: 'us-east-1',
-        pathStyle: true,
-      },
-      undefined,
-      { connectMs: 500, idleMs: 1_000 },
-      { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-    );
+    client = serverClientVia(s3!, proxy.port, { connectMs: 500, idleMs: 1_000 });
     running = await startTestServer({ shared: { s3: { client, bucket: s3!.bucket } } });
     expect((await running.client.put('/files/fw/v2.bin', image, 'application/octet-stream')).status).to.equal(200);
   });

@@ -5,6 +5,8 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, DeleteObjectsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import type { S3Timeouts } from '../../src/main/bootstrap/blob-storage.js';
+import { createS3Client } from '../../src/main/bootstrap/blob-storage.js';
 
 /*
  * The S3-compatible blob store's tests run against a real S3-compatible server: s3rver (from npm,
@@ -51,6 +53,19 @@ export function testClient(endpoint: string): S3Client {
     forcePathStyle: true,
     credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
   });
+}
+
+/**
+ * A client with the server's own configuration (its timeouts, its 503 mapping) for `s3`, reached
+ * on `port` (a TcpProxy in front of it, to cut the network), with the given timeouts.
+ */
+export function serverClientVia(s3: TestS3Server, port: number, timeouts: S3Timeouts): S3Client {
+  return createS3Client(
+    { bucket: s3.bucket, prefix: '', endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', pathStyle: true },
+    undefined,
+    timeouts,
+    { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+  );
 }
 
 async function startServer(): Promise<TestS3Server> {
