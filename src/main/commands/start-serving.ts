@@ -41,7 +41,7 @@ export async function startServing(
   );
   // In the background: a hint for the operator, not a condition of starting; once, with workers.
   if (role.worker?.first !== false)
-    void warnOfMissingFiles(storage.catalog, storage.files, describeStorage(config.storage).files ?? 'files', logger);
+    void warnOfMissingFiles(storage.catalog, storage.files, describeStorage(config.storage).files, logger);
   return FuotaServer.start({
     config,
     storage,

@@ -2,7 +2,7 @@ import type { StorageSettings } from '../../app/config/storage-settings.js';
 import { describeUrl } from '../../adapters/outbound/postgres/postgres-database.js';
 
 /** What the start-up log says of the storage in use (never a password). */
-export function describeStorage(settings: StorageSettings): Record<string, string> {
+export function describeStorage(settings: StorageSettings): { readonly database: string; readonly files: string } {
   const { database, blobs } = settings;
   return {
     database:
