@@ -36,6 +36,7 @@ export const DOMAIN_ERROR_CODES = [
   'rollout-not-found',
   'rollout-state-conflict',
   'rollout-wave-conflict',
+  'rollout-busy',
   'not-an-image',
   'delta-not-found',
   'delta-not-smaller',

@@ -69,8 +69,8 @@ interface RunningTarget {
   readonly target: RolloutTarget;
 }
 
-/** How often, and how far apart, an operator's action or an automatic move tries a rollout's lock. */
-const ROLLOUT_LOCK_TRIES = 50;
+/** How long, and how far apart, an operator's action or an automatic move tries a rollout's lock. */
+const ROLLOUT_LOCK_WAIT_MS = 5_000;
 const ROLLOUT_LOCK_RETRY_MS = 100;
 
 /** Whether two states of a rollout are the same write of it (what a move was judged on is still what is stored). */
@@ -109,6 +109,7 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
     private readonly audit: AuditTrail,
     private readonly scheme: VersionScheme,
     private readonly logger: Logger,
+    private readonly lockWaitMs: number,
   ) {}
 
   static async open(
@@ -118,8 +119,9 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
     scheme: VersionScheme,
     logger: Logger,
     supervisionIntervalMs = SUPERVISION_INTERVAL_MS,
+    lockWaitMs = ROLLOUT_LOCK_WAIT_MS,
   ): Promise<RolloutService> {
-    const service = new RolloutService(stores, fleet, audit, scheme, logger);
+    const service = new RolloutService(stores, fleet, audit, scheme, logger, lockWaitMs);
     for (const rollout of await stores.rollouts.list()) {
       service.ledgers.set(rollout.id, await service.loadLedger(rollout));
     }
@@ -472,15 +474,20 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
 
   /**
    * The rollout's lock (see RolloutLocks), tried for a few seconds: checks hold it for a moment
-   * while they decide an offer. Past that, the storage is too busy or unreachable: 503.
+   * while they decide an offer. Past that, other holders kept it all along: `rollout-busy` (503),
+   * told apart from an unreachable storage, which rejects the try itself.
    */
   private async lockRollout(id: RolloutId): Promise<RolloutLockRelease> {
-    for (let attempt = 0; attempt < ROLLOUT_LOCK_TRIES; attempt += 1) {
+    const tries = Math.max(1, Math.ceil(this.lockWaitMs / ROLLOUT_LOCK_RETRY_MS));
+    for (let attempt = 0; attempt < tries; attempt += 1) {
       const release = await this.stores.locks.tryLock([id]);
       if (release !== undefined) return release;
-      await new Promise((resolve) => setTimeout(resolve, ROLLOUT_LOCK_RETRY_MS));
+      if (attempt + 1 < tries) await new Promise((resolve) => setTimeout(resolve, ROLLOUT_LOCK_RETRY_MS));
     }
-    throw new DomainError('storage-unavailable', `rollout ${id} is being changed by another server; try again`);
+    throw new DomainError(
+      'rollout-busy',
+      `rollout ${id} is being changed on another server (its lock stayed taken for ${this.lockWaitMs / 1000} s); nothing was changed, try again`,
+    );
   }
 
   /** Events of automatic moves: appended in the background, awaited by close. */

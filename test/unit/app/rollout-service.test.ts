@@ -358,6 +358,38 @@ describe('RolloutService', () => {
     expect(service.get(id)?.rollout).to.deep.include({ state: 'halted', wave: 0 });
   });
 
+  it("answers rollout-busy, changing nothing, when another server holds the rollout's lock all along", async () => {
+    await service.close();
+    let held = false;
+    const tries: string[][] = [];
+    const locks = {
+      shared: true,
+      tryLock: (ids: readonly string[]) => {
+        tries.push([...ids]);
+        return Promise.resolve(held ? undefined : () => Promise.resolve());
+      },
+    };
+    rolloutStores = { ...rolloutStores, locks };
+    const audit = new AuditTrail(new InMemoryAuditLog(), DEFAULT_AUDIT_SETTINGS, logger, () => time);
+    service = await RolloutService.open(rolloutStores, tracker, audit, semverVersionScheme, logger, 10, 300);
+    const id = await started();
+    expect(await poll(devicesIn(id, 100, 1)[0] as string, '1.0.0')).to.be.a('string'); // in flight: running
+    held = true;
+    tries.length = 0;
+    const code = await service.act(id, 'pause', OPERATOR).then(
+      () => 'paused',
+      (error: unknown) => (error as RolloutOperationError).code,
+    );
+    expect(code).to.equal('rollout-busy');
+    expect(tries.length).to.be.at.least(3); // 300 ms, a try every 100 (the supervisor may try too)
+    expect(service.get(id)?.rollout.state).to.equal('running');
+    expect((await rolloutStores.rollouts.list()).find((rollout) => rollout.id === id)?.state).to.equal('running');
+    // Free again: the same action goes through.
+    held = false;
+    await service.act(id, 'pause', OPERATOR);
+    expect(service.get(id)?.rollout.state).to.equal('paused');
+  });
+
   it('keeps its rollouts, their state and their counts across a restart', async () => {
     const id = await started({ waves: [50, 100] });
     const inWave = devicesIn(id, 50, 2);

@@ -39,6 +39,7 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   'signing-key-in-file': 409,
   'rollout-state-conflict': 409,
   'rollout-wave-conflict': 409,
+  'rollout-busy': 503,
   'payload-too-large': 413,
   'unsupported-media-type': 415,
   'range-not-satisfiable': 416,

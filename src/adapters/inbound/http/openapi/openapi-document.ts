@@ -77,7 +77,8 @@ function operation(op: ApiOperation, components: Json): Json {
     // Every authenticated operation reads or writes the storage.
     responses['503'] ??= {
       description:
-        'storage-unavailable: the database or the object store cannot be reached right now (Retry-After: 5); nothing wrong with the request.',
+        'storage-unavailable: the database or the object store cannot be reached right now (Retry-After: 5); nothing wrong with the request. ' +
+        'On rollout actions, rollout-busy: another server kept the rollout locked for 5 s; nothing was changed.',
       ...problem,
     };
   }
