@@ -19,10 +19,17 @@ export interface DeviceInventoryStore {
   /** Merges checks into entries, inserting those that are new (mergeSighting), in one durable write. */
   recordSightings(sightings: readonly InventorySighting[]): Promise<void>;
   /**
-   * Sets the operators' fields named (the others, and every check field, as they are stored);
-   * resolves to the entry as stored after, undefined when there is none.
+   * Sets the operators' fields that `update` returns, worked out from those fields as stored, in
+   * one step that no other write of the entry comes between (another server's included): two
+   * operators adding a tag each on two servers both keep theirs. The fields `update` leaves out,
+   * and every check field, stay as stored. `update` is called once when the entry exists; it
+   * returns undefined to change nothing, and may throw to refuse (nothing is written, the error
+   * is this call's). Resolves to the entry as stored after, undefined when there is none.
    */
-  setOperatorFields(id: DeviceId, fields: Partial<OperatorFields>): Promise<InventoryEntry | undefined>;
+  updateOperatorFields(
+    id: DeviceId,
+    update: (stored: OperatorFields) => Partial<OperatorFields> | undefined,
+  ): Promise<InventoryEntry | undefined>;
   /** Resolves to false when there was no such entry. */
   delete(id: DeviceId): Promise<boolean>;
   /** Waits for pending writes and releases the storage. */

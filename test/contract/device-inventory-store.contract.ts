@@ -38,7 +38,8 @@ export async function listInventory(store: DeviceInventoryStore): Promise<Invent
 /**
  * What every DeviceInventoryStore adapter promises. `open` gives a fresh, empty store; `reopen`
  * (durable adapters) closes it and opens what it left behind; `crashCopy` opens a copy of the
- * files as they are on disk now, as a process killed at this instant leaves them.
+ * files as they are on disk now, as a process killed at this instant leaves them; `other`
+ * (shared adapters) opens a second store on the same storage, as another server has it.
  */
 export function deviceInventoryStoreContract(
   name: string,
@@ -46,6 +47,7 @@ export function deviceInventoryStoreContract(
     open: () => Promise<DeviceInventoryStore>;
     reopen?: (store: DeviceInventoryStore) => Promise<DeviceInventoryStore>;
     crashCopy?: () => Promise<DeviceInventoryStore>;
+    other?: () => Promise<DeviceInventoryStore>;
     cleanup?: () => Promise<void>;
   },
 ): void {
@@ -220,20 +222,76 @@ export function deviceInventoryStoreContract(
 
     it("sets operators' fields only, and answers the entry as stored", async () => {
       await store.putMany([inventoryEntry('a'), inventoryEntry('b')]);
-      const changed = await store.setOperatorFields('a' as DeviceId, { tags: ['x', 'y z'], hold: false, note: "it's" });
+      const changed = await store.updateOperatorFields('a' as DeviceId, () => ({
+        tags: ['x', 'y z'],
+        hold: false,
+        note: "it's",
+      }));
       const expected = inventoryEntry('a', { tags: ['x', 'y z'], hold: false, note: "it's" });
       expect(changed).to.deep.equal(expected);
-      expect(await store.setOperatorFields('ghost' as DeviceId, { tags: [], hold: true, note: '' })).to.equal(
-        undefined,
-      );
+      expect(
+        await store.updateOperatorFields('ghost' as DeviceId, () => ({ tags: [], hold: true, note: '' })),
+      ).to.equal(undefined);
       expect(await listInventory(store)).to.deep.equal([expected, inventoryEntry('b')]);
       // Only the fields named: another server's change to the others is kept.
-      expect(await store.setOperatorFields('b' as DeviceId, { hold: false })).to.deep.equal(
+      expect(await store.updateOperatorFields('b' as DeviceId, () => ({ hold: false }))).to.deep.equal(
         inventoryEntry('b', { hold: false }),
       );
-      expect(await store.setOperatorFields('b' as DeviceId, { note: '', tags: [] })).to.deep.equal(
+      expect(await store.updateOperatorFields('b' as DeviceId, () => ({ note: '', tags: [] }))).to.deep.equal(
         inventoryEntry('b', { hold: false, note: '', tags: [] }),
       );
+    });
+
+    it("works out an update from the operators' fields as stored, with no other write in between", async () => {
+      await store.putMany([inventoryEntry('a', { tags: ['old'] })]);
+      // Another server's store where the storage is shared, this one again where it is not.
+      const other = hooks.other === undefined ? store : await hooks.other();
+      try {
+        const added = Array.from({ length: 24 }, (_, i) => `t${String(i).padStart(2, '0')}`);
+        await Promise.all(
+          added.map((tag, i) =>
+            (i % 2 === 0 ? store : other).updateOperatorFields('a' as DeviceId, (stored) => ({
+              tags: [...stored.tags, tag].sort(),
+            })),
+          ),
+        );
+        expect((await store.getMany(['a' as DeviceId]))[0]?.tags).to.deep.equal(['old', ...added]);
+      } finally {
+        if (other !== store) await other.close();
+      }
+    });
+
+    it('gives an update the fields as stored, and writes nothing when it refuses or changes nothing', async () => {
+      const entry = inventoryEntry('a', { tags: ['x'], hold: true, note: 'n' });
+      await store.putMany([entry]);
+      const given: unknown[] = [];
+      const unchanged = await store.updateOperatorFields('a' as DeviceId, (stored) => {
+        given.push(stored);
+        return undefined;
+      });
+      expect(given).to.deep.equal([{ tags: ['x'], hold: true, note: 'n' }]);
+      expect(unchanged).to.deep.equal(entry);
+      const refusal = new Error('too many tags');
+      const refused = await store
+        .updateOperatorFields('a' as DeviceId, () => {
+          throw refusal;
+        })
+        .catch((error: unknown) => error);
+      expect(refused).to.equal(refusal);
+      expect(await listInventory(store)).to.deep.equal([entry]);
+      // Still usable after a refusal (a transaction, a turn, not left behind).
+      expect(await store.updateOperatorFields('a' as DeviceId, () => ({ hold: false }))).to.deep.equal({
+        ...entry,
+        hold: false,
+      });
+      let called = false;
+      expect(
+        await store.updateOperatorFields('ghost' as DeviceId, () => {
+          called = true;
+          return { note: 'never' };
+        }),
+      ).to.equal(undefined);
+      expect(called, 'update called for an entry that does not exist').to.equal(false);
     });
 
     it('gets the entries of some ids, and those last seen since a time', async () => {
@@ -290,7 +348,7 @@ export function deviceInventoryStoreContract(
         await store.recordSightings([
           sightingOf('b', { lastSeen: 1_767_300_000_005, newPolls: 6, pollIntervalMs: 7, lastStatus: 200 }),
         ]);
-        await store.setOperatorFields('c' as DeviceId, { tags: ['t'], hold: false, note: 'n' });
+        await store.updateOperatorFields('c' as DeviceId, () => ({ tags: ['t'], hold: false, note: 'n' }));
         await store.delete('a' as DeviceId);
         store = await reopen(store);
         expect(await listInventory(store)).to.deep.equal([

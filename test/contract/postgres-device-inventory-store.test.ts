@@ -33,6 +33,7 @@ describe('PostgreSQL device_inventory', () => {
       await store.close();
       return PostgresDeviceInventoryStore.open(database.current().url, { poolSize: 4 });
     },
+    other: () => PostgresDeviceInventoryStore.open(database.current().url, { poolSize: 4 }),
   });
 
   describe('PostgresDeviceInventoryStore', () => {

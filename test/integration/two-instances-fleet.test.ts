@@ -98,6 +98,34 @@ describe('two instances serving one fleet', function () {
     );
   });
 
+  it('keeps every tag of bulk taggings made at once on both servers', async () => {
+    for (const id of ['tagged-1', 'tagged-2'])
+      expect((await first.client.get(`/devices/${id}?app_ver=${OLD}`, device)).status).to.equal(404);
+    await eventually(
+      async () => (await second.client.get('/api/v1/devices/tagged-2')).status === 200,
+      'the second server knows both devices',
+    );
+    const tags = Array.from({ length: 16 }, (_, i) => `t${String(i).padStart(2, '0')}`);
+    // Each server works a device's tags out from those it last heard of: without the storage's
+    // one step per change, the one that had not heard of the other's write dropped its tag.
+    const answers = await Promise.all(
+      tags.map((tag, i) =>
+        (i % 2 === 0 ? first : second).client.send('/api/v1/devices/tags', {
+          method: 'POST',
+          body: JSON.stringify({ add: [tag], devices: ['tagged-1', 'tagged-2'] }),
+          headers: { 'Content-Type': 'application/json' },
+        }),
+      ),
+    );
+    for (const res of answers) expect(res.status, res.text).to.equal(200);
+    for (const server of [first, second])
+      for (const id of ['tagged-1', 'tagged-2'])
+        await eventually(
+          async () => (await view(server, id)).tags.join() === tags.join(),
+          `every tag on ${id}, as both servers see it`,
+        );
+  });
+
   it("judges an operator's action on the rollout as stored, whichever server made the last change a moment ago", async () => {
     const image = smallImage({ version: '3.0.0', projectName: 'lamp', seed: 3 });
     expect((await first.client.put('/files/fw/lamp-3.0.0.bin', image, BIN)).status).to.equal(200);

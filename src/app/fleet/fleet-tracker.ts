@@ -483,29 +483,24 @@ export class FleetTracker {
    * one at a time, each on the entry the one before it left (see `changeFrom`).
    */
   change(deviceId: DeviceId, change: OperatorChange, who: string): Promise<InventoryEntry | undefined> {
-    return this.inTurn(deviceId, () => this.changeNow(deviceId, change, who));
+    return this.inTurn(deviceId, async () => (await this.changeNow(deviceId, () => change, who))?.entry);
   }
 
   /**
-   * A change worked out from the entry as it is when the change's turn comes (after every change
-   * of the device asked for before it): `decide` returns the fields to set, or undefined for none,
-   * and may throw to refuse. Two operators adding a tag each at once both keep theirs; worked out
-   * from what each read before the other's write, one would drop the other's. Resolves with the
-   * entry and whether it changed, or undefined for a device never seen (or forgotten meanwhile).
+   * A change worked out from the entry as it is when the change is made: `decide` returns the
+   * fields to set, or undefined for none, and may throw to refuse. It is given the operators'
+   * fields as stored at that moment, in the storage's one step with the write (another server's
+   * change made meanwhile included), and this server's view of the rest. Two operators adding a
+   * tag each at once, on one server or two, both keep theirs; worked out from what each read
+   * before the other's write, one would drop the other's. Resolves with the entry and whether it
+   * changed, or undefined for a device never seen (or forgotten meanwhile).
    */
   changeFrom(
     deviceId: DeviceId,
     decide: (entry: InventoryEntry) => OperatorChange | undefined,
     who: string,
   ): Promise<{ readonly entry: InventoryEntry; readonly changed: boolean } | undefined> {
-    return this.inTurn(deviceId, async () => {
-      const entry = this.slots.get(deviceId)?.entry;
-      if (entry === undefined) return undefined;
-      const change = decide(entry);
-      if (change === undefined) return { entry, changed: false };
-      const changed = await this.changeNow(deviceId, change, who);
-      return changed === undefined ? undefined : { entry: changed, changed: true };
-    });
+    return this.inTurn(deviceId, () => this.changeNow(deviceId, decide, who));
   }
 
   /** Runs `work` after every operator's change of the device asked for before it has ended. */
@@ -525,57 +520,48 @@ export class FleetTracker {
 
   private async changeNow(
     deviceId: DeviceId,
-    change: OperatorChange,
+    decide: (entry: InventoryEntry) => OperatorChange | undefined,
     who: string,
-  ): Promise<InventoryEntry | undefined> {
+  ): Promise<{ readonly entry: InventoryEntry; readonly changed: boolean } | undefined> {
     const slot = this.slots.get(deviceId);
     if (slot === undefined) return undefined;
-    const before = slot.entry;
-    const tags = change.tags === undefined ? before.tags : normalizedTags(change.tags);
-    const after: InventoryEntry = {
-      ...before,
-      tags,
-      hold: change.hold ?? before.hold,
-      note: change.note ?? before.note,
-    };
-    const detail: Record<string, string | boolean> = { by: who };
-    if (change.tags !== undefined) detail.tags = tags.join(',');
-    if (change.hold !== undefined) detail.hold = after.hold;
-    if (change.note !== undefined) detail.note = after.note;
-    // In memory first, so that a change made meanwhile starts from this one; taken back when
-    // the write fails (the operator is told it did not happen).
-    slot.entry = after;
-    let stored: InventoryEntry | undefined;
-    try {
-      // A device first seen moments ago may not be stored yet: its sighting goes first.
-      if (slot.writing > 0) await Promise.allSettled([this.flushing, ...this.inFlight]);
-      const latest = this.slots.get(deviceId);
-      if (latest !== undefined && latest.unwritten > 0) await this.writeSightings([latest]);
-      // Only the fields changed: another server's change to the others is kept.
-      stored = await this.stores.inventory.setOperatorFields(deviceId, {
-        ...(change.tags === undefined ? {} : { tags }),
+    // A device first seen moments ago may not be stored yet: its sighting goes first.
+    if (slot.writing > 0) await Promise.allSettled([this.flushing, ...this.inFlight]);
+    const latest = this.slots.get(deviceId);
+    if (latest !== undefined && latest.unwritten > 0) await this.writeSightings([latest]);
+    let change: OperatorChange | undefined;
+    let tags: string[] | undefined;
+    const stored = await this.stores.inventory.updateOperatorFields(deviceId, (fields) => {
+      const seen = this.slots.get(deviceId)?.entry;
+      if (seen === undefined) return undefined; // forgotten meanwhile
+      change = decide({ ...seen, ...fields });
+      if (change === undefined) return undefined;
+      tags = change.tags === undefined ? undefined : normalizedTags(change.tags);
+      return {
+        ...(tags === undefined ? {} : { tags }),
         ...(change.hold === undefined ? {} : { hold: change.hold }),
         ...(change.note === undefined ? {} : { note: change.note }),
-      });
-    } catch (error) {
-      const now = this.slots.get(deviceId);
-      if (now !== undefined) now.entry = { ...now.entry, tags: before.tags, hold: before.hold, note: before.note };
-      throw error;
-    }
+      };
+    });
     // Forgotten meanwhile, here or by another server.
-    if (stored === undefined) return undefined;
+    const current = this.slots.get(deviceId);
+    if (stored === undefined || current === undefined) return undefined;
     // As stored: the operators' fields (another server's changes to the others included), and
     // the checks, with what this server has not written on top; while a write of its checks is
     // under way, the stored checks may or may not hold it, so only the operators' fields are taken.
-    const current = this.slots.get(deviceId);
-    if (current !== undefined)
-      current.entry =
-        current.writing > 0
-          ? { ...current.entry, tags: stored.tags, hold: stored.hold, note: stored.note }
-          : this.merged(stored, current);
+    current.entry =
+      current.writing > 0
+        ? { ...current.entry, tags: stored.tags, hold: stored.hold, note: stored.note }
+        : this.merged(stored, current);
+    if (change === undefined) return { entry: current.entry, changed: false };
+    const detail: Record<string, string | boolean> = { by: who };
+    if (tags !== undefined) detail.tags = stored.tags.join(',');
+    if (change.hold !== undefined) detail.hold = stored.hold;
+    if (change.note !== undefined) detail.note = stored.note;
     this.announceWritten([deviceId]);
     await this.appendEvents([{ at: this.now(), deviceId, type: 'device-changed', detail }]);
-    return this.slots.get(deviceId)?.entry;
+    const entry = this.slots.get(deviceId)?.entry;
+    return entry === undefined ? undefined : { entry, changed: true };
   }
 
   /** Hears every device forgotten (rollouts stop counting its open attempt). */

@@ -14,9 +14,12 @@ const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
 class HeldStore extends InMemoryDeviceInventoryStore {
   operatorWrite: Promise<void> | undefined;
   sightingsHeard: Promise<void> | undefined;
-  override async setOperatorFields(id: DeviceId, fields: Partial<OperatorFields>): Promise<InventoryEntry | undefined> {
+  override async updateOperatorFields(
+    id: DeviceId,
+    update: (stored: OperatorFields) => Partial<OperatorFields> | undefined,
+  ): Promise<InventoryEntry | undefined> {
     if (this.operatorWrite !== undefined) await this.operatorWrite;
-    return super.setOperatorFields(id, fields);
+    return super.updateOperatorFields(id, update);
   }
   override async recordSightings(sightings: readonly InventorySighting[]): Promise<void> {
     await super.recordSightings(sightings);

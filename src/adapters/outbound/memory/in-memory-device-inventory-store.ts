@@ -34,9 +34,15 @@ export class InMemoryDeviceInventoryStore implements DeviceInventoryStore {
     }
   }
 
-  async setOperatorFields(id: DeviceId, fields: Partial<OperatorFields>): Promise<InventoryEntry | undefined> {
+  async updateOperatorFields(
+    id: DeviceId,
+    update: (stored: OperatorFields) => Partial<OperatorFields> | undefined,
+  ): Promise<InventoryEntry | undefined> {
     const entry = this.entries.get(id);
     if (entry === undefined) return undefined;
+    // Read and written with no await between: no other write can come in the middle.
+    const fields = update({ tags: [...entry.tags], hold: entry.hold, note: entry.note });
+    if (fields === undefined) return copyEntry(entry);
     const changed = copyEntry({
       ...entry,
       tags: fields.tags ?? entry.tags,

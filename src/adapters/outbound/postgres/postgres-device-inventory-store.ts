@@ -9,7 +9,7 @@ import { combineSightings } from '../../../domain/fleet/inventory-merge.js';
 import type { DeviceInventoryStore } from '../../../ports/device-inventory-store.port.js';
 import { PostgresDatabase, type PostgresOptions } from './postgres-database.js';
 import { lastPerId } from './batch-rows.js';
-import { WriteTurns } from './write-turns.js';
+import { WriteTurns } from '../write-turns.js';
 import { keysetPages } from './keyset-pages.js';
 
 /** A bigint column: node-postgres hands it over as text. */
@@ -72,6 +72,8 @@ const RECORD_SIGHTINGS =
       `THEN excluded.${column} ELSE device_inventory.${column} END`,
   ).join(', ') +
   ', last_seen = GREATEST(device_inventory.last_seen, excluded.last_seen)';
+/** The entry, its row locked until the transaction ends: other writers of it wait. */
+const SELECT_FOR_UPDATE = `SELECT ${COLUMNS} FROM device_inventory WHERE id = $1 FOR UPDATE`;
 /** A null leaves its field as stored. */
 const SET_OPERATOR_FIELDS =
   'UPDATE device_inventory SET tags = coalesce($2::jsonb, tags), hold = coalesce($3, hold), ' +
@@ -156,16 +158,26 @@ export class PostgresDeviceInventoryStore implements DeviceInventoryStore {
     );
   }
 
-  async setOperatorFields(id: DeviceId, fields: Partial<OperatorFields>): Promise<InventoryEntry | undefined> {
-    const { rows } = await this.turns.run(() =>
-      this.database.query<Row>(SET_OPERATOR_FIELDS, [
-        id,
-        fields.tags === undefined ? null : JSON.stringify(fields.tags),
-        fields.hold ?? null,
-        fields.note ?? null,
-      ]),
+  updateOperatorFields(
+    id: DeviceId,
+    update: (stored: OperatorFields) => Partial<OperatorFields> | undefined,
+  ): Promise<InventoryEntry | undefined> {
+    return this.turns.run(() =>
+      this.database.transaction(async (transaction) => {
+        const [row] = (await transaction.query<Row>(SELECT_FOR_UPDATE, [id])).rows;
+        if (row === undefined) return undefined;
+        const stored = toEntry(row);
+        const fields = update({ tags: [...stored.tags], hold: stored.hold, note: stored.note });
+        if (fields === undefined) return stored;
+        const { rows } = await transaction.query<Row>(SET_OPERATOR_FIELDS, [
+          id,
+          fields.tags === undefined ? null : JSON.stringify(fields.tags),
+          fields.hold ?? null,
+          fields.note ?? null,
+        ]);
+        return rows[0] === undefined ? undefined : toEntry(rows[0]);
+      }),
     );
-    return rows[0] === undefined ? undefined : toEntry(rows[0]);
   }
 
   async delete(id: DeviceId): Promise<boolean> {

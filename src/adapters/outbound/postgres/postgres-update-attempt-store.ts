@@ -14,7 +14,7 @@ import { IN_FLIGHT_ATTEMPT_STATES } from '../../../domain/rollout/wave-sample.js
 import type { UpdateAttemptStore } from '../../../ports/update-attempt-store.port.js';
 import { PostgresDatabase, type PostgresOptions } from './postgres-database.js';
 import { lastPerId } from './batch-rows.js';
-import { WriteTurns } from './write-turns.js';
+import { WriteTurns } from '../write-turns.js';
 
 /** A bigint column: node-postgres hands it over as text. */
 type BigintText = string;

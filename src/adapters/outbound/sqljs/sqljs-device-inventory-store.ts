@@ -12,6 +12,7 @@ import type { DeviceInventoryStore } from '../../../ports/device-inventory-store
 import type { JournalStatement, WriteStatement } from './sqljs-database.js';
 import { SqlJsDatabase } from './sqljs-database.js';
 import { pollRowsStatement } from './poll-rows.js';
+import { WriteTurns } from '../write-turns.js';
 
 // Beside the seed's device_app table, which a seed server would ignore. Times are epoch ms,
 // `hold` is 0 or 1, `tags` is a JSON array; the image is three columns, all null without one.
@@ -86,6 +87,8 @@ export const INVENTORY_ROWS_PER_STATEMENT = 5000;
 
 /** The fleet inventory in a `device_inventory` table of the sql.js database. */
 export class SqlJsDeviceInventoryStore implements DeviceInventoryStore {
+  private readonly operatorTurns = new WriteTurns();
+
   /** `ownsDatabase`: closing the store closes the database. */
   constructor(
     private readonly database: SqlJsDatabase,
@@ -144,12 +147,22 @@ export class SqlJsDeviceInventoryStore implements DeviceInventoryStore {
     return this.database.write(statements, undefined, { trusted: true }).then(() => undefined);
   }
 
-  async setOperatorFields(id: DeviceId, fields: Partial<OperatorFields>): Promise<InventoryEntry | undefined> {
-    if (this.database.all(EXISTS, [id], () => true).length === 0) return undefined;
-    const tags = fields.tags === undefined ? null : JSON.stringify(fields.tags);
-    const hold = fields.hold === undefined ? null : fields.hold ? 1 : 0;
-    await this.database.write([[SET_OPERATOR_FIELDS, [tags, hold, fields.note ?? null, id]]]);
-    return this.database.all(SELECT_ONE, [id], toEntry)[0];
+  updateOperatorFields(
+    id: DeviceId,
+    update: (stored: OperatorFields) => Partial<OperatorFields> | undefined,
+  ): Promise<InventoryEntry | undefined> {
+    // Read, then written once durable: the next update reads only after that (this store is the
+    // entries' only writer of operators' fields, the data dir's lock keeps other servers out).
+    return this.operatorTurns.run(async () => {
+      const stored = this.database.all(SELECT_ONE, [id], toEntry)[0];
+      if (stored === undefined) return undefined;
+      const fields = update({ tags: [...stored.tags], hold: stored.hold, note: stored.note });
+      if (fields === undefined) return stored;
+      const tags = fields.tags === undefined ? null : JSON.stringify(fields.tags);
+      const hold = fields.hold === undefined ? null : fields.hold ? 1 : 0;
+      await this.database.write([[SET_OPERATOR_FIELDS, [tags, hold, fields.note ?? null, id]]]);
+      return this.database.all(SELECT_ONE, [id], toEntry)[0];
+    });
   }
 
   async delete(id: DeviceId): Promise<boolean> {
@@ -159,6 +172,7 @@ export class SqlJsDeviceInventoryStore implements DeviceInventoryStore {
   }
 
   async close(): Promise<void> {
+    await this.operatorTurns.idle();
     if (this.ownsDatabase) await this.database.close();
   }
 }
