@@ -43,12 +43,14 @@ export async function listSegments(databaseFile: string): Promise<number[]> {
 }
 
 /**
- * Reads every segment beside `databaseFile`. Each segment is replayed on its own up to its first
- * damaged record, or up to the length a later seal gives it, so a damaged older segment never
- * hides the entries of newer ones.
+ * Reads every segment beside `databaseFile` after `foldedThrough` (those up to it, the database
+ * file holds already: they are listed, to be removed, but not replayed). Each segment is replayed
+ * on its own up to its first damaged record, or up to the length a later seal gives it, so a
+ * damaged older segment never hides the entries of newer ones.
  */
-export async function recoverJournal(databaseFile: string): Promise<RecoveredJournal> {
-  const segments = await listSegments(databaseFile);
+export async function recoverJournal(databaseFile: string, foldedThrough = 0): Promise<RecoveredJournal> {
+  const listed = await listSegments(databaseFile);
+  const segments = listed.filter((sequence) => sequence > foldedThrough);
   const scanned = await Promise.all(
     segments.map(async (sequence) => scanSegment(await readFile(segmentPath(databaseFile, sequence)))),
   );
@@ -81,7 +83,7 @@ export async function recoverJournal(databaseFile: string): Promise<RecoveredJou
       });
     }
   });
-  return { entries, segments, skipped };
+  return { entries, segments: listed, skipped };
 }
 
 /**

@@ -68,6 +68,27 @@ export type CheckpointEvent =
 const CHECKPOINT_RETRY_MS = 5_000;
 
 /**
+ * The last journal segment whose changes the database file holds, written into the file with
+ * them: a crash after the file is written and before those segments are removed must not replay
+ * them onto it (replay is not idempotent: a poll count adds). Journal segments are numbered on
+ * from it across starts, so a later segment never takes the number of one the file holds.
+ */
+const FOLD_MARK_TABLE = 'fuota_journal_folded';
+const FOLD_MARK_SCHEMA = `CREATE TABLE IF NOT EXISTS ${FOLD_MARK_TABLE} (segment INTEGER NOT NULL)`;
+
+function foldMark(db: Database): number {
+  const [result] = db.exec(`SELECT max(segment) FROM ${FOLD_MARK_TABLE}`);
+  const value = result?.values[0]?.[0];
+  return typeof value === 'number' ? value : 0;
+}
+
+/** Never journaled: it describes the file the next export writes, not a change to replay. */
+function setFoldMark(db: Database, segment: number): void {
+  db.run(`DELETE FROM ${FOLD_MARK_TABLE}`);
+  db.run(`INSERT INTO ${FOLD_MARK_TABLE} (segment) VALUES (?)`, [segment]);
+}
+
+/**
  * A statement journaled as `journaled` and applied to memory by running `sql` once per row
  * (`rowCount` of them, `row(i)` the parameters of each): the same change, made without SQLite
  * parsing every row back out of the journaled JSON (that parse was most of a large batch's cost). Replay runs `journaled`, so the two must agree:
@@ -154,31 +175,35 @@ export class SqlJsDatabase {
       throw error;
     });
     const db = new SQL.Database(bytes);
-    const recovered = await recoverJournal(file);
+    let folded: number;
     try {
+      db.run(FOLD_MARK_SCHEMA);
+      folded = foldMark(db);
       for (const step of schema) runSchemaStep(db, step);
       tune(db);
     } catch (error) {
       db.close();
       throw new Error(`${file} is not a usable SQLite database: ${(error as Error).message}`);
     }
+    const recovered = await recoverJournal(file, folded);
     for (const entry of recovered.entries) replayEntry(db, entry);
     // Start clean: the database file holds everything, and one empty journal segment is open.
     // On a full disk the file cannot be rewritten: the segments stay and a new one follows them,
     // so reads are served and writes succeed again once space is freed.
+    const last = Math.max(folded, recovered.segments.at(-1) ?? 0);
+    setFoldMark(db, last);
     const image = db.export();
-    const folded = await writeFileDurably(file, image, 0o644, io).then(
+    const written = await writeFileDurably(file, image, 0o644, io).then(
       () => true,
       () => false,
     );
     releaseBuffer(image);
-    const last = recovered.segments.at(-1) ?? 0;
     const journal = await WriteAheadJournal.start(file, last, io).catch((error: unknown) => {
       db.close();
       throw error;
     });
-    const skipped = folded ? await keepDamagedSegments(recovered.skipped) : recovered.skipped;
-    if (folded) await journal.discardThrough(last).catch(() => {});
+    const skipped = written ? await keepDamagedSegments(recovered.skipped) : recovered.skipped;
+    if (written) await journal.discardThrough(last).catch(() => {});
     return new SqlJsDatabase(
       db,
       file,
@@ -249,8 +274,9 @@ export class SqlJsDatabase {
    * Makes `statements` durable, then applies them in one transaction, and resolves with the
    * number of rows they changed: when it resolves, reads see them; when it rejects (a full disk
    * is `storage-full`), nobody ever will. `applied` runs in the same turn as they reach memory
-   * (to drop cached rows). Each statement must be idempotent (an upsert, a delete by key): a
-   * crash may replay it onto a file that has it.
+   * (to drop cached rows). Replay after a crash applies each acknowledged write once: segments
+   * the database file holds already are skipped (FOLD_MARK_TABLE), so a statement may add to
+   * what is stored (a poll count).
    *
    * `trusted`: statements SQLite cannot refuse (an adapter's upsert of values it typed itself)
    * are not tried before they are journaled, which halves the cost of the large batches that
@@ -288,7 +314,7 @@ export class SqlJsDatabase {
     await this.checkpoint;
     // A journal taken over belongs to the process that took it, and so does the file: not a byte more.
     if (this.journal !== undefined && this.file !== undefined && !this.journal.takenOver) {
-      const folded = await writeFileDurably(this.file, this.snapshot(), 0o644, this.io).then(
+      const folded = await writeFileDurably(this.file, this.snapshot(this.journal.segment), 0o644, this.io).then(
         () => true,
         () => false,
       );
@@ -355,9 +381,13 @@ export class SqlJsDatabase {
     return changes;
   }
 
-  /** The whole database as a file image; export() frees every statement, so ours go first. */
-  private snapshot(): Uint8Array {
+  /**
+   * The whole database as a file image that holds the changes of journal segments up to
+   * `through`; export() frees every statement, so ours go first.
+   */
+  private snapshot(through: number): Uint8Array {
     this.freeStatements();
+    setFoldMark(this.db, through);
     // The connection's settings (tune) outlive it: export() copies through SQLite's backup API.
     return this.db.export();
   }
@@ -407,7 +437,7 @@ export class SqlJsDatabase {
   private async startCheckpoint(journal: WriteAheadJournal): Promise<void> {
     const closed = await journal.rotate().catch((error: unknown) => void this.noticeTaken(error));
     if (closed === undefined) return; // no new segment now: the next flush tries again
-    const snapshot = this.snapshot();
+    const snapshot = this.snapshot(closed);
     this.lastSnapshotBytes = snapshot.length;
     const file = this.file as string;
     this.checkpointing = true;

@@ -62,6 +62,11 @@ export class WriteAheadJournal {
     return this.taken !== undefined;
   }
 
+  /** The current segment's number. */
+  get segment(): number {
+    return this.sequence;
+  }
+
   /** Bytes appended to the current segment. */
   get size(): number {
     return this.bytes;
