@@ -167,6 +167,8 @@ export class FleetTracker {
   /** How many times the seed rows' ids were read: which reading a slot's noted assignment was made in. */
   private assignmentsRead = 0;
   private pendingEvents: NewFleetEvent[] = [];
+  /** Events of changes already durable whose append failed: the next batch appends them first. */
+  private unwrittenEvents: NewLoggedEvent[] = [];
   private readonly offers: RecentOffers;
   private readonly images = new RunningImageIndex();
   private readonly listeners = new Set<(event: FleetEvent) => void>();
@@ -559,7 +561,8 @@ export class FleetTracker {
     if (change.hold !== undefined) detail.hold = stored.hold;
     if (change.note !== undefined) detail.note = stored.note;
     this.announceWritten([deviceId]);
-    await this.appendEvents([{ at: this.now(), deviceId, type: 'device-changed', detail }]);
+    // The change is made: an event that cannot be written now does not undo it (nor its audit).
+    await this.appendAfterChange([{ at: this.now(), deviceId, type: 'device-changed', detail }]);
     const entry = this.slots.get(deviceId)?.entry;
     return entry === undefined ? undefined : { entry, changed: true };
   }
@@ -574,20 +577,25 @@ export class FleetTracker {
   /** Per device, the end of the last operator's change asked for (see `inTurn`). */
   private readonly operatorTurns = new Map<DeviceId, Promise<void>>();
 
-  /** Forgets a device's entry, attempts and events (not its seed row); false when never seen. */
+  /**
+   * Forgets a device's entry, attempts and events (not its seed row); false when never seen.
+   * The stored entry goes last: a forget cut off midway (a crash, a full disk) leaves the device
+   * listed, and asking again finishes it, here (where memory forgot it already) or after a restart.
+   */
   async forget(deviceId: DeviceId): Promise<boolean> {
     const slot = this.slots.get(deviceId);
-    if (slot === undefined) return false;
+    if (slot === undefined && (await this.stores.inventory.getMany([deviceId])).length === 0) return false;
     for (const watcher of this.forgetWatchers) watcher(deviceId);
-    slot.gone = true;
+    if (slot !== undefined) slot.gone = true;
     this.slots.delete(deviceId);
     this.attempts.delete(deviceId);
     this.downloaded.delete(deviceId);
     this.sortedIds = undefined;
     this.pendingEvents = this.pendingEvents.filter((event) => event.deviceId !== deviceId);
-    await this.stores.inventory.delete(deviceId);
+    this.unwrittenEvents = this.unwrittenEvents.filter((event) => event.deviceId !== deviceId);
     await this.stores.attempts.deleteDevice(deviceId);
     await this.stores.events.deleteDevice(deviceId);
+    await this.stores.inventory.delete(deviceId);
     this.announceWritten([deviceId]);
     return true;
   }
@@ -608,9 +616,30 @@ export class FleetTracker {
   private readonly imageWatchers = new Set<(files: readonly UpdateFile[]) => void>();
   private storedImages: readonly UpdateFile[] = [];
 
-  /** Appends events made elsewhere (rollouts') to the log, and tells the live views once durable. */
+  /**
+   * Appends events of a change made elsewhere, durable already (a rollout's), to the log, and
+   * tells the live views once durable. Never rejects: events that cannot be written now are
+   * appended with the next batch (see appendAfterChange).
+   */
   publish(events: readonly NewRolloutEvent[]): Promise<void> {
-    return this.appendEvents(events);
+    return this.appendAfterChange(events);
+  }
+
+  /**
+   * Appends the events of a change already durable. When that fails (a full disk, an outage),
+   * the change stands, answered as made and audited: its events are appended before the next
+   * batch's, as checks' events are, rather than lost or reported as the change's failure.
+   */
+  private async appendAfterChange(events: readonly NewLoggedEvent[]): Promise<void> {
+    try {
+      await this.appendEvents(events);
+    } catch (error) {
+      this.unwrittenEvents.push(...events);
+      this.logger.warn('fleet events could not be written; retrying with the next batch', {
+        error,
+        events: events.length,
+      });
+    }
   }
 
   /** The stored images' versions changed (an upload or a deletion). */
@@ -648,15 +677,18 @@ export class FleetTracker {
     if (this.flushing !== undefined) return this.flushing;
     const slots = this.dirty;
     const events = this.pendingEvents;
-    if (slots.length === 0 && events.length === 0) return;
+    const unwritten = this.unwrittenEvents;
+    if (slots.length === 0 && events.length === 0 && unwritten.length === 0) return;
     this.dirty = [];
     this.pendingEvents = [];
+    this.unwrittenEvents = [];
     // The events are appended first, numbered at once (the logs number an append when it is
     // called): a transition committed while the inventory is being written comes after them.
+    const appending: readonly NewLoggedEvent[] = unwritten.length === 0 ? events : [...unwritten, ...events];
     const appended =
-      events.length === 0
+      appending.length === 0
         ? undefined
-        : this.appendEvents(events).then(
+        : this.appendEvents(appending).then(
             () => undefined,
             (error: unknown) => ({ error }),
           );
@@ -683,7 +715,11 @@ export class FleetTracker {
       const failed = await appended;
       if (failed !== undefined) {
         this.pendingEvents.unshift(...events);
-        this.logger.warn('fleet events could not be written; retrying', { error: failed.error, events: events.length });
+        this.unwrittenEvents.unshift(...unwritten);
+        this.logger.warn('fleet events could not be written; retrying', {
+          error: failed.error,
+          events: appending.length,
+        });
       }
     })().finally(() => {
       this.flushing = undefined;

@@ -492,9 +492,8 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
 
   /** Events of automatic moves: appended in the background, awaited by close. */
   private publish(events: readonly NewRolloutEvent[]): void {
-    const work = this.fleet.publish(events).catch((error: unknown) => {
-      this.logger.warn('rollout events could not be written', { error, events: events.length });
-    });
+    // Never rejects: events that cannot be written now go with the fleet's next batch.
+    const work = this.fleet.publish(events);
     this.publishing.add(work);
     void work.finally(() => this.publishing.delete(work));
   }
@@ -759,11 +758,8 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
         detail: { state: change.rollout.state, wave: change.rollout.wave },
       }),
     );
-    if (made.events.length > 0) {
-      await this.fleet.publish(made.events).catch((error: unknown) => {
-        this.logger.warn('rollout events could not be written', { error, events: made.events.length });
-      });
-    }
+    // The action is made: events that cannot be written now go with the fleet's next batch.
+    if (made.events.length > 0) await this.fleet.publish(made.events);
   }
 
   targeting(path: string): Rollout[] {

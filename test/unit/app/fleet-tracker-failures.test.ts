@@ -1,11 +1,15 @@
 import { expect } from 'chai';
 import { InMemoryDeviceInventoryStore } from '../../../src/adapters/outbound/memory/in-memory-device-inventory-store.js';
+import { InMemoryFleetEventLog } from '../../../src/adapters/outbound/memory/in-memory-fleet-event-log.js';
 import { InMemoryUpdateAttemptStore } from '../../../src/adapters/outbound/memory/in-memory-update-attempt-store.js';
 import { DEFAULT_FLEET_SETTINGS } from '../../../src/app/fleet/fleet-settings.js';
 import type { FleetStores } from '../../../src/app/fleet/fleet-tracker.js';
 import { FleetTracker } from '../../../src/app/fleet/fleet-tracker.js';
 import type { DeviceId } from '../../../src/domain/device-id.js';
+import type { FleetEvent, NewLoggedEvent } from '../../../src/domain/fleet/fleet-event.js';
 import type { InventorySighting } from '../../../src/domain/fleet/inventory-entry.js';
+import type { NewRolloutEvent } from '../../../src/domain/rollout/rollout-event.js';
+import type { RolloutId } from '../../../src/domain/rollout/rollout-id.js';
 import type { UpdateAttempt } from '../../../src/domain/fleet/update-attempt.js';
 import { eventually } from '../../support/eventually.js';
 import { memoryFleetStores, OFFERED_FILE } from '../../support/fleet-stores.js';
@@ -32,6 +36,23 @@ class FailingInventoryStore extends InMemoryDeviceInventoryStore {
       throw new Error('EIO: i/o error');
     }
     return super.recordSightings(sightings);
+  }
+}
+
+/** An event log whose next `failures` appends fail, and whose deletions fail while `deletesFail`. */
+class FailingEventLog extends InMemoryFleetEventLog {
+  failures = 0;
+  deletesFail = false;
+  override async append(events: readonly NewLoggedEvent[]): Promise<FleetEvent[]> {
+    if (this.failures > 0) {
+      this.failures -= 1;
+      throw new Error('ENOSPC: no space left on device');
+    }
+    return super.append(events);
+  }
+  override async deleteDevice(deviceId: DeviceId): Promise<number> {
+    if (this.deletesFail) throw new Error('ENOSPC: no space left on device');
+    return super.deleteDevice(deviceId);
   }
 }
 
@@ -152,5 +173,76 @@ describe('FleetTracker: when storage fails', () => {
     } finally {
       await downTracker.close();
     }
+  });
+
+  describe('after a change is made', () => {
+    let events: FailingEventLog;
+    let inventory: InMemoryDeviceInventoryStore;
+    let changeTracker: FleetTracker;
+    beforeEach(async () => {
+      events = new FailingEventLog();
+      inventory = new InMemoryDeviceInventoryStore();
+      changeTracker = await FleetTracker.open(
+        memoryFleetStores({ events, inventory }),
+        { ...DEFAULT_FLEET_SETTINGS, flushIntervalMs: 3_600_000 },
+        logger,
+        () => time,
+      );
+      changeTracker.recordCheck({
+        deviceId: DEVICE,
+        version: '1.0.0',
+        address: '10.0.0.7',
+        auth: 'shared',
+        status: 204,
+        assigned: true,
+      });
+      await changeTracker.flush();
+    });
+    afterEach(() => changeTracker.close());
+
+    const types = async () => (await events.latest(DEVICE, 100)).map((event) => event.type);
+
+    it("keeps an operator's change whose event cannot be written, and writes the event with the next batch", async () => {
+      events.failures = 1;
+      // Found by a review: answered 507 "nothing was stored" (and not audited) while stored.
+      const changed = await changeTracker.change(DEVICE, { tags: ['lab'], hold: true }, 'op');
+      expect(changed).to.deep.include({ tags: ['lab'], hold: true });
+      expect((await changeTracker.eventLog.latest(DEVICE, 10)).map((event) => event.type)).to.not.include(
+        'device-changed',
+      );
+      expect(logger.lines.some((line) => line.includes('fleet events could not be written'))).to.equal(true);
+      await changeTracker.flush();
+      expect(await types()).to.include('device-changed');
+    });
+
+    it("keeps a rollout's events that cannot be written for the next batch, without failing the action", async () => {
+      events.failures = 1;
+      const started: NewRolloutEvent = {
+        at: time,
+        type: 'rollout.started',
+        rolloutId: 'r-1' as RolloutId,
+        deviceId: null,
+        detail: {},
+      };
+      // Found by a review: the action was answered 200 and its events were lost for good.
+      await changeTracker.publish([started]);
+      const logged = async () => (await events.list({ rolloutId: 'r-1', limit: 100 })).map((event) => event.type);
+      expect(await logged()).to.deep.equal([]);
+      await changeTracker.flush();
+      expect(await logged()).to.deep.equal(['rollout.started']);
+    });
+
+    it('lets a forget cut off midway be asked again, and finishes it', async () => {
+      events.deletesFail = true;
+      const failure = await changeTracker.forget(DEVICE).catch((error: Error) => error);
+      expect(failure).to.be.instanceOf(Error);
+      // Found by a review: the entry was gone first, and asking again answered "never seen".
+      expect(await inventory.getMany([DEVICE])).to.have.length(1);
+      events.deletesFail = false;
+      expect(await changeTracker.forget(DEVICE)).to.equal(true);
+      expect(await inventory.getMany([DEVICE])).to.have.length(0);
+      expect(await types()).to.deep.equal([]);
+      expect(await changeTracker.forget(DEVICE)).to.equal(false);
+    });
   });
 });
