@@ -234,6 +234,26 @@ describe('e2e: the started program', () => {
     }
   });
 
+  it('keeps no credential from a first start that failed, so that the next start shows the one it generates', async () => {
+    const busy = createServer().listen(0, '127.0.0.1');
+    await once(busy, 'listening');
+    try {
+      const port = String((busy.address() as { port: number }).port);
+      // Found by a new user: the password was generated and stored, the port was busy, and the
+      // next start took the stored hash and never showed a password anyone had seen.
+      const failed = await runProgram({ ...base(), FUOTA_PORT: port }, ['serve']);
+      expect(failed.code, failed.output).to.equal(2);
+      expect(failed.output).to.not.match(/password:/);
+    } finally {
+      busy.close();
+    }
+    const program = await startProgram(base());
+    const password = /password: (\S+)/.exec(program.output())?.[1];
+    expect(password, program.output()).to.be.a('string');
+    expect(findLog(program.output(), 'credential', { source: 'generated' }), program.output()).to.not.equal(undefined);
+    await program.stop();
+  });
+
   it('answers unknown commands with the usage and exit code 2', async () => {
     const { code, output } = await runProgram(base(), ['frobnicate']);
     expect(code).to.equal(2);
