@@ -143,10 +143,11 @@ describe('e2e: the fuota CLI, fleet inventory', () => {
   it('tag: by ids and by --where-* filters, visible in the listing and in the device', async () => {
     const byIds = await fuota(['tag', A, B, '--add', 'building-7,floor-2']);
     expect([byIds.code, byIds.stdout]).to.deep.equal([0, 'matched 2 device(s), changed 2\n']);
-    expect(await json(['tag', A, B, '--add', 'building-7'])).to.deep.equal({ matched: 2, changed: 0 });
+    expect(await json(['tag', A, B, '--add', 'building-7'])).to.deep.equal({ matched: 2, changed: 0, unknown: [] });
     expect(await json(['tag', '--where-version', 'v2.0.0', '--add', 'new', '--remove', 'floor-2'])).to.deep.equal({
       matched: 2,
       changed: 2,
+      unknown: [],
     });
     expect(ids(await json(['devices', '--tag', 'building-7']))).to.deep.equal([A, B]);
     expect(ids(await json(['devices', '--tag', 'new']))).to.deep.equal([B, C]);
@@ -158,7 +159,7 @@ describe('e2e: the fuota CLI, fleet inventory', () => {
       /^24:0A:C4:00:00:01\s.*\sbuilding-7,floor-2\s+-$/m,
     );
 
-    expect(await json(['tag', '--all', '--remove', 'new'])).to.deep.equal({ matched: 3, changed: 2 });
+    expect(await json(['tag', '--all', '--remove', 'new'])).to.deep.equal({ matched: 3, changed: 2, unknown: [] });
     expect((await fuota(['tag', A])).code).to.equal(2);
     expect((await fuota(['tag', '--add', 'x'])).code).to.equal(2);
     expect((await fuota(['tag', A, '--where-tag', 'x', '--add', 'y'])).code).to.equal(2);
@@ -208,7 +209,16 @@ describe('e2e: the fuota CLI, fleet inventory', () => {
         'fuota: not found: device nobody has never checked\n',
       ]);
     }
-    expect(await json(['tag', 'nobody', '--add', 'x'])).to.deep.equal({ matched: 1, changed: 0 });
+    // Found by a new user: "matched 1 device(s)" and exit 0 for a device that was never tagged.
+    const untagged = await fuota(['tag', A, 'nobody', '--add', 'x']);
+    expect([untagged.code, untagged.stdout, untagged.stderr]).to.deep.equal([
+      4,
+      'matched 1 device(s), changed 1\n',
+      'fuota: warning: not in the inventory (never checked, or forgotten), left untagged: nobody\n',
+    ]);
+    const unknownJson = await fuota(['--json', 'tag', 'nobody', '--add', 'x']);
+    expect(unknownJson.code).to.equal(4);
+    expect(JSON.parse(unknownJson.stdout)).to.deep.equal({ matched: 0, changed: 0, unknown: ['nobody'] });
   });
 
   it('has --help with examples on every fleet command', async () => {

@@ -399,7 +399,11 @@ describe('HTTP: fleet inventory API, devices', () => {
     it('adds and removes tags on the devices listed, skipping unknown ones', async () => {
       const res = await api.tag({ add: ['batch-a', 'zz'], remove: ['north'], devices: ['lamp-2', 'pump-1', 'nobody'] });
       expect(res.status, res.text).to.equal(200);
-      expect(jsonOf<{ matched: number; changed: number }>(res).changed).to.equal(2);
+      expect(jsonOf<{ matched: number; changed: number }>(res)).to.deep.equal({
+        matched: 2,
+        changed: 2,
+        unknown: ['nobody'],
+      });
       expect((await api.getJson<DeviceJson>('/api/v1/devices/lamp-2')).tags).to.deep.equal(['batch-a', 'zz']);
       expect((await api.getJson<DeviceJson>('/api/v1/devices/pump-1')).tags).to.deep.equal(['batch-a', 'wet', 'zz']);
       const again = jsonOf<{ changed: number }>(await api.tag({ add: ['zz'], devices: ['lamp-2'] }));
@@ -408,7 +412,7 @@ describe('HTTP: fleet inventory API, devices', () => {
 
     it('tags every device a filter picks, with the listing query fields as strings or JSON values', async () => {
       const res = await api.tag({ add: ['lamp-fleet'], filter: { project: 'lamp' } });
-      expect(jsonOf<{ matched: number; changed: number }>(res)).to.deep.equal({ matched: 2, changed: 2 });
+      expect(jsonOf<{ matched: number; changed: number }>(res)).to.deep.equal({ matched: 2, changed: 2, unknown: [] });
       expect(await ids('?tag=lamp-fleet')).to.deep.equal(['lamp-1', 'lamp-2']);
       expect((await api.tag({ add: ['loose'], filter: { unassigned: 'true' } })).status).to.equal(200);
       expect((await api.tag({ add: ['loose2'], filter: { unassigned: true } })).status).to.equal(200);

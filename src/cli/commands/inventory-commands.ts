@@ -68,6 +68,13 @@ Examples:
         deviceIds.length > 0 ? { add, remove, devices: deviceIds } : { add, remove, filter },
       );
       context.output.result(result, () => `matched ${result.matched} device(s), changed ${result.changed}`);
+      if (result.unknown.length > 0) {
+        // Tagging ahead of a rollout a device that has not checked yet would look done.
+        const shown = result.unknown.slice(0, 10).join(', ');
+        const more = result.unknown.length > 10 ? ` and ${result.unknown.length - 10} more` : '';
+        context.output.warn(`not in the inventory (never checked, or forgotten), left untagged: ${shown}${more}`);
+        process.exitCode = EXIT.notFound;
+      }
     });
 
   program

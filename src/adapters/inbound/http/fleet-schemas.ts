@@ -252,5 +252,16 @@ export const fleetSummarySchema = z
   .meta({ id: 'FleetSummary', description: 'The fleet at a glance.' });
 
 export const bulkTagResultSchema = z
-  .object({ matched: z.int(), changed: z.int() })
-  .meta({ id: 'BulkTagResult', description: 'How many devices the request named or matched, and how many changed.' });
+  .object({
+    matched: z.int(),
+    changed: z.int(),
+    unknown: z.array(z.string()).meta({
+      description:
+        'Ids named in `devices` that are not in the inventory (never checked, or forgotten): nothing was done for them.',
+    }),
+  })
+  .meta({
+    id: 'BulkTagResult',
+    description:
+      'How many inventory devices the request named or matched, how many changed, and the ids it named that are not in the inventory.',
+  });

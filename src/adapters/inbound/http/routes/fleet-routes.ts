@@ -126,7 +126,9 @@ export function fleetRoutes(router: Router, useCases: HttpUseCases): void {
     } finally {
       await useCases.audit.record(source, done);
     }
-    ctx.body = { matched: new Set(ids).size, changed };
+    const named = [...new Set(ids)];
+    const unknown = request.devices === undefined ? [] : named.filter((id) => fleet.entry(id) === undefined);
+    ctx.body = { matched: named.length - unknown.length, changed, unknown };
   });
 
   router.get('/api/v1/devices/:id', operatorOnly(), async (ctx) => {
