@@ -27,13 +27,18 @@ export function useNow(everyMs = 10_000): number {
   return now;
 }
 
-/** A time shown relative to now, with the exact UTC time as the element's machine-readable value. */
+/**
+ * A time shown relative to now, with the exact UTC time as the element's machine-readable value.
+ * `useNow` renders it again as time passes; the text is worked out from the clock at each render,
+ * since a render for a newer time (a rollout just started) can come up to `useNow`'s period after
+ * its tick: against the tick's time, a moment ago read "in 7 seconds".
+ */
 export function RelativeTime({ iso }: { readonly iso: string | null }) {
-  const now = useNow();
+  useNow();
   if (iso === null) return <span>never</span>;
   return (
     <time dateTime={iso} title={iso}>
-      {relativeText(iso, now)}
+      {relativeText(iso, Date.now())}
     </time>
   );
 }
