@@ -141,6 +141,11 @@ describe('HTTP: fleet inventory API, devices', () => {
       '?limit=1001',
       '?limit=1.5',
       '?limit=ten',
+      // Number() takes these; the docs say a whole number (found by a new user).
+      '?limit=0x10',
+      '?limit=1e3',
+      '?limit=%201',
+      '?seenAfter=2026-02-30T00:00:00Z', // Date.parse makes it March 2
       '?tag=with%20space',
       `?version=${'9'.repeat(40)}`,
       '?cursor=!!!',

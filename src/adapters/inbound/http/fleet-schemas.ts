@@ -16,11 +16,21 @@ const tagSchema = z
   .regex(/^[\x21-\x7e]{1,64}$/, 'a tag is 1-64 printable ASCII characters without spaces')
   .meta({ description: 'A tag: 1-64 printable ASCII characters, no spaces.', example: 'building-7' });
 
+/** Whether `YYYY-MM-DD` at the start of `raw` is a day of the calendar (Date.parse rolls 02-30 over to March). */
+function isCalendarDay(raw: string): boolean {
+  const [year, month, day] = raw.slice(0, 10).split('-').map(Number) as [number, number, number];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
+
 const isoTime = (name: string) =>
   z
     .string()
     .refine(
-      (raw) => /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(raw) && !Number.isNaN(Date.parse(raw)),
+      (raw) =>
+        /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(raw) &&
+        !Number.isNaN(Date.parse(raw)) &&
+        isCalendarDay(raw),
       {
         message: `${name} must be an ISO 8601 time such as 2026-11-27T12:00:00Z`,
       },
@@ -75,13 +85,21 @@ export const cursorSchema = z
   .regex(/^[A-Za-z0-9_-]{1,200}$/, 'cursor must be a value of an earlier answer\'s "next"')
   .meta({ description: 'The "next" value of the previous page.' });
 
+/**
+ * A query field's whole number, written in decimal digits: Number() alone would take `0x10`,
+ * `1e3` and ` 1` as well. A value that is not digits fails the number schema with its message.
+ */
+const decimalDigits = <S extends z.ZodType>(schema: S) =>
+  z.preprocess((raw) => (typeof raw === 'string' && !/^\d{1,15}$/.test(raw) ? Number.NaN : raw), schema);
+
 export const limitSchema = (max: number, name = 'limit') =>
-  z.coerce
-    .number({ message: `${name} must be a number from 1 to ${max}` })
-    .int(`${name} must be a whole number from 1 to ${max}`)
-    .min(1, `${name} must be at least 1`)
-    .max(max, `${name} must be at most ${max}`)
-    .meta({ description: `At most this many items (1-${max}).` });
+  decimalDigits(
+    z.coerce
+      .number({ message: `${name} must be a whole number from 1 to ${max}` })
+      .int(`${name} must be a whole number from 1 to ${max}`)
+      .min(1, `${name} must be at least 1`)
+      .max(max, `${name} must be at most ${max}`),
+  ).meta({ description: `At most this many items (1-${max}).` });
 
 /**
  * Where a listing that reads the tail of a log (`latest=N`, instead of a cursor) starts, and how
@@ -128,11 +146,12 @@ export const eventTypeSchema = z
   .enum(FLEET_EVENT_TYPES, { message: `type must be one of ${FLEET_EVENT_TYPES.join(', ')}` })
   .meta({ description: 'Only events of this type.' });
 
-export const eventCursorSchema = z.coerce
-  .number({ message: 'after must be an event seq (a whole number)' })
-  .int('after must be an event seq (a whole number)')
-  .min(0, 'after must be an event seq (a whole number)')
-  .meta({ description: 'Events after this seq (the "next" of the previous page, or an event\'s seq).' });
+export const eventCursorSchema = decimalDigits(
+  z.coerce
+    .number({ message: 'after must be an event seq (a whole number)' })
+    .int('after must be an event seq (a whole number)')
+    .min(0, 'after must be an event seq (a whole number)'),
+).meta({ description: 'Events after this seq (the "next" of the previous page, or an event\'s seq).' });
 
 const runningImageSchema = z.object({ project: z.string(), chip: z.string(), secureVersion: z.int() }).nullable();
 

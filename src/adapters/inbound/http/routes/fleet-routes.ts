@@ -43,6 +43,18 @@ function filterOf(ctx: Context): InventoryFilter {
   return filter as InventoryFilter;
 }
 
+/** The seq a reconnecting stream's `Last-Event-ID` gives (400 invalid-query naming the header, not `after`). */
+function lastEventIdOf(header: string): number {
+  const parsed = eventCursorSchema.safeParse(header);
+  if (!parsed.success) {
+    throw new DomainError(
+      'invalid-query',
+      'Last-Event-ID must be an event seq (a whole number): the id of an event this stream sent',
+    );
+  }
+  return parsed.data;
+}
+
 // A page cursor is the last id of the page, base64url-encoded, so that it is opaque and URL-safe.
 const encodeCursor = (id: DeviceId) => Buffer.from(id, 'utf8').toString('base64url');
 function decodeCursor(raw: string): DeviceId {
@@ -234,10 +246,7 @@ export function fleetRoutes(router: Router, useCases: HttpUseCases): void {
   router.get('/api/v1/events/stream', operatorOnly(), async (ctx) => {
     refuseUnknownQuery(ctx, ['after', 'device', 'rollout', 'type']);
     const lastEventId = ctx.get('Last-Event-ID');
-    const after =
-      lastEventId !== ''
-        ? validated(eventCursorSchema, lastEventId, 'invalid-query')
-        : queryValue(ctx, 'after', eventCursorSchema);
+    const after = lastEventId !== '' ? lastEventIdOf(lastEventId) : queryValue(ctx, 'after', eventCursorSchema);
     const deviceId = queryValue(ctx, 'device', deviceIdSchema);
     const rolloutId = queryValue(ctx, 'rollout', rolloutIdSchema);
     const type = queryValue(ctx, 'type', eventTypeSchema);
