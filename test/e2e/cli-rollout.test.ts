@@ -551,7 +551,7 @@ describe('e2e: the fuota CLI, rollouts', () => {
       json<RolloutListJson>(['rollout', 'list', '--state', 'halted']),
       json<DevicePenaltiesJson>(['penalty', 'show', PENALIZED]),
       ok(['penalty', 'show', PENALIZED]),
-      ok(['penalty', 'show', NEVER_SEEN]),
+      fuota(['penalty', 'show', NEVER_SEEN]),
     ]);
     expect(halted).to.deep.include({ state: 'halted', inFlight: 0 });
     expect(halted.haltReason).to.deep.include({ resolved: 1, failed: 1 });
@@ -572,7 +572,11 @@ describe('e2e: the fuota CLI, rollouts', () => {
         `^${PENALIZED}: in the penalty box for\\n {2}lamp/canary/v2\\.0\\.0\\.bin {2}2\\.0\\.0 {2}1 failure {2}until \\S+Z \\(in 2[34]h\\)\\n$`,
       ),
     );
-    expect(nobody).to.equal(`${NEVER_SEEN}: not in the penalty box\n`);
+    // A device never seen (a mistyped id, say) is not found, as for clear (it said "not in the penalty box").
+    expect([nobody.code, nobody.stderr]).to.deep.equal([
+      4,
+      `fuota: not found: device ${NEVER_SEEN} has never checked\n`,
+    ]);
 
     // Resumed, the rollout still offers it nothing: penalized, and rolled back before.
     expect(await json(['rollout', 'resume', canary])).to.deep.include({ state: 'running', haltReason: null });

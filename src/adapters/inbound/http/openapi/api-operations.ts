@@ -231,7 +231,10 @@ function rolloutOperations(): ApiOperation[] {
       access: 'operator',
       summary: "A device's penalty box: the images it is not offered for now, and until when.",
       pathParams: id,
-      responses: { 200: { description: 'Its penalties (empty: none).', ...json(devicePenaltiesSchema) } },
+      responses: {
+        200: { description: 'Its penalties (empty: none).', ...json(devicePenaltiesSchema) },
+        404: { description: 'The device has never checked (code device-not-found).' },
+      },
     },
     {
       method: 'delete',

@@ -146,6 +146,10 @@ export function rolloutRoutes(router: Router, useCases: HttpUseCases): void {
 
   router.get('/api/v1/devices/:id/penalty', operatorOnly(), (ctx) => {
     const deviceId = deviceIdParam(ctx);
+    // As DELETE: a mistyped id is told so, not that such a device is out of the box.
+    if (useCases.fleet.entry(deviceId) === undefined) {
+      throw new DomainError('device-not-found', `device ${deviceId} has never checked`);
+    }
     ctx.body = devicePenaltiesView(deviceId, useCases.rollouts.penalties(deviceId));
   });
 
