@@ -279,6 +279,9 @@ export class FleetTracker {
       }
       if (rollout !== undefined && latest !== undefined) offerPath = offerPathOf(latest.id);
     }
+    // An attempt whose last write failed is in memory only: a check that would answer from it
+    // (the same offer again) writes it first, as the check that made it had to.
+    if (changed.length === 0 && latest !== undefined && this.retryAttempts.delete(deviceId)) changed.push(latest);
     const written = changed.length === 0 ? undefined : this.commit(changed, transitions);
     // Most checks: a poll that moved nothing and offers what the row offers.
     if (written === undefined && patch === undefined && !heldBack && offerPath === undefined) return NOTHING_TO_ADD;
