@@ -27,6 +27,12 @@ export class RolloutLedger {
   private offers: readonly number[] = [];
   /** Writes of this rollout, one after another (an operator's action and an automatic move never interleave). */
   queue: Promise<unknown> = Promise.resolve();
+  /**
+   * The state an automatic move was judged on, when writing the move failed (a full disk, an
+   * outage): the move stands in memory and is written again at the next supervision, so that a
+   * restart does not find the rollout running again after a halt.
+   */
+  unsaved: Rollout | undefined;
 
   constructor(public rollout: Rollout) {}
 

@@ -416,6 +416,11 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
   private supervise(): void {
     const now = this.fleet.now();
     for (const ledger of this.ledgers.values()) {
+      if (ledger.unsaved !== undefined) {
+        const base = ledger.unsaved;
+        ledger.unsaved = undefined;
+        this.persist(ledger, base);
+      }
       if (ledger.rollout.state !== 'running') continue;
       const target = this.targetOf(ledger.rollout);
       let awaiting = 1;
@@ -462,9 +467,11 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
         }
       })
       .then(() => this.written())
-      .catch((error: unknown) =>
-        this.logger.error('a rollout could not be written', { error, rollout: ledger.rollout.id }),
-      );
+      .catch((error: unknown) => {
+        // Kept for the next supervision (the first base: what storage still holds).
+        ledger.unsaved ??= base;
+        this.logger.error('a rollout could not be written; trying again', { error, rollout: ledger.rollout.id });
+      });
   }
 
   /** The rollout as stored now (undefined when it is not). */

@@ -208,6 +208,31 @@ describe('RolloutService', () => {
     expect(await poll('esp-3', '1.0.0')).to.be.a('string');
   });
 
+  it('writes an automatic halt again once a failed write of it can be made, and keeps it meanwhile', async () => {
+    const store = rolloutStores.rollouts as InMemoryRolloutStore;
+    const put = store.put.bind(store);
+    let failing = false;
+    store.put = (rollout) => (failing ? Promise.reject(new Error('ENOSPC: no space left on device')) : put(rollout));
+    const id = await started({ halt: { failurePercent: 50, failureCount: 100, minResolved: 2 } });
+    failing = true;
+    for (const device of ['esp-1', 'esp-2']) {
+      download((await poll(device, '1.0.0')) as string);
+      time += 60_000;
+      await poll(device, '1.0.0'); // rolled back
+    }
+    expect(service.get(id)?.rollout.state).to.equal('halted');
+    const stored = async () => (await store.list()).find((rollout) => rollout.id === id)?.state;
+    // Found by a review: logged, then never written again, so that a restart resumed offering.
+    await eventually(
+      async () => logger.lines.some((line) => line.includes('a rollout could not be written; trying again')),
+      'the failed write is logged',
+    );
+    expect(await stored()).to.equal('running');
+    expect(await poll('esp-3', '1.0.0'), 'halted in memory meanwhile').to.equal(undefined);
+    failing = false;
+    await eventually(async () => (await stored()) === 'halted', 'the halt is written by a later supervision');
+  });
+
   it('puts a device that keeps failing in the penalty box, and lets an operator clear it', async () => {
     await started({
       penalty: { failures: 2, hours: 24 },
