@@ -456,6 +456,11 @@ describe('Dashboard in a browser: the pages, with a live fleet', function () {
     );
     expect(await textOf(table)).to.include(TEST_CREDENTIAL.username);
     expect(await textOf(table)).to.include(rolloutId);
+    // Waves counted from 1, as on the rollout's page ("wave 1 of 2"); the start read "wave: 0".
+    const start = table.getByRole('row').filter({ hasText: 'rollout.start' }).first();
+    expect(await textOf(start))
+      .to.include('wave: 1')
+      .and.not.include('wave: 0');
     await review('audit');
   });
 

@@ -1,6 +1,7 @@
 import type { AuditRecord, AuditValue } from '../api/audit-api.js';
 import { deviceHref, fileHref } from '../api/file-api.js';
 import { rolloutHref } from '../api/rollout-api.js';
+import { waveText } from './fleet-format.js';
 
 function valueText(value: AuditValue): string {
   if (value === null) return 'null';
@@ -16,7 +17,8 @@ export function AuditDetail({ detail }: { readonly detail: AuditRecord['detail']
     <ul class="detail-list">
       {facts.map(([fact, value]) => (
         <li key={fact}>
-          <span class="hint">{fact}:</span> <span class="mono">{valueText(value)}</span>
+          <span class="hint">{fact}:</span>{' '}
+          <span class="mono">{fact === 'wave' ? waveText(value) : valueText(value)}</span>
         </li>
       ))}
     </ul>

@@ -80,12 +80,20 @@ export function TagList({ tags }: { readonly tags: readonly string[] }) {
 
 const EVENT_FIELDS = new Set(['seq', 'at', 'device', 'rolloutId', 'type']);
 
+/**
+ * A rollout's wave as the pages count them ("wave 2 of 3"): the API's `wave` is the index, from 0.
+ * Shown as it is, the first wave read "wave: 0" beside "wave 1 of 3" on the rollout's page.
+ */
+export function waveText(value: unknown): string {
+  return typeof value === 'number' && Number.isInteger(value) ? String(value + 1) : String(value);
+}
+
 /** An event's facts (versions, file, status, who...) as `key: value` pairs, in the order given. */
 export function eventFacts(event: FleetEvent): Array<[string, string]> {
   const facts: Array<[string, string]> = [];
   for (const [key, value] of Object.entries(event)) {
     if (EVENT_FIELDS.has(key)) continue;
-    facts.push([key, value === null ? 'none' : String(value)]);
+    facts.push([key, key === 'wave' ? waveText(value) : value === null ? 'none' : String(value)]);
   }
   if (event.rolloutId !== null) facts.push(['rollout', event.rolloutId]);
   return facts;
