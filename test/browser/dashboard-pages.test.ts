@@ -291,6 +291,12 @@ describe('Dashboard in a browser: the pages, with a live fleet', function () {
   });
 
   it("file page: the stored image's facts", async () => {
+    // Many rows naming it: the page names the first 20 (it listed every one, found by a new user).
+    for (let n = 0; n < 25; n += 1) {
+      const id = `row-${String(n).padStart(2, '0')}`;
+      const res = await t!.client.put(`/devices/${id}`, `"${id}","0.0.1-old","${UPLOAD_PATH}"`, 'text/csv');
+      expect(res.status, res.text).to.equal(200);
+    }
     await page().getByTestId('files-table').getByRole('link', { name: UPLOAD_PATH, exact: true }).click();
     await waitForPath(/^\/ui\/files\/.+/, 'the file page');
     const sha = (JSON.parse((await t!.client.get(`/api/v1/files/${UPLOAD_PATH}`)).text) as { sha256: string }).sha256;
@@ -299,6 +305,13 @@ describe('Dashboard in a browser: the pages, with a live fleet', function () {
       (text) => text.includes(UPLOAD_PATH) && (text.includes(sha) || text.includes(sha.slice(0, 12))),
       'the file page shows the path and the SHA-256',
     );
+    const rows = page().getByTestId('file-usage-devices');
+    await waitUntil(
+      () => textOf(rows),
+      (text) => text.includes('row-19') && text.includes('and 5 more'),
+      'the first 20 rows, then how many more',
+    );
+    expect(await rows.getByRole('link').count()).to.equal(20);
     await review('file');
   });
 

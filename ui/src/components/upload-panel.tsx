@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, failureText } from '../api/api-error.js';
 import type { FileEntry, Upload } from '../api/file-api.js';
 import { fileHref, sizeText, uploadFile } from '../api/file-api.js';
+import { idsText } from './device-id-list.js';
 import { signatureText } from './file-facts.js';
 
 type Verdict =
@@ -253,7 +254,7 @@ function UploadVerdict({ verdict }: { readonly verdict: Verdict }) {
             {explained === undefined ? '' : ` — ${explained}.`}
           </p>
         )}
-        {verdict.namedBy.length > 0 && <p>Named by the device rows: {verdict.namedBy.join(', ')}</p>}
+        {verdict.namedBy.length > 0 && <p>Named by the device rows: {idsText(verdict.namedBy)}</p>}
       </div>
     );
   }

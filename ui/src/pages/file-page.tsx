@@ -2,9 +2,10 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, failureText } from '../api/api-error.js';
 import { queryOf } from '../api/client.js';
 import type { FileDeletion, FileEntry, FileUsage } from '../api/file-api.js';
-import { deleteFile, deviceHref, getFile, sizeText } from '../api/file-api.js';
+import { deleteFile, getFile, sizeText } from '../api/file-api.js';
 import { rolloutHref } from '../api/rollout-api.js';
 import { useResource } from '../api/use-resource.js';
+import { DeviceIdList, idsText } from '../components/device-id-list.js';
 import { ImageFacts, SignedBadge } from '../components/file-facts.js';
 import { ErrorNotice, StatusNotice } from '../components/notice.js';
 import { usePageTitle } from '../components/page-title.js';
@@ -28,7 +29,7 @@ export function FilePage({ params }: { readonly params?: Record<string, string> 
         <StatusNotice>
           Deleted {deleted.deleted.path}: {sizeText(deleted.deleted.size)}.
           {deleted.namedBy.length > 0 &&
-            ` Device rows still naming it (their devices are now told 404): ${deleted.namedBy.join(', ')}.`}
+            ` Device rows still naming it (their devices are now told 404): ${idsText(deleted.namedBy)}.`}
         </StatusNotice>
         <p>
           <a href="/ui/files">Back to the files</a>
@@ -124,15 +125,7 @@ function FileUsageView({ usage }: { readonly usage: FileUsage | undefined }) {
       {usage.devices.length === 0 ? (
         <p>No device row names this file.</p>
       ) : (
-        <ul class="inline-list" data-testid="file-usage-devices">
-          {usage.devices.map((id) => (
-            <li key={id}>
-              <a href={deviceHref(id)} class="mono">
-                {id}
-              </a>
-            </li>
-          ))}
-        </ul>
+        <DeviceIdList ids={usage.devices} testId="file-usage-devices" />
       )}
       <h3>Rollouts targeting it</h3>
       {usage.rollouts.length === 0 ? (
@@ -205,15 +198,7 @@ function DeleteFile({
           <p>
             Device rows naming this file ({namedBy.length}); their devices would be told 404 after a forced deletion:
           </p>
-          <ul class="inline-list">
-            {namedBy.map((id) => (
-              <li key={id}>
-                <a href={deviceHref(id)} class="mono">
-                  {id}
-                </a>
-              </li>
-            ))}
-          </ul>
+          <DeviceIdList ids={namedBy} />
         </div>
       )}
       {step.kind === 'idle' ? (
@@ -231,9 +216,9 @@ function DeleteFile({
         <div class="confirm" role="group" aria-labelledby="delete-confirm-text">
           <p id="delete-confirm-text">
             {step.force
-              ? `Delete ${path} although device rows name it (${(namedBy.length > 0 ? namedBy : rows).join(', ')})? Their devices will be told 404 at their next check.`
+              ? `Delete ${path} although device rows name it (${idsText(namedBy.length > 0 ? namedBy : rows)})? Their devices will be told 404 at their next check.`
               : rows.length > 0
-                ? `Delete ${path} for good? ${rows.length === 1 ? 'The device row of' : `The device rows of ${rows.length} devices,`} ${rows.join(', ')}, name${rows.length === 1 ? 's' : ''} it: the server refuses while they do (reassign them first, or then delete anyway, which leaves those devices told 404).`
+                ? `Delete ${path} for good? ${rows.length === 1 ? 'The device row of' : `The device rows of ${rows.length} devices,`} ${idsText(rows)}, name${rows.length === 1 ? 's' : ''} it: the server refuses while they do (reassign them first, or then delete anyway, which leaves those devices told 404).`
                 : `Delete ${path} for good? Devices can no longer download it.`}
           </p>
           <div class="actions">
