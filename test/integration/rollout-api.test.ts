@@ -191,7 +191,11 @@ describe('HTTP: rollouts API', () => {
     });
     const bad = await api.send('PATCH', `/api/v1/rollouts/${draft.id}`, { waves: [50, 10], state: 'running' });
     const problem = expectProblem(bad, 400, 'invalid-rollout') as ProblemJson;
-    expect(problem.problems?.map((one) => one.path.join('.'))).to.deep.equal(['state']);
+    // Every bad field at once, as for a new rollout (it named state only; found by a new user).
+    expect(problem.problems?.map((one) => one.path.join('.'))).to.deep.equal(['state', 'waves.1']);
+    const unknownAndBad = await api.send('PATCH', `/api/v1/rollouts/${draft.id}`, { bogus: 1, maxInFlight: -1 });
+    const both = expectProblem(unknownAndBad, 400, 'invalid-rollout') as ProblemJson;
+    expect(both.problems?.map((one) => one.path.join('.'))).to.have.members(['bogus', 'maxInFlight']);
     const badValue = await api.send('PATCH', `/api/v1/rollouts/${draft.id}`, { waves: [50, 10] });
     expect((expectProblem(badValue, 400, 'invalid-rollout') as ProblemJson).problems?.[0]?.path).to.deep.equal([
       'waves',

@@ -120,7 +120,7 @@ export function devicePenaltiesView(
   };
 }
 
-type RolloutPatch = z.output<typeof rolloutPatchSchema>;
+export type RolloutPatch = z.output<typeof rolloutPatchSchema>;
 
 /**
  * The definition `patch` makes of `current`, as JSON merge patch (RFC 7396) would: a field given

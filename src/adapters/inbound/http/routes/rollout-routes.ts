@@ -26,6 +26,7 @@ import {
   rolloutDeviceView,
   rolloutPreviewView,
   rolloutView,
+  type RolloutPatch,
 } from '../rollout-views.js';
 import type { HttpUseCases } from '../use-cases.js';
 
@@ -39,11 +40,13 @@ export function rolloutBody<S extends z.ZodType>(
   schema: S,
   raw: unknown,
   valueProblems?: (wellTyped: RolloutInput) => readonly FieldProblem[],
+  /** The definition the well-typed fields make (a patch's: merged onto the rollout's). */
+  complete: (kept: Record<string, unknown>) => RolloutInput | undefined = wholeInput,
 ): z.output<S> {
   const result = schema.safeParse(raw);
   if (result.success) return result.data;
   const problems = schemaProblems(result.error);
-  const wellTyped = valueProblems === undefined ? undefined : wellTypedPart(raw, problems);
+  const wellTyped = valueProblems === undefined ? undefined : wellTypedPart(raw, problems, complete);
   if (wellTyped !== undefined && valueProblems !== undefined) {
     const badFields = new Set(problems.map((problem) => problem.path[0]));
     problems.push(...valueProblems(wellTyped).filter((problem) => !badFields.has(problem.path[0])));
@@ -52,13 +55,21 @@ export function rolloutBody<S extends z.ZodType>(
 }
 
 /**
- * The fields of a body that had no type problem, when they still make a definition to judge:
- * an object whose name and file are strings. Undefined otherwise (its type problems say enough).
+ * The fields of a body that had no type problem, when they still make a definition to judge
+ * (`complete`). Undefined otherwise (its type problems say enough).
  */
-function wellTypedPart(raw: unknown, problems: readonly FieldProblem[]): RolloutInput | undefined {
+function wellTypedPart(
+  raw: unknown,
+  problems: readonly FieldProblem[],
+  complete: (kept: Record<string, unknown>) => RolloutInput | undefined,
+): RolloutInput | undefined {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
   const badFields = new Set(problems.map((problem) => problem.path[0]));
-  const kept = Object.fromEntries(Object.entries(raw).filter(([field]) => !badFields.has(field)));
+  return complete(Object.fromEntries(Object.entries(raw).filter(([field]) => !badFields.has(field))));
+}
+
+/** A whole definition's well-typed fields: a definition when its name and file are strings. */
+function wholeInput(kept: Record<string, unknown>): RolloutInput | undefined {
   return typeof kept.name === 'string' && typeof kept.file === 'string' ? (kept as unknown as RolloutInput) : undefined;
 }
 
@@ -106,8 +117,15 @@ export function rolloutRoutes(router: Router, useCases: HttpUseCases): void {
 
   router.patch('/api/v1/rollouts/:id', operatorOnly(), async (ctx) => {
     const id = rolloutIdParam(ctx);
-    const patch = rolloutBody(rolloutPatchSchema, await jsonBodyOf(ctx));
-    current(id);
+    const { definition } = current(id).rollout;
+    // A patch with a field of the wrong type also names the bad values of its other fields, as
+    // a new definition does: judged merged onto the rollout as it is.
+    const patch = rolloutBody(
+      rolloutPatchSchema,
+      await jsonBodyOf(ctx),
+      (merged) => useCases.rollouts.problemsOf(merged),
+      (kept) => patchedDefinition(definition, kept as RolloutPatch),
+    );
     // Merged onto the definition as it is when the edit's turn comes (another operator's edit
     // made meanwhile is kept); the service refuses the edit unless the rollout is a draft or
     // paused, and judges the merged definition as a whole.
