@@ -452,6 +452,8 @@ describe('Dashboard in a browser: the pages, with a live fleet', function () {
       `the halt reason "${halted.haltReason?.text}"`,
     );
     await stateShown('halted');
+    // Its counts are those the rule judged, said so beside the current wave's, which go on.
+    expect(await textOf(page().getByTestId('halt-counts-when'))).to.include('When it halted');
     await page().getByRole('button', { name: 'Resume', exact: true }).waitFor({ state: 'visible' });
     await review('rollout-halted');
   });

@@ -205,6 +205,9 @@ function HaltAlert({ rollout }: { readonly rollout: Rollout }) {
     <div class="halt-alert" role="alert" data-testid="halt-reason">
       <h2>Halted</h2>
       <p>{reason.text}</p>
+      <p class="hint" data-testid="halt-counts-when">
+        When it halted (what the rule judged); the counts below it go on as devices report.
+      </p>
       <dl class="cards">
         <div class="card">
           <dt>Resolved</dt>
