@@ -140,6 +140,21 @@ describe('HTTP: fleet events', () => {
     expect(both.events[0]?.data.device).to.equal('resume-4');
   });
 
+  it('reads on from the end with a cursor past it (a log restored from a backup)', async () => {
+    await api.poll('past-1', '1.0');
+    await t.server.fleet.flush();
+    const end = (await page('?latest=1')).next as number;
+    // Found by a new user: a Last-Event-ID past the end streamed nothing, ever after.
+    const stream = await open('', { 'Last-Event-ID': String(end + 1000) });
+    const paged = await page(`?after=${end + 1000}`);
+    expect(paged).to.deep.equal({ items: [], next: end });
+    await api.poll('past-2', '1.0');
+    await eventually(() => stream.events.length === 1, 'the next event is streamed');
+    expect(stream.events[0]?.data).to.include({ device: 'past-2', type: 'first-seen' });
+    await t.server.fleet.flush();
+    expect((await page(`?after=${paged.next}`)).items.map((event) => event.device)).to.deep.equal(['past-2']);
+  });
+
   it('replays and streams only the device and type asked for', async () => {
     const stream = await open('?device=filter-1&type=device-changed&after=0');
     const typed = await open('?type=first-seen');

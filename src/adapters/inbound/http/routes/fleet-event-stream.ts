@@ -62,7 +62,10 @@ export async function eventStream(
   });
   let last: number;
   try {
-    last = filter.after ?? (await fleet.eventLog.lastSeq());
+    // A cursor past the log's end (the log restored from a backup, the database replaced) reads
+    // on from the end: kept, it would hide every new event until the log caught up with it.
+    const end = await fleet.eventLog.lastSeq();
+    last = filter.after === undefined ? end : Math.min(filter.after, end);
   } catch (error) {
     unsubscribe();
     throw error;

@@ -228,9 +228,13 @@ export function fleetRoutes(router: Router, useCases: HttpUseCases): void {
     const type = queryValue(ctx, 'type', eventTypeSchema);
     const asked = queryValue(ctx, 'limit', limitSchema(EVENT_PAGE));
     // `latest`: the tail of the log, for a page that opens on what happened last.
+    // A cursor past the log's end reads on from the end (see eventStream).
     const { after, limit } =
       latest === undefined
-        ? { after: given ?? 0, limit: asked ?? EVENT_PAGE }
+        ? {
+            after: given === undefined || given === 0 ? 0 : Math.min(given, await fleet.eventLog.lastSeq()),
+            limit: asked ?? EVENT_PAGE,
+          }
         : tailWindow(await fleet.eventLog.lastSeq(), latest, asked);
     const events = await fleet.eventLog.list({
       after,
