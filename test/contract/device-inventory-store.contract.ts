@@ -1,3 +1,4 @@
+import { DomainError } from '../../src/domain/domain-error.js';
 import { expect } from 'chai';
 import type { DeviceId } from '../../src/domain/device-id.js';
 import type { InventoryEntry, InventorySighting } from '../../src/domain/fleet/inventory-entry.js';
@@ -271,7 +272,9 @@ export function deviceInventoryStoreContract(
       });
       expect(given).to.deep.equal([{ tags: ['x'], hold: true, note: 'n' }]);
       expect(unchanged).to.deep.equal(entry);
-      const refusal = new Error('too many tags');
+      // A refusal with a code of its own, as the operators' rules throw (PostgreSQL's store took
+      // its string code for a lost connection's and answered 503: found by a review).
+      const refusal = new DomainError('invalid-request', 'device a would carry 65 tags; at most 64');
       const refused = await store
         .updateOperatorFields('a' as DeviceId, () => {
           throw refusal;

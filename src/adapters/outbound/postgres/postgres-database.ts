@@ -134,9 +134,20 @@ export class PostgresDatabase implements Queryable {
       } catch (error) {
         throw this.explained(error);
       }
+      // The errors of the connection's statements, told apart from those `work` throws itself (a
+      // refusal of its own is no outage, whatever its `code`).
+      const fromStatements = new WeakSet<object>();
+      const statement = async <R>(run: () => Promise<R>): Promise<R> => {
+        try {
+          return await run();
+        } catch (error) {
+          if (typeof error === 'object' && error !== null) fromStatements.add(error);
+          throw error;
+        }
+      };
       const queryable: Queryable = {
         query: async <Row extends pg.QueryResultRow>(text: string, values: readonly unknown[] = []) => {
-          const result = await client.query<Row>(text, values as unknown[]);
+          const result = await statement(() => client.query<Row>(text, values as unknown[]));
           return { rows: result.rows, rowCount: result.rowCount ?? 0 };
         },
       };
@@ -148,12 +159,13 @@ export class PostgresDatabase implements Queryable {
       };
       client.on('error', onError);
       try {
-        await client.query('BEGIN');
+        await statement(() => client.query('BEGIN'));
         const result = await work(queryable);
-        await client.query('COMMIT');
+        await statement(() => client.query('COMMIT'));
         return result;
       } catch (error) {
-        if (isConnectionFailure(error)) {
+        const ofConnection = typeof error === 'object' && error !== null && fromStatements.has(error);
+        if (ofConnection && isConnectionFailure(error)) {
           // Failed or timed out: PostgreSQL rolls back a transaction whose connection goes away.
           broken = error as Error;
         } else {
@@ -161,7 +173,7 @@ export class PostgresDatabase implements Queryable {
             broken = rollback; // the connection is unusable: do not give it back to the pool
           });
         }
-        throw this.explained(error);
+        throw ofConnection ? this.explained(error) : error;
       } finally {
         client.off('error', onError);
         client.release(broken);
