@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -120,6 +120,27 @@ describe('program: FUOTA_WORKERS', function () {
       expect((await client.get('/api/v1/fleet')).status).to.equal(200);
       return servedBy(program!).some((line) => line.worker === 1 && line.pid !== victim);
     }, 'the new worker 1 serves');
+  });
+
+  it('fails a start whose workers cannot listen, and keeps no credential it generated', async () => {
+    const other = await mkdtemp(join(tmpdir(), 'fuota-workers-'));
+    try {
+      const { FUOTA_PASSWORD: _password, FUOTA_USERNAME: _username, ...env } = programEnv(other);
+      // The running program's port: both workers fail to listen. The primary waited forever
+      // (found by a review), and the password it generated was kept, never shown.
+      const { code, output } = await runProgram(
+        { ...env, FUOTA_PORT: String(program!.port), FUOTA_WORKERS: '2', FUOTA_DATABASE_URL: database!.url },
+        ['serve'],
+      );
+      expect(code, output).to.equal(1);
+      expect(output)
+        .to.match(/worker \d stopped during start-up \(exit code 2\)/)
+        .and.match(/already in use/);
+      expect(output).to.not.match(/password:/);
+      expect(await readdir(other)).to.not.include('credential.json');
+    } finally {
+      await rm(other, { recursive: true, force: true });
+    }
   });
 
   it('stops every worker on SIGTERM and exits 0', async () => {

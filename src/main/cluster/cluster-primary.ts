@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
+import { rm } from 'node:fs/promises';
 import type { Config } from '../../app/config/config.js';
 import { FileSystemBlobStore } from '../../adapters/outbound/filesystem/filesystem-blob-store.js';
 import type { Logger } from '../../ports/logger.port.js';
@@ -35,7 +36,11 @@ export async function serveAsPrimary(config: Config, logger: Logger): Promise<nu
     if (config.storage.blobs === undefined) await (await FileSystemBlobStore.open(layout.filesDir)).close();
     const ticketKey = config.tlsTicketKeys ?? randomBytes(TICKET_KEY_BYTES);
     const pool = new WorkerPool(config.workers, { FUOTA_TLS_TICKET_KEYS: ticketKey.toString('hex') }, logger);
-    const address = await pool.start();
+    const address = await pool.start().catch(async (error: unknown) => {
+      // As serve-command's: a generated password never shown is not kept.
+      if (credential?.generatedPassword !== undefined) await rm(layout.credentialFile, { force: true });
+      throw error;
+    });
     await logProvisioning(config, layout, tls, credential, logger);
     // Last, so that whoever waits for this line (a person, a script, a test) has seen the rest.
     const local = loopbackHost(address.address ?? config.host);

@@ -16,11 +16,22 @@ import type { WorkerIdentity } from './worker-identity.js';
 export async function serveAsWorker(config: Config, worker: WorkerIdentity, logger: Logger): Promise<number> {
   const stop = Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM'), once(process, 'disconnect')]);
   const layout = dataLayout(config.dataDir);
-  const tls = await provisionTls(config, layout);
-  const credential = await provisionCredential(config, layout.credentialFile);
-  const server = await startServing(config, layout, tls, credential, logger, {
-    worker: { metricLabels: { worker: String(worker.slot) }, first: worker.slot === 1 },
-  });
+  let server: Awaited<ReturnType<typeof startServing>>;
+  try {
+    const tls = await provisionTls(config, layout);
+    const credential = await provisionCredential(config, layout.credentialFile);
+    server = await startServing(config, layout, tls, credential, logger, {
+      worker: { metricLabels: { worker: String(worker.slot) }, first: worker.slot === 1 },
+    });
+  } catch (error) {
+    // A worker that cannot start (its port in use) exits with its message, which fails the
+    // primary's start: the channel to the primary would keep it alive, and the primary waiting.
+    await logger.flush();
+    // With the exit code main sets from this error (the primary reports it); disconnecting
+    // instead would end the worker with 0.
+    setTimeout(() => process.exit(), 0);
+    throw error;
+  }
   logger.info('worker listening', { local: server.url });
   const [signal] = (await stop) as unknown[];
   // A second signal (the terminal's SIGINT reaches every process, then the primary's SIGTERM)
