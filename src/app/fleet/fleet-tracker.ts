@@ -281,7 +281,7 @@ export class FleetTracker {
     }
     // An attempt whose last write failed is in memory only: a check that would answer from it
     // (the same offer again) writes it first, as the check that made it had to.
-    if (changed.length === 0 && latest !== undefined && this.retryAttempts.delete(deviceId)) changed.push(latest);
+    if (changed.length === 0 && latest !== undefined && this.retryAttempts.has(deviceId)) changed.push(latest);
     const written = changed.length === 0 ? undefined : this.commit(changed, transitions);
     // Most checks: a poll that moved nothing and offers what the row offers.
     if (written === undefined && patch === undefined && !heldBack && offerPath === undefined) return NOTHING_TO_ADD;
@@ -582,25 +582,36 @@ export class FleetTracker {
 
   /**
    * Forgets a device's entry, attempts and events (not its seed row); false when never seen.
-   * The stored entry goes last: a forget cut off midway (a crash, a full disk) leaves the device
-   * listed, and asking again finishes it, here (where memory forgot it already) or after a restart.
+   * The stored entry goes first: a check that comes in meanwhile starts a new one. A forget cut
+   * off after that (a crash, a full disk) leaves attempts or events behind: asking again finds
+   * them and finishes it, here or after a restart.
    */
   async forget(deviceId: DeviceId): Promise<boolean> {
     const slot = this.slots.get(deviceId);
-    if (slot === undefined && (await this.stores.inventory.getMany([deviceId])).length === 0) return false;
+    if (slot === undefined && !(await this.holdsTraces(deviceId))) return false;
     for (const watcher of this.forgetWatchers) watcher(deviceId);
     if (slot !== undefined) slot.gone = true;
     this.slots.delete(deviceId);
     this.attempts.delete(deviceId);
     this.downloaded.delete(deviceId);
+    this.retryAttempts.delete(deviceId);
     this.sortedIds = undefined;
     this.pendingEvents = this.pendingEvents.filter((event) => event.deviceId !== deviceId);
     this.unwrittenEvents = this.unwrittenEvents.filter((event) => event.deviceId !== deviceId);
+    await this.stores.inventory.delete(deviceId);
     await this.stores.attempts.deleteDevice(deviceId);
     await this.stores.events.deleteDevice(deviceId);
-    await this.stores.inventory.delete(deviceId);
     this.announceWritten([deviceId]);
     return true;
+  }
+
+  /** Whether storage holds anything of a device memory does not know: an entry, attempts, events. */
+  private async holdsTraces(deviceId: DeviceId): Promise<boolean> {
+    return (
+      (await this.stores.inventory.getMany([deviceId])).length > 0 ||
+      (await this.stores.attempts.forDevice(deviceId, 1)).length > 0 ||
+      (await this.stores.events.latest(deviceId, 1)).length > 0
+    );
   }
 
   /** Hears every event once it is durable; returns the way to stop. */
@@ -1029,6 +1040,10 @@ export class FleetTracker {
     this.settle(checks, writes[0]?.status === 'fulfilled');
     const failed = writes.find((write): write is PromiseRejectedResult => write.status === 'rejected');
     if (failed === undefined) {
+      // Written as they are now: nothing of theirs left to retry.
+      for (const attempt of changed) {
+        if (this.attempts.get(attempt.deviceId) === attempt) this.retryAttempts.delete(attempt.deviceId);
+      }
       this.announceWritten([...deviceIds]);
       return;
     }
@@ -1080,11 +1095,12 @@ export class FleetTracker {
       const next = advanceAttempt(current, { kind: 'tick', at }, this.settings.rules);
       if (next !== current) this.noteChange(current, next, changed, transitions);
     }
+    // Still named until a write of them succeeds (writeChanges): a check meanwhile writes too.
     for (const deviceId of this.retryAttempts) {
       const attempt = this.attempts.get(deviceId);
-      if (attempt !== undefined && !changed.includes(attempt)) changed.push(attempt);
+      if (attempt === undefined) this.retryAttempts.delete(deviceId);
+      else if (!changed.includes(attempt)) changed.push(attempt);
     }
-    this.retryAttempts.clear();
     if (changed.length > 0) this.commit(changed, transitions).catch(() => {});
     this.offers.forgetBefore(at);
     void this.flush();
