@@ -199,6 +199,8 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
   async close(): Promise<void> {
     clearInterval(this.timer);
     for (const stop of this.stopWatching) stop();
+    // A move whose write failed gets a last try: a clean stop must not lose it.
+    for (const ledger of this.ledgers.values()) if (ledger.unsaved !== undefined) this.persist(ledger, ledger.unsaved);
     await Promise.allSettled([...this.ledgers.values()].map((ledger) => ledger.queue));
     await Promise.allSettled([...this.publishing]);
   }
@@ -416,11 +418,7 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
   private supervise(): void {
     const now = this.fleet.now();
     for (const ledger of this.ledgers.values()) {
-      if (ledger.unsaved !== undefined) {
-        const base = ledger.unsaved;
-        ledger.unsaved = undefined;
-        this.persist(ledger, base);
-      }
+      if (ledger.unsaved !== undefined) this.persist(ledger, ledger.unsaved);
       if (ledger.rollout.state !== 'running') continue;
       const target = this.targetOf(ledger.rollout);
       let awaiting = 1;
@@ -450,8 +448,11 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
   private persist(ledger: RolloutLedger, base: Rollout): void {
     ledger.queue = ledger.queue
       .then(async () => {
+        // After a move whose write failed, storage still holds what that move was judged on.
+        const judgedOn = ledger.unsaved ?? base;
         if (!this.stores.locks.shared) {
           await this.stores.rollouts.put(ledger.rollout);
+          ledger.unsaved = undefined;
           return;
         }
         // Other servers write this rollout too: the move is written only onto the state it was
@@ -460,8 +461,9 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
         const release = await this.lockRollout(ledger.rollout.id);
         try {
           const stored = await this.storedRollout(ledger.rollout.id);
-          if (stored === undefined || sameMoment(stored, base)) await this.stores.rollouts.put(ledger.rollout);
+          if (stored === undefined || sameMoment(stored, judgedOn)) await this.stores.rollouts.put(ledger.rollout);
           else ledger.rollout = stored;
+          ledger.unsaved = undefined;
         } finally {
           await release();
         }
@@ -714,8 +716,14 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
       // stored, under its lock.
       const release = this.stores.locks.shared ? await this.lockRollout(ledger.rollout.id) : undefined;
       try {
-        if (release !== undefined) ledger.rollout = (await this.storedRollout(ledger.rollout.id)) ?? ledger.rollout;
+        if (release !== undefined) {
+          const stored = await this.storedRollout(ledger.rollout.id);
+          // A move of this server's whose write failed stands on what is stored: kept, not undone.
+          const ownMove = ledger.unsaved !== undefined && stored !== undefined && sameMoment(stored, ledger.unsaved);
+          if (stored !== undefined && !ownMove) ledger.rollout = stored;
+        }
         await this.changeUnlocked(ledger, apply, who, action);
+        ledger.unsaved = undefined; // written with the action
       } finally {
         await release?.();
       }

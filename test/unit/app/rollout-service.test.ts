@@ -233,6 +233,57 @@ describe('RolloutService', () => {
     await eventually(async () => (await stored()) === 'halted', 'the halt is written by a later supervision');
   });
 
+  /** The service again, its supervision an hour apart (only checks, actions and close write), on `locks`. */
+  async function reopenedWith(locks: RolloutStores['locks']): Promise<void> {
+    await service.close();
+    rolloutStores = { ...rolloutStores, locks };
+    const audit = new AuditTrail(new InMemoryAuditLog(), DEFAULT_AUDIT_SETTINGS, logger, () => time);
+    service = await RolloutService.open(rolloutStores, tracker, audit, semverVersionScheme, logger, 3_600_000);
+  }
+
+  /** A running rollout halted by two rollbacks while its writes fail; the store's put given back after. */
+  async function haltedUnwritten(): Promise<{ id: RolloutId; stored: () => Promise<string | undefined> }> {
+    const store = rolloutStores.rollouts as InMemoryRolloutStore;
+    const put = store.put.bind(store);
+    let failing = false;
+    store.put = (rollout) => (failing ? Promise.reject(new Error('ENOSPC: no space left on device')) : put(rollout));
+    const id = await started({ halt: { failurePercent: 50, failureCount: 100, minResolved: 2 } });
+    failing = true;
+    for (const device of ['esp-1', 'esp-2']) {
+      download((await poll(device, '1.0.0')) as string);
+      time += 60_000;
+      await poll(device, '1.0.0'); // rolled back
+    }
+    expect(service.get(id)?.rollout.state).to.equal('halted');
+    await eventually(
+      async () => logger.lines.some((line) => line.includes('a rollout could not be written; trying again')),
+      'the failed write is logged',
+    );
+    failing = false;
+    return { id, stored: async () => (await store.list()).find((rollout) => rollout.id === id)?.state };
+  }
+
+  it('writes a halt whose write failed when it stops, before the next supervision', async () => {
+    await reopenedWith(new InProcessRolloutLocks());
+    const { stored } = await haltedUnwritten();
+    expect(await stored()).to.equal('running');
+    // Found by a review: a clean stop before the next supervision lost the halt.
+    await service.close();
+    expect(await stored()).to.equal('halted');
+  });
+
+  it('keeps its own halt whose write failed when an operator acts on the rollout, with other servers', async () => {
+    const locks = { shared: true, tryLock: () => Promise.resolve(() => Promise.resolve()) };
+    await reopenedWith(locks);
+    const { id, stored } = await haltedUnwritten();
+    // Found by a review: the action reloaded the stored (running) rollout, undoing the halt.
+    const resumed = await service.act(id, 'resume', OPERATOR);
+    expect(resumed.rollout.state).to.equal('running');
+    expect(await stored()).to.equal('running');
+    const written = await rolloutStores.rollouts.list();
+    expect(written.find((rollout) => rollout.id === id)?.resumedAt).to.not.equal(null);
+  });
+
   it('puts a device that keeps failing in the penalty box, and lets an operator clear it', async () => {
     await started({
       penalty: { failures: 2, hours: 24 },
