@@ -93,7 +93,8 @@ export function eventFacts(event: FleetEvent): Array<[string, string]> {
   const facts: Array<[string, string]> = [];
   for (const [key, value] of Object.entries(event)) {
     if (EVENT_FIELDS.has(key)) continue;
-    facts.push([key, key === 'wave' ? waveText(value) : value === null ? 'none' : String(value)]);
+    const isWave = key === 'wave' || (event.type === 'rollout.wave-advanced' && (key === 'from' || key === 'to'));
+    facts.push([key, isWave ? waveText(value) : value === null ? 'none' : String(value)]);
   }
   if (event.rolloutId !== null) facts.push(['rollout', event.rolloutId]);
   return facts;
