@@ -1,7 +1,9 @@
-import { readdir, readFile, rename } from 'node:fs/promises';
+import { copyFile, readdir, readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import type { JournalStatement } from './journal-record.js';
 import { scanSegment } from './journal-record.js';
+import type { SegmentFingerprint } from './segment-fingerprint.js';
+import { fingerprintOf, startsAsFingerprinted } from './segment-fingerprint.js';
 
 /** Bytes at the end of a segment that replay did not apply, for the operator to hear about. */
 export interface SkippedTail {
@@ -22,10 +24,12 @@ export interface SkippedTail {
 }
 
 export interface RecoveredJournal {
-  /** Every acknowledged entry of every segment, oldest first. */
+  /** Every acknowledged entry of every segment not folded already, oldest first. */
   readonly entries: JournalStatement[][];
   /** The segment numbers on disk, ascending. */
   readonly segments: number[];
+  /** What each segment on disk holds now, by number: a database file that takes them in records it. */
+  readonly fingerprints: Map<number, SegmentFingerprint>;
   readonly skipped: SkippedTail[];
 }
 
@@ -43,17 +47,29 @@ export async function listSegments(databaseFile: string): Promise<number[]> {
 }
 
 /**
- * Reads every segment beside `databaseFile` after `foldedThrough` (those up to it, the database
- * file holds already: they are listed, to be removed, but not replayed). Each segment is replayed
- * on its own up to its first damaged record, or up to the length a later seal gives it, so a
- * damaged older segment never hides the entries of newer ones.
+ * Reads every segment beside `databaseFile`, but for those the database file holds already
+ * (`folded`: its fingerprint of each, see SegmentFingerprint): they are listed, to be removed,
+ * but not replayed. Each segment is replayed on its own up to its first damaged record, or up to
+ * the length a later seal gives it, so a damaged older segment never hides the entries of newer
+ * ones.
  */
-export async function recoverJournal(databaseFile: string, foldedThrough = 0): Promise<RecoveredJournal> {
+export async function recoverJournal(
+  databaseFile: string,
+  folded: ReadonlyMap<number, SegmentFingerprint> = new Map(),
+): Promise<RecoveredJournal> {
   const listed = await listSegments(databaseFile);
-  const segments = listed.filter((sequence) => sequence > foldedThrough);
-  const scanned = await Promise.all(
-    segments.map(async (sequence) => scanSegment(await readFile(segmentPath(databaseFile, sequence)))),
-  );
+  const fingerprints = new Map<number, SegmentFingerprint>();
+  const segments: number[] = [];
+  const contents: Buffer[] = [];
+  for (const sequence of listed) {
+    const content = await readFile(segmentPath(databaseFile, sequence));
+    fingerprints.set(sequence, fingerprintOf(content));
+    const holds = folded.get(sequence);
+    if (holds !== undefined && startsAsFingerprinted(content, holds)) continue;
+    segments.push(sequence);
+    contents.push(content);
+  }
+  const scanned = contents.map((content) => scanSegment(content));
   const sealedAt = new Map<number, number>();
   for (const { records } of scanned) {
     for (const { record } of records) {
@@ -83,20 +99,22 @@ export async function recoverJournal(databaseFile: string, foldedThrough = 0): P
       });
     }
   });
-  return { entries, segments: listed, skipped };
+  return { entries, segments: listed, fingerprints, skipped };
 }
 
 /**
- * Renames each segment whose skipped tail still holds intact records to `<segment>.skipped`
+ * Copies each segment whose skipped tail still holds intact records to `<segment>.skipped`
  * (which replay ignores), so that removing the replayed segments does not destroy what might
- * have been acknowledged writes of a journal written before failed appends were cut back.
+ * have been acknowledged writes of a journal written before failed appends were cut back. A copy,
+ * made before the database file that takes the segment in is written: a crash at any moment
+ * leaves either the segment to replay or the copy.
  */
 export async function keepDamagedSegments(skipped: readonly SkippedTail[]): Promise<SkippedTail[]> {
   return Promise.all(
     skipped.map(async (tail) => {
       if (tail.intactRecordsAfter === 0) return tail;
       const keptAs = `${tail.segment}.skipped`;
-      return rename(tail.segment, keptAs).then(
+      return copyFile(tail.segment, keptAs).then(
         () => ({ ...tail, keptAs }),
         () => tail,
       );

@@ -15,6 +15,7 @@ import { keepDamagedSegments, recoverJournal } from './journal-recovery.js';
 import { loadSqlJs } from './sqljs-module.js';
 import { releaseBuffer } from './released-buffer.js';
 import { WriteAheadJournal } from './write-ahead-journal.js';
+import type { SegmentFingerprint } from './segment-fingerprint.js';
 
 export type { JournalStatement } from './journal-record.js';
 export type { SkippedTail } from './journal-recovery.js';
@@ -68,24 +69,36 @@ export type CheckpointEvent =
 const CHECKPOINT_RETRY_MS = 5_000;
 
 /**
- * The last journal segment whose changes the database file holds, written into the file with
- * them: a crash after the file is written and before those segments are removed must not replay
- * them onto it (replay is not idempotent: a poll count adds). Journal segments are numbered on
- * from it across starts, so a later segment never takes the number of one the file holds.
+ * The journal segments whose changes the database file holds, each with its fingerprint (see
+ * SegmentFingerprint), written into the file with them: a crash after the file is written and
+ * before those segments are removed must not replay them onto it (replay is not idempotent: a
+ * poll count adds). A segment is skipped only while it still holds exactly what was folded, so
+ * one written later under the same number (by a release before this table, run after this one)
+ * is replayed. Segment numbers go on from the highest recorded across starts.
  */
-const FOLD_MARK_TABLE = 'fuota_journal_folded';
-const FOLD_MARK_SCHEMA = `CREATE TABLE IF NOT EXISTS ${FOLD_MARK_TABLE} (segment INTEGER NOT NULL)`;
+const FOLDED_TABLE = 'fuota_journal_segments';
+const FOLDED_SCHEMA = [
+  // The first form of this record (a bare segment number, which a later segment could reuse).
+  'DROP TABLE IF EXISTS fuota_journal_folded',
+  `CREATE TABLE IF NOT EXISTS ${FOLDED_TABLE} (segment INTEGER PRIMARY KEY, bytes INTEGER NOT NULL, crc INTEGER NOT NULL)`,
+];
 
-function foldMark(db: Database): number {
-  const [result] = db.exec(`SELECT max(segment) FROM ${FOLD_MARK_TABLE}`);
-  const value = result?.values[0]?.[0];
-  return typeof value === 'number' ? value : 0;
+function foldedSegments(db: Database): Map<number, SegmentFingerprint> {
+  const [result] = db.exec(`SELECT segment, bytes, crc FROM ${FOLDED_TABLE}`);
+  return new Map(
+    (result?.values ?? []).map(([segment, bytes, crc]) => [
+      Number(segment),
+      { bytes: Number(bytes), crc: Number(crc) },
+    ]),
+  );
 }
 
 /** Never journaled: it describes the file the next export writes, not a change to replay. */
-function setFoldMark(db: Database, segment: number): void {
-  db.run(`DELETE FROM ${FOLD_MARK_TABLE}`);
-  db.run(`INSERT INTO ${FOLD_MARK_TABLE} (segment) VALUES (?)`, [segment]);
+function recordFolded(db: Database, segments: ReadonlyMap<number, SegmentFingerprint>): void {
+  db.run(`DELETE FROM ${FOLDED_TABLE}`);
+  for (const [segment, { bytes, crc }] of segments) {
+    db.run(`INSERT INTO ${FOLDED_TABLE} (segment, bytes, crc) VALUES (?, ?, ?)`, [segment, bytes, crc]);
+  }
 }
 
 /**
@@ -144,6 +157,8 @@ export class SqlJsDatabase {
   private checkpointRetryAt: number | undefined;
   /** Prepared statements by SQL text; all freed before every export, which would free them anyway. */
   private readonly statements = new Map<string, Statement>();
+  /** Segments of before this run still on disk (a fold or its removal failed at open), with what they hold. */
+  private readonly leftover = new Map<number, SegmentFingerprint>();
   private closed = false;
 
   private constructor(
@@ -175,10 +190,10 @@ export class SqlJsDatabase {
       throw error;
     });
     const db = new SQL.Database(bytes);
-    let folded: number;
+    let folded: Map<number, SegmentFingerprint>;
     try {
-      db.run(FOLD_MARK_SCHEMA);
-      folded = foldMark(db);
+      for (const step of FOLDED_SCHEMA) db.run(step);
+      folded = foldedSegments(db);
       for (const step of schema) runSchemaStep(db, step);
       tune(db);
     } catch (error) {
@@ -190,8 +205,9 @@ export class SqlJsDatabase {
     // Start clean: the database file holds everything, and one empty journal segment is open.
     // On a full disk the file cannot be rewritten: the segments stay and a new one follows them,
     // so reads are served and writes succeed again once space is freed.
-    const last = Math.max(folded, recovered.segments.at(-1) ?? 0);
-    setFoldMark(db, last);
+    const last = Math.max(recovered.segments.at(-1) ?? 0, ...folded.keys());
+    const skipped = await keepDamagedSegments(recovered.skipped);
+    recordFolded(db, recovered.fingerprints);
     const image = db.export();
     const written = await writeFileDurably(file, image, 0o644, io).then(
       () => true,
@@ -202,9 +218,13 @@ export class SqlJsDatabase {
       db.close();
       throw error;
     });
-    const skipped = written ? await keepDamagedSegments(recovered.skipped) : recovered.skipped;
-    if (written) await journal.discardThrough(last).catch(() => {});
-    return new SqlJsDatabase(
+    const discarded =
+      written &&
+      (await journal.discardThrough(last).then(
+        () => true,
+        () => false,
+      ));
+    const database = new SqlJsDatabase(
       db,
       file,
       journal,
@@ -215,6 +235,10 @@ export class SqlJsDatabase {
       options.checkpointRetryMs,
       options.onJournalTaken,
     );
+    // Still on disk (the fold or the removal failed): every later file records them as well.
+    if (!discarded)
+      for (const [segment, fingerprint] of recovered.fingerprints) database.leftover.set(segment, fingerprint);
+    return database;
   }
 
   /** Opens `file` only to read it (the seed import); nothing is ever written back. */
@@ -275,7 +299,7 @@ export class SqlJsDatabase {
    * number of rows they changed: when it resolves, reads see them; when it rejects (a full disk
    * is `storage-full`), nobody ever will. `applied` runs in the same turn as they reach memory
    * (to drop cached rows). Replay after a crash applies each acknowledged write once: segments
-   * the database file holds already are skipped (FOLD_MARK_TABLE), so a statement may add to
+   * the database file holds already are skipped (FOLDED_TABLE), so a statement may add to
    * what is stored (a poll count).
    *
    * `trusted`: statements SQLite cannot refuse (an adapter's upsert of values it typed itself)
@@ -319,7 +343,7 @@ export class SqlJsDatabase {
         () => false,
       );
       await this.journal.close().catch(() => {});
-      if (folded) await this.journal.discardThrough(Number.MAX_SAFE_INTEGER).catch(() => {});
+      if (folded) await this.discardThrough(this.journal, Number.MAX_SAFE_INTEGER).catch(() => {});
     }
     if (this.journal?.takenOver === true) await this.journal.close().catch(() => {});
     this.freeStatements();
@@ -387,9 +411,19 @@ export class SqlJsDatabase {
    */
   private snapshot(through: number): Uint8Array {
     this.freeStatements();
-    setFoldMark(this.db, through);
+    const segments = new Map([...this.leftover].filter(([segment]) => segment <= through));
+    for (const [segment, fingerprint] of this.journal?.fingerprintsThrough(through) ?? [])
+      segments.set(segment, fingerprint);
+    recordFolded(this.db, segments);
     // The connection's settings (tune) outlive it: export() copies through SQLite's backup API.
     return this.db.export();
+  }
+
+  /** Removes the segments up to `through`, whose changes the file now holds, and their fingerprints. */
+  private async discardThrough(journal: WriteAheadJournal, through: number): Promise<void> {
+    await journal.discardThrough(through);
+    journal.forgetThrough(through);
+    for (const segment of [...this.leftover.keys()]) if (segment <= through) this.leftover.delete(segment);
   }
 
   private freeStatements(): void {
@@ -448,7 +482,7 @@ export class SqlJsDatabase {
         } finally {
           releaseBuffer(snapshot);
         }
-        await journal.discardThrough(closed);
+        await this.discardThrough(journal, closed);
         if (this.checkpointRetryAt !== undefined) this.onCheckpoint({ kind: 'recovered' });
         this.checkpointRetryAt = undefined;
       } catch (error) {

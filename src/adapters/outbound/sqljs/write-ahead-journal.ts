@@ -6,6 +6,8 @@ import { fsyncDirectory } from '../filesystem/durable-file.js';
 import { encodeSeal } from './journal-record.js';
 import { JournalTaken } from './journal-taken.js';
 import { listSegments, segmentPath } from './journal-recovery.js';
+import type { SegmentFingerprint } from './segment-fingerprint.js';
+import { EMPTY_FINGERPRINT, extendedFingerprint, fingerprintOf } from './segment-fingerprint.js';
 
 /**
  * The write-ahead journal beside a database file: `<db>.journal.<n>` segments of records, each
@@ -39,6 +41,9 @@ export class WriteAheadJournal {
   /** Set once another process took the journal over: nothing more is written. */
   private taken: JournalTaken | undefined;
 
+  /** What each segment of this run holds up to its last acknowledged record (see SegmentFingerprint). */
+  private readonly fingerprints = new Map<number, SegmentFingerprint>();
+
   private constructor(
     private readonly databaseFile: string,
     private readonly io: FileIo,
@@ -48,7 +53,19 @@ export class WriteAheadJournal {
     private bytes: number,
     /** Never reused, even for a segment whose creation failed, so a leftover cannot collide. */
     private nextSequence: number,
-  ) {}
+  ) {
+    this.fingerprints.set(sequence, EMPTY_FINGERPRINT);
+  }
+
+  /** The fingerprints of this run's segments up to `through`, by number. */
+  fingerprintsThrough(through: number): Map<number, SegmentFingerprint> {
+    return new Map([...this.fingerprints].filter(([sequence]) => sequence <= through));
+  }
+
+  /** Forgets the fingerprints of segments up to `through` (removed: a database file holds them). */
+  forgetThrough(through: number): void {
+    for (const sequence of [...this.fingerprints.keys()]) if (sequence <= through) this.fingerprints.delete(sequence);
+  }
 
   /** Starts a fresh segment after the given ones. */
   static async start(databaseFile: string, after: number, io: FileIo): Promise<WriteAheadJournal> {
@@ -91,6 +108,10 @@ export class WriteAheadJournal {
     if ((await this.handle.links?.()) === 0)
       throw this.giveUp(new JournalTaken(segmentPath(this.databaseFile, this.sequence), 'removed'));
     this.bytes += bytes.length;
+    this.fingerprints.set(
+      this.sequence,
+      extendedFingerprint(this.fingerprints.get(this.sequence) ?? EMPTY_FINGERPRINT, bytes),
+    );
   }
 
   /** Switches appends to a new segment; returns the number of the one closed. */
@@ -104,6 +125,7 @@ export class WriteAheadJournal {
     this.handle = next;
     this.sequence = sequence;
     this.bytes = 0;
+    this.fingerprints.set(sequence, EMPTY_FINGERPRINT);
     return closed;
   }
 
@@ -145,6 +167,7 @@ export class WriteAheadJournal {
     this.handle = next;
     this.sequence = sequence;
     this.bytes = seal.length;
+    this.fingerprints.set(sequence, fingerprintOf(seal));
     this.damaged = false;
   }
 
