@@ -1,6 +1,6 @@
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { expect } from 'chai';
 import { nodeFileIo } from '../../../src/adapters/outbound/filesystem/file-io.js';
 import { encodeEntry } from '../../../src/adapters/outbound/sqljs/journal-record.js';
@@ -116,5 +116,23 @@ describe('SqlJsDatabase: journal segments the database file holds already', () =
     await older.close();
     expect(await segmentNames(dir)).to.deep.equal(['devices.db.journal.1']);
     expect(await counted(file)).to.equal(7);
+  });
+
+  it('replays what an older release wrote after a start that wrote nothing, or the same bytes', async () => {
+    // A fresh data dir each: its first start records segment 1, which the older release reuses.
+    // A start that wrote nothing recorded an empty segment 1, one that wrote once the bytes of that
+    // write (found by a review: an empty record matched any segment, and one of the same first
+    // bytes matched a longer one).
+    for (const writes of [0, 1]) {
+      const file = join(dir, `case-${writes}`, 'devices.db');
+      await mkdir(dirname(file));
+      const database = await SqlJsDatabase.open(file, SCHEMA);
+      for (let i = 0; i < writes; i += 1) await database.write([[COUNT, []]]);
+      await database.close();
+      const older = await WriteAheadJournal.start(file, 0, nodeFileIo);
+      for (let i = 0; i < 3; i += 1) await older.append(encodeEntry([[COUNT, []]]));
+      await older.close();
+      expect(await counted(file), `after a start with ${writes} write(s)`).to.equal(writes + 3);
+    }
   });
 });

@@ -3,7 +3,7 @@ import { basename, dirname } from 'node:path';
 import type { JournalStatement } from './journal-record.js';
 import { scanSegment } from './journal-record.js';
 import type { SegmentFingerprint } from './segment-fingerprint.js';
-import { fingerprintOf, startsAsFingerprinted } from './segment-fingerprint.js';
+import { fingerprintOf, isFingerprinted } from './segment-fingerprint.js';
 
 /** Bytes at the end of a segment that replay did not apply, for the operator to hear about. */
 export interface SkippedTail {
@@ -65,7 +65,7 @@ export async function recoverJournal(
     const content = await readFile(segmentPath(databaseFile, sequence));
     fingerprints.set(sequence, fingerprintOf(content));
     const holds = folded.get(sequence);
-    if (holds !== undefined && startsAsFingerprinted(content, holds)) continue;
+    if (holds !== undefined && isFingerprinted(content, holds)) continue;
     segments.push(sequence);
     contents.push(content);
   }

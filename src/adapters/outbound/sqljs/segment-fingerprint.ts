@@ -1,10 +1,10 @@
 import { crc32 } from 'node:zlib';
 
 /**
- * What a journal segment held when a database file took in its changes: its first `bytes` bytes
- * and their CRC-32. A segment on disk is one the file holds only if it still starts with exactly
- * those bytes: its number alone is not enough, since a release before these fingerprints (run
- * after this one, then cut off by a crash) numbers its segments from 1 again.
+ * What a journal segment held when a database file took in its changes: its length and CRC-32.
+ * A segment on disk is one the file holds only if it still holds exactly those bytes: its number
+ * alone is not enough, since a release before these fingerprints (run after this one, then cut
+ * off by a crash) numbers its segments from 1 again.
  */
 export interface SegmentFingerprint {
   readonly bytes: number;
@@ -23,7 +23,12 @@ export function fingerprintOf(content: Uint8Array): SegmentFingerprint {
   return extendedFingerprint(EMPTY_FINGERPRINT, content);
 }
 
-/** Whether `content` starts with the bytes `fingerprint` was taken of. */
-export function startsAsFingerprinted(content: Uint8Array, fingerprint: SegmentFingerprint): boolean {
-  return content.length >= fingerprint.bytes && crc32(content.subarray(0, fingerprint.bytes)) === fingerprint.crc;
+/**
+ * Whether `content` is what `fingerprint` was taken of: as long, with the same CRC-32. Never for
+ * an empty fingerprint (an empty segment holds nothing to replay twice, and any segment would
+ * match it). A segment sealed after a failed append may hold bytes past its last acknowledged
+ * record: it is then replayed, as before fingerprints.
+ */
+export function isFingerprinted(content: Uint8Array, fingerprint: SegmentFingerprint): boolean {
+  return fingerprint.bytes > 0 && content.length === fingerprint.bytes && crc32(content) === fingerprint.crc;
 }
