@@ -216,6 +216,9 @@ export class FleetTracker {
    * attempt, and an offer (the device row's, or fleet policy's when the row offers nothing).
    */
   recordCheck(check: CheckRecord): CheckOutcome {
+    // Answered as its row says, recorded at its next check: recorded now, its entry, attempt or
+    // events would be deleted with the forgotten ones.
+    if (this.forgetting.has(check.deviceId)) return NOTHING_TO_ADD;
     const at = this.now();
     const { deviceId, version } = check;
     const changed: UpdateAttempt[] = [];
@@ -582,13 +585,26 @@ export class FleetTracker {
 
   /**
    * Forgets a device's entry, attempts and events (not its seed row); false when never seen.
-   * The stored entry goes first: a check that comes in meanwhile starts a new one. A forget cut
-   * off after that (a crash, a full disk) leaves attempts or events behind: asking again finds
+   * A check of the device while it is being forgotten is not recorded (see recordCheck). A forget
+   * cut off midway (a crash, a full disk) leaves attempts or events behind: asking again finds
    * them and finishes it, here or after a restart.
    */
   async forget(deviceId: DeviceId): Promise<boolean> {
     const slot = this.slots.get(deviceId);
     if (slot === undefined && !(await this.holdsTraces(deviceId))) return false;
+    this.forgetting.add(deviceId);
+    try {
+      await this.forgetNow(deviceId, slot);
+    } finally {
+      this.forgetting.delete(deviceId);
+    }
+    return true;
+  }
+
+  /** Devices being forgotten now. */
+  private readonly forgetting = new Set<DeviceId>();
+
+  private async forgetNow(deviceId: DeviceId, slot: DeviceSlot | undefined): Promise<void> {
     for (const watcher of this.forgetWatchers) watcher(deviceId);
     if (slot !== undefined) slot.gone = true;
     this.slots.delete(deviceId);
@@ -602,7 +618,6 @@ export class FleetTracker {
     await this.stores.attempts.deleteDevice(deviceId);
     await this.stores.events.deleteDevice(deviceId);
     this.announceWritten([deviceId]);
-    return true;
   }
 
   /** Whether storage holds anything of a device memory does not know: an entry, attempts, events. */

@@ -273,26 +273,33 @@ describe('FleetTracker: when storage fails', () => {
       expect(await logged()).to.deep.equal(['rollout.started']);
     });
 
-    it('keeps a device that checks again while it is being forgotten, as new', async () => {
+    it('records nothing of a check made while the device is being forgotten, and the next one as new', async () => {
       let release!: () => void;
       events.deleteGate = new Promise<void>((resolve) => (release = resolve));
       const forgetting = changeTracker.forget(DEVICE);
       await eventually(async () => (await inventory.getMany([DEVICE])).length === 0, 'the entry is deleted');
-      changeTracker.recordCheck({
+      const during = {
         deviceId: DEVICE,
         version: '1.0.1',
         address: '10.0.0.7',
-        auth: 'shared',
-        status: 204,
+        auth: 'shared' as const,
+        status: 200,
+        offer: FILE,
         assigned: true,
-      });
+      };
+      // Found by reviews: recorded, its entry (and then its attempt and events) were deleted
+      // with the forgotten ones, after its offer was answered.
+      expect(changeTracker.recordCheck(during).written).to.equal(undefined);
       await changeTracker.flush();
       release();
       expect(await forgetting).to.equal(true);
-      // A review found the new check's entry deleted with the old one (the entry went last).
+      expect(await inventory.getMany([DEVICE])).to.deep.equal([]);
+      expect(changeTracker.entry(DEVICE)).to.equal(undefined);
+      await changeTracker.recordCheck(during).written;
+      await changeTracker.flush();
       const [stored] = await inventory.getMany([DEVICE]);
       expect(stored).to.deep.include({ polls: 1, runningVersion: '1.0.1' });
-      expect(changeTracker.entry(DEVICE)).to.deep.include({ polls: 1 });
+      expect(await types()).to.include.members(['first-seen', 'offered']);
     });
 
     it('lets a forget cut off midway be asked again, and finishes it', async () => {
