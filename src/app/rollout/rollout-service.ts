@@ -188,7 +188,11 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
       }
       const work = ledger.queue.then(async () => {
         const [current] = (await this.stores.rollouts.list()).filter((known) => known.id === rollout.id);
-        if (current !== undefined) ledger.rollout = current;
+        if (current === undefined) return;
+        // This server's own move whose write failed stands on what is stored: kept, not undone.
+        if (ledger.unsaved !== undefined && sameMoment(current, ledger.unsaved)) return;
+        ledger.rollout = current;
+        ledger.unsaved = undefined;
       });
       ledger.queue = work.catch(() => {});
       await work;

@@ -284,6 +284,17 @@ describe('RolloutService', () => {
     expect(written.find((rollout) => rollout.id === id)?.resumedAt).to.not.equal(null);
   });
 
+  it("keeps its own halt whose write failed when it reads the rollouts again (another server's change)", async () => {
+    const locks = { shared: true, tryLock: () => Promise.resolve(() => Promise.resolve()) };
+    await reopenedWith(locks);
+    const { id, stored } = await haltedUnwritten();
+    // Found by a review: the reload took the stored (running) rollout, and close then wrote it.
+    await service.reload();
+    expect(service.get(id)?.rollout.state).to.equal('halted');
+    await service.close();
+    expect(await stored()).to.equal('halted');
+  });
+
   it('puts a device that keeps failing in the penalty box, and lets an operator clear it', async () => {
     await started({
       penalty: { failures: 2, hours: 24 },
