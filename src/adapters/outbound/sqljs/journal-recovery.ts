@@ -1,4 +1,5 @@
-import { copyFile, readdir, readFile } from 'node:fs/promises';
+import { copyFile, open, readdir, readFile } from 'node:fs/promises';
+import { fsyncDirectory } from '../filesystem/durable-file.js';
 import { basename, dirname } from 'node:path';
 import type { JournalStatement } from './journal-record.js';
 import { scanSegment } from './journal-record.js';
@@ -114,10 +115,22 @@ export async function keepDamagedSegments(skipped: readonly SkippedTail[]): Prom
     skipped.map(async (tail) => {
       if (tail.intactRecordsAfter === 0) return tail;
       const keptAs = `${tail.segment}.skipped`;
-      return copyFile(tail.segment, keptAs).then(
+      return durableCopy(tail.segment, keptAs).then(
         () => ({ ...tail, keptAs }),
         () => tail,
       );
     }),
   );
+}
+
+/** `from` copied to `to`, its bytes and its name on disk before this resolves. */
+async function durableCopy(from: string, to: string): Promise<void> {
+  await copyFile(from, to);
+  const copy = await open(to, 'r+');
+  try {
+    await copy.sync();
+  } finally {
+    await copy.close();
+  }
+  await fsyncDirectory(dirname(to));
 }
