@@ -20,6 +20,7 @@ export interface ProvisionedCredential {
 export async function provisionCredential(
   config: Config,
   credentialFile: string,
+  options: { readonly generate?: boolean } = {},
 ): Promise<ProvisionedCredential | undefined> {
   if (config.password !== undefined) {
     return { secret: { kind: 'plain', username: config.username, password: config.password }, source: 'environment' };
@@ -36,6 +37,9 @@ export async function provisionCredential(
     await writeCredentialFile(credentialFile, { ...stored, username: config.username });
     return { secret, source: 'stored', renamedFrom: stored.username };
   }
+  // A worker of FUOTA_WORKERS reads what its primary made: one that made its own would write a
+  // password nobody is shown (and, after a failed start, one the primary has just removed).
+  if (options.generate === false) throw new Error(`no credential in ${credentialFile}: the primary makes it`);
   const password = newPassword();
   const passwordHash = await hashPassword(password);
   await writeCredentialFile(credentialFile, {

@@ -19,7 +19,7 @@ export async function serveAsWorker(config: Config, worker: WorkerIdentity, logg
   let server: Awaited<ReturnType<typeof startServing>>;
   try {
     const tls = await provisionTls(config, layout);
-    const credential = await provisionCredential(config, layout.credentialFile);
+    const credential = await provisionCredential(config, layout.credentialFile, { generate: false });
     server = await startServing(config, layout, tls, credential, logger, {
       worker: { metricLabels: { worker: String(worker.slot) }, first: worker.slot === 1 },
     });
