@@ -208,31 +208,6 @@ describe('RolloutService', () => {
     expect(await poll('esp-3', '1.0.0')).to.be.a('string');
   });
 
-  it('writes an automatic halt again once a failed write of it can be made, and keeps it meanwhile', async () => {
-    const store = rolloutStores.rollouts as InMemoryRolloutStore;
-    const put = store.put.bind(store);
-    let failing = false;
-    store.put = (rollout) => (failing ? Promise.reject(new Error('ENOSPC: no space left on device')) : put(rollout));
-    const id = await started({ halt: { failurePercent: 50, failureCount: 100, minResolved: 2 } });
-    failing = true;
-    for (const device of ['esp-1', 'esp-2']) {
-      download((await poll(device, '1.0.0')) as string);
-      time += 60_000;
-      await poll(device, '1.0.0'); // rolled back
-    }
-    expect(service.get(id)?.rollout.state).to.equal('halted');
-    const stored = async () => (await store.list()).find((rollout) => rollout.id === id)?.state;
-    // Found by a review: logged, then never written again, so that a restart resumed offering.
-    await eventually(
-      async () => logger.lines.some((line) => line.includes('a rollout could not be written; trying again')),
-      'the failed write is logged',
-    );
-    expect(await stored()).to.equal('running');
-    expect(await poll('esp-3', '1.0.0'), 'halted in memory meanwhile').to.equal(undefined);
-    failing = false;
-    await eventually(async () => (await stored()) === 'halted', 'the halt is written by a later supervision');
-  });
-
   /** The service again, its supervision an hour apart (only checks, actions and close write), on `locks`. */
   async function reopenedWith(locks: RolloutStores['locks']): Promise<void> {
     await service.close();
@@ -241,8 +216,12 @@ describe('RolloutService', () => {
     service = await RolloutService.open(rolloutStores, tracker, audit, semverVersionScheme, logger, 3_600_000);
   }
 
-  /** A running rollout halted by two rollbacks while its writes fail; the store's put given back after. */
-  async function haltedUnwritten(): Promise<{ id: RolloutId; stored: () => Promise<string | undefined> }> {
+  /** A running rollout halted by two rollbacks while its writes fail; `recover` gives the store's put back. */
+  async function haltedUnwritten(): Promise<{
+    id: RolloutId;
+    stored: () => Promise<string | undefined>;
+    recover: () => void;
+  }> {
     const store = rolloutStores.rollouts as InMemoryRolloutStore;
     const put = store.put.bind(store);
     let failing = false;
@@ -259,13 +238,26 @@ describe('RolloutService', () => {
       async () => logger.lines.some((line) => line.includes('a rollout could not be written; trying again')),
       'the failed write is logged',
     );
-    failing = false;
-    return { id, stored: async () => (await store.list()).find((rollout) => rollout.id === id)?.state };
+    return {
+      id,
+      stored: async () => (await store.list()).find((rollout) => rollout.id === id)?.state,
+      recover: () => (failing = false),
+    };
   }
+
+  it('writes an automatic halt again once a failed write of it can be made, and keeps it meanwhile', async () => {
+    // Found by a review: logged, then never written again, so that a restart resumed offering.
+    const { stored, recover } = await haltedUnwritten();
+    expect(await stored()).to.equal('running');
+    expect(await poll('esp-3', '1.0.0'), 'halted in memory meanwhile').to.equal(undefined);
+    recover();
+    await eventually(async () => (await stored()) === 'halted', 'the halt is written by a later supervision');
+  });
 
   it('writes a halt whose write failed when it stops, before the next supervision', async () => {
     await reopenedWith(new InProcessRolloutLocks());
-    const { stored } = await haltedUnwritten();
+    const { stored, recover } = await haltedUnwritten();
+    recover();
     expect(await stored()).to.equal('running');
     // Found by a review: a clean stop before the next supervision lost the halt.
     await service.close();
@@ -275,7 +267,8 @@ describe('RolloutService', () => {
   it('keeps its own halt whose write failed when an operator acts on the rollout, with other servers', async () => {
     const locks = { shared: true, tryLock: () => Promise.resolve(() => Promise.resolve()) };
     await reopenedWith(locks);
-    const { id, stored } = await haltedUnwritten();
+    const { id, stored, recover } = await haltedUnwritten();
+    recover();
     // Found by a review: the action reloaded the stored (running) rollout, undoing the halt.
     const resumed = await service.act(id, 'resume', OPERATOR);
     expect(resumed.rollout.state).to.equal('running');
@@ -287,7 +280,8 @@ describe('RolloutService', () => {
   it("keeps its own halt whose write failed when it reads the rollouts again (another server's change)", async () => {
     const locks = { shared: true, tryLock: () => Promise.resolve(() => Promise.resolve()) };
     await reopenedWith(locks);
-    const { id, stored } = await haltedUnwritten();
+    const { id, stored, recover } = await haltedUnwritten();
+    recover();
     // Found by a review: the reload took the stored (running) rollout, and close then wrote it.
     await service.reload();
     expect(service.get(id)?.rollout.state).to.equal('halted');
