@@ -228,13 +228,9 @@ export function fleetRoutes(router: Router, useCases: HttpUseCases): void {
     const type = queryValue(ctx, 'type', eventTypeSchema);
     const asked = queryValue(ctx, 'limit', limitSchema(EVENT_PAGE));
     // `latest`: the tail of the log, for a page that opens on what happened last.
-    // A cursor past the log's end reads on from the end (see eventStream).
     const { after, limit } =
       latest === undefined
-        ? {
-            after: given === undefined || given === 0 ? 0 : Math.min(given, await fleet.eventLog.lastSeq()),
-            limit: asked ?? EVENT_PAGE,
-          }
+        ? { after: given ?? 0, limit: asked ?? EVENT_PAGE }
         : tailWindow(await fleet.eventLog.lastSeq(), latest, asked);
     const events = await fleet.eventLog.list({
       after,
@@ -244,7 +240,9 @@ export function fleetRoutes(router: Router, useCases: HttpUseCases): void {
       ...(type === undefined ? {} : { type }),
     });
     // The last seq read, or the cursor given: polling again with it never misses an event.
-    ctx.body = { items: events.map(fleetEventView), next: events.at(-1)?.seq ?? (after > 0 ? after : null) };
+    // A cursor past the log's end (see eventStream) gives the end: asked only of an empty page.
+    const next = events.at(-1)?.seq ?? (after > 0 ? Math.min(after, await fleet.eventLog.lastSeq()) : null);
+    ctx.body = { items: events.map(fleetEventView), next };
   });
 
   router.get('/api/v1/events/stream', operatorOnly(), async (ctx) => {
