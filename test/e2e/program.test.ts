@@ -12,6 +12,8 @@ import type { StartedProgram } from '../support/started-program.js';
 import { MAIN, runProgram, startProgram as start } from '../support/started-program.js';
 import { findLog, logRecords } from '../support/log-records.js';
 import { requireTool } from '../support/tools.js';
+import { signalledStart } from '../support/signalled-start.js';
+import { startSilentTcpServer } from '../support/silent-tcp-server.js';
 import { buildEspImage } from '../support/esp-image-builder.js';
 import { generateSelfSignedCertificate } from '../../src/adapters/outbound/tls/dev-certificate.js';
 
@@ -251,6 +253,30 @@ describe('e2e: the started program', () => {
     const password = /password: (\S+)/.exec(program.output())?.[1];
     expect(password, program.output()).to.be.a('string');
     expect(findLog(program.output(), 'credential', { source: 'generated' }), program.output()).to.not.equal(undefined);
+    await program.stop();
+  });
+
+  it('stopped by SIGTERM while it starts (a database that hangs), exits 0 and keeps no credential it generated', async () => {
+    const database = await startSilentTcpServer();
+    try {
+      // Before: the default action of SIGTERM ended the start midway, keeping a generated
+      // password that was never shown, and the next start took it and showed none.
+      const ended = await signalledStart(
+        { ...base(), FUOTA_DATABASE_URL: `postgres://fuota@127.0.0.1:${database.port}/fuota` },
+        database.connected,
+      );
+      expect({ code: ended.code, signal: ended.signal }, ended.output).to.deep.equal({ code: 0, signal: null });
+      expect(
+        findLog(ended.output, 'stopping before the start finished', { signal: 'SIGTERM' }),
+        ended.output,
+      ).to.not.equal(undefined);
+      expect(ended.output).to.not.match(/password:/);
+      expect(await stat(join(dir, 'data', 'credential.json')).catch(() => undefined)).to.equal(undefined);
+    } finally {
+      await database.close();
+    }
+    const program = await startProgram(base());
+    expect(/password: (\S+)/.exec(program.output())?.[1], program.output()).to.be.a('string');
     await program.stop();
   });
 

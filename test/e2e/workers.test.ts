@@ -5,6 +5,8 @@ import { expect } from 'chai';
 import type { HttpsTestClient } from '../support/https-client.js';
 import { buildEspImage } from '../support/esp-image-builder.js';
 import { eventually } from '../support/eventually.js';
+import { signalledStart } from '../support/signalled-start.js';
+import { startSilentTcpServer } from '../support/silent-tcp-server.js';
 import { createTestDatabase, requirePostgres, type TestDatabase } from '../support/postgres.js';
 import {
   programClient,
@@ -150,6 +152,30 @@ describe('program: FUOTA_WORKERS', function () {
     expect(lines.filter((line) => line.msg === 'worker stopped').length).to.be.at.least(2);
     expect(lines.at(-1)).to.include({ msg: 'stopped' });
     for (const pid of pids) expect(alive(pid), `worker ${pid} gone`).to.equal(false);
+  });
+});
+
+describe('program: FUOTA_WORKERS stopped while its workers start', function () {
+  this.timeout(60_000);
+  it('stops them on SIGTERM, exits 0 and keeps no credential it generated', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'fuota-workers-'));
+    // A database that hangs: the workers' start waits for it (5 s) and then fails.
+    const database = await startSilentTcpServer();
+    try {
+      const { FUOTA_PASSWORD: _password, FUOTA_USERNAME: _username, ...env } = programEnv(dataDir);
+      // Before: the primary waited for the workers' start to fail and exited 1 with it.
+      const ended = await signalledStart(
+        { ...env, FUOTA_WORKERS: '2', FUOTA_DATABASE_URL: `postgres://fuota@127.0.0.1:${database.port}/fuota` },
+        database.connected,
+      );
+      expect({ code: ended.code, signal: ended.signal }, ended.output).to.deep.equal({ code: 0, signal: null });
+      expect(ended.output).to.match(/"msg":"stopping before the start finished"/);
+      expect(ended.output).to.not.match(/password:|stopped during start-up/);
+      expect(await readdir(dataDir)).to.not.include('credential.json');
+    } finally {
+      await database.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 });
 

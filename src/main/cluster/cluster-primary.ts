@@ -36,11 +36,25 @@ export async function serveAsPrimary(config: Config, logger: Logger): Promise<nu
     if (config.storage.blobs === undefined) await (await FileSystemBlobStore.open(layout.filesDir)).close();
     const ticketKey = config.tlsTicketKeys ?? randomBytes(TICKET_KEY_BYTES);
     const pool = new WorkerPool(config.workers, { FUOTA_TLS_TICKET_KEYS: ticketKey.toString('hex') }, logger);
-    const address = await pool.start().catch(async (error: unknown) => {
-      // As serve-command's: a generated password never shown is not kept.
+    // As serve-command's: a generated password never shown (a start that failed or was stopped) is not kept.
+    const forgetUnshownPassword = async () => {
       if (credential?.generatedPassword !== undefined) await rm(layout.credentialFile, { force: true });
+    };
+    const first = await Promise.race([
+      pool.start().then((address) => ({ address })),
+      signals.then(([signal]: unknown[]) => ({ signal: String(signal ?? '') })),
+    ]).catch(async (error: unknown) => {
+      await forgetUnshownPassword();
       throw error;
     });
+    if ('signal' in first) {
+      await forgetUnshownPassword();
+      logger.info('stopping before the start finished', { signal: first.signal, workers: pool.running });
+      await pool.stop();
+      logger.info('stopped');
+      return 0;
+    }
+    const address = first.address;
     await logProvisioning(config, layout, tls, credential, logger);
     // Last, so that whoever waits for this line (a person, a script, a test) has seen the rest.
     const local = loopbackHost(address.address ?? config.host);
