@@ -28,13 +28,21 @@ export class RolloutLedger {
   /** Writes of this rollout, one after another (an operator's action and an automatic move never interleave). */
   queue: Promise<unknown> = Promise.resolve();
   /**
-   * The state an automatic move was judged on, when writing the move failed (a full disk, an
-   * outage): the move stands in memory and is written again at the next supervision, so that a
-   * restart does not find the rollout running again after a halt.
+   * The rollout as this server last wrote it or read it from storage. Storage holding something
+   * else means another server changed the rollout since; holding this, storage lacks only this
+   * server's moves not written yet, which go onto it.
    */
-  unsaved: Rollout | undefined;
+  written: Rollout;
+  /**
+   * Whether writing an automatic move failed (a full disk, an outage): the move stands in memory
+   * and is written again at the next supervision, so that a restart does not find the rollout
+   * running again after a halt.
+   */
+  unsaved = false;
 
-  constructor(public rollout: Rollout) {}
+  constructor(public rollout: Rollout) {
+    this.written = rollout;
+  }
 
   /** An attempt of this rollout, new or changed. */
   record(attempt: UpdateAttempt): void {

@@ -73,7 +73,7 @@ interface RunningTarget {
 const ROLLOUT_LOCK_WAIT_MS = 5_000;
 const ROLLOUT_LOCK_RETRY_MS = 100;
 
-/** Whether two states of a rollout are the same write of it (what a move was judged on is still what is stored). */
+/** Whether two states of a rollout are the same write of it (what this server last wrote or read is still what is stored). */
 function sameMoment(a: Rollout, b: Rollout): boolean {
   return a.updatedAt === b.updatedAt && a.state === b.state && a.wave === b.wave;
 }
@@ -187,12 +187,8 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
         continue;
       }
       const work = ledger.queue.then(async () => {
-        const [current] = (await this.stores.rollouts.list()).filter((known) => known.id === rollout.id);
-        if (current === undefined) return;
-        // This server's own move whose write failed stands on what is stored: kept, not undone.
-        if (ledger.unsaved !== undefined && sameMoment(current, ledger.unsaved)) return;
-        ledger.rollout = current;
-        ledger.unsaved = undefined;
+        const current = await this.storedRollout(rollout.id);
+        if (current !== undefined) this.readBack(ledger, current);
       });
       ledger.queue = work.catch(() => {});
       await work;
@@ -204,7 +200,7 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
     clearInterval(this.timer);
     for (const stop of this.stopWatching) stop();
     // A move whose write failed gets a last try: a clean stop must not lose it.
-    for (const ledger of this.ledgers.values()) if (ledger.unsaved !== undefined) this.persist(ledger, ledger.unsaved);
+    for (const ledger of this.ledgers.values()) if (ledger.unsaved) this.persist(ledger);
     await Promise.allSettled([...this.ledgers.values()].map((ledger) => ledger.queue));
     await Promise.allSettled([...this.publishing]);
   }
@@ -406,10 +402,9 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
     const now = this.fleet.now();
     const change = superviseRollout(ledger.rollout, { sample: ledger.sample(now, this.staleMs), awaiting: 1 }, now);
     if (change?.ok === true && change.rollout.state === 'halted') {
-      const base = ledger.rollout;
       ledger.rollout = change.rollout;
       events.push(...change.events);
-      this.persist(ledger, base);
+      this.persist(ledger);
     }
     if (events.length > 0) this.publish(events);
   }
@@ -422,7 +417,7 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
   private supervise(): void {
     const now = this.fleet.now();
     for (const ledger of this.ledgers.values()) {
-      if (ledger.unsaved !== undefined) this.persist(ledger, ledger.unsaved);
+      if (ledger.unsaved) this.persist(ledger);
       if (ledger.rollout.state !== 'running') continue;
       const target = this.targetOf(ledger.rollout);
       let awaiting = 1;
@@ -435,9 +430,8 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
       }
       const change = superviseRollout(ledger.rollout, { sample: ledger.sample(now, this.staleMs), awaiting }, now);
       if (change?.ok !== true) continue;
-      const base = ledger.rollout;
       ledger.rollout = change.rollout;
-      this.persist(ledger, base);
+      this.persist(ledger);
       if (change.events.length > 0) this.publish(change.events);
     }
   }
@@ -449,35 +443,52 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
    * the rollout's writes already queued, as the rollout is when the write runs: an operator's
    * action written meanwhile is never overwritten with an older state.
    */
-  private persist(ledger: RolloutLedger, base: Rollout): void {
+  private persist(ledger: RolloutLedger): void {
     ledger.queue = ledger.queue
       .then(async () => {
-        // After a move whose write failed, storage still holds what that move was judged on.
-        const judgedOn = ledger.unsaved ?? base;
         if (!this.stores.locks.shared) {
-          await this.stores.rollouts.put(ledger.rollout);
-          ledger.unsaved = undefined;
+          await this.write(ledger, ledger.rollout);
           return;
         }
-        // Other servers write this rollout too: the move is written only onto the state it was
-        // judged on, under the rollout's lock. When another server changed the rollout meanwhile,
-        // its state is taken instead, and the rules judge that again at the next sweep.
+        // Other servers write this rollout too: the move is written under the rollout's lock, and
+        // only onto what this server last wrote or read (see readBack).
         const release = await this.lockRollout(ledger.rollout.id);
         try {
           const stored = await this.storedRollout(ledger.rollout.id);
-          if (stored === undefined || sameMoment(stored, judgedOn)) await this.stores.rollouts.put(ledger.rollout);
-          else ledger.rollout = stored;
-          ledger.unsaved = undefined;
+          if (stored === undefined || this.readBack(ledger, stored)) await this.write(ledger, ledger.rollout);
         } finally {
           await release();
         }
       })
       .then(() => this.written())
       .catch((error: unknown) => {
-        // Kept for the next supervision (the first base: what storage still holds).
-        ledger.unsaved ??= base;
+        ledger.unsaved = true; // for the next supervision
         this.logger.error('a rollout could not be written; trying again', { error, rollout: ledger.rollout.id });
       });
+  }
+
+  /** Writes `rollout`, the ledger's state now or an operator's change of it. */
+  private async write(ledger: RolloutLedger, rollout: Rollout): Promise<void> {
+    await this.stores.rollouts.put(rollout);
+    ledger.written = rollout;
+    ledger.unsaved = false;
+  }
+
+  /**
+   * The rollout as just read from storage, after this server's writes of it queued before the
+   * read. Unchanged since this server last wrote or read it, the state in memory stands (true):
+   * its moves not written yet (queued, or whose write failed) go onto what is stored. Changed,
+   * another server wrote it: its state is taken (false), and the rules judge that again at the
+   * next supervision.
+   */
+  private readBack(ledger: RolloutLedger, stored: Rollout): boolean {
+    const stands = sameMoment(stored, ledger.written);
+    if (!stands) {
+      ledger.rollout = stored;
+      ledger.unsaved = false;
+    }
+    ledger.written = stored;
+    return stands;
   }
 
   /** The rollout as stored now (undefined when it is not). */
@@ -722,12 +733,9 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
       try {
         if (release !== undefined) {
           const stored = await this.storedRollout(ledger.rollout.id);
-          // A move of this server's whose write failed stands on what is stored: kept, not undone.
-          const ownMove = ledger.unsaved !== undefined && stored !== undefined && sameMoment(stored, ledger.unsaved);
-          if (stored !== undefined && !ownMove) ledger.rollout = stored;
+          if (stored !== undefined) this.readBack(ledger, stored);
         }
         await this.changeUnlocked(ledger, apply, who, action);
-        ledger.unsaved = undefined; // written with the action
       } finally {
         await release?.();
       }
@@ -759,7 +767,7 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
               'problems' in refusal ? refusal.problems : [],
             );
           }
-          await this.stores.rollouts.put(change.rollout);
+          await this.write(ledger, change.rollout);
           this.written();
           if (ledger.rollout === base) {
             ledger.rollout = change.rollout;
@@ -767,7 +775,7 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
           }
           if (!apply(ledger.rollout, this.fleet.now()).ok) {
             // Put back what the move made (it is what runs); the next round refuses.
-            await this.stores.rollouts.put(ledger.rollout);
+            await this.write(ledger, ledger.rollout);
           }
         }
       },

@@ -208,12 +208,12 @@ describe('RolloutService', () => {
     expect(await poll('esp-3', '1.0.0')).to.be.a('string');
   });
 
-  /** The service again, its supervision an hour apart (only checks, actions and close write), on `locks`. */
-  async function reopenedWith(locks: RolloutStores['locks']): Promise<void> {
+  /** The service again on `locks`, its supervision an hour apart unless told (only checks, actions and close write). */
+  async function reopenedWith(locks: RolloutStores['locks'], supervisionMs = 3_600_000): Promise<void> {
     await service.close();
     rolloutStores = { ...rolloutStores, locks };
     const audit = new AuditTrail(new InMemoryAuditLog(), DEFAULT_AUDIT_SETTINGS, logger, () => time);
-    service = await RolloutService.open(rolloutStores, tracker, audit, semverVersionScheme, logger, 3_600_000);
+    service = await RolloutService.open(rolloutStores, tracker, audit, semverVersionScheme, logger, supervisionMs);
   }
 
   /** A running rollout halted by two rollbacks while its writes fail; `recover` gives the store's put back. */
@@ -287,6 +287,62 @@ describe('RolloutService', () => {
     expect(service.get(id)?.rollout.state).to.equal('halted');
     await service.close();
     expect(await stored()).to.equal('halted');
+  });
+
+  it('keeps its own halt, with other servers, when a write failed after an earlier one had already stored its move', async () => {
+    const locks = { shared: true, tryLock: () => Promise.resolve(() => Promise.resolve()) };
+    await reopenedWith(locks, 10);
+    // The rollout's reads: the first one held until `release`, then every one failing while `failing`.
+    const store = rolloutStores.rollouts as InMemoryRolloutStore;
+    const list = store.list.bind(store);
+    let held: Promise<void> | undefined;
+    let release: () => void = () => {};
+    let failing = false;
+    store.list = async () => {
+      if (held !== undefined) {
+        const wait = held;
+        held = undefined;
+        await wait;
+        return list();
+      }
+      if (failing) throw new Error('Connection terminated unexpectedly');
+      return list();
+    };
+    const created = await service.create(
+      {
+        name: 'staged',
+        file: TARGET.path,
+        waves: [10, 50, 100],
+        advance: { successPercent: 100, minResolved: 1, soakMinutes: 0 },
+        halt: { failurePercent: 10, failureCount: 100, minResolved: 1 },
+      },
+      OPERATOR,
+    );
+    const id = created.rollout.id;
+    await service.act(id, 'start', OPERATOR);
+    const first = devicesIn(id, 10, 1)[0] as string;
+    const last = devicesIn(id, 50, 1, false)[0] as string;
+    await poll(last, '1.0.0'); // seen, not yet in a wave: the last wave awaits it (no completion)
+    held = new Promise((resolve) => (release = resolve));
+    // Its success, at the instant the next waves begin, counts in each: two advances in two
+    // supervisions, while the first one's write waits for its read of the stored rollout.
+    await updates(first);
+    await eventually(() => service.get(id)?.rollout.wave === 2, 'two advances');
+    // The first write stores the newest state (the second advance); the second one's read fails.
+    failing = true;
+    release();
+    const stored = async () => (await list()).find((rollout) => rollout.id === id);
+    await eventually(async () => (await stored())?.wave === 2, 'the last wave stored');
+    download((await poll(last, '1.0.0')) as string);
+    time += 60_000;
+    await poll(last, '1.0.0'); // rolled back: halted in memory, its write failing
+    expect(service.get(id)?.rollout.state).to.equal('halted');
+    failing = false;
+    // Found by a review: the retry compared storage with the second advance's base (never stored),
+    // took the stored (running) rollout as another server's change, and the halt was lost.
+    await service.close();
+    expect(await stored()).to.deep.include({ state: 'halted', wave: 2 });
+    expect(service.get(id)?.rollout.state).to.equal('halted');
   });
 
   it('puts a device that keeps failing in the penalty box, and lets an operator clear it', async () => {
