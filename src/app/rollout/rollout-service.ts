@@ -199,9 +199,23 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
   async close(): Promise<void> {
     clearInterval(this.timer);
     for (const stop of this.stopWatching) stop();
-    // A move whose write failed gets a last try: a clean stop must not lose it.
-    for (const ledger of this.ledgers.values()) if (ledger.unsaved) this.persist(ledger);
-    await Promise.allSettled([...this.ledgers.values()].map((ledger) => ledger.queue));
+    const ledgers = [...this.ledgers.values()];
+    // A move whose write failed, before the stop or in the writes it waits for, gets a last try:
+    // a clean stop must not lose it. Past that try the stop goes on (an outage would hold it for
+    // good), and says which rollouts a restart will find as they were before.
+    await Promise.allSettled(ledgers.map((ledger) => ledger.queue));
+    for (const ledger of ledgers) if (ledger.unsaved) this.persist(ledger);
+    await Promise.allSettled(ledgers.map((ledger) => ledger.queue));
+    for (const ledger of ledgers) {
+      if (!ledger.unsaved) continue;
+      this.logger.error('a rollout could not be written before the server stopped: a restart finds it as stored', {
+        rollout: ledger.rollout.id,
+        state: ledger.rollout.state,
+        wave: ledger.rollout.wave,
+        storedState: ledger.written.state,
+        storedWave: ledger.written.wave,
+      });
+    }
     await Promise.allSettled([...this.publishing]);
   }
 

@@ -264,6 +264,61 @@ describe('RolloutService', () => {
     expect(await stored()).to.equal('halted');
   });
 
+  /**
+   * A running rollout halted by two rollbacks, then stopped while the halt's first write is under
+   * way; that write fails, and so do the next `laterFailures` ones. What is stored after the stop.
+   */
+  async function haltFailingAtStop(laterFailures: number): Promise<string | undefined> {
+    await reopenedWith(new InProcessRolloutLocks());
+    const store = rolloutStores.rollouts as InMemoryRolloutStore;
+    const put = store.put.bind(store);
+    let hold = false;
+    let fail: (() => void) | undefined;
+    let failuresLeft = 0;
+    store.put = (rollout) => {
+      if (hold) {
+        hold = false;
+        return new Promise((_resolve, reject) => {
+          fail = () => {
+            failuresLeft = laterFailures;
+            reject(new Error('Connection terminated unexpectedly'));
+          };
+        });
+      }
+      if (failuresLeft > 0) {
+        failuresLeft -= 1;
+        return Promise.reject(new Error('Connection terminated unexpectedly'));
+      }
+      return put(rollout);
+    };
+    const id = await started({ halt: { failurePercent: 50, failureCount: 100, minResolved: 2 } });
+    hold = true;
+    for (const device of ['esp-1', 'esp-2']) {
+      download((await poll(device, '1.0.0')) as string);
+      time += 60_000;
+      await poll(device, '1.0.0'); // rolled back
+    }
+    expect(service.get(id)?.rollout.state).to.equal('halted');
+    await eventually(() => fail !== undefined, "the halt's write under way");
+    const stopping = service.close();
+    fail!();
+    await stopping;
+    return (await store.list()).find((rollout) => rollout.id === id)?.state;
+  }
+
+  it('writes at its stop a halt whose write failed while it was stopping', async () => {
+    // Found by a review: only a write that failed before the stop was tried again; this one was logged, and lost.
+    expect(await haltFailingAtStop(0)).to.equal('halted');
+  });
+
+  it('says, with an error, which rollout a restart finds as stored when its last try at the stop fails too', async () => {
+    const lines = logger.lines.length;
+    expect(await haltFailingAtStop(1)).to.equal('running');
+    const logged = logger.lines.slice(lines).filter((line) => line.includes('before the server stopped'));
+    expect(logged).to.have.length(1);
+    expect(logged[0]).to.match(/^error .*"state":"halted".*"storedState":"running"/);
+  });
+
   it('keeps its own halt whose write failed when an operator acts on the rollout, with other servers', async () => {
     const locks = { shared: true, tryLock: () => Promise.resolve(() => Promise.resolve()) };
     await reopenedWith(locks);
