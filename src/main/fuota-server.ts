@@ -78,6 +78,7 @@ export class FuotaServer {
         clearances: parts.storage.penaltyClearances,
         locks: parts.storage.rolloutLocks,
         attempts: parts.storage.attempts,
+        files: parts.storage.files,
       },
       fleet,
       audit,

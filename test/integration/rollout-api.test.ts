@@ -1,3 +1,5 @@
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { expect } from 'chai';
 import { buildEspImage } from '../support/esp-image-builder.js';
 import { expectProblem, FleetApi, ISO_UTC, jsonOf, openEventStream } from '../support/fleet-api-client.js';
@@ -340,5 +342,47 @@ describe('HTTP: rollouts API', () => {
     expect(
       page.items.some((record) => record.action === 'device.penalty-clear' && record.target === 'lamp-3'),
     ).to.equal(true);
+  });
+});
+
+describe('HTTP: a rollout whose file was removed from the data dir behind the server', () => {
+  let t: RunningTestServer;
+  let api: FleetApi;
+  before(async () => {
+    t = await startTestServer({ storage: 'disk', now: () => START });
+    api = new FleetApi(t);
+    const target = buildEspImage({ version: '2.0.0', projectName: 'lamp', chip: 'esp32c3', seed: 2 });
+    expect((await t.client.put('/files/lamp-2.0.0.bin', target, 'application/octet-stream')).status).to.equal(200);
+    expect((await api.poll('lamp-1', '1.0.0')).status).to.equal(404);
+  });
+  after(async () => {
+    api.close();
+    await t.stop();
+  });
+
+  it('is refused a preview and a start (400 naming file) and offers nothing, as a device row gets 404', async () => {
+    // Found by a conformance try: preview and start answered 200, and devices were offered a path
+    // whose download answered 404.
+    const created = await api.send('POST', '/api/v1/rollouts', {
+      name: 'gone',
+      file: 'lamp-2.0.0.bin',
+      waves: [100],
+      allowDowngrade: true,
+    });
+    expect(created.status, created.text).to.equal(201);
+    const id = jsonOf<RolloutJson>(created).id;
+    await rm(join(t.dataDir!, 'files', 'lamp-2.0.0.bin'));
+    for (const path of [`/api/v1/rollouts/${id}/preview`, `/api/v1/rollouts/${id}/start`]) {
+      const problem = expectProblem(
+        await t.client.send(path, { method: 'POST' }),
+        400,
+        'invalid-rollout',
+        path,
+      ) as ProblemJson;
+      expect(problem.problems?.map((one) => one.path.join('.'))).to.deep.equal(['file']);
+    }
+    const draft = await t.client.get(`/api/v1/rollouts/${id}`);
+    expect(jsonOf<RolloutJson>(draft).state).to.equal('draft');
+    expect((await api.poll('lamp-1', '1.0.0')).status).to.equal(404);
   });
 });

@@ -112,9 +112,9 @@ export interface RolloutOperations {
   edit(id: RolloutId, edit: RolloutEdit, who: AuditSource): Promise<RolloutView>;
   act(id: RolloutId, action: RolloutOperatorAction, who: AuditSource): Promise<RolloutView>;
   /** What the rollout's definition would do with the devices known now. */
-  preview(id: RolloutId): RolloutPreview;
+  preview(id: RolloutId): Promise<RolloutPreview>;
   /** The preview of a definition not yet created (its waves drawn with a stand-in id). */
-  previewDefinition(input: RolloutInput): RolloutPreview;
+  previewDefinition(input: RolloutInput): Promise<RolloutPreview>;
   /** The devices the rollout made offers to, by their latest attempt's state when `state` is given. */
   devices(id: RolloutId, state?: AttemptState): readonly RolloutDeviceView[];
   /** The device's current penalties (one per image), empty when none. */

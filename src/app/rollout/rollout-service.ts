@@ -29,6 +29,8 @@ import type { RolloutLockRelease, RolloutLocks } from '../../ports/rollout-locks
 import { capRefusal, type CapState } from '../../domain/rollout/offer-caps.js';
 import type { RolloutStore } from '../../ports/rollout-store.port.js';
 import type { UpdateAttemptStore } from '../../ports/update-attempt-store.port.js';
+import type { BlobStore } from '../../ports/blob-store.port.js';
+import { isUpdateFilePath } from '../../domain/update-file-path.js';
 import type { AuditSource, AuditTrail } from '../audit/audit-trail.js';
 import { HOLD_BACK, type FleetOfferPolicy, type FleetTracker } from '../fleet/fleet-tracker.js';
 import { ImageFactsIndex } from './image-facts-index.js';
@@ -83,6 +85,12 @@ export interface RolloutStores {
   readonly clearances: PenaltyClearanceStore;
   readonly attempts: UpdateAttemptStore;
   readonly locks: RolloutLocks;
+  /**
+   * Where the update files are. A file removed behind the server's back is still in the catalog
+   * (the rollouts' list of images) until a check or a listing finds it gone: a rollout neither
+   * starts, resumes, previews nor makes a new offer on a file not stored there.
+   */
+  readonly files: Pick<BlobStore, 'stat'>;
 }
 
 /**
@@ -251,6 +259,7 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
     }
     if (!wantedNow) return wantedLater ? { policy: () => HOLD_BACK, release: async () => {} } : undefined;
     const history = await this.stores.attempts.forDevice(deviceId, HISTORY);
+    const gone = await this.missingFiles(mayOffer);
     // Other servers sharing the storage offer on the same rollouts: a new offer is decided on the
     // load as stored, under the rollouts' locks, held until the check's record is durable.
     let stored: ReadonlyMap<RolloutId, CapState> = new Map();
@@ -276,7 +285,8 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
     const unlockedAreFull = this.stores.locks.shared;
     const policy: FleetOfferPolicy = ({ entry: polled, attempt: latest, at }) => {
       const device = this.rolloutDevice(deviceId, running, polled, latest, history);
-      const decision = decideRolloutOffer(device, this.candidates(at, stored, unlockedAreFull), this.scheme, at);
+      const candidates = this.candidates(at, stored, unlockedAreFull).filter(({ target }) => !gone.has(target.file));
+      const decision = decideRolloutOffer(device, candidates, this.scheme, at);
       const offer = decision.offer;
       if (offer === null) {
         return decision.verdicts.some(({ verdict }) => HELD_BACK_VERDICTS.has(verdict)) ? HOLD_BACK : undefined;
@@ -597,7 +607,7 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
 
   async act(id: RolloutId, action: RolloutOperatorAction, who: AuditSource): Promise<RolloutView> {
     const ledger = this.ledger(id);
-    if (action === 'start' || action === 'resume') this.requireTarget(ledger.rollout);
+    if (action === 'start' || action === 'resume') await this.requireStoredTarget(ledger.rollout);
     const view = await this.change(
       ledger,
       (rollout, at) => applyRolloutAction(rollout, { kind: action }, at),
@@ -626,9 +636,9 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
     }
   }
 
-  preview(id: RolloutId): RolloutPreview {
+  async preview(id: RolloutId): Promise<RolloutPreview> {
     const { rollout } = this.ledger(id);
-    const target = this.requireTarget(rollout);
+    const target = await this.requireStoredTarget(rollout);
     return previewRollout(rollout.id, rollout.definition, target, this.knownDevices(), this.scheme, this.fleet.now());
   }
 
@@ -637,10 +647,10 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
    * exact; the waves are drawn with a stand-in id (a rollout's id seeds its wave buckets), so
    * their counts are within sampling noise of the created rollout's own preview.
    */
-  previewDefinition(input: RolloutInput): RolloutPreview {
+  async previewDefinition(input: RolloutInput): Promise<RolloutPreview> {
     const definition = this.parsed(input);
     const image = this.images.target(definition.file);
-    if (image === undefined) {
+    if (image === undefined || !(await this.isStored(definition.file))) {
       throw new RolloutOperationError('invalid-rollout', `no stored valid image at ${definition.file}`, [
         { path: ['file'], message: `no stored valid image at ${definition.file}` },
       ]);
@@ -838,14 +848,39 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
     return parsed.definition;
   }
 
-  private requireTarget(rollout: Rollout): RolloutTarget {
+  /** The rollout's target, if its file is a stored valid image and is there now. */
+  private async requireStoredTarget(rollout: Rollout): Promise<RolloutTarget> {
     const target = this.targetOf(rollout);
-    if (target === undefined) {
+    if (target === undefined || !(await this.isStored(target.file))) {
       throw new RolloutOperationError('invalid-rollout', 'the rollout\u2019s file is no longer a stored valid image', [
         { path: ['file'], message: `no stored valid image at ${rollout.definition.file}` },
       ]);
     }
     return target;
+  }
+
+  /** Whether the file is there now (asked afresh: an operator's action is rare, and acts on the answer). */
+  private async isStored(file: string): Promise<boolean> {
+    return isUpdateFilePath(file) && (await this.stores.files.stat(file, { fresh: true })) !== undefined;
+  }
+
+  /**
+   * Of these running rollouts, the target files not stored now (the store's answer may be a
+   * moment old for a file removed behind its back): they make no new offer.
+   */
+  private async missingFiles(ids: readonly RolloutId[]): Promise<Set<string>> {
+    const files = new Set<string>();
+    for (const id of ids) {
+      const file = this.ledgers.get(id)?.rollout.definition.file;
+      if (file !== undefined) files.add(file);
+    }
+    const gone = new Set<string>();
+    await Promise.all(
+      [...files].map(async (file) => {
+        if (!isUpdateFilePath(file) || (await this.stores.files.stat(file)) === undefined) gone.add(file);
+      }),
+    );
+    return gone;
   }
 
   private ledger(id: RolloutId): RolloutLedger {

@@ -18,6 +18,20 @@ import { eventually } from '../../support/eventually.js';
 import { imageFile } from '../../support/image-files.js';
 import { RecordingLogger } from '../../support/test-server.js';
 import { InProcessRolloutLocks } from '../../../src/adapters/outbound/memory/in-process-rollout-locks.js';
+import { InMemoryBlobStore } from '../../../src/adapters/outbound/memory/in-memory-blob-store.js';
+import type { UpdateFilePath } from '../../../src/domain/update-file-path.js';
+
+/** Some bytes at `path` (the rollouts ask only whether a file is there). */
+async function storeBytes(files: InMemoryBlobStore, path: string): Promise<void> {
+  const stored = await files.put(
+    path as UpdateFilePath,
+    (async function* () {
+      yield Buffer.from('image bytes');
+    })(),
+    { maxBytes: 1024 },
+  );
+  await stored.settle();
+}
 
 const TARGET = imageFile('fw/app-2.0.0.bin', { version: '2.0.0' });
 const RUNNING = imageFile('fw/app-1.0.0.bin', { version: '1.0.0' });
@@ -36,6 +50,7 @@ describe('RolloutService', () => {
   let rolloutStores: RolloutStores;
   let tracker: FleetTracker;
   let service: RolloutService;
+  let files: InMemoryBlobStore;
   const logger = new RecordingLogger();
 
   async function open(): Promise<void> {
@@ -53,11 +68,14 @@ describe('RolloutService', () => {
     time = Date.UTC(2026, 10, 1);
     fleetStores = memoryFleetStores();
     for (const file of [TARGET, RUNNING, OTHER_CHIP]) await fleetStores.catalog.put(file);
+    files = new InMemoryBlobStore();
+    for (const file of [TARGET, RUNNING, OTHER_CHIP]) await storeBytes(files, file.path);
     rolloutStores = {
       rollouts: new InMemoryRolloutStore(),
       clearances: new InMemoryPenaltyClearanceStore(),
       locks: new InProcessRolloutLocks(),
       attempts: fleetStores.attempts,
+      files,
     };
     await open();
   });
@@ -453,6 +471,38 @@ describe('RolloutService', () => {
     expect(await refusal(() => service.act(id, 'pause', OPERATOR))).to.equal('rollout-state-conflict');
     expect(await refusal(() => service.act('nope' as RolloutId, 'start', OPERATOR))).to.equal('rollout-not-found');
     expect(service.get(id)?.rollout.state).to.equal('draft');
+  });
+
+  it('neither starts, resumes, previews nor offers a file removed from the store behind its back (the catalog still lists it)', async () => {
+    const refused = async (work: () => Promise<unknown>) => {
+      const error = await work().then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
+      expect(error).to.be.instanceOf(RolloutOperationError);
+      expect((error as RolloutOperationError).code).to.equal('invalid-rollout');
+      expect((error as RolloutOperationError).problems.map((problem) => problem.path)).to.deep.equal([['file']]);
+    };
+    const draft = (await service.create({ name: 'gone', file: TARGET.path, waves: [100] }, OPERATOR)).rollout.id;
+    const running = await started();
+    const path = await poll('esp-1', '1.0.0');
+    expect(path).to.match(/^\.offer\//);
+    await files.delete(TARGET.path as UpdateFilePath);
+    await refused(() => service.act(draft, 'start', OPERATOR));
+    await refused(() => service.preview(draft));
+    await refused(() => service.previewDefinition({ name: 'gone', file: TARGET.path, waves: [100] }));
+    // No new offer; the device offered before keeps its attempt (its download answers 404).
+    expect(await poll('esp-2', '1.0.0')).to.equal(undefined);
+    expect(tracker.currentAttempt('esp-2' as DeviceId)).to.equal(undefined);
+    await service.act(running, 'pause', OPERATOR);
+    await refused(() => service.act(running, 'resume', OPERATOR));
+    expect(service.get(draft)?.rollout.state).to.equal('draft');
+    expect(service.get(running)?.rollout.state).to.equal('paused');
+    // Put back, it is offered again.
+    await storeBytes(files, TARGET.path);
+    await service.act(running, 'resume', OPERATOR);
+    expect(await poll('esp-2', '1.0.0')).to.match(/^\.offer\/\d{15}-esp-2$/);
+    expect((await service.preview(draft)).selected).to.be.a('number');
   });
 
   /** The device downloads its offer, boots the target and polls until its attempt succeeded. */

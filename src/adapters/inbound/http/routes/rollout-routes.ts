@@ -138,13 +138,13 @@ export function rolloutRoutes(router: Router, useCases: HttpUseCases): void {
     const input = rolloutBody(rolloutInputSchema, await jsonBodyOf(ctx), (wellTyped) =>
       useCases.rollouts.problemsOf(wellTyped),
     );
-    ctx.body = rolloutPreviewView(useCases.rollouts.previewDefinition(input));
+    ctx.body = rolloutPreviewView(await useCases.rollouts.previewDefinition(input));
   });
 
-  router.post('/api/v1/rollouts/:id/preview', operatorOnly(), (ctx) => {
+  router.post('/api/v1/rollouts/:id/preview', operatorOnly(), async (ctx) => {
     const id = rolloutIdParam(ctx);
     current(id);
-    ctx.body = rolloutPreviewView(useCases.rollouts.preview(id));
+    ctx.body = rolloutPreviewView(await useCases.rollouts.preview(id));
   });
 
   for (const action of ROLLOUT_OPERATOR_ACTIONS) {
