@@ -335,6 +335,20 @@ describe('HTTP: rollouts API', () => {
     );
     const mine = page.items.filter((record) => record.target === made.id);
     expect(mine.map((record) => record.action)).to.deep.equal(['rollout.create', 'rollout.start']);
+    // A PATCH that changes nothing is answered as a PATCH is, and neither written nor recorded
+    // (each wrote a rollout.edit record; found by a conformance try).
+    const draft = await create({ name: 'same', file: 'lamp-2.0.0.bin', waves: [10, 100] });
+    for (const body of [{}, { name: 'same' }, { waves: [10, 100], maxInFlight: draft.maxInFlight }]) {
+      const res = await api.send('PATCH', `/api/v1/rollouts/${draft.id}`, body);
+      expect(res.status, res.text).to.equal(200);
+      expect(jsonOf<RolloutJson>(res)).to.deep.equal(draft);
+    }
+    expect((await api.send('PATCH', `/api/v1/rollouts/${draft.id}`, { name: 'other' })).status).to.equal(200);
+    const after = await api.getJson<{ items: { action: string; target: string }[] }>('/api/v1/audit?limit=1000');
+    expect(after.items.filter((record) => record.target === draft.id).map((record) => record.action)).to.deep.equal([
+      'rollout.create',
+      'rollout.edit',
+    ]);
     for (const record of mine) {
       expect(record.actor).to.equal('operator');
       expect(record.address).to.match(/127\.0\.0\.1$/);

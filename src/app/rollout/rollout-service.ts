@@ -775,6 +775,8 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
     who: AuditSource,
     action: `rollout.${RolloutOperatorAction}` | 'rollout.edit',
   ): Promise<void> {
+    // An edit that changes nothing is neither written nor recorded (the domain gives the rollout back).
+    let unchanged = false;
     const made = await this.audit.recorded(
       who,
       async () => {
@@ -791,6 +793,10 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
               'problems' in refusal ? refusal.problems : [],
             );
           }
+          if (change.rollout === base) {
+            unchanged = true;
+            return change;
+          }
           await this.write(ledger, change.rollout);
           this.written();
           if (ledger.rollout === base) {
@@ -803,11 +809,14 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
           }
         }
       },
-      (change) => ({
-        action,
-        target: change.rollout.id,
-        detail: { state: change.rollout.state, wave: change.rollout.wave },
-      }),
+      (change) =>
+        unchanged
+          ? []
+          : {
+              action,
+              target: change.rollout.id,
+              detail: { state: change.rollout.state, wave: change.rollout.wave },
+            },
     );
     // The action is made: events that cannot be written now go with the fleet's next batch.
     if (made.events.length > 0) await this.fleet.publish(made.events);

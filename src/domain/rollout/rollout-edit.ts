@@ -1,3 +1,4 @@
+import { plainDataEqual } from '../plain-data-equal.js';
 import type { Rollout } from './rollout.js';
 import type { RolloutInput } from './rollout-definition.js';
 import type { RolloutChange } from './rollout-refusal.js';
@@ -29,5 +30,8 @@ export function editRollout(rollout: Rollout, input: RolloutInput, scheme: Versi
     const message = `the rollout is at wave ${rollout.wave} (counting from 0): keep at least ${rollout.wave + 1} waves`;
     return { ok: false, refusal: { code: 'invalid-rollout', message, problems: [{ path: ['waves'], message }] } };
   }
+  // Nothing to change (a PATCH of `{}`, or of the values it has): the rollout itself, not a new
+  // state of it, so that nothing is written or recorded.
+  if (plainDataEqual(parsed.definition, rollout.definition)) return { ok: true, rollout, events: [] };
   return { ok: true, rollout: { ...rollout, definition: parsed.definition, updatedAt: at }, events: [] };
 }

@@ -18,6 +18,16 @@ describe('rollout edit', () => {
     }
   });
 
+  it('gives the rollout itself back (not a new state of it) for a definition it already has', () => {
+    for (const state of ['draft', 'paused'] as const) {
+      const before = rollout({}, state);
+      const same = editRollout(before, { ...before.definition }, scheme, T0 + 1);
+      expect(same.ok && same.rollout, state).to.equal(before);
+      const renamed = editRollout(before, { ...before.definition, name: 'another' }, scheme, T0 + 1);
+      expect(renamed.ok && renamed.rollout, state).to.not.equal(before);
+    }
+  });
+
   it('refuses while running, halted, or after the end (rollout-state-conflict)', () => {
     for (const state of ['running', 'halted', 'completed', 'aborted'] as const) {
       const change = editRollout(rollout({}, state), input, scheme, T0);
