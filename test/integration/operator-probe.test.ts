@@ -91,4 +91,24 @@ describe('HTTP: an operator probing the device routes', () => {
     expect((await rollouts.rollout(created.id)).inFlight).to.equal(1);
     expect(jsonOf<DeviceJson>(await api.get('/api/v1/devices/fleet-1')).runningVersion).to.equal('1.0.0');
   });
+
+  it('records no HEAD of a check, a device\u2019s included: it learns no path, so nothing is offered', async () => {
+    const row = `"head-1","1.0.0","${TARGET}"`;
+    expect((await t.client.put('/devices/head-1', row, 'text/csv')).status).to.equal(200);
+    // Before: a HEAD recorded the device and an `offered` attempt whose path no one was given.
+    for (const auth of [undefined, TEST_DEVICE_CREDENTIAL]) {
+      const res = await t.client.send('/devices/head-1?app_ver=1.0.0', {
+        method: 'HEAD',
+        ...(auth === undefined ? {} : { auth }),
+      });
+      expect([res.status, res.headers['content-length'], res.text]).to.deep.equal([200, String(TARGET.length), '']);
+    }
+    expect(await inventoryIds()).to.not.include('head-1');
+    // A rollout that would offer to a device polling so asks nothing of a HEAD either.
+    expect((await t.client.send('/devices/fleet-1?app_ver=1.0.0', { method: 'HEAD' })).status).to.equal(404);
+    expect((await api.poll('head-1', '1.0.0')).status).to.equal(200);
+    const seen = await api.getJson<DeviceJson & { attempts: unknown[] }>('/api/v1/devices/head-1');
+    expect(seen.polls).to.equal(1);
+    expect(seen.attempts).to.have.length(1);
+  });
 });

@@ -67,8 +67,8 @@ function offeredPatch(
  * the answer is exactly what it was before patches existed.
  *
  * Every check is recorded in the fleet inventory (a device asking about another's id is not:
- * it learns nothing, and neither does the inventory); one that moved an update attempt is
- * answered once that is durable.
+ * it learns nothing, and neither does the inventory; nor is a HEAD or an operator's probe); one
+ * that moved an update attempt is answered once that is durable.
  */
 export function deviceCheckHandler(
   checkForUpdate: CheckForUpdate,
@@ -84,7 +84,9 @@ export function deviceCheckHandler(
     const patchFor = deltaRequest === undefined ? undefined : patchFinder(deltaOffers, deltaRequest);
     let patch: OfferedPatchAnswer | undefined;
     let check: UpdateCheck = await checkForUpdate.execute(deviceId, running, principal.deviceId);
-    const probe = isOperatorProbe(exchange.req, principal);
+    // A HEAD learns the status and not the path: no device polls so (ESP-IDF's clients GET), and
+    // recorded, it made an offer nobody could follow. Answered from the row alone, as a probe is.
+    const probe = exchange.req.method === 'HEAD' || isOperatorProbe(exchange.req, principal);
     if (!probe && (principal.deviceId === undefined || principal.deviceId === deviceId)) {
       // Explicit rows win: fleet policy is asked only when the row offers nothing.
       const lease =
