@@ -47,7 +47,7 @@ export function deltaRoutes(router: Router, useCases: HttpUseCases): void {
   });
 
   router.delete(`${PATH}/:id`, operatorOnly(), async (ctx) => {
-    const id = validated(deltaIdParamSchema, ctx.params.id, 'invalid-request');
+    const id = validated(deltaIdParamSchema, ctx.params.id, 'invalid-request', 'delta id');
     await useCases.audit.recorded(
       auditSource(ctx),
       () => useCases.deltas.remove(id),

@@ -53,7 +53,7 @@ export function signingKeyRoutes(router: Router, useCases: HttpUseCases): void {
   });
 
   router.delete(`${PATH}/:digest`, operatorOnly(), async (ctx) => {
-    const digest = keyDigestOf(validated(keyDigestParamSchema, ctx.params.digest, 'invalid-request'));
+    const digest = keyDigestOf(validated(keyDigestParamSchema, ctx.params.digest, 'invalid-request', 'key digest'));
     if (digest === undefined) {
       throw new DomainError('invalid-request', `the path must end with a key digest: ${KEY_DIGEST_FORMS_TEXT}`);
     }
