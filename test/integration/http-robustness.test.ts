@@ -152,6 +152,29 @@ describe('HTTP robustness (design.md section 4)', () => {
     expect(await readResponse(withBody)).to.match(/^HTTP\/1\.1 400 /);
   });
 
+  it("answers what Node's parser refuses, and CONNECT, with a problem body as every refusal has (they had none, or no answer)", async () => {
+    const answerTo = async (request: string) => {
+      const socket = await openRawTls(port(), ca);
+      socket.on('error', () => {});
+      socket.write(request);
+      const text = await readResponse(socket);
+      const [head = '', body = ''] = text.split('\r\n\r\n');
+      expect(head).to.match(/\r\nContent-Type: application\/problem\+json\r\n/);
+      expect(head).to.match(/\r\nConnection: close(\r\n|$)/);
+      expect(head).to.include(`\r\nContent-Length: ${Buffer.byteLength(body)}`);
+      return { head, problem: JSON.parse(body) as { status: number; code: string; detail: string } };
+    };
+    const malformed = await answerTo('THIS IS NOT HTTP\r\n\r\n');
+    expect(malformed.head).to.match(/^HTTP\/1\.1 400 Bad Request/);
+    expect(malformed.problem).to.include({ status: 400, code: 'bad-request' });
+    const tooLarge = await answerTo(`GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    expect(tooLarge.head).to.match(/^HTTP\/1\.1 431 /);
+    expect(tooLarge.problem.detail).to.include('16 KiB');
+    const connect = await answerTo('CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n');
+    expect(connect.head).to.match(/^HTTP\/1\.1 405 Method Not Allowed/);
+    expect(connect.problem).to.include({ status: 405, code: 'method-not-allowed' });
+  });
+
   it('logs one line per request with method, path without query, status, bytes and ms, and never a credential', async () => {
     await t.client.get('/devices/dev1?app_ver=1.0');
     await t.client.get('/devices', { auth: { username: 'intruder', password: 'hunter2-secret' } });

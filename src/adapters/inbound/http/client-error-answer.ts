@@ -1,18 +1,25 @@
+import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 
+import type { Problem } from './problem.js';
+import { httpErrorProblem, PROBLEM_TYPE, problemBody } from './problem.js';
+
 // Node's own answers to a request it could not parse, by its error code; anything else is a 400.
-const STATUS_LINES: Readonly<Record<string, string>> = {
-  HPE_HEADER_OVERFLOW: '431 Request Header Fields Too Large',
-  HPE_CHUNK_EXTENSIONS_OVERFLOW: '413 Payload Too Large',
-  ERR_HTTP_REQUEST_TIMEOUT: '408 Request Timeout',
+const ANSWERS: Readonly<Record<string, { readonly status: number; readonly detail: string }>> = {
+  HPE_HEADER_OVERFLOW: {
+    status: 431,
+    detail: "the request's header fields are larger than this server takes (16 KiB)",
+  },
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: { status: 413, detail: "the request body's chunk extensions are too large" },
+  ERR_HTTP_REQUEST_TIMEOUT: { status: 408, detail: 'the request was not received in time' },
 };
 
 /**
- * The answer to a request Node's parser refused, as Node gives it, but sent before the
- * connection is cut: Node writes its answer and destroys the socket at once, and over TLS an
- * answer queued behind an earlier write still under way (the session tickets sent after the
- * handshake) is then lost, leaving the client with a dropped connection. A connection whose
- * answer had begun, or that is gone, is only cut.
+ * The answer to a request Node's parser refused, with the status Node gives it and a problem
+ * body as every other refusal has, sent before the connection is cut: Node writes its answer
+ * and destroys the socket at once, and over TLS an answer queued behind an earlier write still
+ * under way (the session tickets sent after the handshake) is then lost, leaving the client with
+ * a dropped connection. A connection whose answer had begun, or that is gone, is only cut.
  */
 export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
   const inFlight = (socket as { _httpMessage?: { headersSent?: boolean } | null })._httpMessage;
@@ -20,6 +27,16 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex):
     socket.destroy();
     return;
   }
-  const status = STATUS_LINES[error.code ?? ''] ?? '400 Bad Request';
-  socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`, () => socket.destroy());
+  const { status, detail } = ANSWERS[error.code ?? ''] ?? {
+    status: 400,
+    detail: `the request is not valid HTTP/1.1 (${error.code ?? 'unparsable'})`,
+  };
+  socket.end(closingAnswer(httpErrorProblem(status, detail)), () => socket.destroy());
+}
+
+/** A whole answer with `problem` as its body, on a connection that closes after it. */
+export function closingAnswer(problem: Problem): string {
+  const body = problemBody(problem);
+  const line = `HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status] ?? 'Error'}`;
+  return `${line}\r\nContent-Type: ${PROBLEM_TYPE}\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body.toString()}`;
 }

@@ -4,6 +4,7 @@ import type { Server } from 'node:https';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { answerClientError } from './client-error-answer.js';
+import { refuseConnect } from './connect-refusal.js';
 import type { OpenConnections } from './open-connections.js';
 import { trackOpenConnections } from './open-connections.js';
 import { answerPlainHttp } from './plain-http-refusal.js';
@@ -76,6 +77,7 @@ export class HttpsServer {
       handle(req, res);
     });
     this.server.on('clientError', answerClientError);
+    refuseConnect(this.server);
     // A failed handshake (a scanner, a client that does not trust the certificate) concerns
     // only that client; one that sent plain HTTP is told to use https://.
     answerPlainHttp(this.server);
