@@ -18,6 +18,12 @@ export interface UpdateAttemptStore {
    * storage has offered on its strength, for its caps.
    */
   rolloutLoad(rolloutId: string, at: number, staleMs: number): Promise<CapState>;
+  /**
+   * The attempts not ended (not in a final state) that offer `file` (or, given a `patchId`, that
+   * patch), last updated at or after `since`, each its device's newest: what a download naming
+   * that file or patch with no device named may belong to (see UpdateAttempt.offerAddress).
+   */
+  openOffers(offer: { readonly file: string } | { readonly patchId: string }, since: number): Promise<UpdateAttempt[]>;
   /** Inserts the attempts or replaces those with the same id, in one durable write. */
   putMany(attempts: readonly UpdateAttempt[]): Promise<void>;
   /** Removes every attempt of the device; resolves to how many there were. */

@@ -30,6 +30,7 @@ export function updateAttempt(id: string, deviceId: string, overrides: Partial<U
     downloadedAs: 'patch',
     patchSize: 70_000,
     patchId: `${'b'.repeat(64)}.${'a'.repeat(64)}.edo1-hs8-7`,
+    offerAddress: '::ffff:192.0.2.7',
     ...overrides,
   };
 }
@@ -97,6 +98,7 @@ export function updateAttemptStoreContract(
         downloadedAs: null,
         patchSize: null,
         patchId: null,
+        offerAddress: null,
         file: "fw/it's ünïcode.bin" as UpdateFilePath,
       });
       await store.putMany([full, fresh]);
@@ -197,6 +199,44 @@ export function updateAttemptStoreContract(
       expect(await store.pruneBefore(1000)).to.equal(2);
       expect(ids(await store.forRollout('r1'))).to.deep.equal(['0002', '0003', '0005']);
       expect(await store.pruneBefore(10_000, 0)).to.equal(0);
+    });
+
+    it('finds the attempts not ended of one file or one patch, updated since a time, each its device\u2019s newest', async () => {
+      const file = 'fw/lamp-2.0.bin' as UpdateFilePath;
+      const patchId = `${'c'.repeat(64)}.${'d'.repeat(64)}.edo1-hs8-7`;
+      const since = 1_767_225_600_000;
+      const open = (id: string, device: string, overrides: Partial<UpdateAttempt> = {}) =>
+        updateAttempt(id, device, {
+          file,
+          state: 'offered',
+          updatedAt: since,
+          patchId: null,
+          offeredAs: 'full',
+          patchSize: null,
+          ...overrides,
+        });
+      const wanted = [
+        open('0001', 'd1'),
+        open('0002', 'd2', { state: 'downloading', updatedAt: since + 5 }),
+        open('0003', 'd3', { state: 'silent' }),
+      ];
+      await store.putMany([
+        ...wanted,
+        open('0004', 'd4', { updatedAt: since - 1 }), // too old
+        open('0005', 'd5', { state: 'succeeded' }), // ended
+        open('0006', 'd6', { state: 'download-failed' }),
+        open('0007', 'd7', { file: 'fw/other.bin' as UpdateFilePath }),
+        open('0008', 'd8'),
+        open('0009', 'd8', { file: 'fw/other.bin' as UpdateFilePath }), // d8 has moved on
+        open('0010', 'd9', { patchId, offeredAs: 'patch', patchSize: 1000 }),
+      ]);
+      const ids = (attempts: UpdateAttempt[]) => attempts.map((attempt) => attempt.id).sort();
+      const found = await store.openOffers({ file }, since);
+      expect(ids(found)).to.deep.equal(['0001', '0002', '0003', '0010']);
+      expect(found.find((attempt) => attempt.id === '0002')).to.deep.equal(wanted[1]);
+      expect(ids(await store.openOffers({ patchId }, since))).to.deep.equal(['0010']);
+      expect(await store.openOffers({ patchId: 'none' }, since)).to.deep.equal([]);
+      expect(ids(await store.openOffers({ file }, since + 1))).to.deep.equal(['0002']);
     });
 
     it('replaces attempts with the same id and keeps the others', async () => {

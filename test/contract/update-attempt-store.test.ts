@@ -69,10 +69,17 @@ describe('SqlJsUpdateAttemptStore on a database made before rollouts', () => {
   let dir = '';
   afterEach(() => rm(dir, { recursive: true, force: true }));
 
-  it('adds the rollout and delivery columns, keeps every attempt (rollout null, offered and downloaded full), and takes new ones', async () => {
+  it('adds the rollout, delivery and offer-address columns, keeps every attempt (rollout and address null, offered and downloaded full), and takes new ones', async () => {
     dir = await mkdtemp(join(tmpdir(), 'fuota-attempts-old-'));
     const file = join(dir, 'devices.db');
-    const before = { rollout: null, offeredAs: 'full', downloadedAs: 'full', patchSize: null, patchId: null } as const;
+    const before = {
+      rollout: null,
+      offeredAs: 'full',
+      downloadedAs: 'full',
+      patchSize: null,
+      patchId: null,
+      offerAddress: null,
+    } as const;
     const folded = updateAttempt('0001', 'a', before);
     const journaled = updateAttempt('0002', 'b', { ...before, state: 'offered' });
     const old = await SqlJsDatabase.open(file, SCHEMA_BEFORE_ROLLOUTS);

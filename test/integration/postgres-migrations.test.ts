@@ -86,6 +86,7 @@ describe('PostgreSQL schema migrations', () => {
       { version: 12, name: 'update_attempt_rollout_load' },
       { version: 13, name: 'operator_session' },
       { version: 14, name: 'update_attempt_delivery' },
+      { version: 15, name: 'update_attempt_offer_address' },
     ]);
     expect(rows[0]?.applied_at).to.be.instanceOf(Date);
     const columns = await sql<{
@@ -135,7 +136,7 @@ describe('PostgreSQL schema migrations', () => {
     }
   });
 
-  it('migration 14 reads attempts stored before it as full offers, downloaded as full when downloaded', async () => {
+  it('migrations 14 and 15 read attempts stored before them as full offers (downloaded as full when downloaded), with no offer address', async () => {
     const url = await emptyDatabase();
     await (await open(url, MIGRATIONS.slice(0, 13))).close();
     const insert =
@@ -145,11 +146,11 @@ describe('PostgreSQL schema migrations', () => {
     await sql(url, insert, ['000000000000001-a', 'a', 'offered', null, 0, '[]']);
     await sql(url, insert, ['000000000000002-b', 'b', 'downloaded', 'direct', 1, '[[0,100]]']);
     const database = await open(url);
-    expect(database.migrated).to.deep.equal([14]);
+    expect(database.migrated).to.deep.equal([14, 15]);
     const store = new PostgresUpdateAttemptStore(database);
     const [a] = await store.forDevice('a' as DeviceId, 1);
     const [b] = await store.forDevice('b' as DeviceId, 1);
-    expect(a).to.include({ offeredAs: 'full', downloadedAs: null, patchSize: null, patchId: null });
+    expect(a).to.include({ offeredAs: 'full', downloadedAs: null, patchSize: null, patchId: null, offerAddress: null });
     expect(b).to.include({ offeredAs: 'full', downloadedAs: 'full', patchSize: null, patchId: null });
     // A patch offer names its patch; a full offer names none; and a form is one of the two.
     const bad = [

@@ -98,6 +98,50 @@ describe('two instances serving one fleet', function () {
     );
   });
 
+  it('ties a shared-credential download to the offer whichever server took the check and whichever served the bytes', async () => {
+    const image = smallImage({ version: '2.5.0', projectName: 'lamp', seed: 25, kib: 64 });
+    const path = 'fw/lamp-2.5.0.bin';
+    expect((await first.client.put(`/files/${path}`, image, BIN)).status).to.equal(200);
+    const attemptOn = async (server: RunningTestServer, id: string) =>
+      (JSON.parse((await server.client.get(`/api/v1/devices/${id}`)).text) as { attempt: Record<string, unknown> })
+        .attempt;
+    // Found by a new operator: the offer's server alone knew the address it was answered to, so a
+    // download served by the other (or by another worker) was tied to nothing, and the attempt
+    // stayed `offered`; a rollback then read as a failed download, a brick as nothing.
+    for (const id of ['split-1', 'split-2']) {
+      const row = await first.client.put(`/devices/${id}`, `"${id}","${OLD}","${path}"`, 'text/csv');
+      expect(row.status).to.equal(200);
+    }
+    const offered = await first.client.get(`/devices/split-1?app_ver=${OLD}`, device);
+    expect([offered.status, offered.text]).to.deep.equal([200, path]);
+    const whole = await second.client.get(`/files/${path}`, device);
+    expect(whole.body.equals(image)).to.equal(true);
+    for (const server of [first, second])
+      await eventually(
+        async () => (await attemptOn(server, 'split-1'))?.state === 'downloaded',
+        'the download served by the second counts for the offer made by the first',
+      );
+    expect(await attemptOn(first, 'split-1')).to.include({ attribution: 'inferred' });
+    // A download resumed on the other server adds up too (each part on one of them).
+    expect((await second.client.get(`/devices/split-2?app_ver=${OLD}`, device)).status).to.equal(200);
+    const half = 30_000;
+    const head = await first.client.get(`/files/${path}`, { ...device, headers: { Range: `bytes=0-${half - 1}` } });
+    // A device resumes after reconnecting, by when the other server has heard of the first part
+    // (milliseconds); parts of one attempt served at once by two servers are not added up.
+    await eventually(
+      async () => (await attemptOn(second, 'split-2'))?.state === 'downloading',
+      'the second server hears of the first part',
+    );
+    const tail = await second.client.get(`/files/${path}`, { ...device, headers: { Range: `bytes=${half}-` } });
+    expect([head.status, tail.status]).to.deep.equal([206, 206]);
+    expect(Buffer.concat([head.body, tail.body]).equals(image)).to.equal(true);
+    for (const server of [first, second])
+      await eventually(
+        async () => (await attemptOn(server, 'split-2'))?.state === 'downloaded',
+        'the parts served by both servers add up to the whole file',
+      );
+  });
+
   it('keeps every tag of bulk taggings made at once on both servers', async () => {
     for (const id of ['tagged-1', 'tagged-2'])
       expect((await first.client.get(`/devices/${id}?app_ver=${OLD}`, device)).status).to.equal(404);

@@ -53,6 +53,7 @@ export class FleetChanges {
       fleet.watchWrites((deviceIds) => feed.announce({ kind: 'devices', deviceIds })),
       rollouts.watchWrites(() => feed.announce({ kind: 'rollouts' })),
     ];
+    fleet.sharesStorage(() => feed.hasPeers);
     this.syncedFrom = fleet.now();
     this.syncTimer = setInterval(() => void this.syncPeers(), PEER_SYNC_INTERVAL_MS);
     this.syncTimer.unref();

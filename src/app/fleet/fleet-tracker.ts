@@ -2,7 +2,7 @@ import type { DeviceId } from '../../domain/device-id.js';
 import type { AttemptSignal } from '../../domain/fleet/attempt-signal.js';
 import { isFinalAttemptState } from '../../domain/fleet/attempt-state.js';
 import { advanceAttempt, offerAttempt, reofferAttempt } from '../../domain/fleet/attempt-transitions.js';
-import { DELTA_PATH_PREFIX, deltaPathOf } from '../../domain/delta/delta-path.js';
+import { DELTA_PATH_PREFIX, deltaPathOf, parseDeltaPath } from '../../domain/delta/delta-path.js';
 import type { DeltaPatchInfo } from '../delta/delta-offers.js';
 import { recordSighting, samePollShape } from '../../domain/fleet/device-sighting.js';
 import type { FleetEvent, NewFleetEvent, NewLoggedEvent } from '../../domain/fleet/fleet-event.js';
@@ -199,6 +199,7 @@ export class FleetTracker {
     for await (const attempt of stores.attempts.recent(1)) {
       tracker.attempts.set(attempt.deviceId, attempt);
       if (attempt.state === 'downloaded') tracker.downloaded.add(attempt.deviceId);
+      tracker.noteStoredOffer(attempt);
     }
     await tracker.refreshImages();
     tracker.loadAssignments();
@@ -270,13 +271,14 @@ export class FleetTracker {
           version: offeredVersion,
           fromVersion: version,
           at,
+          address: check.address,
           ...(rollout === undefined ? {} : { rollout }),
           ...(offeredPatch === undefined ? {} : { patch: offeredPatch }),
         });
         this.noteChange(undefined, started, changed, transitions);
         latest = started;
       } else if (latest !== undefined) {
-        const reoffered = reofferAttempt(latest, offeredPatch, at);
+        const reoffered = reofferAttempt(latest, offeredPatch, at, check.address);
         if (reoffered !== latest) this.noteChange(latest, reoffered, changed, transitions);
         latest = reoffered;
       }
@@ -364,6 +366,48 @@ export class FleetTracker {
     if (current !== undefined && current.id >= parsed.attemptId) return undefined;
     await this.reloadDevices([parsed.deviceId]);
     return this.offeredAttempt(path);
+  }
+
+  /**
+   * Before a download that names no offer path, on a server sharing its storage with others:
+   * the offer it follows may be another server's of a moment ago, its announcement not heard yet
+   * (a device's check and its download may reach different instances or workers). Then the
+   * attempt is read from storage, so that downloadRequested ties the download to it as to one of
+   * this server's offers: with the device's own credential, its newest attempt; with the shared
+   * one, the attempts not ended of that file or patch whose offer was answered to this address
+   * within the attribution window. Nothing is read when memory knows such an offer already.
+   */
+  async findOfferElsewhere(request: {
+    readonly path: string;
+    readonly deviceId: DeviceId | undefined;
+    readonly address: string;
+  }): Promise<void> {
+    if (!this.hasPeers()) return;
+    const { path, deviceId, address } = request;
+    if (deviceId !== undefined) {
+      if (this.isOpenFor(deviceId, path)) return;
+      const [latest] = await this.stores.attempts.forDevice(deviceId, 1);
+      if (latest !== undefined) this.takeAttempt(latest);
+      return;
+    }
+    const at = this.now();
+    if (this.offers.latest(address, path, at, (candidate) => this.isOpenFor(candidate, path)) !== undefined) return;
+    const patch = path.startsWith(DELTA_PATH_PREFIX) ? parseDeltaPath(path)?.patchId?.id : undefined;
+    if (path.startsWith(DELTA_PATH_PREFIX) && patch === undefined) return;
+    const since = at - this.settings.attributionWindowMs;
+    const stored = await this.stores.attempts.openOffers(
+      patch === undefined ? { file: path } : { patchId: patch },
+      since,
+    );
+    for (const attempt of stored) if (attempt.offerAddress === address) this.takeAttempt(attempt);
+  }
+
+  /** Whether other servers share the storage now (told by FleetChanges; none until then). */
+  private hasPeers: () => boolean = () => false;
+
+  /** FleetChanges says here how to know whether other servers share the storage. */
+  sharesStorage(hasPeers: () => boolean): void {
+    this.hasPeers = hasPeers;
   }
 
   /** Hears every change of an attempt (in memory, before it is written): rollouts count them. */
@@ -856,6 +900,7 @@ export class FleetTracker {
     this.attempts.set(stored.deviceId, stored);
     if (stored.state === 'downloaded') this.downloaded.add(stored.deviceId);
     else this.downloaded.delete(stored.deviceId);
+    this.noteStoredOffer(stored);
     const before = current?.id === stored.id ? current : undefined;
     for (const watcher of this.attemptWatchers) {
       try {
@@ -864,6 +909,27 @@ export class FleetTracker {
         this.logger.warn('an attempt watcher failed', { error });
       }
     }
+  }
+
+  /**
+   * A stored attempt's offer (another server's, or one made before a restart), as this server's
+   * own offers are noted: a download with the shared credential from the address it was answered
+   * to is then tied to it here too. Not an attempt ended, nor one last updated before the
+   * attribution window.
+   */
+  private noteStoredOffer(attempt: UpdateAttempt): void {
+    if (attempt.offerAddress === null || isFinalAttemptState(attempt.state)) return;
+    if (this.now() - attempt.updatedAt > this.settings.attributionWindowMs) return;
+    if (attempt.patchId === null)
+      this.offers.add(attempt.offerAddress, attempt.deviceId, attempt.file, attempt.updatedAt);
+    else
+      this.offers.add(
+        attempt.offerAddress,
+        attempt.deviceId,
+        deltaPathOf(attempt.patchId),
+        attempt.updatedAt,
+        attempt.file,
+      );
   }
 
   private hasPendingChecks(deviceId: DeviceId): boolean {

@@ -84,6 +84,8 @@ export interface AttemptOffer {
   readonly rollout?: AttemptRollout;
   /** The patch the answer names instead of the file; absent when it names the full file. */
   readonly patch?: OfferedPatch;
+  /** The client address the answer went to. */
+  readonly address: string;
 }
 
 /**
@@ -112,22 +114,30 @@ export function offerAttempt(offer: AttemptOffer): UpdateAttempt {
     downloadedAs: null,
     patchSize: offer.patch?.size ?? null,
     patchId: offer.patch?.id ?? null,
+    offerAddress: offer.address,
   };
 }
 
 /**
  * The attempt answered again with the same file, now as `patch` (or as the full file when
- * undefined): a patch may become ready between two polls, or go. The same object when the form
- * and the patch are unchanged.
+ * undefined), to `address`: a patch may become ready between two polls, or go, and a device may
+ * poll from another address. The same object when the form, the patch and the address are
+ * unchanged.
  */
-export function reofferAttempt(attempt: UpdateAttempt, patch: OfferedPatch | undefined, at: number): UpdateAttempt {
-  if ((patch?.id ?? null) === attempt.patchId) return attempt;
+export function reofferAttempt(
+  attempt: UpdateAttempt,
+  patch: OfferedPatch | undefined,
+  at: number,
+  address: string,
+): UpdateAttempt {
+  if ((patch?.id ?? null) === attempt.patchId && address === attempt.offerAddress) return attempt;
   return {
     ...attempt,
     updatedAt: at,
     offeredAs: patch === undefined ? 'full' : 'patch',
     patchSize: patch?.size ?? null,
     patchId: patch?.id ?? null,
+    offerAddress: address,
   };
 }
 

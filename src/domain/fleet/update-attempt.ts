@@ -58,6 +58,12 @@ export interface UpdateAttempt {
   readonly patchSize: number | null;
   /** The offered patch's id (see delta-path.ts), which its downloads name; null when offered as the full file. */
   readonly patchId: string | null;
+  /**
+   * The client address the offer was last answered to; null for an attempt stored before this
+   * was kept. A download with the shared credential names no device: a server that did not make
+   * the offer (another instance or worker sharing the storage) ties it to the attempt by this.
+   */
+  readonly offerAddress: string | null;
 }
 
 /** The patch an offer names, when it names one. */

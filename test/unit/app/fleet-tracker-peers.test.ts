@@ -1,10 +1,11 @@
 import { expect } from 'chai';
 import { InMemoryDeviceInventoryStore } from '../../../src/adapters/outbound/memory/in-memory-device-inventory-store.js';
 import { DEFAULT_FLEET_SETTINGS } from '../../../src/app/fleet/fleet-settings.js';
-import { FleetTracker } from '../../../src/app/fleet/fleet-tracker.js';
+import { FleetTracker, type FleetStores } from '../../../src/app/fleet/fleet-tracker.js';
 import type { DeviceId } from '../../../src/domain/device-id.js';
 import type { InventoryEntry, InventorySighting, OperatorFields } from '../../../src/domain/fleet/inventory-entry.js';
 import { memoryFleetStores } from '../../support/fleet-stores.js';
+import { imageFile } from '../../support/image-files.js';
 import { RecordingLogger } from '../../support/test-server.js';
 
 const D = 'esp-1' as DeviceId;
@@ -104,5 +105,104 @@ describe('FleetTracker with other servers on its storage', () => {
     } finally {
       await tracker.close();
     }
+  });
+
+  describe('a download of an offer another server made (the shared credential names no device)', () => {
+    const FILE = imageFile('fw/lamp-2.0.0.bin', { version: '2.0.0' });
+    const ADDRESS = '10.0.0.1';
+    let time = Date.UTC(2026, 10, 1);
+    const shared = () => memoryFleetStores();
+    const openOn = async (stores: FleetStores, peers = true) => {
+      const tracker = await FleetTracker.open(stores, DEFAULT_FLEET_SETTINGS, new RecordingLogger(), () => time);
+      tracker.sharesStorage(() => peers);
+      return tracker;
+    };
+    /** A's check of the device, answered with the file, durable before it returns. */
+    const offeredOn = async (tracker: FleetTracker, address = ADDRESS) => {
+      const outcome = tracker.recordCheck({
+        deviceId: D,
+        version: '1.0.0',
+        address,
+        auth: 'shared',
+        status: 200,
+        offer: FILE,
+        assigned: true,
+      });
+      await outcome.written;
+    };
+    const download = async (tracker: FleetTracker, address = ADDRESS) => {
+      const request = { path: FILE.path, deviceId: undefined, address };
+      await tracker.findOfferElsewhere(request);
+      tracker.downloadRequested(request)?.ended(0, FILE.size);
+    };
+
+    it('is tied to that attempt, read from storage, before its announcement arrives', async () => {
+      const stores = shared();
+      const a = await openOn(stores);
+      const b = await openOn(stores);
+      try {
+        await offeredOn(a);
+        expect(b.currentAttempt(D)).to.equal(undefined); // not heard of on B
+        time += 1_000;
+        await download(b);
+        expect(b.currentAttempt(D)).to.deep.include({ state: 'downloaded', attribution: 'inferred', file: FILE.path });
+        await b.flush();
+        expect((await stores.attempts.forDevice(D, 1))[0]).to.deep.include({ state: 'downloaded' });
+      } finally {
+        await a.close();
+        await b.close();
+      }
+    });
+
+    it('is tied to it from its announcement (a reload) without reading storage at the download', async () => {
+      const stores = shared();
+      const a = await openOn(stores);
+      const b = await openOn(stores, false); // no peers: findOfferElsewhere reads nothing
+      try {
+        await offeredOn(a);
+        await b.reloadDevices([D]);
+        await download(b);
+        expect(b.currentAttempt(D)).to.deep.include({ state: 'downloaded', attribution: 'inferred' });
+      } finally {
+        await a.close();
+        await b.close();
+      }
+    });
+
+    it('is not tied to it from another address, nor after the attribution window', async () => {
+      const stores = shared();
+      const a = await openOn(stores);
+      const b = await openOn(stores);
+      try {
+        await offeredOn(a);
+        const untouched = async () => {
+          await b.flush();
+          expect((await stores.attempts.forDevice(D, 1))[0]).to.deep.include({ state: 'offered', attribution: null });
+          expect(b.currentAttempt(D)?.state ?? 'offered').to.equal('offered');
+        };
+        await download(b, '10.0.0.2');
+        await untouched();
+        time += DEFAULT_FLEET_SETTINGS.attributionWindowMs + 1;
+        await download(b);
+        await untouched();
+      } finally {
+        await a.close();
+        await b.close();
+      }
+    });
+
+    it('is tied to an offer made before a restart of the same server', async () => {
+      const stores = shared();
+      const before = await openOn(stores, false);
+      await offeredOn(before);
+      await before.close();
+      const after = await openOn(stores, false);
+      try {
+        await download(after);
+        expect(after.currentAttempt(D)).to.deep.include({ state: 'downloaded', attribution: 'inferred' });
+      } finally {
+        await after.close();
+      }
+    });
   });
 });

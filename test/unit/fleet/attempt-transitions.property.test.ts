@@ -84,6 +84,7 @@ const offer = (scenario: Scenario): UpdateAttempt =>
     version: scenario.version,
     fromVersion: FROM,
     at: 0,
+    address: '192.0.2.1',
   });
 
 /** A poll of the version the device ran before: with a named version any other one, else exactly the old one. */

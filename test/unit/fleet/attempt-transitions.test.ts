@@ -17,6 +17,7 @@ const SECOND = 1_000;
 const MINUTE = 60 * SECOND;
 const SIZE = 1_000_000;
 const rules = DEFAULT_ATTEMPT_RULES;
+const ADDRESS = '192.0.2.1';
 
 const offer = (overrides: Partial<Parameters<typeof offerAttempt>[0]> = {}): UpdateAttempt =>
   offerAttempt({
@@ -26,6 +27,7 @@ const offer = (overrides: Partial<Parameters<typeof offerAttempt>[0]> = {}): Upd
     version: '2.0',
     fromVersion: '1.0',
     at: T0,
+    address: ADDRESS,
     ...overrides,
   });
 
@@ -88,11 +90,27 @@ describe('update attempt transitions', () => {
 
     it('takes a new form on a repeated offer, and is the same object when the form is the same', () => {
       const offered = offer();
-      expect(reofferAttempt(offered, undefined, T0 + SECOND)).to.equal(offered);
-      const patched = reofferAttempt(offered, PATCH, T0 + SECOND);
+      expect(offered.offerAddress).to.equal(ADDRESS);
+      expect(reofferAttempt(offered, undefined, T0 + SECOND, ADDRESS)).to.equal(offered);
+      const patched = reofferAttempt(offered, PATCH, T0 + SECOND, ADDRESS);
       expect(patched).to.include({ offeredAs: 'patch', patchSize: 40_000, patchId: 'p1', updatedAt: T0 + SECOND });
-      expect(reofferAttempt(patched, PATCH, T0 + 2 * SECOND)).to.equal(patched);
-      expect(reofferAttempt(patched, undefined, T0 + 2 * SECOND)).to.include({ offeredAs: 'full', patchId: null });
+      expect(reofferAttempt(patched, PATCH, T0 + 2 * SECOND, ADDRESS)).to.equal(patched);
+      expect(reofferAttempt(patched, undefined, T0 + 2 * SECOND, ADDRESS)).to.include({
+        offeredAs: 'full',
+        patchId: null,
+      });
+    });
+
+    it('takes the address a repeated offer was answered to (a device behind a new address downloads from it)', () => {
+      const offered = offer();
+      const moved = reofferAttempt(offered, undefined, T0 + SECOND, '192.0.2.99');
+      expect(moved).to.include({
+        offerAddress: '192.0.2.99',
+        updatedAt: T0 + SECOND,
+        offeredAs: 'full',
+        state: 'offered',
+      });
+      expect(reofferAttempt(moved, undefined, T0 + 2 * SECOND, '192.0.2.99')).to.equal(moved);
     });
   });
 
@@ -119,6 +137,7 @@ describe('update attempt transitions', () => {
         downloadedAs: null,
         patchSize: null,
         patchId: null,
+        offerAddress: ADDRESS,
       });
     });
 

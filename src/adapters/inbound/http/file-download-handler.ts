@@ -103,7 +103,9 @@ async function patchSourceOf(
     if (attempt?.patchId !== patchId) throw missing();
     offeredTo = attempt.deviceId;
   } else if (principal.deviceId !== undefined && fleet.currentAttempt(principal.deviceId)?.patchId !== patchId) {
-    throw missing();
+    // The offer may be another server's of a moment ago (see findOfferElsewhere).
+    await fleet.findOfferElsewhere({ path: deltaPathOf(patchId), deviceId: principal.deviceId, address: '' });
+    if (fleet.currentAttempt(principal.deviceId)?.patchId !== patchId) throw missing();
   }
   const opened = await deltaOffers.open(patchId);
   if (opened === undefined) throw missing();
@@ -191,13 +193,17 @@ export function fileDownloadHandler(
     // An operator's probe is no device's download (see operator-probe.ts): tied to no attempt,
     // and no patch counted as delivered.
     const probe = isOperatorProbe(req, principal);
+    const address = req.socket.remoteAddress ?? '';
+    if (!probe && !exchange.gone && source.offeredTo === undefined) {
+      await fleet.findOfferElsewhere({ path: source.tracePath, deviceId: principal.deviceId, address });
+    }
     const trace =
       exchange.gone || probe
         ? undefined
         : fleet.downloadRequested({
             path: source.tracePath,
             deviceId: principal.deviceId,
-            address: req.socket.remoteAddress ?? '',
+            address,
             ...(source.offeredTo === undefined ? {} : { offeredTo: source.offeredTo }),
           });
     if (req.method === 'HEAD' || exchange.gone) {

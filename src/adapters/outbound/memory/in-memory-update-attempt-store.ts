@@ -1,4 +1,5 @@
 import type { DeviceId } from '../../../domain/device-id.js';
+import { isFinalAttemptState } from '../../../domain/fleet/attempt-state.js';
 import type { UpdateAttempt } from '../../../domain/fleet/update-attempt.js';
 import type { CapState } from '../../../domain/rollout/offer-caps.js';
 import { storedRolloutLoad } from '../../../domain/rollout/stored-rollout-load.js';
@@ -39,6 +40,19 @@ export class InMemoryUpdateAttemptStore implements UpdateAttemptStore {
       at,
       staleMs,
     );
+  }
+
+  async openOffers(
+    offer: { readonly file: string } | { readonly patchId: string },
+    since: number,
+  ): Promise<UpdateAttempt[]> {
+    const found: UpdateAttempt[] = [];
+    for (const deviceId of this.devices.keys()) {
+      const [newest] = this.newest(deviceId, 1);
+      if (newest === undefined || isFinalAttemptState(newest.state) || newest.updatedAt < since) continue;
+      if ('file' in offer ? newest.file === offer.file : newest.patchId === offer.patchId) found.push(newest);
+    }
+    return found;
   }
 
   async putMany(attempts: readonly UpdateAttempt[]): Promise<void> {

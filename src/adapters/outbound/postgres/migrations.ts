@@ -12,6 +12,7 @@ import { TRUSTED_KEY } from './migrations/0011-trusted-key.js';
 import { ATTEMPT_ROLLOUT_LOAD } from './migrations/0012-attempt-rollout-load.js';
 import { OPERATOR_SESSION } from './migrations/0013-operator-session.js';
 import { ATTEMPT_DELIVERY } from './migrations/0014-attempt-delivery.js';
+import { ATTEMPT_OFFER_ADDRESS } from './migrations/0015-attempt-offer-address.js';
 import type { Queryable } from './postgres-database.js';
 
 /**
@@ -42,6 +43,7 @@ export const MIGRATIONS: readonly Migration[] = [
   ATTEMPT_ROLLOUT_LOAD,
   OPERATOR_SESSION,
   ATTEMPT_DELIVERY,
+  ATTEMPT_OFFER_ADDRESS,
 ];
 
 /**

@@ -1,5 +1,5 @@
 import type { DeviceId } from '../../../domain/device-id.js';
-import type { AttemptState } from '../../../domain/fleet/attempt-state.js';
+import { FINAL_ATTEMPT_STATES, type AttemptState } from '../../../domain/fleet/attempt-state.js';
 import type {
   ByteSpan,
   DeliveryForm,
@@ -42,18 +42,19 @@ interface Row {
   readonly downloaded_as: string | null;
   readonly patch_size: BigintText | null;
   readonly patch_id: string | null;
+  readonly offer_address: string | null;
 }
 
 const COLUMNS =
   'id, device_id, file, file_size, version, from_version, state, offered_at, updated_at, attribution, downloads, ' +
   'served, provisional_at, polls_since_provisional, downloaded_at, rollout_id, rollout_wave, offered_as, downloaded_as, ' +
-  'patch_size, patch_id';
+  'patch_size, patch_id, offer_address';
 // Many attempts in one statement: one array per column, in COLUMNS order.
 const UPSERT_ROWS =
   `INSERT INTO update_attempt (${COLUMNS}) SELECT * FROM unnest(` +
   '$1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::bigint[], ' +
   '$9::bigint[], $10::text[], $11::integer[], $12::jsonb[], $13::bigint[], $14::integer[], $15::bigint[], ' +
-  '$16::text[], $17::integer[], $18::text[], $19::text[], $20::bigint[], $21::text[]) ON CONFLICT (id) DO UPDATE SET ' +
+  '$16::text[], $17::integer[], $18::text[], $19::text[], $20::bigint[], $21::text[], $22::text[]) ON CONFLICT (id) DO UPDATE SET ' +
   COLUMNS.split(', ')
     .filter((column) => column !== 'id')
     .map((column) => `${column} = excluded.${column}`)
@@ -84,6 +85,18 @@ const SELECT_LOAD =
   `SELECT ${COLUMNS_OF_A}, NOT EXISTS (SELECT 1 FROM update_attempt b WHERE b.device_id = a.device_id AND b.id > a.id) AS newest ` +
   'FROM (SELECT * FROM update_attempt WHERE rollout_id = $1 AND offered_at > $2 UNION ' +
   `SELECT * FROM update_attempt WHERE rollout_id = $1 AND updated_at > $3 AND state IN (${IN_FLIGHT_STATES_SQL})) a`;
+/** The final states as SQL literals (as migration 15's partial indexes name them, so that they serve). */
+const FINAL_STATES_SQL = [...FINAL_ATTEMPT_STATES].map((state) => `'${state}'`).join(', ');
+/**
+ * The attempts not ended whose file (`file = $1`) or patch (`patch_id = $1`) is the one named,
+ * updated at or after `$2`, each its device's newest (migration 15's indexes).
+ */
+const openOffersOf = (column: 'file' | 'patch_id') =>
+  `SELECT ${COLUMNS_OF_A} FROM update_attempt a WHERE a.${column} = $1 AND a.updated_at >= $2 AND ` +
+  `a.state NOT IN (${FINAL_STATES_SQL}) AND ` +
+  'NOT EXISTS (SELECT 1 FROM update_attempt b WHERE b.device_id = a.device_id AND b.id > a.id)';
+const SELECT_OPEN_OFFERS_OF_FILE = openOffersOf('file');
+const SELECT_OPEN_OFFERS_OF_PATCH = openOffersOf('patch_id');
 const DELETE_DEVICE = 'DELETE FROM update_attempt WHERE device_id = $1';
 /**
  * The devices of one page of pruning: the next `$2` after `$1` (the first page: after '', which
@@ -106,7 +119,7 @@ export const DEVICES_PER_PAGE = 500;
 export const ROWS_PER_STATEMENT = 5000;
 
 /**
- * Update attempts in PostgreSQL's `update_attempt` table (migrations 8 and 14). This store's writes
+ * Update attempts in PostgreSQL's `update_attempt` table (migrations 8, 14 and 15). This store's writes
  * reach PostgreSQL one after another, in the order they were made, so that the later of two
  * writes of one attempt is the one kept (a pool would let them overtake each other). Within a
  * write, rows go in id order, so that writes from several processes lock rows in the same order
@@ -161,6 +174,16 @@ export class PostgresUpdateAttemptStore implements UpdateAttemptStore {
     ]);
     const newest = new Set(rows.filter((row) => row.newest).map((row) => row.id));
     return storedRolloutLoad(rows.map(toAttempt), (attempt) => newest.has(attempt.id), at, staleMs);
+  }
+
+  async openOffers(
+    offer: { readonly file: string } | { readonly patchId: string },
+    since: number,
+  ): Promise<UpdateAttempt[]> {
+    const [query, named] =
+      'file' in offer ? [SELECT_OPEN_OFFERS_OF_FILE, offer.file] : [SELECT_OPEN_OFFERS_OF_PATCH, offer.patchId];
+    const { rows } = await this.database.query<Row>(query, [named, since]);
+    return rows.map(toAttempt);
   }
 
   /** One transaction: every attempt, or none. An id named twice gets its last attempt, as in turn. */
@@ -233,6 +256,7 @@ function columnsOf(attempts: readonly UpdateAttempt[]): unknown[] {
     attempts.map((attempt) => attempt.downloadedAs),
     attempts.map((attempt) => attempt.patchSize),
     attempts.map((attempt) => attempt.patchId),
+    attempts.map((attempt) => attempt.offerAddress),
   ];
 }
 
@@ -260,5 +284,6 @@ function toAttempt(row: Row): UpdateAttempt {
     downloadedAs: row.downloaded_as as DeliveryForm | null,
     patchSize: time(row.patch_size),
     patchId: row.patch_id,
+    offerAddress: row.offer_address,
   };
 }

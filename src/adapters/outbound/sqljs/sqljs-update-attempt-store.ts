@@ -1,6 +1,6 @@
 import type { SqlValue } from 'sql.js';
 import type { DeviceId } from '../../../domain/device-id.js';
-import type { AttemptState } from '../../../domain/fleet/attempt-state.js';
+import { FINAL_ATTEMPT_STATES, type AttemptState } from '../../../domain/fleet/attempt-state.js';
 import type {
   ByteSpan,
   DeliveryForm,
@@ -23,27 +23,29 @@ import { addedColumn, SqlJsDatabase } from './sqljs-database.js';
 // pays nothing for it), a rollout's attempts. The rollout columns came with rollouts: a database
 // made before them gets them added, null in every row it had. So did the delivery columns with
 // delta updates (`offered_as` 'patch' or 'full', `downloaded_as`, `patch_size`, `patch_id`): an
-// older row reads as offered full, with its downloads (if any) of the full file.
+// older row reads as offered full, with its downloads (if any) of the full file. And
+// `offer_address` (the client address the offer was answered to), null in older rows.
 export const UPDATE_ATTEMPT_SCHEMA: readonly SchemaStep[] = [
   'CREATE TABLE IF NOT EXISTS update_attempt (' +
     'id TEXT PRIMARY KEY, device_id TEXT NOT NULL, file TEXT NOT NULL, file_size INTEGER NOT NULL, version TEXT, ' +
     'from_version TEXT NOT NULL, state TEXT NOT NULL, offered_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, ' +
     'attribution TEXT, downloads INTEGER NOT NULL, served TEXT NOT NULL, provisional_at INTEGER, ' +
     'polls_since_provisional INTEGER NOT NULL, downloaded_at INTEGER, rollout_id TEXT, rollout_wave INTEGER, ' +
-    'offered_as TEXT, downloaded_as TEXT, patch_size INTEGER, patch_id TEXT)',
+    'offered_as TEXT, downloaded_as TEXT, patch_size INTEGER, patch_id TEXT, offer_address TEXT)',
   addedColumn('update_attempt', 'rollout_id', 'TEXT'),
   addedColumn('update_attempt', 'rollout_wave', 'INTEGER'),
   addedColumn('update_attempt', 'offered_as', 'TEXT'),
   addedColumn('update_attempt', 'downloaded_as', 'TEXT'),
   addedColumn('update_attempt', 'patch_size', 'INTEGER'),
   addedColumn('update_attempt', 'patch_id', 'TEXT'),
+  addedColumn('update_attempt', 'offer_address', 'TEXT'),
   'CREATE INDEX IF NOT EXISTS update_attempt_by_device ON update_attempt (device_id, id)',
   'CREATE INDEX IF NOT EXISTS update_attempt_by_rollout ON update_attempt (rollout_id, id) WHERE rollout_id IS NOT NULL',
 ];
 const COLUMNS =
   'id, device_id, file, file_size, version, from_version, state, offered_at, updated_at, attribution, downloads, ' +
   'served, provisional_at, polls_since_provisional, downloaded_at, rollout_id, rollout_wave, offered_as, downloaded_as, ' +
-  'patch_size, patch_id';
+  'patch_size, patch_id, offer_address';
 const COLUMN_COUNT = COLUMNS.split(', ').length;
 const COLUMNS_OF_A = COLUMNS.split(', ')
   .map((column) => `a.${column}`)
@@ -70,6 +72,18 @@ const SELECT_LOAD =
   `SELECT ${COLUMNS_OF_A}, NOT EXISTS (SELECT 1 FROM update_attempt b WHERE b.device_id = a.device_id AND b.id > a.id) ` +
   'FROM update_attempt a WHERE a.rollout_id = ?1 AND (a.offered_at > ?2 OR ' +
   '(a.updated_at > ?3 AND a.state IN (SELECT value FROM json_each(?4))))';
+/**
+ * The attempts not ended (`?3`: the final states as a JSON array) whose file (`file = ?1`) or
+ * patch (`patch_id = ?1`) is the one named, updated at or after `?2`, each its device's newest.
+ * No index serves it: only a server sharing its storage with others asks (see openOffers), and
+ * the embedded database is one process's.
+ */
+const openOffersOf = (column: 'file' | 'patch_id') =>
+  `SELECT ${COLUMNS_OF_A} FROM update_attempt a WHERE a.${column} = ?1 AND a.updated_at >= ?2 AND ` +
+  'a.state NOT IN (SELECT value FROM json_each(?3)) AND ' +
+  'NOT EXISTS (SELECT 1 FROM update_attempt b WHERE b.device_id = a.device_id AND b.id > a.id)';
+const SELECT_OPEN_OFFERS_OF_FILE = openOffersOf('file');
+const SELECT_OPEN_OFFERS_OF_PATCH = openOffersOf('patch_id');
 const COUNT_FOR_DEVICE = 'SELECT count(*) FROM update_attempt WHERE device_id = ?';
 const DELETE_DEVICE = 'DELETE FROM update_attempt WHERE device_id = ?';
 /**
@@ -144,6 +158,15 @@ export class SqlJsUpdateAttemptStore implements UpdateAttemptStore {
     return storedRolloutLoad(attempts, (attempt) => newest.has(attempt.id), at, staleMs);
   }
 
+  async openOffers(
+    offer: { readonly file: string } | { readonly patchId: string },
+    since: number,
+  ): Promise<UpdateAttempt[]> {
+    const [query, named] =
+      'file' in offer ? [SELECT_OPEN_OFFERS_OF_FILE, offer.file] : [SELECT_OPEN_OFFERS_OF_PATCH, offer.patchId];
+    return this.database.all(query, [named, since, JSON.stringify([...FINAL_ATTEMPT_STATES])], toAttempt);
+  }
+
   async putMany(attempts: readonly UpdateAttempt[]): Promise<void> {
     if (attempts.length === 0) return;
     const statements: JournalStatement[] = [];
@@ -209,6 +232,7 @@ function toRow(attempt: UpdateAttempt): unknown[] {
     attempt.downloadedAs,
     attempt.patchSize,
     attempt.patchId,
+    attempt.offerAddress,
   ];
 }
 
@@ -234,5 +258,6 @@ function toAttempt(row: SqlValue[]): UpdateAttempt {
     downloadedAs: row[18] === null ? (row[10] === 0 ? null : 'full') : (String(row[18]) as DeliveryForm),
     patchSize: row[19] === null ? null : Number(row[19]),
     patchId: row[20] === null ? null : String(row[20]),
+    offerAddress: row[21] === null || row[21] === undefined ? null : String(row[21]),
   };
 }
