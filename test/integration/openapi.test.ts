@@ -11,9 +11,12 @@ import { DEVICE_ID_PATTERN } from '../../src/domain/device-id.js';
 import type { RunningTestServer } from '../support/test-server.js';
 import { startTestServer, TEST_DEVICE_CREDENTIAL } from '../support/test-server.js';
 
+type Described = { description: string; content?: Record<string, unknown>; $ref?: string };
 type Document = {
   openapi: string;
+  info: { description: string };
   paths: Record<string, Record<string, { parameters?: Array<{ name: string; schema: { pattern?: string } }> }>>;
+  components: { schemas: Record<string, unknown>; responses: Record<string, Described> };
 };
 
 /** `GET /api/v1/openapi.json`: a valid OpenAPI 3.1 document describing every route served. */
@@ -74,17 +77,72 @@ describe('HTTP: the OpenAPI document', () => {
     expect((await t.client.get('/healthz', { auth: null })).status).to.equal(200);
   });
 
+  /** A response of the document, its `$ref` into components/responses followed. */
+  function resolved(response: Described | undefined): Described | undefined {
+    const ref = response?.$ref;
+    return ref === undefined ? response : document.components.responses[ref.replace('#/components/responses/', '')];
+  }
+
   it("describes the 503 (storage-unavailable) of issue 19 on every authenticated operation, devices' included", () => {
-    const check = document.paths['/devices/{id}']?.get as unknown as {
-      responses: Record<string, { description: string }>;
-    };
-    expect(check.responses['503']?.description).to.include('storage-unavailable');
+    const check = document.paths['/devices/{id}']?.get as unknown as { responses: Record<string, Described> };
+    expect(resolved(check.responses['503'])?.description).to.include('storage-unavailable');
     for (const [path, methods] of Object.entries(document.paths)) {
       for (const [method, operation] of Object.entries(methods)) {
         const described = operation as unknown as { security: unknown[]; responses: Record<string, unknown> };
         if (described.security.length > 0) expect(described.responses, `${method} ${path}`).to.have.property('503');
       }
     }
+  });
+
+  it('gives every error a problem document (the shared Problem, with its codes), but on HEAD, which has no body', () => {
+    const problem = document.components.schemas.Problem as { properties: Record<string, unknown>; allOf: unknown[] };
+    expect(problem.properties).to.include.keys('type', 'title', 'status', 'code', 'detail', 'problems', 'namedBy');
+    expect(problem.properties).to.include.keys('reason', 'signatures');
+    let errors = 0;
+    for (const [path, methods] of Object.entries(document.paths)) {
+      for (const [method, operation] of Object.entries(methods)) {
+        const { responses } = operation as unknown as { responses: Record<string, Described> };
+        for (const [status, response] of Object.entries(responses)) {
+          if (status !== 'default' && Number(status) < 400) continue;
+          if (path === '/healthz') continue; // its 503 is its own report
+          const content = resolved(response)?.content;
+          const what = `${method} ${path} ${status}`;
+          if (method === 'head') {
+            expect(content, what).to.equal(undefined);
+            continue;
+          }
+          errors += 1;
+          expect(Object.keys(content ?? {}), what).to.deep.equal(['application/problem+json']);
+          expect(JSON.stringify(content), what).to.include('#/components/schemas/Problem');
+          if (status !== 'default') expect(JSON.stringify(content), what).to.include(`"const":${status}`);
+        }
+      }
+    }
+    expect(errors).to.be.above(100);
+    // The members some codes add are declared where they are answered.
+    const bodyOf = (path: string, method: string, status: string) =>
+      JSON.stringify(
+        resolved(
+          (document.paths[path]?.[method] as unknown as { responses: Record<string, Described> }).responses[status],
+        ),
+      );
+    expect(bodyOf('/api/v1/rollouts', 'post', '400')).to.include('invalid-rollout');
+    expect(bodyOf('/files/{path}', 'delete', '409'))
+      .to.include('namedBy')
+      .and.include('file-in-use');
+    expect(bodyOf('/files/{path}', 'put', '422'))
+      .to.include('untrusted-signature')
+      .and.include('invalid-image');
+  });
+
+  it('says which Fuota-Probe value counts, and that an upload takes any content type', () => {
+    const probe = document.paths['/devices/{id}']?.get?.parameters?.find((p) => p.name === 'Fuota-Probe');
+    expect(probe?.schema).to.deep.include({ enum: ['1'] });
+    const upload = document.paths['/files/{path}']?.put as unknown as {
+      requestBody: { description: string; content: Record<string, unknown> };
+    };
+    expect(upload.requestBody.content).to.include.keys('application/octet-stream', '*/*');
+    expect(upload.requestBody.description).to.include('multipart');
   });
 
   it('describes the names issue 14 gave DELETE /files: the force flag and the namedBy field', () => {

@@ -1,10 +1,13 @@
 import { z } from 'zod';
-import { problemSchema } from '../api-schemas.js';
-import type { ApiOperation, BodySpec } from './api-operations.js';
-import { API_OPERATIONS } from './api-operations.js';
+import { DOMAIN_ERROR_CODES, TRANSPORT_ERROR_CODES } from '../../../../domain/domain-error.js';
+import { problemSchema, signatureFactSchema } from '../api-schemas.js';
+import type { ApiOperation, BodySpec, HeaderSpec, ResponseSpec } from './api-operations.js';
+import { API_OPERATIONS, REQUEST_HEADERS } from './api-operations.js';
 
 type Json = Record<string, unknown>;
 const COMPONENTS = '#/components/schemas/';
+const RESPONSES = '#/components/responses/';
+const PROBLEM_TYPE = 'application/problem+json';
 
 /** `/devices/:id` -> `/devices/{id}`, `/files/*path` -> `/files/{path}`. */
 export function openApiPath(route: string): string {
@@ -29,19 +32,171 @@ function jsonSchema(schema: z.ZodType, components: Json): Json {
   return result;
 }
 
-function content(spec: Partial<BodySpec>, components: Json): Json | undefined {
-  if (spec.contentType === undefined) return undefined;
-  let schema: Json =
+function schemaOf(spec: Partial<BodySpec>, components: Json): Json {
+  const schema: Json =
     spec.binary === true
       ? { type: 'string', format: 'binary' }
       : spec.schema === undefined
         ? { type: 'string' }
         : jsonSchema(spec.schema, components);
-  if (spec.array === true) schema = { type: 'array', items: schema };
-  return { [spec.contentType]: { schema } };
+  return spec.array === true ? { type: 'array', items: schema } : schema;
+}
+
+function content(spec: Partial<BodySpec>, components: Json): Json | undefined {
+  if (spec.contentType === undefined) return undefined;
+  const schema = schemaOf(spec, components);
+  return {
+    [spec.contentType]: { schema },
+    ...(spec.anyContentType === true ? { '*/*': { schema } } : {}),
+  };
+}
+
+/** Every problem code a client can see (domain-error.ts). */
+const ERROR_CODES: readonly string[] = [...DOMAIN_ERROR_CODES, ...TRANSPORT_ERROR_CODES];
+
+/** The members a problem adds for some codes (error-problem.ts, and DELETE /files' namedBy). */
+const problemDocumentSchema = problemSchema.extend({
+  reason: z.string().optional().meta({
+    description:
+      'invalid-image: why the image was refused (bad-magic, truncated, sha256-mismatch, ...); untrusted-signature: unsigned, signature-does-not-verify, untrusted-key or scheme-not-supported.',
+  }),
+  namedBy: z.array(z.string()).optional().meta({
+    description:
+      'file-in-use on DELETE /files: the device ids of the rows that name the file (absent when the file is the target of a rollout not yet ended).',
+  }),
+  signatures: z
+    .array(signatureFactSchema)
+    .optional()
+    .meta({ description: "untrusted-signature: the image's signature blocks, in sector order." }),
+});
+
+/** Members a problem always has with a code: `if code is X then these are present`. */
+const REQUIRED_WITH_CODE: ReadonlyArray<readonly [string, readonly string[]]> = [
+  ['invalid-rollout', ['problems']],
+  ['invalid-image', ['reason']],
+  ['untrusted-signature', ['reason', 'signatures']],
+];
+
+/** The shared Problem schema: problemSchema with its codes, extension members and their rules. */
+function problemComponent(components: Json): Json {
+  const converted = jsonSchema(problemDocumentSchema, components) as Json & { properties: Record<string, Json> };
+  return {
+    ...converted,
+    properties: {
+      ...converted.properties,
+      type: { ...converted.properties.type, pattern: '^urn:fuota:problem:[a-z-]+$' },
+      code: { ...converted.properties.code, enum: ERROR_CODES, description: 'The stable reason.' },
+      status: { ...converted.properties.status, description: 'The HTTP status, as the answer has it.' },
+    },
+    required: ['type', 'title', 'status', 'code', 'detail'],
+    allOf: REQUIRED_WITH_CODE.map(([code, members]) => ({
+      if: { properties: { code: { const: code } }, required: ['code'] },
+      then: { required: members },
+    })),
+    description:
+      'An RFC 9457 problem document (application/problem+json), the body of every error: code is the stable reason; some codes add members (problems, reason, signatures, namedBy).',
+  };
+}
+
+/** An error status's body: the shared problem, with this status and these codes. */
+function problemContent(status: number, codes: readonly string[] | undefined): Json {
+  const specific: Json = {
+    properties: {
+      status: { const: status },
+      ...(codes === undefined ? {} : { code: { enum: [...codes] } }),
+    },
+  };
+  return { [PROBLEM_TYPE]: { schema: { allOf: [{ $ref: `${COMPONENTS}Problem` }, specific] } } };
+}
+
+/** The errors many operations share, as components/responses. */
+const SHARED_RESPONSES: Readonly<Record<string, { status: number | 'default'; spec: ResponseSpec }>> = {
+  Forbidden: {
+    status: 403,
+    spec: {
+      description:
+        'Missing or wrong credentials (unauthenticated; never 401: esp32-fuota reboots on it), a device credential on an operator operation (operator-only), a dashboard session cookie that names no live session (session-expired), or a change made with the session cookie without its X-CSRF-Token (csrf-token-mismatch).',
+      codes: ['unauthenticated', 'operator-only', 'session-expired', 'csrf-token-mismatch'],
+    },
+  },
+  Unauthenticated: {
+    status: 403,
+    spec: {
+      description:
+        'Missing or wrong credentials (unauthenticated; never 401: esp32-fuota reboots on it), or a dashboard session cookie that names no live session (session-expired, where the cookie is taken).',
+      codes: ['unauthenticated', 'session-expired'],
+    },
+  },
+  TooManyFailedAuthentications: {
+    status: 429,
+    spec: {
+      description:
+        'Too many failed authentications from this address (and user name); see Retry-After (code too-many-failed-authentications).',
+      codes: ['too-many-failed-authentications'],
+    },
+  },
+  StorageUnavailable: {
+    status: 503,
+    spec: {
+      description:
+        'storage-unavailable: the database or the object store cannot be reached right now (Retry-After: 5); nothing wrong with the request.',
+      codes: ['storage-unavailable'],
+    },
+  },
+  StorageFull: {
+    status: 507,
+    spec: {
+      description: 'storage-full: the disk (or a quota) is full; the change was not made.',
+      codes: ['storage-full'],
+    },
+  },
+  Error: {
+    status: 'default',
+    spec: {
+      description:
+        'Any other error, as a problem document: 404 route-not-found, 405 method-not-allowed (with Allow), 500 internal-error, ...',
+    },
+  },
+};
+
+function sharedResponses(): Json {
+  return Object.fromEntries(
+    Object.entries(SHARED_RESPONSES).map(([name, { status, spec }]) => [
+      name,
+      {
+        description: spec.description,
+        content:
+          status === 'default'
+            ? { [PROBLEM_TYPE]: { schema: { $ref: `${COMPONENTS}Problem` } } }
+            : problemContent(status, spec.codes),
+      },
+    ]),
+  );
+}
+
+/**
+ * A response: its own body for a success (and for an error that declares one: /healthz's 503),
+ * a problem document for an error. A HEAD answer has no body, only the GET's headers.
+ */
+function response(status: string, spec: ResponseSpec, head: boolean, components: Json): Json {
+  const error = Number(status) >= 400;
+  let body: Json | undefined;
+  if (!head) {
+    body =
+      error && spec.contentType === undefined ? problemContent(Number(status), spec.codes) : content(spec, components);
+  }
+  const description = head && error ? `${spec.description} (No body: HEAD.)` : spec.description;
+  return { description, ...(body === undefined ? {} : { content: body }) };
+}
+
+/** A shared response by reference; inline and without its body on a HEAD operation. */
+function shared(name: keyof typeof SHARED_RESPONSES, head: boolean): Json {
+  const { spec } = SHARED_RESPONSES[name] ?? { spec: { description: '' } };
+  return head ? { description: `${spec.description} (No body: HEAD.)` } : { $ref: `${RESPONSES}${name}` };
 }
 
 function operation(op: ApiOperation, components: Json): Json {
+  const head = op.method === 'head';
   const parameters = [
     ...Object.entries(op.pathParams ?? {}).map(([name, schema]) => ({
       name,
@@ -55,41 +210,44 @@ function operation(op: ApiOperation, components: Json): Json {
       required,
       schema: jsonSchema(schema, components),
     })),
-    ...(op.headers ?? []).map((name) => ({ name, in: 'header', required: false, schema: { type: 'string' } })),
+    ...(op.headers ?? []).map((name) => {
+      const spec: HeaderSpec = REQUEST_HEADERS[name];
+      return {
+        name,
+        in: 'header',
+        required: false,
+        description: spec.description,
+        schema: spec.schema === undefined ? { type: 'string' } : jsonSchema(spec.schema, components),
+      };
+    }),
   ];
   const responses: Json = {};
   for (const [status, spec] of Object.entries(op.responses)) {
-    const body = content(spec, components);
-    responses[status] = { description: spec.description, ...(body === undefined ? {} : { content: body }) };
+    responses[status] = response(status, spec, head, components);
   }
-  // Errors carry a problem document; the generic ones every authenticated operation may answer.
-  const problem = { content: { 'application/problem+json': { schema: jsonSchema(problemSchema, components) } } };
+  // The errors every authenticated operation may answer.
   if (op.access !== 'public') {
-    responses['403'] ??= {
-      description:
-        'Missing or wrong credentials (never 401: esp32-fuota reboots on it), or a device credential on an operator operation.',
-      ...problem,
-    };
-    responses['429'] ??= {
-      description: 'Too many failed authentications from this address; see Retry-After.',
-      ...problem,
-    };
+    responses['403'] ??= shared(op.access === 'operator' ? 'Forbidden' : 'Unauthenticated', head);
+    responses['429'] ??= shared('TooManyFailedAuthentications', head);
     // Every authenticated operation reads or writes the storage.
-    responses['503'] ??= {
-      description:
-        'storage-unavailable: the database or the object store cannot be reached right now (Retry-After: 5); nothing wrong with the request. ' +
-        'On rollout actions, rollout-busy: another server kept the rollout locked for 5 s; nothing was changed.',
-      ...problem,
-    };
+    responses['503'] ??= shared('StorageUnavailable', head);
   }
-  responses.default = { description: 'An error, as a problem document.', ...problem };
+  if (op.writes ?? !(op.method === 'get' || op.method === 'head')) responses['507'] ??= shared('StorageFull', head);
+  responses.default = shared('Error', head);
+  const { requestBody } = op;
   return {
     operationId: op.operationId,
     summary: op.summary,
     ...(parameters.length === 0 ? {} : { parameters }),
-    ...(op.requestBody === undefined
+    ...(requestBody === undefined
       ? {}
-      : { requestBody: { required: true, content: content(op.requestBody, components) } }),
+      : {
+          requestBody: {
+            required: true,
+            ...(requestBody.description === undefined ? {} : { description: requestBody.description }),
+            content: content(requestBody, components),
+          },
+        }),
     responses,
     security:
       op.access === 'public'
@@ -101,6 +259,13 @@ function operation(op: ApiOperation, components: Json): Json {
   };
 }
 
+const INFO_DESCRIPTION = [
+  'HTTPS firmware-update server for ESP32 fleets; a drop-in replacement for docker-fuota-server.',
+  'Every error (4xx, 5xx) is an RFC 9457 problem document (application/problem+json, components/schemas/Problem) with a stable code; each response lists the codes it carries. HEAD answers carry the GET\u2019s status and headers, never a body.',
+  'Every path here but /healthz also answers OPTIONS (with any credential) with 200 and Allow listing its methods; another method is 405 method-not-allowed with Allow, a path no route knows 404 route-not-found.',
+  'On the /api/v1 operations an empty query value (?search=, ?state=, ?after=) is taken as absent; an unknown or repeated query field is 400 invalid-query.',
+].join('\n\n');
+
 /** The OpenAPI 3.1 document of the whole API, built from the operations and their zod schemas. */
 export function openApiDocument(version: string): Json {
   const components: Json = {};
@@ -109,17 +274,15 @@ export function openApiDocument(version: string): Json {
     const key = openApiPath(op.route);
     paths[key] = { ...(paths[key] ?? {}), [op.method]: operation(op, components) };
   }
+  components.Problem = problemComponent(components);
   const document = {
     openapi: '3.1.0',
-    info: {
-      title: 'fuota',
-      version,
-      description: 'HTTPS firmware-update server for ESP32 fleets; a drop-in replacement for docker-fuota-server.',
-    },
+    info: { title: 'fuota', version, description: INFO_DESCRIPTION },
     servers: [{ url: '/' }],
     paths,
     components: {
       schemas: components,
+      responses: sharedResponses(),
       securitySchemes: {
         basic: {
           type: 'http',
