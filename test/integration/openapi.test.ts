@@ -135,7 +135,7 @@ describe('HTTP: the OpenAPI document', () => {
       .and.include('invalid-image');
   });
 
-  it('says which Fuota-Probe value counts, and that an upload takes any content type', () => {
+  it('says which Fuota-Probe value counts, that an upload takes any content type, and what a wave counts', () => {
     const probe = document.paths['/devices/{id}']?.get?.parameters?.find((p) => p.name === 'Fuota-Probe');
     expect(probe?.schema).to.deep.include({ enum: ['1'] });
     const upload = document.paths['/files/{path}']?.put as unknown as {
@@ -143,6 +143,15 @@ describe('HTTP: the OpenAPI document', () => {
     };
     expect(upload.requestBody.content).to.include.keys('application/octet-stream', '*/*');
     expect(upload.requestBody.description).to.include('multipart');
+    const rollout = document.components.schemas.Rollout as {
+      properties: { waves: { items: { properties: { attempts: { description: string } } } } };
+    };
+    expect(rollout.properties.waves.items.properties.attempts.description).to.include('latest attempt');
+    const definition = document.components.schemas.RolloutDefinition as { properties: Record<string, object> };
+    expect(definition.properties.name).to.include({ minLength: 1, maxLength: 100 });
+    expect(definition.properties.waves).to.include({ minItems: 1, maxItems: 20 });
+    expect(definition.properties.maxInFlight).to.include({ type: 'integer', minimum: 1 });
+    expect(definition.properties.priority).to.include({ type: 'integer' });
   });
 
   it('describes the names issue 14 gave DELETE /files: the force flag and the namedBy field', () => {

@@ -1,5 +1,17 @@
 import { z } from 'zod';
 import { DOMAIN_ERROR_CODES, TRANSPORT_ERROR_CODES } from '../../../../domain/domain-error.js';
+import { APP_VERSION_PATTERN } from '../../../../domain/app-version.js';
+import { DEVICE_ID_PATTERN } from '../../../../domain/device-id.js';
+import { ESP_CHIPS } from '../../../../domain/firmware/esp-chip.js';
+import { MAX_NAME_LENGTH, MAX_WAVES } from '../../../../domain/rollout/rollout-validation.js';
+import {
+  MAX_PROJECT_LENGTH,
+  MAX_SELECTOR_DEVICES,
+  MAX_SELECTOR_TAGS,
+  MAX_SELECTOR_VERSIONS,
+  TAG_PATTERN,
+} from '../../../../domain/rollout/selector-validation.js';
+import { UPDATE_FILE_PATH_MAX_LENGTH, UPDATE_FILE_PATH_PATTERN } from '../../../../domain/update-file-path.js';
 import { problemSchema, signatureFactSchema } from '../api-schemas.js';
 import type { ApiOperation, BodySpec, HeaderSpec, ResponseSpec } from './api-operations.js';
 import { API_OPERATIONS, REQUEST_HEADERS } from './api-operations.js';
@@ -259,6 +271,116 @@ function operation(op: ApiOperation, components: Json): Json {
   };
 }
 
+type SchemaObject = Json & { properties?: Record<string, Json> };
+
+/** Adds `rules` to a property of a component, when both are there. */
+function constrain(components: Json, component: string, property: string, rules: Json): void {
+  const properties = (components[component] as SchemaObject | undefined)?.properties;
+  const current = properties?.[property];
+  if (properties === undefined || current === undefined) return;
+  // A rule given as undefined removes that keyword (a `type` an anyOf replaces).
+  const merged = Object.entries({ ...current, ...rules }).filter(([, value]) => value !== undefined);
+  properties[property] = Object.fromEntries(merged);
+}
+
+const PERCENT = {
+  type: 'number',
+  exclusiveMinimum: 0,
+  maximum: 100,
+  description: 'A percentage above 0 and at most 100, in steps of 0.01.',
+};
+const COUNT = { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER };
+/** A name: 1-100 characters, not only white space, no control characters (rollout-validation.ts). */
+const NAME_PATTERN = String.raw`^[^\u0000-\u001f\u007f]*[^\s\u0000-\u001f\u007f][^\u0000-\u001f\u007f]*$`;
+/** rollout-validation.ts: a year of soak, ten years in the penalty box. */
+const MAX_SOAK_MINUTES = 525_600;
+const MAX_PENALTY_HOURS = 87_600;
+
+/**
+ * The value rules of a rollout definition, created or patched. The body schemas (rollout-schemas.ts)
+ * check only the JSON's types and leave the values to the domain (rollout-validation.ts,
+ * selector-validation.ts), which answers 400 invalid-rollout naming each field: the document
+ * states the domain's rules, so that a client can know them before it is refused.
+ */
+function withRolloutRules(components: Json): void {
+  for (const component of ['RolloutDefinition', 'RolloutPatch']) {
+    constrain(components, component, 'name', {
+      minLength: 1,
+      maxLength: MAX_NAME_LENGTH,
+      pattern: NAME_PATTERN,
+      description: `1-${MAX_NAME_LENGTH} characters (counted in UTF-16 code units, as JavaScript counts them: a character beyond U+FFFF counts twice), not only white space, no control characters.`,
+    });
+    constrain(components, component, 'file', {
+      maxLength: UPDATE_FILE_PATH_MAX_LENGTH,
+      pattern: UPDATE_FILE_PATH_PATTERN.source,
+      description: 'The stored valid image offered (its update file path).',
+    });
+    constrain(components, component, 'waves', {
+      minItems: 1,
+      maxItems: MAX_WAVES,
+      items: PERCENT,
+      description: `1-${MAX_WAVES} cumulative percentages of the selected devices, strictly increasing, each above 0 and at most 100 in steps of 0.01 (default [1,10,50,100]).`,
+    });
+    constrain(components, component, 'maxInFlight', COUNT);
+    constrain(components, component, 'maxOffersPerMinute', COUNT);
+    constrain(components, component, 'priority', {
+      type: 'integer',
+      minimum: Number.MIN_SAFE_INTEGER,
+      maximum: Number.MAX_SAFE_INTEGER,
+    });
+  }
+  constrain(components, 'RolloutAdvance', 'successPercent', PERCENT);
+  constrain(components, 'RolloutAdvance', 'minResolved', COUNT);
+  constrain(components, 'RolloutAdvance', 'soakMinutes', { minimum: 0, maximum: MAX_SOAK_MINUTES });
+  constrain(components, 'RolloutHalt', 'failurePercent', PERCENT);
+  constrain(components, 'RolloutHalt', 'failureCount', COUNT);
+  constrain(components, 'RolloutHalt', 'minResolved', COUNT);
+  constrain(components, 'RolloutPenalty', 'failures', COUNT);
+  constrain(components, 'RolloutPenalty', 'hours', { exclusiveMinimum: 0, maximum: MAX_PENALTY_HOURS });
+  const tags = { maxItems: MAX_SELECTOR_TAGS, items: { type: 'string', pattern: TAG_PATTERN.source } };
+  constrain(components, 'RolloutSelector', 'tagsAll', tags);
+  constrain(components, 'RolloutSelector', 'tagsAny', tags);
+  constrain(components, 'RolloutSelector', 'devices', {
+    maxItems: MAX_SELECTOR_DEVICES,
+    items: { type: 'string', pattern: DEVICE_ID_PATTERN.source },
+  });
+  constrain(components, 'RolloutSelector', 'versions', {
+    anyOf: [
+      { type: 'string', description: 'A semver range.' },
+      {
+        type: 'array',
+        maxItems: MAX_SELECTOR_VERSIONS,
+        items: { type: 'string', pattern: APP_VERSION_PATTERN.source },
+      },
+      { type: 'null' },
+    ],
+  });
+  constrain(components, 'RolloutSelector', 'project', {
+    anyOf: [{ type: 'string', minLength: 1, maxLength: MAX_PROJECT_LENGTH }, { type: 'null' }],
+    type: undefined,
+  });
+  constrain(components, 'RolloutSelector', 'chip', {
+    anyOf: [{ type: 'string', enum: [...new Set(Object.values(ESP_CHIPS))] }, { type: 'null' }],
+    type: undefined,
+  });
+}
+
+/**
+ * What a wave's `attempts` count (RolloutLedger.waveCounts): devices by their latest attempt,
+ * not attempts, which rollout-schemas.ts leaves unsaid.
+ */
+function withWaveCounts(components: Json): void {
+  const waves = (components.Rollout as SchemaObject | undefined)?.properties?.waves as
+    { items?: SchemaObject } | undefined;
+  const wave = waves?.items?.properties;
+  if (wave?.attempts === undefined) return;
+  wave.attempts = {
+    ...wave.attempts,
+    description:
+      "The devices whose latest attempt of this rollout was offered in this wave, by that attempt's state (every state present, 0 when none): a device offered again after a refusal counts once, by its latest attempt. Not cumulative, unlike devices.",
+  };
+}
+
 const INFO_DESCRIPTION = [
   'HTTPS firmware-update server for ESP32 fleets; a drop-in replacement for docker-fuota-server.',
   'Every error (4xx, 5xx) is an RFC 9457 problem document (application/problem+json, components/schemas/Problem) with a stable code; each response lists the codes it carries. HEAD answers carry the GET\u2019s status and headers, never a body.',
@@ -275,6 +397,8 @@ export function openApiDocument(version: string): Json {
     paths[key] = { ...(paths[key] ?? {}), [op.method]: operation(op, components) };
   }
   components.Problem = problemComponent(components);
+  withRolloutRules(components);
+  withWaveCounts(components);
   const document = {
     openapi: '3.1.0',
     info: { title: 'fuota', version, description: INFO_DESCRIPTION },
