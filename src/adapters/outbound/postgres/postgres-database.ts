@@ -2,6 +2,7 @@ import pg from 'pg';
 import { DomainError } from '../../../domain/domain-error.js';
 import type { PoolUsage, StorageObserver } from '../../../ports/storage-observer.port.js';
 import { type Migration, MIGRATIONS, migrate, SchemaRefused } from './migrations.js';
+import { isConnectionFailure } from './connection-failure.js';
 
 /** How a PostgreSQL database is reached. */
 export interface PostgresOptions {
@@ -243,20 +244,6 @@ async function refuseAsynchronousCommit(client: Queryable, where: string): Promi
         'set it to on for fuota (ALTER ROLE <user> SET synchronous_commit = on)',
     );
   }
-}
-
-/** Errors PostgreSQL answered carry a five-character SQLSTATE; connection failures do not. */
-function isConnectionFailure(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const code = (error as { code?: unknown }).code;
-  if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) {
-    // 57P01-57P03: the server is shutting down or not yet accepting connections; 08xxx: connection exceptions.
-    return /^(57P0[123]|08...)$/.test(code);
-  }
-  return (
-    typeof code === 'string' ||
-    /timeout exceeded when trying to connect|Query read timeout|Connection terminated|connect E/i.test(error.message)
-  );
 }
 
 function safelyDecoded(text: string): string {
