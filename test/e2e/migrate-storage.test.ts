@@ -62,6 +62,28 @@ async function listed<T>(items: AsyncIterable<T>): Promise<T[]> {
   return all;
 }
 
+/**
+ * Every row of every table of the database at `url`, by table, in a stable order: what a refused
+ * migration must leave as it was.
+ */
+async function snapshot(url: string): Promise<Record<string, string[]>> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const tables = await client.query<{ name: string }>(
+      "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1",
+    );
+    const all: Record<string, string[]> = {};
+    for (const { name } of tables.rows) {
+      const rows = await client.query<{ row: string }>(`SELECT row_to_json(t)::text AS row FROM "${name}" t`);
+      all[name] = rows.rows.map(({ row }) => row).sort();
+    }
+    return all;
+  } finally {
+    await client.end();
+  }
+}
+
 /** The per-table lines of a migration's check that say ok. */
 const okCounts = (output: string) => output.split('\n').filter((line) => /^\w+\s+\d+\s+\d+\s+ok$/.test(line));
 
@@ -242,6 +264,51 @@ describe('e2e: migrating an embedded data dir into PostgreSQL and an S3-compatib
     const late = await migrate();
     expect(late.code, late.output).to.equal(1);
     expect(late.output).to.include('device row dev-3').and.include('nothing was copied');
+  });
+
+  it('refuses a rerun onto a target a server has used since, though it wrote no event or audit record, changing nothing', async () => {
+    const used = await createTestDatabase();
+    try {
+      const migrate = () => runProgram(embeddedEnv(), ['migrate-storage', '--to', used.url]);
+      const migrated = await migrate();
+      expect(migrated.code, migrated.output).to.equal(0);
+      // A rerun onto a target nothing has used since is a check that passes.
+      const again = await migrate();
+      expect(again.code, again.output).to.equal(0);
+      expect(again.output).to.include('verified');
+
+      // A server on the target: a known device checks 5 times, which writes no event (only its inventory entry changes).
+      const program = await startProgram({ ...embeddedEnv(), FUOTA_DATABASE_URL: used.url });
+      let pollsThen: number;
+      try {
+        const client = await programClient(program, join(dir, 'data'));
+        const polls = async () => json<{ polls: number }>((await client.get('/api/v1/devices/lamp-9')).text).polls;
+        const before = await answers(client);
+        pollsThen = await polls();
+        for (let check = 0; check < 5; check++)
+          expect((await client.get('/devices/lamp-9?app_ver=3.0')).status).to.equal(404);
+        const after = await answers(client);
+        expect(after.events, 'the checks wrote no event').to.deep.equal(before.events);
+        expect(after.audit, 'the checks wrote no audit record').to.deep.equal(before.audit);
+        expect(await polls()).to.equal(pollsThen + 5);
+      } finally {
+        await program.stop();
+      }
+      const then = await snapshot(used.url);
+
+      const late = await migrate();
+      expect(late.code, late.output).to.equal(1);
+      expect(late.output).to.not.include('verified');
+      expect(late.output)
+        .to.include('inventory entry lamp-9')
+        .and.include(`polls ${pollsThen + 5} in the target, ${pollsThen} in the data dir`)
+        .and.include('nothing was copied')
+        .and.include('holds the live state: keep it')
+        .and.include('migrate into an empty database');
+      expect(await snapshot(used.url), 'the refused run changed nothing').to.deep.equal(then);
+    } finally {
+      await used.drop();
+    }
   });
 
   it('without --blobs moves the tables only, and a server on PostgreSQL serves the files from the data dir', async () => {

@@ -2,9 +2,8 @@ import type { AuditRecord } from '../../domain/audit/audit-record.js';
 import type { Sha256Factory } from '../../domain/firmware/sha256-hasher.js';
 import type { NewLoggedEvent } from '../../domain/fleet/fleet-event.js';
 import type { Logger } from '../../ports/logger.port.js';
-import { foreignTargetRows } from './foreign-target-rows.js';
 import { copyCatalogOnly, copyUpdateFiles } from './migrate-update-files.js';
-import { countTables } from './migration-counts.js';
+import { countTables, type TableCounts } from './migration-counts.js';
 import { copiedPrefix, everyRecord, type LogTail, type SeqLog, withoutSeq } from './migration-log-tail.js';
 import {
   ALL_ATTEMPTS,
@@ -13,9 +12,10 @@ import {
   type MigratedTable,
   type MigrationStores,
 } from './migration-stores.js';
+import { compareTarget } from './target-comparison.js';
 import { verifyUpdateFiles } from './verify-update-files.js';
 
-/** The target is not empty and is not an earlier run of this migration: nothing was written. */
+/** The target is not empty and is not an earlier run's copy of the source: nothing was written. */
 export class MigrationRefused extends Error {
   constructor(
     message: string,
@@ -50,11 +50,12 @@ export interface MigrationOptions {
 }
 
 /**
- * Copies a stopped server's whole state into other storage, safe to rerun: keyed rows are
- * upserted, files already copied are kept, and the two logs resume after what an earlier run
- * appended (see migration-log-tail.ts). Refuses, writing nothing, a target that holds another
- * fleet's data (see foreign-target-rows.ts). Never deletes anything in the target. Then counts
- * every table on both sides and reads every file back.
+ * Copies a stopped server's whole state into other storage, safe to rerun after an interrupted
+ * run: keyed rows are upserted, files already copied are kept, and the two logs resume after what
+ * an earlier run appended (see migration-log-tail.ts). Refuses, writing nothing, a target whose
+ * rows are not all an earlier run's copy of the source's (see target-comparison.ts): another
+ * fleet's storage, or one a server has used since, whose changes a copy would roll back. Never
+ * deletes anything in the target. Then counts every table of the target and reads every file back.
  */
 export class MigrateStorage {
   constructor(
@@ -67,17 +68,7 @@ export class MigrateStorage {
 
   async execute(): Promise<MigrationReport> {
     const { source, target, options } = this;
-    const foreign = await foreignTargetRows(source, target, { compareFiles: options.copyFiles });
-    if (foreign.length > 0) throw new MigrationRefused('the target holds data that is not from this data dir', foreign);
-    const eventsTail = await copiedPrefix(source.events, target.events, () => false);
-    const auditTail = await copiedPrefix(source.audit, target.audit, options.isOwnRecord);
-    const diverging = [...diverges('fleet event', eventsTail), ...diverges('audit record', auditTail)];
-    if (diverging.length > 0)
-      throw new MigrationRefused(
-        "the target has its own events or audit records, not a copy of this data dir's",
-        diverging,
-      );
-
+    const check = await this.checkTarget();
     const differences: string[] = [];
     if (options.copyFiles) {
       const files = await copyUpdateFiles(source, target);
@@ -93,13 +84,63 @@ export class MigrateStorage {
       this.logger.info('update files stay in the data dir; catalog entries copied', { entries });
     }
     await this.copyKeyedTables();
-    await this.appendTail('fleet events', source.events, eventsTail, (batch) =>
+    const events = await this.appendTail('fleet events', source.events, check.eventsTail, (batch) =>
       target.events.append(batch.map((event) => withoutSeq(event) as NewLoggedEvent)),
     );
-    await this.appendTail('audit records', source.audit, auditTail, (batch) =>
+    const audit = await this.appendTail('audit records', source.audit, check.auditTail, (batch) =>
       target.audit.append(batch.map((record) => withoutSeq(record))),
     );
-    return this.verify(differences);
+    // The source is locked: its rows are those the check counted, its logs what it compared and appended.
+    return this.verify({ ...check.sourceCounts, events, audit }, differences);
+  }
+
+  /**
+   * Refuses (MigrationRefused, nothing written) a target that is not an earlier run's copy of the
+   * source as it is now: the logs must be a prefix of the source's, every keyed row the source's
+   * (see target-comparison.ts), and after a run that verified the target, nothing may be missing
+   * from it either.
+   */
+  private async checkTarget(): Promise<{
+    eventsTail: LogPrefix;
+    auditTail: LogPrefix;
+    sourceCounts: Omit<TableCounts, 'events' | 'audit'>;
+  }> {
+    const { source, target, options } = this;
+    let complete = false;
+    const eventsTail = await copiedPrefix(source.events, target.events, () => false);
+    const auditTail = await copiedPrefix(source.audit, target.audit, (record) => {
+      if (!options.isOwnRecord(record)) return false;
+      if (record.detail.verified === true) complete = true;
+      return true;
+    });
+    const reasons = [
+      ...(await logDifferences('fleet event', source.events, eventsTail, complete)),
+      ...(await logDifferences('audit record', source.audit, auditTail, complete)),
+    ];
+    const rows = await compareTarget(source, target, this.sha256, { compareFiles: options.copyFiles, complete });
+    reasons.push(...rows.differences);
+    if (reasons.length > 0 || eventsTail.kind !== 'prefix' || auditTail.kind !== 'prefix')
+      throw new MigrationRefused(
+        'the target is not a copy of this data dir, whole or cut short by an interrupted run: ' +
+          'a server has used it since, it holds another fleet, or the data dir has changed since it was copied',
+        reasons,
+      );
+    const counts = rows.sourceCounts;
+    const count = (table: keyof typeof counts) => counts[table] ?? 0;
+    return {
+      eventsTail,
+      auditTail,
+      sourceCounts: {
+        catalog: count('catalog'),
+        devices: count('devices'),
+        deviceCredentials: count('deviceCredentials'),
+        inventory: count('inventory'),
+        attempts: count('attempts'),
+        penaltyClearances: count('penaltyClearances'),
+        trustedKeys: count('trustedKeys'),
+        rollouts: count('rollouts'),
+      },
+    };
   }
 
   private async copyKeyedTables(): Promise<void> {
@@ -143,13 +184,13 @@ export class MigrateStorage {
     logger.info('rollouts copied', { rollouts: rollouts.length });
   }
 
+  /** Appends the source records after `tail`; resolves to how many the source holds in all. */
   private async appendTail<R extends { readonly seq: number }>(
     what: string,
     log: SeqLog<R>,
-    tail: LogTail,
+    tail: LogPrefix,
     append: (batch: R[]) => Promise<unknown>,
-  ): Promise<void> {
-    if (tail.kind !== 'prefix') return;
+  ): Promise<number> {
     let appended = 0;
     // Each batch is one durable append: an interrupted run leaves a prefix the next one resumes after.
     for await (const batch of batches(everyRecord(log, tail.after))) {
@@ -157,11 +198,11 @@ export class MigrateStorage {
       appended += batch.length;
     }
     this.logger.info(`${what} copied`, { appended, alreadyThere: tail.copied });
+    return tail.copied + appended;
   }
 
-  private async verify(differences: string[]): Promise<MigrationReport> {
+  private async verify(sourceCounts: TableCounts, differences: string[]): Promise<MigrationReport> {
     const { source, target, options } = this;
-    const sourceCounts = await countTables(source);
     const targetCounts = await countTables(target, options.isOwnRecord);
     const files = options.copyFiles
       ? await verifyUpdateFiles(source, target.files, this.sha256)
@@ -177,8 +218,24 @@ export class MigrateStorage {
   }
 }
 
-function diverges(what: string, tail: LogTail): string[] {
-  return tail.kind === 'diverges'
-    ? [`the target's ${what} ${tail.targetSeq} is not the source's ${what} number ${tail.copied + 1}`]
-    : [];
+type LogPrefix = Extract<LogTail, { kind: 'prefix' }>;
+
+/**
+ * What keeps the target's log from being an earlier run's copy of the source's: a record that is
+ * not the source's (see migration-log-tail.ts) or, once a run verified the target complete,
+ * source records the target lacks (the data dir has changed since).
+ */
+async function logDifferences<R extends { readonly seq: number }>(
+  what: string,
+  source: SeqLog<R>,
+  tail: LogTail,
+  complete: boolean,
+): Promise<string[]> {
+  if (tail.kind === 'diverges')
+    return [`${what}s: the target's ${what} ${tail.targetSeq} is not the data dir's ${what} number ${tail.copied + 1}`];
+  if (complete && (await source.list({ after: tail.after, limit: 1 })).length > 0)
+    return [
+      `${what}s: the data dir holds ${what}s after its number ${tail.copied}, which an earlier run verified to be the last`,
+    ];
+  return [];
 }

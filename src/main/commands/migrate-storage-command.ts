@@ -116,7 +116,12 @@ export async function migrateStorageCommand(
       } catch (error) {
         if (!(error instanceof MigrationRefused)) throw error;
         for (const reason of error.reasons) logger.error('refused', { reason });
-        logger.error(`${error.message}: nothing was copied (the migration never writes into another fleet's storage)`);
+        logger.error(
+          `${error.message}: nothing was copied (a copy would roll back what was written there since). ` +
+            'If servers have run on the target, it holds the live state: keep it, and do not migrate this data dir again. ' +
+            'To copy the data dir as it is now instead, migrate into an empty database (a new one, or this one dropped and created again)' +
+            (blobs === undefined ? '.' : ' and a bucket prefix holding no update files.'),
+        );
         return 1;
       } finally {
         await audit.close();
