@@ -200,6 +200,24 @@ describe('e2e: migrating an embedded data dir into PostgreSQL and an S3-compatib
     expect(badBlobs.output).to.include('--blobs');
   });
 
+  it('without --blobs, refuses FUOTA_S3_* settings naming --blobs (exit 2)', async () => {
+    for (const setting of ['FUOTA_S3_ENDPOINT', 'FUOTA_S3_REGION', 'FUOTA_S3_PATH_STYLE']) {
+      const env = { ...embeddedEnv(), ...s3Env(), FUOTA_S3_REGION: 'eu-west-1' };
+      const tablesOnly = await runProgram(
+        Object.fromEntries(Object.entries(env).filter(([name]) => !name.startsWith('FUOTA_S3_') || name === setting)),
+        ['migrate-storage', '--to', database!.url],
+      );
+      expect(tablesOnly.code, tablesOnly.output).to.equal(2);
+      expect(tablesOnly.output)
+        .to.include(`${setting} is set but --blobs is not`)
+        .and.include('--blobs s3://bucket/prefix')
+        .and.include(`unset ${setting}`)
+        .and.not.include('FUOTA_BLOB_URL');
+    }
+    // Nothing was migrated.
+    expect(await snapshot(database!.url)).to.deep.equal({});
+  });
+
   it('refuses while a server holds the data dir (exit 1), copying nothing', async () => {
     const program = await startProgram(embeddedEnv());
     try {

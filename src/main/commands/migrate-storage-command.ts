@@ -10,6 +10,7 @@ import { openDiskStorage } from '../bootstrap/storage.js';
 import { ConfigError } from '../config/config-error.js';
 import { dataLayout } from '../config/data-layout.js';
 import { loadConfig } from '../config/load-config.js';
+import type { Config } from '../../app/config/config.js';
 import { blobUrl, databaseUrl } from '../config/storage-config.js';
 import { shownValue } from '../config/shown-value.js';
 import { stopOnLostLock } from './stop-on-lost-lock.js';
@@ -54,8 +55,7 @@ export async function migrateStorageCommand(
   print: (text: string) => void,
 ): Promise<number> {
   const { to, blobs } = checkMigrateOptions(options);
-  // The target's settings as serve reads them (pool size, FUOTA_S3_*); '' is "unset".
-  const config = loadConfig({ ...env, FUOTA_DATABASE_URL: to, FUOTA_BLOB_URL: blobs ?? '' });
+  const config = targetConfig(env, to, blobs);
   const { database } = config.storage;
   if (database === undefined) throw new Error('unreachable: --to is set');
   const layout = dataLayout(config.dataDir);
@@ -132,6 +132,29 @@ export async function migrateStorageCommand(
     }
   } finally {
     await lock.release();
+  }
+}
+
+/** The bucket's settings, which only apply with --blobs (serve's FUOTA_BLOB_URL). */
+const S3_SETTINGS: ReadonlySet<string> = new Set(['FUOTA_S3_ENDPOINT', 'FUOTA_S3_REGION', 'FUOTA_S3_PATH_STYLE']);
+
+/**
+ * The target's settings as serve reads them (pool size, FUOTA_S3_*), --to and --blobs standing
+ * for FUOTA_DATABASE_URL and FUOTA_BLOB_URL ('' is "unset"). A bucket setting without --blobs is
+ * refused as serve refuses one without FUOTA_BLOB_URL, naming the option (the variables are often
+ * still exported for the server).
+ */
+function targetConfig(env: NodeJS.ProcessEnv, to: string, blobs: string | undefined): Config {
+  try {
+    return loadConfig({ ...env, FUOTA_DATABASE_URL: to, FUOTA_BLOB_URL: blobs ?? '' });
+  } catch (error) {
+    if (!(error instanceof ConfigError) || blobs !== undefined || !S3_SETTINGS.has(error.variable)) throw error;
+    throw new ConfigError(
+      error.variable,
+      `${error.variable} is set but --blobs is not: the bucket's settings only apply with --blobs. ` +
+        'Give --blobs s3://bucket/prefix to move the update files into the bucket, ' +
+        `or unset ${error.variable} (and the other FUOTA_S3_* variables) to move only the tables, the files staying in the data dir`,
+    );
   }
 }
 
