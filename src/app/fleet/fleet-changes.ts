@@ -3,6 +3,7 @@ import type { ChangeFeed, HeardChange } from '../../ports/change-feed.port.js';
 import type { Logger } from '../../ports/logger.port.js';
 import type { RolloutService } from '../rollout/rollout-service.js';
 import type { FleetTracker } from './fleet-tracker.js';
+import { RepeatedWarnings } from '../logging/repeated-warnings.js';
 
 /** How often a server reads back the entries other servers' checks touched (when it has peers). */
 export const PEER_SYNC_INTERVAL_MS = 2_000;
@@ -32,6 +33,8 @@ export const FLEET_RESYNC_INTERVAL_MS = 10 * 60_000;
  */
 export class FleetChanges {
   private readonly unsubscribe: Array<() => void>;
+  /** The read-backs fail every two seconds while storage is out: their warnings once every ten. */
+  private readonly warnings: RepeatedWarnings;
   private readonly syncTimer: NodeJS.Timeout;
   private readonly resyncTimers: NodeJS.Timeout[];
   private syncedFrom: number;
@@ -53,6 +56,7 @@ export class FleetChanges {
       fleet.watchWrites((deviceIds) => feed.announce({ kind: 'devices', deviceIds })),
       rollouts.watchWrites(() => feed.announce({ kind: 'rollouts' })),
     ];
+    this.warnings = new RepeatedWarnings(logger);
     fleet.sharesStorage(() => feed.hasPeers);
     this.syncedFrom = fleet.now();
     this.syncTimer = setInterval(() => void this.syncPeers(), PEER_SYNC_INTERVAL_MS);
@@ -78,7 +82,7 @@ export class FleetChanges {
       this.syncedFrom = startedAt;
     } catch (error) {
       // The next round reads from the same time again.
-      this.logger.warn("other servers' checks could not be read back; retrying", { error });
+      this.warnings.warn("other servers' checks could not be read back; retrying", { error });
     } finally {
       this.syncing = false;
     }
@@ -127,7 +131,7 @@ export class FleetChanges {
   /** Runs a reload after those before it; a failure is logged (a resync or the next change mends it). */
   private reload(what: string, work: () => Promise<void>): void {
     this.reloads = this.reloads.then(work).catch((error: unknown) => {
-      this.logger.warn(`${what} changed by another server could not be read`, { error });
+      this.warnings.warn(`${what} changed by another server could not be read`, { error });
     });
   }
 

@@ -23,6 +23,7 @@ import type { DeviceSlot } from './device-slot.js';
 import { deviceSlot } from './device-slot.js';
 import type { FleetSettings } from './fleet-settings.js';
 import { RecentOffers } from './recent-offers.js';
+import { RepeatedWarnings } from '../logging/repeated-warnings.js';
 import { RunningImageIndex } from './running-image-index.js';
 
 /** Entries per inventory write when a batch is large (some 20 ms of applying each). */
@@ -170,6 +171,8 @@ export class FleetTracker {
   /** Events of changes already durable whose append failed: the next batch appends them first. */
   private unwrittenEvents: NewLoggedEvent[] = [];
   private readonly offers: RecentOffers;
+  /** The warnings of the batches and reads that fail again and again while storage is out. */
+  private readonly warnings: RepeatedWarnings;
   private readonly images = new RunningImageIndex();
   private readonly listeners = new Set<(event: FleetEvent) => void>();
   private sortedIds: DeviceId[] | undefined;
@@ -185,6 +188,7 @@ export class FleetTracker {
     readonly now: () => number,
   ) {
     this.offers = new RecentOffers(settings.attributionWindowMs);
+    this.warnings = new RepeatedWarnings(logger, now);
   }
 
   /** Loads the inventory and current attempts, then sweeps in the background until closed. */
@@ -708,7 +712,7 @@ export class FleetTracker {
       await this.appendEvents(events);
     } catch (error) {
       this.unwrittenEvents.push(...events);
-      this.logger.warn('fleet events could not be written; retrying with the next batch', {
+      this.warnings.warn('fleet events could not be written; retrying with the next batch', {
         error,
         events: events.length,
       });
@@ -726,7 +730,7 @@ export class FleetTracker {
       this.storedImages = files;
       for (const watcher of this.imageWatchers) watcher(files);
     } catch (error) {
-      this.logger.warn('the stored images could not be read for the inventory', { error });
+      this.warnings.warn('the stored images could not be read for the inventory', { error });
     }
   }
 
@@ -783,13 +787,13 @@ export class FleetTracker {
           if (slot.unwritten > 0 && !slot.gone) this.dirty.push(slot);
           else slot.queued = false;
         }
-        this.logger.warn('the inventory could not be written; retrying', { error, devices: slots.length });
+        this.warnings.warn('the inventory could not be written; retrying', { error, devices: slots.length });
       }
       const failed = await appended;
       if (failed !== undefined) {
         this.pendingEvents.unshift(...events);
         this.unwrittenEvents.unshift(...unwritten);
-        this.logger.warn('fleet events could not be written; retrying', {
+        this.warnings.warn('fleet events could not be written; retrying', {
           error: failed.error,
           events: appending.length,
         });
@@ -1128,7 +1132,7 @@ export class FleetTracker {
       this.announceWritten([...deviceIds]);
       return;
     }
-    this.logger.warn('an update attempt could not be written; retrying', {
+    this.warnings.warn('an update attempt could not be written; retrying', {
       error: failed.reason,
       attempts: changed.length,
     });
@@ -1222,7 +1226,7 @@ export class FleetTracker {
       this.assignmentsRead += 1;
     })().catch((error: unknown) => {
       // Until read, `unassigned` is judged from each device's last check; try again shortly.
-      this.logger.warn('the seed rows could not be read for the inventory; retrying', { error });
+      this.warnings.warn('the seed rows could not be read for the inventory; retrying', { error });
       if (this.closed) return;
       setTimeout(() => {
         if (!this.closed && this.assignedIds === undefined) this.loadAssignments();

@@ -3,6 +3,7 @@ import type { HealthCheck } from '../../ports/health-check.port.js';
 import { HEALTH_CHECKS } from '../../ports/health-check.port.js';
 import type { Logger } from '../../ports/logger.port.js';
 import { LOGGER } from '../../ports/logger.port.js';
+import { RepeatedWarnings } from '../logging/repeated-warnings.js';
 
 /** A hung disk must make the answer "unhealthy", not make the health check hang. */
 const CHECK_TIMEOUT_MS = 5_000;
@@ -18,8 +19,13 @@ export interface HealthReport {
 export class CheckHealth {
   constructor(
     @inject(HEALTH_CHECKS) private readonly parts: readonly HealthCheck[],
-    @inject(LOGGER) private readonly logger: Logger,
-  ) {}
+    @inject(LOGGER) logger: Logger,
+  ) {
+    this.warnings = new RepeatedWarnings(logger);
+  }
+
+  /** A probe every few seconds during an outage: its warning once every ten seconds per part. */
+  private readonly warnings: RepeatedWarnings;
 
   async execute(): Promise<HealthReport> {
     const results = await Promise.all(
@@ -28,10 +34,11 @@ export class CheckHealth {
           await withTimeout(part.check(), CHECK_TIMEOUT_MS);
           return [part.name, 'ok'] as const;
         } catch (error) {
-          this.logger.warn('health check failed', {
-            part: part.name,
-            reason: error instanceof Error ? error.message : String(error),
-          });
+          this.warnings.warn(
+            'health check failed',
+            { part: part.name, reason: error instanceof Error ? error.message : String(error) },
+            part.name,
+          );
           return [part.name, 'failing'] as const;
         }
       }),

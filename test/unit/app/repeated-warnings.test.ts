@@ -1,0 +1,47 @@
+import { expect } from 'chai';
+import { RepeatedWarnings } from '../../../src/app/logging/repeated-warnings.js';
+import type { Logger } from '../../../src/ports/logger.port.js';
+
+/** The warnings logged, each with its message as `msg`. */
+class Warnings implements Logger {
+  readonly logged: Array<Record<string, unknown>> = [];
+  info(): void {}
+  warn(message: string, fields: Record<string, unknown> = {}): void {
+    this.logged.push({ msg: message, ...fields });
+  }
+  error(): void {}
+  async flush(): Promise<void> {}
+}
+
+describe('RepeatedWarnings', () => {
+  it('logs a message at once, then at most once every ten seconds, counting the lines left out', () => {
+    const logger = new Warnings();
+    let time = 0;
+    const warnings = new RepeatedWarnings(logger, () => time, 10_000);
+    const lines = () => logger.logged;
+    warnings.warn('the inventory could not be written; retrying', { devices: 3 });
+    for (time = 1_000; time < 10_000; time += 1_000) warnings.warn('the inventory could not be written; retrying');
+    expect(lines()).to.have.length(1);
+    expect(lines()[0]).to.include({ msg: 'the inventory could not be written; retrying', devices: 3 });
+    time = 10_000;
+    warnings.warn('the inventory could not be written; retrying', { devices: 4 });
+    expect(lines()).to.have.length(2);
+    expect(lines()[1]).to.include({ devices: 4, repeated: 9 });
+    // Another message, or the same one for another key, is its own.
+    warnings.warn("other servers' checks could not be read back; retrying");
+    warnings.warn('health check failed', { part: 'database' }, 'database');
+    warnings.warn('health check failed', { part: 'files' }, 'files');
+    warnings.warn('health check failed', { part: 'files' }, 'files');
+    expect(lines().map((line) => line.part ?? line.msg)).to.deep.equal([
+      'the inventory could not be written; retrying',
+      'the inventory could not be written; retrying',
+      "other servers' checks could not be read back; retrying",
+      'database',
+      'files',
+    ]);
+    // Long after, the next line carries no count: nothing was left out.
+    time = 60_000;
+    warnings.warn("other servers' checks could not be read back; retrying");
+    expect(lines().at(-1)).to.not.have.property('repeated');
+  });
+});
