@@ -3,6 +3,7 @@ import { ATTEMPT_STATES, type AttemptState } from '../../domain/fleet/attempt-st
 import type { UpdateAttempt } from '../../domain/fleet/update-attempt.js';
 import { OFFER_WINDOW_MS, pruneOffers } from '../../domain/rollout/offer-caps.js';
 import type { Rollout } from '../../domain/rollout/rollout.js';
+import type { NewRolloutEvent } from '../../domain/rollout/rollout-event.js';
 import { countingSince } from '../../domain/rollout/rollout.js';
 import { isInFlight, sampleWave, type WaveSample } from '../../domain/rollout/wave-sample.js';
 import type { AttemptCounts } from './rollout-operations.js';
@@ -39,6 +40,12 @@ export class RolloutLedger {
    * running again after a halt.
    */
   unsaved = false;
+  /**
+   * With other servers: the events of this server's automatic moves that no write has stored
+   * yet. Told once a write stores the moves; dropped when storage shows another server's state
+   * instead (the server that wrote a move tells it).
+   */
+  untold: readonly NewRolloutEvent[] = [];
 
   constructor(public rollout: Rollout) {
     this.written = rollout;

@@ -425,11 +425,7 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
     // A failure halts at once: no offer is made on the rollout's strength after the rule broke.
     const now = this.fleet.now();
     const change = superviseRollout(ledger.rollout, { sample: ledger.sample(now, this.staleMs), awaiting: 1 }, now);
-    if (change?.ok === true && change.rollout.state === 'halted') {
-      ledger.rollout = change.rollout;
-      events.push(...change.events);
-      this.persist(ledger);
-    }
+    if (change?.ok === true && change.rollout.state === 'halted') events.push(...this.moved(ledger, change));
     if (events.length > 0) this.publish(events);
   }
 
@@ -454,13 +450,27 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
       }
       const change = superviseRollout(ledger.rollout, { sample: ledger.sample(now, this.staleMs), awaiting }, now);
       if (change?.ok !== true) continue;
-      ledger.rollout = change.rollout;
-      this.persist(ledger);
-      if (change.events.length > 0) this.publish(change.events);
+      const told = this.moved(ledger, change);
+      if (told.length > 0) this.publish(told);
     }
   }
 
   private readonly completionCheckedAt = new Map<RolloutId, number>();
+
+  /**
+   * An automatic move judged here: in memory at once, then written (persist); the events to tell
+   * now are returned. Alone on its storage, the move is this server's for good: told at once.
+   * With other servers, each judges the same facts, and storage may show that another made this
+   * move (or another) first: the events are told once a write stores the move (see write), and
+   * never when storage shows another state (see readBack), so that each move is told once.
+   */
+  private moved(ledger: RolloutLedger, change: Extract<RolloutChange, { ok: true }>): readonly NewRolloutEvent[] {
+    ledger.rollout = change.rollout;
+    const shared = this.stores.locks.shared;
+    if (shared) ledger.untold = [...ledger.untold, ...change.events];
+    this.persist(ledger);
+    return shared ? [] : change.events;
+  }
 
   /**
    * An automatic move: in memory at once (offers follow it from the next check), written after
@@ -491,11 +501,19 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
       });
   }
 
-  /** Writes `rollout`, the ledger's state now or an operator's change of it. */
+  /**
+   * Writes `rollout`, the ledger's state now or an operator's change of it (made in the same
+   * turn): it holds every move of this server not yet written, whose events are told once it is.
+   */
   private async write(ledger: RolloutLedger, rollout: Rollout): Promise<void> {
+    const told = ledger.untold;
     await this.stores.rollouts.put(rollout);
     ledger.written = rollout;
     ledger.unsaved = false;
+    if (told.length === 0) return;
+    // Moves made during the write are appended after these, for the write that stores them.
+    ledger.untold = ledger.untold.slice(told.length);
+    this.publish(told);
   }
 
   /**
@@ -503,13 +521,15 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
    * read. Unchanged since this server last wrote or read it, the state in memory stands (true):
    * its moves not written yet (queued, or whose write failed) go onto what is stored. Changed,
    * another server wrote it: its state is taken (false), and the rules judge that again at the
-   * next supervision.
+   * next supervision; this server's moves not written are dropped, their events untold (the
+   * server whose write stands told its own).
    */
   private readBack(ledger: RolloutLedger, stored: Rollout): boolean {
     const stands = sameMoment(stored, ledger.written);
     if (!stands) {
       ledger.rollout = stored;
       ledger.unsaved = false;
+      ledger.untold = [];
     }
     ledger.written = stored;
     return stands;
