@@ -13,6 +13,13 @@ export function noAttempts(): Record<AttemptState, number> {
   return Object.fromEntries(ATTEMPT_STATES.map((state) => [state, 0])) as Record<AttemptState, number>;
 }
 
+/** How many times each moment occurs. */
+function tally(moments: readonly number[]): Map<number, number> {
+  const times = new Map<number, number>();
+  for (const at of moments) times.set(at, (times.get(at) ?? 0) + 1);
+  return times;
+}
+
 /**
  * One rollout as the server keeps it in memory: the rollout, every attempt it made (as the
  * attempt store holds them, kept current by the fleet tracker's changes) by device, each device's
@@ -46,6 +53,8 @@ export class RolloutLedger {
    * instead (the server that wrote a move tells it).
    */
   untold: readonly NewRolloutEvent[] = [];
+  /** With other servers: when the rollout's offers of the last minute were made, every server's, as last read from storage. */
+  private storedOffers: readonly number[] = [];
 
   constructor(public rollout: Rollout) {
     this.written = rollout;
@@ -114,6 +123,34 @@ export class RolloutLedger {
   recentOffers(now: number): readonly number[] {
     this.offers = pruneOffers(this.offers, now);
     return this.offers;
+  }
+
+  /** The rollout's offers as read from storage (with other servers: theirs too). */
+  noteStoredOffers(offers: readonly number[], now: number): void {
+    this.storedOffers = pruneOffers(offers, now);
+  }
+
+  /** Whether the offers last read from storage may still count (see offersLastMinute). */
+  holdsStoredOffers(now: number): boolean {
+    this.storedOffers = pruneOffers(this.storedOffers, now);
+    return this.storedOffers.length > 0;
+  }
+
+  /**
+   * How many offers the rollout made in the last minute: this server's, with those stored at the
+   * last read (every server's, this one's included). Each is some of the rollout's offers: an
+   * offer in both counts once, as each moment counts as often as the one that holds it more
+   * often does. Others' offers since the read count from the next read on.
+   */
+  offersLastMinute(now: number): number {
+    const own = this.recentOffers(now);
+    if (!this.holdsStoredOffers(now)) return own.length;
+    const ownAt = tally(own);
+    const storedAt = tally(this.storedOffers);
+    let count = 0;
+    for (const [at, times] of ownAt) count += Math.max(times, storedAt.get(at) ?? 0);
+    for (const [at, times] of storedAt) if (!ownAt.has(at)) count += times;
+    return count;
   }
 
   /**

@@ -27,9 +27,15 @@ export interface WaveView {
 export interface RolloutView {
   readonly rollout: Rollout;
   readonly waves: readonly WaveView[];
-  /** Its attempts between offered and resolved now (against `definition.maxInFlight`). */
+  /**
+   * Its attempts between offered and resolved now (against `definition.maxInFlight`), every
+   * server's: other servers' attempts reach this one's memory as they change.
+   */
   readonly inFlight: number;
-  /** Offers it made in the last 60 s (against `definition.maxOffersPerMinute`). */
+  /**
+   * Offers it made in the last 60 s (against `definition.maxOffersPerMinute`), every server's:
+   * with other servers, those stored at the last supervision and this server's since.
+   */
   readonly offersLastMinute: number;
   /** In the current wave since it began or was last resumed: what the halt rule judges. */
   readonly current: {

@@ -207,6 +207,7 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
   async close(): Promise<void> {
     clearInterval(this.timer);
     for (const stop of this.stopWatching) stop();
+    await Promise.allSettled([...this.offerReads.values()]);
     const ledgers = [...this.ledgers.values()];
     // A move whose write failed, before the stop or in the writes it waits for, gets a last try:
     // a clean stop must not lose it. Past that try the stop goes on (an outage would hold it for
@@ -438,6 +439,9 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
     const now = this.fleet.now();
     for (const ledger of this.ledgers.values()) {
       if (ledger.unsaved) this.persist(ledger);
+      if (this.stores.locks.shared && (ledger.rollout.state === 'running' || ledger.holdsStoredOffers(now))) {
+        this.readStoredOffers(ledger, now);
+      }
       if (ledger.rollout.state !== 'running') continue;
       const target = this.targetOf(ledger.rollout);
       let awaiting = 1;
@@ -456,6 +460,43 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
   }
 
   private readonly completionCheckedAt = new Map<RolloutId, number>();
+
+  /**
+   * With other servers, the rollout's offers of the last minute as stored (every server's), for
+   * its view and metrics (see RolloutLedger.offersLastMinute): read at each supervision, not at
+   * each view, scrape or check. One read at a time per rollout; a failed one leaves the last,
+   * which ages out of the window.
+   */
+  private readStoredOffers(ledger: RolloutLedger, now: number): void {
+    const id = ledger.rollout.id;
+    if (this.offerReads.has(id)) return;
+    const read = this.stores.attempts
+      .rolloutLoad(id, now, this.staleMs)
+      .then(
+        (load) => {
+          ledger.noteStoredOffers(load.recentOffers, this.fleet.now());
+          this.offerReadsFailing = false;
+        },
+        (error: unknown) => {
+          // Once per outage: it would otherwise be logged at every supervision.
+          if (!this.offerReadsFailing) {
+            this.logger.warn(
+              "a rollout's offers could not be read from storage: its offers of the last minute may show too few",
+              {
+                error,
+                rollout: id,
+              },
+            );
+          }
+          this.offerReadsFailing = true;
+        },
+      )
+      .finally(() => this.offerReads.delete(id));
+    this.offerReads.set(id, read);
+  }
+
+  private readonly offerReads = new Map<RolloutId, Promise<void>>();
+  private offerReadsFailing = false;
 
   /**
    * An automatic move judged here: in memory at once, then written (persist); the events to tell
@@ -755,7 +796,7 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
         devices,
         inFlight: sample.inFlight,
         maxInFlight: rollout.definition.maxInFlight,
-        offersLastMinute: ledger.recentOffers(now).length,
+        offersLastMinute: ledger.offersLastMinute(now),
         failureRatio: sample.resolved === 0 ? null : sample.failed / sample.resolved,
         haltFailureRatio: rollout.definition.halt.failurePercent / 100,
       };
@@ -962,7 +1003,7 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
         attempts: counts[index] ?? counts[0]!,
       })),
       inFlight: ledger.inFlight(now, this.staleMs),
-      offersLastMinute: ledger.recentOffers(now).length,
+      offersLastMinute: ledger.offersLastMinute(now),
       current: {
         resolved: sample.resolved,
         succeeded: sample.succeeded,

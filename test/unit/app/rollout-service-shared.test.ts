@@ -318,4 +318,35 @@ describe('RolloutService, two servers on one storage', () => {
     await eventually(async () => (await stored(id))?.state === 'halted', 'the halt written by a later supervision');
     expect(await eventCounts(id)).to.deep.equal({ 'rollout.started': 1, 'rollout.halted': 1 });
   });
+
+  it("shows every server's offers of the last minute, and every server's attempts in flight, on each", async () => {
+    const [a, b] = [await openServer(), await openServer()];
+    const id = await started(a, { maxInFlight: 100, maxOffersPerMinute: 100 });
+    await b.service.reload();
+    const devices = devicesIn(id, 100, 5);
+    for (const device of devices.slice(0, 3)) expect(await poll(a, device, '1.0.0')).to.be.a('string');
+    for (const device of devices.slice(3)) expect(await poll(b, device, '1.0.0')).to.be.a('string');
+    // Each hears of the other's attempts as FleetChanges makes it.
+    await a.tracker.reloadDevices(devices.slice(3) as DeviceId[]);
+    await b.tracker.reloadDevices(devices.slice(0, 3) as DeviceId[]);
+    for (const [n, server] of [a, b].entries()) {
+      expect(server.service.get(id)?.inFlight, `in flight on server ${n}`).to.equal(5);
+      await eventually(
+        () => server.service.get(id)?.offersLastMinute === 5,
+        `server ${n} shows the 5 offers (it made ${n === 0 ? 3 : 2})`,
+      );
+      expect(server.service.gauges().find((gauge) => gauge.id === id)?.offersLastMinute).to.equal(5);
+    }
+    // An offer made since the last read of the stored figure counts at once, and only once.
+    time += 1_000;
+    const sixth = devicesIn(id, 100, 6)[5] as string;
+    expect(await poll(b, sixth, '1.0.0')).to.be.a('string');
+    expect(b.service.get(id)?.offersLastMinute).to.equal(6);
+    await eventually(() => a.service.get(id)?.offersLastMinute === 6, 'the first server shows the sixth');
+    await new Promise((resolve) => setTimeout(resolve, 50)); // more supervisions: still 6 on both
+    expect([a, b].map((server) => server.service.get(id)?.offersLastMinute)).to.deep.equal([6, 6]);
+    // They age out of the window as the server's own do.
+    time += 60_000;
+    expect([a, b].map((server) => server.service.get(id)?.offersLastMinute)).to.deep.equal([0, 0]);
+  });
 });
