@@ -61,7 +61,11 @@ export function registerRolloutGauges(registry: Registry, read: () => readonly R
   });
   perRollout('fuota_rollout_in_flight', "A rollout's attempts between offered and resolved.", (r) => r.inFlight);
   perRollout('fuota_rollout_in_flight_cap', "A rollout's maxInFlight.", (r) => r.maxInFlight);
-  perRollout('fuota_rollout_offers_last_minute', 'Offers a rollout made in the last 60 s.', (r) => r.offersLastMinute);
+  perRollout(
+    'fuota_rollout_offers_last_minute',
+    "Offers a rollout made in the last 60 s, every server's.",
+    (r) => r.offersLastMinute,
+  );
   perRollout(
     'fuota_rollout_failure_ratio',
     "Failed among resolved attempts of a rollout's current wave (since it began or was resumed), 0-1; absent before any resolved.",

@@ -259,7 +259,10 @@ export const rolloutViewSchema = z
     state: z.enum(ROLLOUT_STATES),
     wave: z.int().meta({ description: 'Index in waves of the current wave (0 until started).' }),
     inFlight: z.int().meta({ description: 'Attempts between offered and resolved now (against maxInFlight).' }),
-    offersLastMinute: z.int().meta({ description: 'Offers in the last 60 s (against maxOffersPerMinute).' }),
+    offersLastMinute: z.int().meta({
+      description:
+        "Offers in the last 60 s (against maxOffersPerMinute), every server's when several share the storage.",
+    }),
     current: z
       .object({
         resolved: z.int(),
