@@ -62,6 +62,11 @@ export function createS3Client(
   timeouts: S3Timeouts = { connectMs: S3_CONNECT_TIMEOUT_MS, idleMs: S3_IDLE_TIMEOUT_MS },
   credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string },
 ): S3Client {
+  // The SDK prints, on Node 20, a multi-line notice that its releases after January 2027 will
+  // need Node 22: about releases fuota does not run (its lock file pins the SDK), and printed
+  // across the log's one-JSON-object-per-line. Upgrading the SDK past that is the project's
+  // decision, not the operator's. An operator's own setting of the variable is kept.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const client = new S3Client({
     region: settings.region,
     forcePathStyle: settings.pathStyle,
