@@ -74,6 +74,9 @@ export interface CheckRecord {
   readonly patchFor?: (file: UpdateFile) => DeltaPatchInfo | undefined;
 }
 
+/** Told of each change of an attempt, and whether this server made it or read it back (see watchAttempts). */
+export type AttemptWatcher = (after: UpdateAttempt, before: UpdateAttempt | undefined, origin: 'made' | 'read') => void;
+
 /** What fleet policy offers a polling device: a file, on behalf of a rollout's wave. */
 export interface FleetOffer {
   readonly file: UpdateFile;
@@ -414,13 +417,17 @@ export class FleetTracker {
     this.hasPeers = hasPeers;
   }
 
-  /** Hears every change of an attempt (in memory, before it is written): rollouts count them. */
-  watchAttempts(listener: (after: UpdateAttempt, before: UpdateAttempt | undefined) => void): () => void {
+  /**
+   * Hears every change of an attempt (in memory, before it is written): rollouts count them.
+   * `origin`: `made` by this server (a check, a download), or `read` back from storage (another
+   * server's change, heard of after it was made there: what follows from it was done there).
+   */
+  watchAttempts(listener: AttemptWatcher): () => void {
     this.attemptWatchers.add(listener);
     return () => this.attemptWatchers.delete(listener);
   }
 
-  private readonly attemptWatchers = new Set<(after: UpdateAttempt, before: UpdateAttempt | undefined) => void>();
+  private readonly attemptWatchers = new Set<AttemptWatcher>();
 
   /**
    * A download request for `path`: tied to the requesting device's attempt (its own credential)
@@ -908,7 +915,7 @@ export class FleetTracker {
     const before = current?.id === stored.id ? current : undefined;
     for (const watcher of this.attemptWatchers) {
       try {
-        watcher(stored, before);
+        watcher(stored, before, 'read');
       } catch (error) {
         this.logger.warn('an attempt watcher failed', { error });
       }
@@ -1087,7 +1094,7 @@ export class FleetTracker {
     changed.push(after);
     for (const watcher of this.attemptWatchers) {
       try {
-        watcher(after, before);
+        watcher(after, before, 'made');
       } catch (error) {
         this.logger.warn('an attempt watcher failed', { error });
       }

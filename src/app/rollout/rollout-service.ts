@@ -136,7 +136,7 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
     service.clearances = new Map(await stores.clearances.list());
     service.stopWatching = [
       fleet.watchImages((files) => service.images.replace(files)),
-      fleet.watchAttempts((after, before) => service.attemptChanged(after, before)),
+      fleet.watchAttempts((after, before, origin) => service.attemptChanged(after, before, origin)),
       fleet.watchForgotten((deviceId) => {
         for (const ledger of service.ledgers.values()) ledger.forget(deviceId);
       }),
@@ -400,7 +400,7 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
 
   // ---- what attempts tell --------------------------------------------------------------------
 
-  private attemptChanged(after: UpdateAttempt, before: UpdateAttempt | undefined): void {
+  private attemptChanged(after: UpdateAttempt, before: UpdateAttempt | undefined, origin: 'made' | 'read'): void {
     if (before === undefined) {
       // A new offer: any other rollout's open attempt of the device is no longer followed.
       for (const other of this.ledgers.values())
@@ -418,7 +418,9 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
       this.clearances.get(after.deviceId) ?? null,
     );
     const events: NewRolloutEvent[] = [];
-    if (penalty !== null && after.version !== null) {
+    // Told by the server that saw the failure happen; another hears of it later from storage
+    // and would tell it again (as a halt is told once by the server whose write is stored).
+    if (penalty !== null && after.version !== null && origin === 'made') {
       events.push(
         devicePenalizedEvent(ledger.rollout.id, after.deviceId, { file: after.file, version: after.version }, penalty),
       );

@@ -212,6 +212,22 @@ describe('RolloutService, two servers on one storage', () => {
     expect(await eventCounts(id)).to.deep.equal({ 'rollout.started': 1, 'rollout.halted': 1 });
   });
 
+  it("tells a device's penalty once: by the server that saw the failure, not by one reading it back", async () => {
+    const [a, b] = [await openServer(), await openServer()];
+    const id = await started(a, { penalty: { failures: 1, hours: 24 } });
+    await b.service.reload();
+    await rollsBack(a, 'esp-1');
+    // Before, the second server heard of the failed attempt and told the penalty again.
+    await b.tracker.reloadDevices(['esp-1' as DeviceId]);
+    expect(b.tracker.currentAttempt('esp-1' as DeviceId)?.state).to.equal('rolled-back');
+    expect(b.service.penalties('esp-1' as DeviceId)).to.have.length(1);
+    await stopped();
+    const penalized = (await fleetStores.events.list({ after: 0, limit: 1000 })).filter(
+      (event) => event.type === 'device.penalized' && 'rolloutId' in event && event.rolloutId === id,
+    );
+    expect(penalized).to.have.length(1);
+  });
+
   it('tells a halt once when both servers judged it before either wrote it', async () => {
     const [a, b] = [await openServer(), await openServer()];
     const id = await started(a, HALT_AT_ONE);
