@@ -545,7 +545,24 @@ class S3OpenedBlob implements OpenedBlob {
     if (this.released) throw new Error('read() after release()');
     if (position >= this.info.size || target.length === 0) return 0;
     const end = Math.min(this.info.size, position + target.length) - 1;
-    const body = await this.get(`bytes=${position}-${end}`);
+    const wanted = end - position + 1;
+    // A body that ends early (a connection cut by the store, or on the way) is no end of the
+    // file: a short count would tell the caller the file ends there (a download would stop short
+    // of its Content-Length). The rest is asked for once more; still short, the read fails.
+    let count = await this.readRange(target, position, end);
+    if (count < wanted) count += await this.readRange(target.subarray(count), position + count, end);
+    if (count < wanted) {
+      throw new DomainError(
+        'storage-unavailable',
+        `the bucket sent ${count} of the ${wanted} bytes asked for of ${this.path} at ${position}`,
+      );
+    }
+    return count;
+  }
+
+  /** Reads the bytes `start` to `end` (inclusive) into `target`; resolves with how many came. */
+  private async readRange(target: Uint8Array, start: number, end: number): Promise<number> {
+    const body = await this.get(`bytes=${start}-${end}`);
     let count = 0;
     try {
       for await (const chunk of body) {
