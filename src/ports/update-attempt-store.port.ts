@@ -20,10 +20,15 @@ export interface UpdateAttemptStore {
   rolloutLoad(rolloutId: string, at: number, staleMs: number): Promise<CapState>;
   /**
    * The attempts not ended (not in a final state) that offer `file` (or, given a `patchId`, that
-   * patch), last updated at or after `since`, each its device's newest: what a download naming
-   * that file or patch with no device named may belong to (see UpdateAttempt.offerAddress).
+   * patch), whose offer was answered to `address`, last updated at or after `since`, each its
+   * device's newest: what a download from that address naming that file or patch with no device
+   * named may belong to (see UpdateAttempt.offerAddress).
    */
-  openOffers(offer: { readonly file: string } | { readonly patchId: string }, since: number): Promise<UpdateAttempt[]>;
+  openOffers(
+    offer: { readonly file: string } | { readonly patchId: string },
+    address: string,
+    since: number,
+  ): Promise<UpdateAttempt[]>;
   /** Inserts the attempts or replaces those with the same id, in one durable write. */
   putMany(attempts: readonly UpdateAttempt[]): Promise<void>;
   /** Removes every attempt of the device; resolves to how many there were. */

@@ -201,10 +201,11 @@ export function updateAttemptStoreContract(
       expect(await store.pruneBefore(10_000, 0)).to.equal(0);
     });
 
-    it('finds the attempts not ended of one file or one patch, updated since a time, each its device\u2019s newest', async () => {
+    it('finds the attempts not ended of one file or one patch offered to one address, updated since a time, each its device\u2019s newest', async () => {
       const file = 'fw/lamp-2.0.bin' as UpdateFilePath;
       const patchId = `${'c'.repeat(64)}.${'d'.repeat(64)}.edo1-hs8-7`;
       const since = 1_767_225_600_000;
+      const address = '::ffff:192.0.2.7';
       const open = (id: string, device: string, overrides: Partial<UpdateAttempt> = {}) =>
         updateAttempt(id, device, {
           file,
@@ -213,6 +214,7 @@ export function updateAttemptStoreContract(
           patchId: null,
           offeredAs: 'full',
           patchSize: null,
+          offerAddress: address,
           ...overrides,
         });
       const wanted = [
@@ -229,14 +231,17 @@ export function updateAttemptStoreContract(
         open('0008', 'd8'),
         open('0009', 'd8', { file: 'fw/other.bin' as UpdateFilePath }), // d8 has moved on
         open('0010', 'd9', { patchId, offeredAs: 'patch', patchSize: 1000 }),
+        open('0011', 'd10', { offerAddress: '192.0.2.8' }), // offered to another address
+        open('0012', 'd11', { offerAddress: null }), // stored before addresses were kept
       ]);
       const ids = (attempts: UpdateAttempt[]) => attempts.map((attempt) => attempt.id).sort();
-      const found = await store.openOffers({ file }, since);
+      const found = await store.openOffers({ file }, address, since);
       expect(ids(found)).to.deep.equal(['0001', '0002', '0003', '0010']);
       expect(found.find((attempt) => attempt.id === '0002')).to.deep.equal(wanted[1]);
-      expect(ids(await store.openOffers({ patchId }, since))).to.deep.equal(['0010']);
-      expect(await store.openOffers({ patchId: 'none' }, since)).to.deep.equal([]);
-      expect(ids(await store.openOffers({ file }, since + 1))).to.deep.equal(['0002']);
+      expect(ids(await store.openOffers({ file }, '192.0.2.8', since))).to.deep.equal(['0011']);
+      expect(ids(await store.openOffers({ patchId }, address, since))).to.deep.equal(['0010']);
+      expect(await store.openOffers({ patchId: 'none' }, address, since)).to.deep.equal([]);
+      expect(ids(await store.openOffers({ file }, address, since + 1))).to.deep.equal(['0002']);
     });
 
     it('replaces attempts with the same id and keeps the others', async () => {

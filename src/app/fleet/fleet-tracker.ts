@@ -402,11 +402,8 @@ export class FleetTracker {
     const patch = path.startsWith(DELTA_PATH_PREFIX) ? parseDeltaPath(path)?.patchId?.id : undefined;
     if (path.startsWith(DELTA_PATH_PREFIX) && patch === undefined) return;
     const since = at - this.settings.attributionWindowMs;
-    const stored = await this.stores.attempts.openOffers(
-      patch === undefined ? { file: path } : { patchId: patch },
-      since,
-    );
-    for (const attempt of stored) if (attempt.offerAddress === address) this.takeAttempt(attempt);
+    const offer = patch === undefined ? { file: path } : { patchId: patch };
+    for (const attempt of await this.stores.attempts.openOffers(offer, address, since)) this.takeAttempt(attempt);
   }
 
   /** Whether other servers share the storage now (told by FleetChanges; none until then). */
@@ -924,23 +921,17 @@ export class FleetTracker {
 
   /**
    * A stored attempt's offer (another server's, or one made before a restart), as this server's
-   * own offers are noted: a download with the shared credential from the address it was answered
-   * to is then tied to it here too. Not an attempt ended, nor one last updated before the
-   * attribution window.
+   * own offers are noted, at the time it was offered (not of its latest change: a download
+   * elsewhere must not make it newer than a later offer to another device at the same address):
+   * a download with the shared credential from the address it was answered to is then tied to it
+   * here too. Not an attempt ended, nor one offered before the attribution window.
    */
   private noteStoredOffer(attempt: UpdateAttempt): void {
     if (attempt.offerAddress === null || isFinalAttemptState(attempt.state)) return;
-    if (this.now() - attempt.updatedAt > this.settings.attributionWindowMs) return;
-    if (attempt.patchId === null)
-      this.offers.add(attempt.offerAddress, attempt.deviceId, attempt.file, attempt.updatedAt);
-    else
-      this.offers.add(
-        attempt.offerAddress,
-        attempt.deviceId,
-        deltaPathOf(attempt.patchId),
-        attempt.updatedAt,
-        attempt.file,
-      );
+    if (this.now() - attempt.offeredAt > this.settings.attributionWindowMs) return;
+    const { offerAddress, deviceId, file, offeredAt, patchId } = attempt;
+    if (patchId === null) this.offers.add(offerAddress, deviceId, file, offeredAt);
+    else this.offers.add(offerAddress, deviceId, deltaPathOf(patchId), offeredAt, file);
   }
 
   private hasPendingChecks(deviceId: DeviceId): boolean {

@@ -30,6 +30,10 @@ export class RecentOffers {
       offers = new Map();
       this.byAddress.set(address, offers);
     }
+    // An offer read from storage (another server's, or one from before a restart) may be older
+    // than the one noted here already: the newer stands.
+    const known = offers.get(deviceId);
+    if (known !== undefined && known.at > at) return;
     offers.delete(deviceId);
     offers.set(deviceId, { path, fallback, at });
   }
@@ -38,16 +42,25 @@ export class RecentOffers {
   latest(address: string, path: string, at: number, accepts: (deviceId: DeviceId) => boolean): DeviceId | undefined {
     const offers = this.byAddress.get(address);
     if (offers === undefined) return undefined;
-    // Oldest first (no copy of a large NAT's offers): the last one that fits is the newest.
+    // Mostly oldest first, but offers read from storage come in their own order: the newest by
+    // time wins (on a tie, the one noted last).
     let newest: DeviceId | undefined;
+    let newestAt = Number.NEGATIVE_INFINITY;
     for (const [deviceId, offer] of offers) {
-      if (at - offer.at <= this.windowMs && (offer.path === path || offer.fallback === path) && accepts(deviceId))
+      if (offer.at < newestAt || at - offer.at > this.windowMs) continue;
+      if ((offer.path === path || offer.fallback === path) && accepts(deviceId)) {
         newest = deviceId;
+        newestAt = offer.at;
+      }
     }
     return newest;
   }
 
-  /** Drops what has left the window. */
+  /**
+   * Drops what has left the window: each address's oldest first, up to the first one inside it
+   * (an offer read from storage out of order may stay until those before it go, one window more
+   * at most).
+   */
   forgetBefore(at: number): void {
     for (const [address, offers] of this.byAddress) {
       for (const [deviceId, offer] of offers) {

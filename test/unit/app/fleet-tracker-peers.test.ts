@@ -191,6 +191,42 @@ describe('FleetTracker with other servers on its storage', () => {
       }
     });
 
+    it('goes to the device offered it here later, not to one whose earlier offer elsewhere was read back since', async () => {
+      // Found by a review: every read-back of another server's attempt noted its offer anew, as
+      // the newest, so a download here was counted for that device's finished download.
+      const stores = shared();
+      const a = await openOn(stores);
+      const b = await openOn(stores);
+      const E = 'esp-e' as DeviceId;
+      try {
+        const offer = async (tracker: FleetTracker, deviceId: DeviceId) =>
+          tracker.recordCheck({
+            deviceId,
+            version: '1.0.0',
+            address: ADDRESS,
+            auth: 'shared',
+            status: 200,
+            offer: FILE,
+            assigned: true,
+          }).written;
+        await offer(b, E);
+        await a.reloadDevices([E]);
+        time += 1_000;
+        await offer(a, D);
+        time += 1_000;
+        b.downloadRequested({ path: FILE.path, deviceId: undefined, address: ADDRESS })?.ended(0, FILE.size);
+        await b.flush();
+        await a.reloadDevices([E]);
+        expect(a.currentAttempt(E)).to.deep.include({ state: 'downloaded' });
+        await download(a);
+        expect(a.currentAttempt(D)).to.deep.include({ state: 'downloaded', attribution: 'inferred' });
+        expect(a.currentAttempt(E)?.downloads).to.equal(1);
+      } finally {
+        await a.close();
+        await b.close();
+      }
+    });
+
     it('is tied to an offer made before a restart of the same server', async () => {
       const stores = shared();
       const before = await openOn(stores, false);

@@ -1,3 +1,4 @@
+import { RepeatedWarnings } from '../../../app/logging/repeated-warnings.js';
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { DeltaOffers, DeltaPatchInfo } from '../../../app/delta/delta-offers.js';
@@ -127,6 +128,28 @@ function patchEtagDigest(patch: DeltaPatchInfo): string {
   return createHash('sha256').update(`${patch.id}\n${patch.size}\n${patch.createdAt}`).digest('hex');
 }
 
+/**
+ * The offer another server made, if any, before the download is tied to an attempt (see
+ * FleetTracker.findOfferElsewhere). It decides only what the download is counted for: a failure
+ * to read it (an outage) is logged and the bytes are served anyway.
+ */
+async function findOffer(
+  fleet: FleetTracker,
+  source: DownloadSource,
+  principal: Principal,
+  address: string,
+  warnings: RepeatedWarnings,
+): Promise<void> {
+  try {
+    await fleet.findOfferElsewhere({ path: source.tracePath, deviceId: principal.deviceId, address });
+  } catch (error) {
+    warnings.warn("another server's offer could not be looked for; the download is served untied", {
+      path: source.tracePath,
+      error,
+    });
+  }
+}
+
 /** A stored file's download: by its path, or by the rollout offer path naming it. */
 async function fileSourceOf(
   param: string,
@@ -167,12 +190,19 @@ export function fileDownloadHandler(
   deltaOffers: DeltaOffers,
 ) {
   const chunks = new ChunkPool();
+  // Every such download fails the same way while storage is out: logged once every ten seconds.
+  const warnings = new RepeatedWarnings(logger);
   return async (exchange: DeviceExchange, principal: Principal): Promise<void> => {
     const { req } = exchange;
     const param = exchange.target.param;
     const source =
       (await patchSourceOf(param, fleet, rollouts, deltaOffers, principal)) ??
       (await fileSourceOf(param, openUpdateFile, fleet, rollouts, principal));
+    // An operator's probe is no device's download (see operator-probe.ts): tied to no attempt,
+    // and no patch counted as delivered.
+    const probe = isOperatorProbe(req, principal);
+    const address = req.socket.remoteAddress ?? '';
+    if (!probe && source.offeredTo === undefined) await findOffer(fleet, source, principal, address, warnings);
     const answer = downloadAnswer(source.blob, source.etagSha256, {
       ifNoneMatch: headerText(req, 'if-none-match'),
       ifRange: headerText(req, 'if-range'),
@@ -189,13 +219,6 @@ export function fileDownloadHandler(
     if (answer.kind === 'range-not-satisfiable') {
       exchange.problem(problem('range-not-satisfiable', `the file has ${answer.size} bytes`), answer.headers);
       return;
-    }
-    // An operator's probe is no device's download (see operator-probe.ts): tied to no attempt,
-    // and no patch counted as delivered.
-    const probe = isOperatorProbe(req, principal);
-    const address = req.socket.remoteAddress ?? '';
-    if (!probe && !exchange.gone && source.offeredTo === undefined) {
-      await fleet.findOfferElsewhere({ path: source.tracePath, deviceId: principal.deviceId, address });
     }
     const trace =
       exchange.gone || probe

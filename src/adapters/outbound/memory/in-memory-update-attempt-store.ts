@@ -44,12 +44,14 @@ export class InMemoryUpdateAttemptStore implements UpdateAttemptStore {
 
   async openOffers(
     offer: { readonly file: string } | { readonly patchId: string },
+    address: string,
     since: number,
   ): Promise<UpdateAttempt[]> {
     const found: UpdateAttempt[] = [];
     for (const deviceId of this.devices.keys()) {
       const [newest] = this.newest(deviceId, 1);
       if (newest === undefined || isFinalAttemptState(newest.state) || newest.updatedAt < since) continue;
+      if (newest.offerAddress !== address) continue;
       if ('file' in offer ? newest.file === offer.file : newest.patchId === offer.patchId) found.push(newest);
     }
     return found;

@@ -89,10 +89,11 @@ const SELECT_LOAD =
 const FINAL_STATES_SQL = [...FINAL_ATTEMPT_STATES].map((state) => `'${state}'`).join(', ');
 /**
  * The attempts not ended whose file (`file = $1`) or patch (`patch_id = $1`) is the one named,
- * updated at or after `$2`, each its device's newest (migration 15's indexes).
+ * offered to `$3`, updated at or after `$2`, each its device's newest (migration 15's indexes).
  */
 const openOffersOf = (column: 'file' | 'patch_id') =>
-  `SELECT ${COLUMNS_OF_A} FROM update_attempt a WHERE a.${column} = $1 AND a.updated_at >= $2 AND ` +
+  `SELECT ${COLUMNS_OF_A} FROM update_attempt a WHERE a.${column} = $1 AND a.offer_address = $3 AND ` +
+  'a.updated_at >= $2 AND ' +
   `a.state NOT IN (${FINAL_STATES_SQL}) AND ` +
   'NOT EXISTS (SELECT 1 FROM update_attempt b WHERE b.device_id = a.device_id AND b.id > a.id)';
 const SELECT_OPEN_OFFERS_OF_FILE = openOffersOf('file');
@@ -178,11 +179,12 @@ export class PostgresUpdateAttemptStore implements UpdateAttemptStore {
 
   async openOffers(
     offer: { readonly file: string } | { readonly patchId: string },
+    address: string,
     since: number,
   ): Promise<UpdateAttempt[]> {
     const [query, named] =
       'file' in offer ? [SELECT_OPEN_OFFERS_OF_FILE, offer.file] : [SELECT_OPEN_OFFERS_OF_PATCH, offer.patchId];
-    const { rows } = await this.database.query<Row>(query, [named, since]);
+    const { rows } = await this.database.query<Row>(query, [named, since, address]);
     return rows.map(toAttempt);
   }
 

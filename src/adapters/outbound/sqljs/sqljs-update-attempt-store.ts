@@ -74,13 +74,14 @@ const SELECT_LOAD =
   '(a.updated_at > ?3 AND a.state IN (SELECT value FROM json_each(?4))))';
 /**
  * The attempts not ended (`?3`: the final states as a JSON array) whose file (`file = ?1`) or
- * patch (`patch_id = ?1`) is the one named, updated at or after `?2`, each its device's newest.
+ * patch (`patch_id = ?1`) is the one named, offered to `?4`, updated at or after `?2`, each its
+ * device's newest.
  * No index serves it: only a server sharing its storage with others asks (see openOffers), and
  * the embedded database is one process's.
  */
 const openOffersOf = (column: 'file' | 'patch_id') =>
-  `SELECT ${COLUMNS_OF_A} FROM update_attempt a WHERE a.${column} = ?1 AND a.updated_at >= ?2 AND ` +
-  'a.state NOT IN (SELECT value FROM json_each(?3)) AND ' +
+  `SELECT ${COLUMNS_OF_A} FROM update_attempt a WHERE a.${column} = ?1 AND a.offer_address = ?4 AND ` +
+  'a.updated_at >= ?2 AND a.state NOT IN (SELECT value FROM json_each(?3)) AND ' +
   'NOT EXISTS (SELECT 1 FROM update_attempt b WHERE b.device_id = a.device_id AND b.id > a.id)';
 const SELECT_OPEN_OFFERS_OF_FILE = openOffersOf('file');
 const SELECT_OPEN_OFFERS_OF_PATCH = openOffersOf('patch_id');
@@ -160,11 +161,12 @@ export class SqlJsUpdateAttemptStore implements UpdateAttemptStore {
 
   async openOffers(
     offer: { readonly file: string } | { readonly patchId: string },
+    address: string,
     since: number,
   ): Promise<UpdateAttempt[]> {
     const [query, named] =
       'file' in offer ? [SELECT_OPEN_OFFERS_OF_FILE, offer.file] : [SELECT_OPEN_OFFERS_OF_PATCH, offer.patchId];
-    return this.database.all(query, [named, since, JSON.stringify([...FINAL_ATTEMPT_STATES])], toAttempt);
+    return this.database.all(query, [named, since, JSON.stringify([...FINAL_ATTEMPT_STATES]), address], toAttempt);
   }
 
   async putMany(attempts: readonly UpdateAttempt[]): Promise<void> {
