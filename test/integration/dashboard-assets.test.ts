@@ -11,6 +11,7 @@ import { RecordingLogger, startTestServer } from '../support/test-server.js';
 import { gunzipSync } from 'node:zlib';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { StorageOutageLog } from '../../src/adapters/inbound/http/storage-outage-log.js';
 
 const HTML = { Accept: 'text/html,application/xhtml+xml' };
 
@@ -97,7 +98,8 @@ describe('HTTP: the dashboard’s files', function () {
   it('says the dashboard is not built when its folder is empty, rather than serving nothing silently', async () => {
     const empty = await mkdtemp(join(tmpdir(), 'fuota-ui-'));
     const app = new Koa();
-    app.use(errorResponder(new RecordingLogger()));
+    const logger = new RecordingLogger();
+    app.use(errorResponder(logger, new StorageOutageLog(logger)));
     app.use(uiAssets(empty));
     const server = createServer(app.callback()).listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));

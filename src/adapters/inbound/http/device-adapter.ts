@@ -21,6 +21,8 @@ export interface DeviceAdapterDependencies {
   readonly metrics: HttpMetrics;
   /** Where every finished request is recorded (log line and metrics), shared with the operator adapter. */
   readonly finishedRequests: FinishedRequests;
+  /** Where an outage's 503s are logged, shared with the operator adapter (one line per 10 s). */
+  readonly outages?: StorageOutageLog;
 }
 
 type DeviceHandler = (exchange: DeviceExchange, principal: Principal) => Promise<void>;
@@ -40,6 +42,7 @@ export function createDeviceAdapter({
   logger,
   metrics,
   finishedRequests,
+  outages = new StorageOutageLog(logger),
 }: DeviceAdapterDependencies): DeviceRequestListener {
   const handlers: Record<DeviceRoute['name'], DeviceHandler> = {
     'device-check': deviceCheckHandler(
@@ -85,8 +88,6 @@ export function createDeviceAdapter({
     exchange.credential = { user: verdict.user, auth: verdict.method };
     await handlers[exchange.target.route.name](exchange, verdict.principal);
   }
-
-  const outages = new StorageOutageLog(logger);
 
   function failed(exchange: DeviceExchange, caught: unknown): void {
     const request = { method: exchange.req.method, path: exchange.target.path, reqId: exchange.requestId };

@@ -12,6 +12,7 @@ import { metricsRoutes } from './routes/metrics-routes.js';
 import { openApiRoutes } from './routes/openapi-routes.js';
 import { basicAuth } from './middleware/basic-auth.js';
 import { errorResponder } from './middleware/error-responder.js';
+import { StorageOutageLog } from './storage-outage-log.js';
 import { privateAnswers } from './middleware/private-answers.js';
 import { healthEndpoint } from './middleware/health-endpoint.js';
 import { requestLogger } from './middleware/request-logger.js';
@@ -40,6 +41,8 @@ export interface KoaAppDependencies {
   readonly finishedRequests: FinishedRequests;
   /** The dashboard's sign-ins (its session cookie authenticates operator requests). */
   readonly sessions: OperatorSessions;
+  /** Where an outage's 503s are logged, shared with the device adapter (one line per 10 s). */
+  readonly outages?: StorageOutageLog;
 }
 
 // The version the OpenAPI document states: the package's, read once.
@@ -83,6 +86,7 @@ export function createKoaApp({
   metrics,
   finishedRequests,
   sessions,
+  outages = new StorageOutageLog(logger),
 }: KoaAppDependencies): Koa {
   const app = new Koa();
   const router = createApiRouter(useCases, metrics, {
@@ -94,7 +98,7 @@ export function createKoaApp({
   });
 
   app.use(requestLogger(finishedRequests));
-  app.use(errorResponder(logger));
+  app.use(errorResponder(logger, outages));
   app.use(privateAnswers());
   app.use(healthEndpoint(useCases.checkHealth));
   app.use(uiAssets());

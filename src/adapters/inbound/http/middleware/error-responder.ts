@@ -2,12 +2,11 @@ import type { Middleware } from 'koa';
 import type { Logger } from '../../../../ports/logger.port.js';
 import { errorProblem } from '../error-problem.js';
 import { sendProblem } from '../problem.js';
-import { StorageOutageLog } from '../storage-outage-log.js';
+import type { StorageOutageLog } from '../storage-outage-log.js';
 import { mayHaveUnreadBody } from '../unread-body.js';
 
 /** Turns every failure of the operator adapter's routes into a problem response (see errorProblem). */
-export function errorResponder(logger: Logger): Middleware {
-  const outages = new StorageOutageLog(logger);
+export function errorResponder(logger: Logger, outages: StorageOutageLog): Middleware {
   return async (ctx, next) => {
     try {
       await next();
