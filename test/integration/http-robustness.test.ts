@@ -172,6 +172,7 @@ describe('HTTP robustness (design.md section 4)', () => {
     expect(tooLarge.problem.detail).to.include('16 KiB');
     const connect = await answerTo('CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n');
     expect(connect.head).to.match(/^HTTP\/1\.1 405 Method Not Allowed/);
+    expect(connect.head).to.include('\r\nAllow: GET, HEAD, PUT, POST, PATCH, DELETE, OPTIONS\r\n');
     expect(connect.problem).to.include({ status: 405, code: 'method-not-allowed' });
   });
 

@@ -34,9 +34,12 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex):
   socket.end(closingAnswer(httpErrorProblem(status, detail)), () => socket.destroy());
 }
 
-/** A whole answer with `problem` as its body, on a connection that closes after it. */
-export function closingAnswer(problem: Problem): string {
+/** A whole answer with `problem` as its body (and `headers`), on a connection that closes after it. */
+export function closingAnswer(problem: Problem, headers: Readonly<Record<string, string>> = {}): string {
   const body = problemBody(problem);
   const line = `HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status] ?? 'Error'}`;
-  return `${line}\r\nContent-Type: ${PROBLEM_TYPE}\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body.toString()}`;
+  const extra = Object.entries(headers)
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
+  return `${line}\r\n${extra}Content-Type: ${PROBLEM_TYPE}\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body.toString()}`;
 }

@@ -12,6 +12,9 @@ export function refuseConnect(server: Server): void {
   server.on('connect', (_req: unknown, socket: Duplex) => {
     socket.on('error', () => socket.destroy());
     const refusal = problem('method-not-allowed', 'CONNECT is not allowed: this server is not a proxy');
-    socket.end(closingAnswer(refusal), () => socket.destroy());
+    // A 405 names what is allowed (RFC 9110): what the server answers on its routes.
+    socket.end(closingAnswer(refusal, { Allow: 'GET, HEAD, PUT, POST, PATCH, DELETE, OPTIONS' }), () =>
+      socket.destroy(),
+    );
   });
 }
