@@ -7,7 +7,8 @@ export const REPEATED_WARNING_EVERY_MS = 10_000;
  * The warnings of background work that fails again and again while storage is out (the
  * inventory's batch each second, the read-back of other servers' checks every two, a health
  * probe every few): each message's first at once, with its error, then at most one line every
- * ten seconds, counting in `repeated` the times it was not logged since the line before. Logged
+ * ten seconds, counting in `repeated` the times it was not logged since the line before (at
+ * `since`: the count may be of an earlier outage, as no line marks the end of one). Logged
  * every time, a 42-second PostgreSQL outage wrote some 84 KB of stack traces per server, and a
  * long one would bury the lines that say what happened.
  */
@@ -30,7 +31,9 @@ export class RepeatedWarnings {
     }
     this.logger.warn(
       message,
-      seen === undefined || seen.unlogged === 0 ? fields : { ...fields, repeated: seen.unlogged },
+      seen === undefined || seen.unlogged === 0
+        ? fields
+        : { ...fields, repeated: seen.unlogged, since: new Date(seen.at).toISOString() },
     );
     this.last.set(key, { at, unlogged: 0 });
   }

@@ -26,7 +26,7 @@ describe('RepeatedWarnings', () => {
     time = 10_000;
     warnings.warn('the inventory could not be written; retrying', { devices: 4 });
     expect(lines()).to.have.length(2);
-    expect(lines()[1]).to.include({ devices: 4, repeated: 9 });
+    expect(lines()[1]).to.include({ devices: 4, repeated: 9, since: new Date(0).toISOString() });
     // Another message, or the same one for another key, is its own.
     warnings.warn("other servers' checks could not be read back; retrying");
     warnings.warn('health check failed', { part: 'database' }, 'database');
