@@ -921,17 +921,20 @@ export class FleetTracker {
 
   /**
    * A stored attempt's offer (another server's, or one made before a restart), as this server's
-   * own offers are noted, at the time it was offered (not of its latest change: a download
-   * elsewhere must not make it newer than a later offer to another device at the same address):
-   * a download with the shared credential from the address it was answered to is then tied to it
-   * here too. Not an attempt ended, nor one offered before the attribution window.
+   * own offers are noted, at the time it was last answered: a download with the shared credential
+   * from the address it was answered to is then tied to it here too. While `offered`, its last
+   * change is that answer (a first offer, or one again to another address or in another form);
+   * after, only its first offer is known (a download elsewhere must not make it newer than a
+   * later offer to another device at the same address). Not an attempt ended, nor one answered
+   * before the attribution window.
    */
   private noteStoredOffer(attempt: UpdateAttempt): void {
     if (attempt.offerAddress === null || isFinalAttemptState(attempt.state)) return;
-    if (this.now() - attempt.offeredAt > this.settings.attributionWindowMs) return;
-    const { offerAddress, deviceId, file, offeredAt, patchId } = attempt;
-    if (patchId === null) this.offers.add(offerAddress, deviceId, file, offeredAt);
-    else this.offers.add(offerAddress, deviceId, deltaPathOf(patchId), offeredAt, file);
+    const answeredAt = attempt.state === 'offered' ? attempt.updatedAt : attempt.offeredAt;
+    if (this.now() - answeredAt > this.settings.attributionWindowMs) return;
+    const { offerAddress, deviceId, file, patchId } = attempt;
+    if (patchId === null) this.offers.add(offerAddress, deviceId, file, answeredAt);
+    else this.offers.add(offerAddress, deviceId, deltaPathOf(patchId), answeredAt, file);
   }
 
   private hasPendingChecks(deviceId: DeviceId): boolean {

@@ -227,6 +227,46 @@ describe('FleetTracker with other servers on its storage', () => {
       }
     });
 
+    it('goes to the same device on both servers when one of them offered it again from another address', async () => {
+      // Found by a review: the other server noted the offer again at its first offer's time.
+      const stores = shared();
+      const a = await openOn(stores);
+      const b = await openOn(stores);
+      const E = 'esp-e' as DeviceId;
+      const Q = '10.0.0.9';
+      try {
+        await offeredOn(a);
+        time += 3_000;
+        await b.recordCheck({
+          deviceId: E,
+          version: '1.0.0',
+          address: Q,
+          auth: 'shared',
+          status: 200,
+          offer: FILE,
+          assigned: true,
+        }).written;
+        time += 2_000;
+        await offeredOn(a, Q); // the same attempt, answered again to Q within its grace
+        await a.reloadDevices([E]);
+        await b.reloadDevices([D]);
+        time += 1_000;
+        const tied = (tracker: FleetTracker) =>
+          [D, E].find((id) => tracker.currentAttempt(id)?.state === 'downloaded') ?? 'none';
+        for (const tracker of [a, b]) {
+          const request = { path: FILE.path, deviceId: undefined, address: Q };
+          await tracker.findOfferElsewhere(request);
+          const chosen = tracker.downloadRequested(request);
+          chosen?.ended(0, FILE.size);
+          expect(tied(tracker), tracker === a ? 'on the first' : 'on the second').to.equal(D);
+          await tracker.flush();
+        }
+      } finally {
+        await a.close();
+        await b.close();
+      }
+    });
+
     it('is tied to an offer made before a restart of the same server', async () => {
       const stores = shared();
       const before = await openOn(stores, false);
