@@ -55,7 +55,11 @@ describe('a rollout on two instances', function () {
     expect((await servers[1]!.client.put(`/files/fw/lamp-${version}.bin`, target, BIN)).status).to.equal(200);
     const rollout = await apis[0]!.create({ file: `fw/lamp-${version}.bin`, waves: [100], ...definition });
     await apis[0]!.act(rollout.id, 'start');
-    await eventually(async () => (await apis[1]!.rollout(rollout.id)).state === 'running', 'running on both');
+    // The second server hears of the new rollout a moment later (404 until then).
+    await eventually(async () => {
+      const seen = await servers[1]!.client.get(`/api/v1/rollouts/${rollout.id}`);
+      return seen.status === 200 && (JSON.parse(seen.text) as { state: string }).state === 'running';
+    }, 'running on both');
     return rollout.id;
   }
 
