@@ -257,13 +257,18 @@ describe('e2e: migrating an embedded data dir into PostgreSQL and an S3-compatib
       expect(after_.signingKeys).to.deep.equal(before_.signingKeys).and.have.length(1);
       // The earlier records, then one record of each run.
       expect(after_.audit.slice(0, -2)).to.deep.equal(before_.audit);
-      for (const record of after_.audit.slice(-2))
+      for (const record of after_.audit.slice(-2)) {
         expect(record).to.deep.include({
           actor: 'local:migrate-storage',
           address: null,
           action: 'storage.migrate',
           target: join(dir, 'data'),
         });
+        // Where the files went, and how many there were (the count took `files`' place; a review).
+        const detail = (record as { detail: Record<string, unknown> }).detail;
+        expect(detail.files).to.equal(`s3://${s3!.bucket}/x`);
+        expect(detail.storedFiles).to.be.a('number').and.at.least(2);
+      }
       expect((await client.get('/files/app-1.1.bin')).body.equals(firmware)).to.equal(true);
       expect((await client.get('/files/tools/blob.bin')).body.equals(blob)).to.equal(true);
       // The device's own credential still authenticates it.

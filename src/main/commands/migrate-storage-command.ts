@@ -93,9 +93,12 @@ export async function migrateStorageCommand(
             target: config.dataDir,
             detail: {
               to: shownTarget,
+              // The files' count under its own name: as `files`, it took the place of where they went.
+              ...Object.fromEntries(
+                done.tables.map((check) => [check.table === 'files' ? 'storedFiles' : check.table, check.source]),
+              ),
               files: blobs ?? 'data dir',
               verified: done.ok,
-              ...Object.fromEntries(done.tables.map((check) => [check.table, check.source])),
             },
           }),
         );
