@@ -1,16 +1,7 @@
 import { expect } from 'chai';
 import { nodeSha256 } from '../../../src/adapters/outbound/crypto/node-sha256.js';
-import { InMemoryAuditLog } from '../../../src/adapters/outbound/memory/in-memory-audit-log.js';
 import { InMemoryBlobStore } from '../../../src/adapters/outbound/memory/in-memory-blob-store.js';
-import { InMemoryDeviceAppRepository } from '../../../src/adapters/outbound/memory/in-memory-device-app-repository.js';
-import { InMemoryDeviceCredentialStore } from '../../../src/adapters/outbound/memory/in-memory-device-credential-store.js';
-import { InMemoryDeviceInventoryStore } from '../../../src/adapters/outbound/memory/in-memory-device-inventory-store.js';
-import { InMemoryFleetEventLog } from '../../../src/adapters/outbound/memory/in-memory-fleet-event-log.js';
-import { InMemoryPenaltyClearanceStore } from '../../../src/adapters/outbound/memory/in-memory-penalty-clearance-store.js';
-import { InMemoryRolloutStore } from '../../../src/adapters/outbound/memory/in-memory-rollout-store.js';
-import { InMemoryTrustedKeyStore } from '../../../src/adapters/outbound/memory/in-memory-trusted-key-store.js';
-import { InMemoryUpdateAttemptStore } from '../../../src/adapters/outbound/memory/in-memory-update-attempt-store.js';
-import { InMemoryUpdateFileCatalog } from '../../../src/adapters/outbound/memory/in-memory-update-file-catalog.js';
+import { memoryStorage } from '../../../src/main/bootstrap/storage.js';
 import { MigrateStorage, MigrationRefused, type MigrationReport } from '../../../src/app/use-cases/migrate-storage.js';
 import { everyRecord, recordContent } from '../../../src/app/use-cases/migration-log-tail.js';
 import { ALL_ATTEMPTS, type MigrationStores } from '../../../src/app/use-cases/migration-stores.js';
@@ -34,19 +25,7 @@ const DEV_1 = 'dev-1' as DeviceId;
 const DEV_2 = 'dev-2' as DeviceId;
 
 function memoryStores(files: BlobStore = new InMemoryBlobStore()): MigrationStores {
-  return {
-    devices: new InMemoryDeviceAppRepository(),
-    files,
-    catalog: new InMemoryUpdateFileCatalog(),
-    deviceCredentials: new InMemoryDeviceCredentialStore(),
-    inventory: new InMemoryDeviceInventoryStore(),
-    attempts: new InMemoryUpdateAttemptStore(),
-    events: new InMemoryFleetEventLog(),
-    audit: new InMemoryAuditLog(),
-    rollouts: new InMemoryRolloutStore(),
-    penaltyClearances: new InMemoryPenaltyClearanceStore(),
-    trustedKeys: new InMemoryTrustedKeyStore(),
-  };
+  return { ...memoryStorage(), files };
 }
 
 const entry = (id: DeviceId, polls: number): InventoryEntry => ({

@@ -15,10 +15,10 @@ import type { RolloutInput } from '../../../src/domain/rollout/rollout-definitio
 import type { RolloutId } from '../../../src/domain/rollout/rollout-id.js';
 import type { Rollout } from '../../../src/domain/rollout/rollout.js';
 import { isInWave, waveBucket } from '../../../src/domain/rollout/wave-bucket.js';
-import type { UpdateFilePath } from '../../../src/domain/update-file-path.js';
 import { eventually } from '../../support/eventually.js';
 import { memoryFleetStores } from '../../support/fleet-stores.js';
 import { imageFile } from '../../support/image-files.js';
+import { storeBytes } from '../../support/stored-bytes.js';
 import { RecordingLogger } from '../../support/test-server.js';
 
 const TARGET = imageFile('fw/app-2.0.0.bin', { version: '2.0.0' });
@@ -91,16 +91,7 @@ describe('RolloutService, two servers on one storage', () => {
     fleetStores = memoryFleetStores();
     for (const file of [TARGET, RUNNING]) await fleetStores.catalog.put(file);
     const files = new InMemoryBlobStore();
-    for (const file of [TARGET, RUNNING]) {
-      const stored = await files.put(
-        file.path as UpdateFilePath,
-        (async function* () {
-          yield Buffer.from('image bytes');
-        })(),
-        { maxBytes: 1024 },
-      );
-      await stored.settle();
-    }
+    for (const file of [TARGET, RUNNING]) await storeBytes(files, file.path);
     rollouts = new InMemoryRolloutStore();
     shared = {
       rollouts,

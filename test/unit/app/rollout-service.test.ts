@@ -20,18 +20,7 @@ import { RecordingLogger } from '../../support/test-server.js';
 import { InProcessRolloutLocks } from '../../../src/adapters/outbound/memory/in-process-rollout-locks.js';
 import { InMemoryBlobStore } from '../../../src/adapters/outbound/memory/in-memory-blob-store.js';
 import type { UpdateFilePath } from '../../../src/domain/update-file-path.js';
-
-/** Some bytes at `path` (the rollouts ask only whether a file is there). */
-async function storeBytes(files: InMemoryBlobStore, path: string): Promise<void> {
-  const stored = await files.put(
-    path as UpdateFilePath,
-    (async function* () {
-      yield Buffer.from('image bytes');
-    })(),
-    { maxBytes: 1024 },
-  );
-  await stored.settle();
-}
+import { storeBytes } from '../../support/stored-bytes.js';
 
 const TARGET = imageFile('fw/app-2.0.0.bin', { version: '2.0.0' });
 const RUNNING = imageFile('fw/app-1.0.0.bin', { version: '1.0.0' });
