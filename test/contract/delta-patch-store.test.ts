@@ -6,7 +6,8 @@ import { BlobDeltaPatchStore } from '../../src/adapters/outbound/delta/blob-delt
 import { FileSystemBlobStore } from '../../src/adapters/outbound/filesystem/filesystem-blob-store.js';
 import { InMemoryBlobStore } from '../../src/adapters/outbound/memory/in-memory-blob-store.js';
 import { S3BlobStore } from '../../src/adapters/outbound/s3/s3-blob-store.js';
-import { openFilesystemBlobs, S3_DELTAS_AREA } from '../../src/main/bootstrap/blob-storage.js';
+import { openFilesystemBlobs } from '../../src/main/bootstrap/blob-storage.js';
+import { S3_DELTAS_AREA } from '../../src/main/bootstrap/s3-blob-storage.js';
 import type { TestS3Server } from '../support/s3-server.js';
 import { requireS3Server } from '../support/s3-server.js';
 import { deltaPatchStoreContract, patchId } from './delta-patch-store.contract.js';

@@ -5,8 +5,8 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, DeleteObjectsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import type { S3Timeouts } from '../../src/main/bootstrap/blob-storage.js';
-import { createS3Client } from '../../src/main/bootstrap/blob-storage.js';
+import type { S3Timeouts } from '../../src/main/bootstrap/s3-blob-storage.js';
+import { createS3Client } from '../../src/main/bootstrap/s3-blob-storage.js';
 
 /*
  * The S3-compatible blob store's tests run against a real S3-compatible server: s3rver (from npm,

@@ -22,7 +22,7 @@ import type { FleetSettings } from '../../src/app/fleet/fleet-settings.js';
 import { DEFAULT_FLEET_SETTINGS } from '../../src/app/fleet/fleet-settings.js';
 import type { AuditSettings } from '../../src/app/audit/audit-settings.js';
 import { BlobDeltaPatchStore } from '../../src/adapters/outbound/delta/blob-delta-patch-store.js';
-import { S3_DELTAS_AREA } from '../../src/main/bootstrap/blob-storage.js';
+import { S3_DELTAS_AREA } from '../../src/main/bootstrap/s3-blob-storage.js';
 import { DEFAULT_AUDIT_SETTINGS } from '../../src/app/audit/audit-settings.js';
 import type { DeltaSettings } from '../../src/app/delta/delta-settings.js';
 import { DEFAULT_DELTA_SETTINGS } from '../../src/app/delta/delta-settings.js';

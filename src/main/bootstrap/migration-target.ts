@@ -2,7 +2,7 @@ import type { PostgresSettings, S3Settings } from '../../app/config/storage-sett
 import type { MigrationStores } from '../../app/use-cases/migration-stores.js';
 import type { BlobStore } from '../../ports/blob-store.port.js';
 import type { Logger } from '../../ports/logger.port.js';
-import { openS3Blobs } from './blob-storage.js';
+import { openS3Blobs } from './s3-blob-storage.js';
 import { openPostgresStateStores } from './postgres-state-stores.js';
 
 /** Where `migrate-storage` copies to, and how to release it. */

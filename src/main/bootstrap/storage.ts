@@ -20,9 +20,8 @@ import type { PoolUsage, StorageObserver } from '../../ports/storage-observer.po
 import type { DataLayout } from '../config/data-layout.js';
 import type { DeltaPatchStore } from '../../ports/delta-patch-store.port.js';
 import { BlobDeltaPatchStore } from '../../adapters/outbound/delta/blob-delta-patch-store.js';
-import { type BlobStorage, openFilesystemBlobs, openS3Blobs } from './blob-storage.js';
+import { type BlobStorage, openFilesystemBlobs } from './blob-storage.js';
 import { openEmbeddedDatabase } from './embedded-database.js';
-import { openPostgresStateStores } from './postgres-state-stores.js';
 import type { StateStores } from './state-stores.js';
 
 /** The stores the use cases work on, and how to release them. */
@@ -40,7 +39,9 @@ export interface Storage extends Omit<StateStores, 'health' | 'close' | 'poolUsa
 
 /**
  * The storage the settings name: PostgreSQL or the embedded database in the data dir, an
- * S3-compatible bucket or the data dir's files directory (any of the four pairs). `logger` hears
+ * S3-compatible bucket or the data dir's files directory (any of the four pairs). The adapters
+ * of PostgreSQL and the bucket are loaded only when named: a server on the embedded defaults
+ * never holds node-postgres or the AWS SDK in its heap. `logger` hears
  * of the embedded database's recovery and checkpoints; `onJournalTaken` that another process
  * took its journal over (so the data dir lock was lost); `observer` how long each request to
  * PostgreSQL or the bucket took. `asWorker`: this process is one of FUOTA_WORKERS' workers,
@@ -57,13 +58,15 @@ export async function openStorage(
   const blobs =
     settings.blobs === undefined
       ? await openFilesystemBlobs(layout.filesDir, layout.deltasDir, asWorker)
-      : await openS3Blobs(settings.blobs, observer);
+      : await (await import('./s3-blob-storage.js')).openS3Blobs(settings.blobs, observer);
   let state: StateStores;
   try {
     state =
       settings.database === undefined
         ? await openEmbeddedDatabase(layout.databaseFile, logger, onJournalTaken)
-        : await openPostgresStateStores(settings.database, logger, observer);
+        : await (
+            await import('./postgres-state-stores.js')
+          ).openPostgresStateStores(settings.database, logger, observer);
   } catch (error) {
     await blobs.close();
     throw error;

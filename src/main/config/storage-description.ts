@@ -1,5 +1,5 @@
 import type { StorageSettings } from '../../app/config/storage-settings.js';
-import { describeUrl } from '../../adapters/outbound/postgres/postgres-database.js';
+import { describeUrl } from '../../adapters/outbound/postgres/postgres-url.js';
 
 /** What the start-up log says of the storage in use (never a password). */
 export function describeStorage(settings: StorageSettings): { readonly database: string; readonly files: string } {

@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { ConfigError } from '../../../src/main/config/config-error.js';
 import { loadConfig } from '../../../src/main/config/load-config.js';
 import { shownValue } from '../../../src/main/config/shown-value.js';
-import { describeUrl } from '../../../src/adapters/outbound/postgres/postgres-database.js';
+import { describeUrl } from '../../../src/adapters/outbound/postgres/postgres-url.js';
 
 describe('loadConfig', () => {
   it('uses the documented defaults when nothing is set', () => {

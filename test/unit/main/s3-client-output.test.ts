@@ -3,7 +3,7 @@ import { promisify } from 'node:util';
 import { expect } from 'chai';
 
 const run = promisify(execFile);
-const BLOB_STORAGE = new URL('../../../src/main/bootstrap/blob-storage.js', import.meta.url).href;
+const BLOB_STORAGE = new URL('../../../src/main/bootstrap/s3-blob-storage.js', import.meta.url).href;
 
 /**
  * The server's log is one JSON object per line: the AWS SDK's multi-line notice about its future
