@@ -16,6 +16,7 @@ import { signalledStart } from '../support/signalled-start.js';
 import { startSilentTcpServer } from '../support/silent-tcp-server.js';
 import { buildEspImage } from '../support/esp-image-builder.js';
 import { generateSelfSignedCertificate } from '../../src/adapters/outbound/tls/dev-certificate.js';
+import { createTestDatabase, requirePostgres } from '../support/postgres.js';
 
 const run = promisify(execFile);
 
@@ -27,6 +28,9 @@ async function freePort(): Promise<number> {
   await new Promise((resolve) => server.close(resolve));
   return port;
 }
+
+const OWN_SECRETS =
+  "this server's data dir keeps its own generated secrets: servers sharing this database must share them";
 
 /** The program as a user starts it: defaults, generated files, configuration errors, restarts. */
 describe('e2e: the started program', () => {
@@ -78,7 +82,44 @@ describe('e2e: the started program', () => {
     expect(findLog(second.output(), 'credential', { source: 'stored' })).to.not.equal(undefined);
     expect(await readFile(join(dir, 'data', 'tls', 'cert.pem'), 'utf8')).to.equal(cert);
     expect((await client(second.port, password!).get('/devices')).status).to.equal(200);
+    expect(findLog(second.output(), OWN_SECRETS), second.output()).to.equal(undefined);
     expect(await second.stop()).to.equal(0);
+  });
+
+  it('on PostgreSQL warns at each start of the generated secrets its data dir keeps for itself, naming what to set', async function () {
+    await requirePostgres(this);
+    const database = await createTestDatabase();
+    try {
+      const shared = { ...base(), FUOTA_DATABASE_URL: database.url };
+      const first = await startProgram(shared);
+      const own =
+        'certificate (set FUOTA_TLS_CERT and FUOTA_TLS_KEY), credential (set FUOTA_USERNAME and FUOTA_PASSWORD)';
+      expect(findLog(first.output(), OWN_SECRETS, { level: 40, own }), first.output()).to.not.equal(undefined);
+      await first.stop();
+      // A second server on the same database, its own data dir: it generates another password.
+      const second = await startProgram({ ...shared, FUOTA_DATA_DIR: join(dir, 'second') });
+      expect(second.output()).to.match(/password:/);
+      expect(findLog(second.output(), OWN_SECRETS, { own }), second.output()).to.not.equal(undefined);
+      await second.stop();
+      const withPassword = await startProgram({ ...shared, FUOTA_USERNAME: 'u', FUOTA_PASSWORD: 'p' });
+      expect(
+        findLog(withPassword.output(), OWN_SECRETS, { own: 'certificate (set FUOTA_TLS_CERT and FUOTA_TLS_KEY)' }),
+        withPassword.output(),
+      ).to.not.equal(undefined);
+      await withPassword.stop();
+      const tls = join(dir, 'data', 'tls');
+      const configured = await startProgram({
+        ...shared,
+        FUOTA_USERNAME: 'u',
+        FUOTA_PASSWORD: 'p',
+        FUOTA_TLS_CERT: join(tls, 'cert.pem'),
+        FUOTA_TLS_KEY: join(tls, 'key.pem'),
+      });
+      expect(findLog(configured.output(), OWN_SECRETS), configured.output()).to.equal(undefined);
+      await configured.stop();
+    } finally {
+      await database.drop();
+    }
   });
 
   it('keeps the generated password when FUOTA_USERNAME changes: the stored credential takes the new name', async () => {

@@ -80,6 +80,7 @@ export async function logProvisioning(
     );
   }
   logCredentials(logger, config, credential);
+  warnOfOwnSecrets(config, tls, credential, logger);
   if (credential?.generatedPassword !== undefined) {
     // Written straight to the terminal, never through the logger: shown this once only. The
     // logger writes asynchronously, so let its lines out first.
@@ -90,4 +91,27 @@ export async function logProvisioning(
         `  Set FUOTA_USERNAME and FUOTA_PASSWORD to choose your own.\n\n`,
     );
   }
+}
+
+/**
+ * On PostgreSQL, other servers may share this one's storage, and each keeps its own generated
+ * certificate and credential in its own data dir: a device or an operator would then be refused
+ * by every server but one (another certificate, another password). Said at each start, since no
+ * server can know whether others will join.
+ */
+function warnOfOwnSecrets(
+  config: Config,
+  tls: ProvisionedTls,
+  credential: ProvisionedCredential | undefined,
+  logger: Logger,
+): void {
+  if (config.storage.database === undefined) return;
+  const own: string[] = [];
+  if (tls.source !== 'configured') own.push('certificate (set FUOTA_TLS_CERT and FUOTA_TLS_KEY)');
+  if (credential !== undefined && credential.source !== 'environment')
+    own.push('credential (set FUOTA_USERNAME and FUOTA_PASSWORD)');
+  if (own.length === 0) return;
+  logger.warn("this server's data dir keeps its own generated secrets: servers sharing this database must share them", {
+    own: own.join(', '),
+  });
 }
