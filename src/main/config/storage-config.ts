@@ -25,7 +25,33 @@ export const databaseUrl = z
   .refine(
     (raw) => /^postgres(?:ql)?:\/\/\S*$/i.test(raw),
     'must be a PostgreSQL URL: postgres://user:password@host:5432/database',
+  )
+  // node-postgres would read such a port as an unreachable server ("Invalid URL").
+  .refine(
+    (raw) =>
+      portsOf(raw).every(
+        (port) => port === '' || (/^[0-9]{1,5}$/.test(port) && Number(port) >= 1 && Number(port) <= 65535),
+      ),
+    'names a port that is none: a port is 1-65535 (postgres://user:password@host:5432/database)',
   );
+
+/**
+ * The ports a PostgreSQL URL names, as written: after its host, and in `?port=` (which
+ * node-postgres takes over the host's). None when none is written, or when the host cannot be
+ * told apart (a raw `/` in a password, which node-postgres refuses for itself).
+ */
+function portsOf(raw: string): string[] {
+  const ports: string[] = [];
+  // The host part runs to the first `/`, `?` or `#` (as URL reads it), after the last `@`;
+  // a bracketed IPv6 address holds colons of its own.
+  const authority = /^[a-z]+:\/\/([^/?#]*)/i.exec(raw)?.[1] ?? '';
+  const host = authority.slice(authority.lastIndexOf('@') + 1);
+  const written = /^(?:\[[^\]]*\]|[^:[\]]*)(?::(.*))?$/.exec(host);
+  if (written?.[1] !== undefined) ports.push(written[1]);
+  const query = raw.split('#', 1)[0]?.split('?')[1] ?? '';
+  for (const pair of query.split('&')) if (pair.startsWith('port=')) ports.push(pair.slice('port='.length));
+  return ports;
+}
 
 /** S3's bucket naming rules (AWS, MinIO and R2 agree on them): 3-63 of a-z 0-9 . - */
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;

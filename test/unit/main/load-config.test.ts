@@ -261,6 +261,11 @@ describe('loadConfig', () => {
       'postgres://fuota@/fuota?host=/run/postgresql',
       'postgres:///fuota?host=/run/postgresql',
       'postgresql://fuota:pw@db.internal:5433/fuota',
+      'postgres://fuota:p:w@[::1]:65535/fuota',
+      'postgres://fuota@[::1]/fuota',
+      'postgres://u:pw@[2001:db8::5]/db',
+      'postgres://db.internal:/fuota',
+      'postgres://fuota@db.internal/fuota?port=6432&sslmode=require',
     ])
       expect(loadConfig({ FUOTA_DATABASE_URL: url }).storage.database?.url, url).to.equal(url);
     // It says where, without the password: the socket's directory when one is given.
@@ -280,6 +285,22 @@ describe('loadConfig', () => {
     }
     // A malformed escape is shown as it is, not a crash at start.
     expect(describeUrl('postgres://fuota:pw@/fuota?host=%ZZ')).to.equal('%ZZ/fuota');
+  });
+
+  it('refuses a database URL whose port is none, naming the range (node-postgres called it an unreachable server)', () => {
+    for (const url of [
+      'postgres://fuota:pw@db.internal:99999/fuota',
+      'postgres://fuota:pw@db.internal:0/fuota',
+      'postgres://fuota:pw@db.internal:5432x/fuota',
+      'postgres://fuota:pw@[::1]:70000/fuota',
+      'postgres://u:pw@db:99999/x@y',
+      'postgres://fuota:pw@db.internal/fuota?sslmode=require&port=0',
+    ])
+      expect(() => loadConfig({ FUOTA_DATABASE_URL: url }), url)
+        .to.throw(ConfigError)
+        .with.property('message')
+        .that.includes('FUOTA_DATABASE_URL: names a port that is none: a port is 1-65535')
+        .and.does.not.include('pw@');
   });
 
   it('never echoes the password of a database URL in its error', () => {
