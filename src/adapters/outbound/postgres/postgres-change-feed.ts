@@ -4,6 +4,7 @@ import pg from 'pg';
 import type { ChangeFeed, HeardChange, SharedChange } from '../../../ports/change-feed.port.js';
 import type { Logger } from '../../../ports/logger.port.js';
 import type { PostgresDatabase } from './postgres-database.js';
+import { ClosingClient } from './closing-client.js';
 
 /** The channel every fuota server on a database listens on. */
 export const CHANGE_CHANNEL = 'fuota_changes';
@@ -101,7 +102,7 @@ export class PostgresChangeFeed implements ChangeFeed {
   }
 
   private async listen(): Promise<void> {
-    const client = new pg.Client({
+    const client = new ClosingClient({
       connectionString: this.url,
       application_name: 'fuota-changes',
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,

@@ -4,6 +4,7 @@ import type { PoolUsage, StorageObserver } from '../../../ports/storage-observer
 import { type Migration, MIGRATIONS, migrate, SchemaRefused } from './migrations.js';
 import { isConnectionFailure } from './connection-failure.js';
 import { describeUrl } from './postgres-url.js';
+import { ClosingClient } from './closing-client.js';
 
 /** How a PostgreSQL database is reached. */
 export interface PostgresOptions {
@@ -82,6 +83,7 @@ export class PostgresDatabase implements Queryable {
     const where = describeUrl(url);
     const poolSize = options.poolSize ?? DEFAULT_POOL_SIZE;
     const pool = new pg.Pool({
+      Client: ClosingClient,
       connectionString: url,
       max: poolSize,
       connectionTimeoutMillis: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
@@ -103,7 +105,9 @@ export class PostgresDatabase implements Queryable {
     } catch (error) {
       await pool.end().catch(() => undefined);
       if (error instanceof PostgresUnavailable || error instanceof SchemaRefused) throw error;
-      throw new Error(`cannot open the database at ${where}: ${(error as Error).message}`, { cause: error });
+      throw new Error(`cannot open the database at ${where}: ${openFailure((error as Error).message)}`, {
+        cause: error,
+      });
     }
     return database;
   }
@@ -245,4 +249,17 @@ async function refuseAsynchronousCommit(client: Queryable, where: string): Promi
         'set it to on for fuota (ALTER ROLE <user> SET synchronous_commit = on)',
     );
   }
+}
+
+/**
+ * node-postgres's words for a URL that lacks what the server asks for (its messages speak of
+ * its own internals), said in the URL's terms (FUOTA_DATABASE_URL, or migrate-storage's --to).
+ */
+export function openFailure(message: string): string {
+  const form = 'postgres://user:password@host:port/database';
+  if (/client password must be a string/.test(message))
+    return `the server asks for a password and the database URL gives none (${form})`;
+  if (/no PostgreSQL user name specified/.test(message))
+    return `the database URL names no user, and neither PGUSER nor USER is set (${form})`;
+  return message;
 }
