@@ -16,7 +16,7 @@ export interface VersionOrder {
 /**
  * Which of two versions is newer (the issue's rule): by semver when both strings parse as
  * semantic versions (a leading `v` allowed), otherwise by their images' build date and time
- * when both are known. null when neither says: the order is unknown, and callers decide what
+ * when both are known and differ (or the versions are the same). null when neither says: the order is unknown, and callers decide what
  * that means (offer-rules.ts refuses a possible downgrade; candidate order ignores it).
  *
  * Semver is preferred even when both build times are known: a maintenance release (1.4.7) built
@@ -27,6 +27,9 @@ export function compareVersions(a: VersionedImage, b: VersionedImage, scheme: Ve
   if (semverA !== null && semverB !== null) return { order: Math.sign(scheme.compare(semverA, semverB)), by: 'semver' };
   const builtA = a.image === null ? null : buildTimeOf(a.image);
   const builtB = b.image === null ? null : buildTimeOf(b.image);
-  if (builtA !== null && builtB !== null) return { order: Math.sign(builtA - builtB), by: 'build-time' };
+  // The same build time says nothing of two different versions (a CI stamping builds in the same
+  // second, a fixed build stamp): read as "the same", it let an older one through as no downgrade.
+  if (builtA !== null && builtB !== null && (builtA !== builtB || a.version === b.version))
+    return { order: Math.sign(builtA - builtB), by: 'build-time' };
   return null;
 }

@@ -79,4 +79,12 @@ describe('version order', () => {
     expect(compareVersions(a, { version: 'build-16', image: null }, scheme)).to.equal(null);
     expect(compareVersions(a, { version: 'build-16', image: built('someday') }, scheme)).to.equal(null);
   });
+
+  it('is unknown for two different versions built in the same second, and the same for one version', () => {
+    const a = { version: 'rel-2024.2', image: built('Mar  1 2026', '10:00:00') };
+    const b = { version: 'rel-2024.1', image: built('Mar  1 2026', '10:00:00') };
+    expect(compareVersions(a, b, scheme)).to.equal(null);
+    expect(compareVersions(b, a, scheme)).to.equal(null);
+    expect(compareVersions(a, { ...a }, scheme)).to.deep.equal({ order: 0, by: 'build-time' });
+  });
 });
