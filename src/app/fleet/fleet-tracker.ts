@@ -26,6 +26,12 @@ import { RecentOffers } from './recent-offers.js';
 import { RepeatedWarnings } from '../logging/repeated-warnings.js';
 import { RunningImageIndex } from './running-image-index.js';
 
+/**
+ * How long close() waits for the downloads a stopping server cut to tell their bytes (they do
+ * within a few turns of the event loop; a download that never tells is not waited for longer).
+ */
+const DOWNLOAD_END_WAIT_MS = 2_000;
+
 /** Entries per inventory write when a batch is large (some 20 ms of applying each). */
 const FLUSH_SLICE = 2000;
 
@@ -183,6 +189,11 @@ export class FleetTracker {
   private pruneTimer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   private closed = false;
+  /** Downloads told to have begun whose end (the bytes they served) is still to be told. */
+  private openDownloads = 0;
+  /** Ends close()'s wait for them, once the last one ended. */
+  private lastDownloadEnded: (() => void) | undefined;
+  private downloadsWait: Promise<void> | undefined;
 
   private constructor(
     private readonly stores: FleetStores,
@@ -460,10 +471,37 @@ export class FleetTracker {
     const form = request.path.startsWith(DELTA_PATH_PREFIX) ? 'patch' : 'full';
     this.signal(deviceId, attemptId, { kind: 'download-started', at, attribution, form });
     const device = deviceId;
+    this.openDownloads += 1;
+    let ended = false;
     return {
-      ended: (start, end) =>
-        this.signal(device, attemptId, { kind: 'bytes-served', at: this.now(), span: [start, end], form }),
+      ended: (start, end) => {
+        if (ended) return;
+        ended = true;
+        this.signal(device, attemptId, { kind: 'bytes-served', at: this.now(), span: [start, end], form });
+        this.openDownloads -= 1;
+        if (this.openDownloads === 0) this.lastDownloadEnded?.();
+      },
     };
+  }
+
+  /**
+   * Resolves once every open download has told its end, or after `timeoutMs`. A stopping server
+   * cuts the downloads still running, and each tells its bytes as its connection closes, a few
+   * turns after the HTTP server stopped: told after close(), they were lost with the storage.
+   */
+  private downloadsEnded(timeoutMs: number): Promise<void> {
+    if (this.openDownloads === 0) return Promise.resolve();
+    // One wait, whoever asks (close() may be called again while it waits).
+    this.downloadsWait ??= new Promise((resolve) => {
+      const timer = setTimeout(() => this.lastDownloadEnded?.(), timeoutMs);
+      this.lastDownloadEnded = () => {
+        clearTimeout(timer);
+        this.lastDownloadEnded = undefined;
+        this.downloadsWait = undefined;
+        resolve();
+      };
+    });
+    return this.downloadsWait;
   }
 
   // ---- what operators see and do -----------------------------------------------------------
@@ -743,6 +781,7 @@ export class FleetTracker {
     this.closed = true;
     clearInterval(this.sweepTimer);
     clearInterval(this.pruneTimer);
+    await this.downloadsEnded(DOWNLOAD_END_WAIT_MS);
     await Promise.allSettled([...this.inFlight]);
     await this.flushing;
     await this.flush();
