@@ -5,7 +5,8 @@ import { buildEspImage } from '../support/esp-image-builder.js';
 import { expectProblem, FleetApi, ISO_UTC, jsonOf, openEventStream } from '../support/fleet-api-client.js';
 import { eventually } from '../support/eventually.js';
 import type { RunningTestServer } from '../support/test-server.js';
-import { startTestServer, TEST_DEVICE_CREDENTIAL } from '../support/test-server.js';
+import { startTestServer, TEST_CREDENTIAL, TEST_DEVICE_CREDENTIAL, testCertificate } from '../support/test-server.js';
+import { basicHeader, openRawTls, readResponse } from '../support/raw-tls.js';
 
 const START = Date.parse('2026-03-01T12:00:00.000Z');
 const ATTEMPT_STATES = [
@@ -162,6 +163,21 @@ describe('HTTP: rollouts API', () => {
     );
     expectProblem(await api.send('POST', '/api/v1/rollouts', '{"name":'), 400, 'invalid-request');
     expectProblem(await t.client.send('/api/v1/rollouts', { method: 'POST' }), 415, 'unsupported-media-type');
+    // Declared JSON with no body at all (curl -X POST -H 'Content-Type: application/json' sends
+    // no Content-Length), or an empty one: 400 as docs/api.md says, not 415 (Koa reads a request
+    // without a body as having no type).
+    const { cert } = await testCertificate();
+    for (const length of ['', 'Content-Length: 0\r\n']) {
+      const socket = await openRawTls(t.server.address.port, cert);
+      socket.write(
+        `POST /api/v1/rollouts HTTP/1.1\r\nHost: localhost\r\n${basicHeader(TEST_CREDENTIAL.username, TEST_CREDENTIAL.password)}\r\n` +
+          `Content-Type: Application/JSON; charset=utf-8\r\n${length}Connection: close\r\n\r\n`,
+      );
+      const answer = await readResponse(socket);
+      socket.destroy();
+      expect(answer, length).to.match(/^HTTP\/1\.1 400 /);
+      expect(answer).to.include('the body is empty: send a JSON object');
+    }
   });
 
   it('answers 404 rollout-not-found for an unknown or impossible id, on every route', async () => {

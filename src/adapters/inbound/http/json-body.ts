@@ -15,7 +15,13 @@ const jsonBody = koaBody({ json: true, text: false, urlencoded: false, multipart
  * here (the fleet's and the rollouts').
  */
 export async function jsonBodyOf(ctx: Context): Promise<unknown> {
-  if (!ctx.is('application/json')) {
+  // Koa's is() says null of a request with no body at all (no Content-Length or a zero one):
+  // declared JSON, that is an empty body, not another type.
+  const json = ctx.is('application/json');
+  if (json === null && ctx.request.type.toLowerCase() === 'application/json') {
+    throw new DomainError('invalid-request', 'the body is empty: send a JSON object');
+  }
+  if (!json) {
     throw new TransportError('unsupported-media-type', 'send a JSON body with Content-Type: application/json');
   }
   if (ctx.request.length === 0) throw new DomainError('invalid-request', 'the body is empty: send a JSON object');
