@@ -106,7 +106,7 @@ export function deviceText(device: InventoryDeviceDetail, now: number): string {
             ago(one.offeredAt, now),
             ago(one.updatedAt, now),
             String(one.downloads),
-            `${humanBytes(one.servedBytes)} of ${humanBytes(one.fileSize)}`,
+            servedText(one),
           ]),
         ),
     '',
@@ -123,4 +123,13 @@ export function deviceText(device: InventoryDeviceDetail, now: number): string {
         )),
   ];
   return lines.join('\n');
+}
+
+/** The bytes served of what was downloaded: a patch's are counted against the patch, not the image. */
+export function servedText(
+  attempt: Pick<InventoryDeviceDetail['attempts'][number], 'servedBytes' | 'fileSize' | 'downloadedAs' | 'patchSize'>,
+): string {
+  const patch = attempt.downloadedAs === 'patch' && attempt.patchSize !== null;
+  const whole = patch ? (attempt.patchSize as number) : attempt.fileSize;
+  return `${humanBytes(attempt.servedBytes)} of ${humanBytes(whole)}${patch ? ' (patch)' : ''}`;
 }

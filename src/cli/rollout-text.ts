@@ -140,7 +140,7 @@ export function rolloutText(rollout: RolloutJson, now: number, columns: number |
     `  selector:   ${selectorText(rollout.selector)}`,
     `  in flight:  ${rollout.inFlight} of at most ${rollout.maxInFlight}; offers in the last minute ${rollout.offersLastMinute} of at most ${rollout.maxOffersPerMinute}`,
     `  this wave:  ${current.resolved} resolved: ${current.succeeded} succeeded, ${current.failed} failed${
-      current.failurePercent === null ? '' : ` (${current.failurePercent}%)`
+      current.failurePercent === null ? '' : ` (${percentText(current.failurePercent)})`
     }`,
     `  halt at:    ${rollout.halt.failurePercent}% or ${rollout.halt.failureCount} failures, once ${rollout.halt.minResolved} resolved`,
     `  advance:    ${
@@ -175,7 +175,9 @@ export function rolloutTable(rollouts: readonly RolloutJson[], now: number): str
         : `${rollout.wave + 1} of ${rollout.waves.length} (${rollout.waves[rollout.wave]?.percent ?? '?'}%)`,
       rollout.file,
       `${rollout.inFlight}/${rollout.maxInFlight}`,
-      rollout.current.failurePercent === null ? '-' : `${rollout.current.failed} (${rollout.current.failurePercent}%)`,
+      rollout.current.failurePercent === null
+        ? '-'
+        : `${rollout.current.failed} (${percentText(rollout.current.failurePercent)})`,
       relativeTime(Date.parse(rollout.updatedAt), now),
     ]),
   );
@@ -230,4 +232,9 @@ export function penaltiesText(penalties: DevicePenaltiesJson, now: number): stri
       ]),
     ),
   ].join('\n');
+}
+
+/** A share to a hundredth, as waves are given: 33.33%, not 33.333333333333336%. */
+function percentText(percent: number): string {
+  return `${Math.round(percent * 100) / 100}%`;
 }

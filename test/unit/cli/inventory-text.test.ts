@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { byTimeNewestFirst, marks } from '../../../src/cli/inventory-text.js';
+import { byTimeNewestFirst, marks, servedText } from '../../../src/cli/inventory-text.js';
 
 const event = (seq: number, at: string, type: string) =>
   ({ seq, at, device: 'd1', type }) as Parameters<typeof byTimeNewestFirst>[0][number];
@@ -9,6 +9,15 @@ describe('cli: inventory text', () => {
     expect(marks({ overdue: false, unassigned: false })).to.equal('-');
     expect(marks({ overdue: true, unassigned: false })).to.equal('overdue');
     expect(marks({ overdue: true, unassigned: true })).to.equal('overdue,unassigned');
+  });
+
+  it("counts a patch download's bytes against the patch, a full one's against the image", () => {
+    const attempt = { servedBytes: 2970, fileSize: 181_145, downloadedAs: 'patch', patchSize: 2970 } as const;
+    expect(servedText(attempt)).to.equal('2.9 KiB of 2.9 KiB (patch)');
+    expect(servedText({ ...attempt, downloadedAs: 'full', servedBytes: 181_145 })).to.equal('176.9 KiB of 176.9 KiB');
+    expect(servedText({ ...attempt, downloadedAs: null, servedBytes: 0, patchSize: null })).to.equal(
+      '0 B of 176.9 KiB',
+    );
   });
 
   it('orders a timeline newest first by time (not seq), first-seen the oldest of one instant', () => {

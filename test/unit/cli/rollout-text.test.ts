@@ -109,6 +109,10 @@ describe('cli: rollout text', () => {
     expect(lines).to.include('  state:      running, wave 2 of 3 (10%)');
     expect(lines).to.include('  in flight:  6 of at most 50; offers in the last minute 5 of at most 60');
     expect(lines).to.include('  this wave:  9 resolved: 8 succeeded, 1 failed (11.11%)');
+    const third = rollout({ current: { resolved: 3, succeeded: 2, failed: 1, failurePercent: 100 / 3 } });
+    expect(rolloutText(third, NOW, undefined).split('\n')).to.include(
+      '  this wave:  3 resolved: 2 succeeded, 1 failed (33.33%)',
+    );
     expect(lines).to.include('  advance:    manual');
     expect(lines).to.include('  started:    1h ago (2026-11-27T11:00:00.000Z)');
     const waves = lines.slice(lines.indexOf('Waves (cumulative):') + 1);
