@@ -99,6 +99,16 @@ describe('e2e: the fuota CLI', () => {
     expect(download.value).to.include({ size: image.length, verified: true });
     expect((await readFile(join(dir, 'back.bin'))).equals(image)).to.equal(true);
     expect((await fuota(['download', 'lamp/none.bin'])).code).to.equal(4);
+    // -o -: the bytes alone on standard output (a shell's redirection keeps them as bytes).
+    const piped = await run('sh', ['-c', `'${process.execPath}' '${CLI}' download lamp/v2.0.0.bin -o - > piped.bin`], {
+      cwd: dir,
+      env,
+    });
+    expect(piped.stderr).to.equal('');
+    expect((await readFile(join(dir, 'piped.bin'))).equals(image)).to.equal(true);
+    const both = await fuota(['--json', 'download', 'lamp/v2.0.0.bin', '-o', '-']);
+    expect(both.code).to.equal(2);
+    expect(both.stdout).to.not.include('"size"');
   });
 
   it('deletes a file with rm: refused (exit 5, naming the rows) while a row names it, done with --force, 4 once gone', async () => {

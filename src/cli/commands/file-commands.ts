@@ -48,10 +48,16 @@ export function fileCommands(program: Command, context: CliContext): void {
     .command('download')
     .description('download a stored file, checking its size and SHA-256 (the ETag)')
     .argument('<path>', 'the update path')
-    .option('-o, --output <file>', "where to write it (default: the path's file name)")
-    .addHelpText('after', '\nExample:\n  fuota download lamp/v2.0.0.bin -o /tmp/lamp.bin')
+    .option('-o, --output <file>', "where to write it (default: the path's file name; - for standard output)")
+    .addHelpText(
+      'after',
+      '\nExamples:\n  fuota download lamp/v2.0.0.bin -o /tmp/lamp.bin\n  fuota download lamp/v2.0.0.bin -o - | esptool.py image_info /dev/stdin',
+    )
     .action(async (path: string, options: { output?: string }) => {
       const target = options.output ?? basename(path);
+      const toStdout = target === '-';
+      if (toStdout && context.output.json)
+        throw new CliFailure('--json and -o - would both write to standard output: choose one', EXIT.usage);
       const res = await context.client().open('GET', apiPath('files', ...path.split('/')), { headers: PROBE_HEADERS });
       if (res.statusCode !== 200) {
         const chunks: Buffer[] = [];
@@ -68,13 +74,27 @@ export function fileCommands(program: Command, context: CliContext): void {
         hash.update(chunk);
         received += chunk.length;
       });
-      try {
-        await pipeline(res, meter, createWriteStream(partial));
-        const sha256 = hash.digest('hex');
+      const verify = (sha256: string) => {
         if (received !== size)
           throw new CliFailure(`received ${received} bytes, the server announced ${size}`, EXIT.failed);
         if (expected !== undefined && expected !== sha256)
           throw new CliFailure(`the SHA-256 ${sha256} differs from the ETag ${expected}`, EXIT.failed);
+      };
+      if (toStdout) {
+        // The bytes are the output: nothing else goes to standard output, and a download that
+        // fails its check exits non-zero after them (as curl does), for the reader to discard.
+        try {
+          await pipeline(res, meter, process.stdout, { end: false });
+        } catch (error) {
+          throw new CliFailure(`the download failed: ${(error as Error).message}`, EXIT.failed);
+        }
+        verify(hash.digest('hex'));
+        return;
+      }
+      try {
+        await pipeline(res, meter, createWriteStream(partial));
+        const sha256 = hash.digest('hex');
+        verify(sha256);
         await rename(partial, target);
         context.output.result(
           { path, file: target, size, sha256, verified: expected !== undefined },
