@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { ATTEMPT_STATES } from '../domain/fleet/attempt-state.js';
+import { CliFailure, EXIT } from './exit-codes.js';
 import { sinceTime } from './relative-time.js';
 
 /**
@@ -44,7 +45,18 @@ export function filterOf(options: Record<string, unknown>, prefix = '', now = Da
     const value = options[optionKey(prefix, field)];
     if (value === undefined || value === false) continue;
     if (value === true) filter[field] = 'true';
-    else filter[field] = field === 'seenAfter' ? sinceTime(String(value), now) : String(value);
+    else if (field !== 'seenAfter') filter[field] = String(value);
+    else {
+      const since = sinceTime(String(value), now);
+      if (since === undefined) {
+        const flag = `--${prefix === '' ? '' : `${prefix}-`}${kebab(field)}`;
+        throw new CliFailure(
+          `${flag}: ${JSON.stringify(value)} is neither an ISO 8601 time nor a span back from now (15m, 24h, 7d)`,
+          EXIT.usage,
+        );
+      }
+      filter[field] = since;
+    }
   }
   return filter;
 }

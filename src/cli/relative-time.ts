@@ -37,11 +37,13 @@ export function relativeTime(then: number, now: number): string {
 
 /**
  * A time given on the command line: an ISO 8601 time is kept as it is (the server checks it), and
- * a span such as `15m`, `24h`, `7d` or `90s` is the ISO time that long before `now`.
+ * a span such as `15m`, `24h`, `7d` or `90s` is the ISO time that long before `now`; undefined for
+ * what is neither (a usage error, not a request the server refuses).
  */
-export function sinceTime(raw: string, now: number): string {
+export function sinceTime(raw: string, now: number): string | undefined {
   const span = /^(\d+)([smhd])$/.exec(raw.trim());
-  if (span === null) return raw;
+  // A time is passed on as written (the server reads it); what is neither is no time at all.
+  if (span === null) return Number.isNaN(Date.parse(raw)) ? undefined : raw;
   const size = UNITS.find(([unit]) => unit === span[2])?.[1] ?? 1000;
   return new Date(now - Number(span[1]) * size).toISOString();
 }

@@ -111,9 +111,17 @@ describe('e2e: the fuota CLI, fleet inventory', () => {
 
     expect((await fuota(['devices', '--state', 'bogus'])).code).to.equal(2);
     expect((await fuota(['devices', '--limit', '0'])).code).to.equal(2);
+    // A usage error as a bad --state is (exit 2), said before anything is asked of the server.
     const badTime = await fuota(['devices', '--seen-after', 'yesterday']);
-    expect(badTime.code).to.equal(5);
-    expect(badTime.stderr).to.include('seenAfter must be an ISO 8601 time');
+    expect(badTime.code).to.equal(2);
+    expect(badTime.stderr).to.include(
+      '--seen-after: "yesterday" is neither an ISO 8601 time nor a span back from now (15m, 24h, 7d)',
+    );
+    const badWhere = await fuota(['tag', '--add', 'x', '--where-seen-after', 'soon']);
+    expect([badWhere.code, badWhere.stderr]).to.deep.equal([
+      2,
+      'fuota: --where-seen-after: "soon" is neither an ISO 8601 time nor a span back from now (15m, 24h, 7d)\n',
+    ]);
   });
 
   it('device: the device, its row, its attempt and its timeline newest first', async () => {

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
+import { ATTEMPT_STATES } from '../../domain/fleet/attempt-state.js';
+import { ROLLOUT_STATES } from '../../domain/rollout/rollout-state.js';
 import type { CliContext } from '../cli-context.js';
 import { CliFailure, EXIT } from '../exit-codes.js';
 import type { RolloutAction } from '../rollout-api.js';
@@ -170,7 +172,7 @@ Examples:
   rollout
     .command('list')
     .description('every rollout, newest first')
-    .option('--state <state>', 'only rollouts in this state (draft, running, paused, halted, completed, aborted)')
+    .addOption(new Option('--state <state>', 'only rollouts in this state').choices(ROLLOUT_STATES))
     .action(async (options: { state?: string }) => {
       const rollouts = await listRollouts(context.client(), options.state);
       context.output.result(rollouts, () => rolloutTable(rollouts.items, Date.now()));
@@ -198,7 +200,7 @@ Examples:
     .command('devices')
     .description('the devices the rollout made offers to, with their latest attempt')
     .argument('<rollout-id>', 'the rollout id')
-    .option('--state <state>', 'only devices whose attempt is in this state (offered, succeeded, rolled-back, ...)')
+    .addOption(new Option('--state <state>', 'only devices whose attempt is in this state').choices(ATTEMPT_STATES))
     .action(async (id: string, options: { state?: string }) => {
       const devices = await rolloutDevices(context.client(), id, options.state);
       context.output.result(devices, () => rolloutDevicesTable(devices.items, Date.now()));
