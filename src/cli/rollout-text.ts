@@ -220,18 +220,26 @@ export function rolloutDevicesTable(devices: RolloutDeviceListJson['items'], now
 
 /** A device's penalty box. */
 export function penaltiesText(penalties: DevicePenaltiesJson, now: number): string {
-  if (penalties.penalties.length === 0) return `${penalties.device}: not in the penalty box`;
-  return [
-    `${penalties.device}: in the penalty box for`,
-    ...aligned(
-      penalties.penalties.map((penalty) => [
-        `  ${penalty.file}`,
-        penalty.version ?? '?',
-        `${penalty.failures} failure${penalty.failures === 1 ? '' : 's'}`,
-        `until ${penalty.until} (${relativeTime(Date.parse(penalty.until), now)})`,
-      ]),
-    ),
-  ].join('\n');
+  const boxed =
+    penalties.penalties.length === 0
+      ? [`${penalties.device}: not in the penalty box`]
+      : [
+          `${penalties.device}: in the penalty box for`,
+          ...aligned(
+            penalties.penalties.map((penalty) => [
+              `  ${penalty.file}`,
+              penalty.version ?? '?',
+              `${penalty.failures} failure${penalty.failures === 1 ? '' : 's'}`,
+              `until ${penalty.until} (${relativeTime(Date.parse(penalty.until), now)})`,
+            ]),
+          ),
+        ];
+  // Excluded as surely as a boxed image, and cleared by the same command.
+  const rolledBack =
+    penalties.rolledBack.length === 0
+      ? []
+      : [`rolled back before, not offered again by a rollout until cleared: ${penalties.rolledBack.join(', ')}`];
+  return [...boxed, ...rolledBack].join('\n');
 }
 
 /** A share to a hundredth, as waves are given: 33.33%, not 33.333333333333336%. */

@@ -564,13 +564,15 @@ describe('e2e: the fuota CLI, rollouts', () => {
     expect(haltedList.items.map((one) => one.id)).to.deep.equal([canary]);
 
     expect(penalties.device).to.equal(PENALIZED);
+    expect(penalties.rolledBack).to.deep.equal(['2.0.0']);
     expect(penalties.penalties).to.have.length(1);
     const penalty = penalties.penalties[0];
     expect(penalty).to.deep.include({ file: CANARY_FILE, version: '2.0.0', failures: 1 });
     expect(Date.parse(String(penalty?.until)) - Date.parse(String(penalty?.lastFailureAt))).to.equal(24 * HOUR_MS);
     expect(shown).to.match(
       new RegExp(
-        `^${PENALIZED}: in the penalty box for\\n {2}lamp/canary/v2\\.0\\.0\\.bin {2}2\\.0\\.0 {2}1 failure {2}until \\S+Z \\(in 2[34]h\\)\\n$`,
+        `^${PENALIZED}: in the penalty box for\\n {2}lamp/canary/v2\\.0\\.0\\.bin {2}2\\.0\\.0 {2}1 failure {2}until \\S+Z \\(in 2[34]h\\)\\n` +
+          'rolled back before, not offered again by a rollout until cleared: 2\\.0\\.0\\n$',
       ),
     );
     // A device never seen (a mistyped id, say) is not found, as for clear (it said "not in the penalty box").

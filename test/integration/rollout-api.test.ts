@@ -335,7 +335,7 @@ describe('HTTP: rollouts API', () => {
 
   it("shows and clears a device's penalty box: 204, and 404 for a device never seen", async () => {
     const penalties = await api.getJson<{ device: string; penalties: unknown[] }>('/api/v1/devices/lamp-3/penalty');
-    expect(penalties).to.deep.equal({ device: 'lamp-3', penalties: [] });
+    expect(penalties).to.deep.equal({ device: 'lamp-3', rolledBack: [], penalties: [] });
     const cleared = await t.client.delete('/api/v1/devices/lamp-3/penalty');
     expect(cleared.status, cleared.text).to.equal(204);
     expect(cleared.text).to.equal('');

@@ -38,6 +38,7 @@ export class SignedTargetRollouts implements RolloutOperations {
   previewDefinition = (input: RolloutInput) => this.inner.previewDefinition(input);
   devices = (id: RolloutId, state?: AttemptState) => this.inner.devices(id, state);
   penalties = (deviceId: DeviceId) => this.inner.penalties(deviceId);
+  rolledBack = (deviceId: DeviceId) => this.inner.rolledBack(deviceId);
   clearPenalty = (deviceId: DeviceId, who: AuditSource) => this.inner.clearPenalty(deviceId, who);
 
   async create(input: RolloutInput, who: AuditSource): Promise<RolloutView> {

@@ -126,6 +126,11 @@ export interface RolloutOperations {
   /** The device's current penalties (one per image), empty when none. */
   penalties(deviceId: DeviceId): readonly (Penalty & { readonly file: string; readonly version: string | null })[];
   /**
+   * The versions that rolled back on the device since its penalty box was last cleared: no
+   * rollout offers them to it again (`rolled-back-before`) until it is cleared.
+   */
+  rolledBack(deviceId: DeviceId): Promise<readonly string[]>;
+  /**
    * Clears the device's penalty box and its rolled-back versions (both may be offered again);
    * false for a device never seen.
    */

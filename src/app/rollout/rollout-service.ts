@@ -764,6 +764,14 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
     return found;
   }
 
+  async rolledBack(deviceId: DeviceId): Promise<readonly string[]> {
+    // The history the offer rules read (see policyFor), so that what is shown is what they exclude.
+    const history = await this.stores.attempts.forDevice(deviceId, HISTORY);
+    const current = this.fleet.currentAttempt(deviceId);
+    const attempts = current === undefined ? history : [current, ...history.filter((a) => a.id !== current.id)];
+    return [...rolledBackVersionsOf(attempts, this.clearances.get(deviceId) ?? null)].sort();
+  }
+
   async clearPenalty(deviceId: DeviceId, who: AuditSource): Promise<boolean> {
     if (this.fleet.entry(deviceId) === undefined) return false;
     const at = this.fleet.now();

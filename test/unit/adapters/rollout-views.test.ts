@@ -123,11 +123,14 @@ describe('HTTP: rollout views (issue 17)', () => {
       updatedAt: '2026-01-01T00:00:01.000Z',
     });
     expect(
-      devicePenaltiesView('AA:BB', [
-        { file: 'fw/a.bin', version: '2.0', failures: 3, lastFailureAt: T0, until: T0 + 24 * HOUR },
-      ]),
+      devicePenaltiesView(
+        'AA:BB',
+        [{ file: 'fw/a.bin', version: '2.0', failures: 3, lastFailureAt: T0, until: T0 + 24 * HOUR }],
+        ['1.9'],
+      ),
     ).to.deep.equal({
       device: 'AA:BB',
+      rolledBack: ['1.9'],
       penalties: [
         {
           file: 'fw/a.bin',

@@ -436,7 +436,11 @@ describe('RolloutService', () => {
     expect(tracker.currentAttempt('esp-1' as DeviceId)?.state).to.equal('rolled-back');
     time += 60_000;
     expect(await poll('esp-1', '1.0.0')).to.equal(undefined);
+    // Said where an operator looks for why a device is not offered (the penalty view).
+    expect(service.penalties('esp-1' as DeviceId)).to.deep.equal([]);
+    expect(await service.rolledBack('esp-1' as DeviceId)).to.deep.equal(['2.0.0']);
     await service.clearPenalty('esp-1' as DeviceId, OPERATOR);
+    expect(await service.rolledBack('esp-1' as DeviceId)).to.deep.equal([]);
     expect(await poll('esp-1', '1.0.0')).to.be.a('string');
   });
 

@@ -197,11 +197,16 @@ describe('cli: rollout text', () => {
   });
 
   it("shows a device's penalty box", () => {
-    expect(penaltiesText({ device: 'd1', penalties: [] }, NOW)).to.equal('d1: not in the penalty box');
+    expect(penaltiesText({ device: 'd1', rolledBack: [], penalties: [] }, NOW)).to.equal('d1: not in the penalty box');
+    // Out of the box, yet kept from the versions that rolled back: said, or nothing says why.
+    expect(penaltiesText({ device: 'd1', rolledBack: ['2.0', '2.1'], penalties: [] }, NOW)).to.equal(
+      'd1: not in the penalty box\nrolled back before, not offered again by a rollout until cleared: 2.0, 2.1',
+    );
     expect(
       penaltiesText(
         {
           device: 'd1',
+          rolledBack: [],
           penalties: [
             {
               file: 'lamp/v2.1.bin',

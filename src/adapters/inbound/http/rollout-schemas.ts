@@ -314,6 +314,10 @@ export const rolloutDeviceListSchema = z
 export const devicePenaltiesSchema = z
   .object({
     device: z.string(),
+    rolledBack: z.array(z.string()).meta({
+      description:
+        'The versions that rolled back on the device since its penalty box was last cleared: no rollout offers them to it again (rolled-back-before) until it is cleared.',
+    }),
     penalties: z.array(
       z.object({
         file: z.string(),

@@ -107,9 +107,11 @@ export function rolloutDeviceView(device: RolloutDeviceView): z.input<typeof rol
 export function devicePenaltiesView(
   device: string,
   penalties: ReturnType<RolloutOperations['penalties']>,
+  rolledBack: readonly string[],
 ): z.input<typeof devicePenaltiesSchema> {
   return {
     device,
+    rolledBack: [...rolledBack],
     penalties: penalties.map((penalty) => ({
       file: penalty.file,
       version: penalty.version,

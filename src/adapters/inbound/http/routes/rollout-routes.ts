@@ -162,13 +162,17 @@ export function rolloutRoutes(router: Router, useCases: HttpUseCases): void {
     ctx.body = { items: useCases.rollouts.devices(id, state).map(rolloutDeviceView) };
   });
 
-  router.get('/api/v1/devices/:id/penalty', operatorOnly(), (ctx) => {
+  router.get('/api/v1/devices/:id/penalty', operatorOnly(), async (ctx) => {
     const deviceId = deviceIdParam(ctx);
     // As DELETE: a mistyped id is told so, not that such a device is out of the box.
     if (useCases.fleet.entry(deviceId) === undefined) {
       throw new DomainError('device-not-found', `device ${deviceId} has never checked`);
     }
-    ctx.body = devicePenaltiesView(deviceId, useCases.rollouts.penalties(deviceId));
+    ctx.body = devicePenaltiesView(
+      deviceId,
+      useCases.rollouts.penalties(deviceId),
+      await useCases.rollouts.rolledBack(deviceId),
+    );
   });
 
   router.delete('/api/v1/devices/:id/penalty', operatorOnly(), async (ctx) => {
