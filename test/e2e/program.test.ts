@@ -93,7 +93,7 @@ describe('e2e: the started program', () => {
       const shared = { ...base(), FUOTA_DATABASE_URL: database.url };
       const first = await startProgram(shared);
       const own =
-        'certificate (set FUOTA_TLS_CERT and FUOTA_TLS_KEY), credential (set FUOTA_USERNAME and FUOTA_PASSWORD)';
+        'certificate (set FUOTA_TLS_CERT and FUOTA_TLS_KEY), credential (set FUOTA_USERNAME and FUOTA_PASSWORD, or both FUOTA_DEVICE_* and FUOTA_OPERATOR_*)';
       expect(findLog(first.output(), OWN_SECRETS, { level: 40, own }), first.output()).to.not.equal(undefined);
       await first.stop();
       // A second server on the same database, its own data dir: it generates another password.

@@ -109,7 +109,7 @@ function warnOfOwnSecrets(
   const own: string[] = [];
   if (tls.source !== 'configured') own.push('certificate (set FUOTA_TLS_CERT and FUOTA_TLS_KEY)');
   if (credential !== undefined && credential.source !== 'environment')
-    own.push('credential (set FUOTA_USERNAME and FUOTA_PASSWORD)');
+    own.push('credential (set FUOTA_USERNAME and FUOTA_PASSWORD, or both FUOTA_DEVICE_* and FUOTA_OPERATOR_*)');
   if (own.length === 0) return;
   logger.warn("this server's data dir keeps its own generated secrets: servers sharing this database must share them", {
     own: own.join(', '),
