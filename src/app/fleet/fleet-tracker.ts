@@ -657,8 +657,11 @@ export class FleetTracker {
     if (change.hold !== undefined) detail.hold = stored.hold;
     if (change.note !== undefined) detail.note = stored.note;
     this.announceWritten([deviceId]);
+    // The device's checks' events still waiting for the batch go first (their entries are written
+    // above), so that its timeline, and the log's order, read as things happened.
+    const earlier = this.takePendingEvents(new Set([deviceId]));
     // The change is made: an event that cannot be written now does not undo it (nor its audit).
-    await this.appendAfterChange([{ at: this.now(), deviceId, type: 'device-changed', detail }]);
+    await this.appendAfterChange([...earlier, { at: this.now(), deviceId, type: 'device-changed', detail }]);
     const entry = this.slots.get(deviceId)?.entry;
     return entry === undefined ? undefined : { entry, changed: true };
   }

@@ -64,6 +64,18 @@ describe('FleetTracker: the order of a device timeline', () => {
     ]);
   });
 
+  it("puts a check's version change before an operator's change made before the batch was written", async () => {
+    check('esp-3', '1.0', false);
+    await tracker.flush();
+    check('esp-3', '1.1', false); // its version-changed waits for the batch
+    await tracker.change('esp-3' as DeviceId, { hold: true }, 'operator');
+    await tracker.flush();
+    // Before: device-changed, written at once, came before the version-changed it followed.
+    expect(await timeline('esp-3')).to.deep.equal(['first-seen', 'version-changed', 'device-changed']);
+    const listed = await events.list({ after: 0, limit: 100, deviceId: 'esp-3' as DeviceId });
+    expect(listed.map((event) => event.at)).to.deep.equal([...listed.map((event) => event.at)].sort((a, b) => a - b));
+  });
+
   it('puts the first check before an offer made before the batch was written', async () => {
     expect(check('esp-2', '1.0', false)).to.equal(undefined);
     await check('esp-2', '1.0', true);
