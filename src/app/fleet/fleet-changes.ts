@@ -5,6 +5,8 @@ import type { RolloutService } from '../rollout/rollout-service.js';
 import type { FleetTracker } from './fleet-tracker.js';
 import { RepeatedWarnings } from '../logging/repeated-warnings.js';
 
+const READ_BACK_FAILED = "other servers' checks could not be read back; retrying";
+
 /** How often a server reads back the entries other servers' checks touched (when it has peers). */
 export const PEER_SYNC_INTERVAL_MS = 2_000;
 /**
@@ -80,9 +82,10 @@ export class FleetChanges {
     try {
       await this.fleet.absorbSeenSince(this.syncedFrom - PEER_SYNC_OVERLAP_MS);
       this.syncedFrom = startedAt;
+      this.warnings.recovered(READ_BACK_FAILED);
     } catch (error) {
       // The next round reads from the same time again.
-      this.warnings.warn("other servers' checks could not be read back; retrying", { error });
+      this.warnings.warn(READ_BACK_FAILED, { error });
     } finally {
       this.syncing = false;
     }

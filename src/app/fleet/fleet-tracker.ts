@@ -26,6 +26,13 @@ import { RecentOffers } from './recent-offers.js';
 import { RepeatedWarnings } from '../logging/repeated-warnings.js';
 import { RunningImageIndex } from './running-image-index.js';
 
+// The warnings of background writes and reads that fail while storage is out (RepeatedWarnings),
+// each ended by a `recovered` line at the next success.
+const INVENTORY_UNWRITTEN = 'the inventory could not be written; retrying';
+const EVENTS_UNWRITTEN = 'fleet events could not be written; retrying';
+const ATTEMPT_UNWRITTEN = 'an update attempt could not be written; retrying';
+const IMAGES_UNREAD = 'the stored images could not be read for the inventory';
+
 /**
  * How long close() waits for the downloads a stopping server cut to tell their bytes (they do
  * within a few turns of the event loop; a download that never tells is not waited for longer).
@@ -774,8 +781,9 @@ export class FleetTracker {
       this.images.replace(files);
       this.storedImages = files;
       for (const watcher of this.imageWatchers) watcher(files);
+      this.warnings.recovered(IMAGES_UNREAD);
     } catch (error) {
-      this.warnings.warn('the stored images could not be read for the inventory', { error });
+      this.warnings.warn(IMAGES_UNREAD, { error });
     }
   }
 
@@ -826,6 +834,7 @@ export class FleetTracker {
           for (const slot of slice) slot.queued = false;
           await this.writeSightings(slice);
         }
+        if (slots.length > 0) this.warnings.recovered(INVENTORY_UNWRITTEN);
       } catch (error) {
         // Their checks stay counted as unwritten: the next batch writes them (the failed write's
         // slots are named for it already; those of the slices not tried are named here).
@@ -833,17 +842,17 @@ export class FleetTracker {
           if (slot.unwritten > 0 && !slot.gone) this.dirty.push(slot);
           else slot.queued = false;
         }
-        this.warnings.warn('the inventory could not be written; retrying', { error, devices: slots.length });
+        this.warnings.warn(INVENTORY_UNWRITTEN, { error, devices: slots.length });
       }
       const failed = await appended;
       if (failed !== undefined) {
         this.pendingEvents.unshift(...events);
         this.unwrittenEvents.unshift(...unwritten);
-        this.warnings.warn('fleet events could not be written; retrying', {
+        this.warnings.warn(EVENTS_UNWRITTEN, {
           error: failed.error,
           events: appending.length,
         });
-      }
+      } else if (appending.length > 0) this.warnings.recovered(EVENTS_UNWRITTEN);
     })().finally(() => {
       this.flushing = undefined;
     });
@@ -1173,9 +1182,10 @@ export class FleetTracker {
         if (this.attempts.get(attempt.deviceId) === attempt) this.retryAttempts.delete(attempt.deviceId);
       }
       this.announceWritten([...deviceIds]);
+      this.warnings.recovered(ATTEMPT_UNWRITTEN);
       return;
     }
-    this.warnings.warn('an update attempt could not be written; retrying', {
+    this.warnings.warn(ATTEMPT_UNWRITTEN, {
       error: failed.reason,
       attempts: changed.length,
     });

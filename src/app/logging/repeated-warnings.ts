@@ -8,12 +8,16 @@ export const REPEATED_WARNING_EVERY_MS = 10_000;
  * inventory's batch each second, the read-back of other servers' checks every two, a health
  * probe every few): each message's first at once, with its error, then at most one line every
  * ten seconds, counting in `repeated` the times it was not logged since the line before (at
- * `since`: the count may be of an earlier outage, as no line marks the end of one). Logged
- * every time, a 42-second PostgreSQL outage wrote some 84 KB of stack traces per server, and a
- * long one would bury the lines that say what happened.
+ * `since`). Logged every time, a 42-second PostgreSQL outage wrote some 84 KB of stack traces
+ * per server, and a long one would bury the lines that say what happened. The work's next
+ * success, told by `recovered`, logs one `recovered` line naming the warning, how many times
+ * it failed and since when: the end of the outage.
  */
 export class RepeatedWarnings {
-  private readonly last = new Map<string, { at: number; unlogged: number }>();
+  private readonly last = new Map<
+    string,
+    { at: number; unlogged: number; first: number; failures: number; message: string }
+  >();
 
   constructor(
     private readonly logger: Logger,
@@ -27,6 +31,7 @@ export class RepeatedWarnings {
     const seen = this.last.get(key);
     if (seen !== undefined && at - seen.at < this.everyMs) {
       seen.unlogged += 1;
+      seen.failures += 1;
       return;
     }
     this.logger.warn(
@@ -35,6 +40,23 @@ export class RepeatedWarnings {
         ? fields
         : { ...fields, repeated: seen.unlogged, since: new Date(seen.at).toISOString() },
     );
-    this.last.set(key, { at, unlogged: 0 });
+    this.last.set(key, { at, unlogged: 0, first: seen?.first ?? at, failures: (seen?.failures ?? 0) + 1, message });
+  }
+
+  /**
+   * The work warned of under `key` succeeded: one `recovered` line if it had failed (its warning,
+   * `failures` in all, failing `since`), nothing otherwise. Cheap enough for every success.
+   */
+  recovered(key: string, fields: Record<string, unknown> = {}): void {
+    if (this.last.size === 0) return;
+    const seen = this.last.get(key);
+    if (seen === undefined) return;
+    this.last.delete(key);
+    this.logger.info('recovered', {
+      ...fields,
+      warning: seen.message,
+      failures: seen.failures,
+      since: new Date(seen.first).toISOString(),
+    });
   }
 }

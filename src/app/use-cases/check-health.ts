@@ -32,6 +32,7 @@ export class CheckHealth {
       this.parts.map(async (part) => {
         try {
           await withTimeout(part.check(), CHECK_TIMEOUT_MS);
+          this.warnings.recovered(part.name, { part: part.name });
           return [part.name, 'ok'] as const;
         } catch (error) {
           this.warnings.warn(

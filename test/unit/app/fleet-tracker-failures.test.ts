@@ -109,6 +109,10 @@ describe('FleetTracker: when storage fails', () => {
     await eventually(async () => (await attempts.forDevice(DEVICE, 10))[0]?.state === 'downloaded', 'retried');
     expect((await attempts.forDevice(DEVICE, 10)).map((attempt) => attempt.state)).to.deep.equal(['downloaded']);
     expect(logger.lines.some((line) => line.includes('an update attempt could not be written'))).to.equal(true);
+    // The end of the outage is said once, with the failures counted.
+    const recovered = logger.lines.filter((line) => line.startsWith('info recovered '));
+    expect(recovered).to.have.length(1);
+    expect(recovered[0]).to.include('"warning":"an update attempt could not be written; retrying"');
   });
 
   it("waits for a write of the attempt while the sweep's retry of it is under way", async () => {
@@ -189,6 +193,11 @@ describe('FleetTracker: when storage fails', () => {
       // Nothing of the batch stored, the forgotten device not either.
       expect((await inventory.getMany(ids)).length).to.equal(0);
       await batchTracker.flush();
+      expect(logger.lines.filter((line) => line.startsWith('info recovered '))).to.deep.equal([
+        'info recovered {"warning":"the inventory could not be written; retrying","failures":1,"since":"' +
+          new Date(time).toISOString() +
+          '"}',
+      ]);
       const stored = await inventory.getMany(ids);
       expect(stored.map((entry) => entry.id)).to.deep.equal(ids.filter((id) => id !== ids[1]));
       expect(stored.map((entry) => entry.polls)).to.deep.equal([2, ...Array.from({ length: 4_498 }, () => 1)]);

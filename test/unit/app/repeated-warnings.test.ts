@@ -5,7 +5,9 @@ import type { Logger } from '../../../src/ports/logger.port.js';
 /** The warnings logged, each with its message as `msg`. */
 class Warnings implements Logger {
   readonly logged: Array<Record<string, unknown>> = [];
-  info(): void {}
+  info(message: string, fields: Record<string, unknown> = {}): void {
+    this.logged.push({ msg: message, ...fields });
+  }
   warn(message: string, fields: Record<string, unknown> = {}): void {
     this.logged.push({ msg: message, ...fields });
   }
@@ -43,5 +45,37 @@ describe('RepeatedWarnings', () => {
     time = 60_000;
     warnings.warn("other servers' checks could not be read back; retrying");
     expect(lines().at(-1)).to.not.have.property('repeated');
+  });
+
+  it('ends an outage with one recovered line: the warning, how many times it failed, since when', () => {
+    const logger = new Warnings();
+    let time = 5_000;
+    const warnings = new RepeatedWarnings(logger, () => time, 10_000);
+    warnings.recovered('the inventory could not be written; retrying'); // never failed: nothing
+    expect(logger.logged).to.deep.equal([]);
+    for (; time < 30_000; time += 1_000) warnings.warn('the inventory could not be written; retrying');
+    warnings.warn('health check failed', { part: 'files' }, 'files');
+    warnings.recovered('the inventory could not be written; retrying');
+    warnings.recovered('the inventory could not be written; retrying'); // once only
+    warnings.recovered('files', { part: 'files' });
+    expect(logger.logged.filter((line) => line.msg === 'recovered')).to.deep.equal([
+      {
+        msg: 'recovered',
+        warning: 'the inventory could not be written; retrying',
+        failures: 25,
+        since: new Date(5_000).toISOString(),
+      },
+      {
+        msg: 'recovered',
+        part: 'files',
+        warning: 'health check failed',
+        failures: 1,
+        since: new Date(30_000).toISOString(),
+      },
+    ]);
+    // A later outage is counted from its own start.
+    warnings.warn('the inventory could not be written; retrying');
+    warnings.recovered('the inventory could not be written; retrying');
+    expect(logger.logged.at(-1)).to.include({ failures: 1, since: new Date(30_000).toISOString() });
   });
 });
