@@ -7,6 +7,7 @@ import {
   openDashboard,
   requireChromium,
   sections,
+  signIn,
   submitLogin,
   textOf,
 } from '../support/browser.js';
@@ -235,6 +236,35 @@ describe('Dashboard in a browser: sign-in, session cookie, CSRF, CSP', function 
     // Reads need no token.
     const read = await fetchFromPage(dashboard, '/api/v1/fleet', { method: 'GET' });
     expect(read.status, 'GET /api/v1/fleet with the cookie').to.equal(200);
+  });
+
+  it("keeps a tab working after a sign-out and sign-in in another: it takes the new session's token", async () => {
+    // Before: the old tab sent its old token with the new cookie, and every change was refused
+    // (403 csrf-token-mismatch) until a reload. Here the change is its Sign out, which then ended
+    // nothing: the new session stayed signed in.
+    const other = await dashboard.context.newPage();
+    try {
+      await other.goto('/ui/');
+      await sections(other).waitFor({ state: 'visible' });
+      await other.getByRole('button', { name: 'Sign out' }).click();
+      await loginForm(other).submit.waitFor({ state: 'visible' });
+      await signIn(other, TEST_CREDENTIAL);
+      const renewed = await sessionCookies();
+      expect(renewed, 'the new session').to.have.length(1);
+      await page().getByRole('button', { name: 'Sign out' }).click();
+      await loginForm(page()).submit.waitFor({ state: 'visible' });
+      expect(await sessionCookies(), 'the session cookie after the old tab signed out').to.deep.equal([]);
+      // The server ended the new session: its cookie, replayed, is refused.
+      const replay = await t!.client.send('/api/v1/session', {
+        auth: null,
+        headers: { Cookie: `${SESSION_COOKIE}=${renewed[0]?.value ?? ''}`, Accept: 'application/json' },
+      });
+      expect(replay.status, `GET /api/v1/session with the new session's cookie: ${replay.text}`).to.equal(403);
+    } finally {
+      await other.close();
+    }
+    await signIn(page(), TEST_CREDENTIAL);
+    signedInCookie = (await sessionCookies())[0]?.value ?? '';
   });
 
   it('signs out: the login page again, the cookie gone, and the old cookie refused by the server', async () => {

@@ -1,4 +1,5 @@
 import { ApiError, apiErrorOf } from './api-error.js';
+import type { Session } from './session-state.js';
 import { currentSession, setSession } from './session-state.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD']);
@@ -27,7 +28,7 @@ export function requestHeaders(method: string, contentType?: string): Record<str
  * JSON body is returned (undefined for an empty one); anything else throws an ApiError. An
  * answer saying the session is gone signs the page out, which shows the login page.
  */
-export async function api<T>(path: string, options: RequestOptions = {}): Promise<T> {
+export async function api<T>(path: string, options: RequestOptions = {}, retried = false): Promise<T> {
   const method = options.method ?? 'GET';
   const contentType = options.json !== undefined ? 'application/json' : options.contentType;
   const response = await fetch(path, {
@@ -40,6 +41,12 @@ export async function api<T>(path: string, options: RequestOptions = {}): Promis
   if (!response.ok) {
     const error = await apiErrorOf(response);
     if (isSessionGone(error)) setSession(null, 'ended');
+    // Signed in again in another tab: the cookie is the new session's, this page's token the old
+    // one's. The page takes the session the cookie names (as after a reload) and asks once more.
+    if (error.code === 'csrf-token-mismatch' && !retried) {
+      setSession(await api<Session>('/api/v1/session', {}, true));
+      return api<T>(path, options, true);
+    }
     throw error;
   }
   const text = await response.text();
