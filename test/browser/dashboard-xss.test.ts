@@ -180,6 +180,21 @@ describe('Dashboard in a browser: strings from devices and images are shown as t
     await visit('devices page', goto('/ui/devices'), [VERSION_IMG, VERSION_SCRIPT, IMAGE_VERSION, TAG_BOLD, TAG_IMG]);
   });
 
+  it('devices page: an address it does not understand, said as text, the listing unfiltered by it', async () => {
+    // Before: `?state=bogus` or `?overdue=sometimes` were left out without a word, and the page
+    // listed every device while its address looked filtered.
+    const path = `/ui/devices?state=${encodeURIComponent(VERSION_IMG)}&overdue=sometimes&tags=lamp&unassigned=yes`;
+    const said = `Left out of this listing, not understood in the address: state=${VERSION_IMG}, overdue=sometimes, tags=lamp.`;
+    await visit('devices page with a hostile address', goto(path), [said]);
+    // unassigned=yes is understood (the API's spelling): all four devices are unassigned.
+    const rows = await waitUntil(
+      () => dashboard.page.locator('table tbody tr').count(),
+      (count) => count === 4,
+      'the four unassigned devices listed',
+    );
+    expect(rows).to.equal(4);
+  });
+
   it('device pages: the version, and the tags and note operators gave', async () => {
     await visit(`device page ${DEVICE_IMG}`, goto(`/ui/devices/${DEVICE_IMG}`), [VERSION_IMG]);
     await visit(`device page ${DEVICE_SCRIPT}`, goto(`/ui/devices/${DEVICE_SCRIPT}`), [VERSION_SCRIPT]);

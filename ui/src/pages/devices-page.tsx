@@ -21,7 +21,39 @@ import '../fleet.css';
 const PAGE_SIZE = 50;
 const SEARCH_DELAY_MS = 300;
 
-/** The listing's filters as the page URL carries them (what is not understood is left out). */
+/** The address's parameters the page reads; flags are spelled as the API takes them. */
+const KNOWN_PARAMETERS = new Set([
+  'search',
+  'tag',
+  'version',
+  'project',
+  'chip',
+  'state',
+  'overdue',
+  'unassigned',
+  'cursor',
+]);
+const YES = new Set(['true', '1', 'yes']);
+const NO = new Set(['false', '0', 'no']);
+
+/**
+ * The parts of the address the page does not understand (an unknown name, a state that is none,
+ * a flag neither yes nor no): they are left out of the listing, and the page says so, or a
+ * hand-typed or old bookmarked view would list every device while looking filtered.
+ */
+function notUnderstood(query: Record<string, string>): string[] {
+  return Object.entries(query)
+    .filter(([name, raw]) => {
+      const value = raw.trim();
+      if (!KNOWN_PARAMETERS.has(name)) return true;
+      if (name === 'state') return value !== '' && !isAttemptState(value);
+      if (name === 'overdue' || name === 'unassigned') return value !== '' && !YES.has(value) && !NO.has(value);
+      return false;
+    })
+    .map(([name, value]) => `${name}=${value}`);
+}
+
+/** The listing's filters as the page URL carries them (what is not understood is left out: see notUnderstood). */
 function queryFromUrl(query: Record<string, string>): InventoryQuery {
   const text = (name: string) => {
     const value = query[name]?.trim();
@@ -35,8 +67,8 @@ function queryFromUrl(query: Record<string, string>): InventoryQuery {
     project: text('project'),
     chip: text('chip'),
     state: state !== undefined && isAttemptState(state) ? state : undefined,
-    overdue: query.overdue === 'true' ? true : undefined,
-    unassigned: query.unassigned === 'true' ? true : undefined,
+    overdue: YES.has(query.overdue?.trim() ?? '') ? true : undefined,
+    unassigned: YES.has(query.unassigned?.trim() ?? '') ? true : undefined,
     cursor: text('cursor'),
   };
 }
@@ -108,6 +140,7 @@ export function DevicesPage(_props: { readonly params?: Record<string, string> }
   usePageTitle('Devices');
   const location = useLocation();
   const query = queryFromUrl(location.query);
+  const ignored = notUnderstood(location.query);
   const key = urlOf(query);
   const page = useResource((signal) => listDevices(query, PAGE_SIZE, signal), key);
   const refresh = useCoalescedRefresh(page.reload);
@@ -159,6 +192,11 @@ export function DevicesPage(_props: { readonly params?: Record<string, string> }
         <LiveIndicator state={live} />
       </div>
       <LostContactBanner state={live} />
+      {ignored.length > 0 && (
+        <p class="notice" role="status" data-testid="devices-ignored">
+          Left out of this listing, not understood in the address: {ignored.join(', ')}.
+        </p>
+      )}
 
       <form class="panel" role="search" aria-label="Devices" onSubmit={apply}>
         <div class="form-grid">
