@@ -58,6 +58,7 @@ const attempts = (some: Record<string, number> = {}) => ({
 });
 const NO_EXCLUSIONS = {
   held: 0,
+  'device-row': 0,
   penalized: 0,
   'unknown-image': 0,
   'other-chip': 0,

@@ -24,6 +24,7 @@ import { semanticVersionOf, type VersionScheme } from './version-scheme.js';
  */
 export const EXCLUSION_REASONS = [
   'held',
+  'device-row',
   'penalized',
   'unknown-image',
   'other-chip',
@@ -57,6 +58,7 @@ export function exclusionsOf(
   const running = device.runningImage;
   const reasons: ExclusionReason[] = [];
   if (device.hold) reasons.push('held');
+  if (rowOffersNow(device)) reasons.push('device-row');
   const penalizedImage = { file: target.file, version: image.version };
   if (penaltyOf(device.attempts, penalizedImage, options.penalty, device.penaltyClearedAt, now) !== null) {
     reasons.push('penalized');
@@ -78,6 +80,19 @@ export function exclusionsOf(
   if (device.rolledBackVersions.has(image.version)) reasons.push('rolled-back-before');
   return EXCLUSION_REASONS.filter((reason) => reasons.includes(reason));
 }
+
+/**
+ * The device's own row offers it an update now: its open attempt is no rollout's, and it still
+ * runs the version it was offered from (offered, downloading, downloaded). Rows come before every
+ * rollout, so no rollout is asked while this lasts; counted as wanted, such a device kept a
+ * rollout's last wave from ever completing. One that runs the row's image (provisional) is not.
+ */
+function rowOffersNow(device: RolloutDevice): boolean {
+  const open = device.openAttempt;
+  return open !== null && open.rolloutId === null && ROW_OFFERING_STATES.has(open.state);
+}
+
+const ROW_OFFERING_STATES: ReadonlySet<string> = new Set(['offered', 'downloading', 'downloaded']);
 
 /** The same string, or the same semantic version (`v1.2.0` and `1.2.0`): offering it would install what runs. */
 function runsTargetVersion(running: string, target: string, scheme: VersionScheme): boolean {

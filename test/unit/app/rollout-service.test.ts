@@ -535,6 +535,29 @@ describe('RolloutService', () => {
     expect(types).to.include.members(['rollout.started', 'rollout.wave-advanced', 'rollout.completed']);
   });
 
+  it('excludes a device its own row offers another file (rows come first), so the last wave completes without it', async () => {
+    const id = await started({ selector: { devices: ['row-lamp', 'lamp'] } });
+    // row-lamp's row offers it OTHER_CHIP's file on every poll (a device row wins over rollouts:
+    // the device adapter asks no rollout); it never installs it.
+    for (let i = 0; i < 3; i += 1) {
+      const outcome = tracker.recordCheck({
+        deviceId: 'row-lamp' as DeviceId,
+        version: '1.0.0',
+        address: ADDRESS,
+        auth: 'shared',
+        status: 200,
+        offer: OTHER_CHIP,
+        assigned: true,
+      });
+      await outcome.written;
+      time += 60_000;
+    }
+    expect((await service.preview(id)).excluded).to.deep.include({ 'device-row': 1 });
+    await updates('lamp');
+    // Before: row-lamp counted as still wanted, and the rollout stayed running for good.
+    await eventually(() => service.get(id)?.rollout.state === 'completed', 'completion');
+  });
+
   it('frees the in-flight slot of a device forgotten, or gone quiet past the silence timeout after booting the image', async () => {
     const id = await started({ maxInFlight: 5 });
     await poll('gone', '1.0.0');

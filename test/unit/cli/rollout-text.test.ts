@@ -169,6 +169,7 @@ describe('cli: rollout text', () => {
       eligible: 100,
       excluded: {
         held: 2,
+        'device-row': 0,
         penalized: 0,
         'unknown-image': 18,
         'other-chip': 0,

@@ -103,11 +103,16 @@ describe('rollout offer decision', () => {
   });
 
   it('offers nothing new while the device has an attempt open (of a rollout or a device row)', () => {
-    for (const owner of [rolloutId('r-9'), null]) {
+    // Another rollout's attempt: each waits for it. A row's: the row offers the device its update
+    // now, an exclusion (device-row) the preview and the last wave's completion count too.
+    for (const [owner, verdict] of [
+      [rolloutId('r-9'), 'open-attempt'],
+      [null, 'device-row'],
+    ] as const) {
       const openAttempt = { id: 'a-1', rolloutId: owner, state: 'downloading' as const };
       expect(verdicts([candidate('r-1'), candidate('r-2')], { openAttempt })).to.deep.equal([
-        'r-1: open-attempt',
-        'r-2: open-attempt',
+        `r-1: ${verdict}`,
+        `r-2: ${verdict}`,
       ]);
     }
   });

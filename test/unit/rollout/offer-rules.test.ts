@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import type { ImageFacts } from '../../../src/domain/rollout/image-facts.js';
 import { EXCLUSION_REASONS, exclusionsOf, type OfferRuleOptions } from '../../../src/domain/rollout/offer-rules.js';
+import type { RolloutId } from '../../../src/domain/rollout/rollout-id.js';
 import type { RolloutDevice } from '../../../src/domain/rollout/rollout-device.js';
 import { fakeVersionScheme as scheme } from './support/fake-version-scheme.js';
 import { device, HOUR, image, T0, target, TARGET_FILE } from './support/rollout-fixtures.js';
@@ -107,15 +108,30 @@ describe('offer rules', () => {
     expect(exclusions({ rolledBackVersions: new Set(['1.9.0']) })).to.deep.equal([]);
   });
 
+  it("device-row: the device's own row offers it an update now (rows come first), not once it runs the row's image", () => {
+    const rowAttempt = (state: 'offered' | 'downloading' | 'downloaded' | 'provisional') => ({
+      openAttempt: { id: 'a-1', rolloutId: null, state },
+    });
+    for (const state of ['offered', 'downloading', 'downloaded'] as const)
+      expect(exclusions(rowAttempt(state)), state).to.deep.equal(['device-row']);
+    expect(exclusions(rowAttempt('provisional'))).to.deep.equal([]);
+    // Another rollout's open attempt is no row's: the decision waits for it (open-attempt), no exclusion.
+    expect(exclusions({ openAttempt: { id: 'a-1', rolloutId: 'r-9' as RolloutId, state: 'offered' } })).to.deep.equal(
+      [],
+    );
+  });
+
   it('lists every rule that excludes, in the order of EXCLUSION_REASONS', () => {
     const all = exclusions({
       hold: true,
+      openAttempt: { id: 'a-1', rolloutId: null, state: 'offered' },
       runningImage: image({ chip: 'esp32s3', project: 'x', secureVersion: 9, version: '3.0.0' }),
       runningVersion: '3.0.0',
       rolledBackVersions: new Set(['2.0.0']),
     });
     expect(all).to.deep.equal([
       'held',
+      'device-row',
       'other-chip',
       'other-project',
       'lower-secure-version',

@@ -26,6 +26,7 @@ export const ACTION_SOURCES: Readonly<Record<RolloutAction, ReadonlySet<string>>
 /** The rules no selector overrides (src/domain/rollout/offer-rules.ts), each in a sentence. */
 export const EXCLUSION_REASONS: ReadonlyArray<readonly [code: string, sentence: string]> = [
   ['held', 'The device is on hold.'],
+  ['device-row', "The device's own row offers it another update now: rows come before every rollout."],
   ['penalized', 'The device is in the penalty box for this image (it failed it too often lately).'],
   ['unknown-image', 'The device runs a version that is no stored image, so its chip and project are unknown.'],
   ['other-chip', "The target is built for another chip than the device's running image."],

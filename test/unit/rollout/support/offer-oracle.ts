@@ -30,6 +30,8 @@ export function violations(device: RolloutDevice, { rollout: r, target }: Rollou
     if (parts === null || compareParts(parts, [2, 0, 0]) < 0) found.push('versions');
   }
   if (device.hold) found.push('held');
+  const open = device.openAttempt;
+  if (open !== null && open.rolloutId === null && open.state !== 'provisional') found.push('device row');
   if (run === null && !includeUnknownImages) found.push('unknown image');
   if (run !== null && (run.chip !== t.chip || run.project !== t.project)) found.push('chip or project');
   const [runs, offers] = [semver(device.runningVersion), semver(t.version)];
