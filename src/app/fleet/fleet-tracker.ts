@@ -664,9 +664,10 @@ export class FleetTracker {
     if (change.hold !== undefined) detail.hold = stored.hold;
     if (change.note !== undefined) detail.note = stored.note;
     this.announceWritten([deviceId]);
-    // The device's checks' events still waiting for the batch go first (their entries are written
-    // above), so that its timeline, and the log's order, read as things happened.
-    const earlier = this.takePendingEvents(new Set([deviceId]));
+    // The device's checks' events still waiting for the batch go first, so that its timeline, and
+    // the log's order, read as things happened: when their entries are written (above), that is,
+    // not those of a check that came while the change was made (they wait for the batch).
+    const earlier = current.unwritten === 0 && current.writing === 0 ? this.takePendingEvents(new Set([deviceId])) : [];
     // The change is made: an event that cannot be written now does not undo it (nor its audit).
     await this.appendAfterChange([...earlier, { at: this.now(), deviceId, type: 'device-changed', detail }]);
     const entry = this.slots.get(deviceId)?.entry;
@@ -762,12 +763,11 @@ export class FleetTracker {
   private async appendAfterChange(events: readonly NewLoggedEvent[]): Promise<void> {
     try {
       await this.appendEvents(events);
+      this.warnings.recovered(EVENTS_UNWRITTEN);
     } catch (error) {
       this.unwrittenEvents.push(...events);
-      this.warnings.warn('fleet events could not be written; retrying with the next batch', {
-        error,
-        events: events.length,
-      });
+      // The same warning as the batch's: either's next success ends it.
+      this.warnings.warn(EVENTS_UNWRITTEN, { error, events: events.length });
     }
   }
 

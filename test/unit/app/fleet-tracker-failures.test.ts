@@ -263,6 +263,12 @@ describe('FleetTracker: when storage fails', () => {
       expect(logger.lines.some((line) => line.includes('fleet events could not be written'))).to.equal(true);
       await changeTracker.flush();
       expect(await types()).to.include('device-changed');
+      // One warning for the change's events and the batch's, ended by the batch's success (the
+      // change's had a key of its own, which nothing ended).
+      expect(logger.lines.filter((line) => line.startsWith('info recovered '))).to.have.length(1);
+      expect(logger.lines.find((line) => line.startsWith('info recovered '))).to.include(
+        '"warning":"fleet events could not be written; retrying"',
+      );
     });
 
     it("keeps a rollout's events that cannot be written for the next batch, without failing the action", async () => {
