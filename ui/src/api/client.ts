@@ -44,8 +44,11 @@ export async function api<T>(path: string, options: RequestOptions = {}, retried
     // Signed in again in another tab: the cookie is the new session's, this page's token the old
     // one's. The page takes the session the cookie names (as after a reload) and asks once more.
     if (error.code === 'csrf-token-mismatch' && !retried) {
-      setSession(await api<Session>('/api/v1/session', {}, true));
-      return api<T>(path, options, true);
+      const before = currentSession()?.username;
+      const renewed = await api<Session>('/api/v1/session', {}, true);
+      setSession(renewed);
+      // Only as the same operator: signed in as another, this page's change is not theirs to make.
+      if (renewed.username === before) return api<T>(path, options, true);
     }
     throw error;
   }
