@@ -400,7 +400,8 @@ export class FleetTracker {
    * attempt is read from storage, so that downloadRequested ties the download to it as to one of
    * this server's offers: with the device's own credential, its newest attempt; with the shared
    * one, the attempts not ended of that file or patch whose offer was answered to this address
-   * within the attribution window. Nothing is read when memory knows such an offer already.
+   * within the attribution window (with the shared credential, read even when memory knows such
+   * an offer: see below; with a device's own, not when memory has its open attempt).
    */
   async findOfferElsewhere(request: {
     readonly path: string;
@@ -415,8 +416,10 @@ export class FleetTracker {
       if (latest !== undefined) this.takeAttempt(latest);
       return;
     }
+    // Read even when this server knows an open offer of the file to that address: another device
+    // behind it may have been offered it since by another server (the one this server knows may
+    // be a whole download already), and the newest offer is the download's (RecentOffers.latest).
     const at = this.now();
-    if (this.offers.latest(address, path, at, (candidate) => this.isOpenFor(candidate, path)) !== undefined) return;
     const patch = path.startsWith(DELTA_PATH_PREFIX) ? parseDeltaPath(path)?.patchId?.id : undefined;
     if (path.startsWith(DELTA_PATH_PREFIX) && patch === undefined) return;
     const since = at - this.settings.attributionWindowMs;

@@ -154,6 +154,42 @@ describe('FleetTracker with other servers on its storage', () => {
       }
     });
 
+    it('goes to the device offered it elsewhere later, not to one this server offered and served before (still open)', async () => {
+      const stores = shared();
+      const a = await openOn(stores);
+      const b = await openOn(stores);
+      const earlier = 'lamp-e' as DeviceId;
+      try {
+        // B offered another device behind the same address the file, and served it whole: that
+        // attempt is `downloaded`, open until the device reports the new version.
+        const outcome = b.recordCheck({
+          deviceId: earlier,
+          version: '1.0.0',
+          address: ADDRESS,
+          auth: 'shared',
+          status: 200,
+          offer: FILE,
+          assigned: true,
+        });
+        await outcome.written;
+        time += 1_000;
+        await download(b);
+        expect(b.currentAttempt(earlier)).to.deep.include({ state: 'downloaded' });
+        time += 1_000;
+        await offeredOn(a); // D, on A; B has not heard of it yet
+        time += 1_000;
+        await download(b);
+        // Before: B knew an open offer of the file to that address (the earlier device's) and did
+        // not look in storage, so D's download was counted for the earlier device (found when
+        // the two-instances test lost its race under load).
+        expect(b.currentAttempt(D)).to.deep.include({ state: 'downloaded', attribution: 'inferred' });
+        expect(b.currentAttempt(earlier)?.downloads).to.equal(1);
+      } finally {
+        await a.close();
+        await b.close();
+      }
+    });
+
     it('is tied to it from its announcement (a reload) without reading storage at the download', async () => {
       const stores = shared();
       const a = await openOn(stores);
