@@ -24,6 +24,18 @@ export async function openFilesystemBlobs(
 ): Promise<BlobStorage> {
   const files = await FileSystemBlobStore.open(filesDir, { keepLeftovers: sharedWithWorkers });
   const deltas = await FileSystemBlobStore.open(deltasDir, { keepLeftovers: sharedWithWorkers });
+  return blobStorageOf(files, deltas);
+}
+
+/**
+ * The update files' store and the delta patches' as one BlobStorage, the files' health as its
+ * own; `release` runs once both are closed (the bucket's client, say).
+ */
+export function blobStorageOf(
+  files: BlobStore & { checkHealth(): Promise<void> },
+  deltas: BlobStore,
+  release: () => void = () => {},
+): BlobStorage {
   return {
     files,
     deltas: new BlobDeltaPatchStore(deltas),
@@ -31,6 +43,7 @@ export async function openFilesystemBlobs(
     close: async () => {
       await files.close();
       await deltas.close();
+      release();
     },
   };
 }

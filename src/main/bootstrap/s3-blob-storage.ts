@@ -3,9 +3,8 @@ import type { S3Settings } from '../../app/config/storage-settings.js';
 import { S3BlobStore } from '../../adapters/outbound/s3/s3-blob-store.js';
 import { reportUnavailable } from '../../adapters/outbound/s3/s3-unavailable.js';
 import { reportLatency } from '../../adapters/outbound/s3/s3-latency.js';
-import { BlobDeltaPatchStore } from '../../adapters/outbound/delta/blob-delta-patch-store.js';
 import type { StorageObserver } from '../../ports/storage-observer.port.js';
-import type { BlobStorage } from './blob-storage.js';
+import { type BlobStorage, blobStorageOf } from './blob-storage.js';
 
 // Apart from blob-storage.ts: the AWS SDK is loaded only by a server that uses a bucket.
 
@@ -64,16 +63,7 @@ export async function openS3Blobs(settings: S3Settings, observer?: StorageObserv
       prefix: settings.prefix,
       area: S3_DELTAS_AREA,
     });
-    return {
-      files,
-      deltas: new BlobDeltaPatchStore(deltas),
-      health: { name: 'files', check: () => files.checkHealth() },
-      close: async () => {
-        await files.close();
-        await deltas.close();
-        client.destroy();
-      },
-    };
+    return blobStorageOf(files, deltas, () => client.destroy());
   } catch (error) {
     client.destroy();
     throw error;
