@@ -118,9 +118,9 @@ describe('FleetTracker with other servers on its storage', () => {
       return tracker;
     };
     /** A's check of the device, answered with the file, durable before it returns. */
-    const offeredOn = async (tracker: FleetTracker, address = ADDRESS) => {
+    const offeredOn = async (tracker: FleetTracker, address = ADDRESS, deviceId = D) => {
       const outcome = tracker.recordCheck({
-        deviceId: D,
+        deviceId,
         version: '1.0.0',
         address,
         auth: 'shared',
@@ -162,16 +162,7 @@ describe('FleetTracker with other servers on its storage', () => {
       try {
         // B offered another device behind the same address the file, and served it whole: that
         // attempt is `downloaded`, open until the device reports the new version.
-        const outcome = b.recordCheck({
-          deviceId: earlier,
-          version: '1.0.0',
-          address: ADDRESS,
-          auth: 'shared',
-          status: 200,
-          offer: FILE,
-          assigned: true,
-        });
-        await outcome.written;
+        await offeredOn(b, ADDRESS, earlier);
         time += 1_000;
         await download(b);
         expect(b.currentAttempt(earlier)).to.deep.include({ state: 'downloaded' });
