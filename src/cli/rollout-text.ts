@@ -199,7 +199,18 @@ export function previewText(preview: RolloutPreviewJson): string {
         `${wave.devices} device${wave.devices === 1 ? '' : 's'}`,
       ]),
     ),
+    ...unseenLines(preview.unseen),
   ].join('\n');
+}
+
+const UNSEEN_NAMED = 10;
+
+/** The listed ids no poll has shown (a typo, or a device not yet on the network): none is selected until it polls. */
+function unseenLines(unseen: readonly string[]): string[] {
+  if (unseen.length === 0) return [];
+  const more = unseen.length - UNSEEN_NAMED;
+  const named = unseen.slice(0, UNSEEN_NAMED).join(', ') + (more > 0 ? ` and ${more} more` : '');
+  return [`listed but never seen: ${unseen.length} (${named}); not selected until they poll`];
 }
 
 /** One row per device offered to. */

@@ -357,6 +357,20 @@ describe('Dashboard in a browser: the pages, with a live fleet', function () {
       (text) => text.trim() === String(FLEET_SIZE),
       `the live preview's last wave holds all ${FLEET_SIZE} lamps`,
     );
+    // A listed id no device polled with (a typo) is named: it would select nobody.
+    const listed = page().getByLabel('Devices', { exact: true });
+    await listed.fill(`${devices[0]?.id ?? ''}\nlamp-typo`);
+    await waitUntil(
+      () => textOf(page().getByTestId('rollout-preview')),
+      (text) => /One listed device has never polled: lamp-typo\./.test(text) && /Selected\s*1(?!\d)/.test(text),
+      'the live preview names the listed id no device polled with',
+    );
+    await listed.fill('');
+    await waitUntil(
+      () => page().getByTestId('preview-unseen').count(),
+      (count) => count === 0,
+      'the notice goes with the list',
+    );
     await review('rollout-new');
     await page().getByRole('button', { name: 'Create draft' }).click();
     const path = await waitForPath(/^\/ui\/rollouts\/(?!new$)[^/]+$/, 'the new rollout page');

@@ -410,6 +410,7 @@ describe('e2e: the fuota CLI, rollouts', () => {
         { percent: 50, devices: 1 },
         { percent: 100, devices: 2 },
       ],
+      unseen: [],
     });
     expect(text).to.match(
       /^selected: {2}4 devices\neligible: {2}2\nexcluded \(a device may count under several rules\):\n/,

@@ -221,6 +221,21 @@ describe('HTTP: rollouts API', () => {
     ]);
   });
 
+  it('names in a preview the listed devices no poll has shown (a typo selects nobody)', async () => {
+    const selector = { devices: ['lamp-1', 'lamp-l', 'lamp-2'] };
+    const body = { name: 'listed', file: 'lamp-2.0.0.bin', selector, waves: [100] };
+    const before = await post('/api/v1/rollouts/preview', body);
+    expect(before.status, before.text).to.equal(200);
+    expect(jsonOf<{ selected: number; unseen: string[] }>(before)).to.deep.include({ selected: 2, unseen: ['lamp-l'] });
+    const draft = await create(body);
+    const preview = jsonOf<{ selected: number; unseen: string[] }>(await post(`/api/v1/rollouts/${draft.id}/preview`));
+    expect(preview).to.deep.include({ selected: 2, unseen: ['lamp-l'] });
+    const everyone = jsonOf<{ unseen: string[] }>(
+      await post('/api/v1/rollouts/preview', { ...body, selector: { tagsAll: ['pilot'] } }),
+    );
+    expect(everyone.unseen).to.deep.equal([]);
+  });
+
   it('previews, starts, offers to the pilots, lists them, pauses, resumes, completes; refuses what does not fit', async () => {
     const draft = await create({
       name: 'pilots',

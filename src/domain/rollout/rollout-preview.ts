@@ -17,6 +17,12 @@ export interface RolloutPreview {
   readonly excluded: Readonly<Record<ExclusionReason, number>>;
   /** Per wave, the eligible devices it holds (cumulative, like the percentages). */
   readonly waves: readonly { readonly percent: number; readonly devices: number }[];
+  /**
+   * Devices the selector lists by id that no poll has shown yet, in the listed order. None of
+   * them is selected until it polls, and a mistyped id never will: an operator told before
+   * starting sees a rollout that would reach fewer devices than listed.
+   */
+  readonly unseen: readonly string[];
 }
 
 /** The preview of `definition` (state and caps aside) for rollout `rolloutId` over `devices` at `now`. */
@@ -35,7 +41,9 @@ export function previewRollout(
   const perWave = definition.waves.map(() => 0);
   let selected = 0;
   let eligible = 0;
+  const listed = new Set(definition.selector.devices);
   for (const device of devices) {
+    if (listed.size > 0) listed.delete(device.id);
     if (!matchesSelector(definition.selector, device, scheme)) continue;
     selected += 1;
     const exclusions = exclusionsOf(device, target, definition, scheme, now);
@@ -48,5 +56,5 @@ export function previewRollout(
     });
   }
   const waves = definition.waves.map((percent, index) => ({ percent, devices: perWave[index] ?? 0 }));
-  return { selected, eligible, excluded, waves };
+  return { selected, eligible, excluded, waves, unseen: [...listed] };
 }

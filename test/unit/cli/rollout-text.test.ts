@@ -184,6 +184,7 @@ describe('cli: rollout text', () => {
         { percent: 10, devices: 9 },
         { percent: 100, devices: 100 },
       ],
+      unseen: [],
     });
     expect(text.split('\n')).to.deep.equal([
       'selected:  120 devices',
@@ -195,6 +196,27 @@ describe('cli: rollout text', () => {
       '  1  10%   9 devices',
       '  2  100%  100 devices',
     ]);
+  });
+
+  it('names the listed devices no poll has shown, ten of them at most', () => {
+    const preview = {
+      selected: 1,
+      eligible: 1,
+      excluded: {},
+      waves: [{ percent: 100, devices: 1 }],
+    } as unknown as Parameters<typeof previewText>[0];
+    expect(
+      previewText({ ...preview, unseen: ['esp-typo'] })
+        .split('\n')
+        .at(-1),
+    ).to.equal('listed but never seen: 1 (esp-typo); not selected until they poll');
+    const many = Array.from({ length: 12 }, (_, i) => `esp-${i}`);
+    expect(
+      previewText({ ...preview, unseen: many })
+        .split('\n')
+        .at(-1),
+    ).to.equal(`listed but never seen: 12 (${many.slice(0, 10).join(', ')} and 2 more); not selected until they poll`);
+    expect(previewText({ ...preview, unseen: [] })).not.to.include('never seen');
   });
 
   it("shows a device's penalty box", () => {

@@ -51,6 +51,20 @@ describe('rollout preview', () => {
     expect(preview.waves.at(-1)?.devices).to.equal(200);
   });
 
+  it('names the listed devices no poll has shown, in the listed order, and selects only the seen ones', () => {
+    const listed = previewRollout(
+      rolloutId('r-1'),
+      definition({ selector: { devices: ['esp-typo', 'esp-3', 'held', 'esp-new', 'esp-3'] } }),
+      target(),
+      [...fleet, ...odd],
+      scheme,
+      T0,
+    );
+    expect(listed.unseen).to.deep.equal(['esp-typo', 'esp-new']);
+    expect(listed.selected).to.equal(2);
+    expect(preview.unseen).to.deep.equal([]);
+  });
+
   it('agrees with the completion rule: the devices awaited at a wave are the ones the preview puts in it', () => {
     const atHalf = rollout({ selector: { tagsAll: ['lab'] } }, 'running', 2, rolloutId('r-1'));
     expect(awaitingDevices(atHalf, target(), [...fleet, ...odd], scheme, T0)).to.equal(preview.waves[2]?.devices);

@@ -119,6 +119,8 @@ export interface RolloutPreview {
   readonly eligible: number;
   readonly excluded: { readonly [code: string]: number };
   readonly waves: ReadonlyArray<{ readonly percent: number; readonly devices: number }>;
+  /** Listed device ids no poll has shown yet (not selected until they poll). */
+  readonly unseen: readonly string[];
 }
 
 export interface RolloutDevice {

@@ -41,6 +41,7 @@ export function RolloutPreviewView({
           <dd>{Math.max(0, preview.selected - preview.eligible)}</dd>
         </div>
       </dl>
+      {preview.unseen.length > 0 && <UnseenDevices unseen={preview.unseen} />}
       <p class="hint">
         The preview counts the devices that would be offered now: a device that already runs the target counts as
         excluded (<code>already-running</code>), so on a running or halted rollout these counts differ from the waves’
@@ -121,6 +122,30 @@ export function RolloutPreviewView({
           </tbody>
         </table>
       </div>
+    </div>
+  );
+}
+
+const UNSEEN_NAMED = 20;
+
+/**
+ * The listed device ids no poll has shown: none is selected until it polls, and a mistyped id
+ * never will, so the rollout would reach fewer devices than the list suggests.
+ */
+function UnseenDevices({ unseen }: { readonly unseen: readonly string[] }) {
+  const more = unseen.length - UNSEEN_NAMED;
+  return (
+    <div class="notice notice-warn" data-testid="preview-unseen">
+      <p>
+        {unseen.length === 1 ? 'One listed device has' : `${unseen.length} listed devices have`} never polled:{' '}
+        {unseen.slice(0, UNSEEN_NAMED).map((id, index) => (
+          <span key={id}>
+            {index > 0 && ', '}
+            <code>{id}</code>
+          </span>
+        ))}
+        {more > 0 && ` and ${more} more`}. Such a device is not selected until it polls (a mistyped id never will).
+      </p>
     </div>
   );
 }

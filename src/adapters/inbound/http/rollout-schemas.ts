@@ -293,6 +293,10 @@ export const rolloutPreviewSchema = z
       .record(z.enum(EXCLUSION_REASONS), z.int())
       .meta({ description: 'Per rule, the selected devices it excludes (a device may count under several).' }),
     waves: z.array(z.object({ percent: z.number(), devices: z.int() })),
+    unseen: z.array(z.string()).meta({
+      description:
+        'Devices the selector lists by id that no poll has shown yet, in the listed order: none is selected until it polls.',
+    }),
   })
   .meta({ id: 'RolloutPreview', description: 'What the definition would do with the devices known now.' });
 

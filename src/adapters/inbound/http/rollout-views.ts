@@ -90,6 +90,7 @@ export function rolloutPreviewView(preview: RolloutPreview): z.input<typeof roll
     eligible: preview.eligible,
     excluded: { ...preview.excluded },
     waves: preview.waves.map((wave) => ({ percent: wave.percent, devices: wave.devices })),
+    unseen: [...preview.unseen],
   };
 }
 
