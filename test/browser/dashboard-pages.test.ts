@@ -535,6 +535,53 @@ describe('Dashboard in a browser: the pages, with a live fleet', function () {
     await keyboard.press('Enter');
     await waitForPath(/^\/ui\/devices$/, 'the devices page, followed by keyboard');
     await page().getByTestId('devices-table').waitFor({ state: 'visible' });
+    const deviceLamp07 = () => api!.getJson<{ hold: boolean; tags: string[] }>('/api/v1/devices/lamp-07');
+    // A link the next page does not have: focus goes to the content, not back to the top.
+    await page().getByRole('link', { name: 'lamp-07', exact: true }).focus();
+    await keyboard.press('Enter');
+    await waitForPath(/^\/ui\/devices\/lamp-07$/, 'the device page, followed by keyboard');
+    const holdState = page().getByTestId('hold-state');
+    await holdState.waitFor({ state: 'visible' });
+    await waitUntil(
+      () => page().evaluate('document.activeElement?.id'),
+      (id) => id === 'main',
+      'focus on the content after following a link that the new page does not have',
+    );
+    // A button disabled while its action runs keeps the focus: pressed twice with the keyboard.
+    const focusedText = () => page().evaluate('document.activeElement?.textContent');
+    await page().getByRole('button', { name: 'Put on hold' }).focus();
+    await keyboard.press('Enter');
+    await waitUntil(
+      () => textOf(holdState),
+      (text) => text.startsWith('On hold'),
+      'the device on hold',
+    );
+    await waitUntil(focusedText, (text) => text === 'Release hold', 'focus on the hold button, now "Release hold"');
+    await keyboard.press('Enter');
+    await waitUntil(
+      () => textOf(holdState),
+      (text) => text.startsWith('Not on hold'),
+      'the hold released',
+    );
+    await waitUntil(focusedText, (text) => text === 'Put on hold', 'focus on the hold button again');
+    expect((await deviceLamp07()).hold, 'the hold as stored').to.equal(false);
+    // A tag typed twice is added, and told, once.
+    await page().locator('#tag-add').focus();
+    await keyboard.type('kbd kbd');
+    await keyboard.press('Enter');
+    await waitUntil(
+      () => textOf(page().getByTestId('device-tags')),
+      (text) => text.includes('Tag added: kbd.'),
+      'the tag added, told once',
+    );
+    expect((await deviceLamp07()).tags.filter((tag) => tag === 'kbd')).to.deep.equal(['kbd']);
+    await page().getByRole('button', { name: 'Remove tag kbd' }).focus();
+    await keyboard.press('Enter');
+    await waitUntil(
+      async () => (await deviceLamp07()).tags.includes('kbd'),
+      (present) => !present,
+      'the tag removed',
+    );
     // A button pressed with the keyboard: sign out.
     await page().getByRole('button', { name: 'Sign out' }).focus();
     await keyboard.press('Enter');

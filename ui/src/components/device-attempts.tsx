@@ -81,7 +81,11 @@ export function DeviceAttempts({ attempts }: { readonly attempts: readonly Attem
       ) : (
         <div class="table-wrap" tabIndex={0} role="region" aria-label="Last attempts table">
           <table data-testid="device-attempts">
-            <caption class="fleet-caption">The device's last {attempts.length} update attempts, newest first</caption>
+            <caption class="fleet-caption">
+              {attempts.length === 1
+                ? "The device's last update attempt"
+                : `The device's last ${attempts.length} update attempts, newest first`}
+            </caption>
             <thead>
               <tr>
                 <th scope="col">Offered</th>

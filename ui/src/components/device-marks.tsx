@@ -23,7 +23,8 @@ export function DeviceTags({ device, onChanged }: Props) {
 
   const add = async (event: Event) => {
     event.preventDefault();
-    const more = adding.split(/\s+/).filter((tag) => tag !== '' && !device.tags.includes(tag));
+    // Each new tag once ("lab lab" adds lab, and says so once).
+    const more = [...new Set(adding.split(/\s+/))].filter((tag) => tag !== '' && !device.tags.includes(tag));
     if (more.length === 0) return;
     const ok = await save([...device.tags, ...more], `Tag${more.length === 1 ? '' : 's'} added: ${more.join(', ')}.`);
     if (ok) setAdding('');

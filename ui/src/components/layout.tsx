@@ -1,6 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { useLocation } from 'preact-iso';
 import type { Session } from '../api/session-state.js';
+import { useFocusKeeper } from './focus-keeper.js';
 
 const SECTIONS: ReadonlyArray<{ href: string; label: string }> = [
   { href: '/ui/', label: 'Fleet' },
@@ -21,6 +22,7 @@ export function Layout(props: {
   readonly children: ComponentChildren;
 }) {
   const { path } = useLocation();
+  useFocusKeeper('main');
   return (
     <>
       <a class="skip-link" href="#main">
