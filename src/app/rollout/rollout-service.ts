@@ -1,5 +1,6 @@
 import type { DeviceId } from '../../domain/device-id.js';
 import { isFinalAttemptState, type AttemptState } from '../../domain/fleet/attempt-state.js';
+import { advanceAttempt } from '../../domain/fleet/attempt-transitions.js';
 import type { InventoryEntry } from '../../domain/fleet/inventory-entry.js';
 import type { UpdateAttempt } from '../../domain/fleet/update-attempt.js';
 import { deviceInWave, ineligibilityOf } from '../../domain/rollout/device-eligibility.js';
@@ -243,7 +244,13 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
     // target, another chip, not in the wave yet): judged on what is in memory, they cost no read
     // of their history, which could only exclude more (penalty box, rolled-back versions).
     const now = this.fleet.now();
-    const attempt = this.fleet.currentAttempt(deviceId);
+    // As this poll will leave it (the policy is asked after the poll's signal): a row's attempt
+    // that the poll ends no longer keeps the device from a rollout (device-row).
+    const before = this.fleet.currentAttempt(deviceId);
+    const attempt =
+      before === undefined
+        ? undefined
+        : advanceAttempt(before, { kind: 'poll', at: now, version: running }, this.fleet.settings.rules);
     const light = this.rolloutDevice(deviceId, running, this.fleet.entry(deviceId), attempt, []);
     let wantedNow = false;
     let wantedLater = false;

@@ -558,6 +558,25 @@ describe('RolloutService', () => {
     await eventually(() => service.get(id)?.rollout.state === 'completed', 'completion');
   });
 
+  it("offers at the very poll that ends the device's own row attempt (its row removed), not one poll later", async () => {
+    await started({ selector: { devices: ['row-lamp'] } });
+    const outcome = tracker.recordCheck({
+      deviceId: 'row-lamp' as DeviceId,
+      version: '1.0.0',
+      address: ADDRESS,
+      auth: 'shared',
+      status: 200,
+      offer: OTHER_CHIP,
+      assigned: true,
+    });
+    await outcome.written;
+    // The row is removed; an hour later the device polls the old version again: that poll ends
+    // the row's attempt, and the rollout, asked on the attempt as the poll leaves it, offers.
+    time += 3_600_000;
+    expect(await poll('row-lamp', '1.0.0')).to.be.a('string');
+    expect(tracker.currentAttempt('row-lamp' as DeviceId)?.file).to.equal(TARGET.path);
+  });
+
   it('frees the in-flight slot of a device forgotten, or gone quiet past the silence timeout after booting the image', async () => {
     const id = await started({ maxInFlight: 5 });
     await poll('gone', '1.0.0');
