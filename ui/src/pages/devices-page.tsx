@@ -33,12 +33,13 @@ const KNOWN_PARAMETERS = new Set([
   'unassigned',
   'cursor',
 ]);
+// The page filters for overdue or unassigned devices only: `false` (which the API reads as "not
+// overdue") is no filter the page has, and is named as not understood rather than dropped.
 const YES = new Set(['true', '1', 'yes']);
-const NO = new Set(['false', '0', 'no']);
 
 /**
  * The parts of the address the page does not understand (an unknown name, a state that is none,
- * a flag neither yes nor no): they are left out of the listing, and the page says so, or a
+ * a flag that is not yes): they are left out of the listing, and the page says so, or a
  * hand-typed or old bookmarked view would list every device while looking filtered.
  */
 function notUnderstood(query: Record<string, string>): string[] {
@@ -47,7 +48,7 @@ function notUnderstood(query: Record<string, string>): string[] {
       const value = raw.trim();
       if (!KNOWN_PARAMETERS.has(name)) return true;
       if (name === 'state') return value !== '' && !isAttemptState(value);
-      if (name === 'overdue' || name === 'unassigned') return value !== '' && !YES.has(value) && !NO.has(value);
+      if (name === 'overdue' || name === 'unassigned') return value !== '' && !YES.has(value);
       return false;
     })
     .map(([name, value]) => `${name}=${value}`);
