@@ -1,3 +1,5 @@
+import { isIsoTime } from '../adapters/inbound/http/iso-time.js';
+
 /** Times as people read them in a terminal: "3m ago", "every 5m", and "15m" as "since 15 minutes ago". */
 
 const UNITS = [
@@ -36,14 +38,13 @@ export function relativeTime(then: number, now: number): string {
 }
 
 /**
- * A time given on the command line: an ISO 8601 time is kept as it is (the server checks it), and
+ * A time given on the command line: an ISO 8601 time (as the API takes it) is kept as it is, and
  * a span such as `15m`, `24h`, `7d` or `90s` is the ISO time that long before `now`; undefined for
- * what is neither (a usage error, not a request the server refuses).
+ * what is neither, "7" or "March 7" included (a usage error, not a request the server refuses).
  */
 export function sinceTime(raw: string, now: number): string | undefined {
   const span = /^(\d+)([smhd])$/.exec(raw.trim());
-  // A time is passed on as written (the server reads it); what is neither is no time at all.
-  if (span === null) return Number.isNaN(Date.parse(raw)) ? undefined : raw;
+  if (span === null) return isIsoTime(raw.trim()) ? raw.trim() : undefined;
   const size = UNITS.find(([unit]) => unit === span[2])?.[1] ?? 1000;
   return new Date(now - Number(span[1]) * size).toISOString();
 }

@@ -44,4 +44,14 @@ describe('cli: relative time', () => {
     expect(sinceTime('2026-11-01T00:00:00Z', now)).to.equal('2026-11-01T00:00:00Z');
     expect(sinceTime('yesterday', now)).to.equal(undefined);
   });
+
+  it('takes a time only as the API does: a bare number, a month name or a day the calendar lacks is no time', () => {
+    const now = Date.parse('2026-11-27T12:00:00Z');
+    // Date.parse takes each of these (the server then refused them with 400, exit 5).
+    for (const raw of ['7', '90', 'March 7', '2026-02-30', '2026-11-01 00:00']) {
+      expect(sinceTime(raw, now), raw).to.equal(undefined);
+    }
+    expect(sinceTime('2026-11-01', now)).to.equal('2026-11-01');
+    expect(sinceTime('2026-11-01T00:00:00+01:00', now)).to.equal('2026-11-01T00:00:00+01:00');
+  });
 });

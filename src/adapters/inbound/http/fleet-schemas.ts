@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ATTEMPT_STATES } from '../../../domain/fleet/attempt-state.js';
 import { FLEET_EVENT_TYPES } from '../../../domain/fleet/fleet-event.js';
 import { deviceIdSchema, flagSchema } from './api-schemas.js';
+import { isIsoTime } from './iso-time.js';
 
 /*
  * The fleet inventory's requests and answers (`/api/v1/devices`, `/api/v1/fleet`,
@@ -16,25 +17,10 @@ const tagSchema = z
   .regex(/^[\x21-\x7e]{1,64}$/, 'a tag is 1-64 printable ASCII characters without spaces')
   .meta({ description: 'A tag: 1-64 printable ASCII characters, no spaces.', example: 'building-7' });
 
-/** Whether `YYYY-MM-DD` at the start of `raw` is a day of the calendar (Date.parse rolls 02-30 over to March). */
-function isCalendarDay(raw: string): boolean {
-  const [year, month, day] = raw.slice(0, 10).split('-').map(Number) as [number, number, number];
-  const date = new Date(Date.UTC(year, month - 1, day));
-  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
-}
-
 const isoTime = (name: string) =>
   z
     .string()
-    .refine(
-      (raw) =>
-        /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(raw) &&
-        !Number.isNaN(Date.parse(raw)) &&
-        isCalendarDay(raw),
-      {
-        message: `${name} must be an ISO 8601 time such as 2026-11-27T12:00:00Z`,
-      },
-    )
+    .refine(isIsoTime, { message: `${name} must be an ISO 8601 time such as 2026-11-27T12:00:00Z` })
     .transform((raw) => Date.parse(raw))
     .meta({ description: 'An ISO 8601 time.', example: '2026-11-27T12:00:00Z' });
 
