@@ -109,6 +109,12 @@ describe('e2e: the fuota CLI', () => {
     const both = await fuota(['--json', 'download', 'lamp/v2.0.0.bin', '-o', '-']);
     expect(both.code).to.equal(2);
     expect(both.stdout).to.not.include('"size"');
+    // Only -o - is standard output: a stored file whose name is "-" is written to a file so named.
+    expect((await fuota(['upload', 'lamp.bin', '--as', 'dash/-'])).code).to.equal(0);
+    const named = await fuota(['download', 'dash/-']);
+    expect(named.code, named.stderr).to.equal(0);
+    expect(named.stdout.length, 'bytes on standard output').to.be.lessThan(1000);
+    expect((await readFile(join(dir, '-'))).equals(image)).to.equal(true);
   });
 
   it('deletes a file with rm: refused (exit 5, naming the rows) while a row names it, done with --force, 4 once gone', async () => {

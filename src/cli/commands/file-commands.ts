@@ -54,8 +54,9 @@ export function fileCommands(program: Command, context: CliContext): void {
       '\nExamples:\n  fuota download lamp/v2.0.0.bin -o /tmp/lamp.bin\n  fuota download lamp/v2.0.0.bin -o - | esptool.py image_info /dev/stdin',
     )
     .action(async (path: string, options: { output?: string }) => {
+      // Only `-o -` means standard output: a stored file may well be named "-".
+      const toStdout = options.output === '-';
       const target = options.output ?? basename(path);
-      const toStdout = target === '-';
       if (toStdout && context.output.json)
         throw new CliFailure('--json and -o - would both write to standard output: choose one', EXIT.usage);
       const res = await context.client().open('GET', apiPath('files', ...path.split('/')), { headers: PROBE_HEADERS });
