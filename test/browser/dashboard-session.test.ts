@@ -10,6 +10,7 @@ import {
   signIn,
   submitLogin,
   textOf,
+  waitUntil,
 } from '../support/browser.js';
 import { clearFailureScreenshots, screenshotFailure } from '../support/screenshots.js';
 import type { RunningTestServer } from '../support/test-server.js';
@@ -264,6 +265,39 @@ describe('Dashboard in a browser: sign-in, session cookie, CSRF, CSP', function 
       await other.close();
     }
     await signIn(page(), TEST_CREDENTIAL);
+    signedInCookie = (await sessionCookies())[0]?.value ?? '';
+  });
+
+  it('uploads from a tab after a sign-out and sign-in in another: the upload takes the new token too', async () => {
+    // Before: the page's other changes were asked again with the new session's token, and its
+    // uploads (XMLHttpRequest, for their progress) were refused 403 csrf-token-mismatch.
+    await page().goto('/ui/files');
+    const chooser = page().getByLabel('Firmware file');
+    await chooser.waitFor({ state: 'visible' });
+    const other = await dashboard.context.newPage();
+    try {
+      await other.goto('/ui/');
+      await sections(other).waitFor({ state: 'visible' });
+      await other.getByRole('button', { name: 'Sign out' }).click();
+      await loginForm(other).submit.waitFor({ state: 'visible' });
+      await signIn(other, TEST_CREDENTIAL);
+    } finally {
+      await other.close();
+    }
+    await chooser.setInputFiles({
+      name: 'notes.txt',
+      mimeType: 'application/octet-stream',
+      buffer: Buffer.from('notes'),
+    });
+    await page().getByLabel('Store without validating (not an application image)').check();
+    await page().getByRole('button', { name: 'Upload', exact: true }).click();
+    const verdict = await waitUntil(
+      () => textOf(page().getByTestId('upload-verdict')),
+      (text) => text !== '',
+      'the upload verdict',
+    );
+    expect(verdict).to.match(/^Stored notes\.txt/);
+    expect((await t!.client.get('/files/notes.txt')).text).to.equal('notes');
     signedInCookie = (await sessionCookies())[0]?.value ?? '';
   });
 

@@ -41,19 +41,26 @@ export async function api<T>(path: string, options: RequestOptions = {}, retried
   if (!response.ok) {
     const error = await apiErrorOf(response);
     if (isSessionGone(error)) setSession(null, 'ended');
-    // Signed in again in another tab: the cookie is the new session's, this page's token the old
-    // one's. The page takes the session the cookie names (as after a reload) and asks once more.
-    if (error.code === 'csrf-token-mismatch' && !retried) {
-      const before = currentSession()?.username;
-      const renewed = await api<Session>('/api/v1/session', {}, true);
-      setSession(renewed);
-      // Only as the same operator: signed in as another, this page's change is not theirs to make.
-      if (renewed.username === before) return api<T>(path, options, true);
+    if (error.code === 'csrf-token-mismatch' && !retried && (await renewedAsSameOperator())) {
+      return api<T>(path, options, true);
     }
     throw error;
   }
   const text = await response.text();
   return (text === '' ? undefined : JSON.parse(text)) as T;
+}
+
+/**
+ * After a 403 csrf-token-mismatch: signed in again in another tab, the cookie is the new
+ * session's and this page's token the old one's. The page takes the session the cookie names (as
+ * after a reload); true when that is the same operator's, and the change may be asked once more
+ * (signed in as another, this page's change is not theirs to make).
+ */
+export async function renewedAsSameOperator(): Promise<boolean> {
+  const before = currentSession()?.username;
+  const renewed = await api<Session>('/api/v1/session', {}, true);
+  setSession(renewed);
+  return renewed.username === before;
 }
 
 /** A refusal that means the page is no longer signed in (expired, signed out elsewhere). */

@@ -1,6 +1,6 @@
 import type { EspImageInfo } from '../../../src/domain/firmware/esp-image-info.js';
 import { ApiError, apiErrorOf } from './api-error.js';
-import { api, isSessionGone, pathOf, queryOf, requestHeaders } from './client.js';
+import { api, isSessionGone, pathOf, queryOf, renewedAsSameOperator, requestHeaders } from './client.js';
 import { setSession } from './session-state.js';
 
 /** What the server read out of a valid ESP-IDF application image: the domain's own type. */
@@ -80,46 +80,66 @@ export function uploadFile(
   file: Blob,
   options: { readonly validate: boolean; readonly onProgress: (progress: UploadProgress) => void },
 ): Upload {
-  const xhr = new XMLHttpRequest();
-  const done = new Promise<FileEntry>((resolve, reject) => {
-    xhr.open('PUT', `/files/${escapedFilePath(path)}${queryOf({ validate: options.validate ? undefined : 'false' })}`);
-    xhr.withCredentials = true;
-    for (const [name, value] of Object.entries(requestHeaders('PUT', 'application/octet-stream'))) {
-      xhr.setRequestHeader(name, value);
-    }
-    xhr.upload.onprogress = (event) => {
-      options.onProgress({ loaded: event.loaded, total: event.lengthComputable ? event.total : file.size });
-    };
-    xhr.onload = () => {
-      const response = new Response(xhr.status === 204 ? null : xhr.responseText, {
-        status: xhr.status,
-        statusText: xhr.statusText,
-      });
-      if (xhr.status >= 200 && xhr.status < 300) {
-        try {
-          resolve(JSON.parse(xhr.responseText) as FileEntry);
-        } catch {
-          reject(
-            new ApiError(xhr.status, 'bad-answer', 'The server stored the file but its answer could not be read.'),
-          );
-        }
-        return;
-      }
-      void apiErrorOf(response).then((error) => {
-        if (isSessionGone(error)) setSession(null, 'ended');
-        reject(error);
-      });
-    };
-    xhr.onerror = () =>
-      reject(
-        new Error(
-          'the connection closed during the upload; the file may be larger than the server accepts, or the network failed',
-        ),
+  let current: XMLHttpRequest | undefined;
+  let aborted = false;
+  // Sent again once, whole, after a csrf-token-mismatch that a new session of the same operator
+  // explains (signed in again in another tab), as every other change of the page is.
+  const send = (retried: boolean) =>
+    new Promise<FileEntry>((resolve, reject) => {
+      const xhr = new XMLHttpRequest();
+      current = xhr;
+      xhr.open(
+        'PUT',
+        `/files/${escapedFilePath(path)}${queryOf({ validate: options.validate ? undefined : 'false' })}`,
       );
-    xhr.onabort = () => reject(new ApiError(0, 'aborted', 'The upload was cancelled; nothing was stored.'));
-    xhr.send(file);
-  });
-  return { done, abort: () => xhr.abort() };
+      xhr.withCredentials = true;
+      for (const [name, value] of Object.entries(requestHeaders('PUT', 'application/octet-stream'))) {
+        xhr.setRequestHeader(name, value);
+      }
+      xhr.upload.onprogress = (event) => {
+        options.onProgress({ loaded: event.loaded, total: event.lengthComputable ? event.total : file.size });
+      };
+      xhr.onload = () => {
+        const response = new Response(xhr.status === 204 ? null : xhr.responseText, {
+          status: xhr.status,
+          statusText: xhr.statusText,
+        });
+        if (xhr.status >= 200 && xhr.status < 300) {
+          try {
+            resolve(JSON.parse(xhr.responseText) as FileEntry);
+          } catch {
+            reject(
+              new ApiError(xhr.status, 'bad-answer', 'The server stored the file but its answer could not be read.'),
+            );
+          }
+          return;
+        }
+        void apiErrorOf(response)
+          .then(async (error) => {
+            if (isSessionGone(error)) setSession(null, 'ended');
+            if (error.code === 'csrf-token-mismatch' && !retried && !aborted && (await renewedAsSameOperator())) {
+              return send(true);
+            }
+            throw error;
+          })
+          .then(resolve, reject);
+      };
+      xhr.onerror = () =>
+        reject(
+          new Error(
+            'the connection closed during the upload; the file may be larger than the server accepts, or the network failed',
+          ),
+        );
+      xhr.onabort = () => reject(new ApiError(0, 'aborted', 'The upload was cancelled; nothing was stored.'));
+      xhr.send(file);
+    });
+  return {
+    done: send(false),
+    abort: () => {
+      aborted = true;
+      current?.abort();
+    },
+  };
 }
 
 /** "188,416 bytes (184 KiB)". */
