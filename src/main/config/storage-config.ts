@@ -27,13 +27,24 @@ export const databaseUrl = z
     'must be a PostgreSQL URL: postgres://user:password@host:5432/database',
   )
   // node-postgres would read such a port as an unreachable server ("Invalid URL").
-  .refine(
-    (raw) =>
-      portsOf(raw).every(
-        (port) => port === '' || (/^[0-9]{1,5}$/.test(port) && Number(port) >= 1 && Number(port) <= 65535),
-      ),
-    'names a port that is none: a port is 1-65535 (postgres://user:password@host:5432/database)',
-  );
+  .superRefine((raw, context) => {
+    const valid = portsOf(raw).every(
+      (port) => port === '' || (/^[0-9]{1,5}$/.test(port) && Number(port) >= 1 && Number(port) <= 65535),
+    );
+    // A raw `/`, `?` or `#` in the password (or user name) ends the host part early, and what
+    // precedes it reads as a host and port. An `@` in the path then: node-postgres would connect
+    // to the user name as a host, with the password's end as the database; a port that is none
+    // otherwise. Either way, say what is wrong rather than that the port is.
+    const atInPath = /^[a-z]+:\/\/[^/?#@]*\/[^?#]*@/i.test(raw);
+    if (valid && !atInPath) return;
+    const unescaped = atInPath || /^[a-z]+:\/\/[^/?#@]*[/?#][^@]*@/i.test(raw);
+    context.addIssue({
+      code: 'custom',
+      message: unescaped
+        ? 'holds a raw /, ? or # in its user name or password: percent-encode them (%2F, %3F, %23)'
+        : 'names a port that is none: a port is 1-65535 (postgres://user:password@host:5432/database)',
+    });
+  });
 
 /**
  * The ports a PostgreSQL URL names, as written: after its host, and in `?port=` (which

@@ -303,6 +303,27 @@ describe('loadConfig', () => {
         .and.does.not.include('pw@');
   });
 
+  it('says to percent-encode a /, ? or # in the password, which would read as a port that is none', () => {
+    for (const url of [
+      'postgres://fuota:pa/ss@db.internal:5432/fuota',
+      'postgres://fuota:pa?ss@db.internal/fuota',
+      'postgres://fuota:pa#ss@db.internal:5432/fuota',
+      // A valid port before the raw /: node-postgres connected to the host "fuota", database "ss@db.internal/fuota".
+      'postgres://fuota:12/ss@db.internal/fuota',
+    ])
+      expect(() => loadConfig({ FUOTA_DATABASE_URL: url }), url)
+        .to.throw(ConfigError)
+        .with.property('message')
+        .that.includes('FUOTA_DATABASE_URL: holds a raw /, ? or # in its user name or password: percent-encode them')
+        .and.does.not.include('ss@');
+    // Nor does a password with a raw / that leaves a valid port show in what is said of the URL.
+    expect(shownValue('FUOTA_DATABASE_URL', 'postgres://fuota:12/secret@db/x')).to.equal('postgres://…@db/x');
+    // Encoded, it is taken.
+    expect(loadConfig({ FUOTA_DATABASE_URL: 'postgres://fuota:pa%2Fss@db.internal:5432/fuota' }).storage).to.not.equal(
+      undefined,
+    );
+  });
+
   it('never echoes the password of a database URL in its error', () => {
     const refused = () => loadConfig({ FUOTA_DATABASE_URL: 'mysql://fuota:hunter2@db/fuota' });
     expect(refused).to.throw(ConfigError).with.property('message').that.does.not.include('hunter2');
