@@ -1,11 +1,15 @@
 import type { RunningImage } from '../../domain/fleet/inventory-entry.js';
+import { isSameProduct } from '../../domain/fleet/same-product.js';
 import type { UpdateFile } from '../../domain/update-file.js';
 
 /**
  * Which stored image a reported version is, for the inventory: the versions of the stored
  * images, each with its project, chip and secure_version. Two stored images of one version
- * (two projects, say) are told apart by the file the device was last offered, when it is one
- * of them; otherwise the first by path is taken.
+ * (two products that both call a build 1.0.0, say) are told apart by the file the device was
+ * last offered, when it is one of them. Otherwise, when they agree on project, chip and
+ * secure_version, the device runs one of them either way; when they do not, which one it runs
+ * is unknown (null), never a guess: a guess would let a rollout of one product offer its image
+ * to the other's devices.
  */
 export class RunningImageIndex {
   private byVersion = new Map<string, ReadonlyArray<{ readonly path: string; readonly image: RunningImage }>>();
@@ -30,6 +34,8 @@ export class RunningImageIndex {
       const preferred = candidates.find((candidate) => candidate.path === preferredPath);
       if (preferred !== undefined) return preferred.image;
     }
-    return candidates[0]?.image ?? null;
+    const first = candidates[0]?.image;
+    if (first === undefined) return null;
+    return candidates.every(({ image }) => isSameProduct(image, first)) ? first : null;
   }
 }

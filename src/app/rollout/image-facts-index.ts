@@ -1,11 +1,13 @@
 import type { UpdateFile } from '../../domain/update-file.js';
 import { imageFactsOf, type ImageFacts } from '../../domain/rollout/image-facts.js';
+import { isSameProduct } from '../../domain/fleet/same-product.js';
 
 /**
  * The stored images' facts, by path (a rollout's target) and by version (the image a device
  * runs, found by the version it reports). Two stored images of one version are told apart by the
  * file the device was last offered, when it is one of them; otherwise the first by path is
- * taken (as the inventory's RunningImageIndex does).
+ * taken when they agree on project, chip and secure_version, and none (an unknown image) when
+ * they do not, as the inventory's RunningImageIndex does.
  */
 export class ImageFactsIndex {
   private byPath = new Map<string, { readonly file: UpdateFile; readonly facts: ImageFacts }>();
@@ -36,6 +38,9 @@ export class ImageFactsIndex {
     const candidates = this.byVersion.get(version);
     if (candidates === undefined) return null;
     const preferred = candidates.length > 1 ? candidates.find((c) => c.path === preferredPath) : undefined;
-    return (preferred ?? candidates[0])?.facts ?? null;
+    if (preferred !== undefined) return preferred.facts;
+    const first = candidates[0]?.facts;
+    if (first === undefined) return null;
+    return candidates.every(({ facts }) => isSameProduct(facts, first)) ? first : null;
   }
 }

@@ -667,6 +667,43 @@ describe('RolloutService', () => {
     expect(service.get(id)?.rollout.state).to.equal('paused');
   });
 
+  it("never offers one product's image to another's devices that report the same version (the image they run is unknown)", async () => {
+    // Found by a new user: a plug's 1.0.0 stored beside the app's 1.0.0 made every device on
+    // 1.0.0 a plug (the first by path), and a rollout of the plug's 2.0.0 offered it to them.
+    const plug = imageFile('aaa-plug/1.0.0.bin', { version: '1.0.0', project: 'plug' });
+    const plugTarget = imageFile('aaa-plug/2.0.0.bin', { version: '2.0.0', project: 'plug' });
+    for (const file of [plug, plugTarget]) {
+      await fleetStores.catalog.put(file);
+      await storeBytes(files, file.path);
+    }
+    await service.close();
+    await tracker.close();
+    await open();
+    const view = await service.create(
+      { name: 'plug', file: plugTarget.path, waves: [100], selector: { project: 'plug' } },
+      OPERATOR,
+    );
+    await service.act(view.rollout.id, 'start', OPERATOR);
+    expect(await poll('app-device', '1.0.0')).to.equal(undefined);
+    expect(tracker.entry('app-device' as DeviceId)?.image ?? null).to.equal(null);
+    const preview = await service.preview(view.rollout.id);
+    expect(preview.selected).to.equal(0);
+    // Told which one it runs (it was offered the app's 1.0.0 file), it is the app's, and still no plug's.
+    const offered = tracker.recordCheck({
+      deviceId: 'app-device' as DeviceId,
+      version: '0.9.0',
+      address: ADDRESS,
+      auth: 'shared',
+      status: 200,
+      offer: RUNNING,
+      assigned: true,
+    });
+    await offered.written;
+    time += 60_000;
+    expect(await poll('app-device', '1.0.0')).to.equal(undefined);
+    expect(tracker.entry('app-device' as DeviceId)?.image).to.deep.include({ project: 'fuota-app' });
+  });
+
   it('keeps its rollouts, their state and their counts across a restart', async () => {
     const id = await started({ waves: [50, 100] });
     const inWave = devicesIn(id, 50, 2);
