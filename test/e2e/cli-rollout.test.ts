@@ -51,6 +51,7 @@ const ATTEMPT_STATES = [
   'download-failed',
   'refused',
   'silent',
+  'withdrawn',
 ];
 const attempts = (some: Record<string, number> = {}) => ({
   ...Object.fromEntries(ATTEMPT_STATES.map((state) => [state, 0])),

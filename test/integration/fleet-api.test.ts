@@ -526,6 +526,7 @@ describe('HTTP: fleet inventory API, devices', () => {
         'download-failed',
         'refused',
         'silent',
+        'withdrawn',
       );
 
       // Time moves on by an hour: nobody was seen in the last 15 minutes, everyone is overdue.

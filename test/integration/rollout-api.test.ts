@@ -19,6 +19,7 @@ const ATTEMPT_STATES = [
   'download-failed',
   'refused',
   'silent',
+  'withdrawn',
 ];
 const zeroAttempts = Object.fromEntries(ATTEMPT_STATES.map((state) => [state, 0]));
 

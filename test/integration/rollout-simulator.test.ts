@@ -311,7 +311,8 @@ describe('Rollout simulator: a release that rolls back on 30% halts within the f
     expect(offered.length, 'offered after the halt').to.be.below(IN_WAVE);
     expect(nonZero(seen.waves[0]?.attempts ?? {})).to.deep.equal(
       nonZero({
-        offered: offered.length - downloaded.length,
+        // Offers nothing was fetched of are taken back by the halt: withdrawn, no failure.
+        withdrawn: offered.length - downloaded.length,
         succeeded: downloaded.length - failed,
         'rolled-back': failed,
       }),

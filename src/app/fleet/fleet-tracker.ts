@@ -371,6 +371,24 @@ export class FleetTracker {
    * The attempt an offer path (offer-path.ts) names, while it is its device's current one; an
    * older attempt's path names nothing (its device has polled since and been answered anew).
    */
+  /**
+   * Ends as `withdrawn` every current attempt of `rolloutId` still `offered` (nothing fetched of
+   * it): its rollout halted or was aborted. Resolves once written; a failed write is retried by
+   * the sweep, as any attempt's. Answers how many were taken back.
+   */
+  async withdrawOffers(rolloutId: string): Promise<number> {
+    const at = this.now();
+    const changed: UpdateAttempt[] = [];
+    const transitions: NewFleetEvent[] = [];
+    for (const current of [...this.attempts.values()]) {
+      if (current.rollout?.id !== rolloutId || current.state !== 'offered') continue;
+      const next = advanceAttempt(current, { kind: 'withdrawn', at }, this.settings.rules);
+      if (next !== current) this.noteChange(current, next, changed, transitions);
+    }
+    if (changed.length > 0) await this.commit(changed, transitions);
+    return changed.length;
+  }
+
   offeredAttempt(path: string): UpdateAttempt | undefined {
     const parsed = parseOfferPath(path);
     if (parsed === undefined) return undefined;

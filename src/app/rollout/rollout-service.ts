@@ -315,9 +315,11 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
   /**
    * Whether a download of `attempt`'s offer path is still served: not when its rollout was
    * aborted or halted before the device began to download (an operator who stops a bad release
-   * stops the offers already made); a download under way may finish or resume.
+   * stops the offers already made: written as `withdrawn` once the rollout's state is, and
+   * refused here at once); a download under way may finish or resume.
    */
   offerStands(attempt: UpdateAttempt): boolean {
+    if (attempt.state === 'withdrawn') return false;
     const ledger = attempt.rollout === null ? undefined : this.ledgers.get(attempt.rollout.id as RolloutId);
     if (ledger === undefined || attempt.state !== 'offered') return true;
     return ledger.rollout.state !== 'aborted' && ledger.rollout.state !== 'halted';
@@ -516,6 +518,9 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
    */
   private moved(ledger: RolloutLedger, change: Extract<RolloutChange, { ok: true }>): readonly NewRolloutEvent[] {
     ledger.rollout = change.rollout;
+    // Taken back in memory at once (a device checking before the halt is written would fail its
+    // offer), written in the background; the rollout's write takes back any offer made since.
+    if (change.rollout.state === 'halted') void this.withdrawOffers(change.rollout);
     const shared = this.stores.locks.shared;
     if (shared) ledger.untold = [...ledger.untold, ...change.events];
     this.persist(ledger);
@@ -560,6 +565,7 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
     await this.stores.rollouts.put(rollout);
     ledger.written = rollout;
     ledger.unsaved = false;
+    if (rollout.state === 'halted' || rollout.state === 'aborted') await this.withdrawOffers(rollout);
     if (told.length === 0) return;
     // Moves made during the write are appended after these, for the write that stores them.
     ledger.untold = ledger.untold.slice(told.length);
@@ -583,6 +589,23 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
     }
     ledger.written = stored;
     return stands;
+  }
+
+  /**
+   * A halted or aborted rollout takes back its offers that nothing was fetched of yet: they end
+   * `withdrawn`, so the devices' next checks count neither as failures (for the penalty box, or
+   * a resumed rollout's halt rule) nor as slots in flight. Their attempts' write failing is
+   * retried by the fleet's sweep; the offers are refused meanwhile all the same (offerStands).
+   */
+  private async withdrawOffers(rollout: Rollout): Promise<void> {
+    try {
+      await this.fleet.withdrawOffers(rollout.id);
+    } catch (error) {
+      this.logger.warn("a rollout's offers taken back could not be written yet; trying again", {
+        error,
+        rollout: rollout.id,
+      });
+    }
   }
 
   /** The rollout as stored now (undefined when it is not). */

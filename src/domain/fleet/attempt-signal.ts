@@ -9,6 +9,7 @@ import type { ByteSpan, DeliveryForm, DownloadAttribution } from './update-attem
  * - `bytes-served`: the server sent this span of the file (whole, a Range chunk, a resumed tail).
  *   Both download signals say which form was fetched: the patch's bytes or (absent) the full file's.
  * - `tick`: time passing, from a background sweep, so that silence can be noticed with no request at all.
+ * - `withdrawn`: the offer's rollout halted or was aborted; an offer nothing was fetched of yet is taken back.
  */
 export type AttemptSignal =
   | { readonly kind: 'poll'; readonly at: number; readonly version: string }
@@ -19,6 +20,7 @@ export type AttemptSignal =
       readonly form?: DeliveryForm;
     }
   | { readonly kind: 'bytes-served'; readonly at: number; readonly span: ByteSpan; readonly form?: DeliveryForm }
-  | { readonly kind: 'tick'; readonly at: number };
+  | { readonly kind: 'tick'; readonly at: number }
+  | { readonly kind: 'withdrawn'; readonly at: number };
 
 export type AttemptSignalKind = AttemptSignal['kind'];

@@ -27,6 +27,8 @@ import type {
  *   download-failed   the old version polls again while the download is incomplete
  *   refused           only the image header was fetched, then the old version polls again
  *   silent            no poll within a timeout after downloaded: a possible brick
+ *   withdrawn         the offer's rollout halted or was aborted before any of the file was
+ *                     fetched (the offer is taken back: no outcome, neither success nor failure)
  *
  * What the table leaves open, decided here:
  *
@@ -165,6 +167,9 @@ export function advanceAttempt(attempt: UpdateAttempt, signal: AttemptSignal, ru
       return bytesServed(inForm(attempt, signal.form ?? 'full', signal.at), signal.at, signal.span);
     case 'tick':
       return ticked(attempt, signal.at, rules);
+    case 'withdrawn':
+      // Only an offer the device has fetched nothing of: a download under way may finish.
+      return attempt.state === 'offered' ? { ...attempt, state: 'withdrawn', updatedAt: signal.at } : attempt;
   }
 }
 

@@ -12,6 +12,9 @@ import type { UpdateAttempt } from '../fleet/update-attempt.js';
  * possible brick), and an attempt that holds a cap slot and a failure at once would let a wave of
  * bricked devices freeze the rollout instead of halting it. If a silent device comes back, its
  * attempt moves on (to provisional, then succeeded, or to rolled-back) and is counted as it is then.
+ *
+ * `withdrawn` is neither: an offer taken back before anything was fetched (its rollout halted or
+ * was aborted) says nothing of the update.
  */
 export const IN_FLIGHT_ATTEMPT_STATES: ReadonlySet<AttemptState> = new Set([
   'offered',

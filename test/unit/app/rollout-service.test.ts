@@ -215,6 +215,51 @@ describe('RolloutService', () => {
     expect(await poll('esp-3', '1.0.0')).to.be.a('string');
   });
 
+  it('takes back the offers nothing was fetched of when it halts: no failure for the penalty box or the resumed halt rule', async () => {
+    // Found by a new user: the taken-back offers (404) ended download-failed at the devices'
+    // next checks, put them in the penalty box, and halted the resumed rollout again at once.
+    const id = await started({
+      halt: { failurePercent: 100, failureCount: 1, minResolved: 1 },
+      penalty: { failures: 1, hours: 24 },
+    });
+    const [first, second, third] = ['esp-1', 'esp-2', 'esp-3'];
+    const firstPath = (await poll(first as string, '1.0.0')) as string;
+    const secondPath = (await poll(second as string, '1.0.0')) as string;
+    const thirdPath = (await poll(third as string, '1.0.0')) as string;
+    download(firstPath);
+    time += 60_000;
+    await poll(first as string, '1.0.0'); // rolled back: the rollout halts
+    expect(service.get(id)?.rollout.state).to.equal('halted');
+    for (const [device, path] of [
+      [second, secondPath],
+      [third, thirdPath],
+    ] as const) {
+      const attempt = tracker.currentAttempt(device as DeviceId);
+      expect(attempt?.state, device).to.equal('withdrawn');
+      expect(service.offerStands(attempt!), `${path} served`).to.equal(false);
+    }
+    expect(service.get(id)?.inFlight).to.equal(0);
+    time += 60 * 60_000;
+    await poll(second as string, '1.0.0');
+    expect(tracker.currentAttempt(second as DeviceId)?.state).to.equal('withdrawn');
+    expect(service.penalties(second as DeviceId)).to.deep.equal([]);
+    await service.act(id, 'resume', OPERATOR);
+    const again = await poll(third as string, '1.0.0');
+    expect(again, 'offered again once resumed').to.be.a('string');
+    expect(service.get(id)?.rollout.state).to.equal('running');
+    const stored = await fleetStores.attempts.forDevice(second as DeviceId, 10);
+    expect(stored.map((attempt) => attempt.state)).to.include('withdrawn');
+  });
+
+  it('takes back its offers nothing was fetched of when aborted: none stays in flight', async () => {
+    const id = await started();
+    await poll('esp-1', '1.0.0');
+    expect(service.get(id)?.inFlight).to.equal(1);
+    const aborted = await service.act(id, 'abort', OPERATOR);
+    expect(aborted.inFlight).to.equal(0);
+    expect(tracker.currentAttempt('esp-1' as DeviceId)?.state).to.equal('withdrawn');
+  });
+
   /** The service again on `locks`, its supervision an hour apart unless told (only checks, actions and close write). */
   async function reopenedWith(locks: RolloutStores['locks'], supervisionMs = 3_600_000): Promise<void> {
     await service.close();

@@ -14,8 +14,9 @@ import type { UpdateFilePath } from '../../../src/domain/update-file-path.js';
  * the code: a state not listed as a key leaves nowhere (the final ones).
  */
 const ALLOWED: Readonly<Partial<Record<AttemptState, readonly AttemptState[]>>> = {
-  // first request; bytes covering the file; the offered version runs; the old one polls again (0 bytes)
-  offered: ['downloading', 'downloaded', 'provisional', 'download-failed'],
+  // first request; bytes covering the file; the offered version runs; the old one polls again (0 bytes);
+  // the rollout that made the offer halted or was aborted (taken back)
+  offered: ['downloading', 'downloaded', 'provisional', 'download-failed', 'withdrawn'],
   downloading: ['downloaded', 'provisional', 'download-failed', 'refused'],
   downloaded: ['provisional', 'rolled-back', 'silent'],
   provisional: ['succeeded', 'rolled-back'],
@@ -54,6 +55,7 @@ const signalAt = (fileSize: number): fc.Arbitrary<(at: number) => AttemptSignal>
       .integer({ min: 0, max: fileSize })
       .map((start) => (at: number): AttemptSignal => ({ kind: 'bytes-served', at, span: [start, fileSize] })),
     fc.constant((at: number): AttemptSignal => ({ kind: 'tick', at })),
+    fc.constant((at: number): AttemptSignal => ({ kind: 'withdrawn', at })),
   );
 
 const scenarios: fc.Arbitrary<Scenario> = fc
@@ -135,6 +137,19 @@ describe('update attempt transitions (properties)', () => {
       fc.property(scenarios, (scenario) => {
         for (const [before, , after] of steps(scenario)) {
           if (FINAL_ATTEMPT_STATES.has(before.state)) expect(after).to.equal(before);
+        }
+      }),
+    );
+  });
+
+  it('ends withdrawn only when taken back before anything of the file was fetched', () => {
+    fc.assert(
+      fc.property(scenarios, (scenario) => {
+        for (const [before, signal, after] of steps(scenario)) {
+          if (after.state !== 'withdrawn' || before.state === 'withdrawn') continue;
+          expect(signal.kind).to.equal('withdrawn');
+          expect(before.state).to.equal('offered');
+          expect(before.downloads).to.equal(0);
         }
       }),
     );

@@ -342,6 +342,7 @@ describe('update attempt transitions', () => {
       run(downloaded(), poll('1.0', MINUTE)),
       run(offer(), poll('1.0', MINUTE)),
       run(offer(), started(0), bytes(0, 288, 0), poll('1.0', MINUTE)),
+      run(offer(), { kind: 'withdrawn', at: T0 + MINUTE }),
     ];
     expect(finals.map((attempt) => attempt.state)).to.have.members([...FINAL_ATTEMPT_STATES]);
     const later = 10 * 60 * MINUTE;
@@ -353,6 +354,7 @@ describe('update attempt transitions', () => {
         started(later),
         { kind: 'bytes-served', at: T0 + later, span } as const,
         tick(later),
+        { kind: 'withdrawn', at: T0 + later } as const,
       ]) {
         expect(advanceAttempt(attempt, signal, rules), `${attempt.state} + ${signal.kind}`).to.equal(attempt);
       }

@@ -85,7 +85,11 @@ const SELECT_LOAD =
   `SELECT ${COLUMNS_OF_A}, NOT EXISTS (SELECT 1 FROM update_attempt b WHERE b.device_id = a.device_id AND b.id > a.id) AS newest ` +
   'FROM (SELECT * FROM update_attempt WHERE rollout_id = $1 AND offered_at > $2 UNION ' +
   `SELECT * FROM update_attempt WHERE rollout_id = $1 AND updated_at > $3 AND state IN (${IN_FLIGHT_STATES_SQL})) a`;
-/** The final states as SQL literals (as migration 15's partial indexes name them, so that they serve). */
+/**
+ * The final states as SQL literals. Migration 15's partial indexes name those of its day (all
+ * but `withdrawn`, added since): this list holds theirs, so PostgreSQL proves that a row it
+ * matches is in the index, and they serve (withdrawn rows stay in them, a few).
+ */
 const FINAL_STATES_SQL = [...FINAL_ATTEMPT_STATES].map((state) => `'${state}'`).join(', ');
 /**
  * The attempts not ended whose file (`file = $1`) or patch (`patch_id = $1`) is the one named,
