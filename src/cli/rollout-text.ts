@@ -205,12 +205,17 @@ export function previewText(preview: RolloutPreviewJson): string {
 
 const UNSEEN_NAMED = 10;
 
-/** The listed ids no poll has shown (a typo, or a device not yet on the network): none is selected until it polls. */
+/**
+ * The listed ids no poll has shown (a typo, or a device not yet on the network): none is counted
+ * until it polls, and a running rollout's last wave waits for them (see rollout-completion.ts).
+ */
 function unseenLines(unseen: readonly string[]): string[] {
   if (unseen.length === 0) return [];
   const more = unseen.length - UNSEEN_NAMED;
   const named = unseen.slice(0, UNSEEN_NAMED).join(', ') + (more > 0 ? ` and ${more} more` : '');
-  return [`listed but never seen: ${unseen.length} (${named}); not selected until they poll`];
+  return [
+    `listed but never seen: ${unseen.length} (${named}); offered when they poll, and the last wave waits for them`,
+  ];
 }
 
 /** One row per device offered to. */

@@ -1,8 +1,10 @@
+import type { DeviceId } from '../device-id.js';
 import { deviceInWave, ineligibilityOf } from './device-eligibility.js';
 import { currentWavePercent, isLastWave, type Rollout } from './rollout.js';
 import type { RolloutDevice } from './rollout-device.js';
 import type { RolloutTarget } from './rollout-target.js';
 import type { VersionScheme } from './version-scheme.js';
+import { isInWave, waveBucket } from './wave-bucket.js';
 
 /** What the completion rule needs to know besides the rollout. */
 export interface CompletionFacts {
@@ -21,7 +23,10 @@ export interface CompletionFacts {
  * will be offered again); so is a selected device that has not polled since the last wave
  * began. An operator ends such a rollout by advancing past its last wave.
  *
- * Only the devices the inventory knows count: a device that never polled is not awaited.
+ * A device the selector lists by id is awaited even before it ever polled (the operator named
+ * it: a rollout that completed without it would never offer it the image); a mistyped id is
+ * awaited for good, and the preview names such ids (`unseen`). Otherwise only the devices the
+ * inventory knows count: a device picked by tags or versions that never polled is not awaited.
  */
 export function isRolloutComplete(rollout: Rollout, facts: CompletionFacts): boolean {
   return rollout.state === 'running' && isLastWave(rollout) && facts.inFlight === 0 && facts.awaiting === 0;
@@ -39,10 +44,14 @@ export function awaitingDevices(
   now: number,
 ): number {
   const percent = currentWavePercent(rollout);
+  const listed = new Set(rollout.definition.selector.devices);
   let awaiting = 0;
   for (const device of devices) {
+    if (listed.size > 0) listed.delete(device.id);
     if (!deviceInWave(rollout.id, device, percent)) continue;
     if (ineligibilityOf(rollout.definition, target, device, scheme, now) === null) awaiting += 1;
   }
+  // Listed ids are device ids (the selector's validation): never seen, they are awaited all the same.
+  for (const id of listed) if (isInWave(waveBucket(rollout.id, id as DeviceId), percent)) awaiting += 1;
   return awaiting;
 }

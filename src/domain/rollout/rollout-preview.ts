@@ -19,8 +19,8 @@ export interface RolloutPreview {
   readonly waves: readonly { readonly percent: number; readonly devices: number }[];
   /**
    * Devices the selector lists by id that no poll has shown yet, in the listed order. None of
-   * them is selected until it polls, and a mistyped id never will: an operator told before
-   * starting sees a rollout that would reach fewer devices than listed.
+   * them is counted until it polls (the last wave waits for them: rollout-completion.ts), and a
+   * mistyped id never will: an operator told before starting sees the typo.
    */
   readonly unseen: readonly string[];
 }

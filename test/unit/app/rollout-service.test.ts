@@ -603,6 +603,21 @@ describe('RolloutService', () => {
     await eventually(() => service.get(id)?.rollout.state === 'completed', 'completion');
   });
 
+  it('awaits a listed device that never polled: it completes once that device has updated, or when advanced past its last wave', async () => {
+    // Found by a new user: a rollout listing devices not seen yet completed seconds after its
+    // start, and they were never offered the image when they came.
+    const id = await started({ selector: { devices: ['lamp', 'newcomer'] } });
+    await updates('lamp');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(service.get(id)?.rollout.state, 'with newcomer never seen').to.equal('running');
+    await updates('newcomer');
+    await eventually(() => service.get(id)?.rollout.state === 'completed', 'completion once newcomer updated');
+    const other = await started({ selector: { devices: ['typo'] } });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(service.get(other)?.rollout.state).to.equal('running');
+    expect((await service.act(other, 'advance', OPERATOR)).rollout.state).to.equal('completed');
+  });
+
   it("offers at the very poll that ends the device's own row attempt (its row removed), not one poll later", async () => {
     await started({ selector: { devices: ['row-lamp'] } });
     const outcome = tracker.recordCheck({

@@ -209,13 +209,15 @@ describe('cli: rollout text', () => {
       previewText({ ...preview, unseen: ['esp-typo'] })
         .split('\n')
         .at(-1),
-    ).to.equal('listed but never seen: 1 (esp-typo); not selected until they poll');
+    ).to.equal('listed but never seen: 1 (esp-typo); offered when they poll, and the last wave waits for them');
     const many = Array.from({ length: 12 }, (_, i) => `esp-${i}`);
     expect(
       previewText({ ...preview, unseen: many })
         .split('\n')
         .at(-1),
-    ).to.equal(`listed but never seen: 12 (${many.slice(0, 10).join(', ')} and 2 more); not selected until they poll`);
+    ).to.equal(
+      `listed but never seen: 12 (${many.slice(0, 10).join(', ')} and 2 more); offered when they poll, and the last wave waits for them`,
+    );
     expect(previewText({ ...preview, unseen: [] })).not.to.include('never seen');
   });
 

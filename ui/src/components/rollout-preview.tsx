@@ -129,8 +129,8 @@ export function RolloutPreviewView({
 const UNSEEN_NAMED = 20;
 
 /**
- * The listed device ids no poll has shown: none is selected until it polls, and a mistyped id
- * never will, so the rollout would reach fewer devices than the list suggests.
+ * The listed device ids no poll has shown: none is counted until it polls, the last wave waits for
+ * them, and a mistyped id never polls.
  */
 function UnseenDevices({ unseen }: { readonly unseen: readonly string[] }) {
   const more = unseen.length - UNSEEN_NAMED;
@@ -144,7 +144,8 @@ function UnseenDevices({ unseen }: { readonly unseen: readonly string[] }) {
             <code>{id}</code>
           </span>
         ))}
-        {more > 0 && ` and ${more} more`}. Such a device is not selected until it polls (a mistyped id never will).
+        {more > 0 && ` and ${more} more`}. Such a device is counted once it polls, and the rollout’s last wave waits for
+        it: a mistyped id never polls (advance past the last wave to complete without it).
       </p>
     </div>
   );

@@ -295,7 +295,7 @@ export const rolloutPreviewSchema = z
     waves: z.array(z.object({ percent: z.number(), devices: z.int() })),
     unseen: z.array(z.string()).meta({
       description:
-        'Devices the selector lists by id that no poll has shown yet, in the listed order: none is selected until it polls.',
+        "Devices the selector lists by id that no poll has shown yet, in the listed order: counted once they poll; a running rollout's last wave waits for them.",
     }),
   })
   .meta({ id: 'RolloutPreview', description: 'What the definition would do with the devices known now.' });
