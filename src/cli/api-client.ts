@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { request } from 'node:https';
 import type { Readable } from 'node:stream';
 import { connectionFailure } from './connection-failure.js';
-import { CliFailure, exitForStatus } from './exit-codes.js';
+import { CliFailure, EXIT, exitForStatus } from './exit-codes.js';
 import { isStorageFull, storageFullFailure } from './storage-full-failure.js';
 
 export interface ServerTarget {
@@ -21,8 +21,15 @@ export interface ApiResponse {
   readonly body: Buffer;
 }
 
-/** A path below the server URL, each segment percent-encoded (colons in MAC addresses stay). */
+/**
+ * A path below the server URL, each segment percent-encoded (colons in MAC addresses stay). An
+ * empty segment is an argument given empty (`fuota device ''`, a path with `//`): it names
+ * nothing, and is a usage error before any request (it asked the listing, or another route).
+ */
 export function apiPath(...segments: string[]): string {
+  if (segments.some((segment) => segment === '')) {
+    throw new CliFailure('an empty device id, rollout id or path segment names nothing', EXIT.usage);
+  }
   return `/${segments.map((segment) => encodeURIComponent(segment).replace(/%3A/gi, ':')).join('/')}`;
 }
 

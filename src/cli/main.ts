@@ -16,6 +16,7 @@ import { rmCommand } from './commands/rm-command.js';
 import { rolloutCommands } from './commands/rollout-commands.js';
 import { uploadCommand } from './commands/upload-command.js';
 import { CliFailure, EXIT } from './exit-codes.js';
+import { printable } from './output.js';
 
 ignoreBrokenPipes([process.stdout, process.stderr]);
 
@@ -79,10 +80,10 @@ try {
       process.stdout.write(
         `${JSON.stringify({ error: error.message, exitCode: error.code, problem: error.problem ?? null }, null, 2)}\n`,
       );
-    process.stderr.write(`fuota: ${error.message}\n`);
+    process.stderr.write(`fuota: ${printable(error.message)}\n`);
     process.exitCode = error.code;
   } else {
-    process.stderr.write(`fuota: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`fuota: ${printable(error instanceof Error ? error.message : String(error))}\n`);
     process.exitCode = EXIT.failed;
   }
 }

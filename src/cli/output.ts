@@ -4,13 +4,26 @@ export class Output {
 
   /** Prints `value` as JSON, or `text()` for people. */
   result(value: unknown, text: () => string): void {
-    process.stdout.write(this.json ? `${JSON.stringify(value, null, 2)}\n` : `${text()}\n`);
+    process.stdout.write(this.json ? `${JSON.stringify(value, null, 2)}\n` : `${printable(text())}\n`);
   }
 
   /** Something the operator should know although the command did what it was asked: stderr, so --json output stays clean. */
   warn(text: string): void {
-    process.stderr.write(`fuota: warning: ${text}\n`);
+    process.stderr.write(`fuota: warning: ${printable(text)}\n`);
   }
+}
+
+/**
+ * `text` with its control characters but newline and tab shown escaped (`\u001b`): a note, a
+ * version a device reported or a server's message could otherwise move the cursor, clear the
+ * screen or retitle the terminal's window when printed. (JSON output escapes them itself.)
+ */
+export function printable(text: string): string {
+  return text.replace(
+    // eslint-disable-next-line no-control-regex -- control characters are what this finds
+    /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 /** Rows as columns padded to their widest cell, with a header line. */

@@ -117,6 +117,24 @@ describe('e2e: the fuota CLI, fleet inventory', () => {
     expect(badTime.stderr).to.include(
       '--seen-after: "yesterday" is neither an ISO 8601 time nor a span back from now (15m, 24h, 7d)',
     );
+    // A bare number is no time either (Date.parse took it, and the server refused it: exit 5).
+    expect((await fuota(['devices', '--seen-after', '7'])).code).to.equal(2);
+    // An empty id names nothing: it printed a TypeError (device), the listing (--json), or a 405.
+    for (const args of [
+      ['device', ''],
+      ['--json', 'device', ''],
+      ['hold', ''],
+      ['note', '', 'x'],
+    ]) {
+      const empty = await fuota(args);
+      expect([empty.code, empty.stderr], args.join(' ')).to.deep.equal([
+        2,
+        'fuota: an empty device id, rollout id or path segment names nothing\n',
+      ]);
+      // --json says it on standard output too, as a JSON error.
+      if (args[0] === '--json') expect(JSON.parse(empty.stdout)).to.deep.include({ exitCode: 2 });
+      else expect(empty.stdout, args.join(' ')).to.equal('');
+    }
     const badWhere = await fuota(['tag', '--add', 'x', '--where-seen-after', 'soon']);
     expect([badWhere.code, badWhere.stderr]).to.deep.equal([
       2,
@@ -186,6 +204,10 @@ describe('e2e: the fuota CLI, fleet inventory', () => {
     const device = await fuota(['device', C]);
     expect(device.stdout).to.include('  note:        replaced the relay\n');
     expect(device.stdout).to.match(/device-changed\s+by=operator note=replaced the relay/);
+    // A note's control characters are shown escaped, never sent to the terminal (it printed them raw).
+    expect((await fuota(['note', C, 'clear\u001b[2Jscreen'])).stdout).to.equal(`${C}: clear\\u001b[2Jscreen\n`);
+    expect((await fuota(['device', C])).stdout).to.include('  note:        clear\\u001b[2Jscreen\n');
+    expect(await json(['note', C])).to.include({ note: 'clear\u001b[2Jscreen' });
     expect(await json(['note', C, ''])).to.include({ id: C, note: '' });
     expect((await fuota(['device', C])).stdout).not.to.include('  note:');
     expect((await fuota(['note', C])).stdout).to.equal(`${C}: no note\n`);
