@@ -363,6 +363,9 @@ describe('HTTP: fleet inventory API, devices', () => {
         { hold: 1 },
         { note: 5 },
         { note: 'x'.repeat(2001) },
+        // Half a surrogate pair (JSON "\ud800") is no text: it was stored as U+FFFD, not as sent.
+        { note: 'a\ud800b' },
+        { note: '\udc00' },
         { tags: ['ok'], colour: 'red' },
         [],
         'text',

@@ -1,3 +1,4 @@
+import { hasLoneSurrogate } from '../unicode-text.js';
 import { isUpdateFilePath, UPDATE_FILE_PATH_RULE } from '../update-file-path.js';
 import type { FieldProblem } from './field-problem.js';
 import { isStepPercent } from './percent.js';
@@ -48,6 +49,7 @@ export function definitionProblems(definition: FilledRolloutInput, scheme: Versi
     `1-${MAX_NAME_LENGTH} characters, not only spaces`,
   );
   check(!hasControlCharacter(name), ['name'], 'no control characters');
+  check(!hasLoneSurrogate(name), ['name'], 'Unicode text: no unpaired surrogate (\\uD800-\\uDFFF)');
   check(isUpdateFilePath(file), ['file'], UPDATE_FILE_PATH_RULE);
   problems.push(...selectorProblems(definition.selector, scheme));
   check(waves.length >= 1 && waves.length <= MAX_WAVES, ['waves'], `1-${MAX_WAVES} waves`);

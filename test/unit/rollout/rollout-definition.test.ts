@@ -118,6 +118,10 @@ describe('rollout definition: validation', () => {
   it('refuses a name with control characters or over 100 characters', () => {
     expect(problemPaths({ name: 'a\nb' })).to.deep.equal(['name']);
     expect(problemPaths({ name: 'x'.repeat(101) })).to.deep.equal(['name']);
+    // Half a surrogate pair is no text (stored as UTF-8 it came back as U+FFFD); a whole pair is.
+    expect(problemPaths({ name: 'lamp \ud83d' })).to.deep.equal(['name']);
+    expect(problemPaths({ name: 'lamp \ude80 2' })).to.deep.equal(['name']);
+    expect(problemPaths({ name: 'lamp \ud83d\ude80' })).to.deep.equal([]);
   });
 
   it('checks the selector: tags, device ids, versions (range or list), project, chip', () => {

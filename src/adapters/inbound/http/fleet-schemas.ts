@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ATTEMPT_STATES } from '../../../domain/fleet/attempt-state.js';
 import { FLEET_EVENT_TYPES } from '../../../domain/fleet/fleet-event.js';
 import { deviceIdSchema, flagSchema } from './api-schemas.js';
+import { hasLoneSurrogate } from '../../../domain/unicode-text.js';
 import { isIsoTime } from './iso-time.js';
 
 /*
@@ -104,7 +105,11 @@ export const deviceChangeSchema = z
   .object({
     tags: z.array(tagSchema).max(MAX_TAGS, `at most ${MAX_TAGS} tags`).optional(),
     hold: z.boolean().optional(),
-    note: z.string().max(2000, 'a note is at most 2000 characters').optional(),
+    note: z
+      .string()
+      .max(2000, 'a note is at most 2000 characters')
+      .refine((note) => !hasLoneSurrogate(note), 'a note is Unicode text: no unpaired surrogate (\\uD800-\\uDFFF)')
+      .optional(),
   })
   .strict()
   .meta({
