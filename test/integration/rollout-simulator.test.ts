@@ -441,6 +441,8 @@ describe('Rollout simulator: pause, penalty box, refused offers, attribution', f
     expect(Date.parse(until) - Date.parse(lastFailureAt)).to.equal(24 * 3_600_000);
     const penalized = (await api.events('device.penalized')).filter((e) => e.device === failing.id);
     expect(penalized.map((e) => [e.rolloutId, e.version, e.failures])).to.deep.equal([[rollout.id, NEW, 3]]);
+    // The penalty's end as the penalty view says it, an ISO 8601 time (it was epoch milliseconds).
+    expect(penalized[0]?.until).to.equal(until);
     const preview = await api.post<{ excluded: Record<string, number> }>(`/api/v1/rollouts/${rollout.id}/preview`);
     expect(preview.excluded.penalized).to.equal(1);
     const attempts = await api.getJson<{ attempts: Array<{ state: string }> }>(`/api/v1/devices/${failing.id}`);

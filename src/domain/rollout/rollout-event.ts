@@ -14,7 +14,7 @@ import type { RolloutId } from './rollout-id.js';
  * - `rollout.resumed`: from (paused or halted), wave
  * - `rollout.completed`: wave, auto (false: an operator advanced past the last wave)
  * - `rollout.aborted`: from (the state aborted), wave
- * - `device.penalized`: file, version, failures, until (epoch ms)
+ * - `device.penalized`: file, version, failures, until (epoch ms here; ISO 8601 in the API)
  */
 export const ROLLOUT_EVENT_TYPES = [
   'rollout.started',

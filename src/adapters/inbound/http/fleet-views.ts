@@ -52,8 +52,11 @@ export function inventoryDeviceView({ entry, overdue, unassigned, attempt }: Inv
  * overwrite). `device` is null for a rollout's own event, `rolloutId` null for a device's.
  */
 export function fleetEventView(event: FleetEvent) {
+  // The log keeps a penalty's end as epoch ms; the API's times are ISO 8601, this one too.
+  const { until } = event.detail;
   return {
     ...event.detail,
+    ...(event.type === 'device.penalized' && typeof until === 'number' ? { until: iso(until) } : {}),
     seq: event.seq,
     at: iso(event.at),
     device: event.deviceId,
