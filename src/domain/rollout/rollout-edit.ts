@@ -27,7 +27,8 @@ export function editRollout(rollout: Rollout, input: RolloutInput, scheme: Versi
     return { ok: false, refusal: { code: 'rollout-state-conflict', message } };
   }
   if (parsed.definition.waves.length <= rollout.wave) {
-    const message = `the rollout is at wave ${rollout.wave} (counting from 0): keep at least ${rollout.wave + 1} waves`;
+    // Counted from 1, as the CLI and the dashboard show waves ("wave 3 of 3"); `wave` in the API is the index.
+    const message = `the rollout is at its wave ${rollout.wave + 1} (wave index ${rollout.wave}): keep at least ${rollout.wave + 1} waves`;
     return { ok: false, refusal: { code: 'invalid-rollout', message, problems: [{ path: ['waves'], message }] } };
   }
   // Nothing to change (a PATCH of `{}`, or of the values it has): the rollout itself, not a new

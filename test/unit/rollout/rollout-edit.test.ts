@@ -60,6 +60,8 @@ describe('rollout edit', () => {
     expect(change.ok).to.equal(false);
     if (!change.ok && change.refusal.code === 'invalid-rollout') {
       expect(change.refusal.problems.map((p) => p.path)).to.deep.equal([['waves']]);
+      // Its wave counted as the CLI and the dashboard show it (3 of 3), not as the index (2).
+      expect(change.refusal.message).to.equal('the rollout is at its wave 3 (wave index 2): keep at least 3 waves');
     } else expect.fail('expected invalid-rollout');
   });
 });
