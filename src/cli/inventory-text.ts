@@ -15,10 +15,14 @@ export function marks(device: Pick<InventoryDevice, 'overdue' | 'unassigned'>): 
   return out.length === 0 ? '-' : out.join(',');
 }
 
-/** One row per device, in the server's order (ascending id). */
+/**
+ * One row per device, in the server's order (ascending id). Tags come last: a column is as wide
+ * as its widest cell, and one device's 64 tags would otherwise push every row's next column far
+ * to the right.
+ */
 export function inventoryTable(devices: readonly InventoryDevice[], now: number): string {
   return table(
-    ['DEVICE', 'VERSION', 'PROJECT/CHIP', 'LAST SEEN', 'POLLS', 'INTERVAL', 'MARKS', 'ATTEMPT', 'TAGS', 'HOLD'],
+    ['DEVICE', 'VERSION', 'PROJECT/CHIP', 'LAST SEEN', 'POLLS', 'INTERVAL', 'MARKS', 'ATTEMPT', 'HOLD', 'TAGS'],
     devices.map((device) => [
       device.id,
       device.runningVersion,
@@ -28,8 +32,8 @@ export function inventoryTable(devices: readonly InventoryDevice[], now: number)
       interval(device.pollIntervalSeconds),
       marks(device),
       device.attempt?.state ?? '-',
-      device.tags.length === 0 ? '-' : device.tags.join(','),
       device.hold ? 'held' : '-',
+      device.tags.length === 0 ? '-' : device.tags.join(','),
     ]),
   );
 }

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { byTimeNewestFirst, marks, servedText } from '../../../src/cli/inventory-text.js';
+import { byTimeNewestFirst, inventoryTable, marks, servedText } from '../../../src/cli/inventory-text.js';
 
 const event = (seq: number, at: string, type: string) =>
   ({ seq, at, device: 'd1', type }) as Parameters<typeof byTimeNewestFirst>[0][number];
@@ -18,6 +18,29 @@ describe('cli: inventory text', () => {
     expect(servedText({ ...attempt, downloadedAs: null, servedBytes: 0, patchSize: null })).to.equal(
       '0 B of 176.9 KiB',
     );
+  });
+
+  it("keeps a device's many tags from widening every other row: tags come last", () => {
+    const device = (id: string, tags: string[]) =>
+      ({
+        id,
+        runningVersion: '1.0',
+        image: null,
+        lastSeen: '2026-11-27T12:00:00Z',
+        polls: 1,
+        pollIntervalSeconds: null,
+        overdue: false,
+        unassigned: false,
+        attempt: null,
+        tags,
+        hold: false,
+      }) as unknown as Parameters<typeof inventoryTable>[0][number];
+    const many = Array.from({ length: 64 }, (_, i) => `building-${i}`);
+    const lines = inventoryTable([device('a', many), device('b', [])], Date.parse('2026-11-27T12:01:00Z')).split('\n');
+    expect(lines[0]).to.match(/\sHOLD\s+TAGS$/);
+    expect(lines[1]).to.match(/\s-\s+building-0,building-1,.*building-63$/);
+    expect(lines[2]).to.match(/\s-\s+-$/);
+    expect(lines[2]?.length ?? 0).to.be.at.most(lines[0]?.length ?? 0);
   });
 
   it('orders a timeline newest first by time (not seq), first-seen the oldest of one instant', () => {
