@@ -253,7 +253,14 @@ export class FleetTracker {
     const slot = this.slots.get(deviceId);
     let latest = current;
     if (current !== undefined) {
-      latest = advanceAttempt(current, { kind: 'poll', at, version }, this.settings.rules);
+      // An offer its rollout took back (halted or aborted) before anything was fetched ends
+      // withdrawn at the device's next check, not download-failed: whichever server made the
+      // offer, and whenever the rollout stopped (see judgeOffersWith).
+      const standing =
+        current.state === 'offered' && !this.offerStands(current)
+          ? advanceAttempt(current, { kind: 'withdrawn', at }, this.settings.rules)
+          : current;
+      latest = advanceAttempt(standing, { kind: 'poll', at, version }, this.settings.rules);
       if (latest !== current) this.noteChange(current, latest, changed, transitions);
     }
     let status = check.status;
@@ -371,10 +378,23 @@ export class FleetTracker {
    * The attempt an offer path (offer-path.ts) names, while it is its device's current one; an
    * older attempt's path names nothing (its device has polled since and been answered anew).
    */
+  /** Whether an attempt's offer still stands (RolloutService.offerStands); every offer until told. */
+  private offerStands: (attempt: UpdateAttempt) => boolean = () => true;
+
+  /** How checks tell an offer its rollout took back (see recordCheck): the rollouts' judgement, until the returned function undoes it. */
+  judgeOffersWith(offerStands: (attempt: UpdateAttempt) => boolean): () => void {
+    this.offerStands = offerStands;
+    return () => {
+      if (this.offerStands === offerStands) this.offerStands = () => true;
+    };
+  }
+
   /**
    * Ends as `withdrawn` every current attempt of `rolloutId` still `offered` (nothing fetched of
    * it): its rollout halted or was aborted. Resolves once written; a failed write is retried by
-   * the sweep, as any attempt's. Answers how many were taken back.
+   * the sweep, as any attempt's. Answers how many were taken back. Only where this server's
+   * memory is every attempt's master copy: with other servers, its memory may be behind a
+   * download another one began, and each check withdraws its own device's offer instead.
    */
   async withdrawOffers(rolloutId: string): Promise<number> {
     const at = this.now();

@@ -138,10 +138,18 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
     service.stopWatching = [
       fleet.watchImages((files) => service.images.replace(files)),
       fleet.watchAttempts((after, before, origin) => service.attemptChanged(after, before, origin)),
+      fleet.judgeOffersWith((attempt) => service.offerStands(attempt)),
       fleet.watchForgotten((deviceId) => {
         for (const ledger of service.ledgers.values()) ledger.forget(deviceId);
       }),
     ];
+    // Offers a stopped rollout left open (a crash between the rollout's write and its attempts',
+    // or a halt stored by a version without withdrawn attempts) are taken back now.
+    for (const ledger of service.ledgers.values()) {
+      if (ledger.rollout.state === 'halted' || ledger.rollout.state === 'aborted') {
+        await service.withdrawOffers(ledger.rollout);
+      }
+    }
     service.timer = setInterval(() => service.supervise(), supervisionIntervalMs);
     service.timer.unref();
     return service;
@@ -593,11 +601,14 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
 
   /**
    * A halted or aborted rollout takes back its offers that nothing was fetched of yet: they end
-   * `withdrawn`, so the devices' next checks count neither as failures (for the penalty box, or
-   * a resumed rollout's halt rule) nor as slots in flight. Their attempts' write failing is
+   * `withdrawn`, so they hold no slot in flight, and the devices' next checks count as no failure
+   * (for the penalty box, or a resumed rollout's halt rule). Their attempts' write failing is
    * retried by the fleet's sweep; the offers are refused meanwhile all the same (offerStands).
+   * Alone on its storage only: with other servers, this server's memory may be behind a download
+   * another one began, and each device's next check withdraws its offer (FleetTracker.recordCheck).
    */
   private async withdrawOffers(rollout: Rollout): Promise<void> {
+    if (this.stores.locks.shared) return;
     try {
       await this.fleet.withdrawOffers(rollout.id);
     } catch (error) {
@@ -902,6 +913,8 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
           this.written();
           if (ledger.rollout === base) {
             ledger.rollout = change.rollout;
+            // An offer made while the write ran (memory still said running) is taken back too.
+            if (change.rollout.state === 'aborted') await this.withdrawOffers(change.rollout);
             return change;
           }
           if (!apply(ledger.rollout, this.fleet.now()).ok) {

@@ -190,6 +190,35 @@ describe('RolloutService, two servers on one storage', () => {
 
   const HALT_AT_ONE = { halt: { failurePercent: 100, failureCount: 1, minResolved: 1 } };
 
+  it("withdraws another server's offer at the device's next check after a halt, never overwriting a download begun there", async () => {
+    // Found by a review: the halting server wrote its memory's `offered` attempts as withdrawn,
+    // over a download another server had begun meanwhile; and a peer's offers stayed open.
+    const [a, b] = [await openServer(), await openServer()];
+    const id = await started(a, { ...HALT_AT_ONE, penalty: { failures: 1, hours: 24 } });
+    await b.service.reload();
+    const [taken, begun] = devicesIn(id, 100, 2);
+    await poll(b, taken as string, '1.0.0');
+    const begunPath = await poll(b, begun as string, '1.0.0');
+    await a.tracker.reloadDevices([taken as DeviceId, begun as DeviceId]);
+    // The download begins on b just as a halts.
+    b.tracker.downloadRequested({
+      path: TARGET.path,
+      deviceId: undefined,
+      address: ADDRESS,
+      offeredTo: b.tracker.offeredAttempt(begunPath as string)?.deviceId,
+    });
+    await rollsBack(a, 'esp-99');
+    await eventually(async () => (await stored(id))?.state === 'halted', 'the halt written');
+    const storedState = async (device: string) =>
+      (await fleetStores.attempts.forDevice(device as DeviceId, 1))[0]?.state;
+    expect(await storedState(begun as string), 'the download begun on b').to.equal('downloading');
+    await b.service.reload();
+    time += 3_600_000;
+    await poll(b, taken as string, '1.0.0');
+    expect(await storedState(taken as string)).to.equal('withdrawn');
+    expect(b.service.penalties(taken as DeviceId)).to.deep.equal([]);
+  });
+
   it('tells a halt once when the other server judged it after this one wrote it', async () => {
     const [a, b] = [await openServer(), await openServer()];
     const id = await started(a, HALT_AT_ONE);

@@ -251,6 +251,18 @@ describe('RolloutService', () => {
     expect(stored.map((attempt) => attempt.state)).to.include('withdrawn');
   });
 
+  it("takes back at its start the offers a stopped rollout left open (a crash between its write and its attempts')", async () => {
+    const id = await started();
+    await poll('esp-1', '1.0.0');
+    const running = (await rolloutStores.rollouts.list()).find((rollout) => rollout.id === id);
+    await rolloutStores.rollouts.put({ ...running!, state: 'halted' });
+    await service.close();
+    await tracker.close();
+    await open();
+    expect(tracker.currentAttempt('esp-1' as DeviceId)?.state).to.equal('withdrawn');
+    expect(service.get(id)?.inFlight).to.equal(0);
+  });
+
   it('takes back its offers nothing was fetched of when aborted: none stays in flight', async () => {
     const id = await started();
     await poll('esp-1', '1.0.0');

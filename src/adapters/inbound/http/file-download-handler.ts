@@ -58,6 +58,24 @@ async function offeredAttemptOf(
   return attempt;
 }
 
+/**
+ * The offer at `offerPath` once its file is open: its rollout may have halted or been aborted
+ * while the file was opened (an S3 HEAD, a blob's open), and an offer taken back before any of it
+ * was sent is answered as a missing file, as it would have been a moment later; served, the
+ * download would be tied to no attempt (a withdrawn one takes no signal).
+ */
+async function stillStanding(
+  offerPath: string,
+  blob: { release(): Promise<void> },
+  fleet: FleetTracker,
+  rollouts: OfferPolicySource,
+): Promise<void> {
+  const attempt = fleet.offeredAttempt(offerPath);
+  if (attempt !== undefined && rollouts.offerStands(attempt)) return;
+  await blob.release();
+  throw new DomainError('file-not-found', `no update file at ${offerPath}`);
+}
+
 /** A request header as the answer's rules take it: absent or empty is undefined. */
 function headerText(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
@@ -110,6 +128,7 @@ async function patchSourceOf(
   }
   const opened = await deltaOffers.open(patchId);
   if (opened === undefined) throw missing();
+  if (parsed.offerPath !== undefined) await stillStanding(parsed.offerPath, opened.blob, fleet, rollouts);
   return {
     blob: opened.blob,
     etagSha256: patchEtagDigest(opened.patch),
@@ -167,6 +186,7 @@ async function fileSourceOf(
     offered === undefined
       ? await openUpdateFile.execute(updatePathOf(param), principal.deviceId)
       : await openUpdateFile.execute(offered.file);
+  if (offered !== undefined && decoded !== undefined) await stillStanding(decoded, opened.blob, fleet, rollouts);
   return {
     blob: opened.blob,
     etagSha256: opened.file.sha256,
