@@ -66,6 +66,9 @@ export function attemptsText(attempts: Attempts): string {
   const parts = SEGMENTS.flatMap((segment, index) =>
     (counts[index] ?? 0) === 0 ? [] : [`${counts[index]} ${segment.name}`],
   );
+  // Offers taken back by a halt or an abort: drawn as not offered (dots), said in words.
+  const withdrawn = (attempts as Record<string, number>).withdrawn ?? 0;
+  if (withdrawn > 0) parts.push(`${withdrawn} withdrawn`);
   return parts.length === 0 ? 'no attempts' : parts.join(', ');
 }
 

@@ -83,6 +83,9 @@ describe('cli: rollout text', () => {
     expect(attemptsText(attempts({ succeeded: 7, provisional: 1, downloading: 1, refused: 3 }))).to.equal(
       '7 succeeded, 2 in flight, 3 failed',
     );
+    // Offers a halt took back: no group of the bar's, said all the same (they read "no attempts").
+    expect(attemptsText(attempts({ withdrawn: 2 }))).to.equal('2 withdrawn');
+    expect(attemptsText(attempts({ succeeded: 1, withdrawn: 2 }))).to.equal('1 succeeded, 2 withdrawn');
   });
 
   it('says the selector by what narrows', () => {
