@@ -54,6 +54,24 @@ describe('e2e: the fuota CLI', () => {
     expect(stdout).to.include('stored lamp/tty.bin');
   });
 
+  it('exits at once on a terminal when the path names nothing (no progress bar left waiting)', async function () {
+    requireTool(this, 'script', 'bsdutils', '--version');
+    const command = [process.execPath, CLI, 'upload', 'lamp.bin', '--as', 'fw/'].map((part) => `'${part}'`).join(' ');
+    // Found by a review: the bar was drawn before the usage error (with a large file, its timer
+    // kept the process up).
+    const failed = await run('timeout', ['20', 'script', '-qfec', command, '/dev/null'], {
+      cwd: dir,
+      env,
+      encoding: 'utf8',
+    }).then(
+      () => ({ code: 0, stdout: '' }),
+      (error: { code: number; stdout: string }) => error,
+    );
+    expect(failed.code, 'exit status (124: timed out)').to.equal(2);
+    expect(failed.stdout).to.include('an empty device id, rollout id or path segment names nothing');
+    expect(failed.stdout, 'no progress bar drawn for it').to.not.include('upload fw/ [');
+  });
+
   it("exits 5 with the server's reason when it refuses an image, and stores it with --no-validate", async () => {
     const refused = await json(['upload', 'cut.bin']);
     expect(refused.code).to.equal(5);

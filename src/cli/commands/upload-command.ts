@@ -38,10 +38,13 @@ export function uploadCommand(program: Command, context: CliContext): void {
       }
       const target = options.as ?? basename(file);
       const query = options.validate ? '' : '?validate=false';
+      // Before the progress bar: a path that names nothing is a usage error, and a bar already
+      // drawn would keep the process waiting on its timer.
+      const path = `${apiPath('files', ...target.split('/'))}${query}`;
       const client = context.client();
       await client.ready(); // a password prompt first, then the progress bar
       const body = createReadStream(file).pipe(progressMeter(`upload ${target}`, size, !context.output.json));
-      const res = await client.send('PUT', `${apiPath('files', ...target.split('/'))}${query}`, {
+      const res = await client.send('PUT', path, {
         headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': size },
         body,
       });
