@@ -36,8 +36,10 @@ export const databaseUrl = z
     // to the user name as a host, with the password's end as the database; a port that is none
     // otherwise. Either way, say what is wrong rather than that the port is.
     const atInPath = /^[a-z]+:\/\/[^/?#@]*\/[^?#]*@/i.test(raw);
-    if (valid && !atInPath) return;
-    const unescaped = atInPath || /^[a-z]+:\/\/[^/?#@]*[/?#][^@]*@/i.test(raw);
+    // A `?` or `#` followed by an `@` with no `=` between: a password, not a query (`?user=a@b`).
+    const atInQuery = /^[a-z]+:\/\/[^/?#@]*[?#][^=&@]*@/i.test(raw);
+    if (valid && !atInPath && !atInQuery) return;
+    const unescaped = atInPath || atInQuery || /^[a-z]+:\/\/[^/?#@]*[/?#][^@]*@/i.test(raw);
     context.addIssue({
       code: 'custom',
       message: unescaped

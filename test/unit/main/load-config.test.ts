@@ -310,6 +310,8 @@ describe('loadConfig', () => {
       'postgres://fuota:pa#ss@db.internal:5432/fuota',
       // A valid port before the raw /: node-postgres connected to the host "fuota", database "ss@db.internal/fuota".
       'postgres://fuota:12/ss@db.internal/fuota',
+      'postgres://fuota:1234?ss@db.internal/fuota',
+      'postgres://fuota:1234#ss@db.internal/fuota',
     ])
       expect(() => loadConfig({ FUOTA_DATABASE_URL: url }), url)
         .to.throw(ConfigError)
@@ -318,6 +320,10 @@ describe('loadConfig', () => {
         .and.does.not.include('ss@');
     // Nor does a password with a raw / that leaves a valid port show in what is said of the URL.
     expect(shownValue('FUOTA_DATABASE_URL', 'postgres://fuota:12/secret@db/x')).to.equal('postgres://…@db/x');
+    // An @ in a query's value is no password's.
+    expect(loadConfig({ FUOTA_DATABASE_URL: 'postgres://db.internal:5432?user=fuota@tenant' }).storage).to.not.equal(
+      undefined,
+    );
     // Encoded, it is taken.
     expect(loadConfig({ FUOTA_DATABASE_URL: 'postgres://fuota:pa%2Fss@db.internal:5432/fuota' }).storage).to.not.equal(
       undefined,
