@@ -117,8 +117,9 @@ export function uploadFile(
         void apiErrorOf(response)
           .then(async (error) => {
             if (isSessionGone(error)) setSession(null, 'ended');
+            // Cancelled while the session was asked, it stays cancelled: the file is not sent again.
             if (error.code === 'csrf-token-mismatch' && !retried && !aborted && (await renewedAsSameOperator())) {
-              return send(true);
+              if (!aborted) return send(true);
             }
             throw error;
           })

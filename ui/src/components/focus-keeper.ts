@@ -48,10 +48,17 @@ export function useFocusKeeper(mainId: string): void {
       attributes: true,
       attributeFilter: ['disabled'],
     });
+    // The user acting elsewhere meanwhile (a click, a key) ends the wait: a control enabled much
+    // later by a live update must not take the focus, and the next key press with it.
+    const forget = () => (disabled = null);
     document.addEventListener('focusout', onFocusOut);
+    document.addEventListener('pointerdown', forget, true);
+    document.addEventListener('keydown', forget, true);
     return () => {
       observer.disconnect();
       document.removeEventListener('focusout', onFocusOut);
+      document.removeEventListener('pointerdown', forget, true);
+      document.removeEventListener('keydown', forget, true);
     };
   }, [mainId]);
 }
