@@ -339,8 +339,11 @@ export class FleetTracker {
     attempt: UpdateAttempt | undefined,
   ): void {
     const { deviceId, version } = check;
-    const image = this.images.find(version, attempt?.file);
     const previous = slot?.entry;
+    // The image it was known to run, while it still reports that version: an offer of another
+    // version that came to nothing must not make an image two products share unknown again.
+    const known = previous?.runningVersion === version ? previous.image : null;
+    const image = this.images.find(version, attempt?.file, known);
     const { entry, events } = recordSighting(previous, {
       deviceId,
       at,

@@ -1,5 +1,5 @@
 import type { RunningImage } from '../../domain/fleet/inventory-entry.js';
-import { isSameProduct } from '../../domain/fleet/same-product.js';
+import { isSameProduct, type ProductFacts } from '../../domain/fleet/same-product.js';
 import type { UpdateFile } from '../../domain/update-file.js';
 
 /**
@@ -27,12 +27,21 @@ export class RunningImageIndex {
     this.byVersion = next;
   }
 
-  find(version: string, preferredPath?: string): RunningImage | null {
+  /**
+   * The image of `version`: told apart, when stored images of several products share it, by the
+   * file the device was last offered (`preferredPath`), else by the product it was known to run
+   * with this version (`known`), else unknown.
+   */
+  find(version: string, preferredPath?: string, known?: ProductFacts | null): RunningImage | null {
     const candidates = this.byVersion.get(version);
     if (candidates === undefined) return null;
     if (candidates.length > 1 && preferredPath !== undefined) {
       const preferred = candidates.find((candidate) => candidate.path === preferredPath);
       if (preferred !== undefined) return preferred.image;
+    }
+    if (candidates.length > 1 && known !== undefined && known !== null) {
+      const same = candidates.find((candidate) => isSameProduct(candidate.image, known));
+      if (same !== undefined) return same.image;
     }
     const first = candidates[0]?.image;
     if (first === undefined) return null;

@@ -1,6 +1,6 @@
 import type { UpdateFile } from '../../domain/update-file.js';
 import { imageFactsOf, type ImageFacts } from '../../domain/rollout/image-facts.js';
-import { isSameProduct } from '../../domain/fleet/same-product.js';
+import { isSameProduct, type ProductFacts } from '../../domain/fleet/same-product.js';
 
 /**
  * The stored images' facts, by path (a rollout's target) and by version (the image a device
@@ -34,11 +34,17 @@ export class ImageFactsIndex {
     return this.byPath.get(path);
   }
 
-  running(version: string, preferredPath?: string): ImageFacts | null {
+  /** As RunningImageIndex.find: by the last offered file, else by the product it was known to run, else unknown. */
+  running(version: string, preferredPath?: string, known?: ProductFacts | null): ImageFacts | null {
     const candidates = this.byVersion.get(version);
     if (candidates === undefined) return null;
     const preferred = candidates.length > 1 ? candidates.find((c) => c.path === preferredPath) : undefined;
     if (preferred !== undefined) return preferred.facts;
+    const same =
+      candidates.length > 1 && known !== undefined && known !== null
+        ? candidates.find((c) => isSameProduct(c.facts, known))
+        : undefined;
+    if (same !== undefined) return same.facts;
     const first = candidates[0]?.facts;
     if (first === undefined) return null;
     return candidates.every(({ facts }) => isSameProduct(facts, first)) ? first : null;

@@ -406,7 +406,8 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
       id: deviceId,
       tags: entry?.tags ?? [],
       runningVersion: running,
-      runningImage: this.images.running(running, attempt?.file),
+      // The inventory's image when it was worked out for this version (see RunningImageIndex.find).
+      runningImage: this.images.running(running, attempt?.file, entry?.runningVersion === running ? entry.image : null),
       hold: entry?.hold ?? false,
       rolledBackVersions: rolledBackVersionsOf(attempts, clearedAt),
       attempts,

@@ -774,6 +774,28 @@ describe('RolloutService', () => {
     time += 60_000;
     expect(await poll('app-device', '1.0.0')).to.equal(undefined);
     expect(tracker.entry('app-device' as DeviceId)?.image).to.deep.include({ project: 'fuota-app' });
+    // Offered another version that comes to nothing, it still runs the app's 1.0.0 (found by a
+    // new user: its image became unknown, and a --project rollout left it out).
+    for (const status of [200, 200] as const) {
+      const check = tracker.recordCheck({
+        deviceId: 'app-device' as DeviceId,
+        version: '1.0.0',
+        address: ADDRESS,
+        auth: 'shared',
+        status,
+        offer: TARGET,
+        assigned: true,
+      });
+      await check.written;
+      time += 3_600_000;
+    }
+    expect(tracker.currentAttempt('app-device' as DeviceId)?.file).to.equal(TARGET.path);
+    expect(tracker.entry('app-device' as DeviceId)?.image).to.deep.include({ project: 'fuota-app' });
+    const app = await service.create(
+      { name: 'app', file: TARGET.path, waves: [100], selector: { project: 'fuota-app' } },
+      OPERATOR,
+    );
+    expect((await service.preview(app.rollout.id)).selected).to.equal(1);
   });
 
   it('keeps its rollouts, their state and their counts across a restart', async () => {

@@ -35,6 +35,14 @@ describe('the image a device runs, found by the version it reports', () => {
     expect(found('1.0.0', 'elsewhere.bin')).to.deep.equal({ inventory: null, rules: null });
   });
 
+  it('is the product the device was known to run with that version, when its last offer was of another one', () => {
+    const lamp = { project: 'lamp', chip: 'esp32', secureVersion: 0 };
+    expect(inventory.find('1.0.0', 'lamp/3.0.0.bin', lamp)).to.deep.equal(lamp);
+    expect(rules.running('1.0.0', 'lamp/3.0.0.bin', lamp)).to.deep.include({ project: 'lamp' });
+    expect(inventory.find('1.0.0', undefined, { ...lamp, project: 'oven' })).to.equal(null);
+    expect(inventory.find('1.0.0', undefined, null)).to.equal(null);
+  });
+
   it('is known when the images of that version agree on project, chip and secure_version', () => {
     const only = new RunningImageIndex();
     const onlyRules = new ImageFactsIndex();
