@@ -446,8 +446,22 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
     // A failure halts at once: no offer is made on the rollout's strength after the rule broke.
     const now = this.fleet.now();
     const change = superviseRollout(ledger.rollout, { sample: ledger.sample(now, this.staleMs), awaiting: 1 }, now);
-    if (change?.ok === true && change.rollout.state === 'halted') events.push(...this.moved(ledger, change));
+    const halted = change?.ok === true && change.rollout.state === 'halted' ? change.rollout : undefined;
+    if (change?.ok === true && halted !== undefined) events.push(...this.moved(ledger, change));
+    // Told once the change that caused them is on its way to the log (this runs while a check or
+    // a download is being recorded, before its own events are appended): cause before effect.
+    if (events.length > 0 || halted !== undefined) queueMicrotask(() => this.told(events, halted));
+  }
+
+  /**
+   * After an automatic move: its events told, then, for a halt, the offers it takes back (in
+   * memory before any other check is taken, as a device checking before the halt is written
+   * would fail its offer; written in the background; the rollout's write takes back any offer
+   * made since).
+   */
+  private told(events: readonly NewRolloutEvent[], halted: Rollout | undefined): void {
     if (events.length > 0) this.publish(events);
+    if (halted !== undefined) void this.withdrawOffers(halted);
   }
 
   /**
@@ -474,8 +488,7 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
       }
       const change = superviseRollout(ledger.rollout, { sample: ledger.sample(now, this.staleMs), awaiting }, now);
       if (change?.ok !== true) continue;
-      const told = this.moved(ledger, change);
-      if (told.length > 0) this.publish(told);
+      this.told(this.moved(ledger, change), change.rollout.state === 'halted' ? change.rollout : undefined);
     }
   }
 
@@ -527,9 +540,6 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
    */
   private moved(ledger: RolloutLedger, change: Extract<RolloutChange, { ok: true }>): readonly NewRolloutEvent[] {
     ledger.rollout = change.rollout;
-    // Taken back in memory at once (a device checking before the halt is written would fail its
-    // offer), written in the background; the rollout's write takes back any offer made since.
-    if (change.rollout.state === 'halted') void this.withdrawOffers(change.rollout);
     const shared = this.stores.locks.shared;
     if (shared) ledger.untold = [...ledger.untold, ...change.events];
     this.persist(ledger);

@@ -230,6 +230,14 @@ describe('RolloutService', () => {
     time += 60_000;
     await poll(first as string, '1.0.0'); // rolled back: the rollout halts
     expect(service.get(id)?.rollout.state).to.equal('halted');
+    // In the log, the cause before its effects (the halt and the offers taken back came first).
+    await eventually(
+      async () => (await fleetStores.events.list({ after: 0, limit: 1000 })).some((e) => e.type === 'withdrawn'),
+      'withdrawn told',
+    );
+    const types = (await fleetStores.events.list({ after: 0, limit: 1000 })).map((event) => event.type);
+    expect(types.lastIndexOf('rolled-back')).to.be.below(types.indexOf('rollout.halted'));
+    expect(types.indexOf('rollout.halted')).to.be.below(types.indexOf('withdrawn'));
     for (const [device, path] of [
       [second, secondPath],
       [third, thirdPath],
