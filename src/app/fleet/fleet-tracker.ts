@@ -296,6 +296,15 @@ export class FleetTracker {
         latest.version === offeredVersion &&
         (latest.rollout?.id ?? null) === (rollout?.id ?? null);
       if (!continues) {
+        if (latest !== undefined && latest.state === 'offered') {
+          // Another offer takes its place before the device asked for it (a row assigned meanwhile,
+          // another rollout): its path answers 404 from now on, so it is withdrawn, not left
+          // offered for good. One write of it: the poll's change of it, if any, gives way.
+          const replaced = advanceAttempt(latest, { kind: 'withdrawn', at }, this.settings.rules);
+          const index = changed.indexOf(latest);
+          if (index >= 0) changed.splice(index, 1);
+          this.noteChange(latest, replaced, changed, transitions);
+        }
         const started = offerAttempt({
           deviceId,
           file: offer.path,

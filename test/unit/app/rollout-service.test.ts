@@ -600,6 +600,30 @@ describe('RolloutService', () => {
     expect(types).to.include.members(['rollout.started', 'rollout.wave-advanced', 'rollout.completed']);
   });
 
+  it("withdraws its offer when the device's row offers another file before the device asked for it", async () => {
+    // Found by a new user: the rollout's attempt stayed `offered` for good, in its devices,
+    // wave counts and metrics, after the rollout completed without the device.
+    const id = await started({ selector: { devices: ['row-lamp'] } });
+    expect(await poll('row-lamp', '1.0.0')).to.be.a('string');
+    time += 5_000; // within the offer's grace: the old version again is no failed download yet
+    const rowCheck = tracker.recordCheck({
+      deviceId: 'row-lamp' as DeviceId,
+      version: '1.0.0',
+      address: ADDRESS,
+      auth: 'shared',
+      status: 200,
+      offer: OTHER_CHIP,
+      assigned: true,
+    });
+    await rowCheck.written;
+    expect(tracker.currentAttempt('row-lamp' as DeviceId)?.file).to.equal(OTHER_CHIP.path);
+    const devices = service.devices(id);
+    expect(devices.map((device) => device.state)).to.deep.equal(['withdrawn']);
+    expect(service.get(id)?.waves[0]?.attempts).to.deep.include({ offered: 0, withdrawn: 1 });
+    const stored = await fleetStores.attempts.forDevice('row-lamp' as DeviceId, 10);
+    expect(stored.map((attempt) => attempt.state)).to.deep.equal(['offered', 'withdrawn']);
+  });
+
   it('excludes a device its own row offers another file (rows come first), so the last wave completes without it', async () => {
     const id = await started({ selector: { devices: ['row-lamp', 'lamp'] } });
     // row-lamp's row offers it OTHER_CHIP's file on every poll (a device row wins over rollouts:
