@@ -18,6 +18,7 @@ import { devicePenalizedEvent, type NewRolloutEvent } from '../../domain/rollout
 import type { RolloutId } from '../../domain/rollout/rollout-id.js';
 import { previewRollout, type RolloutPreview } from '../../domain/rollout/rollout-preview.js';
 import type { RolloutChange } from '../../domain/rollout/rollout-refusal.js';
+import { haltReasonOf } from '../../domain/rollout/halt-check.js';
 import { superviseRollout } from '../../domain/rollout/rollout-supervision.js';
 import type { RolloutTarget } from '../../domain/rollout/rollout-target.js';
 import { applyRolloutAction } from '../../domain/rollout/rollout-transitions.js';
@@ -723,6 +724,11 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
   async act(id: RolloutId, action: RolloutOperatorAction, who: AuditSource): Promise<RolloutView> {
     const ledger = this.ledger(id);
     if (action === 'start' || action === 'resume') await this.requireStoredTarget(ledger.rollout);
+    // A pause judges nothing: the failures of offers under way while paused, as counted then.
+    const whilePaused =
+      action === 'resume' && ledger.rollout.state === 'paused'
+        ? ledger.sample(this.fleet.now(), this.staleMs)
+        : undefined;
     const view = await this.change(
       ledger,
       (rollout, at) => applyRolloutAction(rollout, { kind: action }, at),
@@ -730,6 +736,17 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
       `rollout.${action}`,
     );
     if (action === 'start') this.tellStarted(ledger.rollout.definition.file);
+    if (whilePaused !== undefined && ledger.rollout.state === 'running') {
+      // Judged before any new offer: a resume counts afresh from its moment (after a halt the
+      // operator judged the failures), so those of a pause would otherwise never be judged.
+      const reason = haltReasonOf(whilePaused, ledger.rollout.definition.halt);
+      const change =
+        reason === null ? undefined : applyRolloutAction(ledger.rollout, { kind: 'halt', reason }, this.fleet.now());
+      if (change?.ok === true) {
+        this.told(this.moved(ledger, change), change.rollout);
+        return this.view(ledger);
+      }
+    }
     return view;
   }
 

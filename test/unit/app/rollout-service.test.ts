@@ -280,6 +280,22 @@ describe('RolloutService', () => {
     expect(tracker.currentAttempt('esp-1' as DeviceId)?.state).to.equal('withdrawn');
   });
 
+  it('judges at its resume the failures of offers under way while it was paused: they halt it at once', async () => {
+    // Found by a new user: a paused rollout never halts, and its resume counted afresh, so
+    // failures during the pause were never judged and it went on offering.
+    const id = await started({ halt: { failurePercent: 100, failureCount: 1, minResolved: 1 } });
+    const path = (await poll('esp-1', '1.0.0')) as string;
+    await service.act(id, 'pause', OPERATOR);
+    download(path);
+    time += 60_000;
+    await poll('esp-1', '1.0.0'); // rolled back while paused
+    expect(service.get(id)?.rollout.state).to.equal('paused');
+    const resumed = await service.act(id, 'resume', OPERATOR);
+    expect(resumed.rollout.state).to.equal('halted');
+    expect(resumed.rollout.haltReason).to.not.equal(null);
+    expect(await poll('esp-2', '1.0.0')).to.equal(undefined);
+  });
+
   /** The service again on `locks`, its supervision an hour apart unless told (only checks, actions and close write). */
   async function reopenedWith(locks: RolloutStores['locks'], supervisionMs = 3_600_000): Promise<void> {
     await service.close();
