@@ -409,6 +409,7 @@ export class FleetTracker {
    * download another one began, and each check withdraws its own device's offer instead.
    */
   async withdrawOffers(rolloutId: string): Promise<number> {
+    if (this.hasPeers()) return 0;
     const at = this.now();
     const changed: UpdateAttempt[] = [];
     const transitions: NewFleetEvent[] = [];

@@ -255,11 +255,15 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
     const now = this.fleet.now();
     // As this poll will leave it (the policy is asked after the poll's signal): a row's attempt
     // that the poll ends no longer keeps the device from a rollout (device-row).
+    // (An offer its rollout took back is withdrawn first, as FleetTracker.recordCheck does.)
     const before = this.fleet.currentAttempt(deviceId);
+    const rules = this.fleet.settings.rules;
+    const standing =
+      before !== undefined && before.state === 'offered' && !this.offerStands(before)
+        ? advanceAttempt(before, { kind: 'withdrawn', at: now }, rules)
+        : before;
     const attempt =
-      before === undefined
-        ? undefined
-        : advanceAttempt(before, { kind: 'poll', at: now, version: running }, this.fleet.settings.rules);
+      standing === undefined ? undefined : advanceAttempt(standing, { kind: 'poll', at: now, version: running }, rules);
     const light = this.rolloutDevice(deviceId, running, this.fleet.entry(deviceId), attempt, []);
     let wantedNow = false;
     let wantedLater = false;
@@ -331,7 +335,12 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
     if (attempt.state === 'withdrawn') return false;
     const ledger = attempt.rollout === null ? undefined : this.ledgers.get(attempt.rollout.id as RolloutId);
     if (ledger === undefined || attempt.state !== 'offered') return true;
-    return ledger.rollout.state !== 'aborted' && ledger.rollout.state !== 'halted';
+    const { state, resumedAt } = ledger.rollout;
+    if (state === 'aborted' || state === 'halted') return false;
+    // Made before the rollout was last stopped and not asked for since: taken back then, it stays
+    // so once resumed (the device got 404 meanwhile; its next check gets a new offer), rather
+    // than failing at that check and counting against the resumed rollout.
+    return resumedAt === null || attempt.offeredAt >= resumedAt;
   }
 
   /** The running rollouts whose target is stored. */
@@ -620,7 +629,6 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
    * another one began, and each device's next check withdraws its offer (FleetTracker.recordCheck).
    */
   private async withdrawOffers(rollout: Rollout): Promise<void> {
-    if (this.stores.locks.shared) return;
     try {
       await this.fleet.withdrawOffers(rollout.id);
     } catch (error) {
@@ -724,30 +732,29 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
   async act(id: RolloutId, action: RolloutOperatorAction, who: AuditSource): Promise<RolloutView> {
     const ledger = this.ledger(id);
     if (action === 'start' || action === 'resume') await this.requireStoredTarget(ledger.rollout);
-    // A pause judges nothing: the failures of offers under way while paused, as counted then.
-    const whilePaused =
-      action === 'resume' && ledger.rollout.state === 'paused'
-        ? ledger.sample(this.fleet.now(), this.staleMs)
-        : undefined;
     const view = await this.change(
       ledger,
-      (rollout, at) => applyRolloutAction(rollout, { kind: action }, at),
+      (rollout, at) => this.acted(ledger, rollout, action, at),
       who,
       `rollout.${action}`,
     );
     if (action === 'start') this.tellStarted(ledger.rollout.definition.file);
-    if (whilePaused !== undefined && ledger.rollout.state === 'running') {
-      // Judged before any new offer: a resume counts afresh from its moment (after a halt the
-      // operator judged the failures), so those of a pause would otherwise never be judged.
-      const reason = haltReasonOf(whilePaused, ledger.rollout.definition.halt);
-      const change =
-        reason === null ? undefined : applyRolloutAction(ledger.rollout, { kind: 'halt', reason }, this.fleet.now());
-      if (change?.ok === true) {
-        this.told(this.moved(ledger, change), change.rollout);
-        return this.view(ledger);
-      }
-    }
     return view;
+  }
+
+  /**
+   * An operator's action on `rollout`. A resume from a pause judges, in the same change, the
+   * failures of offers under way while paused (a pause judges nothing, and a resume counts
+   * afresh from its moment, so they would never be judged): when they break the halt rule, the
+   * rollout is written halted at once, before any new offer.
+   */
+  private acted(ledger: RolloutLedger, rollout: Rollout, action: RolloutOperatorAction, at: number): RolloutChange {
+    const change = applyRolloutAction(rollout, { kind: action }, at);
+    if (!change.ok || action !== 'resume' || rollout.state !== 'paused') return change;
+    const reason = haltReasonOf(ledger.sample(at, this.staleMs), rollout.definition.halt);
+    if (reason === null) return change;
+    const halted = applyRolloutAction(change.rollout, { kind: 'halt', reason }, at);
+    return halted.ok ? { ok: true, rollout: halted.rollout, events: [...change.events, ...halted.events] } : change;
   }
 
   /** Hears each rollout this server starts, with its target file (delta patches are made for it). */
@@ -942,7 +949,9 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
           if (ledger.rollout === base) {
             ledger.rollout = change.rollout;
             // An offer made while the write ran (memory still said running) is taken back too.
-            if (change.rollout.state === 'aborted') await this.withdrawOffers(change.rollout);
+            if (change.rollout.state === 'aborted' || change.rollout.state === 'halted') {
+              await this.withdrawOffers(change.rollout);
+            }
             return change;
           }
           if (!apply(ledger.rollout, this.fleet.now()).ok) {

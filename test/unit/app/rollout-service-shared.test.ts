@@ -61,6 +61,8 @@ describe('RolloutService, two servers on one storage', () => {
       logger,
       () => time,
     );
+    // Other servers share the storage (FleetChanges tells the tracker so in a running server).
+    tracker.sharesStorage(() => true);
     let failing = false;
     const own: RolloutStores['rollouts'] = {
       list: () => rollouts.list(),
@@ -213,10 +215,18 @@ describe('RolloutService, two servers on one storage', () => {
       (await fleetStores.attempts.forDevice(device as DeviceId, 1))[0]?.state;
     expect(await storedState(begun as string), 'the download begun on b').to.equal('downloading');
     await b.service.reload();
+    // Resumed before the device checks again: its offer, taken back by the halt, stays so (it got
+    // 404 meanwhile); its next check withdraws it, counts no failure, and gets a new offer.
+    time += 60_000;
+    await a.service.act(id, 'resume', OPERATOR);
+    await b.service.reload();
     time += 3_600_000;
-    await poll(b, taken as string, '1.0.0');
-    expect(await storedState(taken as string)).to.equal('withdrawn');
+    const again = await poll(b, taken as string, '1.0.0');
+    expect(again, 'a new offer').to.be.a('string');
+    const history = await fleetStores.attempts.forDevice(taken as DeviceId, 10);
+    expect(history.map((attempt) => attempt.state)).to.deep.equal(['offered', 'withdrawn']);
     expect(b.service.penalties(taken as DeviceId)).to.deep.equal([]);
+    expect(b.service.get(id)?.rollout.state).to.equal('running');
   });
 
   it('tells a halt once when the other server judged it after this one wrote it', async () => {

@@ -293,6 +293,9 @@ describe('RolloutService', () => {
     const resumed = await service.act(id, 'resume', OPERATOR);
     expect(resumed.rollout.state).to.equal('halted');
     expect(resumed.rollout.haltReason).to.not.equal(null);
+    // Written halted in the resume's own write: never running in between, for any check.
+    const stored = (await rolloutStores.rollouts.list()).find((rollout) => rollout.id === id);
+    expect(stored?.state).to.equal('halted');
     expect(await poll('esp-2', '1.0.0')).to.equal(undefined);
   });
 
