@@ -116,8 +116,16 @@ export class DataDirLock {
         // Stale locks are judged and removed below, by owner, never blindly.
         if (code !== 'ELOCKED' && code !== 'ENOTEMPTY') throw unwritable(dataDir, error);
       }
-      let verdict = await judge(judging);
-      if (verdict.kind === 'take') verdict = await takeOver(judging, options);
+      let verdict: Verdict;
+      try {
+        verdict = await judge(judging);
+        if (verdict.kind === 'take') verdict = await takeOver(judging, options);
+      } catch (error) {
+        // A lock this user may not remove (left by a server run as root in a service user's data
+        // dir): the data dir's problem, said as a configuration error, not a bare EACCES.
+        const code = (error as NodeJS.ErrnoException).code;
+        throw code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? unwritable(dataDir, error) : error;
+      }
       if (verdict.kind === 'refuse') throw new DataDirInUse(dataDir, verdict.owner, verdict.unseen);
       if (verdict.kind === 'busy') {
         await options.onStep?.('takeover-busy');

@@ -216,6 +216,22 @@ describe('DataDirLock', () => {
     expect((await readdir(dir)).filter((name) => name.startsWith('.lock.removed-'))).to.deep.equal([]);
   });
 
+  it('says a lock it may not remove (another user left it: a run as root) as the data dir that cannot be written', async () => {
+    // Found by a new user: a bare "EACCES: permission denied, unlink '.../owner.json'", exit 1.
+    await forgeLock({ host: 'other-host' }, SHORT.staleMs + 1_000);
+    const refused = await acquire({
+      onStep: async (step) => {
+        if (step !== 'judged-take') return;
+        throw Object.assign(new Error("EACCES: permission denied, unlink '.lock/owner.json'"), { code: 'EACCES' });
+      },
+    }).catch((error: unknown) => error);
+    expect(refused).to.be.instanceOf(ConfigError);
+    expect((refused as Error).message)
+      .to.include('FUOTA_DATA_DIR')
+      .and.include('cannot be written')
+      .and.include('EACCES');
+  });
+
   it('takes over past a takeover lock that a crashed acquirer left behind, once that is stale too', async () => {
     await forgeLock({ host: 'other-host' }, SHORT.staleMs + 1_000);
     await mkdir(join(dir, '.lock.takeover'));
