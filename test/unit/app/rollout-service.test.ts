@@ -20,6 +20,7 @@ import { RecordingLogger } from '../../support/test-server.js';
 import { InProcessRolloutLocks } from '../../../src/adapters/outbound/memory/in-process-rollout-locks.js';
 import { InMemoryBlobStore } from '../../../src/adapters/outbound/memory/in-memory-blob-store.js';
 import type { UpdateFilePath } from '../../../src/domain/update-file-path.js';
+import type { UpdateFile } from '../../../src/domain/update-file.js';
 import { storeBytes } from '../../support/stored-bytes.js';
 
 const TARGET = imageFile('fw/app-2.0.0.bin', { version: '2.0.0' });
@@ -91,6 +92,20 @@ describe('RolloutService', () => {
     } finally {
       await lease?.release();
     }
+  }
+
+  /** One poll that the device's own row answers with `file` (200: rows come before rollouts), written. */
+  async function rowOffers(deviceId: string, version: string, file: UpdateFile): Promise<void> {
+    const outcome = tracker.recordCheck({
+      deviceId: deviceId as DeviceId,
+      version,
+      address: ADDRESS,
+      auth: 'shared',
+      status: 200,
+      offer: file,
+      assigned: true,
+    });
+    await outcome.written;
   }
 
   /** The whole offered file downloaded through its offer path. */
@@ -625,16 +640,7 @@ describe('RolloutService', () => {
     const id = await started({ selector: { devices: ['row-lamp'] } });
     expect(await poll('row-lamp', '1.0.0')).to.be.a('string');
     time += 5_000; // within the offer's grace: the old version again is no failed download yet
-    const rowCheck = tracker.recordCheck({
-      deviceId: 'row-lamp' as DeviceId,
-      version: '1.0.0',
-      address: ADDRESS,
-      auth: 'shared',
-      status: 200,
-      offer: OTHER_CHIP,
-      assigned: true,
-    });
-    await rowCheck.written;
+    await rowOffers('row-lamp', '1.0.0', OTHER_CHIP);
     expect(tracker.currentAttempt('row-lamp' as DeviceId)?.file).to.equal(OTHER_CHIP.path);
     const devices = service.devices(id);
     expect(devices.map((device) => device.state)).to.deep.equal(['withdrawn']);
@@ -648,16 +654,7 @@ describe('RolloutService', () => {
     // row-lamp's row offers it OTHER_CHIP's file on every poll (a device row wins over rollouts:
     // the device adapter asks no rollout); it never installs it.
     for (let i = 0; i < 3; i += 1) {
-      const outcome = tracker.recordCheck({
-        deviceId: 'row-lamp' as DeviceId,
-        version: '1.0.0',
-        address: ADDRESS,
-        auth: 'shared',
-        status: 200,
-        offer: OTHER_CHIP,
-        assigned: true,
-      });
-      await outcome.written;
+      await rowOffers('row-lamp', '1.0.0', OTHER_CHIP);
       time += 60_000;
     }
     expect((await service.preview(id)).excluded).to.deep.include({ 'device-row': 1 });
@@ -683,16 +680,7 @@ describe('RolloutService', () => {
 
   it("offers at the very poll that ends the device's own row attempt (its row removed), not one poll later", async () => {
     await started({ selector: { devices: ['row-lamp'] } });
-    const outcome = tracker.recordCheck({
-      deviceId: 'row-lamp' as DeviceId,
-      version: '1.0.0',
-      address: ADDRESS,
-      auth: 'shared',
-      status: 200,
-      offer: OTHER_CHIP,
-      assigned: true,
-    });
-    await outcome.written;
+    await rowOffers('row-lamp', '1.0.0', OTHER_CHIP);
     // The row is removed; an hour later the device polls the old version again: that poll ends
     // the row's attempt, and the rollout, asked on the attempt as the poll leaves it, offers.
     time += 3_600_000;
@@ -812,32 +800,14 @@ describe('RolloutService', () => {
     const preview = await service.preview(view.rollout.id);
     expect(preview.selected).to.equal(0);
     // Told which one it runs (it was offered the app's 1.0.0 file), it is the app's, and still no plug's.
-    const offered = tracker.recordCheck({
-      deviceId: 'app-device' as DeviceId,
-      version: '0.9.0',
-      address: ADDRESS,
-      auth: 'shared',
-      status: 200,
-      offer: RUNNING,
-      assigned: true,
-    });
-    await offered.written;
+    await rowOffers('app-device', '0.9.0', RUNNING);
     time += 60_000;
     expect(await poll('app-device', '1.0.0')).to.equal(undefined);
     expect(tracker.entry('app-device' as DeviceId)?.image).to.deep.include({ project: 'fuota-app' });
     // Offered another version that comes to nothing, it still runs the app's 1.0.0 (found by a
     // new user: its image became unknown, and a --project rollout left it out).
-    for (const status of [200, 200] as const) {
-      const check = tracker.recordCheck({
-        deviceId: 'app-device' as DeviceId,
-        version: '1.0.0',
-        address: ADDRESS,
-        auth: 'shared',
-        status,
-        offer: TARGET,
-        assigned: true,
-      });
-      await check.written;
+    for (let i = 0; i < 2; i += 1) {
+      await rowOffers('app-device', '1.0.0', TARGET);
       time += 3_600_000;
     }
     expect(tracker.currentAttempt('app-device' as DeviceId)?.file).to.equal(TARGET.path);
