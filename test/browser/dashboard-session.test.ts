@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import type { Dashboard } from '../support/browser.js';
 import {
   launchChromium,
@@ -239,17 +239,22 @@ describe('Dashboard in a browser: sign-in, session cookie, CSRF, CSP', function 
     expect(read.status, 'GET /api/v1/fleet with the cookie').to.equal(200);
   });
 
+  /** In another tab of the browser: signs out, then in again (a new session, with a new CSRF token). */
+  async function signInAgain(other: Page): Promise<void> {
+    await other.goto('/ui/');
+    await sections(other).waitFor({ state: 'visible' });
+    await other.getByRole('button', { name: 'Sign out' }).click();
+    await loginForm(other).submit.waitFor({ state: 'visible' });
+    await signIn(other, TEST_CREDENTIAL);
+  }
+
   it("keeps a tab working after a sign-out and sign-in in another: it takes the new session's token", async () => {
     // Before: the old tab sent its old token with the new cookie, and every change was refused
     // (403 csrf-token-mismatch) until a reload. Here the change is its Sign out, which then ended
     // nothing: the new session stayed signed in.
     const other = await dashboard.context.newPage();
     try {
-      await other.goto('/ui/');
-      await sections(other).waitFor({ state: 'visible' });
-      await other.getByRole('button', { name: 'Sign out' }).click();
-      await loginForm(other).submit.waitFor({ state: 'visible' });
-      await signIn(other, TEST_CREDENTIAL);
+      await signInAgain(other);
       const renewed = await sessionCookies();
       expect(renewed, 'the new session').to.have.length(1);
       await page().getByRole('button', { name: 'Sign out' }).click();
@@ -276,11 +281,7 @@ describe('Dashboard in a browser: sign-in, session cookie, CSRF, CSP', function 
     await chooser.waitFor({ state: 'visible' });
     const other = await dashboard.context.newPage();
     try {
-      await other.goto('/ui/');
-      await sections(other).waitFor({ state: 'visible' });
-      await other.getByRole('button', { name: 'Sign out' }).click();
-      await loginForm(other).submit.waitFor({ state: 'visible' });
-      await signIn(other, TEST_CREDENTIAL);
+      await signInAgain(other);
     } finally {
       await other.close();
     }
