@@ -145,8 +145,10 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
       }),
     ];
     // Offers a stopped rollout left open (a crash between the rollout's write and its attempts',
-    // or a halt stored by a version without withdrawn attempts) are taken back now.
-    for (const ledger of service.ledgers.values()) {
+    // or a halt stored by a version without withdrawn attempts) are taken back now: alone on
+    // the storage only (whether other servers share it is not known yet at this point, and
+    // each device's next check takes such an offer back anyway).
+    for (const ledger of stores.locks.shared ? [] : service.ledgers.values()) {
       if (ledger.rollout.state === 'halted' || ledger.rollout.state === 'aborted') {
         await service.withdrawOffers(ledger.rollout);
       }
