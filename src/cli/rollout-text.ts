@@ -121,6 +121,13 @@ export function selectorText(selector: RolloutJson['selector']): string {
 const when = (iso: string | null, now: number) =>
   iso === null ? null : `${relativeTime(Date.parse(iso), now)} (${iso})`;
 
+/** When the halt rule counts from a resume from a halt rather than from the wave's start, since when. */
+function countedSinceText(rollout: RolloutJson, now: number): string {
+  const since = rollout.countingSince;
+  if (since === null || since === rollout.waveStartedAt) return '';
+  return `, counted since the resume ${relativeTime(Date.parse(since), now)}`;
+}
+
 /** Where the rollout stands, its definition in words, and a progress bar per wave. */
 export function rolloutText(rollout: RolloutJson, now: number, columns: number | undefined): string {
   const current = rollout.current;
@@ -144,7 +151,7 @@ export function rolloutText(rollout: RolloutJson, now: number, columns: number |
     `  in flight:  ${rollout.inFlight} of at most ${rollout.maxInFlight}; offers in the last minute ${rollout.offersLastMinute} of at most ${rollout.maxOffersPerMinute}`,
     `  this wave:  ${current.resolved} resolved: ${current.succeeded} succeeded, ${current.failed} failed${
       current.failurePercent === null ? '' : ` (${percentText(current.failurePercent)})`
-    }`,
+    }${countedSinceText(rollout, now)}`,
     `  halt at:    ${rollout.halt.failurePercent}% or ${rollout.halt.failureCount} failures, once ${rollout.halt.minResolved} resolved`,
     `  advance:    ${
       rollout.advance === null

@@ -49,6 +49,17 @@ describe('PostgreSQL rollout', () => {
       await other.close();
     });
 
+    it('counts the failures of a rollout an older release wrote (no halt_resumed_at) from its last resume', async () => {
+      // That release, still running beside this one on the database, writes no such column.
+      await store.put(storedRollout('r-1', { state: 'running', haltReason: null, haltResumedAt: null }));
+      const client = new pg.Client({ connectionString: database.current().url });
+      await client.connect();
+      await client.query('UPDATE rollout SET halt_resumed_at = NULL');
+      await client.end();
+      const [read] = await store.list();
+      expect(read?.haltResumedAt).to.equal(storedRollout('r-1').resumedAt);
+    });
+
     it('goes on with later puts after one that failed', async () => {
       // A NUL cannot be stored in PostgreSQL text: this put fails, the next must not.
       const failure = await store.put(draft('bad\u0000id')).catch((error: Error) => error);

@@ -36,6 +36,7 @@ export function storedRollout(id: string, overrides: Partial<Rollout> = {}): Rol
     startedAt: 1_767_225_660_000,
     waveStartedAt: 1_767_227_000_000,
     resumedAt: 1_767_228_000_000,
+    haltResumedAt: 1_767_227_500_000,
     haltReason: {
       kind: 'failure-percent',
       resolved: 40,
@@ -70,6 +71,7 @@ export function draft(id: string, at = 1_767_225_600_000): Rollout {
     startedAt: null,
     waveStartedAt: null,
     resumedAt: null,
+    haltResumedAt: null,
     haltReason: null,
     endedAt: null,
   };
@@ -128,6 +130,17 @@ export function rolloutStoreContract(
       await store.put(draft('r-1'));
       await store.put(withList);
       expect(await store.list()).to.deep.equal([draft('r-1'), withList]);
+    });
+
+    it('tells a rollout resumed only from a pause (never from a halt) from one resumed from a halt', async () => {
+      const paused = storedRollout('r-1', { state: 'running', haltReason: null, haltResumedAt: null });
+      const halted = storedRollout('r-2', { state: 'running', haltReason: null });
+      await store.put(paused);
+      await store.put(halted);
+      expect(await store.list()).to.deep.equal([paused, halted]);
+      if (hooks.reopen === undefined) return;
+      store = await hooks.reopen(store);
+      expect(await store.list()).to.deep.equal([paused, halted]);
     });
 
     it('lists in creation order, and a replace keeps its place and changes every field', async () => {

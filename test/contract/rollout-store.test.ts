@@ -1,10 +1,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expect } from 'chai';
 import { InMemoryRolloutStore } from '../../src/adapters/outbound/memory/in-memory-rollout-store.js';
+import { SqlJsDatabase } from '../../src/adapters/outbound/sqljs/sqljs-database.js';
 import { SqlJsRolloutStore } from '../../src/adapters/outbound/sqljs/sqljs-rollout-store.js';
 import { crashCopy } from '../support/crash-copy.js';
-import { rolloutStoreContract } from './rollout-store.contract.js';
+import { rolloutStoreContract, storedRollout } from './rollout-store.contract.js';
 
 rolloutStoreContract('in-memory', { open: async () => new InMemoryRolloutStore() });
 
@@ -25,4 +27,64 @@ rolloutStoreContract('sql.js on a file', {
     return SqlJsRolloutStore.open(join(crashed, 'devices.db'));
   },
   cleanup: () => rm(directory, { recursive: true, force: true }),
+});
+
+describe('SqlJsRolloutStore on a database of a release before halt_resumed_at', () => {
+  // That release's table and upsert, as its database files and journals hold them.
+  const OLD_TABLE =
+    'CREATE TABLE IF NOT EXISTS rollout (' +
+    'id TEXT PRIMARY KEY, position INTEGER NOT NULL, definition TEXT NOT NULL, state TEXT NOT NULL, ' +
+    'wave INTEGER NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, started_at INTEGER, ' +
+    'wave_started_at INTEGER, resumed_at INTEGER, halt_reason TEXT, ended_at INTEGER)';
+  const OLD_INSERT =
+    'INSERT INTO rollout (position, id, definition, state, wave, created_at, updated_at, started_at, ' +
+    'wave_started_at, resumed_at, halt_reason, ended_at) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+  let old = '';
+
+  beforeEach(async () => {
+    old = await mkdtemp(join(tmpdir(), 'fuota-rollouts-old-'));
+  });
+  afterEach(() => rm(old, { recursive: true, force: true }));
+
+  /** A running rollout that release wrote after a resume (from a pause or a halt: it did not tell). */
+  async function writtenByOldRelease(checkpoint: boolean): Promise<string> {
+    const database = await SqlJsDatabase.open(join(old, 'devices.db'), [OLD_TABLE]);
+    const rollout = storedRollout('r-1', { state: 'running', haltReason: null });
+    await database.write([
+      [
+        OLD_INSERT,
+        [
+          rollout.id,
+          JSON.stringify(rollout.definition),
+          rollout.state,
+          rollout.wave,
+          rollout.createdAt,
+          rollout.updatedAt,
+          rollout.startedAt,
+          rollout.waveStartedAt,
+          rollout.resumedAt,
+          null,
+          null,
+        ],
+      ],
+    ]);
+    if (!checkpoint) {
+      // Killed with the write in the journal only: replayed into the new table.
+      const crashed = join(old, 'crashed');
+      await crashCopy(old, crashed);
+      await database.close();
+      return join(crashed, 'devices.db');
+    }
+    await database.close();
+    return join(old, 'devices.db');
+  }
+
+  for (const checkpoint of [true, false]) {
+    it(`counts its failures from its last resume, as that release did (${checkpoint ? 'in the file' : 'in the journal'})`, async () => {
+      const store = await SqlJsRolloutStore.open(await writtenByOldRelease(checkpoint));
+      const [read] = await store.list();
+      expect(read?.haltResumedAt).to.equal(storedRollout('r-1').resumedAt);
+      await store.close();
+    });
+  }
 });

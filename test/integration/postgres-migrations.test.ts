@@ -3,9 +3,11 @@ import { expect } from 'chai';
 import pg from 'pg';
 import { type Migration, MIGRATIONS, SchemaRefused } from '../../src/adapters/outbound/postgres/migrations.js';
 import { PostgresDatabase, PostgresUnavailable } from '../../src/adapters/outbound/postgres/postgres-database.js';
+import { PostgresRolloutStore } from '../../src/adapters/outbound/postgres/postgres-rollout-store.js';
 import { PostgresUpdateAttemptStore } from '../../src/adapters/outbound/postgres/postgres-update-attempt-store.js';
 import type { DeviceId } from '../../src/domain/device-id.js';
 import { createTestDatabase, requirePostgres, type TestDatabase } from '../support/postgres.js';
+import { storedRollout } from '../contract/rollout-store.contract.js';
 
 /** The code's migrations' versions, and the one after its last. */
 const VERSIONS = MIGRATIONS.map((migration) => migration.version);
@@ -87,6 +89,7 @@ describe('PostgreSQL schema migrations', () => {
       { version: 13, name: 'operator_session' },
       { version: 14, name: 'update_attempt_delivery' },
       { version: 15, name: 'update_attempt_offer_address' },
+      { version: 16, name: 'rollout_halt_resumed_at' },
     ]);
     expect(rows[0]?.applied_at).to.be.instanceOf(Date);
     const columns = await sql<{
@@ -145,7 +148,7 @@ describe('PostgreSQL schema migrations', () => {
       "VALUES ($1, $2, 'fw.bin', 100, '2.0', '1.0', $3, 1, 2, $4, $5, $6::jsonb, NULL, 0, NULL)";
     await sql(url, insert, ['000000000000001-a', 'a', 'offered', null, 0, '[]']);
     await sql(url, insert, ['000000000000002-b', 'b', 'downloaded', 'direct', 1, '[[0,100]]']);
-    const database = await open(url);
+    const database = await open(url, MIGRATIONS.slice(0, 15));
     expect(database.migrated).to.deep.equal([14, 15]);
     const store = new PostgresUpdateAttemptStore(database);
     const [a] = await store.forDevice('a' as DeviceId, 1);
@@ -172,6 +175,21 @@ describe('PostgreSQL schema migrations', () => {
       patchSize: 10,
       patchId: 'x',
     });
+  });
+
+  it('migration 16 reads a rollout stored before it as counting its failures from its last resume', async () => {
+    const url = await emptyDatabase();
+    await (await open(url, MIGRATIONS.slice(0, 15))).close();
+    await sql(
+      url,
+      'INSERT INTO rollout (id, definition, state, wave, created_at, updated_at, started_at, wave_started_at, ' +
+        "resumed_at, halt_reason, ended_at) VALUES ('r-1', $1::jsonb, 'running', 0, 1, 5, 2, 2, 4, NULL, NULL)",
+      [JSON.stringify(storedRollout('r-1').definition)],
+    );
+    const database = await open(url);
+    expect(database.migrated).to.deep.equal([16]);
+    const [read] = await new PostgresRolloutStore(database).list();
+    expect(read).to.include({ resumedAt: 4, haltResumedAt: 4, waveStartedAt: 2 });
   });
 
   it('applies each migration once when several processes start at the same moment', async () => {

@@ -298,6 +298,8 @@ describe('HTTP: rollouts API', () => {
     const resumed = await act(draft.id, 'resume');
     expect(resumed).to.deep.include({ state: 'running' });
     expect(resumed.resumedAt).to.match(ISO_UTC);
+    // A pause and its resume leave the halt rule counting from the wave's start.
+    expect(resumed.countingSince).to.equal(resumed.waveStartedAt).and.match(ISO_UTC);
     // An operator's advance from the last wave completes it.
     const completed = await act(draft.id, 'advance');
     expect(completed).to.deep.include({ state: 'completed' });

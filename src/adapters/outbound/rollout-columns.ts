@@ -2,9 +2,9 @@ import type { Rollout } from '../../domain/rollout/rollout.js';
 
 /**
  * A rollout as the values of the `rollout` table's columns, in their order (id, definition, state,
- * wave, created_at, updated_at, started_at, wave_started_at, resumed_at, halt_reason, ended_at):
- * the same for the sql.js and PostgreSQL tables (JSON text for the two JSON columns, which
- * PostgreSQL casts to jsonb).
+ * wave, created_at, updated_at, started_at, wave_started_at, resumed_at, halt_reason, ended_at,
+ * halt_resumed_at): the same for the sql.js and PostgreSQL tables (JSON text for the two JSON
+ * columns, which PostgreSQL casts to jsonb).
  */
 export function rolloutColumnValues(rollout: Rollout): Array<string | number | null> {
   return [
@@ -19,5 +19,19 @@ export function rolloutColumnValues(rollout: Rollout): Array<string | number | n
     rollout.resumedAt,
     rollout.haltReason === null ? null : JSON.stringify(rollout.haltReason),
     rollout.endedAt,
+    rollout.haltResumedAt ?? NEVER_RESUMED_FROM_HALT,
   ];
+}
+
+/**
+ * `halt_resumed_at` of a rollout never resumed from a halt. NULL is kept for rows written before
+ * the column existed (by an older release, or replayed from its journal, or written by one still
+ * running beside this one on a shared database): those counted failures from any resume.
+ */
+const NEVER_RESUMED_FROM_HALT = 0;
+
+/** `Rollout.haltResumedAt` from its column: a row from before the column keeps the old rule. */
+export function haltResumedAtOf(column: number | null, resumedAt: number | null): number | null {
+  if (column === null) return resumedAt;
+  return column === NEVER_RESUMED_FROM_HALT ? null : column;
 }

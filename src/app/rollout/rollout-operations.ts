@@ -37,7 +37,7 @@ export interface RolloutView {
    * with other servers, those stored at the last supervision and this server's since.
    */
   readonly offersLastMinute: number;
-  /** In the current wave since it began or was last resumed: what the halt rule judges. */
+  /** Resolved since the rollout's countingSince (rollout.ts): what the halt rule judges. */
   readonly current: {
     readonly resolved: number;
     readonly succeeded: number;

@@ -337,12 +337,13 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
     if (attempt.state === 'withdrawn') return false;
     const ledger = attempt.rollout === null ? undefined : this.ledgers.get(attempt.rollout.id as RolloutId);
     if (ledger === undefined || attempt.state !== 'offered') return true;
-    const { state, resumedAt } = ledger.rollout;
+    const { state, haltResumedAt } = ledger.rollout;
     if (state === 'aborted' || state === 'halted') return false;
-    // Made before the rollout was last stopped and not asked for since: taken back then, it stays
+    // Made before the rollout was last halted and not asked for since: taken back then, it stays
     // so once resumed (the device got 404 meanwhile; its next check gets a new offer), rather
-    // than failing at that check and counting against the resumed rollout.
-    return resumedAt === null || attempt.offeredAt >= resumedAt;
+    // than failing at that check and counting against the resumed rollout. A pause takes back
+    // nothing.
+    return haltResumedAt === null || attempt.offeredAt >= haltResumedAt;
   }
 
   /** The running rollouts whose target is stored. */
@@ -746,9 +747,9 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
 
   /**
    * An operator's action on `rollout`. A resume from a pause judges, in the same change, the
-   * failures of offers under way while paused (a pause judges nothing, and a resume counts
-   * afresh from its moment, so they would never be judged): when they break the halt rule, the
-   * rollout is written halted at once, before any new offer.
+   * failures counted so far, those of offers under way while paused included (a pause judges
+   * nothing): when they break the halt rule, the rollout is written halted at once, before any
+   * new offer is made.
    */
   private acted(ledger: RolloutLedger, rollout: Rollout, action: RolloutOperatorAction, at: number): RolloutChange {
     const change = applyRolloutAction(rollout, { kind: action }, at);

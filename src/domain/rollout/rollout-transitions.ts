@@ -10,7 +10,7 @@ import type { RolloutState } from './rollout-state.js';
  *   action        by         from               to
  *   start         operator   draft              running (wave 0)
  *   pause         operator   running            paused
- *   resume        operator   paused, halted     running (failures counted afresh from now)
+ *   resume        operator   paused, halted     running (from halted: failures counted afresh from now)
  *   advance       operator   running, paused    the same state, next wave; from the last wave: completed
  *   abort         operator   any but final      aborted
  *   halt          automatic  running            halted (reason and counts kept)
@@ -59,7 +59,8 @@ export function applyRolloutAction(rollout: Rollout, action: RolloutAction, at: 
     case 'pause':
       return done({ ...changed, state: 'paused' });
     case 'resume': {
-      const resumed: Rollout = { ...changed, state: 'running', resumedAt: at, haltReason: null };
+      const haltResumedAt = rollout.state === 'halted' ? at : rollout.haltResumedAt;
+      const resumed: Rollout = { ...changed, state: 'running', resumedAt: at, haltResumedAt, haltReason: null };
       return done(resumed, event(resumed, at, 'rollout.resumed', { from: rollout.state, wave: rollout.wave }));
     }
     case 'advance':

@@ -16,8 +16,14 @@ export interface Rollout {
   readonly startedAt: number | null;
   /** When the current wave began (the start, or the last advance); null while draft. */
   readonly waveStartedAt: number | null;
-  /** When an operator last resumed it; null if never. */
+  /** When an operator last resumed it (from a pause or a halt); null if never. */
   readonly resumedAt: number | null;
+  /**
+   * When an operator last resumed it from a halt: the failures before then were judged by that
+   * operator, so the halt rule counts from then. A resume from a pause judges nothing and leaves
+   * it. null if never.
+   */
+  readonly haltResumedAt: number | null;
   /** Set while halted; cleared on resume (the halt event keeps it). */
   readonly haltReason: HaltReason | null;
   /** When it completed or was aborted; null before. */
@@ -36,6 +42,7 @@ export function draftRollout(id: RolloutId, definition: RolloutDefinition, at: n
     startedAt: null,
     waveStartedAt: null,
     resumedAt: null,
+    haltResumedAt: null,
     haltReason: null,
     endedAt: null,
   };
@@ -52,10 +59,11 @@ export function isLastWave(rollout: Rollout): boolean {
 
 /**
  * From when attempts count towards the halt and advance rules: the later of the current wave's
- * beginning and the last resume (a resumed rollout counts failures afresh: the operator has
- * judged the earlier ones). null while draft.
+ * beginning and the last resume from a halt (the operator has judged the earlier failures). A
+ * pause and its resume change nothing: failures before a pause still count after it, or pausing
+ * and resuming would clear a count short of the rule. null while draft.
  */
 export function countingSince(rollout: Rollout): number | null {
   if (rollout.waveStartedAt === null) return null;
-  return Math.max(rollout.waveStartedAt, rollout.resumedAt ?? rollout.waveStartedAt);
+  return Math.max(rollout.waveStartedAt, rollout.haltResumedAt ?? rollout.waveStartedAt);
 }

@@ -314,6 +314,22 @@ describe('RolloutService', () => {
     expect(await poll('esp-2', '1.0.0')).to.equal(undefined);
   });
 
+  it('counts the failures from before a pause after its resume: a pause does not clear a count short of the rule', async () => {
+    // Found by a review: the resume counted afresh, so pausing and resuming forgot failures.
+    const id = await started({ halt: { failurePercent: 100, failureCount: 2, minResolved: 2 } });
+    download((await poll('esp-1', '1.0.0')) as string);
+    time += 60_000;
+    await poll('esp-1', '1.0.0'); // rolled back: one failure of one resolved, short of the rule
+    await service.act(id, 'pause', OPERATOR);
+    time += 60_000;
+    expect((await service.act(id, 'resume', OPERATOR)).rollout.state).to.equal('running');
+    download((await poll('esp-2', '1.0.0')) as string);
+    time += 60_000;
+    await poll('esp-2', '1.0.0'); // the second failure
+    expect(service.get(id)?.rollout.state).to.equal('halted');
+    expect(service.get(id)?.rollout.haltReason).to.include({ resolved: 2, failed: 2 });
+  });
+
   /** The service again on `locks`, its supervision an hour apart unless told (only checks, actions and close write). */
   async function reopenedWith(locks: RolloutStores['locks'], supervisionMs = 3_600_000): Promise<void> {
     await service.close();

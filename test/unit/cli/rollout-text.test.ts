@@ -43,6 +43,7 @@ function rollout(overrides: Partial<RolloutJson> = {}): RolloutJson {
     inFlight: 6,
     offersLastMinute: 5,
     current: { resolved: 9, succeeded: 8, failed: 1, failurePercent: 11.11 },
+    countingSince: '2026-11-27T11:30:00.000Z',
     haltReason: null,
     createdAt: '2026-11-27T10:00:00.000Z',
     updatedAt: '2026-11-27T11:55:00.000Z',
@@ -115,6 +116,10 @@ describe('cli: rollout text', () => {
     const third = rollout({ current: { resolved: 3, succeeded: 2, failed: 1, failurePercent: 100 / 3 } });
     expect(rolloutText(third, NOW, undefined).split('\n')).to.include(
       '  this wave:  3 resolved: 2 succeeded, 1 failed (33.33%)',
+    );
+    const resumed = rollout({ resumedAt: '2026-11-27T11:50:00.000Z', countingSince: '2026-11-27T11:50:00.000Z' });
+    expect(rolloutText(resumed, NOW, undefined).split('\n')).to.include(
+      '  this wave:  9 resolved: 8 succeeded, 1 failed (11.11%), counted since the resume 10m ago',
     );
     expect(lines).to.include('  advance:    manual');
     expect(lines).to.include('  started:    1h ago (2026-11-27T11:00:00.000Z)');

@@ -270,13 +270,18 @@ export const rolloutViewSchema = z
         failed: z.int(),
         failurePercent: z.number().nullable().meta({ description: 'null before anything resolved.' }),
       })
-      .meta({ description: 'In the current wave since it began or was last resumed: what the halt rule judges.' }),
+      .meta({ description: 'Resolved since countingSince: what the halt and advance rules judge.' }),
+    countingSince: isoOrNull.meta({
+      description:
+        'From when current counts: the later of when the current wave began and the last resume from a halt ' +
+        '(a pause and its resume change nothing). null while draft.',
+    }),
     haltReason: haltReasonSchema.nullable().meta({ description: 'Set while halted.' }),
     createdAt: z.string(),
     updatedAt: z.string(),
     startedAt: isoOrNull,
     waveStartedAt: isoOrNull.meta({ description: 'When the current wave began.' }),
-    resumedAt: isoOrNull,
+    resumedAt: isoOrNull.meta({ description: 'When an operator last resumed it, from a pause or a halt.' }),
     endedAt: isoOrNull.meta({ description: 'When it completed or was aborted.' }),
   })
   .meta({ id: 'Rollout', description: 'A rollout as read back: its definition and where it stands.' });

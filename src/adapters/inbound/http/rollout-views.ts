@@ -6,6 +6,7 @@ import type { HaltReason } from '../../../domain/rollout/halt-check.js';
 import { describeHaltReason } from '../../../domain/rollout/halt-check.js';
 import type { RolloutDefinition, RolloutInput } from '../../../domain/rollout/rollout-definition.js';
 import type { RolloutPreview } from '../../../domain/rollout/rollout-preview.js';
+import { countingSince } from '../../../domain/rollout/rollout.js';
 import type {
   devicePenaltiesSchema,
   rolloutDeviceSchema,
@@ -74,6 +75,7 @@ export function rolloutView(view: RolloutView): z.input<typeof rolloutViewSchema
     inFlight: view.inFlight,
     offersLastMinute: view.offersLastMinute,
     current: { ...view.current },
+    countingSince: isoOrNull(countingSince(rollout)),
     haltReason: rollout.haltReason === null ? null : haltReasonView(rollout.haltReason),
     createdAt: iso(rollout.createdAt),
     updatedAt: iso(rollout.updatedAt),

@@ -13,6 +13,7 @@ import { ATTEMPT_ROLLOUT_LOAD } from './migrations/0012-attempt-rollout-load.js'
 import { OPERATOR_SESSION } from './migrations/0013-operator-session.js';
 import { ATTEMPT_DELIVERY } from './migrations/0014-attempt-delivery.js';
 import { ATTEMPT_OFFER_ADDRESS } from './migrations/0015-attempt-offer-address.js';
+import { ROLLOUT_HALT_RESUMED_AT } from './migrations/0016-rollout-halt-resumed-at.js';
 import type { Queryable } from './postgres-database.js';
 
 /**
@@ -44,6 +45,7 @@ export const MIGRATIONS: readonly Migration[] = [
   OPERATOR_SESSION,
   ATTEMPT_DELIVERY,
   ATTEMPT_OFFER_ADDRESS,
+  ROLLOUT_HALT_RESUMED_AT,
 ];
 
 /**

@@ -5,7 +5,7 @@ import type { RolloutId } from '../../../domain/rollout/rollout-id.js';
 import type { RolloutState } from '../../../domain/rollout/rollout-state.js';
 import type { RolloutStore } from '../../../ports/rollout-store.port.js';
 import { PostgresDatabase, type PostgresOptions } from './postgres-database.js';
-import { rolloutColumnValues } from '../rollout-columns.js';
+import { haltResumedAtOf, rolloutColumnValues } from '../rollout-columns.js';
 
 /** A bigint column: node-postgres hands it over as text. */
 type BigintText = string;
@@ -23,14 +23,17 @@ interface Row {
   readonly resumed_at: BigintText | null;
   readonly halt_reason: HaltReason | null;
   readonly ended_at: BigintText | null;
+  /** Migration 16; see rollout-columns.ts for its NULL. */
+  readonly halt_resumed_at: BigintText | null;
 }
 
 const COLUMNS =
-  'id, definition, state, wave, created_at, updated_at, started_at, wave_started_at, resumed_at, halt_reason, ended_at';
+  'id, definition, state, wave, created_at, updated_at, started_at, wave_started_at, resumed_at, halt_reason, ' +
+  'ended_at, halt_resumed_at';
 const SELECT_ALL = `SELECT ${COLUMNS} FROM rollout ORDER BY position`;
 /** An upsert that keeps the row, and so its position (drawn from the identity on insert only). */
 const UPSERT =
-  `INSERT INTO rollout (${COLUMNS}) VALUES ($1, $2::jsonb, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11) ` +
+  `INSERT INTO rollout (${COLUMNS}) VALUES ($1, $2::jsonb, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12) ` +
   'ON CONFLICT (id) DO UPDATE SET ' +
   COLUMNS.split(', ')
     .filter((column) => column !== 'id')
@@ -89,6 +92,7 @@ function toRollout(row: Row): Rollout {
     startedAt: time(row.started_at),
     waveStartedAt: time(row.wave_started_at),
     resumedAt: time(row.resumed_at),
+    haltResumedAt: haltResumedAtOf(time(row.halt_resumed_at), time(row.resumed_at)),
     haltReason: row.halt_reason,
     endedAt: time(row.ended_at),
   };

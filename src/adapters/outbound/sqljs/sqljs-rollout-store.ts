@@ -6,8 +6,8 @@ import type { RolloutId } from '../../../domain/rollout/rollout-id.js';
 import type { RolloutState } from '../../../domain/rollout/rollout-state.js';
 import type { RolloutStore } from '../../../ports/rollout-store.port.js';
 import type { SchemaStep } from './sqljs-database.js';
-import { SqlJsDatabase } from './sqljs-database.js';
-import { rolloutColumnValues } from '../rollout-columns.js';
+import { addedColumn, SqlJsDatabase } from './sqljs-database.js';
+import { haltResumedAtOf, rolloutColumnValues } from '../rollout-columns.js';
 
 // One row per rollout. `definition` is the RolloutDefinition as JSON text, `halt_reason` the
 // HaltReason as JSON text (null when not halted); times are epoch ms. `position` is the
@@ -17,9 +17,12 @@ export const ROLLOUT_SCHEMA: readonly SchemaStep[] = [
     'id TEXT PRIMARY KEY, position INTEGER NOT NULL, definition TEXT NOT NULL, state TEXT NOT NULL, ' +
     'wave INTEGER NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, started_at INTEGER, ' +
     'wave_started_at INTEGER, resumed_at INTEGER, halt_reason TEXT, ended_at INTEGER)',
+  // See rollout-columns.ts for its NULL.
+  addedColumn('rollout', 'halt_resumed_at', 'INTEGER'),
 ];
 const COLUMNS =
-  'id, definition, state, wave, created_at, updated_at, started_at, wave_started_at, resumed_at, halt_reason, ended_at';
+  'id, definition, state, wave, created_at, updated_at, started_at, wave_started_at, resumed_at, halt_reason, ' +
+  'ended_at, halt_resumed_at';
 const SELECT_ALL = `SELECT ${COLUMNS} FROM rollout ORDER BY position`;
 /**
  * An upsert that keeps the row, and so its position. The position is computed in the statement:
@@ -28,7 +31,7 @@ const SELECT_ALL = `SELECT ${COLUMNS} FROM rollout ORDER BY position`;
  */
 const UPSERT =
   `INSERT INTO rollout (position, ${COLUMNS}) VALUES ((SELECT coalesce(max(position), 0) + 1 FROM rollout), ` +
-  '?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET ' +
+  '?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET ' +
   COLUMNS.split(', ')
     .filter((column) => column !== 'id')
     .map((column) => `${column} = excluded.${column}`)
@@ -72,6 +75,7 @@ function toRollout(row: SqlValue[]): Rollout {
     startedAt: time(row[6]),
     waveStartedAt: time(row[7]),
     resumedAt: time(row[8]),
+    haltResumedAt: haltResumedAtOf(time(row[11]), time(row[8])),
     haltReason: row[9] === null ? null : (JSON.parse(String(row[9])) as HaltReason),
     endedAt: time(row[10]),
   };
