@@ -172,6 +172,10 @@ describe('FileSystemBlobStore deletions', () => {
 
     await store.put(p('fw/real.bin'), chunks('inside'), { maxBytes: 10 });
     await symlink(join(dir, 'fw', 'real.bin'), join(dir, 'fw', 'link-in.bin'));
+    // Listed as served: the link inside, never the one out.
+    const listed: string[] = [];
+    for await (const path of store.list()) listed.push(path);
+    expect(listed.sort()).to.deep.equal(['fw/link-in.bin', 'fw/real.bin']);
     expect(await store.delete(p('fw/link-in.bin'))).to.equal(true);
     expect((await readdir(join(dir, 'fw'))).sort()).to.deep.equal(['link-out.bin', 'real.bin']);
     expect((await readAll(store, 'fw/real.bin'))?.toString()).to.equal('inside');

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -120,6 +120,99 @@ describe('e2e: importing a seed data volume', function () {
     } finally {
       await program.stop();
     }
+  });
+
+  it('imports files the volume links to, inside it or out of it, as the seed served them', async () => {
+    // Found by a new user: a symlinked file was reported missing and its device got 404.
+    await mkdir(join(dir, 'builds'));
+    await writeFile(join(dir, 'builds', 'lamp-3.bin'), firmwareA);
+    await seedVolume(
+      join(dir, 'seed'),
+      [
+        ['lamp-1', '1.0', 'lamp-latest.bin'],
+        ['lamp-2', '1.0', 'lamp-nightly.bin'],
+      ],
+      { 'lamp-v2.bin': firmwareB },
+    );
+    await symlink('lamp-v2.bin', join(dir, 'seed', 'lamp-latest.bin'));
+    await symlink(join(dir, 'builds', 'lamp-3.bin'), join(dir, 'seed', 'lamp-nightly.bin'));
+    await symlink(join(dir, 'builds', 'gone.bin'), join(dir, 'seed', 'dangling.bin'));
+    const imported = await runProgram(env(), ['import-seed', join(dir, 'seed')]);
+    expect(imported.code, imported.output).to.equal(0);
+    expect(findLog(imported.output, 'seed volume imported', { rows: 2, files: 3 }), imported.output).to.not.equal(
+      undefined,
+    );
+    const program = await startProgram(env());
+    try {
+      const client = await programClient(program, join(dir, 'data'));
+      expect((await client.get('/files/lamp-latest.bin')).body).to.deep.equal(firmwareB);
+      expect((await client.get('/files/lamp-nightly.bin')).body).to.deep.equal(firmwareA);
+    } finally {
+      await program.stop();
+    }
+  });
+
+  it('lists the files whose names no device can ask for, importing nothing unless told to skip them', async () => {
+    // Found by a new user: they were left out without a word.
+    await seedVolume(join(dir, 'seed'), [['good', '1.0', 'app.bin']], {
+      'app.bin': firmwareB,
+      'my firmware.bin': firmwareA,
+    });
+    const refused = await runProgram(env(), ['import-seed', join(dir, 'seed')]);
+    expect(refused.code).to.equal(1);
+    expect(refused.output).to.include('my firmware.bin').and.include('--skip-invalid');
+    const skipped = await runProgram(env(), ['import-seed', '--skip-invalid', join(dir, 'seed')]);
+    expect(skipped.code, skipped.output).to.equal(0);
+    expect(findLog(skipped.output, 'skipped', {}), skipped.output).to.not.equal(undefined);
+  });
+
+  it('refuses a seed database whose last writes are not in its file yet (a write-ahead log, a hot journal)', async function () {
+    // Found by a new user: rows only in devices.db-wal were left out, exit 0. sql.js reads the file alone.
+    requireTool(this, 'python3', 'python3', '--version');
+    const seed = join(dir, 'seed');
+    await seedVolume(seed, [['first', '1.0', 'app.bin']], { 'app.bin': firmwareB });
+    // A writer in WAL mode that ends without a checkpoint (the seed server, killed).
+    const script =
+      'import os, sqlite3, sys\n' +
+      'c = sqlite3.connect(sys.argv[1])\n' +
+      "c.execute('PRAGMA journal_mode=WAL')\n" +
+      "c.execute('PRAGMA wal_autocheckpoint=0')\n" +
+      "c.execute(\"insert into device_app values('second', '1.0', 'app.bin')\")\n" +
+      'c.commit()\n' +
+      'os._exit(0)\n';
+    await run('python3', ['-c', script, join(seed, 'devices.db')]);
+    const refused = await runProgram(env(), ['import-seed', seed]);
+    expect(refused.code).to.equal(1);
+    expect(refused.output).to.include('devices.db-wal holds writes').and.include('wal_checkpoint');
+    await run('sqlite3', [join(seed, 'devices.db'), 'PRAGMA wal_checkpoint(TRUNCATE)']);
+    const imported = await runProgram(env(), ['import-seed', seed]);
+    expect(imported.code, imported.output).to.equal(0);
+    expect(findLog(imported.output, 'seed volume imported', { rows: 2 }), imported.output).to.not.equal(undefined);
+
+    // A rollback journal that still holds a transaction (its header intact): the file holds half a write.
+    const hot = join(dir, 'hot');
+    await seedVolume(hot, [['first', '1.0', 'app.bin']], { 'app.bin': firmwareB });
+    const header = Buffer.from([0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7]);
+    await writeFile(join(hot, 'devices.db-journal'), Buffer.concat([header, Buffer.alloc(504)]));
+    const cut = await runProgram(env(), ['import-seed', hot]);
+    expect(cut.code).to.equal(1);
+    expect(cut.output).to.include('devices.db-journal is the journal of a write that was not finished');
+    // A journal whose header was zeroed (a finished write, persistent journal mode) is no obstacle.
+    await writeFile(join(hot, 'devices.db-journal'), Buffer.alloc(512));
+    expect((await runProgram(env(), ['import-seed', hot])).code).to.equal(0);
+  });
+
+  it('names the file that is not a seed database', async () => {
+    await mkdir(join(dir, 'seed'));
+    await writeFile(join(dir, 'seed', 'devices.db'), 'not a database at all, just some text of a few bytes');
+    const failed = await runProgram(env(), ['import-seed', join(dir, 'seed')]);
+    expect(failed.code).to.equal(1);
+    expect(failed.output).to.include(`${join(dir, 'seed', 'devices.db')} is not a seed database`);
+    await rm(join(dir, 'seed', 'devices.db'));
+    await run('sqlite3', [join(dir, 'seed', 'devices.db'), 'create table other(x);']);
+    const noTable = await runProgram(env(), ['import-seed', join(dir, 'seed')]);
+    expect(noTable.code).to.equal(1);
+    expect(noTable.output).to.include('is not a seed database: no such table: device_app');
   });
 
   it('will not import into a data dir a running server owns, even from another PID namespace (docker run --rm ... import-seed)', async () => {

@@ -24,6 +24,11 @@ export interface UploadOptions {
   readonly validate?: boolean;
   /** Size limit; defaults to the configured upload limit. */
   readonly maxBytes?: number;
+  /**
+   * Store an image of the very version a row naming its path updates from (the seed import: it
+   * keeps the seed's rows as they are, and such a row's check is answered 204). Default: refused.
+   */
+  readonly allowReinstallLoop?: boolean;
 }
 
 /**
@@ -63,7 +68,7 @@ export class UploadUpdateFile {
       // fails the upload's source, so the store keeps the previous version.
       const checked = endingWith(inspected, async () => {
         await this.refuseUntrusted(path, inspection);
-        await this.refuseReinstallLoop(path, inspection);
+        if (options.allowReinstallLoop !== true) await this.refuseReinstallLoop(path, inspection);
       });
       const stored = await this.files.put(path, checked, { maxBytes: options.maxBytes ?? this.config.maxUploadBytes });
       const entry: UpdateFile = {

@@ -4,6 +4,7 @@ import { nodeSha256 } from '../../adapters/outbound/crypto/node-sha256.js';
 import { nodeSignatureVerifier } from '../../adapters/outbound/crypto/node-signature-verifier.js';
 import { FileSystemBlobStore } from '../../adapters/outbound/filesystem/filesystem-blob-store.js';
 import { SqlJsDeviceAppRepository } from '../../adapters/outbound/sqljs/sqljs-device-app-repository.js';
+import { unfinishedSqliteWrites } from '../../adapters/outbound/sqljs/unfinished-sqlite-writes.js';
 import type { Logger } from '../../ports/logger.port.js';
 import { DataDirLock } from '../bootstrap/data-dir-lock.js';
 import { openStorage } from '../bootstrap/storage.js';
@@ -27,8 +28,12 @@ export async function importSeedCommand(
   const source = resolve(seedDir);
   const seedDatabase = join(source, 'devices.db');
   if (!existsSync(seedDatabase)) throw new Error(`${source} holds no devices.db: it is not a seed data volume`);
+  const unfinished = await unfinishedSqliteWrites(seedDatabase);
+  if (unfinished !== undefined) throw new Error(`${unfinished}; nothing was imported`);
   const seedDevices = await SqlJsDeviceAppRepository.openReadOnly(seedDatabase);
   const seedFiles = await FileSystemBlobStore.openExisting(source);
+  const unservableFiles: string[] = [];
+  for await (const name of seedFiles.unservableNames()) unservableFiles.push(name);
   const lock = await DataDirLock.acquire(config.dataDir, { onLost: stopOnLostLock, logger });
   try {
     const storage = await openStorage(config.storage, dataLayout(config.dataDir), logger, (error) =>
@@ -50,7 +55,7 @@ export async function importSeedCommand(
       const importer = new ImportSeedVolume(seedDevices, seedFiles, storage.devices, upload);
       const report = await audit.recorded(
         localSource('import-seed'),
-        () => importer.execute(options),
+        () => importer.execute({ ...options, unservableFiles }),
         (done) => ({
           action: 'seed.import',
           target: source,
@@ -64,6 +69,13 @@ export async function importSeedCommand(
       );
       for (const line of report.invalid) logger.warn('skipped', { item: line });
       for (const line of report.missingFiles) logger.warn('row without its update file in the volume', { row: line });
+      for (const line of report.reinstallLoops) {
+        logger.warn(
+          'row naming an image of the version it updates from: its check is answered 204 (the seed offered ' +
+            'that image at every check, and the device installed it again each time)',
+          { row: line },
+        );
+      }
       logger.info('seed volume imported', {
         from: source,
         into: config.dataDir,
@@ -74,7 +86,7 @@ export async function importSeedCommand(
     } catch (error) {
       if (!(error instanceof SeedImportRefused)) throw error;
       for (const line of error.report.invalid) logger.error('cannot import', { item: line });
-      logger.error(`${error.message}; fix those rows or rerun with --skip-invalid`);
+      logger.error(`${error.message}; fix those rows and files or rerun with --skip-invalid`);
       return 1;
     } finally {
       // A record that could not be written (a full disk) is tried once more.

@@ -68,6 +68,12 @@ export class FileSystemBlobStore implements BlobStore {
   private constructor(
     private readonly root: string,
     private readonly io: FileIo,
+    /**
+     * Whether a symlink that leads out of the store is served (and listed): never for the
+     * server's own store, whose confinement keeps a planted link from leaking files; yes for a
+     * seed volume being imported, an operator's own directory whose links the seed served.
+     */
+    private readonly linksOut: 'refused' | 'followed' = 'refused',
   ) {
     this.realRoot = realpathSync.native(root);
   }
@@ -90,10 +96,13 @@ export class FileSystemBlobStore implements BlobStore {
     return store;
   }
 
-  /** Opens an existing directory only to read it (the seed import's source): nothing is written. */
+  /**
+   * Opens an existing directory only to read it (the seed import's source): nothing is written,
+   * and its symlinks to files are followed wherever they lead, as the seed followed them.
+   */
   static async openExisting(root: string): Promise<FileSystemBlobStore> {
     if (!(await stat(root)).isDirectory()) throw new Error(`${root} is not a directory`);
-    return new FileSystemBlobStore(root, nodeFileIo);
+    return new FileSystemBlobStore(root, nodeFileIo, 'followed');
   }
 
   async put(path: UpdateFilePath, content: AsyncIterable<Uint8Array>, options: PutOptions): Promise<StoredBlob> {
@@ -231,7 +240,7 @@ export class FileSystemBlobStore implements BlobStore {
       // a few microseconds, where the promise API's thread-pool round trip costs far more CPU.
       const target = this.locate(path);
       const found = statSync(target, { bigint: true });
-      if (!found.isFile() || !this.isConfined(target)) return undefined;
+      if (!found.isFile() || !this.isServed(target)) return undefined;
       return blobInfo(found);
     } catch (error) {
       if (MISSING.has(errorCode(error) ?? '')) return undefined;
@@ -244,7 +253,7 @@ export class FileSystemBlobStore implements BlobStore {
     try {
       const target = this.locate(path);
       // A symlink placed in the store must not lead a download out of it.
-      if (!this.isConfined(target)) return undefined;
+      if (!this.isServed(target)) return undefined;
       fd = await openFd(target, 'r');
     } catch (error) {
       if (MISSING.has(errorCode(error) ?? '')) return undefined;
@@ -304,7 +313,15 @@ export class FileSystemBlobStore implements BlobStore {
   }
 
   async *list(): AsyncIterable<UpdateFilePath> {
-    yield* this.walk(this.root);
+    for await (const name of this.walk(this.root)) if (isUpdateFilePath(name)) yield name;
+  }
+
+  /**
+   * The files `list` leaves out for their names (a space, a character outside the path rule):
+   * nothing can ask for them. The seed import reports them instead of dropping them unsaid.
+   */
+  async *unservableNames(): AsyncIterable<string> {
+    for await (const name of this.walk(this.root)) if (!isUpdateFilePath(name)) yield name;
   }
 
   async close(): Promise<void> {}
@@ -314,7 +331,11 @@ export class FileSystemBlobStore implements BlobStore {
     return probeDirectory(this.root, this.io);
   }
 
-  private async *walk(directory: string): AsyncGenerator<UpdateFilePath> {
+  /**
+   * Every file below `directory` that `open` would serve, by its name relative to the root: a
+   * regular file, or a symlink to one (a link to a directory is not followed: no loops).
+   */
+  private async *walk(directory: string): AsyncGenerator<string> {
     let entries: Dirent[];
     try {
       entries = await readdir(directory, { withFileTypes: true });
@@ -327,11 +348,23 @@ export class FileSystemBlobStore implements BlobStore {
       const full = join(directory, entry.name);
       if (entry.isDirectory()) {
         yield* this.walk(full);
-      } else if (entry.isFile()) {
-        const path = relative(this.root, full).split(sep).join('/');
-        if (isUpdateFilePath(path)) yield path;
+      } else if (entry.isFile() || (entry.isSymbolicLink() && (await this.isServedLink(full)))) {
+        yield relative(this.root, full).split(sep).join('/');
       }
     }
+  }
+
+  private async isServedLink(link: string): Promise<boolean> {
+    try {
+      return (await stat(link)).isFile() && this.isServed(link);
+    } catch {
+      return false; // dangling, a loop, or unreadable: nothing open() could serve
+    }
+  }
+
+  /** Whether `target` may be served: inside the store once its symlinks are resolved, unless links out are followed. */
+  private isServed(target: string): boolean {
+    return this.linksOut === 'followed' || this.isConfined(target);
   }
 
   /** Whether `target`, with every symlink resolved, still lies inside the store. */

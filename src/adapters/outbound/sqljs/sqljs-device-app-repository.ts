@@ -45,8 +45,16 @@ export class SqlJsDeviceAppRepository implements DeviceAppRepository {
   }
 
   /** Opens a seed devices.db only to read it. */
+  /** Opens a seed's `file` to read its rows; rejects, naming the file, when it holds no device_app table. */
   static async openReadOnly(file: string): Promise<SqlJsDeviceAppRepository> {
-    return new SqlJsDeviceAppRepository(await SqlJsDatabase.openReadOnly(file), true);
+    const database = await SqlJsDatabase.openReadOnly(file);
+    try {
+      database.all('SELECT 1 FROM device_app LIMIT 1', [], () => undefined);
+    } catch (error) {
+      await database.close();
+      throw new Error(`${file} is not a seed database: ${(error as Error).message}`);
+    }
+    return new SqlJsDeviceAppRepository(database, true);
   }
 
   async get(deviceId: DeviceId): Promise<DeviceAppRecord | undefined> {
