@@ -22,6 +22,11 @@ describe('HTTP: health', () => {
     expect([post.status, post.headers.allow]).to.deep.equal([405, 'GET, HEAD']);
   });
 
+  it("answers 200 to many asks at once (found by a review: their probes removed each other's file: 503)", async () => {
+    const answers = await Promise.all(Array.from({ length: 30 }, () => t.client.get('/healthz', { auth: null })));
+    expect(answers.map((res) => res.status)).to.deep.equal(answers.map(() => 200));
+  });
+
   it('answers 503 naming the failing part while the file store is gone, and 200 once it is back', async () => {
     const files = join(t.dataDir ?? '', 'files');
     await rename(files, `${files}-moved`);

@@ -26,8 +26,19 @@ export class CheckHealth {
 
   /** A probe every few seconds during an outage: its warning once every ten seconds per part. */
   private readonly warnings: RepeatedWarnings;
+  /**
+   * The probe under way, whose report every ask made meanwhile shares: anyone may ask (the route
+   * needs no credential), each probe writes and syncs a file per storage part, and a flood of
+   * concurrent asks so costs one probe at a time.
+   */
+  private running: Promise<HealthReport> | undefined;
 
-  async execute(): Promise<HealthReport> {
+  execute(): Promise<HealthReport> {
+    this.running ??= this.probe().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async probe(): Promise<HealthReport> {
     const results = await Promise.all(
       this.parts.map(async (part) => {
         try {

@@ -4,9 +4,14 @@ import { join } from 'node:path';
 import type { FileIo } from './file-io.js';
 import { nodeFileIo, writeAll } from './file-io.js';
 
-// One fixed, hidden name: a probe cut short by a crash leaves one small file, never a growing pile,
-// and the file store's listing skips hidden names.
-const PROBE_NAME = '.fuota-health-probe';
+/**
+ * Hidden (the file store's listing skips hidden names), and drawn afresh for every probe: with
+ * one fixed name, two probes at once (concurrent health checks, or two worker processes on one
+ * directory) wrote, read and removed each other's file and both answered "failing". A probe cut
+ * short by a crash leaves its small file; the file store's start removes those under it.
+ */
+export const PROBE_LEFTOVER = /^\.fuota-health-probe-[0-9a-f]{12}$/;
+const probeName = () => `.fuota-health-probe-${randomBytes(6).toString('hex')}`;
 
 /**
  * Proves that `directory` can be written, synced and read back now (a full disk, a read-only
@@ -14,7 +19,7 @@ const PROBE_NAME = '.fuota-health-probe';
  * `writeAll`, so a disk that takes only part of the probe fails it instead of passing unnoticed.
  */
 export async function probeDirectory(directory: string, io: FileIo = nodeFileIo): Promise<void> {
-  const probe = join(directory, PROBE_NAME);
+  const probe = join(directory, probeName());
   const bytes = randomBytes(16);
   try {
     const file = await io.open(probe, 'w', 0o600);

@@ -24,7 +24,7 @@ import type {
 } from '../../../ports/blob-store.port.js';
 import { createUploadMeter } from '../upload-meter.js';
 import { blobInfo } from './blob-info.js';
-import { probeDirectory } from './directory-probe.js';
+import { PROBE_LEFTOVER, probeDirectory } from './directory-probe.js';
 import { fsyncDirectory, temporarySibling } from './durable-file.js';
 import type { FileIo, WritableFile } from './file-io.js';
 import { nodeFileIo, writeAll } from './file-io.js';
@@ -432,7 +432,11 @@ export class FileSystemBlobStore implements BlobStore {
       if (entry.isDirectory() && !entry.name.startsWith('.')) await this.removeStaleUploads(full);
       // A kept-aside previous version may be a link (it was the link, not its target, that was
       // replaced): it goes too, its target stays.
-      else if ((entry.isFile() || entry.isSymbolicLink()) && LEFTOVER.test(entry.name)) await rm(full, { force: true });
+      else if (
+        (entry.isFile() || entry.isSymbolicLink()) &&
+        (LEFTOVER.test(entry.name) || PROBE_LEFTOVER.test(entry.name))
+      )
+        await rm(full, { force: true });
     }
   }
 }
