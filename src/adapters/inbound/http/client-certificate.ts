@@ -45,6 +45,14 @@ export function certificateOutcome(req: IncomingMessage): CertificateOutcome {
   if (socket.authorized !== true) {
     return { kind: 'refused', reason: verifyErrorText(String(socket.authorizationError)), commonName: shown };
   }
+  // Verified when the session began: a resumed session (a ticket) is not verified again, and may
+  // outlive the certificate.
+  const now = Date.now();
+  if (Date.parse(peer.valid_to) < now)
+    return { kind: 'refused', reason: verifyErrorText('CERT_HAS_EXPIRED'), commonName: shown };
+  if (Date.parse(peer.valid_from) > now) {
+    return { kind: 'refused', reason: verifyErrorText('CERT_NOT_YET_VALID'), commonName: shown };
+  }
   if (typeof commonName !== 'string' || !isDeviceId(commonName)) {
     return {
       kind: 'refused',

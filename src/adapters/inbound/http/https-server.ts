@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Server } from 'node:https';
@@ -61,6 +62,7 @@ export class HttpsServer {
         ...(options.clientCa === undefined
           ? {}
           : { ca: options.clientCa, requestCert: true, rejectUnauthorized: false }),
+        sessionIdContext: sessionIdContext(options.clientCa),
         handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS,
         headersTimeout: HEADERS_TIMEOUT_MS,
         requestTimeout: REQUEST_TIMEOUT_MS,
@@ -110,4 +112,19 @@ export class HttpsServer {
     await closed;
     clearTimeout(grace);
   }
+}
+
+/**
+ * The context a TLS session is resumed in: a session resumes only where the client CA is the one
+ * its client certificate was verified against. Node's default (a digest of the command line) let
+ * a session from before FUOTA_TLS_CLIENT_CA changed resume after it, with shared ticket keys, and
+ * so carry a certificate of the old CA past the change (found by a review). The same on every
+ * instance given the same CA, so that sessions still resume across instances.
+ */
+function sessionIdContext(clientCa: string | undefined): string {
+  // At most 32 bytes: OpenSSL's SSL_MAX_SID_CTX_LENGTH.
+  return createHash('sha256')
+    .update(clientCa ?? 'no client CA')
+    .digest('hex')
+    .slice(0, 32);
 }
