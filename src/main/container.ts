@@ -176,7 +176,9 @@ export function createContainer(
       logger: context.get<Logger>(LOGGER),
       metrics,
       finishedRequests,
-      sessions: new OperatorSessions(storage.sessions, randomSecretGenerator, NODE_CREDENTIAL_HASHING.digests),
+      sessions: new OperatorSessions(storage.sessions, randomSecretGenerator, NODE_CREDENTIAL_HASHING.digests, {
+        credentials: authenticator.operatorCredentials,
+      }),
     }),
   );
   return container;

@@ -66,6 +66,19 @@ describe('dashboard sessions shared by two servers on one PostgreSQL database', 
     expect(changed.status, changed.text).to.equal(200);
   });
 
+  it('a session is not taken by a server whose operator credentials changed (a rotated password)', async () => {
+    // Found by a review: a session signed in before a rotation went on working for 12 hours.
+    const { cookie } = await signIn(first);
+    const rotated = await startTestServer({ shared: { databaseUrl: database?.url }, password: 'rotated secret 43' });
+    try {
+      const after = await rotated.client.get('/api/v1/fleet', withCookie(cookie));
+      expect([after.status, JSON.parse(after.text).code]).to.deep.equal([403, 'session-expired']);
+      expect((await second.client.get('/api/v1/fleet', withCookie(cookie))).status).to.equal(200);
+    } finally {
+      await rotated.stop();
+    }
+  });
+
   it('a sign-out on one ends the session on both', async () => {
     const { cookie, csrfToken } = await signIn(second);
     expect((await first.client.get('/api/v1/fleet', withCookie(cookie))).status).to.equal(200);

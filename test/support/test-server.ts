@@ -130,6 +130,8 @@ export async function startTestServer(
     dataDir?: string;
     /** The TLS session-ticket key (48 bytes), as FUOTA_TLS_TICKET_KEYS gives it. */
     tlsTicketKeys?: Buffer;
+    /** The shared credential's password (default: TEST_CREDENTIAL's), as after a rotation. */
+    password?: string;
     /** A fixed port (default: a free one), for a restart that clients must find where it was. */
     port?: number;
     /**
@@ -161,7 +163,7 @@ export async function startTestServer(
     tlsTicketKeys: options.tlsTicketKeys,
     tlsClientCaFile: undefined,
     username: TEST_CREDENTIAL.username,
-    password: TEST_CREDENTIAL.password,
+    password: options.password ?? TEST_CREDENTIAL.password,
     deviceCredential: TEST_DEVICE_CREDENTIAL,
     operatorCredential: undefined,
     maxUploadBytes: options.maxUploadBytes ?? 32 * 1024 * 1024,
@@ -196,7 +198,10 @@ export async function startTestServer(
     storage,
     authenticator: new RoleAuthenticator(
       [
-        { secret: { kind: 'plain', ...TEST_CREDENTIAL }, role: 'operator' },
+        {
+          secret: { kind: 'plain', ...TEST_CREDENTIAL, password: options.password ?? TEST_CREDENTIAL.password },
+          role: 'operator',
+        },
         { secret: { kind: 'plain', ...TEST_DEVICE_CREDENTIAL }, role: 'device' },
       ],
       NODE_CREDENTIAL_HASHING,

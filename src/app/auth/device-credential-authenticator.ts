@@ -22,6 +22,10 @@ export class DeviceCredentialAuthenticator implements Authenticator {
     private readonly hashing: CredentialHashing,
   ) {}
 
+  get operatorCredentials(): string | undefined {
+    return this.configured.operatorCredentials;
+  }
+
   async authenticate(username: string, password: string): Promise<Principal | undefined> {
     const principal = await this.configured.authenticate(username, password);
     if (principal !== undefined) return principal;

@@ -23,15 +23,35 @@ export const MAX_SESSIONS = 10_000;
  * (fixed at sign-in: no sliding, so a stolen cookie does not live on by being used) or at
  * sign-out. Past the bound, the sessions created first give way.
  */
+export interface OperatorSessionOptions {
+  /**
+   * The operator credentials in force (Authenticator.operatorCredentials): part of each session's
+   * key, so that a session signed in before one of them changed is not found after (rotating a
+   * leaked password must shut out whoever signed in with it; found by a review).
+   */
+  readonly credentials?: string | undefined;
+  readonly now?: () => number;
+  readonly lifetimeMs?: number;
+  readonly maxSessions?: number;
+}
+
 export class OperatorSessions {
+  private readonly credentials: string;
+  private readonly now: () => number;
+  private readonly lifetimeMs: number;
+  private readonly maxSessions: number;
+
   constructor(
     private readonly store: OperatorSessionStore,
     private readonly secrets: SecretGenerator,
     private readonly digests: SecretDigest,
-    private readonly now: () => number = Date.now,
-    private readonly lifetimeMs: number = SESSION_LIFETIME_MS,
-    private readonly maxSessions: number = MAX_SESSIONS,
-  ) {}
+    options: OperatorSessionOptions = {},
+  ) {
+    this.credentials = options.credentials ?? '';
+    this.now = options.now ?? Date.now;
+    this.lifetimeMs = options.lifetimeMs ?? SESSION_LIFETIME_MS;
+    this.maxSessions = options.maxSessions ?? MAX_SESSIONS;
+  }
 
   async open(username: string): Promise<OpenedSession> {
     const token = this.secrets.newSecret() + this.secrets.newSecret();
@@ -43,13 +63,13 @@ export class OperatorSessions {
       expiresAt: createdAt + this.lifetimeMs,
     };
     await this.store.sweep(createdAt);
-    await this.store.put(this.digests.key(token), session, this.maxSessions);
+    await this.store.put(this.keyOf(token), session, this.maxSessions);
     return { token, session };
   }
 
   /** The live session a cookie's token names, or undefined (unknown, ended or expired). */
   async find(token: string): Promise<OperatorSession | undefined> {
-    const key = this.digests.key(token);
+    const key = this.keyOf(token);
     const session = await this.store.find(key);
     if (session === undefined) return undefined;
     if (session.expiresAt <= this.now()) {
@@ -61,7 +81,12 @@ export class OperatorSessions {
 
   /** Ends the session (sign-out); true when there was one. */
   close(token: string): Promise<boolean> {
-    return this.store.delete(this.digests.key(token));
+    return this.store.delete(this.keyOf(token));
+  }
+
+  /** The store's key of a token: its digest, under the credentials in force. */
+  private keyOf(token: string): string {
+    return this.digests.key(this.credentials === '' ? token : `${token}\0${this.credentials}`);
   }
 
   /** Whether `offered` is the session's CSRF token, compared in constant time. */

@@ -11,11 +11,21 @@ import type { Role } from './role.js';
 export class RoleAuthenticator implements Authenticator {
   private readonly credentials: ReadonlyArray<{ verifier: CredentialVerifier; role: Role }>;
 
+  readonly operatorCredentials: string;
+
   constructor(credentials: ReadonlyArray<{ secret: CredentialSecret; role: Role }>, hashing: CredentialHashing) {
     this.credentials = credentials.map(({ secret, role }) => ({
       verifier: new CredentialVerifier(secret, hashing),
       role,
     }));
+    // Each operator credential as it is known (a password in clear, or the stored hash of a
+    // generated one): another password, user name or generated credential changes the digest.
+    const known = credentials
+      .filter(({ role }) => role === 'operator')
+      .map(({ secret }) =>
+        [secret.kind, secret.username, secret.kind === 'plain' ? secret.password : secret.passwordHash].join('\0'),
+      );
+    this.operatorCredentials = hashing.digests.key(known.join('\0\0'));
   }
 
   async authenticate(username: string, password: string): Promise<Principal | undefined> {

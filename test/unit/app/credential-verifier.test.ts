@@ -89,4 +89,20 @@ describe('RoleAuthenticator', () => {
     expect(await authenticator.authenticate('both', 'b')).to.deep.equal({ role: 'operator' });
     expect(await authenticator.authenticate('dev', 'o')).to.equal(undefined);
   });
+
+  it("digests the operator credentials in force: another password, user name or stored hash changes it, a device's does not", () => {
+    type Listed = ConstructorParameters<typeof RoleAuthenticator>[0];
+    const digest = (list: Listed) => new RoleAuthenticator(list, NODE_CREDENTIAL_HASHING).operatorCredentials;
+    const ops = { secret: { kind: 'plain', username: 'ops', password: 'o' }, role: 'operator' } as const;
+    const dev = { secret: { kind: 'plain', username: 'dev', password: 'd' }, role: 'device' } as const;
+    const base = digest([ops, dev]);
+    expect(digest([ops, dev])).to.equal(base);
+    expect(digest([ops, { ...dev, secret: { ...dev.secret, password: 'other' } }])).to.equal(base);
+    expect(digest([{ ...ops, secret: { ...ops.secret, password: 'rotated' } }, dev])).to.not.equal(base);
+    expect(digest([{ ...ops, secret: { ...ops.secret, username: 'admin' } }, dev])).to.not.equal(base);
+    const hashed = { secret: { kind: 'hashed', username: 'ops', passwordHash: 'scrypt$a' }, role: 'operator' } as const;
+    expect(digest([hashed])).to.not.equal(
+      digest([{ ...hashed, secret: { ...hashed.secret, passwordHash: 'scrypt$b' } }]),
+    );
+  });
 });

@@ -9,14 +9,11 @@ describe('OperatorSessions', () => {
   let store: InMemoryOperatorSessionStore;
   const sessions = (maxSessions?: number) => {
     store = new InMemoryOperatorSessionStore();
-    return new OperatorSessions(
-      store,
-      randomSecretGenerator,
-      NODE_CREDENTIAL_HASHING.digests,
-      () => now,
-      SESSION_LIFETIME_MS,
+    return new OperatorSessions(store, randomSecretGenerator, NODE_CREDENTIAL_HASHING.digests, {
+      now: () => now,
+      lifetimeMs: SESSION_LIFETIME_MS,
       maxSessions,
-    );
+    });
   };
   const stored = () => (store as unknown as { sessions: Map<string, unknown> }).sessions;
 
@@ -29,6 +26,15 @@ describe('OperatorSessions', () => {
     now += 1;
     expect(await registry.find(token)).to.equal(undefined);
     expect(stored().size).to.equal(0);
+  });
+
+  it('finds a session only under the operator credentials it was signed in with', async () => {
+    const shared = new InMemoryOperatorSessionStore();
+    const under = (credentials: string) =>
+      new OperatorSessions(shared, randomSecretGenerator, NODE_CREDENTIAL_HASHING.digests, { credentials });
+    const { token } = await under('before').open('operator');
+    expect((await under('before').find(token))?.username).to.equal('operator');
+    expect(await under('after a rotation').find(token)).to.equal(undefined);
   });
 
   it('ends a session at sign-out, and knows no made-up or other token', async () => {
