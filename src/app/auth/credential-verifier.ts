@@ -53,12 +53,13 @@ export class CredentialVerifier {
     const known = this.verdictNow(username, password);
     if (known !== undefined) return known;
     const secret = this.secret as Extract<CredentialSecret, { kind: 'hashed' }>;
+    // The user name first: the slow hash runs only for the right one, so a flood of made-up
+    // names costs no hashing (the name is no secret: it is configured, `fuota` by default).
     const verdict =
-      (await this.hashing.passwords.verify(password, secret.passwordHash)) &&
       this.digests.equal(
         this.digests.digest(pairText(username, '')),
         this.digests.digest(pairText(secret.username, '')),
-      );
+      ) && (await this.hashing.passwords.verify(password, secret.passwordHash));
     this.remember(this.digests.key(pairText(username, password)), verdict);
     return verdict;
   }

@@ -37,6 +37,30 @@ describe('credentials', () => {
   });
 });
 
+describe('CredentialVerifier with a stored hash', () => {
+  it('runs the slow hash only for the right user name (a flood of made-up names costs no hashing)', async () => {
+    const verified: string[] = [];
+    const hashing = {
+      ...NODE_CREDENTIAL_HASHING,
+      passwords: {
+        hash: NODE_CREDENTIAL_HASHING.passwords.hash,
+        verify: async (password: string, encoded: string) => {
+          verified.push(password);
+          return NODE_CREDENTIAL_HASHING.passwords.verify(password, encoded);
+        },
+      },
+    };
+    const verifier = new CredentialVerifier(
+      { kind: 'hashed', username: 'fuota', passwordHash: await hashPassword('p') },
+      hashing,
+    );
+    expect(await verifier.matches('someone', 'p')).to.equal(false);
+    expect(await verifier.matches('fuota', 'wrong')).to.equal(false);
+    expect(await verifier.matches('fuota', 'p')).to.equal(true);
+    expect(verified).to.deep.equal(['wrong', 'p']);
+  });
+});
+
 describe('CredentialVerifier.verdictNow', () => {
   it('answers a plain credential at once, and a stored hash only once its verdict is remembered', async () => {
     const plain = new CredentialVerifier({ kind: 'plain', username: 'u', password: 'p' }, NODE_CREDENTIAL_HASHING);

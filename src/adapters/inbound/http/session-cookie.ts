@@ -10,15 +10,21 @@ export const SESSION_COOKIE = '__Host-fuota_session';
 // A token is the session registry's: base64url characters only.
 const TOKEN = /^[A-Za-z0-9_-]{1,256}$/;
 
+const MAX_SESSION_TOKENS = 2;
+
 /**
- * The session tokens a request's `Cookie` header carries: every well-formed value of the session
- * cookie (a browser may send several of one name; malformed ones are no token at all).
+ * The session tokens a request's `Cookie` header carries: the first well-formed values of the
+ * session cookie, at most two (a browser may send several of one name; malformed ones are no
+ * token at all).
  */
 export function sessionTokensOf(req: IncomingMessage): string[] {
   const header = req.headers.cookie;
   if (header === undefined) return [];
   const tokens: string[] = [];
   for (const pair of header.split(';')) {
+    // Each token is looked up in the session store: a header of hundreds made one request cost
+    // as many queries (found by a review). A browser sends one (two while a cookie is replaced).
+    if (tokens.length === MAX_SESSION_TOKENS) break;
     const equals = pair.indexOf('=');
     if (equals < 0 || pair.slice(0, equals).trim() !== SESSION_COOKIE) continue;
     const value = pair.slice(equals + 1).trim();

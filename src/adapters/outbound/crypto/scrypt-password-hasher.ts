@@ -1,6 +1,7 @@
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { PasswordHasher } from '../../../ports/password-hasher.port.js';
+import { ConcurrencyLimit } from './concurrency-limit.js';
 
 const scryptAsync = promisify(scrypt) as (
   password: string,
@@ -22,8 +23,20 @@ export async function hashPassword(password: string): Promise<string> {
   return ['scrypt', COST.N, COST.r, COST.p, salt.toString('base64'), hash.toString('base64')].join('$');
 }
 
+/**
+ * Verifications run two at a time at most. Each takes a thread of libuv's pool (four by default)
+ * for tens of milliseconds, and the pool also reads and writes every file: a flood of wrong
+ * passwords (anyone may send one) stalled downloads for seconds when all four threads hashed
+ * (found by a review). Waiting verifications hold no thread.
+ */
+const verifications = new ConcurrencyLimit(2);
+
 /** Checks `password` against an encoded hash in constant time; a malformed hash never matches. */
-export async function verifyPassword(password: string, encoded: string): Promise<boolean> {
+export function verifyPassword(password: string, encoded: string): Promise<boolean> {
+  return verifications.run(() => verifyNow(password, encoded));
+}
+
+async function verifyNow(password: string, encoded: string): Promise<boolean> {
   const [scheme, n, r, p, salt, hash] = encoded.split('$');
   if (scheme !== 'scrypt' || salt === undefined || hash === undefined) return false;
   const expected = Buffer.from(hash, 'base64');

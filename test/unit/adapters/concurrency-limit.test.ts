@@ -1,0 +1,36 @@
+import { expect } from 'chai';
+import { ConcurrencyLimit } from '../../../src/adapters/outbound/crypto/concurrency-limit.js';
+
+describe('ConcurrencyLimit', () => {
+  it('runs at most its limit at once, starting them in order, a failing one releasing its place', async () => {
+    const limit = new ConcurrencyLimit(2);
+    let running = 0;
+    let most = 0;
+    const started: number[] = [];
+    const task = (i: number) => async () => {
+      started.push(i);
+      running += 1;
+      most = Math.max(most, running);
+      for (let turn = 0; turn < 3; turn += 1) await new Promise((resolve) => setImmediate(resolve));
+      running -= 1;
+      if (i === 1) throw new Error('task 1 fails');
+      return i;
+    };
+    const results = await Promise.allSettled([0, 1, 2, 3, 4, 5].map((i) => limit.run(task(i))));
+    expect(most).to.equal(2);
+    expect(started).to.deep.equal([0, 1, 2, 3, 4, 5]);
+    expect(results.map((result) => result.status)).to.deep.equal([
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+    ]);
+    // Every place given back: as many run at once again.
+    running = 0;
+    most = 0;
+    await Promise.all([6, 7, 8].map((i) => limit.run(task(i))));
+    expect(most).to.equal(2);
+  });
+});
