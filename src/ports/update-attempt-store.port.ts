@@ -31,6 +31,14 @@ export interface UpdateAttemptStore {
   ): Promise<UpdateAttempt[]>;
   /** Inserts the attempts or replaces those with the same id, in one durable write. */
   putMany(attempts: readonly UpdateAttempt[]): Promise<void>;
+  /**
+   * Replaces the stored attempt `next.id` with `next` only while it is stored as `previous` (the
+   * same state, downloads, bytes served and update time): how a server sharing the storage
+   * writes what a download changed, so that what another server wrote of the same attempt since
+   * it read it is never overwritten (it reads again instead). Resolves to whether it replaced
+   * it; durable when it did.
+   */
+  replaceIf(next: UpdateAttempt, previous: UpdateAttempt): Promise<boolean>;
   /** Removes every attempt of the device; resolves to how many there were. */
   deleteDevice(deviceId: DeviceId): Promise<number>;
   /**

@@ -251,6 +251,36 @@ export function updateAttemptStoreContract(
       expect(await store.forDevice('d1' as DeviceId, 10)).to.deep.equal([updateAttempt('0002', 'd1'), done]);
     });
 
+    it('replaces an attempt with replaceIf only while it is stored as the caller read it', async () => {
+      const read = updateAttempt('0001', 'd1', { state: 'downloading', attribution: null, provisionalAt: null });
+      await store.putMany([read, updateAttempt('0002', 'd2')]);
+      const next = { ...read, state: 'downloaded' as const, served: [[0, 1_048_576]] as const, downloads: 4 };
+      expect(await store.replaceIf(next, read)).to.equal(true);
+      expect(await store.forDevice('d1' as DeviceId, 1)).to.deep.equal([next]);
+      // Another server wrote it since `read` (more bytes, a later time): nothing is replaced.
+      const elsewhere = { ...read, served: [[0, 500_000]] as const, updatedAt: read.updatedAt + 1 };
+      await store.putMany([elsewhere]);
+      for (const moved of [
+        { state: 'offered' as const },
+        { downloads: 2 },
+        { served: [[0, 4096]] as const },
+        { updatedAt: read.updatedAt + 2 },
+      ]) {
+        expect(await store.replaceIf(next, { ...elsewhere, ...moved }), JSON.stringify(moved)).to.equal(false);
+      }
+      expect(await store.replaceIf(next, read)).to.equal(false);
+      expect(await store.forDevice('d1' as DeviceId, 1)).to.deep.equal([elsewhere]);
+      // Not stored at all, or another attempt's id: nothing.
+      expect(await store.replaceIf(updateAttempt('0009', 'd1'), updateAttempt('0009', 'd1'))).to.equal(false);
+      expect(await store.replaceIf({ ...next, id: '0002' }, elsewhere)).to.equal(false);
+      expect(await store.forDevice('d2' as DeviceId, 1)).to.deep.equal([updateAttempt('0002', 'd2')]);
+      expect(await store.forDevice('d1' as DeviceId, 10)).to.deep.equal([elsewhere]);
+      if (hooks.reopen === undefined) return;
+      expect(await store.replaceIf(next, elsewhere)).to.equal(true);
+      store = await hooks.reopen(store);
+      expect(await store.forDevice('d1' as DeviceId, 1)).to.deep.equal([next]);
+    });
+
     it("answers one device's newest attempts, newest first, at most the limit", async () => {
       await store.putMany([
         updateAttempt('0003', 'd1'),

@@ -126,8 +126,7 @@ describe('two instances serving one fleet', function () {
     expect((await second.client.get(`/devices/split-2?app_ver=${OLD}`, device)).status).to.equal(200);
     const half = 30_000;
     const head = await first.client.get(`/files/${path}`, { ...device, headers: { Range: `bytes=0-${half - 1}` } });
-    // A device resumes after reconnecting, by when the other server has heard of the first part
-    // (milliseconds); parts of one attempt served at once by two servers are not added up.
+    // A device resumes after reconnecting, by when the other server has heard of the first part.
     await eventually(
       async () => (await attemptOn(second, 'split-2'))?.state === 'downloading',
       'the second server hears of the first part',
@@ -140,6 +139,60 @@ describe('two instances serving one fleet', function () {
         async () => (await attemptOn(server, 'split-2'))?.state === 'downloaded',
         'the parts served by both servers add up to the whole file',
       );
+  });
+
+  it("adds up a device's Range requests served by both servers, one right after the other or at once", async () => {
+    // Found by a new user: each server added its part to its own copy of the attempt and wrote it
+    // whole, so the last write dropped the other's part; the attempt never counted as downloaded
+    // and the device's rollback read as a failed download.
+    const image = smallImage({ version: '2.6.0', projectName: 'lamp', seed: 26, kib: 256 });
+    const path = 'fw/lamp-2.6.0.bin';
+    expect((await first.client.put(`/files/${path}`, image, BIN)).status).to.equal(200);
+    const attemptOn = async (server: RunningTestServer, id: string) =>
+      (
+        JSON.parse((await server.client.get(`/api/v1/devices/${id}`)).text) as {
+          attempt: { state: string } | null;
+          attempts: Array<{ state: string }>;
+        }
+      ).attempt;
+    const chunk = 16 * 1024;
+    const ranges = Array.from(
+      { length: Math.ceil(image.length / chunk) },
+      (_, i) => `bytes=${i * chunk}-${Math.min((i + 1) * chunk, image.length) - 1}`,
+    );
+    for (const [id, atOnce] of [
+      ['ranges-1', false],
+      ['ranges-2', true],
+    ] as const) {
+      expect((await first.client.put(`/devices/${id}`, `"${id}","${OLD}","${path}"`, 'text/csv')).status).to.equal(200);
+      expect((await first.client.get(`/devices/${id}?app_ver=${OLD}`, device)).status).to.equal(200);
+      // As esp_https_ota's partial download asks: one range after another, here alternately of each server.
+      const fetch = (range: string, i: number) =>
+        (i % 2 === 0 ? first : second).client.get(`/files/${path}`, { ...device, headers: { Range: range } });
+      const parts = atOnce
+        ? await Promise.all(ranges.map(fetch))
+        : await ranges.reduce<Promise<Awaited<ReturnType<typeof fetch>>[]>>(
+            async (done, range, i) => [...(await done), await fetch(range, i)],
+            Promise.resolve([]),
+          );
+      expect(parts.map((part) => part.status)).to.deep.equal(ranges.map(() => 206));
+      expect(Buffer.concat(parts.map((part) => part.body)).equals(image)).to.equal(true);
+      for (const server of [first, second])
+        await eventually(
+          async () => (await attemptOn(server, id))?.state === 'downloaded',
+          `${id}: the parts served by both servers add up to the whole file${atOnce ? ' (at once)' : ''}`,
+        );
+    }
+    // The device boots the image, the bootloader rolls it back: a rollback, not a failed download.
+    expect((await second.client.get(`/devices/ranges-1?app_ver=${OLD}`, device)).status).to.equal(200);
+    await eventually(
+      async () => (await attemptOn(first, 'ranges-1'))?.state === 'offered',
+      'the next offer after the rollback',
+    );
+    const history = JSON.parse((await first.client.get('/api/v1/devices/ranges-1')).text) as {
+      attempts: Array<{ state: string }>;
+    };
+    expect(history.attempts.map((attempt) => attempt.state)).to.deep.equal(['offered', 'rolled-back']);
   });
 
   it('keeps every tag of bulk taggings made at once on both servers', async () => {

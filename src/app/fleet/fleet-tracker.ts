@@ -38,6 +38,14 @@ const IMAGES_UNREAD = 'the stored images could not be read for the inventory';
  * within a few turns of the event loop; a download that never tells is not waited for longer).
  */
 const DOWNLOAD_END_WAIT_MS = 2_000;
+/**
+ * Reads of a stored attempt a download's signal makes before it gives up and applies it here:
+ * each failed replaceIf is another write of the same attempt in between (the device's requests
+ * served at once), and the next try waits up to a few milliseconds, drawn, so that the writers
+ * that met do not meet again.
+ */
+const SHARED_SIGNAL_TRIES = 32;
+const SHARED_SIGNAL_BACKOFF_MS = 4;
 
 /** Entries per inventory write when a batch is large (some 20 ms of applying each). */
 const FLUSH_SLICE = 2000;
@@ -1171,6 +1179,55 @@ export class FleetTracker {
 
   /** Applies a download's signal to the device's attempt if it is still the one the download began on. */
   private signal(deviceId: DeviceId, attemptId: string, signal: AttemptSignal): void {
+    if (this.hasPeers() && (signal.kind === 'download-started' || signal.kind === 'bytes-served')) {
+      const work = this.signalShared(deviceId, attemptId, signal);
+      this.inFlight.add(work);
+      void work.finally(() => this.inFlight.delete(work));
+      return;
+    }
+    this.signalHere(deviceId, attemptId, signal);
+  }
+
+  /**
+   * A download's signal on a server sharing its storage with others, whose copy of the attempt
+   * may be behind: a device's Range requests reach whichever server, each serving part of the
+   * file. Applied to the attempt as stored and written only while it is still so (replaceIf; read
+   * again otherwise): applied to this server's copy and written whole, it overwrote what another
+   * server had served meanwhile, and the attempt never counted as downloaded (a rollback then read
+   * as a failed download, and the rolled-back image was offered again; found by a new user).
+   * When storage cannot tell (the attempt's offer not written there yet, or an outage), the
+   * signal is applied here as on a server alone.
+   */
+  private async signalShared(deviceId: DeviceId, attemptId: string, signal: AttemptSignal): Promise<void> {
+    try {
+      for (let tries = 0; tries < SHARED_SIGNAL_TRIES; tries += 1) {
+        const [stored] = await this.stores.attempts.forDevice(deviceId, 1);
+        if (stored === undefined || stored.id !== attemptId) break;
+        // What another server changed is heard as such first (rollouts count it as read).
+        this.takeAttempt(stored);
+        // Later than what it is written over, whenever the signal was made: every server takes
+        // the later of two copies of an attempt for the newer (takeAttempt).
+        const at = Math.max(signal.at, stored.updatedAt + 1);
+        const next = advanceAttempt(stored, { ...signal, at }, this.settings.rules);
+        if (next === stored) return;
+        if (!(await this.stores.attempts.replaceIf(next, stored))) {
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * SHARED_SIGNAL_BACKOFF_MS));
+          continue;
+        }
+        const held = this.attempts.get(deviceId);
+        const changed: UpdateAttempt[] = [];
+        const transitions: NewFleetEvent[] = [];
+        this.noteChange(held?.id === attemptId ? held : stored, next, changed, transitions);
+        await this.commit(changed, transitions, { attemptsWritten: true });
+        return;
+      }
+    } catch (error) {
+      this.logger.warn('a download could not be recorded against the stored attempt; recorded here', { error });
+    }
+    this.signalHere(deviceId, attemptId, signal);
+  }
+
+  private signalHere(deviceId: DeviceId, attemptId: string, signal: AttemptSignal): void {
     const current = this.attempts.get(deviceId);
     if (current === undefined || current.id !== attemptId) return;
     const next = advanceAttempt(current, signal, this.settings.rules);
@@ -1210,22 +1267,31 @@ export class FleetTracker {
    * entries when more than their poll fields changed, so that after a crash an attempt and its
    * device's entry agree on the version it runs. All of it goes into one durable write.
    */
-  private commit(changed: readonly UpdateAttempt[], transitions: readonly NewFleetEvent[]): Promise<void> {
-    const work = this.writeChanges(changed, transitions);
+  private commit(
+    changed: readonly UpdateAttempt[],
+    transitions: readonly NewFleetEvent[],
+    options: { readonly attemptsWritten?: boolean } = {},
+  ): Promise<void> {
+    const work = this.writeChanges(changed, transitions, options.attemptsWritten === true);
     this.inFlight.add(work);
     const done = () => this.inFlight.delete(work);
     work.then(done, done);
     return work;
   }
 
-  private async writeChanges(changed: readonly UpdateAttempt[], transitions: readonly NewFleetEvent[]): Promise<void> {
+  /** `attemptsWritten`: the attempts are stored already (by replaceIf); their events and entries are not. */
+  private async writeChanges(
+    changed: readonly UpdateAttempt[],
+    transitions: readonly NewFleetEvent[],
+    attemptsWritten = false,
+  ): Promise<void> {
     const deviceIds = new Set(changed.map((attempt) => attempt.deviceId));
     const events = [...this.takePendingEvents(deviceIds), ...transitions];
     const { checks, written } = this.startWritingSightings([...deviceIds].flatMap((id) => this.slots.get(id) ?? []));
     // Queued together, they share one append and one fsync.
     const writes = await Promise.allSettled([
       written,
-      this.stores.attempts.putMany(changed),
+      attemptsWritten ? Promise.resolve() : this.stores.attempts.putMany(changed),
       events.length > 0 ? this.appendEvents(events) : Promise.resolve(),
     ]);
     this.settle(checks, writes[0]?.status === 'fulfilled');

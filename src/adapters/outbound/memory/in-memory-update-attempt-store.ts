@@ -67,6 +67,14 @@ export class InMemoryUpdateAttemptStore implements UpdateAttemptStore {
     }
   }
 
+  async replaceIf(next: UpdateAttempt, previous: UpdateAttempt): Promise<boolean> {
+    if (next.id !== previous.id) return false;
+    const stored = this.devices.get(next.deviceId)?.get(next.id);
+    if (stored === undefined || !sameProgress(stored, previous)) return false;
+    await this.putMany([next]);
+    return true;
+  }
+
   async deleteDevice(deviceId: DeviceId): Promise<number> {
     const attempts = this.devices.get(deviceId);
     if (attempts === undefined) return 0;
@@ -113,4 +121,14 @@ function copyAttempt(attempt: UpdateAttempt): UpdateAttempt {
     served: attempt.served.map(([start, end]) => [start, end] as const),
     rollout: attempt.rollout === null ? null : { id: attempt.rollout.id, wave: attempt.rollout.wave },
   };
+}
+
+/** Whether `a` and `b` agree on what replaceIf compares. */
+function sameProgress(a: UpdateAttempt, b: UpdateAttempt): boolean {
+  return (
+    a.state === b.state &&
+    a.downloads === b.downloads &&
+    a.updatedAt === b.updatedAt &&
+    JSON.stringify(a.served) === JSON.stringify(b.served)
+  );
 }

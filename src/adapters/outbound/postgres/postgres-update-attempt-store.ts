@@ -59,6 +59,14 @@ const UPSERT_ROWS =
     .filter((column) => column !== 'id')
     .map((column) => `${column} = excluded.${column}`)
     .join(', ');
+/** Attempt `$1` made the row `$2`-`$22` (COLUMNS order) if it is still as `$23`-`$26` say: see replaceIf. */
+const REPLACE_IF =
+  'UPDATE update_attempt SET ' +
+  COLUMNS.split(', ')
+    .slice(1)
+    .map((column, i) => `${column} = $${i + 2}${column === 'served' ? '::jsonb' : ''}`)
+    .join(', ') +
+  ' WHERE id = $1 AND state = $23 AND downloads = $24 AND served = $25::jsonb AND updated_at = $26';
 /** The first `$1` devices, and of each its newest `$2` attempts, newest first. */
 const SELECT_FIRST_RECENT_PAGE =
   'WITH devices AS (SELECT DISTINCT device_id FROM update_attempt ORDER BY device_id LIMIT $1) ' +
@@ -206,6 +214,14 @@ export class PostgresUpdateAttemptStore implements UpdateAttemptStore {
         for (const columns of chunks) await transaction.query(UPSERT_ROWS, columns);
       }),
     );
+  }
+
+  async replaceIf(next: UpdateAttempt, previous: UpdateAttempt): Promise<boolean> {
+    if (next.id !== previous.id) return false;
+    const row = columnsOf([next]).map((column) => (column as unknown[])[0]);
+    const condition = [previous.state, previous.downloads, JSON.stringify(previous.served), previous.updatedAt];
+    const { rowCount } = await this.turns.run(() => this.database.query(REPLACE_IF, [...row, ...condition]));
+    return rowCount > 0;
   }
 
   async deleteDevice(deviceId: DeviceId): Promise<number> {

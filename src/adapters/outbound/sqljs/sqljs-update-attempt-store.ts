@@ -55,6 +55,17 @@ const PUT_BATCH =
   `INSERT OR REPLACE INTO update_attempt (${COLUMNS}) SELECT ` +
   Array.from({ length: COLUMN_COUNT }, (_, column) => `value->>${column}`).join(', ') +
   ' FROM json_each(?)';
+/**
+ * Attempt `?2` made the row `?1` (a JSON array in COLUMNS order, as PUT_BATCH takes them) if it
+ * is still as `?3`-`?6` say (state, downloads, served as JSON text, updated_at): see replaceIf.
+ */
+const REPLACE_IF =
+  'UPDATE update_attempt SET ' +
+  COLUMNS.split(', ')
+    .slice(1)
+    .map((column, i) => `${column} = json_extract(?1, '$[${i + 1}]')`)
+    .join(', ') +
+  ' WHERE id = ?2 AND state = ?3 AND downloads = ?4 AND served = ?5 AND updated_at = ?6';
 /** The next `?2` devices after `?1`, and of each its newest `?3` attempts, newest first. */
 const SELECT_RECENT_PAGE =
   'WITH devices AS (SELECT DISTINCT device_id FROM update_attempt WHERE device_id > ?1 ORDER BY device_id LIMIT ?2) ' +
@@ -177,6 +188,18 @@ export class SqlJsUpdateAttemptStore implements UpdateAttemptStore {
       statements.push([PUT_BATCH, [JSON.stringify(rows)]]);
     }
     await this.database.write(statements);
+  }
+
+  async replaceIf(next: UpdateAttempt, previous: UpdateAttempt): Promise<boolean> {
+    if (next.id !== previous.id) return false;
+    const condition = [
+      previous.id,
+      previous.state,
+      previous.downloads,
+      JSON.stringify(previous.served),
+      previous.updatedAt,
+    ];
+    return (await this.database.write([[REPLACE_IF, [JSON.stringify(toRow(next)), ...condition]]])) > 0;
   }
 
   async deleteDevice(deviceId: DeviceId): Promise<number> {
