@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { DEFAULT_ATTEMPT_RULES } from '../../src/domain/fleet/attempt-rules.js';
 import { eventually } from '../support/eventually.js';
+import { openEventStream } from '../support/fleet-api-client.js';
 import { loopbackAddress } from '../support/fleet-simulator.js';
 import { createTestDatabase, requirePostgres, type TestDatabase } from '../support/postgres.js';
 import type { FleetDevice } from '../support/rollout-fleet.js';
@@ -193,6 +194,38 @@ describe('two instances serving one fleet', function () {
       attempts: Array<{ state: string }>;
     };
     expect(history.attempts.map((attempt) => attempt.state)).to.deep.equal(['offered', 'rolled-back']);
+  });
+
+  it("streams every server's events on each server's live stream, in seq order, and a reconnect misses none", async () => {
+    // Found by a new user: a stream carried its server's events only, and each moved its cursor
+    // past the other's, so that Last-Event-ID could not bring them back either.
+    const stream = await openEventStream(first, '/api/v1/events/stream?type=first-seen');
+    try {
+      const ids = ['stream-a', 'stream-b', 'stream-c', 'stream-d'];
+      for (const [i, id] of ids.entries()) {
+        const server = i % 2 === 0 ? second : first;
+        expect((await server.client.get(`/devices/${id}?app_ver=${OLD}`, device)).status).to.equal(404);
+      }
+      await eventually(
+        () => stream.events.filter((event) => ids.includes(event.data.device)).length === ids.length,
+        "the first server's stream carries both servers' first sightings",
+      );
+      const seen = stream.events.map((event) => Number(event.id));
+      expect(seen).to.deep.equal([...seen].sort((a, b) => a - b));
+      // Reconnecting after the first of them: the others again, the second server's included.
+      const after = stream.events.find((event) => event.data.device === 'stream-a')?.id ?? '';
+      const again = await openEventStream(second, '/api/v1/events/stream?type=first-seen', { 'Last-Event-ID': after });
+      try {
+        await eventually(
+          () => again.events.filter((event) => ids.includes(event.data.device)).length === ids.length - 1,
+          'the reconnected stream replays the three after it',
+        );
+      } finally {
+        again.close();
+      }
+    } finally {
+      stream.close();
+    }
   });
 
   it('keeps every tag of bulk taggings made at once on both servers', async () => {

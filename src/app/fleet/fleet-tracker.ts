@@ -1,6 +1,8 @@
 import type { DeviceId } from '../../domain/device-id.js';
 import type { AttemptSignal } from '../../domain/fleet/attempt-signal.js';
 import { isFinalAttemptState } from '../../domain/fleet/attempt-state.js';
+import { mergedProgress } from '../../domain/fleet/progress-merge.js';
+import { servedBytes } from '../../domain/fleet/byte-coverage.js';
 import { advanceAttempt, offerAttempt, reofferAttempt } from '../../domain/fleet/attempt-transitions.js';
 import { DELTA_PATH_PREFIX, deltaPathOf, parseDeltaPath } from '../../domain/delta/delta-path.js';
 import type { DeltaPatchInfo } from '../delta/delta-offers.js';
@@ -39,13 +41,13 @@ const IMAGES_UNREAD = 'the stored images could not be read for the inventory';
  */
 const DOWNLOAD_END_WAIT_MS = 2_000;
 /**
- * Reads of a stored attempt a download's signal makes before it gives up and applies it here:
- * each failed replaceIf is another write of the same attempt in between (the device's requests
- * served at once), and the next try waits up to a few milliseconds, drawn, so that the writers
- * that met do not meet again.
+ * Reads of a stored attempt a download's progress makes before it is written as this server has
+ * it: each failed replaceIf is another write of the same attempt in between (the device's
+ * requests served at once), and the next try waits up to a few milliseconds, drawn, so that the
+ * writers that met do not meet again.
  */
-const SHARED_SIGNAL_TRIES = 32;
-const SHARED_SIGNAL_BACKOFF_MS = 4;
+const SHARED_WRITE_TRIES = 32;
+const SHARED_WRITE_BACKOFF_MS = 4;
 
 /** Entries per inventory write when a batch is large (some 20 ms of applying each). */
 const FLUSH_SLICE = 2000;
@@ -865,6 +867,14 @@ export class FleetTracker {
     if (retries.length > 0) await this.commit(retries, []).catch(() => {});
   }
 
+  /**
+   * Resolves once every write of attempts under way has ended: a download's progress on a server
+   * sharing its storage is merged into the stored attempt after memory counts it (commitProgress).
+   */
+  async writesSettled(): Promise<void> {
+    await Promise.allSettled([...this.inFlight]);
+  }
+
   /** Writes the pending batch now (tests, and the sweep). */
   async flush(): Promise<void> {
     if (this.flushing !== undefined) return this.flushing;
@@ -1011,13 +1021,17 @@ export class FleetTracker {
   private readonly settleWatchers = new Set<Set<DeviceId>>();
 
   /** An attempt read back: taken when it is newer than the one in memory (a later offer, or a later move). */
-  private takeAttempt(stored: UpdateAttempt): void {
-    const current = this.attempts.get(stored.deviceId);
+  private takeAttempt(read: UpdateAttempt): void {
+    const current = this.attempts.get(read.deviceId);
     const newer =
-      current === undefined ||
-      stored.id > current.id ||
-      (stored.id === current.id && stored.updatedAt > current.updatedAt);
+      current === undefined || read.id > current.id || (read.id === current.id && read.updatedAt > current.updatedAt);
     if (!newer) return;
+    // A download's progress this server made and has not written yet (its merge into the stored
+    // attempt under way, see commitProgress) is kept: the bytes served add up.
+    const stored =
+      current?.id === read.id && this.hasPeers()
+        ? { ...mergedProgress(read, current, read.updatedAt), updatedAt: read.updatedAt }
+        : read;
     this.attempts.set(stored.deviceId, stored);
     if (stored.state === 'downloaded') this.downloaded.add(stored.deviceId);
     else this.downloaded.delete(stored.deviceId);
@@ -1179,55 +1193,6 @@ export class FleetTracker {
 
   /** Applies a download's signal to the device's attempt if it is still the one the download began on. */
   private signal(deviceId: DeviceId, attemptId: string, signal: AttemptSignal): void {
-    if (this.hasPeers() && (signal.kind === 'download-started' || signal.kind === 'bytes-served')) {
-      const work = this.signalShared(deviceId, attemptId, signal);
-      this.inFlight.add(work);
-      void work.finally(() => this.inFlight.delete(work));
-      return;
-    }
-    this.signalHere(deviceId, attemptId, signal);
-  }
-
-  /**
-   * A download's signal on a server sharing its storage with others, whose copy of the attempt
-   * may be behind: a device's Range requests reach whichever server, each serving part of the
-   * file. Applied to the attempt as stored and written only while it is still so (replaceIf; read
-   * again otherwise): applied to this server's copy and written whole, it overwrote what another
-   * server had served meanwhile, and the attempt never counted as downloaded (a rollback then read
-   * as a failed download, and the rolled-back image was offered again; found by a new user).
-   * When storage cannot tell (the attempt's offer not written there yet, or an outage), the
-   * signal is applied here as on a server alone.
-   */
-  private async signalShared(deviceId: DeviceId, attemptId: string, signal: AttemptSignal): Promise<void> {
-    try {
-      for (let tries = 0; tries < SHARED_SIGNAL_TRIES; tries += 1) {
-        const [stored] = await this.stores.attempts.forDevice(deviceId, 1);
-        if (stored === undefined || stored.id !== attemptId) break;
-        // What another server changed is heard as such first (rollouts count it as read).
-        this.takeAttempt(stored);
-        // Later than what it is written over, whenever the signal was made: every server takes
-        // the later of two copies of an attempt for the newer (takeAttempt).
-        const at = Math.max(signal.at, stored.updatedAt + 1);
-        const next = advanceAttempt(stored, { ...signal, at }, this.settings.rules);
-        if (next === stored) return;
-        if (!(await this.stores.attempts.replaceIf(next, stored))) {
-          await new Promise((resolve) => setTimeout(resolve, Math.random() * SHARED_SIGNAL_BACKOFF_MS));
-          continue;
-        }
-        const held = this.attempts.get(deviceId);
-        const changed: UpdateAttempt[] = [];
-        const transitions: NewFleetEvent[] = [];
-        this.noteChange(held?.id === attemptId ? held : stored, next, changed, transitions);
-        await this.commit(changed, transitions, { attemptsWritten: true });
-        return;
-      }
-    } catch (error) {
-      this.logger.warn('a download could not be recorded against the stored attempt; recorded here', { error });
-    }
-    this.signalHere(deviceId, attemptId, signal);
-  }
-
-  private signalHere(deviceId: DeviceId, attemptId: string, signal: AttemptSignal): void {
     const current = this.attempts.get(deviceId);
     if (current === undefined || current.id !== attemptId) return;
     const next = advanceAttempt(current, signal, this.settings.rules);
@@ -1235,7 +1200,61 @@ export class FleetTracker {
     const changed: UpdateAttempt[] = [];
     const transitions: NewFleetEvent[] = [];
     this.noteChange(current, next, changed, transitions);
-    this.commit(changed, transitions).catch(() => {});
+    const shared = this.hasPeers() && (signal.kind === 'download-started' || signal.kind === 'bytes-served');
+    (shared ? this.commitProgress(next, transitions) : this.commit(changed, transitions)).catch(() => {});
+  }
+
+  /**
+   * `commit`, for a download's change on a server sharing its storage with others: a device's
+   * Range requests reach whichever server, each serving part of the file, and this server's copy
+   * of the attempt may be behind. Its progress is merged into the attempt as stored
+   * (mergedProgress) and written only while that is still so (replaceIf; read again otherwise).
+   * Written whole, each server's copy overwrote what another had served meanwhile, and the
+   * attempt never counted as downloaded: a rollback then read as a failed download, and the
+   * rolled-back image was offered again (found by a new user). When the others' bytes made more
+   * of it (the file whole), this server's copy takes that in too. When storage cannot tell (the
+   * attempt not stored yet, an outage), it is written as on a server alone.
+   */
+  private commitProgress(mine: UpdateAttempt, transitions: readonly NewFleetEvent[]): Promise<void> {
+    const work = this.writeProgress(mine, transitions);
+    this.inFlight.add(work);
+    const done = () => this.inFlight.delete(work);
+    work.then(done, done);
+    return work;
+  }
+
+  private async writeProgress(mine: UpdateAttempt, transitions: readonly NewFleetEvent[]): Promise<void> {
+    let written: UpdateAttempt | undefined;
+    try {
+      written = await this.mergeIntoStored(mine);
+    } catch (error) {
+      this.logger.warn('a download could not be merged into the stored attempt; written as this server has it', {
+        error,
+      });
+    }
+    if (written === undefined) return this.commit([mine], transitions);
+    await this.commit([mine], transitions, { attemptsWritten: true });
+    const held = this.attempts.get(mine.deviceId);
+    if (held?.id !== written.id) return;
+    // As stored (its update time too: a later write by any server reads as newer than it).
+    const adopted = { ...mergedProgress(written, held, this.now()), updatedAt: written.updatedAt };
+    if (adopted.state === held.state && servedBytes(adopted.served) === servedBytes(held.served)) return;
+    const changed: UpdateAttempt[] = [];
+    const more: NewFleetEvent[] = [];
+    this.noteChange(held, adopted, changed, more);
+    if (more.length > 0) await this.commit([], more);
+  }
+
+  /** `mine` merged into the attempt as stored and written while it is still so; undefined when not stored. */
+  private async mergeIntoStored(mine: UpdateAttempt): Promise<UpdateAttempt | undefined> {
+    for (let tries = 0; tries < SHARED_WRITE_TRIES; tries += 1) {
+      const [stored] = await this.stores.attempts.forDevice(mine.deviceId, 1);
+      if (stored === undefined || stored.id !== mine.id) return undefined;
+      const merged = mergedProgress(stored, mine, this.now());
+      if (await this.stores.attempts.replaceIf(merged, stored)) return merged;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * SHARED_WRITE_BACKOFF_MS));
+    }
+    return undefined;
   }
 
   private noteChange(

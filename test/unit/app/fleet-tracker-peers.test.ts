@@ -146,6 +146,7 @@ describe('FleetTracker with other servers on its storage', () => {
         time += 1_000;
         await download(b);
         expect(b.currentAttempt(D)).to.deep.include({ state: 'downloaded', attribution: 'inferred', file: FILE.path });
+        await b.writesSettled();
         await b.flush();
         expect((await stores.attempts.forDevice(D, 1))[0]).to.deep.include({ state: 'downloaded' });
       } finally {
@@ -203,6 +204,7 @@ describe('FleetTracker with other servers on its storage', () => {
       try {
         await offeredOn(a);
         const untouched = async () => {
+          await b.writesSettled();
           await b.flush();
           expect((await stores.attempts.forDevice(D, 1))[0]).to.deep.include({ state: 'offered', attribution: null });
           expect(b.currentAttempt(D)?.state ?? 'offered').to.equal('offered');
@@ -242,6 +244,7 @@ describe('FleetTracker with other servers on its storage', () => {
         await offer(a, D);
         time += 1_000;
         b.downloadRequested({ path: FILE.path, deviceId: undefined, address: ADDRESS })?.ended(0, FILE.size);
+        await b.writesSettled();
         await b.flush();
         await a.reloadDevices([E]);
         expect(a.currentAttempt(E)).to.deep.include({ state: 'downloaded' });

@@ -16,9 +16,19 @@ const STOPPING_CHECK_MS = 200;
  */
 const SESSION_CHECK_MS = 1000;
 const REPLAY_PAGE = 1000;
+/**
+ * How often a live stream reads the log for other servers' events (its own server's wake it at
+ * once): sharing a database, each server tells its own events only.
+ */
+const TAIL_MS = 1000;
+/**
+ * A seq missing after the cursor may be an event another server is still writing (seqs are drawn
+ * before the write commits): the stream waits for it this long, looking again every
+ * GAP_CHECK_MS, before it goes on without it (an event whose write failed, or was forgotten).
+ */
+const GAP_WAIT_MS = 3000;
+const GAP_CHECK_MS = 100;
 /** A client this far behind is dropped (it reconnects with Last-Event-ID and catches up from the log). */
-/** Live events held while a replay runs, at most. */
-const MAX_HELD_EVENTS = 10_000;
 const MAX_BUFFERED_BYTES = 1024 * 1024;
 
 export interface StreamFilter {
@@ -33,8 +43,9 @@ export interface StreamFilter {
  * `GET /api/v1/events/stream`: the fleet's events as Server-Sent Events, each with its seq as
  * the event id, so that a client that reconnects with `Last-Event-ID` (browsers do by themselves)
  * gets what it missed from the log, then live events, none twice and none lost. Live events are
- * held while the replay runs. A comment line every 15 s keeps proxies and the server's idle
- * timeout from closing a quiet stream.
+ * read from the log too, in seq order, so that a stream on one of several servers sharing a
+ * database carries every server's events. A comment line every 15 s keeps proxies and the
+ * server's idle timeout from closing a quiet stream.
  *
  * A stream never finishes by itself, so it ends when the server stops listening (it is being
  * stopped), or when `authorized` says its credential no longer holds (a dashboard session that
@@ -50,21 +61,15 @@ export async function eventStream(
   const stream = new PassThrough();
   let stopped = false;
   let replaying = true;
-  const held: FleetEvent[] = [];
-  // Listening before the cursor is read: an event logged meanwhile is held (and sent if it comes
-  // after the cursor), not lost between the two.
-  const unsubscribe = fleet.subscribe((event) => {
-    if (!replaying) send(event);
-    // A replay that cannot keep up (a slow client, a busy fleet) ends the stream rather than
-    // holding events without bound: the client reconnects with Last-Event-ID and goes on.
-    else if (held.length < MAX_HELD_EVENTS) held.push(event);
-    else stop();
-  });
+  // Listening before the cursor is read: an event logged meanwhile is read from the log by the
+  // tail that follows the replay, not lost between the two.
+  const unsubscribe = fleet.subscribe(() => wake());
   let last: number;
+  let end: number;
   try {
     // A cursor past the log's end (the log restored from a backup, the database replaced) reads
     // on from the end: kept, it would hide every new event until the log caught up with it.
-    const end = await fleet.eventLog.lastSeq();
+    end = await fleet.eventLog.lastSeq();
     last = filter.after === undefined ? end : Math.min(filter.after, end);
   } catch (error) {
     unsubscribe();
@@ -81,6 +86,54 @@ export async function eventStream(
     stream.write(`id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(fleetEventView(event))}\n\n`);
     if (!replaying && stream.writableLength > MAX_BUFFERED_BYTES) stop();
   };
+
+  // Live: every event after the cursor, whichever server logged it, read from the log in seq
+  // order (a server's live events alone skipped the others' for good: found by a new user).
+  let tailing = false;
+  let again = false;
+  let gapSeenAt: number | undefined;
+  const gapGivenUp = () => {
+    const now = Date.now();
+    gapSeenAt ??= now;
+    return now - gapSeenAt >= GAP_WAIT_MS;
+  };
+  const tail = async () => {
+    do {
+      again = false;
+      for (;;) {
+        const page = await fleet.eventLog.list({ after: last, limit: REPLAY_PAGE });
+        let waiting = false;
+        for (const event of page) {
+          if (event.seq > last + 1 && !gapGivenUp()) {
+            waiting = true;
+            break;
+          }
+          gapSeenAt = undefined;
+          send(event);
+        }
+        if (waiting) {
+          setTimeout(wake, GAP_CHECK_MS).unref();
+          break;
+        }
+        if (page.length < REPLAY_PAGE || stopped) break;
+        if (stream.writableNeedDrain) await new Promise((resolve) => stream.once('drain', resolve));
+      }
+    } while (again && !stopped);
+  };
+  function wake(): void {
+    if (replaying || stopped) return;
+    if (tailing) {
+      again = true;
+      return;
+    }
+    tailing = true;
+    tail()
+      .catch(() => stop())
+      .finally(() => (tailing = false));
+  }
+  const tailTimer = setInterval(wake, TAIL_MS);
+  tailTimer.unref();
+
   const heartbeat = setInterval(() => stream.write(': keep-alive\n\n'), HEARTBEAT_MS);
   heartbeat.unref();
   // Node's HTTP server sets `socket.server` on every connection it accepts.
@@ -112,6 +165,7 @@ export async function eventStream(
     if (stopped) return;
     stopped = true;
     unsubscribe();
+    clearInterval(tailTimer);
     clearInterval(heartbeat);
     clearInterval(stopping);
     clearInterval(sessionCheck);
@@ -137,11 +191,15 @@ export async function eventStream(
     () => stopped,
     stream,
   )
+    .then(() => {
+      // The replay (filtered) sent every wanted event up to the log's end when the stream began:
+      // the tail reads on from there.
+      last = Math.max(last, end);
+    })
     .catch(() => stop())
     .finally(() => {
       replaying = false;
-      for (const event of held) send(event);
-      held.length = 0;
+      wake();
     });
 }
 

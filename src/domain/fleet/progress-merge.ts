@@ -1,0 +1,39 @@
+import { deliveredSize } from './attempt-transitions.js';
+import { addSpan, coversWhole } from './byte-coverage.js';
+import type { UpdateAttempt } from './update-attempt.js';
+
+/** The states a download moves an attempt through; any other was reached by a poll (or is final). */
+const DOWNLOAD_STATES: ReadonlySet<UpdateAttempt['state']> = new Set(['offered', 'downloading', 'downloaded']);
+
+/**
+ * One attempt's download progress as two servers recorded it, together: `stored` as the storage
+ * holds it (another server's Range requests of the same download may have added to it), `mine`
+ * as this server made it. The bytes served add up (a union), the downloads counted are the more
+ * of the two, and the state follows: downloaded once the union covers the file. A state either
+ * copy moved on to by a poll (provisional, or final) is kept; where both did, the stored one
+ * stands. Its update time is later than both, so that every server takes it for the newer copy.
+ * Copies of the attempt in two forms (the full file and a patch) do not add up: `mine` stands.
+ */
+export function mergedProgress(stored: UpdateAttempt, mine: UpdateAttempt, at: number): UpdateAttempt {
+  const updatedAt = Math.max(at, mine.updatedAt, stored.updatedAt + 1);
+  if (stored.downloadedAs !== null && mine.downloadedAs !== null && stored.downloadedAs !== mine.downloadedAs) {
+    return { ...mine, updatedAt };
+  }
+  let served = stored.served;
+  for (const span of mine.served) served = addSpan(served, span);
+  const progress = {
+    served,
+    downloads: Math.max(stored.downloads, mine.downloads),
+    attribution: stored.attribution ?? mine.attribution,
+    downloadedAs: stored.downloadedAs ?? mine.downloadedAs,
+    updatedAt,
+  };
+  if (!DOWNLOAD_STATES.has(stored.state)) return { ...stored, ...progress };
+  if (!DOWNLOAD_STATES.has(mine.state)) return { ...mine, ...progress };
+  const merged: UpdateAttempt = { ...stored, ...progress };
+  if (coversWhole(served, deliveredSize(merged))) {
+    return { ...merged, state: 'downloaded', downloadedAt: stored.downloadedAt ?? mine.downloadedAt ?? at };
+  }
+  const begun = merged.downloads > 0 || served.length > 0;
+  return { ...merged, state: begun ? 'downloading' : stored.state, downloadedAt: null };
+}
