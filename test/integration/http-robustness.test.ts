@@ -81,6 +81,20 @@ describe('HTTP robustness (design.md section 4)', () => {
     expect((await t.client.get('/files/continued.bin')).body.equals(body)).to.equal(true);
   });
 
+  it('answers Expect: 100-continue with a wrong password with 403 straight away, without inviting the body', async () => {
+    // Found by a new user: the 100 came before the credential was checked, and curl sent it all.
+    const wrong = `Authorization: Basic ${Buffer.from('operator:wrong').toString('base64')}`;
+    const socket = await openRawTls(port(), ca);
+    socket.write(
+      `PUT /files/refused.bin HTTP/1.1\r\nHost: x\r\n${wrong}\r\nContent-Type: application/octet-stream\r\n` +
+        `Content-Length: 3000000\r\nExpect: 100-continue\r\n\r\n`,
+    );
+    const answer = await readResponse(socket);
+    expect(answer).to.match(/^HTTP\/1\.1 403 Forbidden\r\n/);
+    expect(answer).to.not.include('100 Continue');
+    socket.destroy();
+  });
+
   it('answers Expect: 100-continue for a too-large upload with 413 straight away, without inviting the body', async () => {
     const socket = await openRawTls(port(), ca);
     socket.write(

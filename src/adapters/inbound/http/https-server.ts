@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Server } from 'node:https';
 import { createServer } from 'node:https';
+import { holdBody } from './body-invitation.js';
 import type { AddressInfo } from 'node:net';
 import { answerClientError } from './client-error-answer.js';
 import { refuseConnect } from './connect-refusal.js';
@@ -71,11 +72,12 @@ export class HttpsServer {
       handle,
     );
     this.server.setTimeout(SOCKET_IDLE_TIMEOUT_MS);
-    // curl sends `Expect: 100-continue` for uploads over 1 MiB: invite the body only when it
-    // can be accepted, otherwise the handler answers 413 without reading it.
+    // curl sends `Expect: 100-continue` for uploads over 1 MiB: the body is invited once the
+    // request is authenticated (body-invitation.ts), and never when it is too large (the handler
+    // answers 413 without reading it).
     this.server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
       const declared = Number(req.headers['content-length'] ?? '0');
-      if (!(declared > options.maxUploadBytes)) res.writeContinue();
+      if (!(declared > options.maxUploadBytes)) holdBody(req);
       handle(req, res);
     });
     this.server.on('clientError', answerClientError);

@@ -10,6 +10,7 @@ import { authenticateRequest } from '../request-authentication.js';
 import type { AuthMethod } from '../request-principal.js';
 import { sessionTokensOf } from '../session-cookie.js';
 import { mayHaveUnreadBody } from '../unread-body.js';
+import { inviteBody } from '../body-invitation.js';
 
 /** The dashboard's sign-in, which authenticates by the credential in its body. */
 export const SIGN_IN_PATH = '/api/v1/session';
@@ -79,7 +80,11 @@ export function basicAuth(
   sessions?: OperatorSessions,
 ): Middleware {
   return async (ctx, next) => {
-    if ((ctx.method === 'POST' && ctx.path === SIGN_IN_PATH) || asksForNoSession(ctx)) return next();
+    if ((ctx.method === 'POST' && ctx.path === SIGN_IN_PATH) || asksForNoSession(ctx)) {
+      // The sign-in's credential is in its body.
+      inviteBody(ctx.req, ctx.res);
+      return next();
+    }
     const verdict = await authenticateRequest(
       ctx.req,
       authenticator,
@@ -120,6 +125,8 @@ export function basicAuth(
         return;
       }
     }
+    // Only an operator sends a body any route takes (a device's is refused by operatorOnly).
+    if (verdict.principal.role === 'operator') inviteBody(ctx.req, ctx.res);
     await next();
   };
 }
