@@ -118,6 +118,15 @@ for (const storage of ['memory', 'disk'] as const) {
         }
       });
 
+      it('matches a version holding a % that starts no escape, sent unescaped, as the seed did', async () => {
+        // Found by a new user: the row was stored, but its device's check was refused (400).
+        expect((await t.client.put('/devices/pct', '"pct","100%","fw/app-2.0.bin"', CSV)).status).to.equal(200);
+        const res = await t.client.get('/devices/pct?app_ver=100%');
+        expect([res.status, res.text]).to.deep.equal([200, 'fw/app-2.0.bin']);
+        expect((await t.client.get('/devices/pct?app_ver=100%25')).status).to.equal(200);
+        expect((await t.client.delete('/devices/pct')).status).to.be.oneOf([200, 204]);
+      });
+
       it('answers 404 for an unknown device and for a row whose file is missing', async () => {
         expect((await t.client.get('/devices/unknown?app_ver=1.0')).status).to.equal(404);
         await t.client.put('/devices/dev2', '"dev2","1.0","fw/not-uploaded.bin"', CSV);
@@ -135,7 +144,7 @@ for (const storage of ['memory', 'disk'] as const) {
           '/devices/AA:BB:CC:DD:EE:FF?app_ver=1.0&app_ver=1.0',
           '/devices/AA:BB:CC:DD:EE:FF?version=1.0',
           `/devices/AA:BB:CC:DD:EE:FF?app_ver=${'9'.repeat(32)}`,
-          '/devices/AA:BB:CC:DD:EE:FF?app_ver=%ZZ',
+          '/devices/AA:BB:CC:DD:EE:FF?app_ver=%FF',
           `/devices/${'d'.repeat(65)}?app_ver=1.0`,
           '/devices/bad%20id?app_ver=1.0',
           '/devices/%22%3B%20DROP%20TABLE%20device_app?app_ver=1.0',

@@ -212,13 +212,17 @@ describe('two instances serving one fleet', function () {
       );
       const seen = stream.events.map((event) => Number(event.id));
       expect(seen).to.deep.equal([...seen].sort((a, b) => a - b));
-      // Reconnecting after the first of them: the others again, the second server's included.
-      const after = stream.events.find((event) => event.data.device === 'stream-a')?.id ?? '';
+      // Reconnecting after the first of them (by seq: sightings are logged with each server's batch).
+      const ours = stream.events.filter((event) => ids.includes(event.data.device));
+      const after = ours[0]?.id ?? '';
       const again = await openEventStream(second, '/api/v1/events/stream?type=first-seen', { 'Last-Event-ID': after });
       try {
         await eventually(
           () => again.events.filter((event) => ids.includes(event.data.device)).length === ids.length - 1,
           'the reconnected stream replays the three after it',
+        );
+        expect(again.events.filter((event) => ids.includes(event.data.device)).map((event) => event.id)).to.deep.equal(
+          ours.slice(1).map((event) => event.id),
         );
       } finally {
         again.close();

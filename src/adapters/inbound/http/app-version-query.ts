@@ -36,10 +36,15 @@ export function appVersionText(querystring: string): string {
   return values[0] ?? '';
 }
 
+/**
+ * `text` with its percent-escapes decoded as the seed's `parse_qs` decodes them: a `%` that
+ * starts no escape (`app_ver=100%`, sent unescaped by a device) stays as it is, and bytes that
+ * are not UTF-8 become U+FFFD (which the version rule then refuses). Strict decoding refused
+ * such a version, a row for which the seed matched (found by a new user).
+ */
 function decode(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    throw new DomainError('invalid-app-version', 'the query string has a malformed percent-escape');
-  }
+  if (!text.includes('%')) return text;
+  return text.replace(/(?:%[0-9A-Fa-f]{2})+/g, (escapes) =>
+    Buffer.from(escapes.replace(/%/g, ''), 'hex').toString('utf8'),
+  );
 }
