@@ -274,6 +274,9 @@ describe('e2e: the fuota CLI, rollouts', () => {
       'canary.json',
       '--max-in-flight',
       '3',
+      // Over one field of the file's halt rule: the others stay (it still halts at the first failure).
+      '--halt-failure-percent',
+      '40',
     ]);
     canary = created.id;
     expect(canary)
@@ -285,7 +288,7 @@ describe('e2e: the fuota CLI, rollouts', () => {
       selector: { tagsAll: [], tagsAny: [], devices: [PENALIZED, SPARE], versions: null, project: null, chip: null },
       maxInFlight: 3,
       maxOffersPerMinute: 60,
-      halt: DEFINITION.halt,
+      halt: { ...DEFINITION.halt, failurePercent: 40 },
       penalty: DEFINITION.penalty,
       state: 'draft',
     });

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
 import { ATTEMPT_STATES } from '../../domain/fleet/attempt-state.js';
+import { DEFAULT_ADVANCE_RULE, DEFAULT_HALT, DEFAULT_PENALTY } from '../../domain/rollout/rollout-defaults.js';
 import { ROLLOUT_STATES } from '../../domain/rollout/rollout-state.js';
 import type { CliContext } from '../cli-context.js';
 import { CliFailure, EXIT } from '../exit-codes.js';
@@ -40,6 +41,11 @@ function wholeNumber(raw: string): number {
   return Number(raw);
 }
 
+function decimalNumber(raw: string): number {
+  if (!/^\d+(\.\d+)?$/.test(raw)) throw new InvalidArgumentError('a number, e.g. 12.5');
+  return Number(raw);
+}
+
 /**
  * `--versions`: a list when it has commas or is a plain version (`1.0,1.1`, `v2.0.0`), a semver
  * range when it has a range's operators or spaces (`>=1.2.0 <2.0.0`, `^1.4`, `1.x`).
@@ -66,6 +72,22 @@ export interface DefinitionOptions {
   priority?: number;
   allowDowngrade?: boolean;
   includeUnknownImages?: boolean;
+  haltFailurePercent?: number;
+  haltFailureCount?: number;
+  haltMinResolved?: number;
+  advanceSuccessPercent?: number;
+  advanceMinResolved?: number;
+  advanceSoakMinutes?: number;
+  /** `--manual`: the waves advance only by an operator (`advance: null`). */
+  manual?: boolean;
+  penaltyFailures?: number;
+  penaltyHours?: number;
+}
+
+/** `base[name]` as an object to set fields over (a copy), or an empty one. */
+function objectIn(base: Record<string, unknown>, name: string): Record<string, unknown> {
+  const value = base[name];
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? { ...(value as object) } : {};
 }
 
 /**
@@ -108,6 +130,26 @@ export function definitionOf(options: DefinitionOptions, readFile: (path: string
   set(definition, 'priority', options.priority);
   set(definition, 'allowDowngrade', options.allowDowngrade);
   set(definition, 'includeUnknownImages', options.includeUnknownImages);
+  const halt = objectIn(base, 'halt');
+  set(halt, 'failurePercent', options.haltFailurePercent);
+  set(halt, 'failureCount', options.haltFailureCount);
+  set(halt, 'minResolved', options.haltMinResolved);
+  if (Object.keys(halt).length > 0) definition.halt = halt;
+  const penalty = objectIn(base, 'penalty');
+  set(penalty, 'failures', options.penaltyFailures);
+  set(penalty, 'hours', options.penaltyHours);
+  if (Object.keys(penalty).length > 0) definition.penalty = penalty;
+  const advance = objectIn(base, 'advance');
+  set(advance, 'successPercent', options.advanceSuccessPercent);
+  set(advance, 'minResolved', options.advanceMinResolved);
+  set(advance, 'soakMinutes', options.advanceSoakMinutes);
+  const advanceFlags = ['advanceSuccessPercent', 'advanceMinResolved', 'advanceSoakMinutes'] as const;
+  const advanceGiven = advanceFlags.some((flag) => options[flag] !== undefined);
+  if (options.manual === true && advanceGiven) {
+    throw new CliFailure('--manual and the --advance-* flags exclude each other', EXIT.usage);
+  }
+  if (options.manual === true) definition.advance = null;
+  else if (advanceGiven) definition.advance = advance;
   if (definition.name === undefined || definition.file === undefined) {
     throw new CliFailure('give --name and --file (or a --definition file with "name" and "file")', EXIT.usage);
   }
@@ -161,6 +203,43 @@ Examples:
     .option('--priority <n>', 'higher wins when several rollouts could offer to a device (default 0)', wholeNumber)
     .option('--allow-downgrade', 'offer an older version than a device runs')
     .option('--include-unknown-images', 'offer also to devices whose running image is not a stored one')
+    .option(
+      '--halt-failure-percent <n>',
+      `halt at this share of resolved attempts failed (${DEFAULT_HALT.failurePercent})`,
+      decimalNumber,
+    )
+    .option(
+      '--halt-failure-count <n>',
+      `halt at this many failed, whatever their share (${DEFAULT_HALT.failureCount})`,
+      wholeNumber,
+    )
+    .option(
+      '--halt-min-resolved <n>',
+      `judge the halt rule once this many resolved (${DEFAULT_HALT.minResolved})`,
+      wholeNumber,
+    )
+    .option(
+      '--advance-success-percent <n>',
+      `a wave advances by itself at this share succeeded (${DEFAULT_ADVANCE_RULE.successPercent}) ...`,
+      decimalNumber,
+    )
+    .option(
+      '--advance-min-resolved <n>',
+      `... of at least this many resolved (${DEFAULT_ADVANCE_RULE.minResolved}) ...`,
+      wholeNumber,
+    )
+    .option(
+      '--advance-soak-minutes <n>',
+      `... this long after it began (${DEFAULT_ADVANCE_RULE.soakMinutes})`,
+      wholeNumber,
+    )
+    .option('--manual', 'waves advance only by `fuota rollout advance` (so without any --advance-*)')
+    .option(
+      '--penalty-failures <n>',
+      `failures of one image that box a device (${DEFAULT_PENALTY.failures})`,
+      wholeNumber,
+    )
+    .option('--penalty-hours <n>', `hours a device stays in the penalty box (${DEFAULT_PENALTY.hours})`, decimalNumber)
     .action(async (options: DefinitionOptions) => {
       const created = await createRollout(
         context.client(),

@@ -285,6 +285,34 @@ describe('cli: rollout create', () => {
     expect(versionsOf('1.x')).to.equal('1.x');
   });
 
+  it('sets the halt, advance and penalty rules from flags, field by field over the file', () => {
+    const file = JSON.stringify({ name: 'n', file: 'f.bin', halt: { failureCount: 2 }, advance: { soakMinutes: 5 } });
+    expect(
+      definitionOf(
+        {
+          definition: 'd.json',
+          haltFailurePercent: 12.5,
+          haltMinResolved: 4,
+          advanceSuccessPercent: 90,
+          penaltyFailures: 5,
+          penaltyHours: 1.5,
+        },
+        () => file,
+      ),
+    ).to.deep.equal({
+      name: 'n',
+      file: 'f.bin',
+      halt: { failureCount: 2, failurePercent: 12.5, minResolved: 4 },
+      advance: { soakMinutes: 5, successPercent: 90 },
+      penalty: { failures: 5, hours: 1.5 },
+    });
+    expect(definitionOf({ definition: 'd.json', manual: true }, () => file)).to.include({ advance: null });
+    expect(() => definitionOf({ definition: 'd.json', manual: true, advanceMinResolved: 3 }, () => file)).to.throw(
+      CliFailure,
+      '--manual and the --advance-* flags exclude each other',
+    );
+  });
+
   it('sets flags over a --definition file, and refuses a file that is not a JSON object', () => {
     const file = JSON.stringify({
       name: 'from file',
