@@ -128,6 +128,18 @@ function countedSinceText(rollout: RolloutJson, now: number): string {
   return `, counted since the resume ${relativeTime(Date.parse(since), now)}`;
 }
 
+/**
+ * The rollout after an operator's action, as rolloutText shows it; first a line when a resume
+ * (from a pause, which judges the failures counted so far) ended halted again at once.
+ */
+export function actedText(action: string, rollout: RolloutJson, now: number, columns: number | undefined): string {
+  const haltedAtOnce =
+    action === 'resume' && rollout.state === 'halted'
+      ? 'resumed, and halted again at once: the failures counted so far break its halt rule\n'
+      : '';
+  return haltedAtOnce + rolloutText(rollout, now, columns);
+}
+
 /** Where the rollout stands, its definition in words, and a progress bar per wave. */
 export function rolloutText(rollout: RolloutJson, now: number, columns: number | undefined): string {
   const current = rollout.current;

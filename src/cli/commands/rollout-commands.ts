@@ -17,7 +17,14 @@ import {
   previewRollout,
   rolloutDevices,
 } from '../rollout-api.js';
-import { penaltiesText, previewText, rolloutDevicesTable, rolloutTable, rolloutText } from '../rollout-text.js';
+import {
+  actedText,
+  penaltiesText,
+  previewText,
+  rolloutDevicesTable,
+  rolloutTable,
+  rolloutText,
+} from '../rollout-text.js';
 
 /** `a,b, c` -> ["a", "b", "c"]; repeated options add up. */
 const commaList = (raw: string, earlier: string[] = []) => [
@@ -159,7 +166,7 @@ export function definitionOf(options: DefinitionOptions, readFile: (path: string
 const ACTIONS: ReadonlyArray<readonly [RolloutAction, string]> = [
   ['start', 'start a draft: its first wave is offered'],
   ['pause', 'pause a running rollout: no offers until resumed'],
-  ['resume', 'resume a paused or halted rollout (failures count afresh from now)'],
+  ['resume', 'resume a paused or halted rollout (from halted: failures count afresh from now)'],
   ['advance', 'move to the next wave (past the last: completed)'],
   ['abort', 'end a rollout for good: it makes no more offers'],
 ];
@@ -292,7 +299,7 @@ Examples:
       .argument('<rollout-id>', 'the rollout id')
       .action(async (id: string) => {
         const after = await actOnRollout(context.client(), id, action);
-        context.output.result(after, () => rolloutText(after, Date.now(), columns()));
+        context.output.result(after, () => actedText(action, after, Date.now(), columns()));
       });
   }
 

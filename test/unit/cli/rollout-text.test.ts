@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { definitionOf, versionsOf } from '../../../src/cli/commands/rollout-commands.js';
 import type { RolloutJson } from '../../../src/cli/rollout-api.js';
 import {
+  actedText,
   attemptsText,
   penaltiesText,
   previewText,
@@ -253,6 +254,17 @@ describe('cli: rollout text', () => {
         NOW,
       ),
     ).to.equal('d1: in the penalty box for\n  lamp/v2.1.bin  2.1  3 failures  until 2026-11-28T11:00:00.000Z (in 23h)');
+  });
+});
+
+describe('cli: an action on a rollout', () => {
+  it('says when a resume ended halted again at once, and nothing more otherwise', () => {
+    const halted = rollout({ state: 'halted' });
+    expect(actedText('resume', halted, NOW, undefined)).to.equal(
+      `resumed, and halted again at once: the failures counted so far break its halt rule\n${rolloutText(halted, NOW, undefined)}`,
+    );
+    expect(actedText('resume', rollout(), NOW, undefined)).to.equal(rolloutText(rollout(), NOW, undefined));
+    expect(actedText('pause', rollout({ state: 'paused' }), NOW, undefined)).to.not.include('halted again');
   });
 });
 
