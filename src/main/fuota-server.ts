@@ -178,9 +178,10 @@ export class FuotaServer {
     this.stopRolloutWatch();
     // Builds under way are stopped (their workers terminated): a restart builds them again.
     await this.deltas.close();
-    this.fleetChanges.close();
+    this.fleetChanges.stopHearing();
     await this.rollouts.close();
     await this.fleet.close();
+    this.fleetChanges.close();
     await this.audit.close();
     await this.storage.close();
   }

@@ -1,3 +1,4 @@
+import { request as httpsRequest } from 'node:https';
 import { expect } from 'chai';
 import { DEFAULT_ATTEMPT_RULES } from '../../src/domain/fleet/attempt-rules.js';
 import { eventually } from '../support/eventually.js';
@@ -36,14 +37,18 @@ describe('two instances serving one fleet', function () {
   let first: RunningTestServer;
   let second: RunningTestServer;
 
+  /** How each server is started, for one more in a test. */
+  let options: Parameters<typeof startTestServer>[0];
+
   before(async function () {
     await requirePostgres(this);
     s3 = await requireS3Server(this);
     database = await createTestDatabase();
     const shared = { databaseUrl: database.url, s3: { client: s3!.client, bucket: s3!.bucket, prefix: 'fleet' } };
     const fleet = { flushIntervalMs: 100, rules: { ...DEFAULT_ATTEMPT_RULES, successPolls: 1 } };
-    first = await startTestServer({ shared, fleet });
-    second = await startTestServer({ shared, fleet });
+    options = { shared, fleet };
+    first = await startTestServer(options);
+    second = await startTestServer(options);
   });
 
   after(async () => {
@@ -52,6 +57,10 @@ describe('two instances serving one fleet', function () {
     await database?.drop();
     await s3?.stop();
   });
+
+  const attemptOn = async (server: RunningTestServer, id: string) =>
+    (JSON.parse((await server.client.get(`/api/v1/devices/${id}`)).text) as { attempt: { state: string } | null })
+      .attempt;
 
   const view = async (server: RunningTestServer, id: string): Promise<DeviceJson> => {
     const res = await server.client.get(`/api/v1/devices/${id}`);
@@ -230,6 +239,57 @@ describe('two instances serving one fleet', function () {
     } finally {
       stream.close();
     }
+  });
+
+  it('hears what a server wrote as it stopped (a download the stop cut) without waiting for a full re-read', async () => {
+    // Found by a new user: the stopping server stopped announcing before its last writes, and the
+    // others showed the cut download as it stood before until their 10-minute re-read.
+    const third = await startTestServer(options);
+    const image = smallImage({ version: '2.7.0', projectName: 'lamp', seed: 27, kib: 4096 });
+    const path = 'fw/lamp-2.7.0.bin';
+    expect((await first.client.put(`/files/${path}`, image, BIN)).status).to.equal(200);
+    expect((await first.client.put('/devices/cut-1', `"cut-1","${OLD}","${path}"`, 'text/csv')).status).to.equal(200);
+    expect((await third.client.get(`/devices/cut-1?app_ver=${OLD}`, device)).status).to.equal(200);
+    await eventually(
+      async () => (await attemptOn(first, 'cut-1'))?.state === 'offered',
+      'the first hears of the offer',
+    );
+    // A download from the third that reads its first bytes, then stalls until the stop cuts it.
+    const { cert } = await testCertificate();
+    const stalled = new Promise<void>((resolve, reject) => {
+      const req = httpsRequest(
+        {
+          host: '127.0.0.1',
+          port: third.server.address.port,
+          path: `/files/${path}`,
+          ca: cert,
+          servername: 'localhost',
+          headers: {
+            Authorization: `Basic ${Buffer.from(`${TEST_DEVICE_CREDENTIAL.username}:${TEST_DEVICE_CREDENTIAL.password}`).toString('base64')}`,
+          },
+        },
+        (res) => {
+          res.once('data', () => {
+            res.pause();
+            resolve();
+          });
+          res.on('error', () => undefined);
+        },
+      );
+      req.on('error', () => undefined);
+      req.once('timeout', () => reject(new Error('no answer')));
+      req.end();
+    });
+    await stalled;
+    await eventually(
+      async () => (await attemptOn(first, 'cut-1'))?.state === 'downloading',
+      'the first hears the download began',
+    );
+    await third.stop();
+    await eventually(async () => {
+      const attempt = (await attemptOn(first, 'cut-1')) as { servedBytes?: number } | null;
+      return (attempt?.servedBytes ?? 0) > 0;
+    }, 'the first hears the bytes the cut download served');
   });
 
   it('keeps every tag of bulk taggings made at once on both servers', async () => {

@@ -34,7 +34,8 @@ export const FLEET_RESYNC_INTERVAL_MS = 10 * 60_000;
  * read back, so another server's checks show here within about three seconds.
  */
 export class FleetChanges {
-  private readonly unsubscribe: Array<() => void>;
+  private readonly stopListening: () => void;
+  private readonly stopAnnouncing: ReadonlyArray<() => void>;
   /** The read-backs fail every two seconds while storage is out: their warnings once every ten. */
   private readonly warnings: RepeatedWarnings;
   private readonly syncTimer: NodeJS.Timeout;
@@ -53,8 +54,8 @@ export class FleetChanges {
     private readonly feed: ChangeFeed,
     private readonly logger: Logger,
   ) {
-    this.unsubscribe = [
-      feed.subscribe((change) => this.apply(change)),
+    this.stopListening = feed.subscribe((change) => this.apply(change));
+    this.stopAnnouncing = [
       fleet.watchWrites((deviceIds) => feed.announce({ kind: 'devices', deviceIds })),
       rollouts.watchWrites(() => feed.announce({ kind: 'rollouts' })),
     ];
@@ -125,10 +126,22 @@ export class FleetChanges {
     return this.refreshing;
   }
 
-  close(): void {
+  /**
+   * Stops hearing the other servers' changes (this one is stopping), and goes on announcing its
+   * own: what the fleet and the rollouts write as they close (the bytes of downloads cut by the
+   * stop, moves not written yet) is announced too. Unannounced, another server showed a download
+   * cut by a rolling restart as it stood before, until its next full re-read (found by a new user).
+   */
+  stopHearing(): void {
     clearInterval(this.syncTimer);
     for (const timer of this.resyncTimers) clearInterval(timer);
-    for (const stop of this.unsubscribe) stop();
+    this.stopListening();
+  }
+
+  /** Stops announcing too: once the fleet and the rollouts are closed. */
+  close(): void {
+    this.stopHearing();
+    for (const stop of this.stopAnnouncing) stop();
   }
 
   /** Runs a reload after those before it; a failure is logged (a resync or the next change mends it). */
