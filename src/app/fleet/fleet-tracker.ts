@@ -1,8 +1,7 @@
 import type { DeviceId } from '../../domain/device-id.js';
 import type { AttemptSignal } from '../../domain/fleet/attempt-signal.js';
 import { isFinalAttemptState } from '../../domain/fleet/attempt-state.js';
-import { mergedProgress } from '../../domain/fleet/progress-merge.js';
-import { servedBytes } from '../../domain/fleet/byte-coverage.js';
+import { isDownloadState, mergedProgress } from '../../domain/fleet/progress-merge.js';
 import { advanceAttempt, offerAttempt, reofferAttempt } from '../../domain/fleet/attempt-transitions.js';
 import { DELTA_PATH_PREFIX, deltaPathOf, parseDeltaPath } from '../../domain/delta/delta-path.js';
 import type { DeltaPatchInfo } from '../delta/delta-offers.js';
@@ -1021,17 +1020,16 @@ export class FleetTracker {
   private readonly settleWatchers = new Set<Set<DeviceId>>();
 
   /** An attempt read back: taken when it is newer than the one in memory (a later offer, or a later move). */
-  private takeAttempt(read: UpdateAttempt): void {
+  /** `force`: taken even when not newer than the copy held (what a merge just wrote). */
+  private takeAttempt(read: UpdateAttempt, force = false): void {
     const current = this.attempts.get(read.deviceId);
     const newer =
-      current === undefined || read.id > current.id || (read.id === current.id && read.updatedAt > current.updatedAt);
+      force ||
+      current === undefined ||
+      read.id > current.id ||
+      (read.id === current.id && read.updatedAt > current.updatedAt);
     if (!newer) return;
-    // A download's progress this server made and has not written yet (its merge into the stored
-    // attempt under way, see commitProgress) is kept: the bytes served add up.
-    const stored =
-      current?.id === read.id && this.hasPeers()
-        ? { ...mergedProgress(read, current, read.updatedAt), updatedAt: read.updatedAt }
-        : read;
+    const stored = current?.id === read.id && this.hasPeers() ? withProgressKept(read, current) : read;
     this.attempts.set(stored.deviceId, stored);
     if (stored.state === 'downloaded') this.downloaded.add(stored.deviceId);
     else this.downloaded.delete(stored.deviceId);
@@ -1224,7 +1222,7 @@ export class FleetTracker {
   }
 
   private async writeProgress(mine: UpdateAttempt, transitions: readonly NewFleetEvent[]): Promise<void> {
-    let written: UpdateAttempt | undefined;
+    let written: { readonly before: UpdateAttempt; readonly after: UpdateAttempt } | undefined;
     try {
       written = await this.mergeIntoStored(mine);
     } catch (error) {
@@ -1233,25 +1231,28 @@ export class FleetTracker {
       });
     }
     if (written === undefined) return this.commit([mine], transitions);
-    await this.commit([mine], transitions, { attemptsWritten: true });
-    const held = this.attempts.get(mine.deviceId);
-    if (held?.id !== written.id) return;
-    // As stored (its update time too: a later write by any server reads as newer than it).
-    const adopted = { ...mergedProgress(written, held, this.now()), updatedAt: written.updatedAt };
-    if (adopted.state === held.state && servedBytes(adopted.served) === servedBytes(held.served)) return;
-    const changed: UpdateAttempt[] = [];
-    const more: NewFleetEvent[] = [];
-    this.noteChange(held, adopted, changed, more);
-    if (more.length > 0) await this.commit([], more);
+    const { before, after } = written;
+    // The transition as storage saw it (another server may have told the one this copy made).
+    const told = after.state !== before.state ? [attemptEvent(after)] : [];
+    await this.commit([mine], told, { attemptsWritten: true });
+    // What the others served (or a poll there) may have made more of it than this copy shows.
+    if (after !== mine) this.takeAttempt(after, true);
   }
 
-  /** `mine` merged into the attempt as stored and written while it is still so; undefined when not stored. */
-  private async mergeIntoStored(mine: UpdateAttempt): Promise<UpdateAttempt | undefined> {
+  /**
+   * `mine` merged into the attempt as stored and written while it is still so, with the stored
+   * attempt it was merged into; undefined when not stored (nothing is written then).
+   */
+  private async mergeIntoStored(
+    mine: UpdateAttempt,
+  ): Promise<{ readonly before: UpdateAttempt; readonly after: UpdateAttempt } | undefined> {
     for (let tries = 0; tries < SHARED_WRITE_TRIES; tries += 1) {
       const [stored] = await this.stores.attempts.forDevice(mine.deviceId, 1);
       if (stored === undefined || stored.id !== mine.id) return undefined;
       const merged = mergedProgress(stored, mine, this.now());
-      if (await this.stores.attempts.replaceIf(merged, stored)) return merged;
+      if (merged === stored || (await this.stores.attempts.replaceIf(merged, stored))) {
+        return { before: stored, after: merged };
+      }
       await new Promise((resolve) => setTimeout(resolve, Math.random() * SHARED_WRITE_BACKOFF_MS));
     }
     return undefined;
@@ -1430,4 +1431,15 @@ export class FleetTracker {
 /** Tags as kept: trimmed, unique, sorted; empty ones dropped. */
 export function normalizedTags(tags: readonly string[]): string[] {
   return [...new Set(tags.map((tag) => tag.trim()).filter((tag) => tag !== ''))].sort();
+}
+
+/**
+ * An attempt read back from storage, with the download progress the copy held here made and has
+ * not merged into storage yet (commitProgress) kept: the bytes served add up while both are still
+ * downloading the same form. Anything else is taken as read (with its update time).
+ */
+function withProgressKept(read: UpdateAttempt, held: UpdateAttempt): UpdateAttempt {
+  const sameForm = read.downloadedAs === null || held.downloadedAs === null || read.downloadedAs === held.downloadedAs;
+  if (!sameForm || !isDownloadState(read.state) || !isDownloadState(held.state)) return read;
+  return { ...mergedProgress(read, held, read.updatedAt), updatedAt: read.updatedAt };
 }

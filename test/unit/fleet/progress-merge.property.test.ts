@@ -63,12 +63,13 @@ describe('mergedProgress (two servers’ copies of one download)', () => {
     );
   });
 
-  it('keeps a state a poll moved either copy to (the stored one where both did), with the bytes added up', () => {
+  it('leaves a stored attempt a poll moved on as it is (===), and lets a copy of mine so moved stand', () => {
     const half = served(offered, [[0, 500]], 2_000);
     const rest = served(offered, [[500, SIZE]], 3_000);
     const ended = advanceAttempt(half, { kind: 'poll', at: 3_500, version: '1.9' }, DEFAULT_ATTEMPT_RULES);
     expect(ended.state).to.be.oneOf(['refused', 'download-failed']);
-    expect(mergedProgress(ended, rest, 4_000)).to.include({ state: ended.state });
+    // Its state and the time it was resolved at, which the rollouts' counts go by, stay.
+    expect(mergedProgress(ended, rest, 4_000)).to.equal(ended);
     expect(mergedProgress(rest, ended, 4_000)).to.include({ state: ended.state });
     expect(mergedProgress(rest, ended, 4_000).served).to.deep.equal([[0, SIZE]]);
     const provisional = advanceAttempt(
@@ -77,12 +78,15 @@ describe('mergedProgress (two servers’ copies of one download)', () => {
       DEFAULT_ATTEMPT_RULES,
     );
     expect(provisional.state).to.equal('provisional');
-    expect(mergedProgress(provisional, ended, 4_000)).to.include({ state: 'provisional' });
+    expect(mergedProgress(provisional, ended, 4_000)).to.equal(provisional);
   });
 
-  it('lets a copy in another form (a patch beside the full file) stand as it is', () => {
+  it('lets a copy in another form (a patch beside the full file) stand, unless the stored one moved on', () => {
     const full = served(offered, [[0, 200]], 2_000);
     const patch = { ...served(offered, [], 3_000), downloadedAs: 'patch' as const, served: [[0, 50]] as ByteSpan[] };
     expect(mergedProgress(full, patch, 4_000)).to.deep.equal({ ...patch, updatedAt: 4_000 });
+    // Found by a review: a stored success (the full file, from another server) went back to downloading.
+    const succeeded = { ...served(offered, [[0, SIZE]], 2_000), state: 'succeeded' as const };
+    expect(mergedProgress(succeeded, patch, 4_000)).to.equal(succeeded);
   });
 });
