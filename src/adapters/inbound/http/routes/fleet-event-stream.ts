@@ -21,13 +21,6 @@ const REPLAY_PAGE = 1000;
  * once): sharing a database, each server tells its own events only.
  */
 const TAIL_MS = 1000;
-/**
- * A seq missing after the cursor may be an event another server is still writing (seqs are drawn
- * before the write commits): the stream waits for it this long, looking again every
- * GAP_CHECK_MS, before it goes on without it (an event whose write failed, or was forgotten).
- */
-const GAP_WAIT_MS = 3000;
-const GAP_CHECK_MS = 100;
 /** A client this far behind is dropped (it reconnects with Last-Event-ID and catches up from the log). */
 const MAX_BUFFERED_BYTES = 1024 * 1024;
 
@@ -89,32 +82,17 @@ export async function eventStream(
 
   // Live: every event after the cursor, whichever server logged it, read from the log in seq
   // order (a server's live events alone skipped the others' for good: found by a new user).
+  // Every log commits its events in seq order (PostgreSQL's appends one at a time under a lock),
+  // so a seq missing after the cursor is one that will never come (a failed append, a forgotten
+  // device's events): the read goes on past it.
   let tailing = false;
   let again = false;
-  let gapSeenAt: number | undefined;
-  const gapGivenUp = () => {
-    const now = Date.now();
-    gapSeenAt ??= now;
-    return now - gapSeenAt >= GAP_WAIT_MS;
-  };
   const tail = async () => {
     do {
       again = false;
       for (;;) {
         const page = await fleet.eventLog.list({ after: last, limit: REPLAY_PAGE });
-        let waiting = false;
-        for (const event of page) {
-          if (event.seq > last + 1 && !gapGivenUp()) {
-            waiting = true;
-            break;
-          }
-          gapSeenAt = undefined;
-          send(event);
-        }
-        if (waiting) {
-          setTimeout(wake, GAP_CHECK_MS).unref();
-          break;
-        }
+        for (const event of page) send(event);
         if (page.length < REPLAY_PAGE || stopped) break;
         if (stream.writableNeedDrain) await new Promise((resolve) => stream.once('drain', resolve));
       }
