@@ -8,7 +8,8 @@ import { nodeFileIo, writeAll } from './file-io.js';
  * Hidden (the file store's listing skips hidden names), and drawn afresh for every probe: with
  * one fixed name, two probes at once (concurrent health checks, or two worker processes on one
  * directory) wrote, read and removed each other's file and both answered "failing". A probe cut
- * short by a crash leaves its small file; the file store's start removes those under it.
+ * short by a crash leaves its small file; the file store's start removes those under it a minute
+ * old (the sql.js data dir keeps its few: one per crash in the middle of a probe).
  */
 export const PROBE_LEFTOVER = /^\.fuota-health-probe-[0-9a-f]{12}$/;
 const probeName = () => `.fuota-health-probe-${randomBytes(6).toString('hex')}`;

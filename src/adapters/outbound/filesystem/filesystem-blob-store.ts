@@ -38,6 +38,7 @@ import { storageFullOr } from './storage-full.js';
  */
 const LEFTOVER = /^\..*\.(upload|previous)-[0-9a-f]{12}$/;
 const MISSING = new Set(['ENOENT', 'ENOTDIR', 'EISDIR']);
+const STALE_PROBE_MS = 60_000;
 const openFd = promisify(openCallback);
 const fstatFd = promisify(fstat);
 const closeFd = promisify(close);
@@ -434,7 +435,7 @@ export class FileSystemBlobStore implements BlobStore {
       // replaced): it goes too, its target stays.
       else if (
         (entry.isFile() || entry.isSymbolicLink()) &&
-        (LEFTOVER.test(entry.name) || PROBE_LEFTOVER.test(entry.name))
+        (LEFTOVER.test(entry.name) || (await isStaleProbe(full, entry.name)))
       )
         await rm(full, { force: true });
     }
@@ -443,4 +444,14 @@ export class FileSystemBlobStore implements BlobStore {
 
 function conflict(path: string): DomainError {
   return new DomainError('file-path-conflict', `${path} clashes with an existing file or directory of the same name`);
+}
+
+/**
+ * Whether `name` is a health probe a crash left: one a minute old (a probe lasts milliseconds;
+ * a younger one may be another worker's or instance's, under way in the same directory).
+ */
+async function isStaleProbe(path: string, name: string): Promise<boolean> {
+  if (!PROBE_LEFTOVER.test(name)) return false;
+  const found = await lstat(path).catch(() => undefined);
+  return found !== undefined && Date.now() - found.mtimeMs > STALE_PROBE_MS;
 }
