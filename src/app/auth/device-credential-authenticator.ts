@@ -15,6 +15,8 @@ const CACHE_LIMIT = 4096;
  */
 export class DeviceCredentialAuthenticator implements Authenticator {
   private readonly verdicts = new Map<string, boolean>();
+  /** The slow hashes under way, by the same key as `verdicts`. */
+  private readonly verifying = new Map<string, Promise<boolean>>();
 
   constructor(
     private readonly configured: Authenticator,
@@ -37,7 +39,14 @@ export class DeviceCredentialAuthenticator implements Authenticator {
     const key = `${credential.secretHash}\0${this.hashing.digests.key(secret)}`;
     let verdict = this.verdicts.get(key);
     if (verdict === undefined) {
-      verdict = await this.hashing.passwords.verify(secret, credential.secretHash);
+      // A device that asks again while its first check is being hashed waits for that hash.
+      let verifying = this.verifying.get(key);
+      if (verifying === undefined) {
+        verifying = this.hashing.passwords.verify(secret, credential.secretHash);
+        this.verifying.set(key, verifying);
+        void verifying.finally(() => this.verifying.delete(key)).catch(() => {});
+      }
+      verdict = await verifying;
       if (this.verdicts.size >= CACHE_LIMIT) this.verdicts.delete(this.verdicts.keys().next().value ?? '');
       this.verdicts.set(key, verdict);
     }

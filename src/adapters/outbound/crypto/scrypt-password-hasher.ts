@@ -24,12 +24,12 @@ export async function hashPassword(password: string): Promise<string> {
 }
 
 /**
- * Verifications run two at a time at most. Each takes a thread of libuv's pool (four by default)
- * for tens of milliseconds, and the pool also reads and writes every file: a flood of wrong
- * passwords (anyone may send one) stalled downloads for seconds when all four threads hashed
- * (found by a review). Waiting verifications hold no thread.
+ * Verifications run three at a time at most. Each takes a thread of libuv's pool (four by
+ * default) for tens of milliseconds, and the pool also reads and writes every file: a flood of
+ * wrong passwords (anyone may send one) stalled downloads for seconds when all four threads
+ * hashed (found by a review); one thread stays for the files. Waiting verifications hold none.
  */
-const verifications = new ConcurrencyLimit(2);
+const verifications = new ConcurrencyLimit(3);
 
 /** Checks `password` against an encoded hash in constant time; a malformed hash never matches. */
 export function verifyPassword(password: string, encoded: string): Promise<boolean> {
