@@ -13,6 +13,8 @@ const UNKNOWN_ISSUER = new Set([
   'CERT_SIGNATURE_FAILURE',
 ]);
 const EXPIRED = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID']);
+/** The connection was made, then lost before the answer (the server stopped, the network dropped). */
+const CUT = new Set(['ECONNRESET', 'EPIPE']);
 
 /**
  * Why a request did not get an answer, as one line that says what to do. Node's own words
@@ -43,13 +45,20 @@ export function connectionFailure(
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
     const names = error.cert?.subjectaltname ?? 'other names';
     return problem(
-      `its certificate is for ${names}, not ${url.hostname}; use one of those in --url/FUOTA_URL, or add ${url.hostname} to the server's FUOTA_TLS_HOSTNAMES (and move <data dir>/tls away so that it makes a new certificate)`,
+      `its certificate is for ${names}, not ${url.hostname}; use one of those in --url/FUOTA_URL, or add ${url.hostname} to the server's FUOTA_TLS_HOSTNAMES (and move <data dir>/tls away so that it makes a new certificate; a certificate given with FUOTA_TLS_CERT must be issued again for that name)`,
     );
   }
   if (EXPIRED.has(code)) {
     const when = code === 'CERT_HAS_EXPIRED' ? 'has expired' : 'is not valid yet';
     return problem(
       `its certificate ${when} (${error.message}); check this machine's clock, or give the server a renewed certificate`,
+    );
+  }
+  if (CUT.has(code) || error.message === 'socket hang up') {
+    return new CliFailure(
+      `lost the connection to ${url.origin} before its answer (${error.message}): the server stopped or the ` +
+        'network dropped; whether it kept what was sent is not known, so look, then try again',
+      EXIT.failed,
     );
   }
   return new CliFailure(`cannot reach ${url.origin}: ${error.message}`, EXIT.failed);

@@ -117,6 +117,10 @@ describe('e2e: the fuota CLI', () => {
     expect(download.value).to.include({ size: image.length, verified: true });
     expect((await readFile(join(dir, 'back.bin'))).equals(image)).to.equal(true);
     expect((await fuota(['download', 'lamp/none.bin'])).code).to.equal(4);
+    // A directory that is not there: the command line's mistake (found by a new user: exit 1, the .part file named).
+    const nowhere = await fuota(['download', 'lamp/v2.0.0.bin', '-o', 'no-such-dir/back.bin']);
+    expect(nowhere.code).to.equal(2);
+    expect(nowhere.stderr).to.include('cannot write no-such-dir/back.bin: the directory').and.not.include('.part');
     // -o -: the bytes alone on standard output (a shell's redirection keeps them as bytes).
     const piped = await run('sh', ['-c', `'${process.execPath}' '${CLI}' download lamp/v2.0.0.bin -o - > piped.bin`], {
       cwd: dir,

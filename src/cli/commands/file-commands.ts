@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { constants } from 'node:fs';
+import { access, rename, rm } from 'node:fs/promises';
+import { basename, dirname, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
 import type { EspImageInfo } from '../../domain/firmware/esp-image-info.js';
@@ -59,6 +60,9 @@ export function fileCommands(program: Command, context: CliContext): void {
       const target = options.output ?? basename(path);
       if (toStdout && context.output.json)
         throw new CliFailure('--json and -o - would both write to standard output: choose one', EXIT.usage);
+      // Before anything is asked of the server: a directory that is not there is a mistake on
+      // this side (it was reported as a server failure, naming the internal .part file).
+      if (!toStdout) await writableDirectoryOf(target);
       const res = await context.client().open('GET', apiPath('files', ...path.split('/')), { headers: PROBE_HEADERS });
       if (res.statusCode !== 200) {
         const chunks: Buffer[] = [];
@@ -106,7 +110,19 @@ export function fileCommands(program: Command, context: CliContext): void {
         await rm(partial, { force: true });
         throw error instanceof CliFailure
           ? error
-          : new CliFailure(`the download failed: ${(error as Error).message}`, EXIT.failed);
+          : new CliFailure(`the download failed: ${(error as Error).message.replaceAll(partial, target)}`, EXIT.failed);
       }
     });
+}
+
+/** Rejects with a usage failure when `target`'s directory does not exist or cannot be written. */
+async function writableDirectoryOf(target: string): Promise<void> {
+  const directory = dirname(resolve(target));
+  try {
+    await access(directory, constants.W_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'cannot be written' : String(code);
+    throw new CliFailure(`cannot write ${target}: the directory ${directory} ${why}`, EXIT.usage);
+  }
 }
