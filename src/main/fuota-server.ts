@@ -133,9 +133,10 @@ export class FuotaServer {
     const address = await https.start().catch(async (error: unknown) => {
       stopRolloutWatch();
       await deltas.close();
-      fleetChanges.close();
+      await fleetChanges.stopHearing();
       await rollouts.close();
       await fleet.close();
+      await fleetChanges.close();
       throw listenError(error, parts.config.host, parts.config.port);
     });
     audit.startPruning();
@@ -178,10 +179,10 @@ export class FuotaServer {
     this.stopRolloutWatch();
     // Builds under way are stopped (their workers terminated): a restart builds them again.
     await this.deltas.close();
-    this.fleetChanges.stopHearing();
+    await this.fleetChanges.stopHearing();
     await this.rollouts.close();
     await this.fleet.close();
-    this.fleetChanges.close();
+    await this.fleetChanges.close();
     await this.audit.close();
     await this.storage.close();
   }

@@ -42,6 +42,10 @@ export class FleetChanges {
   private readonly resyncTimers: NodeJS.Timeout[];
   private syncedFrom: number;
   private syncing = false;
+  /** The read-back under way, if any. */
+  private syncRun: Promise<void> | undefined;
+  /** Stopped hearing (the server is stopping): no read-back starts. */
+  private deaf = false;
   /** Reloads of devices and rollouts, one after another (an older read never lands after a newer one). */
   private reloads: Promise<void> = Promise.resolve();
   /** The catalog read under way, and whether another was asked for while it ran. */
@@ -77,8 +81,14 @@ export class FleetChanges {
 
   /** Reads back what other servers' checks wrote since the last read (see PEER_SYNC_INTERVAL_MS). */
   async syncPeers(): Promise<void> {
-    if (!this.feed.hasPeers || this.syncing) return;
+    if (!this.feed.hasPeers || this.syncing || this.deaf) return;
     this.syncing = true;
+    const run = this.syncOnce();
+    this.syncRun = run;
+    await run;
+  }
+
+  private async syncOnce(): Promise<void> {
     const startedAt = this.fleet.now();
     try {
       await this.fleet.absorbSeenSince(this.syncedFrom - PEER_SYNC_OVERLAP_MS);
@@ -132,15 +142,18 @@ export class FleetChanges {
    * stop, moves not written yet) is announced too. Unannounced, another server showed a download
    * cut by a rolling restart as it stood before, until its next full re-read (found by a new user).
    */
-  stopHearing(): void {
+  async stopHearing(): Promise<void> {
+    this.deaf = true;
     clearInterval(this.syncTimer);
     for (const timer of this.resyncTimers) clearInterval(timer);
     this.stopListening();
+    // What was heard before is applied before the fleet and the rollouts close.
+    await Promise.allSettled([this.reloads, this.syncRun]);
   }
 
   /** Stops announcing too: once the fleet and the rollouts are closed. */
-  close(): void {
-    this.stopHearing();
+  async close(): Promise<void> {
+    await this.stopHearing();
     for (const stop of this.stopAnnouncing) stop();
   }
 

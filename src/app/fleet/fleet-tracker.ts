@@ -1191,6 +1191,7 @@ export class FleetTracker {
 
   /** Applies a download's signal to the device's attempt if it is still the one the download began on. */
   private signal(deviceId: DeviceId, attemptId: string, signal: AttemptSignal): void {
+    if (this.forgetting.has(deviceId)) return;
     const current = this.attempts.get(deviceId);
     if (current === undefined || current.id !== attemptId) return;
     const next = advanceAttempt(current, signal, this.settings.rules);
@@ -1222,40 +1223,44 @@ export class FleetTracker {
   }
 
   private async writeProgress(mine: UpdateAttempt, transitions: readonly NewFleetEvent[]): Promise<void> {
-    let written: { readonly before: UpdateAttempt; readonly after: UpdateAttempt } | undefined;
+    let written: MergeResult | 'failed';
     try {
       written = await this.mergeIntoStored(mine);
     } catch (error) {
       this.logger.warn('a download could not be merged into the stored attempt; written as this server has it', {
         error,
       });
+      written = 'failed';
     }
-    if (written === undefined) return this.commit([mine], transitions);
+    if (written === 'failed') return this.commit([mine], transitions);
+    // Forgotten, or another offer took its place meanwhile: the download's report has no attempt.
+    if (written === 'gone') return;
     const { before, after } = written;
+    // What the others served (or a poll there) may have made more of it than this copy shows:
+    // taken while this copy still downloads that attempt (a poll here may have moved it on since).
+    const held = this.attempts.get(after.deviceId);
+    if (after !== mine && held?.id === after.id && isDownloadState(held.state)) this.takeAttempt(after, true);
     // The transition as storage saw it (another server may have told the one this copy made).
     const told = after.state !== before.state ? [attemptEvent(after)] : [];
     await this.commit([mine], told, { attemptsWritten: true });
-    // What the others served (or a poll there) may have made more of it than this copy shows.
-    if (after !== mine) this.takeAttempt(after, true);
   }
 
   /**
    * `mine` merged into the attempt as stored and written while it is still so, with the stored
-   * attempt it was merged into; undefined when not stored (nothing is written then).
+   * attempt it was merged into; `gone` when storage holds no such attempt as the device's newest
+   * (nothing is written then); `failed` after too many other writes in between.
    */
-  private async mergeIntoStored(
-    mine: UpdateAttempt,
-  ): Promise<{ readonly before: UpdateAttempt; readonly after: UpdateAttempt } | undefined> {
+  private async mergeIntoStored(mine: UpdateAttempt): Promise<MergeResult | 'failed'> {
     for (let tries = 0; tries < SHARED_WRITE_TRIES; tries += 1) {
       const [stored] = await this.stores.attempts.forDevice(mine.deviceId, 1);
-      if (stored === undefined || stored.id !== mine.id) return undefined;
+      if (stored === undefined || stored.id !== mine.id) return 'gone';
       const merged = mergedProgress(stored, mine, this.now());
       if (merged === stored || (await this.stores.attempts.replaceIf(merged, stored))) {
         return { before: stored, after: merged };
       }
       await new Promise((resolve) => setTimeout(resolve, Math.random() * SHARED_WRITE_BACKOFF_MS));
     }
-    return undefined;
+    return 'failed';
   }
 
   private noteChange(
@@ -1329,7 +1334,9 @@ export class FleetTracker {
       error: failed.reason,
       attempts: changed.length,
     });
-    for (const attempt of changed) this.retryAttempts.add(attempt.deviceId);
+    // Attempts already stored (merged) are not written again whole: their events and entries
+    // are retried on their own.
+    if (!attemptsWritten) for (const attempt of changed) this.retryAttempts.add(attempt.deviceId);
     if (writes[2]?.status === 'rejected') this.pendingEvents.push(...events);
     throw failed.reason;
   }
@@ -1443,3 +1450,6 @@ function withProgressKept(read: UpdateAttempt, held: UpdateAttempt): UpdateAttem
   if (!sameForm || !isDownloadState(read.state) || !isDownloadState(held.state)) return read;
   return { ...mergedProgress(read, held, read.updatedAt), updatedAt: read.updatedAt };
 }
+
+/** A download's progress merged into the stored attempt: the attempt before and after. */
+type MergeResult = { readonly before: UpdateAttempt; readonly after: UpdateAttempt } | 'gone';

@@ -5,6 +5,8 @@ import type { UpdateAttempt } from './update-attempt.js';
 /** The states a download moves an attempt through; any other was reached by a poll or by time. */
 const DOWNLOAD_STATES: ReadonlySet<UpdateAttempt['state']> = new Set(['offered', 'downloading', 'downloaded']);
 
+const DOWNLOAD_ORDER: readonly UpdateAttempt['state'][] = ['offered', 'downloading', 'downloaded'];
+
 /** Whether a download can still move the attempt (it has not been resolved or passed on to a poll's judgement). */
 export function isDownloadState(state: UpdateAttempt['state']): boolean {
   return DOWNLOAD_STATES.has(state);
@@ -20,14 +22,15 @@ export function isDownloadState(state: UpdateAttempt['state']): boolean {
  * A stored attempt a poll or the clock moved past the download states (provisional, or resolved)
  * is returned as it is (===): a download's late report changes neither its state nor the time it
  * was resolved at, which the rollouts' counts go by. A copy of mine so moved stands over a stored
- * one still downloading. Copies in two forms (the full file and a patch) do not add up: mine
- * stands, unless the stored one moved past the download states.
+ * one still downloading. Copies in two forms (the full file and a patch) do not add up: the one
+ * further along stands (the stored one when they are as far).
  */
 export function mergedProgress(stored: UpdateAttempt, mine: UpdateAttempt, at: number): UpdateAttempt {
   if (!isDownloadState(stored.state)) return stored;
   const updatedAt = Math.max(at, mine.updatedAt, stored.updatedAt + 1);
   if (stored.downloadedAs !== null && mine.downloadedAs !== null && stored.downloadedAs !== mine.downloadedAs) {
-    return { ...mine, updatedAt };
+    // Never back: a download whole in one form stays downloaded while the other form begins.
+    return DOWNLOAD_ORDER.indexOf(stored.state) >= DOWNLOAD_ORDER.indexOf(mine.state) ? stored : { ...mine, updatedAt };
   }
   let served = stored.served;
   for (const span of mine.served) served = addSpan(served, span);

@@ -81,12 +81,20 @@ describe('mergedProgress (two servers’ copies of one download)', () => {
     expect(mergedProgress(provisional, ended, 4_000)).to.equal(provisional);
   });
 
-  it('lets a copy in another form (a patch beside the full file) stand, unless the stored one moved on', () => {
+  it('lets the copy further along stand when the two are in other forms (a patch beside the full file)', () => {
     const full = served(offered, [[0, 200]], 2_000);
-    const patch = { ...served(offered, [], 3_000), downloadedAs: 'patch' as const, served: [[0, 50]] as ByteSpan[] };
-    expect(mergedProgress(full, patch, 4_000)).to.deep.equal({ ...patch, updatedAt: 4_000 });
-    // Found by a review: a stored success (the full file, from another server) went back to downloading.
+    const patchDone = {
+      ...served(offered, [[0, 200]], 3_000),
+      downloadedAs: 'patch' as const,
+      patchSize: 50,
+      served: [[0, 50]] as ByteSpan[],
+      state: 'downloaded' as const,
+    };
+    expect(mergedProgress(full, patchDone, 4_000)).to.deep.equal({ ...patchDone, updatedAt: 4_000 });
+    // Never back (found by a review): a download whole in one form stays so while the other begins.
+    expect(mergedProgress(patchDone, full, 4_000)).to.equal(patchDone);
+    // A stored success (the full file, from another server) stays whatever the copy here holds.
     const succeeded = { ...served(offered, [[0, SIZE]], 2_000), state: 'succeeded' as const };
-    expect(mergedProgress(succeeded, patch, 4_000)).to.equal(succeeded);
+    expect(mergedProgress(succeeded, patchDone, 4_000)).to.equal(succeeded);
   });
 });
