@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import type { IncomingMessage } from 'node:http';
 import type { Authenticator } from '../../../src/app/auth/authenticator.js';
 import type { Principal } from '../../../src/app/auth/principal.js';
-import { claimedUser, requestPrincipal } from '../../../src/adapters/inbound/http/request-principal.js';
+import { claimedUser, offeredUser, requestPrincipal } from '../../../src/adapters/inbound/http/request-principal.js';
 
 /** An authenticator that counts how often it is asked: a remembered verdict is not asked again. */
 class CountingAuthenticator implements Authenticator {
@@ -86,5 +86,18 @@ describe('claimedUser', () => {
     expect(claimedUser({ username: 'operator', password: 'pa:ss:word' })).to.equal('operator');
     expect(claimedUser({ username: 'op', password: 'cd:ef:01:23:45:secret' })).to.equal('op');
     expect(claimedUser({ username: 'op', password: `pass:${SECRET}x` })).to.equal('op');
+  });
+});
+
+describe('offeredUser', () => {
+  const withBasic = (user: string) =>
+    ({
+      headers: { authorization: `Basic ${Buffer.from(`${user}:wrong`).toString('base64')}` },
+      socket: {},
+    }) as unknown as IncomingMessage;
+
+  it('is the Basic user name, at most 128 characters (it is logged with every failure)', () => {
+    expect(offeredUser(withBasic('operator'))).to.equal('operator');
+    expect(offeredUser(withBasic('u'.repeat(10_000)))).to.equal('u'.repeat(128));
   });
 });

@@ -37,15 +37,19 @@ export type PrincipalOutcome =
   | { readonly kind: 'missing' | 'wrong' }
   | { readonly kind: 'certificate-refused'; readonly reason: string; readonly commonName: string };
 
+const SHOWN_USER_CHARS = 128;
+
 /**
  * The user name a request offers, for counting its failures: the Basic user name, or else the
- * client certificate's CN, or else the empty name.
+ * client certificate's CN, or else the empty name; at most 128 characters.
  */
 export function offeredUser(req: IncomingMessage): string {
   const header = req.headers.authorization;
   if (header !== undefined) {
     const offered = parseBasicCredentials(header);
-    return offered === undefined ? '' : claimedUser(offered);
+    // Logged with the request, and counted by the limiter: bounded, as a certificate's CN is
+    // (a made-up user name of a whole header's length made every such log line that long).
+    return offered === undefined ? '' : claimedUser(offered).slice(0, SHOWN_USER_CHARS);
   }
   const certificate = certificateOutcome(req);
   return certificate.kind === 'none' ? '' : certificate.kind === 'refused' ? certificate.commonName : certificate.user;
