@@ -60,6 +60,17 @@ describe('PostgreSQL rollout', () => {
       expect(read?.haltResumedAt).to.equal(storedRollout('r-1').resumedAt);
     });
 
+    it('counts from the last resume once an older release resumed a rollout this one wrote (a rolling upgrade)', async () => {
+      await store.put(storedRollout('r-1', { state: 'running', haltReason: null, haltResumedAt: null }));
+      const client = new pg.Client({ connectionString: database.current().url });
+      await client.connect();
+      // That release's upsert names the columns it knows: resumed_at moves, the others stay.
+      await client.query("UPDATE rollout SET resumed_at = 1767229999000, state = 'running' WHERE id = 'r-1'");
+      await client.end();
+      const [read] = await store.list();
+      expect(read).to.include({ resumedAt: 1_767_229_999_000, haltResumedAt: 1_767_229_999_000 });
+    });
+
     it('goes on with later puts after one that failed', async () => {
       // A NUL cannot be stored in PostgreSQL text: this put fails, the next must not.
       const failure = await store.put(draft('bad\u0000id')).catch((error: Error) => error);

@@ -79,6 +79,21 @@ describe('SqlJsRolloutStore on a database of a release before halt_resumed_at', 
     return join(old, 'devices.db');
   }
 
+  it('counts from the last resume once an older release resumed a rollout this one wrote (a rolling upgrade)', async () => {
+    const file = join(old, 'devices.db');
+    const store = await SqlJsRolloutStore.open(file);
+    await store.put(storedRollout('r-1', { state: 'running', haltReason: null, haltResumedAt: null }));
+    await store.close();
+    // That release's upsert names the columns it knows: resumed_at moves, the others stay.
+    const database = await SqlJsDatabase.open(file, [OLD_TABLE]);
+    await database.write([["UPDATE rollout SET resumed_at = 1767229999000 WHERE id = 'r-1'", []]]);
+    await database.close();
+    const again = await SqlJsRolloutStore.open(file);
+    const [read] = await again.list();
+    expect(read).to.include({ resumedAt: 1_767_229_999_000, haltResumedAt: 1_767_229_999_000 });
+    await again.close();
+  });
+
   for (const checkpoint of [true, false]) {
     it(`counts its failures from its last resume, as that release did (${checkpoint ? 'in the file' : 'in the journal'})`, async () => {
       const store = await SqlJsRolloutStore.open(await writtenByOldRelease(checkpoint));

@@ -90,6 +90,7 @@ describe('PostgreSQL schema migrations', () => {
       { version: 14, name: 'update_attempt_delivery' },
       { version: 15, name: 'update_attempt_offer_address' },
       { version: 16, name: 'rollout_halt_resumed_at' },
+      { version: 17, name: 'rollout_resumed_at_written' },
     ]);
     expect(rows[0]?.applied_at).to.be.instanceOf(Date);
     const columns = await sql<{
@@ -187,7 +188,7 @@ describe('PostgreSQL schema migrations', () => {
       [JSON.stringify(storedRollout('r-1').definition)],
     );
     const database = await open(url);
-    expect(database.migrated).to.deep.equal([16]);
+    expect(database.migrated).to.deep.equal([16, 17]);
     const [read] = await new PostgresRolloutStore(database).list();
     expect(read).to.include({ resumedAt: 4, haltResumedAt: 4, waveStartedAt: 2 });
   });

@@ -3,8 +3,8 @@ import type { Rollout } from '../../domain/rollout/rollout.js';
 /**
  * A rollout as the values of the `rollout` table's columns, in their order (id, definition, state,
  * wave, created_at, updated_at, started_at, wave_started_at, resumed_at, halt_reason, ended_at,
- * halt_resumed_at): the same for the sql.js and PostgreSQL tables (JSON text for the two JSON
- * columns, which PostgreSQL casts to jsonb).
+ * halt_resumed_at, resumed_at_written): the same for the sql.js and PostgreSQL tables (JSON text
+ * for the two JSON columns, which PostgreSQL casts to jsonb).
  */
 export function rolloutColumnValues(rollout: Rollout): Array<string | number | null> {
   return [
@@ -20,6 +20,7 @@ export function rolloutColumnValues(rollout: Rollout): Array<string | number | n
     rollout.haltReason === null ? null : JSON.stringify(rollout.haltReason),
     rollout.endedAt,
     rollout.haltResumedAt ?? NEVER_RESUMED_FROM_HALT,
+    rollout.resumedAt ?? NEVER_RESUMED_FROM_HALT,
   ];
 }
 
@@ -30,8 +31,19 @@ export function rolloutColumnValues(rollout: Rollout): Array<string | number | n
  */
 const NEVER_RESUMED_FROM_HALT = 0;
 
-/** `Rollout.haltResumedAt` from its column: a row from before the column keeps the old rule. */
-export function haltResumedAtOf(column: number | null, resumedAt: number | null): number | null {
+/**
+ * `Rollout.haltResumedAt` from its columns. A row from before the column keeps the old rule
+ * (failures count from any resume), and so does one an older release resumed after this one
+ * wrote it (during a rolling upgrade on a shared database): its `resumed_at` is then not the one
+ * this code wrote beside `halt_resumed_at` (`resumed_at_written`), and whether that resume was
+ * from a halt is not known.
+ */
+export function haltResumedAtOf(
+  column: number | null,
+  resumedAt: number | null,
+  resumedAtWritten: number | null,
+): number | null {
   if (column === null) return resumedAt;
+  if (resumedAtWritten !== null && resumedAtWritten !== (resumedAt ?? NEVER_RESUMED_FROM_HALT)) return resumedAt;
   return column === NEVER_RESUMED_FROM_HALT ? null : column;
 }

@@ -14,6 +14,7 @@ import { OPERATOR_SESSION } from './migrations/0013-operator-session.js';
 import { ATTEMPT_DELIVERY } from './migrations/0014-attempt-delivery.js';
 import { ATTEMPT_OFFER_ADDRESS } from './migrations/0015-attempt-offer-address.js';
 import { ROLLOUT_HALT_RESUMED_AT } from './migrations/0016-rollout-halt-resumed-at.js';
+import { ROLLOUT_RESUMED_AT_WRITTEN } from './migrations/0017-rollout-resumed-at-written.js';
 import type { Queryable } from './postgres-database.js';
 
 /**
@@ -46,6 +47,7 @@ export const MIGRATIONS: readonly Migration[] = [
   ATTEMPT_DELIVERY,
   ATTEMPT_OFFER_ADDRESS,
   ROLLOUT_HALT_RESUMED_AT,
+  ROLLOUT_RESUMED_AT_WRITTEN,
 ];
 
 /**

@@ -25,15 +25,17 @@ interface Row {
   readonly ended_at: BigintText | null;
   /** Migration 16; see rollout-columns.ts for its NULL. */
   readonly halt_resumed_at: BigintText | null;
+  /** Migration 17; see rollout-columns.ts. */
+  readonly resumed_at_written: BigintText | null;
 }
 
 const COLUMNS =
   'id, definition, state, wave, created_at, updated_at, started_at, wave_started_at, resumed_at, halt_reason, ' +
-  'ended_at, halt_resumed_at';
+  'ended_at, halt_resumed_at, resumed_at_written';
 const SELECT_ALL = `SELECT ${COLUMNS} FROM rollout ORDER BY position`;
 /** An upsert that keeps the row, and so its position (drawn from the identity on insert only). */
 const UPSERT =
-  `INSERT INTO rollout (${COLUMNS}) VALUES ($1, $2::jsonb, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12) ` +
+  `INSERT INTO rollout (${COLUMNS}) VALUES ($1, $2::jsonb, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12, $13) ` +
   'ON CONFLICT (id) DO UPDATE SET ' +
   COLUMNS.split(', ')
     .filter((column) => column !== 'id')
@@ -92,7 +94,7 @@ function toRollout(row: Row): Rollout {
     startedAt: time(row.started_at),
     waveStartedAt: time(row.wave_started_at),
     resumedAt: time(row.resumed_at),
-    haltResumedAt: haltResumedAtOf(time(row.halt_resumed_at), time(row.resumed_at)),
+    haltResumedAt: haltResumedAtOf(time(row.halt_resumed_at), time(row.resumed_at), time(row.resumed_at_written)),
     haltReason: row.halt_reason,
     endedAt: time(row.ended_at),
   };

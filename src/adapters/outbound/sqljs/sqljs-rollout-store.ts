@@ -19,10 +19,11 @@ export const ROLLOUT_SCHEMA: readonly SchemaStep[] = [
     'wave_started_at INTEGER, resumed_at INTEGER, halt_reason TEXT, ended_at INTEGER)',
   // See rollout-columns.ts for its NULL.
   addedColumn('rollout', 'halt_resumed_at', 'INTEGER'),
+  addedColumn('rollout', 'resumed_at_written', 'INTEGER'),
 ];
 const COLUMNS =
   'id, definition, state, wave, created_at, updated_at, started_at, wave_started_at, resumed_at, halt_reason, ' +
-  'ended_at, halt_resumed_at';
+  'ended_at, halt_resumed_at, resumed_at_written';
 const SELECT_ALL = `SELECT ${COLUMNS} FROM rollout ORDER BY position`;
 /**
  * An upsert that keeps the row, and so its position. The position is computed in the statement:
@@ -31,7 +32,7 @@ const SELECT_ALL = `SELECT ${COLUMNS} FROM rollout ORDER BY position`;
  */
 const UPSERT =
   `INSERT INTO rollout (position, ${COLUMNS}) VALUES ((SELECT coalesce(max(position), 0) + 1 FROM rollout), ` +
-  '?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET ' +
+  '?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET ' +
   COLUMNS.split(', ')
     .filter((column) => column !== 'id')
     .map((column) => `${column} = excluded.${column}`)
@@ -75,7 +76,7 @@ function toRollout(row: SqlValue[]): Rollout {
     startedAt: time(row[6]),
     waveStartedAt: time(row[7]),
     resumedAt: time(row[8]),
-    haltResumedAt: haltResumedAtOf(time(row[11]), time(row[8])),
+    haltResumedAt: haltResumedAtOf(time(row[11]), time(row[8]), time(row[12])),
     haltReason: row[9] === null ? null : (JSON.parse(String(row[9])) as HaltReason),
     endedAt: time(row[10]),
   };
