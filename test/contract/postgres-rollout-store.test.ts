@@ -8,13 +8,21 @@ import { usePostgresDatabase } from '../support/postgres.js';
 describe('PostgreSQL rollout', () => {
   const database = usePostgresDatabase();
 
+  /** Runs `sql` on a connection of its own (another process on the database, such as an older release). */
+  async function elsewhere(sql: string): Promise<void> {
+    const client = new pg.Client({ connectionString: database.current().url });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  }
+
   /** An empty table: the file's database is shared by its tests, one after another. */
   async function openEmpty(): Promise<RolloutStore> {
     const store = await PostgresRolloutStore.open(database.current().url, { poolSize: 4 });
-    const client = new pg.Client({ connectionString: database.current().url });
-    await client.connect();
-    await client.query('TRUNCATE rollout');
-    await client.end();
+    await elsewhere('TRUNCATE rollout');
     return store;
   }
 
@@ -52,21 +60,15 @@ describe('PostgreSQL rollout', () => {
     it('counts the failures of a rollout an older release wrote (no halt_resumed_at) from its last resume', async () => {
       // That release, still running beside this one on the database, writes no such column.
       await store.put(storedRollout('r-1', { state: 'running', haltReason: null, haltResumedAt: null }));
-      const client = new pg.Client({ connectionString: database.current().url });
-      await client.connect();
-      await client.query('UPDATE rollout SET halt_resumed_at = NULL');
-      await client.end();
+      await elsewhere('UPDATE rollout SET halt_resumed_at = NULL');
       const [read] = await store.list();
       expect(read?.haltResumedAt).to.equal(storedRollout('r-1').resumedAt);
     });
 
     it('counts from the last resume once an older release resumed a rollout this one wrote (a rolling upgrade)', async () => {
       await store.put(storedRollout('r-1', { state: 'running', haltReason: null, haltResumedAt: null }));
-      const client = new pg.Client({ connectionString: database.current().url });
-      await client.connect();
       // That release's upsert names the columns it knows: resumed_at moves, the others stay.
-      await client.query("UPDATE rollout SET resumed_at = 1767229999000, state = 'running' WHERE id = 'r-1'");
-      await client.end();
+      await elsewhere("UPDATE rollout SET resumed_at = 1767229999000, state = 'running' WHERE id = 'r-1'");
       const [read] = await store.list();
       expect(read).to.include({ resumedAt: 1_767_229_999_000, haltResumedAt: 1_767_229_999_000 });
     });

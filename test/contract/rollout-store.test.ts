@@ -5,6 +5,7 @@ import { expect } from 'chai';
 import { InMemoryRolloutStore } from '../../src/adapters/outbound/memory/in-memory-rollout-store.js';
 import { SqlJsDatabase } from '../../src/adapters/outbound/sqljs/sqljs-database.js';
 import { SqlJsRolloutStore } from '../../src/adapters/outbound/sqljs/sqljs-rollout-store.js';
+import { rolloutColumnValues } from '../../src/adapters/outbound/rollout-columns.js';
 import { crashCopy } from '../support/crash-copy.js';
 import { rolloutStoreContract, storedRollout } from './rollout-store.contract.js';
 
@@ -53,19 +54,8 @@ describe('SqlJsRolloutStore on a database of a release before halt_resumed_at', 
     await database.write([
       [
         OLD_INSERT,
-        [
-          rollout.id,
-          JSON.stringify(rollout.definition),
-          rollout.state,
-          rollout.wave,
-          rollout.createdAt,
-          rollout.updatedAt,
-          rollout.startedAt,
-          rollout.waveStartedAt,
-          rollout.resumedAt,
-          null,
-          null,
-        ],
+        // That release's columns are the first eleven of this one's, in the same order.
+        rolloutColumnValues(rollout).slice(0, 11),
       ],
     ]);
     if (!checkpoint) {
