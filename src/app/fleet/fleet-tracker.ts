@@ -1019,8 +1019,10 @@ export class FleetTracker {
   /** The devices whose writes settled during each read-back under way (see readingBack). */
   private readonly settleWatchers = new Set<Set<DeviceId>>();
 
-  /** An attempt read back: taken when it is newer than the one in memory (a later offer, or a later move). */
-  /** `force`: taken even when not newer than the copy held (what a merge just wrote). */
+  /**
+   * An attempt read back: taken when it is newer than the one in memory (a later offer, or a later
+   * move), or with `force` (what a merge of this server's download progress just wrote).
+   */
   private takeAttempt(read: UpdateAttempt, force = false): void {
     const current = this.attempts.get(read.deviceId);
     const newer =
@@ -1211,11 +1213,16 @@ export class FleetTracker {
    * Written whole, each server's copy overwrote what another had served meanwhile, and the
    * attempt never counted as downloaded: a rollback then read as a failed download, and the
    * rolled-back image was offered again (found by a new user). When the others' bytes made more
-   * of it (the file whole), this server's copy takes that in too. When storage cannot tell (the
-   * attempt not stored yet, an outage), it is written as on a server alone.
+   * of it (the file whole), this server's copy takes that in too. An attempt storage no longer
+   * holds as the device's newest (forgotten, replaced) is not written; after an outage, or too
+   * many other writes in between, it is written as on a server alone.
    */
   private commitProgress(mine: UpdateAttempt, transitions: readonly NewFleetEvent[]): Promise<void> {
-    const work = this.writeProgress(mine, transitions);
+    return this.tracked(this.writeProgress(mine, transitions));
+  }
+
+  /** `work`, counted among the writes under way (close() and writesSettled() wait for them). */
+  private tracked(work: Promise<void>): Promise<void> {
     this.inFlight.add(work);
     const done = () => this.inFlight.delete(work);
     work.then(done, done);
@@ -1297,11 +1304,7 @@ export class FleetTracker {
     transitions: readonly NewFleetEvent[],
     options: { readonly attemptsWritten?: boolean } = {},
   ): Promise<void> {
-    const work = this.writeChanges(changed, transitions, options.attemptsWritten === true);
-    this.inFlight.add(work);
-    const done = () => this.inFlight.delete(work);
-    work.then(done, done);
-    return work;
+    return this.tracked(this.writeChanges(changed, transitions, options.attemptsWritten === true));
   }
 
   /** `attemptsWritten`: the attempts are stored already (by replaceIf); their events and entries are not. */
