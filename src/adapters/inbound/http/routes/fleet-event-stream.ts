@@ -90,12 +90,14 @@ export async function eventStream(
   const tail = async () => {
     do {
       again = false;
-      for (;;) {
-        const page = await fleet.eventLog.list({ after: last, limit: REPLAY_PAGE });
-        for (const event of page) send(event);
-        if (page.length < REPLAY_PAGE || stopped) break;
-        if (stream.writableNeedDrain) await new Promise((resolve) => stream.once('drain', resolve));
-      }
+      await sendLogged(
+        fleet,
+        undefined,
+        () => last,
+        send,
+        () => stopped,
+        stream,
+      );
     } while (again && !stopped);
   };
   function wake(): void {
@@ -107,7 +109,11 @@ export async function eventStream(
     tailing = true;
     tail()
       .catch(() => stop())
-      .finally(() => (tailing = false));
+      .finally(() => {
+        tailing = false;
+        // Woken as the tail ended, after its last look at `again`.
+        if (again) wake();
+      });
   }
   const tailTimer = setInterval(wake, TAIL_MS);
   tailTimer.unref();
@@ -161,13 +167,17 @@ export async function eventStream(
   stream.write('retry: 5000\n: connected\n\n');
 
   // In the background: Koa sends the headers once this handler returns.
-  void replay(
-    fleet,
-    filter,
-    () => last,
-    send,
-    () => stopped,
-    stream,
+  void (
+    filter.after === undefined
+      ? Promise.resolve()
+      : sendLogged(
+          fleet,
+          filter,
+          () => last,
+          send,
+          () => stopped,
+          stream,
+        )
   )
     .then(() => {
       // The replay (filtered) sent every wanted event up to the log's end when the stream began:
@@ -181,23 +191,25 @@ export async function eventStream(
     });
 }
 
-/** Sends the logged events after the cursor, page by page, waiting for a slow client to read. */
-async function replay(
+/**
+ * Sends the logged events after the cursor, page by page, waiting for a slow client to read:
+ * those `filter` wants (the replay), or every one (the live tail, which filters as it sends).
+ */
+async function sendLogged(
   fleet: FleetTracker,
-  filter: StreamFilter,
+  filter: StreamFilter | undefined,
   last: () => number,
   send: (event: FleetEvent) => void,
   stopped: () => boolean,
   stream: PassThrough,
 ): Promise<void> {
-  if (filter.after === undefined) return;
   for (;;) {
     const page = await fleet.eventLog.list({
       after: last(),
       limit: REPLAY_PAGE,
-      ...(filter.deviceId === undefined ? {} : { deviceId: filter.deviceId }),
-      ...(filter.rolloutId === undefined ? {} : { rolloutId: filter.rolloutId }),
-      ...(filter.type === undefined ? {} : { type: filter.type }),
+      ...(filter?.deviceId === undefined ? {} : { deviceId: filter.deviceId }),
+      ...(filter?.rolloutId === undefined ? {} : { rolloutId: filter.rolloutId }),
+      ...(filter?.type === undefined ? {} : { type: filter.type }),
     });
     for (const event of page) send(event);
     if (page.length < REPLAY_PAGE || stopped()) return;
