@@ -40,6 +40,15 @@ describe('e2e: importing a seed data volume', function () {
   afterEach(() => rm(dir, { recursive: true, force: true }));
 
   const env = () => programEnv(join(dir, 'data'));
+  /** Starts the server on the imported data dir, runs `check` with a client of it, and stops it. */
+  async function served(check: (client: Awaited<ReturnType<typeof programClient>>) => Promise<void>): Promise<void> {
+    const program = await startProgram(env());
+    try {
+      await check(await programClient(program, join(dir, 'data')));
+    } finally {
+      await program.stop();
+    }
+  }
   const firmwareA = Buffer.alloc(70_000, 0xa1);
   const firmwareB = Buffer.alloc(1234, 0xb2);
 
@@ -113,13 +122,9 @@ describe('e2e: importing a seed data volume', function () {
     expect(findLog(skipped.output, 'seed volume imported', { rows: 1, files: 1 }), skipped.output).to.not.equal(
       undefined,
     );
-    const program = await startProgram(env());
-    try {
-      const client = await programClient(program, join(dir, 'data'));
+    await served(async (client) => {
       expect((await client.get('/devices')).text).to.equal('"good","1.0","app.bin"\n');
-    } finally {
-      await program.stop();
-    }
+    });
   });
 
   it('imports files the volume links to, inside it or out of it, as the seed served them', async () => {
@@ -142,14 +147,10 @@ describe('e2e: importing a seed data volume', function () {
     expect(findLog(imported.output, 'seed volume imported', { rows: 2, files: 3 }), imported.output).to.not.equal(
       undefined,
     );
-    const program = await startProgram(env());
-    try {
-      const client = await programClient(program, join(dir, 'data'));
+    await served(async (client) => {
       expect((await client.get('/files/lamp-latest.bin')).body).to.deep.equal(firmwareB);
       expect((await client.get('/files/lamp-nightly.bin')).body).to.deep.equal(firmwareA);
-    } finally {
-      await program.stop();
-    }
+    });
   });
 
   it('lists the files whose names no device can ask for, importing nothing unless told to skip them', async () => {
