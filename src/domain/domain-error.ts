@@ -32,6 +32,7 @@ export const DOMAIN_ERROR_CODES = [
   'payload-too-large',
   'storage-full',
   'storage-unavailable',
+  'authentication-busy',
   'invalid-rollout',
   'rollout-not-found',
   'rollout-state-conflict',

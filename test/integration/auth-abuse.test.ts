@@ -152,3 +152,45 @@ describe('HTTP: one misconfigured device behind a NAT does not lock out the othe
     expect([served.status, served.text]).to.deep.equal([200, 'fw.bin']);
   });
 });
+
+describe('HTTP: a flood of made-up device credentials', () => {
+  let t: RunningTestServer;
+  let secret = '';
+  before(async () => {
+    // A limit no flood from one address reaches: what is measured is the hashing queue.
+    t = await startTestServer({ authFailuresPerMinute: 100_000 });
+    await t.client.put('/devices/lamp-1', '"lamp-1","1.0","fw.bin"', 'text/csv');
+    secret = (
+      JSON.parse((await t.client.send('/api/v1/devices/lamp-1/credentials', { method: 'POST' })).text) as {
+        password: string;
+      }
+    ).password;
+  });
+  after(() => t.stop());
+
+  it('answers 503 authentication-busy with Retry-After past 128 waiting password checks, instead of queueing them all, and checks credentials again once they drained', async () => {
+    const madeUp = (i: number) => `flood${String(i).padStart(27, '0')}`;
+    // Made up faster than three threads hash them (tens of milliseconds each): the queue fills.
+    const answers = await Promise.all(
+      Array.from({ length: 400 }, (_, i) =>
+        t.client.get('/devices/lamp-1?app_ver=1.0', { auth: { username: 'lamp-1', password: madeUp(i) } }),
+      ),
+    );
+    const statuses = answers.map((answer) => answer.status);
+    const busy = answers.filter((answer) => answer.status === 503);
+    // How many were refused depends on how fast they came; unbounded, none was.
+    expect(busy.length, statuses.join(' ')).to.be.above(0);
+    expect(
+      statuses.every((status) => status === 503 || status === 403),
+      statuses.join(' '),
+    ).to.equal(true);
+    for (const answer of busy.slice(0, 3)) {
+      expect(answer.headers['retry-after']).to.equal('5');
+      expect(JSON.parse(answer.text)).to.include({ status: 503, code: 'authentication-busy' });
+    }
+    const served = await t.client.get('/devices/lamp-1?app_ver=1.0', {
+      auth: { username: 'lamp-1', password: secret },
+    });
+    expect(served.status).to.equal(404); // authenticated: its row names a file not stored
+  });
+});

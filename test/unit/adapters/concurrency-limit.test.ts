@@ -33,4 +33,25 @@ describe('ConcurrencyLimit', () => {
     await Promise.all([6, 7, 8].map((i) => limit.run(task(i))));
     expect(most).to.equal(2);
   });
+
+  it('refuses at once a task that would wait behind maxWaiting others, and takes tasks again as the queue drains', async () => {
+    const limit = new ConcurrencyLimit(1, { maxWaiting: 2, busy: () => new Error('busy: refused') });
+    const releases: Array<() => void> = [];
+    const held = () => new Promise<string>((resolve) => releases.push(() => resolve('done')));
+    const running = limit.run(held);
+    const waiting = [limit.run(async () => 'first waiter'), limit.run(async () => 'second waiter')];
+    let refusedTaskRan = false;
+    const refused = await limit
+      .run(async () => {
+        refusedTaskRan = true;
+        return 'ran';
+      })
+      .catch((error: Error) => error.message);
+    expect(refused).to.equal('busy: refused');
+    expect(refusedTaskRan).to.equal(false);
+    releases[0]?.();
+    expect(await running).to.equal('done');
+    expect(await Promise.all(waiting)).to.deep.equal(['first waiter', 'second waiter']);
+    expect(await limit.run(async () => 'taken again')).to.equal('taken again');
+  });
 });

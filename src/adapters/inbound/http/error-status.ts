@@ -57,5 +57,7 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   // The database or object store cannot be reached now (an outage, a restart): try again later,
   // never a wrong answer. Sent with Retry-After.
   'storage-unavailable': 503,
+  // Too many password checks (scrypt) wait already: the credential was not looked at. Retry-After.
+  'authentication-busy': 503,
   'storage-full': 507, // RFC 4918's Insufficient Storage: the write failed, nothing was kept
 };

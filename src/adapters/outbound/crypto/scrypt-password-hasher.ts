@@ -1,6 +1,7 @@
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { PasswordHasher } from '../../../ports/password-hasher.port.js';
+import { DomainError } from '../../../domain/domain-error.js';
 import { ConcurrencyLimit } from './concurrency-limit.js';
 
 const scryptAsync = promisify(scrypt) as (
@@ -28,8 +29,21 @@ export async function hashPassword(password: string): Promise<string> {
  * default) for tens of milliseconds, and the pool also reads and writes every file: a flood of
  * wrong passwords (anyone may send one) stalled downloads for seconds when all four threads
  * hashed (found by a review); one thread stays for the files. Waiting verifications hold none.
+ *
+ * At most MAX_WAITING wait (a second or two of hashing); the next is answered 503 with
+ * Retry-After at once. Unbounded, a flood of distinct wrong pairs for a known device id held
+ * every other first verification (a fleet's devices after a restart) behind it for as long as
+ * the flood lasted, past the devices' own timeouts, and then hashed for devices long gone.
  */
-const verifications = new ConcurrencyLimit(3);
+const MAX_WAITING = 128;
+const verifications = new ConcurrencyLimit(3, {
+  maxWaiting: MAX_WAITING,
+  busy: () =>
+    new DomainError(
+      'authentication-busy',
+      `${MAX_WAITING} password checks are waiting already; the credential was not checked, try again shortly`,
+    ),
+});
 
 /** Checks `password` against an encoded hash in constant time; a malformed hash never matches. */
 export function verifyPassword(password: string, encoded: string): Promise<boolean> {

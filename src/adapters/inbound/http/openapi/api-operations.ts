@@ -853,8 +853,9 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
         'too-many-failed-authentications',
       ),
       503: problem(
-        'storage-unavailable: the database that keeps sessions and credentials (PostgreSQL) cannot be reached right now (Retry-After: 5).',
+        'storage-unavailable: the database that keeps sessions and credentials (PostgreSQL) cannot be reached right now (Retry-After: 5); authentication-busy: too many password checks wait already (Retry-After: 5).',
         'storage-unavailable',
+        'authentication-busy',
       ),
     },
     // Sessions are kept in memory, or in PostgreSQL (never the file that fills up).

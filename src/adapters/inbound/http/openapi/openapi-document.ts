@@ -151,8 +151,8 @@ const SHARED_RESPONSES: Readonly<Record<string, { status: number | 'default'; sp
     status: 503,
     spec: {
       description:
-        'storage-unavailable: the database or the object store cannot be reached right now (Retry-After: 5); nothing wrong with the request.',
-      codes: ['storage-unavailable'],
+        'storage-unavailable: the database or the object store cannot be reached right now (Retry-After: 5); nothing wrong with the request. authentication-busy: too many password checks wait already, the credential was not looked at (Retry-After: 5).',
+      codes: ['storage-unavailable', 'authentication-busy'],
     },
   },
   StorageFull: {
