@@ -241,6 +241,35 @@ describe('HTTP: the audit log of operator changes', () => {
     expect((await t.client.get('/api/v1/files/kept.bin')).status).to.equal(200);
   });
 
+  it('records no change that changes nothing: a hold set twice, a note or tags given as they are', async () => {
+    await api.poll('same-1', 'v1.0');
+    expect(
+      (await recordedBy(() => api.patch('same-1', { hold: true, note: 'bench', tags: ['b', 'a'] }))).length,
+    ).to.equal(1);
+    const before = await lastSeq(api);
+    const repeats: object[] = [
+      { hold: true },
+      { note: 'bench' },
+      { tags: ['a', 'b', 'a'] },
+      { hold: true, note: 'bench' },
+    ];
+    for (const change of repeats) {
+      const res = await api.patch('same-1', change);
+      expect(res.status, res.text).to.equal(200);
+      expect(JSON.parse(res.text)).to.include({ hold: true, note: 'bench' });
+    }
+    expect(await auditAfter(api, before)).to.deep.equal([]);
+    // A change of one field given beside unchanged ones is recorded, and its event names only it.
+    const [record] = await recordedBy(() => api.patch('same-1', { hold: true, note: 'moved' }));
+    expect(record?.detail).to.deep.equal({ hold: true, note: 'moved' });
+    const device = await api.getJson<{ events: Array<{ type: string; hold?: boolean; note?: string }> }>(
+      '/api/v1/devices/same-1',
+    );
+    const changes = device.events.filter((event) => event.type === 'device-changed');
+    expect(changes).to.have.length(2);
+    expect(changes[0]).to.include({ note: 'moved' }).and.not.have.property('hold');
+  });
+
   it('never records a secret: no password, no provisioned secret, no Authorization header', async () => {
     const res = await t.client.send('/api/v1/devices/secret-1/credentials', { method: 'POST' });
     expect(res.status).to.equal(201);
@@ -267,7 +296,7 @@ describe('HTTP: the audit log of operator changes', () => {
     const end = await api.getJson<AuditPage>(`/api/v1/audit?after=${last.seq}`);
     expect(end).to.deep.equal({ items: [], next: last.seq });
     // A later change is after that cursor.
-    await api.patch('row-1', { hold: false });
+    await api.patch('row-1', { note: 'after the end' });
     const later = await api.getJson<AuditPage>(`/api/v1/audit?after=${end.next}`);
     expect(later.items.map((record) => record.action)).to.deep.equal(['device.patch']);
     expect(later.next).to.equal(later.items[0]?.seq);

@@ -26,6 +26,7 @@ import type { FleetSettings } from './fleet-settings.js';
 import { RecentOffers } from './recent-offers.js';
 import { RepeatedWarnings } from '../logging/repeated-warnings.js';
 import { RunningImageIndex } from './running-image-index.js';
+import { effectiveChange, normalizedTags, type OperatorChange } from './operator-change.js';
 
 // The warnings of background writes and reads that fail while storage is out (RepeatedWarnings),
 // each ended by a `recovered` line at the next success.
@@ -152,13 +153,6 @@ export interface FleetStores {
   readonly events: FleetEventLog;
   readonly catalog: UpdateFileCatalog;
   readonly devices: DeviceAppRepository;
-}
-
-/** What an operator sets of a device's entry: the fields given. */
-export interface OperatorChange {
-  readonly tags?: readonly string[];
-  readonly hold?: boolean;
-  readonly note?: string;
 }
 
 /** How soon a failed read of the seed rows' ids is tried again. */
@@ -702,7 +696,9 @@ export class FleetTracker {
     const stored = await this.stores.inventory.updateOperatorFields(deviceId, (fields) => {
       const seen = this.slots.get(deviceId)?.entry;
       if (seen === undefined) return undefined; // forgotten meanwhile
-      change = decide({ ...seen, ...fields });
+      const now = { ...seen, ...fields };
+      const asked = decide(now);
+      change = asked === undefined ? undefined : effectiveChange(asked, now);
       if (change === undefined) return undefined;
       tags = change.tags === undefined ? undefined : normalizedTags(change.tags);
       return {
@@ -1436,11 +1432,6 @@ export class FleetTracker {
       }, ASSIGNMENTS_RETRY_MS).unref();
     });
   }
-}
-
-/** Tags as kept: trimmed, unique, sorted; empty ones dropped. */
-export function normalizedTags(tags: readonly string[]): string[] {
-  return [...new Set(tags.map((tag) => tag.trim()).filter((tag) => tag !== ''))].sort();
 }
 
 /**

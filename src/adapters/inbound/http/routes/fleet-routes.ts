@@ -1,7 +1,6 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { z } from 'zod';
-import type { AuditEntry } from '../../../../app/audit/audit-trail.js';
 import type { InventoryFilter } from '../../../../app/fleet/fleet-queries.js';
 import { fleetSummary, listInventory, matchingIds, MAX_PAGE, viewOf } from '../../../../app/fleet/fleet-queries.js';
 import type { DeviceId } from '../../../../domain/device-id.js';
@@ -112,10 +111,13 @@ export function fleetRoutes(router: Router, useCases: HttpUseCases): void {
       const entry = fleet.entry(id);
       return entry !== undefined && edited(entry) !== undefined;
     });
-    // One audit record per device changed, all written at once before the answer; when a change
-    // fails midway, those made before it are recorded all the same (they were made).
+    // One audit record per device changed, each written as its change is made (queued behind
+    // it, so that the next change's write takes it along): a server killed midway keeps the
+    // record of every change it kept but the last. Kept in memory for one write at the end, a
+    // kill lost the records of every change made (found by a new user). When a change fails
+    // midway, those made before it are recorded all the same (they were made).
     const source = auditSource(ctx);
-    const done: AuditEntry[] = [];
+    const recorded: Array<Promise<boolean>> = [];
     let changed = 0;
     try {
       for (const id of devices) {
@@ -129,14 +131,16 @@ export function fleetRoutes(router: Router, useCases: HttpUseCases): void {
         );
         if (made?.changed !== true) continue;
         changed += 1;
-        done.push({
-          action: 'device.tags',
-          target: id,
-          detail: { add: request.add, remove: request.remove, tags: made.entry.tags },
-        });
+        recorded.push(
+          useCases.audit.record(source, {
+            action: 'device.tags',
+            target: id,
+            detail: { add: request.add, remove: request.remove, tags: made.entry.tags },
+          }),
+        );
       }
     } finally {
-      await useCases.audit.record(source, done);
+      await Promise.all(recorded);
     }
     const named = [...new Set(ids)];
     const unknown = request.devices === undefined ? [] : named.filter((id) => fleet.entry(id) === undefined);
@@ -174,27 +178,28 @@ export function fleetRoutes(router: Router, useCases: HttpUseCases): void {
     const change = validated(deviceChangeSchema, await jsonBodyOf(ctx), 'invalid-request');
     // Who, for the device's event and the audit log alike.
     const source = auditSource(ctx);
-    // An empty change ({}) changes nothing and is no event.
-    const entry =
+    // A change that changes nothing ({}, or every field as it is) is no event and no record.
+    const made =
       Object.keys(change).length === 0
-        ? fleet.entry(deviceId)
+        ? entryUnchanged(fleet.entry(deviceId))
         : await useCases.audit.recorded(
             source,
-            () => fleet.change(deviceId, change, source.actor),
-            (changed) =>
-              changed === undefined
+            () => fleet.changeFrom(deviceId, () => change, source.actor),
+            (done) =>
+              done?.changed !== true
                 ? []
                 : {
                     action: 'device.patch',
                     target: deviceId,
                     // The fields given, as kept (tags normalized).
                     detail: {
-                      ...(change.tags === undefined ? {} : { tags: changed.tags }),
-                      ...(change.hold === undefined ? {} : { hold: changed.hold }),
-                      ...(change.note === undefined ? {} : { note: changed.note }),
+                      ...(change.tags === undefined ? {} : { tags: done.entry.tags }),
+                      ...(change.hold === undefined ? {} : { hold: done.entry.hold }),
+                      ...(change.note === undefined ? {} : { note: done.entry.note }),
                     },
                   },
           );
+    const entry = made?.entry;
     if (entry === undefined) throw new DomainError('device-not-found', `device ${deviceId} has never checked`);
     ctx.body = inventoryDeviceView(viewOf(fleet, entry, fleet.now()));
   });
@@ -261,4 +266,8 @@ export function fleetRoutes(router: Router, useCases: HttpUseCases): void {
       session === undefined ? undefined : () => session.alive(),
     );
   });
+}
+
+function entryUnchanged(entry: InventoryEntry | undefined): { entry: InventoryEntry; changed: false } | undefined {
+  return entry === undefined ? undefined : { entry, changed: false };
 }
