@@ -161,9 +161,9 @@ export function rolloutText(rollout: RolloutJson, now: number, columns: number |
     `  file:       ${rollout.file}`,
     `  selector:   ${selectorText(rollout.selector)}`,
     `  in flight:  ${rollout.inFlight} of at most ${rollout.maxInFlight}; offers in the last minute ${rollout.offersLastMinute} of at most ${rollout.maxOffersPerMinute}`,
-    `  this wave:  ${current.resolved} resolved: ${current.succeeded} succeeded, ${current.failed} failed${
-      current.failurePercent === null ? '' : ` (${percentText(current.failurePercent)})`
-    }${countedSinceText(rollout, now)}`,
+    `  this wave:  ${current.resolved} resolved: ${current.succeeded} succeeded, ${current.failed} failed${failureShareText(
+      current,
+    )}${countedSinceText(rollout, now)}`,
     `  halt at:    ${rollout.halt.failurePercent}% or ${rollout.halt.failureCount} failures, once ${rollout.halt.minResolved} resolved`,
     `  advance:    ${
       rollout.advance === null
@@ -283,4 +283,16 @@ export function penaltiesText(penalties: DevicePenaltiesJson, now: number): stri
 /** A share to a hundredth, as waves are given: 33.33%, not 33.333333333333336%. */
 function percentText(percent: number): string {
   return `${Math.round(percent * 100) / 100}%`;
+}
+
+/**
+ * The failure share the halt rule weighs, in parentheses: of the resolved devices and, when there
+ * are any, those that booted the image and are not confirmed yet.
+ */
+function failureShareText(current: RolloutJson['current']): string {
+  if (current.failurePercent === null) return '';
+  const share = percentText(current.failurePercent);
+  if (current.provisional === 0) return ` (${share})`;
+  const judged = current.resolved + current.provisional;
+  return ` (${share} of ${judged}, with ${current.provisional} that booted it, not yet confirmed)`;
 }

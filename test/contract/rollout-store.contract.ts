@@ -42,6 +42,7 @@ export function storedRollout(id: string, overrides: Partial<Rollout> = {}): Rol
       resolved: 40,
       succeeded: 34,
       failed: 6,
+      provisional: 4,
       failurePercent: 12.5,
       failureCount: 10,
     },

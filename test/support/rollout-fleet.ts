@@ -296,13 +296,20 @@ export interface RolloutJson {
   readonly inFlight: number;
   readonly maxInFlight: number;
   readonly offersLastMinute: number;
-  readonly current: { resolved: number; succeeded: number; failed: number; failurePercent: number | null };
+  readonly current: {
+    resolved: number;
+    succeeded: number;
+    failed: number;
+    provisional: number;
+    failurePercent: number | null;
+  };
   readonly haltReason: {
     kind: string;
     text: string;
     resolved: number;
     succeeded: number;
     failed: number;
+    provisional: number;
     failurePercent: number;
     failureCount: number;
   } | null;

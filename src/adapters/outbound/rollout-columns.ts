@@ -1,3 +1,4 @@
+import type { HaltReason } from '../../domain/rollout/halt-check.js';
 import type { Rollout } from '../../domain/rollout/rollout.js';
 
 /**
@@ -46,4 +47,12 @@ export function haltResumedAtOf(
   if (column === null) return resumedAt;
   if (resumedAtWritten !== null && resumedAtWritten !== (resumedAt ?? NEVER_RESUMED_FROM_HALT)) return resumedAt;
   return column === NEVER_RESUMED_FROM_HALT ? null : column;
+}
+
+/** A halt reason as a row holds it: one written before devices that booted the image were counted has no `provisional`. */
+export type StoredHaltReason = Omit<HaltReason, 'provisional'> & { readonly provisional?: number };
+
+/** `Rollout.haltReason` from its column: an older row's reason counted no provisional device. */
+export function storedHaltReason(stored: StoredHaltReason): HaltReason {
+  return { ...stored, provisional: stored.provisional ?? 0 };
 }

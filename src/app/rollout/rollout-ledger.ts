@@ -168,14 +168,12 @@ export class RolloutLedger {
   }
 
   /**
-   * What the halt and advance rules judge: attempts resolved since the wave began or the last
-   * resume; in flight as `inFlight` counts them.
+   * What the halt and advance rules judge: devices, by their latest attempt, resolved since the
+   * wave began or the last resume from a halt; in flight as `inFlight` counts them.
    */
   sample(now: number, staleMs: number): WaveSample {
     const since = countingSince(this.rollout) ?? Number.POSITIVE_INFINITY;
-    const all: UpdateAttempt[] = [];
-    for (const list of this.attempts.values()) all.push(...list);
-    return { ...sampleWave(all, since), inFlight: this.inFlight(now, staleMs) };
+    return { ...sampleWave(this.attempts.values(), since), inFlight: this.inFlight(now, staleMs) };
   }
 
   /** Per wave, the devices whose latest attempt of this rollout was offered in it, by that attempt's state. */

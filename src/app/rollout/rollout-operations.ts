@@ -42,7 +42,9 @@ export interface RolloutView {
     readonly resolved: number;
     readonly succeeded: number;
     readonly failed: number;
-    /** failed / resolved in percent; null before anything resolved. */
+    /** Devices that booted the image, not yet confirmed (see haltReasonOf). */
+    readonly provisional: number;
+    /** failed / (resolved + provisional) in percent, as the halt rule judges; null before any. */
     readonly failurePercent: number | null;
   };
 }

@@ -18,7 +18,7 @@ import { devicePenalizedEvent, type NewRolloutEvent } from '../../domain/rollout
 import type { RolloutId } from '../../domain/rollout/rollout-id.js';
 import { previewRollout, type RolloutPreview } from '../../domain/rollout/rollout-preview.js';
 import type { RolloutChange } from '../../domain/rollout/rollout-refusal.js';
-import { haltReasonOf } from '../../domain/rollout/halt-check.js';
+import { failureShare, haltReasonOf } from '../../domain/rollout/halt-check.js';
 import { superviseRollout } from '../../domain/rollout/rollout-supervision.js';
 import type { RolloutTarget } from '../../domain/rollout/rollout-target.js';
 import { applyRolloutAction } from '../../domain/rollout/rollout-transitions.js';
@@ -886,7 +886,7 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
         inFlight: sample.inFlight,
         maxInFlight: rollout.definition.maxInFlight,
         offersLastMinute: ledger.offersLastMinute(now),
-        failureRatio: sample.resolved === 0 ? null : sample.failed / sample.resolved,
+        failureRatio: failureShare(sample),
         haltFailureRatio: rollout.definition.halt.failurePercent / 100,
       };
     });
@@ -1101,8 +1101,13 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
         resolved: sample.resolved,
         succeeded: sample.succeeded,
         failed: sample.failed,
-        failurePercent: sample.resolved === 0 ? null : (sample.failed * 100) / sample.resolved,
+        provisional: sample.provisional,
+        failurePercent: percentOrNull(failureShare(sample)),
       },
     };
   }
+}
+
+function percentOrNull(share: number | null): number | null {
+  return share === null ? null : share * 100;
 }

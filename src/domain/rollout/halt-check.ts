@@ -12,34 +12,55 @@ export interface HaltReason {
   readonly resolved: number;
   readonly succeeded: number;
   readonly failed: number;
+  /** Devices that had booted the image, not yet confirmed (0 in a reason stored before it was counted). */
+  readonly provisional: number;
   /** The thresholds in force, so that the reason reads alone after the definition changed. */
   readonly failurePercent: number;
   readonly failureCount: number;
 }
 
 /**
- * The halt rule (issue 17): once at least `minResolved` attempts resolved in the counting window
- * (wave-sample.ts), failures reaching `failurePercent` of them, or `failureCount`, halt the
- * rollout. "Reach" is at-or-over: 2 failures of 10 reach 20%. null: no halt.
+ * The halt rule (issue 17), on devices (wave-sample.ts): once at least `minResolved` devices
+ * resolved or booted the image in the counting window, failures reaching `failurePercent` of
+ * them, or `failureCount`, halt the rollout. "Reach" is at-or-over: 2 failures of 10 reach 20%.
+ * null: no halt.
+ *
+ * Devices that booted the image (`provisional`) weigh against the failures: a rollback is known
+ * at the device's next check, a success only `FUOTA_SUCCESS_POLLS` checks or minutes after it
+ * booted, so judged against the resolved alone the first resolved devices are mostly failures.
+ * A wave where 3 devices of 20 rolled back (15%) halted at "3 of 10 failed (30%)" under a 20%
+ * threshold, before the others could succeed (found by a new user). A provisional device that
+ * rolls back after all counts as failed from its next check on.
  */
 export function haltReasonOf(sample: WaveSample, rule: HaltRule): HaltReason | null {
-  if (sample.resolved < rule.minResolved) return null;
-  const byPercent = reachesPercent(sample.failed, sample.resolved, rule.failurePercent);
+  const judged = sample.resolved + sample.provisional;
+  if (judged < rule.minResolved) return null;
+  const byPercent = reachesPercent(sample.failed, judged, rule.failurePercent);
   if (!byPercent && sample.failed < rule.failureCount) return null;
   return {
     kind: byPercent ? 'failure-percent' : 'failure-count',
     resolved: sample.resolved,
     succeeded: sample.succeeded,
     failed: sample.failed,
+    provisional: sample.provisional,
     failurePercent: rule.failurePercent,
     failureCount: rule.failureCount,
   };
 }
 
+/** The share of failures the halt rule weighs (failed of resolved and provisional devices); null before any. */
+export function failureShare(sample: WaveSample): number | null {
+  const judged = sample.resolved + sample.provisional;
+  return judged === 0 ? null : sample.failed / judged;
+}
+
 /** The reason in a sentence, for the API's `haltReason` text, the CLI and logs. */
 export function describeHaltReason(reason: HaltReason): string {
-  const share = Math.round((reason.failed / reason.resolved) * 10_000) / 100;
-  const counts = `${reason.failed} of ${reason.resolved} resolved attempts failed (${share}%)`;
+  const judged = reason.resolved + reason.provisional;
+  const share = Math.round((reason.failed / judged) * 10_000) / 100;
+  const booted =
+    reason.provisional === 0 ? '' : `; ${reason.provisional} of the ${judged} booted the image, not yet confirmed`;
+  const counts = `${reason.failed} of ${judged} devices failed (${share}%${booted})`;
   return reason.kind === 'failure-percent'
     ? `${counts}, at or over the ${reason.failurePercent}% threshold`
     : `${counts}, at or over the threshold of ${reason.failureCount} failures`;

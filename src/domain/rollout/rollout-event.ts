@@ -10,7 +10,7 @@ import type { RolloutId } from './rollout-id.js';
  * The details, flat and JSON-safe like the fleet's:
  * - `rollout.started`: wave, percent
  * - `rollout.wave-advanced`: from, to (wave indexes), percent (the new wave's), auto
- * - `rollout.halted`: reason (kind), text, resolved, succeeded, failed, failurePercent, failureCount, wave
+ * - `rollout.halted`: reason (kind), text, resolved, succeeded, failed, provisional, failurePercent, failureCount, wave
  * - `rollout.resumed`: from (paused or halted), wave
  * - `rollout.completed`: wave, auto (false: an operator advanced past the last wave)
  * - `rollout.aborted`: from (the state aborted), wave

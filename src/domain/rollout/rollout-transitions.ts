@@ -93,9 +93,19 @@ function complete(rollout: Rollout, at: number, auto: boolean): RolloutChange {
 
 function halt(rollout: Rollout, reason: HaltReason, at: number): RolloutChange {
   const halted: Rollout = { ...rollout, state: 'halted', haltReason: reason };
-  const { kind, resolved, succeeded, failed, failurePercent, failureCount } = reason;
+  const { kind, resolved, succeeded, failed, provisional, failurePercent, failureCount } = reason;
   const text = describeHaltReason(reason);
-  const detail = { reason: kind, text, resolved, succeeded, failed, failurePercent, failureCount, wave: rollout.wave };
+  const detail = {
+    reason: kind,
+    text,
+    resolved,
+    succeeded,
+    failed,
+    provisional,
+    failurePercent,
+    failureCount,
+    wave: rollout.wave,
+  };
   return done(halted, event(halted, at, 'rollout.halted', detail));
 }
 

@@ -28,33 +28,67 @@ export function isInFlight(state: AttemptState): boolean {
 }
 
 /** A rollout's attempts as the wave counts see them. */
-export type SampledAttempt = Pick<UpdateAttempt, 'state' | 'updatedAt'>;
+export type SampledAttempt = Pick<UpdateAttempt, 'state' | 'updatedAt' | 'offeredAt'>;
 
-/** Counts of a rollout's attempts: `resolved` = `succeeded` + `failed`. */
+/**
+ * Counts of a rollout's devices, each counted once, by the outcome of its latest attempt:
+ * `resolved` = `succeeded` + `failed`; `provisional` devices booted the image and are not
+ * confirmed yet; `inFlight` devices' latest attempt is in flight (provisional ones included).
+ */
 export interface WaveSample {
   readonly resolved: number;
   readonly succeeded: number;
   readonly failed: number;
+  readonly provisional: number;
   readonly inFlight: number;
 }
 
 /**
- * The counts the halt and advance rules judge: among one rollout's attempts, those resolved at
- * or after `since` (when the current wave began, or the rollout was last resumed, whichever is
- * later: see `countingSince` in rollout.ts), by outcome; and every attempt in flight now,
- * whenever it was offered. An attempt's resolution time is its `updatedAt`: the time it entered
- * its state. An attempt offered in an earlier wave that resolves in this one counts in this one:
- * the wave is judged by what happens during it.
+ * The counts the halt and advance rules judge, per device (`devices`: each one device's attempts
+ * of the rollout), so that a rule reads as the wave counts do:
+ *
+ * - A device counts once, by its latest attempt (an offer withdrawn says nothing, the one before
+ *   it tells): a device whose download failed twice and is being offered a third time is one
+ *   device, not three failures. Counted by attempt, one flaky device out of eleven halted a wave
+ *   at "3 of 10 failed" (found by a new user).
+ * - Resolved at or after `since` (when the current wave began, or the rollout was last resumed
+ *   from a halt: see `countingSince` in rollout.ts): succeeded, or failed; a device whose latest
+ *   attempt is in flight again after a failure in that window still counts that failure, until
+ *   its new attempt resolves or boots the image.
+ * - `provisional`: the latest attempt booted the image (the device polled with its version), at
+ *   any time: what the halt rule weighs failures against besides the resolved devices (see
+ *   halt-check.ts).
+ * - `inFlight`: every device whose latest attempt is in flight now, whenever it was offered.
+ *
+ * An attempt's resolution time is its `updatedAt`: the time it entered its state. An attempt
+ * offered in an earlier wave that resolves in this one counts in this one: the wave is judged by
+ * what happens during it.
  */
-export function sampleWave(attempts: readonly SampledAttempt[], since: number): WaveSample {
+export function sampleWave(devices: Iterable<readonly SampledAttempt[]>, since: number): WaveSample {
   let succeeded = 0;
   let failed = 0;
+  let provisional = 0;
   let inFlight = 0;
-  for (const { state, updatedAt } of attempts) {
-    if (isInFlight(state)) inFlight += 1;
-    else if (updatedAt < since) continue;
-    else if (state === 'succeeded') succeeded += 1;
-    else if (FAILED_ATTEMPT_STATES.has(state)) failed += 1;
+  for (const attempts of devices) {
+    const latest = latestTelling(attempts);
+    if (latest === undefined) continue;
+    if (isInFlight(latest.state)) {
+      inFlight += 1;
+      if (latest.state === 'provisional') provisional += 1;
+      else if (attempts.some((one) => one.updatedAt >= since && FAILED_ATTEMPT_STATES.has(one.state))) failed += 1;
+    } else if (latest.updatedAt < since) continue;
+    else if (latest.state === 'succeeded') succeeded += 1;
+    else if (FAILED_ATTEMPT_STATES.has(latest.state)) failed += 1;
   }
-  return { resolved: succeeded + failed, succeeded, failed, inFlight };
+  return { resolved: succeeded + failed, succeeded, failed, provisional, inFlight };
+}
+
+/** A device's latest attempt that says something of the update: the latest offered, not withdrawn. */
+function latestTelling(attempts: readonly SampledAttempt[]): SampledAttempt | undefined {
+  let latest: SampledAttempt | undefined;
+  for (const attempt of attempts) {
+    if (attempt.state === 'withdrawn') continue;
+    if (latest === undefined || attempt.offeredAt >= latest.offeredAt) latest = attempt;
+  }
+  return latest;
 }

@@ -24,6 +24,7 @@ function viewOf(overrides: Partial<RolloutView> = {}): RolloutView {
       resolved: 10,
       succeeded: 7,
       failed: 3,
+      provisional: 0,
       failurePercent: 20,
       failureCount: 10,
     },
@@ -36,7 +37,7 @@ function viewOf(overrides: Partial<RolloutView> = {}): RolloutView {
     ],
     inFlight: 2,
     offersLastMinute: 1,
-    current: { resolved: 10, succeeded: 7, failed: 3, failurePercent: 30 },
+    current: { resolved: 10, succeeded: 7, failed: 3, provisional: 0, failurePercent: 30 },
     ...overrides,
   };
 }
@@ -61,7 +62,7 @@ describe('HTTP: rollout views (issue 17)', () => {
       allowDowngrade: false,
       priority: 0,
       includeUnknownImages: false,
-      current: { resolved: 10, succeeded: 7, failed: 3, failurePercent: 30 },
+      current: { resolved: 10, succeeded: 7, failed: 3, provisional: 0, failurePercent: 30 },
       createdAt: new Date(T0).toISOString(),
       updatedAt: new Date(T0 + HOUR).toISOString(),
       startedAt: new Date(T0).toISOString(),
@@ -76,10 +77,11 @@ describe('HTTP: rollout views (issue 17)', () => {
     expect(Object.keys(json.waves[0]?.attempts ?? {})).to.deep.equal([...ATTEMPT_STATES]);
     expect(json.haltReason).to.deep.equal({
       kind: 'failure-percent',
-      text: '3 of 10 resolved attempts failed (30%), at or over the 20% threshold',
+      text: '3 of 10 devices failed (30%), at or over the 20% threshold',
       resolved: 10,
       succeeded: 7,
       failed: 3,
+      provisional: 0,
       failurePercent: 20,
       failureCount: 10,
     });
@@ -96,7 +98,7 @@ describe('HTTP: rollout views (issue 17)', () => {
       waves: [],
       inFlight: 0,
       offersLastMinute: 0,
-      current: { resolved: 0, succeeded: 0, failed: 0, failurePercent: null },
+      current: { resolved: 0, succeeded: 0, failed: 0, provisional: 0, failurePercent: null },
     });
     expect(json).to.deep.include({ state: 'draft', startedAt: null, waveStartedAt: null, haltReason: null });
     expect(json.waves.map((wave) => wave.percent)).to.deep.equal([1, 10, 50, 100]);

@@ -43,7 +43,7 @@ function rollout(overrides: Partial<RolloutJson> = {}): RolloutJson {
     wave: 1,
     inFlight: 6,
     offersLastMinute: 5,
-    current: { resolved: 9, succeeded: 8, failed: 1, failurePercent: 11.11 },
+    current: { resolved: 9, succeeded: 8, failed: 1, provisional: 0, failurePercent: 11.11 },
     countingSince: '2026-11-27T11:30:00.000Z',
     haltReason: null,
     createdAt: '2026-11-27T10:00:00.000Z',
@@ -114,9 +114,15 @@ describe('cli: rollout text', () => {
     expect(lines).to.include('  state:      running, wave 2 of 3 (10%)');
     expect(lines).to.include('  in flight:  6 of at most 50; offers in the last minute 5 of at most 60');
     expect(lines).to.include('  this wave:  9 resolved: 8 succeeded, 1 failed (11.11%)');
-    const third = rollout({ current: { resolved: 3, succeeded: 2, failed: 1, failurePercent: 100 / 3 } });
+    const third = rollout({
+      current: { resolved: 3, succeeded: 2, failed: 1, provisional: 0, failurePercent: 100 / 3 },
+    });
     expect(rolloutText(third, NOW, undefined).split('\n')).to.include(
       '  this wave:  3 resolved: 2 succeeded, 1 failed (33.33%)',
+    );
+    const booted = rollout({ current: { resolved: 3, succeeded: 2, failed: 1, provisional: 5, failurePercent: 12.5 } });
+    expect(rolloutText(booted, NOW, undefined).split('\n')).to.include(
+      '  this wave:  3 resolved: 2 succeeded, 1 failed (12.5% of 8, with 5 that booted it, not yet confirmed)',
     );
     const resumed = rollout({ resumedAt: '2026-11-27T11:50:00.000Z', countingSince: '2026-11-27T11:50:00.000Z' });
     expect(rolloutText(resumed, NOW, undefined).split('\n')).to.include(
@@ -139,10 +145,11 @@ describe('cli: rollout text', () => {
         state: 'halted',
         haltReason: {
           kind: 'failure-count',
-          text: '10 of 90 resolved attempts failed (11.11%), at or over the threshold of 10 failures',
+          text: '10 of 90 devices failed (11.11%), at or over the threshold of 10 failures',
           resolved: 90,
           succeeded: 80,
           failed: 10,
+          provisional: 0,
           failurePercent: 20,
           failureCount: 10,
         },
@@ -151,7 +158,7 @@ describe('cli: rollout text', () => {
       100,
     );
     expect(halted).to.include(
-      '  halted:     10 of 90 resolved attempts failed (11.11%), at or over the threshold of 10 failures',
+      '  halted:     10 of 90 devices failed (11.11%), at or over the threshold of 10 failures',
     );
     const draft = rolloutText(rollout({ state: 'draft', wave: 0, startedAt: null }), NOW, undefined);
     expect(draft).to.include('  state:      draft\n');

@@ -36,6 +36,7 @@ describe('rollout supervision (properties)', () => {
           resolved: s.succeeded + s.failed,
           succeeded: s.succeeded,
           failed: s.failed,
+          provisional: 0,
           inFlight: s.inFlight,
         };
         const now = T0 + s.elapsedMinutes * MINUTE;

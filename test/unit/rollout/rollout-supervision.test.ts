@@ -15,6 +15,7 @@ const sample = (succeeded: number, failed: number, inFlight = 0): WaveSample => 
   resolved: succeeded + failed,
   succeeded,
   failed,
+  provisional: 0,
   inFlight,
 });
 const SOAKED = T0 + 30 * MINUTE;

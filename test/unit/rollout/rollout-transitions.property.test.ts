@@ -12,6 +12,7 @@ const REASON: HaltReason = {
   resolved: 12,
   succeeded: 2,
   failed: 10,
+  provisional: 0,
   failurePercent: 90,
   failureCount: 10,
 };

@@ -10,6 +10,7 @@ const REASON: HaltReason = {
   resolved: 10,
   succeeded: 7,
   failed: 3,
+  provisional: 0,
   failurePercent: 20,
   failureCount: 10,
 };
@@ -94,10 +95,11 @@ describe('rollout transitions', () => {
         'rollout.halted',
         {
           reason: 'failure-percent',
-          text: '3 of 10 resolved attempts failed (30%), at or over the 20% threshold',
+          text: '3 of 10 devices failed (30%), at or over the 20% threshold',
           resolved: 10,
           succeeded: 7,
           failed: 3,
+          provisional: 0,
           failurePercent: 20,
           failureCount: 10,
           wave: 0,

@@ -5,33 +5,70 @@ import type { HaltRule } from '../../../src/domain/rollout/rollout-definition.js
 import { IN_FLIGHT_ATTEMPT_STATES, sampleWave, type WaveSample } from '../../../src/domain/rollout/wave-sample.js';
 import { T0 } from './support/rollout-fixtures.js';
 
-const attempt = (state: AttemptState, updatedAt = T0) => ({ state, updatedAt });
-const sample = (succeeded: number, failed: number, inFlight = 0): WaveSample => ({
+const attempt = (state: AttemptState, updatedAt = T0, offeredAt = updatedAt - 1) => ({ state, updatedAt, offeredAt });
+/** Each attempt a device of its own. */
+const alone = (...attempts: Array<ReturnType<typeof attempt>>) => attempts.map((one) => [one]);
+const sample = (succeeded: number, failed: number, inFlight = 0, provisional = 0): WaveSample => ({
   resolved: succeeded + failed,
   succeeded,
   failed,
-  inFlight,
+  provisional,
+  inFlight: inFlight + provisional,
 });
 
 describe('wave sample', () => {
   it('counts succeeded and the four failures as resolved, the rest as in flight: every state is exactly one', () => {
-    const counts = sampleWave(
-      ATTEMPT_STATES.map((state) => attempt(state)),
-      T0,
-    );
-    expect(counts).to.deep.equal({ resolved: 5, succeeded: 1, failed: 4, inFlight: 4 });
+    const counts = sampleWave(alone(...ATTEMPT_STATES.map((state) => attempt(state))), T0);
+    expect(counts).to.deep.equal({ resolved: 5, succeeded: 1, failed: 4, provisional: 1, inFlight: 4 });
     expect([...IN_FLIGHT_ATTEMPT_STATES]).to.deep.equal(['offered', 'downloading', 'downloaded', 'provisional']);
   });
 
-  it('counts only attempts resolved at or after `since`; in-flight ones whenever they were offered', () => {
-    const attempts = [
+  it('counts only devices resolved at or after `since`; in-flight ones whenever they were offered', () => {
+    const devices = alone(
       attempt('rolled-back', T0 - 1),
       attempt('succeeded', T0 - 1),
       attempt('refused', T0),
       attempt('succeeded', T0 + 5),
       attempt('downloading', T0 - 1_000),
+      attempt('provisional', T0 - 1_000),
+    );
+    expect(sampleWave(devices, T0)).to.deep.equal({
+      resolved: 2,
+      succeeded: 1,
+      failed: 1,
+      provisional: 1,
+      inFlight: 2,
+    });
+  });
+
+  it('counts a device once, by its latest attempt: a flaky device offered again is one failure, not three', () => {
+    // Found by a new user: one device of eleven whose downloads kept failing halted the wave at "3 of 10".
+    const flaky = [
+      attempt('download-failed', T0 + 10, T0 + 1),
+      attempt('download-failed', T0 + 20, T0 + 11),
+      attempt('downloading', T0 + 25, T0 + 21),
     ];
-    expect(sampleWave(attempts, T0)).to.deep.equal({ resolved: 2, succeeded: 1, failed: 1, inFlight: 1 });
+    const fine = Array.from({ length: 10 }, () => [attempt('succeeded', T0 + 30, T0 + 2)]);
+    expect(sampleWave([flaky, ...fine], T0)).to.deep.equal({
+      resolved: 11,
+      succeeded: 10,
+      failed: 1,
+      provisional: 0,
+      inFlight: 1,
+    });
+    // Its new attempt succeeding takes the failure back; a withdrawn offer says nothing.
+    const recovered = [...flaky.slice(0, 2), attempt('succeeded', T0 + 40, T0 + 21), attempt('withdrawn', T0 + 50)];
+    expect(sampleWave([recovered], T0)).to.deep.equal({
+      resolved: 1,
+      succeeded: 1,
+      failed: 0,
+      provisional: 0,
+      inFlight: 0,
+    });
+    // A failure before `since` is not this window's, even while the device is offered again.
+    expect(sampleWave([[attempt('refused', T0 - 5, T0 - 9), attempt('offered', T0 + 1, T0 + 1)]], T0).failed).to.equal(
+      0,
+    );
   });
 });
 
@@ -42,12 +79,13 @@ describe('automatic halt', () => {
     expect(haltReasonOf(sample(0, 9), rule)).to.equal(null);
   });
 
-  it('halts when failures reach the percentage (at or over) of resolved attempts', () => {
+  it('halts when failures reach the percentage (at or over) of resolved devices', () => {
     expect(haltReasonOf(sample(8, 2), rule)).to.deep.equal({
       kind: 'failure-percent',
       resolved: 10,
       succeeded: 8,
       failed: 2,
+      provisional: 0,
       failurePercent: 20,
       failureCount: 5,
     });
@@ -68,7 +106,21 @@ describe('automatic halt', () => {
   it('says why in a sentence', () => {
     const reason = haltReasonOf(sample(95, 5), rule);
     expect(reason && describeHaltReason(reason)).to.equal(
-      '5 of 100 resolved attempts failed (5%), at or over the threshold of 5 failures',
+      '5 of 100 devices failed (5%), at or over the threshold of 5 failures',
     );
+    const weighed = haltReasonOf(sample(8, 4, 0, 8), rule);
+    expect(weighed && describeHaltReason(weighed)).to.equal(
+      '4 of 20 devices failed (20%; 8 of the 20 booted the image, not yet confirmed), at or over the 20% threshold',
+    );
+  });
+
+  it('weighs failures against the devices that booted the image too: rollbacks are known a check after booting, successes only checks or minutes later', () => {
+    // Found by a new user: 3 of 20 devices rolling back (15%) halted a 20% rule at "3 of 10 failed",
+    // since the first devices to resolve were the rollbacks.
+    expect(haltReasonOf(sample(7, 3, 0, 10), rule)).to.equal(null);
+    expect(haltReasonOf(sample(0, 3, 0, 17), rule)).to.equal(null);
+    // Judged once devices resolved or booted reach minResolved, however few resolved.
+    expect(haltReasonOf(sample(0, 3, 0, 7), rule)?.kind).to.equal('failure-percent');
+    expect(haltReasonOf(sample(0, 3, 0, 6), rule)).to.equal(null);
   });
 });

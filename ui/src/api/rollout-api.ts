@@ -70,6 +70,7 @@ export interface HaltReason {
   readonly resolved: number;
   readonly succeeded: number;
   readonly failed: number;
+  readonly provisional: number;
   /** The threshold in force when it halted. */
   readonly failurePercent: number;
   readonly failureCount: number;
@@ -103,6 +104,8 @@ export interface Rollout {
     readonly resolved: number;
     readonly succeeded: number;
     readonly failed: number;
+    /** Devices that booted the image, not yet confirmed: the failure rate weighs them too. */
+    readonly provisional: number;
     readonly failurePercent: number | null;
   };
   readonly haltReason: HaltReason | null;

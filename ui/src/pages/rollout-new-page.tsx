@@ -511,13 +511,13 @@ export function RolloutNewPage(_props: { readonly params?: Record<string, string
                     label="Success %, at least"
                     value={form.successPercent}
                     onInput={set('successPercent')}
-                    hint="Of the resolved attempts. Default 95."
+                    hint="Of the resolved devices. Default 95."
                     problems={at('advance.successPercent')}
                     inputMode="decimal"
                   />
                   <TextField
                     id="rollout-advance-min-resolved"
-                    label="Resolved attempts, at least"
+                    label="Resolved devices, at least"
                     value={form.advanceMinResolved}
                     onInput={set('advanceMinResolved')}
                     hint="Default 10."
@@ -563,7 +563,7 @@ export function RolloutNewPage(_props: { readonly params?: Record<string, string
                   label="Halt at failure %"
                   value={form.haltFailurePercent}
                   onInput={set('haltFailurePercent')}
-                  hint="Of the resolved attempts in the wave. Default 20."
+                  hint="Of the devices resolved or booted in the wave. Default 20."
                   problems={at('halt.failurePercent')}
                   inputMode="decimal"
                 />
@@ -581,7 +581,7 @@ export function RolloutNewPage(_props: { readonly params?: Record<string, string
                   label="Halt judged after resolved"
                   value={form.haltMinResolved}
                   onInput={set('haltMinResolved')}
-                  hint="Resolved attempts before either is judged. Default 10."
+                  hint="Devices resolved or booted before either is judged. Default 10."
                   problems={at('halt.minResolved')}
                   inputMode="numeric"
                 />

@@ -145,13 +145,18 @@ function RolloutDetails({
           <dd>{rollout.current.failed}</dd>
         </div>
         <div class="card">
+          <dt>Booted, not confirmed</dt>
+          <dd>{rollout.current.provisional}</dd>
+        </div>
+        <div class="card">
           <dt>Failure rate</dt>
           <dd>{rollout.current.failurePercent === null ? '—' : `${round(rollout.current.failurePercent)}%`}</dd>
         </div>
       </dl>
       <p class="hint">
-        Resolved, succeeded and failed count the current wave’s attempts since it began or was last resumed: what the
-        halt rule judges.
+        Resolved, succeeded and failed count devices, each by its latest attempt, since the current wave began or the
+        rollout was last resumed from a halt; the failure rate weighs failures against those and the devices that booted
+        the image and are not confirmed yet: what the halt rule judges.
       </p>
 
       <h2>Waves</h2>
@@ -200,7 +205,8 @@ function round(value: number): string {
 function HaltAlert({ rollout }: { readonly rollout: Rollout }) {
   const reason = rollout.haltReason;
   if (reason === null) return null;
-  const share = reason.resolved === 0 ? 0 : (reason.failed / reason.resolved) * 100;
+  const judged = reason.resolved + reason.provisional;
+  const share = judged === 0 ? 0 : (reason.failed / judged) * 100;
   return (
     <div class="halt-alert" role="alert" data-testid="halt-reason">
       <h2>Halted</h2>
@@ -222,14 +228,18 @@ function HaltAlert({ rollout }: { readonly rollout: Rollout }) {
           <dd>{reason.failed}</dd>
         </div>
         <div class="card">
+          <dt>Booted, not confirmed</dt>
+          <dd>{reason.provisional}</dd>
+        </div>
+        <div class="card">
           <dt>Failure rate</dt>
           <dd>{round(share)}%</dd>
         </div>
       </dl>
       <p class="hint">
-        Thresholds in force: {reason.failurePercent}% of resolved attempts, or {reason.failureCount} failure
-        {reason.failureCount === 1 ? '' : 's'}. Nothing is offered while halted; resume counts failures afresh, abort
-        ends it.
+        Thresholds in force: {reason.failurePercent}% of the devices resolved or booted, or {reason.failureCount} failed
+        device{reason.failureCount === 1 ? '' : 's'}. Nothing is offered while halted; resume counts failures afresh,
+        abort ends it.
       </p>
     </div>
   );
@@ -301,7 +311,7 @@ function Definition({ rollout }: { readonly rollout: Rollout }) {
   const advance =
     rollout.advance === null
       ? 'manual: only by an operator'
-      : `automatic: once ${rollout.advance.successPercent}% of at least ${rollout.advance.minResolved} resolved attempts succeeded, ${rollout.advance.soakMinutes} minutes after the wave began`;
+      : `automatic: once ${rollout.advance.successPercent}% of at least ${rollout.advance.minResolved} resolved devices succeeded, ${rollout.advance.soakMinutes} minutes after the wave began`;
   const facts: ReadonlyArray<readonly [string, string]> = [
     ...selectorFacts(rollout.selector),
     ['Waves', rollout.waves.map((wave) => `${wave.percent}%`).join(', ')],

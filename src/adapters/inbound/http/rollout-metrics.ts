@@ -68,7 +68,7 @@ export function registerRolloutGauges(registry: Registry, read: () => readonly R
   );
   perRollout(
     'fuota_rollout_failure_ratio',
-    "Failed among resolved attempts of a rollout's current wave (since it began or was resumed), 0-1; absent before any resolved.",
+    "Failed devices among those resolved or provisional in a rollout's current wave (since it began or was resumed from a halt), 0-1, as the halt rule weighs them; absent before any.",
     (r) => r.failureRatio,
   );
   perRollout(

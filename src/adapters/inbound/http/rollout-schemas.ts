@@ -74,8 +74,10 @@ const selectorSchema = z
 const advanceSchema = z
   .strictObject(
     {
-      successPercent: number().meta({ description: 'Succeeded attempts as a share of resolved ones, at least.' }),
-      minResolved: number().meta({ description: 'Resolved attempts in the wave, at least.' }),
+      successPercent: number().meta({
+        description: 'Succeeded devices as a share of resolved ones, at least (each device by its latest attempt).',
+      }),
+      minResolved: number().meta({ description: 'Resolved devices in the wave, at least.' }),
       soakMinutes: number().meta({ description: 'Minutes since the wave began, at least.' }),
     },
     { error: typed('an object or null') },
@@ -89,9 +91,14 @@ const advanceSchema = z
 const haltSchema = z
   .strictObject(
     {
-      failurePercent: number().meta({ description: 'Failed attempts as a share of resolved ones that halt it.' }),
-      failureCount: number().meta({ description: 'Failed attempts that halt it, whatever their share.' }),
-      minResolved: number().meta({ description: 'Resolved attempts needed before either is judged.' }),
+      failurePercent: number().meta({
+        description:
+          'Failed devices as a share of those resolved or booted (provisional) that halt it (each device by its latest attempt).',
+      }),
+      failureCount: number().meta({ description: 'Failed devices that halt it, whatever their share.' }),
+      minResolved: number().meta({
+        description: 'Devices resolved or booted (provisional) needed before either is judged.',
+      }),
     },
     { error: typed('an object') },
   )
@@ -222,6 +229,7 @@ const haltReasonSchema = z
     resolved: z.int(),
     succeeded: z.int(),
     failed: z.int(),
+    provisional: z.int().meta({ description: 'Devices that had booted the image, not yet confirmed.' }),
     failurePercent: z.number().meta({ description: 'The threshold in force when it halted.' }),
     failureCount: z.int().meta({ description: 'The threshold in force when it halted.' }),
   })
@@ -268,9 +276,19 @@ export const rolloutViewSchema = z
         resolved: z.int(),
         succeeded: z.int(),
         failed: z.int(),
-        failurePercent: z.number().nullable().meta({ description: 'null before anything resolved.' }),
+        provisional: z.int().meta({
+          description:
+            'Devices that booted the image and are not confirmed yet (the halt rule weighs failures against them too).',
+        }),
+        failurePercent: z
+          .number()
+          .nullable()
+          .meta({ description: 'failed / (resolved + provisional), in percent; null before any.' }),
       })
-      .meta({ description: 'Resolved since countingSince: what the halt and advance rules judge.' }),
+      .meta({
+        description:
+          'Devices, each counted once by its latest attempt, resolved since countingSince: what the halt and advance rules judge.',
+      }),
     countingSince: isoOrNull.meta({
       description:
         'From when current counts: the later of when the current wave began and the last resume from a halt ' +

@@ -27,6 +27,7 @@ export function haltReasonView(reason: HaltReason) {
     resolved: reason.resolved,
     succeeded: reason.succeeded,
     failed: reason.failed,
+    provisional: reason.provisional,
     failurePercent: reason.failurePercent,
     failureCount: reason.failureCount,
   };

@@ -1,11 +1,10 @@
-import type { HaltReason } from '../../../domain/rollout/halt-check.js';
 import type { Rollout } from '../../../domain/rollout/rollout.js';
 import type { RolloutDefinition } from '../../../domain/rollout/rollout-definition.js';
 import type { RolloutId } from '../../../domain/rollout/rollout-id.js';
 import type { RolloutState } from '../../../domain/rollout/rollout-state.js';
 import type { RolloutStore } from '../../../ports/rollout-store.port.js';
 import { PostgresDatabase, type PostgresOptions } from './postgres-database.js';
-import { haltResumedAtOf, rolloutColumnValues } from '../rollout-columns.js';
+import { haltResumedAtOf, rolloutColumnValues, storedHaltReason, type StoredHaltReason } from '../rollout-columns.js';
 
 /** A bigint column: node-postgres hands it over as text. */
 type BigintText = string;
@@ -21,7 +20,7 @@ interface Row {
   readonly started_at: BigintText | null;
   readonly wave_started_at: BigintText | null;
   readonly resumed_at: BigintText | null;
-  readonly halt_reason: HaltReason | null;
+  readonly halt_reason: StoredHaltReason | null;
   readonly ended_at: BigintText | null;
   /** Migration 16; see rollout-columns.ts for its NULL. */
   readonly halt_resumed_at: BigintText | null;
@@ -95,7 +94,7 @@ function toRollout(row: Row): Rollout {
     waveStartedAt: time(row.wave_started_at),
     resumedAt: time(row.resumed_at),
     haltResumedAt: haltResumedAtOf(time(row.halt_resumed_at), time(row.resumed_at), time(row.resumed_at_written)),
-    haltReason: row.halt_reason,
+    haltReason: row.halt_reason === null ? null : storedHaltReason(row.halt_reason),
     endedAt: time(row.ended_at),
   };
 }

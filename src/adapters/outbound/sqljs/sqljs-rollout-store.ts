@@ -1,5 +1,4 @@
 import type { SqlValue } from 'sql.js';
-import type { HaltReason } from '../../../domain/rollout/halt-check.js';
 import type { Rollout } from '../../../domain/rollout/rollout.js';
 import type { RolloutDefinition } from '../../../domain/rollout/rollout-definition.js';
 import type { RolloutId } from '../../../domain/rollout/rollout-id.js';
@@ -7,7 +6,7 @@ import type { RolloutState } from '../../../domain/rollout/rollout-state.js';
 import type { RolloutStore } from '../../../ports/rollout-store.port.js';
 import type { SchemaStep } from './sqljs-database.js';
 import { addedColumn, SqlJsDatabase } from './sqljs-database.js';
-import { haltResumedAtOf, rolloutColumnValues } from '../rollout-columns.js';
+import { haltResumedAtOf, rolloutColumnValues, storedHaltReason, type StoredHaltReason } from '../rollout-columns.js';
 
 // One row per rollout. `definition` is the RolloutDefinition as JSON text, `halt_reason` the
 // HaltReason as JSON text (null when not halted); times are epoch ms. `position` is the
@@ -77,7 +76,7 @@ function toRollout(row: SqlValue[]): Rollout {
     waveStartedAt: time(row[7]),
     resumedAt: time(row[8]),
     haltResumedAt: haltResumedAtOf(time(row[11]), time(row[8]), time(row[12])),
-    haltReason: row[9] === null ? null : (JSON.parse(String(row[9])) as HaltReason),
+    haltReason: row[9] === null ? null : storedHaltReason(JSON.parse(String(row[9])) as StoredHaltReason),
     endedAt: time(row[10]),
   };
 }
