@@ -68,7 +68,7 @@ describe('HTTP: rollout bodies (zod, issue 17)', () => {
       }),
     ).to.have.members([
       'name: required',
-      'file: must be a string, got number',
+      'file: must be a string, got a number',
       'selector.tagsAll: must be a list of strings, got a string',
       'selector.versions: must be a semver range, a list of versions, or null',
       'selector.chips: unknown field',
@@ -77,6 +77,19 @@ describe('HTTP: rollout bodies (zod, issue 17)', () => {
       'halt.failurePercent: must be a number, got a string',
       'allowDowngrade: must be true or false, got a string',
       'maxInflight: unknown field',
+    ]);
+  });
+
+  it('names a bad field inside advance by its path, as inside halt (found by a new user)', () => {
+    const body = { name: 'n', file: 'f.bin', advance: { successPercent: '95' } };
+    expect(problemsOf(rolloutInputSchema, body)).to.deep.equal([
+      'advance.successPercent: must be a number, got a string',
+    ]);
+    expect(problemsOf(rolloutInputSchema, { ...body, advance: 5 })).to.deep.equal([
+      'advance: must be an object or null, got a number',
+    ]);
+    expect(problemsOf(rolloutInputSchema, { ...body, advance: { soakMinutes: 1, auto: true } })).to.deep.equal([
+      'advance.auto: unknown field',
     ]);
   });
 

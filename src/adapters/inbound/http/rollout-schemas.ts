@@ -33,7 +33,8 @@ function jsonType(value: unknown): string {
   // JSON has no infinity, but a number too large for a double (1e400) parses as one.
   if (typeof value === 'number' && !Number.isFinite(value)) return 'a number too large';
   if (Array.isArray(value)) return 'a list';
-  return typeof value === 'object' ? 'an object' : typeof value === 'string' ? 'a string' : typeof value;
+  if (typeof value === 'object') return 'an object';
+  return typeof value === 'boolean' ? 'true or false' : `a ${typeof value}`;
 }
 
 const text = () => z.string({ error: typed('a string') });
@@ -125,8 +126,10 @@ const definitionFields = {
     .meta({
       description: `Cumulative percentages of the selected devices, strictly increasing, each in (0, 100] to 0.01 (default ${JSON.stringify(DEFAULT_WAVES)}).`,
     }),
-  advance: z
-    .union([advanceSchema, z.null()], { error: typed('an object or null') })
+  // Nullable rather than a union with null, so that a bad field inside is named by its path
+  // (a union's one message said "must be an object or null, got an object").
+  advance: advanceSchema
+    .nullable()
     .optional()
     .meta({ description: 'null or absent: waves advance only by operator action.' }),
   maxInFlight: number()
