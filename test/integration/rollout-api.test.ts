@@ -325,6 +325,26 @@ describe('HTTP: rollouts API', () => {
     }
   });
 
+  it('tells a pause live too, as every other move (a live view showed a paused rollout running; found by a new user)', async () => {
+    const stream = await openEventStream(t, '/api/v1/events/stream?type=rollout.paused');
+    try {
+      const rollout = await create({ name: 'paused', file: 'lamp-2.0.0.bin', selector: { devices: ['nobody'] } });
+      await act(rollout.id, 'start');
+      await act(rollout.id, 'pause');
+      await eventually(() => stream.events.length > 0, 'the live rollout.paused');
+      expect(stream.events[0]?.data).to.deep.include({ type: 'rollout.paused', rolloutId: rollout.id, wave: 0 });
+      await act(rollout.id, 'resume');
+      const page = await api.getJson<{ items: { type: string }[] }>(`/api/v1/events?rollout=${rollout.id}`);
+      expect(page.items.map((event) => event.type)).to.deep.equal([
+        'rollout.started',
+        'rollout.paused',
+        'rollout.resumed',
+      ]);
+    } finally {
+      stream.close();
+    }
+  });
+
   it("keeps a rollout's target from being replaced or deleted until the rollout ends (409 file-in-use)", async () => {
     const image = buildEspImage({ version: '2.1.0', projectName: 'lamp', chip: 'esp32c3', seed: 3 });
     expect((await t.client.put('/files/lamp-2.1.0.bin', image, 'application/octet-stream')).status).to.equal(200);

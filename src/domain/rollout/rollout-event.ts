@@ -10,6 +10,8 @@ import type { RolloutId } from './rollout-id.js';
  * The details, flat and JSON-safe like the fleet's:
  * - `rollout.started`: wave, percent
  * - `rollout.wave-advanced`: from, to (wave indexes), percent (the new wave's), auto
+ * - `rollout.paused`: wave (an operator's pause: the issue named none, but every other move has
+ *   one, and without it a live view showed a paused rollout as running until something else moved)
  * - `rollout.halted`: reason (kind), text, resolved, succeeded, failed, provisional, failurePercent, failureCount, wave
  * - `rollout.resumed`: from (paused or halted), wave
  * - `rollout.completed`: wave, auto (false: an operator advanced past the last wave)
@@ -19,6 +21,7 @@ import type { RolloutId } from './rollout-id.js';
 export const ROLLOUT_EVENT_TYPES = [
   'rollout.started',
   'rollout.wave-advanced',
+  'rollout.paused',
   'rollout.halted',
   'rollout.resumed',
   'rollout.completed',

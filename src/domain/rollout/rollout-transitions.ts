@@ -18,8 +18,7 @@ import type { RolloutState } from './rollout-state.js';
  *   complete      automatic  running            completed (only at the last wave)
  *
  * Anything else is refused with a stable code (rollout-refusal.ts), never ignored. Every action
- * that changes the rollout sets `updatedAt`; only the moves the issue names make an event (a
- * pause makes none: the audit log records the operator's change).
+ * that changes the rollout sets `updatedAt` and makes one event (rollout-event.ts).
  */
 
 export type RolloutAction =
@@ -56,8 +55,10 @@ export function applyRolloutAction(rollout: Rollout, action: RolloutAction, at: 
       const started: Rollout = { ...changed, state: 'running', wave: 0, startedAt: at, waveStartedAt: at };
       return done(started, event(started, at, 'rollout.started', { wave: 0, percent: currentWavePercent(started) }));
     }
-    case 'pause':
-      return done({ ...changed, state: 'paused' });
+    case 'pause': {
+      const paused: Rollout = { ...changed, state: 'paused' };
+      return done(paused, event(paused, at, 'rollout.paused', { wave: rollout.wave }));
+    }
     case 'resume': {
       const haltResumedAt = rollout.state === 'halted' ? at : rollout.haltResumedAt;
       const resumed: Rollout = { ...changed, state: 'running', resumedAt: at, haltResumedAt, haltReason: null };

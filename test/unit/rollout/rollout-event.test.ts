@@ -8,10 +8,11 @@ import {
 import { HOUR, rolloutId, T0, TARGET_FILE } from './support/rollout-fixtures.js';
 
 describe('rollout events', () => {
-  it('are the types the issue names', () => {
+  it('are the types the issue names, and a pause', () => {
     expect(ROLLOUT_EVENT_TYPES).to.deep.equal([
       'rollout.started',
       'rollout.wave-advanced',
+      'rollout.paused',
       'rollout.halted',
       'rollout.resumed',
       'rollout.completed',
@@ -19,7 +20,8 @@ describe('rollout events', () => {
       'device.penalized',
     ]);
     expect(isRolloutEventType('rollout.halted')).to.equal(true);
-    expect(isRolloutEventType('rollout.paused')).to.equal(false);
+    expect(isRolloutEventType('rollout.paused')).to.equal(true);
+    expect(isRolloutEventType('rollout.edited')).to.equal(false);
   });
 
   it('device.penalized names the device, the rollout, the image, and until when', () => {

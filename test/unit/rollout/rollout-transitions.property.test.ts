@@ -94,7 +94,7 @@ describe('rollout transitions (properties)', () => {
     );
   });
 
-  it('makes exactly the events the issue names, one per change, for the rollout (no device)', () => {
+  it('makes one event per change, for the rollout (no device): the events the issue names, and a pause', () => {
     const EVENT: Readonly<Partial<Record<RolloutState, RolloutEventType>>> = {
       completed: 'rollout.completed',
       aborted: 'rollout.aborted',
@@ -109,7 +109,7 @@ describe('rollout transitions (properties)', () => {
           const next = change.rollout;
           const expected: RolloutEventType[] =
             action.kind === 'pause'
-              ? []
+              ? ['rollout.paused']
               : action.kind === 'start'
                 ? ['rollout.started']
                 : action.kind === 'resume'

@@ -34,10 +34,10 @@ describe('rollout transitions', () => {
     expect(eventsOf(change)).to.deep.equal([['rollout.started', { wave: 0, percent: 1 }]]);
   });
 
-  it('pause: running -> paused, no event', () => {
+  it('pause: running -> paused, with its event (a live view shows the pause)', () => {
     const change = applyRolloutAction(rollout(), { kind: 'pause' }, T0 + MINUTE);
     expect(change.ok && change.rollout.state).to.equal('paused');
-    expect(eventsOf(change)).to.deep.equal([]);
+    expect(eventsOf(change)).to.deep.equal([['rollout.paused', { wave: 0 }]]);
   });
 
   it('resume: halted -> running, counting afresh from the resume, the halt reason cleared', () => {
