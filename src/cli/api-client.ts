@@ -3,6 +3,7 @@ import { request } from 'node:https';
 import type { Readable } from 'node:stream';
 import { connectionFailure } from './connection-failure.js';
 import { CliFailure, EXIT, exitForStatus } from './exit-codes.js';
+import { sendWhenInvited } from './invited-body.js';
 import { isStorageFull, storageFullFailure } from './storage-full-failure.js';
 
 export interface ServerTarget {
@@ -54,6 +55,10 @@ export class ApiClient {
     const { url, ca, caFile } = this.target;
     const { username, password } = await this.target.credential();
     const headers: Record<string, string | number> = { ...options.headers };
+    const body = options.body;
+    // A streamed body is an upload: sent once the server has said it wants it (invited-body.ts).
+    const streamed = body !== undefined && !Buffer.isBuffer(body);
+    if (streamed) headers.Expect = '100-continue';
     headers.Authorization = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
     const base = url.pathname.replace(/\/$/, '');
     return new Promise((resolve, reject) => {
@@ -69,11 +74,12 @@ export class ApiClient {
         },
         resolve,
       );
+      // Once the answer has come, a failure to write the rest of the body is not what the
+      // command reports: the answer is (the promise is settled by then).
       req.on('error', (error) => reject(connectionFailure(error, url, caFile)));
-      const body = options.body;
       if (body === undefined) req.end();
       else if (Buffer.isBuffer(body)) req.end(body);
-      else body.pipe(req);
+      else sendWhenInvited(req, body);
     });
   }
 
@@ -85,7 +91,13 @@ export class ApiClient {
   ): Promise<ApiResponse> {
     const res = await this.open(method, path, options);
     const chunks: Buffer[] = [];
-    for await (const chunk of res) chunks.push(chunk as Buffer);
+    try {
+      for await (const chunk of res) chunks.push(chunk as Buffer);
+    } catch (error) {
+      throw error instanceof CliFailure
+        ? error
+        : connectionFailure(error as Error, this.target.url, this.target.caFile);
+    }
     return { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) };
   }
 

@@ -1,6 +1,8 @@
 import { createReadStream, statSync } from 'node:fs';
 import { basename } from 'node:path';
+import { pipeline } from 'node:stream';
 import type { Command } from 'commander';
+import { isUpdateFilePath, UPDATE_FILE_PATH_RULE } from '../../domain/update-file-path.js';
 import { apiPath, failureOf } from '../api-client.js';
 import type { CliContext } from '../cli-context.js';
 import { CliFailure, EXIT } from '../exit-codes.js';
@@ -41,9 +43,20 @@ export function uploadCommand(program: Command, context: CliContext): void {
       // Before the progress bar: a path that names nothing is a usage error, and a bar already
       // drawn would keep the process waiting on its timer.
       const path = `${apiPath('files', ...target.split('/'))}${query}`;
+      // Checked here, by the server's own rule, and not left to the server: it invites the body
+      // (100 Continue) before its route checks the path, so its 400 raced the body, which met the
+      // connection it then closed, and was reported as a lost connection (a new user's try).
+      if (!isUpdateFilePath(target))
+        throw new CliFailure(`${target} is not a valid update path: ${UPDATE_FILE_PATH_RULE}`, EXIT.rejected);
       const client = context.client();
       await client.ready(); // a password prompt first, then the progress bar
-      const body = createReadStream(file).pipe(progressMeter(`upload ${target}`, size, !context.output.json));
+      // pipeline, not pipe: a body the server refuses before taking it is destroyed, and the file
+      // is then closed with its progress bar.
+      const body = pipeline(
+        createReadStream(file),
+        progressMeter(`upload ${target}`, size, !context.output.json),
+        () => {},
+      );
       const res = await client.send('PUT', path, {
         headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': size },
         body,
