@@ -1,5 +1,6 @@
 import { Transform } from 'node:stream';
 import { SingleBar } from 'cli-progress';
+import { undoOnInterrupt } from './interruption.js';
 import { humanBytes } from './output.js';
 
 /**
@@ -18,6 +19,12 @@ export function progressMeter(label: string, total: number | undefined, enabled:
       : undefined;
   let done = 0;
   bar?.start(total ?? 0, 0, { done: humanBytes(0), size: humanBytes(total ?? 0) });
+  // stop() shows the cursor and turns line wrap on again: on Ctrl-C too, and on any exit.
+  const forget = bar === undefined ? () => {} : undoOnInterrupt(() => bar.stop());
+  const stop = () => {
+    bar?.stop();
+    forget();
+  };
   return new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       done += chunk.length;
@@ -25,11 +32,11 @@ export function progressMeter(label: string, total: number | undefined, enabled:
       callback(null, chunk);
     },
     flush(callback) {
-      bar?.stop();
+      stop();
       callback();
     },
     destroy(error, callback) {
-      bar?.stop();
+      stop();
       callback(error);
     },
   });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, rmSync } from 'node:fs';
 import { constants } from 'node:fs';
 import { access, rename, rm } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
@@ -9,6 +9,7 @@ import type { EspImageInfo } from '../../domain/firmware/esp-image-info.js';
 import { apiPath, failureOf, PROBE_HEADERS } from '../api-client.js';
 import type { CliContext } from '../cli-context.js';
 import { CliFailure, EXIT } from '../exit-codes.js';
+import { undoOnInterrupt } from '../interruption.js';
 import { humanBytes, table } from '../output.js';
 import { progressMeter } from '../progress.js';
 
@@ -96,6 +97,8 @@ export function fileCommands(program: Command, context: CliContext): void {
         verify(hash.digest('hex'));
         return;
       }
+      // A Ctrl-C mid-download leaves no .part file behind.
+      const forget = undoOnInterrupt(() => rmSync(partial, { force: true }));
       try {
         await pipeline(res, meter, createWriteStream(partial));
         const sha256 = hash.digest('hex');
@@ -111,6 +114,8 @@ export function fileCommands(program: Command, context: CliContext): void {
         throw error instanceof CliFailure
           ? error
           : new CliFailure(`the download failed: ${(error as Error).message.replaceAll(partial, target)}`, EXIT.failed);
+      } finally {
+        forget();
       }
     });
 }
