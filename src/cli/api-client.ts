@@ -14,6 +14,8 @@ export interface ServerTarget {
   readonly ca: string | undefined;
   /** The file `ca` came from, for messages. */
   readonly caFile: string | undefined;
+  /** How long a request may send and receive nothing before it is given up; undefined: for ever. */
+  readonly timeoutMs?: number | undefined;
 }
 
 export interface ApiResponse {
@@ -52,7 +54,7 @@ export class ApiClient {
     path: string,
     options: { headers?: Record<string, string | number>; body?: Buffer | Readable } = {},
   ): Promise<IncomingMessage> {
-    const { url, ca, caFile } = this.target;
+    const { url, ca, caFile, timeoutMs } = this.target;
     const { username, password } = await this.target.credential();
     const headers: Record<string, string | number> = { ...options.headers };
     const body = options.body;
@@ -71,12 +73,21 @@ export class ApiClient {
           path: `${base}${path}`,
           headers,
           ...(ca === undefined ? {} : { ca }),
+          // The socket's idle timer: from before the connection is made, and while the answer's
+          // body streams (a download), reset by every byte either way.
+          ...(timeoutMs === undefined ? {} : { timeout: timeoutMs }),
         },
         resolve,
       );
+      req.on('timeout', () => {
+        const failure = timedOut(url, `${base}${path}`, timeoutMs ?? 0);
+        // The answer under way (a download) ends with this failure too, not as "aborted".
+        (req as { res?: IncomingMessage }).res?.destroy(failure);
+        req.destroy(failure);
+      });
       // Once the answer has come, a failure to write the rest of the body is not what the
       // command reports: the answer is (the promise is settled by then).
-      req.on('error', (error) => reject(connectionFailure(error, url, caFile)));
+      req.on('error', (error) => reject(error instanceof CliFailure ? error : connectionFailure(error, url, caFile)));
       if (body === undefined) req.end();
       else if (Buffer.isBuffer(body)) req.end(body);
       else sendWhenInvited(req, body);
@@ -120,6 +131,15 @@ export class ApiClient {
  * no rollout offer counted).
  */
 export const PROBE_HEADERS: Readonly<Record<string, string>> = { 'Fuota-Probe': '1' };
+
+/** The failure of a request that went `ms` without a byte either way. */
+function timedOut(url: URL, path: string, ms: number): CliFailure {
+  return new CliFailure(
+    `no answer from ${url.origin}${path}: nothing was sent or received for ${ms / 1000} s (the server is stuck, ` +
+      'or the network drops packets); --timeout <seconds> or FUOTA_TIMEOUT waits longer',
+    EXIT.timedOut,
+  );
+}
 
 /** A response's problem document turned into the failure a command ends with. */
 export function failureOf(res: ApiResponse): CliFailure {

@@ -4,6 +4,7 @@ import { readCaCertificate } from './ca-certificate.js';
 import { credentialSource } from './credential-source.js';
 import { CliFailure, EXIT } from './exit-codes.js';
 import { Output } from './output.js';
+import { timeoutMs } from './timeout-setting.js';
 
 /** The global options, from flags or the environment (flags win). */
 interface GlobalOptions {
@@ -12,6 +13,7 @@ interface GlobalOptions {
   password?: string;
   caCert?: string;
   json?: boolean;
+  timeout?: string;
 }
 
 /** What every command needs: where the server is, how to talk to it, how to report. */
@@ -27,7 +29,7 @@ export function cliContext(program: Command, env: NodeJS.ProcessEnv): CliContext
       return new Output(options().json === true);
     },
     client() {
-      const { url, username, password, caCert } = options();
+      const { url, username, password, caCert, timeout } = options();
       const raw = url ?? env.FUOTA_URL ?? 'https://localhost:50000';
       let parsed: URL;
       try {
@@ -45,6 +47,7 @@ export function cliContext(program: Command, env: NodeJS.ProcessEnv): CliContext
         credential: credentialSource(username ?? env.FUOTA_USERNAME, password ?? env.FUOTA_PASSWORD, parsed),
         ca,
         caFile,
+        timeoutMs: timeoutMs(timeout ?? env.FUOTA_TIMEOUT),
       });
     },
   };

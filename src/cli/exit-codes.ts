@@ -11,7 +11,12 @@ export const EXIT = {
   notFound: 4,
   /** The server refused the request as it is (400, 409, 413, 415, 416, 422). */
   rejected: 5,
-  /** Ctrl-C at a prompt (128 + SIGINT, as shells report it). */
+  /**
+   * The server sent nothing and took nothing for the --timeout (a server that accepted the
+   * connection and then hung): unlike 1, the request may well succeed if tried again later.
+   */
+  timedOut: 6,
+  /** Ctrl-C (128 + SIGINT, as shells report it). */
   interrupted: 130,
 } as const;
 

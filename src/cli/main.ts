@@ -30,11 +30,16 @@ const program = new Command('fuota')
   )
   .option('--ca-cert <file>', 'PEM certificate to trust for the server, e.g. data/tls/cert.pem (env FUOTA_CA_CERT)')
   .option('--json', 'print results as JSON, for scripts')
+  .option(
+    '--timeout <seconds>',
+    'give up on a server that sends and takes nothing for this long (env FUOTA_TIMEOUT; default 60; 0: never)',
+  )
   .addHelpText(
     'after',
     `
 Exit status: 0 done, 1 server error, unreachable or untrusted, 2 usage, 3 refused credential,
-4 not found, 5 request refused (invalid input, image rejected).
+4 not found, 5 request refused (invalid input, image rejected), 6 no answer within --timeout,
+130 interrupted.
 
 Example session:
   export FUOTA_URL=https://fuota.example.net:50000 FUOTA_USERNAME=admin FUOTA_PASSWORD=... FUOTA_CA_CERT=cert.pem

@@ -92,6 +92,7 @@ export function fileCommands(program: Command, context: CliContext): void {
         try {
           await pipeline(res, meter, process.stdout, { end: false });
         } catch (error) {
+          if (error instanceof CliFailure) throw error;
           throw new CliFailure(`the download failed: ${(error as Error).message}`, EXIT.failed);
         }
         verify(hash.digest('hex'));
