@@ -168,6 +168,27 @@ describe('e2e: the fuota CLI', () => {
     expect((await fuota(['unassign', 'rm-device'])).code).to.equal(0);
   });
 
+  it("rm of a rollout's target: refused (exit 5) with the server's reason, without offering --force, which does not help", async () => {
+    expect((await fuota(['upload', 'lamp.bin', '--as', 'rm/target.bin'])).code).to.equal(0);
+    const created = await fuota([
+      'rollout',
+      'create',
+      '--name',
+      'rm target',
+      '--file',
+      'rm/target.bin',
+      '--devices',
+      'rm-d1',
+    ]);
+    expect(created.code, created.stderr).to.equal(0);
+    for (const force of [[], ['--force']]) {
+      const refused = await fuota(['rm', 'rm/target.bin', ...force]);
+      expect(refused.code, refused.stderr).to.equal(5);
+      expect(refused.stderr).to.include('is the target of rollout').and.include('abort or complete it first');
+      expect(refused.stderr).not.to.include('--force');
+    }
+  });
+
   it('inspects an image offline: exit 0 when the server would take it, 5 with the reason when not', async () => {
     const good = await json(['inspect', 'lamp.bin']);
     expect(good.code).to.equal(0);

@@ -25,7 +25,11 @@ export function rmCommand(program: Command, context: CliContext): void {
         const res = await context.client().expect([200], 'DELETE', target);
         answer = JSON.parse(res.body.toString('utf8')) as Deleted;
       } catch (error) {
-        if (error instanceof CliFailure && (error.problem as { code?: unknown } | undefined)?.code === 'file-in-use') {
+        // Offered only for device rows (the problem lists them in namedBy): a rollout's target is
+        // refused with --force too, and a failure that came with --force has nothing to offer.
+        if (!(error instanceof CliFailure)) throw error;
+        const problem = error.problem as { code?: unknown; namedBy?: unknown } | undefined;
+        if (options.force !== true && problem?.code === 'file-in-use' && Array.isArray(problem.namedBy)) {
           throw new CliFailure(`${error.message} (fuota rm --force deletes it anyway)`, error.code, error.problem);
         }
         throw error;
