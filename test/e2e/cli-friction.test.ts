@@ -445,6 +445,15 @@ describe('e2e: the fuota CLI says what to do', () => {
       }
     });
 
+    it('fuota download -o - | head -c 10: exit 0, nothing on stderr (it was "the download failed: write EPIPE", exit 1)', async () => {
+      await writeFile(join(dir, 'big.bin'), Buffer.alloc(2 * 1024 * 1024, 3));
+      expect((await fuota(['upload', 'big.bin', '--no-validate', '--as', 'pipe/big.bin'])).code).to.equal(0);
+      for (let n = 0; n < 3; n += 1) {
+        const result = await readerGone(['download', 'pipe/big.bin', '-o', '-'], env, 'stdout', 'after-first-bytes');
+        expect(result).to.deep.equal({ code: 0, signal: null, other: '' });
+      }
+    });
+
     it('a failure whose message nobody reads (stderr closed) still exits with its own status', async () => {
       const { FUOTA_PASSWORD: _password, ...withoutPassword } = env;
       const result = await readerGone(['devices'], withoutPassword, 'stderr', 'at-once');

@@ -92,6 +92,12 @@ export function fileCommands(program: Command, context: CliContext): void {
         try {
           await pipeline(res, meter, process.stdout, { end: false });
         } catch (error) {
+          if ((error as NodeJS.ErrnoException).code === 'EPIPE') {
+            // The reader took what it wanted and went away (`| head -c 10`): the rest is not
+            // fetched, and the command ends quietly, as any output cut short does (broken-pipe.ts).
+            res.destroy();
+            return;
+          }
           if (error instanceof CliFailure) throw error;
           throw new CliFailure(`the download failed: ${(error as Error).message}`, EXIT.failed);
         }
