@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
@@ -137,6 +137,17 @@ describe('e2e: the fuota CLI', () => {
     expect(named.code, named.stderr).to.equal(0);
     expect(named.stdout.length, 'bytes on standard output').to.be.lessThan(1000);
     expect((await readFile(join(dir, '-'))).equals(image)).to.equal(true);
+  });
+
+  it('downloads into an existing directory (-o <dir>) under the file name, as cp does', async () => {
+    await mkdir(join(dir, 'into'), { recursive: true });
+    const text = await fuota(['download', 'lamp/v2.0.0.bin', '-o', 'into']);
+    expect(text.code, text.stderr).to.equal(0);
+    expect(text.stdout).to.match(/^lamp\/v2\.0\.0\.bin -> into\/v2\.0\.0\.bin: /);
+    expect((await readFile(join(dir, 'into', 'v2.0.0.bin'))).equals(image)).to.equal(true);
+    const slash = await json(['download', 'lamp/v2.0.0.bin', '-o', 'into/']);
+    expect(slash.value).to.include({ file: join('into', 'v2.0.0.bin'), verified: true });
+    expect(await readdir(join(dir, 'into'))).to.deep.equal(['v2.0.0.bin']);
   });
 
   it('deletes a file with rm: refused (exit 5, naming the rows) while a row names it, done with --force, 4 once gone', async () => {

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream, rmSync } from 'node:fs';
 import { constants } from 'node:fs';
-import { access, rename, rm } from 'node:fs/promises';
-import { basename, dirname, resolve } from 'node:path';
+import { access, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
 import type { EspImageInfo } from '../../domain/firmware/esp-image-info.js';
@@ -50,7 +50,10 @@ export function fileCommands(program: Command, context: CliContext): void {
     .command('download')
     .description('download a stored file, checking its size and SHA-256 (the ETag)')
     .argument('<path>', 'the update path')
-    .option('-o, --output <file>', "where to write it (default: the path's file name; - for standard output)")
+    .option(
+      '-o, --output <file>',
+      "where to write it (default: the path's file name; a directory: into it under that name; - for standard output)",
+    )
     .addHelpText(
       'after',
       '\nExamples:\n  fuota download lamp/v2.0.0.bin -o /tmp/lamp.bin\n  fuota download lamp/v2.0.0.bin -o - | esptool.py image_info /dev/stdin',
@@ -58,7 +61,10 @@ export function fileCommands(program: Command, context: CliContext): void {
     .action(async (path: string, options: { output?: string }) => {
       // Only `-o -` means standard output: a stored file may well be named "-".
       const toStdout = options.output === '-';
-      const target = options.output ?? basename(path);
+      // Into an existing directory under the file's name, as cp does (it was downloaded whole,
+      // then refused at the rename with EISDIR).
+      const named = options.output ?? basename(path);
+      const target = !toStdout && (await isDirectory(named)) ? join(named, basename(path)) : named;
       if (toStdout && context.output.json)
         throw new CliFailure('--json and -o - would both write to standard output: choose one', EXIT.usage);
       // Before anything is asked of the server: a directory that is not there is a mistake on
@@ -137,4 +143,11 @@ async function writableDirectoryOf(target: string): Promise<void> {
     const why = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'cannot be written' : String(code);
     throw new CliFailure(`cannot write ${target}: the directory ${directory} ${why}`, EXIT.usage);
   }
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  return stat(path).then(
+    (info) => info.isDirectory(),
+    () => false,
+  );
 }
