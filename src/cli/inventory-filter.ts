@@ -51,7 +51,9 @@ export function filterOf(options: Record<string, unknown>, prefix = '', now = Da
       if (since === undefined) {
         const flag = `--${prefix === '' ? '' : `${prefix}-`}${kebab(field)}`;
         throw new CliFailure(
-          `${flag}: ${JSON.stringify(value)} is neither an ISO 8601 time nor a span back from now (15m, 24h, 7d)`,
+          /^\s*\d+[smhd]\s*$/.test(String(value))
+            ? `${flag}: ${JSON.stringify(value)} reaches back before 1970, before any device was seen: give a shorter span or an ISO 8601 time`
+            : `${flag}: ${JSON.stringify(value)} is neither an ISO 8601 time nor a span back from now (15m, 24h, 7d)`,
           EXIT.usage,
         );
       }

@@ -17,6 +17,7 @@ import { rolloutCommands } from './commands/rollout-commands.js';
 import { uploadCommand } from './commands/upload-command.js';
 import { CliFailure, EXIT } from './exit-codes.js';
 import { printable } from './output.js';
+import { unknownCommandBeforeHelp } from './unknown-command.js';
 
 ignoreBrokenPipes([process.stdout, process.stderr]);
 
@@ -74,14 +75,32 @@ keysCommands(program, context);
 deltaCommands(program, context);
 for (const command of program.commands) command.exitOverride();
 
+/**
+ * --json as given, even when commander stopped before it read it (an unknown option before it
+ * moves the rest to the subcommand, which may refuse them first).
+ */
+const asJson = () => context.output.json || process.argv.slice(2, dashDash()).includes('--json');
+const dashDash = () => {
+  const at = process.argv.indexOf('--', 2);
+  return at === -1 ? undefined : at;
+};
+
 try {
+  const unknown = unknownCommandBeforeHelp(program, process.argv.slice(2));
+  if (unknown !== undefined) program.error(`error: unknown command '${unknown}'`, { code: 'commander.unknownCommand' });
   await program.parseAsync(process.argv);
 } catch (error) {
   if (error instanceof CommanderError) {
     // Help and version end "with an error" in commander's terms; they are a success here.
     process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    // Commander printed its message on stderr; scripts asking for JSON get it as every other
+    // usage error, on stdout.
+    if (error.exitCode !== 0 && asJson()) {
+      const message = error.message.replace(/^error: /, '');
+      process.stdout.write(`${JSON.stringify({ error: message, exitCode: EXIT.usage, problem: null }, null, 2)}\n`);
+    }
   } else if (error instanceof CliFailure) {
-    if (context.output.json)
+    if (asJson())
       process.stdout.write(
         `${JSON.stringify({ error: error.message, exitCode: error.code, problem: error.problem ?? null }, null, 2)}\n`,
       );

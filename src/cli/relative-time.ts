@@ -40,11 +40,14 @@ export function relativeTime(then: number, now: number): string {
 /**
  * A time given on the command line: an ISO 8601 time (as the API takes it) is kept as it is, and
  * a span such as `15m`, `24h`, `7d` or `90s` is the ISO time that long before `now`; undefined for
- * what is neither, "7" or "March 7" included (a usage error, not a request the server refuses).
+ * what is neither, "7" or "March 7" included (a usage error, not a request the server refuses),
+ * and for a span reaching back before 1970.
  */
 export function sinceTime(raw: string, now: number): string | undefined {
   const span = /^(\d+)([smhd])$/.exec(raw.trim());
   if (span === null) return isIsoTime(raw.trim()) ? raw.trim() : undefined;
   const size = UNITS.find(([unit]) => unit === span[2])?.[1] ?? 1000;
-  return new Date(now - Number(span[1]) * size).toISOString();
+  const since = now - Number(span[1]) * size;
+  // Before 1970 no device was seen (and far enough back is no date at all: "Invalid time value").
+  return since < 0 ? undefined : new Date(since).toISOString();
 }

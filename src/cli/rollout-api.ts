@@ -8,6 +8,7 @@ import type {
 } from '../adapters/inbound/http/rollout-schemas.js';
 import type { ApiClient } from './api-client.js';
 import { apiPath, failureOf } from './api-client.js';
+import { isRolloutId, ROLLOUT_ID_RULE } from '../domain/rollout/rollout-id.js';
 import { CliFailure, EXIT } from './exit-codes.js';
 
 /** The rollouts' answers, as the server's schemas describe them. */
@@ -61,7 +62,15 @@ async function jsonOf<T>(
   return JSON.parse(res.body.toString('utf8')) as T;
 }
 
-const rolloutPath = (id: string, ...rest: string[]) => apiPath('api', 'v1', 'rollouts', id, ...rest);
+/**
+ * A malformed id is invalid input, exit 5 as a malformed device id or path is: the server
+ * answers it 404, as an id no rollout has (exit 4, "not found").
+ */
+const rolloutPath = (id: string, ...rest: string[]) => {
+  if (id !== '' && !isRolloutId(id))
+    throw new CliFailure(`${id} is not a rollout id: ${ROLLOUT_ID_RULE}`, EXIT.rejected);
+  return apiPath('api', 'v1', 'rollouts', id, ...rest);
+};
 
 export const createRollout = (client: ApiClient, definition: Record<string, unknown>) =>
   jsonOf<RolloutJson>(client, 'POST', '/api/v1/rollouts', 201, definition);

@@ -45,6 +45,10 @@ function numberList(raw: string): number[] {
 
 function wholeNumber(raw: string): number {
   if (!/^-?\d+$/.test(raw)) throw new InvalidArgumentError('a whole number');
+  // Past this, JSON numbers lose their last digits, and the server refused it as "an integer of
+  // at least 1", which it seemed to be.
+  if (!Number.isSafeInteger(Number(raw)))
+    throw new InvalidArgumentError(`a whole number of at most ${Number.MAX_SAFE_INTEGER} (2^53 - 1)`);
   return Number(raw);
 }
 
