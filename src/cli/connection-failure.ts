@@ -61,5 +61,24 @@ export function connectionFailure(
       EXIT.failed,
     );
   }
-  return new CliFailure(`cannot reach ${url.origin}: ${error.message}`, EXIT.failed);
+  if (code === 'EPROTO' && /wrong version number|packet length too long|http request/i.test(error.message)) {
+    // OpenSSL's words ("write EPROTO ...:ssl3_get_record:wrong version number", over two lines)
+    // for an answer that is not TLS: a plain-HTTP port, most likely.
+    return new CliFailure(
+      `${url.origin} did not answer in TLS: is it an HTTPS server, and the right port? (a plain-HTTP port answers so)`,
+      EXIT.failed,
+    );
+  }
+  if (code === 'ECONNREFUSED') {
+    return new CliFailure(
+      `cannot reach ${url.origin}: ${error.message}: is the server running, is the port right?`,
+      EXIT.failed,
+    );
+  }
+  return new CliFailure(`cannot reach ${url.origin}: ${firstLine(error.message)}`, EXIT.failed);
+}
+
+/** OpenSSL's messages run over several lines; the first says it. */
+function firstLine(text: string): string {
+  return text.split('\n')[0]?.trim() ?? text;
 }

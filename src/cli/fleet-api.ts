@@ -50,16 +50,18 @@ const devicePath = (id: string) => apiPath('api', 'v1', 'devices', id);
 
 /**
  * The devices that match `query` (the listing's query fields), following `next` from page to
- * page: every one, or the first `limit`. The answer is one page as the server shapes it, `next`
+ * page: every one, or the first `limit`, from the start or from `cursor`. The answer is one page as the server shapes it, `next`
  * saying where the listing stopped (null when nothing is left).
  */
 export async function listInventory(
   client: ApiClient,
   query: Record<string, string>,
   limit?: number,
+  /** Where an earlier listing stopped (its `next`): this one goes on from there. */
+  cursor?: string,
 ): Promise<InventoryPage> {
   const items: InventoryDevice[] = [];
-  let next: string | null = null;
+  let next: string | null = cursor ?? null;
   do {
     const wanted = limit === undefined ? MAX_PAGE : Math.min(MAX_PAGE, limit - items.length);
     const params = new URLSearchParams({ ...query, limit: String(wanted), ...(next === null ? {} : { cursor: next }) });

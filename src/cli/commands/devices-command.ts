@@ -10,6 +10,7 @@ import { table } from '../output.js';
 interface DevicesOptions extends Record<string, unknown> {
   inventory?: boolean;
   limit?: number;
+  cursor?: string;
 }
 
 function positive(raw: string): number {
@@ -32,6 +33,7 @@ export function devicesCommand(program: Command, context: CliContext): void {
   addFilterOptions(command);
   command
     .option('--limit <n>', 'at most this many devices (default: all, page after page)', positive)
+    .option('--cursor <next>', 'go on from where an earlier listing stopped: the "next" that --limit N --json printed')
     .addHelpText(
       'after',
       `
@@ -40,16 +42,23 @@ Examples:
   fuota devices --json | jq -r '.[].deviceId'
   fuota devices --inventory
   fuota devices --overdue --tag building-7
-  fuota devices --version v1.9.0 --seen-after 24h --json | jq -r '.items[].id'`,
+  fuota devices --version v1.9.0 --seen-after 24h --json | jq -r '.items[].id'
+  fuota devices --limit 100 --json                      # then, with its "next":
+  fuota devices --limit 100 --json --cursor <next>`,
     )
     .action(async (options: DevicesOptions) => {
       const filter = filterOf(options);
-      if (options.inventory === true || options.limit !== undefined || Object.keys(filter).length > 0) {
-        const page = await listInventory(context.client(), filter, options.limit);
+      if (
+        options.inventory === true ||
+        options.limit !== undefined ||
+        options.cursor !== undefined ||
+        Object.keys(filter).length > 0
+      ) {
+        const page = await listInventory(context.client(), filter, options.limit, options.cursor);
         context.output.result(page, () =>
           page.items.length === 0
             ? 'no devices in the inventory match'
-            : `${inventoryTable(page.items, Date.now())}${page.next === null ? '' : `\n(--limit ${options.limit} reached: more devices match)`}`,
+            : `${inventoryTable(page.items, Date.now())}${page.next === null ? '' : `\n(--limit ${options.limit} reached: more devices match; --cursor ${page.next} lists on)`}`,
         );
         return;
       }

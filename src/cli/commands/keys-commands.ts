@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { apiPath } from '../api-client.js';
+import { apiPath, failureOf } from '../api-client.js';
 import type { CliContext } from '../cli-context.js';
 import { CliFailure, EXIT } from '../exit-codes.js';
 import { table } from '../output.js';
@@ -126,10 +126,33 @@ Examples:
     .action(async (key: string, options: { name?: string }) => {
       const body = keyBody(key);
       if (options.name !== undefined) body.name = options.name;
-      const res = await context.client().expect([200, 201], 'POST', apiPath('api', 'v1', 'signing-keys'), {
+      const client = context.client();
+      const res = await client.send('POST', apiPath('api', 'v1', 'signing-keys'), {
         headers: JSON_HEADERS,
         body: Buffer.from(JSON.stringify(body)),
       });
+      const failure = res.status === 200 || res.status === 201 ? undefined : failureOf(res);
+      const problem = failure?.problem as { code?: unknown; detail?: unknown } | undefined;
+      if (problem?.code === 'signing-key-in-file') {
+        // Trusted already, by the server's FUOTA_TRUSTED_KEYS file: what was asked is so, as for
+        // a key added here before (the server answers 409 as it cannot change that key).
+        const listed = await client.expect([200], 'GET', apiPath('api', 'v1', 'signing-keys'));
+        const inFile = (JSON.parse(listed.body.toString('utf8')) as SigningKeyJson[]).find(
+          // The refusal names the key's digest (the CLI cannot tell it of a PEM key by itself).
+          (candidate) => candidate.source === 'file' && String(problem.detail).includes(candidate.keyDigest),
+        );
+        if (inFile !== undefined) {
+          if (options.name !== undefined)
+            context.output.warn('--name is not given to a key of the file: it changes only with the file');
+          context.output.result(
+            inFile,
+            () =>
+              `already trusted: ${inFile.keyDigest} (${inFile.scheme ?? 'given as its digest'}, in the server's FUOTA_TRUSTED_KEYS file)`,
+          );
+          return;
+        }
+      }
+      if (failure !== undefined) throw failure;
       const added = JSON.parse(res.body.toString('utf8')) as SigningKeyJson;
       // 200: the key was trusted already (it keeps its scheme and when it was added).
       const what = res.status === 201 ? 'trusted' : 'already trusted';

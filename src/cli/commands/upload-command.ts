@@ -47,7 +47,13 @@ export function uploadCommand(program: Command, context: CliContext): void {
       // (100 Continue) before its route checks the path, so its 400 raced the body, which met the
       // connection it then closed, and was reported as a lost connection (a new user's try).
       if (!isUpdateFilePath(target))
-        throw new CliFailure(`${target} is not a valid update path: ${UPDATE_FILE_PATH_RULE}`, EXIT.rejected);
+        throw new CliFailure(
+          `${target} is not a valid update path: ${UPDATE_FILE_PATH_RULE}` +
+            (options.as === undefined
+              ? ` (it is the file's name, the path when --as is not given): store it under another with --as <valid path>, e.g. --as ${suggestedPath(target)}`
+              : ''),
+          EXIT.rejected,
+        );
       const client = context.client();
       await client.ready(); // a password prompt first, then the progress bar
       // pipeline, not pipe: a body the server refuses before taking it is destroyed, and the file
@@ -71,4 +77,14 @@ export function uploadCommand(program: Command, context: CliContext): void {
         ].join('\n'),
       );
     });
+}
+
+/** `name` made a valid update path: each run of characters the rule does not take as one `-`. */
+function suggestedPath(name: string): string {
+  const path = name
+    .replace(/[^A-Za-z0-9._+/-]+/g, '-')
+    .replace(/(^|\/)\.+/g, '$1')
+    .replace(/\/+/g, '/')
+    .replace(/^\/|\/$/g, '');
+  return isUpdateFilePath(path) ? path : 'fw/v1.0.0.bin';
 }
