@@ -18,9 +18,10 @@ export function progressMeter(label: string, total: number | undefined, enabled:
         })
       : undefined;
   let done = 0;
-  bar?.start(total ?? 0, 0, { done: humanBytes(0), size: humanBytes(total ?? 0) });
-  // stop() shows the cursor and turns line wrap on again: on Ctrl-C too, and on any exit.
+  // stop() shows the cursor and turns line wrap on again: on Ctrl-C too, and on any exit. Ready
+  // before the bar is drawn: a Ctrl-C at the sight of it finds the handler there.
   const forget = bar === undefined ? () => {} : undoOnInterrupt(() => bar.stop());
+  bar?.start(total ?? 0, 0, { done: humanBytes(0), size: humanBytes(total ?? 0) });
   const stop = () => {
     bar?.stop();
     forget();
