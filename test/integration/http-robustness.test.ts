@@ -107,6 +107,22 @@ describe('HTTP robustness (design.md section 4)', () => {
     expect(answer).to.match(/Connection: close/i);
   });
 
+  it('answers Expect: 100-continue for an upload to a path it refuses with that 400 straight away, without inviting the body', async () => {
+    // Found by a new user of the CLI: invited after authentication alone, the client was sending
+    // its body when the 400 came, and saw a broken pipe instead of the answer.
+    const socket = await openRawTls(port(), ca);
+    socket.write(
+      `PUT /files/bad%20name.bin HTTP/1.1\r\nHost: x\r\n${AUTH}\r\nContent-Type: application/octet-stream\r\n` +
+        `Content-Length: 3000000\r\nExpect: 100-continue\r\n\r\n`,
+    );
+    const answer = await readResponse(socket);
+    expect(answer).to.match(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(answer).to.include('invalid-file-path');
+    expect(answer).to.not.include('100 Continue');
+    expect(answer).to.match(/Connection: close/i);
+    socket.destroy();
+  });
+
   it('publishes nothing when an upload is cut off midway, keeping the previous version', async () => {
     const before = (await t.client.get('/files/fw.bin')).body;
     const socket = await openRawTls(port(), ca);

@@ -17,3 +17,14 @@ export function holdBody(req: IncomingMessage): void {
 export function inviteBody(req: IncomingMessage, res: ServerResponse): void {
   if (waiting.delete(req) && !res.headersSent) res.writeContinue();
 }
+
+/**
+ * Whether the route invites its own body once it has made the checks that need no body (an
+ * upload: its path, whether it is a rollout's target, its declared size): invited after
+ * authentication alone, an upload to a bad path or over a rollout's target got its 400 or 409
+ * while the client was sending, which then saw a broken pipe instead of the answer (found by a
+ * new user of the CLI).
+ */
+export function invitesOwnBody(method: string, path: string): boolean {
+  return method === 'PUT' && path.startsWith('/files/');
+}

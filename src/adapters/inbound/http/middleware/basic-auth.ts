@@ -10,7 +10,7 @@ import { authenticateRequest } from '../request-authentication.js';
 import type { AuthMethod } from '../request-principal.js';
 import { sessionTokensOf } from '../session-cookie.js';
 import { mayHaveUnreadBody } from '../unread-body.js';
-import { inviteBody } from '../body-invitation.js';
+import { inviteBody, invitesOwnBody } from '../body-invitation.js';
 
 /** The dashboard's sign-in, which authenticates by the credential in its body. */
 export const SIGN_IN_PATH = '/api/v1/session';
@@ -126,7 +126,7 @@ export function basicAuth(
       }
     }
     // Only an operator sends a body any route takes (a device's is refused by operatorOnly).
-    if (verdict.principal.role === 'operator') inviteBody(ctx.req, ctx.res);
+    if (verdict.principal.role === 'operator' && !invitesOwnBody(ctx.method, ctx.path)) inviteBody(ctx.req, ctx.res);
     await next();
   };
 }

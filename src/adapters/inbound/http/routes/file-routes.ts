@@ -1,3 +1,4 @@
+import { inviteBody } from '../body-invitation.js';
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { DomainError, isDomainError } from '../../../../domain/domain-error.js';
@@ -94,6 +95,8 @@ export function fileRoutes(router: Router, useCases: HttpUseCases, metrics: Http
     refuseRolloutTarget(useCases, path);
     const validate = validationChoice(ctx);
     checkDeclaredLength(ctx, useCases.uploadUpdateFile.maxBytes);
+    // The checks that need no body are made: the body is wanted now (see invitesOwnBody).
+    inviteBody(ctx.req, ctx.res);
     try {
       // destroyOnReturn: false, so that refusing a body midway (413, 422) does not destroy the
       // socket before the answer is written; the connection is closed after the answer instead.
