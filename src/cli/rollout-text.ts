@@ -14,6 +14,8 @@ export const SEGMENTS = [
   { name: 'failed', mark: 'x', states: ['rolled-back', 'download-failed', 'refused', 'silent'] },
 ] as const;
 export const NOT_OFFERED = '·';
+/** The devices of a wave that were offered in the waves before it (waves are cumulative). */
+export const EARLIER = '-';
 
 const MIN_BAR_WIDTH = 10;
 
@@ -25,13 +27,16 @@ export function segmentCounts(attempts: Attempts): number[] {
 }
 
 /**
- * A wave's progress bar of `width` characters: its attempts by segment against `devices`, the
- * rest dotted (not offered yet). Every segment with an attempt shows at least one character (a
- * single failure must be seen), and the segments fill the whole bar once every device has an
- * attempt; a wave that holds no device yet and has no attempt is all dots.
+ * A wave's progress bar of `width` characters: the devices offered in earlier waves (`earlier`:
+ * waves are cumulative, while an attempt counts in the wave it was offered in), then its
+ * attempts by segment, against `devices`, the rest dotted (not offered yet). Every segment with a
+ * device shows at least one character (a single failure must be seen), and the segments fill the
+ * whole bar once every device has an attempt; a wave that holds no device yet and has no attempt
+ * is all dots. Drawn as dots, the earlier waves' devices read as not offered (found by a new user).
  */
-export function waveBar(attempts: Attempts, devices: number, width: number): string {
-  const counts = segmentCounts(attempts);
+export function waveBar(attempts: Attempts, devices: number, width: number, earlier = 0): string {
+  const counts = [earlier, ...segmentCounts(attempts)];
+  const marks = [EARLIER, ...SEGMENTS.map((segment) => segment.mark)];
   const attempted = counts.reduce((a, b) => a + b, 0);
   const whole = Math.max(devices, attempted);
   if (whole === 0) return NOT_OFFERED.repeat(width);
@@ -56,7 +61,7 @@ export function waveBar(attempts: Attempts, devices: number, width: number): str
       total += 1;
     }
   }
-  const bar = SEGMENTS.map((segment, index) => segment.mark.repeat(lengths[index] ?? 0)).join('');
+  const bar = marks.map((mark, index) => mark.repeat(lengths[index] ?? 0)).join('');
   return bar + NOT_OFFERED.repeat(Math.max(0, width - bar.length));
 }
 
@@ -74,15 +79,17 @@ export function attemptsText(attempts: Attempts): string {
 
 /** One line per wave: the current one marked `>`, its percentage, its bar, its devices and attempts. */
 export function waveLines(rollout: RolloutJson, columns: number | undefined): string[] {
-  const rows = rollout.waves.map(
-    (wave, index) =>
-      [
-        `${index === rollout.wave && rollout.state !== 'draft' ? '>' : ' '} ${index + 1}`,
-        `${wave.percent}%`,
-        wave,
-        `${wave.devices} device${wave.devices === 1 ? '' : 's'}: ${attemptsText(wave.attempts)}`,
-      ] as const,
-  );
+  const offered = rollout.waves.map((wave) => segmentCounts(wave.attempts).reduce((a, b) => a + b, 0));
+  const rows = rollout.waves.map((wave, index) => {
+    const earlier = offered.slice(0, index).reduce((a, b) => a + b, 0);
+    const before = earlier === 0 ? '' : `; ${earlier} in earlier waves`;
+    return [
+      `${index === rollout.wave && rollout.state !== 'draft' ? '>' : ' '} ${index + 1}`,
+      `${wave.percent}%`,
+      { ...wave, earlier },
+      `${wave.devices} device${wave.devices === 1 ? '' : 's'}: ${attemptsText(wave.attempts)}${before}`,
+    ] as const;
+  });
   const head = Math.max(...rows.map(([label, percent]) => label.length + percent.length + 2));
   const tail = Math.max(...rows.map((row) => row[3].length));
   const width =
@@ -91,7 +98,7 @@ export function waveLines(rollout: RolloutJson, columns: number | undefined): st
     rows.map(([label, percent, wave, text]) => [
       `  ${label}`,
       percent,
-      waveBar(wave.attempts, wave.devices, width),
+      waveBar(wave.attempts, wave.devices, width, wave.earlier),
       text,
     ]),
   );
@@ -178,16 +185,24 @@ export function rolloutText(rollout: RolloutJson, now: number, columns: number |
     '',
     'Waves (cumulative):',
     ...waveLines(rollout, columns === undefined ? undefined : columns),
-    `  ${SEGMENTS.map((segment) => `${segment.mark} ${segment.name}`).join('  ')}  ${NOT_OFFERED} not offered`,
+    `  ${SEGMENTS.map((segment) => `${segment.mark} ${segment.name}`).join('  ')}  ${EARLIER} in earlier waves  ${NOT_OFFERED} not offered`,
   ];
   return lines.join('\n');
 }
 
-/** One row per rollout, in the server's order (newest first). */
+/**
+ * One row per rollout, in the server's order (newest first). FAILED counts the devices whose
+ * latest attempt failed, in every wave; WAVE FAILED is what the halt rule judges now (the
+ * current wave since it began or was resumed from a halt). With the second alone, a completed
+ * rollout whose first wave had a rollback read "0 (0%)" (found by a new user).
+ */
 export function rolloutTable(rollouts: readonly RolloutJson[], now: number): string {
   if (rollouts.length === 0) return 'no rollouts';
+  const failedIndex = SEGMENTS.findIndex((segment) => segment.name === 'failed');
+  const failedDevices = (rollout: RolloutJson) =>
+    rollout.waves.reduce((sum, wave) => sum + (segmentCounts(wave.attempts)[failedIndex] ?? 0), 0);
   return table(
-    ['ID', 'NAME', 'STATE', 'WAVE', 'FILE', 'IN FLIGHT', 'FAILED', 'UPDATED'],
+    ['ID', 'NAME', 'STATE', 'WAVE', 'FILE', 'IN FLIGHT', 'FAILED', 'WAVE FAILED', 'UPDATED'],
     rollouts.map((rollout) => [
       rollout.id,
       rollout.name,
@@ -197,6 +212,7 @@ export function rolloutTable(rollouts: readonly RolloutJson[], now: number): str
         : `${rollout.wave + 1} of ${rollout.waves.length} (${rollout.waves[rollout.wave]?.percent ?? '?'}%)`,
       rollout.file,
       `${rollout.inFlight}/${rollout.maxInFlight}`,
+      String(failedDevices(rollout)),
       rollout.current.failurePercent === null
         ? '-'
         : `${rollout.current.failed} (${percentText(rollout.current.failurePercent)})`,

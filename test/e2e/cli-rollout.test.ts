@@ -358,15 +358,15 @@ describe('e2e: the fuota CLI, rollouts', () => {
       refused(['rollout', 'list', '--state', 'stuck'], 2),
     ]);
     const lines = text.trimEnd().split('\n');
-    expect(lines[0]).to.match(/^ID\s+NAME\s+STATE\s+WAVE\s+FILE\s+IN FLIGHT\s+FAILED\s+UPDATED$/);
+    expect(lines[0]).to.match(/^ID\s+NAME\s+STATE\s+WAVE\s+FILE\s+IN FLIGHT\s+FAILED\s+WAVE FAILED\s+UPDATED$/);
     expect(lines).to.have.length(3);
     expect(lines[1]).to.match(
       new RegExp(
-        `^${canary}\\s+lamp 2\\.0 canary\\s+draft\\s+- of 1\\s+lamp/canary/v2\\.0\\.0\\.bin\\s+0/3\\s+-\\s+\\S`,
+        `^${canary}\\s+lamp 2\\.0 canary\\s+draft\\s+- of 1\\s+lamp/canary/v2\\.0\\.0\\.bin\\s+0/3\\s+0\\s+-\\s+\\S`,
       ),
     );
     expect(lines[2]).to.match(
-      new RegExp(`^${tagged}\\s+lamp 2\\.0\\s+draft\\s+- of 2\\s+lamp/v2\\.0\\.0\\.bin\\s+0/20\\s+-\\s+\\S`),
+      new RegExp(`^${tagged}\\s+lamp 2\\.0\\s+draft\\s+- of 2\\s+lamp/v2\\.0\\.0\\.bin\\s+0/20\\s+0\\s+-\\s+\\S`),
     );
 
     expect(drafts.items.map((one) => one.id)).to.deep.equal([canary, tagged]);
@@ -393,7 +393,7 @@ describe('e2e: the fuota CLI, rollouts', () => {
     expect(text).to.include('  this wave:  0 resolved: 0 succeeded, 0 failed\n');
     expect(waveLine(text, 1)).to.match(new RegExp(`^ {4}1 {2}50% {3}${'·'.repeat(40)} {2}1 device: no attempts$`));
     expect(waveLine(text, 2)).to.match(new RegExp(`^ {4}2 {2}100% {2}${'·'.repeat(40)} {2}2 devices: no attempts$`));
-    expect(text).to.match(/\n {2}█ succeeded {2}▒ in flight {2}x failed {2}· not offered\n$/);
+    expect(text).to.match(/\n {2}█ succeeded {2}▒ in flight {2}x failed {2}- in earlier waves {2}· not offered\n$/);
     expect(missing.stderr).to.equal('fuota: not found: no rollout nope\n');
     expect(missingJson.code).to.equal(4);
     expect(JSON.parse(missingJson.stdout)).to.deep.include({ exitCode: 4 });
@@ -464,7 +464,10 @@ describe('e2e: the fuota CLI, rollouts', () => {
     );
     expect(shown).to.include('  in flight:  1 of at most 20; offers in the last minute 1 of at most 30\n');
     expect(waveLine(shown, 1)).to.match(new RegExp(`^ {2}> 1 {2}50% {3}${'▒'.repeat(40)} {2}1 device: 1 in flight$`));
-    expect(waveLine(shown, 2)).to.match(new RegExp(`^ {4}2 {2}100% {2}${'·'.repeat(40)} {2}2 devices: no attempts$`));
+    // Wave 1's device is drawn as offered in an earlier wave: half of wave 2's two devices.
+    expect(waveLine(shown, 2)).to.match(
+      new RegExp(`^ {4}2 {2}100% {2}${'-'.repeat(20)}${'·'.repeat(20)} {2}2 devices: no attempts; 1 in earlier waves$`),
+    );
 
     // It downloads the image from that path, boots it and reports it: the attempt succeeds.
     await download(offer.path);

@@ -216,17 +216,17 @@ Examples:
     .option('--include-unknown-images', 'offer also to devices whose running image is not a stored one')
     .option(
       '--halt-failure-percent <n>',
-      `halt at this share of resolved attempts failed (${DEFAULT_HALT.failurePercent})`,
+      `halt at this share of the devices resolved or booted failed (${DEFAULT_HALT.failurePercent})`,
       decimalNumber,
     )
     .option(
       '--halt-failure-count <n>',
-      `halt at this many failed, whatever their share (${DEFAULT_HALT.failureCount})`,
+      `halt at this many failed devices, whatever their share (${DEFAULT_HALT.failureCount})`,
       wholeNumber,
     )
     .option(
       '--halt-min-resolved <n>',
-      `judge the halt rule once this many resolved (${DEFAULT_HALT.minResolved})`,
+      `judge the halt rule once this many devices resolved or booted (${DEFAULT_HALT.minResolved})`,
       wholeNumber,
     )
     .option(
