@@ -187,5 +187,27 @@ describe('HTTP: rollout views (issue 17)', () => {
           .advance,
       ).to.deep.equal({ successPercent: 95, minResolved: 4, soakMinutes: 60 });
     });
+
+    it('null removes any field, which takes its default again, as RFC 7396 says (found by a new user)', () => {
+      const fresh = withRolloutDefaults({ name: 'lamp', file: current.file });
+      expect(patched({ halt: null, waves: null, maxInFlight: null })).to.deep.equal({
+        ...current,
+        halt: fresh.halt,
+        waves: fresh.waves,
+        maxInFlight: fresh.maxInFlight,
+      });
+      expect(
+        patched({ selector: { tagsAll: null }, halt: { failureCount: null }, advance: { soakMinutes: null } }),
+      ).to.deep.equal({
+        ...current,
+        selector: { ...current.selector, tagsAll: [] },
+        halt: fresh.halt,
+        advance: { ...(current.advance ?? {}), soakMinutes: 60 },
+      });
+      expect(patched({ selector: null, penalty: null, priority: null }).selector).to.deep.equal(fresh.selector);
+      // A rollout has a name and a file: neither can be removed.
+      expect(rolloutPatchSchema.safeParse({ name: null }).success).to.equal(false);
+      expect(rolloutPatchSchema.safeParse({ file: null }).success).to.equal(false);
+    });
   });
 });

@@ -166,17 +166,56 @@ export const rolloutInputSchema = z
     description: 'A rollout as created: absent fields take the documented defaults.',
   });
 
+/** Every field of `shape`, null allowed as well. */
+function nullableFields<T extends z.ZodRawShape>(shape: T): { [K in keyof T]: z.ZodNullable<T[K]> } {
+  return Object.fromEntries(
+    Object.entries(shape).map(([key, field]) => [key, (field as z.ZodType).nullable()]),
+  ) as unknown as {
+    [K in keyof T]: z.ZodNullable<T[K]>;
+  };
+}
+
+/** An object of a merge patch: any of its fields null (removed: its default again), or the whole of it. */
+function removable<T extends z.ZodRawShape>(schema: z.ZodObject<T>, id: string) {
+  return z
+    .strictObject(nullableFields(schema.shape), { error: typed('an object or null') })
+    .partial()
+    .nullable()
+    .optional()
+    .meta({ id, description: `${schema.description ?? ''} In a patch, null removes a field (its default again).` });
+}
+
 /**
  * `PATCH /api/v1/rollouts/<id>`: a JSON merge patch (RFC 7396) of the definition: fields given
- * replace, objects (selector, advance, halt, penalty) merge field by field, fields left out stay.
+ * replace, objects (selector, advance, halt, penalty) merge field by field, fields left out stay,
+ * and null removes a field: it takes its default again (`"halt": null` the default halt rule,
+ * `"selector": {"tagsAll": null}` no tag). The name and the file cannot be removed.
  */
 export const rolloutPatchSchema = z
-  .strictObject({ name: nameSchema, file: fileSchema, ...definitionFields }, { error: typed('a JSON object') })
+  .strictObject(
+    {
+      name: nameSchema,
+      file: fileSchema,
+      ...nullableFields({
+        waves: definitionFields.waves.unwrap(),
+        maxInFlight: definitionFields.maxInFlight.unwrap(),
+        maxOffersPerMinute: definitionFields.maxOffersPerMinute.unwrap(),
+        allowDowngrade: definitionFields.allowDowngrade.unwrap(),
+        priority: definitionFields.priority.unwrap(),
+        includeUnknownImages: definitionFields.includeUnknownImages.unwrap(),
+      }),
+      selector: removable(selectorSchema, 'RolloutSelectorPatch'),
+      advance: removable(advanceSchema, 'RolloutAdvancePatch'),
+      halt: removable(haltSchema, 'RolloutHaltPatch'),
+      penalty: removable(penaltySchema, 'RolloutPenaltyPatch'),
+    },
+    { error: typed('a JSON object') },
+  )
   .partial()
   .meta({
     id: 'RolloutPatch',
     description:
-      'A merge patch of the definition (RFC 7396): given fields replace, selector/advance/halt/penalty merge field by field, absent fields stay; advance: null makes the waves manual.',
+      'A merge patch of the definition (RFC 7396): given fields replace, selector/advance/halt/penalty merge field by field, absent fields stay, null removes a field (its default again; advance: null makes the waves manual); name and file cannot be removed.',
   });
 
 export const rolloutIdSchema = z

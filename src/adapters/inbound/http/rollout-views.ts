@@ -131,33 +131,42 @@ export type RolloutPatch = z.output<typeof rolloutPatchSchema>;
 /**
  * The definition `patch` makes of `current`, as JSON merge patch (RFC 7396) would: a field given
  * replaces the current one; the objects (selector, advance, halt, penalty) merge field by field
- * (an advance patched onto a manual rollout is filled with the defaults); null sets the fields
- * that take it (advance, selector.versions, .project, .chip) to null, which is their default.
- * Fields absent from the patch keep their current values.
+ * (an advance patched onto a manual rollout is filled with the defaults); null removes a field,
+ * which then takes its default, as in a new rollout (`advance: null` makes the waves manual, its
+ * default; the selector's versions, project and chip are null by default). Fields absent from
+ * the patch keep their current values. Only some nulls were taken before (found by a new user:
+ * `{"halt": null}` was refused).
  */
 export function patchedDefinition(current: RolloutDefinition, patch: RolloutPatch): RolloutInput {
-  const merged = <T extends object>(base: T | null, change: Partial<T> | null | undefined): Partial<T> | null => {
-    if (change === undefined) return base;
-    if (change === null) return null;
-    return { ...(base ?? {}), ...withoutUndefined(change) } as Partial<T>;
-  };
-  const input: RolloutInput = {
+  const kept = <T>(base: T, change: T | null | undefined): T | undefined =>
+    change === undefined ? base : change === null ? undefined : change;
+  return {
     name: patch.name ?? current.name,
     file: patch.file ?? current.file,
     selector: merged(current.selector, patch.selector) ?? {},
-    waves: patch.waves ?? current.waves,
+    waves: kept(current.waves, patch.waves),
     advance: merged(current.advance, patch.advance),
-    maxInFlight: patch.maxInFlight ?? current.maxInFlight,
-    maxOffersPerMinute: patch.maxOffersPerMinute ?? current.maxOffersPerMinute,
+    maxInFlight: kept(current.maxInFlight, patch.maxInFlight),
+    maxOffersPerMinute: kept(current.maxOffersPerMinute, patch.maxOffersPerMinute),
     halt: merged(current.halt, patch.halt) ?? {},
     penalty: merged(current.penalty, patch.penalty) ?? {},
-    allowDowngrade: patch.allowDowngrade ?? current.allowDowngrade,
-    priority: patch.priority ?? current.priority,
-    includeUnknownImages: patch.includeUnknownImages ?? current.includeUnknownImages,
+    allowDowngrade: kept(current.allowDowngrade, patch.allowDowngrade),
+    priority: kept(current.priority, patch.priority),
+    includeUnknownImages: kept(current.includeUnknownImages, patch.includeUnknownImages),
   };
-  return input;
 }
 
-function withoutUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as Partial<T>;
+/** `change` merged into `base` field by field: a null field is removed (its default again); null removes the whole. */
+function merged<T extends object>(
+  base: T | null,
+  change: { readonly [K in keyof T]?: T[K] | null } | null | undefined,
+): Partial<T> | null {
+  if (change === undefined) return base;
+  if (change === null) return null;
+  const result: Record<string, unknown> = { ...(base ?? {}) };
+  for (const [key, value] of Object.entries(change)) {
+    if (value === null) delete result[key];
+    else if (value !== undefined) result[key] = value;
+  }
+  return result as Partial<T>;
 }
