@@ -190,6 +190,18 @@ describe('HTTP: rollouts API', () => {
     expectProblem(await t.client.get('/api/v1/rollouts/nope/devices'), 404, 'rollout-not-found');
   });
 
+  it('quotes a huge refused value in part only: a 100 KB tag or id makes a small answer (found by a new user)', async () => {
+    const tag = 't'.repeat(100_000);
+    const refused = await post('/api/v1/rollouts', { name: 'n', file: 'lamp-2.0.0.bin', selector: { tagsAll: [tag] } });
+    expectProblem(refused, 400, 'invalid-rollout');
+    expect(refused.text.length, 'the answer').to.be.below(4_000);
+    const body = JSON.parse(refused.text) as { detail: string; problems: Array<{ message: string }> };
+    expect(body.problems[0]?.message).to.match(/… \(\d+ more characters\)$/);
+    const unknown = await t.client.get(`/api/v1/rollouts/${'r'.repeat(5_000)}`);
+    expectProblem(unknown, 404, 'rollout-not-found');
+    expect(unknown.text.length, 'the answer').to.be.below(2_500);
+  });
+
   it('is for operators only', async () => {
     expectProblem(await t.client.get('/api/v1/rollouts', { auth: TEST_DEVICE_CREDENTIAL }), 403, 'operator-only');
   });

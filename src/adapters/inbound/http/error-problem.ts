@@ -3,8 +3,11 @@ import { isDomainError } from '../../../domain/domain-error.js';
 import { ImageRejected } from '../../../domain/firmware/image-rejection.js';
 import { UntrustedSignature } from '../../../domain/firmware/untrusted-signature.js';
 import type { Problem } from './problem.js';
-import { httpErrorProblem, problem } from './problem.js';
+import { clippedText, httpErrorProblem, problem } from './problem.js';
 import { TransportError } from './transport-error.js';
+
+/** A problem's message at most, in characters (see clippedText). */
+const MAX_MESSAGE = 300;
 
 interface HttpError extends Error {
   status?: number;
@@ -22,7 +25,12 @@ function extraOf(caught: Error): Record<string, unknown> | undefined {
   if (caught instanceof ImageRejected) return { reason: caught.reason };
   if (caught instanceof UntrustedSignature) return { reason: caught.reason, signatures: caught.signatures };
   if (caught instanceof RolloutOperationError && caught.code === 'invalid-rollout') {
-    return { problems: caught.problems.map((one) => ({ path: [...one.path], message: one.message })) };
+    return {
+      problems: caught.problems.map((one) => ({
+        path: [...one.path].map((part) => (typeof part === 'string' ? clippedText(part, MAX_MESSAGE) : part)),
+        message: clippedText(one.message, MAX_MESSAGE),
+      })),
+    };
   }
   return undefined;
 }

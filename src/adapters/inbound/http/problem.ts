@@ -30,7 +30,28 @@ export function httpErrorProblem(status: number, detail: string): Problem {
 }
 
 function problemWithStatus(status: number, code: ErrorCode, detail: string, extra: Record<string, unknown>): Problem {
-  return { type: `urn:fuota:problem:${code}`, title: STATUS_CODES[status] ?? 'Error', status, code, detail, ...extra };
+  return {
+    type: `urn:fuota:problem:${code}`,
+    title: STATUS_CODES[status] ?? 'Error',
+    status,
+    code,
+    detail: clippedText(detail, MAX_DETAIL),
+    ...extra,
+  };
+}
+
+/** A problem's detail at most, in characters: it may quote what the client sent, which may be huge. */
+const MAX_DETAIL = 2000;
+
+/**
+ * `text` cut to `max` characters, saying so. A detail or a problem's message quotes the value it
+ * refuses (a tag, an id): a 100 KB tag made a 200 KB answer, quoted in both (found by a new user).
+ */
+export function clippedText(text: string, max: number): string {
+  if (text.length <= max) return text;
+  // Not inside a surrogate pair: the answer stays valid UTF-8 text.
+  const end = /[\uD800-\uDBFF]/.test(text.charAt(max - 2)) ? max - 2 : max - 1;
+  return `${text.slice(0, end)}… (${text.length - end} more characters)`;
 }
 
 /** The content type of a problem document. */
