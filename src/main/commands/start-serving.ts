@@ -9,6 +9,7 @@ import { warnOfMissingFiles } from '../bootstrap/missing-files-warning.js';
 import type { DataLayout } from '../config/data-layout.js';
 import { describeStorage } from '../config/storage-description.js';
 import { FuotaServer } from '../fuota-server.js';
+import { certificateValidityWarning } from '../bootstrap/certificate-validity.js';
 
 /** How this process serves: alone (the default) or as one of FUOTA_WORKERS' workers. */
 export interface ServingRole {
@@ -70,6 +71,8 @@ export async function logProvisioning(
   logger.info('data dir', { path: config.dataDir });
   logger.info('storage', describeStorage(config.storage));
   logger.info('TLS certificate', { path: tls.certFile, source: tls.source });
+  const validity = certificateValidityWarning(tls.cert, Date.now());
+  if (validity !== undefined) logger.warn(validity, { path: tls.certFile });
   if (config.tlsClientCaFile !== undefined) logger.info('client certificates accepted', { ca: config.tlsClientCaFile });
   if (tls.uncovered.length > 0) {
     logger.warn(
