@@ -171,7 +171,7 @@ export function rolloutText(rollout: RolloutJson, now: number, columns: number |
     `  this wave:  ${current.resolved} resolved: ${current.succeeded} succeeded, ${current.failed} failed${failureShareText(
       current,
     )}${countedSinceText(rollout, now)}`,
-    `  halt at:    ${rollout.halt.failurePercent}% or ${rollout.halt.failureCount} failures, once ${rollout.halt.minResolved} resolved`,
+    `  halt at:    ${rollout.halt.failurePercent}% or ${rollout.halt.failureCount} failed devices, once ${rollout.halt.minResolved} resolved or booted`,
     `  advance:    ${
       rollout.advance === null
         ? 'manual'

@@ -173,7 +173,8 @@ export class RolloutLedger {
    */
   sample(now: number, staleMs: number): WaveSample {
     const since = countingSince(this.rollout) ?? Number.POSITIVE_INFINITY;
-    return { ...sampleWave(this.attempts.values(), since), inFlight: this.inFlight(now, staleMs) };
+    const provisionalSince = Math.max(since, now - staleMs);
+    return { ...sampleWave(this.attempts.values(), since, provisionalSince), inFlight: this.inFlight(now, staleMs) };
   }
 
   /** Per wave, the devices whose latest attempt of this rollout was offered in it, by that attempt's state. */

@@ -440,8 +440,10 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
     const ledger = after.rollout === null ? undefined : this.ledgers.get(after.rollout.id as RolloutId);
     if (ledger === undefined) return;
     ledger.record(after);
-    // A failure (silent too: not final, since the device may come back, but resolved) may halt.
-    if (before?.state === after.state || !(isFinalAttemptState(after.state) || after.state === 'silent')) return;
+    // A failure (silent too: not final, since the device may come back, but resolved) may halt;
+    // so may a device booting the image, which brings the devices the rule judges to minResolved.
+    const judged = isFinalAttemptState(after.state) || after.state === 'silent' || after.state === 'provisional';
+    if (before?.state === after.state || !judged) return;
     const penalty = penaltyStartedBy(
       ledger.attemptsOf(after.deviceId).filter((attempt) => attempt.id !== after.id),
       after,

@@ -8,7 +8,7 @@ const MINUTE_MS = 60_000;
 /**
  * Whether a rollout's wave advances by itself at `now` (issue 17): the rollout is running with
  * an `advance` rule, the wave is not the last (the last one completes, see
- * rollout-completion.ts), the halt rule does not hold, at least `minResolved` attempts resolved
+ * rollout-completion.ts), the halt rule does not hold, at least `minResolved` devices resolved
  * in the counting window (`sample`, see wave-sample.ts), `successPercent` of them succeeded, and
  * `soakMinutes` have passed since the wave began.
  *

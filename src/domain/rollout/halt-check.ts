@@ -30,11 +30,19 @@ export interface HaltReason {
  * booted, so judged against the resolved alone the first resolved devices are mostly failures.
  * A wave where 3 devices of 20 rolled back (15%) halted at "3 of 10 failed (30%)" under a 20%
  * threshold, before the others could succeed (found by a new user). A provisional device that
- * rolls back after all counts as failed from its next check on.
+ * rolls back after all counts as failed from its next check on. With `wholeWave` (every device of
+ * the last wave has its outcome: the rollout would complete), fewer than `minResolved` are
+ * judged too: a wave of 8 devices that all failed completed (a review).
  */
-export function haltReasonOf(sample: WaveSample, rule: HaltRule): HaltReason | null {
+export function haltReasonOf(
+  sample: WaveSample,
+  rule: HaltRule,
+  options: { readonly wholeWave?: boolean } = {},
+): HaltReason | null {
   const judged = sample.resolved + sample.provisional;
-  if (judged < rule.minResolved) return null;
+  // `wholeWave`: every device of the wave has its outcome; fewer than minResolved is all there is.
+  const needed = options.wholeWave === true ? Math.min(rule.minResolved, 1) : rule.minResolved;
+  if (judged < needed) return null;
   const byPercent = reachesPercent(sample.failed, judged, rule.failurePercent);
   if (!byPercent && sample.failed < rule.failureCount) return null;
   return {

@@ -32,14 +32,14 @@ export const DEFAULT_WAVES: readonly number[] = [1, 10, 50, 100];
 export const DEFAULT_ADVANCE: AdvanceRule | null = null;
 
 /**
- * The parts of an `advance` object given partly: 95% of at least 10 resolved attempts, after an
+ * The parts of an `advance` object given partly: 95% of at least 10 resolved devices, after an
  * hour. An hour lets most devices poll a few times after their update (the attempt needs 2 more
  * polls or 10 minutes to count as succeeded), so rollbacks have had time to show.
  */
 export const DEFAULT_ADVANCE_RULE: AdvanceRule = { successPercent: 95, minResolved: 10, soakMinutes: 60 };
 
 /**
- * 20% failures, or 10 failures, once 10 attempts resolved. 10 is about a 1% wave of a thousand
+ * 20% failures, or 10 failed devices, once 10 devices resolved or booted the image. 10 is about a 1% wave of a thousand
  * devices, so the first wave of a middling fleet can halt; 10 failures halt a large wave long
  * before 20% of it has failed (each failure may be a device on a bench, or bricked in a field).
  */

@@ -24,6 +24,10 @@ export function superviseRollout(rollout: Rollout, facts: SupervisionFacts, now:
   const reason = haltReasonOf(facts.sample, rollout.definition.halt);
   if (reason !== null) return applyRolloutAction(rollout, { kind: 'halt', reason }, now);
   if (isRolloutComplete(rollout, { inFlight: facts.sample.inFlight, awaiting: facts.awaiting })) {
+    // Every device of the last wave has its outcome: judged on all of them, however few (a wave
+    // of 8 devices that all failed never reached minResolved and completed; a review).
+    const final = haltReasonOf(facts.sample, rollout.definition.halt, { wholeWave: true });
+    if (final !== null) return applyRolloutAction(rollout, { kind: 'halt', reason: final }, now);
     return applyRolloutAction(rollout, { kind: 'complete' }, now);
   }
   if (autoAdvanceDue(rollout, facts.sample, now)) return applyRolloutAction(rollout, { kind: 'auto-advance' }, now);

@@ -55,16 +55,22 @@ export interface WaveSample {
  *   from a halt: see `countingSince` in rollout.ts): succeeded, or failed; a device whose latest
  *   attempt is in flight again after a failure in that window still counts that failure, until
  *   its new attempt resolves or boots the image.
- * - `provisional`: the latest attempt booted the image (the device polled with its version), at
- *   any time: what the halt rule weighs failures against besides the resolved devices (see
- *   halt-check.ts).
+ * - `provisional`: the latest attempt booted the image (the device polled with its version) at or
+ *   after `provisionalSince`: what the halt rule weighs failures against besides the resolved
+ *   devices (see halt-check.ts). The app passes the later of `since` and the staleness limit: a
+ *   device that booted the image and was not heard of since (hung, perhaps) must not weigh
+ *   against failures for good, nor one that booted before a resume from a halt (a review).
  * - `inFlight`: every device whose latest attempt is in flight now, whenever it was offered.
  *
  * An attempt's resolution time is its `updatedAt`: the time it entered its state. An attempt
  * offered in an earlier wave that resolves in this one counts in this one: the wave is judged by
  * what happens during it.
  */
-export function sampleWave(devices: Iterable<readonly SampledAttempt[]>, since: number): WaveSample {
+export function sampleWave(
+  devices: Iterable<readonly SampledAttempt[]>,
+  since: number,
+  provisionalSince = since,
+): WaveSample {
   let succeeded = 0;
   let failed = 0;
   let provisional = 0;
@@ -74,8 +80,9 @@ export function sampleWave(devices: Iterable<readonly SampledAttempt[]>, since: 
     if (latest === undefined) continue;
     if (isInFlight(latest.state)) {
       inFlight += 1;
-      if (latest.state === 'provisional') provisional += 1;
-      else if (attempts.some((one) => one.updatedAt >= since && FAILED_ATTEMPT_STATES.has(one.state))) failed += 1;
+      if (latest.state === 'provisional') {
+        if (latest.updatedAt >= provisionalSince) provisional += 1;
+      } else if (attempts.some((one) => one.updatedAt >= since && FAILED_ATTEMPT_STATES.has(one.state))) failed += 1;
     } else if (latest.updatedAt < since) continue;
     else if (latest.state === 'succeeded') succeeded += 1;
     else if (FAILED_ATTEMPT_STATES.has(latest.state)) failed += 1;

@@ -90,6 +90,18 @@ describe('supervision (the automatic moves)', () => {
     ]);
   });
 
+  it('judges a last wave of fewer devices than minResolved once all of them have their outcome: halts rather than completes (a review)', () => {
+    // 8 devices, every one failed: never 10 to judge, and the wave was over.
+    expect(kindOf(rollout(AUTO, 'running', 3), { sample: sample(0, 8), awaiting: 0 })).to.deep.equal([
+      'rollout.halted',
+    ]);
+    expect(kindOf(rollout(AUTO, 'running', 3), { sample: sample(5, 3), awaiting: 0 })).to.deep.equal([
+      'rollout.completed',
+    ]);
+    // Still under way: minResolved holds.
+    expect(kindOf(rollout(AUTO, 'running', 3), { sample: sample(0, 8, 1), awaiting: 0 })).to.equal(null);
+  });
+
   it('completes at the last wave when nothing is left', () => {
     expect(kindOf(rollout(AUTO, 'running', 3), { sample: sample(10, 0), awaiting: 0 })).to.deep.equal([
       'rollout.completed',

@@ -23,7 +23,7 @@ describe('wave sample', () => {
     expect([...IN_FLIGHT_ATTEMPT_STATES]).to.deep.equal(['offered', 'downloading', 'downloaded', 'provisional']);
   });
 
-  it('counts only devices resolved at or after `since`; in-flight ones whenever they were offered', () => {
+  it('counts only devices resolved or booted at or after `since`; in-flight ones whenever they were offered', () => {
     const devices = alone(
       attempt('rolled-back', T0 - 1),
       attempt('succeeded', T0 - 1),
@@ -36,7 +36,7 @@ describe('wave sample', () => {
       resolved: 2,
       succeeded: 1,
       failed: 1,
-      provisional: 1,
+      provisional: 0,
       inFlight: 2,
     });
   });
@@ -65,6 +65,11 @@ describe('wave sample', () => {
       provisional: 0,
       inFlight: 0,
     });
+    // A device that booted the image counts from `provisionalSince` (the app: not stale, and in the
+    // window) only: one that hung after booting must not weigh against failures for good (a review).
+    const booted = [[attempt('provisional', T0 + 10)], [attempt('provisional', T0 - 10)]];
+    expect(sampleWave(booted, T0 - 100, T0).provisional).to.equal(1);
+    expect(sampleWave(booted, T0 - 100).provisional).to.equal(2);
     // A failure before `since` is not this window's, even while the device is offered again.
     expect(sampleWave([[attempt('refused', T0 - 5, T0 - 9), attempt('offered', T0 + 1, T0 + 1)]], T0).failed).to.equal(
       0,

@@ -578,7 +578,7 @@ export function RolloutNewPage(_props: { readonly params?: Record<string, string
                 />
                 <TextField
                   id="rollout-halt-min-resolved"
-                  label="Halt judged after resolved"
+                  label="Halt judged after devices"
                   value={form.haltMinResolved}
                   onInput={set('haltMinResolved')}
                   hint="Devices resolved or booted before either is judged. Default 10."
