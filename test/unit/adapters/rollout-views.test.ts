@@ -205,6 +205,10 @@ describe('HTTP: rollout views (issue 17)', () => {
         advance: { ...(current.advance ?? {}), soakMinutes: 60 },
       });
       expect(patched({ selector: null, penalty: null, priority: null }).selector).to.deep.equal(fresh.selector);
+      // Removing parts of an advance a manual rollout does not have keeps it manual (a review).
+      const manual = definition({ advance: null });
+      const removed = rolloutPatchSchema.parse({ advance: { successPercent: null } });
+      expect(withRolloutDefaults(patchedDefinition(manual, removed)).advance).to.equal(null);
       // A rollout has a name and a file: neither can be removed.
       expect(rolloutPatchSchema.safeParse({ name: null }).success).to.equal(false);
       expect(rolloutPatchSchema.safeParse({ file: null }).success).to.equal(false);

@@ -163,6 +163,9 @@ function merged<T extends object>(
 ): Partial<T> | null {
   if (change === undefined) return base;
   if (change === null) return null;
+  // Only removals on an object that is not there (an advance of a manual rollout) leave it not
+  // there: filled with defaults, it would turn automatic waves on (a review).
+  if (base === null && Object.values(change).every((value) => value === null || value === undefined)) return null;
   const result: Record<string, unknown> = { ...(base ?? {}) };
   for (const [key, value] of Object.entries(change)) {
     if (value === null) delete result[key];
