@@ -111,36 +111,29 @@ export function fleetRoutes(router: Router, useCases: HttpUseCases): void {
       const entry = fleet.entry(id);
       return entry !== undefined && edited(entry) !== undefined;
     });
-    // One audit record per device changed, each written as its change is made (queued behind
-    // it, so that the next change's write takes it along): a server killed midway keeps the
-    // record of every change it kept but the last. Kept in memory for one write at the end, a
-    // kill lost the records of every change made (found by a new user). When a change fails
-    // midway, those made before it are recorded all the same (they were made).
+    // One audit record per device changed, written before the next device's change: a server
+    // killed midway keeps the record of every change it kept but the last. Kept in memory for one
+    // write at the end, a kill lost the records of every change made (found by a new user); not
+    // awaited, on PostgreSQL a change could commit before the record of the one before it (a
+    // review). When a change fails midway, those made before it are recorded all the same.
     const source = auditSource(ctx);
-    const recorded: Array<Promise<boolean>> = [];
     let changed = 0;
-    try {
-      for (const id of devices) {
-        const made = await fleet.changeFrom(
-          id,
-          (entry) => {
-            const tags = edited(entry);
-            return tags === undefined ? undefined : { tags };
-          },
-          source.actor,
-        );
-        if (made?.changed !== true) continue;
-        changed += 1;
-        recorded.push(
-          useCases.audit.record(source, {
-            action: 'device.tags',
-            target: id,
-            detail: { add: request.add, remove: request.remove, tags: made.entry.tags },
-          }),
-        );
-      }
-    } finally {
-      await Promise.all(recorded);
+    for (const id of devices) {
+      const made = await fleet.changeFrom(
+        id,
+        (entry) => {
+          const tags = edited(entry);
+          return tags === undefined ? undefined : { tags };
+        },
+        source.actor,
+      );
+      if (made?.changed !== true) continue;
+      changed += 1;
+      await useCases.audit.record(source, {
+        action: 'device.tags',
+        target: id,
+        detail: { add: request.add, remove: request.remove, tags: made.entry.tags },
+      });
     }
     const named = [...new Set(ids)];
     const unknown = request.devices === undefined ? [] : named.filter((id) => fleet.entry(id) === undefined);
