@@ -48,13 +48,19 @@ export class ApiClient {
     await this.target.credential();
   }
 
-  /** Sends a request and returns the response with its body still to be read. */
+  /**
+   * Sends a request and returns the response with its body still to be read. `unhurried`: the
+   * server works on it for as long as it takes before it answers (a delta patch's build waits for
+   * a slot, then takes up to the server's own limit), so no inactivity timeout applies: with one,
+   * the command said the server was stuck while it went on to store the patch (a review).
+   */
   async open(
     method: string,
     path: string,
-    options: { headers?: Record<string, string | number>; body?: Buffer | Readable } = {},
+    options: { headers?: Record<string, string | number>; body?: Buffer | Readable; unhurried?: boolean } = {},
   ): Promise<IncomingMessage> {
-    const { url, ca, caFile, timeoutMs } = this.target;
+    const { url, ca, caFile } = this.target;
+    const timeoutMs = options.unhurried === true ? undefined : this.target.timeoutMs;
     const { username, password } = await this.target.credential();
     const headers: Record<string, string | number> = { ...options.headers };
     const body = options.body;
@@ -95,11 +101,7 @@ export class ApiClient {
   }
 
   /** Sends a request and reads the whole answer. */
-  async send(
-    method: string,
-    path: string,
-    options: { headers?: Record<string, string | number>; body?: Buffer | Readable } = {},
-  ): Promise<ApiResponse> {
+  async send(method: string, path: string, options: Parameters<ApiClient['open']>[2] = {}): Promise<ApiResponse> {
     const res = await this.open(method, path, options);
     const chunks: Buffer[] = [];
     try {

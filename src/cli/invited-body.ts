@@ -18,11 +18,13 @@ export const CONTINUE_WAIT_MS = 1000;
  */
 export function sendWhenInvited(req: ClientRequest, body: Readable): void {
   let started = false;
+  // From the start: a file that cannot be read fails the request at once, invited or not (listened
+  // to only once sending began, it left the request waiting for the inactivity timeout; a review).
+  body.on('error', (error) => req.destroy(error));
   const start = () => {
     if (started) return;
     started = true;
     clearTimeout(fallback);
-    body.on('error', (error) => req.destroy(error));
     body.pipe(req);
   };
   const fallback = setTimeout(start, CONTINUE_WAIT_MS);

@@ -1,4 +1,6 @@
 import { access } from 'node:fs/promises';
+import { createServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import type { CliBench } from '../support/cli-bench.js';
@@ -7,6 +9,7 @@ import type { SilentTcpServer } from '../support/silent-tcp-server.js';
 import { startSilentTcpServer } from '../support/silent-tcp-server.js';
 import type { StallingServer } from '../support/stalling-https-server.js';
 import { startStallingServer } from '../support/stalling-https-server.js';
+import { testCertificate } from '../support/test-server.js';
 
 /**
  * A server that accepts the connection and then says nothing held the command for ever (a new
@@ -64,6 +67,35 @@ describe('e2e: fuota gives up on a server that does not answer', () => {
       () => false,
     );
     expect(left).to.equal(false);
+  });
+
+  it('fuota delta make waits for the build however long it takes, whatever --timeout says (a review)', async () => {
+    const patch = { id: 'p1', base: 'a.bin', target: 'b.bin', size: 10, targetSize: 100, ratio: 0.1 };
+    const slow = createServer(await testCertificate(), (req, res) => {
+      req.resume();
+      // The build takes longer than the timeout before the answer's first byte.
+      setTimeout(() => res.writeHead(201, { 'Content-Type': 'application/json' }).end(JSON.stringify(patch)), 2_500);
+    });
+    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+    try {
+      const slowUrl = `https://localhost:${(slow.address() as AddressInfo).port}`;
+      const result = await bench.fuota([
+        '--json',
+        'delta',
+        'make',
+        'a.bin',
+        'b.bin',
+        '--url',
+        slowUrl,
+        '--timeout',
+        '1',
+      ]);
+      expect(result.code, result.stderr).to.equal(0);
+      expect(JSON.parse(result.stdout)).to.include({ id: 'p1' });
+    } finally {
+      slow.closeAllConnections();
+      await new Promise((resolve) => slow.close(resolve));
+    }
   });
 
   it('a timeout that is no number of seconds: a usage error before any request', async () => {

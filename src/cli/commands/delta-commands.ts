@@ -107,6 +107,7 @@ Examples:
       const res = await context.client().expect([201], 'POST', apiPath('api', 'v1', 'deltas'), {
         headers: JSON_HEADERS,
         body: Buffer.from(JSON.stringify({ base, target })),
+        unhurried: true,
       });
       const patch = JSON.parse(res.body.toString('utf8')) as DeltaPatchJson;
       context.output.result(
