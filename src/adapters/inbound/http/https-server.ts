@@ -73,8 +73,8 @@ export class HttpsServer {
     );
     this.server.setTimeout(SOCKET_IDLE_TIMEOUT_MS);
     // curl sends `Expect: 100-continue` for uploads over 1 MiB: the body is invited once the
-    // request is authenticated (body-invitation.ts), and never when it is too large (the handler
-    // answers 413 without reading it).
+    // request is authenticated, or for an upload once its route has checked it (body-invitation.ts),
+    // and never when it is too large (the handler answers 413 without reading it).
     this.server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
       const declared = Number(req.headers['content-length'] ?? '0');
       if (!(declared > options.maxUploadBytes)) holdBody(req);
