@@ -5,6 +5,7 @@ import { OFFER_WINDOW_MS, pruneOffers } from '../../domain/rollout/offer-caps.js
 import type { Rollout } from '../../domain/rollout/rollout.js';
 import type { NewRolloutEvent } from '../../domain/rollout/rollout-event.js';
 import { countingSince } from '../../domain/rollout/rollout.js';
+import { BOOT_REPORT_GRACE_MS } from '../../domain/rollout/auto-advance.js';
 import { isInFlight, sampleWave, type WaveSample } from '../../domain/rollout/wave-sample.js';
 import type { AttemptCounts } from './rollout-operations.js';
 
@@ -174,7 +175,9 @@ export class RolloutLedger {
   sample(now: number, staleMs: number): WaveSample {
     const since = countingSince(this.rollout) ?? Number.POSITIVE_INFINITY;
     const provisionalSince = Math.max(since, now - staleMs);
-    return { ...sampleWave(this.attempts.values(), since, provisionalSince), inFlight: this.inFlight(now, staleMs) };
+    const unreportedBefore = now - BOOT_REPORT_GRACE_MS;
+    const sampled = sampleWave(this.attempts.values(), since, provisionalSince, unreportedBefore);
+    return { ...sampled, inFlight: this.inFlight(now, staleMs) };
   }
 
   /** Per wave, the devices whose latest attempt of this rollout was offered in it, by that attempt's state. */

@@ -6,11 +6,20 @@ import type { WaveSample } from './wave-sample.js';
 const MINUTE_MS = 60_000;
 
 /**
+ * How long a device that downloaded the image may take to boot it and check again before a wave
+ * waits for it: a reboot and a check take a minute or two. One not heard of for longer may have
+ * been bricked by the image, and is counted as failed only once silent (FUOTA_SILENT_MINUTES,
+ * an hour by default): a soak shorter than that let a wave advance past it (a review).
+ */
+export const BOOT_REPORT_GRACE_MS = 5 * MINUTE_MS;
+
+/**
  * Whether a rollout's wave advances by itself at `now` (issue 17): the rollout is running with
  * an `advance` rule, the wave is not the last (the last one completes, see
  * rollout-completion.ts), the halt rule does not hold, at least `minResolved` devices resolved
  * in the counting window (`sample`, see wave-sample.ts), `successPercent` of them succeeded, and
- * `soakMinutes` have passed since the wave began.
+ * `soakMinutes` have passed since the wave began, and no device that downloaded the image has
+ * gone unheard of for BOOT_REPORT_GRACE_MS (it may be a brick not yet silent).
  *
  * The soak is measured from the wave's beginning, as the issue says, not from a resume: a resume
  * already restarts the counts, so `minResolved` fresh outcomes are needed anyway.
@@ -20,6 +29,7 @@ export function autoAdvanceDue(rollout: Rollout, sample: WaveSample, now: number
   if (rule === null || rollout.state !== 'running' || rollout.waveStartedAt === null) return false;
   if (isLastWave(rollout) || haltReasonOf(sample, rollout.definition.halt) !== null) return false;
   return (
+    sample.unreported === 0 &&
     sample.resolved >= rule.minResolved &&
     reachesPercent(sample.succeeded, sample.resolved, rule.successPercent) &&
     now - rollout.waveStartedAt >= rule.soakMinutes * MINUTE_MS

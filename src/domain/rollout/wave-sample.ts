@@ -41,6 +41,11 @@ export interface WaveSample {
   readonly failed: number;
   readonly provisional: number;
   readonly inFlight: number;
+  /**
+   * Devices that downloaded the image and have not been heard of since `unreportedBefore` (see
+   * sampleWave): booting it, or bricked by it; auto-advance waits for them (auto-advance.ts).
+   */
+  readonly unreported: number;
 }
 
 /**
@@ -61,6 +66,7 @@ export interface WaveSample {
  *   device that booted the image and was not heard of since (hung, perhaps) must not weigh
  *   against failures for good, nor one that booted before a resume from a halt (a review).
  * - `inFlight`: every device whose latest attempt is in flight now, whenever it was offered.
+ * - `unreported`: devices whose latest attempt is `downloaded` since before `unreportedBefore`.
  *
  * An attempt's resolution time is its `updatedAt`: the time it entered its state. An attempt
  * offered in an earlier wave that resolves in this one counts in this one: the wave is judged by
@@ -70,16 +76,19 @@ export function sampleWave(
   devices: Iterable<readonly SampledAttempt[]>,
   since: number,
   provisionalSince = since,
+  unreportedBefore = Number.NEGATIVE_INFINITY,
 ): WaveSample {
   let succeeded = 0;
   let failed = 0;
   let provisional = 0;
   let inFlight = 0;
+  let unreported = 0;
   for (const attempts of devices) {
     const latest = latestTelling(attempts);
     if (latest === undefined) continue;
     if (isInFlight(latest.state)) {
       inFlight += 1;
+      if (latest.state === 'downloaded' && latest.updatedAt < unreportedBefore) unreported += 1;
       if (latest.state === 'provisional') {
         if (latest.updatedAt >= provisionalSince) provisional += 1;
       } else if (attempts.some((one) => one.updatedAt >= since && FAILED_ATTEMPT_STATES.has(one.state))) failed += 1;
@@ -87,7 +96,7 @@ export function sampleWave(
     else if (latest.state === 'succeeded') succeeded += 1;
     else if (FAILED_ATTEMPT_STATES.has(latest.state)) failed += 1;
   }
-  return { resolved: succeeded + failed, succeeded, failed, provisional, inFlight };
+  return { resolved: succeeded + failed, succeeded, failed, provisional, inFlight, unreported };
 }
 
 /** A device's latest attempt that says something of the update: the latest offered, not withdrawn. */

@@ -38,6 +38,7 @@ describe('rollout supervision (properties)', () => {
           failed: s.failed,
           provisional: 0,
           inFlight: s.inFlight,
+          unreported: 0,
         };
         const now = T0 + s.elapsedMinutes * MINUTE;
         const halts = haltReasonOf(sample, from.definition.halt) !== null;

@@ -17,6 +17,7 @@ const sample = (succeeded: number, failed: number, inFlight = 0): WaveSample => 
   failed,
   provisional: 0,
   inFlight,
+  unreported: 0,
 });
 const SOAKED = T0 + 30 * MINUTE;
 
@@ -43,6 +44,11 @@ describe('auto-advance', () => {
       expect(autoAdvanceDue(rollout(AUTO, state), sample(10, 0), SOAKED), state).to.equal(false);
     }
     expect(autoAdvanceDue(rollout(AUTO, 'running', 3), sample(10, 0), SOAKED), 'last wave').to.equal(false);
+  });
+
+  it('waits for a device that downloaded the image and has not been heard of since: a brick turns silent only later (a review)', () => {
+    expect(autoAdvanceDue(rollout(AUTO), { ...sample(10, 0), unreported: 1 }, SOAKED)).to.equal(false);
+    expect(autoAdvanceDue(rollout(AUTO), { ...sample(10, 0), unreported: 0 }, SOAKED)).to.equal(true);
   });
 
   it('never advances while the halt rule holds, even at the success rate', () => {

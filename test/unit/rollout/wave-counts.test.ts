@@ -14,12 +14,13 @@ const sample = (succeeded: number, failed: number, inFlight = 0, provisional = 0
   failed,
   provisional,
   inFlight: inFlight + provisional,
+  unreported: 0,
 });
 
 describe('wave sample', () => {
   it('counts succeeded and the four failures as resolved, the rest as in flight: every state is exactly one', () => {
     const counts = sampleWave(alone(...ATTEMPT_STATES.map((state) => attempt(state))), T0);
-    expect(counts).to.deep.equal({ resolved: 5, succeeded: 1, failed: 4, provisional: 1, inFlight: 4 });
+    expect(counts).to.deep.equal({ resolved: 5, succeeded: 1, failed: 4, provisional: 1, inFlight: 4, unreported: 0 });
     expect([...IN_FLIGHT_ATTEMPT_STATES]).to.deep.equal(['offered', 'downloading', 'downloaded', 'provisional']);
   });
 
@@ -38,6 +39,7 @@ describe('wave sample', () => {
       failed: 1,
       provisional: 0,
       inFlight: 2,
+      unreported: 0,
     });
   });
 
@@ -55,6 +57,7 @@ describe('wave sample', () => {
       failed: 1,
       provisional: 0,
       inFlight: 1,
+      unreported: 0,
     });
     // Its new attempt succeeding takes the failure back; a withdrawn offer says nothing.
     const recovered = [...flaky.slice(0, 2), attempt('succeeded', T0 + 40, T0 + 21), attempt('withdrawn', T0 + 50)];
@@ -64,12 +67,17 @@ describe('wave sample', () => {
       failed: 0,
       provisional: 0,
       inFlight: 0,
+      unreported: 0,
     });
     // A device that booted the image counts from `provisionalSince` (the app: not stale, and in the
     // window) only: one that hung after booting must not weigh against failures for good (a review).
     const booted = [[attempt('provisional', T0 + 10)], [attempt('provisional', T0 - 10)]];
     expect(sampleWave(booted, T0 - 100, T0).provisional).to.equal(1);
     expect(sampleWave(booted, T0 - 100).provisional).to.equal(2);
+    // Downloaded and not heard of since before `unreportedBefore`: booting it, or a brick.
+    const downloaded = [[attempt('downloaded', T0 - 10)], [attempt('downloaded', T0 + 10)]];
+    expect(sampleWave(downloaded, T0 - 100, T0 - 100, T0).unreported).to.equal(1);
+    expect(sampleWave(downloaded, T0 - 100).unreported).to.equal(0);
     // A failure before `since` is not this window's, even while the device is offered again.
     expect(sampleWave([[attempt('refused', T0 - 5, T0 - 9), attempt('offered', T0 + 1, T0 + 1)]], T0).failed).to.equal(
       0,
