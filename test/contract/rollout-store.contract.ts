@@ -43,6 +43,7 @@ export function storedRollout(id: string, overrides: Partial<Rollout> = {}): Rol
       succeeded: 34,
       failed: 6,
       provisional: 4,
+      waveDevices: null,
       failurePercent: 12.5,
       failureCount: 10,
     },

@@ -433,6 +433,33 @@ describe('Rollout simulator: early rollbacks and a flaky device do not halt a ro
     expect(await api.events('rollout.halted')).to.deep.equal([]);
   });
 
+  it('halts a listed bench whose failures break the rule however its absent devices end, before minResolved', async () => {
+    // Found by a new user: 8 devices listed, 6 roll back, one is offline and one id is mistyped:
+    // never 10 to judge, so it stayed running, and the offline device got the image when it came back.
+    const bench: FleetDevice[] = Array.from({ length: 6 }, (_, n) => ({
+      id: `bench-${n}`,
+      behaviour: 'rolls-back',
+      version: OLD,
+      auth: TEST_DEVICE_CREDENTIAL,
+      address: loopbackAddress(80 + n),
+    }));
+    const rollout = await api.create({
+      name: 'lamp 2.0 on the bench',
+      file: TARGET_FILE,
+      selector: { devices: [...bench.map((device) => device.id), 'bench-offline', 'bench-mistyped'] },
+      waves: [100],
+      maxOffersPerMinute: 100_000,
+      halt: { failurePercent: 20, failureCount: 1000, minResolved: 10 },
+    });
+    await api.act(rollout.id, 'start');
+    await booting.serveAll(bench, 3);
+    const halted = await api.waitForState(rollout.id, 'halted');
+    expect(halted.haltReason).to.deep.include({ failed: 6, waveDevices: 8 });
+    expect(halted.haltReason?.text).to.equal(
+      "6 of the wave's 8 devices failed (75%), at or over the 20% threshold however the others end",
+    );
+  });
+
   it('counts a device whose downloads keep failing once, not once per offer', async () => {
     const fleet = new RolloutFleet(t.server.address.port, (await testCertificate()).cert, t.client, {
       pollsAfterUpdate: POLLS_AFTER_UPDATE,
@@ -475,6 +502,65 @@ describe('Rollout simulator: early rollbacks and a flaky device do not halt a ro
     fleet.close();
     expect(resumed.state, JSON.stringify(resumed.haltReason)).to.equal('running');
     expect(resumed.current).to.deep.include({ resolved: 11, succeeded: 10, failed: 1 });
+  });
+});
+
+/**
+ * A release whose devices boot it, check once and hang: their attempts stay provisional (the
+ * attempt table has no outcome for that), but the halt rule counts them as failed once they are
+ * quiet (overdue, and not heard of for the silence timeout): uncounted, such a wave completed at 0%
+ * failed (found by a new user).
+ */
+describe('Rollout simulator: devices that hang after booting the image halt the rollout', function () {
+  this.timeout(60_000);
+  let t: RunningTestServer;
+  let api: RolloutApi;
+  let skip: (ms: number) => void;
+  let booting: RolloutFleet;
+
+  before(async () => {
+    let fleet: RolloutFleet;
+    ({ t, api, fleet, skip } = await lampServer());
+    fleet.close();
+    booting = new RolloutFleet(t.server.address.port, (await testCertificate()).cert, t.client, {
+      pollsAfterUpdate: 1,
+    });
+  });
+  after(async () => {
+    api.close();
+    booting.close();
+    await t.stop();
+  });
+
+  it('counts the quiet ones as failed, and halts', async () => {
+    const devices: FleetDevice[] = Array.from({ length: 12 }, (_, n) => ({
+      id: `hang-${String(n).padStart(2, '0')}`,
+      behaviour: 'updates',
+      version: OLD,
+      auth: TEST_DEVICE_CREDENTIAL,
+      address: loopbackAddress(60 + n),
+    }));
+    const rollout = await api.create({
+      name: 'lamp 2.0, hangs',
+      file: TARGET_FILE,
+      selector: { devices: devices.map((device) => device.id) },
+      waves: [100],
+      maxInFlight: 100,
+      maxOffersPerMinute: 100_000,
+      halt: { failurePercent: 20, failureCount: 1000, minResolved: 10 },
+    });
+    await api.act(rollout.id, 'start');
+    // Every device boots the image and checks once with it.
+    await booting.serveAll(devices, 4);
+    expect((await api.rollout(rollout.id)).current).to.deep.include({ failed: 0, provisional: 12 });
+    // Forty minutes later half of them check again (succeeded); the others are not heard of again.
+    skip(40 * 60_000);
+    for (const device of devices.slice(0, 6)) expect((await booting.check(device)).status).to.equal(404);
+    expect((await api.rollout(rollout.id)).state).to.equal('running');
+    // Forty more: those six are quiet (overdue, and silent for over the hour's silence timeout).
+    skip(40 * 60_000);
+    const halted = await api.waitForState(rollout.id, 'halted');
+    expect(halted.haltReason).to.deep.include({ failed: 6, succeeded: 6 });
   });
 });
 

@@ -310,6 +310,7 @@ export interface RolloutJson {
     succeeded: number;
     failed: number;
     provisional: number;
+    waveDevices: number | null;
     failurePercent: number;
     failureCount: number;
   } | null;

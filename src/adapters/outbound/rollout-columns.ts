@@ -50,9 +50,12 @@ export function haltResumedAtOf(
 }
 
 /** A halt reason as a row holds it: one written before devices that booted the image were counted has no `provisional`. */
-export type StoredHaltReason = Omit<HaltReason, 'provisional'> & { readonly provisional?: number };
+export type StoredHaltReason = Omit<HaltReason, 'provisional' | 'waveDevices'> & {
+  readonly provisional?: number;
+  readonly waveDevices?: number | null;
+};
 
-/** `Rollout.haltReason` from its column: an older row's reason counted no provisional device. */
+/** `Rollout.haltReason` from its column: an older row's reason counted no provisional device, nor the wave's. */
 export function storedHaltReason(stored: StoredHaltReason): HaltReason {
-  return { ...stored, provisional: stored.provisional ?? 0 };
+  return { ...stored, provisional: stored.provisional ?? 0, waveDevices: stored.waveDevices ?? null };
 }

@@ -5,7 +5,6 @@ import { OFFER_WINDOW_MS, pruneOffers } from '../../domain/rollout/offer-caps.js
 import type { Rollout } from '../../domain/rollout/rollout.js';
 import type { NewRolloutEvent } from '../../domain/rollout/rollout-event.js';
 import { countingSince } from '../../domain/rollout/rollout.js';
-import { BOOT_REPORT_GRACE_MS } from '../../domain/rollout/auto-advance.js';
 import { isInFlight, sampleWave, type WaveSample } from '../../domain/rollout/wave-sample.js';
 import type { AttemptCounts } from './rollout-operations.js';
 
@@ -172,11 +171,14 @@ export class RolloutLedger {
    * What the halt and advance rules judge: devices, by their latest attempt, resolved since the
    * wave began or the last resume from a halt; in flight as `inFlight` counts them.
    */
-  sample(now: number, staleMs: number): WaveSample {
+  sample(now: number, staleMs: number, quiet?: (deviceId: DeviceId) => boolean): WaveSample {
     const since = countingSince(this.rollout) ?? Number.POSITIVE_INFINITY;
     const provisionalSince = Math.max(since, now - staleMs);
-    const unreportedBefore = now - BOOT_REPORT_GRACE_MS;
-    const sampled = sampleWave(this.attempts.values(), since, provisionalSince, unreportedBefore);
+    const sampled = sampleWave(this.attempts.values(), {
+      since,
+      provisionalSince,
+      ...(quiet === undefined ? {} : { quiet }),
+    });
     return { ...sampled, inFlight: this.inFlight(now, staleMs) };
   }
 

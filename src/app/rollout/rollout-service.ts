@@ -47,6 +47,8 @@ import {
   type RolloutOperatorAction,
   type RolloutView,
 } from './rollout-operations.js';
+import { isOverdue } from '../../domain/fleet/poll-interval.js';
+import type { WaveSample } from '../../domain/rollout/wave-sample.js';
 
 /** The id a definition not yet created is previewed under (never one a rollout is given). */
 const PREVIEW_ID = 'preview' as RolloutId;
@@ -395,6 +397,24 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
     return this.fleet.settings.rules.silentMs;
   }
 
+  /**
+   * What the halt and advance rules judge of `ledger`'s rollout at `now`. A device that booted the
+   * image is `quiet` once overdue by its learned poll interval and not heard of for the silence
+   * timeout as well: the first alone would take a device whose only learned gap is its reboot's
+   * for quiet fifteen minutes on (see wave-sample.ts).
+   */
+  private sampleOf(ledger: RolloutLedger, now: number): WaveSample {
+    const quiet = (deviceId: DeviceId): boolean => {
+      const entry = this.fleet.entry(deviceId);
+      return (
+        entry !== undefined &&
+        now - entry.lastSeen >= this.staleMs &&
+        isOverdue(entry.lastSeen, entry.pollIntervalMs, now)
+      );
+    };
+    return ledger.sample(now, this.staleMs, quiet);
+  }
+
   private targetOf(rollout: Rollout): RolloutTarget | undefined {
     const stored = this.images.target(rollout.definition.file);
     return stored === undefined ? undefined : { file: rollout.definition.file, image: stored.facts };
@@ -460,7 +480,7 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
     }
     // A failure halts at once: no offer is made on the rollout's strength after the rule broke.
     const now = this.fleet.now();
-    const change = superviseRollout(ledger.rollout, { sample: ledger.sample(now, this.staleMs), awaiting: 1 }, now);
+    const change = superviseRollout(ledger.rollout, { sample: this.sampleOf(ledger, now) }, now);
     const halted = change?.ok === true && change.rollout.state === 'halted' ? change.rollout : undefined;
     if (change?.ok === true && halted !== undefined) events.push(...this.moved(ledger, change));
     // Told once the change that caused them is on its way to the log (this runs while a check or
@@ -493,7 +513,7 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
       }
       if (ledger.rollout.state !== 'running') continue;
       const target = this.targetOf(ledger.rollout);
-      let awaiting = 1;
+      let awaiting: number | undefined;
       if (target !== undefined && isLastWave(ledger.rollout) && ledger.inFlight(now, this.staleMs) === 0) {
         const last = this.completionCheckedAt.get(ledger.rollout.id);
         if (last === undefined || now - last >= COMPLETION_CHECK_MS) {
@@ -501,7 +521,8 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
           awaiting = awaitingDevices(ledger.rollout, target, this.knownDevices(), this.scheme, now);
         }
       }
-      const change = superviseRollout(ledger.rollout, { sample: ledger.sample(now, this.staleMs), awaiting }, now);
+      const sample = this.sampleOf(ledger, now);
+      const change = superviseRollout(ledger.rollout, { sample, ...(awaiting === undefined ? {} : { awaiting }) }, now);
       if (change?.ok !== true) continue;
       this.told(this.moved(ledger, change), change.rollout.state === 'halted' ? change.rollout : undefined);
     }
@@ -756,7 +777,7 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
   private acted(ledger: RolloutLedger, rollout: Rollout, action: RolloutOperatorAction, at: number): RolloutChange {
     const change = applyRolloutAction(rollout, { kind: action }, at);
     if (!change.ok || action !== 'resume' || rollout.state !== 'paused') return change;
-    const reason = haltReasonOf(ledger.sample(at, this.staleMs), rollout.definition.halt);
+    const reason = haltReasonOf(this.sampleOf(ledger, at), rollout.definition.halt);
     if (reason === null) return change;
     const halted = applyRolloutAction(change.rollout, { kind: 'halt', reason }, at);
     return halted.ok ? { ok: true, rollout: halted.rollout, events: [...change.events, ...halted.events] } : change;
@@ -871,10 +892,9 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
   /** Every rollout's figures for the metrics, oldest first. */
   gauges(): RolloutGauges[] {
     const now = this.fleet.now();
-    const staleMs = this.staleMs;
     return [...this.ledgers.values()].map((ledger) => {
       const { rollout } = ledger;
-      const sample = ledger.sample(now, staleMs);
+      const sample = this.sampleOf(ledger, now);
       const devices = noAttempts();
       for (const counts of ledger.waveCounts()) {
         for (const [state, count] of Object.entries(counts)) devices[state as AttemptState] += count;
@@ -1089,7 +1109,7 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
     const perWave =
       target === undefined ? rollout.definition.waves.map(() => 0) : this.waveDevices(ledger, target, now);
     const counts = ledger.waveCounts();
-    const sample = ledger.sample(this.fleet.now(), this.staleMs);
+    const sample = this.sampleOf(ledger, this.fleet.now());
     return {
       rollout,
       waves: rollout.definition.waves.map((percent, index) => ({

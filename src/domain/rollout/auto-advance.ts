@@ -6,20 +6,14 @@ import type { WaveSample } from './wave-sample.js';
 const MINUTE_MS = 60_000;
 
 /**
- * How long a device that downloaded the image may take to boot it and check again before a wave
- * waits for it: a reboot and a check take a minute or two. One not heard of for longer may have
- * been bricked by the image, and is counted as failed only once silent (FUOTA_SILENT_MINUTES,
- * an hour by default): a soak shorter than that let a wave advance past it (a review).
- */
-export const BOOT_REPORT_GRACE_MS = 5 * MINUTE_MS;
-
-/**
  * Whether a rollout's wave advances by itself at `now` (issue 17): the rollout is running with
  * an `advance` rule, the wave is not the last (the last one completes, see
  * rollout-completion.ts), the halt rule does not hold, at least `minResolved` devices resolved
  * in the counting window (`sample`, see wave-sample.ts), `successPercent` of them succeeded, and
- * `soakMinutes` have passed since the wave began, and no device that downloaded the image has
- * gone unheard of for BOOT_REPORT_GRACE_MS (it may be a brick not yet silent).
+ * `soakMinutes` have passed since the wave began, and no device has downloaded the image without
+ * reporting since (`unreported`): booting it takes a minute or two, and one that does not come
+ * back may be bricked, counted as failed only once silent (FUOTA_SILENT_MINUTES, an hour by
+ * default): a soak shorter than that let a wave advance past it (a review, then a new user).
  *
  * The soak is measured from the wave's beginning, as the issue says, not from a resume: a resume
  * already restarts the counts, so `minResolved` fresh outcomes are needed anyway.

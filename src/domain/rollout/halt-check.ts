@@ -14,6 +14,11 @@ export interface HaltReason {
   readonly failed: number;
   /** Devices that had booted the image, not yet confirmed (0 in a reason stored before it was counted). */
   readonly provisional: number;
+  /**
+   * Set when the failures broke the rule against every device the wave holds, before
+   * `minResolved` of them had an outcome (see haltReasonOf's `waveDevices`); null otherwise.
+   */
+  readonly waveDevices: number | null;
   /** The thresholds in force, so that the reason reads alone after the definition changed. */
   readonly failurePercent: number;
   readonly failureCount: number;
@@ -30,29 +35,34 @@ export interface HaltReason {
  * booted, so judged against the resolved alone the first resolved devices are mostly failures.
  * A wave where 3 devices of 20 rolled back (15%) halted at "3 of 10 failed (30%)" under a 20%
  * threshold, before the others could succeed (found by a new user). A provisional device that
- * rolls back after all counts as failed from its next check on. With `wholeWave` (every device of
- * the last wave has its outcome: the rollout would complete), fewer than `minResolved` are
- * judged too: a wave of 8 devices that all failed completed (a review).
+ * rolls back after all counts as failed from its next check on.
  */
 export function haltReasonOf(
   sample: WaveSample,
   rule: HaltRule,
-  options: { readonly wholeWave?: boolean } = {},
+  options: { readonly waveDevices?: number } = {},
 ): HaltReason | null {
   const judged = sample.resolved + sample.provisional;
-  // `wholeWave`: every device of the wave has its outcome; fewer than minResolved is all there is.
-  const needed = options.wholeWave === true ? Math.min(rule.minResolved, 1) : rule.minResolved;
-  if (judged < needed) return null;
+  const counts = { resolved: sample.resolved, succeeded: sample.succeeded, failed: sample.failed };
+  const thresholds = { failurePercent: rule.failurePercent, failureCount: rule.failureCount };
+  if (judged < rule.minResolved) {
+    // Every device the wave holds is known (`waveDevices`: resolved, in flight or still awaited):
+    // failures that break the rule however the others end halt it now, however few the devices
+    // (a bench list of 8 with one offline never reached minResolved, and its absent device got the
+    // bad image when it came back; found by a new user).
+    const whole = options.waveDevices;
+    if (whole === undefined || sample.failed === 0 || !reachesPercent(sample.failed, whole, rule.failurePercent))
+      return null;
+    return { kind: 'failure-percent', ...counts, provisional: sample.provisional, waveDevices: whole, ...thresholds };
+  }
   const byPercent = reachesPercent(sample.failed, judged, rule.failurePercent);
   if (!byPercent && sample.failed < rule.failureCount) return null;
   return {
     kind: byPercent ? 'failure-percent' : 'failure-count',
-    resolved: sample.resolved,
-    succeeded: sample.succeeded,
-    failed: sample.failed,
+    ...counts,
     provisional: sample.provisional,
-    failurePercent: rule.failurePercent,
-    failureCount: rule.failureCount,
+    waveDevices: null,
+    ...thresholds,
   };
 }
 
@@ -64,6 +74,13 @@ export function failureShare(sample: WaveSample): number | null {
 
 /** The reason in a sentence, for the API's `haltReason` text, the CLI and logs. */
 export function describeHaltReason(reason: HaltReason): string {
+  if (reason.waveDevices !== null) {
+    const share = Math.round((reason.failed / reason.waveDevices) * 10_000) / 100;
+    return (
+      `${reason.failed} of the wave's ${reason.waveDevices} devices failed (${share}%), at or over the ` +
+      `${reason.failurePercent}% threshold however the others end`
+    );
+  }
   const judged = reason.resolved + reason.provisional;
   const share = Math.round((reason.failed / judged) * 10_000) / 100;
   const booted =

@@ -12,7 +12,7 @@ import type { RolloutId } from './rollout-id.js';
  * - `rollout.wave-advanced`: from, to (wave indexes), percent (the new wave's), auto
  * - `rollout.paused`: wave (an operator's pause: the issue named none, but every other move has
  *   one, and without it a live view showed a paused rollout as running until something else moved)
- * - `rollout.halted`: reason (kind), text, resolved, succeeded, failed, provisional, failurePercent, failureCount, wave
+ * - `rollout.halted`: reason (kind), text, resolved, succeeded, failed, provisional, waveDevices, failurePercent, failureCount, wave
  * - `rollout.resumed`: from (paused or halted), wave
  * - `rollout.completed`: wave, auto (false: an operator advanced past the last wave)
  * - `rollout.aborted`: from (the state aborted), wave

@@ -9,8 +9,11 @@ import type { WaveSample } from './wave-sample.js';
 /** What a rollout is judged on: its counts since `countingSince`, and the devices still awaited. */
 export interface SupervisionFacts {
   readonly sample: WaveSample;
-  /** See `awaitingDevices` (rollout-completion.ts). */
-  readonly awaiting: number;
+  /**
+   * See `awaitingDevices` (rollout-completion.ts); undefined when not counted (it walks every
+   * device, so the app counts it at the last wave, nothing in flight, once a minute).
+   */
+  readonly awaiting?: number;
 }
 
 /**
@@ -23,11 +26,14 @@ export function superviseRollout(rollout: Rollout, facts: SupervisionFacts, now:
   if (rollout.state !== 'running') return null;
   const reason = haltReasonOf(facts.sample, rollout.definition.halt);
   if (reason !== null) return applyRolloutAction(rollout, { kind: 'halt', reason }, now);
-  if (isRolloutComplete(rollout, { inFlight: facts.sample.inFlight, awaiting: facts.awaiting })) {
-    // Every device of the last wave has its outcome: judged on all of them, however few (a wave
+  if (facts.awaiting !== undefined) {
+    // The devices the wave holds are all known: judged against all of them, however few (a wave
     // of 8 devices that all failed never reached minResolved and completed; a review).
-    const final = haltReasonOf(facts.sample, rollout.definition.halt, { wholeWave: true });
-    if (final !== null) return applyRolloutAction(rollout, { kind: 'halt', reason: final }, now);
+    const waveDevices = facts.sample.resolved + facts.sample.inFlight + facts.awaiting;
+    const whole = haltReasonOf(facts.sample, rollout.definition.halt, { waveDevices });
+    if (whole !== null) return applyRolloutAction(rollout, { kind: 'halt', reason: whole }, now);
+  }
+  if (isRolloutComplete(rollout, { inFlight: facts.sample.inFlight, awaiting: facts.awaiting ?? 1 })) {
     return applyRolloutAction(rollout, { kind: 'complete' }, now);
   }
   if (autoAdvanceDue(rollout, facts.sample, now)) return applyRolloutAction(rollout, { kind: 'auto-advance' }, now);

@@ -94,7 +94,7 @@ function complete(rollout: Rollout, at: number, auto: boolean): RolloutChange {
 
 function halt(rollout: Rollout, reason: HaltReason, at: number): RolloutChange {
   const halted: Rollout = { ...rollout, state: 'halted', haltReason: reason };
-  const { kind, resolved, succeeded, failed, provisional, failurePercent, failureCount } = reason;
+  const { kind, resolved, succeeded, failed, provisional, waveDevices, failurePercent, failureCount } = reason;
   const text = describeHaltReason(reason);
   const detail = {
     reason: kind,
@@ -103,6 +103,7 @@ function halt(rollout: Rollout, reason: HaltReason, at: number): RolloutChange {
     succeeded,
     failed,
     provisional,
+    waveDevices,
     failurePercent,
     failureCount,
     wave: rollout.wave,

@@ -28,7 +28,20 @@ export function isInFlight(state: AttemptState): boolean {
 }
 
 /** A rollout's attempts as the wave counts see them. */
-export type SampledAttempt = Pick<UpdateAttempt, 'state' | 'updatedAt' | 'offeredAt'>;
+export type SampledAttempt = Pick<UpdateAttempt, 'deviceId' | 'state' | 'updatedAt' | 'offeredAt'>;
+
+/** What sampleWave counts from, besides the attempts (see there). */
+export interface SampleWindow {
+  /** Resolved devices count from here (`countingSince`). */
+  readonly since: number;
+  /** Booted devices count from here (default `since`). */
+  readonly provisionalSince?: number;
+  /**
+   * Whether a device that booted the image has gone quiet since (the app: overdue by its learned
+   * poll interval, and not heard of for the silence timeout). Default: none is.
+   */
+  readonly quiet?: (deviceId: SampledAttempt['deviceId']) => boolean;
+}
 
 /**
  * Counts of a rollout's devices, each counted once, by the outcome of its latest attempt:
@@ -42,8 +55,8 @@ export interface WaveSample {
   readonly provisional: number;
   readonly inFlight: number;
   /**
-   * Devices that downloaded the image and have not been heard of since `unreportedBefore` (see
-   * sampleWave): booting it, or bricked by it; auto-advance waits for them (auto-advance.ts).
+   * Devices that downloaded the image and have not reported since: booting it, or bricked by it;
+   * auto-advance waits for them (auto-advance.ts).
    */
   readonly unreported: number;
 }
@@ -63,21 +76,21 @@ export interface WaveSample {
  * - `provisional`: the latest attempt booted the image (the device polled with its version) at or
  *   after `provisionalSince`: what the halt rule weighs failures against besides the resolved
  *   devices (see halt-check.ts). The app passes the later of `since` and the staleness limit: a
- *   device that booted the image and was not heard of since (hung, perhaps) must not weigh
- *   against failures for good, nor one that booted before a resume from a halt (a review).
+ *   device that booted the image and was not heard of since must not weigh against failures for
+ *   good, nor one that booted before a resume from a halt (a review).
+ * - A device that booted the image since `since` and has gone `quiet` counts as failed: the
+ *   attempt stays provisional (its silence is the inventory's business, attempt-transitions.ts),
+ *   but a release whose devices boot it, check once and hang is a bad one; uncounted, such a wave
+ *   completed at 0% failed (found by a new user).
  * - `inFlight`: every device whose latest attempt is in flight now, whenever it was offered.
- * - `unreported`: devices whose latest attempt is `downloaded` since before `unreportedBefore`.
+ * - `unreported`: devices whose latest attempt is `downloaded`.
  *
  * An attempt's resolution time is its `updatedAt`: the time it entered its state. An attempt
  * offered in an earlier wave that resolves in this one counts in this one: the wave is judged by
  * what happens during it.
  */
-export function sampleWave(
-  devices: Iterable<readonly SampledAttempt[]>,
-  since: number,
-  provisionalSince = since,
-  unreportedBefore = Number.NEGATIVE_INFINITY,
-): WaveSample {
+export function sampleWave(devices: Iterable<readonly SampledAttempt[]>, window: SampleWindow): WaveSample {
+  const { since, provisionalSince = since, quiet = () => false } = window;
   let succeeded = 0;
   let failed = 0;
   let provisional = 0;
@@ -88,9 +101,10 @@ export function sampleWave(
     if (latest === undefined) continue;
     if (isInFlight(latest.state)) {
       inFlight += 1;
-      if (latest.state === 'downloaded' && latest.updatedAt < unreportedBefore) unreported += 1;
+      if (latest.state === 'downloaded') unreported += 1;
       if (latest.state === 'provisional') {
-        if (latest.updatedAt >= provisionalSince) provisional += 1;
+        if (latest.updatedAt >= since && quiet(latest.deviceId)) failed += 1;
+        else if (latest.updatedAt >= provisionalSince) provisional += 1;
       } else if (attempts.some((one) => one.updatedAt >= since && FAILED_ATTEMPT_STATES.has(one.state))) failed += 1;
     } else if (latest.updatedAt < since) continue;
     else if (latest.state === 'succeeded') succeeded += 1;

@@ -25,6 +25,7 @@ function viewOf(overrides: Partial<RolloutView> = {}): RolloutView {
       succeeded: 7,
       failed: 3,
       provisional: 0,
+      waveDevices: null,
       failurePercent: 20,
       failureCount: 10,
     },
@@ -82,6 +83,7 @@ describe('HTTP: rollout views (issue 17)', () => {
       succeeded: 7,
       failed: 3,
       provisional: 0,
+      waveDevices: null,
       failurePercent: 20,
       failureCount: 10,
     });

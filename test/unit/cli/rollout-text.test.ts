@@ -152,6 +152,7 @@ describe('cli: rollout text', () => {
           succeeded: 80,
           failed: 10,
           provisional: 0,
+          waveDevices: null,
           failurePercent: 20,
           failureCount: 10,
         },

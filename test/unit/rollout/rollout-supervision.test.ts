@@ -75,7 +75,7 @@ describe('completion', () => {
 });
 
 describe('supervision (the automatic moves)', () => {
-  const kindOf = (from: Rollout, facts: { sample: WaveSample; awaiting: number }, at = SOAKED) => {
+  const kindOf = (from: Rollout, facts: { sample: WaveSample; awaiting?: number }, at = SOAKED) => {
     const change = superviseRollout(from, facts, at);
     return change === null ? null : change.ok ? change.events.map((e) => e.type) : change.refusal.code;
   };
@@ -96,7 +96,7 @@ describe('supervision (the automatic moves)', () => {
     ]);
   });
 
-  it('judges a last wave of fewer devices than minResolved once all of them have their outcome: halts rather than completes (a review)', () => {
+  it('judges a wave of fewer devices than minResolved against all of them once they are counted: halts rather than completes (a review, a new user)', () => {
     // 8 devices, every one failed: never 10 to judge, and the wave was over.
     expect(kindOf(rollout(AUTO, 'running', 3), { sample: sample(0, 8), awaiting: 0 })).to.deep.equal([
       'rollout.halted',
@@ -104,8 +104,16 @@ describe('supervision (the automatic moves)', () => {
     expect(kindOf(rollout(AUTO, 'running', 3), { sample: sample(5, 3), awaiting: 0 })).to.deep.equal([
       'rollout.completed',
     ]);
-    // Still under way: minResolved holds.
-    expect(kindOf(rollout(AUTO, 'running', 3), { sample: sample(0, 8, 1), awaiting: 0 })).to.equal(null);
+    // Still under way, one device awaited: 8 of 10 failed breaks the rule however the others end.
+    expect(kindOf(rollout(AUTO, 'running', 3), { sample: sample(0, 8, 1), awaiting: 1 })).to.deep.equal([
+      'rollout.halted',
+    ]);
+    const halted = superviseRollout(rollout(AUTO, 'running', 3), { sample: sample(0, 8, 1), awaiting: 1 }, SOAKED);
+    expect(halted?.ok && halted.rollout.haltReason).to.deep.include({ waveDevices: 10, failed: 8 });
+    // 4 of 10 does not (the threshold is 50%): the others may yet succeed.
+    expect(kindOf(rollout(AUTO, 'running', 3), { sample: sample(0, 4, 1), awaiting: 5 })).to.equal(null);
+    // Devices not counted (undefined): minResolved holds.
+    expect(kindOf(rollout(AUTO, 'running', 3), { sample: sample(0, 8, 1) })).to.equal(null);
   });
 
   it('completes at the last wave when nothing is left', () => {

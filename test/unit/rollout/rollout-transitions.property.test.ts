@@ -13,6 +13,7 @@ const REASON: HaltReason = {
   succeeded: 2,
   failed: 10,
   provisional: 0,
+  waveDevices: null,
   failurePercent: 90,
   failureCount: 10,
 };

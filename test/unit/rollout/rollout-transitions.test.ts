@@ -11,6 +11,7 @@ const REASON: HaltReason = {
   succeeded: 7,
   failed: 3,
   provisional: 0,
+  waveDevices: null,
   failurePercent: 20,
   failureCount: 10,
 };
@@ -100,6 +101,7 @@ describe('rollout transitions', () => {
           succeeded: 7,
           failed: 3,
           provisional: 0,
+          waveDevices: null,
           failurePercent: 20,
           failureCount: 10,
           wave: 0,

@@ -3,9 +3,15 @@ import { ATTEMPT_STATES, type AttemptState } from '../../../src/domain/fleet/att
 import { describeHaltReason, haltReasonOf } from '../../../src/domain/rollout/halt-check.js';
 import type { HaltRule } from '../../../src/domain/rollout/rollout-definition.js';
 import { IN_FLIGHT_ATTEMPT_STATES, sampleWave, type WaveSample } from '../../../src/domain/rollout/wave-sample.js';
+import type { DeviceId } from '../../../src/domain/device-id.js';
 import { T0 } from './support/rollout-fixtures.js';
 
-const attempt = (state: AttemptState, updatedAt = T0, offeredAt = updatedAt - 1) => ({ state, updatedAt, offeredAt });
+const attempt = (state: AttemptState, updatedAt = T0, offeredAt = updatedAt - 1, deviceId = 'd' as DeviceId) => ({
+  deviceId,
+  state,
+  updatedAt,
+  offeredAt,
+});
 /** Each attempt a device of its own. */
 const alone = (...attempts: Array<ReturnType<typeof attempt>>) => attempts.map((one) => [one]);
 const sample = (succeeded: number, failed: number, inFlight = 0, provisional = 0): WaveSample => ({
@@ -19,8 +25,8 @@ const sample = (succeeded: number, failed: number, inFlight = 0, provisional = 0
 
 describe('wave sample', () => {
   it('counts succeeded and the four failures as resolved, the rest as in flight: every state is exactly one', () => {
-    const counts = sampleWave(alone(...ATTEMPT_STATES.map((state) => attempt(state))), T0);
-    expect(counts).to.deep.equal({ resolved: 5, succeeded: 1, failed: 4, provisional: 1, inFlight: 4, unreported: 0 });
+    const counts = sampleWave(alone(...ATTEMPT_STATES.map((state) => attempt(state))), { since: T0 });
+    expect(counts).to.deep.equal({ resolved: 5, succeeded: 1, failed: 4, provisional: 1, inFlight: 4, unreported: 1 });
     expect([...IN_FLIGHT_ATTEMPT_STATES]).to.deep.equal(['offered', 'downloading', 'downloaded', 'provisional']);
   });
 
@@ -33,7 +39,7 @@ describe('wave sample', () => {
       attempt('downloading', T0 - 1_000),
       attempt('provisional', T0 - 1_000),
     );
-    expect(sampleWave(devices, T0)).to.deep.equal({
+    expect(sampleWave(devices, { since: T0 })).to.deep.equal({
       resolved: 2,
       succeeded: 1,
       failed: 1,
@@ -51,7 +57,7 @@ describe('wave sample', () => {
       attempt('downloading', T0 + 25, T0 + 21),
     ];
     const fine = Array.from({ length: 10 }, () => [attempt('succeeded', T0 + 30, T0 + 2)]);
-    expect(sampleWave([flaky, ...fine], T0)).to.deep.equal({
+    expect(sampleWave([flaky, ...fine], { since: T0 })).to.deep.equal({
       resolved: 11,
       succeeded: 10,
       failed: 1,
@@ -61,7 +67,7 @@ describe('wave sample', () => {
     });
     // Its new attempt succeeding takes the failure back; a withdrawn offer says nothing.
     const recovered = [...flaky.slice(0, 2), attempt('succeeded', T0 + 40, T0 + 21), attempt('withdrawn', T0 + 50)];
-    expect(sampleWave([recovered], T0)).to.deep.equal({
+    expect(sampleWave([recovered], { since: T0 })).to.deep.equal({
       resolved: 1,
       succeeded: 1,
       failed: 0,
@@ -72,16 +78,24 @@ describe('wave sample', () => {
     // A device that booted the image counts from `provisionalSince` (the app: not stale, and in the
     // window) only: one that hung after booting must not weigh against failures for good (a review).
     const booted = [[attempt('provisional', T0 + 10)], [attempt('provisional', T0 - 10)]];
-    expect(sampleWave(booted, T0 - 100, T0).provisional).to.equal(1);
-    expect(sampleWave(booted, T0 - 100).provisional).to.equal(2);
-    // Downloaded and not heard of since before `unreportedBefore`: booting it, or a brick.
-    const downloaded = [[attempt('downloaded', T0 - 10)], [attempt('downloaded', T0 + 10)]];
-    expect(sampleWave(downloaded, T0 - 100, T0 - 100, T0).unreported).to.equal(1);
-    expect(sampleWave(downloaded, T0 - 100).unreported).to.equal(0);
+    expect(sampleWave(booted, { since: T0 - 100, provisionalSince: T0 }).provisional).to.equal(1);
+    expect(sampleWave(booted, { since: T0 - 100 }).provisional).to.equal(2);
+    // Booted it since `since`, then quiet: a failure (a release that hangs the device after its
+    // first check is a bad one; found by a new user).
+    const hung = [
+      [attempt('provisional', T0 + 10, T0, 'hung' as DeviceId)],
+      [attempt('provisional', T0 + 10, T0, 'polling' as DeviceId)],
+      [attempt('provisional', T0 - 10, T0 - 20, 'before' as DeviceId)],
+    ];
+    const quiet = (id: DeviceId) => id !== 'polling';
+    expect(sampleWave(hung, { since: T0, quiet })).to.deep.include({ failed: 1, provisional: 1, resolved: 1 });
+    // Downloaded and not reported since: booting it, or a brick.
+    const downloaded = [[attempt('downloaded', T0 - 10)], [attempt('downloaded', T0 + 10)], [attempt('provisional')]];
+    expect(sampleWave(downloaded, { since: T0 - 100 }).unreported).to.equal(2);
     // A failure before `since` is not this window's, even while the device is offered again.
-    expect(sampleWave([[attempt('refused', T0 - 5, T0 - 9), attempt('offered', T0 + 1, T0 + 1)]], T0).failed).to.equal(
-      0,
-    );
+    expect(
+      sampleWave([[attempt('refused', T0 - 5, T0 - 9), attempt('offered', T0 + 1, T0 + 1)]], { since: T0 }).failed,
+    ).to.equal(0);
   });
 });
 
@@ -99,6 +113,7 @@ describe('automatic halt', () => {
       succeeded: 8,
       failed: 2,
       provisional: 0,
+      waveDevices: null,
       failurePercent: 20,
       failureCount: 5,
     });

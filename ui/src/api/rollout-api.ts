@@ -71,6 +71,8 @@ export interface HaltReason {
   readonly succeeded: number;
   readonly failed: number;
   readonly provisional: number;
+  /** Every device the wave held, when the failures broke the rule against all of them before minResolved. */
+  readonly waveDevices: number | null;
   /** The threshold in force when it halted. */
   readonly failurePercent: number;
   readonly failureCount: number;

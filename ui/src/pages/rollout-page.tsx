@@ -205,7 +205,7 @@ function round(value: number): string {
 function HaltAlert({ rollout }: { readonly rollout: Rollout }) {
   const reason = rollout.haltReason;
   if (reason === null) return null;
-  const judged = reason.resolved + reason.provisional;
+  const judged = reason.waveDevices ?? reason.resolved + reason.provisional;
   const share = judged === 0 ? 0 : (reason.failed / judged) * 100;
   return (
     <div class="halt-alert" role="alert" data-testid="halt-reason">

@@ -272,6 +272,10 @@ const haltReasonSchema = z
     succeeded: z.int(),
     failed: z.int(),
     provisional: z.int().meta({ description: 'Devices that had booted the image, not yet confirmed.' }),
+    waveDevices: z.int().nullable().meta({
+      description:
+        'Set when the failures broke the rule against every device the wave holds before minResolved had an outcome; null otherwise.',
+    }),
     failurePercent: z.number().meta({ description: 'The threshold in force when it halted.' }),
     failureCount: z.int().meta({ description: 'The threshold in force when it halted.' }),
   })

@@ -28,6 +28,7 @@ export function haltReasonView(reason: HaltReason) {
     succeeded: reason.succeeded,
     failed: reason.failed,
     provisional: reason.provisional,
+    waveDevices: reason.waveDevices,
     failurePercent: reason.failurePercent,
     failureCount: reason.failureCount,
   };
