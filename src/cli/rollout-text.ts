@@ -170,7 +170,7 @@ export function rolloutText(rollout: RolloutJson, now: number, columns: number |
     `  in flight:  ${rollout.inFlight} of at most ${rollout.maxInFlight}; offers in the last minute ${rollout.offersLastMinute} of at most ${rollout.maxOffersPerMinute}`,
     `  this wave:  ${current.resolved} resolved: ${current.succeeded} succeeded, ${current.failed} failed${failureShareText(
       current,
-    )}${countedSinceText(rollout, now)}`,
+    )}${current.quiet === 0 ? '' : `; ${current.quiet} quiet since booting it`}${countedSinceText(rollout, now)}`,
     `  halt at:    ${rollout.halt.failurePercent}% or ${rollout.halt.failureCount} failed devices, once ${rollout.halt.minResolved} resolved or booted`,
     `  advance:    ${
       rollout.advance === null

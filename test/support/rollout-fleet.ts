@@ -301,6 +301,7 @@ export interface RolloutJson {
     succeeded: number;
     failed: number;
     provisional: number;
+    quiet: number;
     failurePercent: number | null;
   };
   readonly haltReason: {

@@ -173,13 +173,17 @@ export class RolloutLedger {
    */
   sample(now: number, staleMs: number, quiet?: (deviceId: DeviceId) => boolean): WaveSample {
     const since = countingSince(this.rollout) ?? Number.POSITIVE_INFINITY;
-    const provisionalSince = Math.max(since, now - staleMs);
-    const sampled = sampleWave(this.attempts.values(), {
-      since,
-      provisionalSince,
-      ...(quiet === undefined ? {} : { quiet }),
-    });
+    const sampled = sampleWave(this.attempts.values(), { since, ...(quiet === undefined ? {} : { quiet }) });
     return { ...sampled, inFlight: this.inFlight(now, staleMs) };
+  }
+
+  /** The devices the rollout has an attempt of, withdrawn ones aside (the devices it has offered to). */
+  offeredDevices(): Set<DeviceId> {
+    const ids = new Set<DeviceId>();
+    for (const [deviceId, attempts] of this.attempts) {
+      if (attempts.some((attempt) => attempt.state !== 'withdrawn')) ids.add(deviceId);
+    }
+    return ids;
   }
 
   /** Per wave, the devices whose latest attempt of this rollout was offered in it, by that attempt's state. */

@@ -44,6 +44,8 @@ export interface RolloutView {
     readonly failed: number;
     /** Devices that booted the image, not yet confirmed (see haltReasonOf). */
     readonly provisional: number;
+    /** Devices that booted the image and went quiet: pending, neither success nor failure (wave-sample.ts). */
+    readonly quiet: number;
     /** failed / (resolved + provisional) in percent, as the halt rule judges; null before any. */
     readonly failurePercent: number | null;
   };

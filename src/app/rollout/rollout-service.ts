@@ -9,7 +9,7 @@ import { decideRolloutOffer, type RolloutCandidate, type RolloutVerdict } from '
 import { penaltyOf, penaltyStartedBy } from '../../domain/rollout/penalty-box.js';
 import { rolledBackVersionsOf } from '../../domain/rollout/rolled-back-versions.js';
 import { currentWavePercent, draftRollout, isLastWave, type Rollout } from '../../domain/rollout/rollout.js';
-import { awaitingDevices } from '../../domain/rollout/rollout-completion.js';
+import { awaitedDeviceIds } from '../../domain/rollout/rollout-completion.js';
 import type { FieldProblem } from '../../domain/rollout/field-problem.js';
 import type { RolloutInput } from '../../domain/rollout/rollout-definition.js';
 import type { OpenAttempt, RolloutDevice } from '../../domain/rollout/rollout-device.js';
@@ -401,7 +401,8 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
    * What the halt and advance rules judge of `ledger`'s rollout at `now`. A device that booted the
    * image is `quiet` once overdue by its learned poll interval and not heard of for the silence
    * timeout as well: the first alone would take a device whose only learned gap is its reboot's
-   * for quiet fifteen minutes on (see wave-sample.ts).
+   * for quiet fifteen minutes on (see wave-sample.ts). A device this server holds no entry of is
+   * not quiet.
    */
   private sampleOf(ledger: RolloutLedger, now: number): WaveSample {
     const quiet = (deviceId: DeviceId): boolean => {
@@ -514,15 +515,21 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
       if (ledger.rollout.state !== 'running') continue;
       const target = this.targetOf(ledger.rollout);
       let awaiting: number | undefined;
+      let waveDevices: number | undefined;
       if (target !== undefined && isLastWave(ledger.rollout) && ledger.inFlight(now, this.staleMs) === 0) {
         const last = this.completionCheckedAt.get(ledger.rollout.id);
         if (last === undefined || now - last >= COMPLETION_CHECK_MS) {
           this.completionCheckedAt.set(ledger.rollout.id, now);
-          awaiting = awaitingDevices(ledger.rollout, target, this.knownDevices(), this.scheme, now);
+          const awaited = awaitedDeviceIds(ledger.rollout, target, this.knownDevices(), this.scheme, now);
+          awaiting = awaited.size;
+          // Each device once: one that failed and will be offered again is offered and awaited.
+          const offered = ledger.offeredDevices();
+          waveDevices = offered.size + [...awaited].filter((id) => !offered.has(id)).length;
         }
       }
       const sample = this.sampleOf(ledger, now);
-      const change = superviseRollout(ledger.rollout, { sample, ...(awaiting === undefined ? {} : { awaiting }) }, now);
+      const counted = awaiting === undefined || waveDevices === undefined ? {} : { awaiting, waveDevices };
+      const change = superviseRollout(ledger.rollout, { sample, ...counted }, now);
       if (change?.ok !== true) continue;
       this.told(this.moved(ledger, change), change.rollout.state === 'halted' ? change.rollout : undefined);
     }
@@ -1124,6 +1131,7 @@ export class RolloutService implements RolloutOperations, OfferPolicySource {
         succeeded: sample.succeeded,
         failed: sample.failed,
         provisional: sample.provisional,
+        quiet: sample.quiet,
         failurePercent: percentOrNull(failureShare(sample)),
       },
     };

@@ -66,7 +66,7 @@ export function haltReasonOf(
   };
 }
 
-/** The share of failures the halt rule weighs (failed of resolved and provisional devices); null before any. */
+/** The share of failures the halt rule weighs (failed of resolved and provisional devices, quiet ones aside); null before any. */
 export function failureShare(sample: WaveSample): number | null {
   const judged = sample.resolved + sample.provisional;
   return judged === 0 ? null : sample.failed / judged;

@@ -12,6 +12,12 @@ export interface CompletionFacts {
   readonly inFlight: number;
   /** Devices the rollout would still offer to, now (see `awaitingDevices`). */
   readonly awaiting: number;
+  /**
+   * Devices that booted the image and are not confirmed yet, quiet ones included (wave-sample.ts):
+   * their attempts hold no cap slot once unheard of for the silence timeout, yet the update's
+   * outcome on them is not known (a wave whose devices booted it and hung completed; a review).
+   */
+  readonly unconfirmed: number;
 }
 
 /**
@@ -29,7 +35,13 @@ export interface CompletionFacts {
  * inventory knows count: a device picked by tags or versions that never polled is not awaited.
  */
 export function isRolloutComplete(rollout: Rollout, facts: CompletionFacts): boolean {
-  return rollout.state === 'running' && isLastWave(rollout) && facts.inFlight === 0 && facts.awaiting === 0;
+  return (
+    rollout.state === 'running' &&
+    isLastWave(rollout) &&
+    facts.inFlight === 0 &&
+    facts.awaiting === 0 &&
+    facts.unconfirmed === 0
+  );
 }
 
 /**
@@ -43,15 +55,26 @@ export function awaitingDevices(
   scheme: VersionScheme,
   now: number,
 ): number {
+  return awaitedDeviceIds(rollout, target, devices, scheme, now).size;
+}
+
+/** The devices `awaitingDevices` counts, by id (a listed id never seen among them). */
+export function awaitedDeviceIds(
+  rollout: Rollout,
+  target: RolloutTarget,
+  devices: Iterable<RolloutDevice>,
+  scheme: VersionScheme,
+  now: number,
+): Set<DeviceId> {
   const percent = currentWavePercent(rollout);
   const listed = new Set(rollout.definition.selector.devices);
-  let awaiting = 0;
+  const awaited = new Set<DeviceId>();
   for (const device of devices) {
     if (listed.size > 0) listed.delete(device.id);
     if (!deviceInWave(rollout.id, device, percent)) continue;
-    if (ineligibilityOf(rollout.definition, target, device, scheme, now) === null) awaiting += 1;
+    if (ineligibilityOf(rollout.definition, target, device, scheme, now) === null) awaited.add(device.id);
   }
   // Listed ids are device ids (the selector's validation): never seen, they are awaited all the same.
-  for (const id of listed) if (isInWave(waveBucket(rollout.id, id as DeviceId), percent)) awaiting += 1;
-  return awaiting;
+  for (const id of listed) if (isInWave(waveBucket(rollout.id, id as DeviceId), percent)) awaited.add(id as DeviceId);
+  return awaited;
 }

@@ -14,6 +14,11 @@ export interface SupervisionFacts {
    * device, so the app counts it at the last wave, nothing in flight, once a minute).
    */
   readonly awaiting?: number;
+  /**
+   * Every device the wave holds, counted with `awaiting`: those the rollout has offered to and
+   * those it awaits, each once. Undefined when not counted.
+   */
+  readonly waveDevices?: number;
 }
 
 /**
@@ -26,14 +31,14 @@ export function superviseRollout(rollout: Rollout, facts: SupervisionFacts, now:
   if (rollout.state !== 'running') return null;
   const reason = haltReasonOf(facts.sample, rollout.definition.halt);
   if (reason !== null) return applyRolloutAction(rollout, { kind: 'halt', reason }, now);
-  if (facts.awaiting !== undefined) {
+  if (facts.waveDevices !== undefined) {
     // The devices the wave holds are all known: judged against all of them, however few (a wave
     // of 8 devices that all failed never reached minResolved and completed; a review).
-    const waveDevices = facts.sample.resolved + facts.sample.inFlight + facts.awaiting;
-    const whole = haltReasonOf(facts.sample, rollout.definition.halt, { waveDevices });
+    const whole = haltReasonOf(facts.sample, rollout.definition.halt, { waveDevices: facts.waveDevices });
     if (whole !== null) return applyRolloutAction(rollout, { kind: 'halt', reason: whole }, now);
   }
-  if (isRolloutComplete(rollout, { inFlight: facts.sample.inFlight, awaiting: facts.awaiting ?? 1 })) {
+  const unconfirmed = facts.sample.provisional + facts.sample.quiet;
+  if (isRolloutComplete(rollout, { inFlight: facts.sample.inFlight, awaiting: facts.awaiting ?? 1, unconfirmed })) {
     return applyRolloutAction(rollout, { kind: 'complete' }, now);
   }
   if (autoAdvanceDue(rollout, facts.sample, now)) return applyRolloutAction(rollout, { kind: 'auto-advance' }, now);

@@ -32,10 +32,8 @@ export type SampledAttempt = Pick<UpdateAttempt, 'deviceId' | 'state' | 'updated
 
 /** What sampleWave counts from, besides the attempts (see there). */
 export interface SampleWindow {
-  /** Resolved devices count from here (`countingSince`). */
+  /** Resolved and booted devices count from here (`countingSince`). */
   readonly since: number;
-  /** Booted devices count from here (default `since`). */
-  readonly provisionalSince?: number;
   /**
    * Whether a device that booted the image has gone quiet since (the app: overdue by its learned
    * poll interval, and not heard of for the silence timeout). Default: none is.
@@ -53,6 +51,8 @@ export interface WaveSample {
   readonly succeeded: number;
   readonly failed: number;
   readonly provisional: number;
+  /** Devices that booted the image since `since` and have gone quiet (see SampleWindow.quiet). */
+  readonly quiet: number;
   readonly inFlight: number;
   /**
    * Devices that downloaded the image and have not reported since: booting it, or bricked by it;
@@ -73,15 +73,17 @@ export interface WaveSample {
  *   from a halt: see `countingSince` in rollout.ts): succeeded, or failed; a device whose latest
  *   attempt is in flight again after a failure in that window still counts that failure, until
  *   its new attempt resolves or boots the image.
- * - `provisional`: the latest attempt booted the image (the device polled with its version) at or
- *   after `provisionalSince`: what the halt rule weighs failures against besides the resolved
- *   devices (see halt-check.ts). The app passes the later of `since` and the staleness limit: a
- *   device that booted the image and was not heard of since must not weigh against failures for
- *   good, nor one that booted before a resume from a halt (a review).
- * - A device that booted the image since `since` and has gone `quiet` counts as failed: the
- *   attempt stays provisional (its silence is the inventory's business, attempt-transitions.ts),
- *   but a release whose devices boot it, check once and hang is a bad one; uncounted, such a wave
- *   completed at 0% failed (found by a new user).
+ * - `provisional`: the latest attempt booted the image (the device polled with its version) since
+ *   `since`, and the device is not `quiet`: what the halt rule weighs failures against besides
+ *   the resolved devices (see halt-check.ts), however seldom it polls (a window of the silence
+ *   timeout dropped healthy devices polling every few hours, and brought back the halts the
+ *   weighing prevents; a review).
+ * - `quiet`: booted it since `since`, then went quiet: neither a success nor a failure (its
+ *   attempt stays provisional: its silence is the inventory's business, attempt-transitions.ts;
+ *   a device switched off for the night is quiet too). It weighs against no failure, keeps the
+ *   rollout from completing and its wave from advancing by itself (rollout-supervision.ts,
+ *   auto-advance.ts): a wave whose devices boot the image and hang completed at 0% failed (found
+ *   by a new user); counted as failures, quiet devices would halt rollouts whose devices sleep.
  * - `inFlight`: every device whose latest attempt is in flight now, whenever it was offered.
  * - `unreported`: devices whose latest attempt is `downloaded`.
  *
@@ -90,10 +92,11 @@ export interface WaveSample {
  * what happens during it.
  */
 export function sampleWave(devices: Iterable<readonly SampledAttempt[]>, window: SampleWindow): WaveSample {
-  const { since, provisionalSince = since, quiet = () => false } = window;
+  const { since, quiet: isQuiet = () => false } = window;
   let succeeded = 0;
   let failed = 0;
   let provisional = 0;
+  let quiet = 0;
   let inFlight = 0;
   let unreported = 0;
   for (const attempts of devices) {
@@ -103,14 +106,15 @@ export function sampleWave(devices: Iterable<readonly SampledAttempt[]>, window:
       inFlight += 1;
       if (latest.state === 'downloaded') unreported += 1;
       if (latest.state === 'provisional') {
-        if (latest.updatedAt >= since && quiet(latest.deviceId)) failed += 1;
-        else if (latest.updatedAt >= provisionalSince) provisional += 1;
+        if (latest.updatedAt < since) continue;
+        if (isQuiet(latest.deviceId)) quiet += 1;
+        else provisional += 1;
       } else if (attempts.some((one) => one.updatedAt >= since && FAILED_ATTEMPT_STATES.has(one.state))) failed += 1;
     } else if (latest.updatedAt < since) continue;
     else if (latest.state === 'succeeded') succeeded += 1;
     else if (FAILED_ATTEMPT_STATES.has(latest.state)) failed += 1;
   }
-  return { resolved: succeeded + failed, succeeded, failed, provisional, inFlight, unreported };
+  return { resolved: succeeded + failed, succeeded, failed, provisional, quiet, inFlight, unreported };
 }
 
 /** A device's latest attempt that says something of the update: the latest offered, not withdrawn. */

@@ -38,7 +38,7 @@ function viewOf(overrides: Partial<RolloutView> = {}): RolloutView {
     ],
     inFlight: 2,
     offersLastMinute: 1,
-    current: { resolved: 10, succeeded: 7, failed: 3, provisional: 0, failurePercent: 30 },
+    current: { resolved: 10, succeeded: 7, failed: 3, provisional: 0, quiet: 0, failurePercent: 30 },
     ...overrides,
   };
 }
@@ -63,7 +63,7 @@ describe('HTTP: rollout views (issue 17)', () => {
       allowDowngrade: false,
       priority: 0,
       includeUnknownImages: false,
-      current: { resolved: 10, succeeded: 7, failed: 3, provisional: 0, failurePercent: 30 },
+      current: { resolved: 10, succeeded: 7, failed: 3, provisional: 0, quiet: 0, failurePercent: 30 },
       createdAt: new Date(T0).toISOString(),
       updatedAt: new Date(T0 + HOUR).toISOString(),
       startedAt: new Date(T0).toISOString(),
@@ -100,7 +100,7 @@ describe('HTTP: rollout views (issue 17)', () => {
       waves: [],
       inFlight: 0,
       offersLastMinute: 0,
-      current: { resolved: 0, succeeded: 0, failed: 0, provisional: 0, failurePercent: null },
+      current: { resolved: 0, succeeded: 0, failed: 0, provisional: 0, quiet: 0, failurePercent: null },
     });
     expect(json).to.deep.include({ state: 'draft', startedAt: null, waveStartedAt: null, haltReason: null });
     expect(json.waves.map((wave) => wave.percent)).to.deep.equal([1, 10, 50, 100]);

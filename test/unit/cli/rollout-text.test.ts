@@ -43,7 +43,7 @@ function rollout(overrides: Partial<RolloutJson> = {}): RolloutJson {
     wave: 1,
     inFlight: 6,
     offersLastMinute: 5,
-    current: { resolved: 9, succeeded: 8, failed: 1, provisional: 0, failurePercent: 11.11 },
+    current: { resolved: 9, succeeded: 8, failed: 1, provisional: 0, quiet: 0, failurePercent: 11.11 },
     countingSince: '2026-11-27T11:30:00.000Z',
     haltReason: null,
     createdAt: '2026-11-27T10:00:00.000Z',
@@ -116,12 +116,14 @@ describe('cli: rollout text', () => {
     expect(lines).to.include('  in flight:  6 of at most 50; offers in the last minute 5 of at most 60');
     expect(lines).to.include('  this wave:  9 resolved: 8 succeeded, 1 failed (11.11%)');
     const third = rollout({
-      current: { resolved: 3, succeeded: 2, failed: 1, provisional: 0, failurePercent: 100 / 3 },
+      current: { resolved: 3, succeeded: 2, failed: 1, provisional: 0, quiet: 0, failurePercent: 100 / 3 },
     });
     expect(rolloutText(third, NOW, undefined).split('\n')).to.include(
       '  this wave:  3 resolved: 2 succeeded, 1 failed (33.33%)',
     );
-    const booted = rollout({ current: { resolved: 3, succeeded: 2, failed: 1, provisional: 5, failurePercent: 12.5 } });
+    const booted = rollout({
+      current: { resolved: 3, succeeded: 2, failed: 1, provisional: 5, quiet: 0, failurePercent: 12.5 },
+    });
     expect(rolloutText(booted, NOW, undefined).split('\n')).to.include(
       '  this wave:  3 resolved: 2 succeeded, 1 failed (12.5% of 8, with 5 that booted it, not yet confirmed)',
     );

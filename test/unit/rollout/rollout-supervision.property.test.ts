@@ -37,6 +37,7 @@ describe('rollout supervision (properties)', () => {
           succeeded: s.succeeded,
           failed: s.failed,
           provisional: 0,
+          quiet: 0,
           inFlight: s.inFlight,
           unreported: 0,
         };

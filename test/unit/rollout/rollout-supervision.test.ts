@@ -16,6 +16,7 @@ const sample = (succeeded: number, failed: number, inFlight = 0): WaveSample => 
   succeeded,
   failed,
   provisional: 0,
+  quiet: 0,
   inFlight,
   unreported: 0,
 });
@@ -46,9 +47,12 @@ describe('auto-advance', () => {
     expect(autoAdvanceDue(rollout(AUTO, 'running', 3), sample(10, 0), SOAKED), 'last wave').to.equal(false);
   });
 
-  it('waits for a device that downloaded the image and has not been heard of since: a brick turns silent only later (a review)', () => {
-    expect(autoAdvanceDue(rollout(AUTO), { ...sample(10, 0), unreported: 1 }, SOAKED)).to.equal(false);
-    expect(autoAdvanceDue(rollout(AUTO), { ...sample(10, 0), unreported: 0 }, SOAKED)).to.equal(true);
+  it('counts devices whose outcome is pending (downloaded unreported, booted unconfirmed or quiet) as not succeeded yet (a review, a new user)', () => {
+    expect(autoAdvanceDue(rollout(AUTO), { ...sample(10, 0), unreported: 2 }, SOAKED)).to.equal(false);
+    expect(autoAdvanceDue(rollout(AUTO), { ...sample(10, 0), quiet: 2 }, SOAKED)).to.equal(false);
+    expect(autoAdvanceDue(rollout(AUTO), { ...sample(10, 0), provisional: 2 }, SOAKED)).to.equal(false);
+    // A few under way do not hold a large wave back.
+    expect(autoAdvanceDue(rollout(AUTO), { ...sample(100, 0), unreported: 3, provisional: 5 }, SOAKED)).to.equal(true);
   });
 
   it('never advances while the halt rule holds, even at the success rate', () => {
@@ -63,19 +67,25 @@ describe('auto-advance', () => {
 
 describe('completion', () => {
   it('completes a running rollout at its last wave with nothing in flight and no device awaited', () => {
-    expect(isRolloutComplete(rollout({}, 'running', 3), { inFlight: 0, awaiting: 0 })).to.equal(true);
+    expect(isRolloutComplete(rollout({}, 'running', 3), { inFlight: 0, awaiting: 0, unconfirmed: 0 })).to.equal(true);
   });
 
   it('waits for attempts in flight, awaited devices, the last wave, and a running state', () => {
-    expect(isRolloutComplete(rollout({}, 'running', 3), { inFlight: 1, awaiting: 0 })).to.equal(false);
-    expect(isRolloutComplete(rollout({}, 'running', 3), { inFlight: 0, awaiting: 1 })).to.equal(false);
-    expect(isRolloutComplete(rollout({}, 'running', 2), { inFlight: 0, awaiting: 0 })).to.equal(false);
-    expect(isRolloutComplete(rollout({}, 'paused', 3), { inFlight: 0, awaiting: 0 })).to.equal(false);
+    expect(isRolloutComplete(rollout({}, 'running', 3), { inFlight: 1, awaiting: 0, unconfirmed: 0 })).to.equal(false);
+    expect(isRolloutComplete(rollout({}, 'running', 3), { inFlight: 0, awaiting: 1, unconfirmed: 0 })).to.equal(false);
+    expect(isRolloutComplete(rollout({}, 'running', 2), { inFlight: 0, awaiting: 0, unconfirmed: 0 })).to.equal(false);
+    expect(isRolloutComplete(rollout({}, 'paused', 3), { inFlight: 0, awaiting: 0, unconfirmed: 0 })).to.equal(false);
+    // Devices that booted the image unconfirmed (quiet ones too): their outcome is not known yet (a review).
+    expect(isRolloutComplete(rollout({}, 'running', 3), { inFlight: 0, awaiting: 0, unconfirmed: 2 })).to.equal(false);
   });
 });
 
 describe('supervision (the automatic moves)', () => {
-  const kindOf = (from: Rollout, facts: { sample: WaveSample; awaiting?: number }, at = SOAKED) => {
+  const kindOf = (
+    from: Rollout,
+    facts: { sample: WaveSample; awaiting?: number; waveDevices?: number },
+    at = SOAKED,
+  ) => {
     const change = superviseRollout(from, facts, at);
     return change === null ? null : change.ok ? change.events.map((e) => e.type) : change.refusal.code;
   };
@@ -98,22 +108,26 @@ describe('supervision (the automatic moves)', () => {
 
   it('judges a wave of fewer devices than minResolved against all of them once they are counted: halts rather than completes (a review, a new user)', () => {
     // 8 devices, every one failed: never 10 to judge, and the wave was over.
-    expect(kindOf(rollout(AUTO, 'running', 3), { sample: sample(0, 8), awaiting: 0 })).to.deep.equal([
+    expect(kindOf(rollout(AUTO, 'running', 3), { sample: sample(0, 8), awaiting: 0, waveDevices: 8 })).to.deep.equal([
       'rollout.halted',
     ]);
-    expect(kindOf(rollout(AUTO, 'running', 3), { sample: sample(5, 3), awaiting: 0 })).to.deep.equal([
+    expect(kindOf(rollout(AUTO, 'running', 3), { sample: sample(5, 3), awaiting: 0, waveDevices: 8 })).to.deep.equal([
       'rollout.completed',
     ]);
-    // Still under way, one device awaited: 8 of 10 failed breaks the rule however the others end.
-    expect(kindOf(rollout(AUTO, 'running', 3), { sample: sample(0, 8, 1), awaiting: 1 })).to.deep.equal([
-      'rollout.halted',
-    ]);
-    const halted = superviseRollout(rollout(AUTO, 'running', 3), { sample: sample(0, 8, 1), awaiting: 1 }, SOAKED);
+    // Still under way, two devices awaited: 8 of 10 failed breaks the rule however the others end.
+    const facts = { sample: sample(0, 8), awaiting: 2, waveDevices: 10 };
+    expect(kindOf(rollout(AUTO, 'running', 3), facts)).to.deep.equal(['rollout.halted']);
+    const halted = superviseRollout(rollout(AUTO, 'running', 3), facts, SOAKED);
     expect(halted?.ok && halted.rollout.haltReason).to.deep.include({ waveDevices: 10, failed: 8 });
     // 4 of 10 does not (the threshold is 50%): the others may yet succeed.
-    expect(kindOf(rollout(AUTO, 'running', 3), { sample: sample(0, 4, 1), awaiting: 5 })).to.equal(null);
-    // Devices not counted (undefined): minResolved holds.
+    expect(kindOf(rollout(AUTO, 'running', 3), { sample: sample(0, 4), awaiting: 6, waveDevices: 10 })).to.equal(null);
+    // Devices not counted: minResolved holds.
     expect(kindOf(rollout(AUTO, 'running', 3), { sample: sample(0, 8, 1) })).to.equal(null);
+  });
+
+  it('does not complete while devices that booted the image are unconfirmed or quiet (a review)', () => {
+    const booted = { ...sample(10, 0), quiet: 2 };
+    expect(kindOf(rollout(AUTO, 'running', 3), { sample: booted, awaiting: 0, waveDevices: 12 })).to.equal(null);
   });
 
   it('completes at the last wave when nothing is left', () => {

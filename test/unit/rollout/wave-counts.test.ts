@@ -19,6 +19,7 @@ const sample = (succeeded: number, failed: number, inFlight = 0, provisional = 0
   succeeded,
   failed,
   provisional,
+  quiet: 0,
   inFlight: inFlight + provisional,
   unreported: 0,
 });
@@ -26,7 +27,15 @@ const sample = (succeeded: number, failed: number, inFlight = 0, provisional = 0
 describe('wave sample', () => {
   it('counts succeeded and the four failures as resolved, the rest as in flight: every state is exactly one', () => {
     const counts = sampleWave(alone(...ATTEMPT_STATES.map((state) => attempt(state))), { since: T0 });
-    expect(counts).to.deep.equal({ resolved: 5, succeeded: 1, failed: 4, provisional: 1, inFlight: 4, unreported: 1 });
+    expect(counts).to.deep.equal({
+      resolved: 5,
+      succeeded: 1,
+      failed: 4,
+      provisional: 1,
+      quiet: 0,
+      inFlight: 4,
+      unreported: 1,
+    });
     expect([...IN_FLIGHT_ATTEMPT_STATES]).to.deep.equal(['offered', 'downloading', 'downloaded', 'provisional']);
   });
 
@@ -44,6 +53,7 @@ describe('wave sample', () => {
       succeeded: 1,
       failed: 1,
       provisional: 0,
+      quiet: 0,
       inFlight: 2,
       unreported: 0,
     });
@@ -62,6 +72,7 @@ describe('wave sample', () => {
       succeeded: 10,
       failed: 1,
       provisional: 0,
+      quiet: 0,
       inFlight: 1,
       unreported: 0,
     });
@@ -72,23 +83,26 @@ describe('wave sample', () => {
       succeeded: 1,
       failed: 0,
       provisional: 0,
+      quiet: 0,
       inFlight: 0,
       unreported: 0,
     });
-    // A device that booted the image counts from `provisionalSince` (the app: not stale, and in the
-    // window) only: one that hung after booting must not weigh against failures for good (a review).
-    const booted = [[attempt('provisional', T0 + 10)], [attempt('provisional', T0 - 10)]];
-    expect(sampleWave(booted, { since: T0 - 100, provisionalSince: T0 }).provisional).to.equal(1);
-    expect(sampleWave(booted, { since: T0 - 100 }).provisional).to.equal(2);
-    // Booted it since `since`, then quiet: a failure (a release that hangs the device after its
-    // first check is a bad one; found by a new user).
+    // A device that booted the image since `since` weighs against failures however long ago (a
+    // device polling every few hours is not stale; a review); one that went quiet is neither a
+    // success nor a failure, but pending (a device that hangs, or one switched off for the night).
     const hung = [
       [attempt('provisional', T0 + 10, T0, 'hung' as DeviceId)],
       [attempt('provisional', T0 + 10, T0, 'polling' as DeviceId)],
       [attempt('provisional', T0 - 10, T0 - 20, 'before' as DeviceId)],
     ];
     const quiet = (id: DeviceId) => id !== 'polling';
-    expect(sampleWave(hung, { since: T0, quiet })).to.deep.include({ failed: 1, provisional: 1, resolved: 1 });
+    expect(sampleWave(hung, { since: T0, quiet })).to.deep.include({
+      failed: 0,
+      provisional: 1,
+      quiet: 1,
+      resolved: 0,
+    });
+    expect(sampleWave(hung, { since: T0 - 100 })).to.deep.include({ provisional: 3, quiet: 0 });
     // Downloaded and not reported since: booting it, or a brick.
     const downloaded = [[attempt('downloaded', T0 - 10)], [attempt('downloaded', T0 + 10)], [attempt('provisional')]];
     expect(sampleWave(downloaded, { since: T0 - 100 }).unreported).to.equal(2);

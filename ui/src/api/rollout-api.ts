@@ -108,6 +108,8 @@ export interface Rollout {
     readonly failed: number;
     /** Devices that booted the image, not yet confirmed: the failure rate weighs them too. */
     readonly provisional: number;
+    /** Devices that booted the image and went quiet since. */
+    readonly quiet: number;
     readonly failurePercent: number | null;
   };
   readonly haltReason: HaltReason | null;

@@ -149,6 +149,10 @@ function RolloutDetails({
           <dd>{rollout.current.provisional}</dd>
         </div>
         <div class="card">
+          <dt>Quiet since booting</dt>
+          <dd>{rollout.current.quiet}</dd>
+        </div>
+        <div class="card">
           <dt>Failure rate</dt>
           <dd>{rollout.current.failurePercent === null ? '—' : `${round(rollout.current.failurePercent)}%`}</dd>
         </div>

@@ -326,6 +326,10 @@ export const rolloutViewSchema = z
           description:
             'Devices that booted the image and are not confirmed yet (the halt rule weighs failures against them too).',
         }),
+        quiet: z.int().meta({
+          description:
+            'Devices that booted the image and then went quiet (overdue, and silent for the silence timeout): pending, neither success nor failure; the rollout does not complete, nor its wave advance, past them.',
+        }),
         failurePercent: z
           .number()
           .nullable()
