@@ -37,7 +37,8 @@ export function superviseRollout(rollout: Rollout, facts: SupervisionFacts, now:
     const whole = haltReasonOf(facts.sample, rollout.definition.halt, { waveDevices: facts.waveDevices });
     if (whole !== null) return applyRolloutAction(rollout, { kind: 'halt', reason: whole }, now);
   }
-  const unconfirmed = facts.sample.provisional + facts.sample.quiet;
+  // Whenever they booted it: an earlier wave's unconfirmed devices let a rollout complete (a new user).
+  const { unconfirmed } = facts.sample;
   if (isRolloutComplete(rollout, { inFlight: facts.sample.inFlight, awaiting: facts.awaiting ?? 1, unconfirmed })) {
     return applyRolloutAction(rollout, { kind: 'complete' }, now);
   }

@@ -53,6 +53,11 @@ export interface WaveSample {
   readonly provisional: number;
   /** Devices that booted the image since `since` and have gone quiet (see SampleWindow.quiet). */
   readonly quiet: number;
+  /**
+   * Devices whose latest attempt booted the image and is not confirmed, whenever it booted (an
+   * earlier wave's, one from before a resume): the rollout does not complete past them.
+   */
+  readonly unconfirmed: number;
   readonly inFlight: number;
   /**
    * Devices that downloaded the image and have not reported since: booting it, or bricked by it;
@@ -97,6 +102,7 @@ export function sampleWave(devices: Iterable<readonly SampledAttempt[]>, window:
   let failed = 0;
   let provisional = 0;
   let quiet = 0;
+  let unconfirmed = 0;
   let inFlight = 0;
   let unreported = 0;
   for (const attempts of devices) {
@@ -106,6 +112,7 @@ export function sampleWave(devices: Iterable<readonly SampledAttempt[]>, window:
       inFlight += 1;
       if (latest.state === 'downloaded') unreported += 1;
       if (latest.state === 'provisional') {
+        unconfirmed += 1;
         if (latest.updatedAt < since) continue;
         if (isQuiet(latest.deviceId)) quiet += 1;
         else provisional += 1;
@@ -114,7 +121,7 @@ export function sampleWave(devices: Iterable<readonly SampledAttempt[]>, window:
     else if (latest.state === 'succeeded') succeeded += 1;
     else if (FAILED_ATTEMPT_STATES.has(latest.state)) failed += 1;
   }
-  return { resolved: succeeded + failed, succeeded, failed, provisional, quiet, inFlight, unreported };
+  return { resolved: succeeded + failed, succeeded, failed, provisional, quiet, unconfirmed, inFlight, unreported };
 }
 
 /** A device's latest attempt that says something of the update: the latest offered, not withdrawn. */

@@ -38,6 +38,7 @@ describe('rollout supervision (properties)', () => {
           failed: s.failed,
           provisional: 0,
           quiet: 0,
+          unconfirmed: 0,
           inFlight: s.inFlight,
           unreported: 0,
         };

@@ -17,6 +17,7 @@ const sample = (succeeded: number, failed: number, inFlight = 0): WaveSample => 
   failed,
   provisional: 0,
   quiet: 0,
+  unconfirmed: 0,
   inFlight,
   unreported: 0,
 });
@@ -126,8 +127,11 @@ describe('supervision (the automatic moves)', () => {
   });
 
   it('does not complete while devices that booted the image are unconfirmed or quiet (a review)', () => {
-    const booted = { ...sample(10, 0), quiet: 2 };
+    const booted = { ...sample(10, 0), quiet: 2, unconfirmed: 2 };
     expect(kindOf(rollout(AUTO, 'running', 3), { sample: booted, awaiting: 0, waveDevices: 12 })).to.equal(null);
+    // Booted in an earlier wave (before countingSince): unconfirmed all the same (a new user).
+    const earlier = { ...sample(10, 0), unconfirmed: 2 };
+    expect(kindOf(rollout(AUTO, 'running', 3), { sample: earlier, awaiting: 0, waveDevices: 12 })).to.equal(null);
   });
 
   it('completes at the last wave when nothing is left', () => {

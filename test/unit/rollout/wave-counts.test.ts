@@ -20,6 +20,7 @@ const sample = (succeeded: number, failed: number, inFlight = 0, provisional = 0
   failed,
   provisional,
   quiet: 0,
+  unconfirmed: 0,
   inFlight: inFlight + provisional,
   unreported: 0,
 });
@@ -33,6 +34,7 @@ describe('wave sample', () => {
       failed: 4,
       provisional: 1,
       quiet: 0,
+      unconfirmed: 1,
       inFlight: 4,
       unreported: 1,
     });
@@ -54,6 +56,7 @@ describe('wave sample', () => {
       failed: 1,
       provisional: 0,
       quiet: 0,
+      unconfirmed: 1,
       inFlight: 2,
       unreported: 0,
     });
@@ -73,6 +76,7 @@ describe('wave sample', () => {
       failed: 1,
       provisional: 0,
       quiet: 0,
+      unconfirmed: 0,
       inFlight: 1,
       unreported: 0,
     });
@@ -84,6 +88,7 @@ describe('wave sample', () => {
       failed: 0,
       provisional: 0,
       quiet: 0,
+      unconfirmed: 0,
       inFlight: 0,
       unreported: 0,
     });
