@@ -6,3 +6,15 @@
 export function hasLoneSurrogate(text: string): boolean {
   return /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(text);
 }
+
+/**
+ * `text` cut to at most `max` UTF-16 units and ended by `tail` (given how many were cut; an
+ * ellipsis by default), never between the two halves of a surrogate pair (which would leave one
+ * alone: see hasLoneSurrogate). Text that fits is returned as it is.
+ */
+export function clippedText(text: string, max: number, tail: (cut: number) => string = () => '…'): string {
+  if (text.length <= max) return text;
+  let end = max - 1;
+  if (end > 0 && /[\uD800-\uDBFF]/.test(text.charAt(end - 1))) end -= 1;
+  return `${text.slice(0, end)}${tail(text.length - end)}`;
+}

@@ -1,3 +1,5 @@
+import { clippedText } from '../unicode-text.js';
+
 /**
  * What operators change, each kind by a stable dotted name `<what>.<verb>` (public API: clients
  * and scripts select on them). A new kind of operator change (the rollouts, say) adds its names
@@ -110,10 +112,6 @@ const SECRET_NAME = /pass|secret|authori[sz]ation|token|hash|cookie|private/i;
 /** What is kept in place of a secret's value. */
 export const REDACTED = '[redacted]';
 
-function clipped(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
-
 /**
  * A detail as it may be kept: at most 32 facts; strings and lists clipped; a fact whose name
  * says it is a secret (password, secret, token, hash, authorization, ...) replaced by
@@ -123,20 +121,20 @@ export function auditDetail(raw: Readonly<Record<string, unknown>>): AuditDetail
   const detail: Record<string, AuditValue> = {};
   for (const [name, value] of Object.entries(raw)) {
     if (Object.keys(detail).length >= AUDIT_LIMITS.detailKeys) break;
-    const key = clipped(name, AUDIT_LIMITS.keyChars);
+    const key = clippedText(name, AUDIT_LIMITS.keyChars);
     if (value === undefined) continue;
     if (SECRET_NAME.test(key)) {
       detail[key] = REDACTED;
       continue;
     }
-    if (typeof value === 'string') detail[key] = clipped(value, AUDIT_LIMITS.stringChars);
+    if (typeof value === 'string') detail[key] = clippedText(value, AUDIT_LIMITS.stringChars);
     else if (typeof value === 'number') {
       if (Number.isFinite(value)) detail[key] = value;
     } else if (typeof value === 'boolean' || value === null) detail[key] = value;
     else if (Array.isArray(value) && value.every((item) => typeof item === 'string')) {
       detail[key] = (value as readonly string[])
         .slice(0, AUDIT_LIMITS.listItems)
-        .map((item) => clipped(item, AUDIT_LIMITS.listItemChars));
+        .map((item) => clippedText(item, AUDIT_LIMITS.listItemChars));
     }
   }
   return detail;
@@ -144,5 +142,5 @@ export function auditDetail(raw: Readonly<Record<string, unknown>>): AuditDetail
 
 /** A target as it may be kept (clipped). */
 export function auditTarget(raw: string): string {
-  return clipped(raw, AUDIT_LIMITS.targetChars);
+  return clippedText(raw, AUDIT_LIMITS.targetChars);
 }

@@ -3,10 +3,10 @@ import { isDomainError } from '../../../domain/domain-error.js';
 import { ImageRejected } from '../../../domain/firmware/image-rejection.js';
 import { UntrustedSignature } from '../../../domain/firmware/untrusted-signature.js';
 import type { Problem } from './problem.js';
-import { clippedText, httpErrorProblem, problem } from './problem.js';
+import { clippedSaying, httpErrorProblem, problem } from './problem.js';
 import { TransportError } from './transport-error.js';
 
-/** A problem's message at most, in characters (see clippedText). */
+/** A problem's message at most, in characters (see clippedSaying). */
 const MAX_MESSAGE = 300;
 
 interface HttpError extends Error {
@@ -27,8 +27,8 @@ function extraOf(caught: Error): Record<string, unknown> | undefined {
   if (caught instanceof RolloutOperationError && caught.code === 'invalid-rollout') {
     return {
       problems: caught.problems.map((one) => ({
-        path: [...one.path].map((part) => (typeof part === 'string' ? clippedText(part, MAX_MESSAGE) : part)),
-        message: clippedText(one.message, MAX_MESSAGE),
+        path: [...one.path].map((part) => (typeof part === 'string' ? clippedSaying(part, MAX_MESSAGE) : part)),
+        message: clippedSaying(one.message, MAX_MESSAGE),
       })),
     };
   }

@@ -1,6 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Context } from 'koa';
 import type { ErrorCode } from '../../../domain/domain-error.js';
+import { clippedText } from '../../../domain/unicode-text.js';
 import { ERROR_STATUS } from './error-status.js';
 import type { HeaderList } from './header-list.js';
 
@@ -35,7 +36,7 @@ function problemWithStatus(status: number, code: ErrorCode, detail: string, extr
     title: STATUS_CODES[status] ?? 'Error',
     status,
     code,
-    detail: clippedText(detail, MAX_DETAIL),
+    detail: clippedSaying(detail, MAX_DETAIL),
     ...extra,
   };
 }
@@ -43,15 +44,11 @@ function problemWithStatus(status: number, code: ErrorCode, detail: string, extr
 /** A problem's detail at most, in characters: it may quote what the client sent, which may be huge. */
 const MAX_DETAIL = 2000;
 
-/**
- * `text` cut to `max` characters, saying so. A detail or a problem's message quotes the value it
- * refuses (a tag, an id): a 100 KB tag made a 200 KB answer, quoted in both (found by a new user).
- */
-export function clippedText(text: string, max: number): string {
-  if (text.length <= max) return text;
-  // Not inside a surrogate pair: the answer stays valid UTF-8 text.
-  const end = /[\uD800-\uDBFF]/.test(text.charAt(max - 2)) ? max - 2 : max - 1;
-  return `${text.slice(0, end)}… (${text.length - end} more characters)`;
+/** `text` cut to `max` characters, saying how many more there were (see clippedText). */
+export function clippedSaying(text: string, max: number): string {
+  // A detail or a problem's message quotes the value it refuses (a tag, an id): a 100 KB tag made
+  // a 200 KB answer, quoted in both (found by a new user).
+  return clippedText(text, max, (cut) => `… (${cut} more characters)`);
 }
 
 /** The content type of a problem document. */
