@@ -4,6 +4,12 @@ import { buildEspImage } from '../support/esp-image-builder.js';
 import type { RunningTestServer } from '../support/test-server.js';
 import { startTestServer, TEST_CREDENTIAL, TEST_DEVICE_CREDENTIAL } from '../support/test-server.js';
 
+/** The secret the server provisions for `deviceId`'s own credential (a new one each time). */
+async function provisionedSecret(t: RunningTestServer, deviceId: string): Promise<string> {
+  const res = await t.client.send(`/api/v1/devices/${deviceId}/credentials`, { method: 'POST' });
+  return (JSON.parse(res.text) as { password: string }).password;
+}
+
 /**
  * Failed authentications are counted per client address and user name, with a ceiling per
  * address across user names; past either, 429 with Retry-After.
@@ -70,11 +76,7 @@ describe('HTTP: one misconfigured device behind a NAT does not lock out the othe
     await t.client.put('/files/fw.bin', buildEspImage({ version: '2.0' }), 'application/octet-stream');
     await t.client.put('/devices/d1', '"d1","1.0","fw.bin"', 'text/csv');
     await t.client.put('/devices/lamp-1', '"lamp-1","1.0","fw.bin"', 'text/csv');
-    secret = (
-      JSON.parse((await t.client.send('/api/v1/devices/lamp-1/credentials', { method: 'POST' })).text) as {
-        password: string;
-      }
-    ).password;
+    secret = await provisionedSecret(t, 'lamp-1');
   });
   after(() => t.stop());
 
@@ -96,12 +98,7 @@ describe('HTTP: one misconfigured device behind a NAT does not lock out the othe
   });
 
   it('counts a device whose id holds a colon under its whole id, as its credential is verified: site:lamp-1 failing does not lock out site:lamp-2', async () => {
-    const provision = async (device: string) =>
-      (
-        JSON.parse((await t.client.send(`/api/v1/devices/${device}/credentials`, { method: 'POST' })).text) as {
-          password: string;
-        }
-      ).password;
+    const provision = (device: string) => provisionedSecret(t, device);
     const behindNat = { localAddress: '127.0.0.6' };
     for (const device of ['site:lamp-1', 'site:lamp-2'])
       await t.client.put(`/devices/${device}`, `"${device}","1.0","fw.bin"`, 'text/csv');
@@ -160,11 +157,7 @@ describe('HTTP: a flood of made-up device credentials', () => {
     // A limit no flood from one address reaches: what is measured is the hashing queue.
     t = await startTestServer({ authFailuresPerMinute: 100_000 });
     await t.client.put('/devices/lamp-1', '"lamp-1","1.0","fw.bin"', 'text/csv');
-    secret = (
-      JSON.parse((await t.client.send('/api/v1/devices/lamp-1/credentials', { method: 'POST' })).text) as {
-        password: string;
-      }
-    ).password;
+    secret = await provisionedSecret(t, 'lamp-1');
   });
   after(() => t.stop());
 

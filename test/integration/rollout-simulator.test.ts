@@ -44,6 +44,41 @@ async function lampServer(): Promise<{
   return { t, api: new RolloutApi(t.client), fleet, skip: (ms) => (offset += ms) };
 }
 
+/** The halt rule the small fleets below are judged by: 20% of at least 10 devices, no count. */
+const HALT_20 = { failurePercent: 20, failureCount: 1000, minResolved: 10 };
+
+/** `count` devices `<prefix><n>` of one behaviour, each from its own loopback address from `firstAddress` on. */
+function listedDevices(prefix: string, count: number, behaviour: FleetDevice['behaviour'], firstAddress: number) {
+  return Array.from({ length: count }, (_, n): FleetDevice => ({
+    id: `${prefix}${n}`,
+    behaviour,
+    version: OLD,
+    auth: TEST_DEVICE_CREDENTIAL,
+    address: loopbackAddress(firstAddress + n),
+  }));
+}
+
+/** A started rollout to the devices listed, in one wave, its caps out of the way, judged by HALT_20. */
+async function startedListRollout(
+  api: RolloutApi,
+  name: string,
+  ids: readonly string[],
+  extra: Record<string, unknown> = {},
+): Promise<RolloutJson> {
+  const rollout = await api.create({
+    name,
+    file: TARGET_FILE,
+    selector: { devices: [...ids] },
+    waves: [100],
+    maxInFlight: 100,
+    maxOffersPerMinute: 100_000,
+    halt: HALT_20,
+    ...extra,
+  });
+  await api.act(rollout.id, 'start');
+  return rollout;
+}
+
 function count<T>(items: Iterable<T>, predicate: (item: T) => boolean): number {
   let n = 0;
   for (const item of items) if (predicate(item)) n += 1;
@@ -398,16 +433,11 @@ describe('Rollout simulator: early rollbacks and a flaky device do not halt a ro
   });
 
   it('goes on while 3 of 20 devices roll back before the others are confirmed, and completes', async () => {
-    const rollout = await api.create({
-      name: 'lamp 2.0, 15% rollbacks',
-      file: TARGET_FILE,
-      selector: { devices: devices.map((device) => device.id) },
-      waves: [100],
-      maxInFlight: 100,
-      maxOffersPerMinute: 100_000,
-      halt: { failurePercent: 20, failureCount: 1000, minResolved: 10 },
-    });
-    await api.act(rollout.id, 'start');
+    const rollout = await startedListRollout(
+      api,
+      'lamp 2.0, 15% rollbacks',
+      devices.map((device) => device.id),
+    );
     // Every device updates: 17 boot the image (provisional), 3 roll back (resolved at once).
     await booting.serveAll(devices, 4);
     const booted = await api.rollout(rollout.id);
@@ -437,22 +467,9 @@ describe('Rollout simulator: early rollbacks and a flaky device do not halt a ro
   it('halts a listed bench whose failures break the rule however its absent devices end, before minResolved', async () => {
     // Found by a new user: 8 devices listed, 6 roll back, one is offline and one id is mistyped:
     // never 10 to judge, so it stayed running, and the offline device got the image when it came back.
-    const bench: FleetDevice[] = Array.from({ length: 6 }, (_, n) => ({
-      id: `bench-${n}`,
-      behaviour: 'rolls-back',
-      version: OLD,
-      auth: TEST_DEVICE_CREDENTIAL,
-      address: loopbackAddress(80 + n),
-    }));
-    const rollout = await api.create({
-      name: 'lamp 2.0 on the bench',
-      file: TARGET_FILE,
-      selector: { devices: [...bench.map((device) => device.id), 'bench-offline', 'bench-mistyped'] },
-      waves: [100],
-      maxOffersPerMinute: 100_000,
-      halt: { failurePercent: 20, failureCount: 1000, minResolved: 10 },
-    });
-    await api.act(rollout.id, 'start');
+    const bench = listedDevices('bench-', 6, 'rolls-back', 80);
+    const ids = [...bench.map((device) => device.id), 'bench-offline', 'bench-mistyped'];
+    const rollout = await startedListRollout(api, 'lamp 2.0 on the bench', ids);
     await booting.serveAll(bench, 3);
     const halted = await api.waitForState(rollout.id, 'halted');
     expect(halted.haltReason).to.deep.include({ failed: 6, waveDevices: 8 });
@@ -473,27 +490,13 @@ describe('Rollout simulator: early rollbacks and a flaky device do not halt a ro
       auth: TEST_DEVICE_CREDENTIAL,
       address: loopbackAddress(40),
     };
-    const fine: FleetDevice[] = Array.from({ length: 10 }, (_, n) => ({
-      id: `flaky-fine-${n}`,
-      behaviour: 'updates',
-      version: OLD,
-      auth: TEST_DEVICE_CREDENTIAL,
-      address: loopbackAddress(41 + n),
-    }));
+    const fine = listedDevices('flaky-fine-', 10, 'updates', 41);
     // Big enough that a download cut past the first 64 KiB is cut (a small file is in the socket's buffers whole).
     const big = 'fw/lamp-2.0.0-flaky.bin';
     const image = smallImage({ version: NEW, projectName: 'lamp', seed: 6, kib: 512 });
     expect((await t.client.put(`/files/${big}`, image, BIN)).status).to.equal(200);
-    const rollout = await api.create({
-      name: 'lamp 2.0, one flaky device',
-      file: big,
-      selector: { devices: [flaky.id, ...fine.map((device) => device.id)] },
-      waves: [100],
-      maxInFlight: 100,
-      maxOffersPerMinute: 100_000,
-      halt: { failurePercent: 20, failureCount: 1000, minResolved: 10 },
-    });
-    await api.act(rollout.id, 'start');
+    const ids = [flaky.id, ...fine.map((device) => device.id)];
+    const rollout = await startedListRollout(api, 'lamp 2.0, one flaky device', ids, { file: big });
     // Offered again after each failed download, until the penalty box holds it back.
     await fleet.serve(flaky);
     expect(fleet.pollsOf(flaky.id).map((poll) => poll.status)).to.deep.equal([200, 200, 200, 404]);
@@ -534,23 +537,12 @@ describe('Rollout simulator: devices that go quiet after booting the image keep 
   });
 
   it('counts the quiet ones as pending, and does not complete while they are', async () => {
-    const devices: FleetDevice[] = Array.from({ length: 12 }, (_, n) => ({
-      id: `hang-${String(n).padStart(2, '0')}`,
-      behaviour: 'updates',
-      version: OLD,
-      auth: TEST_DEVICE_CREDENTIAL,
-      address: loopbackAddress(60 + n),
-    }));
-    const rollout = await api.create({
-      name: 'lamp 2.0, hangs',
-      file: TARGET_FILE,
-      selector: { devices: devices.map((device) => device.id) },
-      waves: [100],
-      maxInFlight: 100,
-      maxOffersPerMinute: 100_000,
-      halt: { failurePercent: 20, failureCount: 1000, minResolved: 10 },
-    });
-    await api.act(rollout.id, 'start');
+    const devices = listedDevices('hang-', 12, 'updates', 60);
+    const rollout = await startedListRollout(
+      api,
+      'lamp 2.0, hangs',
+      devices.map((device) => device.id),
+    );
     // Every device boots the image and checks once with it.
     await booting.serveAll(devices, 4);
     expect((await api.rollout(rollout.id)).current).to.deep.include({ failed: 0, provisional: 12 });
